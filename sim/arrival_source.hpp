@@ -1,0 +1,29 @@
+#pragma once
+// A stream of request arrival times, produced lazily: traces are streamed, never loaded whole.
+#include <cstdint>
+#include <memory>
+
+#include "sim/workload.hpp"
+
+namespace servesim::sim {
+
+class ArrivalSource {
+ public:
+  virtual ~ArrivalSource() = default;
+  // Writes the next arrival time [s since the start of the replay window, after time compression] and returns
+  // true; returns false when the workload is exhausted. Times are non-decreasing.
+  // Throws InputError (naming file and line/token) on malformed input found while streaming.
+  virtual bool next(double& t_s) = 0;
+  // Length of the replay window [s] if known before streaming, else a negative value.
+  virtual double duration_s() const = 0;
+};
+
+// Builds the source for a workload. `seed` fixes the arrival times: the same spec and seed give the same times.
+// Throws InputError if a file is missing or unreadable.
+std::unique_ptr<ArrivalSource> make_arrival_source(const WorkloadSpec& spec, uint64_t seed);
+
+// Reads the whole workload once without simulating (for `servesim validate` and before a run, so that a bad
+// token is reported before any output exists). Returns the number of arrivals.
+uint64_t count_arrivals(const WorkloadSpec& spec, uint64_t seed);
+
+}  // namespace servesim::sim
