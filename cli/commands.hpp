@@ -1,6 +1,6 @@
 #pragma once
-// Each subcommand of `servesim` is one function: it gets the arguments after the subcommand name and returns the
-// process exit status (0 ok, 1 SLO not met with --fail-on-slo, 2 bad input, 3 internal error). InputError
+// Each subcommand of `servesim` is one function: it gets the arguments after the subcommand name and returns
+// the process exit status (0 ok, 1 SLO not met with --fail-on-slo, 2 bad input, 3 internal error). InputError
 // thrown from a command is printed as one line and turned into status 2 by main().
 #include <string>
 #include <vector>
@@ -11,6 +11,7 @@ using Args = std::vector<std::string>;
 
 int run_command(const Args& args);       // servesim run
 int validate_command(const Args& args);  // servesim validate
+int catalog_command(const Args& args);   // servesim catalog
 
 #ifdef SERVESIM_HAVE_MODELS
 int inspect_command(const Args& args);  // servesim inspect MODEL.onnx

@@ -20,6 +20,13 @@ class ArrivalSource {
 
 // Builds the source for a workload. `seed` fixes the arrival times: the same spec and seed give the same times.
 // Throws InputError if a file is missing or unreadable.
+//
+// Traces: the window [start_s, start_s + duration_s) lies on the trace's own time axis (before time
+// compression; whole seconds for a rate trace) and arrival times count from its start. With GapPolicy::skip
+// the replay is shorter than the window, so duration_s() is negative. A file error, an empty trace or a start
+// beyond the end is thrown here; a bad token further on is thrown by next(). Synthetic workloads last
+// synthetic_duration_s (spike: rate_rps is the base rate); start_s, duration_s, time_compression, scale and
+// gaps apply to traces only.
 std::unique_ptr<ArrivalSource> make_arrival_source(const WorkloadSpec& spec, uint64_t seed);
 
 // Reads the whole workload once without simulating (for `servesim validate` and before a run, so that a bad

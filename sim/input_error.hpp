@@ -12,7 +12,8 @@ class InputError : public std::runtime_error {
 };
 
 // "<file>: <pointer>: expected <what>, got <value>"; pointer may be empty.
-inline InputError input_error(const std::string& file, const std::string& pointer, const std::string& message) {
+inline InputError input_error(const std::string& file, const std::string& pointer,
+                              const std::string& message) {
   std::string text = file;
   if (!pointer.empty()) text += (text.empty() ? "" : ": ") + pointer;
   text += (text.empty() ? "" : ": ") + message;

@@ -1,6 +1,6 @@
 #pragma once
-// Deterministic random numbers with our own distributions: the standard library's distributions differ between
-// implementations, and results must be byte-identical for the same seed on every machine.
+// Deterministic random numbers with our own distributions: the standard library's distributions differ
+// between implementations, and results must be byte-identical for the same seed on every machine.
 #include <cmath>
 #include <cstdint>
 
@@ -36,7 +36,8 @@ class Rng {
     const double u2 = uniform();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
   }
-  // Poisson-distributed count with the given mean (inversion for small means, normal approximation above 500).
+  // Poisson-distributed count with the given mean (inversion for small means, normal approximation above
+  // 500).
   uint64_t poisson(double mean);
 
   // Independent stream for a named purpose, derived from a seed (same seed + same tag => same stream).

@@ -1,5 +1,6 @@
 #pragma once
-// What traffic a scenario replays. Filled and validated by the scenario reader; consumed by make_arrival_source.
+// What traffic a scenario replays. Filled and validated by the scenario reader; consumed by
+// make_arrival_source.
 #include <cstdint>
 #include <string>
 
@@ -18,19 +19,19 @@ struct WorkloadSpec {
 
   // rate_trace: whitespace-separated requests-per-second integers (plain, .gz or .bz2).
   // request_trace: CSV with a header; one row per request, timestamps in column `timestamp_column`.
-  std::string path;                             // as resolved (relative paths are relative to the scenario)
-  std::string timestamp_column = "TIMESTAMP";   // request_trace only
-  double scale = 1.0;                           // multiply rates (rate_trace) [dimensionless, > 0]
-  double start_s = 0.0;                         // window start within the trace [s, >= 0]
-  double duration_s = -1.0;                     // window length [s]; < 0 = to the end of the trace
-  double time_compression = 1.0;                // replay k trace seconds per simulated second [> 0]
-  GapPolicy gaps = GapPolicy::keep;             // rate_trace only
-  double gap_min_s = 600.0;                     // a zero run at least this long is a gap [s]
+  std::string path;                            // as resolved (relative paths are relative to the scenario)
+  std::string timestamp_column = "TIMESTAMP";  // request_trace only
+  double scale = 1.0;                          // multiply rates (rate_trace) [dimensionless, > 0]
+  double start_s = 0.0;                        // window start within the trace [s, >= 0]
+  double duration_s = -1.0;                    // window length [s]; < 0 = to the end of the trace
+  double time_compression = 1.0;               // replay k trace seconds per simulated second [> 0]
+  GapPolicy gaps = GapPolicy::keep;            // rate_trace only
+  double gap_min_s = 600.0;                    // a zero run at least this long is a gap [s]
 
   // poisson: constant rate. diurnal: rate_rps * (1 + amplitude * sin(2*pi*t/period_s)).
-  double rate_rps = 0.0;     // [requests/s]
-  double period_s = 86400;   // diurnal period [s]
-  double amplitude = 0.5;    // diurnal relative amplitude [0, 1]
+  double rate_rps = 0.0;    // [requests/s]
+  double period_s = 86400;  // diurnal period [s]
+  double amplitude = 0.5;   // diurnal relative amplitude [0, 1]
   // spike: base_rps, rising linearly over ramp_s from spike_start_s to base_rps*spike_factor, held for
   // spike_duration_s, then falling back over ramp_s.
   double spike_factor = 6.0;

@@ -1,0 +1,70 @@
+// servesim: deployment-planning simulator for ML inference. Thin shell: each subcommand is one function.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "sim/input_error.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    R"(servesim - where should this model be served, what will it cost, and what latency will users see?
+
+Replays real traffic traces against simulated serving platforms (SimGrid engine) and reports requests,
+latency percentiles, cold starts, throttles, instances and cost per candidate.
+
+Usage:
+  servesim run SCENARIO.json [--out DIR] [--seed N] [--quiet]   simulate every candidate of a scenario
+  servesim validate SCENARIO.json                              check a scenario (and its trace) without running
+  servesim catalog [PLATFORM]                                  what a platform model assumes, with sources
+)"
+#ifdef SERVESIM_HAVE_MODELS
+    R"(  servesim inspect MODEL.onnx [--json]                         size, parameters, operators, FLOPs of a model
+  servesim models generate|quantize ...                        make reference ONNX models, int8 weights
+  servesim profile MODEL.onnx [--engine ort|opencv] ...        measure load and inference times for real
+)"
+#endif
+    R"(
+Run `servesim COMMAND --help` for the options of a command.
+Scenario format: docs/scenario.md. Platform numbers and their sources: `servesim catalog`.
+
+Exit status: 0 ok, 1 SLO not met (only with --fail-on-slo), 2 bad input (one line on stderr naming the
+file and the field), 3 internal error.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace servesim;
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  cli::Args args(argv + 2, argv + argc);
+  try {
+    if (command == "run") return cli::run_command(args);
+    if (command == "validate") return cli::validate_command(args);
+    if (command == "catalog") return cli::catalog_command(args);
+#ifdef SERVESIM_HAVE_MODELS
+    if (command == "inspect") return cli::inspect_command(args);
+    if (command == "models") return cli::models_command(args);
+    if (command == "profile") return cli::profile_command(args);
+#endif
+    if (command == "--version") {
+      std::printf("servesim %s\n", SERVESIM_VERSION);
+      return 0;
+    }
+    std::fprintf(stderr, "servesim: unknown command '%s' (see servesim --help)\n", command.c_str());
+    return 2;
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "servesim: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "servesim: internal error: %s\n", e.what());
+    return 3;
+  }
+}

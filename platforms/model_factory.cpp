@@ -1,0 +1,26 @@
+#include "platforms/model_factory.hpp"
+
+#include "platforms/catalog.hpp"
+#include "platforms/fixed_pool_model.hpp"
+#include "platforms/lambda_model.hpp"
+
+namespace servesim::platforms {
+
+std::unique_ptr<sim::PlatformModel> make_model(const sim::CandidateSpec& candidate,
+                                               const sim::Scenario& scenario) {
+  const Settings settings(candidate, scenario.file);
+  const std::string& platform = settings.entry().platform;
+  if (platform == "aws-lambda") return std::make_unique<LambdaModel>(LambdaParams::from(settings), scenario);
+  if (platform == "fixed-pool")
+    return std::make_unique<FixedPoolModel>(FixedPoolParams::from(settings), scenario);
+  throw settings.error("platform", "the catalogue lists " + platform + " but no model implements it yet");
+}
+
+std::vector<sim::CandidateRun> make_candidates(const sim::Scenario& scenario) {
+  std::vector<sim::CandidateRun> runs;
+  for (const auto& c : scenario.candidates)
+    runs.push_back(sim::CandidateRun{c.name, make_model(c, scenario)});
+  return runs;
+}
+
+}  // namespace servesim::platforms

@@ -1,0 +1,153 @@
+#include "reports/run_report.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+
+#include "sim/input_error.hpp"
+
+namespace servesim::reports {
+
+double round_significant(double value, int digits) {
+  if (value == 0 || !std::isfinite(value)) return value;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, value);
+  return std::strtod(buf, nullptr);
+}
+
+namespace {
+constexpr const char* kTimeseriesHeader =
+    "candidate,start_s,end_s,arrivals,served,served_within_slo,cold_starts,throttled,timed_out,dropped,"
+    "retries,"
+    "busy_instances_mean,idle_instances_mean,instances_peak,p50_ms,p99_ms,cost_usd_cumulative\n";
+
+std::string g6(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+}  // namespace
+
+TimeseriesWriter::TimeseriesWriter(const std::string& path, const std::vector<std::string>& names)
+    : path_(path), names_(names) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    part_paths_.push_back(path + ".part" + std::to_string(i));
+    FILE* f = std::fopen(part_paths_.back().c_str(), "wb");
+    if (!f) throw input_error(part_paths_.back(), "", "cannot write file");
+    parts_.push_back(f);
+  }
+}
+
+TimeseriesWriter::~TimeseriesWriter() {
+  for (FILE* f : parts_)
+    if (f) std::fclose(f);
+}
+
+void TimeseriesWriter::row(size_t i, const sim::IntervalRow& r) {
+  const auto& c = r.counts;
+  std::fprintf(parts_[i], "%s,%.6f,%.6f,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%s,%s,%u,%s,%s,%s\n",
+               names_[i].c_str(), r.start_s, r.end_s, (unsigned long long)c.arrived,
+               (unsigned long long)c.served, (unsigned long long)c.served_within_slo,
+               (unsigned long long)c.cold_starts, (unsigned long long)c.throttled,
+               (unsigned long long)c.timed_out, (unsigned long long)c.dropped, (unsigned long long)c.retries,
+               g6(r.busy_mean).c_str(), g6(r.idle_mean).c_str(), r.instances_peak, g6(r.p50_ms).c_str(),
+               g6(r.p99_ms).c_str(), g6(r.cost_usd_cum).c_str());
+}
+
+void TimeseriesWriter::close() {
+  FILE* out = std::fopen(path_.c_str(), "wb");
+  if (!out) throw input_error(path_, "", "cannot write file");
+  std::fputs(kTimeseriesHeader, out);
+  std::vector<char> buf(1 << 16);
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    std::fclose(parts_[i]);
+    parts_[i] = nullptr;
+    FILE* in = std::fopen(part_paths_[i].c_str(), "rb");
+    size_t n;
+    while (in && (n = std::fread(buf.data(), 1, buf.size(), in)) > 0) std::fwrite(buf.data(), 1, n, out);
+    if (in) std::fclose(in);
+    std::remove(part_paths_[i].c_str());
+  }
+  if (std::fclose(out) != 0) throw input_error(path_, "", "write failed");
+}
+
+nlohmann::ordered_json summary_json(const sim::Scenario& sc,
+                                    const std::vector<sim::CandidateResult>& results) {
+  using nlohmann::ordered_json;
+  nlohmann::ordered_json doc;
+  doc["scenario"] = sc.name;
+  doc["seed"] = sc.seed;
+  doc["slo"] = {{"p99_ms", sc.slo.p99_ms}, {"timeout_s", sc.slo.timeout_s}};
+  doc["candidates"] = ordered_json::array();
+  for (const auto& r : results) {
+    const auto& q = r.requests;
+    ordered_json c;
+    c["name"] = r.name;
+    c["platform"] = r.platform;
+    c["requests"] = {{"arrived", q.arrived},     {"served", q.served},       {"cold_starts", q.cold_starts},
+                     {"throttled", q.throttled}, {"timed_out", q.timed_out}, {"dropped", q.dropped},
+                     {"retries", q.retries}};
+    const auto& h = r.latency;
+    c["latency_ms"] = {{"mean", round_significant(h.mean_s() * 1e3)},
+                       {"p50", round_significant(h.quantile_s(0.50) * 1e3)},
+                       {"p90", round_significant(h.quantile_s(0.90) * 1e3)},
+                       {"p99", round_significant(h.quantile_s(0.99) * 1e3)},
+                       {"max", round_significant(h.max_s() * 1e3)}};
+    c["instances"] = {{"mean", round_significant(r.instances_mean)}, {"peak", r.instances_peak}};
+    ordered_json cost;
+    cost["total"] = round_significant(r.cost_total_usd);
+    for (const auto& [k, v] : r.cost_usd) cost[k] = round_significant(v);
+    c["cost_usd"] = cost;
+    const double attained =
+        q.arrived ? static_cast<double>(q.served_within_slo) / static_cast<double>(q.arrived) : 1.0;
+    const double p99_ms = h.quantile_s(0.99) * 1e3;
+    c["slo"] = {
+        {"attainment", round_significant(attained)},
+        {"p99_met", q.served > 0 && p99_ms <= sc.slo.p99_ms && q.timed_out + q.throttled + q.dropped == 0}};
+    const uint64_t accounted = q.served + q.timed_out + q.throttled + q.dropped;
+    c["conservation"] = {{"arrived", q.arrived}, {"accounted", accounted}, {"holds", accounted == q.arrived}};
+    c["simulated_s"] = round_significant(r.simulated_s, 9);
+    doc["candidates"].push_back(c);
+  }
+  return doc;
+}
+
+std::string latency_histogram_csv(const std::vector<sim::CandidateResult>& results) {
+  std::ostringstream out;
+  out << "candidate,upper_bound_ms,count,cumulative_fraction\n";
+  for (const auto& r : results) {
+    uint64_t seen = 0;
+    for (const auto& [upper_s, n] : r.latency.buckets()) {
+      seen += n;
+      out << r.name << ',' << g6(upper_s * 1e3) << ',' << n << ','
+          << g6(static_cast<double>(seen) / static_cast<double>(r.latency.count())) << '\n';
+    }
+  }
+  return out.str();
+}
+
+std::string summary_table(const sim::Scenario& sc, const std::vector<sim::CandidateResult>& results) {
+  std::ostringstream out;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-24s %-11s %11s %11s %9s %9s %8s %9s %9s %8s %12s\n", "candidate",
+                "platform", "arrived", "served", "cold", "throttled", "timeout", "p50 ms", "p99 ms", "peak",
+                "cost USD");
+  out << line;
+  for (const auto& r : results) {
+    const auto& q = r.requests;
+    std::snprintf(line, sizeof line, "%-24s %-11s %11llu %11llu %9llu %9llu %8llu %9.1f %9.1f %8u %12.2f\n",
+                  r.name.c_str(), r.platform.c_str(), (unsigned long long)q.arrived,
+                  (unsigned long long)q.served, (unsigned long long)q.cold_starts,
+                  (unsigned long long)q.throttled, (unsigned long long)q.timed_out,
+                  r.latency.quantile_s(0.5) * 1e3, r.latency.quantile_s(0.99) * 1e3, r.instances_peak,
+                  r.cost_total_usd);
+    out << line;
+  }
+  std::snprintf(line, sizeof line, "SLO: p99 <= %g ms, client timeout %g s\n", sc.slo.p99_ms,
+                sc.slo.timeout_s);
+  out << line;
+  return out.str();
+}
+
+}  // namespace servesim::reports

@@ -1,0 +1,42 @@
+#pragma once
+// A positive random duration (service time, runtime init, model load), read from a scenario.
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/rng.hpp"
+
+namespace servesim::sim {
+
+class Distribution {
+ public:
+  enum class Kind { constant, exponential, lognormal, empirical };
+
+  static Distribution constant(double value_s);
+  static Distribution exponential(double mean_s);
+  // Lognormal fixed by its mean and 99th percentile (requires mean < p99 <= ~15 x mean).
+  static Distribution lognormal(double mean_s, double p99_s);
+  // Piecewise-linear inverse CDF through (quantile in [0,1], value_s) points; first q = 0, last q = 1.
+  static Distribution empirical(std::vector<std::pair<double, double>> quantiles_s);
+
+  // Reads {"type": "constant", "value_ms": 40} | {"type": "exponential", "mean_ms": 40} |
+  // {"type": "lognormal", "mean_ms": 40, "p99_ms": 90} | {"type": "empirical", "percentiles_ms": {"0": 10,
+  // "50": 12, "100": 40}}. Throws InputError naming file and pointer.
+  static Distribution from_json(const nlohmann::json& j, const std::string& file, const std::string& pointer);
+
+  double sample(Rng& rng) const;
+  double mean_s() const { return mean_s_; }
+  double quantile_s(double q) const;
+  Kind kind() const { return kind_; }
+  std::string describe() const;  // e.g. "lognormal(mean 40 ms, p99 90 ms)"
+
+ private:
+  Kind kind_ = Kind::constant;
+  double mean_s_ = 0;
+  double p99_s_ = 0;
+  double mu_ = 0, sigma_ = 0;  // lognormal parameters of ln(X)
+  std::vector<std::pair<double, double>> points_;
+};
+
+}  // namespace servesim::sim

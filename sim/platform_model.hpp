@@ -1,0 +1,62 @@
+#pragma once
+// The contract between the run loop (sim/) and a platform model (platforms/). A model owns its instances, its
+// own event queue and its billing; the loop feeds it arrivals in time order, asks for its next event, and
+// hands it the SimGrid transfers it started once they complete.
+#include <simgrid/forward.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "sim/recorder.hpp"
+#include "sim/rng.hpp"
+#include "sim/transfer_pool.hpp"
+
+namespace servesim::sim {
+
+// Where a model creates the SimGrid resources it needs (hosts and links), before the platform is sealed.
+class PlatformBuilder {
+ public:
+  explicit PlatformBuilder(simgrid::s4u::NetZone* zone, std::string prefix)
+      : zone_(zone), prefix_(std::move(prefix)) {}
+  simgrid::s4u::Host* host(const std::string& name, double flops_per_s);
+  // A store->fleet route with the given shared bandwidth and per-connection ceiling.
+  TransferRoute route(simgrid::s4u::Host* from, simgrid::s4u::Host* to, double shared_bytes_per_s,
+                      double per_connection_bytes_per_s, const std::string& link_name);
+
+ private:
+  simgrid::s4u::NetZone* zone_;
+  std::string prefix_;
+};
+
+struct ModelContext {
+  Recorder& recorder;
+  TransferPool& transfers;
+  Rng& rng;
+};
+
+class PlatformModel {
+ public:
+  static constexpr double kNever = std::numeric_limits<double>::infinity();
+  virtual ~PlatformModel() = default;
+
+  virtual std::string platform() const = 0;
+  // Create SimGrid hosts and links (called before the platform is sealed). Default: none.
+  virtual void build(PlatformBuilder& builder) { (void)builder; }
+  // Called once at time 0 with the run's recorder, transfers and random stream.
+  virtual void start(ModelContext& ctx) = 0;
+  virtual void on_arrival(double t_s) = 0;
+  // Time of the model's next internal event (completion, retry, reclaim, scaling tick); kNever if none.
+  virtual double next_event_s() const = 0;
+  virtual void handle_next_event() = 0;
+  virtual void on_transfer_done(uint64_t tag, double t_s) {
+    (void)tag;
+    (void)t_s;
+  }
+  // True while requests are in flight (being served, queued, initialising or waiting to retry).
+  virtual bool has_work() const = 0;
+  // End of the run at t_end_s: bill standing capacity up to then.
+  virtual void finish(double t_end_s) = 0;
+};
+
+}  // namespace servesim::sim

@@ -1,0 +1,114 @@
+#pragma once
+// Metrics of one candidate's run: whole-run counters and latency histogram, per-interval time series rows
+// (streamed to a sink, never kept whole), time-averaged instance counts and the cost meter.
+// Every call carries the simulated time and calls must come in non-decreasing time order.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/latency_histogram.hpp"
+
+namespace servesim::sim {
+
+struct Counters {
+  uint64_t arrived = 0;      // distinct requests (a retried request counts once)
+  uint64_t served = 0;       // completed with a response
+  uint64_t timed_out = 0;    // exceeded the platform's or the client's timeout
+  uint64_t throttled = 0;    // rejected (HTTP 429) after the client's last retry
+  uint64_t dropped = 0;      // rejected for lack of queue space or lost
+  uint64_t cold_starts = 0;  // requests that waited for a new instance to initialise
+  uint64_t retries = 0;      // extra attempts made by clients (not extra arrivals)
+  uint64_t served_within_slo = 0;
+};
+
+struct IntervalRow {
+  double start_s = 0, end_s = 0;
+  Counters counts;       // outcomes counted when they happen
+  double busy_mean = 0;  // time-averaged instances serving or initialising
+  double idle_mean = 0;  // time-averaged warm idle instances
+  uint32_t instances_peak = 0;
+  double p50_ms = 0, p99_ms = 0;  // of the requests served in this interval (0 when none)
+  double cost_usd_cum = 0;
+};
+
+class Recorder {
+ public:
+  using RowSink = std::function<void(const IntervalRow&)>;
+  Recorder(double interval_s, double slo_latency_s, RowSink sink);
+
+  int cost_category(const std::string& name);  // register once, before the run; returns an id
+  void add_cost(int category, double usd) {
+    costs_[static_cast<size_t>(category)].second += usd;
+    cost_total_usd_ += usd;
+  }
+
+  void arrival(double t) {
+    roll(t);
+    ++interval_.counts.arrived;
+    ++totals_.arrived;
+  }
+  void served(double t, double latency_s) {
+    roll(t);
+    ++interval_.counts.served;
+    ++totals_.served;
+    if (latency_s <= slo_latency_s_) {
+      ++interval_.counts.served_within_slo;
+      ++totals_.served_within_slo;
+    }
+    latency_.add(latency_s);
+    interval_latency_.add(latency_s);
+  }
+  void timed_out(double t) { count(t, &Counters::timed_out); }
+  void throttled(double t) { count(t, &Counters::throttled); }
+  void dropped(double t) { count(t, &Counters::dropped); }
+  void cold_start(double t) { count(t, &Counters::cold_starts); }
+  void retry(double t) { count(t, &Counters::retries); }
+  // The instance counts changed at time t.
+  void instances(double t, uint32_t busy, uint32_t idle);
+
+  // Closes the last interval at t_end_s (the end of the run).
+  void finish(double t_end_s);
+
+  const Counters& totals() const { return totals_; }
+  const LatencyHistogram& latency() const { return latency_; }
+  double instances_mean() const { return instance_seconds_ / (end_s_ > 0 ? end_s_ : 1.0); }
+  double busy_instance_seconds() const { return busy_seconds_; }
+  uint32_t instances_peak() const { return peak_; }
+  double end_s() const { return end_s_; }
+  const std::vector<std::pair<std::string, double>>& costs() const { return costs_; }
+  double cost_total_usd() const { return cost_total_usd_; }
+
+ private:
+  void count(double t, uint64_t Counters::*field) {
+    roll(t);
+    ++(interval_.counts.*field);
+    ++(totals_.*field);
+  }
+  void roll(double t) {
+    if (t >= next_boundary_s_) close_intervals_until(t);
+  }
+  void close_intervals_until(double t);
+  void integrate_to(double t);
+  void emit_interval(double end_s);
+
+  double interval_s_;
+  double slo_latency_s_;
+  RowSink sink_;
+  double next_boundary_s_;
+  uint64_t interval_index_ = 0;
+  IntervalRow interval_;
+  Counters totals_;
+  LatencyHistogram latency_;
+  LatencyHistogram interval_latency_;
+  uint32_t busy_ = 0, idle_ = 0, peak_ = 0;
+  double last_change_s_ = 0;
+  double interval_busy_s_ = 0, interval_idle_s_ = 0;
+  double instance_seconds_ = 0, busy_seconds_ = 0;
+  double end_s_ = 0;
+  std::vector<std::pair<std::string, double>> costs_;
+  double cost_total_usd_ = 0;
+};
+
+}  // namespace servesim::sim

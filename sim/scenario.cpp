@@ -1,0 +1,181 @@
+#include "sim/scenario.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sim/input_error.hpp"
+#include "sim/json_fields.hpp"
+
+namespace servesim::sim {
+namespace fs = std::filesystem;
+
+namespace {
+
+WorkloadSpec parse_workload(JsonFields& f, const std::string& base_dir) {
+  WorkloadSpec w;
+  const std::string type =
+      f.required_text("type", {"rate_trace", "request_trace", "poisson", "diurnal", "spike"});
+  auto resolve_path = [&] {
+    std::string p = f.required_text("path");
+    if (p.empty()) throw f.error("path", "expected a file path, got \"\"");
+    fs::path path(p);
+    if (path.is_relative()) path = fs::path(base_dir) / path;
+    return path.lexically_normal().string();
+  };
+  if (type == "rate_trace" || type == "request_trace") {
+    w.kind = type == "rate_trace" ? WorkloadSpec::Kind::rate_trace : WorkloadSpec::Kind::request_trace;
+    w.path = resolve_path();
+    w.scale = f.number("scale", 1.0, 1e-9, 1e9);
+    w.start_s = f.number("start_s", 0.0, 0.0, 1e12);
+    w.duration_s = f.number("duration_s", -1.0, 1e-9, 1e12);
+    w.time_compression = f.number("time_compression", 1.0, 1e-9, 1e9);
+    if (w.kind == WorkloadSpec::Kind::rate_trace) {
+      const std::string gaps = f.text("gaps", "keep", {"keep", "skip", "fill"});
+      w.gaps = gaps == "skip" ? GapPolicy::skip : gaps == "fill" ? GapPolicy::fill : GapPolicy::keep;
+      w.gap_min_s = f.number("gap_min_s", 600.0, 1.0, 1e9);
+    } else {
+      w.timestamp_column = f.text("timestamp_column", "TIMESTAMP");
+    }
+    return w;
+  }
+  w.synthetic_duration_s = f.required_number("duration_s", 1e-3, 1e10);
+  if (type == "poisson") {
+    w.kind = WorkloadSpec::Kind::poisson;
+    w.rate_rps = f.required_number("rate_rps", 0.0, 1e9);
+  } else if (type == "diurnal") {
+    w.kind = WorkloadSpec::Kind::diurnal;
+    w.rate_rps = f.required_number("rate_rps", 0.0, 1e9);
+    w.period_s = f.number("period_s", 86400.0, 1.0, 1e10);
+    w.amplitude = f.number("amplitude", 0.5, 0.0, 1.0);
+  } else {
+    w.kind = WorkloadSpec::Kind::spike;
+    w.rate_rps = f.required_number("base_rps", 0.0, 1e9);
+    w.spike_factor = f.number("spike_factor", 6.0, 0.0, 1e6);
+    w.spike_start_s = f.number("spike_start_s", 0.0, 0.0, 1e10);
+    w.ramp_s = f.number("ramp_s", 60.0, 0.0, 1e10);
+    w.spike_duration_s = f.number("spike_duration_s", 600.0, 0.0, 1e10);
+  }
+  return w;
+}
+
+Distribution distribution(JsonFields& f, const std::string& key, const Distribution& fallback) {
+  if (!f.has(key)) return fallback;
+  return Distribution::from_json(f.child(key), f.file(), f.pointer(key));
+}
+
+ServiceSpec parse_service(JsonFields& f) {
+  ServiceSpec s;
+  if (!f.has("warm"))
+    throw f.error(
+        "warm",
+        "missing (the warm service time, e.g. {\"type\": \"lognormal\", \"mean_ms\": 40, \"p99_ms\": 90})");
+  s.warm_s = distribution(f, "warm", s.warm_s);
+  s.reference_vcpu = f.number("reference_vcpu", 1.0, 0.01, 1024);
+  s.parallel_fraction = f.number("parallel_fraction", 0.0, 0.0, 1.0);
+  if (f.has("cold_start")) {
+    JsonFields c(f.child("cold_start"), f.file(), f.pointer("cold_start"));
+    s.runtime_init_s = distribution(c, "runtime_init", s.runtime_init_s);
+    s.model_load_s = distribution(c, "model_load", s.model_load_s);
+    s.model_size_mb = c.number("model_size_mb", 0.0, 0.0, 1e7);
+    c.reject_unknown();
+  }
+  return s;
+}
+
+}  // namespace
+
+double cpu_speedup(double vcpu, double parallel_fraction) {
+  if (vcpu <= 1.0) return vcpu;
+  return 1.0 / ((1.0 - parallel_fraction) + parallel_fraction / vcpu);
+}
+
+Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, const std::string& base_dir) {
+  Scenario sc;
+  sc.file = file;
+  JsonFields top(doc, file, "");
+  sc.name = top.text("name", fs::path(file).stem().string());
+  sc.description = top.text("description", "");
+  sc.seed = top.integer("seed", 1, 0, UINT64_MAX);
+
+  if (!top.has("workload"))
+    throw top.error("workload", "missing (the traffic to replay: a trace or a synthetic shape)");
+  {
+    JsonFields w(top.child("workload"), file, "/workload");
+    sc.workload = parse_workload(w, base_dir);
+    w.reject_unknown();
+  }
+  if (!top.has("service"))
+    throw top.error("service", "missing (the warm service time and the cold-start parts)");
+  {
+    JsonFields s(top.child("service"), file, "/service");
+    sc.service = parse_service(s);
+    s.reject_unknown();
+  }
+  if (top.has("slo")) {
+    JsonFields s(top.child("slo"), file, "/slo");
+    sc.slo.p99_ms = s.number("p99_ms", sc.slo.p99_ms, 1e-3, 1e9);
+    sc.slo.timeout_s = s.number("timeout_s", sc.slo.timeout_s, 1e-3, 1e7);
+    s.reject_unknown();
+  }
+  if (top.has("client")) {
+    JsonFields c(top.child("client"), file, "/client");
+    sc.client.max_retries = static_cast<uint32_t>(c.integer("max_retries", 0, 0, 100));
+    sc.client.backoff_base_ms = c.number("backoff_base_ms", sc.client.backoff_base_ms, 0.0, 1e9);
+    sc.client.backoff_max_ms = c.number("backoff_max_ms", sc.client.backoff_max_ms, 0.0, 1e9);
+    c.reject_unknown();
+  }
+  if (top.has("metrics")) {
+    JsonFields m(top.child("metrics"), file, "/metrics");
+    sc.interval_s = m.number("interval_s", sc.interval_s, 1e-3, 1e9);
+    m.reject_unknown();
+  }
+  if (!top.has("candidates"))
+    throw top.error("candidates", "missing (a list of platform configurations to simulate)");
+  const auto& cands = top.child("candidates");
+  if (!cands.is_array() || cands.empty())
+    throw top.error("candidates",
+                    "expected a non-empty list of platform configurations, got " + cands.dump());
+  for (size_t i = 0; i < cands.size(); ++i) {
+    const std::string ptr = "/candidates/" + std::to_string(i);
+    JsonFields c(cands[i], file, ptr);
+    CandidateSpec spec;
+    spec.platform = c.required_text("platform");
+    spec.name = c.text("name", spec.platform + "-" + std::to_string(i));
+    spec.pointer = ptr;
+    spec.settings = cands[i];
+    spec.settings.erase("platform");
+    spec.settings.erase("name");
+    for (const auto& other : sc.candidates)
+      if (other.name == spec.name)
+        throw c.error("name", "expected a name no other candidate has, got \"" + spec.name + "\"");
+    sc.candidates.push_back(std::move(spec));
+  }
+  top.reject_unknown();
+  return sc;
+}
+
+Scenario load_scenario(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw input_error(path, "", "cannot open file");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(buf.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.byte is the offset where parsing stopped; turn it into a line number.
+    const std::string text = buf.str();
+    size_t line = 1;
+    for (size_t i = 0; i < e.byte && i < text.size(); ++i) line += text[i] == '\n';
+    std::string what = e.what();
+    const auto colon = what.find("parse error");
+    throw input_error(path, "",
+                      "line " + std::to_string(line) + ": not valid JSON (" +
+                          (colon == std::string::npos ? what : what.substr(colon)) + ")");
+  }
+  const std::string base = fs::path(path).parent_path().string();
+  return parse_scenario(doc, path, base.empty() ? "." : base);
+}
+
+}  // namespace servesim::sim

@@ -1,0 +1,65 @@
+#pragma once
+// A scenario file: the traffic, the service times, the SLO and the candidate platforms to compare.
+// Checked once, where it enters; see docs/scenario.md for every key with its unit and default.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "sim/distribution.hpp"
+#include "sim/workload.hpp"
+
+namespace servesim::sim {
+
+struct ServiceSpec {
+  // Warm service time of one request on `reference_vcpu` vCPUs.
+  Distribution warm_s = Distribution::constant(0.05);
+  double reference_vcpu = 1.0;     // [vCPU] the CPU share on which warm_s was measured
+  double parallel_fraction = 0.0;  // Amdahl fraction of the work that uses more than one vCPU [0, 1]
+  // Cold start = runtime init + model transfer (model_size_mb over the platform's model store) + model load.
+  Distribution runtime_init_s = Distribution::constant(0.0);
+  Distribution model_load_s = Distribution::constant(0.0);  // on reference_vcpu, scales like warm_s
+  double model_size_mb = 0.0;  // [MB, 10^6 bytes] bytes fetched by every cold start
+};
+
+struct SloSpec {
+  double p99_ms = 1000;   // latency target: a request within it is "within SLO" [ms]
+  double timeout_s = 30;  // the client gives up after this [s]
+};
+
+struct ClientSpec {
+  uint32_t max_retries = 0;       // retries of a throttled (429) request
+  double backoff_base_ms = 100;   // first backoff [ms]; doubles per retry, full jitter
+  double backoff_max_ms = 20000;  // cap of one backoff [ms]
+};
+
+struct CandidateSpec {
+  std::string name;
+  std::string platform;
+  nlohmann::json settings;  // the platform-specific keys, checked by the platform model
+  std::string pointer;      // "/candidates/<i>" for error messages
+};
+
+struct Scenario {
+  std::string file;  // path as given
+  std::string name;
+  std::string description;
+  uint64_t seed = 1;
+  WorkloadSpec workload;
+  ServiceSpec service;
+  SloSpec slo;
+  ClientSpec client;
+  double interval_s = 60;  // time-series resolution [s]
+  std::vector<CandidateSpec> candidates;
+};
+
+// Reads and checks a scenario file. Relative trace paths are resolved against the scenario's folder.
+// Throws InputError ("<file>: <json pointer>: <what was expected>, got <value>").
+Scenario load_scenario(const std::string& path);
+Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, const std::string& base_dir);
+
+// Speed of `vcpu` relative to one vCPU for a workload with the given Amdahl parallel fraction: vcpu when
+// vcpu <= 1 (a time share of one core), (1-p) + p/vcpu slowdown => 1/((1-p) + p/vcpu) above one vCPU.
+double cpu_speedup(double vcpu, double parallel_fraction);
+
+}  // namespace servesim::sim
