@@ -38,6 +38,7 @@ void FixedPoolModel::on_arrival(double t_s) {
     rec_->instances(t_s, busy_, p_.servers - busy_);
   } else if (queue_.size() < p_.queue_capacity) {
     queue_.push_back(t_s);
+    rec_->queued(t_s);
   } else {
     rec_->dropped(t_s);
   }

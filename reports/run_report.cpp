@@ -87,7 +87,7 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
     c["platform"] = r.platform;
     c["requests"] = {{"arrived", q.arrived},     {"served", q.served},       {"cold_starts", q.cold_starts},
                      {"throttled", q.throttled}, {"timed_out", q.timed_out}, {"dropped", q.dropped},
-                     {"retries", q.retries}};
+                     {"retries", q.retries},     {"queued", q.queued}};
     const auto& h = r.latency;
     c["latency_ms"] = {{"mean", round_significant(h.mean_s() * 1e3)},
                        {"p50", round_significant(h.quantile_s(0.50) * 1e3)},

@@ -20,6 +20,7 @@ struct Counters {
   uint64_t dropped = 0;      // rejected for lack of queue space or lost
   uint64_t cold_starts = 0;  // requests that waited for a new instance to initialise
   uint64_t retries = 0;      // extra attempts made by clients (not extra arrivals)
+  uint64_t queued = 0;       // requests that waited in a queue for capacity before service
   uint64_t served_within_slo = 0;
 };
 
@@ -65,6 +66,7 @@ class Recorder {
   void dropped(double t) { count(t, &Counters::dropped); }
   void cold_start(double t) { count(t, &Counters::cold_starts); }
   void retry(double t) { count(t, &Counters::retries); }
+  void queued(double t) { count(t, &Counters::queued); }
   // The instance counts changed at time t.
   void instances(double t, uint32_t busy, uint32_t idle);
 

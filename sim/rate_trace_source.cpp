@@ -1,0 +1,340 @@
+// Rate-trace replay: a block tokenizer over a (possibly compressed) file, gap classification with bounded
+// lookahead, the replay window, stochastic rounding of scaled counts and O(n) placement within each second.
+#include "sim/rate_trace_source.hpp"
+
+#include <algorithm>
+#include <boost/iostreams/device/file.hpp>
+#include <boost/iostreams/filter/bzip2.hpp>
+#include <boost/iostreams/filter/gzip.hpp>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+
+#include "sim/input_error.hpp"
+
+namespace servesim::sim {
+
+namespace {
+
+constexpr size_t kBlockBytes = 64 * 1024;
+constexpr size_t kMaxTokenDigits = 15;                  // counts up to 10^15 - 1 per second
+constexpr uint64_t kMaxArrivalsPerSecond = 10'000'000;  // bounds the per-second buffer (80 MB)
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string format_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.15g", value);
+  return text;
+}
+
+bool is_space(char c) {
+  return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+bool is_digit(char c) {
+  return static_cast<unsigned char>(c - '0') < 10;
+}
+
+// Checks the fields a rate trace uses; returns the path so that it can run in the member initialiser list.
+const std::string& checked_path(const WorkloadSpec& spec) {
+  const std::string& path = spec.path;
+  auto fail = [&](const std::string& what, double value) {
+    throw input_error(path, "", what + ", got " + format_number(value));
+  };
+  if (!(spec.scale > 0) || !std::isfinite(spec.scale)) fail("scale must be a positive number", spec.scale);
+  if (!(spec.time_compression > 0) || !std::isfinite(spec.time_compression))
+    fail("time_compression must be a positive number", spec.time_compression);
+  if (!(spec.start_s >= 0) || !std::isfinite(spec.start_s) || spec.start_s != std::floor(spec.start_s))
+    fail("start_s must be a whole number of seconds >= 0 for a rate trace", spec.start_s);
+  if (spec.duration_s >= 0 &&
+      (!std::isfinite(spec.duration_s) || spec.duration_s != std::floor(spec.duration_s)))
+    fail("duration_s must be a whole number of seconds for a rate trace", spec.duration_s);
+  if (std::isnan(spec.duration_s)) fail("duration_s must be a number", spec.duration_s);
+  if (!(spec.gap_min_s >= 0)) fail("gap_min_s must be >= 0", spec.gap_min_s);
+  return path;
+}
+
+uint64_t to_seconds(double value) {
+  constexpr double kHuge = 9.0e15;  // beyond any trace, still exact in a double and a uint64_t
+  return value >= kHuge ? static_cast<uint64_t>(kHuge) : static_cast<uint64_t>(value);
+}
+
+}  // namespace
+
+// ---- TraceFile ----
+
+TraceFile::TraceFile(const std::string& path) : path_(path) {
+  namespace io = boost::iostreams;
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw input_error(path, "", "cannot open file");
+  io::file_source source(path, std::ios::in | std::ios::binary);
+  if (!source.is_open()) throw input_error(path, "", "cannot open file");
+  if (ends_with(path, ".gz")) {
+    format_ = "gzip";
+    in_.push(io::gzip_decompressor(io::gzip::default_window_bits, kBlockBytes), kBlockBytes);
+  } else if (ends_with(path, ".bz2")) {
+    format_ = "bzip2";
+    in_.push(io::bzip2_decompressor(io::bzip2::default_small, kBlockBytes), kBlockBytes);
+  }
+  in_.push(source, kBlockBytes);
+  in_.exceptions(std::ios::badbit);  // rethrow the decompressor's own exception instead of setting badbit
+}
+
+size_t TraceFile::read(char* out, size_t size) {
+  try {
+    in_.read(out, static_cast<std::streamsize>(size));
+    return static_cast<size_t>(in_.gcount());
+  } catch (const std::exception&) {
+    throw input_error(path_, "", format_.empty() ? "cannot read file" : "corrupt " + format_ + " data");
+  }
+}
+
+// ---- RateTraceSource ----
+
+RateTraceSource::RateTraceSource(const WorkloadSpec& spec, uint64_t seed)
+    : file_(checked_path(spec)),
+      block_(new char[kBlockBytes + 1]),
+      policy_(spec.gaps),
+      gap_min_seconds_(std::max<uint64_t>(1, to_seconds(std::ceil(spec.gap_min_s)))),
+      window_start_s_(to_seconds(spec.start_s)),
+      window_end_s_(spec.duration_s < 0 ? std::numeric_limits<uint64_t>::max()
+                                        : window_start_s_ + to_seconds(spec.duration_s)),
+      scale_(spec.scale),
+      is_unit_scale_(spec.scale == 1.0),
+      time_compression_(spec.time_compression),
+      duration_s_(spec.duration_s < 0 || spec.gaps == GapPolicy::skip
+                      ? -1.0
+                      : spec.duration_s / spec.time_compression),
+      count_rng_(Rng::derive(seed, 1)),
+      place_rng_(Rng::derive(seed, 2)) {
+  cur_ = end_ = block_.get();
+  *end_ = '\0';
+  // Skip to the window start, classifying gaps on the way (a gap is a property of the whole trace).
+  Second second;
+  while (next_trace_second_ < window_start_s_ && next_trace_second(second)) ++next_trace_second_;
+  const bool has_more = has_classified_seconds() || has_more_tokens();
+  if (tokens_read_ == 0 && !has_more) throw input_error(file_.path(), "", "the trace is empty");
+  if (!has_more) {
+    throw input_error(file_.path(), "",
+                      "start_s " + format_number(spec.start_s) + " is beyond the end of the trace (" +
+                          std::to_string(tokens_read_) + " s)");
+  }
+}
+
+void RateTraceSource::fill_from(char* keep_from) {
+  const size_t kept = static_cast<size_t>(end_ - keep_from);
+  std::memmove(block_.get(), keep_from, kept);
+  const size_t got = file_.read(block_.get() + kept, kBlockBytes - kept);
+  if (got == 0) is_eof_ = true;
+  cur_ = block_.get();
+  end_ = cur_ + kept + got;
+  *end_ = '\0';
+}
+
+bool RateTraceSource::has_more_tokens() {
+  for (;;) {
+    while (is_space(*cur_)) ++cur_;
+    if (cur_ != end_) return true;
+    if (is_eof_) return false;
+    fill_from(end_);
+  }
+}
+
+bool RateTraceSource::read_value(uint64_t& value) {
+  for (;;) {
+    char* p = cur_;
+    while (is_space(*p)) ++p;
+    if (p == end_) {
+      if (is_eof_) return false;
+      fill_from(end_);
+      continue;
+    }
+    char* const begin = p;
+    uint64_t v = 0;
+    while (is_digit(*p)) v = v * 10 + static_cast<uint64_t>(*p++ - '0');
+    if (p == end_ && !is_eof_) {  // the token may go on in the next block: parse it again from its start
+      if (begin == block_.get() && end_ - begin == static_cast<ptrdiff_t>(kBlockBytes))
+        throw_bad_token(begin, p);
+      fill_from(begin);
+      continue;
+    }
+    if (p != end_ && !is_space(*p)) throw_bad_token(begin, p);
+    if (static_cast<size_t>(p - begin) > kMaxTokenDigits) throw_bad_token(begin, p);
+    ++tokens_read_;
+    cur_ = p;
+    value = v;
+    return true;
+  }
+}
+
+void RateTraceSource::throw_bad_token(const char* begin, const char* end) const {
+  while (end != end_ && !is_space(*end)) ++end;
+  const bool is_long = end - begin > 40;
+  std::string text(begin, is_long ? begin + 40 : end);
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
+  const bool is_number = std::all_of(text.begin(), text.end(), is_digit);
+  if (is_long) text += "...";
+  const std::string where =
+      "token " + std::to_string(tokens_read_ + 1) + " (second " + std::to_string(tokens_read_ + 1) + ")";
+  throw input_error(file_.path(), where,
+                    is_number ? "count '" + text + "' is too large (at most 15 digits)"
+                              : "expected a non-negative integer, got '" + text + "'");
+}
+
+RateTraceSource::Second RateTraceSource::gap_second() const {
+  if (policy_ == GapPolicy::skip) return {0, true, true};
+  if (policy_ == GapPolicy::fill) {
+    // The mean of the last minute before the gap (rounded): the last second alone is often a partial one.
+    const uint64_t n = recent_count_ < kFillWindow ? recent_count_ : kFillWindow;
+    const uint64_t rate = n ? (recent_sum_ + n / 2) / n : last_nonzero_rate_;
+    return {rate, false, true};
+  }
+  return {0, false, true};
+}
+
+bool RateTraceSource::next_trace_second(Second& second) {
+  if (!classify_second(second)) return false;
+  if (!second.is_gap && policy_ == GapPolicy::fill) {
+    uint64_t& slot = recent_[recent_count_ % kFillWindow];
+    recent_sum_ += second.rate - (recent_count_ >= kFillWindow ? slot : 0);
+    slot = second.rate;
+    ++recent_count_;
+  }
+  return true;
+}
+
+bool RateTraceSource::has_classified_seconds() const {
+  return plain_zeros_to_emit_ > 0 || gap_seconds_to_emit_ > 0 || has_held_value_ || pending_zeros_ > 0;
+}
+
+// Delivers the trace second by second with the gap policy applied. A zero run is buffered as a counter until
+// it either reaches gap_min_seconds_ (a gap) or ends (plain zeros), so the lookahead is bounded by gap_min_s.
+bool RateTraceSource::classify_second(Second& second) {
+  for (;;) {
+    if (plain_zeros_to_emit_ > 0) {
+      --plain_zeros_to_emit_;
+      second = {0, false};
+      return true;
+    }
+    if (gap_seconds_to_emit_ > 0) {
+      --gap_seconds_to_emit_;
+      second = gap_second();
+      return true;
+    }
+    if (has_held_value_) {
+      has_held_value_ = false;
+      last_nonzero_rate_ = held_value_;
+      second = {held_value_, false};
+      return true;
+    }
+    uint64_t value = 0;
+    if (!read_value(value)) {
+      if (pending_zeros_ == 0) return false;
+      plain_zeros_to_emit_ = pending_zeros_;  // a trailing run shorter than a gap
+      pending_zeros_ = 0;
+      continue;
+    }
+    if (value != 0) {
+      is_in_gap_ = false;
+      if (pending_zeros_ == 0) {
+        last_nonzero_rate_ = value;
+        second = {value, false};
+        return true;
+      }
+      plain_zeros_to_emit_ = pending_zeros_;
+      pending_zeros_ = 0;
+      held_value_ = value;
+      has_held_value_ = true;
+      continue;
+    }
+    if (policy_ == GapPolicy::keep) {
+      second = {0, false};
+      return true;
+    }
+    if (is_in_gap_) {
+      second = gap_second();
+      return true;
+    }
+    if (++pending_zeros_ >= gap_min_seconds_) {
+      is_in_gap_ = true;
+      gap_seconds_to_emit_ = pending_zeros_;
+      pending_zeros_ = 0;
+      continue;
+    }
+    // Skipped zeros at the very end of the window change nothing, so do not read past the window for them.
+    if (policy_ == GapPolicy::skip && next_trace_second_ >= window_start_s_ &&
+        window_end_s_ - next_trace_second_ <= pending_zeros_) {
+      plain_zeros_to_emit_ = pending_zeros_;
+      pending_zeros_ = 0;
+    }
+  }
+}
+
+uint64_t RateTraceSource::scaled_count(uint64_t rate) {
+  if (is_unit_scale_ || rate == 0) return rate;
+  const double expected = static_cast<double>(rate) * scale_;
+  const double whole = std::floor(expected);
+  uint64_t count = static_cast<uint64_t>(whole);
+  const double fraction = expected - whole;
+  if (fraction > 0 && count_rng_.uniform() < fraction) ++count;
+  return count;
+}
+
+bool RateTraceSource::next_window_second(uint64_t& count, uint64_t& out_second) {
+  Second second;
+  while (next_trace_second_ < window_end_s_ && next_trace_second(second)) {
+    const uint64_t index = next_trace_second_++;
+    if (second.is_skipped) {
+      ++skipped_seconds_;
+      continue;
+    }
+    count = scaled_count(second.rate);
+    if (count > kMaxArrivalsPerSecond) {
+      throw input_error(file_.path(), "second " + std::to_string(index + 1),
+                        "rate " + std::to_string(second.rate) + " times scale " + format_number(scale_) +
+                            " exceeds " + std::to_string(kMaxArrivalsPerSecond) + " arrivals in one second");
+    }
+    out_second = index - window_start_s_ - skipped_seconds_;
+    return true;
+  }
+  return false;
+}
+
+bool RateTraceSource::place_next_second() {
+  uint64_t count = 0;
+  uint64_t out_second = 0;
+  do {
+    if (!next_window_second(count, out_second)) return false;
+  } while (count == 0);
+  if (spacing_.size() < count) spacing_.resize(count);
+  double* spacing = spacing_.data();
+  double sum = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    sum -= std::log(place_rng_.uniform_open0());
+    spacing[i] = sum;
+  }
+  sum -= std::log(place_rng_.uniform_open0());
+  base_s_ = static_cast<double>(out_second) / time_compression_;
+  unit_s_ = sum > 0 ? 1.0 / (sum * time_compression_) : 0.0;
+  pos_ = 0;
+  count_ = count;
+  return true;
+}
+
+uint64_t RateTraceSource::count_remaining() {
+  uint64_t total = count_ - pos_;
+  pos_ = count_ = 0;
+  uint64_t count = 0;
+  uint64_t out_second = 0;
+  while (next_window_second(count, out_second)) total += count;
+  return total;
+}
+
+}  // namespace servesim::sim

@@ -1,0 +1,121 @@
+#pragma once
+// Private to sim/: the requests-per-second trace replay, and the block reader shared by the trace sources.
+#include <boost/iostreams/filtering_stream.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/arrival_source.hpp"
+#include "sim/rng.hpp"
+
+namespace servesim::sim {
+
+// A trace file read in blocks, decompressed by its extension: `.gz` (gzip), `.bz2` (bzip2), anything else
+// plain.
+class TraceFile {
+ public:
+  // Throws InputError "<path>: cannot open file".
+  explicit TraceFile(const std::string& path);
+  // Reads up to `size` bytes into `out` and returns how many; 0 means the end of the file.
+  // Throws InputError "<path>: corrupt bzip2 data" (or gzip) when the decompressor fails.
+  size_t read(char* out, size_t size);
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::string format_;  // "gzip", "bzip2" or empty for a plain file
+  boost::iostreams::filtering_istream in_;
+};
+
+// Replays a rate trace (one non-negative integer per second). Memory is bounded by one 64 KiB block, the
+// arrivals of one second and a counter of buffered zeros (gap detection); nothing else grows with the trace.
+//
+// Within second s the trace count r becomes n = floor(r*scale) (+1 with probability frac(r*scale)) arrivals,
+// placed as the order statistics of n uniforms on [s, s+1) (a Poisson process conditioned on n points),
+// generated in O(n) as normalised cumulative sums of n+1 exponential spacings (Devroye 1986, ch. V.2).
+class RateTraceSource final : public ArrivalSource {
+ public:
+  // Opens the file and skips to the window start; throws InputError for a missing, empty or corrupt file and
+  // for a window start beyond the end of the trace.
+  RateTraceSource(const WorkloadSpec& spec, uint64_t seed);
+
+  bool next(double& t_s) override {
+    if (pos_ == count_ && !place_next_second()) return false;
+    double t = base_s_ + spacing_[pos_++] * unit_s_;
+    if (t < last_s_) t = last_s_;  // rounding must never make the stream go backwards
+    last_s_ = t;
+    t_s = t;
+    return true;
+  }
+  double duration_s() const override { return duration_s_; }
+
+  // Number of arrivals still to come, without placing them in time: the same count next() would deliver.
+  uint64_t count_remaining();
+
+ private:
+  struct Second {
+    uint64_t rate = 0;
+    bool is_skipped = false;  // dropped from the time axis (GapPolicy::skip)
+    bool is_gap = false;      // a second inside a gap
+  };
+
+  bool read_value(uint64_t& value);
+  bool has_more_tokens();
+  void fill_from(char* keep_from);
+  [[noreturn]] void throw_bad_token(const char* begin, const char* end) const;
+  bool next_trace_second(Second& second);
+  bool classify_second(Second& second);
+  Second gap_second() const;
+  bool has_classified_seconds() const;
+  bool next_window_second(uint64_t& count, uint64_t& out_second);
+  uint64_t scaled_count(uint64_t rate);
+  bool place_next_second();
+
+  TraceFile file_;
+  // Tokenizer: block_[0, end_) holds unread text, *end_ is a '\0' sentinel.
+  std::unique_ptr<char[]> block_;
+  char* cur_ = nullptr;
+  char* end_ = nullptr;
+  bool is_eof_ = false;
+  uint64_t tokens_read_ = 0;
+
+  // Gap classification (bounded lookahead: a counter of zeros not yet known to be a gap or not).
+  GapPolicy policy_;
+  uint64_t gap_min_seconds_;
+  uint64_t pending_zeros_ = 0;
+  uint64_t plain_zeros_to_emit_ = 0;
+  uint64_t gap_seconds_to_emit_ = 0;
+  bool is_in_gap_ = false;
+  bool has_held_value_ = false;
+  uint64_t held_value_ = 0;
+  uint64_t last_nonzero_rate_ = 0;
+  // The last kFillWindow seconds delivered outside gaps: GapPolicy::fill replays their mean rate.
+  static constexpr size_t kFillWindow = 60;
+  uint64_t recent_[kFillWindow] = {};
+  size_t recent_count_ = 0;
+  uint64_t recent_sum_ = 0;
+
+  // Window and scaling.
+  uint64_t next_trace_second_ = 0;  // index (from 0) of the next second the classifier delivers
+  uint64_t window_start_s_;
+  uint64_t window_end_s_;
+  uint64_t skipped_seconds_ = 0;
+  double scale_;
+  bool is_unit_scale_;
+  double time_compression_;
+  double duration_s_;
+  Rng count_rng_;
+  Rng place_rng_;
+
+  // Arrivals of the current second: t = base_s_ + spacing_[i] * unit_s_.
+  std::vector<double> spacing_;
+  uint64_t pos_ = 0;
+  uint64_t count_ = 0;
+  double base_s_ = 0;
+  double unit_s_ = 0;
+  double last_s_ = 0;
+};
+
+}  // namespace servesim::sim

@@ -1,0 +1,296 @@
+// Per-request CSV trace replay: streamed line by line from blocks, with a bounded reorder buffer for scaled
+// copies.
+#include "sim/request_trace_source.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+
+#include "sim/input_error.hpp"
+
+namespace servesim::sim {
+
+namespace {
+
+constexpr size_t kBlockBytes = 64 * 1024;
+constexpr size_t kMaxLineBytes = 16 * 1024 * 1024;
+constexpr double kReorderToleranceS = 1e-3;  // rows may go back in time by this much (clock jitter in logs)
+
+std::string format_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.15g", value);
+  return text;
+}
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
+bool is_digit(char c) {
+  return static_cast<unsigned char>(c - '0') < 10;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && is_blank(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_blank(text.back())) text.remove_suffix(1);
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
+  return text;
+}
+
+// The `index`-th comma-separated field of a CSV line (quotes protect commas), trimmed and unquoted.
+bool field_at(std::string_view line, size_t index, std::string_view& field) {
+  size_t column = 0;
+  size_t begin = 0;
+  bool is_quoted = false;
+  for (size_t i = 0; i <= line.size(); ++i) {
+    if (i == line.size() || (line[i] == ',' && !is_quoted)) {
+      if (column == index) {
+        field = trim(line.substr(begin, i - begin));
+        return true;
+      }
+      ++column;
+      begin = i + 1;
+    } else if (line[i] == '"') {
+      is_quoted = !is_quoted;
+    }
+  }
+  return false;
+}
+
+// Digits [begin, begin+count) as an integer; false if any is not a digit.
+bool parse_digits(std::string_view text, size_t begin, size_t count, int64_t& value) {
+  if (begin + count > text.size()) return false;
+  value = 0;
+  for (size_t i = begin; i < begin + count; ++i) {
+    if (!is_digit(text[i])) return false;
+    value = value * 10 + (text[i] - '0');
+  }
+  return true;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant, "chrono-Compatible Low-Level Date
+// Algorithms").
+int64_t days_from_civil(int64_t year, int64_t month, int64_t day) {
+  year -= month <= 2;
+  const int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const int64_t year_of_era = year - era * 400;
+  const int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
+int64_t days_in_month(int64_t year, int64_t month) {
+  static constexpr int64_t kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool is_leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && is_leap ? 29 : kDays[month - 1];
+}
+
+// "[.digits]" from `begin` to the end of `text` as a fraction of a second.
+bool parse_fraction(std::string_view text, size_t begin, double& fraction) {
+  fraction = 0;
+  if (begin == text.size()) return true;
+  if (text[begin] != '.' || begin + 1 == text.size() || text.size() - begin - 1 > 9) return false;
+  int64_t digits = 0;
+  if (!parse_digits(text, begin + 1, text.size() - begin - 1, digits)) return false;
+  fraction = static_cast<double>(digits) / std::pow(10.0, static_cast<double>(text.size() - begin - 1));
+  return true;
+}
+
+}  // namespace
+
+RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
+    : file_(spec.path),
+      buffer_(kBlockBytes),
+      column_name_(spec.timestamp_column),
+      start_s_(spec.start_s),
+      end_s_(spec.duration_s < 0 ? HUGE_VAL : spec.start_s + spec.duration_s),
+      time_compression_(spec.time_compression),
+      duration_s_(spec.duration_s < 0 ? -1.0 : spec.duration_s / spec.time_compression),
+      scale_(spec.scale),
+      is_unit_scale_(spec.scale == 1.0),
+      jitter_s_(spec.scale == 1.0 ? 0.0 : 0.5),
+      count_rng_(Rng::derive(seed, 4)),
+      jitter_rng_(Rng::derive(seed, 5)) {
+  const std::string& path = file_.path();
+  auto fail = [&](const std::string& what, double value) {
+    throw input_error(path, "", what + ", got " + format_number(value));
+  };
+  if (!(spec.scale > 0) || !std::isfinite(spec.scale)) fail("scale must be a positive number", spec.scale);
+  if (!(spec.time_compression > 0) || !std::isfinite(spec.time_compression))
+    fail("time_compression must be a positive number", spec.time_compression);
+  if (!(spec.start_s >= 0) || !std::isfinite(spec.start_s)) fail("start_s must be >= 0", spec.start_s);
+  if (std::isnan(spec.duration_s)) fail("duration_s must be a number", spec.duration_s);
+
+  std::string_view header;
+  if (!next_line(header)) throw input_error(path, "", "the trace is empty");
+  if (header.size() >= 3 && std::memcmp(header.data(), "\xEF\xBB\xBF", 3) == 0) header.remove_prefix(3);
+  std::string_view name;
+  bool is_found = false;
+  for (column_ = 0; field_at(header, column_, name); ++column_) {
+    if (name == column_name_) {
+      is_found = true;
+      break;
+    }
+  }
+  if (!is_found) throw input_error(path, "line 1", "no column '" + column_name_ + "' in the header");
+
+  // Skip to the window start (less the spread of copies, which may reach back into the window).
+  double relative_s = 0;
+  do {
+    if (!next_row(relative_s)) {
+      if (!has_first_) throw input_error(path, "", "the trace is empty");
+      throw input_error(path, "",
+                        "start_s " + format_number(start_s_) + " is beyond the end of the trace (" +
+                            format_number(previous_s_) + " s)");
+    }
+  } while (relative_s < start_s_ - jitter_s_);
+  lookahead_s_ = relative_s;
+  has_lookahead_ = true;
+}
+
+bool RequestTraceSource::next_line(std::string_view& line) {
+  for (;;) {
+    const char* begin = buffer_.data() + line_begin_;
+    const size_t available = data_end_ - line_begin_;
+    const void* newline = std::memchr(begin, '\n', available);
+    if (newline != nullptr || (is_eof_ && available > 0)) {
+      const size_t length =
+          newline ? static_cast<size_t>(static_cast<const char*>(newline) - begin) : available;
+      line = std::string_view(begin, length);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      line_begin_ += newline ? length + 1 : length;
+      ++line_number_;
+      return true;
+    }
+    if (is_eof_) return false;
+    std::memmove(buffer_.data(), begin, available);  // keep the partial line, read more after it
+    line_begin_ = 0;
+    data_end_ = available;
+    if (data_end_ == buffer_.size()) {
+      if (buffer_.size() >= kMaxLineBytes) {
+        throw input_error(file_.path(), "line " + std::to_string(line_number_ + 1),
+                          "line longer than 16 MiB");
+      }
+      buffer_.resize(buffer_.size() * 2);
+    }
+    const size_t got = file_.read(buffer_.data() + data_end_, buffer_.size() - data_end_);
+    if (got == 0) is_eof_ = true;
+    data_end_ += got;
+  }
+}
+
+bool RequestTraceSource::parse_stamp(std::string_view text, Stamp& stamp) const {
+  if (!text.empty() && text.back() == 'Z') text.remove_suffix(1);
+  if (text.size() >= 19 && text[4] == '-' && text[7] == '-' && (text[10] == ' ' || text[10] == 'T') &&
+      text[13] == ':' && text[16] == ':') {
+    int64_t year, month, day, hour, minute, second;
+    if (!parse_digits(text, 0, 4, year) || !parse_digits(text, 5, 2, month) ||
+        !parse_digits(text, 8, 2, day) || !parse_digits(text, 11, 2, hour) ||
+        !parse_digits(text, 14, 2, minute) || !parse_digits(text, 17, 2, second)) {
+      return false;
+    }
+    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 ||
+        second > 60) {
+      return false;
+    }
+    stamp.whole_s = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+    return parse_fraction(text, 19, stamp.fraction_s);
+  }
+  // Seconds: "digits[.digits]" exactly (keeps the resolution of epoch seconds), anything else through
+  // from_chars.
+  size_t digits = 0;
+  while (digits < text.size() && is_digit(text[digits])) ++digits;
+  if (digits > 0 && digits <= 15 && parse_digits(text, 0, digits, stamp.whole_s) &&
+      parse_fraction(text, digits, stamp.fraction_s)) {
+    return true;
+  }
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || text.empty() ||
+      std::fabs(value) > 9.0e15) {
+    return false;
+  }
+  stamp.whole_s = static_cast<int64_t>(std::floor(value));
+  stamp.fraction_s = value - std::floor(value);
+  return true;
+}
+
+bool RequestTraceSource::next_row(double& relative_s) {
+  std::string_view line;
+  for (;;) {
+    if (!next_line(line)) return false;
+    if (!trim(line).empty()) break;  // blank lines carry no request
+  }
+  auto where = [this] { return "line " + std::to_string(line_number_); };  // built only for an error
+  std::string_view text;
+  if (!field_at(line, column_, text)) {
+    throw input_error(file_.path(), where(), "no value in column '" + column_name_ + "'");
+  }
+  Stamp stamp;
+  if (!parse_stamp(text, stamp)) {
+    throw input_error(
+        file_.path(), where(),
+        "expected a timestamp (seconds or YYYY-MM-DD HH:MM:SS.fff), got '" + std::string(text) + "'");
+  }
+  if (!has_first_) {
+    first_ = stamp;
+    has_first_ = true;
+  }
+  relative_s = static_cast<double>(stamp.whole_s - first_.whole_s) + (stamp.fraction_s - first_.fraction_s);
+  if (relative_s < previous_s_ - kReorderToleranceS) {
+    throw input_error(file_.path(), where(), "timestamps must be non-decreasing");
+  }
+  relative_s = std::max(relative_s, previous_s_);
+  previous_s_ = relative_s;
+  return true;
+}
+
+void RequestTraceSource::push_copies(double relative_s) {
+  uint64_t copies = static_cast<uint64_t>(scale_);
+  const double fraction = scale_ - std::floor(scale_);
+  if (fraction > 0 && count_rng_.uniform() < fraction) ++copies;
+  for (uint64_t i = 0; i < copies; ++i) {
+    const double t = i == 0 ? relative_s : relative_s + jitter_s_ * (2.0 * jitter_rng_.uniform() - 1.0);
+    heap_.push_back(t);
+    std::push_heap(heap_.begin(), heap_.end(), std::greater<double>());
+  }
+}
+
+bool RequestTraceSource::next(double& t_s) {
+  if (is_unit_scale_) {
+    double relative_s = lookahead_s_;
+    if (!has_lookahead_ && (is_input_done_ || !next_row(relative_s))) {
+      is_input_done_ = true;
+      return false;
+    }
+    has_lookahead_ = false;
+    if (relative_s >= end_s_) {
+      is_input_done_ = true;
+      return false;
+    }
+    t_s = (relative_s - start_s_) / time_compression_;
+    return true;
+  }
+  for (;;) {
+    // A pending copy is final once no later row can put a copy before it (rows are non-decreasing).
+    if (!heap_.empty() && (is_input_done_ || heap_.front() <= lookahead_s_ - jitter_s_)) {
+      std::pop_heap(heap_.begin(), heap_.end(), std::greater<double>());
+      const double t = heap_.back();
+      heap_.pop_back();
+      if (t < start_s_ || t >= end_s_) continue;
+      t_s = (t - start_s_) / time_compression_;
+      return true;
+    }
+    if (is_input_done_) return false;
+    if (lookahead_s_ >= end_s_ + jitter_s_) {
+      is_input_done_ = true;
+      continue;
+    }
+    push_copies(lookahead_s_);
+    if (!next_row(lookahead_s_)) is_input_done_ = true;
+  }
+}
+
+}  // namespace servesim::sim

@@ -1,0 +1,75 @@
+#pragma once
+// Private to sim/: replay of a per-request CSV trace (one row per request, e.g. the Azure LLM inference
+// trace).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/arrival_source.hpp"
+#include "sim/rate_trace_source.hpp"
+#include "sim/rng.hpp"
+
+namespace servesim::sim {
+
+// Arrival time = (timestamp - first timestamp - start_s) / time_compression, for rows whose relative time
+// lies in the window [start_s, start_s + duration_s). Timestamps are seconds (decimal) or "YYYY-MM-DD
+// HH:MM:SS[.f]".
+//
+// scale: each row is replayed m = floor(scale) (+1 with probability frac(scale)) times, so scale < 1 thins
+// the trace and scale > 1 multiplies it with the exact mean. One copy keeps the row's instant; the others are
+// spread uniformly within +-0.5 s of it and merged in time order through a reorder buffer that holds about
+// one second of copies. Copies are windowed like rows (a copy falling before start_s or after the end is
+// dropped).
+class RequestTraceSource final : public ArrivalSource {
+ public:
+  // Reads the header and skips to the window start; throws InputError for a missing file, a missing column,
+  // an empty trace or a window start beyond the end.
+  RequestTraceSource(const WorkloadSpec& spec, uint64_t seed);
+
+  bool next(double& t_s) override;
+  double duration_s() const override { return duration_s_; }
+
+ private:
+  struct Stamp {  // a timestamp split so that epoch seconds keep sub-microsecond resolution
+    int64_t whole_s = 0;
+    double fraction_s = 0;
+  };
+
+  bool next_line(std::string_view& line);
+  bool next_row(double& relative_s);  // the next row's time relative to the first row [s, trace time]
+  void push_copies(double relative_s);
+  bool parse_stamp(std::string_view text, Stamp& stamp) const;
+
+  TraceFile file_;
+  std::vector<char> buffer_;
+  size_t line_begin_ = 0;
+  size_t data_end_ = 0;
+  bool is_eof_ = false;
+  uint64_t line_number_ = 0;
+
+  size_t column_ = 0;
+  std::string column_name_;
+  bool has_first_ = false;
+  Stamp first_;
+  double previous_s_ = 0;
+
+  double start_s_;
+  double end_s_;
+  double time_compression_;
+  double duration_s_;
+  double scale_;
+  bool is_unit_scale_;
+  double jitter_s_;  // half-width of the spread of copies (0 when scale == 1)
+  Rng count_rng_;
+  Rng jitter_rng_;
+
+  bool has_lookahead_ = false;  // lookahead_s_ holds the next row not yet expanded into copies
+  double lookahead_s_ = 0;
+  bool is_input_done_ = false;
+  std::vector<double> heap_;  // min-heap of pending copies [s, trace time]
+};
+
+}  // namespace servesim::sim

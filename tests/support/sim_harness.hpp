@@ -1,0 +1,83 @@
+#pragma once
+// Test helpers: build a scenario from JSON text and simulate it in-process, or run the servesim binary.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "platforms/model_factory.hpp"
+#include "sim/engine.hpp"
+#include "sim/scenario.hpp"
+
+namespace servesim::test {
+
+struct Simulated {
+  std::vector<sim::CandidateResult> results;
+  std::vector<std::vector<sim::IntervalRow>> rows;  // per candidate
+};
+
+inline sim::Scenario scenario_from(const nlohmann::json& doc, const std::string& base_dir = ".") {
+  return sim::parse_scenario(doc, "test-scenario.json", base_dir);
+}
+
+inline Simulated simulate(const sim::Scenario& sc) {
+  auto candidates = platforms::make_candidates(sc);
+  Simulated out;
+  out.rows.resize(candidates.size());
+  sim::RunOptions options;
+  options.workload = sc.workload;
+  options.seed = sc.seed;
+  options.interval_s = sc.interval_s;
+  options.slo_latency_s = sc.slo.p99_ms / 1e3;
+  options.on_row = [&out](size_t i, const sim::IntervalRow& row) { out.rows[i].push_back(row); };
+  out.results = sim::simulate(options, candidates);
+  return out;
+}
+
+// A fresh temporary folder, removed when the object goes.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "servesim-test-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return (std::filesystem::path(path_) / name).string(); }
+  const std::string& path() const { return path_; }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(file(name), std::ios::binary) << text;
+    return file(name);
+  }
+
+ private:
+  std::string path_;
+};
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct CommandResult {
+  int status;
+  std::string out, err;
+};
+
+// Runs the servesim binary (path from $SERVESIM_BIN, set by CTest) with the given arguments.
+inline CommandResult run_servesim(const std::string& args, const TempDir& scratch) {
+  const char* bin = std::getenv("SERVESIM_BIN");
+  const std::string exe = bin ? bin : "build/cli/servesim";
+  const std::string out = scratch.file("stdout.txt"), err = scratch.file("stderr.txt");
+  const int rc = std::system((exe + " " + args + " >" + out + " 2>" + err + " </dev/null").c_str());
+  return CommandResult{WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_file(out), read_file(err)};
+}
+
+}  // namespace servesim::test
