@@ -162,7 +162,9 @@ void LambdaModel::on_transfer_done(uint64_t tag, double t_s) {
   const ColdStart c = cold_[tag];
   free_slots_.push_back(static_cast<uint32_t>(tag));
   --pending_cold_;
-  begin_service(t_s, c.arrival_s, t_s - c.began_s + c.load_s, c.service_s, false);
+  // The init ran from the cold start's beginning: runtime init, then the download just finished, then the
+  // load.
+  begin_service(c.began_s, c.arrival_s, t_s - c.began_s + c.load_s, c.service_s, false);
 }
 
 void LambdaModel::complete(const Event& e) {
