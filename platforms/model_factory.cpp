@@ -1,7 +1,10 @@
 #include "platforms/model_factory.hpp"
 
+#include "platforms/azure_functions_model.hpp"
 #include "platforms/catalog.hpp"
+#include "platforms/cloud_run_model.hpp"
 #include "platforms/fixed_pool_model.hpp"
+#include "platforms/kubernetes_model.hpp"
 #include "platforms/lambda_model.hpp"
 
 namespace servesim::platforms {
@@ -11,8 +14,14 @@ std::unique_ptr<sim::PlatformModel> make_model(const sim::CandidateSpec& candida
   const Settings settings(candidate, scenario.file);
   const std::string& platform = settings.entry().platform;
   if (platform == "aws-lambda") return std::make_unique<LambdaModel>(LambdaParams::from(settings), scenario);
+  if (platform == "gcp-cloud-run")
+    return std::make_unique<CloudRunModel>(CloudRunParams::from(settings), scenario);
+  if (platform == "azure-functions")
+    return std::make_unique<AzureFunctionsModel>(AzureFunctionsParams::from(settings), scenario);
   if (platform == "fixed-pool")
     return std::make_unique<FixedPoolModel>(FixedPoolParams::from(settings), scenario);
+  if (platform == "kubernetes-gpu")
+    return std::make_unique<KubernetesModel>(KubernetesParams::from(settings, candidate.settings), scenario);
   throw settings.error("platform", "the catalogue lists " + platform + " but no model implements it yet");
 }
 

@@ -1,0 +1,84 @@
+// Replays a whole rate trace (default: the 22-day Twitter trace, 120.8 M requests) against the Lambda model,
+// then the same accounting as a bare loop, in one process run. Prints requests per second of wall time, peak
+// memory of each phase and the ratio. Usage: bench_lambda_replay [TRACE.bz2] [--runs N] [--days D]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bare_lambda_loop.hpp"
+#include "bench_util.hpp"
+#include "platforms/model_factory.hpp"
+#include "sim/engine.hpp"
+#include "sim/scenario.hpp"
+
+using namespace servesim;
+
+int main(int argc, char** argv) {
+  std::string trace = "scenarios/traces/twitter-2021-rps.txt.bz2";
+  int runs = 1;
+  double days = -1;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--runs") && i + 1 < argc)
+      runs = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--days") && i + 1 < argc)
+      days = std::atof(argv[++i]);
+    else
+      trace = argv[i];
+  }
+  const double memory_mb = 1769;  // one vCPU: the service time applies as given
+  nlohmann::json workload = {{"type", "rate_trace"}, {"path", trace}};
+  if (days > 0) workload["duration_s"] = days * 86400;
+  const nlohmann::json doc = {
+      {"seed", 1},
+      {"workload", workload},
+      {"service",
+       {{"warm", {{"type", "lognormal"}, {"mean_ms", 45}, {"p99_ms", 120}}},
+        {"cold_start", {{"runtime_init", {{"type", "constant"}, {"value_ms", 1500}}}}}}},
+      {"slo", {{"p99_ms", 500}, {"timeout_s", 30}}},
+      {"metrics", {{"interval_s", 60}}},
+      {"candidates", {{{"name", "lambda"}, {"platform", "aws-lambda"}, {"memory_mb", memory_mb}, {"timeout_s", 30}}}}};
+  const sim::Scenario sc = sim::parse_scenario(doc, "bench", ".");
+
+  std::vector<double> sim_s, bare_s, sim_mb, bare_mb;
+  for (int run = 0; run < runs; ++run) {
+    bench::reset_peak_rss();
+    auto candidates = platforms::make_candidates(sc);
+    sim::RunOptions options;
+    options.workload = sc.workload;
+    options.seed = sc.seed;
+    options.interval_s = sc.interval_s;
+    options.slo_latency_s = 0.5;
+    uint64_t rows = 0;
+    options.on_row = [&rows](size_t, const sim::IntervalRow&) { ++rows; };
+    auto t0 = std::chrono::steady_clock::now();
+    const auto results = sim::simulate(options, candidates);
+    sim_s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    sim_mb.push_back(bench::peak_rss_mb());
+    const auto& r = results[0];
+
+    bench::reset_peak_rss();
+    bench::BareLambdaConfig bc;
+    bc.trace_path = trace;
+    bc.memory_gb = memory_mb / 1024.0;
+    t0 = std::chrono::steady_clock::now();
+    const auto bare = days > 0 ? bench::BareLambdaResult{} : bench::run_bare_lambda(bc);
+    bare_s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    bare_mb.push_back(bench::peak_rss_mb());
+
+    std::printf(
+        "run %d: servesim %llu requests in %.2f s (%.2f M req/s, peak RSS %.0f MB), cold starts %llu, peak %u, "
+        "cost $%.2f | bare loop %llu requests in %.2f s (peak RSS %.0f MB), cold starts %llu, peak %llu, cost $%.2f\n",
+        run + 1, (unsigned long long)r.requests.arrived, sim_s.back(), r.requests.arrived / sim_s.back() / 1e6,
+        sim_mb.back(), (unsigned long long)r.requests.cold_starts, r.instances_peak, r.cost_total_usd,
+        (unsigned long long)bare.requests, bare_s.back(), bare_mb.back(), (unsigned long long)bare.cold_starts,
+        (unsigned long long)bare.peak_instances, bare.cost_usd);
+    std::fflush(stdout);
+  }
+  const double ms = bench::median(sim_s), mb = bench::median(bare_s);
+  std::printf("median of %d: servesim %.2f s, bare loop %.2f s, ratio %.2fx; peak RSS servesim %.0f MB, bare %.0f MB\n",
+              runs, ms, mb, mb > 0 ? ms / mb : 0.0, bench::median(sim_mb), bench::median(bare_mb));
+  return 0;
+}

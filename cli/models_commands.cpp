@@ -1,0 +1,229 @@
+// servesim inspect / models generate|quantize / profile: thin shells over servesim::models.
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "models/model_generator.hpp"
+#include "models/model_inspector.hpp"
+#include "models/profiler.hpp"
+#include "models/weight_quantizer.hpp"
+#include "sim/input_error.hpp"
+
+namespace servesim::cli {
+namespace po = boost::program_options;
+
+namespace {
+
+// Parses options; returns false (after printing help) when --help was given. Bad options are InputErrors.
+bool parse_options(const Args& args, const char* usage, po::options_description& opts,
+                   po::positional_options_description& pos, po::variables_map& vm) {
+  opts.add_options()("help,h", "show this help");
+  try {
+    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    if (vm.count("help")) {
+      std::cout << usage << "\n" << opts << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError(std::string("command line: ") + e.what() + " (see --help)");
+  }
+  return true;
+}
+
+std::vector<int> int_list(const std::string& text, const std::string& flag) {
+  std::vector<int> values;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    try {
+      std::size_t used = 0;
+      values.push_back(std::stoi(item, &used));
+      if (used != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      throw InputError(flag + ": expected a comma-separated list of integers such as 1,2,4, got '" + text +
+                       "'");
+    }
+  }
+  return values;
+}
+
+constexpr const char* kInspectUsage = R"(Usage: servesim inspect MODEL.onnx [--json]
+
+Reads an ONNX model (and checks its external-data files) and prints: file size and external-data bytes,
+IR version and opsets, parameter count, initializer bytes by data type, inputs and outputs with their
+shapes (symbolic dims such as "batch" by name), the operator histogram, and the estimated FLOPs of one
+inference at batch 1 after ONNX shape inference: 2 x multiply-accumulates of Conv, ConvTranspose, Gemm
+and MatMul (attention's Q.K^T and P.V included); activations, norms and bias adds are not counted.
+)";
+
+constexpr const char* kModelsUsage = R"(Usage:
+  servesim models generate KIND --out FILE.onnx [--size small|base|large] [--target-mb M] [--seed N]
+  servesim models quantize MODEL.onnx --out OUT.onnx [--engine ort|opencv] [--seed N]
+
+generate builds a reference model from scratch with seeded random weights and checks it with the ONNX
+checker. Inference time depends on the architecture and tensor sizes, not on the weight values, so a
+generated model times like a trained one of the same shape. KIND:
+  image-cnn         ResNet-style CNN, image[batch,3,224,224] -> logits[batch,1000]
+                    small: width 16, 1-1-1-1 blocks (0.44 M params); base: ResNet-18 (11.7 M);
+                    large: ResNet-34 blocks at width 160 (~136 M)
+  text-transformer  DistilBERT-shaped encoder, input_ids[batch,128] -> logits[batch,2]
+                    small: hidden 128, 2 layers (0.9 M); base: DistilBERT (66 M); large: BERT-large (~330 M)
+  recsys-mlp        embedding tables + MLP, dense[batch,13] + sparse_ids[batch,T] -> score[batch,1]
+                    small: 8 x 4000 x 32 (1.1 M); base: 26 x 20000 x 64 (34 M); large: 26 x 500000 x 64 (3.3 GB)
+--target-mb scales the preset's width (rows for recsys-mlp) to reach about M MB of float32 weights; models
+whose weights pass 1.5 GiB are written with ONNX external data (FILE.onnx.data beside FILE.onnx).
+
+quantize stores Conv/Gemm/MatMul weights (and Gather tables) as int8 with one scale per output channel and a
+DequantizeLinear in front of each consumer (weight-only: activations stay float). It prints the size ratio
+and the largest output difference against the float model on seeded random inputs.
+)";
+
+constexpr const char* kProfileUsage =
+    R"(Usage: servesim profile MODEL.onnx [--engine ort|opencv] [--batch 1,2,4] [--threads 1,2]
+                        [--out PROFILE.json] [--cache-dir DIR] [--no-cache]
+
+Measures the model with a real inference engine on this machine: file read time, session creation (load)
+time (ONNX Runtime: from the .onnx and from the optimized model it saves), the first inference, and the
+steady-state latency p50/p90/p99 for every batch size and intra-op thread count, plus peak RSS. Each point
+runs --warmup untimed runs, then at least --min-reps and at most --max-reps timed runs, stopping once
+--max-s-per-point seconds have passed. The profile records engine and version, CPU model, cores, date and
+the model's sha256, and is cached under (sha256, engine, settings) in --cache-dir (default:
+$SERVESIM_CACHE_DIR, else $XDG_CACHE_HOME/servesim, else ~/.cache/servesim); a second run reuses it.
+
+Engines: ort = ONNX Runtime (CPU provider) through the Node.js bridge models/ort_bridge (needs node and
+`cd models/ort_bridge && ONNXRUNTIME_NODE_INSTALL=skip npm ci`); opencv = OpenCV DNN in-process. When ORT
+is missing, servesim warns and falls back to OpenCV, which ran ~3x slower on the same CNN.
+The simulator scales the 1- and 2-thread p50 latencies to a platform's CPU share (docs/models.md).
+)";
+
+}  // namespace
+
+int inspect_command(const Args& args) {
+  po::options_description opts("Options");
+  std::string model;
+  opts.add_options()("model", po::value(&model)->required(), "the ONNX file")("json", po::bool_switch(),
+                                                                              "print JSON instead of text");
+  po::positional_options_description pos;
+  pos.add("model", 1);
+  po::variables_map vm;
+  if (!parse_options(args, kInspectUsage, opts, pos, vm)) return 0;
+  const models::ModelInfo info = models::inspect_model(model);
+  if (vm["json"].as<bool>())
+    std::cout << models::to_json(info).dump(2) << "\n";
+  else
+    std::cout << models::to_text(info);
+  return 0;
+}
+
+int models_command(const Args& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << kModelsUsage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string action = args[0];
+  const Args rest(args.begin() + 1, args.end());
+  po::options_description opts("Options");
+  std::string target, out, size = "small", engine = "ort";
+  double target_mb = 0, external_above_mb = 1536;
+  std::uint64_t seed = 1;
+  opts.add_options()("target", po::value(&target)->required(), "KIND (generate) or MODEL.onnx (quantize)")(
+      "out,o", po::value(&out)->required(), "output ONNX file")(
+      "seed", po::value(&seed), "random seed: weights (generate), inputs (quantize)");
+  po::positional_options_description pos;
+  pos.add("target", 1);
+  po::variables_map vm;
+  if (action == "generate") {
+    opts.add_options()("size", po::value(&size), "small | base | large (default small)")(
+        "target-mb", po::value(&target_mb), "scale the preset to about this many MB of float32 weights")(
+        "external-data-above-mb", po::value(&external_above_mb),
+        "write weights to FILE.onnx.data when they pass this many MiB (default 1536)");
+    if (!parse_options(rest, kModelsUsage, opts, pos, vm)) return 0;
+    models::GenerateOptions options;
+    options.kind = models::parse_model_kind(target);
+    options.size = size;
+    options.target_mb = target_mb;
+    options.seed = seed;
+    options.write.external_above_bytes = static_cast<std::uint64_t>(external_above_mb * 1024 * 1024);
+    const auto result = models::generate_model(options, out);
+    std::printf("%s: %s\n  %llu parameters, %llu bytes written%s\n", out.c_str(), result.description.c_str(),
+                static_cast<unsigned long long>(result.parameter_count),
+                static_cast<unsigned long long>(result.bytes_written),
+                result.has_external_data ? " (weights in external data)" : "");
+    return 0;
+  }
+  if (action == "quantize") {
+    opts.add_options()("engine", po::value(&engine),
+                       "engine that runs both models for the comparison (ort|opencv)")(
+        "no-compare", po::bool_switch(), "skip running the models");
+    if (!parse_options(rest, kModelsUsage, opts, pos, vm)) return 0;
+    const auto kind = models::parse_engine_kind(engine);
+    const auto result = models::quantize_weights(target, out);
+    std::printf("%s: %d weight tensors (%llu parameters) to int8; %llu -> %llu bytes, %.2fx smaller\n",
+                out.c_str(), result.quantized_tensors,
+                static_cast<unsigned long long>(result.quantized_parameters),
+                static_cast<unsigned long long>(result.input_bytes),
+                static_cast<unsigned long long>(result.output_bytes), result.size_ratio());
+    if (!vm["no-compare"].as<bool>()) {
+      const auto diff =
+          models::compare_outputs(target, out, kind, static_cast<std::uint32_t>(seed), std::cerr);
+      std::printf(
+          "  largest output difference %.4g (largest float output %.4g, %.2f%%) over %zu values, %s\n",
+          diff.max_abs_diff, diff.max_abs_reference,
+          diff.max_abs_reference > 0 ? 100 * diff.max_abs_diff / diff.max_abs_reference : 0.0,
+          diff.compared_values, diff.engine.c_str());
+    }
+    return 0;
+  }
+  throw InputError("models: expected generate or quantize, got '" + action +
+                   "' (see servesim models --help)");
+}
+
+int profile_command(const Args& args) {
+  po::options_description opts("Options");
+  std::string model, engine = "ort", batches = "1", threads = "1,2", out, cache_dir;
+  models::ProfileOptions options;
+  opts.add_options()("model", po::value(&model)->required(), "the ONNX file")(
+      "engine", po::value(&engine), "ort (ONNX Runtime, default) or opencv (OpenCV DNN)")(
+      "batch", po::value(&batches), "batch sizes, comma-separated (default 1)")(
+      "threads", po::value(&threads), "intra-op thread counts, comma-separated (default 1,2)")(
+      "warmup", po::value(&options.warmup), "untimed runs before each point (default 3)")(
+      "min-reps", po::value(&options.min_reps), "timed runs per point, at least (default 10)")(
+      "max-reps", po::value(&options.max_reps), "timed runs per point, at most (default 200)")(
+      "max-s-per-point", po::value(&options.max_s_per_point), "seconds per point after min-reps (default 2)")(
+      "out,o", po::value(&out), "write the profile JSON here (it is also cached)")(
+      "cache-dir", po::value(&cache_dir), "profile cache folder")(
+      "no-cache", po::bool_switch(), "measure even when cached, store nothing")("json", po::bool_switch(),
+                                                                                "print the profile JSON");
+  po::positional_options_description pos;
+  pos.add("model", 1);
+  po::variables_map vm;
+  if (!parse_options(args, kProfileUsage, opts, pos, vm)) return 0;
+  options.engine = models::parse_engine_kind(engine);
+  options.batches = int_list(batches, "--batch");
+  options.threads = int_list(threads, "--threads");
+  options.cache_dir = cache_dir;
+  options.use_cache = !vm["no-cache"].as<bool>();
+  const auto result = models::profile_model(model, options, std::cerr);
+  const auto& p = result.profile;
+  if (!out.empty()) models::save_profile(p, out);
+  if (vm["json"].as<bool>()) {
+    std::cout << models::to_json(p).dump(2) << "\n";
+    return 0;
+  }
+  std::printf("%s (%s %s on %s, %d cores)%s\n", model.c_str(), p.engine.c_str(), p.engine_version.c_str(),
+              p.cpu_model.c_str(), p.cores, result.from_cache ? " [cached]" : "");
+  std::printf("  read %.4f s, load %.4f s", p.file_read_s, p.load_s);
+  if (p.load_optimized_s) std::printf(" (optimized model %.4f s)", *p.load_optimized_s);
+  std::printf(", first inference %.4f s, peak RSS %.1f MB\n", p.first_inference_s, p.peak_rss_mb);
+  std::printf("  batch threads   reps     p50_ms     p90_ms     p99_ms\n");
+  for (const auto& point : p.latency)
+    std::printf("  %5d %7d %6d %10.3f %10.3f %10.3f\n", point.batch, point.threads, point.reps,
+                point.p50_s * 1e3, point.p90_s * 1e3, point.p99_s * 1e3);
+  std::printf("  profile: %s\n", out.empty() ? result.cache_path.c_str() : out.c_str());
+  return 0;
+}
+
+}  // namespace servesim::cli

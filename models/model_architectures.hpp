@@ -1,0 +1,17 @@
+#pragma once
+// The three reference architectures behind model_generator.hpp. `scale` widens (CNN, transformer) or
+// lengthens (recsys rows) the preset; the builder decides whether weights get bytes.
+#include <string>
+
+#include "models/graph_builder.hpp"
+
+namespace servesim::models {
+
+inline constexpr std::int64_t kReferenceOpset = 13;  // read by ORT and by OpenCV 4.6's ONNX importer
+
+// Each returns a one-line description and leaves the finished graph in the builder.
+std::string build_image_cnn(GraphBuilder& b, const std::string& size, double scale);
+std::string build_text_transformer(GraphBuilder& b, const std::string& size, double scale);
+std::string build_recsys_mlp(GraphBuilder& b, const std::string& size, double scale);
+
+}  // namespace servesim::models

@@ -1,0 +1,143 @@
+#include "models/model_profile.hpp"
+
+#include <algorithm>
+#include <fstream>
+
+#include "sim/input_error.hpp"
+
+namespace servesim::models {
+
+const LatencyPoint* ModelProfile::find(int batch, int threads) const {
+  for (const auto& point : latency)
+    if (point.batch == batch && point.threads == threads) return &point;
+  return nullptr;
+}
+
+int ModelProfile::max_threads() const {
+  int most = 0;
+  for (const auto& point : latency) most = std::max(most, point.threads);
+  return most;
+}
+
+nlohmann::json to_json(const ModelProfile& p) {
+  nlohmann::json latency = nlohmann::json::array();
+  for (const auto& point : p.latency)
+    latency.push_back({{"batch", point.batch},
+                       {"threads", point.threads},
+                       {"reps", point.reps},
+                       {"mean_s", point.mean_s},
+                       {"p50_s", point.p50_s},
+                       {"p90_s", point.p90_s},
+                       {"p99_s", point.p99_s}});
+  return {{"schema_version", p.schema_version},
+          {"engine", {{"name", p.engine}, {"version", p.engine_version}}},
+          {"machine", {{"cpu_model", p.cpu_model}, {"cores", p.cores}}},
+          {"date_utc", p.date_utc},
+          {"settings_key", p.settings_key},
+          {"model",
+           {{"path", p.model_path},
+            {"sha256", p.sha256},
+            {"model_bytes", p.model_bytes},
+            {"parameter_count", p.parameter_count},
+            {"flops_per_inference", p.flops_per_inference},
+            {"weight_bytes", p.weight_bytes}}},
+          {"file_read_s", p.file_read_s},
+          {"load_s", p.load_s},
+          {"load_optimized_s",
+           p.load_optimized_s ? nlohmann::json(*p.load_optimized_s) : nlohmann::json(nullptr)},
+          {"first_inference_s", p.first_inference_s},
+          {"latency", latency},
+          {"peak_rss_mb", p.peak_rss_mb}};
+}
+
+ModelProfile profile_from_json(const nlohmann::json& j, const std::string& source) {
+  if (!j.is_object()) throw input_error(source, "", "expected a JSON object (a ServeSim model profile)");
+  if (!j.contains("schema_version") || !j["schema_version"].is_number_integer())
+    throw input_error(source, "/schema_version", "expected an integer, got none");
+  const int version = j["schema_version"].get<int>();
+  if (version != kProfileSchemaVersion)
+    throw input_error(source, "/schema_version",
+                      "expected model profile schema version " + std::to_string(kProfileSchemaVersion) +
+                          ", got " + std::to_string(version) + " (profile it again with this servesim)");
+  ModelProfile p;
+  std::string pointer;
+  try {
+    pointer = "/engine";
+    p.engine = j.at("engine").at("name").get<std::string>();
+    p.engine_version = j.at("engine").at("version").get<std::string>();
+    pointer = "/machine";
+    p.cpu_model = j.at("machine").at("cpu_model").get<std::string>();
+    p.cores = j.at("machine").at("cores").get<int>();
+    pointer = "/date_utc";
+    p.date_utc = j.at("date_utc").get<std::string>();
+    p.settings_key = j.value("settings_key", "");
+    pointer = "/model";
+    const auto& m = j.at("model");
+    p.model_path = m.at("path").get<std::string>();
+    p.sha256 = m.at("sha256").get<std::string>();
+    p.model_bytes = m.at("model_bytes").get<std::uint64_t>();
+    p.parameter_count = m.value("parameter_count", std::uint64_t{0});
+    p.flops_per_inference = m.value("flops_per_inference", 0.0);
+    p.weight_bytes = m.value("weight_bytes", std::uint64_t{0});
+    pointer = "/load_s";
+    p.file_read_s = j.value("file_read_s", 0.0);
+    p.load_s = j.at("load_s").get<double>();
+    if (j.contains("load_optimized_s") && !j["load_optimized_s"].is_null())
+      p.load_optimized_s = j["load_optimized_s"].get<double>();
+    pointer = "/first_inference_s";
+    p.first_inference_s = j.at("first_inference_s").get<double>();
+    pointer = "/latency";
+    for (const auto& point : j.at("latency"))
+      p.latency.push_back({point.at("batch").get<int>(), point.at("threads").get<int>(),
+                           point.value("reps", 0), point.value("mean_s", 0.0),
+                           point.at("p50_s").get<double>(), point.at("p90_s").get<double>(),
+                           point.at("p99_s").get<double>()});
+    pointer = "/peak_rss_mb";
+    p.peak_rss_mb = j.value("peak_rss_mb", 0.0);
+  } catch (const nlohmann::json::exception& e) {
+    throw input_error(source, pointer, std::string("malformed model profile: ") + e.what());
+  }
+  return p;
+}
+
+ModelProfile load_profile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw input_error(path, "", "cannot open the model profile");
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw input_error(path, "", std::string("not JSON: ") + e.what());
+  }
+  return profile_from_json(j, path);
+}
+
+void save_profile(const ModelProfile& profile, const std::string& path) {
+  std::ofstream out(path, std::ios::trunc);
+  if (!out) throw input_error(path, "", "cannot write the model profile");
+  out << to_json(profile).dump(2) << "\n";
+}
+
+double parallel_fraction(const ModelProfile& profile, int batch) {
+  const LatencyPoint* one = profile.find(batch, 1);
+  const LatencyPoint* two = profile.find(batch, 2);
+  if (!one || !two || two->p50_s <= 0) return 0;
+  const double speedup = one->p50_s / two->p50_s;
+  return std::clamp(2 * (1 - 1 / speedup), 0.0, 1.0);
+}
+
+double service_time_s(const ModelProfile& profile, double vcpu, int batch) {
+  if (!(vcpu > 0))
+    throw InputError("CPU share: expected a positive number of vCPUs, got " + std::to_string(vcpu));
+  const LatencyPoint* one = profile.find(batch, 1);
+  if (!one)
+    throw input_error(profile.model_path, "/latency",
+                      "expected a 1-thread measurement at batch " + std::to_string(batch) + ", found none");
+  const double t1_s = one->p50_s;
+  if (vcpu <= 1) return t1_s / vcpu;
+  const double p = parallel_fraction(profile, batch);
+  const double s = std::min(vcpu, static_cast<double>(std::max(1, profile.max_threads())));
+  return t1_s * ((1 - p) + p / s);
+}
+
+}  // namespace servesim::models

@@ -1,0 +1,187 @@
+#include "models/profiler.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+#include "models/host_info.hpp"
+#include "models/model_inspector.hpp"
+#include "models/onnx_file.hpp"
+#include "sim/input_error.hpp"
+
+namespace servesim::models {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string join(const std::vector<int>& values) {
+  std::string text;
+  for (std::size_t i = 0; i < values.size(); ++i) text += (i ? "," : "") + std::to_string(values[i]);
+  return text;
+}
+
+std::string settings_key(const std::string& engine, const ProfileOptions& o) {
+  std::ostringstream key;
+  key << "engine=" << engine << ";batches=" << join(o.batches) << ";threads=" << join(o.threads)
+      << ";warmup=" << o.warmup << ";reps=" << o.min_reps << "-" << o.max_reps
+      << ";max_s=" << o.max_s_per_point << ";seed=" << o.seed;
+  return key.str();
+}
+
+std::string fnv1a_hex(const std::string& text) {
+  std::uint64_t hash = 1469598103934665603ull;
+  for (const unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(hash));
+  return out;
+}
+
+void check_options(const ProfileOptions& o) {
+  auto positive = [](const std::vector<int>& list, const std::string& flag) {
+    if (list.empty()) throw InputError(flag + ": expected a comma-separated list of positive integers");
+    for (const int v : list)
+      if (v <= 0) throw InputError(flag + ": expected positive integers, got " + std::to_string(v));
+  };
+  positive(o.batches, "--batch");
+  positive(o.threads, "--threads");
+  if (o.min_reps < 1 || o.max_reps < o.min_reps)
+    throw InputError("--reps: expected 1 <= min reps <= max reps, got " + std::to_string(o.min_reps) +
+                     " and " + std::to_string(o.max_reps));
+}
+
+}  // namespace
+
+std::string default_cache_dir() {
+  if (const char* dir = std::getenv("SERVESIM_CACHE_DIR"); dir && *dir) return dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return (fs::path(xdg) / "servesim").string();
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return (fs::path(home) / ".cache" / "servesim").string();
+  return (fs::temp_directory_path() / "servesim-cache").string();
+}
+
+LatencyPoint summarize(int batch, int threads, std::vector<double> times_s) {
+  LatencyPoint point{batch, threads, static_cast<int>(times_s.size()), 0, 0, 0, 0};
+  if (times_s.empty()) return point;
+  std::sort(times_s.begin(), times_s.end());
+  auto rank = [&](double q) {
+    const auto n = static_cast<double>(times_s.size());
+    return times_s[static_cast<std::size_t>(std::max(0.0, std::ceil(q * n) - 1))];
+  };
+  point.mean_s = std::accumulate(times_s.begin(), times_s.end(), 0.0) / static_cast<double>(times_s.size());
+  point.p50_s = rank(0.50);
+  point.p90_s = rank(0.90);
+  point.p99_s = rank(0.99);
+  return point;
+}
+
+ProfileResult profile_model(const std::string& model_path, const ProfileOptions& options,
+                            std::ostream& warnings) {
+  check_options(options);
+  ProfileResult result;
+  ModelProfile& p = result.profile;
+
+  // Read every byte the engine will read, timed (the OS page cache is warm after the first time).
+  const auto read_start = Clock::now();
+  std::string bytes;
+  {
+    std::ifstream in(model_path, std::ios::binary);
+    if (!in) throw input_error(model_path, "", "cannot open the file");
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const OnnxFile file = read_onnx(model_path);  // validates, checks external data
+  std::set<std::string> data_files;
+  for (const auto& tensor : file.model.graph().initializer())
+    for (const auto& entry : tensor.external_data())
+      if (entry.key() == "location") data_files.insert(entry.value());
+  std::vector<char> chunk(1 << 20);
+  for (const auto& name : data_files) {
+    std::ifstream data(fs::path(model_path).parent_path() / name, std::ios::binary);
+    while (data.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || data.gcount() > 0) {
+    }
+  }
+  p.file_read_s = std::chrono::duration<double>(Clock::now() - read_start).count();
+  p.sha256 = sha256_hex(bytes);
+  const ModelInfo info = inspect_model(model_path);
+  p.model_path = model_path;
+  p.model_bytes = info.file_bytes + info.external_data_bytes;
+  p.parameter_count = info.parameter_count;
+  p.flops_per_inference = info.flops_per_inference;
+  p.weight_bytes = info.initializer_bytes;
+
+  auto engine = make_engine(options.engine, warnings);
+  p.engine = engine->name();
+  p.engine_version = engine->version();
+  p.settings_key = settings_key(p.engine, options);
+  const fs::path cache_dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
+  result.cache_path =
+      (cache_dir / (p.sha256 + "-" + p.engine + "-" + fnv1a_hex(p.settings_key) + ".json")).string();
+  if (options.use_cache && fs::exists(result.cache_path)) {
+    try {
+      ModelProfile cached = load_profile(result.cache_path);
+      if (cached.sha256 == p.sha256 && cached.settings_key == p.settings_key) {
+        cached.model_path = model_path;
+        result.profile = cached;
+        result.from_cache = true;
+        return result;
+      }
+    } catch (const InputError&) {
+      // an unreadable or older cache entry is measured again and replaced
+    }
+  }
+
+  const onnx::ModelProto& model = file.model;
+  const int first_threads = options.threads.front();
+  p.load_s = engine->load(model_path, {first_threads, true, ""});
+  RunRequest first{input_specs(model, 1, options.seed), 0, 1, 1, 0, false};
+  p.first_inference_s = engine->run(first).times_s.at(0);
+
+  if (p.engine == "onnxruntime" && info.external_data_bytes == 0) {
+    const fs::path optimized =
+        fs::temp_directory_path() / ("servesim-opt-" + std::to_string(getpid()) + ".onnx");
+    try {
+      engine->load(model_path, {first_threads, true, optimized.string()});
+      p.load_optimized_s = engine->load(optimized.string(), {first_threads, false, ""});
+    } catch (const InputError& e) {
+      warnings << "warning: could not time loading the optimized model: " << e.what() << "\n";
+    }
+    std::error_code ignored;
+    fs::remove(optimized, ignored);
+  }
+
+  for (const int threads : options.threads) {
+    engine->load(model_path, {threads, true, ""});
+    for (const int batch : options.batches) {
+      RunRequest req{input_specs(model, batch, options.seed),
+                     options.warmup,
+                     options.min_reps,
+                     options.max_reps,
+                     options.max_s_per_point,
+                     false};
+      p.latency.push_back(summarize(batch, threads, engine->run(req).times_s));
+    }
+  }
+  p.peak_rss_mb = engine->peak_rss_mb();
+  p.cpu_model = cpu_model_name();
+  p.cores = logical_cores();
+  p.date_utc = utc_now_iso8601();
+
+  if (options.use_cache) {
+    std::error_code error;
+    fs::create_directories(cache_dir, error);
+    if (!error) save_profile(p, result.cache_path);
+  }
+  return result;
+}
+
+}  // namespace servesim::models

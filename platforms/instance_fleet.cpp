@@ -1,0 +1,658 @@
+#include "platforms/instance_fleet.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace servesim::platforms {
+
+namespace {
+struct LaterTimer {
+  template <class T>
+  bool operator()(const T& a, const T& b) const {
+    return a.t_s > b.t_s;
+  }
+};
+struct LaterFinish {
+  template <class T>
+  bool operator()(const T& a, const T& b) const {
+    return a.finish_v > b.finish_v;
+  }
+};
+}  // namespace
+
+void FleetConfig::set_cpu_sharing(double vcpu_per_instance, double parallel_fraction) {
+  vcpu = vcpu_per_instance;
+  const double alone = sim::cpu_speedup(vcpu, parallel_fraction);
+  rate.assign(concurrency + 1, 0.0);
+  cpu_used_vcpu.assign(concurrency + 1, 0.0);
+  for (uint32_t n = 1; n <= concurrency; ++n) {
+    rate[n] = sim::cpu_speedup(vcpu / n, parallel_fraction) / alone;
+    // A request keeps at most max(1, speedup) vCPU busy; the instance cannot use more than it has.
+    cpu_used_vcpu[n] = std::min(vcpu, n * std::max(1.0, alone));
+  }
+}
+
+void FleetConfig::set_accelerator_sharing() {
+  rate.assign(concurrency + 1, 0.0);
+  cpu_used_vcpu.assign(concurrency + 1, 0.0);
+  for (uint32_t n = 1; n <= concurrency; ++n) rate[n] = 1.0 / n;
+}
+
+InstanceFleet::InstanceFleet(FleetConfig config, const sim::Scenario& scenario)
+    : cfg_(std::move(config)),
+      service_(scenario.service),
+      client_(scenario.client),
+      client_timeout_s_(scenario.slo.timeout_s) {
+  reserved_list_ = 2 * (cfg_.concurrency + 1);
+  lists_.assign(reserved_list_ + 1, List{});
+  if (cfg_.autoscale_tick_s > 0) {
+    const auto slots = static_cast<size_t>(std::ceil(cfg_.autoscale_window_s / cfg_.autoscale_tick_s - 1e-9));
+    window_.assign(std::max<size_t>(slots, 1), Snapshot{0, 0, 0});
+  }
+}
+
+void InstanceFleet::build(sim::PlatformBuilder& builder) {
+  if (service_.model_size_mb <= 0) return;
+  auto* store = builder.host("model-store", 1e9);
+  auto* fleet = builder.host("fleet", 1e9);
+  store_route_ = builder.route(store, fleet, cfg_.store_shared_bytes_per_s,
+                               cfg_.store_per_connection_bytes_per_s, "model-store-link");
+}
+
+void InstanceFleet::start(sim::ModelContext& ctx) {
+  rec_ = &ctx.recorder;
+  transfers_ = &ctx.transfers;
+  rng_ = &ctx.rng;
+  register_costs(*rec_);
+  for (uint32_t k = 0; k < cfg_.reserved_instances; ++k) {
+    const auto i = static_cast<uint32_t>(inst_.size());
+    inst_.emplace_back();
+    Instance& inst = inst_[i];
+    inst.state = State::ready;
+    inst.reserved = true;
+    ++total_;
+    ++ready_idle_;
+    link_front(i);
+  }
+  keep_ = cfg_.reserved_instances;
+  if (cfg_.autoscale_tick_s > 0) push_timer(Timer{cfg_.autoscale_tick_s, 0, TimerKind::tick});
+  scale_out(0);
+  report(0);
+}
+
+// ---- events ----
+
+double InstanceFleet::reclaim_s() const {
+  // With an autoscaler only standby instances go; without, any dynamic one beyond the spare buffer.
+  const uint32_t tail = lists_[reclaim_list()].tail;
+  if (tail == kNone || ready_idle_ + starting_empty_ <= cfg_.spare_instances) return kNever;
+  return std::max(now_s_, inst_[tail].idle_since_s + cfg_.idle_timeout_s);
+}
+
+InstanceFleet::Source InstanceFleet::next_source(double& t_s) const {
+  Source s = Source::none;
+  t_s = kNever;
+  auto consider = [&](double t, Source src) {
+    if (t < t_s) {
+      t_s = t;
+      s = src;
+    }
+  };
+  if (!done_heap_.empty()) consider(inst_[done_heap_.front()].next_done_s, Source::completion);
+  if (!deadlines_.empty()) consider(deadlines_.front().t_s, Source::deadline);
+  if (!timers_.empty()) consider(timers_.front().t_s, Source::timer);
+  if (!queue_.empty()) consider(queue_.front().enqueued_s + cfg_.queue_limit_s, Source::queue);
+  consider(reclaim_s(), Source::reclaim);
+  return s;
+}
+
+double InstanceFleet::next_event_s() const {
+  double t = kNever;
+  next_source(t);
+  return t;
+}
+
+void InstanceFleet::handle_next_event() {
+  double t = kNever;
+  const Source s = next_source(t);
+  if (s == Source::none) return;
+  now_s_ = t;
+  integrate(t);
+  switch (s) {
+    case Source::completion:
+      complete(t, done_heap_.front());
+      break;
+    case Source::deadline:
+      stop_at_deadline(t);
+      break;
+    case Source::queue:
+      expire_queue_front(t);
+      break;
+    case Source::reclaim:
+      reclaim(t);
+      break;
+    case Source::timer: {
+      std::pop_heap(timers_.begin(), timers_.end(), LaterTimer{});
+      const Timer timer = timers_.back();
+      timers_.pop_back();
+      switch (timer.kind) {
+        case TimerKind::init_done:
+          init_done(t, timer.id);
+          break;
+        case TimerKind::ready:
+          become_ready(t, timer.id);
+          break;
+        case TimerKind::retry:
+          --retry_waiting_;
+          place(t, timer.id);
+          break;
+        case TimerKind::scale_out:
+          scale_pending_ = false;
+          scale_out(t);
+          break;
+        case TimerKind::tick:
+          autoscale(t);
+          push_timer(Timer{t + cfg_.autoscale_tick_s, 0, TimerKind::tick});
+          break;
+      }
+      break;
+    }
+    case Source::none:
+      break;
+  }
+  if (cfg_.spare_instances > 0) scale_out(t);
+  report(t);
+}
+
+void InstanceFleet::on_arrival(double t_s) {
+  now_s_ = t_s;
+  integrate(t_s);
+  place(t_s, new_request(t_s));
+  if (cfg_.spare_instances > 0) scale_out(t_s);
+  report(t_s);
+}
+
+void InstanceFleet::on_transfer_done(uint64_t tag, double t_s) {
+  now_s_ = t_s;
+  const auto i = static_cast<uint32_t>(tag);
+  push_timer(Timer{t_s + inst_[i].load_s, i, TimerKind::ready});
+}
+
+void InstanceFleet::finish(double t_end_s) {
+  for (const Instance& inst : inst_) {
+    if (inst.state == State::free) continue;
+    if (inst.bound > 0) bill_busy(t_end_s, t_end_s - inst.busy_since_s, inst.reserved);
+    bill_lifetime(t_end_s, t_end_s - inst.created_s, inst.reserved);
+  }
+}
+
+// ---- requests ----
+
+uint32_t InstanceFleet::new_request(double arrival_s) {
+  uint32_t r;
+  if (!free_reqs_.empty()) {
+    r = free_reqs_.back();
+    free_reqs_.pop_back();
+  } else {
+    r = static_cast<uint32_t>(reqs_.size());
+    reqs_.emplace_back();
+  }
+  Request& q = reqs_[r];
+  q.arrival_s = arrival_s;
+  q.instance = kNone;
+  q.attempt = 0;
+  ++live_requests_;
+  return r;
+}
+
+void InstanceFleet::free_request(uint32_t r) {
+  ++reqs_[r].gen;
+  free_reqs_.push_back(r);
+  --live_requests_;
+  while (!deadlines_.empty() && reqs_[deadlines_.front().req].gen != deadlines_.front().gen)
+    deadlines_.pop_front();
+}
+
+void InstanceFleet::place(double t_s, uint32_t r) {
+  uint32_t i = find_ready_slot(0);
+  if (i == kNone && standby_ > 0) {
+    i = find_ready_slot(1);
+    if (i != kNone) set_tier(i, false);
+  }
+  if (i != kNone) {
+    bind_ready(t_s, i, r);
+    return;
+  }
+  i = find_starting_slot();
+  if (i == kNone && can_start_now(t_s)) i = start_instance(t_s);
+  if (i != kNone) {
+    bind_pending(t_s, i, r);
+    return;
+  }
+  enqueue(t_s, r);
+}
+
+void InstanceFleet::enqueue(double t_s, uint32_t r) {
+  queue_.push_back(Queued{t_s, r});
+  rec_->queued(t_s);
+  schedule_scale_out();
+}
+
+void InstanceFleet::throttle(double t_s, uint32_t r) {
+  Request& q = reqs_[r];
+  if (q.attempt < client_.max_retries) {
+    // HTTP 429: the client retries after a full-jitter exponential backoff.
+    rec_->retry(t_s);
+    const double cap_s = std::min(client_.backoff_max_ms,
+                                  client_.backoff_base_ms * std::ldexp(1.0, static_cast<int>(q.attempt))) /
+                         1e3;
+    ++q.attempt;
+    ++retry_waiting_;
+    push_timer(Timer{t_s + rng_->uniform() * cap_s, r, TimerKind::retry});
+    return;
+  }
+  rec_->throttled(t_s);
+  free_request(r);
+}
+
+void InstanceFleet::start_service(double t_s, uint32_t i, uint32_t r) {
+  Instance& inst = inst_[i];
+  Request& q = reqs_[r];
+  q.start_s = t_s;
+  inst.ps.push_back(PsEntry{inst.v + service_.warm_s.sample(*rng_) * cfg_.work_factor, r, q.gen});
+  std::push_heap(inst.ps.begin(), inst.ps.end(), LaterFinish{});
+  deadlines_.push_back(Deadline{t_s + cfg_.request_timeout_s, r, q.gen});
+}
+
+void InstanceFleet::bind_ready(double t_s, uint32_t i, uint32_t r) {
+  advance(i, t_s);
+  reqs_[r].instance = i;
+  start_service(t_s, i, r);
+  change_bound(t_s, i, +1);
+  update_completion(i);
+}
+
+void InstanceFleet::bind_pending(double t_s, uint32_t i, uint32_t r) {
+  Instance& inst = inst_[i];
+  if (inst.bound == 0) --starting_empty_;
+  inst.pending.push_back(r);
+  reqs_[r].instance = i;
+  change_bound(t_s, i, +1);
+  rec_->cold_start(t_s);
+}
+
+void InstanceFleet::pull_queue(double t_s, uint32_t i) {
+  while (!queue_.empty() && inst_[i].bound < cfg_.concurrency) {
+    const uint32_t r = queue_.front().req;
+    queue_.pop_front();
+    if (inst_[i].state == State::ready)
+      bind_ready(t_s, i, r);
+    else
+      bind_pending(t_s, i, r);
+  }
+}
+
+void InstanceFleet::complete(double t_s, uint32_t i) {
+  advance(i, t_s);
+  Instance& inst = inst_[i];
+  std::pop_heap(inst.ps.begin(), inst.ps.end(), LaterFinish{});
+  const uint32_t r = inst.ps.back().req;
+  inst.v = std::max(inst.v, inst.ps.back().finish_v);  // absorb rounding in the completion time
+  inst.ps.pop_back();
+  const Request& q = reqs_[r];
+  bill_execution(t_s, t_s - q.start_s, inst.reserved);
+  const double latency_s = t_s - q.arrival_s;
+  if (latency_s > client_timeout_s_)
+    rec_->timed_out(t_s);
+  else
+    rec_->served(t_s, latency_s);
+  free_request(r);
+  change_bound(t_s, i, -1);
+  clean_top(i);
+  pull_queue(t_s, i);
+  update_completion(i);
+}
+
+void InstanceFleet::stop_at_deadline(double t_s) {
+  const uint32_t r = deadlines_.front().req;
+  const uint32_t i = reqs_[r].instance;
+  advance(i, t_s);
+  bill_execution(t_s, t_s - reqs_[r].start_s, inst_[i].reserved);
+  rec_->timed_out(t_s);
+  free_request(r);  // its entry in the instance's heap is now stale
+  change_bound(t_s, i, -1);
+  clean_top(i);
+  pull_queue(t_s, i);
+  update_completion(i);
+}
+
+void InstanceFleet::expire_queue_front(double t_s) {
+  const uint32_t r = queue_.front().req;
+  queue_.pop_front();
+  if (cfg_.queue_expiry_throttles && t_s - reqs_[r].arrival_s < client_timeout_s_) {
+    throttle(t_s, r);
+  } else {
+    rec_->timed_out(t_s);
+    free_request(r);
+  }
+}
+
+// ---- instances ----
+
+uint32_t InstanceFleet::find_ready_slot(uint32_t tier) {
+  uint32_t& k = min_bucket_[tier];
+  while (k < cfg_.concurrency && !bucket_has(tier, k)) ++k;
+  if (k >= cfg_.concurrency) return kNone;
+  if (tier == 0 && k == 0 && lists_[reserved_list_].head != kNone) return lists_[reserved_list_].head;
+  return lists_[tier * (cfg_.concurrency + 1) + k].head;
+}
+
+void InstanceFleet::set_tier(uint32_t i, bool standby) {
+  Instance& inst = inst_[i];
+  unlink(i);
+  inst.standby = standby;
+  if (standby)
+    ++standby_;
+  else
+    --standby_;
+  link_front(i);
+  uint32_t& k = min_bucket_[standby ? 1 : 0];
+  k = std::min(k, inst.bound);
+}
+
+uint32_t InstanceFleet::find_starting_slot() {
+  while (!starting_open_.empty()) {
+    const uint32_t i = starting_open_.back();
+    if (inst_[i].state == State::starting && inst_[i].bound < cfg_.concurrency) return i;
+    starting_open_.pop_back();
+  }
+  return kNone;
+}
+
+bool InstanceFleet::can_start_now(double t_s) const {
+  return total_ < cfg_.max_instances &&
+         (cfg_.scale_out_interval_s <= 0 || t_s >= last_start_s_ + cfg_.scale_out_interval_s);
+}
+
+uint32_t InstanceFleet::start_instance(double t_s) {
+  uint32_t i;
+  if (!free_inst_.empty()) {
+    i = free_inst_.back();
+    free_inst_.pop_back();
+  } else {
+    i = static_cast<uint32_t>(inst_.size());
+    inst_.emplace_back();
+  }
+  Instance& inst = inst_[i];
+  inst.state = State::starting;
+  inst.reserved = false;
+  inst.standby = false;
+  inst.bound = 0;
+  inst.created_s = t_s;
+  inst.next_done_s = kNever;
+  const double init_s = cfg_.instance_start_s + service_.runtime_init_s.sample(*rng_) / cfg_.startup_speedup;
+  inst.load_s = service_.model_load_s.sample(*rng_) * cfg_.load_factor / cfg_.startup_speedup;
+  ++total_;
+  ++starting_;
+  ++starting_empty_;
+  last_start_s_ = t_s;
+  starting_open_.push_back(i);
+  push_timer(Timer{t_s + init_s, i, TimerKind::init_done});
+  return i;
+}
+
+void InstanceFleet::schedule_scale_out() {
+  if (scale_pending_ || total_ >= cfg_.max_instances || cfg_.scale_out_interval_s <= 0) return;
+  scale_pending_ = true;
+  push_timer(Timer{last_start_s_ + cfg_.scale_out_interval_s, 0, TimerKind::scale_out});
+}
+
+void InstanceFleet::scale_out(double t_s) {
+  // Queued requests first, then the pre-warmed buffer.
+  while (!queue_.empty() && can_start_now(t_s)) pull_queue(t_s, start_instance(t_s));
+  while (ready_idle_ + starting_empty_ < cfg_.spare_instances && can_start_now(t_s)) start_instance(t_s);
+  if (!queue_.empty() || ready_idle_ + starting_empty_ < cfg_.spare_instances) schedule_scale_out();
+}
+
+void InstanceFleet::init_done(double t_s, uint32_t i) {
+  if (service_.model_size_mb > 0)
+    transfers_->start(t_s, service_.model_size_mb * 1e6, store_route_, i);
+  else
+    push_timer(Timer{t_s + inst_[i].load_s, i, TimerKind::ready});
+}
+
+void InstanceFleet::become_ready(double t_s, uint32_t i) {
+  Instance& inst = inst_[i];
+  inst.state = State::ready;
+  --starting_;
+  inst.v = 0;
+  inst.v_at_s = t_s;
+  if (inst.bound == 0) {
+    --starting_empty_;
+    ++ready_idle_;
+    inst.idle_since_s = t_s;
+  } else {
+    ++ready_busy_;
+  }
+  cpu_used_sum_ += cfg_.cpu_used_vcpu[inst.bound];
+  for (const uint32_t r : inst.pending) start_service(t_s, i, r);
+  inst.pending.clear();
+  link_front(i);
+  min_bucket_[0] = std::min(min_bucket_[0], inst.bound);
+  pull_queue(t_s, i);
+  update_completion(i);
+}
+
+void InstanceFleet::reclaim(double t_s) {
+  const uint32_t i = lists_[reclaim_list()].tail;
+  Instance& inst = inst_[i];
+  bill_lifetime(t_s, t_s - inst.created_s, inst.reserved);
+  unlink(i);
+  if (inst.standby) --standby_;
+  inst.state = State::free;
+  inst.ps.clear();
+  --total_;
+  --ready_idle_;
+  free_inst_.push_back(i);
+}
+
+void InstanceFleet::change_bound(double t_s, uint32_t i, int delta) {
+  Instance& inst = inst_[i];
+  const uint32_t before = inst.bound;
+  inst.bound = before + delta;
+  if (before == 0) inst.busy_since_s = t_s;
+  if (inst.bound == 0) bill_busy(t_s, t_s - inst.busy_since_s, inst.reserved);
+  if (inst.state != State::ready) return;
+  cpu_used_sum_ += cfg_.cpu_used_vcpu[inst.bound] - cfg_.cpu_used_vcpu[before];
+  if (before == 0) {
+    --ready_idle_;
+    ++ready_busy_;
+  } else if (inst.bound == 0) {
+    ++ready_idle_;
+    --ready_busy_;
+    inst.idle_since_s = t_s;
+  }
+  unlink(i);
+  link_front(i);
+  uint32_t& k = min_bucket_[inst.standby ? 1 : 0];
+  k = std::min(k, inst.bound);
+}
+
+void InstanceFleet::advance(uint32_t i, double t_s) {
+  Instance& inst = inst_[i];
+  if (inst.bound > 0 && inst.state == State::ready) inst.v += (t_s - inst.v_at_s) * cfg_.rate[inst.bound];
+  inst.v_at_s = t_s;
+}
+
+void InstanceFleet::clean_top(uint32_t i) {
+  Instance& inst = inst_[i];
+  if (inst.bound == 0) {
+    inst.ps.clear();
+    inst.v = 0;
+    return;
+  }
+  while (!inst.ps.empty() && reqs_[inst.ps.front().req].gen != inst.ps.front().gen) {
+    std::pop_heap(inst.ps.begin(), inst.ps.end(), LaterFinish{});
+    inst.ps.pop_back();
+  }
+}
+
+void InstanceFleet::update_completion(uint32_t i) {
+  Instance& inst = inst_[i];
+  if (inst.state != State::ready || inst.bound == 0 || inst.ps.empty())
+    inst.next_done_s = kNever;
+  else
+    inst.next_done_s = inst.v_at_s + std::max(0.0, inst.ps.front().finish_v - inst.v) / cfg_.rate[inst.bound];
+  heap_fix(i);
+}
+
+// ---- autoscaler ----
+
+void InstanceFleet::integrate(double t_s) {
+  if (cfg_.autoscale_tick_s <= 0) return;
+  const double dt = t_s - integrated_to_s_;
+  if (dt <= 0) return;
+  conc_integral_ += static_cast<double>(live_requests_ - retry_waiting_) * dt;
+  cpu_integral_ += cpu_used_sum_ * dt;
+  integrated_to_s_ = t_s;
+}
+
+void InstanceFleet::autoscale(double t_s) {
+  // window_[window_head_] is the oldest snapshot (one window ago, or the start of the run).
+  const Snapshot old = window_[window_head_];
+  window_[window_head_] = Snapshot{t_s, conc_integral_, cpu_integral_};
+  window_head_ = (window_head_ + 1) % window_.size();
+  const double span_s = t_s - old.t_s;
+  const double conc_mean = (conc_integral_ - old.conc_integral) / span_s;
+  const double cpu_mean = (cpu_integral_ - old.cpu_integral) / span_s;
+  const double by_conc = std::ceil(conc_mean / (cfg_.target_concurrency * cfg_.concurrency) - 1e-9);
+  const double by_cpu = std::ceil(cpu_mean / (cfg_.target_cpu * cfg_.vcpu) - 1e-9);
+  const double desired = std::max({by_conc, by_cpu, static_cast<double>(cfg_.reserved_instances)});
+  keep_ = static_cast<uint32_t>(std::min(desired, static_cast<double>(cfg_.max_instances)));
+  const uint32_t c1 = cfg_.concurrency + 1;
+  // Too few active instances: re-activate standby ones (idle, most recently used first), then start new ones.
+  for (uint32_t k = 0; k <= cfg_.concurrency && total_ - standby_ < keep_; ++k)
+    while (lists_[c1 + k].head != kNone && total_ - standby_ < keep_) set_tier(lists_[c1 + k].head, false);
+  while (total_ - standby_ < keep_ && can_start_now(t_s)) pull_queue(t_s, start_instance(t_s));
+  // Too many: the least loaded active instances (least recently used first) become standby.
+  uint32_t excess = total_ - standby_ > keep_ ? total_ - standby_ - keep_ : 0;
+  for (uint32_t k = 0; k <= cfg_.concurrency && excess > 0; ++k) {
+    uint32_t i = lists_[k].tail;
+    while (i != kNone && excess > 0) {
+      const uint32_t prev = inst_[i].prev;
+      if (!inst_[i].reserved) {
+        set_tier(i, true);
+        --excess;
+      }
+      i = prev;
+    }
+  }
+}
+
+void InstanceFleet::report(double t_s) {
+  const uint32_t busy = starting_ + ready_busy_;
+  if (busy == reported_busy_ && ready_idle_ == reported_idle_) return;
+  reported_busy_ = busy;
+  reported_idle_ = ready_idle_;
+  rec_->instances(t_s, busy, ready_idle_);
+}
+
+// ---- lists of ready instances ----
+
+uint32_t InstanceFleet::list_of(const Instance& inst) const {
+  if (inst.bound == 0 && inst.reserved) return reserved_list_;
+  return (inst.standby ? cfg_.concurrency + 1 : 0) + inst.bound;
+}
+
+void InstanceFleet::unlink(uint32_t i) {
+  Instance& inst = inst_[i];
+  List& list = lists_[inst.list];
+  if (inst.prev != kNone)
+    inst_[inst.prev].next = inst.next;
+  else
+    list.head = inst.next;
+  if (inst.next != kNone)
+    inst_[inst.next].prev = inst.prev;
+  else
+    list.tail = inst.prev;
+  inst.prev = inst.next = inst.list = kNone;
+}
+
+void InstanceFleet::link_front(uint32_t i) {
+  Instance& inst = inst_[i];
+  inst.list = list_of(inst);
+  List& list = lists_[inst.list];
+  // Idle lists stay ordered by idle_since_s, newest at the head, so that the tail is the next to reclaim;
+  // only an instance that changes tier while idle is older than the head (then the walk from the tail is
+  // short).
+  uint32_t after = kNone;
+  if (inst.bound == 0 && list.head != kNone && inst.idle_since_s < inst_[list.head].idle_since_s) {
+    after = list.tail;
+    while (inst_[after].idle_since_s < inst.idle_since_s) after = inst_[after].prev;
+  }
+  inst.prev = after;
+  inst.next = after == kNone ? list.head : inst_[after].next;
+  if (inst.next != kNone)
+    inst_[inst.next].prev = i;
+  else
+    list.tail = i;
+  if (after != kNone)
+    inst_[after].next = i;
+  else
+    list.head = i;
+}
+
+bool InstanceFleet::bucket_has(uint32_t tier, uint32_t k) const {
+  return lists_[tier * (cfg_.concurrency + 1) + k].head != kNone ||
+         (tier == 0 && k == 0 && lists_[reserved_list_].head != kNone);
+}
+
+// ---- indexed heap of next completions ----
+
+bool InstanceFleet::heap_less(uint32_t a, uint32_t b) const {
+  return inst_[a].next_done_s < inst_[b].next_done_s;
+}
+
+void InstanceFleet::heap_swap(size_t a, size_t b) {
+  std::swap(done_heap_[a], done_heap_[b]);
+  inst_[done_heap_[a]].heap_pos = static_cast<uint32_t>(a);
+  inst_[done_heap_[b]].heap_pos = static_cast<uint32_t>(b);
+}
+
+void InstanceFleet::heap_fix(uint32_t i) {
+  Instance& inst = inst_[i];
+  if (inst.next_done_s == kNever) {
+    if (inst.heap_pos == kNone) return;
+    const size_t pos = inst.heap_pos;
+    heap_swap(pos, done_heap_.size() - 1);
+    done_heap_.pop_back();
+    inst.heap_pos = kNone;
+    if (pos == done_heap_.size()) return;
+    i = done_heap_[pos];
+  } else if (inst.heap_pos == kNone) {
+    inst.heap_pos = static_cast<uint32_t>(done_heap_.size());
+    done_heap_.push_back(i);
+  }
+  size_t pos = inst_[i].heap_pos;
+  while (pos > 0 && heap_less(done_heap_[pos], done_heap_[(pos - 1) / 2])) {
+    heap_swap(pos, (pos - 1) / 2);
+    pos = (pos - 1) / 2;
+  }
+  for (;;) {
+    const size_t l = 2 * pos + 1, r = l + 1;
+    size_t m = pos;
+    if (l < done_heap_.size() && heap_less(done_heap_[l], done_heap_[m])) m = l;
+    if (r < done_heap_.size() && heap_less(done_heap_[r], done_heap_[m])) m = r;
+    if (m == pos) break;
+    heap_swap(pos, m);
+    pos = m;
+  }
+}
+
+void InstanceFleet::push_timer(const Timer& timer) {
+  timers_.push_back(timer);
+  std::push_heap(timers_.begin(), timers_.end(), LaterTimer{});
+}
+
+}  // namespace servesim::platforms

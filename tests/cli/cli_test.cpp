@@ -1,0 +1,150 @@
+// The servesim command as a user runs it: help, bad input, outputs that appear whole or not at all.
+#include <boost/iostreams/filter/bzip2.hpp>
+#include <boost/iostreams/filtering_stream.hpp>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "support/sim_harness.hpp"
+
+using servesim::test::read_file;
+using servesim::test::run_servesim;
+using servesim::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+int count_lines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+// A small valid scenario whose workload is a rate trace in `dir`.
+nlohmann::json scenario_with_trace(const std::string& trace_name) {
+  return {{"name", "t"},
+          {"workload", {{"type", "rate_trace"}, {"path", trace_name}}},
+          {"service", {{"warm", {{"type", "constant"}, {"value_ms", 20}}}}},
+          {"candidates", {{{"platform", "aws-lambda"}, {"memory_mb", 1024}}}}};
+}
+
+void write_bz2(const std::string& path, const std::string& text) {
+  std::ofstream file(path, std::ios::binary);
+  boost::iostreams::filtering_ostream out;
+  out.push(boost::iostreams::bzip2_compressor());
+  out.push(file);
+  out << text;
+}
+
+}  // namespace
+
+TEST_CASE("cli::servesim: --help teaches the commands and options") {
+  TempDir dir;
+  auto top = run_servesim("--help", dir);
+  CHECK(top.status == 0);
+  CHECK_THAT(top.out, Catch::Contains("servesim run SCENARIO.json"));
+  CHECK_THAT(top.out, Catch::Contains("Exit status"));
+  auto run = run_servesim("run --help", dir);
+  CHECK(run.status == 0);
+  CHECK_THAT(run.out, Catch::Contains("--seed"));
+  CHECK_THAT(run.out, Catch::Contains("summary.json"));
+  auto bad = run_servesim("frobnicate", dir);
+  CHECK(bad.status == 2);
+}
+
+TEST_CASE("cli::servesim: bad input gives one line on stderr, exit status 2 and no output folder") {
+  TempDir dir;
+  const std::string out = dir.file("out");
+  auto expect_bad = [&](const std::string& scenario_text, const std::string& message) {
+    const std::string path = dir.write("scenario.json", scenario_text);
+    auto r = run_servesim("run " + path + " --out " + out, dir);
+    CHECK(r.status == 2);
+    CHECK(count_lines(r.err) == 1);
+    CHECK_THAT(r.err, Catch::Contains(message));
+    CHECK_FALSE(fs::exists(out));
+    for (const auto& entry : fs::directory_iterator(dir.path()))  // no temporary folder left behind either
+      CHECK(entry.path().filename().string().find("out.tmp") == std::string::npos);
+  };
+  auto with = [](nlohmann::json doc, const std::string& ptr, const nlohmann::json& value) {
+    doc[nlohmann::json::json_pointer(ptr)] = value;
+    return doc.dump();
+  };
+  dir.write("ok.txt", "3 4 5 6");
+  const auto base = scenario_with_trace("ok.txt");
+
+  SECTION("malformed JSON names the line") {
+    expect_bad("{\n  \"name\": \"x\",\n  \"workload\": {\n}", "scenario.json: line 4: not valid JSON");
+  }
+  SECTION("an unknown key (a typo) is an error, not ignored") {
+    expect_bad(with(base, "/workload/scael", 2), "scenario.json: /workload/scael: unknown key");
+  }
+  SECTION("an out-of-range value names the field, the range and the value") {
+    expect_bad(with(base, "/candidates/0/memory_mb", 64), "/candidates/0/memory_mb: expected 128..10240 MB, got 64");
+  }
+  SECTION("a missing trace file") {
+    expect_bad(with(base, "/workload/path", "nope.txt"), "nope.txt: cannot open file");
+  }
+  SECTION("a corrupt .bz2 trace") {
+    dir.write("bad.txt.bz2", "BZh91AY&SY this is not bzip2 data at all");
+    expect_bad(with(base, "/workload/path", "bad.txt.bz2"), "bad.txt.bz2: corrupt bzip2 data");
+  }
+  SECTION("a non-numeric token in a rate file names the token and second") {
+    write_bz2(dir.file("tok.txt.bz2"), "3 4 x 6");
+    expect_bad(with(base, "/workload/path", "tok.txt.bz2"),
+               "tok.txt.bz2: token 3 (second 3): expected a non-negative integer, got 'x'");
+  }
+  SECTION("an empty trace") {
+    dir.write("empty.txt", "");
+    expect_bad(with(base, "/workload/path", "empty.txt"), "empty.txt: the trace is empty");
+  }
+  SECTION("a missing scenario file") {
+    auto r = run_servesim("run " + dir.file("missing.json") + " --out " + out, dir);
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("missing.json: cannot open file"));
+  }
+}
+
+TEST_CASE("cli::servesim: run writes summary.json, timeseries.csv and latency_histogram.csv") {
+  TempDir dir;
+  dir.write("ok.txt", "3 4 5 6");
+  const std::string path = dir.write("scenario.json", scenario_with_trace("ok.txt").dump());
+  auto r = run_servesim("run " + path + " --out " + dir.file("out") + " --quiet", dir);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.empty());
+  const auto summary = nlohmann::json::parse(read_file(dir.file("out/summary.json")));
+  const auto& c = summary["candidates"][0];
+  CHECK(c["requests"]["arrived"] == 18);  // 3 + 4 + 5 + 6
+  CHECK(c["requests"]["served"] == 18);
+  for (const char* key : {"mean", "p50", "p90", "p99", "max"}) CHECK(c["latency_ms"].contains(key));
+  CHECK(c["cost_usd"].contains("total"));
+  CHECK_THAT(read_file(dir.file("out/timeseries.csv")), Catch::StartsWith("candidate,start_s,end_s,arrivals,"));
+  CHECK_THAT(read_file(dir.file("out/latency_histogram.csv")), Catch::StartsWith("candidate,upper_bound_ms,count"));
+  auto v = run_servesim("validate " + path, dir);
+  CHECK(v.status == 0);
+  CHECK_THAT(v.out, Catch::Contains("18 arrivals"));
+}
+
+TEST_CASE("cli::servesim: every bundled scenario conserves requests and is byte-identical when rerun") {
+  for (const auto& entry : fs::directory_iterator("scenarios")) {
+    if (entry.path().extension() != ".json") continue;
+    DYNAMIC_SECTION("scenario " << entry.path().filename().string()) {
+      TempDir dir;
+      const std::string scenario = entry.path().string();
+      auto a = run_servesim("run " + scenario + " --out " + dir.file("a") + " --quiet", dir);
+      REQUIRE(a.status == 0);
+      auto b = run_servesim("run " + scenario + " --out " + dir.file("b") + " --quiet", dir);
+      REQUIRE(b.status == 0);
+      for (const char* f : {"summary.json", "timeseries.csv", "latency_histogram.csv"})
+        CHECK(read_file(dir.file(std::string("a/") + f)) == read_file(dir.file(std::string("b/") + f)));
+      const auto summary = nlohmann::json::parse(read_file(dir.file("a/summary.json")));
+      for (const auto& c : summary["candidates"]) {
+        const auto& q = c["requests"];
+        INFO(c["name"]);
+        CHECK(q["served"].get<uint64_t>() + q["timed_out"].get<uint64_t>() + q["throttled"].get<uint64_t>() +
+                  q["dropped"].get<uint64_t>() ==
+              q["arrived"].get<uint64_t>());
+        CHECK(q["arrived"].get<uint64_t>() > 0);
+      }
+    }
+  }
+}
