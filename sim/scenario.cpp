@@ -151,6 +151,9 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
         throw c.error("name", "expected a name no other candidate has, got \"" + spec.name + "\"");
     sc.candidates.push_back(std::move(spec));
   }
+  if (top.has("model")) sc.model = top.child("model");
+  if (top.has("advisor")) sc.advisor = top.child("advisor");
+  sc.base_dir = base_dir;
   top.reject_unknown();
   return sc;
 }

@@ -51,6 +51,10 @@ struct Scenario {
   ClientSpec client;
   double interval_s = 60;  // time-series resolution [s]
   std::vector<CandidateSpec> candidates;
+  // Sections owned by later layers, kept raw here (sim/ never depends on them) and checked where they are used:
+  nlohmann::json model;     // "model": {"onnx": PATH} | {"profile": PATH}, read by models/ (null if absent)
+  nlohmann::json advisor;   // "advisor": facts and rule thresholds, read by advisor/ (null if absent)
+  std::string base_dir;     // folder of the scenario file: relative paths inside `model` resolve against it
 };
 
 // Reads and checks a scenario file. Relative trace paths are resolved against the scenario's folder.
