@@ -175,12 +175,12 @@ void AzureFunctionsModel::bill_busy(double, double busy_s, bool reserved) {
   recorder().add_cost(cost_compute_, std::max(busy_s, p_.min_billed_s) * p_.memory_gb * rate);
 }
 
-void AzureFunctionsModel::bill_lifetime(double, double life_s, bool reserved) {
+void AzureFunctionsModel::bill_lifetime(double, double instance_s, bool reserved) {
   if (p_.plan == AzureFunctionsParams::Plan::flex && reserved)
-    recorder().add_cost(cost_baseline_, life_s * p_.memory_gb * p_.baseline_usd_per_gb_s);
+    recorder().add_cost(cost_baseline_, instance_s * p_.memory_gb * p_.baseline_usd_per_gb_s);
   if (p_.plan == AzureFunctionsParams::Plan::premium)
-    recorder().add_cost(cost_compute_,
-                        life_s * (p_.vcpu * p_.price_usd_per_vcpu_s + p_.memory_gb * p_.price_usd_per_gb_s));
+    recorder().add_cost(cost_compute_, instance_s * (p_.vcpu * p_.price_usd_per_vcpu_s +
+                                                     p_.memory_gb * p_.price_usd_per_gb_s));
 }
 
 }  // namespace servesim::platforms

@@ -154,8 +154,8 @@ void CloudRunModel::bill_busy(double, double busy_s, bool) {
   if (!p_.instance_billing) bill_resources(busy_s);
 }
 
-void CloudRunModel::bill_lifetime(double, double life_s, bool) {
-  if (p_.instance_billing) bill_resources(life_s);
+void CloudRunModel::bill_lifetime(double, double instance_s, bool) {
+  if (p_.instance_billing) bill_resources(instance_s);
 }
 
 }  // namespace servesim::platforms

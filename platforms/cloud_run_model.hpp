@@ -53,7 +53,7 @@ class CloudRunModel : public InstanceFleet {
   void register_costs(sim::Recorder& recorder) override;
   void bill_execution(double t_s, double run_s, bool reserved) override;
   void bill_busy(double t_s, double busy_s, bool reserved) override;
-  void bill_lifetime(double t_s, double life_s, bool reserved) override;
+  void bill_lifetime(double t_s, double instance_s, bool reserved) override;
 
  private:
   static FleetConfig fleet_config_for(const CloudRunParams& p, const sim::Scenario& scenario);

@@ -83,8 +83,9 @@ class InstanceFleet : public sim::PlatformModel {
   virtual void bill_execution(double t_s, double run_s, bool reserved) = 0;
   // An instance had at least one request bound to it (startup wait included) for busy_s, ending at t_s.
   virtual void bill_busy(double t_s, double busy_s, bool reserved) = 0;
-  // An instance existed for life_s, ending at t_s (its removal or the end of the run).
-  virtual void bill_lifetime(double t_s, double life_s, bool reserved) = 0;
+  // Instances existed for instance_s instance-seconds up to t_s (accrued continuously, reported at most once
+  // per simulated second and at the end of the run), reserved ones and dynamic ones apart.
+  virtual void bill_lifetime(double t_s, double instance_s, bool reserved) = 0;
 
   sim::Recorder& recorder() { return *rec_; }
   const FleetConfig& fleet_config() const { return cfg_; }
@@ -113,7 +114,7 @@ class InstanceFleet : public sim::PlatformModel {
     uint32_t bound = 0;    // requests bound to it (waiting for its startup, or in service)
     double v = 0, v_at_s = 0;
     double next_done_s = kNever;
-    double created_s = 0, busy_since_s = 0, idle_since_s = 0;
+    double busy_since_s = 0, idle_since_s = 0;
     double load_s = 0;              // model load, after the download
     std::vector<PsEntry> ps;        // min-heap on finish_v (may hold stale entries of timed-out requests)
     std::vector<uint32_t> pending;  // requests waiting for the startup
@@ -167,13 +168,15 @@ class InstanceFleet : public sim::PlatformModel {
   void scale_out(double t_s);
   void init_done(double t_s, uint32_t i);
   void become_ready(double t_s, uint32_t i);
-  void reclaim(double t_s);
+  void reclaim();  // removes the least recently used idle instance of reclaim_list()
   void change_bound(double t_s, uint32_t i, int delta);
   void advance(uint32_t i, double t_s);
   void update_completion(uint32_t i);
   void clean_top(uint32_t i);
   void autoscale(double t_s);
   void integrate(double t_s);
+  void accrue(double t_s);
+  void flush_instance_seconds(double t_s);
   void report(double t_s);
   // Intrusive lists of ready instances by tier (0 active, 1 standby) and requests bound (0..concurrency), the
   // reserved idle ones apart; list index tier x (concurrency + 1) + bound, reserved idle 2 x (concurrency +
@@ -220,6 +223,7 @@ class InstanceFleet : public sim::PlatformModel {
   bool scale_pending_ = false;
   double now_s_ = 0;
 
+  double accrued_to_s_ = 0, flushed_s_ = 0, reserved_instance_s_ = 0, dynamic_instance_s_ = 0;
   double integrated_to_s_ = 0, conc_integral_ = 0, cpu_integral_ = 0, cpu_used_sum_ = 0;
   std::vector<Snapshot> window_;  // ring of snapshots, one per tick
   size_t window_head_ = 0;

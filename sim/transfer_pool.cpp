@@ -1,6 +1,7 @@
 #include "sim/transfer_pool.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <simgrid/s4u.hpp>
 
 namespace servesim::sim {
@@ -11,8 +12,10 @@ TransferPool::~TransferPool() {
     if (f.comm) f.comm->cancel();
 }
 
+// SimGrid's clock is process-wide and keeps running across engines, so the same run started later in a
+// process would see times that differ in their last bits. Rounding to the nanosecond makes them identical.
 double TransferPool::now_s() const {
-  return sg4::Engine::get_clock() - origin_s_;
+  return std::round((sg4::Engine::get_clock() - origin_s_) * 1e9) / 1e9;
 }
 
 void TransferPool::sync_clock(double t_s) {
