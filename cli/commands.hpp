@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+namespace servesim::sim {
+struct Scenario;
+}
+
 namespace servesim::cli {
 
 using Args = std::vector<std::string>;
@@ -12,6 +16,15 @@ using Args = std::vector<std::string>;
 int run_command(const Args& args);       // servesim run
 int validate_command(const Args& args);  // servesim validate
 int catalog_command(const Args& args);   // servesim catalog
+int report_command(const Args& args);    // servesim report RUN_DIR --html OUT.html
+int advise_command(const Args& args);    // servesim advise
+int tune_command(const Args& args);      // servesim tune
+
+// Report helpers shared by `run` and `report` (report_command.cpp): report_context.json and the report's CSV
+// tables written into a run folder that already holds summary.json, timeseries.csv and latency_histogram.csv;
+// the HTML report of a finished run folder.
+void write_report_inputs(const sim::Scenario& scenario, const std::string& dir);
+void write_html_report(const std::string& run_dir, const std::string& html_path);
 
 #ifdef SERVESIM_HAVE_MODELS
 int inspect_command(const Args& args);  // servesim inspect MODEL.onnx

@@ -16,9 +16,12 @@ Replays real traffic traces against simulated serving platforms (SimGrid engine)
 latency percentiles, cold starts, throttles, instances and cost per candidate.
 
 Usage:
-  servesim run SCENARIO.json [--out DIR] [--seed N] [--quiet]   simulate every candidate of a scenario
+  servesim run SCENARIO.json [--out DIR] [--html OUT.html]     simulate every candidate of a scenario
   servesim validate SCENARIO.json                              check a scenario (and its trace) without running
   servesim catalog [PLATFORM]                                  what a platform model assumes, with sources
+  servesim report RUN_DIR --html OUT.html                      HTML report of a finished run (no re-simulation)
+  servesim advise SCENARIO.json [--out DIR] [--json] [--rules] where to serve it: rules, evidence, verdict
+  servesim tune SCENARIO.json --platform P [--out DIR]         cheapest configuration that meets the SLO
 )"
 #ifdef SERVESIM_HAVE_MODELS
     R"(  servesim inspect MODEL.onnx [--json]                         size, parameters, operators, FLOPs of a model
@@ -49,6 +52,9 @@ int main(int argc, char** argv) {
     if (command == "run") return cli::run_command(args);
     if (command == "validate") return cli::validate_command(args);
     if (command == "catalog") return cli::catalog_command(args);
+    if (command == "report") return cli::report_command(args);
+    if (command == "advise") return cli::advise_command(args);
+    if (command == "tune") return cli::tune_command(args);
 #ifdef SERVESIM_HAVE_MODELS
     if (command == "inspect") return cli::inspect_command(args);
     if (command == "models") return cli::models_command(args);

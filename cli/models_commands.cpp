@@ -112,7 +112,9 @@ int inspect_command(const Args& args) {
   if (!parse_options(args, kInspectUsage, opts, pos, vm)) return 0;
   const models::ModelInfo info = models::inspect_model(model);
   if (vm["json"].as<bool>())
-    std::cout << models::to_json(info).dump(2) << "\n";
+    // Names in an ONNX file need not be valid UTF-8 (protobuf does not check): replace bad bytes, never
+    // throw.
+    std::cout << models::to_json(info).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   else
     std::cout << models::to_text(info);
   return 0;

@@ -1,5 +1,9 @@
 // servesim run / validate / catalog.
+#include <unistd.h>
+
+#include <algorithm>
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -14,6 +18,9 @@
 #include "sim/input_error.hpp"
 #include "sim/json_fields.hpp"
 #include "sim/scenario.hpp"
+#ifdef SERVESIM_HAVE_MODELS
+#include "models/scenario_model.hpp"
+#endif
 
 namespace servesim::cli {
 namespace po = boost::program_options;
@@ -37,7 +44,39 @@ bool parse(const Args& args, const char* usage, po::options_description& opts,
   return true;
 }
 
-constexpr const char* kRunUsage = R"(Usage: servesim run SCENARIO.json [--out DIR] [--seed N] [--quiet]
+// The scenario's "model" section (models/scenario_model.hpp): profiles the ONNX model (or reads the saved
+// profile), fills the service times the scenario left out and checks every candidate's memory. Returns the
+// line describing it, "" when the scenario has no model section.
+std::string apply_model_section(sim::Scenario& sc) {
+#ifdef SERVESIM_HAVE_MODELS
+  const auto model = models::apply_model(sc);
+  return model ? model->describe(sc.service) : "";
+#else
+  if (!sc.model.is_null())
+    throw input_error(sc.file, "/model",
+                      "this servesim was built without models/ (ONNX profiling): rebuild with "
+                      "-DSERVESIM_BUILD_MODELS=ON, or give service.warm instead");
+  return "";
+#endif
+}
+
+// A one-line progress bar on stderr: "[########......]  47%  simulated 7.6 of 16.0 h (all candidates)".
+void print_progress(double done_s, double total_s) {
+  char line[160];
+  if (total_s > 0) {
+    const double f = std::clamp(done_s / total_s, 0.0, 1.0);
+    std::snprintf(line, sizeof line, "\r[%-30s] %3.0f%%  simulated %.1f of %.1f h (all candidates)",
+                  std::string(static_cast<size_t>(f * 30), '#').c_str(), f * 100, done_s / 3600,
+                  total_s / 3600);
+  } else {
+    std::snprintf(line, sizeof line, "\rsimulated %.1f h (all candidates)", done_s / 3600);
+  }
+  std::fputs(line, stderr);
+  std::fflush(stderr);
+}
+
+constexpr const char* kRunUsage =
+    R"(Usage: servesim run SCENARIO.json [--out DIR] [--seed N] [--html OUT.html] [--json] [--quiet]
 
 Simulates every candidate of the scenario on the same arrivals and writes, into DIR:
   summary.json            per candidate: requests (arrived, served, cold_starts, throttled, timed_out,
@@ -45,7 +84,18 @@ Simulates every candidate of the scenario on the same arrivals and writes, into 
                           SLO attainment and the conservation check
   timeseries.csv          one row per candidate and interval (metrics.interval_s, default 60 s)
   latency_histogram.csv   the whole-run latency histogram (log buckets, <= 1% relative error)
+  report_context.json     what `servesim report` needs besides the results: scenario path and sha256, seed,
+                          version, workload, service times, every catalogue number each candidate used
+  candidates.csv, cost_breakdown.csv, spike_windows.csv, assumptions.csv
+                          the tables of the HTML report (units in the headers; see docs/reports.md)
 The folder appears whole or not at all. The same scenario and seed give byte-identical files.
+--html OUT.html also writes the self-contained HTML report (the same as `servesim report DIR --html OUT.html`).
+A progress bar is shown on stderr for runs longer than a second when stderr is a terminal (not with --quiet).
+A scenario with a "model" section takes its service times from its ONNX model, profiled with ONNX Runtime
+on first use and cached (or from a saved profile), and refuses candidates with too little memory for it.
+
+Exit status: 0 ok, 1 no candidate meets the SLO (only with --fail-on-slo), 2 bad input (one line on stderr
+naming the file and the field), 3 internal error.
 )";
 
 }  // namespace
@@ -58,6 +108,8 @@ int run_command(const Args& args) {
       "out,o", po::value(&out_dir), "output folder (default: out/<scenario name>)")(
       "seed", po::value<uint64_t>(), "random seed (overrides the scenario's \"seed\")")(
       "quiet,q", po::bool_switch(), "print nothing but errors")(
+      "json", po::bool_switch(), "print summary.json on stdout instead of the table")(
+      "html", po::value<std::string>(), "also write the HTML report to this file")(
       "fail-on-slo", po::bool_switch(), "exit with status 1 when no candidate meets the SLO");
   po::positional_options_description pos;
   pos.add("scenario", 1);
@@ -65,6 +117,7 @@ int run_command(const Args& args) {
   if (!parse(args, kRunUsage, opts, pos, vm)) return 0;
 
   sim::Scenario sc = sim::load_scenario(scenario_path);
+  const std::string model_line = apply_model_section(sc);
   if (vm.count("seed")) sc.seed = vm["seed"].as<uint64_t>();
   auto candidates = platforms::make_candidates(sc);
   // Read the whole trace once before writing anything: a bad token must not leave half a report behind.
@@ -82,16 +135,30 @@ int run_command(const Args& args) {
   options.interval_s = sc.interval_s;
   options.slo_latency_s = sc.slo.p99_ms / 1e3;
   options.on_row = [&series](size_t i, const sim::IntervalRow& row) { series.row(i, row); };
+  const bool quiet = vm["quiet"].as<bool>(), json = vm["json"].as<bool>();
+  const auto wall_start = std::chrono::steady_clock::now();
+  bool progress_shown = false;
+  if (!quiet && !json && ::isatty(STDERR_FILENO))
+    options.on_progress = [&](double done_s, double total_s) {
+      if (std::chrono::steady_clock::now() - wall_start < std::chrono::seconds(1)) return;
+      progress_shown = true;
+      print_progress(done_s, total_s);
+    };
   const auto results = sim::simulate(options, candidates);
+  if (progress_shown) std::fputs("\r\033[K", stderr);
   series.close();
 
   const auto summary = reports::summary_json(sc, results);
   reports::write_file_atomic(dir.file("summary.json"), summary.dump(2) + "\n");
   reports::write_file_atomic(dir.file("latency_histogram.csv"), reports::latency_histogram_csv(results));
+  write_report_inputs(sc, dir.file(""));
   dir.commit();
+  if (vm.count("html")) write_html_report(dir.final_path(), vm["html"].as<std::string>());
 
-  const bool quiet = vm["quiet"].as<bool>();
-  if (!quiet) {
+  if (json) {
+    std::printf("%s\n", summary.dump(2).c_str());
+  } else if (!quiet) {
+    if (!model_line.empty()) std::printf("%s\n", model_line.c_str());
     std::printf("%s", reports::summary_table(sc, results).c_str());
     uint64_t arrived = 0;
     for (const auto& r : results) arrived += r.requests.arrived;
@@ -99,6 +166,7 @@ int run_command(const Args& args) {
                 results.empty() ? 0.0 : results.front().wall_s);
     std::printf("outputs: %s/{summary.json,timeseries.csv,latency_histogram.csv}\n",
                 dir.final_path().c_str());
+    if (vm.count("html")) std::printf("report: %s\n", vm["html"].as<std::string>().c_str());
   }
   if (vm["fail-on-slo"].as<bool>()) {
     bool any = false;
@@ -120,9 +188,11 @@ int validate_command(const Args& args) {
              "reads its whole trace, without simulating.\n",
              opts, pos, vm))
     return 0;
-  const sim::Scenario sc = sim::load_scenario(scenario_path);
+  sim::Scenario sc = sim::load_scenario(scenario_path);
+  const std::string model_line = apply_model_section(sc);
   platforms::make_candidates(sc);
   const uint64_t n = sim::count_arrivals(sc.workload, sc.seed);
+  if (!model_line.empty()) std::printf("%s\n", model_line.c_str());
   std::printf("%s: ok (%zu candidates, %llu arrivals with seed %llu)\n", scenario_path.c_str(),
               sc.candidates.size(), (unsigned long long)n, (unsigned long long)sc.seed);
   return 0;

@@ -1,7 +1,22 @@
 # Warnings and language level for every ServeSim target.
+# With SERVESIM_SANITIZE=ON every target is built and linked with AddressSanitizer + UndefinedBehaviorSanitizer
+# (scripts/test runs the whole suite a second time that way, in build-asan/). Any UB report aborts the test.
+option(SERVESIM_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+set(SERVESIM_SANITIZE_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+
 function(servesim_target_defaults target)
   target_compile_features(${target} PUBLIC cxx_std_20)
   target_compile_options(${target} PRIVATE -Wall -Wextra)
+  if(SERVESIM_SANITIZE)
+    target_compile_options(${target} PRIVATE ${SERVESIM_SANITIZE_FLAGS})
+    target_link_options(${target} PUBLIC ${SERVESIM_SANITIZE_FLAGS})
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")  # GCC 12 + ASan: false -Wmaybe-uninitialized in <regex>, <functional>
+      target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized)
+    endif()
+  endif()
+  if(SERVESIM_FUZZ)  # coverage instrumentation for libFuzzer (fuzz/CMakeLists.txt links the fuzzer itself)
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
+  endif()
 endfunction()
 
 # add_servesim_test(<layer> <name> SOURCES ... [LIBS ...])

@@ -1,11 +1,30 @@
 #include "models/model_profile.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 
 #include "sim/input_error.hpp"
 
 namespace servesim::models {
+namespace {
+// A whole number in [lo, hi]. nlohmann's get<int>() / get<uint64_t>() on 1e30 is undefined behaviour, so the
+// value is checked before it is converted (found by fuzz/fuzz_model_profile).
+double bounded_whole(const nlohmann::json& v, double lo, double hi) {
+  if (!v.is_number() || std::floor(v.get<double>()) != v.get<double>())
+    throw nlohmann::json::type_error::create(302, "expected a whole number, got " + v.dump(), nullptr);
+  const double x = v.get<double>();
+  if (!(x >= lo && x <= hi))
+    throw nlohmann::json::type_error::create(302, "out of range: " + v.dump(), nullptr);
+  return x;
+}
+int bounded_int(const nlohmann::json& v, double lo, double hi) {
+  return static_cast<int>(bounded_whole(v, lo, hi));
+}
+std::uint64_t bounded_u64(const nlohmann::json& v) {
+  return static_cast<std::uint64_t>(bounded_whole(v, 0, 9.0e18));
+}
+}  // namespace
 
 const LatencyPoint* ModelProfile::find(int batch, int threads) const {
   for (const auto& point : latency)
@@ -67,7 +86,7 @@ ModelProfile profile_from_json(const nlohmann::json& j, const std::string& sourc
     p.engine_version = j.at("engine").at("version").get<std::string>();
     pointer = "/machine";
     p.cpu_model = j.at("machine").at("cpu_model").get<std::string>();
-    p.cores = j.at("machine").at("cores").get<int>();
+    p.cores = bounded_int(j.at("machine").at("cores"), 0, 1 << 20);  // 0: unknown
     pointer = "/date_utc";
     p.date_utc = j.at("date_utc").get<std::string>();
     p.settings_key = j.value("settings_key", "");
@@ -75,10 +94,10 @@ ModelProfile profile_from_json(const nlohmann::json& j, const std::string& sourc
     const auto& m = j.at("model");
     p.model_path = m.at("path").get<std::string>();
     p.sha256 = m.at("sha256").get<std::string>();
-    p.model_bytes = m.at("model_bytes").get<std::uint64_t>();
-    p.parameter_count = m.value("parameter_count", std::uint64_t{0});
+    p.model_bytes = bounded_u64(m.at("model_bytes"));
+    p.parameter_count = m.contains("parameter_count") ? bounded_u64(m.at("parameter_count")) : 0;
     p.flops_per_inference = m.value("flops_per_inference", 0.0);
-    p.weight_bytes = m.value("weight_bytes", std::uint64_t{0});
+    p.weight_bytes = m.contains("weight_bytes") ? bounded_u64(m.at("weight_bytes")) : 0;
     pointer = "/load_s";
     p.file_read_s = j.value("file_read_s", 0.0);
     p.load_s = j.at("load_s").get<double>();
@@ -88,10 +107,11 @@ ModelProfile profile_from_json(const nlohmann::json& j, const std::string& sourc
     p.first_inference_s = j.at("first_inference_s").get<double>();
     pointer = "/latency";
     for (const auto& point : j.at("latency"))
-      p.latency.push_back({point.at("batch").get<int>(), point.at("threads").get<int>(),
-                           point.value("reps", 0), point.value("mean_s", 0.0),
-                           point.at("p50_s").get<double>(), point.at("p90_s").get<double>(),
-                           point.at("p99_s").get<double>()});
+      p.latency.push_back({bounded_int(point.at("batch"), 1, 1 << 20),
+                           bounded_int(point.at("threads"), 1, 4096),
+                           point.contains("reps") ? bounded_int(point.at("reps"), 0, 1 << 30) : 0,
+                           point.value("mean_s", 0.0), point.at("p50_s").get<double>(),
+                           point.at("p90_s").get<double>(), point.at("p99_s").get<double>()});
     pointer = "/peak_rss_mb";
     p.peak_rss_mb = j.value("peak_rss_mb", 0.0);
   } catch (const nlohmann::json::exception& e) {

@@ -1,5 +1,6 @@
 #include "models/onnx_file.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <unordered_set>
@@ -74,10 +75,20 @@ OnnxFile read_onnx(const std::string& path, ExternalData mode) {
     const std::uint64_t data_bytes = fs::file_size(data_path);
     const std::string offset_text = external_field(tensor, "offset");
     const std::string length_text = external_field(tensor, "length");
-    const std::uint64_t offset = offset_text.empty() ? 0 : std::stoull(offset_text);
+    // The offsets are text in the protobuf: a value that is not a plain decimal is bad input, not a crash.
+    auto parse_bytes = [&](const std::string& text, const char* field) -> std::uint64_t {
+      const bool digits = !text.empty() && text.size() <= 19 &&
+                          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!digits)
+        throw input_error(path, "",
+                          "initializer '" + tensor.name() + "': external-data " + field +
+                              " must be a whole number of bytes, got '" + text.substr(0, 40) + "'");
+      return std::stoull(text);
+    };
+    const std::uint64_t offset = offset_text.empty() ? 0 : parse_bytes(offset_text, "offset");
     const std::uint64_t length =
-        length_text.empty() ? data_bytes - std::min(offset, data_bytes) : std::stoull(length_text);
-    if (offset + length > data_bytes)
+        length_text.empty() ? data_bytes - std::min(offset, data_bytes) : parse_bytes(length_text, "length");
+    if (offset > data_bytes || length > data_bytes - offset)
       throw input_error(path, "",
                         "external-data file '" + data_path.string() + "' has " + std::to_string(data_bytes) +
                             " bytes, but initializer '" + tensor.name() + "' needs bytes up to " +

@@ -126,7 +126,8 @@ Distribution Distribution::from_json(const nlohmann::json& j, const std::string&
     throw fail("/type", "expected one of constant, exponential, lognormal, empirical");
   const std::string type = j["type"];
   auto allowed_keys = [&](std::initializer_list<const char*> keys) {
-    for (const auto& [k, v] : j.items()) {
+    for (const auto& item : j.items()) {
+      const std::string& k = item.key();  // not a structured binding: clang 14 cannot capture one in a lambda
       if (k == "type") continue;
       if (std::none_of(keys.begin(), keys.end(), [&](const char* a) { return k == a; })) {
         std::string list;

@@ -16,6 +16,36 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // SimGrid's TCP window [bytes]: per-connection throughput is this over the route's round-trip time.
 constexpr double kTcpWindowBytes = 4194304;
 
+// Progress of all candidates for RunOptions::on_progress: each driver reports its simulated time every 65,536
+// events, and the callback fires when at least 0.2 s of wall time passed since the last call.
+class Progress {
+ public:
+  Progress(const RunOptions& options, size_t candidates)
+      : callback_(options.on_progress),
+        now_s_(candidates, 0.0),
+        total_s_(candidates, 0.0),
+        last_(std::chrono::steady_clock::now()) {}
+  bool enabled() const { return static_cast<bool>(callback_); }
+  void set_total(size_t i, double total_s) { total_s_[i] = total_s; }
+  void update(size_t i, double now_s) {
+    now_s_[i] = now_s;
+    const auto t = std::chrono::steady_clock::now();
+    if (t - last_ < std::chrono::milliseconds(200)) return;
+    last_ = t;
+    double done = 0, total = 0;
+    for (size_t k = 0; k < now_s_.size(); ++k) {
+      done += now_s_[k];
+      total = (total < 0 || total_s_[k] < 0) ? -1.0 : total + total_s_[k];
+    }
+    callback_(done, total);
+  }
+
+ private:
+  std::function<void(double, double)> callback_;
+  std::vector<double> now_s_, total_s_;
+  std::chrono::steady_clock::time_point last_;
+};
+
 // SimGrid's configuration is process-wide and can be set only before the first engine runs.
 void configure_once(sg4::Engine& engine) {
   static bool configured = false;
@@ -30,13 +60,14 @@ void configure_once(sg4::Engine& engine) {
 class Driver {
  public:
   Driver(const RunOptions& options, size_t index, CandidateRun& candidate, CandidateResult& result,
-         std::exception_ptr& error, double clock_origin_s)
+         std::exception_ptr& error, double clock_origin_s, Progress& progress)
       : options_(options),
         index_(index),
         candidate_(candidate),
         result_(result),
         error_(error),
-        origin_s_(clock_origin_s) {}
+        origin_s_(clock_origin_s),
+        progress_(progress) {}
 
   void operator()() {
     try {
@@ -61,7 +92,14 @@ class Driver {
     double t_arrival = 0;
     bool more = source->next(t_arrival);
     double now = 0;
+    progress_.set_total(index_, source->duration_s());
+    uint32_t events = 0;
     for (;;) {
+      if (++events == 65536) {  // check the wall clock rarely: it costs more than an event
+        events = 0;
+        if (progress_.enabled()) progress_.update(index_, now);
+        if (options_.cancel && options_.cancel->load(std::memory_order_relaxed)) throw Cancelled();
+      }
       if (!more && !model.has_work() && transfers.empty()) break;
       const double t_model = model.next_event_s();
       const double t_next = std::min(more ? t_arrival : kInf, t_model);
@@ -105,6 +143,7 @@ class Driver {
   CandidateResult& result_;
   std::exception_ptr& error_;
   double origin_s_;
+  Progress& progress_;
 };
 }  // namespace
 
@@ -142,9 +181,10 @@ std::vector<CandidateResult> simulate(const RunOptions& options, std::vector<Can
   const double origin_s = sg4::Engine::get_clock();  // the clock is process-wide and does not restart at 0
   std::vector<CandidateResult> results(candidates.size());
   std::vector<std::exception_ptr> errors(candidates.size());
+  Progress progress(options, candidates.size());
   for (size_t i = 0; i < candidates.size(); ++i)
     sg4::Actor::create(candidates[i].name, driver_hosts[i],
-                       Driver(options, i, candidates[i], results[i], errors[i], origin_s));
+                       Driver(options, i, candidates[i], results[i], errors[i], origin_s, progress));
 
   const auto wall_start = std::chrono::steady_clock::now();
   engine.run();

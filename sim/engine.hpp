@@ -2,9 +2,11 @@
 // Runs candidates against one workload on SimGrid. All candidates of a call share one SimGrid engine (one
 // engine per process at a time), each in its own actor with its own hosts and links, each replaying the same
 // arrivals (same workload and seed => same arrival times for every candidate).
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -26,10 +28,21 @@ struct RunOptions {
   double slo_latency_s = 1.0;  // latency target counted as "within SLO" [s]
   // Called for every closed time-series interval of every candidate (index into the candidate list).
   std::function<void(size_t, const IntervalRow&)> on_row;
+  // Called from the simulation at most every ~0.2 s of wall time with the simulated time done so far and the
+  // total to do, summed over the candidates [s] (total_s < 0 when the replay length is not known in advance).
+  std::function<void(double simulated_s, double total_s)> on_progress;
+  // Checked every 65,536 events of each candidate: when it reads true, simulate() stops and throws Cancelled.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// Thrown by simulate() when RunOptions::cancel was set during the run (no result is returned).
+class Cancelled : public std::runtime_error {
+ public:
+  Cancelled() : std::runtime_error("simulation cancelled") {}
 };
 
 // Simulates every candidate to completion and returns one result per candidate, in order. Rethrows the first
-// error raised inside the simulation (InputError from a trace found bad while streaming).
+// error raised inside the simulation (InputError from a trace found bad while streaming; Cancelled).
 std::vector<CandidateResult> simulate(const RunOptions& options, std::vector<CandidateRun>& candidates);
 
 }  // namespace servesim::sim

@@ -59,24 +59,31 @@ WorkloadSpec parse_workload(JsonFields& f, const std::string& base_dir) {
   return w;
 }
 
+// Neither service.warm nor a "model" section: nothing says how long a request takes.
+constexpr const char* kMissingWarm = "missing (give the warm service time, or a \"model\" section)";
+
 Distribution distribution(JsonFields& f, const std::string& key, const Distribution& fallback) {
   if (!f.has(key)) return fallback;
   return Distribution::from_json(f.child(key), f.file(), f.pointer(key));
 }
 
-ServiceSpec parse_service(JsonFields& f) {
+// `has_model`: a "model" section may give the service times instead (models/scenario_model.hpp).
+ServiceSpec parse_service(JsonFields& f, bool has_model) {
   ServiceSpec s;
-  if (!f.has("warm"))
-    throw f.error(
-        "warm",
-        "missing (the warm service time, e.g. {\"type\": \"lognormal\", \"mean_ms\": 40, \"p99_ms\": 90})");
+  if (!f.has("warm") && !has_model) throw f.error("warm", kMissingWarm);
+  s.given.warm = f.has("warm");
   s.warm_s = distribution(f, "warm", s.warm_s);
+  s.given.reference_vcpu = f.has("reference_vcpu");
   s.reference_vcpu = f.number("reference_vcpu", 1.0, 0.01, 1024);
+  s.given.parallel_fraction = f.has("parallel_fraction");
   s.parallel_fraction = f.number("parallel_fraction", 0.0, 0.0, 1.0);
   if (f.has("cold_start")) {
     JsonFields c(f.child("cold_start"), f.file(), f.pointer("cold_start"));
+    s.given.runtime_init = c.has("runtime_init");
     s.runtime_init_s = distribution(c, "runtime_init", s.runtime_init_s);
+    s.given.model_load = c.has("model_load");
     s.model_load_s = distribution(c, "model_load", s.model_load_s);
+    s.given.model_size_mb = c.has("model_size_mb");
     s.model_size_mb = c.number("model_size_mb", 0.0, 0.0, 1e7);
     c.reject_unknown();
   }
@@ -105,12 +112,13 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
     sc.workload = parse_workload(w, base_dir);
     w.reject_unknown();
   }
-  if (!top.has("service"))
-    throw top.error("service", "missing (the warm service time and the cold-start parts)");
-  {
+  const bool has_model = top.has("model");
+  if (top.has("service")) {
     JsonFields s(top.child("service"), file, "/service");
-    sc.service = parse_service(s);
+    sc.service = parse_service(s, has_model);
     s.reject_unknown();
+  } else if (!has_model) {
+    throw input_error(file, "/service/warm", kMissingWarm);
   }
   if (top.has("slo")) {
     JsonFields s(top.child("slo"), file, "/slo");
@@ -176,6 +184,12 @@ Scenario load_scenario(const std::string& path) {
     throw input_error(path, "",
                       "line " + std::to_string(line) + ": not valid JSON (" +
                           (colon == std::string::npos ? what : what.substr(colon)) + ")");
+  } catch (const nlohmann::json::exception& e) {
+    // Not a syntax error but still the parser's: a number beyond a double (out_of_range.406, "1e400").
+    std::string what = e.what();
+    const auto id_end = what.find("] ");
+    throw input_error(
+        path, "", "not valid JSON (" + (id_end == std::string::npos ? what : what.substr(id_end + 2)) + ")");
   }
   const std::string base = fs::path(path).parent_path().string();
   return parse_scenario(doc, path, base.empty() ? "." : base);

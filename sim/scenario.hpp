@@ -20,6 +20,11 @@ struct ServiceSpec {
   Distribution runtime_init_s = Distribution::constant(0.0);
   Distribution model_load_s = Distribution::constant(0.0);  // on reference_vcpu, scales like warm_s
   double model_size_mb = 0.0;  // [MB, 10^6 bytes] bytes fetched by every cold start
+  // Which of the fields above the scenario file gave; a "model" section fills only the others.
+  struct Given {
+    bool warm = false, reference_vcpu = false, parallel_fraction = false;
+    bool runtime_init = false, model_load = false, model_size_mb = false;
+  } given;
 };
 
 struct SloSpec {
@@ -51,10 +56,11 @@ struct Scenario {
   ClientSpec client;
   double interval_s = 60;  // time-series resolution [s]
   std::vector<CandidateSpec> candidates;
-  // Sections owned by later layers, kept raw here (sim/ never depends on them) and checked where they are used:
-  nlohmann::json model;     // "model": {"onnx": PATH} | {"profile": PATH}, read by models/ (null if absent)
-  nlohmann::json advisor;   // "advisor": facts and rule thresholds, read by advisor/ (null if absent)
-  std::string base_dir;     // folder of the scenario file: relative paths inside `model` resolve against it
+  // Sections owned by later layers, kept raw here (sim/ never depends on them) and checked where they are
+  // used:
+  nlohmann::json model;    // "model": {"onnx": PATH} | {"profile": PATH}, read by models/ (null if absent)
+  nlohmann::json advisor;  // "advisor": facts and rule thresholds, read by advisor/ (null if absent)
+  std::string base_dir;    // folder of the scenario file: relative paths inside `model` resolve against it
 };
 
 // Reads and checks a scenario file. Relative trace paths are resolved against the scenario's folder.

@@ -1,0 +1,296 @@
+#include "advisor/advisor.hpp"
+
+#include <sstream>
+
+#include "advisor/format.hpp"
+
+namespace servesim::advisor {
+
+namespace {
+
+std::string settings_text(const nlohmann::json& settings) {
+  if (settings.is_null() || settings.empty()) return "catalogue defaults";
+  std::string s;
+  for (const auto& [k, v] : settings.items()) s += (s.empty() ? "" : ", ") + k + " " + v.dump();
+  return s;
+}
+
+std::string path_text(const RuleOutcome& rules) {
+  std::string s;
+  for (const auto& step : rules.path) s += (s.empty() ? "" : " -> ") + step.node_id + " " + step.answer;
+  return s;
+}
+
+std::string write_verdict(Recommendation& rec) {
+  const auto& best = rec.best();
+  std::string v;
+  if (rec.any_meets_slo) {
+    v = "Recommended: " + best.spec.name + " (" + best.spec.platform + ", " + to_string(best.placement) +
+        "; " + settings_text(best.spec.settings) + "): " + pct(best.attainment) + " of requests within the " +
+        num(rec.slo_p99_ms) + " ms SLO, p99 " + num(best.p99_ms) + " ms, cost " +
+        usd(best.result.cost_total_usd) + " for the replay.";
+  } else {
+    v = "No candidate meets the SLO (p99 " + num(rec.slo_p99_ms) + " ms for " +
+        pct(rec.thresholds.get("slo_min_attainment")) + " of requests). Closest: " + best.spec.name + " (" +
+        best.spec.platform + "): " + pct(best.attainment) + " within the SLO, p99 " + num(best.p99_ms) +
+        " ms, cost " + usd(best.result.cost_total_usd) + ".";
+  }
+  v += " Rules: " + rec.rules.verdict + " (" + path_text(rec.rules) + ").";
+  if (!rec.rules_agree) {
+    v += " The rules and the evidence disagree: the rules prefer " +
+         std::string(to_string(*rec.rules.preferred)) + " but the evidence favours " +
+         to_string(best.placement) + ".";
+    for (const auto& c : rec.evidence.ranked)
+      if (c.placement == *rec.rules.preferred) {
+        v += " Best " + std::string(to_string(c.placement)) + " candidate: " + c.reason + ".";
+        break;
+      }
+    v += " Following the evidence.";
+  } else if (rec.rules.preferred) {
+    v += " The evidence agrees with the rules.";
+  }
+  if (rec.rules.edge_cache && rec.facts.repeat_share)
+    v += " Put an edge cache in front: " + pct(*rec.facts.repeat_share) + " of requests repeat an input" +
+         (rec.cache ? " (" + pct(rec.cache->simulated.hit_ratio()) + " hit in the cache replay)" : "") + ".";
+  return v;
+}
+
+}  // namespace
+
+Recommendation advise(const sim::Scenario& scenario, const AdviseHooks& hooks) {
+  const AdvisorSection section = parse_advisor_section(scenario);
+  Recommendation rec;
+  rec.scenario_name = scenario.name;
+  rec.slo_p99_ms = scenario.slo.p99_ms;
+  rec.thresholds = section.thresholds;
+  rec.facts = derive_facts(scenario, section);
+  static const RuleTree tree;
+  rec.rules = tree.evaluate(rec.facts, rec.thresholds);
+  auto specs = evidence_candidates(scenario, rec.facts, rec.rules, section, &rec.notes);
+  if (hooks.before_run) {
+    std::vector<std::string> names;
+    for (const auto& s : specs) names.push_back(s.name);
+    hooks.before_run(names);
+  }
+  rec.evidence = gather_evidence(scenario, std::move(specs), rec.thresholds, hooks.on_row);
+  rec.any_meets_slo = rec.best().meets_slo;
+  rec.rules_agree = !rec.rules.preferred || rec.best().placement == *rec.rules.preferred;
+  if (section.popularity) {
+    CacheEvidence c;
+    c.popularity = *section.popularity;
+    c.analytical_hit_ratio = rec.facts.repeat_share.value_or(0);
+    c.simulated = simulate_edge_cache(scenario.workload, scenario.seed, c.popularity);
+    rec.cache = c;
+  }
+  if (!section.cascade.empty()) {
+    CascadeEvidence c;
+    c.stages = section.cascade;
+    c.analytical = cascade_analytical(c.stages);
+    c.simulated = cascade_simulated(c.stages, 200'000, scenario.seed);
+    c.complex_only = cascade_analytical({c.stages.back()});
+    rec.cascade = c;
+    rec.notes.push_back("cascade: mean latency " + num(c.analytical.mean_latency_ms) + " ms and cost " +
+                        usd(c.analytical.mean_cost_usd) + "/request vs " +
+                        num(c.complex_only.mean_latency_ms) + " ms and " + usd(c.complex_only.mean_cost_usd) +
+                        " for " + c.stages.back().name + " alone");
+  }
+  rec.verdict = write_verdict(rec);
+  return rec;
+}
+
+std::string facts_text(const Facts& f) {
+  std::ostringstream o;
+  const auto& t = f.traffic;
+  o << "Facts\n";
+  o << "  p99 latency SLO         " << num(f.slo_p99_ms) << " ms\n";
+  o << "  model size              " << num(f.model_size_mb) << " MB on disk";
+  if (f.model_memory_mb) o << ", " << num(*f.model_memory_mb) << " MB in memory";
+  o << "\n";
+  o << "  stateful                " << (f.stateful ? "yes (state store: " + f.state_store + ")" : "no")
+    << "\n";
+  o << "  event-driven            " << (f.event_driven ? "yes" : "no") << "\n";
+  o << "  cost-sensitive          " << (f.cost_sensitive ? "yes" : "no") << "\n";
+  o << "  experimental            " << (f.experimental ? "yes" : "no") << "\n";
+  o << "  traffic                 " << num(static_cast<double>(t.requests)) << " requests in "
+    << num(t.duration_s) << " s (" << num(static_cast<double>(t.minutes)) << " minutes), mean "
+    << num(t.mean_rps) << " req/s, busiest minute " << num(t.peak_minute_rps) << " req/s\n";
+  o << "  peak/mean (per minute)  " << num(t.peak_to_mean) << "\n";
+  o << "  CV of per-minute rates  " << num(t.cv) << "\n";
+  o << "  idle minutes            " << pct(t.idle_minute_fraction) << "\n";
+  o << "  sustained utilisation   " << num(t.sustained_utilisation) << " (mean " << num(t.mean_rps)
+    << " req/s x " << num(t.mean_service_s * 1e3) << " ms service = " << num(t.mean_concurrency)
+    << " requests in service, per reference instance)\n";
+  if (f.cpu_compute_ms)
+    o << "  GPU need                " << (f.gpu_intensive ? "yes" : "no") << " ("
+      << num(*f.gflops_per_request) << " GFLOP/request = " << num(*f.cpu_compute_ms)
+      << " ms of CPU on the largest function, estimated)\n";
+  else
+    o << "  GPU need                unknown (no advisor.gflops_per_request)\n";
+  if (f.repeat_share)
+    o << "  repeated inputs         " << pct(*f.repeat_share) << " of requests (analytical, Zipf)\n";
+  else
+    o << "  repeated inputs         unknown (no advisor.popularity)\n";
+  return o.str();
+}
+
+std::string to_text(const Recommendation& rec) {
+  std::ostringstream o;
+  o << "Advice for " << rec.scenario_name << "\n\n" << facts_text(rec.facts) << "\nRule path\n";
+  for (const auto& s : rec.rules.path)
+    o << "  " << s.question << " " << s.answer << ": " << s.because << "\n";
+  o << "  => " << rec.rules.verdict << "; simulated:";
+  for (auto p : rec.rules.open) o << " " << to_string(p);
+  o << "\n\nEvidence (ranked: meets the SLO first, then cost)\n";
+  char line[512];
+  std::snprintf(line, sizeof line, "  %-4s %-26s %-16s %-11s %12s %10s %10s %8s %7s %9s %9s\n", "rank",
+                "candidate", "platform", "placement", "cost_usd", "p50_ms", "p99_ms", "in_slo", "cold",
+                "throttled", "timed_out");
+  o << line;
+  int rank = 1;
+  for (const auto& c : rec.evidence.ranked) {
+    std::snprintf(
+        line, sizeof line, "  %-4d %-26s %-16s %-11s %12.6g %10.1f %10.1f %8s %7s %9llu %9llu%s\n", rank++,
+        c.spec.name.c_str(), c.spec.platform.c_str(), to_string(c.placement), c.result.cost_total_usd,
+        c.p50_ms, c.p99_ms, pct(c.attainment).c_str(), pct(c.cold_start_share).c_str(),
+        static_cast<unsigned long long>(c.result.requests.throttled),
+        static_cast<unsigned long long>(c.result.requests.timed_out), c.meets_slo ? "" : "  (misses SLO)");
+    o << line;
+  }
+  o << "\nNot recommended\n";
+  for (size_t i = 1; i < rec.evidence.ranked.size(); ++i) o << "  " << rec.evidence.ranked[i].reason << "\n";
+  if (rec.cache)
+    o << "\nEdge cache (Zipf s=" << num(rec.cache->popularity.zipf_s) << ", "
+      << num(static_cast<double>(rec.cache->popularity.catalogue_size)) << " inputs): analytical hit ratio "
+      << pct(rec.cache->analytical_hit_ratio) << ", replayed " << pct(rec.cache->simulated.hit_ratio())
+      << " of " << num(static_cast<double>(rec.cache->simulated.requests)) << " requests\n";
+  if (rec.cascade) {
+    const auto& c = *rec.cascade;
+    o << "\nCascade (" << c.stages.size() << " stages): mean latency " << num(c.analytical.mean_latency_ms)
+      << " ms (simulated " << num(c.simulated.mean_latency_ms) << "), cost "
+      << usd(c.analytical.mean_cost_usd) << "/request (simulated " << usd(c.simulated.mean_cost_usd)
+      << ") vs " << c.stages.back().name << " alone " << num(c.complex_only.mean_latency_ms) << " ms, "
+      << usd(c.complex_only.mean_cost_usd) << "/request\n";
+  }
+  if (!rec.notes.empty()) {
+    o << "\nNotes\n";
+    for (const auto& n : rec.notes) o << "  " << n << "\n";
+  }
+  o << "\nVerdict\n  " << rec.verdict << "\n";
+  return o.str();
+}
+
+nlohmann::ordered_json to_json(const Recommendation& rec) {
+  using oj = nlohmann::ordered_json;
+  const auto& f = rec.facts;
+  const auto& t = f.traffic;
+  oj j;
+  j["scenario"] = rec.scenario_name;
+  j["slo"] = {{"p99_ms", rec.slo_p99_ms}, {"min_attainment", rec.thresholds.get("slo_min_attainment")}};
+  oj facts = {{"slo_p99_ms", f.slo_p99_ms},
+              {"model_size_mb", f.model_size_mb},
+              {"model_memory_mb", f.model_memory_mb ? oj(*f.model_memory_mb) : oj()},
+              {"stateful", f.stateful},
+              {"state_store", f.state_store},
+              {"event_driven", f.event_driven},
+              {"cost_sensitive", f.cost_sensitive},
+              {"experimental", f.experimental},
+              {"traffic",
+               {{"requests", t.requests},
+                {"duration_s", t.duration_s},
+                {"mean_rps", t.mean_rps},
+                {"peak_minute_rps", t.peak_minute_rps},
+                {"peak_to_mean", t.peak_to_mean},
+                {"cv_per_minute", t.cv},
+                {"idle_minute_fraction", t.idle_minute_fraction},
+                {"mean_service_ms", t.mean_service_s * 1e3},
+                {"mean_concurrency", t.mean_concurrency},
+                {"sustained_utilisation", t.sustained_utilisation}}},
+              {"gflops_per_request", f.gflops_per_request ? oj(*f.gflops_per_request) : oj()},
+              {"cpu_compute_ms_estimated", f.cpu_compute_ms ? oj(*f.cpu_compute_ms) : oj()},
+              {"gpu_intensive", f.gpu_intensive},
+              {"repeat_share", f.repeat_share ? oj(*f.repeat_share) : oj()}};
+  j["facts"] = facts;
+  oj th = oj::object();
+  for (const auto& s : threshold_table())
+    th[s.key] = {{"value", rec.thresholds.get(s.key)},
+                 {"unit", s.unit},
+                 {"overridden", rec.thresholds.is_overridden(s.key)}};
+  j["thresholds"] = th;
+  oj path = oj::array();
+  for (const auto& s : rec.rules.path)
+    path.push_back(
+        {{"node", s.node_id}, {"question", s.question}, {"answer", s.answer}, {"because", s.because}});
+  oj open = oj::array(), excluded = oj::array();
+  for (auto p : rec.rules.open) open.push_back(to_string(p));
+  for (auto p : rec.rules.excluded) excluded.push_back(to_string(p));
+  j["rules"] = {{"path", path},
+                {"verdict", rec.rules.verdict_id},
+                {"verdict_text", rec.rules.verdict},
+                {"preferred", rec.rules.preferred ? oj(to_string(*rec.rules.preferred)) : oj()},
+                {"open", open},
+                {"excluded", excluded},
+                {"edge_cache", rec.rules.edge_cache}};
+  oj cands = oj::array();
+  int rank = 1;
+  for (const auto& c : rec.evidence.ranked) {
+    const auto& q = c.result.requests;
+    cands.push_back({{"rank", rank++},
+                     {"name", c.spec.name},
+                     {"platform", c.spec.platform},
+                     {"placement", to_string(c.placement)},
+                     {"from_scenario", c.from_scenario},
+                     {"settings", c.spec.settings.is_null() ? nlohmann::json::object() : c.spec.settings},
+                     {"cost_usd", c.result.cost_total_usd},
+                     {"latency_ms", {{"p50", c.p50_ms}, {"p99", c.p99_ms}}},
+                     {"attainment", c.attainment},
+                     {"meets_slo", c.meets_slo},
+                     {"cold_start_share", c.cold_start_share},
+                     {"requests",
+                      {{"arrived", q.arrived},
+                       {"served", q.served},
+                       {"throttled", q.throttled},
+                       {"timed_out", q.timed_out},
+                       {"dropped", q.dropped},
+                       {"cold_starts", q.cold_starts}}},
+                     {"worst_interval",
+                      {{"start_s", c.busiest_start_s},
+                       {"end_s", c.busiest_end_s},
+                       {"arrived", c.busiest_arrived},
+                       {"cold_start_share", c.busiest_cold_share},
+                       {"p99_ms", c.busiest_p99_ms}}},
+                     {"reason", c.reason}});
+  }
+  j["candidates"] = cands;
+  const auto& best = rec.best();
+  j["recommendation"] = {
+      {"name", best.spec.name},
+      {"platform", best.spec.platform},
+      {"placement", to_string(best.placement)},
+      {"settings", best.spec.settings.is_null() ? nlohmann::json::object() : best.spec.settings},
+      {"meets_slo", best.meets_slo},
+      {"edge_cache", rec.rules.edge_cache}};
+  j["rules_agree"] = rec.rules_agree;
+  j["verdict"] = rec.verdict;
+  j["notes"] = rec.notes;
+  if (rec.cache)
+    j["edge_cache"] = {{"zipf_s", rec.cache->popularity.zipf_s},
+                       {"catalogue_size", rec.cache->popularity.catalogue_size},
+                       {"analytical_hit_ratio", rec.cache->analytical_hit_ratio},
+                       {"simulated_hit_ratio", rec.cache->simulated.hit_ratio()},
+                       {"simulated_requests", rec.cache->simulated.requests}};
+  if (rec.cascade) {
+    const auto& c = *rec.cascade;
+    j["cascade"] = {{"mean_latency_ms",
+                     {{"analytical", c.analytical.mean_latency_ms},
+                      {"simulated", c.simulated.mean_latency_ms},
+                      {"last_stage_alone", c.complex_only.mean_latency_ms}}},
+                    {"mean_cost_usd",
+                     {{"analytical", c.analytical.mean_cost_usd},
+                      {"simulated", c.simulated.mean_cost_usd},
+                      {"last_stage_alone", c.complex_only.mean_cost_usd}}},
+                    {"reach_share", c.analytical.reach_share}};
+  }
+  return j;
+}
+
+}  // namespace servesim::advisor

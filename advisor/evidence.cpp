@@ -1,0 +1,197 @@
+#include "advisor/evidence.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "advisor/format.hpp"
+#include "platforms/catalog.hpp"
+#include "platforms/model_factory.hpp"
+#include "sim/engine.hpp"
+#include "sim/input_error.hpp"
+
+namespace servesim::advisor {
+
+Placement placement_of(const std::string& platform) {
+  if (platform == "aws-lambda" || platform == "azure-functions" || platform == "gcp-cloud-run")
+    return Placement::serverless;
+  return Placement::container;
+}
+
+namespace {
+
+bool is_open(const RuleOutcome& rules, Placement p) {
+  return std::find(rules.open.begin(), rules.open.end(), p) != rules.open.end();
+}
+
+std::string unique_name(const sim::Scenario& sc, const std::vector<sim::CandidateSpec>& taken,
+                        std::string name) {
+  auto clash = [&](const std::string& n) {
+    for (const auto& c : sc.candidates)
+      if (c.name == n) return true;
+    for (const auto& c : taken)
+      if (c.name == n) return true;
+    return false;
+  };
+  std::string out = name;
+  for (int i = 2; clash(out); ++i) out = name + "-" + std::to_string(i);
+  return out;
+}
+
+}  // namespace
+
+std::vector<sim::CandidateSpec> evidence_candidates(const sim::Scenario& scenario, const Facts& facts,
+                                                    const RuleOutcome& rules, const AdvisorSection& section,
+                                                    std::vector<std::string>* notes) {
+  std::vector<sim::CandidateSpec> out;
+  bool listed[3] = {false, false, false};
+  for (const auto& c : scenario.candidates) {
+    const Placement p = placement_of(c.platform);
+    if (!is_open(rules, p)) {
+      if (notes) notes->push_back(c.name + " not simulated: the rules exclude " + to_string(p));
+      continue;
+    }
+    listed[static_cast<int>(p)] = true;
+    out.push_back(c);
+  }
+  if (section.default_candidates) {
+    auto add = [&](const std::string& platform, const std::string& name, nlohmann::json settings) {
+      if (!platforms::find_platform(platform)) {
+        if (notes) notes->push_back("default " + platform + " not simulated: not in this build's catalogue");
+        return;
+      }
+      sim::CandidateSpec spec;
+      spec.platform = platform;
+      spec.name = unique_name(scenario, out, name);
+      spec.settings = std::move(settings);
+      spec.pointer = "/advisor (default candidate " + spec.name + ")";
+      out.push_back(std::move(spec));
+    };
+    const double timeout_s = std::clamp(std::ceil(scenario.slo.timeout_s), 3.0, 900.0);
+    if (is_open(rules, Placement::serverless) && !listed[static_cast<int>(Placement::serverless)]) {
+      add("aws-lambda", "default-lambda-2048", {{"memory_mb", 2048}, {"timeout_s", timeout_s}});
+      add("gcp-cloud-run", "default-cloud-run", nlohmann::json::object());
+      add("azure-functions", "default-azure-flex", {{"plan", "flex"}});
+    }
+    if (is_open(rules, Placement::container) && !listed[static_cast<int>(Placement::container)]) {
+      const double util = section.thresholds.get("pool_target_utilisation");
+      const double load = facts.traffic.peak_minute_rps * facts.traffic.mean_service_s;
+      const auto servers = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(load / util)));
+      add("fixed-pool", "default-pool-" + std::to_string(servers),
+          {{"servers", servers}, {"vcpu_per_server", scenario.service.reference_vcpu}});
+      if (facts.gflops_per_request) {
+        add("kubernetes-gpu", "default-k8s-gpu",
+            {{"min_replicas", 1},
+             {"max_replicas", std::max<int64_t>(2, servers)},
+             {"model_gflops_per_request", *facts.gflops_per_request}});
+      } else if (notes) {
+        notes->push_back(
+            "default kubernetes-gpu not simulated: its GPU latency needs advisor.gflops_per_request");
+      }
+    }
+  }
+  if (out.empty())
+    throw input_error(
+        scenario.file, "/candidates",
+        "no candidate to simulate: the rules leave open " +
+            std::string(rules.open.empty() ? "nothing" : to_string(rules.open.front())) +
+            (rules.open.size() > 1 ? std::string(" and ") + to_string(rules.open.back()) : "") +
+            ", the scenario lists no candidate there and advisor.default_candidates is " +
+            (section.default_candidates ? "true but no default platform is in the catalogue" : "false"));
+  return out;
+}
+
+EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::CandidateSpec> candidates,
+                            const Thresholds& thresholds,
+                            const std::function<void(size_t, const sim::IntervalRow&)>& on_row) {
+  if (candidates.empty()) throw input_error(scenario.file, "/candidates", "no candidate to simulate");
+  EvidenceRun run;
+  run.scenario = scenario;
+  run.scenario.candidates = std::move(candidates);
+  auto runs = platforms::make_candidates(run.scenario);
+  std::vector<CandidateEvidence> ev(runs.size());
+  sim::RunOptions options;
+  options.workload = scenario.workload;
+  options.seed = scenario.seed;
+  options.interval_s = scenario.interval_s;
+  options.slo_latency_s = scenario.slo.p99_ms / 1e3;
+  options.on_row = [&](size_t i, const sim::IntervalRow& row) {
+    auto& e = ev[i];
+    // The interval with the most cold starts (the spike's front), else the one with the most arrivals.
+    if (row.counts.arrived > 0 &&
+        (row.counts.cold_starts > e.busiest_cold_starts ||
+         (row.counts.cold_starts == e.busiest_cold_starts && row.counts.arrived > e.busiest_arrived))) {
+      e.busiest_cold_starts = row.counts.cold_starts;
+      e.busiest_arrived = row.counts.arrived;
+      e.busiest_start_s = row.start_s;
+      e.busiest_end_s = row.end_s;
+      e.busiest_cold_share =
+          static_cast<double>(row.counts.cold_starts) / static_cast<double>(row.counts.arrived);
+      e.busiest_p99_ms = row.p99_ms;
+    }
+    if (on_row) on_row(i, row);
+  };
+  run.results = sim::simulate(options, runs);
+  const double min_attainment = thresholds.get("slo_min_attainment");
+  for (size_t i = 0; i < ev.size(); ++i) {
+    auto& e = ev[i];
+    const auto& r = run.results[i];
+    e.spec = run.scenario.candidates[i];
+    e.placement = placement_of(e.spec.platform);
+    e.from_scenario = e.spec.pointer.rfind("/candidates/", 0) == 0;
+    e.result = r;
+    const double n = static_cast<double>(std::max<uint64_t>(1, r.requests.arrived));
+    e.attainment = r.requests.arrived ? static_cast<double>(r.requests.served_within_slo) / n : 1.0;
+    e.p50_ms = r.latency.quantile_s(0.5) * 1e3;
+    e.p99_ms = r.latency.quantile_s(0.99) * 1e3;
+    e.cold_start_share = static_cast<double>(r.requests.cold_starts) / n;
+    e.meets_slo = r.requests.served > 0 && e.attainment >= min_attainment && e.p99_ms <= scenario.slo.p99_ms;
+  }
+  rank(ev, scenario.slo.p99_ms, min_attainment);
+  run.ranked = std::move(ev);
+  return run;
+}
+
+void rank(std::vector<CandidateEvidence>& c, double slo_p99_ms, double min_attainment) {
+  std::stable_sort(c.begin(), c.end(), [](const CandidateEvidence& a, const CandidateEvidence& b) {
+    if (a.meets_slo != b.meets_slo) return a.meets_slo;
+    if (!a.meets_slo && a.attainment != b.attainment) return a.attainment > b.attainment;
+    return a.result.cost_total_usd < b.result.cost_total_usd;
+  });
+  if (c.empty()) return;
+  c.front().reason.clear();
+  const auto& best = c.front();
+  for (size_t i = 1; i < c.size(); ++i) {
+    auto& e = c[i];
+    const auto& q = e.result.requests;
+    std::string why = e.spec.name + ": ";
+    if (e.meets_slo) {
+      const double extra =
+          best.result.cost_total_usd > 0 ? e.result.cost_total_usd / best.result.cost_total_usd - 1.0 : 0.0;
+      why += "meets the SLO but costs " + usd(e.result.cost_total_usd) + " vs " +
+             usd(best.result.cost_total_usd) + " for " + best.spec.name + " (+" + pct(extra) + ")";
+    } else {
+      std::vector<std::string> parts;
+      if (q.served == 0) parts.push_back("served no request");
+      if (e.p99_ms > slo_p99_ms)
+        parts.push_back("p99 " + num(e.p99_ms) + " ms > SLO " + num(slo_p99_ms) + " ms");
+      if (e.attainment < min_attainment)
+        parts.push_back("only " + pct(e.attainment) + " of requests within the SLO (needs " +
+                        pct(min_attainment) + ")");
+      std::string fails;
+      if (q.timed_out) fails += num(static_cast<double>(q.timed_out)) + " timed out";
+      if (q.throttled)
+        fails += (fails.empty() ? "" : ", ") + num(static_cast<double>(q.throttled)) + " throttled";
+      if (q.dropped) fails += (fails.empty() ? "" : ", ") + num(static_cast<double>(q.dropped)) + " dropped";
+      if (!fails.empty()) parts.push_back(fails);
+      if (e.busiest_arrived > 0 && (e.busiest_cold_share > 0 || e.busiest_p99_ms > slo_p99_ms))
+        parts.push_back(pct(e.busiest_cold_share) + " of the " + num(static_cast<double>(e.busiest_arrived)) +
+                        " requests of the worst interval (" + num(e.busiest_start_s) + "-" +
+                        num(e.busiest_end_s) + " s) hit a cold start, p99 there " + num(e.busiest_p99_ms) +
+                        " ms");
+      for (size_t k = 0; k < parts.size(); ++k) why += (k ? "; " : "") + parts[k];
+    }
+    e.reason = why;
+  }
+}
+
+}  // namespace servesim::advisor

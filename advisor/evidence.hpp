@@ -1,0 +1,58 @@
+#pragma once
+// Evidence: every placement the rules leave open is simulated on the scenario's own traffic (its candidates,
+// plus catalogue defaults for an open placement it lists none for), then ranked: first whether the candidate
+// meets the SLO (attainment and p99), then total cost.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "advisor/facts.hpp"
+#include "advisor/rule_tree.hpp"
+#include "sim/recorder.hpp"
+#include "sim/run_result.hpp"
+#include "sim/scenario.hpp"
+
+namespace servesim::advisor {
+
+// serverless: aws-lambda, azure-functions, gcp-cloud-run; containers: kubernetes*, fixed-pool and any other.
+Placement placement_of(const std::string& platform);
+
+struct CandidateEvidence {
+  sim::CandidateSpec spec;
+  Placement placement = Placement::serverless;
+  bool from_scenario = true;  // false: a default candidate the advisor added
+  sim::CandidateResult result;
+  double attainment = 0;  // share of arrivals served within the SLO
+  double p50_ms = 0, p99_ms = 0;
+  double cold_start_share = 0;  // cold starts / arrivals
+  bool meets_slo = false;       // attainment >= slo_min_attainment and p99 <= SLO
+  // The worst time-series interval: the most cold starts (the front of a spike), then the most arrivals.
+  double busiest_start_s = 0, busiest_end_s = 0;
+  uint64_t busiest_arrived = 0, busiest_cold_starts = 0;
+  double busiest_cold_share = 0, busiest_p99_ms = 0;
+  std::string reason;  // why it was not recommended, in numbers (empty for the recommended one)
+};
+
+// The candidates to simulate. Throws InputError when the set is empty (every candidate excluded by the rules
+// and no default candidate available or allowed).
+std::vector<sim::CandidateSpec> evidence_candidates(const sim::Scenario& scenario, const Facts& facts,
+                                                    const RuleOutcome& rules, const AdvisorSection& section,
+                                                    std::vector<std::string>* notes = nullptr);
+
+struct EvidenceRun {
+  sim::Scenario scenario;  // the input scenario with `candidates` replaced by the simulated set
+  std::vector<sim::CandidateResult> results;  // in candidate order
+  std::vector<CandidateEvidence> ranked;      // best first, reasons filled in
+};
+
+// Simulates the candidates in one engine (on_row sees every time-series row, e.g. for reports) and ranks
+// them.
+EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::CandidateSpec> candidates,
+                            const Thresholds& thresholds,
+                            const std::function<void(size_t, const sim::IntervalRow&)>& on_row = {});
+
+// Sorts best first: candidates meeting the SLO before the others; then cheaper first among those meeting it,
+// higher attainment first (then cheaper) among those missing it. Fills each loser's reason.
+void rank(std::vector<CandidateEvidence>& candidates, double slo_p99_ms, double min_attainment);
+
+}  // namespace servesim::advisor

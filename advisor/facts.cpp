@@ -1,0 +1,146 @@
+#include "advisor/facts.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "sim/arrival_source.hpp"
+#include "sim/input_error.hpp"
+#include "sim/json_fields.hpp"
+
+namespace servesim::advisor {
+
+namespace {
+
+std::optional<double> optional_number(sim::JsonFields& f, const std::string& key, double min, double max) {
+  if (!f.has(key)) return std::nullopt;
+  return f.number(key, 0, min, max);
+}
+
+}  // namespace
+
+AdvisorSection parse_advisor_section(const sim::Scenario& scenario) {
+  AdvisorSection a;
+  if (scenario.advisor.is_null()) return a;
+  const std::string& file = scenario.file;
+  if (!scenario.advisor.is_object())
+    throw input_error(file, "/advisor",
+                      "expected an object of facts and thresholds, got " + scenario.advisor.dump());
+  sim::JsonFields f(scenario.advisor, file, "/advisor");
+  a.stateful = f.boolean("stateful", false);
+  a.state_store = f.text("state_store", "none");
+  a.event_driven = f.boolean("event_driven", false);
+  a.cost_sensitive = f.boolean("cost_sensitive", false);
+  a.experimental = f.boolean("experimental", false);
+  a.model_size_mb = optional_number(f, "model_size_mb", 0, 1e9);
+  a.model_memory_mb = optional_number(f, "model_memory_mb", 0, 1e9);
+  a.gflops_per_request = optional_number(f, "gflops_per_request", 0, 1e12);
+  a.default_candidates = f.boolean("default_candidates", true);
+  if (f.has("popularity")) {
+    const auto& obj = f.child("popularity");
+    if (!obj.is_object()) throw f.error("popularity", "expected an object, got " + obj.dump());
+    sim::JsonFields p(obj, file, f.pointer("popularity"));
+    Popularity pop;
+    pop.zipf_s = p.required_number("zipf_s", 0, 10);
+    pop.catalogue_size = p.integer("catalogue_size", 0, 1, 50'000'000);
+    if (!p.has("catalogue_size")) throw p.error("catalogue_size", "missing (distinct inputs, items)");
+    pop.cache_ttl_s = p.number("cache_ttl_s", pop.cache_ttl_s, 1e-6, 1e12);
+    p.reject_unknown();
+    a.popularity = pop;
+  }
+  if (f.has("cascade")) {
+    const auto& arr = f.child("cascade");
+    if (!arr.is_array() || arr.size() < 2)
+      throw f.error("cascade", "expected a list of at least two stages, got " + arr.dump());
+    for (size_t i = 0; i < arr.size(); ++i) {
+      sim::JsonFields s(arr[i], file, f.pointer("cascade") + "/" + std::to_string(i));
+      CascadeStage st;
+      st.name = s.text("name", "stage-" + std::to_string(i));
+      st.latency_ms = s.required_number("latency_ms", 0, 1e9);
+      st.cost_usd_per_request = s.number("cost_usd_per_request", 0, 0, 1e6);
+      st.stop_probability = s.number("stop_probability", i + 1 == arr.size() ? 1.0 : 0.0, 0, 1);
+      s.reject_unknown();
+      a.cascade.push_back(st);
+    }
+  }
+  if (f.has("thresholds"))
+    a.thresholds = Thresholds::from_json(f.child("thresholds"), file, f.pointer("thresholds"));
+  f.reject_unknown();
+  if (a.stateful && a.event_driven && a.state_store == "none")
+    throw input_error(
+        file, "/advisor/state_store",
+        "contradictory facts: the service is stateful and event-driven (instances come and go with "
+        "the events) but keeps its state nowhere; expected an external store (e.g. \"redis\"), got "
+        "\"none\"");
+  if (!a.stateful && a.state_store != "none")
+    throw input_error(file, "/advisor/stateful",
+                      "contradictory facts: state_store is \"" + a.state_store + "\" but stateful is false");
+  return a;
+}
+
+TrafficShape measure_traffic(const sim::WorkloadSpec& workload, uint64_t seed, double mean_service_s,
+                             double reference_concurrency) {
+  TrafficShape s;
+  const auto source = sim::make_arrival_source(workload, seed);
+  std::vector<uint64_t> per_minute;
+  double t = 0, last = 0;
+  while (source->next(t)) {
+    const auto m = static_cast<size_t>(t / 60.0);
+    if (m >= per_minute.size()) per_minute.resize(m + 1, 0);
+    ++per_minute[m];
+    ++s.requests;
+    last = t;
+  }
+  s.duration_s = source->duration_s() > 0 ? source->duration_s() : last;
+  s.minutes = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(s.duration_s / 60.0 - 1e-9)));
+  per_minute.resize(std::max<size_t>(per_minute.size(), s.minutes), 0);
+  s.minutes = per_minute.size();
+  const double n = static_cast<double>(s.minutes);
+  double sum = 0, sum2 = 0, peak = 0, idle = 0;
+  for (uint64_t c : per_minute) {
+    const double r = static_cast<double>(c) / 60.0;
+    sum += r;
+    sum2 += r * r;
+    peak = std::max(peak, r);
+    idle += c == 0;
+  }
+  const double mean = sum / n;
+  s.mean_rps = s.duration_s > 0 ? static_cast<double>(s.requests) / s.duration_s : mean;
+  s.peak_minute_rps = peak;
+  s.peak_to_mean = mean > 0 ? peak / mean : 0;
+  s.cv = mean > 0 ? std::sqrt(std::max(0.0, sum2 / n - mean * mean)) / mean : 0;
+  s.idle_minute_fraction = idle / n;
+  s.mean_service_s = mean_service_s;
+  s.mean_concurrency = s.mean_rps * mean_service_s;
+  s.sustained_utilisation = s.mean_concurrency / reference_concurrency;
+  return s;
+}
+
+Facts derive_facts(const sim::Scenario& scenario, const AdvisorSection& section) {
+  const Thresholds& th = section.thresholds;
+  Facts f;
+  f.slo_p99_ms = scenario.slo.p99_ms;
+  f.model_size_mb = section.model_size_mb.value_or(scenario.service.model_size_mb);
+  f.model_memory_mb = section.model_memory_mb;
+  f.stateful = section.stateful;
+  f.state_store = section.state_store;
+  f.event_driven = section.event_driven;
+  f.cost_sensitive = section.cost_sensitive;
+  f.experimental = section.experimental;
+  f.traffic = measure_traffic(scenario.workload, scenario.seed, scenario.service.warm_s.mean_s(),
+                              th.get("reference_instance_concurrency"));
+  f.gflops_per_request = section.gflops_per_request;
+  if (f.gflops_per_request) {
+    const double speedup = sim::cpu_speedup(th.get("function_max_vcpu"), scenario.service.parallel_fraction);
+    f.cpu_compute_ms = *f.gflops_per_request / (th.get("cpu_gflops_per_vcpu") * speedup) * 1e3;
+    f.gpu_intensive = *f.cpu_compute_ms > th.get("gpu_min_cpu_slo_share") * f.slo_p99_ms;
+  }
+  if (section.popularity) {
+    const auto& p = *section.popularity;
+    f.repeat_share = std::isinf(p.cache_ttl_s)
+                         ? cache_hit_ratio_unbounded(p.zipf_s, p.catalogue_size, f.traffic.requests)
+                         : cache_hit_ratio_ttl(p.zipf_s, p.catalogue_size, f.traffic.mean_rps, p.cache_ttl_s);
+  }
+  return f;
+}
+
+}  // namespace servesim::advisor

@@ -1,0 +1,11 @@
+#pragma once
+// Number formatting for the advisor's explanations: "1,840", "2.4", "31%".
+#include <string>
+
+namespace servesim::advisor {
+
+std::string num(double value);  // 4 significant digits, thousands separated
+std::string pct(double share);  // 0.312 -> "31%", 0.012 -> "1.2%"
+std::string usd(double value);  // "$12.34", "$0.000123"
+
+}  // namespace servesim::advisor

@@ -1,0 +1,198 @@
+#include "advisor/tuner.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "advisor/facts.hpp"
+#include "advisor/format.hpp"
+#include "platforms/catalog.hpp"
+#include "platforms/model_factory.hpp"
+#include "sim/engine.hpp"
+#include "sim/input_error.hpp"
+
+namespace servesim::advisor {
+
+const std::vector<SweepKey>& sweep_table() {
+  static const std::vector<SweepKey> table = {
+      {"aws-lambda",
+       "memory_mb",
+       "MB",
+       {128, 256, 512, 1024, 1536, 2048, 3008, 4096, 5120, 6144, 7168, 8192, 9216, 10240},
+       "the power-of-two-ish grid of AWS Lambda Power Tuning, extended to 10,240 MB"},
+      {"aws-lambda",
+       "provisioned_concurrency",
+       "environments",
+       {0, 1, 2, 5, 10, 20, 50, 100},
+       "pre-warmed floor"},
+      {"aws-lambda",
+       "keep_alive_s",
+       "s",
+       {60, 300, 600, 1800, 3600},
+       "idle lifetime (not a user setting on AWS)"},
+      {"gcp-cloud-run", "concurrency", "requests", {1, 4, 8, 16, 40, 80, 160, 250}, "requests per instance"},
+      {"gcp-cloud-run", "min_instances", "instances", {0, 1, 2, 5, 10, 20}, "instances kept warm"},
+      {"gcp-cloud-run", "idle_timeout_s", "s", {60, 300, 900}, "idle lifetime"},
+      {"azure-functions", "flex_always_ready", "instances", {0, 1, 2, 5, 10}, "Flex always-ready instances"},
+      {"azure-functions", "flex_memory_mb", "MB", {512, 2048, 4096}, "Flex instance memory"},
+      {"azure-functions", "idle_timeout_s", "s", {60, 300, 1200}, "idle lifetime"},
+      {"kubernetes-gpu", "min_replicas", "pods", {1, 2, 4, 8, 16}, "pods kept ready"},
+      {"kubernetes-gpu",
+       "hpa_target_gpu_utilization",
+       "fraction",
+       {0.3, 0.4, 0.5, 0.6, 0.7, 0.8},
+       "HPA target"},
+      {"fixed-pool", "servers", "servers", {1, 2, 4, 8, 16, 32, 64}, "pool size"},
+  };
+  return table;
+}
+
+namespace {
+
+const SweepKey* find_key(const std::string& platform, const std::string& key) {
+  for (const auto& k : sweep_table())
+    if (platform == k.platform && key == k.key) return &k;
+  return nullptr;
+}
+
+std::string keys_of(const std::string& platform) {
+  std::string s;
+  for (const auto& k : sweep_table())
+    if (platform == k.platform) s += (s.empty() ? "" : ", ") + std::string(k.key);
+  return s;
+}
+
+}  // namespace
+
+TuneResult tune(const sim::Scenario& scenario, const std::string& platform, std::vector<std::string> keys,
+                const std::map<std::string, std::vector<double>>& grids) {
+  const auto* entry = platforms::find_platform(platform);
+  if (!entry)
+    throw InputError("tune: no platform '" + platform + "' in the catalogue (see `servesim catalog`)");
+  const std::string sweepable = keys_of(platform);
+  if (sweepable.empty()) throw InputError("tune: nothing to sweep on " + platform);
+  if (keys.empty())
+    for (const auto& k : sweep_table())
+      if (platform == k.platform) {
+        keys.push_back(k.key);
+        break;
+      }
+  std::vector<std::vector<double>> values;
+  for (const auto& key : keys) {
+    const SweepKey* k = find_key(platform, key);
+    if (!k)
+      throw InputError("tune: " + key + " is not sweepable on " + platform + " (sweepable: " + sweepable +
+                       ")");
+    const auto it = grids.find(key);
+    values.push_back(it != grids.end() ? it->second : k->grid);
+    if (values.back().empty()) throw InputError("tune: empty grid for " + key);
+  }
+  for (const auto& [key, grid] : grids)
+    if (std::find(keys.begin(), keys.end(), key) == keys.end())
+      throw InputError("tune: a grid is given for " + key + " but it is not swept (add it to --keys)");
+
+  const AdvisorSection section = parse_advisor_section(scenario);
+  TuneResult out;
+  out.platform = platform;
+  out.keys = keys;
+  out.slo_p99_ms = scenario.slo.p99_ms;
+  out.min_attainment = section.thresholds.get("slo_min_attainment");
+
+  nlohmann::json base = nlohmann::json::object();
+  for (const auto& c : scenario.candidates)
+    if (c.platform == platform) {
+      base = c.settings.is_null() ? nlohmann::json::object() : c.settings;
+      break;
+    }
+  if (platform == "aws-lambda" && !base.contains("timeout_s"))
+    base["timeout_s"] = std::clamp(std::ceil(scenario.slo.timeout_s), 3.0, 900.0);
+
+  // Cross product of the grids, first key slowest.
+  sim::Scenario sweep = scenario;
+  sweep.candidates.clear();
+  std::vector<size_t> idx(keys.size(), 0);
+  std::vector<sim::CandidateRun> runs;
+  std::vector<size_t> run_point;  // runs[i] is point run_point[i]
+  for (;;) {
+    TunePoint p;
+    p.settings = base;
+    std::string name = platform;
+    for (size_t k = 0; k < keys.size(); ++k) {
+      const double v = values[k][idx[k]];
+      p.swept[keys[k]] = v;
+      const auto* param = entry->find(keys[k]);
+      if (param && param->integer)
+        p.settings[keys[k]] = static_cast<int64_t>(std::llround(v));
+      else
+        p.settings[keys[k]] = v;
+      name += " " + keys[k] + "=" + num(v);
+    }
+    p.name = name;
+    sim::CandidateSpec spec{name, platform, p.settings, "/tune (" + name + ")"};
+    try {
+      runs.push_back(sim::CandidateRun{name, platforms::make_model(spec, scenario)});
+      run_point.push_back(out.points.size());
+      sweep.candidates.push_back(spec);
+    } catch (const InputError& e) {
+      p.valid = false;
+      p.invalid_reason = e.what();
+    }
+    out.points.push_back(std::move(p));
+    size_t k = keys.size();
+    while (k > 0 && ++idx[k - 1] == values[k - 1].size()) idx[--k] = 0;
+    if (k == 0) break;
+  }
+  if (runs.empty())
+    throw InputError("tune: the platform refused every point; first: " + out.points.front().invalid_reason);
+
+  sim::RunOptions options;
+  options.workload = scenario.workload;
+  options.seed = scenario.seed;
+  options.interval_s = scenario.interval_s;
+  options.slo_latency_s = scenario.slo.p99_ms / 1e3;
+  const auto results = sim::simulate(options, runs);
+  for (size_t i = 0; i < results.size(); ++i) {
+    auto& p = out.points[run_point[i]];
+    const auto& r = results[i];
+    const auto& q = r.requests;
+    const double n = static_cast<double>(std::max<uint64_t>(1, q.arrived));
+    p.attainment = q.arrived ? static_cast<double>(q.served_within_slo) / n : 1.0;
+    p.p50_ms = r.latency.quantile_s(0.5) * 1e3;
+    p.p99_ms = r.latency.quantile_s(0.99) * 1e3;
+    p.cost_usd = r.cost_total_usd;
+    p.cold_start_share = static_cast<double>(q.cold_starts) / n;
+    p.arrived = q.arrived;
+    p.throttled = q.throttled;
+    p.timed_out = q.timed_out;
+    p.dropped = q.dropped;
+    p.meets_slo = q.served > 0 && p.attainment >= out.min_attainment && p.p99_ms <= out.slo_p99_ms;
+    if (p.meets_slo && (!out.best || p.cost_usd < out.points[*out.best].cost_usd)) out.best = run_point[i];
+  }
+  return out;
+}
+
+std::string tune_csv(const TuneResult& r) {
+  std::ostringstream o;
+  o.precision(10);
+  for (const auto& k : r.keys) o << k << " [" << find_key(r.platform, k)->unit << "],";
+  o << "cost [USD],p50 [ms],p99 [ms],attainment [fraction],cold_start_share [fraction],arrived [requests],"
+       "throttled [requests],timed_out [requests],dropped [requests],meets_slo [bool],best [bool],invalid "
+       "[text]\n";
+  for (size_t i = 0; i < r.points.size(); ++i) {
+    const auto& p = r.points[i];
+    for (const auto& k : r.keys) o << p.swept.at(k) << ",";
+    if (p.valid)
+      o << p.cost_usd << "," << p.p50_ms << "," << p.p99_ms << "," << p.attainment << ","
+        << p.cold_start_share << "," << p.arrived << "," << p.throttled << "," << p.timed_out << ","
+        << p.dropped << "," << (p.meets_slo ? "true" : "false") << ","
+        << (r.best && *r.best == i ? "true" : "false") << ",\n";
+    else {
+      std::string why = p.invalid_reason;
+      for (auto& c : why)
+        if (c == '"') c = '\'';
+      o << ",,,,,,,,,false,false,\"" << why << "\"\n";
+    }
+  }
+  return o.str();
+}
+
+}  // namespace servesim::advisor

@@ -1,0 +1,55 @@
+#pragma once
+// Configuration search (`servesim tune`): sweeps a platform's sweepable keys over a grid (Lambda memory like
+// AWS Lambda Power Tuning, provisioned concurrency, Cloud Run concurrency and min instances, Kubernetes min
+// replicas and HPA target, keep-alive...), runs every point as one candidate of a single simulate() call and
+// returns the cheapest point that meets the SLO, with the whole cost/latency curve.
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/scenario.hpp"
+
+namespace servesim::advisor {
+
+struct SweepKey {
+  const char* platform;
+  const char* key;
+  const char* unit;
+  std::vector<double> grid;  // default values
+  const char* note;
+};
+// Every sweepable key; the first key listed for a platform is its default sweep.
+const std::vector<SweepKey>& sweep_table();
+
+struct TunePoint {
+  std::string name;
+  nlohmann::json settings;  // the full candidate settings of this point
+  std::map<std::string, double> swept;
+  bool valid = true;  // false: the platform refused the combination (reason in `invalid_reason`)
+  std::string invalid_reason;
+  double attainment = 0, p50_ms = 0, p99_ms = 0, cost_usd = 0, cold_start_share = 0;
+  uint64_t arrived = 0, throttled = 0, timed_out = 0, dropped = 0;
+  bool meets_slo = false;
+};
+
+struct TuneResult {
+  std::string platform;
+  std::vector<std::string> keys;
+  std::vector<TunePoint> points;
+  std::optional<size_t> best;  // index of the cheapest point meeting the SLO
+  double slo_p99_ms = 0, min_attainment = 0;
+};
+
+// keys empty = the platform's default sweep key. grids: per key, values replacing the default grid. Base
+// settings: the scenario's first candidate on `platform` (or the catalogue defaults). Throws InputError for
+// an unknown platform, a key not sweepable on it, or no valid point.
+TuneResult tune(const sim::Scenario& scenario, const std::string& platform,
+                std::vector<std::string> keys = {},
+                const std::map<std::string, std::vector<double>>& grids = {});
+
+// One row per point: the swept keys (with units), cost, latency, attainment, outcomes; units in the header.
+std::string tune_csv(const TuneResult& result);
+
+}  // namespace servesim::advisor

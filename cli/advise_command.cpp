@@ -1,0 +1,186 @@
+// servesim advise / servesim tune: the advisor's facts, rules, evidence and verdict; the configuration
+// search.
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "advisor/advisor.hpp"
+#include "advisor/rule_tree.hpp"
+#include "advisor/tuner.hpp"
+#include "cli/commands.hpp"
+#include "reports/output_dir.hpp"
+#include "reports/run_report.hpp"
+#include "sim/arrival_source.hpp"
+#include "sim/input_error.hpp"
+#include "sim/scenario.hpp"
+
+namespace servesim::cli {
+namespace po = boost::program_options;
+
+namespace {
+
+bool parse_options(const Args& args, const char* usage, po::options_description& opts,
+                   po::positional_options_description& pos, po::variables_map& vm) {
+  opts.add_options()("help,h", "show this help");
+  try {
+    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    if (vm.count("help")) {
+      std::cout << usage << "\n" << opts << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError(std::string("command line: ") + e.what() + " (see --help)");
+  }
+  return true;
+}
+
+constexpr const char* kAdviseUsage = R"(Usage: servesim advise SCENARIO.json [--out DIR] [--json]
+       servesim advise --rules [--dot] [SCENARIO.json]
+
+Where should this model be served? Derives facts from the scenario (SLO, model size, the "advisor" section's
+flags, the traffic's shape from one pass over its arrivals, GPU need, repeated inputs), walks the decision
+rules, simulates every placement the rules leave open on the scenario's own traffic (its candidates, plus
+catalogue defaults for an open placement it lists none for), ranks them (meets the SLO first, then cost) and
+prints the verdict with the rule path, a table of every candidate and why each other one lost. Where rules
+and evidence disagree, the verdict says so and follows the evidence. See docs/advisor.md.
+
+  --rules        print the decision rules (with the scenario's threshold overrides if one is given)
+  --dot          with --rules: Graphviz DOT instead of text
+  --json         print advice.json to stdout instead of the text report
+  --out DIR      write DIR/advice.json and the evidence runs' summary.json, timeseries.csv,
+                 latency_histogram.csv
+)";
+
+constexpr const char* kTuneUsage =
+    R"(Usage: servesim tune SCENARIO.json --platform P [--keys K1,K2] [--grid K=V1,V2,...] [--out DIR]
+
+Sweeps configuration keys of one platform over a grid (all points run as candidates of one simulation on the
+scenario's traffic) and prints the cheapest point that meets the SLO, with the cost/latency curve.
+Base settings: the scenario's first candidate on the platform, else the catalogue defaults.
+Sweepable keys (the first per platform is the default):
+)";
+
+}  // namespace
+
+int advise_command(const Args& args) {
+  po::options_description opts("Options");
+  std::string scenario_path, out_dir;
+  opts.add_options()("scenario", po::value(&scenario_path), "scenario file (JSON, see docs/scenario.md)")(
+      "out,o", po::value(&out_dir), "output folder for advice.json and the evidence runs")(
+      "json", po::bool_switch(), "print advice.json to stdout")(
+      "rules", po::bool_switch(), "print the decision rules")("dot", po::bool_switch(),
+                                                              "with --rules: Graphviz DOT");
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  po::variables_map vm;
+  if (!parse_options(args, kAdviseUsage, opts, pos, vm)) return 0;
+
+  if (vm["rules"].as<bool>()) {
+    advisor::Thresholds th;
+    if (!scenario_path.empty())
+      th = advisor::parse_advisor_section(sim::load_scenario(scenario_path)).thresholds;
+    const advisor::RuleTree tree;
+    std::fputs((vm["dot"].as<bool>() ? tree.to_dot(th) : tree.to_text(th)).c_str(), stdout);
+    return 0;
+  }
+  if (vm["dot"].as<bool>()) throw InputError("command line: --dot goes with --rules (see --help)");
+  if (scenario_path.empty()) throw InputError("command line: the scenario file is missing (see --help)");
+
+  const sim::Scenario sc = sim::load_scenario(scenario_path);
+  sim::count_arrivals(sc.workload, sc.seed);  // a bad trace token is reported before any output exists
+  std::unique_ptr<reports::OutputDir> dir;
+  std::unique_ptr<reports::TimeseriesWriter> series;
+  advisor::AdviseHooks hooks;
+  if (!out_dir.empty()) {
+    dir = std::make_unique<reports::OutputDir>(out_dir);
+    hooks.before_run = [&](const std::vector<std::string>& names) {
+      series = std::make_unique<reports::TimeseriesWriter>(dir->file("timeseries.csv"), names);
+    };
+    hooks.on_row = [&](size_t i, const sim::IntervalRow& row) { series->row(i, row); };
+  }
+  const auto rec = advisor::advise(sc, hooks);
+  const auto json = advisor::to_json(rec);
+  if (dir) {
+    series->close();
+    reports::write_file_atomic(dir->file("advice.json"), json.dump(2) + "\n");
+    reports::write_file_atomic(
+        dir->file("summary.json"),
+        reports::summary_json(rec.evidence.scenario, rec.evidence.results).dump(2) + "\n");
+    reports::write_file_atomic(dir->file("latency_histogram.csv"),
+                               reports::latency_histogram_csv(rec.evidence.results));
+    dir->commit();
+  }
+  if (vm["json"].as<bool>())
+    std::printf("%s\n", json.dump(2).c_str());
+  else {
+    std::fputs(advisor::to_text(rec).c_str(), stdout);
+    if (dir)
+      std::printf("\noutputs: %s/{advice.json,summary.json,timeseries.csv,latency_histogram.csv}\n",
+                  dir->final_path().c_str());
+  }
+  return 0;
+}
+
+int tune_command(const Args& args) {
+  po::options_description opts("Options");
+  std::string scenario_path, out_dir, platform, keys_arg;
+  std::vector<std::string> grid_args;
+  opts.add_options()("scenario", po::value(&scenario_path)->required(), "scenario file")(
+      "platform,p", po::value(&platform)->required(), "platform to tune (e.g. aws-lambda)")(
+      "keys,k", po::value(&keys_arg), "comma-separated keys to sweep (cross product)")(
+      "grid,g", po::value(&grid_args)->composing(), "KEY=V1,V2,... values for a swept key (repeatable)")(
+      "out,o", po::value(&out_dir), "output folder for tune.csv");
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  po::variables_map vm;
+  std::string usage = kTuneUsage;
+  for (const auto& k : advisor::sweep_table())
+    usage += "  " + std::string(k.platform) + ": " + k.key + " [" + k.unit + "]  (" + k.note + ")\n";
+  if (!parse_options(args, usage.c_str(), opts, pos, vm)) return 0;
+
+  std::vector<std::string> keys;
+  std::stringstream ks(keys_arg);
+  for (std::string k; std::getline(ks, k, ',');)
+    if (!k.empty()) keys.push_back(k);
+  std::map<std::string, std::vector<double>> grids;
+  for (const auto& g : grid_args) {
+    const auto eq = g.find('=');
+    if (eq == std::string::npos) throw InputError("command line: --grid expects KEY=V1,V2,..., got " + g);
+    std::stringstream vs(g.substr(eq + 1));
+    auto& grid = grids[g.substr(0, eq)];
+    for (std::string v; std::getline(vs, v, ',');) {
+      try {
+        size_t used = 0;
+        grid.push_back(std::stod(v, &used));
+        if (used != v.size()) throw std::invalid_argument(v);
+      } catch (const std::exception&) {
+        throw InputError("command line: --grid " + g.substr(0, eq) + ": expected numbers, got '" + v + "'");
+      }
+    }
+  }
+  const sim::Scenario sc = sim::load_scenario(scenario_path);
+  sim::count_arrivals(sc.workload, sc.seed);
+  const auto result = advisor::tune(sc, platform, keys, grids);
+  const std::string csv = advisor::tune_csv(result);
+  std::fputs(csv.c_str(), stdout);
+  if (result.best) {
+    const auto& b = result.points[*result.best];
+    std::printf(
+        "\ncheapest point meeting the SLO (p99 %g ms for %g%% of requests): %s: cost $%.6g, p99 %.1f ms\n",
+        result.slo_p99_ms, result.min_attainment * 100, b.name.c_str(), b.cost_usd, b.p99_ms);
+  } else {
+    std::printf("\nno point meets the SLO (p99 %g ms for %g%% of requests)\n", result.slo_p99_ms,
+                result.min_attainment * 100);
+  }
+  if (!out_dir.empty()) {
+    reports::OutputDir dir(out_dir);
+    reports::write_file_atomic(dir.file("tune.csv"), csv);
+    dir.commit();
+    std::printf("outputs: %s/tune.csv\n", dir.final_path().c_str());
+  }
+  return result.best ? 0 : 1;
+}
+
+}  // namespace servesim::cli

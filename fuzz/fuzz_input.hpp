@@ -1,0 +1,44 @@
+#pragma once
+// Shared by the fuzz targets: the fuzz input as a file on disk (the readers take paths, and the trace readers
+// stream from files), and a few option bits taken from the input's first byte.
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace servesim::fuzz {
+
+// A folder of this process under the temporary directory, removed at exit; each target writes its input
+// there under a fixed name (so that a relative path inside the input can name the file itself).
+class ScratchDir {
+ public:
+  ScratchDir() {
+    path_ = std::filesystem::temp_directory_path() / ("servesim-fuzz-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code error;
+    std::filesystem::remove_all(path_, error);
+  }
+  // Writes `size` bytes to <dir>/<name> and returns its path.
+  std::string write(const std::string& name, const uint8_t* data, size_t size) const {
+    const std::string file = (path_ / name).string();
+    std::ofstream(file, std::ios::binary | std::ios::trunc)
+        .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+    return file;
+  }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline const ScratchDir& scratch() {
+  static const ScratchDir dir;
+  return dir;
+}
+
+}  // namespace servesim::fuzz

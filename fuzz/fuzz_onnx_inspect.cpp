@@ -1,0 +1,22 @@
+// libFuzzer target: an ONNX file through `servesim inspect` (models::inspect_model: protobuf parsing, the
+// structure check, external-data checks, FLOP counting) and both renderings of the result.
+// The input is written as <scratch>/model.onnx, so an external-data location "model.onnx" names the file
+// itself.
+#include <cstddef>
+#include <cstdint>
+
+#include "fuzz/fuzz_input.hpp"
+#include "models/model_inspector.hpp"
+#include "sim/input_error.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace servesim;
+  const std::string path = fuzz::scratch().write("model.onnx", data, size);
+  try {
+    const models::ModelInfo info = models::inspect_model(path);
+    models::to_json(info).dump();
+    models::to_text(info);
+  } catch (const InputError&) {
+  }
+  return 0;
+}

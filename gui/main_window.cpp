@@ -1,0 +1,293 @@
+#include "gui/main_window.hpp"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QGroupBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+#include "gui/charts_panel.hpp"
+#include "gui/report_export.hpp"
+#include "gui/scenario_form.hpp"
+
+namespace servesim::gui {
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent),
+      doc_(new ScenarioDocument(this)),
+      runner_(new RunController(this)),
+      series_(new TimeseriesModel(this)),
+      results_(new ResultsModel(this)) {
+  // Left: the scenario form.
+  form_ = new ScenarioForm(doc_);
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(form_);
+  scroll->setWidgetResizable(true);
+  scroll->setMinimumWidth(400);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+
+  // Right: charts over the tables and the advisor panel.
+  charts_ = new ChartsPanel(series_, results_);
+  results_view_ = new QTableView;
+  results_view_->setModel(results_);
+  results_view_->verticalHeader()->hide();
+  results_view_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  results_view_->horizontalHeader()->setStretchLastSection(true);
+  auto* series_view = new QTableView;
+  series_view->setModel(series_);
+  auto* tabs = new QTabWidget;
+  tabs->addTab(results_view_, tr("Results"));
+  tabs->addTab(series_view, tr("Time series"));
+
+  auto* advisor_box = new QGroupBox(tr("Advisor verdict and rule path"));
+  advisor_box->setObjectName("advisorPanel");
+  auto* advisor_layout = new QVBoxLayout(advisor_box);
+  advisor_ = new QLabel(tr("no advisor verdict yet"));
+  advisor_->setWordWrap(true);
+  advisor_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+  advisor_->setStyleSheet("color: #555; font-style: italic;");
+  advisor_layout->addWidget(advisor_);
+  advisor_box->setMinimumWidth(260);
+
+  auto* bottom = new QSplitter(Qt::Horizontal);
+  bottom->addWidget(tabs);
+  bottom->addWidget(advisor_box);
+  bottom->setStretchFactor(0, 3);
+  bottom->setStretchFactor(1, 1);
+  auto* right = new QSplitter(Qt::Vertical);
+  right->addWidget(charts_);
+  right->addWidget(bottom);
+  right->setStretchFactor(0, 3);
+  right->setStretchFactor(1, 1);
+  right->setSizes({700, 220});
+  auto* main = new QSplitter(Qt::Horizontal);
+  main->addWidget(scroll);
+  main->addWidget(right);
+  main->setStretchFactor(0, 0);
+  main->setStretchFactor(1, 1);
+  main->setSizes({430, 1170});
+  setCentralWidget(main);
+
+  // Status bar: what happened, the run's progress and its simulated-time position, Cancel.
+  status_ = new QLabel(tr("Open a scenario (File > Open)"));
+  progress_ = new QProgressBar;
+  progress_->setRange(0, RunController::kProgressMax);
+  progress_->setValue(0);
+  progress_->setMaximumWidth(260);
+  progress_->setFormat("%p%");
+  sim_time_ = new QLabel;
+  sim_time_->setMinimumWidth(200);
+  cancel_button_ = new QPushButton(tr("Cancel"));
+  cancel_button_->setEnabled(false);
+  statusBar()->addWidget(status_, 1);
+  statusBar()->addPermanentWidget(sim_time_);
+  statusBar()->addPermanentWidget(progress_);
+  statusBar()->addPermanentWidget(cancel_button_);
+
+  build_actions();
+
+  auto* watcher = runner_->watcher();
+  connect(watcher, &QFutureWatcher<RunOutcome>::progressValueChanged, progress_, &QProgressBar::setValue);
+  connect(watcher, &QFutureWatcher<RunOutcome>::progressTextChanged, this,
+          [this](const QString& text) { sim_time_->setText(tr("simulated %1").arg(text)); });
+  connect(cancel_button_, &QPushButton::clicked, this, &MainWindow::cancel_run);
+  connect(runner_, &RunController::completed, this, &MainWindow::show_outcome);
+  connect(runner_, &RunController::cancelled, this, [this] {
+    set_running(false);
+    progress_->setValue(0);
+    status_->setText(tr("Run cancelled: nothing was kept"));
+  });
+  connect(runner_, &RunController::failed, this, [this](const QString& error) {
+    set_running(false);
+    status_->setText(tr("Run failed"));
+    form_->show_issue(split_issue(error.toStdString(), doc_->path().toStdString()));
+  });
+  connect(results_, &ResultsModel::checked_changed, charts_, &ChartsPanel::set_candidate_visible);
+  connect(doc_, &ScenarioDocument::edited, this, [this] {
+    doc_->check();
+    update_title();
+  });
+  resize(1600, 1000);
+  update_title();
+}
+
+void MainWindow::build_actions() {
+  auto* file = menuBar()->addMenu(tr("&File"));
+  auto* run = menuBar()->addMenu(tr("&Run"));
+  auto* view = menuBar()->addMenu(tr("&View"));
+  auto* bar = addToolBar(tr("Main"));
+  bar->setMovable(false);
+
+  auto* open = file->addAction(tr("&Open..."), QKeySequence::Open, this, [this] {
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open scenario"), QString(), tr("Scenarios (*.json)"));
+    QString error;
+    if (!path.isEmpty() && !open_file(path, &error)) QMessageBox::warning(this, tr("Open"), error);
+  });
+  auto* save = file->addAction(tr("&Save"), QKeySequence::Save, this, [this] {
+    QString path = doc_->path();
+    if (path.isEmpty())
+      path = QFileDialog::getSaveFileName(this, tr("Save scenario"), QString(), tr("Scenarios (*.json)"));
+    QString error;
+    if (!path.isEmpty() && !save_file(path, &error)) QMessageBox::warning(this, tr("Save"), error);
+  });
+  file->addAction(tr("Save &As..."), QKeySequence::SaveAs, this, [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Save scenario"), doc_->path(), tr("Scenarios (*.json)"));
+    QString error;
+    if (!path.isEmpty() && !save_file(path, &error)) QMessageBox::warning(this, tr("Save"), error);
+  });
+  file->addSeparator();
+  export_csv_ = file->addAction(tr("Export &CSV..."), this, [this] {
+    const QString dir = QFileDialog::getSaveFileName(this, tr("Export the run's files into a new folder"));
+    QString error;
+    if (!dir.isEmpty() && !export_files(dir, false, &error)) QMessageBox::warning(this, tr("Export"), error);
+  });
+  export_html_ = file->addAction(tr("Export &HTML report..."), this, [this] {
+    const QString dir = QFileDialog::getSaveFileName(this, tr("Export the run's files and report.html"));
+    QString error;
+    if (!dir.isEmpty() && !export_files(dir, true, &error)) QMessageBox::warning(this, tr("Export"), error);
+  });
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  run_action_ = run->addAction(tr("&Run"), QKeySequence(Qt::CTRL | Qt::Key_R), this, [this] { start_run(); });
+  run->addAction(tr("&Cancel"), this, &MainWindow::cancel_run);
+  auto* reset = view->addAction(tr("Reset &zoom"), this, [this] { charts_->reset_zoom(); });
+
+  bar->addAction(open);
+  bar->addAction(save);
+  bar->addSeparator();
+  bar->addAction(run_action_);
+  bar->addSeparator();
+  bar->addAction(export_csv_);
+  bar->addAction(export_html_);
+  bar->addSeparator();
+  bar->addAction(reset);
+  export_csv_->setEnabled(false);
+  export_html_->setEnabled(false);
+  if (!has_html_report())
+    export_html_->setToolTip(tr("The HTML report is not part of this build (reports/html_report.hpp)"));
+}
+
+bool MainWindow::open_file(const QString& path, QString* error) {
+  if (runner_->is_running()) {
+    if (error) *error = tr("a run is in progress");
+    return false;
+  }
+  QString why;
+  if (!doc_->load(path, &why)) {
+    if (error) *error = why;
+    status_->setText(why);
+    return false;
+  }
+  series_->clear();
+  results_->set_run(nullptr);
+  charts_->rebuild();
+  export_csv_->setEnabled(false);
+  export_html_->setEnabled(false);
+  form_->reload();
+  const auto issue = doc_->check();
+  status_->setText(issue.is_ok() ? tr("Opened %1").arg(path) : tr("Opened %1 (with an error)").arg(path));
+  update_title();
+  return true;
+}
+
+bool MainWindow::save_file(const QString& path, QString* error) {
+  const bool ok = doc_->save(path, error);
+  status_->setText(ok ? tr("Saved %1").arg(path) : tr("Save failed"));
+  update_title();
+  return ok;
+}
+
+bool MainWindow::start_run() {
+  if (runner_->is_running()) return false;
+  const auto issue = doc_->check();
+  if (!issue.is_ok()) {
+    status_->setText(tr("Fix the scenario before running"));
+    return false;
+  }
+  series_->clear();
+  results_->set_run(nullptr);
+  charts_->rebuild();
+  progress_->setValue(0);
+  sim_time_->clear();
+  set_running(true);
+  status_->setText(tr("Running..."));
+  return runner_->start(doc_->scenario());
+}
+
+void MainWindow::cancel_run() {
+  if (!runner_->is_running()) return;
+  status_->setText(tr("Cancelling..."));
+  runner_->cancel();
+}
+
+void MainWindow::set_running(bool running) {
+  run_action_->setEnabled(!running);
+  cancel_button_->setEnabled(running);
+  export_csv_->setEnabled(!running && runner_->last() && series_->rowCount() > 0);
+  export_html_->setEnabled(!running && has_html_report() && runner_->last() && series_->rowCount() > 0);
+}
+
+void MainWindow::show_outcome(const RunOutcomePtr& outcome) {
+  series_->set_run(outcome);
+  results_->set_run(outcome);
+  charts_->rebuild();
+  set_running(false);
+  progress_->setValue(RunController::kProgressMax);
+  const double simulated_s = outcome->results.empty() ? 0.0 : outcome->results.front().simulated_s;
+  sim_time_->setText(tr("simulated %1").arg(RunController::format_time(simulated_s)));
+  double wall_s = outcome->results.empty() ? 0.0 : outcome->results.front().wall_s;
+  status_->setText(tr("Run complete: %1 candidates, %2 s of wall time%3")
+                       .arg(outcome->results.size())
+                       .arg(wall_s, 0, 'f', 1)
+                       .arg(outcome->model_line.empty()
+                                ? QString()
+                                : " — " + QString::fromStdString(outcome->model_line)));
+}
+
+bool MainWindow::export_files(const QString& folder, bool html, QString* error) {
+  const auto& outcome = runner_->last();
+  if (!outcome) {
+    if (error) *error = tr("nothing to export: run the scenario first");
+    return false;
+  }
+  try {
+    if (html)
+      export_with_html_report(*outcome, folder.toStdString());
+    else
+      export_run_files(*outcome, folder.toStdString());
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+    status_->setText(tr("Export failed"));
+    return false;
+  }
+  status_->setText(tr("Exported to %1").arg(folder));
+  return true;
+}
+
+void MainWindow::update_title() {
+  const QString name = doc_->path().isEmpty() ? tr("untitled") : doc_->path();
+  setWindowTitle(QString("%1%2 — ServeSim").arg(name, doc_->is_modified() ? "*" : ""));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  runner_->cancel();
+  if (runner_->is_running()) runner_->watcher()->waitForFinished();
+  event->accept();
+}
+
+}  // namespace servesim::gui

@@ -1,0 +1,75 @@
+#pragma once
+// The app's window: the scenario form on the left; charts, the results table, the time-series table and the
+// advisor panel on the right; a status bar with the run's progress, its simulated-time position and Cancel.
+// Widgets only show models and forward actions to the document and the run controller.
+#include <QMainWindow>
+
+#include "gui/results_model.hpp"
+#include "gui/run_controller.hpp"
+#include "gui/scenario_document.hpp"
+#include "gui/timeseries_model.hpp"
+
+class QAction;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QTableView;
+
+namespace servesim::gui {
+
+class ChartsPanel;
+class ScenarioForm;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+
+  bool open_file(const QString& path, QString* error = nullptr);
+  bool save_file(const QString& path, QString* error = nullptr);
+  // Checks the scenario and starts a run; false (with the error shown) when the scenario is bad or a run is
+  // on.
+  bool start_run();
+  void cancel_run();
+  // Writes the CSV/JSON files of the last run into `folder` (and report.html when the app has the HTML
+  // report).
+  bool export_files(const QString& folder, bool html, QString* error = nullptr);
+
+  ScenarioDocument* document() const { return doc_; }
+  ScenarioForm* form() const { return form_; }
+  RunController* runner() const { return runner_; }
+  TimeseriesModel* timeseries() const { return series_; }
+  ResultsModel* results() const { return results_; }
+  ChartsPanel* charts() const { return charts_; }
+  QProgressBar* progress_bar() const { return progress_; }
+  QLabel* sim_time_label() const { return sim_time_; }
+  QPushButton* cancel_button() const { return cancel_button_; }
+  QAction* run_action() const { return run_action_; }
+  QAction* export_html_action() const { return export_html_; }
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+
+ private:
+  void build_actions();
+  void set_running(bool running);
+  void show_outcome(const RunOutcomePtr& outcome);
+  void update_title();
+  ScenarioDocument* doc_;
+  RunController* runner_;
+  TimeseriesModel* series_;
+  ResultsModel* results_;
+  ScenarioForm* form_ = nullptr;
+  ChartsPanel* charts_ = nullptr;
+  QTableView* results_view_ = nullptr;
+  QLabel* advisor_ = nullptr;
+  QProgressBar* progress_ = nullptr;
+  QLabel* sim_time_ = nullptr;
+  QLabel* status_ = nullptr;
+  QPushButton* cancel_button_ = nullptr;
+  QAction* run_action_ = nullptr;
+  QAction* export_csv_ = nullptr;
+  QAction* export_html_ = nullptr;
+};
+
+}  // namespace servesim::gui

@@ -1,0 +1,48 @@
+#pragma once
+// One row per candidate of the last run: served, cold starts, throttled, timed out, p50, p99, peak
+// instances, cost. The first column is checkable: the charts show the checked candidates. The cost chart
+// reads the cost column through a QVBarModelMapper.
+#include <QAbstractTableModel>
+#include <vector>
+
+#include "gui/run_outcome.hpp"
+
+namespace servesim::gui {
+
+class ResultsModel : public QAbstractTableModel {
+  Q_OBJECT
+ public:
+  enum Column {
+    name,
+    platform,
+    served,
+    cold_starts,
+    throttled,
+    timed_out,
+    p50_ms,
+    p99_ms,
+    peak,
+    cost_usd,
+    kColumns
+  };
+
+  explicit ResultsModel(QObject* parent = nullptr);
+  void set_run(const RunOutcomePtr& outcome);  // null clears
+  bool is_checked(int row) const { return checked_.at(static_cast<size_t>(row)); }
+
+  int rowCount(const QModelIndex& parent = {}) const override;
+  int columnCount(const QModelIndex& parent = {}) const override;
+  QVariant data(const QModelIndex& index, int role) const override;
+  QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+  Qt::ItemFlags flags(const QModelIndex& index) const override;
+  bool setData(const QModelIndex& index, const QVariant& value, int role) override;
+
+ signals:
+  void checked_changed(int row, bool checked);
+
+ private:
+  RunOutcomePtr outcome_;
+  std::vector<bool> checked_;
+};
+
+}  // namespace servesim::gui

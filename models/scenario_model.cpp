@@ -1,0 +1,177 @@
+#include "models/scenario_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "models/inference_engine.hpp"
+#include "platforms/catalog.hpp"
+#include "sim/input_error.hpp"
+#include "sim/json_fields.hpp"
+
+namespace servesim::models {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string format(const char* pattern, double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, pattern, value);
+  return buf;
+}
+
+// A path from the section, resolved against the scenario's folder.
+std::string section_path(sim::JsonFields& f, const std::string& key, const std::string& base_dir) {
+  const std::string given = f.required_text(key);
+  if (given.empty()) throw f.error(key, "expected a file path, got \"\"");
+  fs::path path(given);
+  if (path.is_relative()) path = fs::path(base_dir) / path;
+  return path.lexically_normal().string();
+}
+
+void require_file(const sim::JsonFields& f, const std::string& key, const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec))
+    throw f.error(key, "cannot open '" + path + "' (relative paths start at the scenario's folder)");
+}
+
+// Re-raises a profiler or profile-reader error under the scenario's pointer, so that the user sees which
+// scenario and which key led to the bad file.
+template <typename F>
+auto under_pointer(const std::string& file, const std::string& pointer, F&& body) {
+  try {
+    return body();
+  } catch (const InputError& e) {
+    throw input_error(file, pointer, e.what());
+  }
+}
+
+}  // namespace
+
+sim::Distribution warm_distribution(const LatencyPoint& point, double scale) {
+  const double p50 = point.p50_s, p90 = std::max(point.p90_s, p50), p99 = std::max(point.p99_s, p90);
+  const double low = std::max(p50 - (p90 - p50), 0.5 * p50);
+  const double high = p99 + (p99 - p90) / 9.0;  // the p90 -> p99 slope continued over the last 1%
+  return sim::Distribution::empirical(
+      {{0.0, low * scale}, {0.5, p50 * scale}, {0.9, p90 * scale}, {0.99, p99 * scale}, {1.0, high * scale}});
+}
+
+void fill_service(sim::ServiceSpec& service, const ModelProfile& profile, LoadFigure load,
+                  const std::string& file) {
+  const LatencyPoint* one = profile.find(1, 1);
+  if (!one || one->p50_s <= 0)
+    throw input_error(file, "/model",
+                      "the model profile (" + profile.model_path +
+                          ") has no batch-1, 1-thread latency (profile it with --batch 1 --threads 1,2)");
+  double load_s = profile.load_s;
+  if (load == LoadFigure::kOptimized) {
+    if (!profile.load_optimized_s)
+      throw input_error(file, "/model/load",
+                        "expected \"plain\": the profile has no optimized-model load time (" +
+                            profile.engine +
+                            (profile.engine == "onnxruntime" ? ", model with external data" : "") + ")");
+    load_s = *profile.load_optimized_s;
+  }
+  // The first request on a fresh instance also pays the first run's extra (arena allocation, kernel choice).
+  load_s += std::max(0.0, profile.first_inference_s - one->p50_s);
+
+  sim::ServiceSpec& s = service;
+  if (!s.given.parallel_fraction) s.parallel_fraction = parallel_fraction(profile, 1);
+  // Measured on 1 vCPU (one intra-op thread); expressed on the scenario's reference share.
+  const double to_reference = 1.0 / sim::cpu_speedup(s.reference_vcpu, s.parallel_fraction);
+  if (!s.given.warm) s.warm_s = warm_distribution(*one, to_reference);
+  if (!s.given.model_load) s.model_load_s = sim::Distribution::constant(load_s * to_reference);
+  if (!s.given.model_size_mb) s.model_size_mb = static_cast<double>(profile.model_bytes) / 1e6;
+}
+
+std::optional<CandidateMemory> candidate_memory(const sim::CandidateSpec& candidate,
+                                                const std::string& file) {
+  const platforms::Settings settings(candidate, file);  // checks the platform, keys and ranges
+  const platforms::PlatformEntry& entry = settings.entry();
+  std::vector<std::pair<std::string, double>> keys{{"memory_mb", 1.0}, {"memory_gib", 1024.0}};
+  if (const auto* plan = entry.find("plan"); plan && plan->value.is_string())
+    keys.emplace_back(settings.text("plan") + "_memory_mb", 1.0);
+  for (const auto& [key, mib_per_unit] : keys) {
+    const platforms::Parameter* parameter = entry.find(key);
+    if (!parameter || !parameter->value.is_number()) continue;
+    return CandidateMemory{key, settings.number(key) * mib_per_unit, !settings.is_overridden(key)};
+  }
+  return std::nullopt;
+}
+
+void check_memory(const sim::Scenario& scenario, const ModelProfile& profile) {
+  const double required_mib = profile.peak_rss_mb + kRuntimeOverheadMib;
+  for (const auto& candidate : scenario.candidates) {
+    const auto memory = candidate_memory(candidate, scenario.file);
+    if (!memory || memory->mib >= required_mib) continue;
+    const bool gib = memory->key == "memory_gib";
+    const std::string given = gib ? format("%g GiB", memory->mib / 1024) : format("%.0f MB", memory->mib);
+    const std::string least = gib ? format("%.3g", std::ceil(required_mib / 1024 * 1000) / 1000)
+                                  : format("%.0f", std::ceil(required_mib));
+    throw input_error(
+        scenario.file, candidate.pointer + "/" + memory->key,
+        given + (memory->is_default ? " (the catalogue default)" : "") + " is below what the model needs: " +
+            format("%.1f", profile.peak_rss_mb) + " MB peak resident memory measured (" + profile.engine +
+            ") + " + format("%.0f", kRuntimeOverheadMib) +
+            " MB runtime overhead = " + format("%.1f", required_mib) + " MB; candidate \"" + candidate.name +
+            "\" would be killed out of memory (give " + memory->key + " of at least " + least + ")");
+  }
+}
+
+std::optional<ScenarioModel> apply_model(sim::Scenario& scenario, const ScenarioModelOptions& options) {
+  if (scenario.model.is_null()) return std::nullopt;
+  sim::JsonFields f(scenario.model, scenario.file, "/model");
+  ScenarioModel result;
+  const bool has_onnx = f.has("onnx"), has_profile = f.has("profile");
+  if (has_onnx == has_profile)
+    throw f.error("", has_onnx ? "expected one of \"onnx\" and \"profile\", got both"
+                               : "expected {\"onnx\": \"MODEL.onnx\"} or {\"profile\": \"PROFILE.json\"}");
+  result.load = f.text("load", "plain", {"plain", "optimized"}) == "optimized" ? LoadFigure::kOptimized
+                                                                               : LoadFigure::kPlain;
+  if (has_onnx) {
+    ProfileOptions profile_options = options.profile;
+    profile_options.engine = parse_engine_kind(f.text("engine", "ort", {"ort", "opencv"}));
+    result.source = section_path(f, "onnx", scenario.base_dir);
+    f.reject_unknown();
+    require_file(f, "onnx", result.source);
+    std::ostream& warnings = options.warnings ? *options.warnings : std::cerr;
+    const ProfileResult measured = under_pointer(scenario.file, "/model/onnx", [&] {
+      return profile_model(result.source, profile_options, warnings);
+    });
+    result.profile = measured.profile;
+    result.from_cache = measured.from_cache;
+    result.cache_path = measured.cache_path;
+  } else {
+    result.source = section_path(f, "profile", scenario.base_dir);
+    f.reject_unknown();
+    require_file(f, "profile", result.source);
+    result.profile =
+        under_pointer(scenario.file, "/model/profile", [&] { return load_profile(result.source); });
+    result.from_profile = true;
+  }
+  fill_service(scenario.service, result.profile, result.load, scenario.file);
+  check_memory(scenario, result.profile);
+  result.required_memory_mib = result.profile.peak_rss_mb + kRuntimeOverheadMib;
+  return result;
+}
+
+std::string ScenarioModel::describe(const sim::ServiceSpec& service) const {
+  const ModelProfile& p = profile;
+  std::string line = "model: " + source + " (" + p.engine + " " + p.engine_version + ", " +
+                     (from_profile ? "saved profile"
+                      : from_cache ? "cached profile"
+                                   : "measured now") +
+                     "): ";
+  line += "warm p50 " + format("%.3g", service.warm_s.quantile_s(0.5) * 1e3) + " ms, p99 " +
+          format("%.3g", service.warm_s.quantile_s(0.99) * 1e3) + " ms on " +
+          format("%g", service.reference_vcpu) + " vCPU, parallel fraction " +
+          format("%.2f", service.parallel_fraction) + ", model load " +
+          format("%.3g", service.model_load_s.mean_s() * 1e3) + " ms, " +
+          format("%.3g", service.model_size_mb) + " MB, needs " + format("%.0f", required_memory_mib) +
+          " MB memory";
+  return line;
+}
+
+}  // namespace servesim::models

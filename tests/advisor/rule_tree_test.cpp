@@ -1,0 +1,110 @@
+// Each rule fires on a scenario built to trigger it and not on its neighbour just across the threshold.
+#include <catch2/catch.hpp>
+
+#include "advisor_scenarios.hpp"
+
+using namespace servesim;
+using test::advisor_base;
+using test::answer_at;
+using test::rules_for;
+
+TEST_CASE("advisor::RuleTree: each rule fires on its scenario and not on its neighbour") {
+  SECTION("SLO 9 ms excludes serverless, 11 ms does not") {
+    const auto tight = rules_for(advisor_base(9));
+    CHECK(answer_at(tight, "q_slo") == "yes");
+    CHECK(tight.verdict_id == "v_warm_container");
+    REQUIRE(tight.open.size() == 1);
+    CHECK(tight.open[0] == advisor::Placement::container);
+    const auto loose = rules_for(advisor_base(11));
+    CHECK(answer_at(loose, "q_slo") == "no");
+    CHECK(loose.open.size() == 2);
+  }
+  SECTION("a 5.1 GB model prefers containers, a 4.9 GB one does not") {
+    auto big = advisor_base();
+    big["advisor"]["model_size_mb"] = 5100;
+    auto small = advisor_base();
+    small["service"]["cold_start"] = {{"model_size_mb", 4900}};  // from the service section
+    const auto b = rules_for(big), s = rules_for(small);
+    CHECK(answer_at(b, "q_model") == "yes");
+    CHECK(b.verdict_id == "v_containers_model");
+    CHECK(*b.preferred == advisor::Placement::container);
+    CHECK(answer_at(s, "q_model") == "no");
+    CHECK(s.path[1].because == "model 4900 MB <= 5000 MB");
+  }
+  SECTION("stateful prefers containers; stateless does not") {
+    auto doc = advisor_base();
+    doc["advisor"]["stateful"] = true;
+    doc["advisor"]["state_store"] = "redis";
+    CHECK(rules_for(doc).verdict_id == "v_containers_stateful");
+    CHECK(answer_at(rules_for(advisor_base()), "q_stateful") == "no");
+  }
+  SECTION("GPU-intensive: 5.1 GFLOP at 20 GFLOP/s (255 ms) > 0.5 x 500 ms; 4.9 GFLOP (245 ms) is not") {
+    auto heavy = advisor_base(), light = advisor_base();
+    heavy["advisor"]["gflops_per_request"] = 5.1;
+    light["advisor"]["gflops_per_request"] = 4.9;
+    CHECK(rules_for(heavy).verdict_id == "v_containers_gpu");
+    CHECK(answer_at(rules_for(light), "q_gpu") == "no");
+  }
+  SECTION("steady high throughput: 20 req/s x 50 ms = 1.0 busy; 8 req/s (0.4) is not") {
+    auto busy = advisor_base(), quiet = advisor_base();
+    busy["workload"]["rate_rps"] = 20;
+    quiet["workload"]["rate_rps"] = 8;
+    CHECK(rules_for(busy).verdict_id == "v_containers_steady");
+    const auto q = rules_for(quiet);
+    CHECK(answer_at(q, "q_steady") == "no");
+    CHECK(q.verdict_id == "v_no_preference");
+    CHECK_FALSE(q.preferred.has_value());
+  }
+  SECTION("a 10x spike is spiky, a 2x one is not") {
+    auto spike = [](double factor) {
+      auto doc = advisor_base();
+      doc["workload"] = {{"type", "spike"},      {"base_rps", 1}, {"spike_factor", factor},
+                         {"spike_start_s", 600}, {"ramp_s", 60},  {"spike_duration_s", 300},
+                         {"duration_s", 1800}};
+      return doc;
+    };
+    CHECK(rules_for(spike(10)).verdict_id == "v_serverless_spiky");
+    CHECK(answer_at(rules_for(spike(2)), "q_spiky") == "no");
+  }
+  SECTION("event-driven, cost-sensitive and experimental each prefer serverless") {
+    for (const auto& [flag, verdict] :
+         std::vector<std::pair<std::string, std::string>>{{"event_driven", "v_serverless_event"},
+                                                          {"cost_sensitive", "v_serverless_cost"},
+                                                          {"experimental", "v_serverless_experimental"}}) {
+      auto doc = advisor_base();
+      doc["advisor"][flag] = true;
+      CHECK(rules_for(doc).verdict_id == verdict);
+      CHECK(*rules_for(doc).preferred == advisor::Placement::serverless);
+    }
+    CHECK(rules_for(advisor_base()).verdict_id == "v_no_preference");
+  }
+  SECTION("repeated inputs put an edge cache in front whatever the back end") {
+    auto hot = advisor_base(9), cold = advisor_base(9);
+    hot["advisor"]["popularity"] = {{"zipf_s", 1.0}, {"catalogue_size", 100}};
+    cold["advisor"]["popularity"] = {{"zipf_s", 0.0}, {"catalogue_size", 1000000}};
+    const auto h = rules_for(hot), c = rules_for(cold);
+    CHECK(h.edge_cache);
+    CHECK(h.verdict_id == "v_warm_container");
+    CHECK_FALSE(c.edge_cache);
+    CHECK(answer_at(c, "q_cache") == "no");
+  }
+  SECTION("a threshold override moves the boundary") {
+    auto doc = advisor_base(15);
+    CHECK(answer_at(rules_for(doc), "q_slo") == "no");
+    doc["advisor"]["thresholds"] = {{"serverless_min_slo_ms", {{"value", 20}, {"unit", "ms"}}}};
+    CHECK(answer_at(rules_for(doc), "q_slo") == "yes");
+  }
+}
+
+TEST_CASE("advisor::RuleTree: prints as text and as Graphviz DOT") {
+  const advisor::RuleTree tree;
+  const advisor::Thresholds th;
+  const auto text = tree.to_text(th);
+  CHECK_THAT(text, Catch::Contains("serverless_min_slo_ms = 10 ms"));
+  CHECK_THAT(text, Catch::Contains("(excludes serverless)"));
+  const auto dot = tree.to_dot(th);
+  CHECK_THAT(dot, Catch::StartsWith("digraph"));
+  CHECK_THAT(dot, Catch::Contains("label=\"yes\""));
+  CHECK_THAT(dot, Catch::Contains("id=\"q_cache\""));
+  CHECK(boost::num_vertices(tree.graph()) == 22);
+}

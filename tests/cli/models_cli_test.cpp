@@ -1,0 +1,159 @@
+// servesim inspect / models generate|quantize / profile and scenarios with a "model" section, run through
+// the binary as a user runs them: exit status 0 or 2, one-line errors, --help.
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "support/sim_harness.hpp"
+
+using servesim::test::read_file;
+using servesim::test::run_servesim;
+using servesim::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+int count_lines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+void expect_error(const servesim::test::CommandResult& r, const std::string& message) {
+  CHECK(r.status == 2);
+  CHECK(count_lines(r.err) == 1);
+  CHECK_THAT(r.err, Catch::Contains(message));
+}
+
+// Quick profiling settings: a handful of timed runs per point.
+const char* kQuick = " --warmup 1 --min-reps 5 --max-reps 5";
+
+}  // namespace
+
+TEST_CASE("cli::models: --help of inspect, models and profile") {
+  TempDir dir;
+  auto inspect = run_servesim("inspect --help", dir);
+  CHECK(inspect.status == 0);
+  CHECK_THAT(inspect.out, Catch::Contains("Usage: servesim inspect MODEL.onnx"));
+  auto models = run_servesim("models --help", dir);
+  CHECK(models.status == 0);
+  CHECK_THAT(models.out, Catch::Contains("servesim models generate KIND"));
+  CHECK_THAT(models.out, Catch::Contains("text-transformer"));
+  auto generate = run_servesim("models generate --help", dir);
+  CHECK(generate.status == 0);
+  CHECK_THAT(generate.out, Catch::Contains("--target-mb"));
+  auto profile = run_servesim("profile --help", dir);
+  CHECK(profile.status == 0);
+  CHECK_THAT(profile.out, Catch::Contains("--cache-dir"));
+  CHECK(run_servesim("models", dir).status == 2);  // no action: the usage, and status 2
+}
+
+TEST_CASE("cli::models: generate, inspect, profile and quantize a small CNN end to end") {
+  TempDir dir;
+  setenv("SERVESIM_CACHE_DIR", dir.file("cache").c_str(), 1);
+  const std::string cnn = dir.file("cnn.onnx");
+  auto gen = run_servesim("models generate image-cnn --size small --out " + cnn, dir);
+  REQUIRE(gen.status == 0);
+  CHECK_THAT(gen.out, Catch::Contains("439896 parameters"));
+  CHECK(fs::file_size(cnn) > 1'000'000);
+
+  auto text = run_servesim("inspect " + cnn, dir);
+  CHECK(text.status == 0);
+  CHECK_THAT(text.out, Catch::Contains("parameters         439896"));
+  auto json = run_servesim("inspect --json " + cnn, dir);
+  REQUIRE(json.status == 0);
+  CHECK(nlohmann::json::parse(json.out)["parameter_count"] == 439896);
+
+  const std::string saved = dir.file("cnn-profile.json");
+  auto profile = run_servesim("profile " + cnn + " --threads 1,2" + kQuick + " --out " + saved, dir);
+  REQUIRE(profile.status == 0);
+  CHECK_THAT(profile.out, Catch::Contains("p50_ms"));
+  CHECK_THAT(profile.out, Catch::Contains("peak RSS"));
+  const auto doc = nlohmann::json::parse(read_file(saved));
+  CHECK(doc["schema_version"] == 1);
+  CHECK(doc["latency"].size() == 2);
+  auto again = run_servesim("profile " + cnn + " --threads 1,2" + kQuick, dir);
+  CHECK(again.status == 0);
+  CHECK_THAT(again.out, Catch::Contains("[cached]"));
+
+  const std::string int8 = dir.file("cnn-int8.onnx");
+  auto quantized = run_servesim("models quantize " + cnn + " --out " + int8, dir);
+  REQUIRE(quantized.status == 0);
+  CHECK_THAT(quantized.out, Catch::Contains("x smaller"));
+  CHECK_THAT(quantized.out, Catch::Contains("largest output difference"));
+  CHECK(fs::file_size(int8) * 3 < fs::file_size(cnn));
+}
+
+TEST_CASE("cli::models: bad input gives one line on stderr and exit status 2") {
+  TempDir dir;
+  setenv("SERVESIM_CACHE_DIR", dir.file("cache").c_str(), 1);
+  const std::string junk = dir.write("junk.onnx", "not a model");
+  SECTION("inspect") {
+    expect_error(run_servesim("inspect " + dir.file("missing.onnx"), dir), "missing.onnx");
+    expect_error(run_servesim("inspect " + junk, dir), "junk.onnx");
+    expect_error(run_servesim("inspect", dir), "command line:");
+  }
+  SECTION("models generate / quantize") {
+    expect_error(run_servesim("models frobnicate", dir),
+                 "models: expected generate or quantize, got 'frobnicate'");
+    expect_error(run_servesim("models generate gpt-5 --out " + dir.file("x.onnx"), dir), "gpt-5");
+    expect_error(run_servesim("models generate image-cnn", dir), "--out");
+    expect_error(run_servesim("models generate image-cnn --size huge --out " + dir.file("x.onnx"), dir),
+                 "huge");
+    expect_error(run_servesim("models quantize " + junk + " --out " + dir.file("q.onnx"), dir), "junk.onnx");
+  }
+  SECTION("profile") {
+    expect_error(run_servesim("profile " + junk, dir), "junk.onnx");
+    expect_error(run_servesim("profile " + junk + " --threads 1,x", dir), "--threads: expected");
+    expect_error(run_servesim("profile " + junk + " --engine tpu", dir), "--engine: expected ort or opencv");
+  }
+}
+
+TEST_CASE("cli::models: run and validate a scenario whose service times come from an ONNX model") {
+  TempDir dir;
+  setenv("SERVESIM_CACHE_DIR", dir.file("cache").c_str(), 1);
+  REQUIRE(run_servesim("models generate image-cnn --out " + dir.file("cnn.onnx"), dir).status == 0);
+  auto scenario = [&](int memory_mb) {
+    const nlohmann::json doc = {{"name", "m"},
+                                {"workload", {{"type", "poisson"}, {"rate_rps", 20}, {"duration_s", 60}}},
+                                {"model", {{"onnx", "cnn.onnx"}}},  // relative to the scenario's folder
+                                {"candidates", {{{"platform", "aws-lambda"}, {"memory_mb", memory_mb}}}}};
+    return dir.write("scenario.json", doc.dump());
+  };
+  auto ok = run_servesim("validate " + scenario(1024), dir);
+  CHECK(ok.status == 0);
+  CHECK_THAT(ok.out, Catch::Contains("model: " + dir.file("cnn.onnx") + " (onnxruntime"));
+  CHECK_THAT(ok.out, Catch::Contains(": ok (1 candidates"));
+
+  auto run = run_servesim("run " + scenario(1024) + " --out " + dir.file("out"), dir);
+  REQUIRE(run.status == 0);
+  CHECK_THAT(run.out, Catch::Contains("cached profile"));
+  const auto summary = nlohmann::json::parse(read_file(dir.file("out/summary.json")));
+  CHECK(summary["candidates"][0]["requests"]["served"] > 1000);
+
+  expect_error(run_servesim("run " + scenario(128) + " --out " + dir.file("out128"), dir),
+               "scenario.json: /candidates/0/memory_mb: 128 MB is below what the model needs");
+  CHECK_FALSE(fs::exists(dir.file("out128")));
+  fs::remove(dir.file("cnn.onnx"));
+  expect_error(run_servesim("validate " + scenario(1024), dir), "scenario.json: /model/onnx: cannot open");
+}
+
+TEST_CASE("cli::models: the bundled text-classifier-onnx scenario runs end to end") {
+  // Needs out/models/text-transformer-small.onnx: scripts/make-models (the CTest fixture cli::make_models).
+  const std::string model = "out/models/text-transformer-small.onnx";
+  INFO("run scripts/make-models first (ctest runs it as the fixture cli::make_models)");
+  REQUIRE(fs::exists(model));
+  TempDir dir;
+  setenv("SERVESIM_CACHE_DIR", dir.file("cache").c_str(), 1);  // profiled afresh, into the scratch folder
+  auto r = run_servesim("run scenarios/text-classifier-onnx.json --out " + dir.file("out"), dir);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("model: out/models/text-transformer-small.onnx (onnxruntime"));
+  const auto summary = nlohmann::json::parse(read_file(dir.file("out/summary.json")));
+  REQUIRE(summary["candidates"].size() == 3);
+  for (const auto& c : summary["candidates"]) {
+    CHECK(c["requests"]["arrived"] > 1'000'000);
+    CHECK(c["conservation"]["holds"] == true);
+  }
+}

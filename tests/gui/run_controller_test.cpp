@@ -1,0 +1,67 @@
+// A run in the worker thread completes, fills the models and the charts, and exports the CLI's files.
+#include <QChart>
+#include <QLineSeries>
+#include <QProgressBar>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "gui/charts_panel.hpp"
+#include "gui/main_window.hpp"
+#include "gui/report_export.hpp"
+#include "gui_test_support.hpp"
+
+using namespace servesim::gui;
+
+class RunControllerTest : public QObject {
+  Q_OBJECT
+ private slots:
+  void a_run_completes_and_fills_the_charts() {
+    QTemporaryDir dir;
+    const QString path =
+        test::write_synthetic(dir, "short", 20, 600,
+                              R"({"name": "lambda", "platform": "aws-lambda", "memory_mb": 1024},
+           {"name": "pool", "platform": "fixed-pool", "servers": 4})");
+    MainWindow w;
+    w.show();
+    QVERIFY(w.open_file(path));
+    QSignalSpy completed(w.runner(), &RunController::completed);
+    QVERIFY(w.start_run());
+    QVERIFY(w.runner()->is_running());
+    QVERIFY(!w.run_action()->isEnabled());
+    QTRY_COMPARE_WITH_TIMEOUT(w.runner()->watcher()->isFinished(), true, 120000);
+    QTRY_COMPARE(completed.count(), 1);
+    QVERIFY(!w.runner()->is_running());
+    QVERIFY(w.run_action()->isEnabled());
+
+    QCOMPARE(w.results()->rowCount(), 2);
+    const int rows = w.timeseries()->rowCount();
+    QVERIFY(rows >= 20);  // 600 s at 30 s intervals, and the drain of the last requests
+    QVERIFY(w.timeseries()->value(0, TimeseriesModel::column(0, TimeseriesModel::arrivals_per_s)) > 0);
+    const auto lines = w.charts()->line_series();
+    QCOMPARE(lines.size(), size_t(1 + 2 + 4 + 4));  // arrivals, instances, p50/p99, cold/throttled
+    for (auto* line : lines) QCOMPARE(line->count(), rows);
+    QCOMPARE(w.charts()->cost_chart()->series().size(), 1);
+    QCOMPARE(w.progress_bar()->value(), RunController::kProgressMax);
+
+    // Unchecking a candidate hides its series.
+    w.results()->setData(w.results()->index(1, ResultsModel::name), Qt::Unchecked, Qt::CheckStateRole);
+    int hidden = 0;
+    for (auto* line : lines) hidden += line->isVisible() ? 0 : 1;
+    QCOMPARE(hidden, 5);
+
+    // Export: the files of `servesim run`.
+    const QString out = dir.filePath("out");
+    QString error;
+    QVERIFY2(w.export_files(out, false, &error), qPrintable(error));
+    for (const char* f : {"summary.json", "timeseries.csv", "latency_histogram.csv"})
+      QVERIFY(QFile::exists(out + "/" + f));
+    if (has_html_report()) {
+      const QString html = dir.filePath("html");
+      QVERIFY2(w.export_files(html, true, &error), qPrintable(error));
+      QVERIFY(QFile::exists(html + "/report.html"));
+    }
+  }
+};
+
+QTEST_MAIN(RunControllerTest)
+#include "run_controller_test.moc"

@@ -1,0 +1,108 @@
+// The scenario form: saving round-trips a file unchanged, edits patch only their field, and a bad field
+// shows the CLI's message next to it.
+#include "gui/scenario_form.hpp"
+
+#include <QLabel>
+#include <QLineEdit>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "gui/candidate_editor.hpp"
+#include "gui/main_window.hpp"
+#include "gui_test_support.hpp"
+#include "platforms/model_factory.hpp"
+#include "sim/input_error.hpp"
+
+using namespace servesim::gui;
+
+class ScenarioFormTest : public QObject {
+  Q_OBJECT
+ private slots:
+  void saving_an_unedited_scenario_writes_it_back_unchanged() {
+    QTemporaryDir dir;
+    MainWindow w;
+    QVERIFY(w.open_file("scenarios/trending-topic-lambda.json"));
+    QVERIFY(!w.document()->is_modified());
+    const QString out = dir.filePath("same.json");
+    QVERIFY(w.save_file(out));
+    QCOMPARE(test::read_all(out), test::read_all("scenarios/trending-topic-lambda.json"));
+  }
+
+  void an_edit_that_is_undone_by_hand_writes_the_file_unchanged() {
+    QTemporaryDir dir;
+    MainWindow w;
+    QVERIFY(w.open_file("scenarios/trending-topic-lambda.json"));
+    auto* scale = w.form()->field("/workload/scale");
+    QVERIFY(scale);
+    QCOMPARE(scale->line_edit()->text(), QString("10"));
+    QTest::keyClicks(scale->line_edit(), "0");  // 100
+    QVERIFY(w.document()->is_modified());
+    scale->line_edit()->selectAll();
+    QTest::keyClicks(scale->line_edit(), "10");
+    QVERIFY(!w.document()->is_modified());
+    const QString out = dir.filePath("same.json");
+    QVERIFY(w.save_file(out));
+    QCOMPARE(test::read_all(out), test::read_all("scenarios/trending-topic-lambda.json"));
+  }
+
+  void an_edit_patches_only_its_field() {
+    QTemporaryDir dir;
+    MainWindow w;
+    QVERIFY(w.open_file("scenarios/trending-topic-lambda.json"));
+    auto* p99 = w.form()->field("/slo/p99_ms");
+    QVERIFY(p99);
+    p99->line_edit()->selectAll();
+    QTest::keyClicks(p99->line_edit(), "250");
+    const QString out = dir.filePath("edited.json");
+    QVERIFY(w.save_file(out));
+    auto expected =
+        nlohmann::ordered_json::parse(test::read_all("scenarios/trending-topic-lambda.json").toStdString());
+    expected["slo"]["p99_ms"] = 250;
+    const auto saved = nlohmann::ordered_json::parse(test::read_all(out).toStdString());
+    QCOMPARE(saved.dump(), expected.dump());  // same keys, same order, one value changed
+    QVERIFY(servesim::sim::load_scenario(out.toStdString()).slo.p99_ms == 250);
+  }
+
+  void a_bad_field_shows_the_clis_message_next_to_it() {
+    QTemporaryDir dir;
+    MainWindow w;
+    QVERIFY(w.open_file("scenarios/trending-topic-lambda.json"));
+    auto* candidates = w.form()->candidates();
+    candidates->select(1);
+    auto* memory = candidates->field("memory_mb");
+    QCOMPARE(memory->pointer(), std::string("/candidates/1/memory_mb"));
+    memory->line_edit()->selectAll();
+    QTest::keyClicks(memory->line_edit(), "64");
+    QVERIFY(!memory->error_text().isEmpty());
+    QVERIFY(w.form()->banner()->isVisibleTo(&w));
+
+    // The message is the CLI's: check the saved file the way `servesim validate` does.
+    const QString out = dir.filePath("bad.json");
+    QVERIFY(w.save_file(out));
+    std::string cli;
+    try {
+      const auto sc = servesim::sim::load_scenario(out.toStdString());
+      servesim::platforms::make_candidates(sc);
+    } catch (const servesim::InputError& e) {
+      cli = e.what();
+    }
+    QCOMPARE(cli, out.toStdString() + ": /candidates/1/memory_mb: " + memory->error_text().toStdString());
+    QVERIFY(!w.start_run());  // a bad scenario does not run
+
+    // A type error in a workload field lands next to that field; fixing it clears the message.
+    auto* scale = w.form()->field("/workload/scale");
+    scale->line_edit()->selectAll();
+    QTest::keyClicks(scale->line_edit(), "ten");
+    memory->line_edit()->selectAll();
+    QTest::keyClicks(memory->line_edit(), "2048");
+    QVERIFY(scale->error_text().contains("ten"));
+    scale->line_edit()->selectAll();
+    QTest::keyClicks(scale->line_edit(), "10");
+    QVERIFY(scale->error_text().isEmpty());
+    QVERIFY(memory->error_text().isEmpty());
+    QVERIFY(!w.form()->banner()->isVisibleTo(&w));
+  }
+};
+
+QTEST_MAIN(ScenarioFormTest)
+#include "scenario_form_test.moc"
