@@ -9,6 +9,7 @@
 #include "advisor/rule_tree.hpp"
 #include "advisor/tuner.hpp"
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "reports/output_dir.hpp"
 #include "reports/run_report.hpp"
 #include "sim/arrival_source.hpp"
@@ -19,22 +20,6 @@ namespace servesim::cli {
 namespace po = boost::program_options;
 
 namespace {
-
-bool parse_options(const Args& args, const char* usage, po::options_description& opts,
-                   po::positional_options_description& pos, po::variables_map& vm) {
-  opts.add_options()("help,h", "show this help");
-  try {
-    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-    if (vm.count("help")) {
-      std::cout << usage << "\n" << opts << "\n";
-      return false;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw InputError(std::string("command line: ") + e.what() + " (see --help)");
-  }
-  return true;
-}
 
 constexpr const char* kAdviseUsage = R"(Usage: servesim advise SCENARIO.json [--out DIR] [--json]
        servesim advise --rules [--dot] [SCENARIO.json]

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "models/model_generator.hpp"
 #include "models/model_inspector.hpp"
 #include "models/profiler.hpp"
@@ -15,23 +16,6 @@ namespace servesim::cli {
 namespace po = boost::program_options;
 
 namespace {
-
-// Parses options; returns false (after printing help) when --help was given. Bad options are InputErrors.
-bool parse_options(const Args& args, const char* usage, po::options_description& opts,
-                   po::positional_options_description& pos, po::variables_map& vm) {
-  opts.add_options()("help,h", "show this help");
-  try {
-    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-    if (vm.count("help")) {
-      std::cout << usage << "\n" << opts << "\n";
-      return false;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw InputError(std::string("command line: ") + e.what() + " (see --help)");
-  }
-  return true;
-}
 
 std::vector<int> int_list(const std::string& text, const std::string& flag) {
   std::vector<int> values;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "platforms/catalog.hpp"
 #include "reports/html_report.hpp"
 #include "reports/output_dir.hpp"
@@ -75,21 +76,11 @@ int report_command(const Args& args) {
   po::options_description opts("Options");
   std::string run_dir, html_path;
   opts.add_options()("run-dir", po::value(&run_dir)->required(), "output folder of `servesim run`")(
-      "html", po::value(&html_path)->required(), "write the HTML report to this file")("help,h",
-                                                                                       "show this help");
+      "html", po::value(&html_path)->required(), "write the HTML report to this file");
   po::positional_options_description pos;
   pos.add("run-dir", 1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-    if (vm.count("help")) {
-      std::cout << kReportUsage << "\n" << opts << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw InputError(std::string("command line: ") + e.what() + " (see --help)");
-  }
+  if (!parse_options(args, kReportUsage, opts, pos, vm)) return 0;
   write_html_report(run_dir, html_path);
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/model_factory.hpp"
 #include "reports/output_dir.hpp"
@@ -26,23 +27,6 @@ namespace servesim::cli {
 namespace po = boost::program_options;
 
 namespace {
-
-// Parses options; returns false (after printing help) when --help was given. Bad options are InputErrors.
-bool parse(const Args& args, const char* usage, po::options_description& opts,
-           po::positional_options_description& pos, po::variables_map& vm) {
-  opts.add_options()("help,h", "show this help");
-  try {
-    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-    if (vm.count("help")) {
-      std::cout << usage << "\n" << opts << "\n";
-      return false;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw InputError(std::string("command line: ") + e.what() + " (see --help)");
-  }
-  return true;
-}
 
 // The scenario's "model" section (models/scenario_model.hpp): profiles the ONNX model (or reads the saved
 // profile), fills the service times the scenario left out and checks every candidate's memory. Returns the
@@ -114,7 +98,7 @@ int run_command(const Args& args) {
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
-  if (!parse(args, kRunUsage, opts, pos, vm)) return 0;
+  if (!parse_options(args, kRunUsage, opts, pos, vm)) return 0;
 
   sim::Scenario sc = sim::load_scenario(scenario_path);
   const std::string model_line = apply_model_section(sc);
@@ -183,10 +167,11 @@ int validate_command(const Args& args) {
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
-  if (!parse(args,
-             "Usage: servesim validate SCENARIO.json\n\nChecks the scenario, its candidates' settings and "
-             "reads its whole trace, without simulating.\n",
-             opts, pos, vm))
+  if (!parse_options(
+          args,
+          "Usage: servesim validate SCENARIO.json\n\nChecks the scenario, its candidates' settings and "
+          "reads its whole trace, without simulating.\n",
+          opts, pos, vm))
     return 0;
   sim::Scenario sc = sim::load_scenario(scenario_path);
   const std::string model_line = apply_model_section(sc);
@@ -206,12 +191,13 @@ int catalog_command(const Args& args) {
   po::positional_options_description pos;
   pos.add("platform", 1);
   po::variables_map vm;
-  if (!parse(args,
-             "Usage: servesim catalog [PLATFORM] [--json]\n\nPrints every number a platform model assumes, "
-             "with its unit, range, status (documented, observed, estimated, unconfirmed) and source.\nAny "
-             "of them "
-             "can be overridden per candidate in a scenario by its key.\n",
-             opts, pos, vm))
+  if (!parse_options(
+          args,
+          "Usage: servesim catalog [PLATFORM] [--json]\n\nPrints every number a platform model assumes, "
+          "with its unit, range, status (documented, observed, estimated, unconfirmed) and source.\nAny "
+          "of them "
+          "can be overridden per candidate in a scenario by its key.\n",
+          opts, pos, vm))
     return 0;
   if (platform.empty()) {
     for (const auto& e : platforms::catalog()) std::printf("%-14s %s\n", e.platform.c_str(), e.title.c_str());
