@@ -34,6 +34,7 @@ and evidence disagree, the verdict says so and follows the evidence. See docs/ad
   --rules        print the decision rules (with the scenario's threshold overrides if one is given)
   --dot          with --rules: Graphviz DOT instead of text
   --json         print advice.json to stdout instead of the text report
+  --html F       with --out: also write the HTML review report to F, headed by the verdict
   --out DIR      write DIR/advice.json and the evidence runs' summary.json, timeseries.csv,
                  latency_histogram.csv
 )";
@@ -55,6 +56,7 @@ int advise_command(const Args& args) {
   opts.add_options()("scenario", po::value(&scenario_path), "scenario file (JSON, see docs/scenario.md)")(
       "out,o", po::value(&out_dir), "output folder for advice.json and the evidence runs")(
       "json", po::bool_switch(), "print advice.json to stdout")(
+      "html", po::value<std::string>(), "with --out: also write the HTML report, headed by the verdict")(
       "rules", po::bool_switch(), "print the decision rules")("dot", po::bool_switch(),
                                                               "with --rules: Graphviz DOT");
   po::positional_options_description pos;
@@ -95,7 +97,17 @@ int advise_command(const Args& args) {
         reports::summary_json(rec.evidence.scenario, rec.evidence.results).dump(2) + "\n");
     reports::write_file_atomic(dir->file("latency_histogram.csv"),
                                reports::latency_histogram_csv(rec.evidence.results));
+    // The report's head: the verdict, the rule path and, for each other candidate, why not (in numbers).
+    nlohmann::json reasons = nlohmann::json::array();
+    for (const auto& step : rec.rules.path)
+      reasons.push_back("rule: " + step.question + " " + step.answer + " (" + step.because + ")");
+    for (const auto& c : rec.evidence.ranked)
+      if (!c.reason.empty()) reasons.push_back("why not " + c.spec.name + ": " + c.reason);
+    const nlohmann::json head = {
+        {"verdict", rec.verdict}, {"candidate", rec.best().spec.name}, {"reasons", reasons}};
+    write_report_inputs(rec.evidence.scenario, dir->file(""), head);
     dir->commit();
+    if (vm.count("html")) write_html_report(dir->final_path(), vm["html"].as<std::string>());
   }
   if (vm["json"].as<bool>())
     std::printf("%s\n", json.dump(2).c_str());

@@ -2,6 +2,7 @@
 // Each subcommand of `servesim` is one function: it gets the arguments after the subcommand name and returns
 // the process exit status (0 ok, 1 SLO not met with --fail-on-slo, 2 bad input, 3 internal error). InputError
 // thrown from a command is printed as one line and turned into status 2 by main().
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,10 @@ int tune_command(const Args& args);      // servesim tune
 // Report helpers shared by `run` and `report` (report_command.cpp): report_context.json and the report's CSV
 // tables written into a run folder that already holds summary.json, timeseries.csv and latency_histogram.csv;
 // the HTML report of a finished run folder.
-void write_report_inputs(const sim::Scenario& scenario, const std::string& dir);
+// `recommendation` ({"verdict", "candidate", "reasons": [...]}, from `servesim advise`) heads the report when
+// given.
+void write_report_inputs(const sim::Scenario& scenario, const std::string& dir,
+                         const nlohmann::json& recommendation = nullptr);
 void write_html_report(const std::string& run_dir, const std::string& html_path);
 
 #ifdef SERVESIM_HAVE_MODELS

@@ -128,8 +128,8 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
         << "<p class=\"note\">Monthly cost = cost of the simulated period &times; 30 days / "
         << period_text(sim_s)
         << ": it assumes the simulated traffic repeats for a 30-day month. "
-           "Until the advisor is wired in, this verdict weighs only the SLO and the simulated "
-           "cost.</p></div>\n";
+           "This box weighs only the SLO and the simulated cost; `servesim advise --out DIR --html F` "
+           "heads the report with the advisor's verdict and rule path.</p></div>\n";
   } else {
     int closest = -1;
     double att = -1;
@@ -317,9 +317,8 @@ std::string recommendation_html(const nlohmann::json& rec) {
   if (!rec.is_object()) return "";
   std::ostringstream out;
   out << "<div class=\"verdict\" id=\"recommendation\"><div class=\"label\">advisor's "
-         "recommendation</div><div "
-         "class=\"name\">"
-      << html_escape(rec.value("verdict", "")) << "</div>";
+         "recommendation</div><p style=\"font-size:1.05em;font-weight:600\">"
+      << html_escape(rec.value("verdict", "")) << "</p>";
   if (rec.contains("candidate") && rec["candidate"].is_string())
     out << "<p>Candidate: <strong>" << html_escape(rec["candidate"].get<std::string>()) << "</strong></p>";
   if (rec.contains("reasons") && rec["reasons"].is_array()) {

@@ -43,3 +43,23 @@ TEST_CASE("advisor::cli: servesim advise and tune on scenarios/advise-text-class
     CHECK_THAT(bad.err, Catch::Contains("not sweepable"));
   }
 }
+
+TEST_CASE("advisor::cli: advise --html heads the review report with the verdict and every why-not") {
+  servesim::test::TempDir dir;
+  const std::string sc = "scenarios/advise-text-classifier.json";
+  const auto r =
+      run_servesim("advise " + sc + " --out " + dir.file("out") + " --html " + dir.file("r.html"), dir);
+  REQUIRE(r.status == 0);
+  const auto advice = nlohmann::json::parse(servesim::test::read_file(dir.file("out/advice.json")));
+  const std::string html = servesim::test::read_file(dir.file("r.html"));
+  CHECK_THAT(html, Catch::Contains("id=\"recommendation\""));
+  CHECK_THAT(html, Catch::Contains("rule: "));
+  // Every candidate the advisor did not recommend is named with its reason.
+  const auto context = nlohmann::json::parse(servesim::test::read_file(dir.file("out/report_context.json")));
+  const auto& reasons = context["recommendation"]["reasons"];
+  size_t why_not = 0;
+  for (const auto& reason : reasons) why_not += reason.get<std::string>().rfind("why not ", 0) == 0;
+  CHECK(why_not + 1 == context["candidates"].size());
+  CHECK(html.find(context["recommendation"]["candidate"].get<std::string>()) != std::string::npos);
+  CHECK(advice.is_object());
+}
