@@ -75,7 +75,8 @@ int advise_command(const Args& args) {
   if (vm["dot"].as<bool>()) throw InputError("command line: --dot goes with --rules (see --help)");
   if (scenario_path.empty()) throw InputError("command line: the scenario file is missing (see --help)");
 
-  const sim::Scenario sc = sim::load_scenario(scenario_path);
+  sim::Scenario sc = sim::load_scenario(scenario_path);
+  apply_model_section(sc);
   sim::count_arrivals(sc.workload, sc.seed);  // a bad trace token is reported before any output exists
   std::unique_ptr<reports::OutputDir> dir;
   std::unique_ptr<reports::TimeseriesWriter> series;
@@ -157,7 +158,8 @@ int tune_command(const Args& args) {
       }
     }
   }
-  const sim::Scenario sc = sim::load_scenario(scenario_path);
+  sim::Scenario sc = sim::load_scenario(scenario_path);
+  apply_model_section(sc);
   sim::count_arrivals(sc.workload, sc.seed);
   const auto result = advisor::tune(sc, platform, keys, grids);
   const std::string csv = advisor::tune_csv(result);

@@ -20,6 +20,12 @@ int catalog_command(const Args& args);   // servesim catalog
 int report_command(const Args& args);    // servesim report RUN_DIR --html OUT.html
 int advise_command(const Args& args);    // servesim advise
 int tune_command(const Args& args);      // servesim tune
+int sweep_command(const Args& args);     // servesim sweep SWEEP.json --out DIR [--jobs N]
+
+// Applies the scenario's "model" section (profiles the ONNX model or reads the saved profile, fills the
+// service times the scenario left out, checks memory); returns a line describing it ("" without a model
+// section).
+std::string apply_model_section(sim::Scenario& scenario);
 
 // Report helpers shared by `run` and `report` (report_command.cpp): report_context.json and the report's CSV
 // tables written into a run folder that already holds summary.json, timeseries.csv and latency_histogram.csv;

@@ -26,8 +26,6 @@
 namespace servesim::cli {
 namespace po = boost::program_options;
 
-namespace {
-
 // The scenario's "model" section (models/scenario_model.hpp): profiles the ONNX model (or reads the saved
 // profile), fills the service times the scenario left out and checks every candidate's memory. Returns the
 // line describing it, "" when the scenario has no model section.
@@ -43,6 +41,8 @@ std::string apply_model_section(sim::Scenario& sc) {
   return "";
 #endif
 }
+
+namespace {
 
 // A one-line progress bar on stderr: "[########......]  47%  simulated 7.6 of 16.0 h (all candidates)".
 void print_progress(double done_s, double total_s) {
