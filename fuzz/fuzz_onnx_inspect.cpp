@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = fuzz::scratch().write("model.onnx", data, size);
   try {
     const models::ModelInfo info = models::inspect_model(path);
-    models::to_json(info).dump();
+    // As `servesim inspect --json` prints it: names need not be valid UTF-8 (protobuf does not check).
+    models::to_json(info).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     models::to_text(info);
   } catch (const InputError&) {
   }
