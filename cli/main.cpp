@@ -22,6 +22,7 @@ Usage:
   servesim report RUN_DIR --html OUT.html                      HTML report of a finished run (no re-simulation)
   servesim advise SCENARIO.json [--out DIR] [--json] [--rules] where to serve it: rules, evidence, verdict
   servesim tune SCENARIO.json --platform P [--out DIR]         cheapest configuration that meets the SLO
+  servesim sweep SWEEP.json --out DIR [--jobs N]               many runs over a grid of values, merged, Pareto front
 )"
 #ifdef SERVESIM_HAVE_MODELS
     R"(  servesim inspect MODEL.onnx [--json]                         size, parameters, operators, FLOPs of a model
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
     if (command == "report") return cli::report_command(args);
     if (command == "advise") return cli::advise_command(args);
     if (command == "tune") return cli::tune_command(args);
+    if (command == "sweep") return cli::sweep_command(args);
 #ifdef SERVESIM_HAVE_MODELS
     if (command == "inspect") return cli::inspect_command(args);
     if (command == "models") return cli::models_command(args);

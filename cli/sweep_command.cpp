@@ -1,0 +1,493 @@
+// servesim sweep: many full runs of one scenario with some of its values changed (a grid or a list of
+// points), in parallel local processes, merged into one CSV and its cost vs p99 Pareto front. See
+// docs/sweeps.md.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "platforms/model_factory.hpp"
+#include "reports/output_dir.hpp"
+#include "reports/run_report.hpp"
+#include "sim/engine.hpp"
+#include "sim/input_error.hpp"
+#include "sim/scenario.hpp"
+#ifdef SERVESIM_HAVE_MPI
+#include <boost/mpi/collectives.hpp>
+#include <boost/mpi/communicator.hpp>
+#include <boost/mpi/environment.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+#endif
+
+namespace servesim::cli {
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kSweepUsage =
+    R"(Usage: servesim sweep SWEEP.json --out DIR [--jobs N] [--verbose] [--keep-parts]
+
+Runs a base scenario many times with some of its values changed and merges the results. SWEEP.json:
+  {"base": "scenario.json",                        the base scenario (relative to the sweep file)
+   "grid": {"/candidates/0/memory_mb": [512, 1024], "/workload/scale": [1, 2]}}
+                                                   JSON pointers into the base: every combination (the last
+                                                   pointer varies fastest)
+  or "points": [{"/candidates/0/memory_mb": 512}, ...]   an explicit list of points
+Every point is a full run of the patched scenario; a point whose scenario is invalid is reported with its
+error and does not stop the others. Writes into DIR:
+  sweep.csv    one row per point and candidate (point order, then candidate order): the swept values,
+               requests, p50/p99 latency [ms], cost [USD], error
+  pareto.csv   the rows no other row beats on both cost and p99 (failed points and candidates that served
+               nothing left out)
+Points run in --jobs local processes (default: one per core), each writing DIR.parts/points/<i>.json.
+An interrupted sweep rerun with the same --out reuses the points already done; DIR.parts is removed once
+the merge is written (kept with --keep-parts). See docs/sweeps.md.
+
+Exit status: 0 ok (even when some points failed), 2 bad sweep file or options, 3 internal error.
+)";
+
+struct Point {
+  std::vector<std::pair<std::string, json>> values;  // pointer -> value, in column order
+};
+
+struct Sweep {
+  std::string file;
+  std::string base_path;  // as it is opened
+  json base;
+  std::vector<std::string> columns;  // every swept pointer, first-seen order
+  std::vector<Point> points;
+};
+
+json read_json(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw input_error(path, "", "cannot open " + what);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  try {
+    return json::parse(buf.str());
+  } catch (const json::exception& e) {
+    std::string msg = e.what();
+    const auto at = msg.find("] ");
+    throw input_error(path, "",
+                      "not valid JSON (" + (at == std::string::npos ? msg : msg.substr(at + 2)) + ")");
+  }
+}
+
+// Checks a pointer key of the sweep file against the base scenario.
+void check_pointer(const Sweep& sw, const std::string& where, const std::string& ptr) {
+  json::json_pointer p;
+  try {
+    p = json::json_pointer(ptr);
+  } catch (const json::exception&) {
+    throw input_error(sw.file, where, "expected a JSON pointer (\"/workload/scale\"), got \"" + ptr + "\"");
+  }
+  if (ptr.empty() || !sw.base.contains(p))
+    throw input_error(sw.file, where,
+                      "the pointer \"" + ptr + "\" names nothing in the base scenario " + sw.base_path);
+}
+
+std::string escape_pointer_token(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+  return out;
+}
+
+Sweep load_sweep(const std::string& path) {
+  Sweep sw;
+  sw.file = path;
+  const json doc = read_json(path, "sweep file");
+  if (!doc.is_object()) throw input_error(path, "", "expected an object {\"base\", \"grid\" | \"points\"}");
+  for (const auto& [k, v] : doc.items())
+    if (k != "base" && k != "grid" && k != "points")
+      throw input_error(path, "/" + escape_pointer_token(k), "unknown key (expected base, grid or points)");
+  if (!doc.contains("base") || !doc["base"].is_string() || doc["base"].get<std::string>().empty())
+    throw input_error(path, "/base", "expected the path of the base scenario (a string)");
+  if (doc.contains("grid") == doc.contains("points"))
+    throw input_error(path, "", "expected exactly one of \"grid\" and \"points\"");
+  fs::path base = doc["base"].get<std::string>();
+  if (base.is_relative()) base = fs::path(path).parent_path() / base;
+  sw.base_path = base.lexically_normal().string();
+  try {
+    sw.base = read_json(sw.base_path, "base scenario");
+  } catch (const InputError& e) {
+    throw input_error(path, "/base", e.what());
+  }
+
+  // nlohmann::json keeps object keys sorted: re-read the file keeping the order of its pointers.
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const auto file_order = nlohmann::ordered_json::parse(buf.str());
+  if (doc.contains("grid")) {
+    const auto& ordered = file_order["grid"];
+    if (!ordered.is_object() || ordered.empty())
+      throw input_error(path, "/grid", "expected an object {pointer: [values...]} with at least one pointer");
+    std::vector<std::vector<json>> lists;
+    for (const auto& [ptr, values] : ordered.items()) {
+      const std::string where = "/grid/" + escape_pointer_token(ptr);
+      check_pointer(sw, where, ptr);
+      if (!values.is_array() || values.empty())
+        throw input_error(path, where, "expected a non-empty list of values, got " + values.dump());
+      sw.columns.push_back(ptr);
+      lists.emplace_back();
+      for (const auto& v : values) lists.back().push_back(json::parse(v.dump()));
+    }
+    size_t total = 1;
+    for (const auto& l : lists) {
+      total *= l.size();
+      if (total > 1000000) throw input_error(path, "/grid", "expected at most 1,000,000 points");
+    }
+    for (size_t i = 0; i < total; ++i) {
+      Point pt;
+      size_t rest = i;
+      std::vector<size_t> idx(lists.size());
+      for (size_t k = lists.size(); k-- > 0;) {
+        idx[k] = rest % lists[k].size();
+        rest /= lists[k].size();
+      }
+      for (size_t k = 0; k < lists.size(); ++k) pt.values.emplace_back(sw.columns[k], lists[k][idx[k]]);
+      sw.points.push_back(std::move(pt));
+    }
+  } else {
+    const auto& points = file_order["points"];
+    if (!points.is_array() || points.empty())
+      throw input_error(path, "/points", "expected a non-empty list of {pointer: value} objects");
+    for (size_t i = 0; i < points.size(); ++i) {
+      const std::string where = "/points/" + std::to_string(i);
+      if (!points[i].is_object()) throw input_error(path, where, "expected an object {pointer: value}");
+      Point pt;
+      for (const auto& [ptr, v] : points[i].items()) {
+        check_pointer(sw, where + "/" + escape_pointer_token(ptr), ptr);
+        if (std::find(sw.columns.begin(), sw.columns.end(), ptr) == sw.columns.end())
+          sw.columns.push_back(ptr);
+        pt.values.emplace_back(ptr, json::parse(v.dump()));
+      }
+      sw.points.push_back(std::move(pt));
+    }
+  }
+  return sw;
+}
+
+json patched(const Sweep& sw, const Point& pt) {
+  json doc = sw.base;
+  for (const auto& [ptr, v] : pt.values) doc[json::json_pointer(ptr)] = v;
+  return doc;
+}
+
+// FNV-1a of the patched scenario: a point file is reused only when it was made from the same scenario.
+std::string fingerprint(const json& doc) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : doc.dump()) h = (h ^ c) * 1099511628211ull;
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+// Runs one point in this process (a fresh child: one SimGrid engine per process) and returns its result.
+json run_point(const Sweep& sw, size_t i) {
+  const json doc = patched(sw, sw.points[i]);
+  json out = {
+      {"point", i}, {"fingerprint", fingerprint(doc)}, {"error", nullptr}, {"candidates", json::array()}};
+  try {
+    const std::string base_dir = fs::path(sw.base_path).parent_path().string();
+    sim::Scenario sc = sim::parse_scenario(doc, sw.base_path, base_dir.empty() ? "." : base_dir);
+    apply_model_section(sc);  // the scenario's "model" section, as `servesim run` applies it
+    auto candidates = platforms::make_candidates(sc);
+    sim::RunOptions options;
+    options.workload = sc.workload;
+    options.seed = sc.seed;
+    options.interval_s = sc.interval_s;
+    options.slo_latency_s = sc.slo.p99_ms / 1e3;
+    const auto results = sim::simulate(options, candidates);
+    for (const auto& r : results) {
+      const auto& q = r.requests;
+      out["candidates"].push_back({{"name", r.name},
+                                   {"platform", r.platform},
+                                   {"arrived", q.arrived},
+                                   {"served", q.served},
+                                   {"throttled", q.throttled},
+                                   {"timed_out", q.timed_out},
+                                   {"dropped", q.dropped},
+                                   {"p50_ms", reports::round_significant(r.latency.quantile_s(0.50) * 1e3)},
+                                   {"p99_ms", reports::round_significant(r.latency.quantile_s(0.99) * 1e3)},
+                                   {"cost_usd", reports::round_significant(r.cost_total_usd)}});
+    }
+  } catch (const InputError& e) {
+    out["error"] = e.what();
+    out["candidates"] = json::array();
+  } catch (const std::exception& e) {
+    out["error"] = std::string("internal error: ") + e.what();
+    out["candidates"] = json::array();
+  }
+  return out;
+}
+
+std::string point_file(const std::string& parts, size_t i) {
+  return parts + "/points/" + std::to_string(i) + ".json";
+}
+
+// The saved result of point i when it exists and was made from the same patched scenario.
+bool load_point(const Sweep& sw, const std::string& parts, size_t i, json& out) {
+  std::ifstream in(point_file(parts, i), std::ios::binary);
+  if (!in) return false;
+  try {
+    std::stringstream buf;
+    buf << in.rdbuf();
+    out = json::parse(buf.str());
+    return out.value("point", json()) == json(i) &&
+           out.value("fingerprint", "") == fingerprint(patched(sw, sw.points[i])) &&
+           out.contains("candidates");
+  } catch (const json::exception&) {
+    return false;
+  }
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+std::string value_text(const json& v) {
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+std::string header(const Sweep& sw) {
+  std::string h = "point";
+  for (const auto& c : sw.columns) h += "," + csv_field(c);
+  return h +
+         ",candidate,platform,arrived_requests,served_requests,throttled_requests,timed_out_requests,"
+         "dropped_requests,p50_ms,p99_ms,cost_usd,error\n";
+}
+
+std::string row_prefix(const Sweep& sw, size_t i) {
+  std::string r = std::to_string(i);
+  for (const auto& c : sw.columns) {
+    std::string cell;
+    for (const auto& [ptr, v] : sw.points[i].values)
+      if (ptr == c) cell = value_text(v);
+    r += "," + csv_field(cell);
+  }
+  return r;
+}
+
+std::string candidate_row(const Sweep& sw, size_t i, const json& c) {
+  return row_prefix(sw, i) + "," + csv_field(c["name"].get<std::string>()) + "," +
+         csv_field(c["platform"].get<std::string>()) + "," + std::to_string(c["arrived"].get<uint64_t>()) +
+         "," + std::to_string(c["served"].get<uint64_t>()) + "," +
+         std::to_string(c["throttled"].get<uint64_t>()) + "," +
+         std::to_string(c["timed_out"].get<uint64_t>()) + "," + std::to_string(c["dropped"].get<uint64_t>()) +
+         "," + number(c["p50_ms"].get<double>()) + "," + number(c["p99_ms"].get<double>()) + "," +
+         number(c["cost_usd"].get<double>()) + ",\n";
+}
+
+// Writes sweep.csv and pareto.csv from the results of every point (in point order).
+void write_merged(const Sweep& sw, const std::vector<json>& results, const std::string& out_dir) {
+  std::string all = header(sw), front = header(sw);
+  struct Row {
+    size_t point, candidate;
+    double cost, p99;
+  };
+  std::vector<Row> ok;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const json& r = results[i];
+    if (!r["error"].is_null()) {
+      all += row_prefix(sw, i) + ",,,,,,,,,,," + csv_field(r["error"].get<std::string>()) + "\n";
+      continue;
+    }
+    for (size_t k = 0; k < r["candidates"].size(); ++k) {
+      const json& c = r["candidates"][k];
+      all += candidate_row(sw, i, c);
+      if (c["served"].get<uint64_t>() > 0)
+        ok.push_back({i, k, c["cost_usd"].get<double>(), c["p99_ms"].get<double>()});
+    }
+  }
+  std::vector<Row> pareto;
+  for (const auto& a : ok) {
+    bool beaten = false;
+    for (const auto& b : ok)
+      if (b.cost <= a.cost && b.p99 <= a.p99 && (b.cost < a.cost || b.p99 < a.p99)) {
+        beaten = true;
+        break;
+      }
+    if (!beaten) pareto.push_back(a);
+  }
+  std::stable_sort(pareto.begin(), pareto.end(), [](const Row& a, const Row& b) {
+    return a.cost != b.cost ? a.cost < b.cost : a.p99 < b.p99;
+  });
+  for (const auto& p : pareto)
+    front += candidate_row(sw, p.point, results[p.point]["candidates"][p.candidate]);
+
+  reports::OutputDir dir(out_dir);
+  reports::write_file_atomic(dir.file("sweep.csv"), all);
+  reports::write_file_atomic(dir.file("pareto.csv"), front);
+  dir.commit();
+}
+
+}  // namespace
+
+int sweep_command(const Args& args) {
+  po::options_description opts("Options");
+  std::string sweep_path, out_dir;
+  unsigned jobs = 0;
+  opts.add_options()("sweep", po::value(&sweep_path)->required(), "sweep file (JSON, see docs/sweeps.md)")(
+      "out,o", po::value(&out_dir)->required(), "output folder")(
+      "jobs,j", po::value(&jobs), "local worker processes (default: one per core)")(
+      "verbose,v", po::bool_switch(), "print a line per point run")(
+      "keep-parts", po::bool_switch(), "keep DIR.parts (the per-point results) after the merge");
+  po::positional_options_description pos;
+  pos.add("sweep", 1);
+  po::variables_map vm;
+  if (!parse_options(args, kSweepUsage, opts, pos, vm)) return 0;
+  const bool verbose = vm["verbose"].as<bool>();
+  // Under mpirun (OpenMPI sets OMPI_COMM_WORLD_SIZE and _RANK), this rank runs the points i with
+  // i % ranks == rank in local child processes forked before MPI is initialised, then rank 0 gathers every
+  // result and writes the merge. A plain run never initialises MPI.
+  size_t ranks = 1, rank = 0;
+  if (const char* size_env = std::getenv("OMPI_COMM_WORLD_SIZE")) {
+    ranks = static_cast<size_t>(std::max(1L, std::atol(size_env)));
+    const char* rank_env = std::getenv("OMPI_COMM_WORLD_RANK");
+    rank = rank_env ? static_cast<size_t>(std::max(0L, std::atol(rank_env))) : 0;
+#ifndef SERVESIM_HAVE_MPI
+    if (ranks > 1)
+      throw InputError(
+          "sweep: started by mpirun, but this servesim was built without MPI (see docs/sweeps.md)");
+#endif
+  }
+  if (!vm.count("jobs")) jobs = ranks > 1 ? 1 : std::max<long>(1, ::sysconf(_SC_NPROCESSORS_ONLN));
+  if (jobs < 1 || jobs > 1024) throw InputError("command line: --jobs expects 1 to 1024 (see --help)");
+  while (!out_dir.empty() && out_dir.size() > 1 && out_dir.back() == '/') out_dir.pop_back();
+
+  const Sweep sw = load_sweep(sweep_path);
+  if (fs::exists(out_dir) && !fs::is_directory(out_dir))
+    throw input_error(out_dir, "", "expected a folder for the outputs, but a file of that name exists");
+  const std::string parts = out_dir + ".parts";
+  fs::create_directories(parts + "/points");
+
+  std::vector<json> results(sw.points.size());
+  std::vector<size_t> todo;
+  size_t reused = 0;
+  for (size_t i = rank; i < sw.points.size(); i += ranks)
+    if (!load_point(sw, parts, i, results[i]))
+      todo.push_back(i);
+    else
+      ++reused;
+  size_t run = todo.size();
+
+  // One child process per point, at most `jobs` at a time (SimGrid runs one engine per process).
+  std::map<pid_t, size_t> running;
+  std::map<size_t, std::string> crashed;
+  size_t next = 0;
+  auto reap = [&] {
+    int status = 0;
+    pid_t pid;
+    do pid = ::waitpid(-1, &status, 0);
+    while (pid < 0 && errno == EINTR);
+    if (pid < 0) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+    const auto it = running.find(pid);
+    if (it == running.end()) return;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      crashed[it->second] = WIFSIGNALED(status) ? "internal error: the point's process died (signal " +
+                                                      std::to_string(WTERMSIG(status)) + ")"
+                                                : "internal error: the point's process failed (status " +
+                                                      std::to_string(WEXITSTATUS(status)) + ")";
+    running.erase(it);
+  };
+  while (next < todo.size() || !running.empty()) {
+    if (next < todo.size() && running.size() < jobs) {
+      const size_t i = todo[next++];
+      if (verbose) std::fprintf(stderr, "sweep: running point %zu of %zu\n", i, sw.points.size());
+      std::fflush(stdout);
+      std::fflush(stderr);
+      const pid_t pid = ::fork();
+      if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+      if (pid == 0) {
+        int rc = 0;
+        try {
+          reports::write_file_atomic(point_file(parts, i), run_point(sw, i).dump(1) + "\n");
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "servesim: point %zu: %s\n", i, e.what());
+          rc = 3;
+        }
+        std::fflush(stderr);
+        ::_exit(rc);
+      }
+      running[pid] = i;
+      continue;
+    }
+    reap();
+  }
+
+  for (size_t i : todo) {
+    if (crashed.count(i)) {
+      results[i] = {{"point", i}, {"error", crashed[i]}, {"candidates", json::array()}};
+    } else if (!load_point(sw, parts, i, results[i])) {
+      results[i] = {
+          {"point", i}, {"error", "internal error: no result written"}, {"candidates", json::array()}};
+      crashed[i] = "";
+    }
+  }
+  bool keep_parts = vm["keep-parts"].as<bool>() || !crashed.empty();
+#ifdef SERVESIM_HAVE_MPI
+  if (ranks > 1) {
+    boost::mpi::environment env;
+    boost::mpi::communicator world;
+    if (static_cast<size_t>(world.size()) != ranks || static_cast<size_t>(world.rank()) != rank)
+      throw std::runtime_error("MPI rank and size differ from OMPI_COMM_WORLD_RANK and _SIZE");
+    json mine = {{"run", run}, {"reused", reused}, {"keep_parts", keep_parts}, {"results", json::object()}};
+    for (size_t i = rank; i < sw.points.size(); i += ranks) mine["results"][std::to_string(i)] = results[i];
+    std::vector<std::string> gathered;
+    boost::mpi::gather(world, mine.dump(), gathered, 0);
+    if (rank == 0) {
+      run = reused = 0;
+      for (const auto& text : gathered) {
+        const json part = json::parse(text);
+        run += part["run"].get<size_t>();
+        reused += part["reused"].get<size_t>();
+        keep_parts = keep_parts || part["keep_parts"].get<bool>();
+        for (const auto& [i, r] : part["results"].items()) results[std::stoul(i)] = r;
+      }
+      write_merged(sw, results, out_dir);
+    }
+    boost::mpi::broadcast(world, keep_parts, 0);
+    world.barrier();  // the merge is written: the parts may go
+    std::error_code ec;
+    if (!keep_parts) fs::remove_all(parts, ec);
+    if (rank != 0) return 0;
+  } else
+#endif
+  {
+    write_merged(sw, results, out_dir);
+    // A point that crashed has no file: keep the parts so that a rerun retries only it.
+    if (!keep_parts) fs::remove_all(parts);
+  }
+  size_t failed = 0;
+  for (const auto& r : results) failed += !r["error"].is_null();
+  std::printf("sweep: %zu points (%zu run, %zu reused, %zu failed) -> %s/sweep.csv, %s/pareto.csv\n",
+              sw.points.size(), run, reused, failed, out_dir.c_str(), out_dir.c_str());
+  return 0;
+}
+
+}  // namespace servesim::cli
