@@ -1,5 +1,6 @@
 #include "cli/options.hpp"
 
+#include <cctype>
 #include <iostream>
 #include <string>
 
@@ -18,6 +19,19 @@ bool parse_options(const Args& args, const char* usage, po::options_description&
       return false;
     }
     po::notify(vm);
+  } catch (const po::required_option& e) {
+    // A missing positional argument is named as the usage line names it (SCENARIO.json, RUN_DIR), not as the
+    // --option the parser keeps it under.
+    std::string name = e.get_option_name();
+    while (!name.empty() && name.front() == '-') name.erase(0, 1);
+    for (unsigned i = 0; i < pos.max_total_count() && i < 8; ++i)
+      if (pos.name_for_position(i) == name) {
+        std::string upper;
+        for (char c : name)
+          upper += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        throw InputError("command line: missing the " + upper + " argument (see --help)");
+      }
+    throw InputError(std::string("command line: ") + e.what() + " (see --help)");
   } catch (const po::error& e) {
     throw InputError(std::string("command line: ") + e.what() + " (see --help)");
   }
