@@ -2,6 +2,7 @@
 // advisor::advise: facts -> rules -> evidence -> verdict. The recommended placement and configuration, the
 // rule path that led there, every candidate with its numbers and, for each one not recommended, why. Where
 // the rules and the evidence disagree, the verdict says so and follows the evidence.
+#include <atomic>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -48,6 +49,8 @@ struct AdviseHooks {
   // Called with the evidence candidates' names just before they are simulated.
   std::function<void(const std::vector<std::string>&)> before_run;
   std::function<void(size_t, const sim::IntervalRow&)> on_row;
+  // When set and it becomes true, the evidence run stops and advise() throws sim::Cancelled.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // Throws InputError for a bad advisor section (see parse_advisor_section) or an empty candidate set.

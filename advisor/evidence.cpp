@@ -102,7 +102,8 @@ std::vector<sim::CandidateSpec> evidence_candidates(const sim::Scenario& scenari
 
 EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::CandidateSpec> candidates,
                             const Thresholds& thresholds,
-                            const std::function<void(size_t, const sim::IntervalRow&)>& on_row) {
+                            const std::function<void(size_t, const sim::IntervalRow&)>& on_row,
+                            const std::atomic<bool>* cancel) {
   if (candidates.empty()) throw input_error(scenario.file, "/candidates", "no candidate to simulate");
   EvidenceRun run;
   run.scenario = scenario;
@@ -114,6 +115,7 @@ EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::Cand
   options.seed = scenario.seed;
   options.interval_s = scenario.interval_s;
   options.slo_latency_s = scenario.slo.p99_ms / 1e3;
+  options.cancel = cancel;
   options.on_row = [&](size_t i, const sim::IntervalRow& row) {
     auto& e = ev[i];
     // The interval with the most cold starts (the spike's front), else the one with the most arrivals.

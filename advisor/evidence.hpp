@@ -2,6 +2,7 @@
 // Evidence: every placement the rules leave open is simulated on the scenario's own traffic (its candidates,
 // plus catalogue defaults for an open placement it lists none for), then ranked: first whether the candidate
 // meets the SLO (attainment and p99), then total cost.
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -49,7 +50,8 @@ struct EvidenceRun {
 // them.
 EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::CandidateSpec> candidates,
                             const Thresholds& thresholds,
-                            const std::function<void(size_t, const sim::IntervalRow&)>& on_row = {});
+                            const std::function<void(size_t, const sim::IntervalRow&)>& on_row = {},
+                            const std::atomic<bool>* cancel = nullptr);
 
 // Sorts best first: candidates meeting the SLO before the others; then cheaper first among those meeting it,
 // higher attainment first (then cheaper) among those missing it. Fills each loser's reason.

@@ -58,7 +58,11 @@ MainWindow::MainWindow(QWidget* parent)
   advisor_->setWordWrap(true);
   advisor_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
   advisor_->setStyleSheet("color: #555; font-style: italic;");
-  advisor_layout->addWidget(advisor_);
+  auto* advisor_scroll = new QScrollArea;  // the verdict, rule path and why-not lines can be long
+  advisor_scroll->setWidgetResizable(true);
+  advisor_scroll->setFrameShape(QFrame::NoFrame);
+  advisor_scroll->setWidget(advisor_);
+  advisor_layout->addWidget(advisor_scroll);
   advisor_box->setMinimumWidth(260);
 
   auto* bottom = new QSplitter(Qt::Horizontal);
@@ -244,6 +248,8 @@ void MainWindow::set_running(bool running) {
 
 void MainWindow::show_outcome(const RunOutcomePtr& outcome) {
   series_->set_run(outcome);
+  advisor_->setStyleSheet("");
+  advisor_->setText(QString::fromStdString(outcome->advice));
   results_->set_run(outcome);
   charts_->rebuild();
   set_running(false);

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <functional>
 
+#include "advisor/advisor.hpp"
 #include "platforms/model_factory.hpp"
 #include "reports/output_dir.hpp"
 #include "reports/run_report.hpp"
@@ -13,6 +14,27 @@
 #endif
 
 namespace servesim::gui {
+namespace {
+
+// The verdict paragraph, the rule path and why each other candidate was not recommended. Cancel reaches the
+// advisor's evidence run (sim::Cancelled propagates); a scenario the advisor cannot judge gives its reason.
+std::string advice_text(const sim::Scenario& scenario, const std::atomic<bool>* cancel) {
+  advisor::AdviseHooks hooks;
+  hooks.cancel = cancel;
+  try {
+    const advisor::Recommendation rec = advisor::advise(scenario, hooks);
+    std::string text = rec.verdict + "\n\nRule path:";
+    for (const auto& step : rec.rules.path)
+      text += "\n- " + step.question + " " + step.answer + " (" + step.because + ")";
+    for (const auto& c : rec.evidence.ranked)
+      if (!c.reason.empty()) text += "\n\nWhy not " + c.spec.name + ": " + c.reason;
+    return text;
+  } catch (const InputError& e) {
+    return std::string("No advisor verdict: ") + e.what();
+  }
+}
+
+}  // namespace
 
 RunOutcome run_scenario(sim::Scenario scenario, const std::atomic<bool>* cancel,
                         const std::function<void(double, double)>& on_progress) {
@@ -38,6 +60,7 @@ RunOutcome run_scenario(sim::Scenario scenario, const std::atomic<bool>* cancel,
     options.cancel = cancel;
     out.results = sim::simulate(options, candidates);
     out.scenario = std::move(scenario);
+    out.advice = advice_text(out.scenario, cancel);
   } catch (const sim::Cancelled&) {
     out = RunOutcome{};
     out.status = RunOutcome::Status::cancelled;

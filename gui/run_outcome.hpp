@@ -19,6 +19,9 @@ struct RunOutcome {
   Status status = Status::completed;
   std::string error;       // failed: the one-line error, as the CLI prints it
   std::string model_line;  // the "model" section's description ("" without one)
+  // The advisor's verdict, rule path and why-not lines (advisor::advise on the same scenario; it simulates
+  // its own evidence: the scenario's candidates plus a default for each placement the rules leave open).
+  std::string advice;
   sim::Scenario scenario;
   std::vector<sim::CandidateResult> results;
   std::vector<std::vector<sim::IntervalRow>> rows;  // [candidate][interval]

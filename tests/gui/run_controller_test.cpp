@@ -1,5 +1,7 @@
 // A run in the worker thread completes, fills the models and the charts, and exports the CLI's files.
 #include <QChart>
+#include <QGroupBox>
+#include <QLabel>
 #include <QLineSeries>
 #include <QProgressBar>
 #include <QTemporaryDir>
@@ -42,6 +44,16 @@ class RunControllerTest : public QObject {
     for (auto* line : lines) QCOMPARE(line->count(), rows);
     QCOMPARE(w.charts()->cost_chart()->series().size(), 1);
     QCOMPARE(w.progress_bar()->value(), RunController::kProgressMax);
+
+    // The advisor panel shows the verdict on the same scenario, its rule path and a why-not per other
+    // candidate.
+    auto* panel = w.findChild<QGroupBox*>("advisorPanel");
+    QVERIFY(panel);
+    auto* verdict = panel->findChild<QLabel*>();
+    QVERIFY(verdict);
+    QVERIFY2(verdict->text().contains("Recommended:"), qPrintable(verdict->text()));
+    QVERIFY(verdict->text().contains("Rule path:"));
+    QVERIFY(verdict->text().contains("Why not "));
 
     // Unchecking a candidate hides its series.
     w.results()->setData(w.results()->index(1, ResultsModel::name), Qt::Unchecked, Qt::CheckStateRole);
