@@ -76,7 +76,8 @@ int advise_command(const Args& args) {
   if (scenario_path.empty()) throw InputError("command line: the scenario file is missing (see --help)");
 
   sim::Scenario sc = sim::load_scenario(scenario_path);
-  apply_model_section(sc);
+  nlohmann::json profile_json;
+  apply_model_section(sc, &profile_json);
   sim::count_arrivals(sc.workload, sc.seed);  // a bad trace token is reported before any output exists
   std::unique_ptr<reports::OutputDir> dir;
   std::unique_ptr<reports::TimeseriesWriter> series;
@@ -106,7 +107,7 @@ int advise_command(const Args& args) {
       if (!c.reason.empty()) reasons.push_back("why not " + c.spec.name + ": " + c.reason);
     const nlohmann::json head = {
         {"verdict", rec.verdict}, {"candidate", rec.best().spec.name}, {"reasons", reasons}};
-    write_report_inputs(rec.evidence.scenario, dir->file(""), head);
+    write_report_inputs(rec.evidence.scenario, dir->file(""), head, profile_json);
     dir->commit();
     if (vm.count("html")) write_html_report(dir->final_path(), vm["html"].as<std::string>());
   }

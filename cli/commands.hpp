@@ -25,15 +25,18 @@ int sweep_command(const Args& args);     // servesim sweep SWEEP.json --out DIR 
 // Applies the scenario's "model" section (profiles the ONNX model or reads the saved profile, fills the
 // service times the scenario left out, checks memory); returns a line describing it ("" without a model
 // section).
-std::string apply_model_section(sim::Scenario& scenario);
+// With `profile_json`, also returns the measured profile (models::to_json plus its source) for the report.
+std::string apply_model_section(sim::Scenario& scenario, nlohmann::json* profile_json = nullptr);
 
 // Report helpers shared by `run` and `report` (report_command.cpp): report_context.json and the report's CSV
 // tables written into a run folder that already holds summary.json, timeseries.csv and latency_histogram.csv;
 // the HTML report of a finished run folder.
 // `recommendation` ({"verdict", "candidate", "reasons": [...]}, from `servesim advise`) heads the report when
 // given.
+// `model_profile` (from apply_model_section) fills the report's model section.
 void write_report_inputs(const sim::Scenario& scenario, const std::string& dir,
-                         const nlohmann::json& recommendation = nullptr);
+                         const nlohmann::json& recommendation = nullptr,
+                         const nlohmann::json& model_profile = nullptr);
 void write_html_report(const std::string& run_dir, const std::string& html_path);
 
 #ifdef SERVESIM_HAVE_MODELS

@@ -53,10 +53,11 @@ std::vector<reports::CandidateAssumptions> assumptions(const sim::Scenario& sc) 
 }  // namespace
 
 void write_report_inputs(const sim::Scenario& sc, const std::string& dir,
-                         const nlohmann::json& recommendation) {
+                         const nlohmann::json& recommendation, const nlohmann::json& model_profile) {
   reports::ReportContext ctx = reports::context_from_scenario(sc, SERVESIM_VERSION);
   ctx.candidates = assumptions(sc);
   ctx.recommendation = recommendation;
+  ctx.model_profile = model_profile;
   reports::write_file_atomic((fs::path(dir) / "report_context.json").string(), to_json(ctx).dump(2) + "\n");
   const reports::RunData run = reports::read_run_dir(dir);
   for (const auto& [name, text] : reports::report_csv_files(run, ctx))

@@ -29,11 +29,16 @@ namespace po = boost::program_options;
 // The scenario's "model" section (models/scenario_model.hpp): profiles the ONNX model (or reads the saved
 // profile), fills the service times the scenario left out and checks every candidate's memory. Returns the
 // line describing it, "" when the scenario has no model section.
-std::string apply_model_section(sim::Scenario& sc) {
+std::string apply_model_section(sim::Scenario& sc, nlohmann::json* profile_json) {
 #ifdef SERVESIM_HAVE_MODELS
   const auto model = models::apply_model(sc);
+  if (model && profile_json) {
+    *profile_json = models::to_json(model->profile);
+    (*profile_json)["source"] = model->source;
+  }
   return model ? model->describe(sc.service) : "";
 #else
+  (void)profile_json;
   if (!sc.model.is_null())
     throw input_error(sc.file, "/model",
                       "this servesim was built without models/ (ONNX profiling): rebuild with "
@@ -101,7 +106,8 @@ int run_command(const Args& args) {
   if (!parse_options(args, kRunUsage, opts, pos, vm)) return 0;
 
   sim::Scenario sc = sim::load_scenario(scenario_path);
-  const std::string model_line = apply_model_section(sc);
+  nlohmann::json profile_json;
+  const std::string model_line = apply_model_section(sc, &profile_json);
   if (vm.count("seed")) sc.seed = vm["seed"].as<uint64_t>();
   auto candidates = platforms::make_candidates(sc);
   // Read the whole trace once before writing anything: a bad token must not leave half a report behind.
@@ -135,7 +141,7 @@ int run_command(const Args& args) {
   const auto summary = reports::summary_json(sc, results);
   reports::write_file_atomic(dir.file("summary.json"), summary.dump(2) + "\n");
   reports::write_file_atomic(dir.file("latency_histogram.csv"), reports::latency_histogram_csv(results));
-  write_report_inputs(sc, dir.file(""));
+  write_report_inputs(sc, dir.file(""), nullptr, profile_json);
   dir.commit();
   if (vm.count("html")) write_html_report(dir.final_path(), vm["html"].as<std::string>());
 

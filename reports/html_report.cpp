@@ -334,10 +334,29 @@ std::string recommendation_html(const nlohmann::json& rec) {
 std::string model_profile_html(const nlohmann::json& profile) {
   if (!profile.is_object()) return "";
   std::ostringstream out;
+  std::ostringstream tables;
   out << "<dl class=\"kv\" id=\"model-profile\">";
-  for (const auto& [k, v] : profile.items())
-    out << "<dt>" << html_escape(k) << "</dt><dd>" << html_escape(json_value_text(v)) << "</dd>";
-  out << "</dl>\n";
+  for (const auto& [k, v] : profile.items()) {
+    if (v.is_object()) {  // e.g. engine.name, machine.cpu_model
+      for (const auto& [k2, v2] : v.items())
+        out << "<dt>" << html_escape(k + "." + k2) << "</dt><dd>" << html_escape(json_value_text(v2))
+            << "</dd>";
+    } else if (v.is_array() && !v.empty() && v.front().is_object()) {  // e.g. latency per batch and threads
+      tables << "<p><strong>" << html_escape(k) << "</strong></p><table class=\"data\"><tr>";
+      for (const auto& [col, unused] : v.front().items()) tables << "<th>" << html_escape(col) << "</th>";
+      tables << "</tr>";
+      for (const auto& row : v) {
+        tables << "<tr>";
+        for (const auto& [col, unused] : v.front().items())
+          tables << "<td>" << html_escape(row.contains(col) ? json_value_text(row[col]) : "") << "</td>";
+        tables << "</tr>";
+      }
+      tables << "</table>";
+    } else {
+      out << "<dt>" << html_escape(k) << "</dt><dd>" << html_escape(json_value_text(v)) << "</dd>";
+    }
+  }
+  out << "</dl>\n" << tables.str() << "\n";
   return out.str();
 }
 

@@ -146,10 +146,16 @@ TEST_CASE("cli::models: the bundled text-classifier-onnx scenario runs end to en
   REQUIRE(fs::exists(model));
   TempDir dir;
   setenv("SERVESIM_CACHE_DIR", dir.file("cache").c_str(), 1);  // profiled afresh, into the scratch folder
-  auto r = run_servesim("run scenarios/text-classifier-onnx.json --out " + dir.file("out"), dir);
+  auto r = run_servesim(
+      "run scenarios/text-classifier-onnx.json --out " + dir.file("out") + " --html " + dir.file("r.html"),
+      dir);
   INFO(r.err);
   REQUIRE(r.status == 0);
   CHECK_THAT(r.out, Catch::Contains("model: out/models/text-transformer-small.onnx (onnxruntime"));
+  // The report's model section shows the measured profile: engine, machine and the latency table.
+  const std::string html = read_file(dir.file("r.html"));
+  CHECK_THAT(html, Catch::Contains("<dt>engine.name</dt><dd>onnxruntime</dd>"));
+  CHECK_THAT(html, Catch::Contains("<th>p50_s</th>"));
   const auto summary = nlohmann::json::parse(read_file(dir.file("out/summary.json")));
   REQUIRE(summary["candidates"].size() == 3);
   for (const auto& c : summary["candidates"]) {
