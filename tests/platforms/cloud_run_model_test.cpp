@@ -8,15 +8,14 @@
 #include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
 
+using servesim::test::constant_ms;
+using servesim::test::poisson;
 using servesim::test::scenario_from;
 using servesim::test::simulate;
 using servesim::test::TempDir;
+using servesim::test::trace_at;
 
 namespace {
-
-nlohmann::json constant_ms(double ms) {
-  return {{"type", "constant"}, {"value_ms", ms}};
-}
 
 // A scenario with one Cloud Run candidate; `run` adds or overrides candidate settings.
 nlohmann::json cloud_run_scenario(nlohmann::json workload, nlohmann::json service, nlohmann::json run) {
@@ -28,19 +27,6 @@ nlohmann::json cloud_run_scenario(nlohmann::json workload, nlohmann::json servic
           {"slo", {{"p99_ms", 1e6}, {"timeout_s", 1e6}}},
           {"metrics", {{"interval_s", 100}}},
           {"candidates", {cand}}};
-}
-
-// A request trace with one request at each of the given times [s].
-nlohmann::json trace_at(const TempDir& dir, const std::vector<double>& times_s, double duration_s = -1) {
-  std::string csv = "TIMESTAMP\n";
-  for (double t : times_s) csv += std::to_string(t) + "\n";
-  nlohmann::json w = {{"type", "request_trace"}, {"path", dir.write("trace.csv", csv)}};
-  if (duration_s > 0) w["duration_s"] = duration_s;
-  return w;
-}
-
-nlohmann::json poisson(double rate, double duration_s) {
-  return {{"type", "poisson"}, {"rate_rps", rate}, {"duration_s", duration_s}};
 }
 
 }  // namespace

@@ -6,15 +6,13 @@
 #include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
 
+using servesim::test::constant_ms;
+using servesim::test::poisson;
 using servesim::test::scenario_from;
 using servesim::test::simulate;
 using servesim::test::TempDir;
 
 namespace {
-
-nlohmann::json constant_ms(double ms) {
-  return {{"type", "constant"}, {"value_ms", ms}};
-}
 
 // A scenario with one Lambda candidate; `lambda` adds or overrides candidate settings.
 nlohmann::json lambda_scenario(nlohmann::json workload, double service_ms, nlohmann::json lambda) {
@@ -26,10 +24,6 @@ nlohmann::json lambda_scenario(nlohmann::json workload, double service_ms, nlohm
           {"slo", {{"p99_ms", 1e6}, {"timeout_s", 1e6}}},
           {"metrics", {{"interval_s", 10}}},
           {"candidates", {cand}}};
-}
-
-nlohmann::json poisson(double rate, double duration_s) {
-  return {{"type", "poisson"}, {"rate_rps", rate}, {"duration_s", duration_s}};
 }
 
 }  // namespace

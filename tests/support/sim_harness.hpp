@@ -59,6 +59,23 @@ class TempDir {
   std::string path_;
 };
 
+// Scenario pieces shared by the platform tests.
+inline nlohmann::json constant_ms(double ms) {
+  return {{"type", "constant"}, {"value_ms", ms}};
+}
+inline nlohmann::json poisson(double rate_rps, double duration_s) {
+  return {{"type", "poisson"}, {"rate_rps", rate_rps}, {"duration_s", duration_s}};
+}
+// A request trace with one request at each of the given times [s] (written into `dir`).
+inline nlohmann::json trace_at(const TempDir& dir, const std::vector<double>& times_s,
+                               double duration_s = -1) {
+  std::string csv = "TIMESTAMP\n";
+  for (double t : times_s) csv += std::to_string(t) + "\n";
+  nlohmann::json w = {{"type", "request_trace"}, {"path", dir.write("trace.csv", csv)}};
+  if (duration_s > 0) w["duration_s"] = duration_s;
+  return w;
+}
+
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream s;
