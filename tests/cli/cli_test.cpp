@@ -7,18 +7,13 @@
 
 #include "support/sim_harness.hpp"
 
+using servesim::test::count_lines;
 using servesim::test::read_file;
 using servesim::test::run_servesim;
 using servesim::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-int count_lines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
 
 // A small valid scenario whose workload is a rate trace in `dir`.
 nlohmann::json scenario_with_trace(const std::string& trace_name) {

@@ -7,18 +7,13 @@
 
 #include "support/sim_harness.hpp"
 
+using servesim::test::count_lines;
 using servesim::test::read_file;
 using servesim::test::run_servesim;
 using servesim::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-int count_lines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
 
 void expect_error(const servesim::test::CommandResult& r, const std::string& message) {
   CHECK(r.status == 2);

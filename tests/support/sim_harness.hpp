@@ -83,6 +83,13 @@ inline std::string read_file(const std::string& path) {
   return s.str();
 }
 
+// Lines in a command's output (an error must be exactly one).
+inline int count_lines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
 struct CommandResult {
   int status;
   std::string out, err;
