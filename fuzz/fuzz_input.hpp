@@ -9,6 +9,9 @@
 #include <fstream>
 #include <string>
 
+#include "sim/arrival_source.hpp"
+#include "sim/input_error.hpp"
+
 namespace servesim::fuzz {
 
 // A folder of this process under the temporary directory, removed at exit; each target writes its input
@@ -39,6 +42,20 @@ class ScratchDir {
 inline const ScratchDir& scratch() {
   static const ScratchDir dir;
   return dir;
+}
+
+// Streams at most max_arrivals arrivals of a trace workload (bounding the time per input); InputError is an
+// expected outcome. Arrival times that go backwards are a finding: the process traps.
+inline void stream_arrivals(const sim::WorkloadSpec& spec, uint64_t max_arrivals) {
+  try {
+    auto source = sim::make_arrival_source(spec, 7);
+    double previous_s = 0, t_s = 0;
+    for (uint64_t i = 0; i < max_arrivals && source->next(t_s); ++i) {
+      if (!(t_s >= previous_s)) __builtin_trap();  // arrival times must be non-decreasing
+      previous_s = t_s;
+    }
+  } catch (const InputError&) {
+  }
 }
 
 }  // namespace servesim::fuzz
