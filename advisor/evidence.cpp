@@ -110,11 +110,7 @@ EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::Cand
   run.scenario.candidates = std::move(candidates);
   auto runs = platforms::make_candidates(run.scenario);
   std::vector<CandidateEvidence> ev(runs.size());
-  sim::RunOptions options;
-  options.workload = scenario.workload;
-  options.seed = scenario.seed;
-  options.interval_s = scenario.interval_s;
-  options.slo_latency_s = scenario.slo.p99_ms / 1e3;
+  auto options = sim::RunOptions::for_scenario(scenario);
   options.cancel = cancel;
   options.on_row = [&](size_t i, const sim::IntervalRow& row) {
     auto& e = ev[i];

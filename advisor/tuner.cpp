@@ -144,11 +144,7 @@ TuneResult tune(const sim::Scenario& scenario, const std::string& platform, std:
   if (runs.empty())
     throw InputError("tune: the platform refused every point; first: " + out.points.front().invalid_reason);
 
-  sim::RunOptions options;
-  options.workload = scenario.workload;
-  options.seed = scenario.seed;
-  options.interval_s = scenario.interval_s;
-  options.slo_latency_s = scenario.slo.p99_ms / 1e3;
+  auto options = sim::RunOptions::for_scenario(scenario);
   const auto results = sim::simulate(options, runs);
   for (size_t i = 0; i < results.size(); ++i) {
     auto& p = out.points[run_point[i]];

@@ -119,11 +119,7 @@ int run_command(const Args& args) {
   for (const auto& c : candidates) names.push_back(c.name);
   reports::TimeseriesWriter series(dir.file("timeseries.csv"), names);
 
-  sim::RunOptions options;
-  options.workload = sc.workload;
-  options.seed = sc.seed;
-  options.interval_s = sc.interval_s;
-  options.slo_latency_s = sc.slo.p99_ms / 1e3;
+  auto options = sim::RunOptions::for_scenario(sc);
   options.on_row = [&series](size_t i, const sim::IntervalRow& row) { series.row(i, row); };
   const bool quiet = vm["quiet"].as<bool>(), json = vm["json"].as<bool>();
   const auto wall_start = std::chrono::steady_clock::now();

@@ -208,11 +208,7 @@ json run_point(const Sweep& sw, size_t i) {
     sim::Scenario sc = sim::parse_scenario(doc, sw.base_path, base_dir.empty() ? "." : base_dir);
     apply_model_section(sc);  // the scenario's "model" section, as `servesim run` applies it
     auto candidates = platforms::make_candidates(sc);
-    sim::RunOptions options;
-    options.workload = sc.workload;
-    options.seed = sc.seed;
-    options.interval_s = sc.interval_s;
-    options.slo_latency_s = sc.slo.p99_ms / 1e3;
+    auto options = sim::RunOptions::for_scenario(sc);
     const auto results = sim::simulate(options, candidates);
     for (const auto& r : results) {
       const auto& q = r.requests;

@@ -50,11 +50,7 @@ RunOutcome run_scenario(sim::Scenario scenario, const std::atomic<bool>* cancel,
 #endif
     auto candidates = platforms::make_candidates(scenario);
     out.rows.resize(candidates.size());
-    sim::RunOptions options;
-    options.workload = scenario.workload;
-    options.seed = scenario.seed;
-    options.interval_s = scenario.interval_s;
-    options.slo_latency_s = scenario.slo.p99_ms / 1e3;
+    auto options = sim::RunOptions::for_scenario(scenario);
     options.on_row = [&out](size_t i, const sim::IntervalRow& row) { out.rows[i].push_back(row); };
     options.on_progress = on_progress;
     options.cancel = cancel;

@@ -32,12 +32,13 @@ void FixedPoolModel::serve(double t_s, double arrival_s) {
   std::push_heap(done_.begin(), done_.end(), Later{});
 }
 
-void FixedPoolModel::on_arrival(double t_s) {
+void FixedPoolModel::on_arrival(double t_s, double origin_s, uint32_t attempt) {
+  (void)attempt;
   if (busy_ < p_.servers) {
-    serve(t_s, t_s);
+    serve(t_s, origin_s);
     rec_->instances(t_s, busy_, p_.servers - busy_);
   } else if (queue_.size() < p_.queue_capacity) {
-    queue_.push_back(t_s);
+    queue_.push_back(origin_s);
     rec_->queued(t_s);
   } else {
     rec_->dropped(t_s);

@@ -25,7 +25,7 @@ class FixedPoolModel : public sim::PlatformModel {
   FixedPoolModel(const FixedPoolParams& params, const sim::Scenario& scenario);
   std::string platform() const override { return "fixed-pool"; }
   void start(sim::ModelContext& ctx) override;
-  void on_arrival(double t_s) override;
+  void on_arrival(double t_s, double origin_s, uint32_t attempt) override;
   double next_event_s() const override { return done_.empty() ? kNever : done_.front().t_s; }
   void handle_next_event() override;
   bool has_work() const override { return !done_.empty() || !queue_.empty(); }

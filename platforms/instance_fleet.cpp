@@ -40,10 +40,7 @@ void FleetConfig::set_accelerator_sharing() {
 }
 
 InstanceFleet::InstanceFleet(FleetConfig config, const sim::Scenario& scenario)
-    : cfg_(std::move(config)),
-      service_(scenario.service),
-      client_(scenario.client),
-      client_timeout_s_(scenario.slo.timeout_s) {
+    : cfg_(std::move(config)), service_(scenario.service), client_timeout_s_(scenario.slo.timeout_s) {
   reserved_list_ = 2 * (cfg_.concurrency + 1);
   lists_.assign(reserved_list_ + 1, List{});
   if (cfg_.autoscale_tick_s > 0) {
@@ -64,6 +61,7 @@ void InstanceFleet::start(sim::ModelContext& ctx) {
   rec_ = &ctx.recorder;
   transfers_ = &ctx.transfers;
   rng_ = &ctx.rng;
+  client_ = &ctx.client;
   register_costs(*rec_);
   for (uint32_t k = 0; k < cfg_.reserved_instances; ++k) {
     const auto i = static_cast<uint32_t>(inst_.size());
@@ -166,11 +164,11 @@ void InstanceFleet::handle_next_event() {
   report(t);
 }
 
-void InstanceFleet::on_arrival(double t_s) {
+void InstanceFleet::on_arrival(double t_s, double origin_s, uint32_t attempt) {
   now_s_ = t_s;
   integrate(t_s);
   accrue(t_s);
-  place(t_s, new_request(t_s));
+  place(t_s, new_request(origin_s, attempt));
   if (cfg_.spare_instances > 0) scale_out(t_s);
   report(t_s);
 }
@@ -192,7 +190,21 @@ void InstanceFleet::finish(double t_end_s) {
 
 // ---- requests ----
 
-uint32_t InstanceFleet::new_request(double arrival_s) {
+void InstanceFleet::set_concurrency_cap(double t_s, uint32_t cap, int fault) {
+  cap_ = cap;
+  cap_fault_ = fault;
+  // The storm is over: requests waiting in the queue may get new instances now.
+  if (cap == kNone) {
+    now_s_ = t_s;
+    integrate(t_s);
+    accrue(t_s);
+    while (!queue_.empty() && can_start_now(t_s)) pull_queue(t_s, start_instance(t_s));
+    schedule_scale_out();
+    report(t_s);
+  }
+}
+
+uint32_t InstanceFleet::new_request(double arrival_s, uint32_t attempt) {
   uint32_t r;
   if (!free_reqs_.empty()) {
     r = free_reqs_.back();
@@ -204,7 +216,7 @@ uint32_t InstanceFleet::new_request(double arrival_s) {
   Request& q = reqs_[r];
   q.arrival_s = arrival_s;
   q.instance = kNone;
-  q.attempt = 0;
+  q.attempt = attempt;
   ++live_requests_;
   return r;
 }
@@ -244,15 +256,13 @@ void InstanceFleet::enqueue(double t_s, uint32_t r) {
 
 void InstanceFleet::throttle(double t_s, uint32_t r) {
   Request& q = reqs_[r];
-  if (q.attempt < client_.max_retries) {
+  if (cap_fault_ >= 0) client_->throttled_by(cap_fault_);
+  double retry_at_s = 0;
+  if (client_->retry_throttled(t_s, q.attempt, retry_at_s)) {
     // HTTP 429: the client retries after a full-jitter exponential backoff.
-    rec_->retry(t_s);
-    const double cap_s = std::min(client_.backoff_max_ms,
-                                  client_.backoff_base_ms * std::ldexp(1.0, static_cast<int>(q.attempt))) /
-                         1e3;
     ++q.attempt;
     ++retry_waiting_;
-    push_timer(Timer{t_s + rng_->uniform() * cap_s, r, TimerKind::retry});
+    push_timer(Timer{retry_at_s, r, TimerKind::retry});
     return;
   }
   rec_->throttled(t_s);

@@ -69,12 +69,17 @@ class InstanceFleet : public sim::PlatformModel {
 
   void build(sim::PlatformBuilder& builder) override;
   void start(sim::ModelContext& ctx) override;
-  void on_arrival(double t_s) override;
+  void on_arrival(double t_s, double origin_s, uint32_t attempt) override;
   double next_event_s() const override;
   void handle_next_event() override;
   void on_transfer_done(uint64_t tag, double t_s) override;
   bool has_work() const override { return live_requests_ > 0; }
   void finish(double t_end_s) override;
+  bool supports(sim::FaultSpec::Kind kind) const override {
+    return kind == sim::FaultSpec::Kind::throttle || sim::PlatformModel::supports(kind);
+  }
+  // Throttling storm: no more than `cap` instances (running ones are not stopped).
+  void set_concurrency_cap(double t_s, uint32_t cap, int fault) override;
 
  protected:
   // Register cost categories (called once from start()).
@@ -146,7 +151,8 @@ class InstanceFleet : public sim::PlatformModel {
   // The idle list removals come from: standby idle with an autoscaler, dynamic idle without.
   uint32_t reclaim_list() const { return cfg_.autoscale_tick_s > 0 ? cfg_.concurrency + 1 : 0; }
   // Requests.
-  uint32_t new_request(double arrival_s);
+  uint32_t new_request(double arrival_s, uint32_t attempt);
+  uint32_t max_instances() const { return cap_ < cfg_.max_instances ? cap_ : cfg_.max_instances; }
   void free_request(uint32_t r);
   void place(double t_s, uint32_t r);
   void enqueue(double t_s, uint32_t r);
@@ -193,8 +199,10 @@ class InstanceFleet : public sim::PlatformModel {
 
   FleetConfig cfg_;
   sim::ServiceSpec service_;
-  sim::ClientSpec client_;
   double client_timeout_s_;
+  sim::Client* client_ = nullptr;
+  uint32_t cap_ = kNone;  // throttling storm in force (kNone: none)
+  int cap_fault_ = -1;
   sim::Recorder* rec_ = nullptr;
   sim::TransferPool* transfers_ = nullptr;
   sim::Rng* rng_ = nullptr;

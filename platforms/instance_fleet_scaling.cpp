@@ -40,7 +40,7 @@ uint32_t InstanceFleet::find_starting_slot() {
 }
 
 bool InstanceFleet::can_start_now(double t_s) const {
-  return total_ < cfg_.max_instances &&
+  return total_ < max_instances() &&
          (cfg_.scale_out_interval_s <= 0 || t_s >= last_start_s_ + cfg_.scale_out_interval_s);
 }
 
@@ -71,7 +71,7 @@ uint32_t InstanceFleet::start_instance(double t_s) {
 }
 
 void InstanceFleet::schedule_scale_out() {
-  if (scale_pending_ || total_ >= cfg_.max_instances || cfg_.scale_out_interval_s <= 0) return;
+  if (scale_pending_ || total_ >= max_instances() || cfg_.scale_out_interval_s <= 0) return;
   scale_pending_ = true;
   push_timer(Timer{last_start_s_ + cfg_.scale_out_interval_s, 0, TimerKind::scale_out});
 }
@@ -146,7 +146,7 @@ void InstanceFleet::autoscale(double t_s) {
   const double by_conc = std::ceil(conc_mean / (cfg_.target_concurrency * cfg_.concurrency) - 1e-9);
   const double by_cpu = std::ceil(cpu_mean / (cfg_.target_cpu * cfg_.vcpu) - 1e-9);
   const double desired = std::max({by_conc, by_cpu, static_cast<double>(cfg_.reserved_instances)});
-  keep_ = static_cast<uint32_t>(std::min(desired, static_cast<double>(cfg_.max_instances)));
+  keep_ = static_cast<uint32_t>(std::min(desired, static_cast<double>(max_instances())));
   const uint32_t c1 = cfg_.concurrency + 1;
   // Too few active instances: re-activate standby ones (idle, most recently used first), then start new ones.
   for (uint32_t k = 0; k <= cfg_.concurrency && total_ - standby_ < keep_; ++k)

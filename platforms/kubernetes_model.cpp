@@ -66,20 +66,20 @@ void KubernetesModel::work_changed(uint32_t pod, bool had_work, double t_s) {
   report_instances(t_s);
 }
 
-void KubernetesModel::on_arrival(double t_s) {
+void KubernetesModel::on_arrival(double t_s, double origin_s, uint32_t attempt) {
   ++arrivals_since_poll_;
   if (ready_.empty()) {
     if (ingress_.size() >= p_.queue_capacity) {
       rec_->dropped(t_s);
       return;
     }
-    ingress_.push_back(WaitingRequest{t_s, t_s});
+    ingress_.push_back(WaitingRequest{origin_s, t_s, attempt});
     ++in_system_;
     rec_->queued(t_s);
     return;
   }
   ++in_system_;
-  route(t_s, WaitingRequest{t_s, t_s}, false);
+  route(t_s, WaitingRequest{origin_s, t_s, attempt}, false);
 }
 
 void KubernetesModel::route(double t_s, const WaitingRequest& r, bool counted_queued) {
@@ -88,7 +88,7 @@ void KubernetesModel::route(double t_s, const WaitingRequest& r, bool counted_qu
   ++pod.routed;
   const bool had_work = !pod.queue.empty();
   if (pod.in_batch > 0 && !counted_queued) rec_->queued(t_s);  // waits for the GPU
-  pod.queue.push_back(WaitingRequest{r.arrival_s, t_s});
+  pod.queue.push_back(WaitingRequest{r.arrival_s, t_s, r.attempt});
   work_changed(id, had_work, t_s);
   if (pod.in_batch == 0) try_dispatch(id, t_s);
 }

@@ -28,7 +28,7 @@ class KubernetesModel : public sim::PlatformModel {
   std::string platform() const override { return "kubernetes-gpu"; }
   void build(sim::PlatformBuilder& builder) override;
   void start(sim::ModelContext& ctx) override;
-  void on_arrival(double t_s) override;
+  void on_arrival(double t_s, double origin_s, uint32_t attempt) override;
   double next_event_s() const override;
   void handle_next_event() override;
   void on_transfer_done(uint64_t tag, double t_s) override;

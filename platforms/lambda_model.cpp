@@ -41,7 +41,7 @@ LambdaParams LambdaParams::from(const Settings& s) {
 }
 
 LambdaModel::LambdaModel(const LambdaParams& params, const sim::Scenario& scenario)
-    : p_(params), service_(scenario.service), slo_(scenario.slo), client_(scenario.client) {
+    : p_(params), service_(scenario.service), slo_(scenario.slo) {
   // A request that needs W vCPU-seconds on the reference share takes W x speedup(ref)/speedup(vcpu).
   speed_factor_ = sim::cpu_speedup(service_.reference_vcpu, service_.parallel_fraction) /
                   sim::cpu_speedup(p_.vcpu(), service_.parallel_fraction);
@@ -61,6 +61,8 @@ void LambdaModel::start(sim::ModelContext& ctx) {
   rec_ = &ctx.recorder;
   transfers_ = &ctx.transfers;
   rng_ = &ctx.rng;
+  client_ = &ctx.client;
+  crashes_ = &ctx.crashes;
   cost_compute_ = rec_->cost_category("compute_usd");
   cost_requests_ = rec_->cost_category("requests_usd");
   cost_pc_ = rec_->cost_category("provisioned_usd");
@@ -93,24 +95,44 @@ bool LambdaModel::take_scaling_slot(double t_s) {
   return true;
 }
 
-void LambdaModel::on_arrival(double t_s) {
-  attempt(t_s, t_s, 0);
+void LambdaModel::on_arrival(double t_s, double origin_s, uint32_t attempt_no) {
+  attempt(t_s, origin_s, attempt_no);
+}
+
+void LambdaModel::set_concurrency_cap(double t_s, uint32_t cap, int fault) {
+  (void)t_s;
+  cap_ = cap;
+  cap_fault_ = fault;
+}
+
+bool LambdaModel::idle_crashed(double idle_since_s, double t_s) {
+  // Crashes are memoryless: an environment idle over [idle_since_s, t_s] survived with exp(-hazard).
+  if (!crashes_->enabled()) return false;
+  return rng_->uniform() >= std::exp(-crashes_->hazard(idle_since_s, t_s));
 }
 
 void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
-  if (busy_ < p_.concurrency_limit()) {
+  if (busy_ < limit()) {
     if (pc_idle_ > 0) {
       --pc_idle_;
       ++busy_;
       report_instances(t_s);
-      begin_service(t_s, arrival_s, 0.0, service_.warm_s.sample(*rng_) * speed_factor_, true);
+      begin_service(t_s, t_s, arrival_s, attempt_no, 0.0, service_.warm_s.sample(*rng_) * speed_factor_,
+                    true);
       return;
+    }
+    while (!idle_since_.empty() && idle_crashed(idle_since_.back(), t_s)) {
+      idle_since_.pop_back();  // crashed while idle: gone, found only now (no request was on it)
+      const int fault = crashes_->fault_at(t_s);
+      if (fault >= 0) client_->instance_lost(fault);
+      report_instances(t_s);
     }
     if (!idle_since_.empty()) {
       idle_since_.pop_back();  // most recently used first
       ++busy_;
       report_instances(t_s);
-      begin_service(t_s, arrival_s, 0.0, service_.warm_s.sample(*rng_) * speed_factor_, false);
+      begin_service(t_s, t_s, arrival_s, attempt_no, 0.0, service_.warm_s.sample(*rng_) * speed_factor_,
+                    false);
       return;
     }
     if (take_scaling_slot(t_s)) {
@@ -121,7 +143,7 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
       const double load_s = service_.model_load_s.sample(*rng_) * speed_factor_;
       const double service_s = service_.warm_s.sample(*rng_) * speed_factor_;
       if (service_.model_size_mb <= 0) {
-        begin_service(t_s, arrival_s, runtime_init_s + load_s, service_s, false);
+        begin_service(t_s, t_s, arrival_s, attempt_no, runtime_init_s + load_s, service_s, false);
         return;
       }
       uint32_t slot;
@@ -132,30 +154,40 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
         slot = static_cast<uint32_t>(cold_.size());
         cold_.emplace_back();
       }
-      cold_[slot] = ColdStart{arrival_s, t_s, load_s, service_s};
+      cold_[slot] = ColdStart{arrival_s, t_s, load_s, service_s, attempt_no};
       ++pending_cold_;
       push(Event{t_s + runtime_init_s, arrival_s, 0, slot, Kind::download, false, false});
       return;
     }
   }
   // Throttled (HTTP 429): the client retries with full-jitter exponential backoff, or gives up.
-  if (attempt_no < client_.max_retries) {
-    rec_->retry(t_s);
-    const double cap_s =
-        std::min(client_.backoff_max_ms, client_.backoff_base_ms * std::ldexp(1.0, attempt_no)) / 1e3;
-    push(Event{t_s + rng_->uniform() * cap_s, arrival_s, 0, attempt_no + 1, Kind::retry, false, false});
+  if (cap_fault_ >= 0 && busy_ >= cap_ && busy_ < p_.concurrency_limit()) client_->throttled_by(cap_fault_);
+  double retry_at_s = 0;
+  if (client_->retry_throttled(t_s, attempt_no, retry_at_s)) {
+    push(Event{retry_at_s, arrival_s, 0, attempt_no + 1, Kind::retry, false, false});
     return;
   }
   rec_->throttled(t_s);
 }
 
-void LambdaModel::begin_service(double t_s, double arrival_s, double init_s, double service_s,
-                                bool provisioned) {
+void LambdaModel::begin_service(double t_s, double now_s, double arrival_s, uint32_t attempt_no,
+                                double init_s, double service_s, bool provisioned) {
   if (init_s > p_.init_limit_s) init_s += p_.init_limit_s;  // the failed init is repeated inside the invoke
   const bool timed_out = service_s > p_.timeout_s;
   const double run_s = timed_out ? p_.timeout_s : service_s;
+  const double end_s = t_s + init_s + run_s;
+  if (crashes_->enabled()) {
+    const double crash_s = crashes_->crash_time(now_s, rng_->exponential(1.0));
+    if (crash_s < end_s) {
+      // The environment dies mid-invoke: billed up to the crash (init included when init is billed).
+      const double used_s = crash_s - t_s;
+      const double billed_s = p_.bill_init ? used_s : std::max(0.0, used_s - init_s);
+      push(Event{crash_s, arrival_s, billed_s, attempt_no, Kind::crash, provisioned, false});
+      return;
+    }
+  }
   const double billed_s = (p_.bill_init ? init_s : 0.0) + run_s;
-  push(Event{t_s + init_s + run_s, arrival_s, billed_s, 0, Kind::complete, provisioned, timed_out});
+  push(Event{end_s, arrival_s, billed_s, attempt_no, Kind::complete, provisioned, timed_out});
 }
 
 void LambdaModel::on_transfer_done(uint64_t tag, double t_s) {
@@ -164,7 +196,7 @@ void LambdaModel::on_transfer_done(uint64_t tag, double t_s) {
   --pending_cold_;
   // The init ran from the cold start's beginning: runtime init, then the download just finished, then the
   // load.
-  begin_service(c.began_s, c.arrival_s, t_s - c.began_s + c.load_s, c.service_s, false);
+  begin_service(c.began_s, t_s, c.arrival_s, c.attempt, t_s - c.began_s + c.load_s, c.service_s, false);
 }
 
 void LambdaModel::complete(const Event& e) {
@@ -190,6 +222,23 @@ void LambdaModel::complete(const Event& e) {
   report_instances(t);
 }
 
+void LambdaModel::crash(const Event& e) {
+  const double t = e.t_s;
+  const double billed_s = std::ceil(e.billed_s / p_.billing_granularity_s - 1e-9) * p_.billing_granularity_s;
+  rec_->add_cost(cost_requests_, p_.price_usd_per_request);
+  if (e.provisioned)
+    rec_->add_cost(cost_pc_exec_, billed_s * memory_gb_ * p_.pc_exec_price_usd_per_gb_s);
+  else
+    rec_->add_cost(cost_compute_, billed_s * memory_gb_ * p_.price_usd_per_gb_s);
+  --busy_;
+  if (e.provisioned) ++pc_idle_;  // Lambda replaces a provisioned environment (its re-init is not modelled)
+  report_instances(t);
+  const int fault = crashes_->fault_at(t);
+  client_->lost_in_flight(fault);
+  client_->instance_lost(fault);
+  client_->failed(t, e.arrival_s, e.slot, true, fault);
+}
+
 void LambdaModel::handle_next_event() {
   const double reclaim_s = idle_since_.empty() ? kNever : idle_since_.front() + p_.keep_alive_s;
   if (events_.empty() || reclaim_s < events_.front().t_s) {
@@ -206,6 +255,9 @@ void LambdaModel::handle_next_event() {
       break;
     case Kind::retry:
       attempt(e.t_s, e.arrival_s, e.slot);
+      break;
+    case Kind::crash:
+      crash(e);
       break;
     case Kind::download:
       transfers_->start(e.t_s, service_.model_size_mb * 1e6, store_route_, e.slot);

@@ -54,20 +54,24 @@ class LambdaModel : public sim::PlatformModel {
   std::string platform() const override { return "aws-lambda"; }
   void build(sim::PlatformBuilder& builder) override;
   void start(sim::ModelContext& ctx) override;
-  void on_arrival(double t_s) override;
+  void on_arrival(double t_s, double origin_s, uint32_t attempt) override;
   double next_event_s() const override;
   void handle_next_event() override;
   void on_transfer_done(uint64_t tag, double t_s) override;
   bool has_work() const override { return !events_.empty() || pending_cold_ > 0; }
   void finish(double t_end_s) override;
+  bool supports(sim::FaultSpec::Kind kind) const override {
+    return kind != sim::FaultSpec::Kind::node_failure;
+  }
+  void set_concurrency_cap(double t_s, uint32_t cap, int fault) override;
 
  private:
-  enum class Kind : uint8_t { complete, retry, download };
+  enum class Kind : uint8_t { complete, retry, download, crash };
   struct Event {
     double t_s;
     double arrival_s;  // first arrival of the request (latency is measured from it)
-    double billed_s;   // duration to bill (complete) / slot (download)
-    uint32_t slot;     // cold-start slot (download) or attempt number (retry)
+    double billed_s;   // duration to bill (complete, crash)
+    uint32_t slot;     // cold-start slot (download), else the attempt number
     Kind kind;
     bool provisioned;  // served by a provisioned environment
     bool timed_out;    // stopped by the function timeout
@@ -77,11 +81,18 @@ class LambdaModel : public sim::PlatformModel {
   };
   struct ColdStart {
     double arrival_s, began_s, load_s, service_s;
+    uint32_t attempt;
   };
 
   void attempt(double t_s, double arrival_s, uint32_t attempt_no);
-  void begin_service(double t_s, double arrival_s, double init_s, double service_s, bool provisioned);
+  // The environment starts at t_s (init_s of cold start first); `now_s` >= t_s is the current time (a cold
+  // start that waited for its download), from which a crash can strike.
+  void begin_service(double t_s, double now_s, double arrival_s, uint32_t attempt_no, double init_s,
+                     double service_s, bool provisioned);
   void complete(const Event& e);
+  void crash(const Event& e);
+  bool idle_crashed(double idle_since_s, double t_s);
+  uint32_t limit() const { return cap_ < p_.concurrency_limit() ? cap_ : p_.concurrency_limit(); }
   bool take_scaling_slot(double t_s);
   void push(const Event& e);
   void report_instances(double t_s);
@@ -89,13 +100,16 @@ class LambdaModel : public sim::PlatformModel {
   LambdaParams p_;
   sim::ServiceSpec service_;
   sim::SloSpec slo_;
-  sim::ClientSpec client_;
   double speed_factor_;  // service-time multiplier at this memory size
   double memory_gb_;
   sim::Recorder* rec_ = nullptr;
   sim::TransferPool* transfers_ = nullptr;
   sim::Rng* rng_ = nullptr;
+  sim::Client* client_ = nullptr;
+  const sim::CrashHazard* crashes_ = nullptr;
   sim::TransferRoute store_route_;
+  uint32_t cap_ = UINT32_MAX;  // throttling storm in force (UINT32_MAX: none)
+  int cap_fault_ = -1;
   int cost_compute_ = 0, cost_requests_ = 0, cost_pc_ = 0, cost_pc_exec_ = 0;
 
   std::vector<Event> events_;      // min-heap on t_s

@@ -6,8 +6,9 @@
 namespace servesim::platforms {
 
 struct WaitingRequest {
-  double arrival_s;  // when the client sent it (latency and timeout are measured from here)
-  double enqueue_s;  // when it entered this queue (the batcher's max queue delay is measured from here)
+  double arrival_s;      // when the client sent it (latency and timeout are measured from here)
+  double enqueue_s;      // when it entered this queue (the batcher's max queue delay is measured from here)
+  uint32_t attempt = 0;  // the client's attempt number (0 = first)
 };
 
 class RequestRing {

@@ -108,7 +108,49 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
     const uint64_t accounted = q.served + q.timed_out + q.throttled + q.dropped;
     c["conservation"] = {{"arrived", q.arrived}, {"accounted", accounted}, {"holds", accounted == q.arrived}};
     c["simulated_s"] = round_significant(r.simulated_s, 9);
+    if (!sc.faults.empty() || sc.client.budget || sc.client.async) {
+      const auto& o = r.client;
+      c["client"] = {{"retries", o.retries},
+                     {"retries_denied_by_budget", o.retries_denied},
+                     {"async_retries", o.async_retries},
+                     {"dead_lettered", o.dead_lettered}};
+    }
+    if (!sc.faults.empty()) {
+      c["faults"] = ordered_json::array();
+      for (size_t k = 0; k < sc.faults.size(); ++k) {
+        if (!sc.faults[k].applies_to(r.name)) continue;
+        const auto& f = r.faults[k];
+        const auto& w = r.fault_windows[k];
+        c["faults"].push_back({{"fault", k},
+                               {"label", sc.faults[k].label()},
+                               {"attempts_failed", f.attempts_failed},
+                               {"requests_lost", f.requests_lost},
+                               {"dead_lettered", f.dead_lettered},
+                               {"requests_in_flight_lost", f.requests_in_flight_lost},
+                               {"instances_lost", f.instances_lost},
+                               {"window",
+                                {{"arrived", w.arrived},
+                                 {"served", w.served},
+                                 {"served_within_slo", w.served_within_slo},
+                                 {"cold_starts", w.cold_starts},
+                                 {"throttled", w.throttled},
+                                 {"timed_out", w.timed_out},
+                                 {"dropped", w.dropped},
+                                 {"retries", w.retries}}}});
+      }
+    }
     doc["candidates"].push_back(c);
+  }
+  if (!sc.faults.empty()) {
+    // The windows, for the time series (outcomes per window are under each candidate's "faults").
+    doc["faults"] = ordered_json::array();
+    for (const auto& f : sc.faults) {
+      ordered_json j = {
+          {"kind", sim::FaultSpec::kind_name(f.kind)}, {"label", f.label()}, {"start_s", f.start_s}};
+      j["end_s"] = std::isinf(f.report_end_s()) ? ordered_json(nullptr) : ordered_json(f.report_end_s());
+      j["candidates"] = f.candidates.empty() ? ordered_json("all") : ordered_json(f.candidates);
+      doc["faults"].push_back(j);
+    }
   }
   return doc;
 }

@@ -18,8 +18,8 @@ class ArrivalSource {
   virtual double duration_s() const = 0;
 };
 
-// Builds the source for a workload. `seed` fixes the arrival times: the same spec and seed give the same times.
-// Throws InputError if a file is missing or unreadable.
+// Builds the source for a workload. `seed` fixes the arrival times: the same spec and seed give the same
+// times. Throws InputError if a file is missing or unreadable.
 //
 // Traces: the window [start_s, start_s + duration_s) lies on the trace's own time axis (before time
 // compression; whole seconds for a rate trace) and arrival times count from its start. With GapPolicy::skip

@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <exception>
 #include <limits>
+#include <simgrid/kernel/ProfileBuilder.hpp>
 #include <simgrid/s4u.hpp>
 
 #include "sim/arrival_source.hpp"
+#include "sim/input_error.hpp"
 
 namespace servesim::sim {
 namespace sg4 = simgrid::s4u;
@@ -60,14 +63,15 @@ void configure_once(sg4::Engine& engine) {
 class Driver {
  public:
   Driver(const RunOptions& options, size_t index, CandidateRun& candidate, CandidateResult& result,
-         std::exception_ptr& error, double clock_origin_s, Progress& progress)
+         std::exception_ptr& error, double clock_origin_s, Progress& progress, std::vector<StoreLink> links)
       : options_(options),
         index_(index),
         candidate_(candidate),
         result_(result),
         error_(error),
         origin_s_(clock_origin_s),
-        progress_(progress) {}
+        progress_(progress),
+        links_(std::move(links)) {}
 
   void operator()() {
     try {
@@ -78,6 +82,13 @@ class Driver {
   }
 
  private:
+  // A change of the model's fault state at t_s: a throttling storm's cap (or its end), a node failure.
+  struct FaultChange {
+    double t_s;
+    int fault;
+    bool begins;
+  };
+
   void replay() {
     auto source = make_arrival_source(options_.workload, options_.seed);
     Rng rng = Rng::derive(options_.seed, 1);  // common random numbers across candidates
@@ -85,9 +96,75 @@ class Driver {
     Recorder recorder(options_.interval_s, options_.slo_latency_s, [this](const IntervalRow& row) {
       if (options_.on_row) options_.on_row(index_, row);
     });
-    ModelContext ctx{recorder, transfers, rng};
+    const auto& faults = options_.faults;
+    Client client(options_.client, faults.size(), recorder, rng);
+    const CrashHazard crashes(faults, candidate_.name);
+    std::vector<FaultChange> changes;
+    std::vector<int> outages;
+    std::vector<size_t> windows(faults.size(), SIZE_MAX);
+    for (size_t k = 0; k < faults.size(); ++k) {
+      const FaultSpec& f = faults[k];
+      if (!f.applies_to(candidate_.name)) continue;
+      windows[k] = recorder.watch(f.start_s, f.report_end_s());
+      if (f.kind == FaultSpec::Kind::outage) outages.push_back(static_cast<int>(k));
+      if (f.kind == FaultSpec::Kind::throttle || f.kind == FaultSpec::Kind::slow_storage) {
+        changes.push_back(FaultChange{f.start_s, static_cast<int>(k), true});
+        changes.push_back(FaultChange{f.end_s(), static_cast<int>(k), false});
+      }
+      if (f.kind == FaultSpec::Kind::node_failure)
+        changes.push_back(FaultChange{f.start_s, static_cast<int>(k), true});
+    }
+    std::stable_sort(changes.begin(), changes.end(),
+                     [](const FaultChange& a, const FaultChange& b) { return a.t_s < b.t_s; });
+    size_t next_change = 0;
+
+    ModelContext ctx{recorder, transfers, rng, client, crashes};
     PlatformModel& model = *candidate_.model;
     model.start(ctx);
+
+    // An attempt reaches the platform, unless an outage rejects it at the front door (HTTP 503).
+    auto offer = [&](double t, double origin_s, uint32_t attempt) {
+      for (int k : outages)
+        if (faults[static_cast<size_t>(k)].active(t)) {
+          client.failed(t, origin_s, attempt, false, k);
+          return;
+        }
+      model.on_arrival(t, origin_s, attempt);
+    };
+    auto apply_change = [&](const FaultChange& c) {
+      const FaultSpec& f = faults[static_cast<size_t>(c.fault)];
+      if (f.kind == FaultSpec::Kind::node_failure) {
+        model.fail_nodes(c.t_s, f.nodes, c.fault);
+        return;
+      }
+      if (f.kind == FaultSpec::Kind::slow_storage) {
+        // Bandwidth and per-connection ceiling (through the latency: ceiling = TCP window / RTT) cut to the
+        // tightest factor in force, from exactly t: SimGrid's clock is brought there first (no transfer can
+        // have completed before, the loop has checked).
+        double factor = 1;
+        for (const FaultSpec& g : faults)
+          if (g.kind == FaultSpec::Kind::slow_storage && g.applies_to(candidate_.name) && g.active(c.t_s))
+            factor = std::min(factor, g.bandwidth_factor);
+        transfers.sync_clock(c.t_s);
+        for (const StoreLink& l : links_) {
+          l.link->set_bandwidth(l.bytes_per_s * factor);
+          l.link->set_latency(l.latency_s / factor);
+        }
+        return;
+      }
+      // Overlapping storms: the tightest cap in force applies.
+      uint32_t cap = UINT32_MAX;
+      int owner = -1;
+      for (size_t k = 0; k < faults.size(); ++k) {
+        const FaultSpec& g = faults[k];
+        if (g.kind == FaultSpec::Kind::throttle && g.applies_to(candidate_.name) && g.active(c.t_s) &&
+            g.concurrency_limit < cap) {
+          cap = g.concurrency_limit;
+          owner = static_cast<int>(k);
+        }
+      }
+      model.set_concurrency_cap(c.t_s, cap, owner);
+    };
 
     double t_arrival = 0;
     bool more = source->next(t_arrival);
@@ -100,9 +177,13 @@ class Driver {
         if (progress_.enabled()) progress_.update(index_, now);
         if (options_.cancel && options_.cancel->load(std::memory_order_relaxed)) throw Cancelled();
       }
-      if (!more && !model.has_work() && transfers.empty()) break;
+      const bool busy = model.has_work() || client.has_work();
+      if (!more && !busy && transfers.empty()) break;
       const double t_model = model.next_event_s();
-      const double t_next = std::min(more ? t_arrival : kInf, t_model);
+      const double t_retry = client.next_retry_s();
+      const double t_change =
+          next_change < changes.size() && (more || busy) ? changes[next_change].t_s : kInf;
+      const double t_next = std::min({more ? t_arrival : kInf, t_model, t_retry, t_change});
       if (!transfers.empty() && t_next >= transfers.earliest_possible_s()) {
         TransferPool::Done done{};
         if (transfers.advance(t_next == kInf ? transfers.now_s() + 1e9 : t_next, done)) {
@@ -113,11 +194,17 @@ class Driver {
       }
       if (t_next == kInf) break;
       now = t_next;
-      if (t_model <= t_next && !(more && t_arrival < t_model)) {
+      if (t_change <= t_next) {
+        apply_change(changes[next_change++]);
+      } else if (t_model <= t_next && !(more && t_arrival < t_model)) {
         model.handle_next_event();
+      } else if (t_retry <= t_next && !(more && t_arrival < t_retry)) {
+        const Client::Attempt a = client.pop_retry();
+        offer(a.t_s, a.origin_s, a.number);
       } else {
         recorder.arrival(t_arrival);
-        model.on_arrival(t_arrival);
+        client.arrival(t_arrival);
+        offer(t_arrival, t_arrival, 0);
         more = source->next(t_arrival);
       }
     }
@@ -135,6 +222,11 @@ class Driver {
     result_.cost_usd = recorder.costs();
     result_.cost_total_usd = recorder.cost_total_usd();
     result_.simulated_s = end_s;
+    result_.faults = client.faults();
+    result_.fault_windows.assign(faults.size(), Counters{});
+    for (size_t k = 0; k < faults.size(); ++k)
+      if (windows[k] != SIZE_MAX) result_.fault_windows[k] = recorder.window(windows[k]);
+    result_.client = client.outcome();
   }
 
   const RunOptions& options_;
@@ -144,6 +236,7 @@ class Driver {
   std::exception_ptr& error_;
   double origin_s_;
   Progress& progress_;
+  std::vector<StoreLink> links_;  // the model's store links (slowed by slow-storage faults)
 };
 }  // namespace
 
@@ -156,10 +249,34 @@ TransferRoute PlatformBuilder::route(sg4::Host* from, sg4::Host* to, double shar
   // Per-connection ceiling = TCP window / RTT, so the one-way latency is window / (2 x ceiling).
   const double latency_s = kTcpWindowBytes / (2.0 * per_connection_bytes_per_s);
   auto* link = zone_->create_link(prefix_ + link_name, shared_bytes_per_s)->set_latency(latency_s)->seal();
+  links_.push_back(StoreLink{link, shared_bytes_per_s, latency_s});
   zone_->add_route(from->get_netpoint(), to->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(link)},
                    true);
   return TransferRoute{from, to, per_connection_bytes_per_s};
 }
+
+RunOptions RunOptions::for_scenario(const Scenario& scenario) {
+  RunOptions options;
+  options.workload = scenario.workload;
+  options.seed = scenario.seed;
+  options.interval_s = scenario.interval_s;
+  options.slo_latency_s = scenario.slo.p99_ms / 1e3;
+  options.client = scenario.client;
+  options.faults = scenario.faults;
+  return options;
+}
+
+namespace {
+void check_faults(const RunOptions& options, const std::vector<CandidateRun>& candidates) {
+  for (const FaultSpec& f : options.faults)
+    for (const CandidateRun& c : candidates)
+      if (f.applies_to(c.name) && !c.model->supports(f.kind))
+        throw input_error(f.file, f.pointer + "/kind",
+                          std::string("expected a fault that platform ") + c.model->platform() +
+                              " (candidate \"" + c.name + "\") models, got \"" +
+                              FaultSpec::kind_name(f.kind) + "\" (see docs/faults.md)");
+}
+}  // namespace
 
 std::vector<CandidateResult> simulate(const RunOptions& options, std::vector<CandidateRun>& candidates) {
   int argc = 2;
@@ -169,22 +286,26 @@ std::vector<CandidateResult> simulate(const RunOptions& options, std::vector<Can
   sg4::Engine engine(&argc, argv);
   configure_once(engine);
 
+  check_faults(options, candidates);
+  const double origin_s = sg4::Engine::get_clock();  // the clock is process-wide and does not restart at 0
   auto* zone = sg4::create_full_zone("world");
   std::vector<sg4::Host*> driver_hosts;
+  std::vector<std::vector<StoreLink>> store_links(candidates.size());
   for (size_t i = 0; i < candidates.size(); ++i) {
     PlatformBuilder builder(zone, "c" + std::to_string(i) + "/");
     driver_hosts.push_back(builder.host("driver", 1e9));
     candidates[i].model->build(builder);
+    store_links[i] = builder.links();
   }
   zone->seal();
 
-  const double origin_s = sg4::Engine::get_clock();  // the clock is process-wide and does not restart at 0
   std::vector<CandidateResult> results(candidates.size());
   std::vector<std::exception_ptr> errors(candidates.size());
   Progress progress(options, candidates.size());
   for (size_t i = 0; i < candidates.size(); ++i)
-    sg4::Actor::create(candidates[i].name, driver_hosts[i],
-                       Driver(options, i, candidates[i], results[i], errors[i], origin_s, progress));
+    sg4::Actor::create(
+        candidates[i].name, driver_hosts[i],
+        Driver(options, i, candidates[i], results[i], errors[i], origin_s, progress, store_links[i]));
 
   const auto wall_start = std::chrono::steady_clock::now();
   engine.run();

@@ -12,6 +12,7 @@
 
 #include "sim/platform_model.hpp"
 #include "sim/run_result.hpp"
+#include "sim/scenario.hpp"
 #include "sim/workload.hpp"
 
 namespace servesim::sim {
@@ -33,6 +34,11 @@ struct RunOptions {
   std::function<void(double simulated_s, double total_s)> on_progress;
   // Checked every 65,536 events of each candidate: when it reads true, simulate() stops and throws Cancelled.
   const std::atomic<bool>* cancel = nullptr;
+  ClientSpec client;              // retries, budget, idempotency, async invocation
+  std::vector<FaultSpec> faults;  // injected faults (each names the candidates it applies to)
+
+  // The workload, seed, time-series interval, SLO, client and faults of a scenario.
+  static RunOptions for_scenario(const Scenario& scenario);
 };
 
 // Thrown by simulate() when RunOptions::cancel was set during the run (no result is returned).
@@ -42,7 +48,8 @@ class Cancelled : public std::runtime_error {
 };
 
 // Simulates every candidate to completion and returns one result per candidate, in order. Rethrows the first
-// error raised inside the simulation (InputError from a trace found bad while streaming; Cancelled).
+// error raised inside the simulation (InputError from a trace found bad while streaming; Cancelled). Throws
+// InputError before the run when a fault targets a candidate whose platform does not model it.
 std::vector<CandidateResult> simulate(const RunOptions& options, std::vector<CandidateRun>& candidates);
 
 }  // namespace servesim::sim

@@ -7,32 +7,46 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
+#include "sim/client.hpp"
+#include "sim/faults.hpp"
 #include "sim/recorder.hpp"
 #include "sim/rng.hpp"
 #include "sim/transfer_pool.hpp"
 
 namespace servesim::sim {
 
+struct StoreLink {
+  simgrid::s4u::Link* link;
+  double bytes_per_s, latency_s;
+};
+
 // Where a model creates the SimGrid resources it needs (hosts and links), before the platform is sealed.
 class PlatformBuilder {
  public:
-  explicit PlatformBuilder(simgrid::s4u::NetZone* zone, std::string prefix)
+  PlatformBuilder(simgrid::s4u::NetZone* zone, std::string prefix)
       : zone_(zone), prefix_(std::move(prefix)) {}
   simgrid::s4u::Host* host(const std::string& name, double flops_per_s);
   // A store->fleet route with the given shared bandwidth and per-connection ceiling.
   TransferRoute route(simgrid::s4u::Host* from, simgrid::s4u::Host* to, double shared_bytes_per_s,
                       double per_connection_bytes_per_s, const std::string& link_name);
 
+  // The links route() made, with their nominal bandwidth and latency (slow-storage faults change them).
+  const std::vector<StoreLink>& links() const { return links_; }
+
  private:
   simgrid::s4u::NetZone* zone_;
   std::string prefix_;
+  std::vector<StoreLink> links_;
 };
 
 struct ModelContext {
   Recorder& recorder;
   TransferPool& transfers;
   Rng& rng;
+  Client& client;              // retries (with the budget) and failures go through it
+  const CrashHazard& crashes;  // instance crash rate over time (disabled when the scenario has none)
 };
 
 class PlatformModel {
@@ -45,7 +59,9 @@ class PlatformModel {
   virtual void build(PlatformBuilder& builder) { (void)builder; }
   // Called once at time 0 with the run's recorder, transfers and random stream.
   virtual void start(ModelContext& ctx) = 0;
-  virtual void on_arrival(double t_s) = 0;
+  // Attempt `attempt` (0 = first) of a request first sent at origin_s (latency is measured from it) reaches
+  // the platform at t_s.
+  virtual void on_arrival(double t_s, double origin_s, uint32_t attempt) = 0;
   // Time of the model's next internal event (completion, retry, reclaim, scaling tick); kNever if none.
   virtual double next_event_s() const = 0;
   virtual void handle_next_event() = 0;
@@ -57,6 +73,25 @@ class PlatformModel {
   virtual bool has_work() const = 0;
   // End of the run at t_end_s: bill standing capacity up to then.
   virtual void finish(double t_end_s) = 0;
+
+  // Faults the model itself applies (outages are the run loop's, slow storage SimGrid's). A model that
+  // returns false for a kind the scenario injects is refused before the run with an error naming the fault.
+  virtual bool supports(FaultSpec::Kind kind) const {
+    return kind == FaultSpec::Kind::outage || kind == FaultSpec::Kind::slow_storage;
+  }
+  // Throttling storm: from t_s the concurrency (or instance count) may not exceed `cap` (UINT32_MAX: the
+  // storm is over); throttles it causes are attributed to fault `fault`.
+  virtual void set_concurrency_cap(double t_s, uint32_t cap, int fault) {
+    (void)t_s;
+    (void)cap;
+    (void)fault;
+  }
+  // `nodes` nodes fail at t_s: their pods and the requests on them are lost.
+  virtual void fail_nodes(double t_s, uint32_t nodes, int fault) {
+    (void)t_s;
+    (void)nodes;
+    (void)fault;
+  }
 };
 
 }  // namespace servesim::sim

@@ -45,18 +45,26 @@ class Recorder {
     cost_total_usd_ += usd;
   }
 
-  void arrival(double t) {
-    roll(t);
-    ++interval_.counts.arrived;
-    ++totals_.arrived;
+  // Also count the outcomes that happen within [start_s, end_s) apart (a fault's window); returns its index.
+  size_t watch(double start_s, double end_s) {
+    windows_.push_back(Window{start_s, end_s, Counters{}});
+    return windows_.size() - 1;
   }
+  const Counters& window(size_t index) const { return windows_[index].counts; }
+
+  void arrival(double t) { count(t, &Counters::arrived); }
   void served(double t, double latency_s) {
     roll(t);
     ++interval_.counts.served;
     ++totals_.served;
-    if (latency_s <= slo_latency_s_) {
+    const bool within = latency_s <= slo_latency_s_;
+    if (within) {
       ++interval_.counts.served_within_slo;
       ++totals_.served_within_slo;
+    }
+    if (!windows_.empty()) {
+      count_windows(t, &Counters::served);
+      if (within) count_windows(t, &Counters::served_within_slo);
     }
     latency_.add(latency_s);
     interval_latency_.add(latency_s);
@@ -83,10 +91,19 @@ class Recorder {
   double cost_total_usd() const { return cost_total_usd_; }
 
  private:
+  struct Window {
+    double start_s, end_s;
+    Counters counts;
+  };
   void count(double t, uint64_t Counters::*field) {
     roll(t);
     ++(interval_.counts.*field);
     ++(totals_.*field);
+    if (!windows_.empty()) count_windows(t, field);
+  }
+  void count_windows(double t, uint64_t Counters::*field) {
+    for (Window& w : windows_)
+      if (t >= w.start_s && t < w.end_s) ++(w.counts.*field);
   }
   void roll(double t) {
     if (t >= next_boundary_s_) close_intervals_until(t);
@@ -111,6 +128,7 @@ class Recorder {
   double end_s_ = 0;
   std::vector<std::pair<std::string, double>> costs_;
   double cost_total_usd_ = 0;
+  std::vector<Window> windows_;
 };
 
 }  // namespace servesim::sim

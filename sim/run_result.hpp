@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/client.hpp"
 #include "sim/latency_histogram.hpp"
 #include "sim/recorder.hpp"
 
@@ -21,6 +22,10 @@ struct CandidateResult {
   double cost_total_usd = 0;
   double simulated_s = 0;  // end of the run [s]
   double wall_s = 0;       // wall time of the simulation [s] (not part of summary.json: not deterministic)
+  // Faults (same order as RunOptions::faults; entries of faults that do not apply to it stay zero).
+  std::vector<FaultOutcome> faults;
+  std::vector<Counters> fault_windows;  // outcomes that happened within each fault's window
+  ClientOutcome client;
 };
 
 }  // namespace servesim::sim

@@ -131,6 +131,18 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
     sc.client.max_retries = static_cast<uint32_t>(c.integer("max_retries", 0, 0, 100));
     sc.client.backoff_base_ms = c.number("backoff_base_ms", sc.client.backoff_base_ms, 0.0, 1e9);
     sc.client.backoff_max_ms = c.number("backoff_max_ms", sc.client.backoff_max_ms, 0.0, 1e9);
+    if (c.has("retry_budget")) {
+      JsonFields b(c.child("retry_budget"), file, "/client/retry_budget");
+      sc.client.budget = true;
+      sc.client.budget_ratio = b.number("ratio", sc.client.budget_ratio, 0.0, 1e6);
+      sc.client.budget_min_per_s = b.number("min_per_s", sc.client.budget_min_per_s, 0.0, 1e9);
+      sc.client.budget_window_s = b.number("window_s", sc.client.budget_window_s, 1.0, 3600.0);
+      b.reject_unknown();
+    }
+    sc.client.idempotent = c.boolean("idempotent", true);
+    sc.client.async = c.text("invocation", "sync", {"sync", "async"}) == "async";
+    sc.client.async_max_retries = static_cast<uint32_t>(c.integer("async_max_retries", 2, 0, 100));
+    sc.client.async_retry_delay_s = c.number("async_retry_delay_s", 60.0, 0.0, 1e7);
     c.reject_unknown();
   }
   if (top.has("metrics")) {
@@ -159,6 +171,15 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
         throw c.error("name", "expected a name no other candidate has, got \"" + spec.name + "\"");
     sc.candidates.push_back(std::move(spec));
   }
+  if (top.has("faults")) sc.faults = parse_faults(top.child("faults"), file);
+  for (const FaultSpec& fault : sc.faults)
+    for (size_t k = 0; k < fault.candidates.size(); ++k) {
+      bool known = false;
+      for (const auto& c : sc.candidates) known = known || c.name == fault.candidates[k];
+      if (!known)
+        throw input_error(file, fault.pointer + "/candidates/" + std::to_string(k),
+                          "expected the name of a candidate, got \"" + fault.candidates[k] + "\"");
+    }
   if (top.has("model")) sc.model = top.child("model");
   if (top.has("advisor")) sc.advisor = top.child("advisor");
   sc.base_dir = base_dir;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/distribution.hpp"
+#include "sim/faults.hpp"
 #include "sim/workload.hpp"
 
 namespace servesim::sim {
@@ -33,9 +34,20 @@ struct SloSpec {
 };
 
 struct ClientSpec {
-  uint32_t max_retries = 0;       // retries of a throttled (429) request
+  uint32_t max_retries = 0;       // retries of a throttled (429) or failed request
   double backoff_base_ms = 100;   // first backoff [ms]; doubles per retry, full jitter
   double backoff_max_ms = 20000;  // cap of one backoff [ms]
+  // Retry budget (off unless given; defaults from Finagle's RetryBudget): retries in the last window_s <=
+  // budget_min_per_s x window_s + budget_ratio x requests arrived in it.
+  bool budget = false;
+  double budget_ratio = 0.2;
+  double budget_min_per_s = 10;
+  double budget_window_s = 10;
+  bool idempotent = true;  // false: not retried after an error that may have happened while it ran
+  // Asynchronous invocation (event-driven): the platform retries failed events, then dead-letters them.
+  bool async = false;
+  uint32_t async_max_retries = 2;   // AWS Lambda asynchronous invocation default
+  double async_retry_delay_s = 60;  // before the first platform retry; doubles per retry (60 s, 120 s)
 };
 
 struct CandidateSpec {
@@ -56,6 +68,7 @@ struct Scenario {
   ClientSpec client;
   double interval_s = 60;  // time-series resolution [s]
   std::vector<CandidateSpec> candidates;
+  std::vector<FaultSpec> faults;  // "faults": injected outages, throttling storms, slow storage, crashes
   // Sections owned by later layers, kept raw here (sim/ never depends on them) and checked where they are
   // used:
   nlohmann::json model;    // "model": {"onnx": PATH} | {"profile": PATH}, read by models/ (null if absent)

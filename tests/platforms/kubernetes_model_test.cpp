@@ -38,7 +38,9 @@ struct Replay {
   sim::Recorder rec{60, 1e6, [](const sim::IntervalRow&) {}};
   sim::TransferPool transfers{0};
   sim::Rng rng{1};
-  sim::ModelContext ctx{rec, transfers, rng};
+  sim::Client client{sim::ClientSpec{}, 0, rec, rng};
+  sim::CrashHazard crashes;
+  sim::ModelContext ctx{rec, transfers, rng, client, crashes};
 
   explicit Replay(const nlohmann::json& doc) : scenario(scenario_from(doc)) {
     const auto& c = scenario.candidates.at(0);
@@ -59,7 +61,7 @@ struct Replay {
         model->handle_next_event();
       } else {
         rec.arrival(t_arrival);
-        model->on_arrival(t_arrival);
+        model->on_arrival(t_arrival, t_arrival, 0);
         ++i;
       }
     }

@@ -69,11 +69,7 @@ ChildRun run_in_child(double duration_s) {
     int rc = 1;
     try {
       auto candidates = servesim::platforms::make_candidates(sc);
-      servesim::sim::RunOptions options;
-      options.workload = sc.workload;
-      options.seed = sc.seed;
-      options.interval_s = sc.interval_s;
-      options.slo_latency_s = sc.slo.p99_ms / 1e3;
+      auto options = servesim::sim::RunOptions::for_scenario(sc);
       uint64_t rows = 0;  // count the rows only: storing them would grow with the replay's length
       options.on_row = [&rows](size_t, const servesim::sim::IntervalRow&) { ++rows; };
       const auto results = servesim::sim::simulate(options, candidates);

@@ -27,11 +27,7 @@ inline Simulated simulate(const sim::Scenario& sc) {
   auto candidates = platforms::make_candidates(sc);
   Simulated out;
   out.rows.resize(candidates.size());
-  sim::RunOptions options;
-  options.workload = sc.workload;
-  options.seed = sc.seed;
-  options.interval_s = sc.interval_s;
-  options.slo_latency_s = sc.slo.p99_ms / 1e3;
+  auto options = sim::RunOptions::for_scenario(sc);
   options.on_row = [&out](size_t i, const sim::IntervalRow& row) { out.rows[i].push_back(row); };
   out.results = sim::simulate(options, candidates);
   return out;

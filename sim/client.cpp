@@ -1,0 +1,102 @@
+#include "sim/client.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace servesim::sim {
+
+Client::Client(const ClientSpec& spec, size_t faults, Recorder& recorder, Rng& rng)
+    : spec_(spec), rec_(recorder), rng_(rng), faults_(faults) {
+  if (spec_.budget) {
+    const auto seconds = static_cast<size_t>(std::ceil(spec_.budget_window_s));
+    bucket_arrivals_.assign(seconds, 0);
+    bucket_retries_.assign(seconds, 0);
+  }
+}
+
+void Client::roll_budget(double t_s) {
+  const auto second = static_cast<int64_t>(std::floor(t_s));
+  if (second == bucket_second_) return;
+  const auto n = static_cast<int64_t>(bucket_arrivals_.size());
+  // Clear the buckets of the seconds that left the window (all of them after a long quiet spell).
+  for (int64_t s = std::max(bucket_second_ + 1, second - n + 1); s <= second; ++s) {
+    const auto k = static_cast<size_t>(s % n);
+    window_arrivals_ -= bucket_arrivals_[k];
+    window_retries_ -= bucket_retries_[k];
+    bucket_arrivals_[k] = bucket_retries_[k] = 0;
+  }
+  bucket_second_ = second;
+}
+
+void Client::arrival(double t_s) {
+  if (!spec_.budget) return;
+  roll_budget(t_s);
+  ++bucket_arrivals_[static_cast<size_t>(bucket_second_ % static_cast<int64_t>(bucket_arrivals_.size()))];
+  ++window_arrivals_;
+}
+
+bool Client::budget_allows(double t_s) {
+  if (!spec_.budget) return true;
+  roll_budget(t_s);
+  const double allowed = spec_.budget_min_per_s * spec_.budget_window_s +
+                         spec_.budget_ratio * static_cast<double>(window_arrivals_);
+  if (static_cast<double>(window_retries_) + 1 > allowed) {
+    ++outcome_.retries_denied;
+    return false;
+  }
+  ++bucket_retries_[static_cast<size_t>(bucket_second_ % static_cast<int64_t>(bucket_retries_.size()))];
+  ++window_retries_;
+  return true;
+}
+
+double Client::backoff_s(uint32_t attempt_no) {
+  // Full jitter: uniform in [0, min(cap, base x 2^attempt)].
+  const double cap_s =
+      std::min(spec_.backoff_max_ms, spec_.backoff_base_ms * std::ldexp(1.0, attempt_no)) / 1e3;
+  return rng_.uniform() * cap_s;
+}
+
+bool Client::retry_throttled(double t_s, uint32_t attempt_no, double& retry_at_s) {
+  if (attempt_no >= spec_.max_retries || !budget_allows(t_s)) return false;
+  rec_.retry(t_s);
+  ++outcome_.retries;
+  retry_at_s = t_s + backoff_s(attempt_no);
+  return true;
+}
+
+void Client::failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, int fault) {
+  FaultOutcome& f = faults_[static_cast<size_t>(fault)];
+  ++f.attempts_failed;
+  if (spec_.async) {
+    // The platform's event queue retries, whatever the request; attempt numbers count its retries.
+    if (attempt_no < spec_.async_max_retries) {
+      rec_.retry(t_s);
+      ++outcome_.async_retries;
+      pending_.push(
+          Attempt{t_s + spec_.async_retry_delay_s * std::ldexp(1.0, attempt_no), origin_s, attempt_no + 1});
+      return;
+    }
+    ++f.dead_lettered;
+    ++outcome_.dead_lettered;
+    ++f.requests_lost;
+    rec_.dropped(t_s);
+    return;
+  }
+  const bool may_retry = !ran || spec_.idempotent;
+  if (may_retry && attempt_no < spec_.max_retries && budget_allows(t_s)) {
+    rec_.retry(t_s);
+    ++outcome_.retries;
+    pending_.push(Attempt{t_s + backoff_s(attempt_no), origin_s, attempt_no + 1});
+    return;
+  }
+  ++f.requests_lost;
+  rec_.dropped(t_s);
+}
+
+Client::Attempt Client::pop_retry() {
+  const Attempt a = pending_.top();
+  pending_.pop();
+  return a;
+}
+
+}  // namespace servesim::sim
