@@ -186,6 +186,73 @@ void KubernetesModel::node_ready(uint32_t node, double t_s) {
   place_pending(t_s);
 }
 
+void KubernetesModel::lose_pod(uint32_t id, uint32_t node, double t_s, int fault) {
+  Pod& pod = pods_[id];
+  // Its requests fail: those in the batch on the GPU had started, the others had not.
+  const bool had_work = !pod.queue.empty();
+  for (uint32_t k = 0; !pod.queue.empty(); ++k) {
+    const WaitingRequest r = pod.queue.front();
+    pod.queue.pop_front();
+    --in_system_;
+    client_->lost_in_flight(fault);
+    client_->failed(t_s, r.arrival_s, r.attempt, k < pod.in_batch, fault);
+  }
+  if (had_work) --working_;
+  pod.in_batch = 0;
+  switch (pod.state) {
+    case PodState::ready: {
+      const uint32_t last = ready_.back();
+      ready_[pod.ready_index] = last;
+      pods_[last].ready_index = pod.ready_index;
+      ready_.pop_back();
+      --held_;
+      pool_.serving(node, -1, t_s);
+      break;
+    }
+    case PodState::starting:
+      --starting_;
+      pool_.serving(node, -1, t_s);
+      break;
+    case PodState::terminating:
+      --held_;
+      break;
+    default:
+      break;
+  }
+  pool_.release(node, t_s);
+  pod.state = PodState::gone;
+  ++pod.life;  // invalidates its pending events
+  free_pods_.push_back(id);
+  client_->instance_lost(fault);
+}
+
+void KubernetesModel::fail_nodes(double t_s, uint32_t nodes, int fault) {
+  for (uint32_t k = 0; k < nodes; ++k) {
+    std::vector<uint32_t> live;
+    for (uint32_t i = 0; i < pool_.node_ids(); ++i)
+      if (pool_.node(i).state == NodePool::State::ready) live.push_back(i);
+    if (live.empty()) return;
+    const auto pick =
+        std::min(live.size() - 1, static_cast<size_t>(rng_->uniform() * static_cast<double>(live.size())));
+    const uint32_t node = live[pick];
+    uint32_t replaced = 0;
+    for (uint32_t id = 0; id < pods_.size(); ++id) {
+      const Pod& pod = pods_[id];
+      if (pod.node != static_cast<int32_t>(node) || pod.state == PodState::gone ||
+          pod.state == PodState::pending)
+        continue;
+      if (pod.state != PodState::terminating) {
+        --replicas_;  // the ReplicaSet sees it gone and replaces it below
+        ++replaced;
+      }
+      lose_pod(id, node, t_s, fault);
+    }
+    pool_.fail(node, t_s);
+    report_instances(t_s);
+    for (uint32_t i = 0; i < replaced; ++i) create_pod(t_s, false);
+  }
+}
+
 void KubernetesModel::ca_scan(double t_s) {
   request_nodes(pool_.scan(t_s, static_cast<uint32_t>(unplaced_.size())), t_s);
 }

@@ -36,6 +36,7 @@ void KubernetesModel::start(sim::ModelContext& ctx) {
   rec_ = &ctx.recorder;
   transfers_ = &ctx.transfers;
   rng_ = &ctx.rng;
+  client_ = &ctx.client;
   const uint32_t gpus = p_.pool.gpus_per_node;
   pool_.start(*rec_, (p_.min_replicas + gpus - 1) / gpus);
   for (uint32_t i = 0; i < p_.min_replicas; ++i) create_pod(0, true);

@@ -34,6 +34,12 @@ class KubernetesModel : public sim::PlatformModel {
   void on_transfer_done(uint64_t tag, double t_s) override;
   bool has_work() const override { return in_system_ > 0; }
   void finish(double t_end_s) override;
+  bool supports(sim::FaultSpec::Kind kind) const override {
+    return kind == sim::FaultSpec::Kind::node_failure || sim::PlatformModel::supports(kind);
+  }
+  // Ready nodes (chosen at random) fail: the requests on their pods fail, the ReplicaSet recreates the pods
+  // elsewhere or pending for the node provisioner (new node, image pull, model load).
+  void fail_nodes(double t_s, uint32_t nodes, int fault) override;
 
   // For tests and reports.
   const NodePool& nodes() const { return pool_; }
@@ -88,6 +94,7 @@ class KubernetesModel : public sim::PlatformModel {
   void hpa_sync(double t_s);
   void keda_poll(double t_s);
   void ca_scan(double t_s);
+  void lose_pod(uint32_t pod, uint32_t node, double t_s, int fault);
 
   KubernetesParams p_;
   sim::ServiceSpec service_;
@@ -98,6 +105,7 @@ class KubernetesModel : public sim::PlatformModel {
   sim::Recorder* rec_ = nullptr;
   sim::TransferPool* transfers_ = nullptr;
   sim::Rng* rng_ = nullptr;
+  sim::Client* client_ = nullptr;
   sim::TransferRoute registry_route_;
 
   std::vector<Event> events_;  // min-heap on t_s

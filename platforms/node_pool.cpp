@@ -96,6 +96,17 @@ void NodePool::ready(uint32_t node, double t_s) {
   idle_slots_ += p_.gpus_per_node - n.serving;
 }
 
+void NodePool::fail(uint32_t node, double t_s) {
+  account(t_s);
+  Node& n = nodes_[node];
+  --billed_;
+  idle_slots_ -= p_.gpus_per_node - n.serving;
+  --live_;
+  n.state = State::removed;
+  n.removed_s = t_s;
+  free_ids_.push_back(node);
+}
+
 uint32_t NodePool::nodes_for(uint32_t pods) const {
   const uint32_t wanted = (pods + p_.gpus_per_node - 1) / p_.gpus_per_node;
   const uint32_t room = p_.max_nodes > live_ ? p_.max_nodes - live_ : 0;

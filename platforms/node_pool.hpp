@@ -57,6 +57,8 @@ class NodePool {
   void launched(uint32_t node, double t_s);  // requested from the cloud: billing starts
   void pulling(uint32_t node, double t_s);
   void ready(uint32_t node, double t_s);
+  // A ready node fails at t_s (its pods already released): it is gone and no longer billed.
+  void fail(uint32_t node, double t_s);
 
   // One provisioner scan at t_s: removes unneeded nodes; returns how many nodes to request for the
   // `unplaced` pending pods (always 0 with Karpenter, which launches through its batch).

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "platforms/kubernetes_model.hpp"
 #include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
 
@@ -223,5 +224,50 @@ TEST_CASE("a fault names only candidates it applies to, and faults a platform do
         scenario_from(doc),
         "test-scenario.json: /faults/0/concurrency_limit: missing (the concurrency, or instances, "
         "allowed during the storm)");
+  }
+}
+
+TEST_CASE("a Kubernetes node failure loses the requests on its pods and a new node replaces it", "[faults]") {
+  json doc = {{"seed", 3},
+              {"workload", test::poisson(200, 1800)},
+              {"service", {{"warm", constant_ms(20)}}},
+              {"slo", {{"p99_ms", 5000}, {"timeout_s", 60}}},
+              {"candidates",
+               {{{"name", "k8s"},
+                 {"platform", "kubernetes-gpu"},
+                 {"gpus_per_node", 1},
+                 {"min_replicas", 2},
+                 {"max_replicas", 2},
+                 {"model_gflops_per_request", 200}}}},
+              {"faults", {{{"kind", "node-failure"}, {"at_s", 1200}}}}};
+  auto run = [&](const json& d) {
+    const auto sc = scenario_from(d);
+    auto candidates = platforms::make_candidates(sc);
+    auto* model = dynamic_cast<platforms::KubernetesModel*>(candidates[0].model.get());
+    auto options = sim::RunOptions::for_scenario(sc);
+    auto results = sim::simulate(options, candidates);
+    // Nodes launched after the failure (the replacement: the failed one's id is reused for it).
+    uint32_t launched_after = 0;
+    for (uint32_t i = 0; i < model->nodes().node_ids(); ++i)
+      launched_after += model->nodes().node(i).launched_s >= 1200;
+    return std::make_tuple(results.at(0), launched_after, model->nodes().live_nodes());
+  };
+  SECTION("no retries: the requests on the failed pod are dropped") {
+    const auto [r, launched_after, live_nodes] = run(doc);
+    CHECK(r.faults.at(0).instances_lost == 1);
+    CHECK(r.faults.at(0).requests_in_flight_lost > 0);  // 100 requests/s per pod of several ms each: busy
+    CHECK(launched_after == 1);
+    CHECK(live_nodes == 2);
+    CHECK(r.requests.dropped == r.faults.at(0).requests_in_flight_lost);
+    CHECK(r.faults.at(0).requests_lost == r.faults.at(0).requests_in_flight_lost);
+    check_conservation(r);
+  }
+  SECTION("one retry: every lost request is retried on the surviving pod and served") {
+    doc["client"] = {{"max_retries", 1}};
+    const auto [r, launched_after, live_nodes] = run(doc);
+    CHECK(r.faults.at(0).requests_lost == 0);
+    CHECK(r.client.retries == r.faults.at(0).requests_in_flight_lost);
+    CHECK(r.requests.dropped == 0);
+    check_conservation(r);
   }
 }
