@@ -15,12 +15,16 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
 
 #include "gui/charts_panel.hpp"
 #include "gui/report_export.hpp"
 #include "gui/scenario_form.hpp"
+#ifdef SERVESIM_HAVE_MODELS
+#include "gui/profile_workflow.hpp"
+#endif
 
 namespace servesim::gui {
 
@@ -30,6 +34,9 @@ MainWindow::MainWindow(QWidget* parent)
       runner_(new RunController(this)),
       series_(new TimeseriesModel(this)),
       results_(new ResultsModel(this)) {
+#ifdef SERVESIM_HAVE_MODELS
+  profiler_ = new ProfileWorkflow(doc_, this);
+#endif
   // Left: the scenario form.
   form_ = new ScenarioForm(doc_);
   auto* scroll = new QScrollArea;
@@ -123,6 +130,21 @@ MainWindow::MainWindow(QWidget* parent)
     doc_->check();
     update_title();
   });
+#ifdef SERVESIM_HAVE_MODELS
+  // Profiling and running exclude each other: a simulation beside the profiler would slow its measurement.
+  connect(profiler_, &ProfileWorkflow::running_changed, this, [this](bool profiling) {
+    const bool running = runner_->is_running();
+    run_action_->setEnabled(!profiling && !running);
+    profile_action_->setEnabled(!profiling && !running);
+    if (!profiling && close_when_profiled_) QTimer::singleShot(0, this, [this] { close(); });
+  });
+  connect(profiler_, &ProfileWorkflow::status, status_, &QLabel::setText);
+  connect(profiler_, &ProfileWorkflow::scenario_changed, this, [this] {
+    form_->reload();  // the model section and the service fields it replaced
+    doc_->check();
+    update_title();
+  });
+#endif
   resize(1600, 1000);
   update_title();
 }
@@ -165,6 +187,19 @@ void MainWindow::build_actions() {
     if (!dir.isEmpty() && !export_files(dir, true, &error)) QMessageBox::warning(this, tr("Export"), error);
   });
   file->addSeparator();
+  profile_action_ = file->addAction(tr("&Profile model..."), this, [this] {
+#ifdef SERVESIM_HAVE_MODELS
+    profiler_->ask_and_start();
+#endif
+  });
+  profile_action_->setToolTip(
+      tr("Measure an ONNX model as servesim profile does, and use it in the scenario"));
+  if (!profiler_) {
+    profile_action_->setEnabled(false);
+    profile_action_->setToolTip(
+        tr("Built without models/ (ONNX profiling): rebuild with -DSERVESIM_BUILD_MODELS=ON"));
+  }
+  file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
   run_action_ = run->addAction(tr("&Run"), QKeySequence(Qt::CTRL | Qt::Key_R), this, [this] { start_run(); });
@@ -175,6 +210,7 @@ void MainWindow::build_actions() {
   bar->addAction(save);
   bar->addSeparator();
   bar->addAction(run_action_);
+  bar->addAction(profile_action_);
   bar->addSeparator();
   bar->addAction(export_csv_);
   bar->addAction(export_html_);
@@ -216,8 +252,20 @@ bool MainWindow::save_file(const QString& path, QString* error) {
   return ok;
 }
 
+bool MainWindow::is_profiling() const {
+#ifdef SERVESIM_HAVE_MODELS
+  return profiler_->is_running();
+#else
+  return false;
+#endif
+}
+
 bool MainWindow::start_run() {
   if (runner_->is_running()) return false;
+  if (is_profiling()) {
+    status_->setText(tr("A model is being profiled: run once it is done"));
+    return false;
+  }
   const auto issue = doc_->check();
   if (!issue.is_ok()) {
     status_->setText(tr("Fix the scenario before running"));
@@ -240,7 +288,8 @@ void MainWindow::cancel_run() {
 }
 
 void MainWindow::set_running(bool running) {
-  run_action_->setEnabled(!running);
+  run_action_->setEnabled(!running && !is_profiling());
+  profile_action_->setEnabled(!running && profiler_ && !is_profiling());
   cancel_button_->setEnabled(running);
   export_csv_->setEnabled(!running && runner_->last() && series_->rowCount() > 0);
   export_html_->setEnabled(!running && has_html_report() && runner_->last() && series_->rowCount() > 0);
@@ -291,6 +340,16 @@ void MainWindow::update_title() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+#ifdef SERVESIM_HAVE_MODELS
+  if (profiler_->is_running()) {
+    // The profiler stops before its next step; the window closes then (running_changed), staying responsive.
+    close_when_profiled_ = true;
+    profiler_->cancel();
+    status_->setText(tr("Closing once the profiler has finished the point it is measuring..."));
+    event->ignore();
+    return;
+  }
+#endif
   runner_->cancel();
   if (runner_->is_running()) runner_->watcher()->waitForFinished();
   event->accept();

@@ -1,7 +1,8 @@
 #pragma once
 // The app's window: the scenario form on the left; charts, the results table, the time-series table and the
 // advisor panel on the right; a status bar with the run's progress, its simulated-time position and Cancel.
-// Widgets only show models and forward actions to the document and the run controller.
+// File > Profile model... measures an ONNX model (ProfileWorkflow) and can point the scenario at the result.
+// Widgets only show models and forward actions to the document, the run controller and the profiler.
 #include <QMainWindow>
 
 #include "gui/results_model.hpp"
@@ -18,6 +19,7 @@ class QTableView;
 namespace servesim::gui {
 
 class ChartsPanel;
+class ProfileWorkflow;
 class ScenarioForm;
 
 class MainWindow : public QMainWindow {
@@ -41,6 +43,9 @@ class MainWindow : public QMainWindow {
   TimeseriesModel* timeseries() const { return series_; }
   ResultsModel* results() const { return results_; }
   ChartsPanel* charts() const { return charts_; }
+  // File > Profile model...; null in a build without models/ (the action is then disabled, saying why).
+  ProfileWorkflow* profiler() const { return profiler_; }
+  QAction* profile_action() const { return profile_action_; }
   QProgressBar* progress_bar() const { return progress_; }
   QLabel* sim_time_label() const { return sim_time_; }
   QPushButton* cancel_button() const { return cancel_button_; }
@@ -53,10 +58,12 @@ class MainWindow : public QMainWindow {
  private:
   void build_actions();
   void set_running(bool running);
+  bool is_profiling() const;
   void show_outcome(const RunOutcomePtr& outcome);
   void update_title();
   ScenarioDocument* doc_;
   RunController* runner_;
+  ProfileWorkflow* profiler_ = nullptr;
   TimeseriesModel* series_;
   ResultsModel* results_;
   ScenarioForm* form_ = nullptr;
@@ -70,6 +77,8 @@ class MainWindow : public QMainWindow {
   QAction* run_action_ = nullptr;
   QAction* export_csv_ = nullptr;
   QAction* export_html_ = nullptr;
+  QAction* profile_action_ = nullptr;
+  bool close_when_profiled_ = false;  // the window was closed while profiling: close once it stops
 };
 
 }  // namespace servesim::gui

@@ -90,6 +90,14 @@ ScenarioForm::ScenarioForm(ScenarioDocument* doc, QWidget* parent) : QWidget(par
   add(f, tr("parallel_fraction"), "/service/parallel_fraction", tr("default 0 (0..1)"));
   add(f, tr("model_size_mb"), "/service/cold_start/model_size_mb", tr("default 0 MB"));
 
+  // A measured model instead of hand-written service times (docs/scenario.md, "model"); File > Profile
+  // model... fills it.
+  f = group(tr("Model (measured service times)"));
+  add(f, tr("profile"), "/model/profile", tr("saved profile JSON (File > Profile model...)"));
+  add(f, tr("onnx"), "/model/onnx", tr("or an ONNX file, profiled when the run starts"));
+  add_choice(f, tr("engine"), "/model/engine", {"", "ort", "opencv"}, tr("default ort (with onnx)"));
+  add_choice(f, tr("load"), "/model/load", {"", "plain", "optimized"}, tr("default plain"));
+
   f = group(tr("SLO"));
   add(f, tr("p99_ms"), "/slo/p99_ms", tr("default 1000 ms"));
   add(f, tr("timeout_s"), "/slo/timeout_s", tr("default 30 s"));

@@ -140,6 +140,14 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
     }
   }
 
+  const int total_steps = 1 + static_cast<int>(options.threads.size() * options.batches.size());
+  int step = 0;
+  auto next_step = [&](const std::string& next) {
+    if (options.cancel && options.cancel->load()) throw ProfileCancelled();
+    if (options.on_progress) options.on_progress(step, total_steps, next);
+    ++step;
+  };
+  next_step("creating the " + p.engine + " session");
   const onnx::ModelProto& model = file.model;
   const int first_threads = options.threads.front();
   p.load_s = engine->load(model_path, {first_threads, true, ""});
@@ -162,6 +170,8 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
   for (const int threads : options.threads) {
     engine->load(model_path, {threads, true, ""});
     for (const int batch : options.batches) {
+      next_step("batch " + std::to_string(batch) + ", " + std::to_string(threads) + " thread" +
+                (threads == 1 ? "" : "s"));
       RunRequest req{input_specs(model, batch, options.seed),
                      options.warmup,
                      options.min_reps,
@@ -175,6 +185,7 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
   p.cpu_model = cpu_model_name();
   p.cores = logical_cores();
   p.date_utc = utc_now_iso8601();
+  if (options.on_progress) options.on_progress(total_steps, total_steps, "done");
 
   if (options.use_cache) {
     std::error_code error;

@@ -2,8 +2,11 @@
 // `servesim profile`: measures a model with a real engine and caches the result by (model sha256, engine,
 // settings) in a cache directory ($SERVESIM_CACHE_DIR, else $XDG_CACHE_HOME/servesim, else
 // ~/.cache/servesim).
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -23,6 +26,18 @@ struct ProfileOptions {
   std::uint32_t seed = 1;          // input values
   std::string cache_dir;           // empty: default_cache_dir()
   bool use_cache = true;
+  // Called on the profiling thread before each step (step 0: session creation and first inference, then one
+  // step per (batch, threads) point) with the steps done, the total and what comes next, and once with
+  // done == total at the end. Not part of the cache key.
+  std::function<void(int done, int total, const std::string& next)> on_progress;
+  // Read before each step: when true, profile_model stops there and throws ProfileCancelled. A step in
+  // progress (one point: up to max_reps runs or max_s_per_point seconds) is not interrupted.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+class ProfileCancelled : public std::runtime_error {
+ public:
+  ProfileCancelled() : std::runtime_error("profiling cancelled") {}
 };
 
 struct ProfileResult {

@@ -1,0 +1,322 @@
+// Profile model...: a generated ONNX model is profiled in the worker with OpenCV DNN (always built), with
+// progress, and the result can become the scenario's model section; a file that is not ONNX gives the CLI's
+// one-line error; cancel stops the profiler and a window closed while profiling closes once it has stopped.
+#include "gui/profile_controller.hpp"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QProgressDialog>
+#include <QPushButton>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "gui/main_window.hpp"
+#include "gui/profile_latency_model.hpp"
+#include "gui/profile_options_dialog.hpp"
+#include "gui/profile_result_dialog.hpp"
+#include "gui/profile_workflow.hpp"
+#include "gui/scenario_form.hpp"
+#include "gui_test_support.hpp"
+#include "models/model_generator.hpp"
+
+using namespace servesim;
+using namespace servesim::gui;
+
+namespace {
+
+// The ResNet-style CNN at its small preset (0.44 M parameters, ~2 ms per inference): OpenCV DNN runs it.
+QString small_cnn(const QTemporaryDir& dir) {
+  const QString path = dir.filePath("cnn.onnx");
+  models::GenerateOptions options;
+  options.kind = models::ModelKind::kImageCnn;
+  models::generate_model(options, path.toStdString());
+  return path;
+}
+
+// `servesim profile --engine opencv --batch <batches> --threads 1`, with few repetitions to stay fast, and a
+// cache in the test's folder.
+models::ProfileOptions quick(const QTemporaryDir& dir, std::vector<int> batches) {
+  models::ProfileOptions o;
+  o.engine = models::EngineKind::kOpenCv;
+  o.batches = std::move(batches);
+  o.threads = {1};
+  o.warmup = 1;
+  o.min_reps = 3;
+  o.max_reps = 5;
+  o.cache_dir = dir.filePath("cache").toStdString();
+  return o;
+}
+
+}  // namespace
+
+class ProfileControllerTest : public QObject {
+  Q_OBJECT
+ private slots:
+  void a_generated_model_is_profiled_with_opencv_and_reports_progress() {
+    QTemporaryDir dir;
+    const QString model = small_cnn(dir);
+    ProfileController c;
+    QSignalSpy completed(&c, &ProfileController::completed);
+    QSignalSpy progress(c.watcher(), &QFutureWatcher<ProfileOutcome>::progressValueChanged);
+    QVERIFY(c.start(model, quick(dir, {1, 2})));
+    QVERIFY(c.is_running());
+    QVERIFY(!c.start(model, quick(dir, {1})));  // one at a time
+    QTRY_COMPARE_WITH_TIMEOUT(completed.count(), 1, 60000);
+    QVERIFY(!c.is_running());
+
+    const ProfileOutcomePtr& out = c.last();
+    QVERIFY(out);
+    QCOMPARE(int(out->status), int(ProfileOutcome::Status::completed));
+    QCOMPARE(out->requested_engine, std::string("opencv"));
+    QVERIFY2(out->warnings.empty(), out->warnings.c_str());
+    const models::ModelProfile& p = out->result.profile;
+    QCOMPARE(p.engine, std::string("opencv-dnn"));
+    QVERIFY(!out->result.from_cache);
+    QVERIFY(p.load_s > 0);
+    QVERIFY(p.first_inference_s > 0);
+    QVERIFY(p.cores >= 1);
+    QCOMPARE(p.latency.size(), size_t(2));
+    for (size_t i = 0; i < 2; ++i) {
+      const models::LatencyPoint& point = p.latency[i];
+      QCOMPARE(point.batch, int(i + 1));
+      QCOMPARE(point.threads, 1);
+      QVERIFY(point.reps >= 3 && point.reps <= 5);
+      QVERIFY(point.p50_s > 0);
+      QVERIFY(point.p99_s >= point.p50_s);
+    }
+    QVERIFY(QFile::exists(QString::fromStdString(out->result.cache_path)));  // cached as the CLI caches it
+
+    // Progress counted the steps: reading, the session, batch 1, batch 2; the last one was reported.
+    QCOMPARE(c.watcher()->progressMaximum(), 4);
+    QCOMPARE(c.watcher()->progressValue(), 4);
+    QVERIFY(progress.count() >= 2);
+    QCOMPARE(progress.last().at(0).toInt(), 4);
+
+    // The result dialog's table reads the profile.
+    ProfileLatencyModel table;
+    table.set_points(p.latency);
+    QCOMPARE(table.rowCount(), 2);
+    QCOMPARE(table.data(table.index(1, ProfileLatencyModel::batch), Qt::DisplayRole).toInt(), 2);
+    QVERIFY(table.data(table.index(0, ProfileLatencyModel::p50_ms), Qt::EditRole).toDouble() > 0);
+    const QString summary = profile_summary(*out);
+    QVERIFY2(summary.contains("Engine: opencv-dnn") && summary.contains("Machine: ") &&
+                 summary.contains("measured now"),
+             qPrintable(summary));
+
+    // The same request again comes from the cache.
+    QVERIFY(c.start(model, quick(dir, {1, 2})));
+    QTRY_COMPARE_WITH_TIMEOUT(completed.count(), 2, 60000);
+    QVERIFY(c.last()->result.from_cache);
+    QVERIFY(profile_summary(*c.last()).contains("cached profile"));
+  }
+
+  void ort_falls_back_to_opencv_with_the_cli_warning() {
+    QTemporaryDir dir;
+    const QString model = small_cnn(dir);
+    QVERIFY(QDir().mkpath(dir.filePath("empty-bridge")));
+    qputenv("SERVESIM_ORT_BRIDGE_DIR", dir.filePath("empty-bridge").toUtf8());  // no bridge.js there
+    ProfileController c;
+    QSignalSpy completed(&c, &ProfileController::completed);
+    auto options = quick(dir, {1});
+    options.engine = models::EngineKind::kOrt;
+    QVERIFY(c.start(model, options));
+    QTRY_COMPARE_WITH_TIMEOUT(completed.count(), 1, 60000);
+    qunsetenv("SERVESIM_ORT_BRIDGE_DIR");
+    const ProfileOutcomePtr& out = c.last();
+    QCOMPARE(out->requested_engine, std::string("ort"));
+    QCOMPARE(out->result.profile.engine, std::string("opencv-dnn"));
+    QVERIFY2(out->warnings.find("falling back to OpenCV DNN") != std::string::npos, out->warnings.c_str());
+    const QString summary = profile_summary(*out);
+    QVERIFY2(summary.contains("(ort was asked for)") && summary.contains("falling back to OpenCV DNN"),
+             qPrintable(summary));
+  }
+
+  void the_options_dialog_has_the_cli_defaults_and_messages() {
+    ProfileOptionsDialog d("model.onnx");
+    QCOMPARE(d.engine()->currentData().toString(), QString("ort"));
+    QCOMPARE(d.batches()->text(), QString("1"));
+    QCOMPARE(d.threads()->text(), QString("1,2"));
+    const models::ProfileOptions o = d.options();
+    QVERIFY(o.engine == models::EngineKind::kOrt);
+    QCOMPARE(o.batches, std::vector<int>{1});
+    QCOMPARE(o.threads, (std::vector<int>{1, 2}));
+    QVERIFY(o.use_cache);
+    QCOMPARE(o.min_reps, 10);  // the rest as `servesim profile` has them
+    QCOMPARE(o.max_reps, 200);
+
+    d.engine()->setCurrentIndex(d.engine()->findData("opencv"));
+    d.batches()->setText("1,4,16");
+    QVERIFY(d.options().engine == models::EngineKind::kOpenCv);
+    QCOMPARE(d.options().batches, (std::vector<int>{1, 4, 16}));
+
+    d.batches()->setText("1,x");
+    d.accept();
+    QCOMPARE(d.result(), int(QDialog::Rejected));
+    QVERIFY(!d.error()->isHidden());
+    QCOMPARE(d.error()->text(),
+             QString("--batch: expected a comma-separated list of integers such as 1,2,4, got '1,x'"));
+    d.batches()->setText("1");
+    d.threads()->setText("0");
+    d.accept();
+    QCOMPARE(d.error()->text(), QString("--threads: expected positive integers, got 0"));
+    d.threads()->setText("1,2");
+    d.accept();
+    QCOMPARE(d.result(), int(QDialog::Accepted));
+  }
+
+  void a_file_that_is_not_onnx_gives_the_cli_one_line_error() {
+    QTemporaryDir dir;
+    const QString bad = dir.filePath("notes.onnx");
+    {
+      QFile f(bad);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write("these are my notes, not a model\n");
+    }
+    MainWindow w;
+    w.show();
+    ProfileWorkflow* profiler = w.profiler();
+    QVERIFY(profiler);
+    QSignalSpy failed(profiler->controller(), &ProfileController::failed);
+    QVERIFY(profiler->start(bad, quick(dir, {1})));
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 30000);
+    const QString error = failed.first().at(0).toString();
+    QVERIFY2(error.startsWith(bad + ": not an ONNX model"), qPrintable(error));
+    QVERIFY(!error.contains('\n'));
+    QVERIFY(!profiler->controller()->last());
+    // The window shows it in a message box, and nothing else changed.
+    QTRY_VERIFY(profiler->error_box());
+    QCOMPARE(profiler->error_box()->text(), error);
+    QVERIFY(!profiler->progress_dialog());
+    QVERIFY(!profiler->result_dialog());
+    QVERIFY(w.profile_action()->isEnabled());
+    QVERIFY(w.run_action()->isEnabled());
+
+    // A missing file: the same kind of line.
+    QVERIFY(profiler->start(dir.filePath("gone.onnx"), quick(dir, {1})));
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 2, 30000);
+    QCOMPARE(failed.last().at(0).toString(), dir.filePath("gone.onnx") + ": cannot open the file");
+  }
+
+  void use_in_scenario_points_the_model_section_at_the_saved_profile() {
+    QTemporaryDir dir;
+    const QString model = small_cnn(dir);
+    const QString scenario = test::write_synthetic(
+        dir, "measured", 5, 600, R"({"name": "lambda", "platform": "aws-lambda", "memory_mb": 2048})");
+    MainWindow w;
+    w.show();
+    QVERIFY(w.open_file(scenario));
+    ProfileWorkflow* profiler = w.profiler();
+    QVERIFY(profiler->start(model, quick(dir, {1, 4})));
+    QVERIFY(profiler->progress_dialog());
+    QVERIFY(profiler->progress_dialog()->isVisible());
+    QVERIFY(!w.profile_action()->isEnabled());
+    QVERIFY(!w.run_action()->isEnabled());  // a simulation beside the profiler would disturb it
+    QVERIFY(!w.start_run());
+    QTRY_VERIFY_WITH_TIMEOUT(profiler->result_dialog(), 60000);
+    QVERIFY(!profiler->progress_dialog());
+    QVERIFY(w.run_action()->isEnabled());
+
+    ProfileResultDialog* result = profiler->result_dialog();
+    QCOMPARE(result->latency()->rowCount(), 2);
+    QCOMPARE(result->latency()->data(result->latency()->index(1, ProfileLatencyModel::batch), Qt::EditRole),
+             QVariant(4));
+    // The default file is beside the scenario, named after the model.
+    QCOMPARE(result->profile_path()->text(), dir.filePath("cnn.profile.json"));
+    QVERIFY(result->replace_service_times()->isChecked());
+    QTest::mouseClick(result->use_button(), Qt::LeftButton);
+    QVERIFY2(result->message()->text().contains("now reads"), qPrintable(result->message()->text()));
+
+    // The section names the saved profile relative to the scenario; the hand-written warm time is gone, so
+    // the profile gives it; the rest of the document is untouched.
+    ScenarioDocument* doc = w.document();
+    QCOMPARE(doc->value("/model"), nlohmann::ordered_json({{"profile", "cnn.profile.json"}}));
+    QVERIFY(doc->value("/service").is_null());
+    QCOMPARE(doc->value("/slo/p99_ms"), nlohmann::ordered_json(500));
+    const models::ModelProfile saved = models::load_profile(dir.filePath("cnn.profile.json").toStdString());
+    QCOMPARE(saved.latency.size(), size_t(2));
+    QCOMPARE(saved.latency[1].batch, 4);
+    QCOMPARE(saved.sha256, profiler->controller()->last()->result.profile.sha256);
+    // The form shows it, and the scenario passes the CLI's checks with the profile applied.
+    QCOMPARE(w.form()->field("/model/profile")->line_edit()->text(), QString("cnn.profile.json"));
+    QVERIFY2(doc->check().is_ok(), doc->check().text.c_str());
+    QVERIFY(!w.form()->banner()->isVisible());
+    sim::Scenario sc = doc->scenario();
+    QVERIFY(!sc.service.given.warm);
+    // A run takes its service times from the profile.
+    QSignalSpy ran(w.runner(), &RunController::completed);
+    QVERIFY(w.start_run());
+    QTRY_COMPARE_WITH_TIMEOUT(ran.count(), 1, 120000);
+    const RunOutcomePtr run = w.runner()->last();
+    QVERIFY2(run->model_line.find("saved profile") != std::string::npos, run->model_line.c_str());
+    QVERIFY(run->model_line.find("opencv-dnn") != std::string::npos);
+    QCOMPARE(run->scenario.service.warm_s.quantile_s(0.5), saved.find(1, 1)->p50_s);
+    QCOMPARE(run->results.size(), size_t(1));
+    QVERIFY(run->results[0].requests.served > 0);
+
+    // Saved and reopened: the section round-trips.
+    const QString copy = dir.filePath("measured-copy.json");
+    QVERIFY(w.save_file(copy));
+    QVERIFY(w.open_file(copy));
+    QCOMPARE(w.document()->value("/model/profile"), nlohmann::ordered_json("cnn.profile.json"));
+
+    // A candidate too small for the measured memory is refused as `servesim validate` refuses it.
+    // OpenCV DNN runs in this process, so the peak RSS includes Qt's widgets (~110 MB measured).
+    QVERIFY2(saved.peak_rss_mb + 64 > 128, qPrintable(QString::number(saved.peak_rss_mb)));
+    w.document()->set_value("/candidates/0/memory_mb", 128);
+    const ScenarioIssue issue = w.document()->check();
+    QCOMPARE(issue.pointer, std::string("/candidates/0/memory_mb"));
+    QVERIFY2(issue.message.find("would be killed out of memory") != std::string::npos, issue.text.c_str());
+    QCOMPARE(w.form()->banner()->text().toStdString(), issue.text);
+  }
+
+  void cancel_stops_before_the_next_step_and_keeps_nothing() {
+    QTemporaryDir dir;
+    const QString model = small_cnn(dir);
+    MainWindow w;
+    w.show();
+    ProfileWorkflow* profiler = w.profiler();
+    QSignalSpy cancelled(profiler->controller(), &ProfileController::cancelled);
+    auto options = quick(dir, {1, 2, 4, 8, 16, 32});
+    options.min_reps = options.max_reps = 20;
+    QVERIFY(profiler->start(model, options));
+    QProgressDialog* progress = profiler->progress_dialog();
+    QVERIFY(progress);
+    auto* cancel = progress->findChild<QPushButton*>();
+    QVERIFY(cancel);
+    // The dialog follows the profiler: 1 + 6 steps after reading; cancel while a point is being measured.
+    QTRY_VERIFY_WITH_TIMEOUT(progress->value() >= 3, 30000);
+    QCOMPARE(progress->maximum(), 8);
+    QVERIFY(progress->labelText().contains("batch "));
+    QTest::mouseClick(cancel, Qt::LeftButton);
+    QVERIFY(profiler->controller()->is_cancelling());
+    QVERIFY(progress->isVisible());  // it stays up, saying that the current point runs to its end
+    QVERIFY2(progress->labelText().contains("cannot be interrupted"), qPrintable(progress->labelText()));
+    QVERIFY(!cancel->isEnabled());
+    QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, 60000);
+    QVERIFY(!profiler->controller()->last());
+    QVERIFY(!profiler->result_dialog());
+    QVERIFY(!profiler->progress_dialog());
+    QVERIFY(w.profile_action()->isEnabled());
+  }
+
+  void closing_the_window_while_profiling_waits_for_the_step_without_blocking() {
+    QTemporaryDir dir;
+    const QString model = small_cnn(dir);
+    MainWindow w;
+    w.show();
+    auto options = quick(dir, {1, 2, 4, 8, 16, 32});
+    options.min_reps = options.max_reps = 20;
+    QVERIFY(w.profiler()->start(model, options));
+    QVERIFY(!w.close());                              // refused for now: the profiler is asked to stop
+    QVERIFY(w.isVisible());                           // and the event loop goes on
+    QTRY_VERIFY_WITH_TIMEOUT(!w.isVisible(), 60000);  // closed once the profiler stopped
+    QVERIFY(!w.profiler()->is_running());
+    QVERIFY(!w.profiler()->controller()->last());
+  }
+};
+
+QTEST_MAIN(ProfileControllerTest)
+#include "profile_controller_test.moc"
