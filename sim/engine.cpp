@@ -138,18 +138,16 @@ class Driver {
         return;
       }
       if (f.kind == FaultSpec::Kind::slow_storage) {
-        // Bandwidth and per-connection ceiling (through the latency: ceiling = TCP window / RTT) cut to the
-        // tightest factor in force, from exactly t: SimGrid's clock is brought there first (no transfer can
-        // have completed before, the loop has checked).
+        // The store's shared bandwidth is cut from exactly t for every transfer (SimGrid's clock is brought
+        // there first: the loop has checked that no transfer completes before), and downloads started while
+        // the fault is in force get the same share of the per-connection ceiling for their whole length.
         double factor = 1;
         for (const FaultSpec& g : faults)
           if (g.kind == FaultSpec::Kind::slow_storage && g.applies_to(candidate_.name) && g.active(c.t_s))
             factor = std::min(factor, g.bandwidth_factor);
         transfers.sync_clock(c.t_s);
-        for (const StoreLink& l : links_) {
-          l.link->set_bandwidth(l.bytes_per_s * factor);
-          l.link->set_latency(l.latency_s / factor);
-        }
+        for (const StoreLink& l : links_) l.link->set_bandwidth(l.bytes_per_s * factor);
+        transfers.set_rate_factor(factor);
         return;
       }
       // Overlapping storms: the tightest cap in force applies.
@@ -249,10 +247,24 @@ TransferRoute PlatformBuilder::route(sg4::Host* from, sg4::Host* to, double shar
   // Per-connection ceiling = TCP window / RTT, so the one-way latency is window / (2 x ceiling).
   const double latency_s = kTcpWindowBytes / (2.0 * per_connection_bytes_per_s);
   auto* link = zone_->create_link(prefix_ + link_name, shared_bytes_per_s)->set_latency(latency_s)->seal();
-  links_.push_back(StoreLink{link, shared_bytes_per_s, latency_s});
+  links_.push_back(StoreLink{link, shared_bytes_per_s});
   zone_->add_route(from->get_netpoint(), to->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(link)},
                    true);
-  return TransferRoute{from, to, per_connection_bytes_per_s};
+  TransferRoute route{from, to, per_connection_bytes_per_s, {}};
+  // One slow variant per slow-storage factor: a twin of the store behind the same shared link and an extra
+  // latency link, so that its round trip and hence its per-connection ceiling (TCP window / RTT) is cut.
+  for (size_t k = 0; k < slow_factors_.size(); ++k) {
+    const double f = slow_factors_[k];
+    const std::string suffix = "-slow-" + std::to_string(k);
+    auto* twin = host(link_name + suffix + "-store", from->get_speed());
+    auto* extra = zone_->create_link(prefix_ + link_name + suffix, 1e15)
+                      ->set_latency(latency_s / f - latency_s)
+                      ->seal();
+    zone_->add_route(twin->get_netpoint(), to->get_netpoint(), nullptr, nullptr,
+                     {sg4::LinkInRoute(link), sg4::LinkInRoute(extra)}, true);
+    route.slow.push_back(TransferRoute::Slow{f, twin});
+  }
+  return route;
 }
 
 RunOptions RunOptions::for_scenario(const Scenario& scenario) {
@@ -292,7 +304,13 @@ std::vector<CandidateResult> simulate(const RunOptions& options, std::vector<Can
   std::vector<sg4::Host*> driver_hosts;
   std::vector<std::vector<StoreLink>> store_links(candidates.size());
   for (size_t i = 0; i < candidates.size(); ++i) {
-    PlatformBuilder builder(zone, "c" + std::to_string(i) + "/");
+    std::vector<double> slow_factors;
+    for (const FaultSpec& f : options.faults)
+      if (f.kind == FaultSpec::Kind::slow_storage && f.applies_to(candidates[i].name))
+        slow_factors.push_back(f.bandwidth_factor);
+    std::sort(slow_factors.begin(), slow_factors.end());
+    slow_factors.erase(std::unique(slow_factors.begin(), slow_factors.end()), slow_factors.end());
+    PlatformBuilder builder(zone, "c" + std::to_string(i) + "/", slow_factors);
     driver_hosts.push_back(builder.host("driver", 1e9));
     candidates[i].model->build(builder);
     store_links[i] = builder.links();

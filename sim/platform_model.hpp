@@ -19,14 +19,16 @@ namespace servesim::sim {
 
 struct StoreLink {
   simgrid::s4u::Link* link;
-  double bytes_per_s, latency_s;
+  double bytes_per_s;
 };
 
 // Where a model creates the SimGrid resources it needs (hosts and links), before the platform is sealed.
 class PlatformBuilder {
  public:
-  PlatformBuilder(simgrid::s4u::NetZone* zone, std::string prefix)
-      : zone_(zone), prefix_(std::move(prefix)) {}
+  // `slow_factors`: the bandwidth factors of the slow-storage faults of this candidate (route() makes a
+  // slow variant of every route for each).
+  PlatformBuilder(simgrid::s4u::NetZone* zone, std::string prefix, std::vector<double> slow_factors = {})
+      : zone_(zone), prefix_(std::move(prefix)), slow_factors_(std::move(slow_factors)) {}
   simgrid::s4u::Host* host(const std::string& name, double flops_per_s);
   // A store->fleet route with the given shared bandwidth and per-connection ceiling.
   TransferRoute route(simgrid::s4u::Host* from, simgrid::s4u::Host* to, double shared_bytes_per_s,
@@ -39,6 +41,7 @@ class PlatformBuilder {
   simgrid::s4u::NetZone* zone_;
   std::string prefix_;
   std::vector<StoreLink> links_;
+  std::vector<double> slow_factors_;
 };
 
 struct ModelContext {

@@ -24,10 +24,20 @@ void TransferPool::sync_clock(double t_s) {
 
 void TransferPool::start(double now_s, double bytes, const TransferRoute& route, uint64_t tag) {
   sync_clock(now_s);
-  auto comm = sg4::Comm::sendto_async(route.from, route.to, static_cast<uint64_t>(bytes));
-  flights_.push_back(Flight{comm, tag, route.per_connection_bytes_per_s});
+  double ceiling = route.per_connection_bytes_per_s;
+  sg4::Host* from = route.from;
+  if (rate_factor_ < 1) {
+    // Slow storage: this connection's ceiling is cut for its whole length (its route has more latency).
+    for (const auto& v : route.slow)
+      if (v.factor == rate_factor_) {
+        from = v.from;
+        ceiling *= v.factor;
+      }
+  }
+  auto comm = sg4::Comm::sendto_async(from, route.to, static_cast<uint64_t>(bytes));
+  flights_.push_back(Flight{comm, tag, ceiling});
   comms_.push_back(comm);
-  const double bound = now_s + bytes / route.per_connection_bytes_per_s;
+  const double bound = now_s + bytes / ceiling;
   earliest_s_ = std::min(earliest_s_, bound);
 }
 

@@ -20,6 +20,13 @@ struct TransferRoute {
   simgrid::s4u::Host* from = nullptr;
   simgrid::s4u::Host* to = nullptr;
   double per_connection_bytes_per_s = 0;  // the ceiling set by the route's latency (for the lower bound)
+  // Slow-storage variants: the same shared link, plus latency that cuts the per-connection ceiling to
+  // `factor` of nominal; a transfer started while a slow-storage fault is in force takes one.
+  struct Slow {
+    double factor;
+    simgrid::s4u::Host* from;
+  };
+  std::vector<Slow> slow;
 };
 
 class TransferPool {
@@ -45,6 +52,8 @@ class TransferPool {
   bool advance(double t_s, Done& done);
   // Brings SimGrid's clock to t_s; only valid when no transfer can complete before t_s.
   void sync_clock(double t_s);
+  // Transfers started from now on take their route's slow variant for this factor (1 = nominal route).
+  void set_rate_factor(double factor) { rate_factor_ = factor; }
   double now_s() const;
 
  private:
@@ -59,6 +68,7 @@ class TransferPool {
   std::vector<Flight> flights_;
   std::vector<simgrid::s4u::CommPtr> comms_;  // same order as flights_, for wait_any_for
   double earliest_s_ = std::numeric_limits<double>::infinity();
+  double rate_factor_ = 1;
 };
 
 }  // namespace servesim::sim

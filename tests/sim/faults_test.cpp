@@ -156,8 +156,9 @@ TEST_CASE("instance crashes lose in-flight requests at the rate's probability", 
 TEST_CASE("slow model storage stretches the download part of a cold start", "[faults]") {
   TempDir dir;
   // 85 MB at the model store's per-connection ceiling (85 MB/s in the catalogue) is a 1 s download plus the
-  // route's one-way latency (TCP window / (2 x ceiling) = 4 MiB / 170 MB/s); at a quarter of the bandwidth
-  // both take 4 times as long. Two requests 100 s apart, each a cold start (keep-alive 10 s).
+  // route's one-way latency (TCP window / (2 x ceiling) = 4 MiB / 170 MB/s). A slow store cuts the ceiling
+  // through a longer round trip, so at a quarter both take 4 times as long. Two requests 100 s apart, each a
+  // cold start (keep-alive 10 s).
   auto doc = lambda_scenario(test::trace_at(dir, {0, 100}), 10);
   doc["candidates"][0]["keep_alive_s"] = 10;
   doc["service"]["cold_start"] = {{"model_size_mb", 85}};
