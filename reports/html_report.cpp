@@ -48,7 +48,7 @@ td.src{font-size:11px;color:var(--muted);width:30%}
 figure{margin:14px 0;break-inside:avoid;page-break-inside:avoid}
 figcaption{font-weight:600;margin-bottom:2px}
 svg.chart{display:block;max-width:100%;height:auto;font-family:inherit}
-svg .plot{fill:#fff;stroke:#888}svg .grid{stroke:#e3e3e3}svg .band{fill:var(--band);opacity:.55}
+svg .plot{fill:#fff;stroke:#888}svg .grid{stroke:#e3e3e3}svg .band{fill:var(--band);opacity:.55}svg .fault{fill:#c0392b;opacity:.18}
 svg .series{fill:none;stroke-width:1.4}svg .rule{stroke-dasharray:6 4;stroke-width:1.2}
 svg text{font-size:12px;fill:#222}svg .tick{font-size:11.5px;fill:#333}svg .axis{font-size:12.5px;font-weight:600}
 svg .legend{font-size:11.5px}svg .rule-label{font-size:11.5px;font-weight:600}

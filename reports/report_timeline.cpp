@@ -31,6 +31,38 @@ std::string figure(const std::string& caption, const std::string& svg, const std
          (note.empty() ? "" : "<p class=\"note\">" + html_escape(note) + "</p>") + "</figure>\n";
 }
 
+// What each injected fault cost each candidate (summary.json: "faults" and each candidate's "faults").
+std::string faults_table_html(const RunData& run) {
+  if (!run.summary.contains("faults") || run.summary["faults"].empty()) return "";
+  std::ostringstream out;
+  out << "<h3 id=\"faults\">Injected faults and what they cost</h3>\n<p>Shaded red on every chart above. "
+         "<em>Attempts failed</em>: attempts the fault rejected, crashed or throttled; <em>lost</em>: "
+         "requests "
+         "whose last attempt failed because of it (counted as dropped); <em>in flight</em>: requests running "
+         "when an instance or node died. The window columns count what happened inside the fault's window "
+         "(10 minutes after a node failure; the whole run for a crash rate without a window).</p>\n<table "
+         "class=\"num\"><thead><tr><th>fault</th><th>candidate</th>"
+         "<th>attempts failed</th><th>lost</th><th>dead-lettered</th><th>in flight</th><th>instances "
+         "lost</th>"
+         "<th>window arrivals</th><th>window served within SLO</th><th>window "
+         "retries</th></tr></thead><tbody>\n";
+  for (const auto& c : run.summary["candidates"]) {
+    if (!c.contains("faults")) continue;
+    for (const auto& f : c["faults"]) {
+      const auto& w = f["window"];
+      auto n = [](const nlohmann::json& v) { return format_count(v.get<double>()); };
+      out << "<tr><td class=\"text\">" << html_escape(f.value("label", "")) << "</td><td class=\"text\">"
+          << html_escape(c.value("name", "")) << "</td><td>" << n(f["attempts_failed"]) << "</td><td"
+          << (f["requests_lost"].get<double>() > 0 ? " class=\"bad\"" : "") << ">" << n(f["requests_lost"])
+          << "</td><td>" << n(f["dead_lettered"]) << "</td><td>" << n(f["requests_in_flight_lost"])
+          << "</td><td>" << n(f["instances_lost"]) << "</td><td>" << n(w["arrived"]) << "</td><td>"
+          << n(w["served_within_slo"]) << "</td><td>" << n(w["retries"]) << "</td></tr>\n";
+    }
+  }
+  out << "</tbody></table>\n";
+  return out.str();
+}
+
 }  // namespace
 
 TimeAxis time_axis_for(double span_s) {
@@ -70,6 +102,17 @@ std::string timeline_section_html(const RunData& run, const SpikeAnalysis& spike
   std::vector<ChartBand> bands;
   for (const auto& w : spikes.windows)
     bands.push_back(ChartBand{w.start_s / axis.seconds_per_unit, w.end_s / axis.seconds_per_unit});
+  // Injected faults' windows (summary.json "faults"); open-ended ones (a crash rate for the whole run) are
+  // not shaded, they are in the table below.
+  std::vector<ChartBand> fault_bands;
+  if (run.summary.contains("faults"))
+    for (const auto& f : run.summary["faults"]) {
+      if (!f["end_s"].is_number()) continue;
+      const double start = f.value("start_s", 0.0);
+      const double end = f["end_s"].get<double>();
+      fault_bands.push_back(
+          ChartBand{start / axis.seconds_per_unit, std::min(end, span_s) / axis.seconds_per_unit});
+    }
   auto chart = [&](const std::string& id, const std::string& title, const std::string& y_label) {
     LineChart c;
     c.id = id;
@@ -81,6 +124,7 @@ std::string timeline_section_html(const RunData& run, const SpikeAnalysis& spike
     c.width_px = width;
     c.bands = bands;
     c.band_label = "spike window";
+    c.fault_bands = fault_bands;
     return c;
   };
   auto per_candidate = [&](LineChart& c, auto value_of, bool zero_is_gap = false) {
@@ -136,6 +180,16 @@ std::string timeline_section_html(const RunData& run, const SpikeAnalysis& spike
     out << figure("Timed out: exceeded the platform's or the client's timeout [requests per interval]",
                   c.render());
   }
+
+  {
+    LineChart c = chart("chart-dropped", "Dropped", "dropped [per interval]");
+    per_candidate(c, [](const CandidateSeries& s) { return s.dropped; });
+    out << figure(
+        "Dropped: no queue space, lost to a fault (outage, crash, node failure) or dead-lettered "
+        "[requests per interval]",
+        c.render());
+  }
+  out << faults_table_html(run);
 
   // The spike windows with what each candidate did inside them, largest peak first.
   if (!spikes.windows.empty()) {

@@ -153,6 +153,11 @@ std::string LineChart::render() const {
     out << "<rect class=\"band\" x=\"" << px(bx0) << "\" y=\"" << kTopPx << "\" width=\""
         << px(std::max(1.0, bx1 - bx0)) << "\" height=\"" << px(plot_h) << "\"/>";
   }
+  for (const auto& band : fault_bands) {
+    const double bx0 = sx(std::max(band.x0, x0)), bx1 = sx(std::min(band.x1, x1));
+    out << "<rect class=\"fault\" x=\"" << px(bx0) << "\" y=\"" << kTopPx << "\" width=\""
+        << px(std::max(1.0, bx1 - bx0)) << "\" height=\"" << px(plot_h) << "\"/>";
+  }
   for (double t : ticks) {  // horizontal grid and y labels
     out << "<line class=\"grid\" x1=\"" << kLeftPx << "\" x2=\"" << px(kLeftPx + plot_w) << "\" y1=\""
         << px(sy(t)) << "\" y2=\"" << px(sy(t)) << "\"/>";
@@ -207,6 +212,12 @@ std::string LineChart::render() const {
     out << "<rect class=\"band\" x=\"" << px(lx) << "\" y=\"" << px(ly - 6)
         << "\" width=\"18\" height=\"12\"/>";
     out << text(lx + 23, ly + 4, band_label, "start", "legend");
+    ly += 16;
+  }
+  if (!fault_bands.empty()) {
+    out << "<rect class=\"fault\" x=\"" << px(lx) << "\" y=\"" << px(ly - 6)
+        << "\" width=\"18\" height=\"12\"/>";
+    out << text(lx + 23, ly + 4, "fault window", "start", "legend");
   }
   out << "</svg>";
   return out.str();

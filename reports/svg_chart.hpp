@@ -49,7 +49,8 @@ struct LineChart {
   std::vector<ChartSeries> series;
   std::vector<ChartBand> bands;
   std::vector<ChartRule> rules;
-  std::string band_label;  // legend text for the bands ("" = no legend entry)
+  std::string band_label;              // legend text for the bands ("" = no legend entry)
+  std::vector<ChartBand> fault_bands;  // injected faults' windows (hatched red), legend "fault window"
 
   // Downsamples each series to the plot's width in pixels, then draws.
   std::string render() const;

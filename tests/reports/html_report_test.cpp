@@ -208,11 +208,35 @@ TEST_CASE("reports::HtmlReport: sections in review order, escaped text, assumpti
   }
 }
 
+TEST_CASE("reports::HtmlReport: injected faults are shaded on the time axis and tabled with their cost") {
+  RunData run = synthetic_run(120, 1);
+  run.summary["faults"] = {
+      {{"kind", "outage"}, {"label", "outage 1200-1500 s"}, {"start_s", 1200}, {"end_s", 1500}},
+      {{"kind", "crash"}, {"label", "crash from 0 s"}, {"start_s", 0}, {"end_s", nullptr}}};
+  auto fault = [](const char* label, int lost) {
+    return nlohmann::json{{"label", label},
+                          {"attempts_failed", 300},
+                          {"requests_lost", lost},
+                          {"dead_lettered", 0},
+                          {"requests_in_flight_lost", 0},
+                          {"instances_lost", 0},
+                          {"window", {{"arrived", 300}, {"served_within_slo", 0}, {"retries", 0}}}};
+  };
+  run.summary["candidates"][0]["faults"] = {fault("outage 1200-1500 s", 271), fault("crash from 0 s", 5)};
+  const std::string html = html_report(run, synthetic_context("faults"));
+  // One shaded band per chart for the windowed outage only (the whole-run crash rate is not shaded).
+  CHECK(count(html, "<rect class=\"fault\"") == 7 * 2);  // band + legend swatch on each of the 7 time charts
+  CHECK_THAT(html, Catch::Contains("id=\"faults\""));
+  CHECK_THAT(html, Catch::Contains("outage 1200-1500 s"));
+  CHECK_THAT(html, Catch::Contains(">271</td>"));
+  CHECK_THAT(html, Catch::Contains("id=\"chart-dropped\""));
+}
+
 TEST_CASE("reports::HtmlReport: a 22-day run at one-minute intervals stays under 2 MB") {
   const RunData run = synthetic_run(31680, 3);
   const std::string html = html_report(run, synthetic_context());
   CHECK(html.size() < 2'000'000);
-  CHECK(count(html, "<svg id=\"chart-") == 7);
+  CHECK(count(html, "<svg id=\"chart-") == 8);  // 7 time charts and the cost chart
 }
 
 TEST_CASE("reports::report_tables: CSV exports have units in their headers") {
@@ -316,9 +340,9 @@ TEST_CASE("reports::HtmlReport: headless Chromium renders the report with every 
   INFO(read_file(err));
   REQUIRE(rc == 0);
   const std::string text = read_file(dom);
-  CHECK_THAT(text, Catch::Contains("data-rendered=\"ok 7 charts\""));
+  CHECK_THAT(text, Catch::Contains("data-rendered=\"ok 8 charts\""));
   for (const char* id : {"chart-traffic", "chart-instances", "chart-latency", "chart-cold-starts",
-                         "chart-throttled", "chart-timed-out", "chart-cost"})
+                         "chart-dropped", "chart-throttled", "chart-timed-out", "chart-cost"})
     CHECK_THAT(text, Catch::Contains(std::string("<svg id=\"") + id + "\""));
   REQUIRE(std::system(("timeout 120 " + chromium + flags + "--screenshot=" + png + " file://" + html +
                        " >/dev/null 2>>" + err)
