@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "platforms/catalog.hpp"
+#include "platforms/topology_model.hpp"
 #include "reports/html_report.hpp"
 #include "reports/output_dir.hpp"
 #include "reports/report_context.hpp"
@@ -37,6 +38,11 @@ Exit status: 0 ok, 2 bad input (a missing or malformed file), 3 internal error.
 std::vector<reports::CandidateAssumptions> assumptions(const sim::Scenario& sc) {
   std::vector<reports::CandidateAssumptions> out;
   for (const auto& c : sc.candidates) {
+    if (c.platform == platforms::TopologyModel::kPlatform) {  // its stages are in the scenario itself
+      out.push_back(
+          reports::CandidateAssumptions{c.name, c.platform, "Serving topology (docs/topology.md)", "", {}});
+      continue;
+    }
     const platforms::Settings settings(c, sc.file);  // checks the overrides once more
     const auto& entry = settings.entry();
     reports::CandidateAssumptions a{c.name, c.platform, entry.title, entry.as_of, {}};

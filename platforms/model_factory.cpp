@@ -6,11 +6,15 @@
 #include "platforms/fixed_pool_model.hpp"
 #include "platforms/kubernetes_model.hpp"
 #include "platforms/lambda_model.hpp"
+#include "platforms/topology_model.hpp"
 
 namespace servesim::platforms {
 
 std::unique_ptr<sim::PlatformModel> make_model(const sim::CandidateSpec& candidate,
                                                const sim::Scenario& scenario) {
+  // A serving topology is a composite of the models below, not a catalogue platform (docs/topology.md).
+  if (candidate.platform == TopologyModel::kPlatform)
+    return std::make_unique<TopologyModel>(parse_topology(candidate, scenario), scenario);
   const Settings settings(candidate, scenario.file);
   const std::string& platform = settings.entry().platform;
   if (platform == "aws-lambda") return std::make_unique<LambdaModel>(LambdaParams::from(settings), scenario);
@@ -29,6 +33,7 @@ std::vector<sim::CandidateRun> make_candidates(const sim::Scenario& scenario) {
   std::vector<sim::CandidateRun> runs;
   for (const auto& c : scenario.candidates)
     runs.push_back(sim::CandidateRun{c.name, make_model(c, scenario)});
+  sim::check_faults(scenario.faults, runs);  // a fault a platform does not model is bad input, found here
   return runs;
 }
 

@@ -139,6 +139,24 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
                                  {"retries", w.retries}}}});
       }
     }
+    if (!r.stages.empty()) {
+      // A serving topology: what each stage did (docs/topology.md).
+      c["topology"] = ordered_json::array();
+      for (const auto& s : r.stages) {
+        ordered_json j = {{"stage", s.id},
+                          {"kind", s.kind},
+                          {"arrived", s.arrived},
+                          {"served_here", s.served_here},
+                          {"forwarded", s.forwarded},
+                          {"failed", s.failed}};
+        if (s.kind == "edge-cache") {
+          j["hits"] = s.hits;
+          j["hit_ratio"] = round_significant(s.arrived ? static_cast<double>(s.hits) / s.arrived : 0.0);
+        }
+        if (s.kind == "select") j["degraded"] = s.degraded;
+        c["topology"].push_back(j);
+      }
+    }
     doc["candidates"].push_back(c);
   }
   if (!sc.faults.empty()) {

@@ -225,6 +225,7 @@ class Driver {
     for (size_t k = 0; k < faults.size(); ++k)
       if (windows[k] != SIZE_MAX) result_.fault_windows[k] = recorder.window(windows[k]);
     result_.client = client.outcome();
+    result_.stages = model.stage_counts();
   }
 
   const RunOptions& options_;
@@ -239,14 +240,15 @@ class Driver {
 }  // namespace
 
 sg4::Host* PlatformBuilder::host(const std::string& name, double flops_per_s) {
-  return zone_->create_host(prefix_ + name, flops_per_s)->seal();
+  return zone_->create_host(prefix_ + scope_ + name, flops_per_s)->seal();
 }
 
 TransferRoute PlatformBuilder::route(sg4::Host* from, sg4::Host* to, double shared_bytes_per_s,
                                      double per_connection_bytes_per_s, const std::string& link_name) {
   // Per-connection ceiling = TCP window / RTT, so the one-way latency is window / (2 x ceiling).
   const double latency_s = kTcpWindowBytes / (2.0 * per_connection_bytes_per_s);
-  auto* link = zone_->create_link(prefix_ + link_name, shared_bytes_per_s)->set_latency(latency_s)->seal();
+  auto* link =
+      zone_->create_link(prefix_ + scope_ + link_name, shared_bytes_per_s)->set_latency(latency_s)->seal();
   links_.push_back(StoreLink{link, shared_bytes_per_s});
   zone_->add_route(from->get_netpoint(), to->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(link)},
                    true);
@@ -257,7 +259,7 @@ TransferRoute PlatformBuilder::route(sg4::Host* from, sg4::Host* to, double shar
     const double f = slow_factors_[k];
     const std::string suffix = "-slow-" + std::to_string(k);
     auto* twin = host(link_name + suffix + "-store", from->get_speed());
-    auto* extra = zone_->create_link(prefix_ + link_name + suffix, 1e15)
+    auto* extra = zone_->create_link(prefix_ + scope_ + link_name + suffix, 1e15)
                       ->set_latency(latency_s / f - latency_s)
                       ->seal();
     zone_->add_route(twin->get_netpoint(), to->get_netpoint(), nullptr, nullptr,
@@ -278,9 +280,8 @@ RunOptions RunOptions::for_scenario(const Scenario& scenario) {
   return options;
 }
 
-namespace {
-void check_faults(const RunOptions& options, const std::vector<CandidateRun>& candidates) {
-  for (const FaultSpec& f : options.faults)
+void check_faults(const std::vector<FaultSpec>& faults, const std::vector<CandidateRun>& candidates) {
+  for (const FaultSpec& f : faults)
     for (const CandidateRun& c : candidates)
       if (f.applies_to(c.name) && !c.model->supports(f.kind))
         throw input_error(f.file, f.pointer + "/kind",
@@ -288,7 +289,6 @@ void check_faults(const RunOptions& options, const std::vector<CandidateRun>& ca
                               " (candidate \"" + c.name + "\") models, got \"" +
                               FaultSpec::kind_name(f.kind) + "\" (see docs/faults.md)");
 }
-}  // namespace
 
 std::vector<CandidateResult> simulate(const RunOptions& options, std::vector<CandidateRun>& candidates) {
   int argc = 2;
@@ -298,7 +298,7 @@ std::vector<CandidateResult> simulate(const RunOptions& options, std::vector<Can
   sg4::Engine engine(&argc, argv);
   configure_once(engine);
 
-  check_faults(options, candidates);
+  check_faults(options.faults, candidates);
   const double origin_s = sg4::Engine::get_clock();  // the clock is process-wide and does not restart at 0
   auto* zone = sg4::create_full_zone("world");
   std::vector<sg4::Host*> driver_hosts;

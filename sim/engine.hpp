@@ -52,4 +52,8 @@ class Cancelled : public std::runtime_error {
 // InputError before the run when a fault targets a candidate whose platform does not model it.
 std::vector<CandidateResult> simulate(const RunOptions& options, std::vector<CandidateRun>& candidates);
 
+// Throws InputError (naming the fault's JSON pointer) when a fault applies to a candidate whose platform does
+// not model it.
+void check_faults(const std::vector<FaultSpec>& faults, const std::vector<CandidateRun>& candidates);
+
 }  // namespace servesim::sim

@@ -13,6 +13,7 @@
 #include "sim/faults.hpp"
 #include "sim/recorder.hpp"
 #include "sim/rng.hpp"
+#include "sim/run_result.hpp"
 #include "sim/transfer_pool.hpp"
 
 namespace servesim::sim {
@@ -36,10 +37,14 @@ class PlatformBuilder {
 
   // The links route() made, with their nominal bandwidth and latency (slow-storage faults change them).
   const std::vector<StoreLink>& links() const { return links_; }
+  // Prefixed to the names of the hosts and links made from now on ("" = none): a composite model builds each
+  // of its stages in its own scope, so that two stages of one platform do not make the same names.
+  void set_scope(std::string scope) { scope_ = std::move(scope); }
 
  private:
   simgrid::s4u::NetZone* zone_;
   std::string prefix_;
+  std::string scope_;
   std::vector<StoreLink> links_;
   std::vector<double> slow_factors_;
 };
@@ -89,6 +94,8 @@ class PlatformModel {
     (void)cap;
     (void)fault;
   }
+  // Per-stage counts of a composite model (platforms/topology_model.hpp), for summary.json; empty otherwise.
+  virtual std::vector<StageCounts> stage_counts() const { return {}; }
   // `nodes` nodes fail at t_s: their pods and the requests on them are lost.
   virtual void fail_nodes(double t_s, uint32_t nodes, int fault) {
     (void)t_s;

@@ -31,6 +31,8 @@ void Recorder::integrate_to(double t) {
 }
 
 void Recorder::instances(double t, uint32_t busy, uint32_t idle) {
+  if (listener_) [[unlikely]]
+    return listener_->instances(t, busy, idle);
   roll(t);
   integrate_to(t);
   busy_ = busy;

@@ -34,6 +34,22 @@ struct IntervalRow {
   double cost_usd_cum = 0;
 };
 
+// Receives everything a Recorder is told instead of the Recorder (see Recorder::set_listener): a composite
+// model (platforms/topology_model.hpp) gives each of its stages a recorder that forwards to it, so that it
+// learns when a stage has finished with a request and can route it on.
+class RecorderListener {
+ public:
+  enum class Outcome : uint8_t { timed_out, throttled, dropped };
+  enum class Event : uint8_t { cold_start, retry, queued };
+  virtual ~RecorderListener() = default;
+  virtual void served(double t, double latency_s) = 0;
+  virtual void failed(double t, Outcome outcome) = 0;
+  virtual void counted(double t, Event event) = 0;
+  virtual void instances(double t, uint32_t busy, uint32_t idle) = 0;
+  // `category`: an id of this recorder's cost_category() (its name is costs()[category].first).
+  virtual void cost(int category, double usd) = 0;
+};
+
 class Recorder {
  public:
   using RowSink = std::function<void(const IntervalRow&)>;
@@ -41,6 +57,8 @@ class Recorder {
 
   int cost_category(const std::string& name);  // register once, before the run; returns an id
   void add_cost(int category, double usd) {
+    if (listener_) [[unlikely]]
+      return listener_->cost(category, usd);
     costs_[static_cast<size_t>(category)].second += usd;
     cost_total_usd_ += usd;
   }
@@ -52,8 +70,14 @@ class Recorder {
   }
   const Counters& window(size_t index) const { return windows_[index].counts; }
 
+  // From now on every outcome, instance change and cost goes to `listener` only (nullptr: recorded here).
+  // Without a listener each call pays one predictable branch.
+  void set_listener(RecorderListener* listener) { listener_ = listener; }
+
   void arrival(double t) { count(t, &Counters::arrived); }
   void served(double t, double latency_s) {
+    if (listener_) [[unlikely]]
+      return listener_->served(t, latency_s);
     roll(t);
     ++interval_.counts.served;
     ++totals_.served;
@@ -69,12 +93,12 @@ class Recorder {
     latency_.add(latency_s);
     interval_latency_.add(latency_s);
   }
-  void timed_out(double t) { count(t, &Counters::timed_out); }
-  void throttled(double t) { count(t, &Counters::throttled); }
-  void dropped(double t) { count(t, &Counters::dropped); }
-  void cold_start(double t) { count(t, &Counters::cold_starts); }
-  void retry(double t) { count(t, &Counters::retries); }
-  void queued(double t) { count(t, &Counters::queued); }
+  void timed_out(double t) { failed(t, RecorderListener::Outcome::timed_out, &Counters::timed_out); }
+  void throttled(double t) { failed(t, RecorderListener::Outcome::throttled, &Counters::throttled); }
+  void dropped(double t) { failed(t, RecorderListener::Outcome::dropped, &Counters::dropped); }
+  void cold_start(double t) { counted(t, RecorderListener::Event::cold_start, &Counters::cold_starts); }
+  void retry(double t) { counted(t, RecorderListener::Event::retry, &Counters::retries); }
+  void queued(double t) { counted(t, RecorderListener::Event::queued, &Counters::queued); }
   // The instance counts changed at time t.
   void instances(double t, uint32_t busy, uint32_t idle);
 
@@ -95,6 +119,16 @@ class Recorder {
     double start_s, end_s;
     Counters counts;
   };
+  void failed(double t, RecorderListener::Outcome outcome, uint64_t Counters::*field) {
+    if (listener_) [[unlikely]]
+      return listener_->failed(t, outcome);
+    count(t, field);
+  }
+  void counted(double t, RecorderListener::Event event, uint64_t Counters::*field) {
+    if (listener_) [[unlikely]]
+      return listener_->counted(t, event);
+    count(t, field);
+  }
   void count(double t, uint64_t Counters::*field) {
     roll(t);
     ++(interval_.counts.*field);
@@ -129,6 +163,7 @@ class Recorder {
   std::vector<std::pair<std::string, double>> costs_;
   double cost_total_usd_ = 0;
   std::vector<Window> windows_;
+  RecorderListener* listener_ = nullptr;
 };
 
 }  // namespace servesim::sim

@@ -10,6 +10,18 @@
 
 namespace servesim::sim {
 
+// What one stage of a serving topology (platforms/topology_model.hpp) did with the requests it saw.
+struct StageCounts {
+  std::string id;
+  std::string kind;          // edge-cache | edge-device | select | model
+  uint64_t arrived = 0;      // requests that reached the stage (a retried request again)
+  uint64_t served_here = 0;  // requests whose response came from this stage (cache hits included)
+  uint64_t forwarded = 0;    // requests sent on to a next stage (misses, offloads, escalations, routes)
+  uint64_t failed = 0;       // requests that ended here timed out, throttled or dropped
+  uint64_t hits = 0;         // edge-cache: lookups that found a fresh copy
+  uint64_t degraded = 0;     // select: requests routed to the small model because the large one was busy
+};
+
 struct CandidateResult {
   std::string name;
   std::string platform;
@@ -26,6 +38,7 @@ struct CandidateResult {
   std::vector<FaultOutcome> faults;
   std::vector<Counters> fault_windows;  // outcomes that happened within each fault's window
   ClientOutcome client;
+  std::vector<StageCounts> stages;  // a serving topology's stages, in the scenario's order (else empty)
 };
 
 }  // namespace servesim::sim

@@ -35,7 +35,7 @@ void TransferPool::start(double now_s, double bytes, const TransferRoute& route,
       }
   }
   auto comm = sg4::Comm::sendto_async(from, route.to, static_cast<uint64_t>(bytes));
-  flights_.push_back(Flight{comm, tag, ceiling});
+  flights_.push_back(Flight{comm, tag | tag_base_, ceiling});
   comms_.push_back(comm);
   const double bound = now_s + bytes / ceiling;
   earliest_s_ = std::min(earliest_s_, bound);

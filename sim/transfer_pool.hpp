@@ -54,6 +54,11 @@ class TransferPool {
   void sync_clock(double t_s);
   // Transfers started from now on take their route's slow variant for this factor (1 = nominal route).
   void set_rate_factor(double factor) { rate_factor_ = factor; }
+  // Added (bitwise or) to the tag of every transfer started from now on. A composite model that runs several
+  // models over one pool (platforms/topology_model.hpp) sets it to the stage's index in the high bits while
+  // it hands a call to that stage, and splits completions by those bits; plain models never set it (0).
+  void set_tag_base(uint64_t base) { tag_base_ = base; }
+  uint64_t tag_base() const { return tag_base_; }
   double now_s() const;
 
  private:
@@ -69,6 +74,7 @@ class TransferPool {
   std::vector<simgrid::s4u::CommPtr> comms_;  // same order as flights_, for wait_any_for
   double earliest_s_ = std::numeric_limits<double>::infinity();
   double rate_factor_ = 1;
+  uint64_t tag_base_ = 0;
 };
 
 }  // namespace servesim::sim
