@@ -67,7 +67,7 @@ and the largest output difference against the float model on seeded random input
 
 constexpr const char* kProfileUsage =
     R"(Usage: servesim profile MODEL.onnx [--engine ort|opencv] [--batch 1,2,4] [--threads 1,2]
-                        [--out PROFILE.json] [--cache-dir DIR] [--no-cache]
+                        [--out PROFILE.json] [--cache-dir DIR] [--no-cache] [--progress-lines]
 
 Measures the model with a real inference engine on this machine: file read time, session creation (load)
 time (ONNX Runtime: from the .onnx and from the optimized model it saves), the first inference, and the
@@ -81,6 +81,13 @@ Engines: ort = ONNX Runtime (CPU provider) through the Node.js bridge models/ort
 `cd models/ort_bridge && ONNXRUNTIME_NODE_INSTALL=skip npm ci`); opencv = OpenCV DNN in-process. When ORT
 is missing, servesim warns and falls back to OpenCV, which ran ~3x slower on the same CNN.
 The simulator scales the 1- and 2-thread p50 latencies to a platform's CPU share (docs/models.md).
+
+--progress-lines prints machine-readable lines on stderr for a program that runs servesim profile (the
+desktop app does): before each step `progress DONE/TOTAL WHAT-COMES-NEXT` (step 0 creates the session and
+runs the first inference, then one step per batch size and thread count, e.g.
+`progress 2/5 batch 2, 1 thread`), `progress TOTAL/TOTAL done` at the end, then
+`result measured|cached CACHE_PATH`. A cached profile gives the result line alone. Other stderr lines are
+warnings, or the one-line error when the exit status is not 0.
 )";
 
 }  // namespace
@@ -182,7 +189,9 @@ int profile_command(const Args& args) {
       "out,o", po::value(&out), "write the profile JSON here (it is also cached)")(
       "cache-dir", po::value(&cache_dir), "profile cache folder")(
       "no-cache", po::bool_switch(), "measure even when cached, store nothing")("json", po::bool_switch(),
-                                                                                "print the profile JSON");
+                                                                                "print the profile JSON")(
+      "progress-lines", po::bool_switch(),
+      "print `progress DONE/TOTAL NEXT` lines and a `result` line on stderr");
   po::positional_options_description pos;
   pos.add("model", 1);
   po::variables_map vm;
@@ -192,9 +201,17 @@ int profile_command(const Args& args) {
   options.threads = int_list(threads, "--threads");
   options.cache_dir = cache_dir;
   options.use_cache = !vm["no-cache"].as<bool>();
+  const bool progress_lines = vm["progress-lines"].as<bool>();
+  if (progress_lines)  // stderr is unbuffered: each line reaches the reader as the step starts
+    options.on_progress = [](int done, int total, const std::string& next) {
+      std::fprintf(stderr, "progress %d/%d %s\n", done, total, next.c_str());
+    };
   const auto result = models::profile_model(model, options, std::cerr);
   const auto& p = result.profile;
   if (!out.empty()) models::save_profile(p, out);
+  if (progress_lines)
+    std::fprintf(stderr, "result %s %s\n", result.from_cache ? "cached" : "measured",
+                 result.cache_path.c_str());
   if (vm["json"].as<bool>()) {
     std::cout << models::to_json(p).dump(2) << "\n";
     return 0;

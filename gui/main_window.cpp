@@ -15,7 +15,6 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
-#include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -135,8 +134,7 @@ MainWindow::MainWindow(QWidget* parent)
   connect(profiler_, &ProfileWorkflow::running_changed, this, [this](bool profiling) {
     const bool running = runner_->is_running();
     run_action_->setEnabled(!profiling && !running);
-    profile_action_->setEnabled(!profiling && !running);
-    if (!profiling && close_when_profiled_) QTimer::singleShot(0, this, [this] { close(); });
+    profile_action_->setEnabled(!profiling && !running && has_profiler());
   });
   connect(profiler_, &ProfileWorkflow::status, status_, &QLabel::setText);
   connect(profiler_, &ProfileWorkflow::scenario_changed, this, [this] {
@@ -198,6 +196,11 @@ void MainWindow::build_actions() {
     profile_action_->setEnabled(false);
     profile_action_->setToolTip(
         tr("Built without models/ (ONNX profiling): rebuild with -DSERVESIM_BUILD_MODELS=ON"));
+  } else if (!has_profiler()) {  // the profile runs in `servesim profile`, which is not there
+    profile_action_->setEnabled(false);
+#ifdef SERVESIM_HAVE_MODELS
+    profile_action_->setToolTip(profiler_->controller()->why_no_binary());
+#endif
   }
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -252,6 +255,14 @@ bool MainWindow::save_file(const QString& path, QString* error) {
   return ok;
 }
 
+bool MainWindow::has_profiler() const {
+#ifdef SERVESIM_HAVE_MODELS
+  return profiler_ && !profiler_->controller()->binary().isEmpty();
+#else
+  return false;
+#endif
+}
+
 bool MainWindow::is_profiling() const {
 #ifdef SERVESIM_HAVE_MODELS
   return profiler_->is_running();
@@ -289,7 +300,7 @@ void MainWindow::cancel_run() {
 
 void MainWindow::set_running(bool running) {
   run_action_->setEnabled(!running && !is_profiling());
-  profile_action_->setEnabled(!running && profiler_ && !is_profiling());
+  profile_action_->setEnabled(!running && has_profiler() && !is_profiling());
   cancel_button_->setEnabled(running);
   export_csv_->setEnabled(!running && runner_->last() && series_->rowCount() > 0);
   export_html_->setEnabled(!running && has_html_report() && runner_->last() && series_->rowCount() > 0);
@@ -341,14 +352,7 @@ void MainWindow::update_title() {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
 #ifdef SERVESIM_HAVE_MODELS
-  if (profiler_->is_running()) {
-    // The profiler stops before its next step; the window closes then (running_changed), staying responsive.
-    close_when_profiled_ = true;
-    profiler_->cancel();
-    status_->setText(tr("Closing once the profiler has finished the point it is measuring..."));
-    event->ignore();
-    return;
-  }
+  profiler_->cancel();  // kills `servesim profile` at once: nothing to wait for
 #endif
   runner_->cancel();
   if (runner_->is_running()) runner_->watcher()->waitForFinished();

@@ -43,7 +43,8 @@ class MainWindow : public QMainWindow {
   TimeseriesModel* timeseries() const { return series_; }
   ResultsModel* results() const { return results_; }
   ChartsPanel* charts() const { return charts_; }
-  // File > Profile model...; null in a build without models/ (the action is then disabled, saying why).
+  // File > Profile model...; null in a build without models/. The action is disabled, its tooltip saying why,
+  // without models/ or when the servesim binary that profiles is not found (ProfileController::binary).
   ProfileWorkflow* profiler() const { return profiler_; }
   QAction* profile_action() const { return profile_action_; }
   QProgressBar* progress_bar() const { return progress_; }
@@ -58,6 +59,7 @@ class MainWindow : public QMainWindow {
  private:
   void build_actions();
   void set_running(bool running);
+  bool has_profiler() const;  // built with models/ and the servesim binary found
   bool is_profiling() const;
   void show_outcome(const RunOutcomePtr& outcome);
   void update_title();
@@ -78,7 +80,6 @@ class MainWindow : public QMainWindow {
   QAction* export_csv_ = nullptr;
   QAction* export_html_ = nullptr;
   QAction* profile_action_ = nullptr;
-  bool close_when_profiled_ = false;  // the window was closed while profiling: close once it stops
 };
 
 }  // namespace servesim::gui

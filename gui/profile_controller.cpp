@@ -1,10 +1,16 @@
 #include "gui/profile_controller.hpp"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
-#include <QPromise>
-#include <QtConcurrent/QtConcurrent>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTimer>
 #include <sstream>
+#ifdef Q_OS_UNIX
+#include <signal.h>
+#include <unistd.h>
+#endif
 
 #include "gui/scenario_document.hpp"
 #include "sim/input_error.hpp"
@@ -12,24 +18,59 @@
 namespace servesim::gui {
 using ojson = nlohmann::ordered_json;
 
-ProfileOutcome profile_onnx(const std::string& model_path, const models::ProfileOptions& options) {
-  ProfileOutcome out;
-  out.model_path = model_path;
-  out.requested_engine = options.engine == models::EngineKind::kOrt ? "ort" : "opencv";
-  std::ostringstream warnings;
-  try {
-    out.result = models::profile_model(model_path, options, warnings);
-  } catch (const models::ProfileCancelled&) {
-    out.status = ProfileOutcome::Status::cancelled;
-  } catch (const InputError& e) {
-    out.status = ProfileOutcome::Status::failed;
-    out.error = e.what();
-  } catch (const std::exception& e) {  // what `servesim profile` calls an internal error (exit status 3)
-    out.status = ProfileOutcome::Status::failed;
-    out.error = std::string("internal error: ") + e.what();
+QString find_servesim_binary(QString* why) {
+  const auto is_program = [](const QString& path) {
+    const QFileInfo f(path);
+    return f.isFile() && f.isExecutable();
+  };
+  if (const QString given = qEnvironmentVariable("SERVESIM_BIN"); !given.isEmpty()) {
+    if (is_program(given)) return QFileInfo(given).absoluteFilePath();
+    if (why) *why = QObject::tr("SERVESIM_BIN=%1 is not an executable file").arg(given);
+    return {};
   }
-  out.warnings = warnings.str();
-  return out;
+  const QDir app(QCoreApplication::applicationDirPath());
+  const QStringList places{app.filePath("servesim"), app.filePath("../cli/servesim")};  // install, build tree
+  for (const QString& path : places)
+    if (is_program(path)) return QFileInfo(path).canonicalFilePath();
+  if (why)
+    *why = QObject::tr(
+               "servesim, which profiles the model, is not beside servesim-gui (looked for %1 and %2); "
+               "build it or set SERVESIM_BIN")
+               .arg(QDir::cleanPath(places[0]), QDir::cleanPath(places[1]));
+  return {};
+}
+
+QStringList profile_arguments(const QString& model_path, const models::ProfileOptions& options,
+                              const QString& out_path) {
+  const auto join = [](const std::vector<int>& values) {
+    QStringList parts;
+    for (const int v : values) parts << QString::number(v);
+    return parts.join(',');
+  };
+  // A path that starts with '-' would read as an option.
+  const QString model = model_path.startsWith('-') ? "./" + model_path : model_path;
+  QStringList args{"profile",
+                   model,
+                   "--engine",
+                   options.engine == models::EngineKind::kOrt ? "ort" : "opencv",
+                   "--batch",
+                   join(options.batches),
+                   "--threads",
+                   join(options.threads),
+                   "--warmup",
+                   QString::number(options.warmup),
+                   "--min-reps",
+                   QString::number(options.min_reps),
+                   "--max-reps",
+                   QString::number(options.max_reps),
+                   "--max-s-per-point",
+                   QString::number(options.max_s_per_point, 'g', 17),
+                   "--out",
+                   out_path,
+                   "--progress-lines"};
+  if (!options.cache_dir.empty()) args << "--cache-dir" << QString::fromStdString(options.cache_dir);
+  if (!options.use_cache) args << "--no-cache";
+  return args;
 }
 
 std::vector<int> parse_int_list(const QString& text, const std::string& flag) {
@@ -55,63 +96,149 @@ std::vector<int> parse_int_list(const QString& text, const std::string& flag) {
 }
 
 ProfileController::ProfileController(QObject* parent) : QObject(parent) {
-  connect(&watcher_, &QFutureWatcher<ProfileOutcome>::finished, this, &ProfileController::on_finished);
+  binary_ = find_servesim_binary(&why_no_binary_);
 }
 
 ProfileController::~ProfileController() {
-  if (running_) {
-    cancel();
-    watcher_.waitForFinished();
-  }
+  if (!process_) return;
+  process_->disconnect(this);
+  cancel();
+  process_->waitForFinished(5000);  // a killed child is reaped at once
 }
 
-bool ProfileController::start(const QString& model_path, models::ProfileOptions options) {
-  if (running_) return false;
-  running_ = true;
-  cancel_ = std::make_shared<std::atomic<bool>>(false);
-  auto work = [](QPromise<ProfileOutcome>& promise, std::string path, models::ProfileOptions o,
-                 std::shared_ptr<std::atomic<bool>> cancel) {
-    o.cancel = cancel.get();
-    // Step k of the profiler is progress k + 1: 0 is reading and inspecting the model, before the total is
-    // known (QFutureInterface only reports a value above the last one).
-    o.on_progress = [&promise, &cancel](int done, int total, const std::string& next) {
-      if (promise.isCanceled()) cancel->store(true);  // the watcher's cancel reaches the profiler
-      if (done == 0) promise.setProgressRange(0, total + 1);
-      promise.setProgressValueAndText(done + 1, QString::fromStdString(next));
-    };
-    promise.addResult(profile_onnx(path, o));
-  };
-  watcher_.setFuture(QtConcurrent::run(work, model_path.toStdString(), std::move(options), cancel_));
+qint64 ProfileController::child_pid() const {
+  return process_ ? process_->processId() : 0;
+}
+
+QString ProfileController::scratch_folder() const {
+  return scratch_ ? scratch_->path() : QString();
+}
+
+bool ProfileController::start(const QString& model_path, const models::ProfileOptions& options) {
+  if (is_running()) return false;
+  pending_ = std::make_unique<ProfileOutcome>();
+  pending_->model_path = model_path.toStdString();
+  pending_->requested_engine = options.engine == models::EngineKind::kOrt ? "ort" : "opencv";
+  messages_.clear();
+  stderr_buffer_.clear();
+  cancelling_ = false;
+  progress_value_ = progress_maximum_ = 0;
+  // The CLI writes --out with a plain write: it goes to a scratch folder, read only after exit status 0.
+  scratch_ = std::make_unique<QTemporaryDir>(QDir(QDir::tempPath()).filePath("servesim-profile-XXXXXX"));
+  QString why = why_no_binary_;
+  if (!binary_.isEmpty() && !scratch_->isValid())
+    why = tr("cannot make a scratch folder for the profile: %1").arg(scratch_->errorString());
   emit started();
+  if (!why.isEmpty()) {  // failed() follows started(), as for any other failure
+    QTimer::singleShot(0, this, [this, why] { fail(why); });
+    return true;
+  }
+  process_ = new QProcess(this);
+  process_->setProgram(binary_);
+  process_->setArguments(profile_arguments(model_path, options, scratch_->filePath("profile.json")));
+  process_->setStandardOutputFile(QProcess::nullDevice());  // the summary it prints: the JSON has it all
+#ifdef Q_OS_UNIX
+  // Its own process group, so that cancel() also kills the ONNX Runtime bridge it starts (node).
+  process_->setChildProcessModifier([] { ::setpgid(0, 0); });
+#endif
+  connect(process_, &QProcess::readyReadStandardError, this, &ProfileController::read_stderr);
+  connect(process_, &QProcess::finished, this, &ProfileController::on_finished);
+  // Queued: a failure to start is reported inside start(), before the caller is ready for failed().
+  connect(process_, &QProcess::errorOccurred, this, &ProfileController::on_error, Qt::QueuedConnection);
+  process_->start();
   return true;
 }
 
 void ProfileController::cancel() {
-  if (!running_) return;
-  cancel_->store(true);
-  watcher_.cancel();
+  if (!pending_ || cancelling_) return;
+  cancelling_ = true;
+  if (!process_ || process_->state() == QProcess::NotRunning) return;  // a queued failure turns to cancelled
+#ifdef Q_OS_UNIX
+  if (const qint64 pid = process_->processId(); pid > 0) ::kill(-static_cast<pid_t>(pid), SIGKILL);
+#endif
+  process_->kill();  // the group kill misses a child that has not called setpgid yet
 }
 
-void ProfileController::on_finished() {
-  running_ = false;
-  const bool has_result = !watcher_.isCanceled() && watcher_.future().resultCount() > 0;
-  if (!has_result) {
+void ProfileController::read_stderr() {
+  stderr_buffer_ += process_->readAllStandardError();
+  for (qsizetype nl = stderr_buffer_.indexOf('\n'); nl >= 0; nl = stderr_buffer_.indexOf('\n')) {
+    handle_line(QString::fromUtf8(stderr_buffer_.left(nl)));
+    stderr_buffer_.remove(0, nl + 1);
+  }
+}
+
+void ProfileController::handle_line(const QString& line) {
+  // `servesim profile --progress-lines` (docs/models.md): progress DONE/TOTAL NEXT, then result KIND PATH.
+  static const QRegularExpression progress_line(R"(^progress (\d+)/(\d+) (.*)$)");
+  static const QRegularExpression result_line(R"(^result (measured|cached) (.*)$)");
+  if (const auto m = progress_line.match(line); m.hasMatch()) {
+    // Step k of the profiler is value k + 1: value 0 is reading the model, before the total is known.
+    progress_maximum_ = m.captured(2).toInt() + 1;
+    progress_value_ = m.captured(1).toInt() + 1;
+    emit progress(progress_value_, progress_maximum_, m.captured(3));
+  } else if (const auto r = result_line.match(line); r.hasMatch()) {
+    pending_->result.from_cache = r.captured(1) == "cached";
+    pending_->result.cache_path = r.captured(2).toStdString();
+  } else if (!line.trimmed().isEmpty()) {
+    messages_ << line;
+  }
+}
+
+void ProfileController::on_finished(int exit_code, QProcess::ExitStatus exit_status) {
+  read_stderr();
+  if (!stderr_buffer_.isEmpty()) handle_line(QString::fromUtf8(stderr_buffer_));
+  stderr_buffer_.clear();
+  if (cancelling_) {
+    release();
     emit cancelled();
     return;
   }
-  auto outcome = std::make_shared<const ProfileOutcome>(watcher_.result());
-  switch (outcome->status) {
-    case ProfileOutcome::Status::completed:
-      last_ = outcome;
-      emit completed(outcome);
-      break;
-    case ProfileOutcome::Status::cancelled:
-      emit cancelled();
-      break;
-    case ProfileOutcome::Status::failed:
-      emit failed(QString::fromStdString(outcome->error));
-      break;
+  if (exit_status == QProcess::CrashExit) {
+    fail(tr("servesim profile stopped abnormally (%1)").arg(process_->errorString()));
+    return;
   }
+  if (exit_code != 0) {  // its last line is the one-line error (2: bad input, 3: internal error)
+    fail(messages_.isEmpty() ? tr("servesim profile exited with status %1 and no message").arg(exit_code)
+                             : messages_.last());
+    return;
+  }
+  auto outcome = std::move(pending_);
+  try {
+    outcome->result.profile = models::load_profile(scratch_->filePath("profile.json").toStdString());
+  } catch (const std::exception& e) {
+    pending_ = std::move(outcome);
+    fail(QString::fromStdString(e.what()));
+    return;
+  }
+  outcome->warnings = messages_.join('\n').toStdString();
+  release();
+  last_ = std::shared_ptr<const ProfileOutcome>(std::move(outcome));
+  emit completed(last_);
+}
+
+void ProfileController::on_error(QProcess::ProcessError error) {
+  if (error != QProcess::FailedToStart || !process_) return;  // the others end in finished()
+  fail(tr("cannot run %1: %2").arg(binary_, process_->errorString()));
+}
+
+void ProfileController::fail(const QString& error) {
+  const bool was_cancelled = cancelling_;
+  release();
+  if (was_cancelled)
+    emit cancelled();
+  else
+    emit failed(error);
+}
+
+void ProfileController::release() {
+  if (process_) {
+    process_->disconnect(this);
+    process_->deleteLater();  // may be in one of its signals
+    process_ = nullptr;
+  }
+  scratch_.reset();  // removes the scratch folder and whatever the child left in it
+  pending_.reset();
+  cancelling_ = false;
 }
 
 bool ProfileController::save_last(const QString& profile_path, QString* error) const {

@@ -1,20 +1,21 @@
 #pragma once
-// Profiles an ONNX model in a worker thread (QtConcurrent::run with a QPromise, watched by a QFutureWatcher),
-// with the same call, defaults and cache as `servesim profile` (models::profile_model). The watcher's
-// progress counts the profiler's steps (reading the model, creating the session, then one per (batch,
-// threads) point; its range is 0..0 until the model is read) with the step under way as its text.
-// cancel() takes effect before the next step: the point being measured is not interrupted (it ends after
-// at most max_reps runs, or max_s_per_point seconds once min_reps are done). Results cross back to the GUI
-// thread through the watcher's signals; a cancelled or failed profile delivers no profile.
-#include <QFutureWatcher>
+// Profiles an ONNX model in a child process: `servesim profile MODEL --engine E --batch B --threads T ...
+// --out SCRATCH.json --progress-lines` (QProcess), so that what is measured, peak RSS included, is what the
+// CLI measures (OpenCV DNN runs in the profiling process: in-process, the peak RSS would include the app's
+// own ~110 MB). The child's `progress DONE/TOTAL NEXT` lines on stderr drive progress(); its profile is read
+// from a scratch folder once it exits with status 0. cancel() kills the child (and the ORT bridge it started)
+// at once; the scratch folder goes with it, so nothing is kept. A failed profile delivers the CLI's one-line
+// error as it printed it. The servesim binary is found once, at construction (find_servesim_binary).
 #include <QObject>
+#include <QProcess>
 #include <QString>
-#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "models/profiler.hpp"
+
+class QTemporaryDir;
 
 namespace servesim::gui {
 
@@ -32,8 +33,14 @@ struct ProfileOutcome {
 
 using ProfileOutcomePtr = std::shared_ptr<const ProfileOutcome>;
 
-// Profiles the model (models::profile_model, as `servesim profile` does). Never throws.
-ProfileOutcome profile_onnx(const std::string& model_path, const models::ProfileOptions& options);
+// The `servesim` that profiles: $SERVESIM_BIN when set, else `servesim` beside servesim-gui (an install),
+// else ../cli/servesim (the build tree). Empty, with why in `why`, when it is not an executable file.
+QString find_servesim_binary(QString* why = nullptr);
+
+// The arguments of `servesim profile` for these options (engine, batches, threads, repetitions, cache folder,
+// --no-cache), writing the profile to `out_path`, with --progress-lines.
+QStringList profile_arguments(const QString& model_path, const models::ProfileOptions& options,
+                              const QString& out_path);
 
 // A comma-separated list of positive integers ("1,2,4"), read as `servesim profile --batch/--threads` reads
 // it; throws InputError naming `flag` and the text.
@@ -43,14 +50,24 @@ class ProfileController : public QObject {
   Q_OBJECT
  public:
   explicit ProfileController(QObject* parent = nullptr);
-  ~ProfileController() override;  // cancels a profile in progress and waits for its current step
+  ~ProfileController() override;  // kills a profile in progress
 
-  // Starts profiling; false when a profile is already running.
-  bool start(const QString& model_path, models::ProfileOptions options);
-  void cancel();
-  bool is_running() const { return running_; }
-  bool is_cancelling() const { return running_ && cancel_ && cancel_->load(); }
-  QFutureWatcher<ProfileOutcome>* watcher() { return &watcher_; }
+  // The servesim binary the profile runs (empty when none was found: why_no_binary() says why).
+  const QString& binary() const { return binary_; }
+  const QString& why_no_binary() const { return why_no_binary_; }
+
+  // Starts `servesim profile` on the model; false when a profile is already running. The options'
+  // on_progress, cancel and seed are not used (the CLI has its own). Without a binary it fails at once.
+  bool start(const QString& model_path, const models::ProfileOptions& options);
+  void cancel();  // kills the child now; cancelled() follows once it is reaped
+  bool is_running() const { return pending_ != nullptr; }
+  bool is_cancelling() const { return pending_ && cancelling_; }
+  qint64 child_pid() const;        // the running child's process id, 0 when none
+  QString scratch_folder() const;  // where the child writes the profile while it runs; empty when none
+  // Progress as the progress dialog shows it: 0..0 (busy) while the model is read, then step k of the
+  // profiler is value k + 1 of maximum TOTAL + 1.
+  int progress_value() const { return progress_value_; }
+  int progress_maximum() const { return progress_maximum_; }
   const ProfileOutcomePtr& last() const { return last_; }  // the last completed profile (null before)
 
   // Writes the last profile as JSON (what `servesim profile --out FILE` writes). false with the one-line
@@ -69,16 +86,29 @@ class ProfileController : public QObject {
 
  signals:
   void started();
+  void progress(int value, int maximum, const QString& step);  // step: what is under way
   void completed(servesim::gui::ProfileOutcomePtr outcome);
   void failed(const QString& error);
   void cancelled();
 
  private:
-  void on_finished();
-  QFutureWatcher<ProfileOutcome> watcher_;
-  std::shared_ptr<std::atomic<bool>> cancel_;
+  void read_stderr();
+  void handle_line(const QString& line);
+  void on_finished(int exit_code, QProcess::ExitStatus exit_status);
+  void on_error(QProcess::ProcessError error);
+  void fail(const QString& error);
+  void release();  // deletes the child and the scratch folder
+  QString binary_;
+  QString why_no_binary_;
+  QProcess* process_ = nullptr;
+  std::unique_ptr<QTemporaryDir> scratch_;
+  std::unique_ptr<ProfileOutcome> pending_;  // the outcome being built
+  QByteArray stderr_buffer_;                 // a partial stderr line
+  QStringList messages_;                     // stderr lines that are not progress: warnings, the error
+  bool cancelling_ = false;
+  int progress_value_ = 0;
+  int progress_maximum_ = 0;
   ProfileOutcomePtr last_;
-  bool running_ = false;
 };
 
 }  // namespace servesim::gui

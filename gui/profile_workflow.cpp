@@ -27,17 +27,13 @@ ProfileWorkflow::ProfileWorkflow(ScenarioDocument* doc, QWidget* window)
     finish();
     emit status(tr("Profiling cancelled: nothing was kept"));
   });
-  auto* watcher = controller_->watcher();
-  connect(watcher, &QFutureWatcher<ProfileOutcome>::progressRangeChanged, this, [this](int low, int high) {
-    if (progress_) progress_->setRange(low, high);
-  });
-  connect(watcher, &QFutureWatcher<ProfileOutcome>::progressValueChanged, this, [this](int value) {
-    if (progress_) progress_->setValue(value);
-  });
-  connect(watcher, &QFutureWatcher<ProfileOutcome>::progressTextChanged, this, [this](const QString& text) {
-    if (progress_ && !controller_->is_cancelling())
-      progress_->setLabelText(tr("Profiling %1: %2").arg(model_name_, text));
-  });
+  connect(controller_, &ProfileController::progress, this,
+          [this](int value, int maximum, const QString& step) {
+            if (!progress_ || controller_->is_cancelling()) return;
+            progress_->setRange(0, maximum);
+            progress_->setValue(value);
+            progress_->setLabelText(tr("Profiling %1: %2").arg(model_name_, step));
+          });
 }
 
 QProgressDialog* ProfileWorkflow::progress_dialog() const {
@@ -81,7 +77,7 @@ bool ProfileWorkflow::start(const QString& model_path, const models::ProfileOpti
   dialog->setLabel(label);
   dialog->setLabelText(tr("Profiling %1 with %2: reading the model").arg(model_name_, engine));
   dialog->setFixedWidth(480);
-  // Cancel asks the profiler to stop; the dialog stays up, saying so, until it has.
+  // Cancel kills the profiling process; the dialog goes once it has ended (at once).
   QObject::disconnect(dialog, &QProgressDialog::canceled, dialog, nullptr);
   connect(dialog, &QProgressDialog::canceled, this, &ProfileWorkflow::cancel);
   progress_ = dialog;
@@ -95,10 +91,7 @@ void ProfileWorkflow::cancel() {
   if (!is_running() || controller_->is_cancelling()) return;
   controller_->cancel();
   if (progress_) {
-    progress_->setLabelText(
-        tr("Cancelling: the profiler stops before its next step. The point it is "
-           "measuring runs to its end (an engine cannot be interrupted mid-point; "
-           "about 2 s, longer for a slow model)."));
+    progress_->setLabelText(tr("Cancelling: stopping servesim profile..."));
     if (auto* button = progress_->findChild<QPushButton*>()) button->setEnabled(false);
   }
   emit status(tr("Cancelling the profile..."));

@@ -1,10 +1,9 @@
 #pragma once
 // File > Profile model... in the window: a file dialog for the .onnx, the options dialog (engine, batch
-// sizes, threads), then the profile in the worker (ProfileController) with a non-modal progress dialog
-// whose Cancel stops the profiler before its next step (the point being measured runs to its end: the
-// profiler cannot interrupt an engine mid-point, and the dialog says so). A completed profile opens the
-// result dialog, whose "Use in scenario" points the scenario's model section at the saved profile; a failed
-// one shows the CLI's one-line error. The window stays usable throughout.
+// sizes, threads), then `servesim profile` in a child process (ProfileController) with a non-modal progress
+// dialog that follows its steps and whose Cancel kills it at once, keeping nothing. A completed profile
+// opens the result dialog, whose "Use in scenario" points the scenario's model section at the saved
+// profile; a failed one shows the CLI's one-line error. The window stays usable throughout.
 #include <QObject>
 #include <QPointer>
 #include <QString>

@@ -57,6 +57,10 @@ void KubernetesModel::pod_ready(uint32_t id, double t_s) {
   --starting_;
   ++held_;
   report_instances(t_s);
+  if (crashes_->enabled()) {  // a ready pod's container dies at the crash rate (memoryless)
+    const double crash_s = crashes_->crash_time(t_s, rng_->exponential(1.0));
+    if (crash_s < kNever) push(Event{crash_s, id, pod.life, Kind::pod_crash});
+  }
   flush_ingress(t_s);
 }
 
@@ -224,6 +228,16 @@ void KubernetesModel::lose_pod(uint32_t id, uint32_t node, double t_s, int fault
   ++pod.life;  // invalidates its pending events
   free_pods_.push_back(id);
   client_->instance_lost(fault);
+}
+
+void KubernetesModel::pod_crash(uint32_t id, double t_s) {
+  // The container dies: its requests fail, and the ReplicaSet starts a replacement (a free GPU, usually the
+  // one just released: container start and model load again).
+  const int fault = crashes_->fault_at(t_s);
+  --replicas_;
+  lose_pod(id, static_cast<uint32_t>(pods_[id].node), t_s, fault);
+  report_instances(t_s);
+  create_pod(t_s, false);
 }
 
 void KubernetesModel::fail_nodes(double t_s, uint32_t nodes, int fault) {

@@ -37,6 +37,7 @@ void KubernetesModel::start(sim::ModelContext& ctx) {
   transfers_ = &ctx.transfers;
   rng_ = &ctx.rng;
   client_ = &ctx.client;
+  crashes_ = &ctx.crashes;
   const uint32_t gpus = p_.pool.gpus_per_node;
   pool_.start(*rec_, (p_.min_replicas + gpus - 1) / gpus);
   for (uint32_t i = 0; i < p_.min_replicas; ++i) create_pod(0, true);
@@ -183,6 +184,9 @@ void KubernetesModel::handle_next_event() {
         break;
       case Kind::pod_gone:
         if (pod->life == e.serial && pod->state == PodState::terminating) pod_gone(e.id, e.t_s);
+        break;
+      case Kind::pod_crash:
+        if (pod->life == e.serial && pod->state == PodState::ready) pod_crash(e.id, e.t_s);
         break;
       case Kind::batch_done:
         if (pod->life == e.serial && pod->in_batch > 0) batch_done(e.id, e.t_s);

@@ -35,7 +35,8 @@ class KubernetesModel : public sim::PlatformModel {
   bool has_work() const override { return in_system_ > 0; }
   void finish(double t_end_s) override;
   bool supports(sim::FaultSpec::Kind kind) const override {
-    return kind == sim::FaultSpec::Kind::node_failure || sim::PlatformModel::supports(kind);
+    return kind == sim::FaultSpec::Kind::node_failure || kind == sim::FaultSpec::Kind::crash ||
+           sim::PlatformModel::supports(kind);
   }
   // Ready nodes (chosen at random) fail: the requests on their pods fail, the ReplicaSet recreates the pods
   // elsewhere or pending for the node provisioner (new node, image pull, model load).
@@ -60,7 +61,15 @@ class KubernetesModel : public sim::PlatformModel {
     uint64_t routed = 0;  // requests routed to it in the current metric window
     RequestRing queue;
   };
-  enum class Kind : uint8_t { pod_ready, pod_gone, batch_done, batch_deadline, node_launch, node_pull };
+  enum class Kind : uint8_t {
+    pod_ready,
+    pod_gone,
+    batch_done,
+    batch_deadline,
+    node_launch,
+    node_pull,
+    pod_crash
+  };
   struct Event {
     double t_s;
     uint32_t id;
@@ -95,6 +104,7 @@ class KubernetesModel : public sim::PlatformModel {
   void keda_poll(double t_s);
   void ca_scan(double t_s);
   void lose_pod(uint32_t pod, uint32_t node, double t_s, int fault);
+  void pod_crash(uint32_t pod, double t_s);
 
   KubernetesParams p_;
   sim::ServiceSpec service_;
@@ -106,6 +116,7 @@ class KubernetesModel : public sim::PlatformModel {
   sim::TransferPool* transfers_ = nullptr;
   sim::Rng* rng_ = nullptr;
   sim::Client* client_ = nullptr;
+  const sim::CrashHazard* crashes_ = nullptr;
   sim::TransferRoute registry_route_;
 
   std::vector<Event> events_;  // min-heap on t_s

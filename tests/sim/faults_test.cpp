@@ -272,3 +272,26 @@ TEST_CASE("a Kubernetes node failure loses the requests on its pods and a new no
     check_conservation(r);
   }
 }
+
+TEST_CASE("Kubernetes pods crash at the given rate and are replaced", "[faults]") {
+  // Two pods ready for the whole 1,800 s run (their replacements start at once: no runtime init or model
+  // load given), 60 crashes per pod-hour: 2 x 60 x 0.5 h = 60 crashes expected (Poisson, sigma 7.7).
+  json doc = {{"seed", 11},
+              {"workload", test::poisson(200, 1800)},
+              {"service", {{"warm", constant_ms(20)}}},
+              {"slo", {{"p99_ms", 5000}, {"timeout_s", 60}}},
+              {"candidates",
+               {{{"name", "k8s"},
+                 {"platform", "kubernetes-gpu"},
+                 {"gpus_per_node", 1},
+                 {"min_replicas", 2},
+                 {"max_replicas", 2},
+                 {"model_gflops_per_request", 200}}}},
+              {"faults", {{{"kind", "crash"}, {"rate_per_instance_hour", 60}}}}};
+  const auto s = test::simulate(scenario_from(doc));
+  const auto& r = s.results.at(0);
+  CHECK(std::abs(static_cast<double>(r.faults.at(0).instances_lost) - 60.0) < 4 * std::sqrt(60.0));
+  CHECK(r.faults.at(0).requests_in_flight_lost > 0);
+  CHECK(r.requests.dropped == r.faults.at(0).requests_lost);
+  check_conservation(r);
+}
