@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "sim/atomic_file.hpp"
 #include "sim/input_error.hpp"
 
 namespace servesim::models {
@@ -133,9 +134,7 @@ ModelProfile load_profile(const std::string& path) {
 }
 
 void save_profile(const ModelProfile& profile, const std::string& path) {
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) throw input_error(path, "", "cannot write the model profile");
-  out << to_json(profile).dump(2) << "\n";
+  sim::write_file_atomic(path, to_json(profile).dump(2) + "\n");  // a killed profiler leaves no half file
 }
 
 double parallel_fraction(const ModelProfile& profile, int batch) {

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <unordered_set>
 
+#include "sim/atomic_file.hpp"
 #include "sim/input_error.hpp"
 
 namespace servesim::models {
@@ -112,8 +113,12 @@ std::uint64_t write_onnx(onnx::ModelProto& model, const std::string& path, const
   for (const auto& tensor : model.graph().initializer()) initializer_bytes += tensor.raw_data().size();
   const fs::path data_path = fs::path(path).string() + ".data";
   std::uint64_t written = 0;
+  // Both files are written under temporary names and renamed when complete (data first, then the model).
+  const std::string data_tmp = sim::temporary_path(data_path.string());
+  bool has_data = false;
   if (initializer_bytes > options.external_above_bytes) {
-    std::ofstream data(data_path, std::ios::binary | std::ios::trunc);
+    has_data = true;
+    std::ofstream data(data_tmp, std::ios::binary | std::ios::trunc);
     if (!data) throw input_error(data_path.string(), "", "cannot write the external-data file");
     for (auto& tensor : *model.mutable_graph()->mutable_initializer()) {
       if (tensor.raw_data().size() < 1024) continue;
@@ -132,16 +137,23 @@ std::uint64_t write_onnx(onnx::ModelProto& model, const std::string& path, const
       add("length", std::to_string(length));
       written += length;
     }
-    if (!data) throw input_error(data_path.string(), "", "writing the external-data file failed");
+    if (!data.flush()) throw input_error(data_path.string(), "", "writing the external-data file failed");
   } else {
     std::error_code ignored;
     fs::remove(data_path, ignored);  // a stale one from an earlier, larger model
   }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw input_error(path, "", "cannot write the ONNX file");
-  if (!model.SerializeToOstream(&out)) throw input_error(path, "", "serialising the ONNX model failed");
-  out.flush();
-  return written + static_cast<std::uint64_t>(out.tellp());
+  const std::string tmp = sim::temporary_path(path);
+  std::uint64_t model_bytes = 0;
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw input_error(path, "", "cannot write the ONNX file");
+    if (!model.SerializeToOstream(&out) || !out.flush())
+      throw input_error(path, "", "serialising the ONNX model failed");
+    model_bytes = static_cast<std::uint64_t>(out.tellp());
+  }
+  if (has_data) sim::commit_file(data_tmp, data_path.string());
+  sim::commit_file(tmp, path);
+  return written + model_bytes;
 }
 
 std::uint64_t element_bytes(std::int32_t elem_type) {

@@ -49,17 +49,4 @@ void OutputDir::commit() {
   if (had_old) fs::remove_all(old, ec);
 }
 
-void write_file_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw input_error(path, "", "cannot write file");
-    out << text;
-    if (!out.flush()) throw input_error(path, "", "write failed");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw input_error(path, "", "cannot write file (" + ec.message() + ")");
-}
-
 }  // namespace servesim::reports

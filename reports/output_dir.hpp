@@ -3,6 +3,8 @@
 // replaces the target by rename only when commit() is called. Destroyed uncommitted, it removes its files.
 #include <string>
 
+#include "sim/atomic_file.hpp"
+
 namespace servesim::reports {
 
 class OutputDir {
@@ -22,6 +24,6 @@ class OutputDir {
 };
 
 // Writes text to path atomically (temporary file in the same folder, then rename).
-void write_file_atomic(const std::string& path, const std::string& text);
+using sim::write_file_atomic;
 
 }  // namespace servesim::reports
