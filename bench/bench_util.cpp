@@ -1,6 +1,10 @@
 #include "bench_util.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -14,11 +18,63 @@ double peak_rss_mb() {
   return -1;
 }
 
-void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+void reset_peak_rss() {
+  std::ofstream("/proc/self/clear_refs") << "5";
+}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+ReplayArgs parse_replay_args(int argc, char** argv) {
+  ReplayArgs a;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--runs") && i + 1 < argc)
+      a.runs = std::max(1, std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--days") && i + 1 < argc)
+      a.days = std::atof(argv[++i]);
+    else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) {
+      const std::string side = argv[++i];
+      a.servesim = side == "servesim";
+      a.bare = side == "bare";
+    } else
+      a.trace = argv[i];
+  }
+  return a;
+}
+
+bool print_agreement(const std::vector<Agreement>& rows) {
+  bool all = true;
+  std::printf("%-22s %16s %16s %10s %10s\n", "output", "servesim", "bare loop", "rel. diff", "tolerance");
+  for (const Agreement& r : rows) {
+    const double scale = std::max(std::fabs(r.servesim), std::fabs(r.bare));
+    const double diff = scale > 0 ? std::fabs(r.servesim - r.bare) / scale : 0.0;
+    const bool ok = diff <= r.relative_tolerance;
+    all = all && ok;
+    std::printf("%-22s %16.10g %16.10g %9.2e%s %9.2g%%\n", r.what.c_str(), r.servesim, r.bare, diff,
+                ok ? " " : "!", r.relative_tolerance * 100);
+  }
+  std::printf("agreement: %s\n", all ? "all within tolerance" : "OUTSIDE TOLERANCE (marked !)");
+  return all;
+}
+
+void print_medians(int runs, double requests, const std::vector<double>& sim_s,
+                   const std::vector<double>& bare_s, const std::vector<double>& sim_mb,
+                   const std::vector<double>& bare_mb) {
+  const double ms = median(sim_s), mb = median(bare_s);
+  std::printf("median of %d:", runs);
+  if (ms > 0)
+    std::printf(" servesim %.2f s (%.2f M req/s, peak RSS %.0f MB)", ms, requests / ms / 1e6, median(sim_mb));
+  if (mb > 0)
+    std::printf("%s bare loop %.2f s (%.2f M req/s, peak RSS %.0f MB)", ms > 0 ? "," : "", mb,
+                requests / mb / 1e6, median(bare_mb));
+  if (ms > 0 && mb > 0) std::printf(", ratio %.2fx", ms / mb);
+  std::printf("\n");
 }
 
 }  // namespace servesim::bench

@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
     options.seed = sc.seed;
     options.interval_s = sc.interval_s;
     options.slo_latency_s = 0.5;
+    options.client = sc.client;
     uint64_t rows = 0;
     options.on_row = [&rows](size_t, const sim::IntervalRow&) { ++rows; };
     auto t0 = std::chrono::steady_clock::now();

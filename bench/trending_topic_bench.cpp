@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   options.seed = sc.seed;
   options.interval_s = sc.interval_s;
   options.slo_latency_s = sc.slo.p99_ms / 1e3;
+  options.client = sc.client;
   options.on_row = [](size_t, const sim::IntervalRow&) {};
   bench::reset_peak_rss();
   const auto t0 = std::chrono::steady_clock::now();

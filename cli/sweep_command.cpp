@@ -18,6 +18,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/sweep_file.hpp"
 #include "platforms/model_factory.hpp"
 #include "reports/output_dir.hpp"
 #include "reports/run_report.hpp"
@@ -61,134 +62,6 @@ the merge is written (kept with --keep-parts). See docs/sweeps.md.
 Exit status: 0 ok (even when some points failed), 2 bad sweep file or options, 3 internal error.
 )";
 
-struct Point {
-  std::vector<std::pair<std::string, json>> values;  // pointer -> value, in column order
-};
-
-struct Sweep {
-  std::string file;
-  std::string base_path;  // as it is opened
-  json base;
-  std::vector<std::string> columns;  // every swept pointer, first-seen order
-  std::vector<Point> points;
-};
-
-json read_json(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(path, "", "cannot open " + what);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  try {
-    return json::parse(buf.str());
-  } catch (const json::exception& e) {
-    std::string msg = e.what();
-    const auto at = msg.find("] ");
-    throw input_error(path, "",
-                      "not valid JSON (" + (at == std::string::npos ? msg : msg.substr(at + 2)) + ")");
-  }
-}
-
-// Checks a pointer key of the sweep file against the base scenario.
-void check_pointer(const Sweep& sw, const std::string& where, const std::string& ptr) {
-  json::json_pointer p;
-  try {
-    p = json::json_pointer(ptr);
-  } catch (const json::exception&) {
-    throw input_error(sw.file, where, "expected a JSON pointer (\"/workload/scale\"), got \"" + ptr + "\"");
-  }
-  if (ptr.empty() || !sw.base.contains(p))
-    throw input_error(sw.file, where,
-                      "the pointer \"" + ptr + "\" names nothing in the base scenario " + sw.base_path);
-}
-
-std::string escape_pointer_token(const std::string& s) {
-  std::string out;
-  for (char c : s) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
-  return out;
-}
-
-Sweep load_sweep(const std::string& path) {
-  Sweep sw;
-  sw.file = path;
-  const json doc = read_json(path, "sweep file");
-  if (!doc.is_object()) throw input_error(path, "", "expected an object {\"base\", \"grid\" | \"points\"}");
-  for (const auto& [k, v] : doc.items())
-    if (k != "base" && k != "grid" && k != "points")
-      throw input_error(path, "/" + escape_pointer_token(k), "unknown key (expected base, grid or points)");
-  if (!doc.contains("base") || !doc["base"].is_string() || doc["base"].get<std::string>().empty())
-    throw input_error(path, "/base", "expected the path of the base scenario (a string)");
-  if (doc.contains("grid") == doc.contains("points"))
-    throw input_error(path, "", "expected exactly one of \"grid\" and \"points\"");
-  fs::path base = doc["base"].get<std::string>();
-  if (base.is_relative()) base = fs::path(path).parent_path() / base;
-  sw.base_path = base.lexically_normal().string();
-  try {
-    sw.base = read_json(sw.base_path, "base scenario");
-  } catch (const InputError& e) {
-    throw input_error(path, "/base", e.what());
-  }
-
-  // nlohmann::json keeps object keys sorted: re-read the file keeping the order of its pointers.
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  const auto file_order = nlohmann::ordered_json::parse(buf.str());
-  if (doc.contains("grid")) {
-    const auto& ordered = file_order["grid"];
-    if (!ordered.is_object() || ordered.empty())
-      throw input_error(path, "/grid", "expected an object {pointer: [values...]} with at least one pointer");
-    std::vector<std::vector<json>> lists;
-    for (const auto& [ptr, values] : ordered.items()) {
-      const std::string where = "/grid/" + escape_pointer_token(ptr);
-      check_pointer(sw, where, ptr);
-      if (!values.is_array() || values.empty())
-        throw input_error(path, where, "expected a non-empty list of values, got " + values.dump());
-      sw.columns.push_back(ptr);
-      lists.emplace_back();
-      for (const auto& v : values) lists.back().push_back(json::parse(v.dump()));
-    }
-    size_t total = 1;
-    for (const auto& l : lists) {
-      total *= l.size();
-      if (total > 1000000) throw input_error(path, "/grid", "expected at most 1,000,000 points");
-    }
-    for (size_t i = 0; i < total; ++i) {
-      Point pt;
-      size_t rest = i;
-      std::vector<size_t> idx(lists.size());
-      for (size_t k = lists.size(); k-- > 0;) {
-        idx[k] = rest % lists[k].size();
-        rest /= lists[k].size();
-      }
-      for (size_t k = 0; k < lists.size(); ++k) pt.values.emplace_back(sw.columns[k], lists[k][idx[k]]);
-      sw.points.push_back(std::move(pt));
-    }
-  } else {
-    const auto& points = file_order["points"];
-    if (!points.is_array() || points.empty())
-      throw input_error(path, "/points", "expected a non-empty list of {pointer: value} objects");
-    for (size_t i = 0; i < points.size(); ++i) {
-      const std::string where = "/points/" + std::to_string(i);
-      if (!points[i].is_object()) throw input_error(path, where, "expected an object {pointer: value}");
-      Point pt;
-      for (const auto& [ptr, v] : points[i].items()) {
-        check_pointer(sw, where + "/" + escape_pointer_token(ptr), ptr);
-        if (std::find(sw.columns.begin(), sw.columns.end(), ptr) == sw.columns.end())
-          sw.columns.push_back(ptr);
-        pt.values.emplace_back(ptr, json::parse(v.dump()));
-      }
-      sw.points.push_back(std::move(pt));
-    }
-  }
-  return sw;
-}
-
-json patched(const Sweep& sw, const Point& pt) {
-  json doc = sw.base;
-  for (const auto& [ptr, v] : pt.values) doc[json::json_pointer(ptr)] = v;
-  return doc;
-}
-
 // FNV-1a of the patched scenario: a point file is reused only when it was made from the same scenario.
 std::string fingerprint(const json& doc) {
   uint64_t h = 1469598103934665603ull;
@@ -200,7 +73,7 @@ std::string fingerprint(const json& doc) {
 
 // Runs one point in this process (a fresh child: one SimGrid engine per process) and returns its result.
 json run_point(const Sweep& sw, size_t i) {
-  const json doc = patched(sw, sw.points[i]);
+  const json doc = patched(sw, sw.point(i));
   json out = {
       {"point", i}, {"fingerprint", fingerprint(doc)}, {"error", nullptr}, {"candidates", json::array()}};
   try {
@@ -246,7 +119,7 @@ bool load_point(const Sweep& sw, const std::string& parts, size_t i, json& out) 
     buf << in.rdbuf();
     out = json::parse(buf.str());
     return out.value("point", json()) == json(i) &&
-           out.value("fingerprint", "") == fingerprint(patched(sw, sw.points[i])) &&
+           out.value("fingerprint", "") == fingerprint(patched(sw, sw.point(i))) &&
            out.contains("candidates");
   } catch (const json::exception&) {
     return false;
@@ -280,9 +153,10 @@ std::string header(const Sweep& sw) {
 
 std::string row_prefix(const Sweep& sw, size_t i) {
   std::string r = std::to_string(i);
+  const Point pt = sw.point(i);
   for (const auto& c : sw.columns) {
     std::string cell;
-    for (const auto& [ptr, v] : sw.points[i].values)
+    for (const auto& [ptr, v] : pt.values)
       if (ptr == c) cell = value_text(v);
     r += "," + csv_field(cell);
   }
@@ -382,10 +256,10 @@ int sweep_command(const Args& args) {
   const std::string parts = out_dir + ".parts";
   fs::create_directories(parts + "/points");
 
-  std::vector<json> results(sw.points.size());
+  std::vector<json> results(sw.size());
   std::vector<size_t> todo;
   size_t reused = 0;
-  for (size_t i = rank; i < sw.points.size(); i += ranks)
+  for (size_t i = rank; i < sw.size(); i += ranks)
     if (!load_point(sw, parts, i, results[i]))
       todo.push_back(i);
     else
@@ -414,7 +288,7 @@ int sweep_command(const Args& args) {
   while (next < todo.size() || !running.empty()) {
     if (next < todo.size() && running.size() < jobs) {
       const size_t i = todo[next++];
-      if (verbose) std::fprintf(stderr, "sweep: running point %zu of %zu\n", i, sw.points.size());
+      if (verbose) std::fprintf(stderr, "sweep: running point %zu of %zu\n", i, sw.size());
       std::fflush(stdout);
       std::fflush(stderr);
       const pid_t pid = ::fork();
@@ -453,7 +327,7 @@ int sweep_command(const Args& args) {
     if (static_cast<size_t>(world.size()) != ranks || static_cast<size_t>(world.rank()) != rank)
       throw std::runtime_error("MPI rank and size differ from OMPI_COMM_WORLD_RANK and _SIZE");
     json mine = {{"run", run}, {"reused", reused}, {"keep_parts", keep_parts}, {"results", json::object()}};
-    for (size_t i = rank; i < sw.points.size(); i += ranks) mine["results"][std::to_string(i)] = results[i];
+    for (size_t i = rank; i < sw.size(); i += ranks) mine["results"][std::to_string(i)] = results[i];
     std::vector<std::string> gathered;
     boost::mpi::gather(world, mine.dump(), gathered, 0);
     if (rank == 0) {
@@ -482,7 +356,7 @@ int sweep_command(const Args& args) {
   size_t failed = 0;
   for (const auto& r : results) failed += !r["error"].is_null();
   std::printf("sweep: %zu points (%zu run, %zu reused, %zu failed) -> %s/sweep.csv, %s/pareto.csv\n",
-              sw.points.size(), run, reused, failed, out_dir.c_str(), out_dir.c_str());
+              sw.size(), run, reused, failed, out_dir.c_str(), out_dir.c_str());
   return 0;
 }
 
