@@ -1,6 +1,9 @@
 // Replays a whole rate trace (default: the 22-day Twitter trace, 120.8 M requests) against the Lambda model,
 // then the same accounting as a bare loop, in one process run. Prints requests per second of wall time, peak
-// memory of each phase and the ratio. Usage: bench_lambda_replay [TRACE.bz2] [--runs N] [--days D]
+// memory of each phase and the ratio. Usage: bench_lambda_replay [TRACE.bz2] [--runs N] [--days D] [--faults]
+// --faults adds a 10-minute outage every day, environment crashes (1 per environment-hour) and clients with 3
+// retries under a retry budget, and skips the bare loop: compare the peak memory of --days 2 and the whole
+// trace to see that faults and retries keep memory flat in the replay's length.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,7 +23,12 @@ int main(int argc, char** argv) {
   std::string trace = "scenarios/traces/twitter-2021-rps.txt.bz2";
   int runs = 1;
   double days = -1;
+  bool faults = false;
   for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--faults")) {
+      faults = true;
+      continue;
+    }
     if (!std::strcmp(argv[i], "--runs") && i + 1 < argc)
       runs = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--days") && i + 1 < argc)
@@ -31,7 +39,7 @@ int main(int argc, char** argv) {
   const double memory_mb = 1769;  // one vCPU: the service time applies as given
   nlohmann::json workload = {{"type", "rate_trace"}, {"path", trace}};
   if (days > 0) workload["duration_s"] = days * 86400;
-  const nlohmann::json doc = {
+  nlohmann::json doc = {
       {"seed", 1},
       {"workload", workload},
       {"service",
@@ -39,19 +47,21 @@ int main(int argc, char** argv) {
         {"cold_start", {{"runtime_init", {{"type", "constant"}, {"value_ms", 1500}}}}}}},
       {"slo", {{"p99_ms", 500}, {"timeout_s", 30}}},
       {"metrics", {{"interval_s", 60}}},
-      {"candidates", {{{"name", "lambda"}, {"platform", "aws-lambda"}, {"memory_mb", memory_mb}, {"timeout_s", 30}}}}};
+      {"candidates",
+       {{{"name", "lambda"}, {"platform", "aws-lambda"}, {"memory_mb", memory_mb}, {"timeout_s", 30}}}}};
+  if (faults) {
+    doc["client"] = {{"max_retries", 3}, {"retry_budget", nlohmann::json::object()}};
+    doc["faults"] = {{{"kind", "crash"}, {"rate_per_instance_hour", 1}}};
+    for (int day = 0; day < 22; ++day)
+      doc["faults"].push_back({{"kind", "outage"}, {"start_s", day * 86400.0 + 43200}, {"duration_s", 600}});
+  }
   const sim::Scenario sc = sim::parse_scenario(doc, "bench", ".");
 
   std::vector<double> sim_s, bare_s, sim_mb, bare_mb;
   for (int run = 0; run < runs; ++run) {
     bench::reset_peak_rss();
     auto candidates = platforms::make_candidates(sc);
-    sim::RunOptions options;
-    options.workload = sc.workload;
-    options.seed = sc.seed;
-    options.interval_s = sc.interval_s;
-    options.slo_latency_s = 0.5;
-    options.client = sc.client;
+    auto options = sim::RunOptions::for_scenario(sc);
     uint64_t rows = 0;
     options.on_row = [&rows](size_t, const sim::IntervalRow&) { ++rows; };
     auto t0 = std::chrono::steady_clock::now();
@@ -65,21 +75,32 @@ int main(int argc, char** argv) {
     bc.trace_path = trace;
     bc.memory_gb = memory_mb / 1024.0;
     t0 = std::chrono::steady_clock::now();
-    const auto bare = days > 0 ? bench::BareLambdaResult{} : bench::run_bare_lambda(bc);
+    const auto bare = days > 0 || faults ? bench::BareLambdaResult{} : bench::run_bare_lambda(bc);
     bare_s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     bare_mb.push_back(bench::peak_rss_mb());
 
     std::printf(
-        "run %d: servesim %llu requests in %.2f s (%.2f M req/s, peak RSS %.0f MB), cold starts %llu, peak %u, "
-        "cost $%.2f | bare loop %llu requests in %.2f s (peak RSS %.0f MB), cold starts %llu, peak %llu, cost $%.2f\n",
-        run + 1, (unsigned long long)r.requests.arrived, sim_s.back(), r.requests.arrived / sim_s.back() / 1e6,
-        sim_mb.back(), (unsigned long long)r.requests.cold_starts, r.instances_peak, r.cost_total_usd,
-        (unsigned long long)bare.requests, bare_s.back(), bare_mb.back(), (unsigned long long)bare.cold_starts,
-        (unsigned long long)bare.peak_instances, bare.cost_usd);
+        "run %d: servesim %llu requests in %.2f s (%.2f M req/s, peak RSS %.0f MB), cold starts %llu, peak "
+        "%u, "
+        "cost $%.2f | bare loop %llu requests in %.2f s (peak RSS %.0f MB), cold starts %llu, peak %llu, "
+        "cost $%.2f\n",
+        run + 1, (unsigned long long)r.requests.arrived, sim_s.back(),
+        r.requests.arrived / sim_s.back() / 1e6, sim_mb.back(), (unsigned long long)r.requests.cold_starts,
+        r.instances_peak, r.cost_total_usd, (unsigned long long)bare.requests, bare_s.back(), bare_mb.back(),
+        (unsigned long long)bare.cold_starts, (unsigned long long)bare.peak_instances, bare.cost_usd);
+    if (faults) {
+      uint64_t crashed = 0;
+      for (const auto& f : r.faults) crashed += f.instances_lost;
+      std::printf("  faults: dropped %llu, retries %llu (budget refused %llu), environments crashed %llu\n",
+                  (unsigned long long)r.requests.dropped, (unsigned long long)r.requests.retries,
+                  (unsigned long long)r.client.retries_denied, (unsigned long long)crashed);
+    }
     std::fflush(stdout);
   }
   const double ms = bench::median(sim_s), mb = bench::median(bare_s);
-  std::printf("median of %d: servesim %.2f s, bare loop %.2f s, ratio %.2fx; peak RSS servesim %.0f MB, bare %.0f MB\n",
-              runs, ms, mb, mb > 0 ? ms / mb : 0.0, bench::median(sim_mb), bench::median(bare_mb));
+  std::printf(
+      "median of %d: servesim %.2f s, bare loop %.2f s, ratio %.2fx; peak RSS servesim %.0f MB, bare %.0f "
+      "MB\n",
+      runs, ms, mb, mb > 0 ? ms / mb : 0.0, bench::median(sim_mb), bench::median(bare_mb));
   return 0;
 }
