@@ -27,7 +27,7 @@ BareLambdaResult run_bare_lambda(const BareLambdaConfig& c) {
   sim::Rng rng(c.seed);
   BareLambdaResult r;
   std::priority_queue<double, std::vector<double>, std::greater<>> busy_until;  // completion times
-  std::deque<double> idle_since;                                               // MRU at the back
+  std::deque<double> idle_since;                                                // MRU at the back
   std::vector<double> times;
   uint64_t rate = 0;
   double second = 0;

@@ -1,8 +1,8 @@
 #pragma once
-// The bare-loop baseline: the same Lambda accounting as the ServeSim model, in plain C++ with no simulator and
-// no abstraction: Poisson-within-second arrivals from a rate trace, most-recently-freed warm reuse, keep-alive
-// reclaim, a constant cold-start overhead, 1 ms GB-s billing, cold-start count and peak instances. It is what
-// the hardware allows; ServeSim's overhead on top of it is what we optimise.
+// The bare-loop baseline: the same Lambda accounting as the ServeSim model, in plain C++ with no simulator
+// and no abstraction: Poisson-within-second arrivals from a rate trace, most-recently-freed warm reuse,
+// keep-alive reclaim, a constant cold-start overhead, 1 ms GB-s billing, cold-start count and peak instances.
+// It is what the hardware allows; ServeSim's overhead on top of it is what we optimise.
 #include <cstdint>
 #include <string>
 

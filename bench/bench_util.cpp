@@ -77,4 +77,24 @@ void print_medians(int runs, double requests, const std::vector<double>& sim_s,
   std::printf("\n");
 }
 
+SideBySide run_side_by_side(const ReplayArgs& args, const std::function<void()>& servesim,
+                            const std::function<void()>& bare) {
+  SideBySide t;
+  auto measure = [](const std::function<void()>& side, std::vector<double>& s, std::vector<double>& mb) {
+    reset_peak_rss();
+    const auto t0 = std::chrono::steady_clock::now();
+    side();
+    s.push_back(seconds_since(t0));
+    mb.push_back(peak_rss_mb());
+  };
+  for (int run = 0; run < args.runs; ++run) {
+    if (args.servesim) measure(servesim, t.sim_s, t.sim_mb);
+    if (args.bare) measure(bare, t.bare_s, t.bare_mb);
+    std::printf("run %d: servesim %.2f s (peak RSS %.0f MB) | bare loop %.2f s (peak RSS %.0f MB)\n", run + 1,
+                last(t.sim_s), last(t.sim_mb), last(t.bare_s), last(t.bare_mb));
+    std::fflush(stdout);
+  }
+  return t;
+}
+
 }  // namespace servesim::bench

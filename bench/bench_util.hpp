@@ -2,6 +2,7 @@
 // Shared by the benchmarks: peak resident memory of this process, resettable between phases (Linux
 // /proc/self/clear_refs), medians, the replay benchmarks' command line and their agreement table.
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,15 @@ struct ReplayArgs {
   bool servesim = true, bare = true;
 };
 ReplayArgs parse_replay_args(int argc, char** argv);
+
+// Wall time and peak memory of each side over the runs.
+struct SideBySide {
+  std::vector<double> sim_s, bare_s, sim_mb, bare_mb;
+};
+// Runs `servesim` then `bare` (each when args selects it) args.runs times, each with a fresh peak-memory
+// mark, and prints one line per run.
+SideBySide run_side_by_side(const ReplayArgs& args, const std::function<void()>& servesim,
+                            const std::function<void()>& bare);
 
 // One output compared between ServeSim and the bare loop; within tolerance when |servesim - bare| <=
 // relative_tolerance x max(|servesim|, |bare|).

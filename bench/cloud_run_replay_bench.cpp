@@ -50,32 +50,17 @@ int main(int argc, char** argv) {
          {"billing", "instance"}}}}};
   const sim::Scenario sc = sim::parse_scenario(doc, "bench", ".");
 
-  std::vector<double> sim_s, bare_s, sim_mb, bare_mb;
   sim::CandidateResult r;
   bench::BareCloudRunResult bare;
-  for (int run = 0; run < args.runs; ++run) {
-    if (args.servesim) {
-      bench::reset_peak_rss();
-      auto candidates = platforms::make_candidates(sc);
-      auto options = sim::RunOptions::for_scenario(sc);
-      options.on_row = [](size_t, const sim::IntervalRow&) {};
-      const auto t0 = std::chrono::steady_clock::now();
-      r = sim::simulate(options, candidates)[0];
-      sim_s.push_back(bench::seconds_since(t0));
-      sim_mb.push_back(bench::peak_rss_mb());
-    }
-
-    if (args.bare) {
-      bench::reset_peak_rss();
-      const auto t0 = std::chrono::steady_clock::now();
-      bare = bench::run_bare_cloud_run(bc);
-      bare_s.push_back(bench::seconds_since(t0));
-      bare_mb.push_back(bench::peak_rss_mb());
-    }
-    std::printf("run %d: servesim %.2f s (peak RSS %.0f MB) | bare loop %.2f s (peak RSS %.0f MB)\n", run + 1,
-                bench::last(sim_s), bench::last(sim_mb), bench::last(bare_s), bench::last(bare_mb));
-    std::fflush(stdout);
-  }
+  const auto times = bench::run_side_by_side(
+      args,
+      [&] {
+        auto candidates = platforms::make_candidates(sc);
+        auto options = sim::RunOptions::for_scenario(sc);
+        options.on_row = [](size_t, const sim::IntervalRow&) {};
+        r = sim::simulate(options, candidates)[0];
+      },
+      [&] { bare = bench::run_bare_cloud_run(bc); });
   const auto& q = r.requests;
   std::printf(
       "servesim also counted: throttled %llu, queued %llu, retries %llu, dropped %llu (the bare loop "
@@ -94,7 +79,7 @@ int main(int argc, char** argv) {
         {"p99 latency [ms]", r.latency.quantile_s(0.99) * 1e3, bare.p99_s * 1e3, p99_tol},
         {"end of run [s]", r.simulated_s, bare.end_s, 1e-9},
     });
-  bench::print_medians(args.runs, double(std::max<uint64_t>(q.arrived, bare.requests)), sim_s, bare_s, sim_mb,
-                       bare_mb);
+  bench::print_medians(args.runs, double(std::max<uint64_t>(q.arrived, bare.requests)), times.sim_s,
+                       times.bare_s, times.sim_mb, times.bare_mb);
   return 0;
 }

@@ -17,23 +17,6 @@ namespace po = boost::program_options;
 
 namespace {
 
-std::vector<int> int_list(const std::string& text, const std::string& flag) {
-  std::vector<int> values;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    try {
-      std::size_t used = 0;
-      values.push_back(std::stoi(item, &used));
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw InputError(flag + ": expected a comma-separated list of integers such as 1,2,4, got '" + text +
-                       "'");
-    }
-  }
-  return values;
-}
-
 constexpr const char* kInspectUsage = R"(Usage: servesim inspect MODEL.onnx [--json]
 
 Reads an ONNX model (and checks its external-data files) and prints: file size and external-data bytes,
@@ -197,8 +180,8 @@ int profile_command(const Args& args) {
   po::variables_map vm;
   if (!parse_options(args, kProfileUsage, opts, pos, vm)) return 0;
   options.engine = models::parse_engine_kind(engine);
-  options.batches = int_list(batches, "--batch");
-  options.threads = int_list(threads, "--threads");
+  options.batches = models::parse_int_list(batches, "--batch");
+  options.threads = models::parse_int_list(threads, "--threads");
   options.cache_dir = cache_dir;
   options.use_cache = !vm["no-cache"].as<bool>();
   const bool progress_lines = vm["progress-lines"].as<bool>();

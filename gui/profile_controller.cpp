@@ -74,20 +74,7 @@ QStringList profile_arguments(const QString& model_path, const models::ProfileOp
 }
 
 std::vector<int> parse_int_list(const QString& text, const std::string& flag) {
-  const std::string given = text.toStdString();
-  std::vector<int> values;
-  std::stringstream in(given);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    try {
-      std::size_t used = 0;
-      values.push_back(std::stoi(item, &used));
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw InputError(flag + ": expected a comma-separated list of integers such as 1,2,4, got '" + given +
-                       "'");
-    }
-  }
+  const std::vector<int> values = models::parse_int_list(text.toStdString(), flag);
   // The profiler's own check (models/profiler.cpp), made here so that the dialog can show it at once.
   if (values.empty()) throw InputError(flag + ": expected a comma-separated list of positive integers");
   for (const int v : values)

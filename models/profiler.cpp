@@ -195,4 +195,21 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
   return result;
 }
 
+std::vector<int> parse_int_list(const std::string& text, const std::string& flag) {
+  std::vector<int> values;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    try {
+      std::size_t used = 0;
+      values.push_back(std::stoi(item, &used));
+      if (used != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      throw InputError(flag + ": expected a comma-separated list of integers such as 1,2,4, got '" + text +
+                       "'");
+    }
+  }
+  return values;
+}
+
 }  // namespace servesim::models

@@ -47,6 +47,9 @@ struct ProfileResult {
 };
 
 std::string default_cache_dir();
+
+// The --batch / --threads lists: "1,2,4" -> {1, 2, 4}; throws InputError naming `flag` for anything else.
+std::vector<int> parse_int_list(const std::string& text, const std::string& flag);
 // Measures (or reuses a cached profile). Warnings (engine fallback) go to `warnings`.
 ProfileResult profile_model(const std::string& model_path, const ProfileOptions& options,
                             std::ostream& warnings);

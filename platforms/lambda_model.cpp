@@ -201,12 +201,7 @@ void LambdaModel::on_transfer_done(uint64_t tag, double t_s) {
 
 void LambdaModel::complete(const Event& e) {
   const double t = e.t_s;
-  const double billed_s = std::ceil(e.billed_s / p_.billing_granularity_s - 1e-9) * p_.billing_granularity_s;
-  rec_->add_cost(cost_requests_, p_.price_usd_per_request);
-  if (e.provisioned)
-    rec_->add_cost(cost_pc_exec_, billed_s * memory_gb_ * p_.pc_exec_price_usd_per_gb_s);
-  else
-    rec_->add_cost(cost_compute_, billed_s * memory_gb_ * p_.price_usd_per_gb_s);
+  bill(e);
   const double latency_s = t - e.arrival_s;
   const double client_limit_s =
       p_.api_gateway ? std::min(slo_.timeout_s, p_.api_gateway_timeout_s) : slo_.timeout_s;
@@ -222,14 +217,18 @@ void LambdaModel::complete(const Event& e) {
   report_instances(t);
 }
 
-void LambdaModel::crash(const Event& e) {
-  const double t = e.t_s;
+void LambdaModel::bill(const Event& e) {
   const double billed_s = std::ceil(e.billed_s / p_.billing_granularity_s - 1e-9) * p_.billing_granularity_s;
   rec_->add_cost(cost_requests_, p_.price_usd_per_request);
   if (e.provisioned)
     rec_->add_cost(cost_pc_exec_, billed_s * memory_gb_ * p_.pc_exec_price_usd_per_gb_s);
   else
     rec_->add_cost(cost_compute_, billed_s * memory_gb_ * p_.price_usd_per_gb_s);
+}
+
+void LambdaModel::crash(const Event& e) {
+  const double t = e.t_s;
+  bill(e);
   --busy_;
   if (e.provisioned) ++pc_idle_;  // Lambda replaces a provisioned environment (its re-init is not modelled)
   report_instances(t);

@@ -91,6 +91,7 @@ class LambdaModel : public sim::PlatformModel {
                      double service_s, bool provisioned);
   void complete(const Event& e);
   void crash(const Event& e);
+  void bill(const Event& e);  // the request charge and the invoke's GB-s, rounded up to the granularity
   bool idle_crashed(double idle_since_s, double t_s);
   uint32_t limit() const { return cap_ < p_.concurrency_limit() ? cap_ : p_.concurrency_limit(); }
   bool take_scaling_slot(double t_s);

@@ -228,19 +228,25 @@ TEST_CASE("a fault names only candidates it applies to, and faults a platform do
   }
 }
 
+// Two GPU pods (one per node) serving 200 requests/s of 200-GFLOP requests (several ms each on a T4: the pods
+// are rarely empty) for 30 minutes, with the given faults.
+json k8s_two_pods(const json& faults) {
+  return {{"seed", 3},
+          {"workload", test::poisson(200, 1800)},
+          {"service", {{"warm", constant_ms(20)}}},
+          {"slo", {{"p99_ms", 5000}, {"timeout_s", 60}}},
+          {"candidates",
+           {{{"name", "k8s"},
+             {"platform", "kubernetes-gpu"},
+             {"gpus_per_node", 1},
+             {"min_replicas", 2},
+             {"max_replicas", 2},
+             {"model_gflops_per_request", 200}}}},
+          {"faults", faults}};
+}
+
 TEST_CASE("a Kubernetes node failure loses the requests on its pods and a new node replaces it", "[faults]") {
-  json doc = {{"seed", 3},
-              {"workload", test::poisson(200, 1800)},
-              {"service", {{"warm", constant_ms(20)}}},
-              {"slo", {{"p99_ms", 5000}, {"timeout_s", 60}}},
-              {"candidates",
-               {{{"name", "k8s"},
-                 {"platform", "kubernetes-gpu"},
-                 {"gpus_per_node", 1},
-                 {"min_replicas", 2},
-                 {"max_replicas", 2},
-                 {"model_gflops_per_request", 200}}}},
-              {"faults", {{{"kind", "node-failure"}, {"at_s", 1200}}}}};
+  json doc = k8s_two_pods({{{"kind", "node-failure"}, {"at_s", 1200}}});
   auto run = [&](const json& d) {
     const auto sc = scenario_from(d);
     auto candidates = platforms::make_candidates(sc);
@@ -276,18 +282,7 @@ TEST_CASE("a Kubernetes node failure loses the requests on its pods and a new no
 TEST_CASE("Kubernetes pods crash at the given rate and are replaced", "[faults]") {
   // Two pods ready for the whole 1,800 s run (their replacements start at once: no runtime init or model
   // load given), 60 crashes per pod-hour: 2 x 60 x 0.5 h = 60 crashes expected (Poisson, sigma 7.7).
-  json doc = {{"seed", 11},
-              {"workload", test::poisson(200, 1800)},
-              {"service", {{"warm", constant_ms(20)}}},
-              {"slo", {{"p99_ms", 5000}, {"timeout_s", 60}}},
-              {"candidates",
-               {{{"name", "k8s"},
-                 {"platform", "kubernetes-gpu"},
-                 {"gpus_per_node", 1},
-                 {"min_replicas", 2},
-                 {"max_replicas", 2},
-                 {"model_gflops_per_request", 200}}}},
-              {"faults", {{{"kind", "crash"}, {"rate_per_instance_hour", 60}}}}};
+  json doc = k8s_two_pods({{{"kind", "crash"}, {"rate_per_instance_hour", 60}}});
   const auto s = test::simulate(scenario_from(doc));
   const auto& r = s.results.at(0);
   CHECK(std::abs(static_cast<double>(r.faults.at(0).instances_lost) - 60.0) < 4 * std::sqrt(60.0));
