@@ -62,6 +62,7 @@ void InstanceFleet::start(sim::ModelContext& ctx) {
   transfers_ = &ctx.transfers;
   rng_ = &ctx.rng;
   client_ = &ctx.client;
+  crashes_ = &ctx.crashes;
   register_costs(*rec_);
   for (uint32_t k = 0; k < cfg_.reserved_instances; ++k) {
     const auto i = static_cast<uint32_t>(inst_.size());
@@ -72,6 +73,7 @@ void InstanceFleet::start(sim::ModelContext& ctx) {
     ++total_;
     ++ready_idle_;
     link_front(i);
+    schedule_crash(0, i);
   }
   keep_ = cfg_.reserved_instances;
   if (cfg_.autoscale_tick_s > 0) push_timer(Timer{cfg_.autoscale_tick_s, 0, TimerKind::tick});
@@ -149,6 +151,9 @@ void InstanceFleet::handle_next_event() {
         case TimerKind::scale_out:
           scale_pending_ = false;
           scale_out(t);
+          break;
+        case TimerKind::crash:
+          if (inst_[timer.id].state == State::ready && inst_[timer.id].life == timer.life) crash(t, timer.id);
           break;
         case TimerKind::tick:
           autoscale(t);

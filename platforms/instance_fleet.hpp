@@ -76,7 +76,8 @@ class InstanceFleet : public sim::PlatformModel {
   bool has_work() const override { return live_requests_ > 0; }
   void finish(double t_end_s) override;
   bool supports(sim::FaultSpec::Kind kind) const override {
-    return kind == sim::FaultSpec::Kind::throttle || sim::PlatformModel::supports(kind);
+    return kind == sim::FaultSpec::Kind::throttle || kind == sim::FaultSpec::Kind::crash ||
+           sim::PlatformModel::supports(kind);
   }
   // Throttling storm: no more than `cap` instances (running ones are not stopped).
   void set_concurrency_cap(double t_s, uint32_t cap, int fault) override;
@@ -98,7 +99,7 @@ class InstanceFleet : public sim::PlatformModel {
  private:
   static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
   enum class State : uint8_t { free, starting, ready };
-  enum class TimerKind : uint8_t { init_done, ready, retry, scale_out, tick };
+  enum class TimerKind : uint8_t { init_done, ready, retry, scale_out, tick, crash };
   enum class Source : uint8_t { none, completion, deadline, timer, queue, reclaim };
 
   struct Request {
@@ -125,11 +126,13 @@ class InstanceFleet : public sim::PlatformModel {
     std::vector<uint32_t> pending;  // requests waiting for the startup
     uint32_t prev = kNone, next = kNone, list = kNone;
     uint32_t heap_pos = kNone;
+    uint32_t life = 0;  // bumped each time it becomes ready (crash timers of an earlier period are stale)
   };
   struct Timer {
     double t_s;
     uint32_t id;
     TimerKind kind;
+    uint32_t life = 0;  // crash: the instance's ready period it was drawn for (stale once it changed)
   };
   struct Deadline {
     double t_s;
@@ -175,6 +178,10 @@ class InstanceFleet : public sim::PlatformModel {
   void init_done(double t_s, uint32_t i);
   void become_ready(double t_s, uint32_t i);
   void reclaim();  // removes the least recently used idle instance of reclaim_list()
+  // Crashes: a ready instance dies at the scenario's crash rate; its requests fail, a dynamic one is gone, a
+  // reserved (minimum) one is restarted with a new cold start.
+  void schedule_crash(double t_s, uint32_t i);
+  void crash(double t_s, uint32_t i);
   void change_bound(double t_s, uint32_t i, int delta);
   void advance(uint32_t i, double t_s);
   void update_completion(uint32_t i);
@@ -201,6 +208,7 @@ class InstanceFleet : public sim::PlatformModel {
   sim::ServiceSpec service_;
   double client_timeout_s_;
   sim::Client* client_ = nullptr;
+  const sim::CrashHazard* crashes_ = nullptr;
   uint32_t cap_ = kNone;  // throttling storm in force (kNone: none)
   int cap_fault_ = -1;
   sim::Recorder* rec_ = nullptr;

@@ -108,8 +108,62 @@ void InstanceFleet::become_ready(double t_s, uint32_t i) {
   inst.pending.clear();
   link_front(i);
   min_bucket_[0] = std::min(min_bucket_[0], inst.bound);
+  ++inst.life;
+  schedule_crash(t_s, i);
   pull_queue(t_s, i);
   update_completion(i);
+}
+
+void InstanceFleet::schedule_crash(double t_s, uint32_t i) {
+  if (!crashes_->enabled()) return;
+  const double crash_s = crashes_->crash_time(t_s, rng_->exponential(1.0));
+  if (crash_s < kNever) push_timer(Timer{crash_s, i, TimerKind::crash, inst_[i].life});
+}
+
+void InstanceFleet::crash(double t_s, uint32_t i) {
+  Instance& inst = inst_[i];
+  advance(i, t_s);
+  const int fault = crashes_->fault_at(t_s);
+  client_->instance_lost(fault);
+  // The requests in service on it fail (they had started: a retry needs an idempotent request).
+  uint32_t lost = 0;
+  for (const PsEntry& e : inst.ps) {
+    Request& q = reqs_[e.req];
+    if (q.gen != e.gen) continue;  // stopped at its deadline earlier
+    bill_execution(t_s, t_s - q.start_s, inst.reserved);
+    client_->lost_in_flight(fault);
+    const double origin_s = q.arrival_s;
+    const uint32_t attempt = q.attempt;
+    free_request(e.req);
+    client_->failed(t_s, origin_s, attempt, true, fault);
+    ++lost;
+  }
+  inst.ps.clear();
+  if (lost > 0) change_bound(t_s, i, -static_cast<int>(lost));
+  inst.next_done_s = kNever;
+  heap_fix(i);
+  unlink(i);
+  if (inst.standby) {
+    inst.standby = false;
+    --standby_;
+  }
+  --ready_idle_;
+  cpu_used_sum_ -= cfg_.cpu_used_vcpu[0];
+  if (!inst.reserved) {  // gone; the autoscaler or the next request starts another
+    inst.state = State::free;
+    --total_;
+    free_inst_.push_back(i);
+    schedule_scale_out();
+    return;
+  }
+  // A minimum instance is restarted in place: a new cold start.
+  inst.state = State::starting;
+  ++starting_;
+  ++starting_empty_;
+  starting_open_.push_back(i);
+  const double init_s = cfg_.instance_start_s + service_.runtime_init_s.sample(*rng_) / cfg_.startup_speedup;
+  inst.load_s = service_.model_load_s.sample(*rng_) * cfg_.load_factor / cfg_.startup_speedup;
+  push_timer(Timer{t_s + init_s, i, TimerKind::init_done});
 }
 
 void InstanceFleet::reclaim() {

@@ -290,3 +290,28 @@ TEST_CASE("Kubernetes pods crash at the given rate and are replaced", "[faults]"
   CHECK(r.requests.dropped == r.faults.at(0).requests_lost);
   check_conservation(r);
 }
+
+TEST_CASE("Cloud Run instances crash at the given rate: their requests are lost, minimum instances restart",
+          "[faults]") {
+  TempDir dir;
+  // Concurrency 1 and 1 s requests on 1 vCPU: as on Lambda, a request is lost with p = 1 - e^-0.1.
+  auto doc = lambda_scenario(every_100ms(dir), 1000);
+  doc["candidates"] = {
+      {{"name", "run"}, {"platform", "gcp-cloud-run"}, {"concurrency", 1}, {"max_instances", 100}}};
+  doc["faults"] = {{{"kind", "crash"}, {"rate_per_instance_hour", 360}}};
+  const double p = 1 - std::exp(-0.1), n = 10000;
+  SECTION("dynamic instances") {
+    const auto& r = run_one(doc);
+    CHECK(std::abs(static_cast<double>(r.requests.dropped) - n * p) < 4 * std::sqrt(n * p * (1 - p)));
+    CHECK(r.faults.at(0).requests_in_flight_lost == r.requests.dropped);
+    CHECK(r.faults.at(0).instances_lost >= r.requests.dropped);
+    check_conservation(r);
+  }
+  SECTION("minimum instances are restarted (each restart is a cold start)") {
+    doc["candidates"][0]["min_instances"] = 20;
+    const auto& r = run_one(doc);
+    CHECK(std::abs(static_cast<double>(r.requests.dropped) - n * p) < 4 * std::sqrt(n * p * (1 - p)));
+    CHECK(r.instances_peak >= 20);
+    check_conservation(r);
+  }
+}
