@@ -40,7 +40,10 @@ void FleetConfig::set_accelerator_sharing() {
 }
 
 InstanceFleet::InstanceFleet(FleetConfig config, const sim::Scenario& scenario)
-    : cfg_(std::move(config)), service_(scenario.service), client_timeout_s_(scenario.slo.timeout_s) {
+    : cfg_(std::move(config)),
+      service_(scenario.service),
+      client_timeout_s_(scenario.slo.timeout_s),
+      cache_(scenario.service) {
   reserved_list_ = 2 * (cfg_.concurrency + 1);
   lists_.assign(reserved_list_ + 1, List{});
   if (cfg_.autoscale_tick_s > 0) {

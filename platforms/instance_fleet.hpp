@@ -25,6 +25,7 @@
 #include <limits>
 #include <vector>
 
+#include "platforms/model_cache.hpp"
 #include "sim/platform_model.hpp"
 #include "sim/scenario.hpp"
 
@@ -81,6 +82,9 @@ class InstanceFleet : public sim::PlatformModel {
   }
   // Throttling storm: no more than `cap` instances (running ones are not stopped).
   void set_concurrency_cap(double t_s, uint32_t cap, int fault) override;
+  std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const override {
+    return cache_.sources();
+  }
 
  protected:
   // Register cost categories (called once from start()).
@@ -209,6 +213,7 @@ class InstanceFleet : public sim::PlatformModel {
   double client_timeout_s_;
   sim::Client* client_ = nullptr;
   const sim::CrashHazard* crashes_ = nullptr;
+  ModelCache cache_;      // layered model cache on the workers (off unless the scenario gives one)
   uint32_t cap_ = kNone;  // throttling storm in force (kNone: none)
   int cap_fault_ = -1;
   sim::Recorder* rec_ = nullptr;

@@ -84,10 +84,18 @@ void InstanceFleet::scale_out(double t_s) {
 }
 
 void InstanceFleet::init_done(double t_s, uint32_t i) {
-  if (service_.model_size_mb > 0)
-    transfers_->start(t_s, service_.model_size_mb * 1e6, store_route_, i);
-  else
+  if (service_.model_size_mb <= 0) {
     push_timer(Timer{t_s + inst_[i].load_s, i, TimerKind::ready});
+    return;
+  }
+  if (cache_.enabled()) {
+    const size_t layer = cache_.lookup(t_s, *rng_);
+    if (layer < cache_.layers()) {  // the host has the model in a cache layer: no store transfer
+      push_timer(Timer{t_s + cache_.read_s(layer) + inst_[i].load_s, i, TimerKind::ready});
+      return;
+    }
+  }
+  transfers_->start(t_s, service_.model_size_mb * 1e6, store_route_, i);
 }
 
 void InstanceFleet::become_ready(double t_s, uint32_t i) {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "sim/input_error.hpp"
+
 namespace servesim::platforms {
 
 namespace {
@@ -22,7 +24,16 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
       slo_(scenario.slo),
       latency_(make_latency(params, scenario.service)),
       hpa_(params.hpa),
-      pool_(params.pool) {}
+      pool_(params.pool) {
+  // Nodes keep the image (and the model in it) on local disk once pulled; a separate layered model cache
+  // is not modelled here, so a scenario that gives one must not look as if it applied.
+  if (scenario.service.cache_workers > 0)
+    throw input_error(
+        scenario.file, "/service/cold_start/cache",
+        "expected no layered model cache for a kubernetes-gpu candidate (its nodes keep the pulled "
+        "image on local disk; the cache is modelled for aws-lambda, gcp-cloud-run and "
+        "azure-functions), got one");
+}
 
 void KubernetesModel::build(sim::PlatformBuilder& builder) {
   if (p_.image_bytes <= 0) return;

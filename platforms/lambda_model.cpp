@@ -41,12 +41,16 @@ LambdaParams LambdaParams::from(const Settings& s) {
 }
 
 LambdaModel::LambdaModel(const LambdaParams& params, const sim::Scenario& scenario)
-    : p_(params), service_(scenario.service), slo_(scenario.slo) {
+    : p_(params), service_(scenario.service), slo_(scenario.slo), cache_(scenario.service) {
   // A request that needs W vCPU-seconds on the reference share takes W x speedup(ref)/speedup(vcpu).
   speed_factor_ = sim::cpu_speedup(service_.reference_vcpu, service_.parallel_fraction) /
                   sim::cpu_speedup(p_.vcpu(), service_.parallel_fraction);
   memory_gb_ = p_.memory_mb / 1024.0;
   creations_.assign(p_.scale_rate_envs, -1e300);
+}
+
+std::vector<std::pair<std::string, uint64_t>> LambdaModel::cold_start_sources() const {
+  return cache_.sources();
 }
 
 void LambdaModel::build(sim::PlatformBuilder& builder) {
@@ -145,6 +149,14 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
       if (service_.model_size_mb <= 0) {
         begin_service(t_s, t_s, arrival_s, attempt_no, runtime_init_s + load_s, service_s, false);
         return;
+      }
+      if (cache_.enabled()) {
+        const size_t layer = cache_.lookup(t_s, *rng_);
+        if (layer < cache_.layers()) {  // read from the worker's cache: no store transfer
+          begin_service(t_s, t_s, arrival_s, attempt_no, runtime_init_s + cache_.read_s(layer) + load_s,
+                        service_s, false);
+          return;
+        }
       }
       uint32_t slot;
       if (!free_slots_.empty()) {

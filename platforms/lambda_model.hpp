@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "platforms/catalog.hpp"
+#include "platforms/model_cache.hpp"
 #include "sim/platform_model.hpp"
 #include "sim/scenario.hpp"
 
@@ -64,6 +65,7 @@ class LambdaModel : public sim::PlatformModel {
     return kind != sim::FaultSpec::Kind::node_failure;
   }
   void set_concurrency_cap(double t_s, uint32_t cap, int fault) override;
+  std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const override;
 
  private:
   enum class Kind : uint8_t { complete, retry, download, crash };
@@ -122,6 +124,7 @@ class LambdaModel : public sim::PlatformModel {
   std::vector<ColdStart> cold_;  // cold starts waiting for their model download, by slot
   std::vector<uint32_t> free_slots_;
   uint32_t pending_cold_ = 0;
+  ModelCache cache_;  // layered model cache on the workers (off unless the scenario gives one)
 };
 
 }  // namespace servesim::platforms

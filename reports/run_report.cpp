@@ -108,6 +108,11 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
     const uint64_t accounted = q.served + q.timed_out + q.throttled + q.dropped;
     c["conservation"] = {{"arrived", q.arrived}, {"accounted", accounted}, {"holds", accounted == q.arrived}};
     c["simulated_s"] = round_significant(r.simulated_s, 9);
+    if (!r.cold_start_sources.empty()) {
+      ordered_json sources;
+      for (const auto& [name, n] : r.cold_start_sources) sources[name] = n;
+      c["cold_start_sources"] = sources;
+    }
     if (!sc.faults.empty() || sc.client.budget || sc.client.async) {
       const auto& o = r.client;
       c["client"] = {{"retries", o.retries},

@@ -226,6 +226,7 @@ class Driver {
       if (windows[k] != SIZE_MAX) result_.fault_windows[k] = recorder.window(windows[k]);
     result_.client = client.outcome();
     result_.stages = model.stage_counts();
+    result_.cold_start_sources = model.cold_start_sources();
   }
 
   const RunOptions& options_;

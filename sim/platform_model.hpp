@@ -96,6 +96,8 @@ class PlatformModel {
   }
   // Per-stage counts of a composite model (platforms/topology_model.hpp), for summary.json; empty otherwise.
   virtual std::vector<StageCounts> stage_counts() const { return {}; }
+  // Cold starts per source of the model (layered model cache); empty when the model has none.
+  virtual std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const { return {}; }
   // `nodes` nodes fail at t_s: their pods and the requests on them are lost.
   virtual void fail_nodes(double t_s, uint32_t nodes, int fault) {
     (void)t_s;

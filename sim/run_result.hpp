@@ -38,7 +38,11 @@ struct CandidateResult {
   std::vector<FaultOutcome> faults;
   std::vector<Counters> fault_windows;  // outcomes that happened within each fault's window
   ClientOutcome client;
-  std::vector<StageCounts> stages;  // a serving topology's stages, in the scenario's order (else empty)
+  std::vector<StageCounts> stages;
+  // Cold starts by where the model came from (a layered model cache: "memory", "disk", ..., "store"); empty
+  // when the scenario has no cache.
+  std::vector<std::pair<std::string, uint64_t>>
+      cold_start_sources;  // a serving topology's stages, in the scenario's order (else empty)
 };
 
 }  // namespace servesim::sim

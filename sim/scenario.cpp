@@ -85,6 +85,30 @@ ServiceSpec parse_service(JsonFields& f, bool has_model) {
     s.model_load_s = distribution(c, "model_load", s.model_load_s);
     s.given.model_size_mb = c.has("model_size_mb");
     s.model_size_mb = c.number("model_size_mb", 0.0, 0.0, 1e7);
+    if (c.has("cache")) {
+      JsonFields k(c.child("cache"), f.file(), c.pointer("cache"));
+      if (!k.has("workers"))
+        throw k.error("workers", "missing (the number of worker hosts cold starts land on)");
+      s.cache_workers = static_cast<uint32_t>(k.integer("workers", 1, 1, 1000000));
+      if (!k.has("layers")) throw k.error("layers", "missing (the cache layers, fastest first)");
+      const auto& layers = k.child("layers");
+      if (!layers.is_array() || layers.empty())
+        throw k.error("layers", "expected a non-empty list of {name, ttl_s, mb_per_s}, got " + layers.dump());
+      for (size_t i = 0; i < layers.size(); ++i) {
+        JsonFields l(layers[i], f.file(), k.pointer("layers") + "/" + std::to_string(i));
+        ServiceSpec::CacheLayer layer;
+        layer.name = l.required_text("name");
+        layer.ttl_s = l.required_number("ttl_s", 0.0, 1e9);
+        layer.mb_per_s = l.required_number("mb_per_s", 1e-3, 1e9);
+        if (!s.cache_layers.empty() && layer.ttl_s < s.cache_layers.back().ttl_s)
+          throw l.error("ttl_s", "expected at least the previous (faster) layer's ttl_s " +
+                                     quote_number(s.cache_layers.back().ttl_s) + ", got " +
+                                     quote_number(layer.ttl_s));
+        l.reject_unknown();
+        s.cache_layers.push_back(layer);
+      }
+      k.reject_unknown();
+    }
     c.reject_unknown();
   }
   return s;

@@ -21,6 +21,16 @@ struct ServiceSpec {
   Distribution runtime_init_s = Distribution::constant(0.0);
   Distribution model_load_s = Distribution::constant(0.0);  // on reference_vcpu, scales like warm_s
   double model_size_mb = 0.0;  // [MB, 10^6 bytes] bytes fetched by every cold start
+  // Layered model cache on the platform's workers (cold_start.cache, docs/scenario.md): a cold start lands
+  // on one of `workers` hosts at random; if that host used the model within a layer's ttl_s it reads it from
+  // that layer (fastest first) instead of fetching it from the model store. Off when workers is 0.
+  struct CacheLayer {
+    std::string name;
+    double ttl_s = 0;     // how long the model stays in this layer after the host last used it [s]
+    double mb_per_s = 0;  // read rate from this layer [MB/s]
+  };
+  uint32_t cache_workers = 0;
+  std::vector<CacheLayer> cache_layers;
   // Which of the fields above the scenario file gave; a "model" section fills only the others.
   struct Given {
     bool warm = false, reference_vcpu = false, parallel_fraction = false;
