@@ -103,9 +103,9 @@ std::optional<CandidateMemory> candidate_memory(const sim::CandidateSpec& candid
 
 void check_memory(const sim::Scenario& scenario, const ModelProfile& profile) {
   const double required_mib = profile.peak_rss_mb + kRuntimeOverheadMib;
-  for (const auto& candidate : scenario.candidates) {
+  auto check = [&](const sim::CandidateSpec& candidate) {
     const auto memory = candidate_memory(candidate, scenario.file);
-    if (!memory || memory->mib >= required_mib) continue;
+    if (!memory || memory->mib >= required_mib) return;
     const bool gib = memory->key == "memory_gib";
     const std::string given = gib ? format("%g GiB", memory->mib / 1024) : format("%.0f MB", memory->mib);
     const std::string least = gib ? format("%.3g", std::ceil(required_mib / 1024 * 1000) / 1000)
@@ -117,6 +117,27 @@ void check_memory(const sim::Scenario& scenario, const ModelProfile& profile) {
             ") + " + format("%.0f", kRuntimeOverheadMib) +
             " MB runtime overhead = " + format("%.1f", required_mib) + " MB; candidate \"" + candidate.name +
             "\" would be killed out of memory (give " + memory->key + " of at least " + least + ")");
+  };
+  for (const auto& candidate : scenario.candidates) {
+    if (candidate.platform != "topology") {
+      check(candidate);
+      continue;
+    }
+    // A serving topology: its model stages that serve the scenario's model (no `service` of their own).
+    const auto stages = candidate.settings.value("stages", nlohmann::json::array());
+    for (size_t k = 0; k < stages.size(); ++k) {
+      const auto& stage = stages[k];
+      if (!stage.is_object() || stage.value("kind", "") != "model" || stage.contains("service") ||
+          !stage.contains("candidate") || !stage["candidate"].is_object())
+        continue;
+      sim::CandidateSpec spec;
+      spec.name = candidate.name + "/" + stage.value("id", std::to_string(k));
+      spec.platform = stage["candidate"].value("platform", "");
+      spec.settings = stage["candidate"];
+      spec.settings.erase("platform");
+      spec.pointer = candidate.pointer + "/stages/" + std::to_string(k) + "/candidate";
+      check(spec);
+    }
   }
 }
 

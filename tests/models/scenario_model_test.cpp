@@ -247,6 +247,21 @@ TEST_CASE("models::check_memory: every candidate's memory, read from its setting
                         Catch::Contains("memory_gib of at least 0.258"));
   CHECK_NOTHROW(check({{{"platform", "gcp-cloud-run"}, {"memory_gib", 0.5}}}));
   CHECK_NOTHROW(check({{{"platform", "azure-functions"}, {"plan", "flex"}, {"flex_memory_mb", 512}}}));
+  // A topology's model stages that serve the scenario's model are checked at their own pointer; a stage with
+  // its own `service` serves another model and is not.
+  const nlohmann::json small_lambda = {{"platform", "aws-lambda"}, {"memory_mb", 128}};
+  CHECK_THROWS_WITH(check({{{"name", "t"},
+                            {"platform", "topology"},
+                            {"stages", {{{"id", "fast"}, {"kind", "model"}, {"candidate", small_lambda}}}}}}),
+                    Catch::Contains("s.json: /candidates/0/stages/0/candidate/memory_mb: 128 MB is below") &&
+                        Catch::Contains("candidate \"t/fast\""));
+  CHECK_NOTHROW(check({{{"name", "t"},
+                        {"platform", "topology"},
+                        {"stages",
+                         {{{"id", "fast"},
+                           {"kind", "model"},
+                           {"candidate", small_lambda},
+                           {"service", {{"warm", {{"type", "constant"}, {"value_ms", 5}}}}}}}}}}));
   // Platforms (and plans) without a memory key are not checked.
   CHECK_NOTHROW(check({{{"platform", "fixed-pool"}},
                        {{"platform", "kubernetes-gpu"}},
