@@ -2,6 +2,7 @@
 // shows the CLI's message next to it.
 #include "gui/scenario_form.hpp"
 
+#include <QDir>
 #include <QLabel>
 #include <QLineEdit>
 #include <QTemporaryDir>
@@ -26,6 +27,22 @@ class ScenarioFormTest : public QObject {
     const QString out = dir.filePath("same.json");
     QVERIFY(w.save_file(out));
     QCOMPARE(test::read_all(out), test::read_all("scenarios/trending-topic-lambda.json"));
+  }
+
+  void every_bundled_scenario_round_trips_unchanged() {
+    // Including the sections the form does not edit (faults, client retry settings, topology candidates).
+    QTemporaryDir dir;
+    const QStringList files = QDir("scenarios").entryList({"*.json"}, QDir::Files, QDir::Name);
+    QVERIFY(files.contains("trending-topic-faults.json"));
+    QVERIFY(files.contains("cascade-edge-cache.json"));
+    for (const QString& name : files) {
+      MainWindow w;
+      QVERIFY2(w.open_file("scenarios/" + name), qPrintable(name));
+      QVERIFY2(!w.document()->is_modified(), qPrintable(name));
+      const QString out = dir.filePath(name);
+      QVERIFY2(w.save_file(out), qPrintable(name));
+      QCOMPARE(test::read_all(out), test::read_all("scenarios/" + name));
+    }
   }
 
   void an_edit_that_is_undone_by_hand_writes_the_file_unchanged() {
