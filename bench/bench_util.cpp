@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "platforms/model_factory.hpp"
+
 namespace servesim::bench {
 
 double peak_rss_mb() {
@@ -75,6 +77,13 @@ void print_medians(int runs, double requests, const std::vector<double>& sim_s,
                 requests / mb / 1e6, median(bare_mb));
   if (ms > 0 && mb > 0) std::printf(", ratio %.2fx", ms / mb);
   std::printf("\n");
+}
+
+sim::CandidateResult simulate_first(const sim::Scenario& scenario) {
+  auto candidates = platforms::make_candidates(scenario);
+  auto options = sim::RunOptions::for_scenario(scenario);
+  options.on_row = [](size_t, const sim::IntervalRow&) {};
+  return sim::simulate(options, candidates).at(0);
 }
 
 SideBySide run_side_by_side(const ReplayArgs& args, const std::function<void()>& servesim,

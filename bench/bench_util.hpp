@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "sim/run_result.hpp"
+#include "sim/scenario.hpp"
+
 namespace servesim::bench {
 double peak_rss_mb();   // VmHWM
 void reset_peak_rss();  // VmHWM := current RSS
@@ -24,6 +27,9 @@ struct ReplayArgs {
   bool servesim = true, bare = true;
 };
 ReplayArgs parse_replay_args(int argc, char** argv);
+
+// ServeSim's side: simulates the scenario (time series discarded) and returns its first candidate's result.
+sim::CandidateResult simulate_first(const sim::Scenario& scenario);
 
 // Wall time and peak memory of each side over the runs.
 struct SideBySide {

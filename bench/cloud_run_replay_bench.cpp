@@ -53,14 +53,7 @@ int main(int argc, char** argv) {
   sim::CandidateResult r;
   bench::BareCloudRunResult bare;
   const auto times = bench::run_side_by_side(
-      args,
-      [&] {
-        auto candidates = platforms::make_candidates(sc);
-        auto options = sim::RunOptions::for_scenario(sc);
-        options.on_row = [](size_t, const sim::IntervalRow&) {};
-        r = sim::simulate(options, candidates)[0];
-      },
-      [&] { bare = bench::run_bare_cloud_run(bc); });
+      args, [&] { r = bench::simulate_first(sc); }, [&] { bare = bench::run_bare_cloud_run(bc); });
   const auto& q = r.requests;
   std::printf(
       "servesim also counted: throttled %llu, queued %llu, retries %llu, dropped %llu (the bare loop "

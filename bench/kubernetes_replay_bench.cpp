@@ -84,14 +84,7 @@ int main(int argc, char** argv) {
   sim::CandidateResult r;
   bench::BareKubernetesResult bare;
   const auto times = bench::run_side_by_side(
-      args,
-      [&] {
-        auto candidates = platforms::make_candidates(sc);
-        auto options = sim::RunOptions::for_scenario(sc);
-        options.on_row = [](size_t, const sim::IntervalRow&) {};
-        r = sim::simulate(options, candidates)[0];
-      },
-      [&] { bare = bench::run_bare_kubernetes(bc); });
+      args, [&] { r = bench::simulate_first(sc); }, [&] { bare = bench::run_bare_kubernetes(bc); });
   const auto& q = r.requests;
   std::printf("bare loop started %llu pods and launched %llu nodes\n", (unsigned long long)bare.pods_started,
               (unsigned long long)bare.nodes_launched);
