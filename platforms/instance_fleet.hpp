@@ -177,6 +177,8 @@ class InstanceFleet : public sim::PlatformModel {
   uint32_t find_starting_slot();
   bool can_start_now(double t_s) const;
   uint32_t start_instance(double t_s);
+  // Instance i (free or crashed) starts up at t_s: runtime init, then the model fetch and load.
+  void begin_startup(double t_s, uint32_t i);
   void schedule_scale_out();
   void scale_out(double t_s);
   void init_done(double t_s, uint32_t i);

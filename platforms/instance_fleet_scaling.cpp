@@ -54,20 +54,25 @@ uint32_t InstanceFleet::start_instance(double t_s) {
     inst_.emplace_back();
   }
   Instance& inst = inst_[i];
-  inst.state = State::starting;
   inst.reserved = false;
   inst.standby = false;
   inst.bound = 0;
   inst.next_done_s = kNever;
+  ++total_;
+  last_start_s_ = t_s;
+  begin_startup(t_s, i);
+  return i;
+}
+
+void InstanceFleet::begin_startup(double t_s, uint32_t i) {
+  Instance& inst = inst_[i];
+  inst.state = State::starting;
   const double init_s = cfg_.instance_start_s + service_.runtime_init_s.sample(*rng_) / cfg_.startup_speedup;
   inst.load_s = service_.model_load_s.sample(*rng_) * cfg_.load_factor / cfg_.startup_speedup;
-  ++total_;
   ++starting_;
   ++starting_empty_;
-  last_start_s_ = t_s;
   starting_open_.push_back(i);
   push_timer(Timer{t_s + init_s, i, TimerKind::init_done});
-  return i;
 }
 
 void InstanceFleet::schedule_scale_out() {
@@ -164,14 +169,7 @@ void InstanceFleet::crash(double t_s, uint32_t i) {
     schedule_scale_out();
     return;
   }
-  // A minimum instance is restarted in place: a new cold start.
-  inst.state = State::starting;
-  ++starting_;
-  ++starting_empty_;
-  starting_open_.push_back(i);
-  const double init_s = cfg_.instance_start_s + service_.runtime_init_s.sample(*rng_) / cfg_.startup_speedup;
-  inst.load_s = service_.model_load_s.sample(*rng_) * cfg_.load_factor / cfg_.startup_speedup;
-  push_timer(Timer{t_s + init_s, i, TimerKind::init_done});
+  begin_startup(t_s, i);  // a minimum instance is restarted in place: a new cold start
 }
 
 void InstanceFleet::reclaim() {

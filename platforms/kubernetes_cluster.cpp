@@ -64,6 +64,13 @@ void KubernetesModel::pod_ready(uint32_t id, double t_s) {
   flush_ingress(t_s);
 }
 
+void KubernetesModel::leave_endpoints(uint32_t id) {
+  const uint32_t last = ready_.back();
+  ready_[pods_[id].ready_index] = last;
+  pods_[last].ready_index = pods_[id].ready_index;
+  ready_.pop_back();
+}
+
 void KubernetesModel::remove_pod(uint32_t id, double t_s) {
   Pod& pod = pods_[id];
   --replicas_;
@@ -82,14 +89,9 @@ void KubernetesModel::remove_pod(uint32_t id, double t_s) {
       --starting_;
       ++held_;
       break;
-    case PodState::ready: {
-      // Out of the Service's endpoints; it drains what it has already accepted.
-      const uint32_t last = ready_.back();
-      ready_[pod.ready_index] = last;
-      pods_[last].ready_index = pod.ready_index;
-      ready_.pop_back();
+    case PodState::ready:
+      leave_endpoints(id);  // it drains what it has already accepted
       break;
-    }
     default:
       return;
   }
@@ -204,15 +206,11 @@ void KubernetesModel::lose_pod(uint32_t id, uint32_t node, double t_s, int fault
   if (had_work) --working_;
   pod.in_batch = 0;
   switch (pod.state) {
-    case PodState::ready: {
-      const uint32_t last = ready_.back();
-      ready_[pod.ready_index] = last;
-      pods_[last].ready_index = pod.ready_index;
-      ready_.pop_back();
+    case PodState::ready:
+      leave_endpoints(id);
       --held_;
       pool_.serving(node, -1, t_s);
       break;
-    }
     case PodState::starting:
       --starting_;
       pool_.serving(node, -1, t_s);

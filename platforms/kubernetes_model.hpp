@@ -95,6 +95,7 @@ class KubernetesModel : public sim::PlatformModel {
   void start_pod(uint32_t pod, double t_s);
   void pod_ready(uint32_t pod, double t_s);
   void remove_pod(uint32_t pod, double t_s);
+  void leave_endpoints(uint32_t pod);  // out of the Service's ready endpoints
   void pod_gone(uint32_t pod, double t_s);
   void scale_to(uint32_t desired, double t_s);
   void place_pending(double t_s);

@@ -131,6 +131,17 @@ class Driver {
         }
       model.on_arrival(t, origin_s, attempt);
     };
+    // Overlapping faults of one kind: the one in force at t with the smallest value (the tightest) applies.
+    auto tightest = [&](FaultSpec::Kind kind, double t_s, auto value_of) {
+      int owner = -1;
+      for (size_t k = 0; k < faults.size(); ++k) {
+        const FaultSpec& g = faults[k];
+        if (g.kind == kind && g.applies_to(candidate_.name) && g.active(t_s) &&
+            (owner < 0 || value_of(g) < value_of(faults[static_cast<size_t>(owner)])))
+          owner = static_cast<int>(k);
+      }
+      return owner;
+    };
     auto apply_change = [&](const FaultChange& c) {
       const FaultSpec& f = faults[static_cast<size_t>(c.fault)];
       if (f.kind == FaultSpec::Kind::node_failure) {
@@ -141,27 +152,16 @@ class Driver {
         // The store's shared bandwidth is cut from exactly t for every transfer (SimGrid's clock is brought
         // there first: the loop has checked that no transfer completes before), and downloads started while
         // the fault is in force get the same share of the per-connection ceiling for their whole length.
-        double factor = 1;
-        for (const FaultSpec& g : faults)
-          if (g.kind == FaultSpec::Kind::slow_storage && g.applies_to(candidate_.name) && g.active(c.t_s))
-            factor = std::min(factor, g.bandwidth_factor);
+        const int k = tightest(f.kind, c.t_s, [](const FaultSpec& g) { return g.bandwidth_factor; });
+        const double factor = k < 0 ? 1.0 : faults[static_cast<size_t>(k)].bandwidth_factor;
         transfers.sync_clock(c.t_s);
         for (const StoreLink& l : links_) l.link->set_bandwidth(l.bytes_per_s * factor);
         transfers.set_rate_factor(factor);
         return;
       }
-      // Overlapping storms: the tightest cap in force applies.
-      uint32_t cap = UINT32_MAX;
-      int owner = -1;
-      for (size_t k = 0; k < faults.size(); ++k) {
-        const FaultSpec& g = faults[k];
-        if (g.kind == FaultSpec::Kind::throttle && g.applies_to(candidate_.name) && g.active(c.t_s) &&
-            g.concurrency_limit < cap) {
-          cap = g.concurrency_limit;
-          owner = static_cast<int>(k);
-        }
-      }
-      model.set_concurrency_cap(c.t_s, cap, owner);
+      const int k = tightest(f.kind, c.t_s, [](const FaultSpec& g) { return g.concurrency_limit; });
+      model.set_concurrency_cap(c.t_s, k < 0 ? UINT32_MAX : faults[static_cast<size_t>(k)].concurrency_limit,
+                                k);
     };
 
     double t_arrival = 0;
