@@ -126,10 +126,14 @@ std::string facts_text(const Facts& f) {
       << " ms of CPU on the largest function, estimated)\n";
   else
     o << "  GPU need                unknown (no advisor.gflops_per_request)\n";
-  if (f.repeat_share)
+  if (f.repeat_share && f.repeat_share_measured)
+    o << "  repeated inputs         " << pct(*f.repeat_share)
+      << " of requests (measured: " << num(static_cast<double>(t.distinct_keys))
+      << " distinct inputs in the trace's key column)\n";
+  else if (f.repeat_share)
     o << "  repeated inputs         " << pct(*f.repeat_share) << " of requests (analytical, Zipf)\n";
   else
-    o << "  repeated inputs         unknown (no advisor.popularity)\n";
+    o << "  repeated inputs         unknown (no advisor.popularity or workload.key_column)\n";
   return o.str();
 }
 
@@ -209,6 +213,9 @@ nlohmann::ordered_json to_json(const Recommendation& rec) {
               {"cpu_compute_ms_estimated", f.cpu_compute_ms ? oj(*f.cpu_compute_ms) : oj()},
               {"gpu_intensive", f.gpu_intensive},
               {"repeat_share", f.repeat_share ? oj(*f.repeat_share) : oj()}};
+  if (f.repeat_share)
+    facts["repeat_share_source"] = f.repeat_share_measured ? "trace keys" : "zipf (analytical)";
+  if (t.has_keys) facts["traffic"]["distinct_inputs"] = t.distinct_keys;
   j["facts"] = facts;
   oj th = oj::object();
   for (const auto& s : threshold_table())

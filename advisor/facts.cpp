@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 #include "sim/arrival_source.hpp"
 #include "sim/input_error.hpp"
@@ -45,6 +46,10 @@ AdvisorSection parse_advisor_section(const sim::Scenario& scenario) {
     if (!p.has("catalogue_size")) throw p.error("catalogue_size", "missing (distinct inputs, items)");
     pop.cache_ttl_s = p.number("cache_ttl_s", pop.cache_ttl_s, 1e-6, 1e12);
     p.reject_unknown();
+    if (!scenario.workload.key_column.empty())
+      throw f.error("popularity",
+                    "not used with workload.key_column: the trace's keys give the share of "
+                    "repeated inputs; expected one of the two");
     a.popularity = pop;
   }
   if (f.has("cascade")) {
@@ -82,6 +87,9 @@ TrafficShape measure_traffic(const sim::WorkloadSpec& workload, uint64_t seed, d
   TrafficShape s;
   const auto source = sim::make_arrival_source(workload, seed);
   std::vector<uint64_t> per_minute;
+  std::unordered_set<uint64_t>
+      keys;  // grows with the distinct inputs (8-byte hashes), only with a key column
+  s.has_keys = !workload.key_column.empty();
   double t = 0, last = 0;
   while (source->next(t)) {
     const auto m = static_cast<size_t>(t / 60.0);
@@ -89,7 +97,9 @@ TrafficShape measure_traffic(const sim::WorkloadSpec& workload, uint64_t seed, d
     ++per_minute[m];
     ++s.requests;
     last = t;
+    if (s.has_keys) keys.insert(source->key());
   }
+  s.distinct_keys = keys.size();
   s.duration_s = source->duration_s() > 0 ? source->duration_s() : last;
   s.minutes = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(s.duration_s / 60.0 - 1e-9)));
   per_minute.resize(std::max<size_t>(per_minute.size(), s.minutes), 0);
@@ -139,6 +149,10 @@ Facts derive_facts(const sim::Scenario& scenario, const AdvisorSection& section)
     f.repeat_share = std::isinf(p.cache_ttl_s)
                          ? cache_hit_ratio_unbounded(p.zipf_s, p.catalogue_size, f.traffic.requests)
                          : cache_hit_ratio_ttl(p.zipf_s, p.catalogue_size, f.traffic.mean_rps, p.cache_ttl_s);
+  } else if (f.traffic.has_keys && f.traffic.requests > 0) {
+    f.repeat_share =
+        1.0 - static_cast<double>(f.traffic.distinct_keys) / static_cast<double>(f.traffic.requests);
+    f.repeat_share_measured = true;
   }
   return f;
 }

@@ -48,6 +48,8 @@ struct TrafficShape {
   double mean_service_s = 0;         // service.warm mean on reference_vcpu
   double mean_concurrency = 0;       // Little's law: mean_rps x mean_service_s [requests in service]
   double sustained_utilisation = 0;  // mean_concurrency / reference_instance_concurrency
+  bool has_keys = false;             // the workload names each request's input (workload.key_column)
+  uint64_t distinct_keys = 0;        // distinct inputs among the requests (has_keys only)
 };
 TrafficShape measure_traffic(const sim::WorkloadSpec& workload, uint64_t seed, double mean_service_s,
                              double reference_concurrency);
@@ -63,7 +65,10 @@ struct Facts {
   std::optional<double> gflops_per_request;
   std::optional<double> cpu_compute_ms;  // gflops / (cpu GFLOP/s x speed-up on function_max_vcpu)
   bool gpu_intensive = false;
-  std::optional<double> repeat_share;  // analytical share of requests whose input repeats (edge-cache hits)
+  // Share of requests whose input repeats (edge-cache hits): analytical from advisor.popularity (Zipf), or
+  // measured from the trace's keys as 1 - distinct inputs / requests (an unbounded cache's hits, exactly).
+  std::optional<double> repeat_share;
+  bool repeat_share_measured = false;  // from trace keys
 };
 
 Facts derive_facts(const sim::Scenario& scenario, const AdvisorSection& section);

@@ -155,7 +155,7 @@ Answer ask(const std::string& id, const Facts& f, const Thresholds& th) {
   if (id == "q_experimental")
     return {f.experimental, f.experimental ? "advisor.experimental is true" : "not flagged"};
   if (id == "q_cache") {
-    if (!f.repeat_share) return {false, "unknown (no advisor.popularity): assumed no"};
+    if (!f.repeat_share) return {false, "unknown (no advisor.popularity or workload.key_column): assumed no"};
     const double lim = th.get("cache_min_repeat_share");
     const bool yes = *f.repeat_share >= lim;
     return {yes, pct(*f.repeat_share) + " of requests repeat an input " + (yes ? ">= " : "< ") + pct(lim)};

@@ -53,6 +53,8 @@ inline void stream_arrivals(const sim::WorkloadSpec& spec, uint64_t max_arrivals
     for (uint64_t i = 0; i < max_arrivals && source->next(t_s); ++i) {
       if (!(t_s >= previous_s)) __builtin_trap();  // arrival times must be non-decreasing
       previous_s = t_s;
+      if (spec.key_column.empty() != (source->key() == sim::kNoKey))
+        __builtin_trap();  // keys iff a key column
     }
   } catch (const InputError&) {
   }

@@ -5,7 +5,7 @@
 //   bit 0  file name trace.csv.gz (else trace.csv; the bytes are written as they are)
 //   bit 1  timestamp_column "ts" (else "TIMESTAMP")        bit 2  scale 2.5 (else 1)
 //   bit 3  start_s 2.5                                     bit 4  duration_s 30 (else to the end)
-//   bit 5  time_compression 10
+//   bit 5  time_compression 10                             bit 6  key_column "id" (else none)
 #include <cstddef>
 #include <cstdint>
 
@@ -29,6 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   spec.start_s = options & 8 ? 2.5 : 0;
   spec.duration_s = options & 16 ? 30 : -1;
   spec.time_compression = options & 32 ? 10 : 1;
+  if (options & 64) spec.key_column = "id";
   fuzz::stream_arrivals(spec, kMaxArrivals);
   return 0;
 }

@@ -46,6 +46,18 @@ void EdgeCache::push_front(uint32_t key) {
   if (tail_ == kNone) tail_ = key;
 }
 
+bool EdgeCache::lookup_trace_key(uint64_t key, double t_s) {
+  const auto [it, is_new] = slots_.try_emplace(key, static_cast<uint32_t>(expires_s_.size()));
+  if (is_new) {
+    expires_s_.push_back(-std::numeric_limits<double>::infinity());
+    if (capacity_ > 0) {
+      prev_.push_back(kNone);
+      next_.push_back(kNone);
+    }
+  }
+  return lookup(it->second, t_s);
+}
+
 bool EdgeCache::lookup(uint32_t key, double t_s) {
   double& expires = expires_s_[key];
   const bool cached = expires != -std::numeric_limits<double>::infinity();

@@ -96,7 +96,9 @@ TopologyModel::TopologyModel(TopologySpec spec, const sim::Scenario& scenario) :
       stage->model = make_model(s.candidate, stage_scenario);
     }
     if (s.kind == StageSpec::Kind::edge_cache)
-      stage->cache = std::make_unique<EdgeCache>(s.catalogue_items, s.zipf_s, s.ttl_s, s.capacity_items);
+      stage->cache = s.keys_from_trace ? std::make_unique<EdgeCache>(s.ttl_s, s.capacity_items)
+                                       : std::make_unique<EdgeCache>(s.catalogue_items, s.zipf_s, s.ttl_s,
+                                                                     s.capacity_items);
     stages_.push_back(std::move(stage));
   }
 }
@@ -115,6 +117,7 @@ void TopologyModel::build(sim::PlatformBuilder& builder) {
 void TopologyModel::start(sim::ModelContext& ctx) {
   rec_ = &ctx.recorder;
   transfers_ = &ctx.transfers;
+  request_key_ = ctx.request_key;
   const uint64_t seed = ctx.rng.next_u64();
   rng_ = sim::Rng::derive(seed, 0);
   for (auto& s : stages_) {
@@ -124,7 +127,7 @@ void TopologyModel::start(sim::ModelContext& ctx) {
     s->recorder->set_listener(s.get());
     s->rng = std::make_unique<sim::Rng>(sim::Rng::derive(seed, s->index + 1));
     s->ctx = std::make_unique<sim::ModelContext>(
-        sim::ModelContext{*s->recorder, ctx.transfers, *s->rng, ctx.client, ctx.crashes});
+        sim::ModelContext{*s->recorder, ctx.transfers, *s->rng, ctx.client, ctx.crashes, ctx.request_key});
     TagScope scope(transfers_, s->index);
     s->model->start(*s->ctx);
   }
@@ -144,9 +147,23 @@ void TopologyModel::route(size_t k, double t_s, double origin_s, uint32_t attemp
     route(next, t_s, origin_s, attempt);
   };
   switch (spec.kind) {
-    case StageSpec::Kind::edge_cache:
-      rec_->add_cost(s.cost_ids[0], spec.price_usd_per_lookup);
-      if (s.cache->lookup(s.cache->sample(rng_), t_s)) {
+    case StageSpec::Kind::edge_cache: {
+      bool hit = false;
+      if (spec.keys_from_trace) {
+        // A retry that failed behind the cache lost its key on the way (platform models keep none); it missed
+        // here before, and a failed response left nothing to cache, so it goes straight on.
+        const uint64_t key = request_key_ ? *request_key_ : sim::kNoKey;
+        if (key == sim::kNoKey) {
+          ++s.counts.bypassed;
+          return forward(spec.next[0]);
+        }
+        rec_->add_cost(s.cost_ids[0], spec.price_usd_per_lookup);
+        hit = s.cache->lookup_trace_key(key, t_s);
+      } else {
+        rec_->add_cost(s.cost_ids[0], spec.price_usd_per_lookup);
+        hit = s.cache->lookup(s.cache->sample(rng_), t_s);
+      }
+      if (hit) {
         ++s.counts.hits;
         ++s.counts.served_here;
         hits_.push_back(Hit{t_s + spec.hit_s, origin_s});
@@ -154,6 +171,7 @@ void TopologyModel::route(size_t k, double t_s, double origin_s, uint32_t attemp
         return;
       }
       return forward(spec.next[0]);
+    }
     case StageSpec::Kind::edge_device: {
       // Adaptive offloading: the threshold falls linearly with the queue on the device, to 0 at queue_limit.
       const double queue = s.in_flight > spec.servers ? static_cast<double>(s.in_flight - spec.servers) : 0;

@@ -16,6 +16,7 @@
 
 #include "platforms/edge_cache.hpp"
 #include "platforms/topology_spec.hpp"
+#include "sim/arrival_source.hpp"
 #include "sim/platform_model.hpp"
 #include "sim/scenario.hpp"
 
@@ -62,6 +63,7 @@ class TopologyModel : public sim::PlatformModel {
   std::vector<std::unique_ptr<Stage>> stages_;
   sim::Recorder* rec_ = nullptr;
   sim::TransferPool* transfers_ = nullptr;
+  const uint64_t* request_key_ = nullptr;  // the run loop's key of the request being offered
   sim::Rng rng_{0};               // routing decisions, cache keys and complexity scores (seeded in start())
   std::vector<Hit> hits_;         // cache hits waiting to be answered (min-heap on t_s)
   uint32_t busy_ = 0, idle_ = 0;  // instances summed over the stages

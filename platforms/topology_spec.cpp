@@ -79,10 +79,21 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
     case StageSpec::Kind::edge_cache:
       s.ttl_s = f.number("ttl_s", s.ttl_s, 0.0, 1e12);
       s.hit_s = f.number("hit_ms", s.hit_s * 1e3, 0.0, 1e7) / 1e3;
-      s.catalogue_items = f.integer("catalogue_items", 0, 1, 10000000);
-      if (!f.has("catalogue_items"))
-        throw f.error("catalogue_items", "missing (expected a whole number in 1..10000000)");
-      s.zipf_s = f.number("zipf_s", s.zipf_s, 0.0, 10.0);
+      s.keys_from_trace = f.text("keys", "zipf", {"zipf", "trace"}) == "trace";
+      if (s.keys_from_trace) {
+        if (scenario.workload.key_column.empty())
+          throw f.error("keys",
+                        "\"trace\" needs workload.key_column (a request trace with a column naming "
+                        "each request's input)");
+        for (const char* zipf_key : {"catalogue_items", "zipf_s"})
+          if (f.has(zipf_key))
+            throw f.error(zipf_key, "not used with \"keys\": \"trace\" (the trace's keys are the catalogue)");
+      } else {
+        s.catalogue_items = f.integer("catalogue_items", 0, 1, 10000000);
+        if (!f.has("catalogue_items"))
+          throw f.error("catalogue_items", "missing (expected a whole number in 1..10000000)");
+        s.zipf_s = f.number("zipf_s", s.zipf_s, 0.0, 10.0);
+      }
       s.capacity_items = f.integer("capacity_items", 0, 0, 10000000);
       s.price_usd_per_lookup = f.number("price_usd_per_million", 0.0, 0.0, 1e6) / 1e6;
       break;

@@ -27,9 +27,10 @@ struct StageSpec {
   double stop_probability = 1;
 
   // edge-cache
+  bool keys_from_trace = false;     // "keys": "trace" (the workload's key_column) or "zipf" (default)
   double ttl_s = 300;               // [s] an object is fresh for ttl_s after the miss that cached it
   double hit_s = 0.001;             // [s] response time of a hit ("hit_ms", default 1 ms)
-  uint64_t catalogue_items = 0;     // [items] distinct keys, drawn Zipf(zipf_s)
+  uint64_t catalogue_items = 0;     // [items] distinct keys, drawn Zipf(zipf_s) (keys "zipf" only)
   double zipf_s = 0.8;              // Zipf exponent (0 = uniform)
   uint64_t capacity_items = 0;      // [items] LRU capacity; 0 = unbounded
   double price_usd_per_lookup = 0;  // "price_usd_per_million" / 10^6

@@ -155,8 +155,11 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
                           {"forwarded", s.forwarded},
                           {"failed", s.failed}};
         if (s.kind == "edge-cache") {
+          // Lookups: the requests that reached the cache, less retries sent past it (trace keys only).
+          const uint64_t lookups = s.arrived - s.bypassed;
           j["hits"] = s.hits;
-          j["hit_ratio"] = round_significant(s.arrived ? static_cast<double>(s.hits) / s.arrived : 0.0);
+          j["hit_ratio"] = round_significant(lookups ? static_cast<double>(s.hits) / lookups : 0.0);
+          if (s.bypassed) j["bypassed"] = s.bypassed;
         }
         if (s.kind == "select") j["degraded"] = s.degraded;
         c["topology"].push_back(j);

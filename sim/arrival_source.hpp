@@ -7,6 +7,9 @@
 
 namespace servesim::sim {
 
+// The key of a request whose input is not known (no key column, or a retry that lost it).
+constexpr uint64_t kNoKey = UINT64_MAX;
+
 class ArrivalSource {
  public:
   virtual ~ArrivalSource() = default;
@@ -16,6 +19,9 @@ class ArrivalSource {
   virtual bool next(double& t_s) = 0;
   // Length of the replay window [s] if known before streaming, else a negative value.
   virtual double duration_s() const = 0;
+  // The input key of the arrival next() returned last: a 64-bit hash of its value in the workload's
+  // key_column (never kNoKey), or kNoKey when the workload has no keys.
+  virtual uint64_t key() const { return kNoKey; }
 };
 
 // Builds the source for a workload. `seed` fixes the arrival times: the same spec and seed give the same

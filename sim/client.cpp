@@ -64,7 +64,7 @@ bool Client::retry_throttled(double t_s, uint32_t attempt_no, double& retry_at_s
   return true;
 }
 
-void Client::failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, int fault) {
+void Client::failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, int fault, uint64_t key) {
   FaultOutcome& f = faults_[static_cast<size_t>(fault)];
   ++f.attempts_failed;
   if (spec_.async) {
@@ -72,8 +72,8 @@ void Client::failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, 
     if (attempt_no < spec_.async_max_retries) {
       rec_.retry(t_s);
       ++outcome_.async_retries;
-      pending_.push(
-          Attempt{t_s + spec_.async_retry_delay_s * std::ldexp(1.0, attempt_no), origin_s, attempt_no + 1});
+      pending_.push(Attempt{t_s + spec_.async_retry_delay_s * std::ldexp(1.0, attempt_no), origin_s,
+                            attempt_no + 1, key});
       return;
     }
     ++f.dead_lettered;
@@ -86,7 +86,7 @@ void Client::failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, 
   if (may_retry && attempt_no < spec_.max_retries && budget_allows(t_s)) {
     rec_.retry(t_s);
     ++outcome_.retries;
-    pending_.push(Attempt{t_s + backoff_s(attempt_no), origin_s, attempt_no + 1});
+    pending_.push(Attempt{t_s + backoff_s(attempt_no), origin_s, attempt_no + 1, key});
     return;
   }
   ++f.requests_lost;

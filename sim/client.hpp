@@ -18,6 +18,7 @@
 #include <queue>
 #include <vector>
 
+#include "sim/arrival_source.hpp"
 #include "sim/faults.hpp"
 #include "sim/recorder.hpp"
 #include "sim/rng.hpp"
@@ -48,6 +49,7 @@ class Client {
     double t_s;
     double origin_s;  // the request's first arrival
     uint32_t number;  // 0 = first attempt
+    uint64_t key;     // the request's input key (kNoKey: not known where it failed)
   };
 
   Client(const ClientSpec& spec, size_t faults, Recorder& recorder, Rng& rng);
@@ -59,8 +61,9 @@ class Client {
   bool retry_throttled(double t_s, uint32_t attempt_no, double& retry_at_s);
   // Attempt `attempt.number` of a request failed at t_s because of fault `fault` (index into the scenario's
   // list). `ran`: the request may have (partly) run. The request is retried (by the client or, async, by the
-  // platform: the run loop re-offers it at next_retry_s()), or it ends dropped.
-  void failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, int fault);
+  // platform: the run loop re-offers it at next_retry_s()), or it ends dropped. `key`: the request's input
+  // key, carried to the retry (the run loop knows it; a platform model does not keep keys).
+  void failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, int fault, uint64_t key = kNoKey);
   // Throttles caused by a fault (attribution only; the throttle itself is handled as above).
   void throttled_by(int fault) { ++faults_[static_cast<size_t>(fault)].attempts_failed; }
   void lost_in_flight(int fault) { ++faults_[static_cast<size_t>(fault)].requests_in_flight_lost; }

@@ -118,18 +118,21 @@ class Driver {
                      [](const FaultChange& a, const FaultChange& b) { return a.t_s < b.t_s; });
     size_t next_change = 0;
 
-    ModelContext ctx{recorder, transfers, rng, client, crashes};
+    uint64_t request_key = kNoKey;
+    ModelContext ctx{recorder, transfers, rng, client, crashes, &request_key};
     PlatformModel& model = *candidate_.model;
     model.start(ctx);
 
     // An attempt reaches the platform, unless an outage rejects it at the front door (HTTP 503).
-    auto offer = [&](double t, double origin_s, uint32_t attempt) {
+    auto offer = [&](double t, double origin_s, uint32_t attempt, uint64_t key) {
       for (int k : outages)
         if (faults[static_cast<size_t>(k)].active(t)) {
-          client.failed(t, origin_s, attempt, false, k);
+          client.failed(t, origin_s, attempt, false, k, key);
           return;
         }
+      request_key = key;
       model.on_arrival(t, origin_s, attempt);
+      request_key = kNoKey;
     };
     // Overlapping faults of one kind: the one in force at t with the smallest value (the tightest) applies.
     auto tightest = [&](FaultSpec::Kind kind, double t_s, auto value_of) {
@@ -198,11 +201,11 @@ class Driver {
         model.handle_next_event();
       } else if (t_retry <= t_next && !(more && t_arrival < t_retry)) {
         const Client::Attempt a = client.pop_retry();
-        offer(a.t_s, a.origin_s, a.number);
+        offer(a.t_s, a.origin_s, a.number, a.key);
       } else {
         recorder.arrival(t_arrival);
         client.arrival(t_arrival);
-        offer(t_arrival, t_arrival, 0);
+        offer(t_arrival, t_arrival, 0, source->key());
         more = source->next(t_arrival);
       }
     }

@@ -55,6 +55,10 @@ struct ModelContext {
   Rng& rng;
   Client& client;              // retries (with the budget) and failures go through it
   const CrashHazard& crashes;  // instance crash rate over time (disabled when the scenario has none)
+  // The input key of the request being offered, valid during on_arrival (kNoKey: the workload has no keys, or
+  // a retry whose key was lost inside a platform model). Read by a topology's edge cache with "keys":
+  // "trace".
+  const uint64_t* request_key = nullptr;
 };
 
 class PlatformModel {

@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <functional>
 
 #include "sim/input_error.hpp"
 
@@ -59,6 +58,14 @@ bool field_at(std::string_view line, size_t index, std::string_view& field) {
   return false;
 }
 
+// The index of the header field named `name`; false if there is none.
+bool find_column(std::string_view header, const std::string& name, size_t& index) {
+  std::string_view field;
+  for (index = 0; field_at(header, index, field); ++index)
+    if (field == name) return true;
+  return false;
+}
+
 // Digits [begin, begin+count) as an integer; false if any is not a digit.
 bool parse_digits(std::string_view text, size_t begin, size_t count, int64_t& value) {
   if (begin + count > text.size()) return false;
@@ -98,12 +105,31 @@ bool parse_fraction(std::string_view text, size_t begin, double& fraction) {
   return true;
 }
 
+// 64-bit FNV-1a (Fowler, Noll, Vo) of an input's identifying text; kNoKey is kept free for "no key".
+uint64_t hash_key(std::string_view text) {
+  uint64_t h = 14695981039346656037ull;
+  for (const char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h == kNoKey ? kNoKey - 1 : h;
+}
+
+struct LaterCopy {
+  template <class Copy>
+  bool operator()(const Copy& a, const Copy& b) const {
+    return a.t_s > b.t_s;
+  }
+};
+
 }  // namespace
 
 RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
     : file_(spec.path),
       buffer_(kBlockBytes),
       column_name_(spec.timestamp_column),
+      has_key_column_(!spec.key_column.empty()),
+      key_column_name_(spec.key_column),
       start_s_(spec.start_s),
       end_s_(spec.duration_s < 0 ? HUGE_VAL : spec.start_s + spec.duration_s),
       time_compression_(spec.time_compression),
@@ -126,20 +152,16 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
   std::string_view header;
   if (!next_line(header)) throw input_error(path, "", "the trace is empty");
   if (header.size() >= 3 && std::memcmp(header.data(), "\xEF\xBB\xBF", 3) == 0) header.remove_prefix(3);
-  std::string_view name;
-  bool is_found = false;
-  for (column_ = 0; field_at(header, column_, name); ++column_) {
-    if (name == column_name_) {
-      is_found = true;
-      break;
-    }
-  }
-  if (!is_found) throw input_error(path, "line 1", "no column '" + column_name_ + "' in the header");
+  if (!find_column(header, column_name_, column_))
+    throw input_error(path, "line 1", "no column '" + column_name_ + "' in the header");
+  if (has_key_column_ && !find_column(header, key_column_name_, key_column_))
+    throw input_error(path, "line 1", "no key column '" + key_column_name_ + "' in the header");
 
   // Skip to the window start (less the spread of copies, which may reach back into the window).
   double relative_s = 0;
+  uint64_t key = kNoKey;
   do {
-    if (!next_row(relative_s)) {
+    if (!next_row(relative_s, key)) {
       if (!has_first_) throw input_error(path, "", "the trace is empty");
       throw input_error(path, "",
                         "start_s " + format_number(start_s_) + " is beyond the end of the trace (" +
@@ -147,6 +169,7 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
     }
   } while (relative_s < start_s_ - jitter_s_);
   lookahead_s_ = relative_s;
+  lookahead_key_ = key;
   has_lookahead_ = true;
 }
 
@@ -217,7 +240,7 @@ bool RequestTraceSource::parse_stamp(std::string_view text, Stamp& stamp) const 
   return true;
 }
 
-bool RequestTraceSource::next_row(double& relative_s) {
+bool RequestTraceSource::next_row(double& relative_s, uint64_t& key) {
   std::string_view line;
   for (;;) {
     if (!next_line(line)) return false;
@@ -244,24 +267,30 @@ bool RequestTraceSource::next_row(double& relative_s) {
   }
   relative_s = std::max(relative_s, previous_s_);
   previous_s_ = relative_s;
+  if (has_key_column_) {
+    if (!field_at(line, key_column_, text) || text.empty())
+      throw input_error(file_.path(), where(), "no value in key column '" + key_column_name_ + "'");
+    key = hash_key(text);
+  }
   return true;
 }
 
-void RequestTraceSource::push_copies(double relative_s) {
+void RequestTraceSource::push_copies(double relative_s, uint64_t key) {
   uint64_t copies = static_cast<uint64_t>(scale_);
   const double fraction = scale_ - std::floor(scale_);
   if (fraction > 0 && count_rng_.uniform() < fraction) ++copies;
   for (uint64_t i = 0; i < copies; ++i) {
     const double t = i == 0 ? relative_s : relative_s + jitter_s_ * (2.0 * jitter_rng_.uniform() - 1.0);
-    heap_.push_back(t);
-    std::push_heap(heap_.begin(), heap_.end(), std::greater<double>());
+    heap_.push_back(Copy{t, key});
+    std::push_heap(heap_.begin(), heap_.end(), LaterCopy{});
   }
 }
 
 bool RequestTraceSource::next(double& t_s) {
   if (is_unit_scale_) {
     double relative_s = lookahead_s_;
-    if (!has_lookahead_ && (is_input_done_ || !next_row(relative_s))) {
+    uint64_t key = lookahead_key_;
+    if (!has_lookahead_ && (is_input_done_ || !next_row(relative_s, key))) {
       is_input_done_ = true;
       return false;
     }
@@ -271,16 +300,18 @@ bool RequestTraceSource::next(double& t_s) {
       return false;
     }
     t_s = (relative_s - start_s_) / time_compression_;
+    key_ = key;
     return true;
   }
   for (;;) {
     // A pending copy is final once no later row can put a copy before it (rows are non-decreasing).
-    if (!heap_.empty() && (is_input_done_ || heap_.front() <= lookahead_s_ - jitter_s_)) {
-      std::pop_heap(heap_.begin(), heap_.end(), std::greater<double>());
-      const double t = heap_.back();
+    if (!heap_.empty() && (is_input_done_ || heap_.front().t_s <= lookahead_s_ - jitter_s_)) {
+      std::pop_heap(heap_.begin(), heap_.end(), LaterCopy{});
+      const Copy copy = heap_.back();
       heap_.pop_back();
-      if (t < start_s_ || t >= end_s_) continue;
-      t_s = (t - start_s_) / time_compression_;
+      if (copy.t_s < start_s_ || copy.t_s >= end_s_) continue;
+      t_s = (copy.t_s - start_s_) / time_compression_;
+      key_ = copy.key;
       return true;
     }
     if (is_input_done_) return false;
@@ -288,8 +319,8 @@ bool RequestTraceSource::next(double& t_s) {
       is_input_done_ = true;
       continue;
     }
-    push_copies(lookahead_s_);
-    if (!next_row(lookahead_s_)) is_input_done_ = true;
+    push_copies(lookahead_s_, lookahead_key_);
+    if (!next_row(lookahead_s_, lookahead_key_)) is_input_done_ = true;
   }
 }
 

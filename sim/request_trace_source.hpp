@@ -23,6 +23,11 @@ namespace servesim::sim {
 // spread uniformly within +-0.5 s of it and merged in time order through a reorder buffer that holds about
 // one second of copies. Copies are windowed like rows (a copy falling before start_s or after the end is
 // dropped).
+//
+// key_column: each row's value there (trimmed, unquoted) is hashed to its input key (64-bit FNV-1a; two
+// distinct values share a key with probability ~ n^2 / 2^65, negligible below billions of inputs). Copies
+// made by scale > 1 repeat their row's key: a scaled trace keeps the inputs and multiplies how often each
+// comes.
 class RequestTraceSource final : public ArrivalSource {
  public:
   // Reads the header and skips to the window start; throws InputError for a missing file, a missing column,
@@ -31,6 +36,7 @@ class RequestTraceSource final : public ArrivalSource {
 
   bool next(double& t_s) override;
   double duration_s() const override { return duration_s_; }
+  uint64_t key() const override { return key_; }
 
  private:
   struct Stamp {  // a timestamp split so that epoch seconds keep sub-microsecond resolution
@@ -39,8 +45,9 @@ class RequestTraceSource final : public ArrivalSource {
   };
 
   bool next_line(std::string_view& line);
-  bool next_row(double& relative_s);  // the next row's time relative to the first row [s, trace time]
-  void push_copies(double relative_s);
+  // The next row's time relative to the first row [s, trace time] and its key (kNoKey without a key column).
+  bool next_row(double& relative_s, uint64_t& key);
+  void push_copies(double relative_s, uint64_t key);
   bool parse_stamp(std::string_view text, Stamp& stamp) const;
 
   TraceFile file_;
@@ -52,6 +59,10 @@ class RequestTraceSource final : public ArrivalSource {
 
   size_t column_ = 0;
   std::string column_name_;
+  bool has_key_column_ = false;
+  size_t key_column_ = 0;
+  std::string key_column_name_;
+  uint64_t key_ = kNoKey;  // of the arrival next() returned last
   bool has_first_ = false;
   Stamp first_;
   double previous_s_ = 0;
@@ -68,8 +79,13 @@ class RequestTraceSource final : public ArrivalSource {
 
   bool has_lookahead_ = false;  // lookahead_s_ holds the next row not yet expanded into copies
   double lookahead_s_ = 0;
+  uint64_t lookahead_key_ = kNoKey;
   bool is_input_done_ = false;
-  std::vector<double> heap_;  // min-heap of pending copies [s, trace time]
+  struct Copy {
+    double t_s;  // [s, trace time]
+    uint64_t key;
+  };
+  std::vector<Copy> heap_;  // min-heap of pending copies on t_s
 };
 
 }  // namespace servesim::sim

@@ -20,6 +20,7 @@ struct StageCounts {
   uint64_t failed = 0;       // requests that ended here timed out, throttled or dropped
   uint64_t hits = 0;         // edge-cache: lookups that found a fresh copy
   uint64_t degraded = 0;     // select: requests routed to the small model because the large one was busy
+  uint64_t bypassed = 0;     // edge-cache with trace keys: retries sent past the cache (key lost, see docs)
 };
 
 struct CandidateResult {

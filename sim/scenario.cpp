@@ -36,6 +36,10 @@ WorkloadSpec parse_workload(JsonFields& f, const std::string& base_dir) {
       w.gap_min_s = f.number("gap_min_s", 600.0, 1.0, 1e9);
     } else {
       w.timestamp_column = f.text("timestamp_column", "TIMESTAMP");
+      if (f.has("key_column")) {
+        w.key_column = f.text("key_column", "");
+        if (w.key_column.empty()) throw f.error("key_column", "expected a column name, got \"\"");
+      }
     }
     return w;
   }

@@ -21,12 +21,15 @@ struct WorkloadSpec {
   // request_trace: CSV with a header; one row per request, timestamps in column `timestamp_column`.
   std::string path;                            // as resolved (relative paths are relative to the scenario)
   std::string timestamp_column = "TIMESTAMP";  // request_trace only
-  double scale = 1.0;                          // multiply rates (rate_trace) [dimensionless, > 0]
-  double start_s = 0.0;                        // window start within the trace [s, >= 0]
-  double duration_s = -1.0;                    // window length [s]; < 0 = to the end of the trace
-  double time_compression = 1.0;               // replay k trace seconds per simulated second [> 0]
-  GapPolicy gaps = GapPolicy::keep;            // rate_trace only
-  double gap_min_s = 600.0;                    // a zero run at least this long is a gap [s]
+  // request_trace only: the column naming each request's input ("" = none). Rows with equal values carry the
+  // same input, so an edge cache with "keys": "trace" hits on them and the advisor measures repeated inputs.
+  std::string key_column;
+  double scale = 1.0;                // multiply rates (rate_trace) [dimensionless, > 0]
+  double start_s = 0.0;              // window start within the trace [s, >= 0]
+  double duration_s = -1.0;          // window length [s]; < 0 = to the end of the trace
+  double time_compression = 1.0;     // replay k trace seconds per simulated second [> 0]
+  GapPolicy gaps = GapPolicy::keep;  // rate_trace only
+  double gap_min_s = 600.0;          // a zero run at least this long is a gap [s]
 
   // poisson: constant rate. diurnal: rate_rps * (1 + amplitude * sin(2*pi*t/period_s)).
   double rate_rps = 0.0;    // [requests/s]

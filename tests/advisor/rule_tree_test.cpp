@@ -7,6 +7,7 @@ using namespace servesim;
 using test::advisor_base;
 using test::answer_at;
 using test::rules_for;
+using test::scenario_from;
 
 TEST_CASE("advisor::RuleTree: each rule fires on its scenario and not on its neighbour") {
   SECTION("SLO 9 ms excludes serverless, 11 ms does not") {
@@ -87,6 +88,39 @@ TEST_CASE("advisor::RuleTree: each rule fires on its scenario and not on its nei
     CHECK(h.verdict_id == "v_warm_container");
     CHECK_FALSE(c.edge_cache);
     CHECK(answer_at(c, "q_cache") == "no");
+  }
+  SECTION("repeated inputs measured from a trace's key column: 31% repeats fire the rule, 29% do not") {
+    // 100 requests, one per second: the first `distinct` of them name new inputs, the rest repeat input 0.
+    // Share of requests whose input was seen before = 1 - distinct / 100 (by definition, no model involved).
+    test::TempDir dir;
+    auto keyed = [&](int distinct) {
+      std::string csv = "TIMESTAMP,input\n";
+      for (int i = 0; i < 100; ++i)
+        csv += std::to_string(i) + ",q" + std::to_string(i < distinct ? i : 0) + "\n";
+      auto doc = advisor_base();
+      doc["workload"] = {{"type", "request_trace"},
+                         {"path", dir.write("keys-" + std::to_string(distinct) + ".csv", csv)},
+                         {"key_column", "input"}};
+      return doc;
+    };
+    const auto hot = keyed(69), cold = keyed(71);
+    const auto sc = scenario_from(hot);
+    const auto facts = advisor::derive_facts(sc, advisor::parse_advisor_section(sc));
+    REQUIRE(facts.repeat_share);
+    CHECK(*facts.repeat_share == Approx(0.31));
+    CHECK(facts.repeat_share_measured);
+    CHECK(facts.traffic.distinct_keys == 69);
+    CHECK(rules_for(hot).edge_cache);
+    CHECK(answer_at(rules_for(hot), "q_cache") == "yes");
+    CHECK_FALSE(rules_for(cold).edge_cache);
+    CHECK(rules_for(cold).path.back().because == "29% of requests repeat an input < 30%");
+    // A Zipf popularity besides the trace's keys is refused: the two would say different things.
+    auto both = hot;
+    both["advisor"]["popularity"] = {{"zipf_s", 1.0}, {"catalogue_size", 100}};
+    REQUIRE_THROWS_WITH(
+        advisor::parse_advisor_section(scenario_from(both)),
+        "test-scenario.json: /advisor/popularity: not used with workload.key_column: the trace's "
+        "keys give the share of repeated inputs; expected one of the two");
   }
   SECTION("a threshold override moves the boundary") {
     auto doc = advisor_base(15);

@@ -50,6 +50,16 @@ double lambda_number(const std::string& key) {
   return servesim::platforms::find_platform("aws-lambda")->find(key)->value.get<double>();
 }
 
+// The message of the InputError that building the scenario's candidates throws ("no error" if none).
+std::string error_of(const nlohmann::json& doc) {
+  try {
+    servesim::platforms::make_candidates(scenario_from(doc));
+  } catch (const servesim::InputError& e) {
+    return std::string(e.what());
+  }
+  return std::string("no error");
+}
+
 const servesim::sim::StageCounts& stage(const servesim::sim::CandidateResult& r, const std::string& id) {
   for (const auto& s : r.stages)
     if (s.id == id) return s;
@@ -301,14 +311,6 @@ TEST_CASE("platforms::TopologyModel: bad graphs are refused with the file and JS
                     {{{"name", "t"}, {"platform", "topology"}, {"stages", stages}, {"edges", edges}}});
   };
   const nlohmann::json three = {pool_stage("cache", 1), pool_stage("fast", 1), pool_stage("big", 1)};
-  auto error_of = [](const nlohmann::json& doc) {
-    try {
-      servesim::platforms::make_candidates(scenario_from(doc));
-    } catch (const servesim::InputError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   SECTION("a cycle") {
     CHECK(
         error_of(doc_with(three, edges({{"cache", "fast"}, {"fast", "big"}, {"big", "fast"}}))) ==
@@ -345,4 +347,101 @@ TEST_CASE("platforms::TopologyModel: bad graphs are refused with the file and JS
           "test-scenario.json: /candidates/0/stages/0/kind: expected one of edge-cache, edge-device, select, "
           "model, got \"queue\"");
   }
+}
+
+namespace {
+
+// A request trace cycling over `inputs` keys ("in-0", "in-1", ...), one request every `gap_s`, `rounds`
+// times: key k arrives at (r x inputs + k) x gap_s, so each input returns every inputs x gap_s seconds.
+nlohmann::json cyclic_keyed_trace(const servesim::test::TempDir& dir, int inputs, int rounds, double gap_s) {
+  std::string csv = "TIMESTAMP,input\n";
+  for (int r = 0; r < rounds; ++r)
+    for (int k = 0; k < inputs; ++k)
+      csv += std::to_string((r * inputs + k) * gap_s) + ",in-" + std::to_string(k) + "\n";
+  return {{"type", "request_trace"}, {"path", dir.write("keyed.csv", csv)}, {"key_column", "input"}};
+}
+
+nlohmann::json trace_keyed_cache(const nlohmann::json& cache_settings, const nlohmann::json& origin) {
+  nlohmann::json cache = {{"id", "cache"}, {"kind", "edge-cache"}, {"keys", "trace"}, {"hit_ms", 1}};
+  cache.update(cache_settings);
+  return {{"name", "cached"},
+          {"platform", "topology"},
+          {"stages", {cache, origin}},
+          {"edges", edges({{"cache", "origin"}})}};
+}
+
+}  // namespace
+
+TEST_CASE("platforms::TopologyModel: an edge cache keyed by the trace hits exactly on repeated inputs") {
+  servesim::test::TempDir dir;
+  // 50 inputs x 20 rounds, 10 ms apart: each input returns every 0.5 s.
+  const auto workload = cyclic_keyed_trace(dir, 50, 20, 0.01);
+  auto hits_with = [&](const nlohmann::json& settings) {
+    const auto doc = scenario(workload, {trace_keyed_cache(settings, pool_stage("origin", 20))});
+    const auto run = simulate(scenario_from(doc));
+    const auto& c = stage(run.results[0], "cache");
+    CHECK(c.arrived == 1000);
+    CHECK(run.results[0].requests.served == 1000);
+    return c.hits;
+  };
+  // Unbounded, never expiring: every request but each input's first hits.
+  CHECK(hits_with({{"ttl_s", 1e9}}) == 1000 - 50);
+  // TTL 0.4 s < 0.5 s: every copy has expired when its input returns.
+  CHECK(hits_with({{"ttl_s", 0.4}}) == 0);
+  // TTL 0.6 s (timer not reset by hits): miss, hit, miss, hit, ... 10 hits per input.
+  CHECK(hits_with({{"ttl_s", 0.6}}) == 50 * 10);
+  // TTL 1.2 s: miss, hit, hit, miss, ... 20 visits = 7 misses + 13 hits per input.
+  CHECK(hits_with({{"ttl_s", 1.2}}) == 50 * 13);
+  // LRU on a cyclic scan: a capacity of 49 evicts each input just before it returns (no hit at all); 50
+  // holds them all.
+  CHECK(hits_with({{"ttl_s", 1e9}, {"capacity_items", 49}}) == 0);
+  CHECK(hits_with({{"ttl_s", 1e9}, {"capacity_items", 50}}) == 1000 - 50);
+}
+
+TEST_CASE("platforms::TopologyModel: with trace keys a retry keeps its key, or goes past the cache") {
+  servesim::test::TempDir dir;
+  const auto workload = cyclic_keyed_trace(dir, 50, 20, 0.1);  // 100 s, each input every 5 s
+  const nlohmann::json origin = {{"id", "origin"},
+                                 {"kind", "model"},
+                                 {"candidate", lambda(2048)},
+                                 {"service", {{"warm", constant_ms(1000)}}}};
+  auto doc = scenario(workload, {trace_keyed_cache({{"ttl_s", 1e9}}, origin)});
+  doc["client"] = {{"max_retries", 3}};
+  SECTION("crashes behind the cache: the retries come back without their key and skip it") {
+    doc["faults"] = {{{"kind", "crash"}, {"rate_per_instance_hour", 360}}};
+    const auto run = simulate(scenario_from(doc));
+    const auto& r = run.results[0];
+    const auto& c = stage(r, "cache");
+    REQUIRE(r.client.retries > 0);
+    CHECK(c.bypassed == r.client.retries);
+    CHECK(c.arrived - c.bypassed == 1000);  // one lookup per request
+    CHECK(c.hits == 1000 - 50);
+    CHECK(r.requests.served + r.requests.dropped == 1000);
+  }
+  SECTION("an outage at the front door: the retries carry their key and look it up") {
+    doc["faults"] = {{{"kind", "outage"}, {"start_s", 20}, {"duration_s", 0.05}}};
+    const auto run = simulate(scenario_from(doc));
+    const auto& r = run.results[0];
+    const auto& c = stage(r, "cache");
+    REQUIRE(r.client.retries > 0);
+    CHECK(c.bypassed == 0);
+    CHECK(c.arrived == 1000);  // rejected attempts never reached the topology
+    CHECK(c.hits == 1000 - 50);
+    CHECK(r.requests.served == 1000);
+  }
+}
+
+TEST_CASE("platforms::TopologyModel: trace keys need a key column") {
+  servesim::test::TempDir dir;
+  auto workload = cyclic_keyed_trace(dir, 5, 2, 0.1);
+  workload.erase("key_column");
+  CHECK(
+      error_of(scenario(workload, {trace_keyed_cache(nlohmann::json::object(), pool_stage("origin", 1))})) ==
+      "test-scenario.json: /candidates/0/stages/0/keys: \"trace\" needs workload.key_column (a request "
+      "trace with a column naming each request's input)");
+  workload["key_column"] = "input";
+  CHECK(
+      error_of(scenario(workload, {trace_keyed_cache({{"catalogue_items", 10}}, pool_stage("origin", 1))})) ==
+      "test-scenario.json: /candidates/0/stages/0/catalogue_items: not used with \"keys\": \"trace\" (the "
+      "trace's keys are the catalogue)");
 }

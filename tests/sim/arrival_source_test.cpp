@@ -14,6 +14,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -408,6 +410,64 @@ TEST_CASE("sim::ArrivalSource: a request trace replays its rows' timestamps") {
     REQUIRE(std::is_sorted(times.begin(), times.end()));
     REQUIRE(times.size() <= 3 * 8819);
     REQUIRE(times.size() >= 3 * 8819 - 10);  // only copies of the 5 rows in the first 0.5 s can fall before 0
+  }
+}
+
+TEST_CASE("sim::ArrivalSource: a request trace's key column names each request's input") {
+  TempDir dir;
+  // Rows a, b, a, c, a, b: equal values give equal keys, distinct values distinct keys; quotes and blanks
+  // around a value do not make another input.
+  WorkloadSpec spec = request_trace(
+      dir.write("keys.csv", "TIMESTAMP,input\n1,a\n2,b\n3,\"a\"\n4,c\n5, a \n6,\"b,x\"\n7,b\n"));
+  SECTION("without key_column every key is kNoKey") {
+    auto source = make_arrival_source(spec, 1);
+    double t_s = 0;
+    while (source->next(t_s)) REQUIRE(source->key() == servesim::sim::kNoKey);
+  }
+  spec.key_column = "input";
+  auto keys_of = [](const WorkloadSpec& s) {
+    auto source = make_arrival_source(s, 7);
+    std::vector<uint64_t> keys;
+    double t_s = 0;
+    while (source->next(t_s)) {
+      REQUIRE(source->key() != servesim::sim::kNoKey);
+      keys.push_back(source->key());
+    }
+    return keys;
+  };
+  SECTION("equal values, equal keys") {
+    const auto k = keys_of(spec);
+    REQUIRE(k.size() == 7);
+    CHECK(k[0] == k[2]);
+    CHECK(k[0] == k[4]);
+    CHECK(k[1] == k[6]);
+    CHECK(k[5] != k[1]);  // "b,x" is one quoted value, not b
+    CHECK(std::set<uint64_t>(k.begin(), k.end()).size() == 4);
+  }
+  SECTION("scale 3: every copy repeats its row's key, so each input comes three times as often") {
+    const auto plain = keys_of(spec);
+    // The first row (t = 1) is time 0 of the replay: copies spread +-0.5 s around it may fall before it and
+    // are dropped, so only the counts of the later rows are exact.
+    spec.scale = 3;
+    const auto k = keys_of(spec);
+    std::map<uint64_t, int> count;
+    for (uint64_t key : k) ++count[key];
+    CHECK(count[plain[0]] >= 7);  // a: 3 rows x 3 copies, less 0..2 copies of the first row
+    CHECK(count[plain[0]] <= 9);
+    CHECK(count[plain[1]] == 6);  // b
+    CHECK(count[plain[3]] == 3);  // c
+    CHECK(count[plain[5]] == 3);  // "b,x"
+    CHECK(count.size() == 4);
+  }
+  SECTION("a missing key column or value is an error naming the file and line") {
+    WorkloadSpec bad = spec;
+    bad.key_column = "prompt";
+    REQUIRE_THROWS_WITH(make_arrival_source(bad, 1),
+                        Contains("keys.csv: line 1: no key column 'prompt' in the header"));
+    bad = request_trace(dir.write("holes.csv", "TIMESTAMP,input\n1,a\n2,\n"));
+    bad.key_column = "input";
+    REQUIRE_THROWS_WITH(count_arrivals(bad, 1),
+                        Contains("holes.csv: line 3: no value in key column 'input'"));
   }
 }
 
