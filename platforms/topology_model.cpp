@@ -198,8 +198,11 @@ void TopologyModel::stage_served(size_t k, double t_s, double latency_s) {
   Stage& s = *stages_[k];
   --s.in_flight;
   const StageSpec& spec = s.spec;
-  if (spec.kind == StageSpec::Kind::model && !spec.next.empty() &&
-      (spec.stop_probability <= 0 || rng_.uniform() >= spec.stop_probability)) {
+  auto stops = [&] {
+    if (spec.confidence) return spec.confidence->sample(rng_) >= spec.confidence_threshold;
+    return spec.stop_probability > 0 && rng_.uniform() < spec.stop_probability;
+  };
+  if (spec.kind == StageSpec::Kind::model && !spec.next.empty() && !stops()) {
     ++s.counts.forwarded;
     route(spec.next[0], t_s, t_s - latency_s, 0);
     return;

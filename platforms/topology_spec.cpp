@@ -109,6 +109,21 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
       s.candidate.settings.erase("platform");
       s.candidate.pointer = f.pointer("candidate");
       if (f.has("stop_probability")) s.stop_probability = f.number("stop_probability", 0.0, 0.0, 1.0);
+      if (f.has("confidence")) {
+        if (f.has("stop_probability"))
+          throw f.error("confidence", "expected either stop_probability or confidence on a stage, got both");
+        const auto& obj = f.child("confidence");
+        if (!obj.is_object())
+          throw f.error(
+              "confidence",
+              "expected {\"threshold\": 0..1, \"scores\": {\"type\": \"beta\", ...}}, got " + obj.dump());
+        JsonFields cf(obj, f.file(), f.pointer("confidence"));
+        s.confidence_threshold = cf.required_number("threshold", 0.0, 1.0);
+        if (!cf.has("scores"))
+          throw cf.error("scores", "missing (the distribution of the stage's confidence scores, in 0..1)");
+        s.confidence = ConfidenceScores::from_json(cf.child("scores"), f.file(), cf.pointer("scores"));
+        cf.reject_unknown();
+      }
       break;
     }
     case StageSpec::Kind::edge_device:
@@ -250,6 +265,10 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
               "expected at most 1 next stage for a model (where requests it does not finish go), "
               "got " +
                   std::to_string(s.next.size()));
+        if (s.next.empty() && s.confidence)
+          throw input_error(file, s.pointer + "/confidence",
+                            "expected no confidence rule on a stage with no next stage (it answers all it "
+                            "gets)");
         if (s.next.empty() && s.stop_probability < 1)
           throw input_error(file, s.pointer + "/stop_probability",
                             "expected 1 (or no value) on a stage with no next stage, got " +

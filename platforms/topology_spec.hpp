@@ -3,9 +3,11 @@
 // read and checked where they enter. The graph is a Boost.Graph adjacency_list; it must be a DAG with one
 // entry stage, and each stage kind has a fixed number of next stages. See docs/topology.md.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "platforms/confidence_scores.hpp"
 #include "sim/scenario.hpp"
 
 namespace servesim::platforms {
@@ -25,6 +27,10 @@ struct StageSpec {
   // model: a request served here finishes with this probability, else goes on to the next stage [0, 1]
   // (default 0 when there is a next stage; a last stage always finishes).
   double stop_probability = 1;
+  // model: or a confidence rule instead: the stage's answer carries a score drawn from `confidence`, and the
+  // request finishes here when the score is at least confidence_threshold.
+  std::optional<ConfidenceScores> confidence;
+  double confidence_threshold = 0;
 
   // edge-cache
   bool keys_from_trace = false;     // "keys": "trace" (the workload's key_column) or "zipf" (default)

@@ -116,6 +116,28 @@ std::string Distribution::describe() const {
   return "";
 }
 
+std::vector<std::pair<double, double>> parse_percentiles(const nlohmann::json& table, const std::string& file,
+                                                         const std::string& pointer, double scale, double max,
+                                                         const std::string& what) {
+  std::vector<std::pair<double, double>> pts;
+  for (const auto& [k, v] : table.items()) {
+    char* end = nullptr;
+    const double pct = std::strtod(k.c_str(), &end);
+    if (end == k.c_str() || *end != '\0' || pct < 0 || pct > 100)
+      throw input_error(file, pointer + "/" + k, "expected a percentile key between 0 and 100");
+    if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > max)
+      throw input_error(file, pointer + "/" + k, "expected " + what + ", got " + v.dump());
+    pts.emplace_back(pct / 100.0, v.get<double>() * scale);
+  }
+  std::sort(pts.begin(), pts.end());
+  if (pts.size() < 2 || pts.front().first != 0.0 || pts.back().first != 1.0)
+    throw input_error(file, pointer, "expected at least the percentiles \"0\" and \"100\"");
+  for (size_t i = 1; i < pts.size(); ++i)
+    if (pts[i].second < pts[i - 1].second)
+      throw input_error(file, pointer, "expected values that do not decrease with the percentile");
+  return pts;
+}
+
 Distribution Distribution::from_json(const nlohmann::json& j, const std::string& file,
                                      const std::string& ptr) {
   auto fail = [&](const std::string& sub, const std::string& msg) {
@@ -166,23 +188,8 @@ Distribution Distribution::from_json(const nlohmann::json& j, const std::string&
     if (!j.contains("percentiles_ms") || !j["percentiles_ms"].is_object())
       throw fail("/percentiles_ms",
                  "expected an object of percentile -> milliseconds, e.g. {\"0\": 10, \"100\": 40}");
-    std::vector<std::pair<double, double>> pts;
-    for (const auto& [k, v] : j["percentiles_ms"].items()) {
-      char* end = nullptr;
-      const double pct = std::strtod(k.c_str(), &end);
-      if (end == k.c_str() || *end != '\0' || pct < 0 || pct > 100)
-        throw fail("/percentiles_ms/" + k, "expected a percentile key between 0 and 100");
-      if (!v.is_number() || v.get<double>() < 0)
-        throw fail("/percentiles_ms/" + k, "expected a non-negative number of milliseconds, got " + v.dump());
-      pts.emplace_back(pct / 100.0, v.get<double>() / 1e3);
-    }
-    std::sort(pts.begin(), pts.end());
-    if (pts.size() < 2 || pts.front().first != 0.0 || pts.back().first != 1.0)
-      throw fail("/percentiles_ms", "expected at least the percentiles \"0\" and \"100\"");
-    for (size_t i = 1; i < pts.size(); ++i)
-      if (pts[i].second < pts[i - 1].second)
-        throw fail("/percentiles_ms", "expected values that do not decrease with the percentile");
-    return empirical(std::move(pts));
+    return empirical(parse_percentiles(j["percentiles_ms"], file, ptr + "/percentiles_ms", 1e-3, HUGE_VAL,
+                                       "a non-negative number of milliseconds"));
   }
   throw fail("/type", "expected one of constant, exponential, lognormal, empirical, got \"" + type + "\"");
 }

@@ -39,4 +39,11 @@ class Distribution {
   std::vector<std::pair<double, double>> points_;
 };
 
+// Reads a percentile table {"0": v0, ..., "100": v100} (an object; the caller checks that) into sorted
+// (quantile, value x scale) points: keys 0..100 with "0" and "100" present, values in [0, max] (`what` says
+// what one is, for errors) that do not decrease. Throws InputError naming the file and pointer.
+std::vector<std::pair<double, double>> parse_percentiles(const nlohmann::json& table, const std::string& file,
+                                                         const std::string& pointer, double scale, double max,
+                                                         const std::string& what);
+
 }  // namespace servesim::sim

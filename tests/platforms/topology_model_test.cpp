@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "platforms/catalog.hpp"
+#include "platforms/confidence_scores.hpp"
 #include "platforms/edge_cache.hpp"
 #include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
@@ -444,4 +445,99 @@ TEST_CASE("platforms::TopologyModel: trace keys need a key column") {
       error_of(scenario(workload, {trace_keyed_cache({{"catalogue_items", 10}}, pool_stage("origin", 1))})) ==
       "test-scenario.json: /candidates/0/stages/0/catalogue_items: not used with \"keys\": \"trace\" (the "
       "trace's keys are the catalogue)");
+}
+
+TEST_CASE("platforms::TopologyModel: a confidence rule stops the share of requests its score law gives") {
+  // fast (20 ms) -> big (200 ms) on pools large enough that nothing queues; fast stops a request when its
+  // confidence score reaches the threshold, so the stop share is P(score >= threshold), from the law's CDF.
+  auto escalated_share = [](const nlohmann::json& confidence) {
+    auto fast = pool_stage("fast", 20);
+    fast["confidence"] = confidence;
+    const nlohmann::json topo = {{"name", "cascade"},
+                                 {"platform", "topology"},
+                                 {"stages", {fast, pool_stage("big", 200)}},
+                                 {"edges", edges({{"fast", "big"}})}};
+    const auto run = simulate(scenario_from(scenario(poisson(100, 100), {topo})));
+    const auto& r = run.results[0];
+    const double n = static_cast<double>(r.requests.arrived);
+    REQUIRE(r.requests.served == r.requests.arrived);
+    const double share = static_cast<double>(stage(r, "fast").forwarded) / n;
+    // Latency follows each request's path: t_fast + share x t_big for the draws made.
+    CHECK(r.latency.mean_s() == Approx(0.020 + share * 0.200).epsilon(1e-6));
+    return std::pair{share, n};
+  };
+  auto within_4_sigma = [](std::pair<double, double> got, double p) {
+    return std::abs(got.first - p) < 4 * std::sqrt(p * (1 - p) / got.second);
+  };
+  // Beta(2, 1): CDF x^2; threshold sqrt(0.3) escalates 30%.
+  CHECK(within_4_sigma(
+      escalated_share({{"threshold", std::sqrt(0.3)}, {"scores", {{"type", "beta"}, {"a", 2}, {"b", 1}}}}),
+      0.3));
+  // Beta(1/2, 1/2) (arcsine law): CDF (2/pi) asin(sqrt(x)); at 0.25 that is 1/3.
+  CHECK(within_4_sigma(
+      escalated_share({{"threshold", 0.25}, {"scores", {{"type", "beta"}, {"a", 0.5}, {"b", 0.5}}}}),
+      1.0 / 3));
+  // Empirical scores 0 / 0.6 / 1 at the 0th / 50th / 100th percentiles: F(0.8) = 0.5 + 0.5 x 0.2 / 0.4.
+  CHECK(within_4_sigma(
+      escalated_share(
+          {{"threshold", 0.8},
+           {"scores", {{"type", "empirical"}, {"percentiles", {{"0", 0}, {"50", 0.6}, {"100", 1}}}}}}),
+      0.75));
+}
+
+TEST_CASE("platforms::ConfidenceScores: beta draws have the law's mean and variance") {
+  // Beta(2, 5): mean 2/7, variance ab / ((a+b)^2 (a+b+1)) = 10/392. Beta(0.3, 0.3) exercises the shape < 1
+  // path: mean 1/2, variance 1 / (4 x 1.6).
+  for (auto [a, b] : {std::pair{2.0, 5.0}, std::pair{0.3, 0.3}}) {
+    const auto law = servesim::platforms::ConfidenceScores::beta(a, b);
+    servesim::sim::Rng rng(5);
+    const int n = 200000;
+    double sum = 0, sum2 = 0;
+    for (int i = 0; i < n; ++i) {
+      const double x = law.sample(rng);
+      REQUIRE(x >= 0);
+      REQUIRE(x <= 1);
+      sum += x;
+      sum2 += x * x;
+    }
+    const double mean = a / (a + b), var = a * b / ((a + b) * (a + b) * (a + b + 1));
+    CHECK(std::abs(sum / n - mean) < 4 * std::sqrt(var / n));
+    CHECK(sum2 / n - (sum / n) * (sum / n) == Approx(var).epsilon(0.02));
+  }
+}
+
+TEST_CASE("platforms::TopologyModel: bad confidence rules are refused with their JSON pointer") {
+  auto doc_with = [](const nlohmann::json& confidence, bool last = false, bool with_stop = false) {
+    auto fast = pool_stage("fast", 20);
+    fast["confidence"] = confidence;
+    if (with_stop) fast["stop_probability"] = 0.5;
+    nlohmann::json stages = {fast, pool_stage("big", 200)};
+    return scenario(poisson(1, 1), {{{"name", "c"},
+                                     {"platform", "topology"},
+                                     {"stages", stages},
+                                     {"edges", last ? edges({{"big", "fast"}}) : edges({{"fast", "big"}})}}});
+  };
+  const nlohmann::json beta = {{"type", "beta"}, {"a", 2}, {"b", 1}};
+  CHECK(error_of(doc_with({{"threshold", 1.5}, {"scores", beta}})) ==
+        "test-scenario.json: /candidates/0/stages/0/confidence/threshold: expected 0..1, got 1.5");
+  CHECK(error_of(doc_with({{"threshold", 0.5}})) ==
+        "test-scenario.json: /candidates/0/stages/0/confidence/scores: missing (the distribution of the "
+        "stage's "
+        "confidence scores, in 0..1)");
+  CHECK(error_of(doc_with({{"threshold", 0.5}, {"scores", {{"type", "beta"}, {"a", -1}, {"b", 1}}}})) ==
+        "test-scenario.json: /candidates/0/stages/0/confidence/scores/a: expected 0.001..1000, got -1");
+  CHECK(error_of(
+            doc_with({{"threshold", 0.5},
+                      {"scores", {{"type", "empirical"}, {"percentiles", {{"0", 0.2}, {"100", 1.4}}}}}})) ==
+        "test-scenario.json: /candidates/0/stages/0/confidence/scores/percentiles/100: expected a score in "
+        "0..1, "
+        "got 1.4");
+  CHECK(
+      error_of(doc_with({{"threshold", 0.5}, {"scores", beta}}, false, true)) ==
+      "test-scenario.json: /candidates/0/stages/0/confidence: expected either stop_probability or confidence "
+      "on a stage, got both");
+  CHECK(
+      error_of(doc_with({{"threshold", 0.5}, {"scores", beta}}, true)) ==
+      "test-scenario.json: /candidates/0/stages/0/confidence: expected no confidence rule on a stage with no "
+      "next stage (it answers all it gets)");
 }
