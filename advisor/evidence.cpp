@@ -17,6 +17,33 @@ Placement placement_of(const std::string& platform) {
   return Placement::container;
 }
 
+std::vector<PlacementUse> placements_of(const sim::CandidateSpec& candidate) {
+  if (candidate.platform != "topology") return {PlacementUse{placement_of(candidate.platform), ""}};
+  std::vector<PlacementUse> uses;
+  const auto stages = candidate.settings.find("stages");
+  if (stages == candidate.settings.end() || !stages->is_array()) return uses;
+  for (const auto& s : *stages) {
+    if (!s.is_object() || !s.contains("kind") || !s["kind"].is_string()) continue;
+    const std::string id = s.contains("id") && s["id"].is_string() ? s["id"].get<std::string>() : "?";
+    const std::string kind = s["kind"];
+    if (kind == "edge-device") {
+      uses.push_back({Placement::container, "stage \"" + id + "\" (an edge device)"});
+    } else if (kind == "model" && s.contains("candidate") && s["candidate"].is_object() &&
+               s["candidate"].contains("platform") && s["candidate"]["platform"].is_string()) {
+      const std::string platform = s["candidate"]["platform"];
+      uses.push_back({placement_of(platform), "stage \"" + id + "\" on " + platform});
+    }
+  }
+  return uses;
+}
+
+Placement placement_of(const sim::CandidateSpec& candidate) {
+  const auto uses = placements_of(candidate);
+  for (const auto& u : uses)
+    if (u.placement == Placement::container) return Placement::container;
+  return uses.empty() ? Placement::container : uses.front().placement;
+}
+
 namespace {
 
 bool is_open(const RuleOutcome& rules, Placement p) {
@@ -45,12 +72,17 @@ std::vector<sim::CandidateSpec> evidence_candidates(const sim::Scenario& scenari
   std::vector<sim::CandidateSpec> out;
   bool listed[3] = {false, false, false};
   for (const auto& c : scenario.candidates) {
-    const Placement p = placement_of(c.platform);
-    if (!is_open(rules, p)) {
-      if (notes) notes->push_back(c.name + " not simulated: the rules exclude " + to_string(p));
+    // A topology runs only if every placement it uses is open: one excluded stage puts its path at risk.
+    const auto uses = placements_of(c);
+    const auto excluded = std::find_if(uses.begin(), uses.end(),
+                                       [&](const PlacementUse& u) { return !is_open(rules, u.placement); });
+    if (excluded != uses.end()) {
+      if (notes)
+        notes->push_back(c.name + " not simulated: the rules exclude " + to_string(excluded->placement) +
+                         (excluded->where.empty() ? "" : " (its " + excluded->where + ")"));
       continue;
     }
-    listed[static_cast<int>(p)] = true;
+    for (const auto& u : uses) listed[static_cast<int>(u.placement)] = true;
     out.push_back(c);
   }
   if (section.default_candidates) {
@@ -134,7 +166,7 @@ EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::Cand
     auto& e = ev[i];
     const auto& r = run.results[i];
     e.spec = run.scenario.candidates[i];
-    e.placement = placement_of(e.spec.platform);
+    e.placement = placement_of(e.spec);
     e.from_scenario = e.spec.pointer.rfind("/candidates/", 0) == 0;
     e.result = r;
     const double n = static_cast<double>(std::max<uint64_t>(1, r.requests.arrived));

@@ -18,6 +18,17 @@ namespace servesim::advisor {
 // serverless: aws-lambda, azure-functions, gcp-cloud-run; containers: kubernetes*, fixed-pool and any other.
 Placement placement_of(const std::string& platform);
 
+// Where a candidate runs, with the reason for each placement: its platform's; for a serving topology, those
+// of its model stages (an edge-device stage is an always-on server: a container); an edge cache computes
+// nothing and has none. Malformed topology settings give what can be read (the run reports the error).
+struct PlacementUse {
+  Placement placement;
+  std::string where;  // "" for a plain candidate, "stage \"fast\" on aws-lambda" in a topology
+};
+std::vector<PlacementUse> placements_of(const sim::CandidateSpec& candidate);
+// The one placement reported for a candidate: container if it uses one (standing capacity), else serverless.
+Placement placement_of(const sim::CandidateSpec& candidate);
+
 struct CandidateEvidence {
   sim::CandidateSpec spec;
   Placement placement = Placement::serverless;

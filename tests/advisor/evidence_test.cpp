@@ -90,3 +90,40 @@ TEST_CASE("advisor::advise: open placements without candidates get catalogue def
   for (const auto& s : specs)
     if (s.name != "pool") CHECK(advisor::placement_of(s.platform) == advisor::Placement::serverless);
 }
+
+TEST_CASE("advisor::advise: a serving topology is placed by its stages") {
+  // An edge cache in front of a Lambda, and the same cache in front of a warm pool.
+  auto topology = [](const std::string& name, const nlohmann::json& origin) {
+    return nlohmann::json{
+        {"name", name},
+        {"platform", "topology"},
+        {"stages",
+         {{{"id", "cache"}, {"kind", "edge-cache"}, {"catalogue_items", 100}, {"ttl_s", 60}},
+          {{"id", "origin"}, {"kind", "model"}, {"candidate", origin}}}},
+        {"edges", nlohmann::json::array({nlohmann::json::array({"cache", "origin"})})}};
+  };
+  auto run_with_slo = [&](double slo_ms) {
+    auto doc = test::advisor_base(slo_ms);
+    doc["workload"]["duration_s"] = 120;
+    doc["advisor"]["default_candidates"] = false;
+    doc["candidates"] = {topology("cache-lambda", {{"platform", "aws-lambda"}, {"memory_mb", 2048}}),
+                         topology("cache-pool", {{"platform", "fixed-pool"}, {"servers", 2}})};
+    return advisor::advise(test::scenario_from(doc));
+  };
+  SECTION("an SLO under 10 ms excludes the topology whose origin is serverless, and says which stage") {
+    const auto rec = run_with_slo(9);
+    REQUIRE(rec.evidence.ranked.size() == 1);
+    CHECK(rec.evidence.ranked[0].spec.name == "cache-pool");
+    CHECK(rec.evidence.ranked[0].placement == advisor::Placement::container);
+    CHECK(std::find(rec.notes.begin(), rec.notes.end(),
+                    "cache-lambda not simulated: the rules exclude serverless (its stage \"origin\" on "
+                    "aws-lambda)") != rec.notes.end());
+  }
+  SECTION("with both placements open each topology is simulated under its origin's placement") {
+    const auto rec = run_with_slo(500);
+    REQUIRE(rec.evidence.ranked.size() == 2);
+    for (const auto& c : rec.evidence.ranked)
+      CHECK(c.placement ==
+            (c.spec.name == "cache-lambda" ? advisor::Placement::serverless : advisor::Placement::container));
+  }
+}
