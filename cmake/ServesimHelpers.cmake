@@ -7,6 +7,9 @@ set(SERVESIM_SANITIZE_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer
 function(servesim_target_defaults target)
   target_compile_features(${target} PUBLIC cxx_std_20)
   target_compile_options(${target} PRIVATE -Wall -Wextra)
+  if(NOT SERVESIM_FULL_DEBUG_INFO)  # after CMAKE_CXX_FLAGS_RELWITHDEBINFO's -g on the command line, so it wins
+    target_compile_options(${target} PRIVATE $<$<CONFIG:RelWithDebInfo>:-g1>)
+  endif()
   if(SERVESIM_SANITIZE)
     target_compile_options(${target} PRIVATE ${SERVESIM_SANITIZE_FLAGS})
     target_link_options(${target} PUBLIC ${SERVESIM_SANITIZE_FLAGS})
