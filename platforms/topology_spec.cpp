@@ -277,6 +277,25 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
         break;
     }
   }
+  // A request's key is known where it arrives: the run loop hands it to the entry call, and stages that route
+  // at once (cache, device, select) pass it on; a model stage forwards later, when the key is gone.
+  for (size_t k = 0; k < n; ++k) {
+    if (topo.stages[k].kind != StageSpec::Kind::model) continue;
+    std::vector<size_t> todo = topo.stages[k].next;
+    std::vector<bool> seen(n, false);
+    while (!todo.empty()) {
+      const size_t j = todo.back();
+      todo.pop_back();
+      if (seen[j]) continue;
+      seen[j] = true;
+      if (topo.stages[j].keys_from_trace)
+        throw input_error(file, topo.stages[j].pointer + "/keys",
+                          "expected an edge cache with \"keys\": \"trace\" before every model stage (the key "
+                          "is known where a request arrives, not after \"" +
+                              topo.stages[k].id + "\" served it)");
+      todo.insert(todo.end(), topo.stages[j].next.begin(), topo.stages[j].next.end());
+    }
+  }
   top.reject_unknown();
   return topo;
 }

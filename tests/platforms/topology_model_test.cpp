@@ -441,6 +441,15 @@ TEST_CASE("platforms::TopologyModel: trace keys need a key column") {
       "test-scenario.json: /candidates/0/stages/0/keys: \"trace\" needs workload.key_column (a request "
       "trace with a column naming each request's input)");
   workload["key_column"] = "input";
+  auto after_model = trace_keyed_cache(nlohmann::json::object(), pool_stage("origin", 1));
+  after_model["edges"] = edges({{"origin", "cache"}});
+  after_model["stages"][0]["id"] = "cache";
+  after_model["stages"].push_back(pool_stage("last", 1));
+  after_model["edges"].push_back(nlohmann::json::array({"cache", "last"}));
+  CHECK(error_of(scenario(workload, {after_model})) ==
+        "test-scenario.json: /candidates/0/stages/0/keys: expected an edge cache with \"keys\": \"trace\" "
+        "before "
+        "every model stage (the key is known where a request arrives, not after \"origin\" served it)");
   CHECK(
       error_of(scenario(workload, {trace_keyed_cache({{"catalogue_items", 10}}, pool_stage("origin", 1))})) ==
       "test-scenario.json: /candidates/0/stages/0/catalogue_items: not used with \"keys\": \"trace\" (the "
