@@ -20,7 +20,32 @@ onnx::ModelProto skeleton(const onnx::ModelProto& model, std::int64_t batch_size
   *skel.mutable_opset_import() = model.opset_import();
   const auto& graph = model.graph();
   auto* g = skel.mutable_graph();
-  *g->mutable_node() = graph.node();
+  // ONNX 1.12's Conv and ConvTranspose shape inference takes a missing kernel_shape from the weight's dims
+  // and then indexes per-axis vectors sized by the input's rank with it, unchecked: a weight whose rank
+  // differs from the input's reads out of bounds (a null read, found by fuzz_onnx_inspect). Such nodes get
+  // kernel_shape from their weight initializer, so that a mismatch is a clean shape-inference error; one
+  // whose weight is computed at run time is left out of the copy (its outputs' shapes stay unknown: uncounted
+  // downstream).
+  std::unordered_map<std::string, const onnx::TensorProto*> initializers;
+  for (const auto& init : graph.initializer()) initializers[init.name()] = &init;
+  for (const auto& node : graph.node()) {
+    const bool is_conv = node.op_type() == "Conv" || node.op_type() == "ConvTranspose";
+    const bool has_kernel =
+        std::any_of(node.attribute().begin(), node.attribute().end(),
+                    [](const onnx::AttributeProto& a) { return a.name() == "kernel_shape"; });
+    if (!is_conv || has_kernel || node.input_size() < 2) {
+      *g->add_node() = node;
+      continue;
+    }
+    const auto weight = initializers.find(node.input(1));
+    if (weight == initializers.end() || weight->second->dims_size() < 2) continue;
+    auto* copy = g->add_node();
+    *copy = node;
+    auto* kernel = copy->add_attribute();
+    kernel->set_name("kernel_shape");
+    kernel->set_type(onnx::AttributeProto::INTS);
+    for (int i = 2; i < weight->second->dims_size(); ++i) kernel->add_ints(weight->second->dims(i));
+  }
   *g->mutable_input() = graph.input();
   *g->mutable_output() = graph.output();
   for (const auto& init : graph.initializer()) {
@@ -93,9 +118,10 @@ FlopCount count_flops(const onnx::ModelProto& model, std::int64_t batch_size) {
   };
 
   FlopCount count;
-  for (const auto& node : g.node()) {
+  for (const auto& node : model.graph().node()) {  // the model's: the copy may leave some out
     const std::string& op = node.op_type();
     double flops = -1;
+    if (node.output_size() < 1) continue;  // nothing computed (a malformed node)
     if ((op == "Conv" || op == "ConvTranspose") && node.input_size() >= 2) {
       const Shape w = lookup(node.input(1));
       const Shape xy = lookup(op == "Conv" ? node.output(0) : node.input(0));

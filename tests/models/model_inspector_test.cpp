@@ -62,6 +62,31 @@ TEST_CASE("models::ModelInspector: counts parameters and FLOPs as computed by ha
   CHECK(to_json(info)["flops_per_inference"].get<double>() == Approx(22116));
 }
 
+TEST_CASE(
+    "models::ModelInspector: a Conv whose weight rank differs from its input's is uncounted, not a crash") {
+  // ONNX 1.12's shape inference reads out of bounds on this (fuzz finding, kept in fuzz/corpus/onnx_inspect):
+  // a rank-2 input [1, 3] against a 3x3 kernel [4, 3, 3, 3], no kernel_shape attribute. A second Conv takes
+  // its weight from a graph input (known only at run time) and a third is well-formed, so its count stands.
+  GraphBuilder b("ranks", 7, true);
+  b.add_input("x", onnx::TensorProto::FLOAT, {1, 3});
+  b.add_input("img", onnx::TensorProto::FLOAT, {1, 3, 8, 8});
+  b.add_input("wr", onnx::TensorProto::FLOAT, {4, 3, 3, 3});
+  const std::string w = b.weight("w", {4, 3, 3, 3}, 0.1f);
+  b.node("Conv", {"x", w});
+  b.last_node().set_output(0, "bad");
+  b.node("Conv", {"img", "wr"});
+  b.last_node().set_output(0, "dynamic");
+  b.node("Conv", {"img", w});
+  b.last_node().set_output(0, "good");
+  for (const char* out : {"bad", "dynamic", "good"}) b.add_output(out, onnx::TensorProto::FLOAT, {});
+  const std::string path = scratch("ranks.onnx");
+  onnx::ModelProto model = b.finish(13, "ranks");
+  write_onnx(model, path);
+  const ModelInfo info = inspect_model(path);
+  CHECK(info.uncounted_nodes == 2);
+  CHECK(info.flops_by_operator.at("Conv") == Approx(2.0 * 4 * 6 * 6 * 27));  // 6x6 outputs without padding
+}
+
 TEST_CASE("models::ModelInspector: the small CNN and transformer match hand counts") {
   SECTION("image-cnn small: width 16, one basic block per stage") {
     GenerateOptions options;
