@@ -1,11 +1,11 @@
 #include "gui/charts_panel.hpp"
 
 #include <QBarCategoryAxis>
-#include <QBarSeries>
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
 #include <QGridLayout>
+#include <QHorizontalBarSeries>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
@@ -162,10 +162,11 @@ void ChartsPanel::rebuild() {
     hide_marker(events, throttled);
   }
 
-  // Cost: one bar set over the cost column, one bar per candidate.
+  // Cost: one bar set over the cost column, one bar per candidate. Horizontal bars: each candidate's name
+  // gets a row of its own on the left axis, so long names are not cut to fit under a bar.
   QChart* cost = views_[3]->chart();
   reset_chart(cost);
-  auto* bars = new QBarSeries(cost);
+  auto* bars = new QHorizontalBarSeries(cost);
   auto* mapper = new QVBarModelMapper(bars);
   mapper->setFirstBarSetColumn(ResultsModel::cost_usd);
   mapper->setLastBarSetColumn(ResultsModel::cost_usd);
@@ -182,10 +183,10 @@ void ChartsPanel::rebuild() {
     cost_max = std::max(cost_max,
                         results_->data(results_->index(r, ResultsModel::cost_usd), Qt::EditRole).toDouble());
   }
-  cost->addAxis(categories, Qt::AlignBottom);
+  cost->addAxis(categories, Qt::AlignLeft);
   bars->attachAxis(categories);
-  QValueAxis* y_usd = value_axis(cost, tr("USD"), cost_max * 1.1, Qt::AlignLeft);
-  bars->attachAxis(y_usd);
+  QValueAxis* x_usd = value_axis(cost, tr("USD"), cost_max * 1.1, Qt::AlignBottom);
+  bars->attachAxis(x_usd);
   for (int r = 0; r < results_->rowCount(); ++r) set_candidate_visible(r, results_->is_checked(r));
 }
 

@@ -114,6 +114,9 @@ uint32_t NodePool::nodes_for(uint32_t pods) const {
 }
 
 uint32_t NodePool::scan(double t_s, uint32_t unplaced) {
+  // Bill the nodes up to every scan, so that the cost time series rises with the node-seconds also through
+  // quiet stretches (without it, a gap in the traffic shows as one step at its end).
+  account(t_s);
   // Scale-up first (as in the autoscaler's loop); a scale-up starts the scale-down cool-down.
   const uint32_t add = p_.karpenter ? 0 : nodes_for(unplaced);
   if (add > 0) last_scale_up_s_ = t_s;

@@ -1,6 +1,8 @@
 // A run in the worker thread completes, fills the models and the charts, and exports the CLI's files.
+#include <QBarCategoryAxis>
 #include <QChart>
 #include <QGroupBox>
+#include <QHorizontalBarSeries>
 #include <QLabel>
 #include <QLineSeries>
 #include <QProgressBar>
@@ -43,6 +45,16 @@ class RunControllerTest : public QObject {
     QCOMPARE(lines.size(), size_t(1 + 2 + 4 + 4));  // arrivals, instances, p50/p99, cold/throttled
     for (auto* line : lines) QCOMPARE(line->count(), rows);
     QCOMPARE(w.charts()->cost_chart()->series().size(), 1);
+    // Cost bars run horizontally, so each candidate's whole name stands on the vertical axis.
+    QVERIFY(qobject_cast<QHorizontalBarSeries*>(w.charts()->cost_chart()->series().front()));
+    const auto name_axes = w.charts()->cost_chart()->axes(Qt::Vertical);
+    QCOMPARE(name_axes.size(), 1);
+    auto* names = qobject_cast<QBarCategoryAxis*>(name_axes.front());
+    QVERIFY(names);
+    QStringList expected;
+    for (int r = 0; r < w.results()->rowCount(); ++r)
+      expected << w.results()->data(w.results()->index(r, ResultsModel::name), Qt::DisplayRole).toString();
+    QCOMPARE(names->categories(), expected);
     QCOMPARE(w.progress_bar()->value(), RunController::kProgressMax);
 
     // The advisor panel shows the verdict on the same scenario, its rule path and a why-not per other
