@@ -14,7 +14,8 @@ namespace {
 const std::map<std::string, std::vector<std::string>>& workload_keys() {
   static const std::map<std::string, std::vector<std::string>> keys{
       {"rate_trace", {"path", "scale", "start_s", "duration_s", "time_compression", "gaps", "gap_min_s"}},
-      {"request_trace", {"path", "scale", "start_s", "duration_s", "time_compression", "timestamp_column"}},
+      {"request_trace",
+       {"path", "scale", "start_s", "duration_s", "time_compression", "timestamp_column", "key_column"}},
       {"poisson", {"duration_s", "rate_rps"}},
       {"diurnal", {"duration_s", "rate_rps", "period_s", "amplitude"}},
       {"spike", {"duration_s", "base_rps", "spike_factor", "spike_start_s", "ramp_s", "spike_duration_s"}}};
@@ -68,6 +69,7 @@ ScenarioForm::ScenarioForm(ScenarioDocument* doc, QWidget* parent) : QWidget(par
   add_choice(f, tr("gaps"), "/workload/gaps", {"", "keep", "skip", "fill"}, tr("default keep"));
   add(f, tr("gap_min_s"), "/workload/gap_min_s", tr("default 600 s"));
   add(f, tr("timestamp_column"), "/workload/timestamp_column", tr("default TIMESTAMP"));
+  add(f, tr("key_column"), "/workload/key_column", tr("none (the column naming each request's input)"));
   add(f, tr("rate_rps"), "/workload/rate_rps", tr("requests/s"));
   add(f, tr("base_rps"), "/workload/base_rps", tr("requests/s"));
   add(f, tr("period_s"), "/workload/period_s", tr("default 86400 s"));

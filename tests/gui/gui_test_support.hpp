@@ -31,6 +31,15 @@ inline QString write_synthetic(const QTemporaryDir& dir, const QString& name, do
   return path;
 }
 
+// Writes `text` to dir/name and returns the path.
+inline QString write_text(const QTemporaryDir& dir, const QString& name, const QByteArray& text) {
+  const QString path = dir.filePath(name);
+  QFile f(path);
+  f.open(QIODevice::WriteOnly);
+  f.write(text);
+  return path;
+}
+
 inline QByteArray read_all(const QString& path) {
   QFile f(path);
   f.open(QIODevice::ReadOnly);

@@ -208,12 +208,7 @@ class ProfileControllerTest : public QObject {
 
   void a_file_that_is_not_onnx_gives_the_cli_one_line_error() {
     QTemporaryDir dir;
-    const QString bad = dir.filePath("notes.onnx");
-    {
-      QFile f(bad);
-      QVERIFY(f.open(QIODevice::WriteOnly));
-      f.write("these are my notes, not a model\n");
-    }
+    const QString bad = test::write_text(dir, "notes.onnx", "these are my notes, not a model\n");
     MainWindow w;
     w.show();
     ProfileWorkflow* profiler = w.profiler();

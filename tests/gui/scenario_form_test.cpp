@@ -45,6 +45,28 @@ class ScenarioFormTest : public QObject {
     }
   }
 
+  void a_request_trace_key_column_is_a_field_and_survives_saving() {
+    QTemporaryDir dir;
+    test::write_text(dir, "keyed.csv", "TIMESTAMP,input\n1,a\n2,b\n3,a\n");
+    const QString scenario = test::write_text(
+        dir, "keyed.json",
+        R"({"name": "k", "workload": {"type": "request_trace", "path": "keyed.csv", "key_column": "input"},
+ "service": {"warm": {"type": "constant", "value_ms": 20}}, "candidates": [{"platform": "fixed-pool"}]}
+)");
+    MainWindow w;
+    QVERIFY(w.open_file(scenario));
+    auto* key = w.form()->field("/workload/key_column");
+    QVERIFY(key);
+    QCOMPARE(key->line_edit()->text(), QString("input"));
+    QVERIFY(key->line_edit()->isVisibleTo(&w));
+    key->line_edit()->selectAll();
+    QTest::keyClicks(key->line_edit(), "TIMESTAMP");
+    const QString out = dir.filePath("saved.json");
+    QVERIFY(w.save_file(out));
+    QCOMPARE(servesim::sim::load_scenario(out.toStdString()).workload.key_column, std::string("TIMESTAMP"));
+    QVERIFY(test::read_all(out).contains("\"key_column\": \"TIMESTAMP\""));
+  }
+
   void an_edit_that_is_undone_by_hand_writes_the_file_unchanged() {
     QTemporaryDir dir;
     MainWindow w;
