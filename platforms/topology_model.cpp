@@ -25,6 +25,8 @@ struct TopologyModel::Stage final : sim::RecorderListener {
   uint32_t busy = 0, idle = 0;
   uint64_t in_flight = 0;  // requests handed to `model` and not yet answered by it
   sim::StageCounts counts;
+  sim::TransferRoute uplink;  // edge-device with an uplink: device -> cloud
+  uint64_t uploads = 0;       // offloaded requests uploading now
 
   Stage(TopologyModel* o, size_t k, const StageSpec& s) : owner(o), index(k), spec(s) {
     counts.id = s.id;
@@ -110,6 +112,9 @@ void TopologyModel::build(sim::PlatformBuilder& builder) {
     if (s->model) {
       builder.set_scope(s->spec.id + "/");
       s->model->build(builder);
+      if (s->spec.uplink_bytes_per_s > 0)
+        s->uplink = builder.network_route(builder.host("device", 1e9), builder.host("cloud", 1e9),
+                                          s->spec.uplink_bytes_per_s, s->spec.uplink_latency_s, "uplink");
     }
   builder.set_scope("");
 }
@@ -135,7 +140,26 @@ void TopologyModel::start(sim::ModelContext& ctx) {
 }
 
 void TopologyModel::on_arrival(double t_s, double origin_s, uint32_t attempt) {
+  current_key_ = request_key_ ? *request_key_ : sim::kNoKey;
   route(spec_.entry, t_s, origin_s, attempt);
+  current_key_ = sim::kNoKey;
+}
+
+void TopologyModel::upload(size_t k, double t_s, double origin_s, uint32_t attempt) {
+  Stage& s = *stages_[k];
+  uint32_t slot;
+  if (free_uploads_.empty()) {
+    slot = static_cast<uint32_t>(uploads_.size());
+    uploads_.emplace_back();
+  } else {
+    slot = free_uploads_.back();
+    free_uploads_.pop_back();
+  }
+  uploads_[slot] = Upload{origin_s, current_key_, attempt, static_cast<uint32_t>(k)};
+  ++s.uploads;
+  ++uploads_in_flight_;
+  TagScope scope(transfers_, stages_.size());  // the composite's own transfers: above every stage's index
+  transfers_->start(t_s, s.spec.request_bytes, s.uplink, slot);
 }
 
 void TopologyModel::route(size_t k, double t_s, double origin_s, uint32_t attempt) {
@@ -152,7 +176,7 @@ void TopologyModel::route(size_t k, double t_s, double origin_s, uint32_t attemp
       if (spec.keys_from_trace) {
         // A retry that failed behind the cache lost its key on the way (platform models keep none); it missed
         // here before, and a failed response left nothing to cache, so it goes straight on.
-        const uint64_t key = request_key_ ? *request_key_ : sim::kNoKey;
+        const uint64_t key = current_key_;
         if (key == sim::kNoKey) {
           ++s.counts.bypassed;
           return forward(spec.next[0]);
@@ -173,11 +197,22 @@ void TopologyModel::route(size_t k, double t_s, double origin_s, uint32_t attemp
       return forward(spec.next[0]);
     }
     case StageSpec::Kind::edge_device: {
-      // Adaptive offloading: the threshold falls linearly with the queue on the device, to 0 at queue_limit.
+      // Adaptive offloading: the threshold falls linearly with the queue on the device, to 0 at queue_limit,
+      // and rises linearly with the expected upload time, to 1 at upload_budget_s.
       const double queue = s.in_flight > spec.servers ? static_cast<double>(s.in_flight - spec.servers) : 0;
-      const double threshold =
+      double threshold =
           spec.adaptive ? spec.threshold * std::max(0.0, 1.0 - queue / spec.queue_limit) : spec.threshold;
-      if (rng_.uniform() >= threshold) return forward(spec.next[0]);
+      if (spec.adapt_to_uplink) {
+        const double upload_s =
+            static_cast<double>(s.uploads + 1) * spec.request_bytes / spec.uplink_bytes_per_s +
+            spec.uplink_latency_s;
+        threshold += (1 - threshold) * std::min(1.0, upload_s / spec.upload_budget_s);
+      }
+      if (rng_.uniform() >= threshold) {
+        if (spec.uplink_bytes_per_s <= 0) return forward(spec.next[0]);
+        ++s.counts.forwarded;
+        return upload(k, t_s, origin_s, attempt);
+      }
       break;
     }
     case StageSpec::Kind::select:
@@ -251,12 +286,23 @@ void TopologyModel::handle_next_event() {
 
 void TopologyModel::on_transfer_done(uint64_t tag, double t_s) {
   const auto k = static_cast<size_t>(tag >> kStageShift);
+  if (k == stages_.size()) {  // an offloaded request has reached the cloud: on to the device's next stage
+    const auto slot = static_cast<uint32_t>(tag & kTagMask);
+    const Upload u = uploads_[slot];
+    free_uploads_.push_back(slot);
+    --stages_[u.stage]->uploads;
+    --uploads_in_flight_;
+    current_key_ = u.key;
+    route(stages_[u.stage]->spec.next[0], t_s, u.origin_s, u.attempt);
+    current_key_ = sim::kNoKey;
+    return;
+  }
   TagScope scope(transfers_, k);
   stages_[k]->model->on_transfer_done(tag & kTagMask, t_s);
 }
 
 bool TopologyModel::has_work() const {
-  if (!hits_.empty()) return true;
+  if (!hits_.empty() || uploads_in_flight_ > 0) return true;
   for (const auto& s : stages_)
     if (s->model && s->model->has_work()) return true;
   return false;

@@ -58,12 +58,23 @@ class TopologyModel : public sim::PlatformModel {
   // Stage k answered a request at t_s, latency_s after its origin.
   void stage_served(size_t k, double t_s, double latency_s);
   void stage_instances(size_t k, double t_s, uint32_t busy, uint32_t idle);
+  // Edge device k offloads a request: it uploads over the device's uplink, then goes to the next stage.
+  void upload(size_t k, double t_s, double origin_s, uint32_t attempt);
 
   TopologySpec spec_;
   std::vector<std::unique_ptr<Stage>> stages_;
   sim::Recorder* rec_ = nullptr;
   sim::TransferPool* transfers_ = nullptr;
   const uint64_t* request_key_ = nullptr;  // the run loop's key of the request being offered
+  uint64_t current_key_ = sim::kNoKey;     // the key of the request being routed now
+  struct Upload {
+    double origin_s;
+    uint64_t key;
+    uint32_t attempt, stage;
+  };
+  std::vector<Upload> uploads_;  // by transfer tag (slot); free slots are reused
+  std::vector<uint32_t> free_uploads_;
+  uint64_t uploads_in_flight_ = 0;
   sim::Rng rng_{0};               // routing decisions, cache keys and complexity scores (seeded in start())
   std::vector<Hit> hits_;         // cache hits waiting to be answered (min-heap on t_s)
   uint32_t busy_ = 0, idle_ = 0;  // instances summed over the stages

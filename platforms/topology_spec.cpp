@@ -130,8 +130,32 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
       s.servers = static_cast<uint32_t>(f.integer("servers", 1, 1, 1000000));
       if (!f.has("threshold")) throw f.error("threshold", "missing (expected a number in 0..1)");
       s.threshold = f.number("threshold", 0.5, 0.0, 1.0);
-      s.adaptive = f.boolean("adaptive", false);
+      if (f.has("adaptive") && f.child("adaptive").is_boolean()) {
+        s.adaptive = f.boolean("adaptive", false);
+      } else {
+        const std::string adapt = f.text("adaptive", "none", {"none", "load", "uplink", "both"});
+        s.adaptive = adapt == "load" || adapt == "both";
+        s.adapt_to_uplink = adapt == "uplink" || adapt == "both";
+      }
       s.queue_limit = f.number("queue_limit", s.servers, 1.0, 1e9);
+      if (f.has("uplink_mbps")) {
+        s.uplink_bytes_per_s = f.number("uplink_mbps", 0.0, 1e-3, 1e6) * 1e6 / 8;
+        s.uplink_latency_s = f.number("uplink_latency_ms", s.uplink_latency_s * 1e3, 0.0, 1e5) / 1e3;
+        if (!f.has("request_kb"))
+          throw f.error("request_kb",
+                        "missing (the bytes one offloaded request uploads, in KB = 1000 bytes)");
+        s.request_bytes = f.number("request_kb", 0.0, 1e-3, 1e9) * 1e3;
+      } else {
+        for (const char* uplink_key : {"uplink_latency_ms", "request_kb"})
+          if (f.has(uplink_key))
+            throw f.error(uplink_key, "used only with uplink_mbps (the device's uplink)");
+      }
+      if (s.adapt_to_uplink) {
+        if (s.uplink_bytes_per_s <= 0)
+          throw f.error("adaptive", "\"" + f.child("adaptive").get<std::string>() +
+                                        "\" needs uplink_mbps and request_kb (the uplink it adapts to)");
+        s.upload_budget_s = f.number("upload_budget_ms", scenario.slo.p99_ms, 1e-3, 1e9) / 1e3;
+      }
       s.price_usd_per_server_hour = f.number("price_usd_per_server_hour", 0.0, 0.0, 1000.0);
       s.queue_capacity = f.integer("queue_capacity", s.queue_capacity, 0, 1000000000);
       s.candidate.platform = "fixed-pool";

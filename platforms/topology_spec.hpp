@@ -44,8 +44,17 @@ struct StageSpec {
   // edge-device: requests whose complexity score ~ U(0,1) is below the threshold stay on the device.
   uint32_t servers = 1;
   double threshold = 0.5;
-  bool adaptive = false;   // threshold x max(0, 1 - queue / queue_limit)
+  bool adaptive = false;   // "load": threshold x max(0, 1 - queue / queue_limit)
   double queue_limit = 1;  // [requests] waiting on the device at which everything is offloaded
+  // The device's uplink to the cloud (uplink_bytes_per_s 0 = not modelled: an offload arrives at once). Each
+  // offloaded request uploads request_bytes over one shared SimGrid link, then reaches the next stage.
+  double uplink_bytes_per_s = 0;
+  double uplink_latency_s = 0.020;
+  double request_bytes = 0;
+  // "uplink": the threshold rises with the expected upload time (in-flight uploads + 1) x request_bytes /
+  // bandwidth + latency, to 1 (keep everything) at upload_budget_s (default: the scenario's p99 SLO).
+  bool adapt_to_uplink = false;
+  double upload_budget_s = 0;
   double price_usd_per_server_hour = 0;
   uint64_t queue_capacity = 1000000;
 

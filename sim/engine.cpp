@@ -273,6 +273,18 @@ TransferRoute PlatformBuilder::route(sg4::Host* from, sg4::Host* to, double shar
   return route;
 }
 
+TransferRoute PlatformBuilder::network_route(sg4::Host* from, sg4::Host* to, double bytes_per_s,
+                                             double latency_s, const std::string& link_name) {
+  auto* link = zone_->create_link(prefix_ + scope_ + link_name, bytes_per_s)->set_latency(latency_s)->seal();
+  zone_->add_route(from->get_netpoint(), to->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(link)},
+                   true);
+  // The pool's lower bound on a completion: the bytes at the fastest rate one connection can get (the link,
+  // or SimGrid's TCP window over the round trip).
+  const double ceiling =
+      latency_s > 0 ? std::min(bytes_per_s, kTcpWindowBytes / (2.0 * latency_s)) : bytes_per_s;
+  return TransferRoute{from, to, ceiling, {}};
+}
+
 RunOptions RunOptions::for_scenario(const Scenario& scenario) {
   RunOptions options;
   options.workload = scenario.workload;

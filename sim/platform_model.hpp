@@ -35,6 +35,11 @@ class PlatformBuilder {
   TransferRoute route(simgrid::s4u::Host* from, simgrid::s4u::Host* to, double shared_bytes_per_s,
                       double per_connection_bytes_per_s, const std::string& link_name);
 
+  // A network route that is not model storage (an edge device's uplink): one shared link of the given
+  // bandwidth and one-way latency, not slowed by slow-storage faults.
+  TransferRoute network_route(simgrid::s4u::Host* from, simgrid::s4u::Host* to, double bytes_per_s,
+                              double latency_s, const std::string& link_name);
+
   // The links route() made, with their nominal bandwidth and latency (slow-storage faults change them).
   const std::vector<StoreLink>& links() const { return links_; }
   // Prefixed to the names of the hosts and links made from now on ("" = none): a composite model builds each

@@ -550,3 +550,116 @@ TEST_CASE("platforms::TopologyModel: bad confidence rules are refused with their
       "test-scenario.json: /candidates/0/stages/0/confidence: expected no confidence rule on a stage with no "
       "next stage (it answers all it gets)");
 }
+
+namespace {
+
+// device -> cloud (50 ms pool); the device has a 10 Mbit/s uplink with 20 ms latency, and each offloaded
+// request uploads 125 KB: 0.1 s at the full link, plus the latency (SimGrid CM02: latency + bytes / share).
+nlohmann::json uplink_topology(double threshold, const nlohmann::json& adaptive) {
+  nlohmann::json device = {{"id", "device"},         {"kind", "edge-device"},    {"servers", 1000},
+                           {"threshold", threshold}, {"uplink_mbps", 10},        {"uplink_latency_ms", 20},
+                           {"request_kb", 125},      {"service", service_ms(40)}};
+  if (!adaptive.is_null()) device["adaptive"] = adaptive;
+  return {{"name", "hybrid"},
+          {"platform", "topology"},
+          {"stages", {device, pool_stage("cloud", 50)}},
+          {"edges", edges({{"device", "cloud"}})}};
+}
+
+}  // namespace
+
+TEST_CASE("platforms::TopologyModel: offloaded requests upload over the device's uplink") {
+  servesim::test::TempDir dir;
+  SECTION("alone on the link: 20 ms + 125 KB at 10 Mbit/s (0.1 s) + 50 ms in the cloud") {
+    const auto run = simulate(
+        scenario_from(scenario(servesim::test::trace_at(dir, {0, 1, 2, 3}), {uplink_topology(0, nullptr)})));
+    const auto& r = run.results[0];
+    REQUIRE(r.requests.served == 4);
+    CHECK(r.latency.mean_s() == Approx(0.17).margin(1e-9));
+    CHECK(r.latency.max_s() == Approx(0.17).margin(1e-9));
+    CHECK(stage(r, "device").forwarded == 4);
+    CHECK(stage(r, "cloud").arrived == 4);
+  }
+  SECTION("two uploads at once share the link: both take 20 ms + 0.2 s") {
+    const auto run = simulate(
+        scenario_from(scenario(servesim::test::trace_at(dir, {0, 0}), {uplink_topology(0, nullptr)})));
+    const auto& r = run.results[0];
+    REQUIRE(r.requests.served == 2);
+    CHECK(r.latency.mean_s() == Approx(0.27).margin(1e-9));
+    CHECK(r.latency.max_s() == Approx(0.27).margin(1e-9));
+  }
+}
+
+TEST_CASE("platforms::TopologyModel: an uplink-adaptive device keeps more as uploads queue") {
+  servesim::test::TempDir dir;
+  // Threshold 0.2, budget 600 ms: with u uploads in flight the device keeps a request with probability
+  // t(u) = 0.2 + 0.8 min(1, ((u + 1) x 0.1 s + 0.02 s) / 0.6 s).
+  auto keep = [](int uploads) { return 0.2 + 0.8 * std::min(1.0, ((uploads + 1) * 0.1 + 0.02) / 0.6); };
+  auto topo = uplink_topology(0.2, "uplink");
+  topo["stages"][0]["upload_budget_ms"] = 600;
+  auto kept_share = [&](const std::vector<double>& times) {
+    const auto run = simulate(scenario_from(scenario(servesim::test::trace_at(dir, times), {topo})));
+    const auto& d = stage(run.results[0], "device");
+    REQUIRE(run.results[0].requests.served == times.size());
+    return static_cast<double>(d.arrived - d.forwarded) / static_cast<double>(d.arrived);
+  };
+  SECTION("requests 1 s apart find the link idle: t(0) = 0.36") {
+    std::vector<double> times;
+    for (int i = 0; i < 2000; ++i) times.push_back(i);
+    CHECK(std::abs(kept_share(times) - keep(0)) < 4 * std::sqrt(keep(0) * (1 - keep(0)) / 2000));
+  }
+  SECTION("bursts of 10 at one instant: the share the chain over uploads in flight gives") {
+    // Within a burst the j-th request sees u uploads in flight (those offloaded before it); a DP over u
+    // gives the expected number kept per burst. Bursts are 10 s apart, so each starts on an idle link.
+    std::vector<double> p(11, 0.0);  // P(u uploads in flight) before the next request of the burst
+    p[0] = 1;
+    double kept = 0;
+    for (int j = 0; j < 10; ++j) {
+      std::vector<double> next(11, 0.0);
+      for (int u = 0; u <= j; ++u) {
+        kept += p[u] * keep(u);
+        next[u] += p[u] * keep(u);
+        next[u + 1] += p[u] * (1 - keep(u));
+      }
+      p = next;
+    }
+    const double expected = kept / 10;  // ~0.61, against 0.36 on an idle link
+    std::vector<double> times;
+    for (int b = 0; b < 300; ++b)
+      for (int j = 0; j < 10; ++j) times.push_back(b * 10.0);
+    // Bursts are independent; the share's standard deviation is at most 0.5 / sqrt(300 bursts) / ... < 0.03.
+    CHECK(std::abs(kept_share(times) - expected) < 0.03);
+    CHECK(expected > keep(0) + 0.2);
+  }
+}
+
+TEST_CASE("platforms::TopologyModel: bad uplink settings are refused with their JSON pointer") {
+  auto doc_with = [](const nlohmann::json& device) {
+    auto topo = uplink_topology(0.3, nullptr);
+    topo["stages"][0] = device;
+    return scenario(poisson(1, 1), {topo});
+  };
+  const auto device = uplink_topology(0.3, nullptr)["stages"][0];
+  struct Case {
+    std::vector<const char*> drop;  // keys taken out of the device
+    nlohmann::json set;             // keys set on it
+    std::string message;            // after "test-scenario.json: /candidates/0/stages/0/"
+  };
+  const std::vector<Case> cases = {
+      {{"request_kb"},
+       nullptr,
+       "request_kb: missing (the bytes one offloaded request uploads, in KB = 1000 bytes)"},
+      {{"uplink_mbps", "uplink_latency_ms", "request_kb"},
+       {{"adaptive", "both"}},
+       "adaptive: \"both\" needs uplink_mbps and request_kb (the uplink it adapts to)"},
+      {{"uplink_mbps"}, nullptr, "uplink_latency_ms: used only with uplink_mbps (the device's uplink)"},
+      {{},
+       {{"adaptive", "bandwidth"}},
+       "adaptive: expected one of none, load, uplink, both, got \"bandwidth\""}};
+  for (const auto& c : cases) {
+    auto d = device;
+    for (const char* key : c.drop) d.erase(key);
+    if (c.set.is_object()) d.update(c.set);
+    CHECK(error_of(doc_with(d)) == "test-scenario.json: /candidates/0/stages/0/" + c.message);
+  }
+}
