@@ -157,7 +157,6 @@ void TopologyModel::upload(size_t k, double t_s, double origin_s, uint32_t attem
   }
   uploads_[slot] = Upload{origin_s, current_key_, attempt, static_cast<uint32_t>(k)};
   ++s.uploads;
-  ++uploads_in_flight_;
   TagScope scope(transfers_, stages_.size());  // the composite's own transfers: above every stage's index
   transfers_->start(t_s, s.spec.request_bytes, s.uplink, slot);
 }
@@ -172,21 +171,15 @@ void TopologyModel::route(size_t k, double t_s, double origin_s, uint32_t attemp
   };
   switch (spec.kind) {
     case StageSpec::Kind::edge_cache: {
-      bool hit = false;
-      if (spec.keys_from_trace) {
-        // A retry that failed behind the cache lost its key on the way (platform models keep none); it missed
-        // here before, and a failed response left nothing to cache, so it goes straight on.
-        const uint64_t key = current_key_;
-        if (key == sim::kNoKey) {
-          ++s.counts.bypassed;
-          return forward(spec.next[0]);
-        }
-        rec_->add_cost(s.cost_ids[0], spec.price_usd_per_lookup);
-        hit = s.cache->lookup_trace_key(key, t_s);
-      } else {
-        rec_->add_cost(s.cost_ids[0], spec.price_usd_per_lookup);
-        hit = s.cache->lookup(s.cache->sample(rng_), t_s);
+      // A retry that failed behind the cache lost its key on the way (platform models keep none); it missed
+      // here before, and a failed response left nothing to cache, so it goes straight on.
+      if (spec.keys_from_trace && current_key_ == sim::kNoKey) {
+        ++s.counts.bypassed;
+        return forward(spec.next[0]);
       }
+      rec_->add_cost(s.cost_ids[0], spec.price_usd_per_lookup);
+      const bool hit = spec.keys_from_trace ? s.cache->lookup_trace_key(current_key_, t_s)
+                                            : s.cache->lookup(s.cache->sample(rng_), t_s);
       if (hit) {
         ++s.counts.hits;
         ++s.counts.served_here;
@@ -291,7 +284,6 @@ void TopologyModel::on_transfer_done(uint64_t tag, double t_s) {
     const Upload u = uploads_[slot];
     free_uploads_.push_back(slot);
     --stages_[u.stage]->uploads;
-    --uploads_in_flight_;
     current_key_ = u.key;
     route(stages_[u.stage]->spec.next[0], t_s, u.origin_s, u.attempt);
     current_key_ = sim::kNoKey;
@@ -302,7 +294,7 @@ void TopologyModel::on_transfer_done(uint64_t tag, double t_s) {
 }
 
 bool TopologyModel::has_work() const {
-  if (!hits_.empty() || uploads_in_flight_ > 0) return true;
+  if (!hits_.empty() || uploads_.size() > free_uploads_.size()) return true;  // cache hits or uploads pending
   for (const auto& s : stages_)
     if (s->model && s->model->has_work()) return true;
   return false;

@@ -72,9 +72,8 @@ class TopologyModel : public sim::PlatformModel {
     uint64_t key;
     uint32_t attempt, stage;
   };
-  std::vector<Upload> uploads_;  // by transfer tag (slot); free slots are reused
-  std::vector<uint32_t> free_uploads_;
-  uint64_t uploads_in_flight_ = 0;
+  std::vector<Upload> uploads_;         // by transfer tag (slot); free slots are reused
+  std::vector<uint32_t> free_uploads_;  // slots not in use: uploads in flight = the rest
   sim::Rng rng_{0};               // routing decisions, cache keys and complexity scores (seeded in start())
   std::vector<Hit> hits_;         // cache hits waiting to be answered (min-heap on t_s)
   uint32_t busy_ = 0, idle_ = 0;  // instances summed over the stages
