@@ -6,6 +6,7 @@
 #include "advisor/format.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/model_factory.hpp"
+#include "platforms/topology_spec.hpp"
 #include "sim/engine.hpp"
 #include "sim/input_error.hpp"
 
@@ -17,28 +18,21 @@ Placement placement_of(const std::string& platform) {
   return Placement::container;
 }
 
-std::vector<PlacementUse> placements_of(const sim::CandidateSpec& candidate) {
+std::vector<PlacementUse> placements_of(const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
   if (candidate.platform != "topology") return {PlacementUse{placement_of(candidate.platform), ""}};
   std::vector<PlacementUse> uses;
-  const auto stages = candidate.settings.find("stages");
-  if (stages == candidate.settings.end() || !stages->is_array()) return uses;
-  for (const auto& s : *stages) {
-    if (!s.is_object() || !s.contains("kind") || !s["kind"].is_string()) continue;
-    const std::string id = s.contains("id") && s["id"].is_string() ? s["id"].get<std::string>() : "?";
-    const std::string kind = s["kind"];
-    if (kind == "edge-device") {
-      uses.push_back({Placement::container, "stage \"" + id + "\" (an edge device)"});
-    } else if (kind == "model" && s.contains("candidate") && s["candidate"].is_object() &&
-               s["candidate"].contains("platform") && s["candidate"]["platform"].is_string()) {
-      const std::string platform = s["candidate"]["platform"];
-      uses.push_back({placement_of(platform), "stage \"" + id + "\" on " + platform});
-    }
+  for (const auto& s : platforms::parse_topology(candidate, scenario).stages) {
+    if (s.kind == platforms::StageSpec::Kind::edge_device)  // its candidate is a fixed pool: a container
+      uses.push_back({placement_of(s.candidate.platform), "stage \"" + s.id + "\" (an edge device)"});
+    else if (s.kind == platforms::StageSpec::Kind::model)
+      uses.push_back(
+          {placement_of(s.candidate.platform), "stage \"" + s.id + "\" on " + s.candidate.platform});
   }
   return uses;
 }
 
-Placement placement_of(const sim::CandidateSpec& candidate) {
-  const auto uses = placements_of(candidate);
+Placement placement_of(const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
+  const auto uses = placements_of(candidate, scenario);
   for (const auto& u : uses)
     if (u.placement == Placement::container) return Placement::container;
   return uses.empty() ? Placement::container : uses.front().placement;
@@ -73,7 +67,7 @@ std::vector<sim::CandidateSpec> evidence_candidates(const sim::Scenario& scenari
   bool listed[3] = {false, false, false};
   for (const auto& c : scenario.candidates) {
     // A topology runs only if every placement it uses is open: one excluded stage puts its path at risk.
-    const auto uses = placements_of(c);
+    const auto uses = placements_of(c, scenario);
     const auto excluded = std::find_if(uses.begin(), uses.end(),
                                        [&](const PlacementUse& u) { return !is_open(rules, u.placement); });
     if (excluded != uses.end()) {
@@ -166,7 +160,7 @@ EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::Cand
     auto& e = ev[i];
     const auto& r = run.results[i];
     e.spec = run.scenario.candidates[i];
-    e.placement = placement_of(e.spec);
+    e.placement = placement_of(e.spec, scenario);
     e.from_scenario = e.spec.pointer.rfind("/candidates/", 0) == 0;
     e.result = r;
     const double n = static_cast<double>(std::max<uint64_t>(1, r.requests.arrived));

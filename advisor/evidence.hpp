@@ -20,14 +20,15 @@ Placement placement_of(const std::string& platform);
 
 // Where a candidate runs, with the reason for each placement: its platform's; for a serving topology, those
 // of its model stages (an edge-device stage is an always-on server: a container); an edge cache computes
-// nothing and has none. Malformed topology settings give what can be read (the run reports the error).
+// nothing and has none. A topology's settings are read by platforms::parse_topology (InputError if
+// malformed).
 struct PlacementUse {
   Placement placement;
   std::string where;  // "" for a plain candidate, "stage \"fast\" on aws-lambda" in a topology
 };
-std::vector<PlacementUse> placements_of(const sim::CandidateSpec& candidate);
+std::vector<PlacementUse> placements_of(const sim::CandidateSpec& candidate, const sim::Scenario& scenario);
 // The one placement reported for a candidate: container if it uses one (standing capacity), else serverless.
-Placement placement_of(const sim::CandidateSpec& candidate);
+Placement placement_of(const sim::CandidateSpec& candidate, const sim::Scenario& scenario);
 
 struct CandidateEvidence {
   sim::CandidateSpec spec;
