@@ -87,8 +87,8 @@ TrafficShape measure_traffic(const sim::WorkloadSpec& workload, uint64_t seed, d
   TrafficShape s;
   const auto source = sim::make_arrival_source(workload, seed);
   std::vector<uint64_t> per_minute;
-  std::unordered_set<uint64_t>
-      keys;  // grows with the distinct inputs (8-byte hashes), only with a key column
+  // Distinct input keys (with a key column only): grows with the distinct inputs, 8-byte hashes.
+  std::unordered_set<uint64_t> keys;
   s.has_keys = !workload.key_column.empty();
   double t = 0, last = 0;
   while (source->next(t)) {
