@@ -26,14 +26,14 @@ std::string write_verdict(Recommendation& rec) {
   std::string v;
   if (rec.any_meets_slo) {
     v = "Recommended: " + best.spec.name + " (" + best.spec.platform + ", " + to_string(best.placement) +
-        "; " + settings_text(best.spec.settings) + "): " + pct(best.attainment) + " of requests within the " +
-        num(rec.slo_p99_ms) + " ms SLO, p99 " + num(best.p99_ms) + " ms, cost " +
+        "; " + settings_text(best.spec.settings) + "): " + pct(best.attainment, rec.slo_attainment_target) +
+        " of requests within the " + num(rec.slo_p99_ms) + " ms SLO, p99 " + num(best.p99_ms) + " ms, cost " +
         usd(best.result.cost_total_usd) + " for the replay.";
   } else {
     v = "No candidate meets the SLO (p99 " + num(rec.slo_p99_ms) + " ms for " +
-        pct(rec.thresholds.get("slo_min_attainment")) + " of requests). Closest: " + best.spec.name + " (" +
-        best.spec.platform + "): " + pct(best.attainment) + " within the SLO, p99 " + num(best.p99_ms) +
-        " ms, cost " + usd(best.result.cost_total_usd) + ".";
+        pct(rec.slo_attainment_target) + " of requests). Closest: " + best.spec.name + " (" +
+        best.spec.platform + "): " + pct(best.attainment, rec.slo_attainment_target) +
+        " within the SLO, p99 " + num(best.p99_ms) + " ms, cost " + usd(best.result.cost_total_usd) + ".";
   }
   v += " Rules: " + rec.rules.verdict + " (" + path_text(rec.rules) + ").";
   if (!rec.rules_agree) {
@@ -62,6 +62,7 @@ Recommendation advise(const sim::Scenario& scenario, const AdviseHooks& hooks) {
   Recommendation rec;
   rec.scenario_name = scenario.name;
   rec.slo_p99_ms = scenario.slo.p99_ms;
+  rec.slo_attainment_target = scenario.slo.attainment_target;
   rec.thresholds = section.thresholds;
   rec.facts = derive_facts(scenario, section);
   static const RuleTree tree;
@@ -189,7 +190,7 @@ nlohmann::ordered_json to_json(const Recommendation& rec) {
   const auto& t = f.traffic;
   oj j;
   j["scenario"] = rec.scenario_name;
-  j["slo"] = {{"p99_ms", rec.slo_p99_ms}, {"min_attainment", rec.thresholds.get("slo_min_attainment")}};
+  j["slo"] = {{"p99_ms", rec.slo_p99_ms}, {"attainment_target", rec.slo_attainment_target}};
   oj facts = {{"slo_p99_ms", f.slo_p99_ms},
               {"model_size_mb", f.model_size_mb},
               {"model_memory_mb", f.model_memory_mb ? oj(*f.model_memory_mb) : oj()},
@@ -263,8 +264,9 @@ nlohmann::ordered_json to_json(const Recommendation& rec) {
                       {{"start_s", c.busiest_start_s},
                        {"end_s", c.busiest_end_s},
                        {"arrived", c.busiest_arrived},
-                       {"cold_start_share", c.busiest_cold_share},
-                       {"p99_ms", c.busiest_p99_ms}}},
+                       {"served", c.busiest_served},
+                       {"cold_starts", c.busiest_cold_starts},
+                       {"p99_ms", c.busiest_served > 0 ? oj(c.busiest_p99_ms) : oj()}}},
                      {"reason", c.reason}});
   }
   j["candidates"] = cands;

@@ -31,6 +31,7 @@ struct CascadeEvidence {
 struct Recommendation {
   std::string scenario_name;
   double slo_p99_ms = 0;
+  double slo_attainment_target = 0.99;  // scenario slo.attainment_target [fraction]
   Facts facts;
   Thresholds thresholds;
   RuleOutcome rules;

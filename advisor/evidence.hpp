@@ -38,12 +38,12 @@ struct CandidateEvidence {
   double attainment = 0;  // share of arrivals served within the SLO
   double p50_ms = 0, p99_ms = 0;
   double cold_start_share = 0;  // cold starts / arrivals
-  bool meets_slo = false;       // attainment >= slo_min_attainment and p99 <= SLO
+  bool meets_slo = false;       // sim::judge_slo: attainment >= slo.attainment_target and p99 <= SLO
   // The worst time-series interval: the most cold starts (the front of a spike), then the most arrivals.
   double busiest_start_s = 0, busiest_end_s = 0;
-  uint64_t busiest_arrived = 0, busiest_cold_starts = 0;
-  double busiest_cold_share = 0, busiest_p99_ms = 0;
-  std::string reason;  // why it was not recommended, in numbers (empty for the recommended one)
+  uint64_t busiest_arrived = 0, busiest_cold_starts = 0, busiest_served = 0;
+  double busiest_p99_ms = 0;  // of the requests served in that interval (meaningless when none was)
+  std::string reason;         // why it was not recommended, in numbers (empty for the recommended one)
 };
 
 // The candidates to simulate. Throws InputError when the set is empty (every candidate excluded by the rules
@@ -67,6 +67,6 @@ EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::Cand
 
 // Sorts best first: candidates meeting the SLO before the others; then cheaper first among those meeting it,
 // higher attainment first (then cheaper) among those missing it. Fills each loser's reason.
-void rank(std::vector<CandidateEvidence>& candidates, double slo_p99_ms, double min_attainment);
+void rank(std::vector<CandidateEvidence>& candidates, const sim::SloSpec& slo);
 
 }  // namespace servesim::advisor

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "sim/slo.hpp"
+
 namespace servesim::advisor {
 
 std::string num(double value) {
@@ -21,10 +23,8 @@ std::string num(double value) {
   return buf;
 }
 
-std::string pct(double share) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, share * 100 >= 10 || share == 0 ? "%.0f%%" : "%.2g%%", share * 100);
-  return buf;
+std::string pct(double share, double threshold) {
+  return sim::percent_text(share, threshold);
 }
 
 std::string usd(double value) {

@@ -43,10 +43,6 @@ const std::vector<ThresholdSpec>& threshold_table() {
       {"cache_min_repeat_share", "fraction", 0.3, 0, 1,
        "An edge cache in front pays when >= 30% of requests repeat an input already seen: each hit saves an "
        "inference and its latency, whatever the back end."},
-      {"slo_min_attainment", "fraction", 0.99, 0, 1,
-       "A p99 target is met when at least 99% of arrivals (timeouts, throttles and drops count as misses) "
-       "are "
-       "served within it and the p99 of served requests is within it."},
       {"reference_instance_concurrency", "requests", 1, 1e-6, 1e9,
        "Capacity of the reference instance of the utilisation fact: requests it serves at once on "
        "service.reference_vcpu (1 = one request at a time, as the service times were measured)."},
@@ -94,6 +90,11 @@ Thresholds Thresholds::from_json(const nlohmann::json& section, const std::strin
   for (const auto& [key, given] : section.items()) {
     const std::string ptr = pointer + "/" + sim::JsonFields::escape(key);
     const ThresholdSpec* spec = find_spec(key);
+    if (key == "slo_min_attainment")
+      throw input_error(
+          file, ptr,
+          "moved: the attainment target is part of the SLO now (/slo/attainment_target), so that "
+          "the report, the advisor, tune and sweep judge the SLO alike");
     if (!spec) {
       if (const ThresholdSpec* other = same_stem(key))
         throw input_error(file, ptr,

@@ -9,6 +9,7 @@
 #include "platforms/model_factory.hpp"
 #include "sim/engine.hpp"
 #include "sim/input_error.hpp"
+#include "sim/slo.hpp"
 
 namespace servesim::advisor {
 
@@ -95,7 +96,7 @@ TuneResult tune(const sim::Scenario& scenario, const std::string& platform, std:
   out.platform = platform;
   out.keys = keys;
   out.slo_p99_ms = scenario.slo.p99_ms;
-  out.min_attainment = section.thresholds.get("slo_min_attainment");
+  out.min_attainment = scenario.slo.attainment_target;
 
   nlohmann::json base = nlohmann::json::object();
   for (const auto& c : scenario.candidates)
@@ -151,16 +152,17 @@ TuneResult tune(const sim::Scenario& scenario, const std::string& platform, std:
     const auto& r = results[i];
     const auto& q = r.requests;
     const double n = static_cast<double>(std::max<uint64_t>(1, q.arrived));
-    p.attainment = q.arrived ? static_cast<double>(q.served_within_slo) / n : 1.0;
+    const sim::SloOutcome slo = sim::judge_slo(r, scenario.slo);
+    p.attainment = slo.attainment;
     p.p50_ms = r.latency.quantile_s(0.5) * 1e3;
-    p.p99_ms = r.latency.quantile_s(0.99) * 1e3;
+    p.p99_ms = slo.p99_ms;
     p.cost_usd = r.cost_total_usd;
     p.cold_start_share = static_cast<double>(q.cold_starts) / n;
     p.arrived = q.arrived;
     p.throttled = q.throttled;
     p.timed_out = q.timed_out;
     p.dropped = q.dropped;
-    p.meets_slo = q.served > 0 && p.attainment >= out.min_attainment && p.p99_ms <= out.slo_p99_ms;
+    p.meets_slo = slo.met;
     if (p.meets_slo && (!out.best || p.cost_usd < out.points[*out.best].cost_usd)) out.best = run_point[i];
   }
   return out;

@@ -156,7 +156,7 @@ int run_command(const Args& args) {
   }
   if (vm["fail-on-slo"].as<bool>()) {
     bool any = false;
-    for (const auto& c : summary["candidates"]) any = any || c["slo"]["p99_met"].get<bool>();
+    for (const auto& c : summary["candidates"]) any = any || c["slo"]["met"].get<bool>();
     if (!any) return 1;
   }
   return 0;

@@ -25,6 +25,7 @@
 #include "sim/engine.hpp"
 #include "sim/input_error.hpp"
 #include "sim/scenario.hpp"
+#include "sim/slo.hpp"
 #ifdef SERVESIM_HAVE_MPI
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/communicator.hpp>
@@ -94,7 +95,8 @@ json run_point(const Sweep& sw, size_t i) {
                                    {"dropped", q.dropped},
                                    {"p50_ms", reports::round_significant(r.latency.quantile_s(0.50) * 1e3)},
                                    {"p99_ms", reports::round_significant(r.latency.quantile_s(0.99) * 1e3)},
-                                   {"cost_usd", reports::round_significant(r.cost_total_usd)}});
+                                   {"cost_usd", reports::round_significant(r.cost_total_usd)},
+                                   {"slo_met", sim::judge_slo(r, sc.slo).met}});
     }
   } catch (const InputError& e) {
     out["error"] = e.what();
@@ -148,7 +150,7 @@ std::string header(const Sweep& sw) {
   for (const auto& c : sw.columns) h += "," + csv_field(c);
   return h +
          ",candidate,platform,arrived_requests,served_requests,throttled_requests,timed_out_requests,"
-         "dropped_requests,p50_ms,p99_ms,cost_usd,error\n";
+         "dropped_requests,p50_ms,p99_ms,cost_usd,slo_met,error\n";
 }
 
 std::string row_prefix(const Sweep& sw, size_t i) {
@@ -170,7 +172,7 @@ std::string candidate_row(const Sweep& sw, size_t i, const json& c) {
          std::to_string(c["throttled"].get<uint64_t>()) + "," +
          std::to_string(c["timed_out"].get<uint64_t>()) + "," + std::to_string(c["dropped"].get<uint64_t>()) +
          "," + number(c["p50_ms"].get<double>()) + "," + number(c["p99_ms"].get<double>()) + "," +
-         number(c["cost_usd"].get<double>()) + ",\n";
+         number(c["cost_usd"].get<double>()) + "," + (c.value("slo_met", false) ? "true" : "false") + ",\n";
 }
 
 // Writes sweep.csv and pareto.csv from the results of every point (in point order).
@@ -184,7 +186,7 @@ void write_merged(const Sweep& sw, const std::vector<json>& results, const std::
   for (size_t i = 0; i < results.size(); ++i) {
     const json& r = results[i];
     if (!r["error"].is_null()) {
-      all += row_prefix(sw, i) + ",,,,,,,,,,," + csv_field(r["error"].get<std::string>()) + "\n";
+      all += row_prefix(sw, i) + ",,,,,,,,,,,," + csv_field(r["error"].get<std::string>()) + "\n";
       continue;
     }
     for (size_t k = 0; k < r["candidates"].size(); ++k) {

@@ -104,9 +104,12 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
   if (!ctx.scenario_description.empty()) out << "<p>" << html_escape(ctx.scenario_description) << "</p>";
   out << "</header>\n<section id=\"verdict-section\"><h2>1. Question and verdict</h2>\n";
   out << "<p class=\"question\"><strong>Question.</strong> Which of the " << cands.size()
-      << " candidate configurations serves this traffic within the SLO &mdash; p99 latency &le; "
-      << format_number(ctx.slo_p99_ms, 4) << " ms, no request throttled, timed out (client timeout "
-      << format_number(ctx.slo_timeout_s, 4) << " s) or dropped &mdash; at the lowest cost?</p>\n";
+      << " candidate configurations serves this traffic within the SLO &mdash; at least "
+      << format_number(100 * ctx.slo_attainment_target, 4) << " % of requests served within "
+      << format_number(ctx.slo_p99_ms, 4)
+      << " ms (throttled, dropped and timed-out requests count as misses; client timeout "
+      << format_number(ctx.slo_timeout_s, 4) << " s) and the p99 of served requests &le; "
+      << format_number(ctx.slo_p99_ms, 4) << " ms &mdash; at the lowest cost?</p>\n";
 
   const std::string advised = recommendation_html(ctx.recommendation);
   if (!advised.empty()) out << advised;
@@ -152,7 +155,7 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
          "<th>SLO</th></tr></thead><tbody>\n";
   for (size_t i = 0; i < cands.size(); ++i) {
     const auto& c = cands[i];
-    const bool met = c.contains("slo") && c["slo"].value("p99_met", false);
+    const bool met = c.contains("slo") && c["slo"].value("met", false);
     const double cost = num(c, "cost_usd", "total");
     out << "<tr" << (int(i) == best ? " class=\"best\"" : "") << "><td class=\"text\">"
         << html_escape(c.value("name", "")) << "</td><td class=\"text\">"

@@ -97,6 +97,7 @@ ReportContext context_from_scenario(const sim::Scenario& sc, const std::string& 
   c.servesim_version = version;
   c.slo_p99_ms = sc.slo.p99_ms;
   c.slo_timeout_s = sc.slo.timeout_s;
+  c.slo_attainment_target = sc.slo.attainment_target;
   c.workload_kind = kind_name(sc.workload.kind);
   c.trace_path = sc.workload.path;
   if (!c.trace_path.empty()) {
@@ -123,7 +124,9 @@ nlohmann::ordered_json to_json(const ReportContext& c) {
                    {"sha256", c.scenario_sha256}};
   j["seed"] = c.seed;
   j["servesim_version"] = c.servesim_version;
-  j["slo"] = {{"p99_ms", c.slo_p99_ms}, {"timeout_s", c.slo_timeout_s}};
+  j["slo"] = {{"p99_ms", c.slo_p99_ms},
+              {"timeout_s", c.slo_timeout_s},
+              {"attainment_target", c.slo_attainment_target}};
   j["workload"] = {{"kind", c.workload_kind},
                    {"trace_path", c.trace_path},
                    {"trace_bytes", c.trace_bytes},
@@ -175,6 +178,7 @@ ReportContext context_from_json(const nlohmann::json& j, const std::string& file
   const auto& slo = j.contains("slo") ? j["slo"] : nlohmann::json();
   c.slo_p99_ms = field<double>(slo, "p99_ms", file, "/slo");
   c.slo_timeout_s = field<double>(slo, "timeout_s", file, "/slo");
+  c.slo_attainment_target = field<double>(slo, "attainment_target", file, "/slo");
   const auto& w = j.contains("workload") ? j["workload"] : nlohmann::json();
   c.workload_kind = field<std::string>(w, "kind", file, "/workload");
   c.trace_path = field<std::string>(w, "trace_path", file, "/workload");

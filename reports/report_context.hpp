@@ -46,10 +46,11 @@ struct ReportContext {
   uint64_t seed = 1;
   std::string servesim_version;
   double slo_p99_ms = 0, slo_timeout_s = 0;
-  std::string workload_kind;  // rate_trace | request_trace | poisson | diurnal | spike
-  std::string trace_path;     // empty for synthetic workloads
-  int64_t trace_bytes = -1;   // -1 when unknown
-  nlohmann::json workload;    // the workload's parameters (scale, window, compression, ...)
+  double slo_attainment_target = 0.99;  // share of arrivals to serve within slo_p99_ms [fraction]
+  std::string workload_kind;            // rate_trace | request_trace | poisson | diurnal | spike
+  std::string trace_path;               // empty for synthetic workloads
+  int64_t trace_bytes = -1;             // -1 when unknown
+  nlohmann::json workload;              // the workload's parameters (scale, window, compression, ...)
   std::vector<ServiceTime> service_times;
   double reference_vcpu = 1, parallel_fraction = 0, model_size_mb = 0;
   std::vector<CandidateAssumptions> candidates;

@@ -36,7 +36,7 @@ int best_by_simulation(const nlohmann::json& summary) {
   const auto& cands = summary.at("candidates");
   for (size_t i = 0; i < cands.size(); ++i) {
     const auto& c = cands[i];
-    const bool met = c.contains("slo") && c["slo"].value("p99_met", false);
+    const bool met = c.contains("slo") && c["slo"].value("met", false);
     const double cost = get(c, "cost_usd", "total");
     if (met && (best < 0 || cost < best_cost)) best = static_cast<int>(i), best_cost = cost;
   }
@@ -105,7 +105,7 @@ std::string candidates_csv(const RunData& run) {
     for (const char* k : {"mean", "p50", "p90", "p99", "max"}) out << ',' << num(get(c, "latency_ms", k));
     out << ',' << num(get(c, "instances", "mean")) << ',' << num(get(c, "instances", "peak")) << ','
         << num(cost) << ',' << num(monthly_usd(cost, simulated_s)) << ',' << num(get(c, "slo", "attainment"))
-        << ',' << (c.contains("slo") && c["slo"].value("p99_met", false) ? "true" : "false") << ','
+        << ',' << (c.contains("slo") && c["slo"].value("met", false) ? "true" : "false") << ','
         << num(simulated_s) << '\n';
   }
   return out.str();

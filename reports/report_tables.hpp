@@ -15,7 +15,8 @@ constexpr double kMonthS = 30 * 86400.0;  // the month of "monthly cost" [s]
 // Simulated cost scaled to a 30-day month: cost x kMonthS / simulated_s (the traffic is assumed to repeat).
 double monthly_usd(double cost_usd, double simulated_s);
 
-// The candidate that meets the SLO (summary's slo.p99_met) at the lowest total cost; -1 when none does.
+// The candidate that meets the SLO (summary's slo.met, sim/slo.hpp) at the lowest total cost; -1 when none
+// does.
 int best_by_simulation(const nlohmann::json& summary);
 
 // Spike windows: maximal runs of consecutive intervals whose arrival rate exceeds factor x the median

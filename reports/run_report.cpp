@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "sim/input_error.hpp"
+#include "sim/slo.hpp"
 
 namespace servesim::reports {
 
@@ -99,12 +100,10 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
     cost["total"] = round_significant(r.cost_total_usd);
     for (const auto& [k, v] : r.cost_usd) cost[k] = round_significant(v);
     c["cost_usd"] = cost;
-    const double attained =
-        q.arrived ? static_cast<double>(q.served_within_slo) / static_cast<double>(q.arrived) : 1.0;
-    const double p99_ms = h.quantile_s(0.99) * 1e3;
-    c["slo"] = {
-        {"attainment", round_significant(attained)},
-        {"p99_met", q.served > 0 && p99_ms <= sc.slo.p99_ms && q.timed_out + q.throttled + q.dropped == 0}};
+    const sim::SloOutcome slo = sim::judge_slo(r, sc.slo);
+    c["slo"] = {{"attainment", round_significant(slo.attainment)},
+                {"attainment_target", sc.slo.attainment_target},
+                {"met", slo.met}};
     const uint64_t accounted = q.served + q.timed_out + q.throttled + q.dropped;
     c["conservation"] = {{"arrived", q.arrived}, {"accounted", accounted}, {"holds", accounted == q.arrived}};
     c["simulated_s"] = round_significant(r.simulated_s, 9);

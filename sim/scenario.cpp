@@ -152,6 +152,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
     JsonFields s(top.child("slo"), file, "/slo");
     sc.slo.p99_ms = s.number("p99_ms", sc.slo.p99_ms, 1e-3, 1e9);
     sc.slo.timeout_s = s.number("timeout_s", sc.slo.timeout_s, 1e-3, 1e7);
+    sc.slo.attainment_target = s.number("attainment_target", sc.slo.attainment_target, 0.0, 1.0);
     s.reject_unknown();
   }
   if (top.has("client")) {

@@ -51,9 +51,9 @@ TEST_CASE("advisor::advise: the evidence overturns the rules' preference and the
   CHECK_THAT(rec.verdict, Catch::Contains("Following the evidence"));
   const auto& lambda = rec.evidence.ranked[1];
   CHECK_FALSE(lambda.meets_slo);
-  CHECK(lambda.busiest_cold_share > 0);
+  CHECK(lambda.busiest_cold_starts > 0);
   CHECK_THAT(lambda.reason, Catch::Contains("lambda-2048: "));
-  CHECK_THAT(lambda.reason, Catch::Contains("hit a cold start"));
+  CHECK_THAT(lambda.reason, Catch::Contains(" cold starts, "));
   CHECK_THAT(rec.verdict, Catch::Contains(lambda.reason));
 
   SECTION("the JSON carries the ranking, the rule path and the verdict") {

@@ -61,7 +61,7 @@ TEST_CASE("cli::sweep: the merged output does not depend on --jobs; a bad point 
   // header + 5 points x 2 candidates + 1 row for the failed point
   CHECK(count_of(csv, "\n") == 12);
   CHECK_THAT(csv, Catch::StartsWith("point,/candidates/0/memory_mb,/workload/rate_rps,candidate,platform,"));
-  CHECK_THAT(csv, Catch::Contains("p99_ms,cost_usd,error\n"));
+  CHECK_THAT(csv, Catch::Contains("p99_ms,cost_usd,slo_met,error\n"));
   CHECK_THAT(csv, Catch::Contains("\n3,64,30,,,"));
   CHECK_THAT(csv, Catch::Contains("/candidates/0/memory_mb"));
   for (const char* row : {"\n0,512,10,small,", "\n0,512,10,big,", "\n2,1769,30,small,", "\n5,,40,big,"})
