@@ -3,16 +3,16 @@
 #include "sim/rate_trace_source.hpp"
 
 #include <algorithm>
-#include <boost/iostreams/device/file.hpp>
 #include <boost/iostreams/filter/bzip2.hpp>
 #include <boost/iostreams/filter/gzip.hpp>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <limits>
+#include <string_view>
 
 #include "sim/input_error.hpp"
+#include "sim/input_file.hpp"
 
 namespace servesim::sim {
 
@@ -68,12 +68,8 @@ uint64_t to_seconds(double value) {
 
 // ---- TraceFile ----
 
-TraceFile::TraceFile(const std::string& path) : path_(path) {
+TraceFile::TraceFile(const std::string& path) : path_(path), file_(open_input(path, "file")) {
   namespace io = boost::iostreams;
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) throw input_error(path, "", "cannot open file");
-  io::file_source source(path, std::ios::in | std::ios::binary);
-  if (!source.is_open()) throw input_error(path, "", "cannot open file");
   if (ends_with(path, ".gz")) {
     format_ = "gzip";
     in_.push(io::gzip_decompressor(io::gzip::default_window_bits, kBlockBytes), kBlockBytes);
@@ -81,14 +77,25 @@ TraceFile::TraceFile(const std::string& path) : path_(path) {
     format_ = "bzip2";
     in_.push(io::bzip2_decompressor(io::bzip2::default_small, kBlockBytes), kBlockBytes);
   }
-  in_.push(source, kBlockBytes);
+  in_.push(*file_, kBlockBytes);
   in_.exceptions(std::ios::badbit);  // rethrow the decompressor's own exception instead of setting badbit
 }
 
 size_t TraceFile::read(char* out, size_t size) {
   try {
     in_.read(out, static_cast<std::streamsize>(size));
-    return static_cast<size_t>(in_.gcount());
+    size_t got = static_cast<size_t>(in_.gcount());
+    if (is_at_start_ && got > 0) {
+      is_at_start_ = false;
+      // A UTF-8 byte order mark (editors on Windows write one) is not part of the trace.
+      static constexpr char kBom[] = "\xEF\xBB\xBF";
+      if (got >= 3 && std::memcmp(out, kBom, 3) == 0) {
+        std::memmove(out, out + 3, got - 3);
+        got -= 3;
+        if (got == 0) return read(out, size);
+      }
+    }
+    return got;
   } catch (const std::exception&) {
     throw input_error(path_, "", format_.empty() ? "cannot read file" : "corrupt " + format_ + " data");
   }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "sim/input_error.hpp"
+#include "sim/input_file.hpp"
 #include "sim/json_fields.hpp"
 
 namespace servesim::sim {
@@ -216,8 +217,8 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
 }
 
 Scenario load_scenario(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(path, "", "cannot open file");
+  const auto stream = open_input(path, "file");
+  std::istream& in = *stream;
   std::stringstream buf;
   buf << in.rdbuf();
   nlohmann::json doc;
