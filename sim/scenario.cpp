@@ -20,6 +20,8 @@ WorkloadSpec parse_workload(JsonFields& f, const std::string& base_dir) {
   auto resolve_path = [&] {
     std::string p = f.required_text("path");
     if (p.empty()) throw f.error("path", "expected a file path, got \"\"");
+    if (p.find('\0') != std::string::npos)  // JSON's \u0000: it would cut every message naming the file
+      throw f.error("path", "expected a file path without NUL bytes, got \"" + excerpt(p) + "\"");
     fs::path path(p);
     if (path.is_relative()) path = fs::path(base_dir) / path;
     return path.lexically_normal().string();
