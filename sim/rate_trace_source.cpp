@@ -181,13 +181,13 @@ bool RateTraceSource::read_value(uint64_t& value) {
 
 void RateTraceSource::throw_bad_token(const char* begin, const char* end) const {
   while (end != end_ && !is_space(*end)) ++end;
-  const bool is_long = end - begin > 40;
-  std::string text(begin, is_long ? begin + 40 : end);
-  for (char& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
-  }
-  const bool is_number = std::all_of(text.begin(), text.end(), is_digit);
-  if (is_long) text += "...";
+  // A token that fills a whole block goes on beyond it: its length is not known without reading on.
+  const bool is_cut = end == end_ && !is_eof_;
+  const std::string_view token(begin, static_cast<size_t>(end - begin));
+  const bool is_number = std::all_of(token.begin(), token.end(), is_digit);
+  const std::string text =
+      is_cut ? excerpt(token.substr(0, 40)) + "... (over " + std::to_string(token.size()) + " bytes)"
+             : excerpt(token);
   const std::string where =
       "token " + std::to_string(tokens_read_ + 1) + " (second " + std::to_string(tokens_read_ + 1) + ")";
   throw input_error(file_.path(), where,
