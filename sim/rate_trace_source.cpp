@@ -284,9 +284,17 @@ bool RateTraceSource::classify_second(Second& second) {
   }
 }
 
-uint64_t RateTraceSource::scaled_count(uint64_t rate) {
-  if (is_unit_scale_ || rate == 0) return rate;
+uint64_t RateTraceSource::scaled_count(uint64_t rate, uint64_t index) {
+  if (rate == 0) return 0;
+  // Checked on the product before it becomes an integer: a double beyond 2^64 has no uint64_t value.
   const double expected = static_cast<double>(rate) * scale_;
+  if (!(expected <= static_cast<double>(kMaxArrivalsPerSecond))) {
+    throw input_error(file_.path(), "second " + std::to_string(index + 1),
+                      "count " + std::to_string(rate) + " × scale " + format_number(scale_) + " = " +
+                          format_number(expected) + " exceeds " + std::to_string(kMaxArrivalsPerSecond) +
+                          " arrivals in one second");
+  }
+  if (is_unit_scale_) return rate;
   const double whole = std::floor(expected);
   uint64_t count = static_cast<uint64_t>(whole);
   const double fraction = expected - whole;
@@ -302,12 +310,7 @@ bool RateTraceSource::next_window_second(uint64_t& count, uint64_t& out_second) 
       ++skipped_seconds_;
       continue;
     }
-    count = scaled_count(second.rate);
-    if (count > kMaxArrivalsPerSecond) {
-      throw input_error(file_.path(), "second " + std::to_string(index + 1),
-                        "rate " + std::to_string(second.rate) + " times scale " + format_number(scale_) +
-                            " exceeds " + std::to_string(kMaxArrivalsPerSecond) + " arrivals in one second");
-    }
+    count = scaled_count(second.rate, index);
     out_second = index - window_start_s_ - skipped_seconds_;
     return true;
   }
@@ -340,7 +343,14 @@ uint64_t RateTraceSource::count_remaining() {
   pos_ = count_ = 0;
   uint64_t count = 0;
   uint64_t out_second = 0;
-  while (next_window_second(count, out_second)) total += count;
+  while (next_window_second(count, out_second)) {
+    if (count > std::numeric_limits<uint64_t>::max() - total) {
+      throw input_error(
+          file_.path(), "second " + std::to_string(next_trace_second_),
+          std::to_string(total) + " + " + std::to_string(count) + " arrivals exceeds 2^64 - 1 in total");
+    }
+    total += count;
+  }
   return total;
 }
 

@@ -74,7 +74,9 @@ class RateTraceSource final : public ArrivalSource {
   Second gap_second() const;
   bool has_classified_seconds() const;
   bool next_window_second(uint64_t& count, uint64_t& out_second);
-  uint64_t scaled_count(uint64_t rate);
+  // The arrivals of trace second `index` (from 0) with trace count `rate`; throws InputError when
+  // rate * scale exceeds kMaxArrivalsPerSecond.
+  uint64_t scaled_count(uint64_t rate, uint64_t index);
   bool place_next_second();
 
   TraceFile file_;
