@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "sim/input_error.hpp"
+#include "sim/input_file.hpp"
 
 namespace servesim::cli {
 namespace fs = std::filesystem;
@@ -15,8 +16,8 @@ using nlohmann::json;
 namespace {
 
 json read_json(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(path, "", "cannot open " + what);
+  const auto stream = open_input(path, what);  // refuses FIFOs, directories, NUL bytes
+  std::istream& in = *stream;
   std::stringstream buf;
   buf << in.rdbuf();
   try {

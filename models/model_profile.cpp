@@ -6,6 +6,7 @@
 
 #include "sim/atomic_file.hpp"
 #include "sim/input_error.hpp"
+#include "sim/input_file.hpp"
 
 namespace servesim::models {
 namespace {
@@ -122,8 +123,8 @@ ModelProfile profile_from_json(const nlohmann::json& j, const std::string& sourc
 }
 
 ModelProfile load_profile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw input_error(path, "", "cannot open the model profile");
+  const auto stream = open_input(path, "the model profile");  // refuses FIFOs, directories, NUL bytes
+  std::istream& in = *stream;
   nlohmann::json j;
   try {
     in >> j;

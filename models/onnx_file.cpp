@@ -7,6 +7,7 @@
 
 #include "sim/atomic_file.hpp"
 #include "sim/input_error.hpp"
+#include "sim/input_file.hpp"
 
 namespace servesim::models {
 namespace fs = std::filesystem;
@@ -14,8 +15,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(path, "", "cannot open the file");
+  const auto stream = open_input(path, "the file");  // refuses FIFOs, directories, NUL bytes
+  std::istream& in = *stream;
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return bytes;
 }

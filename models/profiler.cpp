@@ -17,6 +17,7 @@
 #include "models/model_inspector.hpp"
 #include "models/onnx_file.hpp"
 #include "sim/input_error.hpp"
+#include "sim/input_file.hpp"
 
 namespace servesim::models {
 namespace fs = std::filesystem;
@@ -95,8 +96,8 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
   const auto read_start = Clock::now();
   std::string bytes;
   {
-    std::ifstream in(model_path, std::ios::binary);
-    if (!in) throw input_error(model_path, "", "cannot open the file");
+    const auto stream = open_input(model_path, "the file");  // refuses FIFOs, directories, NUL bytes
+    std::istream& in = *stream;
     bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   const OnnxFile file = read_onnx(model_path);  // validates, checks external data

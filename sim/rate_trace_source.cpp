@@ -3,16 +3,16 @@
 #include "sim/rate_trace_source.hpp"
 
 #include <algorithm>
-#include <boost/iostreams/device/file.hpp>
 #include <boost/iostreams/filter/bzip2.hpp>
 #include <boost/iostreams/filter/gzip.hpp>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <limits>
+#include <string_view>
 
 #include "sim/input_error.hpp"
+#include "sim/input_file.hpp"
 
 namespace servesim::sim {
 
@@ -68,12 +68,8 @@ uint64_t to_seconds(double value) {
 
 // ---- TraceFile ----
 
-TraceFile::TraceFile(const std::string& path) : path_(path) {
+TraceFile::TraceFile(const std::string& path) : path_(path), file_(open_input(path, "file")) {
   namespace io = boost::iostreams;
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) throw input_error(path, "", "cannot open file");
-  io::file_source source(path, std::ios::in | std::ios::binary);
-  if (!source.is_open()) throw input_error(path, "", "cannot open file");
   if (ends_with(path, ".gz")) {
     format_ = "gzip";
     in_.push(io::gzip_decompressor(io::gzip::default_window_bits, kBlockBytes), kBlockBytes);
@@ -81,14 +77,25 @@ TraceFile::TraceFile(const std::string& path) : path_(path) {
     format_ = "bzip2";
     in_.push(io::bzip2_decompressor(io::bzip2::default_small, kBlockBytes), kBlockBytes);
   }
-  in_.push(source, kBlockBytes);
+  in_.push(*file_, kBlockBytes);
   in_.exceptions(std::ios::badbit);  // rethrow the decompressor's own exception instead of setting badbit
 }
 
 size_t TraceFile::read(char* out, size_t size) {
   try {
     in_.read(out, static_cast<std::streamsize>(size));
-    return static_cast<size_t>(in_.gcount());
+    size_t got = static_cast<size_t>(in_.gcount());
+    if (is_at_start_ && got > 0) {
+      is_at_start_ = false;
+      // A UTF-8 byte order mark (editors on Windows write one) is not part of the trace.
+      static constexpr char kBom[] = "\xEF\xBB\xBF";
+      if (got >= 3 && std::memcmp(out, kBom, 3) == 0) {
+        std::memmove(out, out + 3, got - 3);
+        got -= 3;
+        if (got == 0) return read(out, size);
+      }
+    }
+    return got;
   } catch (const std::exception&) {
     throw input_error(path_, "", format_.empty() ? "cannot read file" : "corrupt " + format_ + " data");
   }
@@ -174,13 +181,13 @@ bool RateTraceSource::read_value(uint64_t& value) {
 
 void RateTraceSource::throw_bad_token(const char* begin, const char* end) const {
   while (end != end_ && !is_space(*end)) ++end;
-  const bool is_long = end - begin > 40;
-  std::string text(begin, is_long ? begin + 40 : end);
-  for (char& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
-  }
-  const bool is_number = std::all_of(text.begin(), text.end(), is_digit);
-  if (is_long) text += "...";
+  // A token that fills a whole block goes on beyond it: its length is not known without reading on.
+  const bool is_cut = end == end_ && !is_eof_;
+  const std::string_view token(begin, static_cast<size_t>(end - begin));
+  const bool is_number = std::all_of(token.begin(), token.end(), is_digit);
+  const std::string text =
+      is_cut ? excerpt(token.substr(0, 40)) + "... (over " + std::to_string(token.size()) + " bytes)"
+             : excerpt(token);
   const std::string where =
       "token " + std::to_string(tokens_read_ + 1) + " (second " + std::to_string(tokens_read_ + 1) + ")";
   throw input_error(file_.path(), where,
@@ -277,9 +284,17 @@ bool RateTraceSource::classify_second(Second& second) {
   }
 }
 
-uint64_t RateTraceSource::scaled_count(uint64_t rate) {
-  if (is_unit_scale_ || rate == 0) return rate;
+uint64_t RateTraceSource::scaled_count(uint64_t rate, uint64_t index) {
+  if (rate == 0) return 0;
+  // Checked on the product before it becomes an integer: a double beyond 2^64 has no uint64_t value.
   const double expected = static_cast<double>(rate) * scale_;
+  if (!(expected <= static_cast<double>(kMaxArrivalsPerSecond))) {
+    throw input_error(file_.path(), "second " + std::to_string(index + 1),
+                      "count " + std::to_string(rate) + " × scale " + format_number(scale_) + " = " +
+                          format_number(expected) + " exceeds " + std::to_string(kMaxArrivalsPerSecond) +
+                          " arrivals in one second");
+  }
+  if (is_unit_scale_) return rate;
   const double whole = std::floor(expected);
   uint64_t count = static_cast<uint64_t>(whole);
   const double fraction = expected - whole;
@@ -295,12 +310,7 @@ bool RateTraceSource::next_window_second(uint64_t& count, uint64_t& out_second) 
       ++skipped_seconds_;
       continue;
     }
-    count = scaled_count(second.rate);
-    if (count > kMaxArrivalsPerSecond) {
-      throw input_error(file_.path(), "second " + std::to_string(index + 1),
-                        "rate " + std::to_string(second.rate) + " times scale " + format_number(scale_) +
-                            " exceeds " + std::to_string(kMaxArrivalsPerSecond) + " arrivals in one second");
-    }
+    count = scaled_count(second.rate, index);
     out_second = index - window_start_s_ - skipped_seconds_;
     return true;
   }
@@ -333,7 +343,14 @@ uint64_t RateTraceSource::count_remaining() {
   pos_ = count_ = 0;
   uint64_t count = 0;
   uint64_t out_second = 0;
-  while (next_window_second(count, out_second)) total += count;
+  while (next_window_second(count, out_second)) {
+    if (count > std::numeric_limits<uint64_t>::max() - total) {
+      throw input_error(
+          file_.path(), "second " + std::to_string(next_trace_second_),
+          std::to_string(total) + " + " + std::to_string(count) + " arrivals exceeds 2^64 - 1 in total");
+    }
+    total += count;
+  }
   return total;
 }
 

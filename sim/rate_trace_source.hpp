@@ -3,6 +3,7 @@
 #include <boost/iostreams/filtering_stream.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <istream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,10 +14,11 @@
 namespace servesim::sim {
 
 // A trace file read in blocks, decompressed by its extension: `.gz` (gzip), `.bz2` (bzip2), anything else
-// plain.
+// plain. A UTF-8 byte order mark at the start of the (decompressed) text is skipped.
 class TraceFile {
  public:
-  // Throws InputError "<path>: cannot open file".
+  // Opens through open_input: throws InputError "<path>: cannot open file" (also for a path with a NUL byte
+  // or a file that is not a regular one, see sim/input_file.hpp).
   explicit TraceFile(const std::string& path);
   // Reads up to `size` bytes into `out` and returns how many; 0 means the end of the file.
   // Throws InputError "<path>: corrupt bzip2 data" (or gzip) when the decompressor fails.
@@ -26,7 +28,9 @@ class TraceFile {
  private:
   std::string path_;
   std::string format_;  // "gzip", "bzip2" or empty for a plain file
+  std::unique_ptr<std::istream> file_;
   boost::iostreams::filtering_istream in_;
+  bool is_at_start_ = true;  // nothing read yet: a byte order mark may come
 };
 
 // Replays a rate trace (one non-negative integer per second). Memory is bounded by one 64 KiB block, the
@@ -70,7 +74,9 @@ class RateTraceSource final : public ArrivalSource {
   Second gap_second() const;
   bool has_classified_seconds() const;
   bool next_window_second(uint64_t& count, uint64_t& out_second);
-  uint64_t scaled_count(uint64_t rate);
+  // The arrivals of trace second `index` (from 0) with trace count `rate`; throws InputError when
+  // rate * scale exceeds kMaxArrivalsPerSecond.
+  uint64_t scaled_count(uint64_t rate, uint64_t index);
   bool place_next_second();
 
   TraceFile file_;

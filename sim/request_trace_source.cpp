@@ -6,7 +6,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 
 #include "sim/input_error.hpp"
 
@@ -14,8 +13,6 @@ namespace servesim::sim {
 
 namespace {
 
-constexpr size_t kBlockBytes = 64 * 1024;
-constexpr size_t kMaxLineBytes = 16 * 1024 * 1024;
 constexpr double kReorderToleranceS = 1e-3;  // rows may go back in time by this much (clock jitter in logs)
 
 std::string format_number(double value) {
@@ -24,46 +21,8 @@ std::string format_number(double value) {
   return text;
 }
 
-bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r';
-}
 bool is_digit(char c) {
   return static_cast<unsigned char>(c - '0') < 10;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_blank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_blank(text.back())) text.remove_suffix(1);
-  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
-  return text;
-}
-
-// The `index`-th comma-separated field of a CSV line (quotes protect commas), trimmed and unquoted.
-bool field_at(std::string_view line, size_t index, std::string_view& field) {
-  size_t column = 0;
-  size_t begin = 0;
-  bool is_quoted = false;
-  for (size_t i = 0; i <= line.size(); ++i) {
-    if (i == line.size() || (line[i] == ',' && !is_quoted)) {
-      if (column == index) {
-        field = trim(line.substr(begin, i - begin));
-        return true;
-      }
-      ++column;
-      begin = i + 1;
-    } else if (line[i] == '"') {
-      is_quoted = !is_quoted;
-    }
-  }
-  return false;
-}
-
-// The index of the header field named `name`; false if there is none.
-bool find_column(std::string_view header, const std::string& name, size_t& index) {
-  std::string_view field;
-  for (index = 0; field_at(header, index, field); ++index)
-    if (field == name) return true;
-  return false;
 }
 
 // Digits [begin, begin+count) as an integer; false if any is not a digit.
@@ -125,8 +84,7 @@ struct LaterCopy {
 }  // namespace
 
 RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
-    : file_(spec.path),
-      buffer_(kBlockBytes),
+    : csv_(spec.path),
       column_name_(spec.timestamp_column),
       has_key_column_(!spec.key_column.empty()),
       key_column_name_(spec.key_column),
@@ -139,7 +97,7 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
       jitter_s_(spec.scale == 1.0 ? 0.0 : 0.5),
       count_rng_(Rng::derive(seed, 4)),
       jitter_rng_(Rng::derive(seed, 5)) {
-  const std::string& path = file_.path();
+  const std::string& path = csv_.path();
   auto fail = [&](const std::string& what, double value) {
     throw input_error(path, "", what + ", got " + format_number(value));
   };
@@ -149,13 +107,25 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
   if (!(spec.start_s >= 0) || !std::isfinite(spec.start_s)) fail("start_s must be >= 0", spec.start_s);
   if (std::isnan(spec.duration_s)) fail("duration_s must be a number", spec.duration_s);
 
-  std::string_view header;
-  if (!next_line(header)) throw input_error(path, "", "the trace is empty");
-  if (header.size() >= 3 && std::memcmp(header.data(), "\xEF\xBB\xBF", 3) == 0) header.remove_prefix(3);
-  if (!find_column(header, column_name_, column_))
-    throw input_error(path, "line 1", "no column '" + column_name_ + "' in the header");
-  if (has_key_column_ && !find_column(header, key_column_name_, key_column_))
-    throw input_error(path, "line 1", "no key column '" + key_column_name_ + "' in the header");
+  // The header: each name compared once, so that a header of a million columns takes one pass.
+  if (!csv_.next_record()) throw input_error(path, "", "the trace is empty");
+  bool has_column = false;
+  bool has_key_column = !has_key_column_;
+  csv_.for_each_field([&](size_t column, std::string_view name) {
+    if (!has_column && name == column_name_) {
+      column_ = column;
+      has_column = true;
+    }
+    if (!has_key_column && name == key_column_name_) {
+      key_column_ = column;
+      has_key_column = true;
+    }
+    return true;
+  });
+  const std::string where = "line " + std::to_string(csv_.line());
+  if (!has_column) throw input_error(path, where, "no column '" + excerpt(column_name_) + "' in the header");
+  if (!has_key_column)
+    throw input_error(path, where, "no key column '" + excerpt(key_column_name_) + "' in the header");
 
   // Skip to the window start (less the spread of copies, which may reach back into the window).
   double relative_s = 0;
@@ -171,37 +141,6 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
   lookahead_s_ = relative_s;
   lookahead_key_ = key;
   has_lookahead_ = true;
-}
-
-bool RequestTraceSource::next_line(std::string_view& line) {
-  for (;;) {
-    const char* begin = buffer_.data() + line_begin_;
-    const size_t available = data_end_ - line_begin_;
-    const void* newline = std::memchr(begin, '\n', available);
-    if (newline != nullptr || (is_eof_ && available > 0)) {
-      const size_t length =
-          newline ? static_cast<size_t>(static_cast<const char*>(newline) - begin) : available;
-      line = std::string_view(begin, length);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      line_begin_ += newline ? length + 1 : length;
-      ++line_number_;
-      return true;
-    }
-    if (is_eof_) return false;
-    std::memmove(buffer_.data(), begin, available);  // keep the partial line, read more after it
-    line_begin_ = 0;
-    data_end_ = available;
-    if (data_end_ == buffer_.size()) {
-      if (buffer_.size() >= kMaxLineBytes) {
-        throw input_error(file_.path(), "line " + std::to_string(line_number_ + 1),
-                          "line longer than 16 MiB");
-      }
-      buffer_.resize(buffer_.size() * 2);
-    }
-    const size_t got = file_.read(buffer_.data() + data_end_, buffer_.size() - data_end_);
-    if (got == 0) is_eof_ = true;
-    data_end_ += got;
-  }
 }
 
 bool RequestTraceSource::parse_stamp(std::string_view text, Stamp& stamp) const {
@@ -241,37 +180,44 @@ bool RequestTraceSource::parse_stamp(std::string_view text, Stamp& stamp) const 
 }
 
 bool RequestTraceSource::next_row(double& relative_s, uint64_t& key) {
-  std::string_view line;
-  for (;;) {
-    if (!next_line(line)) return false;
-    if (!trim(line).empty()) break;  // blank lines carry no request
-  }
-  auto where = [this] { return "line " + std::to_string(line_number_); };  // built only for an error
-  std::string_view text;
-  if (!field_at(line, column_, text)) {
-    throw input_error(file_.path(), where(), "no value in column '" + column_name_ + "'");
-  }
+  do {
+    if (!csv_.next_record()) return false;
+  } while (csv_.is_blank());                                              // blank lines carry no request
+  auto where = [this] { return "line " + std::to_string(csv_.line()); };  // built only for an error
+  // One walk over the row's fields, up to the last column needed.
+  const size_t last_column = has_key_column_ ? std::max(column_, key_column_) : column_;
+  bool has_stamp = false;
+  bool has_key = false;
   Stamp stamp;
-  if (!parse_stamp(text, stamp)) {
-    throw input_error(
-        file_.path(), where(),
-        "expected a timestamp (seconds or YYYY-MM-DD HH:MM:SS.fff), got '" + std::string(text) + "'");
-  }
+  csv_.for_each_field([&](size_t column, std::string_view value) {
+    if (column == column_) {
+      if (!parse_stamp(value, stamp)) {
+        throw input_error(
+            csv_.path(), where(),
+            "expected a timestamp (seconds or YYYY-MM-DD HH:MM:SS.fff), got '" + excerpt(value) + "'");
+      }
+      has_stamp = true;
+    }
+    if (has_key_column_ && column == key_column_ && !value.empty()) {
+      key = hash_key(value);
+      has_key = true;
+    }
+    return column < last_column;
+  });
+  if (!has_stamp)
+    throw input_error(csv_.path(), where(), "no value in column '" + excerpt(column_name_) + "'");
   if (!has_first_) {
     first_ = stamp;
     has_first_ = true;
   }
   relative_s = static_cast<double>(stamp.whole_s - first_.whole_s) + (stamp.fraction_s - first_.fraction_s);
   if (relative_s < previous_s_ - kReorderToleranceS) {
-    throw input_error(file_.path(), where(), "timestamps must be non-decreasing");
+    throw input_error(csv_.path(), where(), "timestamps must be non-decreasing");
   }
   relative_s = std::max(relative_s, previous_s_);
   previous_s_ = relative_s;
-  if (has_key_column_) {
-    if (!field_at(line, key_column_, text) || text.empty())
-      throw input_error(file_.path(), where(), "no value in key column '" + key_column_name_ + "'");
-    key = hash_key(text);
-  }
+  if (has_key_column_ && !has_key)
+    throw input_error(csv_.path(), where(), "no value in key column '" + excerpt(key_column_name_) + "'");
   return true;
 }
 

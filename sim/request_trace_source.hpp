@@ -9,11 +9,12 @@
 #include <vector>
 
 #include "sim/arrival_source.hpp"
-#include "sim/rate_trace_source.hpp"
+#include "sim/csv_reader.hpp"
 #include "sim/rng.hpp"
 
 namespace servesim::sim {
 
+// The file is CSV as RFC 4180 writes it (see CsvReader); errors name the line where the row starts.
 // Arrival time = (timestamp - first timestamp - start_s) / time_compression, for rows whose relative time
 // lies in the window [start_s, start_s + duration_s). Timestamps are seconds (decimal) or "YYYY-MM-DD
 // HH:MM:SS[.f]".
@@ -44,18 +45,12 @@ class RequestTraceSource final : public ArrivalSource {
     double fraction_s = 0;
   };
 
-  bool next_line(std::string_view& line);
   // The next row's time relative to the first row [s, trace time] and its key (kNoKey without a key column).
   bool next_row(double& relative_s, uint64_t& key);
   void push_copies(double relative_s, uint64_t key);
   bool parse_stamp(std::string_view text, Stamp& stamp) const;
 
-  TraceFile file_;
-  std::vector<char> buffer_;
-  size_t line_begin_ = 0;
-  size_t data_end_ = 0;
-  bool is_eof_ = false;
-  uint64_t line_number_ = 0;
+  CsvReader csv_;
 
   size_t column_ = 0;
   std::string column_name_;

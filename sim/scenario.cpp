@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "sim/input_error.hpp"
+#include "sim/input_file.hpp"
 #include "sim/json_fields.hpp"
 
 namespace servesim::sim {
@@ -19,6 +20,8 @@ WorkloadSpec parse_workload(JsonFields& f, const std::string& base_dir) {
   auto resolve_path = [&] {
     std::string p = f.required_text("path");
     if (p.empty()) throw f.error("path", "expected a file path, got \"\"");
+    if (p.find('\0') != std::string::npos)  // JSON's \u0000: it would cut every message naming the file
+      throw f.error("path", "expected a file path without NUL bytes, got \"" + excerpt(p) + "\"");
     fs::path path(p);
     if (path.is_relative()) path = fs::path(base_dir) / path;
     return path.lexically_normal().string();
@@ -217,8 +220,8 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
 }
 
 Scenario load_scenario(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(path, "", "cannot open file");
+  const auto stream = open_input(path, "file");
+  std::istream& in = *stream;
   std::stringstream buf;
   buf << in.rdbuf();
   nlohmann::json doc;
