@@ -98,6 +98,16 @@ ExternalRange external_range(const std::string& path, const std::string& label, 
   return range;
 }
 
+std::string read_range(const std::string& path, const std::string& label, const ExternalRange& range) {
+  std::ifstream in(range.file, std::ios::binary);
+  std::string bytes(range.length_bytes, '\0');
+  in.seekg(static_cast<std::streamoff>(range.offset_bytes));
+  in.read(bytes.data(), static_cast<std::streamsize>(range.length_bytes));
+  if (static_cast<std::uint64_t>(in.gcount()) != range.length_bytes)
+    throw input_error(path, label, "reading its external data failed");
+  return bytes;
+}
+
 using TensorVisitor = std::function<void(onnx::TensorProto&, const std::string& label, bool is_initializer)>;
 
 // Every tensor stored in the graph: initializers (is_initializer only in the main graph, whose initializers
@@ -149,35 +159,27 @@ OnnxFile read_onnx(const std::string& path, ExternalData mode, std::uint64_t loa
   if (load_budget_bytes == 0) load_budget_bytes = physical_memory_bytes() / 2;
   if (load_budget_bytes == 0) load_budget_bytes = UINT64_MAX;  // the machine's memory is unknown
   std::uint64_t loaded_bytes = 0;
-  for_each_tensor(*file.model.mutable_graph(), true,
-                  [&](onnx::TensorProto& tensor, const std::string& label, bool is_initializer) {
-                    const DeclaredSize size = declared_size(path, label, tensor);
-                    if (tensor.data_location() != onnx::TensorProto::EXTERNAL) {
-                      check_inline_data(path, label, tensor, size);
-                      return;
-                    }
-                    const ExternalRange range = external_range(path, label, dir, tensor, size);
-                    if (!is_initializer) return;
-                    file.external_data_bytes += range.length_bytes;
-                    if (mode != ExternalData::kLoad) return;
-                    if (range.length_bytes > load_budget_bytes - std::min(loaded_bytes, load_budget_bytes))
-                      throw input_error(path, label,
-                                        "its " + std::to_string(range.length_bytes) +
-                                            " bytes of external data would bring the weights loaded to " +
-                                            std::to_string(loaded_bytes + range.length_bytes) +
-                                            " bytes, above the memory budget of " +
-                                            std::to_string(load_budget_bytes) + " bytes");
-                    loaded_bytes += range.length_bytes;
-                    std::ifstream in(range.file, std::ios::binary);
-                    std::string raw(range.length_bytes, '\0');
-                    in.seekg(static_cast<std::streamoff>(range.offset_bytes));
-                    in.read(raw.data(), static_cast<std::streamsize>(range.length_bytes));
-                    if (static_cast<std::uint64_t>(in.gcount()) != range.length_bytes)
-                      throw input_error(path, label, "reading its external data failed");
-                    tensor.set_raw_data(std::move(raw));
-                    tensor.clear_external_data();
-                    tensor.set_data_location(onnx::TensorProto::DEFAULT);
-                  });
+  auto check = [&](onnx::TensorProto& tensor, const std::string& label, bool is_initializer) {
+    const DeclaredSize size = declared_size(path, label, tensor);
+    if (tensor.data_location() != onnx::TensorProto::EXTERNAL)
+      return check_inline_data(path, label, tensor, size);
+    const ExternalRange range = external_range(path, label, dir, tensor, size);
+    if (!is_initializer) return;
+    file.external_data_bytes += range.length_bytes;
+    if (mode != ExternalData::kLoad) return;
+    if (range.length_bytes > load_budget_bytes - std::min(loaded_bytes, load_budget_bytes))
+      throw input_error(path, label,
+                        "its " + std::to_string(range.length_bytes) +
+                            " bytes of external data would bring the weights loaded to " +
+                            std::to_string(loaded_bytes + range.length_bytes) +
+                            " bytes, above the memory budget of " + std::to_string(load_budget_bytes) +
+                            " bytes");
+    loaded_bytes += range.length_bytes;
+    tensor.set_raw_data(read_range(path, label, range));
+    tensor.clear_external_data();
+    tensor.set_data_location(onnx::TensorProto::DEFAULT);
+  };
+  for_each_tensor(*file.model.mutable_graph(), true, check);
   return file;
 }
 
