@@ -41,8 +41,8 @@ TypedField typed_field(const onnx::TensorProto& t) {
 
 // `dims [2, 3] declare 6 float32 elements (24 bytes)`
 std::string declaration(const onnx::TensorProto& tensor, const DeclaredSize& size) {
-  std::string text = "dims " + dims_text(dims_of(tensor)) + " declare " + std::to_string(size.elements) + " " +
-                     element_type_name(tensor.data_type()) + " elements";
+  std::string text = "dims " + dims_text(dims_of(tensor)) + " declare " + std::to_string(size.elements) +
+                     " " + element_type_name(tensor.data_type()) + " elements";
   if (tensor.data_type() != onnx::TensorProto::STRING) text += " (" + std::to_string(size.bytes) + " bytes)";
   return text;
 }
@@ -99,7 +99,8 @@ DeclaredSize declared_size(const std::string& path, const std::string& label,
   if (element_size == 0 && !is_string)
     throw input_error(path, label, "unknown data type " + std::to_string(type));
   for (const auto dim : tensor.dims())
-    if (dim < 0) throw input_error(path, label, "dims " + dims_text(dims_of(tensor)) + " have a negative dim");
+    if (dim < 0)
+      throw input_error(path, label, "dims " + dims_text(dims_of(tensor)) + " have a negative dim");
   const auto elements = checked_size(dims_of(tensor), 1);
   const auto bytes = checked_size(dims_of(tensor), is_string ? 1 : element_size);
   if (!elements || !bytes)
