@@ -136,7 +136,9 @@ int models_command(const Args& args) {
         "no-compare", po::bool_switch(), "skip running the models");
     if (!parse_options(rest, kModelsUsage, opts, pos, vm)) return 0;
     const auto kind = models::parse_engine_kind(engine);
-    const auto result = models::quantize_weights(target, out);
+    models::QuantizeOptions options;
+    options.check_comparison_inputs = !vm["no-compare"].as<bool>();
+    const auto result = models::quantize_weights(target, out, options);
     std::printf("%s: %d weight tensors (%llu parameters) to int8; %llu -> %llu bytes, %.2fx smaller\n",
                 out.c_str(), result.quantized_tensors,
                 static_cast<unsigned long long>(result.quantized_parameters),

@@ -1,6 +1,7 @@
 #include "models/host_info.hpp"
 
 #include <openssl/evp.h>
+#include <unistd.h>
 
 #include <ctime>
 #include <fstream>
@@ -21,6 +22,14 @@ std::string cpu_model_name() {
 
 int logical_cores() {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+std::uint64_t physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_bytes = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page_bytes > 0
+             ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_bytes)
+             : 0;
 }
 
 std::string utc_now_iso8601() {

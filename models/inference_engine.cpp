@@ -1,11 +1,13 @@
 #include "models/inference_engine.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "models/onnx_file.hpp"
+#include "models/onnx_tensor_checks.hpp"
 #include "models/opencv_engine.hpp"
 #include "models/ort_engine.hpp"
 #include "sim/input_error.hpp"
@@ -85,6 +87,27 @@ std::vector<InputSpec> input_specs(const onnx::ModelProto& model, std::int64_t b
     specs.push_back(spec);
   }
   return specs;
+}
+
+void check_input_sizes(const std::string& model_path, const std::vector<InputSpec>& specs) {
+  for (const auto& spec : specs) {
+    const std::string label = tensor_label("input", spec.name);
+    const std::string dims = dims_text(spec.dims);
+    for (const auto dim : spec.dims)
+      if (dim < 0 || dim > std::numeric_limits<std::int32_t>::max())
+        throw input_error(model_path, label, "dims " + dims + ": each dim must be between 0 and 2147483647");
+    // The values are made as float32 (input_values) whatever the type; 64-bit types take 8 bytes in the
+    // engine.
+    const bool is_wide =
+        spec.elem_type == "int64" || spec.elem_type == "uint64" || spec.elem_type == "float64";
+    const std::uint64_t element_size = is_wide ? 8 : 4;
+    const auto bytes = checked_size(spec.dims, element_size);
+    if (!bytes || *bytes > kMaxInputTensorBytes)
+      throw input_error(model_path, label,
+                        "dims " + dims + " make " + (bytes ? std::to_string(*bytes) : "more than 2^64 - 1") +
+                            " bytes of " + spec.elem_type + ", above the limit of " +
+                            std::to_string(kMaxInputTensorBytes) + " bytes (4 GiB) for one input tensor");
+  }
 }
 
 std::vector<float> input_values(const InputSpec& spec) {

@@ -73,6 +73,15 @@ std::unique_ptr<InferenceEngine> make_engine(EngineKind requested, std::ostream&
 std::vector<InputSpec> input_specs(const onnx::ModelProto& model, std::int64_t batch_size,
                                    std::uint32_t seed);
 
+// The largest input tensor profiling and the quantize comparison allocate: 4 GiB at the element size of its
+// type (a batch-256 224x224 RGB float32 image batch is 154 MB). The values are generated in memory and copied
+// to the engine, so a larger input would need several times this much.
+inline constexpr std::uint64_t kMaxInputTensorBytes = 4ull << 30;
+// Refuses, before any input is allocated, an input whose dims are negative or above 2^31 - 1 (OpenCV's int
+// dims), whose size overflows, or that passes kMaxInputTensorBytes: InputError naming the model and the
+// input.
+void check_input_sizes(const std::string& model_path, const std::vector<InputSpec>& specs);
+
 // The values an input gets (xorshift32, the same sequence as ort_bridge/bridge.js), as float.
 std::vector<float> input_values(const InputSpec& spec);
 

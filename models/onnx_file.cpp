@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <unordered_set>
 
+#include "models/host_info.hpp"
+#include "models/onnx_tensor_checks.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/input_error.hpp"
 #include "sim/input_file.hpp"
@@ -52,9 +55,95 @@ void check_structure(const std::string& path, const onnx::ModelProto& model) {
           "truncated or corrupt ONNX model: graph output '" + output.name() + "' is never produced");
 }
 
+struct ExternalRange {
+  fs::path file;
+  std::uint64_t offset_bytes = 0;
+  std::uint64_t length_bytes = 0;
+};
+
+// Where a tensor's external data lies: a file inside the model's folder and a byte range that fits in it and
+// holds exactly the bytes the tensor declares.
+ExternalRange external_range(const std::string& path, const std::string& label, const fs::path& dir,
+                             const onnx::TensorProto& tensor, const DeclaredSize& size) {
+  if (tensor.data_type() == onnx::TensorProto::STRING)
+    throw input_error(path, label, "a string tensor cannot be stored as external data");
+  ExternalRange range;
+  const std::string location = external_field(tensor, "location");
+  range.file = external_data_path(path, label, dir, location);
+  const std::uint64_t file_bytes = fs::file_size(range.file);
+  // The offsets are text in the protobuf: a value that is not a plain decimal is bad input, not a crash.
+  auto parse_bytes = [&](const std::string& text, const char* field) -> std::uint64_t {
+    const bool digits = !text.empty() && text.size() <= 19 &&
+                        std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits)
+      throw input_error(
+          path, label,
+          std::string("external data ") + field + " must be a whole number of bytes, got " + quoted(text));
+    return std::stoull(text);
+  };
+  const std::string offset_text = external_field(tensor, "offset");
+  const std::string length_text = external_field(tensor, "length");
+  range.offset_bytes = offset_text.empty() ? 0 : parse_bytes(offset_text, "offset");
+  range.length_bytes = length_text.empty() ? file_bytes - std::min(range.offset_bytes, file_bytes)
+                                           : parse_bytes(length_text, "length");
+  if (range.offset_bytes > file_bytes || range.length_bytes > file_bytes - range.offset_bytes)
+    throw input_error(path, label,
+                      "external data offset " + std::to_string(range.offset_bytes) + " + length " +
+                          std::to_string(range.length_bytes) + " pass the end of " + quoted(location) + " (" +
+                          std::to_string(file_bytes) + " bytes)");
+  if (range.length_bytes != size.bytes)
+    throw input_error(path, label,
+                      "dims " + dims_text(dims_of(tensor)) + " declare " + std::to_string(size.bytes) +
+                          " bytes of " + element_type_name(tensor.data_type()) +
+                          ", but its external data is " + std::to_string(range.length_bytes) + " bytes");
+  return range;
+}
+
+std::string read_range(const std::string& path, const std::string& label, const ExternalRange& range) {
+  std::ifstream in(range.file, std::ios::binary);
+  std::string bytes(range.length_bytes, '\0');
+  in.seekg(static_cast<std::streamoff>(range.offset_bytes));
+  in.read(bytes.data(), static_cast<std::streamsize>(range.length_bytes));
+  if (static_cast<std::uint64_t>(in.gcount()) != range.length_bytes)
+    throw input_error(path, label, "reading its external data failed");
+  return bytes;
+}
+
+using TensorVisitor = std::function<void(onnx::TensorProto&, const std::string& label, bool is_initializer)>;
+
+// Every tensor stored in the graph: initializers (is_initializer only in the main graph, whose initializers
+// the readers use), sparse initializers' values and indices, and tensor attributes of nodes, in subgraphs
+// too. An engine reads all of them.
+void for_each_tensor(onnx::GraphProto& graph, bool is_main_graph, const TensorVisitor& visit) {
+  for (auto& tensor : *graph.mutable_initializer())
+    visit(tensor, tensor_label("initializer", tensor.name()), is_main_graph);
+  for (auto& sparse : *graph.mutable_sparse_initializer()) {
+    const std::string name = sparse.values().name();
+    visit(*sparse.mutable_values(), tensor_label("sparse initializer", name) + " values", false);
+    visit(*sparse.mutable_indices(), tensor_label("sparse initializer", name) + " indices", false);
+  }
+  for (auto& node : *graph.mutable_node())
+    for (auto& attribute : *node.mutable_attribute()) {
+      const std::string label = tensor_label("node", node.name()) + " (" + excerpt(node.op_type()) +
+                                ") attribute " + quoted(attribute.name());
+      if (attribute.has_t()) visit(*attribute.mutable_t(), label, false);
+      for (auto& tensor : *attribute.mutable_tensors()) visit(tensor, label, false);
+      if (attribute.has_sparse_tensor()) {
+        visit(*attribute.mutable_sparse_tensor()->mutable_values(), label + " values", false);
+        visit(*attribute.mutable_sparse_tensor()->mutable_indices(), label + " indices", false);
+      }
+      for (auto& sparse_tensor : *attribute.mutable_sparse_tensors()) {
+        visit(*sparse_tensor.mutable_values(), label + " values", false);
+        visit(*sparse_tensor.mutable_indices(), label + " indices", false);
+      }
+      if (attribute.has_g()) for_each_tensor(*attribute.mutable_g(), false, visit);
+      for (auto& subgraph : *attribute.mutable_graphs()) for_each_tensor(subgraph, false, visit);
+    }
+}
+
 }  // namespace
 
-OnnxFile read_onnx(const std::string& path, ExternalData mode) {
+OnnxFile read_onnx(const std::string& path, ExternalData mode, std::uint64_t load_budget_bytes) {
   OnnxFile file;
   file.path = path;
   if (!fs::is_regular_file(path)) throw input_error(path, "", "no such ONNX file");
@@ -65,47 +154,33 @@ OnnxFile read_onnx(const std::string& path, ExternalData mode) {
                       "not an ONNX model (protobuf parsing failed: the file is truncated or not ONNX)");
   check_structure(path, file.model);
 
+  // Every tensor's declared size is checked against the data the file (or its external data) holds, before
+  // anything reads it: a tensor that claims 100 GiB and holds 4 bytes is refused here, not by an allocation.
   const fs::path dir = fs::path(path).parent_path();
-  for (auto& tensor : *file.model.mutable_graph()->mutable_initializer()) {
-    if (tensor.data_location() != onnx::TensorProto::EXTERNAL) continue;
-    const std::string location = external_field(tensor, "location");
-    const fs::path data_path = dir / location;
-    if (location.empty() || !fs::is_regular_file(data_path))
-      throw input_error(path, "",
-                        "initializer '" + tensor.name() + "' is stored in external-data file '" +
-                            data_path.string() + "', which does not exist");
-    const std::uint64_t data_bytes = fs::file_size(data_path);
-    const std::string offset_text = external_field(tensor, "offset");
-    const std::string length_text = external_field(tensor, "length");
-    // The offsets are text in the protobuf: a value that is not a plain decimal is bad input, not a crash.
-    auto parse_bytes = [&](const std::string& text, const char* field) -> std::uint64_t {
-      const bool digits = !text.empty() && text.size() <= 19 &&
-                          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-      if (!digits)
-        throw input_error(path, "",
-                          "initializer '" + tensor.name() + "': external-data " + field +
-                              " must be a whole number of bytes, got '" + text.substr(0, 40) + "'");
-      return std::stoull(text);
-    };
-    const std::uint64_t offset = offset_text.empty() ? 0 : parse_bytes(offset_text, "offset");
-    const std::uint64_t length =
-        length_text.empty() ? data_bytes - std::min(offset, data_bytes) : parse_bytes(length_text, "length");
-    if (offset > data_bytes || length > data_bytes - offset)
-      throw input_error(path, "",
-                        "external-data file '" + data_path.string() + "' has " + std::to_string(data_bytes) +
-                            " bytes, but initializer '" + tensor.name() + "' needs bytes up to " +
-                            std::to_string(offset + length));
-    file.external_data_bytes += length;
-    if (mode == ExternalData::kLoad) {
-      std::ifstream in(data_path, std::ios::binary);
-      std::string raw(length, '\0');
-      in.seekg(static_cast<std::streamoff>(offset));
-      in.read(raw.data(), static_cast<std::streamsize>(length));
-      tensor.set_raw_data(std::move(raw));
-      tensor.clear_external_data();
-      tensor.set_data_location(onnx::TensorProto::DEFAULT);
-    }
-  }
+  if (load_budget_bytes == 0) load_budget_bytes = physical_memory_bytes() / 2;
+  if (load_budget_bytes == 0) load_budget_bytes = UINT64_MAX;  // the machine's memory is unknown
+  std::uint64_t loaded_bytes = 0;
+  auto check = [&](onnx::TensorProto& tensor, const std::string& label, bool is_initializer) {
+    const DeclaredSize size = declared_size(path, label, tensor);
+    if (tensor.data_location() != onnx::TensorProto::EXTERNAL)
+      return check_inline_data(path, label, tensor, size);
+    const ExternalRange range = external_range(path, label, dir, tensor, size);
+    if (!is_initializer) return;
+    file.external_data_bytes += range.length_bytes;
+    if (mode != ExternalData::kLoad) return;
+    if (range.length_bytes > load_budget_bytes - std::min(loaded_bytes, load_budget_bytes))
+      throw input_error(path, label,
+                        "its " + std::to_string(range.length_bytes) +
+                            " bytes of external data would bring the weights loaded to " +
+                            std::to_string(loaded_bytes + range.length_bytes) +
+                            " bytes, above the memory budget of " + std::to_string(load_budget_bytes) +
+                            " bytes");
+    loaded_bytes += range.length_bytes;
+    tensor.set_raw_data(read_range(path, label, range));
+    tensor.clear_external_data();
+    tensor.set_data_location(onnx::TensorProto::DEFAULT);
+  };
+  for_each_tensor(*file.model.mutable_graph(), true, check);
   return file;
 }
 

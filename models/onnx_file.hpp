@@ -20,7 +20,13 @@ struct OnnxFile {
   std::uint64_t external_data_bytes = 0;  // bytes of initializers stored in external-data files
 };
 
-OnnxFile read_onnx(const std::string& path, ExternalData mode = ExternalData::kCheck);
+// Refuses (InputError naming the file and the tensor) what no engine could read safely: a tensor whose dims
+// and data type declare another size than the data the file holds for it (dims multiplied overflow-checked),
+// and external data outside the model's folder (absolute locations, "..", symbolic links leading out) or in
+// something other than a regular file (onnx_tensor_checks.hpp). With kLoad, the external data loaded may
+// total at most load_budget_bytes (0: half of this machine's physical memory).
+OnnxFile read_onnx(const std::string& path, ExternalData mode = ExternalData::kCheck,
+                   std::uint64_t load_budget_bytes = 0);
 
 struct WriteOptions {
   // Above this many initializer bytes, every initializer of at least 1 KiB goes to "<file>.data" (protobuf

@@ -54,6 +54,7 @@ double OpenCvEngine::load(const std::string& model_path, const LoadOptions& opti
 }
 
 RunTimes OpenCvEngine::run(const RunRequest& request) {
+  check_input_sizes(model_path_, request.inputs);
   RunTimes result;
   std::vector<cv::Mat> outs;
   try {

@@ -93,6 +93,7 @@ double OrtEngine::load(const std::string& model_path, const LoadOptions& options
 }
 
 RunTimes OrtEngine::run(const RunRequest& request_in) {
+  check_input_sizes(model_path_, request_in.inputs);
   nlohmann::json inputs = nlohmann::json::array();
   for (const auto& spec : request_in.inputs)
     inputs.push_back({{"name", spec.name},

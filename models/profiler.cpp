@@ -101,6 +101,9 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
     bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   const OnnxFile file = read_onnx(model_path);  // validates, checks external data
+  // Every input at every batch size fits the input budget before any engine sees the model.
+  for (const int batch : options.batches)
+    check_input_sizes(model_path, input_specs(file.model, batch, options.seed));
   std::set<std::string> data_files;
   for (const auto& tensor : file.model.graph().initializer())
     for (const auto& entry : tensor.external_data())

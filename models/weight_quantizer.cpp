@@ -39,7 +39,8 @@ std::vector<float> float_values(const onnx::TensorProto& t) {
 
 QuantizeResult quantize_weights(const std::string& in_path, const std::string& out_path,
                                 const QuantizeOptions& options) {
-  OnnxFile file = read_onnx(in_path, ExternalData::kLoad);
+  OnnxFile file = read_onnx(in_path, ExternalData::kLoad, options.memory_budget_bytes);
+  if (options.check_comparison_inputs) check_input_sizes(in_path, input_specs(file.model, 1, 1));
   QuantizeResult result;
   result.input_bytes = file.file_bytes + file.external_data_bytes;
   auto& model = file.model;
@@ -141,8 +142,9 @@ OutputDifference compare_outputs(const std::string& reference_path, const std::s
                                  EngineKind engine_kind, std::uint32_t seed, std::ostream& warnings) {
   auto engine = make_engine(engine_kind, warnings);
   auto outputs_of = [&](const std::string& path) {
-    engine->load(path, {1, true, ""});
     RunRequest req{input_specs(read_onnx(path).model, 1, seed), 0, 1, 1, 0, true};
+    check_input_sizes(path, req.inputs);
+    engine->load(path, {1, true, ""});
     return engine->run(req).outputs;
   };
   const auto reference = outputs_of(reference_path);

@@ -13,6 +13,12 @@ namespace servesim::models {
 
 struct QuantizeOptions {
   std::uint64_t min_elements = 1024;  // smaller tensors (biases, norms) stay float
+  // The external data loaded may total at most this many bytes (0: half of this machine's physical memory):
+  // the float weights, their int8 copies and a float copy of the tensor being quantized are all in memory.
+  std::uint64_t memory_budget_bytes = 0;
+  // Refuse, before writing anything, a model whose batch-1 inputs compare_outputs would refuse
+  // (check_input_sizes), when the comparison is to follow.
+  bool check_comparison_inputs = false;
   WriteOptions write;
 };
 

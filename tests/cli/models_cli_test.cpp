@@ -105,6 +105,61 @@ TEST_CASE("cli::models: bad input gives one line on stderr and exit status 2") {
   }
 }
 
+TEST_CASE("cli::models: hostile ONNX files are refused with one line and exit status 2, nothing written") {
+  // The seeds of fuzz/corpus/onnx_inspect/ that fuzz/make_hostile_onnx_seeds.py writes.
+  TempDir dir;
+  setenv("SERVESIM_CACHE_DIR", dir.file("cache").c_str(), 1);
+  auto seed = [&](const std::string& name) {
+    fs::copy_file("fuzz/corpus/onnx_inspect/" + name, dir.file(name));
+    return dir.file(name);
+  };
+  auto expect_line = [](const servesim::test::CommandResult& r, const std::string& line) {
+    CHECK(r.status == 2);
+    CHECK(r.err == "servesim: " + line + "\n");
+  };
+  SECTION("external data outside the model's folder") {
+    const std::string absolute = seed("ext-outside-absolute.onnx"), dotdot = seed("ext-outside-dotdot.onnx");
+    const std::string absolute_line =
+        absolute +
+        ": initializer \"w\": external data location \"/etc/passwd\" is outside the model's folder";
+    const std::string dotdot_line =
+        dotdot +
+        ": initializer \"w\": external data location "
+        "\"../../../../../../../../../../etc/passwd\" is outside the model's folder";
+    expect_line(run_servesim("inspect " + absolute, dir), absolute_line);
+    expect_line(run_servesim("inspect --json " + dotdot, dir), dotdot_line);
+    expect_line(run_servesim("models quantize " + absolute + " --out " + dir.file("q.onnx"), dir),
+                absolute_line);
+    expect_line(run_servesim("models quantize " + dotdot + " --out " + dir.file("q.onnx"), dir), dotdot_line);
+    expect_line(run_servesim("profile " + dotdot + " --engine opencv" + kQuick, dir), dotdot_line);
+    CHECK_FALSE(fs::exists(dir.file("q.onnx")));
+  }
+  SECTION("a tensor claiming 100 GiB without data") {
+    const std::string model = seed("tensor-100gib-no-data.onnx");
+    const std::string line =
+        model +
+        ": initializer \"w\": dims [1024, 1024, 25600] declare 26843545600 float32 elements "
+        "(107374182400 bytes), but the file holds no data for it";
+    expect_line(run_servesim("inspect " + model, dir), line);
+    expect_line(run_servesim("profile " + model + " --engine opencv" + kQuick, dir), line);
+    expect_line(run_servesim("models quantize " + model + " --out " + dir.file("q.onnx"), dir), line);
+    CHECK_FALSE(fs::exists(dir.file("q.onnx")));
+  }
+  SECTION("an input of 100000 x 100000") {
+    const std::string model = seed("input-huge-shape.onnx");
+    CHECK(run_servesim("inspect " + model, dir).status == 0);  // inspect allocates no input: it reports it
+    const std::string line =
+        model +
+        ": input \"x\": dims [100000, 100000] make 40000000000 bytes of float32, above the "
+        "limit of 4294967296 bytes (4 GiB) for one input tensor";
+    expect_line(run_servesim("profile " + model + " --engine opencv" + kQuick, dir), line);
+    expect_line(run_servesim("profile " + model + kQuick, dir), line);
+    expect_line(run_servesim("models quantize " + model + " --out " + dir.file("q.onnx"), dir), line);
+    CHECK_FALSE(fs::exists(dir.file("q.onnx")));
+    CHECK_FALSE(fs::exists(dir.file("cache")));
+  }
+}
+
 TEST_CASE("cli::models: run and validate a scenario whose service times come from an ONNX model") {
   TempDir dir;
   setenv("SERVESIM_CACHE_DIR", dir.file("cache").c_str(), 1);

@@ -140,3 +140,52 @@ TEST_CASE("models::Profiler: bad options") {
   std::ostringstream warnings;
   CHECK_THROWS_WITH(profile_model(small_cnn(), options, warnings), Catch::Contains("--batch"));
 }
+
+TEST_CASE("models::Profiler: an input over the 4 GiB budget is refused before any engine runs") {
+  GraphBuilder b("huge", 1, true);
+  b.add_input("x", onnx::TensorProto::FLOAT, {kBatchDim, 100000, 100000});
+  b.node("Relu", {"x"});
+  b.last_node().set_output(0, "y");
+  b.add_output("y", onnx::TensorProto::FLOAT, {kBatchDim, 100000, 100000});
+  onnx::ModelProto model = b.finish(13, "huge input");
+  write_onnx(model, scratch("huge.onnx"));
+  std::ostringstream warnings;
+  for (const auto kind : {EngineKind::kOpenCv, EngineKind::kOrt})
+    CHECK_THROWS_WITH(
+        profile_model(scratch("huge.onnx"), quick(kind), warnings),
+        scratch("huge.onnx") +
+            ": input \"x\": dims [1, 100000, 100000] make 40000000000 bytes of float32, above the "
+            "limit of 4294967296 bytes (4 GiB) for one input tensor");
+  // The largest batch counts: 1 x 200 x 200 x 4 bytes passes, the same at batch 30000 does not.
+  GraphBuilder small("small", 1, true);
+  small.add_input("x", onnx::TensorProto::FLOAT, {kBatchDim, 200, 200});
+  small.node("Relu", {"x"});
+  small.last_node().set_output(0, "y");
+  small.add_output("y", onnx::TensorProto::FLOAT, {kBatchDim, 200, 200});
+  onnx::ModelProto small_model = small.finish(13, "small input");
+  write_onnx(small_model, scratch("batched.onnx"));
+  ProfileOptions options = quick(EngineKind::kOpenCv);
+  options.batches = {1, 30000};
+  CHECK_THROWS_WITH(profile_model(scratch("batched.onnx"), options, warnings),
+                    Catch::Contains("input \"x\": dims [30000, 200, 200] make 4800000000 bytes"));
+}
+
+TEST_CASE("models::Profiler: a tensor claiming 100 GiB without data is refused, not handed to OpenCV") {
+  GraphBuilder b("claim", 1, true);
+  b.add_input("x", onnx::TensorProto::FLOAT, {1});
+  const std::string w = b.weight("w", {1}, 1.0f);
+  b.node("Add", {"x", w});
+  b.last_node().set_output(0, "y");
+  b.add_output("y", onnx::TensorProto::FLOAT, {1024, 1024, 25600});
+  onnx::ModelProto model = b.finish(13, "claim");
+  auto& weight = *model.mutable_graph()->mutable_initializer(0);
+  weight.clear_raw_data();
+  weight.clear_dims();
+  for (const std::int64_t d : {1024, 1024, 25600}) weight.add_dims(d);
+  write_onnx(model, scratch("claim.onnx"));
+  std::ostringstream warnings;
+  CHECK_THROWS_WITH(
+      profile_model(scratch("claim.onnx"), quick(EngineKind::kOpenCv), warnings),
+      Catch::Contains("initializer \"w_0\": dims [1024, 1024, 25600] declare 26843545600 float32") &&
+          Catch::Contains("but the file holds no data for it"));
+}

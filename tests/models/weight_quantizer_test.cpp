@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <sstream>
 
 #include "models/model_generator.hpp"
@@ -60,4 +61,32 @@ TEST_CASE("models::WeightQuantizer: recsys tables are quantized per row") {
   }
   CHECK_THROWS_WITH(quantize_weights(scratch("rec_int8.onnx"), scratch("again.onnx")),
                     Catch::Contains("no float Conv/Gemm/MatMul/Gather weight"));
+}
+
+TEST_CASE("models::WeightQuantizer: hostile external data is refused and nothing is written") {
+  GenerateOptions options;
+  options.kind = ModelKind::kImageCnn;
+  options.write.external_above_bytes = 0;  // every weight of at least 1 KiB in cnn-ext.onnx.data
+  generate_model(options, scratch("cnn-ext.onnx"));
+  SECTION("over the memory budget") {
+    QuantizeOptions quantize;
+    quantize.memory_budget_bytes = 100'000;
+    CHECK_THROWS_WITH(quantize_weights(scratch("cnn-ext.onnx"), scratch("budget_int8.onnx"), quantize),
+                      Catch::Contains("bytes of external data would bring the weights loaded to") &&
+                          Catch::Contains("above the memory budget of 100000 bytes"));
+    CHECK_FALSE(std::filesystem::exists(scratch("budget_int8.onnx")));
+  }
+  SECTION("a location outside the model's folder") {
+    onnx::ModelProto model = read_onnx(scratch("cnn-ext.onnx")).model;
+    for (auto& tensor : *model.mutable_graph()->mutable_initializer())
+      for (auto& entry : *tensor.mutable_external_data())
+        if (entry.key() == "location") entry.set_value("../../../../../../../../etc/passwd");
+    write_onnx(model, scratch("cnn-passwd.onnx"));
+    CHECK_THROWS_WITH(
+        quantize_weights(scratch("cnn-passwd.onnx"), scratch("passwd_int8.onnx")),
+        Catch::Contains("cnn-passwd.onnx: initializer") &&
+            Catch::Contains(": external data location \"../../../../../../../../etc/passwd\" is "
+                            "outside the model's folder"));
+    CHECK_FALSE(std::filesystem::exists(scratch("passwd_int8.onnx")));
+  }
 }
