@@ -82,7 +82,11 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   cli::Args args(argv + 2, argv + argc);
-  sim::install_interrupt_handlers();
+  // The commands that simulate stop at their next check on SIGINT or SIGTERM and remove what they wrote; the
+  // others keep the default action (the process ends at once), since nothing in them would notice the
+  // request.
+  for (const char* simulating : {"run", "validate", "advise", "tune", "sweep"})
+    if (command == simulating) sim::install_interrupt_handlers();
   try {
     const int status = run(command, args);
     // A signal that came after the last point where the work could stop: the outputs are complete.

@@ -13,6 +13,7 @@
 #include <limits>
 
 #include "sim/input_error.hpp"
+#include "sim/interrupt.hpp"
 
 namespace servesim::sim {
 
@@ -333,7 +334,10 @@ uint64_t RateTraceSource::count_remaining() {
   pos_ = count_ = 0;
   uint64_t count = 0;
   uint64_t out_second = 0;
-  while (next_window_second(count, out_second)) total += count;
+  for (uint32_t seconds = 0; next_window_second(count, out_second); ++seconds) {
+    total += count;
+    if (seconds % 65536 == 0) throw_if_interrupted();  // a long trace read up front stops on SIGINT too
+  }
   return total;
 }
 
