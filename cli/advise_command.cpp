@@ -10,6 +10,7 @@
 #include "advisor/tuner.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/output_options.hpp"
 #include "reports/output_dir.hpp"
 #include "reports/run_report.hpp"
 #include "sim/arrival_source.hpp"
@@ -21,7 +22,7 @@ namespace po = boost::program_options;
 
 namespace {
 
-constexpr const char* kAdviseUsage = R"(Usage: servesim advise SCENARIO.json [--out DIR] [--json]
+constexpr const char* kAdviseUsage = R"(Usage: servesim advise SCENARIO.json [--out DIR [--force]] [--json]
        servesim advise --rules [--dot] [SCENARIO.json]
 
 Where should this model be served? Derives facts from the scenario (SLO, model size, the "advisor" section's
@@ -36,7 +37,11 @@ and evidence disagree, the verdict says so and follows the evidence. See docs/ad
   --json         print advice.json to stdout instead of the text report
   --html F       with --out: also write the HTML review report to F, headed by the verdict
   --out DIR      write DIR/advice.json and the evidence runs' summary.json, timeseries.csv,
-                 latency_histogram.csv
+                 latency_histogram.csv (DIR is replaced as `servesim run --help` says)
+  --force        replace DIR even when it holds files that servesim did not write
+
+Exit status: 0 ok, 2 bad input, 3 internal error, 130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (then
+nothing is written).
 )";
 
 constexpr const char* kTuneUsage =
@@ -45,6 +50,9 @@ constexpr const char* kTuneUsage =
 Sweeps configuration keys of one platform over a grid (all points run as candidates of one simulation on the
 scenario's traffic) and prints the cheapest point that meets the SLO, with the cost/latency curve.
 Base settings: the scenario's first candidate on the platform, else the catalogue defaults.
+--out DIR writes DIR/tune.csv; DIR is replaced as `servesim run --help` says (--force for a folder holding
+files that servesim did not write). Exit status: 0 a point meets the SLO, 1 none does, 2 bad input,
+3 internal error, 130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (then nothing is written).
 Sweepable keys (the first per platform is the default):
 )";
 
@@ -59,6 +67,7 @@ int advise_command(const Args& args) {
       "html", po::value<std::string>(), "with --out: also write the HTML report, headed by the verdict")(
       "rules", po::bool_switch(), "print the decision rules")("dot", po::bool_switch(),
                                                               "with --rules: Graphviz DOT");
+  add_force_option(opts);
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
@@ -83,7 +92,7 @@ int advise_command(const Args& args) {
   std::unique_ptr<reports::TimeseriesWriter> series;
   advisor::AdviseHooks hooks;
   if (!out_dir.empty()) {
-    dir = std::make_unique<reports::OutputDir>(out_dir);
+    dir = std::make_unique<reports::OutputDir>(out_dir, output_options(vm, scenario_inputs(sc)));
     hooks.before_run = [&](const std::vector<std::string>& names) {
       series = std::make_unique<reports::TimeseriesWriter>(dir->file("timeseries.csv"), names);
     };
@@ -131,6 +140,7 @@ int tune_command(const Args& args) {
       "keys,k", po::value(&keys_arg), "comma-separated keys to sweep (cross product)")(
       "grid,g", po::value(&grid_args)->composing(), "KEY=V1,V2,... values for a swept key (repeatable)")(
       "out,o", po::value(&out_dir), "output folder for tune.csv");
+  add_force_option(opts);
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
@@ -162,6 +172,10 @@ int tune_command(const Args& args) {
   sim::Scenario sc = sim::load_scenario(scenario_path);
   apply_model_section(sc);
   sim::count_arrivals(sc.workload, sc.seed);
+  // The output folder is checked and made before the search runs: a refusal costs no simulation.
+  std::unique_ptr<reports::OutputDir> dir;
+  if (!out_dir.empty())
+    dir = std::make_unique<reports::OutputDir>(out_dir, output_options(vm, scenario_inputs(sc)));
   const auto result = advisor::tune(sc, platform, keys, grids);
   const std::string csv = advisor::tune_csv(result);
   std::fputs(csv.c_str(), stdout);
@@ -174,11 +188,10 @@ int tune_command(const Args& args) {
     std::printf("\nno point meets the SLO (p99 %g ms for %g%% of requests)\n", result.slo_p99_ms,
                 result.min_attainment * 100);
   }
-  if (!out_dir.empty()) {
-    reports::OutputDir dir(out_dir);
-    reports::write_file_atomic(dir.file("tune.csv"), csv);
-    dir.commit();
-    std::printf("outputs: %s/tune.csv\n", dir.final_path().c_str());
+  if (dir) {
+    reports::write_file_atomic(dir->file("tune.csv"), csv);
+    dir->commit();
+    std::printf("outputs: %s/tune.csv\n", dir->final_path().c_str());
   }
   return result.best ? 0 : 1;
 }

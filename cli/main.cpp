@@ -6,8 +6,14 @@
 
 #include "cli/commands.hpp"
 #include "sim/input_error.hpp"
+#include "sim/interrupt.hpp"
 
 namespace {
+
+// The status of a process stopped by a signal, as a shell reports it: 128 + the signal's number.
+int interrupted_status(int signal_number) {
+  return 128 + signal_number;
+}
 
 constexpr const char* kUsage =
     R"(servesim - where should this model be served, what will it cost, and what latency will users see?
@@ -34,9 +40,36 @@ Usage:
 Run `servesim COMMAND --help` for the options of a command.
 Scenario format: docs/scenario.md. Platform numbers and their sources: `servesim catalog`.
 
+Output folders (--out DIR, default out/<scenario name>) appear whole or not at all and are replaced only when
+empty or written by servesim (marked by DIR/.servesim-output), else with --force. See docs/reports.md.
+
 Exit status: 0 ok, 1 SLO not met (only with --fail-on-slo), 2 bad input (one line on stderr naming the
-file and the field), 3 internal error.
+file and the field), 3 internal error, 130 interrupted by SIGINT (Ctrl-C), 143 interrupted by SIGTERM
+(one line on stderr; the output folder is not written).
 )";
+
+// The command's exit status; InputError and Interrupted are turned into theirs by main().
+int run(const std::string& command, const servesim::cli::Args& args) {
+  using namespace servesim;
+  if (command == "run") return cli::run_command(args);
+  if (command == "validate") return cli::validate_command(args);
+  if (command == "catalog") return cli::catalog_command(args);
+  if (command == "report") return cli::report_command(args);
+  if (command == "advise") return cli::advise_command(args);
+  if (command == "tune") return cli::tune_command(args);
+  if (command == "sweep") return cli::sweep_command(args);
+#ifdef SERVESIM_HAVE_MODELS
+  if (command == "inspect") return cli::inspect_command(args);
+  if (command == "models") return cli::models_command(args);
+  if (command == "profile") return cli::profile_command(args);
+#endif
+  if (command == "--version") {
+    std::printf("servesim %s\n", SERVESIM_VERSION);
+    return 0;
+  }
+  std::fprintf(stderr, "servesim: unknown command '%s' (see servesim --help)\n", command.c_str());
+  return 2;
+}
 
 }  // namespace
 
@@ -49,25 +82,23 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   cli::Args args(argv + 2, argv + argc);
+  // The commands that simulate stop at their next check on SIGINT or SIGTERM and remove what they wrote; the
+  // others keep the default action (the process ends at once), since nothing in them would notice the
+  // request.
+  for (const char* simulating : {"run", "validate", "advise", "tune", "sweep"})
+    if (command == simulating) sim::install_interrupt_handlers();
   try {
-    if (command == "run") return cli::run_command(args);
-    if (command == "validate") return cli::validate_command(args);
-    if (command == "catalog") return cli::catalog_command(args);
-    if (command == "report") return cli::report_command(args);
-    if (command == "advise") return cli::advise_command(args);
-    if (command == "tune") return cli::tune_command(args);
-    if (command == "sweep") return cli::sweep_command(args);
-#ifdef SERVESIM_HAVE_MODELS
-    if (command == "inspect") return cli::inspect_command(args);
-    if (command == "models") return cli::models_command(args);
-    if (command == "profile") return cli::profile_command(args);
-#endif
-    if (command == "--version") {
-      std::printf("servesim %s\n", SERVESIM_VERSION);
-      return 0;
+    const int status = run(command, args);
+    // A signal that came after the last point where the work could stop: the outputs are complete.
+    if (const int signal_number = sim::interrupt_signal()) {
+      std::fprintf(stderr, "servesim: interrupted (%s) after its work was done\n",
+                   sim::signal_name(signal_number).c_str());
+      return interrupted_status(signal_number);
     }
-    std::fprintf(stderr, "servesim: unknown command '%s' (see servesim --help)\n", command.c_str());
-    return 2;
+    return status;
+  } catch (const sim::Interrupted& e) {
+    std::fprintf(stderr, "servesim: %s\n", e.what());
+    return interrupted_status(e.signal_number());
   } catch (const InputError& e) {
     std::fprintf(stderr, "servesim: %s\n", e.what());
     return 2;

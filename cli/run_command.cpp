@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/output_options.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/model_factory.hpp"
 #include "reports/output_dir.hpp"
@@ -65,7 +66,7 @@ void print_progress(double done_s, double total_s) {
 }
 
 constexpr const char* kRunUsage =
-    R"(Usage: servesim run SCENARIO.json [--out DIR] [--seed N] [--html OUT.html] [--json] [--quiet]
+    R"(Usage: servesim run SCENARIO.json [--out DIR] [--force] [--seed N] [--html OUT.html] [--json] [--quiet]
 
 Simulates every candidate of the scenario on the same arrivals and writes, into DIR:
   summary.json            per candidate: requests (arrived, served, cold_starts, throttled, timed_out,
@@ -77,14 +78,18 @@ Simulates every candidate of the scenario on the same arrivals and writes, into 
                           version, workload, service times, every catalogue number each candidate used
   candidates.csv, cost_breakdown.csv, spike_windows.csv, assumptions.csv
                           the tables of the HTML report (units in the headers; see docs/reports.md)
+  .servesim-output        marks the folder as servesim's: a later run may replace it
 The folder appears whole or not at all. The same scenario and seed give byte-identical files.
+DIR defaults to out/<scenario name>. An existing DIR is replaced only when it is empty or an earlier servesim
+output (it has .servesim-output), else with --force; never when it is, or holds, the current folder or an input.
 --html OUT.html also writes the self-contained HTML report (the same as `servesim report DIR --html OUT.html`).
 A progress bar is shown on stderr for runs longer than a second when stderr is a terminal (not with --quiet).
 A scenario with a "model" section takes its service times from its ONNX model, profiled with ONNX Runtime
 on first use and cached (or from a saved profile), and refuses candidates with too little memory for it.
 
 Exit status: 0 ok, 1 no candidate meets the SLO (only with --fail-on-slo), 2 bad input (one line on stderr
-naming the file and the field), 3 internal error.
+naming the file and the field), 3 internal error, 130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (then
+nothing is written).
 )";
 
 }  // namespace
@@ -100,6 +105,7 @@ int run_command(const Args& args) {
       "json", po::bool_switch(), "print summary.json on stdout instead of the table")(
       "html", po::value<std::string>(), "also write the HTML report to this file")(
       "fail-on-slo", po::bool_switch(), "exit with status 1 when no candidate meets the SLO");
+  add_force_option(opts);
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
@@ -112,9 +118,9 @@ int run_command(const Args& args) {
   auto candidates = platforms::make_candidates(sc);
   // Read the whole trace once before writing anything: a bad token must not leave half a report behind.
   sim::count_arrivals(sc.workload, sc.seed);
-  if (out_dir.empty()) out_dir = "out/" + sc.name;
+  if (out_dir.empty()) out_dir = "out/" + sc.name;  // the name is a plain file name (sim/scenario.cpp)
 
-  reports::OutputDir dir(out_dir);
+  reports::OutputDir dir(out_dir, output_options(vm, scenario_inputs(sc)));
   std::vector<std::string> names;
   for (const auto& c : candidates) names.push_back(c.name);
   reports::TimeseriesWriter series(dir.file("timeseries.csv"), names);

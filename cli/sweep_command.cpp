@@ -18,12 +18,14 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/output_options.hpp"
 #include "cli/sweep_file.hpp"
 #include "platforms/model_factory.hpp"
 #include "reports/output_dir.hpp"
 #include "reports/run_report.hpp"
 #include "sim/engine.hpp"
 #include "sim/input_error.hpp"
+#include "sim/interrupt.hpp"
 #include "sim/scenario.hpp"
 #include "sim/slo.hpp"
 #ifdef SERVESIM_HAVE_MPI
@@ -42,7 +44,7 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kSweepUsage =
-    R"(Usage: servesim sweep SWEEP.json --out DIR [--jobs N] [--verbose] [--keep-parts]
+    R"(Usage: servesim sweep SWEEP.json --out DIR [--force] [--jobs N] [--verbose] [--keep-parts]
 
 Runs a base scenario many times with some of its values changed and merges the results. SWEEP.json:
   {"base": "scenario.json",                        the base scenario (relative to the sweep file)
@@ -58,9 +60,12 @@ error and does not stop the others. Writes into DIR:
                nothing left out)
 Points run in --jobs local processes (default: one per core), each writing DIR.parts/points/<i>.json.
 An interrupted sweep rerun with the same --out reuses the points already done; DIR.parts is removed once
-the merge is written (kept with --keep-parts). See docs/sweeps.md.
+the merge is written (kept with --keep-parts). DIR is replaced as `servesim run --help` says (--force for a
+folder holding files that servesim did not write). SIGINT (Ctrl-C) or SIGTERM stops the workers and keeps the
+points done in DIR.parts. See docs/sweeps.md.
 
-Exit status: 0 ok (even when some points failed), 2 bad sweep file or options, 3 internal error.
+Exit status: 0 ok (even when some points failed), 2 bad sweep file or options, 3 internal error,
+130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (then DIR is not written).
 )";
 
 // FNV-1a of the patched scenario: a point file is reused only when it was made from the same scenario.
@@ -101,11 +106,28 @@ json run_point(const Sweep& sw, size_t i) {
   } catch (const InputError& e) {
     out["error"] = e.what();
     out["candidates"] = json::array();
+  } catch (const sim::Interrupted&) {
+    throw;  // not the point's result: the point runs again next time
   } catch (const std::exception& e) {
     out["error"] = std::string("internal error: ") + e.what();
     out["candidates"] = json::array();
   }
   return out;
+}
+
+// The files a sweep reads, which its output folder must never hold: the sweep file, the base scenario and the
+// base scenario's trace and model (when the base reads as a scenario as it stands).
+std::vector<std::string> sweep_inputs(const Sweep& sw) {
+  std::vector<std::string> inputs = {sw.file, sw.base_path};
+  try {
+    const std::string base_dir = fs::path(sw.base_path).parent_path().string();
+    for (auto& input :
+         scenario_inputs(sim::parse_scenario(sw.base, sw.base_path, base_dir.empty() ? "." : base_dir)))
+      inputs.push_back(std::move(input));
+  } catch (const InputError&) {
+    // only its points are checked as scenarios (each when it runs)
+  }
+  return inputs;
 }
 
 std::string point_file(const std::string& parts, size_t i) {
@@ -176,7 +198,8 @@ std::string candidate_row(const Sweep& sw, size_t i, const json& c) {
 }
 
 // Writes sweep.csv and pareto.csv from the results of every point (in point order).
-void write_merged(const Sweep& sw, const std::vector<json>& results, const std::string& out_dir) {
+void write_merged(const Sweep& sw, const std::vector<json>& results, const std::string& out_dir,
+                  const reports::OutputDir::Options& options) {
   std::string all = header(sw), front = header(sw);
   struct Row {
     size_t point, candidate;
@@ -212,7 +235,7 @@ void write_merged(const Sweep& sw, const std::vector<json>& results, const std::
   for (const auto& p : pareto)
     front += candidate_row(sw, p.point, results[p.point]["candidates"][p.candidate]);
 
-  reports::OutputDir dir(out_dir);
+  reports::OutputDir dir(out_dir, options);
   reports::write_file_atomic(dir.file("sweep.csv"), all);
   reports::write_file_atomic(dir.file("pareto.csv"), front);
   dir.commit();
@@ -229,6 +252,7 @@ int sweep_command(const Args& args) {
       "jobs,j", po::value(&jobs), "local worker processes (default: one per core)")(
       "verbose,v", po::bool_switch(), "print a line per point run")(
       "keep-parts", po::bool_switch(), "keep DIR.parts (the per-point results) after the merge");
+  add_force_option(opts);
   po::positional_options_description pos;
   pos.add("sweep", 1);
   po::variables_map vm;
@@ -253,8 +277,8 @@ int sweep_command(const Args& args) {
   while (!out_dir.empty() && out_dir.size() > 1 && out_dir.back() == '/') out_dir.pop_back();
 
   const Sweep sw = load_sweep(sweep_path);
-  if (fs::exists(out_dir) && !fs::is_directory(out_dir))
-    throw input_error(out_dir, "", "expected a folder for the outputs, but a file of that name exists");
+  const auto output = output_options(vm, sweep_inputs(sw));
+  reports::OutputDir::check(out_dir, output);  // before any point runs
   const std::string parts = out_dir + ".parts";
   fs::create_directories(parts + "/points");
 
@@ -268,26 +292,40 @@ int sweep_command(const Args& args) {
       ++reused;
   size_t run = todo.size();
 
-  // One child process per point, at most `jobs` at a time (SimGrid runs one engine per process).
+  // One child process per point, at most `jobs` at a time (SimGrid runs one engine per process). The children
+  // are reaped without blocking, so that SIGINT or SIGTERM to this process is noticed while they run.
   std::map<pid_t, size_t> running;
   std::map<size_t, std::string> crashed;
   size_t next = 0;
-  auto reap = [&] {
-    int status = 0;
-    pid_t pid;
-    do pid = ::waitpid(-1, &status, 0);
-    while (pid < 0 && errno == EINTR);
-    if (pid < 0) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+  auto on_exit = [&](pid_t pid, int status) {
     const auto it = running.find(pid);
     if (it == running.end()) return;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       crashed[it->second] = WIFSIGNALED(status) ? "internal error: the point's process died (signal " +
                                                       std::to_string(WTERMSIG(status)) + ")"
                                                 : "internal error: the point's process failed (status " +
                                                       std::to_string(WEXITSTATUS(status)) + ")";
+      // A child that died before renaming its result leaves PATH.tmp-PID: nothing else will remove it.
+      std::error_code ec;
+      fs::remove(point_file(parts, it->second) + ".tmp-" + std::to_string(pid), ec);
+    }
     running.erase(it);
   };
+  auto reap = [&](bool block) {
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, block ? 0 : WNOHANG);
+    if (pid < 0 && errno != EINTR) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+    if (pid > 0) on_exit(pid, status);
+    return pid > 0;
+  };
   while (next < todo.size() || !running.empty()) {
+    if (const int signal_number = sim::interrupt_signal()) {
+      for (const auto& [pid, i] : running) ::kill(pid, SIGTERM);
+      while (!running.empty()) reap(true);
+      throw sim::Interrupted(signal_number, "nothing was written to " + out_dir +
+                                                " (the points done are kept in " + parts +
+                                                "; run again to resume)");
+    }
     if (next < todo.size() && running.size() < jobs) {
       const size_t i = todo[next++];
       if (verbose) std::fprintf(stderr, "sweep: running point %zu of %zu\n", i, sw.size());
@@ -299,6 +337,8 @@ int sweep_command(const Args& args) {
         int rc = 0;
         try {
           reports::write_file_atomic(point_file(parts, i), run_point(sw, i).dump(1) + "\n");
+        } catch (const sim::Interrupted& e) {
+          rc = 128 + e.signal_number();  // its temporary file is already removed
         } catch (const std::exception& e) {
           std::fprintf(stderr, "servesim: point %zu: %s\n", i, e.what());
           rc = 3;
@@ -309,7 +349,7 @@ int sweep_command(const Args& args) {
       running[pid] = i;
       continue;
     }
-    reap();
+    if (!reap(false)) ::usleep(10000);  // 10 ms: a child runs for far longer
   }
 
   for (size_t i : todo) {
@@ -341,7 +381,7 @@ int sweep_command(const Args& args) {
         keep_parts = keep_parts || part["keep_parts"].get<bool>();
         for (const auto& [i, r] : part["results"].items()) results[std::stoul(i)] = r;
       }
-      write_merged(sw, results, out_dir);
+      write_merged(sw, results, out_dir, output);
     }
     boost::mpi::broadcast(world, keep_parts, 0);
     world.barrier();  // the merge is written: the parts may go
@@ -351,7 +391,7 @@ int sweep_command(const Args& args) {
   } else
 #endif
   {
-    write_merged(sw, results, out_dir);
+    write_merged(sw, results, out_dir, output);
     // A point that crashed has no file: keep the parts so that a rerun retries only it.
     if (!keep_parts) fs::remove_all(parts);
   }

@@ -30,30 +30,67 @@ std::string g6(double v) {
 }
 }  // namespace
 
-TimeseriesWriter::TimeseriesWriter(const std::string& path, const std::vector<std::string>& names)
-    : path_(path), names_(names) {
-  for (size_t i = 0; i < names.size(); ++i) {
-    part_paths_.push_back(path + ".part" + std::to_string(i));
-    FILE* f = std::fopen(part_paths_.back().c_str(), "wb");
-    if (!f) throw input_error(part_paths_.back(), "", "cannot write file");
-    parts_.push_back(f);
-  }
+namespace {
+// Rows held in memory before a candidate's are appended to its part file: per candidate, and for all
+// together.
+constexpr size_t kCandidateBufferBytes = 64 * 1024;
+constexpr size_t kTotalBufferBytes = 16 * 1024 * 1024;
+
+std::string part_path(const std::string& path, size_t candidate) {
+  return path + ".part" + std::to_string(candidate);
 }
+}  // namespace
+
+TimeseriesWriter::TimeseriesWriter(const std::string& path, const std::vector<std::string>& names)
+    : path_(path), names_(names), buffers_(names.size()), has_part_(names.size(), false) {}
 
 TimeseriesWriter::~TimeseriesWriter() {
-  for (FILE* f : parts_)
-    if (f) std::fclose(f);
+  for (size_t i = 0; i < has_part_.size(); ++i)
+    if (has_part_[i]) std::remove(part_path(path_, i).c_str());
 }
 
 void TimeseriesWriter::row(size_t i, const sim::IntervalRow& r) {
   const auto& c = r.counts;
-  std::fprintf(parts_[i], "%s,%.6f,%.6f,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%s,%s,%u,%s,%s,%s\n",
-               names_[i].c_str(), r.start_s, r.end_s, (unsigned long long)c.arrived,
-               (unsigned long long)c.served, (unsigned long long)c.served_within_slo,
-               (unsigned long long)c.cold_starts, (unsigned long long)c.throttled,
-               (unsigned long long)c.timed_out, (unsigned long long)c.dropped, (unsigned long long)c.retries,
-               g6(r.busy_mean).c_str(), g6(r.idle_mean).c_str(), r.instances_peak, g6(r.p50_ms).c_str(),
-               g6(r.p99_ms).c_str(), g6(r.cost_usd_cum).c_str());
+  const auto format = [&](char* out, size_t size) {
+    return std::snprintf(out, size, ",%.6f,%.6f,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%s,%s,%u,%s,%s,%s\n",
+                         r.start_s, r.end_s, (unsigned long long)c.arrived, (unsigned long long)c.served,
+                         (unsigned long long)c.served_within_slo, (unsigned long long)c.cold_starts,
+                         (unsigned long long)c.throttled, (unsigned long long)c.timed_out,
+                         (unsigned long long)c.dropped, (unsigned long long)c.retries,
+                         g6(r.busy_mean).c_str(), g6(r.idle_mean).c_str(), r.instances_peak,
+                         g6(r.p50_ms).c_str(), g6(r.p99_ms).c_str(), g6(r.cost_usd_cum).c_str());
+  };
+  char line[512];
+  const int n = format(line, sizeof line);
+  if (n < 0) throw input_error(path_, "", "cannot format a row");
+  std::string& buffer = buffers_[i];
+  const size_t before = buffer.size();
+  buffer += names_[i];
+  if (static_cast<size_t>(n) < sizeof line) {
+    buffer.append(line, static_cast<size_t>(n));
+  } else {  // numbers too large for the stack buffer: format again at their size
+    std::string wide(static_cast<size_t>(n) + 1, '\0');
+    format(wide.data(), wide.size());
+    buffer.append(wide.data(), static_cast<size_t>(n));
+  }
+  buffered_bytes_ += buffer.size() - before;
+  if (buffer.size() >= kCandidateBufferBytes) flush(i);
+  if (buffered_bytes_ >= kTotalBufferBytes)
+    for (size_t k = 0; k < buffers_.size(); ++k) flush(k);
+}
+
+void TimeseriesWriter::flush(size_t i) {
+  std::string& buffer = buffers_[i];
+  if (buffer.empty()) return;
+  const std::string part = part_path(path_, i);
+  FILE* f = std::fopen(part.c_str(), has_part_[i] ? "ab" : "wb");
+  if (!f) throw input_error(part, "", "cannot write file");
+  has_part_[i] = true;
+  const bool written = std::fwrite(buffer.data(), 1, buffer.size(), f) == buffer.size();
+  if (std::fclose(f) != 0 || !written) throw input_error(part, "", "write failed");
+  buffered_bytes_ -= buffer.size();
+  buffer.clear();
+  buffer.shrink_to_fit();
 }
 
 void TimeseriesWriter::close() {
@@ -61,14 +98,19 @@ void TimeseriesWriter::close() {
   if (!out) throw input_error(path_, "", "cannot write file");
   std::fputs(kTimeseriesHeader, out);
   std::vector<char> buf(1 << 16);
-  for (size_t i = 0; i < parts_.size(); ++i) {
-    std::fclose(parts_[i]);
-    parts_[i] = nullptr;
-    FILE* in = std::fopen(part_paths_[i].c_str(), "rb");
-    size_t n;
-    while (in && (n = std::fread(buf.data(), 1, buf.size(), in)) > 0) std::fwrite(buf.data(), 1, n, out);
-    if (in) std::fclose(in);
-    std::remove(part_paths_[i].c_str());
+  for (size_t i = 0; i < names_.size(); ++i) {
+    if (has_part_[i]) {
+      const std::string part = part_path(path_, i);
+      FILE* in = std::fopen(part.c_str(), "rb");
+      size_t n;
+      while (in && (n = std::fread(buf.data(), 1, buf.size(), in)) > 0) std::fwrite(buf.data(), 1, n, out);
+      if (in) std::fclose(in);
+      std::remove(part.c_str());
+      has_part_[i] = false;
+    }
+    std::fwrite(buffers_[i].data(), 1, buffers_[i].size(), out);
+    buffered_bytes_ -= buffers_[i].size();
+    std::string().swap(buffers_[i]);
   }
   if (std::fclose(out) != 0) throw input_error(path_, "", "write failed");
 }

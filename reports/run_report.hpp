@@ -1,7 +1,5 @@
 #pragma once
 // The files of `servesim run`: summary.json (a stable contract), timeseries.csv, latency_histogram.csv.
-#include <cstdio>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -12,8 +10,11 @@
 
 namespace servesim::reports {
 
-// Streams each candidate's time-series rows to its own part file while the simulation runs (memory stays flat
-// in trace length), then joins them, candidate by candidate, into one CSV with units in the header.
+// Collects each candidate's time-series rows while the simulation runs and writes them, candidate by
+// candidate, into one CSV with units in the header. Memory stays flat in trace length: a candidate's rows are
+// kept in memory up to a bound and then appended to its part file, which is opened only for that append, so
+// that 1,000 candidates never hold 1,000 files open. A run whose rows fit in memory writes no part file at
+// all.
 class TimeseriesWriter {
  public:
   TimeseriesWriter(const std::string& path, const std::vector<std::string>& candidate_names);
@@ -22,10 +23,13 @@ class TimeseriesWriter {
   void close();  // joins the parts into `path`
 
  private:
+  void flush(size_t candidate);  // appends the candidate's buffered rows to its part file
+
   std::string path_;
   std::vector<std::string> names_;
-  std::vector<std::string> part_paths_;
-  std::vector<FILE*> parts_;
+  std::vector<std::string> buffers_;  // rows not yet in a part file, per candidate
+  std::vector<bool> has_part_;        // whether the candidate's part file exists
+  size_t buffered_bytes_ = 0;
 };
 
 // summary.json content: {"scenario", "seed", "slo", "candidates": [{name, platform, requests, latency_ms,

@@ -1,21 +1,55 @@
 #include "sim/atomic_file.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 
 #include "sim/input_error.hpp"
+#include "sim/interrupt.hpp"
 
 namespace servesim::sim {
 namespace fs = std::filesystem;
 
+long temporary_owner(const std::string& file_name, const std::string& base, const std::string& kind) {
+  const std::string prefix = base + "." + kind + "-";
+  if (file_name.size() <= prefix.size() || file_name.compare(0, prefix.size(), prefix) != 0) return 0;
+  if (file_name.size() - prefix.size() > 9) return 0;  // more digits than a pid has
+  long pid = 0;
+  for (size_t i = prefix.size(); i < file_name.size(); ++i) {
+    if (file_name[i] < '0' || file_name[i] > '9') return 0;
+    pid = pid * 10 + (file_name[i] - '0');
+  }
+  return pid;
+}
+
+bool is_process_gone(long pid) {
+  return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == -1 && errno == ESRCH;
+}
+
 std::string temporary_path(const std::string& path) {
+  const fs::path target(path);
+  const fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  const std::string base = target.filename().string();
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (is_process_gone(temporary_owner(name, base, "tmp")) && !it->is_directory(ec)) {
+      std::error_code ignored;
+      fs::remove(it->path(), ignored);
+    }
+  }
   return path + ".tmp-" + std::to_string(::getpid());
 }
 
 void commit_file(const std::string& tmp, const std::string& path) {
   std::error_code ec;
+  if (const int signal_number = interrupt_signal()) {
+    fs::remove(tmp, ec);
+    throw Interrupted(signal_number);
+  }
   fs::rename(tmp, path, ec);
   if (ec) {
     fs::remove(tmp, ec);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <limits>
@@ -10,6 +11,7 @@
 
 #include "sim/arrival_source.hpp"
 #include "sim/input_error.hpp"
+#include "sim/interrupt.hpp"
 
 namespace servesim::sim {
 namespace sg4 = simgrid::s4u;
@@ -177,6 +179,7 @@ class Driver {
         events = 0;
         if (progress_.enabled()) progress_.update(index_, now);
         if (options_.cancel && options_.cancel->load(std::memory_order_relaxed)) throw Cancelled();
+        throw_if_interrupted();  // SIGINT or SIGTERM: unwind so that the caller removes its temporaries
       }
       const bool busy = model.has_work() || client.has_work();
       if (!more && !busy && transfers.empty()) break;
@@ -311,7 +314,11 @@ std::vector<CandidateResult> simulate(const RunOptions& options, std::vector<Can
   char arg0[] = "servesim";
   char arg1[] = "--log=root.thres:critical";
   char* argv[] = {arg0, arg1, nullptr};
+  // SimGrid installs its own SIGINT handler (it prints and exits with status 1): keep the process's own.
+  struct sigaction on_sigint {};
+  ::sigaction(SIGINT, nullptr, &on_sigint);
   sg4::Engine engine(&argc, argv);
+  ::sigaction(SIGINT, &on_sigint, nullptr);
   configure_once(engine);
 
   check_faults(options.faults, candidates);

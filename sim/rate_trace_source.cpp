@@ -13,6 +13,7 @@
 
 #include "sim/input_error.hpp"
 #include "sim/input_file.hpp"
+#include "sim/interrupt.hpp"
 
 namespace servesim::sim {
 
@@ -343,13 +344,14 @@ uint64_t RateTraceSource::count_remaining() {
   pos_ = count_ = 0;
   uint64_t count = 0;
   uint64_t out_second = 0;
-  while (next_window_second(count, out_second)) {
+  for (uint32_t seconds = 0; next_window_second(count, out_second); ++seconds) {
     if (count > std::numeric_limits<uint64_t>::max() - total) {
       throw input_error(
           file_.path(), "second " + std::to_string(next_trace_second_),
           std::to_string(total) + " + " + std::to_string(count) + " arrivals exceeds 2^64 - 1 in total");
     }
     total += count;
+    if (seconds % 65536 == 0) throw_if_interrupted();  // a long trace read up front stops on SIGINT too
   }
   return total;
 }

@@ -121,6 +121,19 @@ ServiceSpec parse_service(JsonFields& f, bool has_model) {
   return s;
 }
 
+// The scenario's name is the default output folder's name (out/<name>): it must be one plain file name, so
+// that the folder stays inside out/ (no "/", ".", ".."), never reads as a command-line option (no leading
+// "-") and prints on one line (no control characters). 128 bytes leave room for the ".tmp-PID" suffix under
+// NAME_MAX.
+bool is_plain_file_name(const std::string& name) {
+  if (name.empty() || name.size() > 128 || name == "." || name == ".." || name.front() == '-') return false;
+  for (const char c : name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '/' || c == '\\' || byte < 0x20 || byte == 0x7f) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 double cpu_speedup(double vcpu, double parallel_fraction) {
@@ -133,6 +146,12 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
   sc.file = file;
   JsonFields top(doc, file, "");
   sc.name = top.text("name", fs::path(file).stem().string());
+  if (!is_plain_file_name(sc.name))
+    throw top.error("name",
+                    "expected a plain file name (1 to 128 bytes; no \"/\", \"\\\" or control characters; not "
+                    "\".\" or \"..\"; not starting with \"-\"), got \"" +
+                        excerpt(sc.name) + "\"" +
+                        (top.has("name") ? "" : " (from the file name: give \"name\")"));
   sc.description = top.text("description", "");
   sc.seed = top.integer("seed", 1, 0, UINT64_MAX);
 

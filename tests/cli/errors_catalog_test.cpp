@@ -6,7 +6,8 @@
 //
 // Block format (one case per block; the "### " heading above it is its title):
 //   --- NAME        starts a file called NAME; the lines up to the next "--- " or "$ " line are its contents
-//                   (each ended by a newline; no lines = an empty file)
+//                   (each ended by a newline; no lines = an empty file). NAME may name a folder too
+//                   (notes/a.txt): the folder is made.
 //   $ servesim ARGS the command, run in the case's folder
 //   LINE            the one line expected on stderr (the last line of the block)
 #include <sys/wait.h>
@@ -100,8 +101,9 @@ TEST_CASE("cli::errors_catalog: every documented bad input gives its documented 
       TempDir dir, capture;  // outputs captured outside the case's folder, so that it must stay as written
       std::set<std::string> written;
       for (const auto& [name, contents] : c.files) {
+        fs::create_directories(fs::path(dir.file(name)).parent_path());
         dir.write(name, contents);
-        written.insert(name);
+        written.insert(fs::path(name).begin()->string());
       }
       const std::string out = capture.file("stdout.txt"), err = capture.file("stderr.txt");
       const int rc = std::system(
