@@ -59,6 +59,7 @@ int advise_command(const Args& args) {
       "html", po::value<std::string>(), "with --out: also write the HTML report, headed by the verdict")(
       "rules", po::bool_switch(), "print the decision rules")("dot", po::bool_switch(),
                                                               "with --rules: Graphviz DOT");
+  add_run_limit_options(opts);
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
@@ -78,7 +79,7 @@ int advise_command(const Args& args) {
   sim::Scenario sc = sim::load_scenario(scenario_path);
   nlohmann::json profile_json;
   apply_model_section(sc, &profile_json);
-  sim::count_arrivals(sc.workload, sc.seed);  // a bad trace token is reported before any output exists
+  check_run(sc, vm, !out_dir.empty());  // a bad trace token or a run beyond the limits: before any output
   std::unique_ptr<reports::OutputDir> dir;
   std::unique_ptr<reports::TimeseriesWriter> series;
   advisor::AdviseHooks hooks;
@@ -131,6 +132,7 @@ int tune_command(const Args& args) {
       "keys,k", po::value(&keys_arg), "comma-separated keys to sweep (cross product)")(
       "grid,g", po::value(&grid_args)->composing(), "KEY=V1,V2,... values for a swept key (repeatable)")(
       "out,o", po::value(&out_dir), "output folder for tune.csv");
+  add_run_limit_options(opts);
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
@@ -161,7 +163,7 @@ int tune_command(const Args& args) {
   }
   sim::Scenario sc = sim::load_scenario(scenario_path);
   apply_model_section(sc);
-  sim::count_arrivals(sc.workload, sc.seed);
+  check_run(sc, vm, false);
   const auto result = advisor::tune(sc, platform, keys, grids);
   const std::string csv = advisor::tune_csv(result);
   std::fputs(csv.c_str(), stdout);
