@@ -73,7 +73,7 @@ Recommendation advise(const sim::Scenario& scenario, const AdviseHooks& hooks) {
     for (const auto& s : specs) names.push_back(s.name);
     hooks.before_run(names);
   }
-  rec.evidence = gather_evidence(scenario, std::move(specs), rec.thresholds, hooks.on_row, hooks.cancel);
+  rec.evidence = gather_evidence(scenario, std::move(specs), hooks.on_row, hooks.cancel);
   rec.any_meets_slo = rec.best().meets_slo;
   rec.rules_agree = !rec.rules.preferred || rec.best().placement == *rec.rules.preferred;
   if (section.popularity) {

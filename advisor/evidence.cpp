@@ -128,7 +128,6 @@ std::vector<sim::CandidateSpec> evidence_candidates(const sim::Scenario& scenari
 }
 
 EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::CandidateSpec> candidates,
-                            const Thresholds& thresholds,
                             const std::function<void(size_t, const sim::IntervalRow&)>& on_row,
                             const std::atomic<bool>* cancel) {
   if (candidates.empty()) throw input_error(scenario.file, "/candidates", "no candidate to simulate");

@@ -59,9 +59,8 @@ struct EvidenceRun {
 };
 
 // Simulates the candidates in one engine (on_row sees every time-series row, e.g. for reports) and ranks
-// them.
+// them by the scenario's SLO (sim/slo.hpp).
 EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::CandidateSpec> candidates,
-                            const Thresholds& thresholds,
                             const std::function<void(size_t, const sim::IntervalRow&)>& on_row = {},
                             const std::atomic<bool>* cancel = nullptr);
 

@@ -25,7 +25,7 @@ AdvisorSection parse_advisor_section(const sim::Scenario& scenario) {
   const std::string& file = scenario.file;
   if (!scenario.advisor.is_object())
     throw input_error(file, "/advisor",
-                      "expected an object of facts and thresholds, got " + scenario.advisor.dump());
+                      "expected an object of facts and thresholds, got " + sim::quote_json(scenario.advisor));
   sim::JsonFields f(scenario.advisor, file, "/advisor");
   a.stateful = f.boolean("stateful", false);
   a.state_store = f.text("state_store", "none");
@@ -38,7 +38,7 @@ AdvisorSection parse_advisor_section(const sim::Scenario& scenario) {
   a.default_candidates = f.boolean("default_candidates", true);
   if (f.has("popularity")) {
     const auto& obj = f.child("popularity");
-    if (!obj.is_object()) throw f.error("popularity", "expected an object, got " + obj.dump());
+    if (!obj.is_object()) throw f.error("popularity", "expected an object, got " + sim::quote_json(obj));
     sim::JsonFields p(obj, file, f.pointer("popularity"));
     Popularity pop;
     pop.zipf_s = p.required_number("zipf_s", 0, 10);
@@ -55,7 +55,7 @@ AdvisorSection parse_advisor_section(const sim::Scenario& scenario) {
   if (f.has("cascade")) {
     const auto& arr = f.child("cascade");
     if (!arr.is_array() || arr.size() < 2)
-      throw f.error("cascade", "expected a list of at least two stages, got " + arr.dump());
+      throw f.error("cascade", "expected a list of at least two stages, got " + sim::quote_json(arr));
     for (size_t i = 0; i < arr.size(); ++i) {
       sim::JsonFields s(arr[i], file, f.pointer("cascade") + "/" + std::to_string(i));
       CascadeStage st;

@@ -86,7 +86,8 @@ Thresholds Thresholds::from_json(const nlohmann::json& section, const std::strin
   Thresholds out;
   if (section.is_null()) return out;
   if (!section.is_object())
-    throw input_error(file, pointer, "expected an object of threshold overrides, got " + section.dump());
+    throw input_error(file, pointer,
+                      "expected an object of threshold overrides, got " + sim::quote_json(section));
   for (const auto& [key, given] : section.items()) {
     const std::string ptr = pointer + "/" + sim::JsonFields::escape(key);
     const ThresholdSpec* spec = find_spec(key);
@@ -112,14 +113,14 @@ Thresholds Thresholds::from_json(const nlohmann::json& section, const std::strin
                             "unknown key (use \"value\" and \"unit\")");
       if (!given.contains("value")) throw input_error(file, ptr + "/value", "missing");
       if (given.contains("unit") && given["unit"] != spec->unit)
-        throw input_error(
-            file, ptr + "/unit",
-            std::string("wrong unit: expected \"") + spec->unit + "\", got " + given["unit"].dump());
+        throw input_error(file, ptr + "/unit",
+                          std::string("wrong unit: expected \"") + spec->unit + "\", got " +
+                              sim::quote_json(given["unit"]));
       value = &given["value"];
     }
     if (!value->is_number())
-      throw input_error(file, ptr,
-                        std::string("expected a number [") + spec->unit + "], got " + value->dump());
+      throw input_error(
+          file, ptr, std::string("expected a number [") + spec->unit + "], got " + sim::quote_json(*value));
     const double v = value->get<double>();
     if (!(v >= spec->min && v <= spec->max))
       throw input_error(file, ptr,

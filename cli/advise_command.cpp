@@ -68,6 +68,7 @@ int advise_command(const Args& args) {
       "rules", po::bool_switch(), "print the decision rules")("dot", po::bool_switch(),
                                                               "with --rules: Graphviz DOT");
   add_force_option(opts);
+  add_run_limit_options(opts);
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
@@ -87,7 +88,7 @@ int advise_command(const Args& args) {
   sim::Scenario sc = sim::load_scenario(scenario_path);
   nlohmann::json profile_json;
   apply_model_section(sc, &profile_json);
-  sim::count_arrivals(sc.workload, sc.seed);  // a bad trace token is reported before any output exists
+  check_run(sc, vm, !out_dir.empty());  // a bad trace token or a run beyond the limits: before any output
   std::unique_ptr<reports::OutputDir> dir;
   std::unique_ptr<reports::TimeseriesWriter> series;
   advisor::AdviseHooks hooks;
@@ -141,6 +142,7 @@ int tune_command(const Args& args) {
       "grid,g", po::value(&grid_args)->composing(), "KEY=V1,V2,... values for a swept key (repeatable)")(
       "out,o", po::value(&out_dir), "output folder for tune.csv");
   add_force_option(opts);
+  add_run_limit_options(opts);
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
@@ -171,7 +173,7 @@ int tune_command(const Args& args) {
   }
   sim::Scenario sc = sim::load_scenario(scenario_path);
   apply_model_section(sc);
-  sim::count_arrivals(sc.workload, sc.seed);
+  check_run(sc, vm, false);
   // The output folder is checked and made before the search runs: a refusal costs no simulation.
   std::unique_ptr<reports::OutputDir> dir;
   if (!out_dir.empty())

@@ -1,6 +1,7 @@
 #include "cli/options.hpp"
 
 #include <cctype>
+#include <cmath>
 #include <iostream>
 #include <string>
 
@@ -36,6 +37,34 @@ bool parse_options(const Args& args, const char* usage, po::options_description&
     throw InputError(std::string("command line: ") + e.what() + " (see --help)");
   }
   return true;
+}
+
+void add_run_limit_options(po::options_description& opts) {
+  const sim::RunLimits defaults;
+  opts.add_options()("max-arrivals", po::value<double>()->default_value(defaults.max_arrivals, "1e9"),
+                     "refuse a run with more arrivals than this (the estimate `validate` prints)")(
+      "max-output-mb", po::value<double>()->default_value(defaults.max_output_mb, "2048"),
+      "refuse a run whose output folder would be larger than this [MB]");
+}
+
+sim::RunLimits run_limits(const po::variables_map& vm) {
+  sim::RunLimits limits;
+  auto positive = [&](const char* name, double& out) {
+    if (!vm.count(name)) return;
+    out = vm[name].as<double>();
+    if (!(out > 0) || !std::isfinite(out))
+      throw InputError(std::string("command line: --") + name + " must be a number > 0 (see --help)");
+  };
+  positive("max-arrivals", limits.max_arrivals);
+  positive("max-output-mb", limits.max_output_mb);
+  return limits;
+}
+
+sim::WorkEstimate check_run(const sim::Scenario& scenario, const po::variables_map& vm,
+                            bool writes_timeseries) {
+  const sim::WorkEstimate work = sim::estimate_work(scenario, writes_timeseries);
+  sim::check_run_limits(work, run_limits(vm), scenario.file);
+  return work;
 }
 
 }  // namespace servesim::cli

@@ -19,6 +19,7 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/output_options.hpp"
+#include "cli/point_fingerprint.hpp"
 #include "cli/sweep_file.hpp"
 #include "platforms/model_factory.hpp"
 #include "reports/output_dir.hpp"
@@ -26,6 +27,7 @@
 #include "sim/engine.hpp"
 #include "sim/input_error.hpp"
 #include "sim/interrupt.hpp"
+#include "sim/json_reader.hpp"
 #include "sim/scenario.hpp"
 #include "sim/slo.hpp"
 #ifdef SERVESIM_HAVE_MPI
@@ -68,24 +70,17 @@ Exit status: 0 ok (even when some points failed), 2 bad sweep file or options, 3
 130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (then DIR is not written).
 )";
 
-// FNV-1a of the patched scenario: a point file is reused only when it was made from the same scenario.
-std::string fingerprint(const json& doc) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : doc.dump()) h = (h ^ c) * 1099511628211ull;
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
 // Runs one point in this process (a fresh child: one SimGrid engine per process) and returns its result.
-json run_point(const Sweep& sw, size_t i) {
+// `print`: the point's fingerprint (cli/point_fingerprint.hpp), saved with it for a resumed sweep.
+json run_point(const Sweep& sw, size_t i, const std::string& print, const sim::RunLimits& limits) {
   const json doc = patched(sw, sw.point(i));
-  json out = {
-      {"point", i}, {"fingerprint", fingerprint(doc)}, {"error", nullptr}, {"candidates", json::array()}};
+  json out = {{"point", i}, {"fingerprint", print}, {"error", nullptr}, {"candidates", json::array()}};
   try {
     const std::string base_dir = fs::path(sw.base_path).parent_path().string();
     sim::Scenario sc = sim::parse_scenario(doc, sw.base_path, base_dir.empty() ? "." : base_dir);
     apply_model_section(sc);  // the scenario's "model" section, as `servesim run` applies it
+    // The point's work, refused beyond --max-arrivals (a sweep writes no timeseries.csv).
+    sim::check_run_limits(sim::estimate_work(sc, false), limits, sw.base_path);
     auto candidates = platforms::make_candidates(sc);
     auto options = sim::RunOptions::for_scenario(sc);
     const auto results = sim::simulate(options, candidates);
@@ -134,19 +129,18 @@ std::string point_file(const std::string& parts, size_t i) {
   return parts + "/points/" + std::to_string(i) + ".json";
 }
 
-// The saved result of point i when it exists and was made from the same patched scenario.
-bool load_point(const Sweep& sw, const std::string& parts, size_t i, json& out) {
+// The saved result of point i when it exists and was made from the same inputs (`print`).
+bool load_point(const std::string& parts, size_t i, const std::string& print, json& out) {
   std::ifstream in(point_file(parts, i), std::ios::binary);
   if (!in) return false;
   try {
     std::stringstream buf;
     buf << in.rdbuf();
-    out = json::parse(buf.str());
-    return out.value("point", json()) == json(i) &&
-           out.value("fingerprint", "") == fingerprint(patched(sw, sw.point(i))) &&
+    out = sim::parse_json(buf.str(), point_file(parts, i));
+    return out.value("point", json()) == json(i) && out.value("fingerprint", "") == print &&
            out.contains("candidates");
-  } catch (const json::exception&) {
-    return false;
+  } catch (const std::exception&) {
+    return false;  // a damaged part (syntax, nesting, duplicate keys) is run again
   }
 }
 
@@ -253,6 +247,7 @@ int sweep_command(const Args& args) {
       "verbose,v", po::bool_switch(), "print a line per point run")(
       "keep-parts", po::bool_switch(), "keep DIR.parts (the per-point results) after the merge");
   add_force_option(opts);
+  add_run_limit_options(opts);
   po::positional_options_description pos;
   pos.add("sweep", 1);
   po::variables_map vm;
@@ -279,6 +274,9 @@ int sweep_command(const Args& args) {
   const Sweep sw = load_sweep(sweep_path);
   const auto output = output_options(vm, sweep_inputs(sw));
   reports::OutputDir::check(out_dir, output);  // before any point runs
+  const sim::RunLimits limits = run_limits(vm);
+  PointFingerprints prints;
+  auto print_of = [&](size_t i) { return prints.of(sw, patched(sw, sw.point(i))); };
   const std::string parts = out_dir + ".parts";
   fs::create_directories(parts + "/points");
 
@@ -286,7 +284,7 @@ int sweep_command(const Args& args) {
   std::vector<size_t> todo;
   size_t reused = 0;
   for (size_t i = rank; i < sw.size(); i += ranks)
-    if (!load_point(sw, parts, i, results[i]))
+    if (!load_point(parts, i, print_of(i), results[i]))
       todo.push_back(i);
     else
       ++reused;
@@ -328,6 +326,7 @@ int sweep_command(const Args& args) {
     }
     if (next < todo.size() && running.size() < jobs) {
       const size_t i = todo[next++];
+      const std::string print = print_of(i);  // before the fork: each input file is hashed once
       if (verbose) std::fprintf(stderr, "sweep: running point %zu of %zu\n", i, sw.size());
       std::fflush(stdout);
       std::fflush(stderr);
@@ -336,7 +335,7 @@ int sweep_command(const Args& args) {
       if (pid == 0) {
         int rc = 0;
         try {
-          reports::write_file_atomic(point_file(parts, i), run_point(sw, i).dump(1) + "\n");
+          reports::write_file_atomic(point_file(parts, i), run_point(sw, i, print, limits).dump(1) + "\n");
         } catch (const sim::Interrupted& e) {
           rc = 128 + e.signal_number();  // its temporary file is already removed
         } catch (const std::exception& e) {
@@ -355,7 +354,7 @@ int sweep_command(const Args& args) {
   for (size_t i : todo) {
     if (crashed.count(i)) {
       results[i] = {{"point", i}, {"error", crashed[i]}, {"candidates", json::array()}};
-    } else if (!load_point(sw, parts, i, results[i])) {
+    } else if (!load_point(parts, i, print_of(i), results[i])) {
       results[i] = {
           {"point", i}, {"error", "internal error: no result written"}, {"candidates", json::array()}};
       crashed[i] = "";

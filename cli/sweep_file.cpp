@@ -8,6 +8,8 @@
 
 #include "sim/input_error.hpp"
 #include "sim/input_file.hpp"
+#include "sim/json_fields.hpp"
+#include "sim/json_reader.hpp"
 
 namespace servesim::cli {
 namespace fs = std::filesystem;
@@ -20,14 +22,7 @@ json read_json(const std::string& path, const std::string& what) {
   std::istream& in = *stream;
   std::stringstream buf;
   buf << in.rdbuf();
-  try {
-    return json::parse(buf.str());
-  } catch (const json::exception& e) {
-    std::string msg = e.what();
-    const auto at = msg.find("] ");
-    throw input_error(path, "",
-                      "not valid JSON (" + (at == std::string::npos ? msg : msg.substr(at + 2)) + ")");
-  }
+  return sim::parse_json(buf.str(), path);
 }
 
 // Checks a pointer key of the sweep file against the base scenario.
@@ -94,7 +89,7 @@ Sweep load_sweep(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buf;
   buf << in.rdbuf();
-  const auto file_order = nlohmann::ordered_json::parse(buf.str());
+  const auto file_order = sim::parse_ordered_json(buf.str(), path);
   if (doc.contains("grid")) {
     const auto& ordered = file_order["grid"];
     if (!ordered.is_object() || ordered.empty())
@@ -103,7 +98,7 @@ Sweep load_sweep(const std::string& path) {
       const std::string where = "/grid/" + escape_pointer_token(ptr);
       check_pointer(sw, where, ptr);
       if (!values.is_array() || values.empty())
-        throw input_error(path, where, "expected a non-empty list of values, got " + values.dump());
+        throw input_error(path, where, "expected a non-empty list of values, got " + sim::quote_json(values));
       sw.columns.push_back(ptr);
       sw.grid.emplace_back();
       for (const auto& v : values) sw.grid.back().push_back(json::parse(v.dump()));

@@ -10,6 +10,7 @@
 #include "platforms/model_factory.hpp"
 #include "reports/output_dir.hpp"
 #include "sim/input_error.hpp"
+#include "sim/json_reader.hpp"
 #ifdef SERVESIM_HAVE_MODELS
 #include "models/scenario_model.hpp"
 #endif
@@ -67,12 +68,9 @@ bool ScenarioDocument::load(const QString& path, QString* error) {
   buf << in.rdbuf();
   ojson doc;
   try {
-    doc = ojson::parse(buf.str());
-  } catch (const ojson::parse_error& e) {
-    const std::string text = buf.str();
-    size_t line = 1;
-    for (size_t i = 0; i < e.byte && i < text.size(); ++i) line += text[i] == '\n';
-    if (error) *error = path + QString(": line %1: not valid JSON").arg(line);
+    doc = sim::parse_ordered_json(buf.str(), path.toStdString());
+  } catch (const InputError& e) {
+    if (error) *error = QString::fromStdString(e.what());
     return false;
   }
   path_ = path;

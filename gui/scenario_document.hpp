@@ -30,7 +30,8 @@ class ScenarioDocument : public QObject {
  public:
   explicit ScenarioDocument(QObject* parent = nullptr);
 
-  // Reads a scenario file. Returns false with a one-line error (file: line: what) when it is not JSON.
+  // Reads a scenario file. Returns false with a one-line error (file: line: what) when it is not JSON, nests
+  // deeper than sim::kMaxJsonDepth or repeats a key (sim/json_reader.hpp).
   bool load(const QString& path, QString* error);
   // Writes the scenario: the original bytes when the JSON is unchanged, else the edited JSON (2-space
   // indent).

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <sstream>
 
 #include "sim/atomic_file.hpp"
 #include "sim/input_error.hpp"
 #include "sim/input_file.hpp"
+#include "sim/json_fields.hpp"
+#include "sim/json_reader.hpp"
 
 namespace servesim::models {
 namespace {
@@ -14,7 +17,8 @@ namespace {
 // value is checked before it is converted (found by fuzz/fuzz_model_profile).
 double bounded_whole(const nlohmann::json& v, double lo, double hi) {
   if (!v.is_number() || std::floor(v.get<double>()) != v.get<double>())
-    throw nlohmann::json::type_error::create(302, "expected a whole number, got " + v.dump(), nullptr);
+    throw nlohmann::json::type_error::create(302, "expected a whole number, got " + sim::quote_json(v),
+                                             nullptr);
   const double x = v.get<double>();
   if (!(x >= lo && x <= hi))
     throw nlohmann::json::type_error::create(302, "out of range: " + v.dump(), nullptr);
@@ -124,14 +128,9 @@ ModelProfile profile_from_json(const nlohmann::json& j, const std::string& sourc
 
 ModelProfile load_profile(const std::string& path) {
   const auto stream = open_input(path, "the model profile");  // refuses FIFOs, directories, NUL bytes
-  std::istream& in = *stream;
-  nlohmann::json j;
-  try {
-    in >> j;
-  } catch (const nlohmann::json::exception& e) {
-    throw input_error(path, "", std::string("not JSON: ") + e.what());
-  }
-  return profile_from_json(j, path);
+  std::stringstream text;
+  text << stream->rdbuf();
+  return profile_from_json(sim::parse_json(text.str(), path), path);
 }
 
 void save_profile(const ModelProfile& profile, const std::string& path) {

@@ -5,6 +5,7 @@
 
 #include "sim/input_error.hpp"
 #include "sim/json_fields.hpp"
+#include "sim/json_reader.hpp"
 
 namespace servesim::platforms {
 
@@ -14,7 +15,7 @@ namespace {
 
 PlatformEntry parse_entry(const std::string& file, const std::string& text) {
   // The catalogue ships with the program; a malformed entry is a build defect, reported with its location.
-  const auto doc = nlohmann::json::parse(text);
+  const auto doc = sim::parse_json(text, file);
   PlatformEntry e;
   e.platform = doc.at("platform").get<std::string>();
   e.title = doc.at("title").get<std::string>();
@@ -83,7 +84,7 @@ Settings::Settings(const sim::CandidateSpec& candidate, const std::string& scena
           "unknown key for " + entry_->platform + " (see `servesim catalog " + entry_->platform + "`)");
     if (p->value.is_number()) {
       if (!v.is_number())
-        throw input_error(file_, ptr, "expected a number [" + p->unit + "], got " + v.dump());
+        throw input_error(file_, ptr, "expected a number [" + p->unit + "], got " + sim::quote_json(v));
       const double x = v.get<double>();
       if (!std::isfinite(x) || x < p->min || x > p->max)
         throw input_error(file_, ptr,
@@ -92,14 +93,14 @@ Settings::Settings(const sim::CandidateSpec& candidate, const std::string& scena
       if (p->integer && x != std::floor(x))
         throw input_error(file_, ptr, "expected a whole number, got " + sim::quote_number(x));
     } else if (p->value.is_boolean()) {
-      if (!v.is_boolean()) throw input_error(file_, ptr, "expected true or false, got " + v.dump());
+      if (!v.is_boolean()) throw input_error(file_, ptr, "expected true or false, got " + sim::quote_json(v));
     } else if (p->value.is_string()) {
-      if (!v.is_string()) throw input_error(file_, ptr, "expected a string, got " + v.dump());
+      if (!v.is_string()) throw input_error(file_, ptr, "expected a string, got " + sim::quote_json(v));
       if (!p->allowed.empty() &&
           std::find(p->allowed.begin(), p->allowed.end(), v.get<std::string>()) == p->allowed.end()) {
         std::string list;
         for (const auto& a : p->allowed) list += (list.empty() ? "" : ", ") + a;
-        throw input_error(file_, ptr, "expected one of " + list + ", got " + v.dump());
+        throw input_error(file_, ptr, "expected one of " + list + ", got " + sim::quote_json(v));
       }
     }
     values_[key] = v;

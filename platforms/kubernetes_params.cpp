@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "sim/json_fields.hpp"
+
 namespace servesim::platforms {
 
 namespace {
@@ -17,15 +19,15 @@ std::vector<std::pair<double, double>> read_table(const Settings& s, const nlohm
   const nlohmann::json& table = overrides.contains(key) ? overrides.at(key) : s.entry().find(key)->value;
   const std::string expected =
       "expected an array of [batch size >= 1, latency ms > 0] pairs with increasing sizes";
-  if (!table.is_array()) throw s.error(key, expected + ", got " + table.dump());
+  if (!table.is_array()) throw s.error(key, expected + ", got " + sim::quote_json(table));
   std::vector<std::pair<double, double>> out;
   for (const auto& row : table) {
     if (!row.is_array() || row.size() != 2 || !row[0].is_number() || !row[1].is_number())
-      throw s.error(key, expected + ", got " + row.dump());
+      throw s.error(key, expected + ", got " + sim::quote_json(row));
     const double b = row[0].get<double>(), ms = row[1].get<double>();
     if (!std::isfinite(b) || !std::isfinite(ms) || b < 1 || ms <= 0 ||
         (!out.empty() && b <= out.back().first))
-      throw s.error(key, expected + ", got " + row.dump());
+      throw s.error(key, expected + ", got " + sim::quote_json(row));
     out.emplace_back(b, ms / 1e3);
   }
   return out;

@@ -114,9 +114,9 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
           throw f.error("confidence", "expected either stop_probability or confidence on a stage, got both");
         const auto& obj = f.child("confidence");
         if (!obj.is_object())
-          throw f.error(
-              "confidence",
-              "expected {\"threshold\": 0..1, \"scores\": {\"type\": \"beta\", ...}}, got " + obj.dump());
+          throw f.error("confidence",
+                        "expected {\"threshold\": 0..1, \"scores\": {\"type\": \"beta\", ...}}, got " +
+                            sim::quote_json(obj));
         JsonFields cf(obj, f.file(), f.pointer("confidence"));
         s.confidence_threshold = cf.required_number("threshold", 0.0, 1.0);
         if (!cf.has("scores"))
@@ -182,7 +182,7 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
   if (!top.has("stages")) throw top.error("stages", "missing (a list of stages, see docs/topology.md)");
   const auto& stages = top.child("stages");
   if (!stages.is_array() || stages.empty() || stages.size() > 1000)
-    throw top.error("stages", "expected a list of 1..1000 stages, got " + stages.dump());
+    throw top.error("stages", "expected a list of 1..1000 stages, got " + sim::quote_json(stages));
   std::vector<std::string> selects_large(stages.size()), selects_small(stages.size());
   for (size_t k = 0; k < stages.size(); ++k) {
     JsonFields f(stages[k], file, top.pointer("stages") + "/" + std::to_string(k));
@@ -212,22 +212,23 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
   const nlohmann::json no_edges = nlohmann::json::array();
   const auto& edges = top.has("edges") ? top.child("edges") : no_edges;
   if (!edges.is_array())
-    throw top.error("edges", "expected a list of [\"from\", \"to\"] pairs, got " + edges.dump());
+    throw top.error("edges", "expected a list of [\"from\", \"to\"] pairs, got " + sim::quote_json(edges));
   for (size_t e = 0; e < edges.size(); ++e) {
     const std::string ptr = top.pointer("edges") + "/" + std::to_string(e);
     const auto& pair = edges[e];
     if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string())
-      throw input_error(file, ptr, "expected a [\"from\", \"to\"] pair of stage ids, got " + pair.dump());
+      throw input_error(file, ptr,
+                        "expected a [\"from\", \"to\"] pair of stage ids, got " + sim::quote_json(pair));
     size_t end[2];
     for (size_t j = 0; j < 2; ++j) {
       end[j] = find(pair[j].get<std::string>());
       if (end[j] == n)
         throw input_error(file, ptr + "/" + std::to_string(j),
-                          "expected a stage id (" + ids + "), got " + pair[j].dump());
+                          "expected a stage id (" + ids + "), got " + sim::quote_json(pair[j]));
     }
     auto& next = topo.stages[end[0]].next;
     if (std::find(next.begin(), next.end(), end[1]) != next.end())
-      throw input_error(file, ptr, "expected each edge once, got " + pair.dump() + " again");
+      throw input_error(file, ptr, "expected each edge once, got " + sim::quote_json(pair) + " again");
     next.push_back(end[1]);
     boost::add_edge(end[0], end[1], e, graph);
   }
@@ -236,7 +237,7 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
   if (back) {
     const auto& pair = edges[*back];
     throw input_error(file, top.pointer("edges") + "/" + std::to_string(*back),
-                      "expected an acyclic graph, got " + pair.dump() + ", which closes a cycle");
+                      "expected an acyclic graph, got " + sim::quote_json(pair) + ", which closes a cycle");
   }
   std::vector<std::string> entries;
   for (size_t k = 0; k < n; ++k)

@@ -6,6 +6,7 @@
 
 #include "reports/sha256.hpp"
 #include "sim/input_error.hpp"
+#include "sim/json_reader.hpp"
 
 namespace servesim::reports {
 namespace {
@@ -229,13 +230,7 @@ ReportContext read_report_context(const std::string& path) {
   if (!in) throw input_error(path, "", "cannot open file (was the run folder written by servesim run?)");
   std::stringstream text;
   text << in.rdbuf();
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw input_error(path, "", std::string("not valid JSON (") + e.what() + ")");
-  }
-  return context_from_json(doc, path);
+  return context_from_json(sim::parse_json(text.str(), path), path);
 }
 
 }  // namespace servesim::reports

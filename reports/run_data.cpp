@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "sim/input_error.hpp"
+#include "sim/json_reader.hpp"
 
 namespace servesim::reports {
 namespace {
@@ -105,11 +106,7 @@ RunData read_run_dir(const std::string& dir) {
   RunData run;
   run.dir = dir;
   const std::string summary_path = (fs::path(dir) / "summary.json").string();
-  try {
-    run.summary = nlohmann::json::parse(slurp(summary_path));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw input_error(summary_path, "", std::string("not valid JSON (") + e.what() + ")");
-  }
+  run.summary = sim::parse_json(slurp(summary_path), summary_path);
   if (!run.summary.contains("candidates") || !run.summary["candidates"].is_array())
     throw input_error(summary_path, "/candidates", "missing");
 

@@ -43,7 +43,7 @@ std::string FaultSpec::label() const {
 std::vector<FaultSpec> parse_faults(const nlohmann::json& list, const std::string& file) {
   if (!list.is_array())
     throw input_error(file, "/faults",
-                      "expected a list of faults ({\"kind\": \"outage\", ...}), got " + list.dump());
+                      "expected a list of faults ({\"kind\": \"outage\", ...}), got " + quote_json(list));
   std::vector<FaultSpec> faults;
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string ptr = "/faults/" + std::to_string(i);
@@ -83,11 +83,11 @@ std::vector<FaultSpec> parse_faults(const nlohmann::json& list, const std::strin
     if (f.has("candidates")) {
       const auto& names = f.child("candidates");
       if (!names.is_array() || names.empty())
-        throw f.error("candidates", "expected a non-empty list of candidate names, got " + names.dump());
+        throw f.error("candidates", "expected a non-empty list of candidate names, got " + quote_json(names));
       for (size_t k = 0; k < names.size(); ++k) {
         if (!names[k].is_string())
           throw input_error(file, f.pointer("candidates") + "/" + std::to_string(k),
-                            "expected a candidate name, got " + names[k].dump());
+                            "expected a candidate name, got " + quote_json(names[k]));
         spec.candidates.push_back(names[k].get<std::string>());
       }
     }

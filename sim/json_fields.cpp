@@ -12,10 +12,15 @@ std::string quote_number(double value) {
   return buf;
 }
 
+std::string quote_json(const nlohmann::json& value) {
+  return excerpt(value.dump(), 60);
+}
+
 JsonFields::JsonFields(const nlohmann::json& object, std::string file, std::string pointer)
     : object_(object), file_(std::move(file)), pointer_(std::move(pointer)) {
   if (!object_.is_object())
-    throw input_error(file_, pointer_.empty() ? "/" : pointer_, "expected an object, got " + object_.dump());
+    throw input_error(file_, pointer_.empty() ? "/" : pointer_,
+                      "expected an object, got " + quote_json(object_));
 }
 
 std::string JsonFields::escape(const std::string& key) {
@@ -41,7 +46,7 @@ double JsonFields::required_number(const std::string& key, double min, double ma
   if (!has(key))
     throw error(key, "missing (expected a number in " + quote_number(min) + ".." + quote_number(max) + ")");
   const auto& v = get(key);
-  if (!v.is_number()) throw error(key, "expected a number, got " + v.dump());
+  if (!v.is_number()) throw error(key, "expected a number, got " + quote_json(v));
   const double x = v.get<double>();
   if (!std::isfinite(x) || x < min || x > max)
     throw error(key, "expected " + quote_number(min) + ".." + quote_number(max) + ", got " + quote_number(x));
@@ -57,7 +62,7 @@ uint64_t JsonFields::integer(const std::string& key, uint64_t fallback, uint64_t
   const auto& v = get(key);
   if (!v.is_number_integer() || (v.is_number_integer() && v.get<int64_t>() < 0 && !v.is_number_unsigned()))
     throw error(key, "expected a whole number in " + std::to_string(min) + ".." + std::to_string(max) +
-                         ", got " + v.dump());
+                         ", got " + quote_json(v));
   const uint64_t x = v.get<uint64_t>();
   if (x < min || x > max)
     throw error(
@@ -68,7 +73,7 @@ uint64_t JsonFields::integer(const std::string& key, uint64_t fallback, uint64_t
 bool JsonFields::boolean(const std::string& key, bool fallback) {
   if (!has(key)) return fallback;
   const auto& v = get(key);
-  if (!v.is_boolean()) throw error(key, "expected true or false, got " + v.dump());
+  if (!v.is_boolean()) throw error(key, "expected true or false, got " + quote_json(v));
   return v.get<bool>();
 }
 
@@ -82,7 +87,7 @@ std::string JsonFields::required_text(const std::string& key, const std::vector<
     throw error(
         key, allowed.empty() ? "missing (expected a string)" : "missing (expected one of " + one_of() + ")");
   const auto& v = get(key);
-  if (!v.is_string()) throw error(key, "expected a string, got " + v.dump());
+  if (!v.is_string()) throw error(key, "expected a string, got " + quote_json(v));
   const std::string s = v.get<std::string>();
   if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), s) == allowed.end())
     throw error(key, "expected one of " + one_of() + ", got \"" + s + "\"");

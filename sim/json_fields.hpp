@@ -51,4 +51,7 @@ class JsonFields {
 // Formats a number the way errors quote it (shortest round-trip form).
 std::string quote_number(double value);
 
+// A JSON value as an error line quotes it: its compact text, cut by excerpt() (a 100 MB value is not echoed).
+std::string quote_json(const nlohmann::json& value);
+
 }  // namespace servesim::sim

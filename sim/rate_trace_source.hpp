@@ -57,6 +57,9 @@ class RateTraceSource final : public ArrivalSource {
 
   // Number of arrivals still to come, without placing them in time: the same count next() would deliver.
   uint64_t count_remaining();
+  // Seconds of the replay delivered so far (after count_remaining(): the length of the replay before time
+  // compression, gaps skipped).
+  uint64_t seconds_delivered() const { return next_trace_second_ - window_start_s_ - skipped_seconds_; }
 
  private:
   struct Second {

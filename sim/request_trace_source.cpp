@@ -232,6 +232,24 @@ void RequestTraceSource::push_copies(double relative_s, uint64_t key) {
   }
 }
 
+uint64_t RequestTraceSource::count_rows(double& last_s) {
+  uint64_t rows = 0;
+  last_s = 0;
+  double relative_s = lookahead_s_;
+  uint64_t key = kNoKey;
+  bool has_row = has_lookahead_ && !is_input_done_;
+  while (has_row && relative_s < end_s_) {
+    if (relative_s >= start_s_) {
+      ++rows;
+      last_s = (relative_s - start_s_) / time_compression_;
+    }
+    has_row = next_row(relative_s, key);
+  }
+  has_lookahead_ = false;
+  is_input_done_ = true;
+  return rows;
+}
+
 bool RequestTraceSource::next(double& t_s) {
   if (is_unit_scale_) {
     double relative_s = lookahead_s_;

@@ -39,6 +39,11 @@ class RequestTraceSource final : public ArrivalSource {
   double duration_s() const override { return duration_s_; }
   uint64_t key() const override { return key_; }
 
+  // Instead of next(): reads the remaining rows without making their copies and returns how many fall in
+  // the window; `last_s` gets the replay time of the last one [s, after time compression]. The work
+  // estimate (sim/run_limits.cpp) multiplies the rows by the scale.
+  uint64_t count_rows(double& last_s);
+
  private:
   struct Stamp {  // a timestamp split so that epoch seconds keep sub-microsecond resolution
     int64_t whole_s = 0;

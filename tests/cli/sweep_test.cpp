@@ -117,6 +117,43 @@ TEST_CASE("cli::sweep: an interrupted sweep reruns only the points without a res
   CHECK_FALSE(fs::exists(out + ".parts"));
 }
 
+TEST_CASE("cli::sweep: a resumed sweep reruns the points whose trace changed since they ran") {
+  TempDir dir;
+  nlohmann::json base = base_scenario();
+  base["workload"] = {{"type", "rate_trace"}, {"path", "trace.txt"}};
+  dir.write("trace.txt", "3 4 5 6");
+  dir.write("base.json", base.dump(2));
+  const std::string sweep =
+      dir.write("sweep.json", R"({"base": "base.json", "points": [{"/seed": 1}, {"/seed": 2}]})");
+  const std::string out = dir.file("out");
+  const auto first = run_servesim("sweep " + sweep + " --out " + out + " --jobs 1 --keep-parts", dir);
+  REQUIRE(first.status == 0);
+  CHECK_THAT(read_file(out + "/sweep.csv"), Catch::Contains(",small,aws-lambda,18,"));
+  SECTION("the same inputs: every point is reused") {
+    const auto again = run_servesim("sweep " + sweep + " --out " + out + " --jobs 1 --keep-parts", dir);
+    CHECK_THAT(again.out, Catch::Contains("(0 run, 2 reused, 0 failed)"));
+  }
+  SECTION("the trace changed: every point runs again on the new trace") {
+    dir.write("trace.txt", "300 400 500 600");
+    const auto again = run_servesim("sweep " + sweep + " --out " + out + " --jobs 1", dir);
+    REQUIRE(again.status == 0);
+    CHECK_THAT(again.out, Catch::Contains("(2 run, 0 reused, 0 failed)"));
+    const std::string csv = read_file(out + "/sweep.csv");
+    CHECK(count_of(csv, ",aws-lambda,1800,") == 4);
+    CHECK(count_of(csv, ",aws-lambda,18,") == 0);
+  }
+}
+
+TEST_CASE("cli::sweep: the points beyond --max-arrivals are reported as failed, the others run") {
+  TempDir dir;
+  const std::string sweep = write_sweep(dir);
+  const auto r =
+      run_servesim("sweep " + sweep + " --out " + dir.file("o") + " --jobs 1 --max-arrivals 100", dir);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("(6 run, 0 reused, 3 failed)"));
+  CHECK_THAT(read_file(dir.file("o/sweep.csv")), Catch::Contains("more than --max-arrivals 100"));
+}
+
 TEST_CASE("cli::sweep: a grid is the cross product, last pointer fastest") {
   TempDir dir;
   dir.write("base.json", base_scenario().dump(2));
@@ -152,4 +189,10 @@ TEST_CASE("cli::sweep: a bad sweep file gives one line and exit status 2") {
   expect_bad(R"({"base": "base.json"})", "exactly one of");
   expect_bad(R"({"base": "nowhere.json", "grid": {"/seed": [1]}})", "nowhere.json: cannot open");
   expect_bad("{\"base\": ", "not valid JSON");
+  expect_bad(R"({"base": "base.json", "base": "base.json", "points": [{"/seed": 1}]})",
+             "bad-sweep.json: /base: duplicate key (the object has it twice)");
+  expect_bad(std::string(100000, '['), "nested deeper than 256 arrays and objects");
+  dir.write("deep-base.json", "{\"seed\": " + std::string(300, '[') + std::string(300, ']') + "}");
+  expect_bad(R"({"base": "deep-base.json", "points": [{"/seed": 1}]})",
+             "deep-base.json: line 1, column 265: nested deeper than 256");
 }

@@ -214,7 +214,7 @@ TEST_CASE("models::apply_model: bad model sections are InputErrors naming the sc
     const std::string junk = scratch("junk.onnx");
     std::ofstream(junk) << "not a model";
     expect({{"onnx", junk}}, "s.json: /model/onnx: " + junk);
-    expect({{"profile", junk}}, "s.json: /model/profile: " + junk + ": not JSON");
+    expect({{"profile", junk}}, "s.json: /model/profile: " + junk + ": line 1: not valid JSON");
   }
   SECTION("\"optimized\" without that figure; a profile without a 1-thread point") {
     ModelProfile p = hand_profile();
