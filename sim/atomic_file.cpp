@@ -31,6 +31,14 @@ bool is_process_gone(long pid) {
 
 std::string temporary_path(const std::string& path) {
   const fs::path target(path);
+  // The rename that ends an atomic write replaces whatever the name stands for: never a device, a FIFO, a
+  // socket or a folder (writing a profile "to /dev/null" as root would otherwise replace the device).
+  std::error_code status_error;
+  const auto status = fs::symlink_status(target, status_error);
+  if (!status_error && fs::exists(status) && !fs::is_regular_file(status) && !fs::is_symlink(status))
+    throw input_error(path, "",
+                      "expected a regular file to write (servesim replaces only files), got " +
+                          std::string(fs::is_directory(status) ? "a folder" : "a special file"));
   const fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
   const std::string base = target.filename().string();
   std::error_code ec;

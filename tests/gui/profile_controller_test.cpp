@@ -73,7 +73,8 @@ double own_rss_mb() {
 // What `servesim profile MODEL ... --no-cache --json` (the CLI run by hand, with `options`) measures.
 models::ModelProfile profile_with_cli(const QString& model, const models::ProfileOptions& options) {
   QProcess cli;
-  QStringList args = profile_arguments(model, options, "/dev/null");
+  QTemporaryDir scratch;
+  QStringList args = profile_arguments(model, options, scratch.filePath("profile.json"));
   args.removeAll("--progress-lines");
   args << "--no-cache"
        << "--json";
