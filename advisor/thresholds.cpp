@@ -12,7 +12,7 @@ const std::vector<ThresholdSpec>& threshold_table() {
       {"serverless_min_slo_ms", "ms", 10, 0, 1e7,
        "Below ~10 ms p99 a function's invocation path (front door + runtime hand-off, several ms) and any "
        "cold "
-       "start (0.2-10 s, PLATFORM-FACTS) use up the budget: serve from a warm container or the edge."},
+       "start (0.2-10 s, docs/platform-sources.md) use up the budget: serve from a warm container or the edge."},
       {"serverless_max_model_mb", "MB", 5000, 0, 1e9,
        "Above 5 GB every cold start fetches and loads > 5 GB (about 60 s at the ~85 MB/s of one S3 "
        "connection); "
