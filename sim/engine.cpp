@@ -10,6 +10,7 @@
 #include <simgrid/s4u.hpp>
 
 #include "sim/arrival_source.hpp"
+#include "sim/fault_schedule.hpp"
 #include "sim/input_error.hpp"
 #include "sim/interrupt.hpp"
 
@@ -84,13 +85,6 @@ class Driver {
   }
 
  private:
-  // A change of the model's fault state at t_s: a throttling storm's cap (or its end), a node failure.
-  struct FaultChange {
-    double t_s;
-    int fault;
-    bool begins;
-  };
-
   void replay() {
     auto source = make_arrival_source(options_.workload, options_.seed);
     Rng rng = Rng::derive(options_.seed, 1);  // common random numbers across candidates
@@ -101,24 +95,10 @@ class Driver {
     const auto& faults = options_.faults;
     Client client(options_.client, faults.size(), recorder, rng);
     const CrashHazard crashes(faults, candidate_.name);
-    std::vector<FaultChange> changes;
-    std::vector<int> outages;
+    FaultSchedule schedule(faults, candidate_.name);
     std::vector<size_t> windows(faults.size(), SIZE_MAX);
-    for (size_t k = 0; k < faults.size(); ++k) {
-      const FaultSpec& f = faults[k];
-      if (!f.applies_to(candidate_.name)) continue;
-      windows[k] = recorder.watch(f.start_s, f.report_end_s());
-      if (f.kind == FaultSpec::Kind::outage) outages.push_back(static_cast<int>(k));
-      if (f.kind == FaultSpec::Kind::throttle || f.kind == FaultSpec::Kind::slow_storage) {
-        changes.push_back(FaultChange{f.start_s, static_cast<int>(k), true});
-        changes.push_back(FaultChange{f.end_s(), static_cast<int>(k), false});
-      }
-      if (f.kind == FaultSpec::Kind::node_failure)
-        changes.push_back(FaultChange{f.start_s, static_cast<int>(k), true});
-    }
-    std::stable_sort(changes.begin(), changes.end(),
-                     [](const FaultChange& a, const FaultChange& b) { return a.t_s < b.t_s; });
-    size_t next_change = 0;
+    for (size_t k = 0; k < faults.size(); ++k)
+      if (schedule.applies(k)) windows[k] = recorder.watch(faults[k].start_s, faults[k].report_end_s());
 
     uint64_t request_key = kNoKey;
     ModelContext ctx{recorder, transfers, rng, client, crashes, &request_key};
@@ -127,28 +107,16 @@ class Driver {
 
     // An attempt reaches the platform, unless an outage rejects it at the front door (HTTP 503).
     auto offer = [&](double t, double origin_s, uint32_t attempt, uint64_t key) {
-      for (int k : outages)
-        if (faults[static_cast<size_t>(k)].active(t)) {
-          client.failed(t, origin_s, attempt, false, k, key);
-          return;
-        }
+      if (const int k = schedule.outage_at(t); k >= 0) {
+        client.failed(t, origin_s, attempt, false, k, key);
+        return;
+      }
       request_key = key;
       model.on_arrival(t, origin_s, attempt);
       request_key = kNoKey;
     };
-    // Overlapping faults of one kind: the one in force at t with the smallest value (the tightest) applies.
-    auto tightest = [&](FaultSpec::Kind kind, double t_s, auto value_of) {
-      int owner = -1;
-      for (size_t k = 0; k < faults.size(); ++k) {
-        const FaultSpec& g = faults[k];
-        if (g.kind == kind && g.applies_to(candidate_.name) && g.active(t_s) &&
-            (owner < 0 || value_of(g) < value_of(faults[static_cast<size_t>(owner)])))
-          owner = static_cast<int>(k);
-      }
-      return owner;
-    };
-    auto apply_change = [&](const FaultChange& c) {
-      const FaultSpec& f = faults[static_cast<size_t>(c.fault)];
+    auto apply_change = [&](const FaultSchedule::Change& c) {
+      const FaultSpec& f = schedule.fault(c.fault);
       if (f.kind == FaultSpec::Kind::node_failure) {
         model.fail_nodes(c.t_s, f.nodes, c.fault);
         return;
@@ -157,16 +125,15 @@ class Driver {
         // The store's shared bandwidth is cut from exactly t for every transfer (SimGrid's clock is brought
         // there first: the loop has checked that no transfer completes before), and downloads started while
         // the fault is in force get the same share of the per-connection ceiling for their whole length.
-        const int k = tightest(f.kind, c.t_s, [](const FaultSpec& g) { return g.bandwidth_factor; });
-        const double factor = k < 0 ? 1.0 : faults[static_cast<size_t>(k)].bandwidth_factor;
+        const int k = schedule.tightest(f.kind, c.t_s, [](const FaultSpec& g) { return g.bandwidth_factor; });
+        const double factor = k < 0 ? 1.0 : schedule.fault(k).bandwidth_factor;
         transfers.sync_clock(c.t_s);
         for (const StoreLink& l : links_) l.link->set_bandwidth(l.bytes_per_s * factor);
         transfers.set_rate_factor(factor);
         return;
       }
-      const int k = tightest(f.kind, c.t_s, [](const FaultSpec& g) { return g.concurrency_limit; });
-      model.set_concurrency_cap(c.t_s, k < 0 ? UINT32_MAX : faults[static_cast<size_t>(k)].concurrency_limit,
-                                k);
+      const int k = schedule.tightest(f.kind, c.t_s, [](const FaultSpec& g) { return g.concurrency_limit; });
+      model.set_concurrency_cap(c.t_s, k < 0 ? UINT32_MAX : schedule.fault(k).concurrency_limit, k);
     };
 
     double t_arrival = 0;
@@ -185,8 +152,7 @@ class Driver {
       if (!more && !busy && transfers.empty()) break;
       const double t_model = model.next_event_s();
       const double t_retry = client.next_retry_s();
-      const double t_change =
-          next_change < changes.size() && (more || busy) ? changes[next_change].t_s : kInf;
+      const double t_change = more || busy ? schedule.next_change_s() : kInf;
       const double t_next = std::min({more ? t_arrival : kInf, t_model, t_retry, t_change});
       if (!transfers.empty() && t_next >= transfers.earliest_possible_s()) {
         TransferPool::Done done{};
@@ -199,7 +165,7 @@ class Driver {
       if (t_next == kInf) break;
       now = t_next;
       if (t_change <= t_next) {
-        apply_change(changes[next_change++]);
+        apply_change(schedule.pop_change());
       } else if (t_model <= t_next && !(more && t_arrival < t_model)) {
         model.handle_next_event();
       } else if (t_retry <= t_next && !(more && t_arrival < t_retry)) {
@@ -215,7 +181,14 @@ class Driver {
     const double end_s = std::max(now, source->duration_s());
     model.finish(end_s);
     recorder.finish(end_s);
+    collect(end_s, recorder, client, model, windows);
+  }
 
+  // The candidate's result from what its recorder, client and model saw; windows[k] is fault k's recorder
+  // window (SIZE_MAX for a fault that does not apply).
+  void collect(double end_s, const Recorder& recorder, const Client& client, const PlatformModel& model,
+               const std::vector<size_t>& windows) {
+    const auto& faults = options_.faults;
     result_.name = candidate_.name;
     result_.platform = model.platform();
     result_.requests = recorder.totals();
