@@ -10,6 +10,7 @@
 #include "reports/report_tables.hpp"
 #include "reports/report_timeline.hpp"
 #include "reports/svg_chart.hpp"
+#include "sim/slo.hpp"
 
 namespace servesim::reports {
 namespace {
@@ -126,8 +127,9 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
         << format_usd(monthly_usd(cost, sim_s)) << "</b></div><div>cost of the simulated "
         << period_text(sim_s) << "<b>" << format_usd(cost) << "</b></div><div>p99 latency<b>"
         << format_number(num(c, "latency_ms", "p99"), 3) << " ms</b></div><div>served within SLO<b>"
-        << format_number(100 * num(c, "slo", "attainment"), 4) << " %</b></div><div>peak instances<b>"
-        << format_count(num(c, "instances", "peak")) << "</b></div></div>"
+        << sim::percent_text(num(c, "slo", "attainment"), ctx.slo_attainment_target)
+        << "</b></div><div>peak instances<b>" << format_count(num(c, "instances", "peak"))
+        << "</b></div></div>"
         << "<p class=\"note\">Monthly cost = cost of the simulated period &times; 30 days / "
         << period_text(sim_s)
         << ": it assumes the simulated traffic repeats for a 30-day month. "
@@ -143,7 +145,7 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
            "class=\"name\">No candidate meets the SLO</div>";
     if (closest >= 0)
       out << "<p>Closest: <strong>" << html_escape(cands[size_t(closest)].value("name", "")) << "</strong>, "
-          << format_number(100 * att, 4) << " % of requests served within "
+          << sim::percent_text(att, ctx.slo_attainment_target) << " of requests served within "
           << format_number(ctx.slo_p99_ms, 4) << " ms.</p>";
     out << "</div>\n";
   }

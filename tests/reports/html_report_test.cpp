@@ -351,3 +351,14 @@ TEST_CASE("reports::HtmlReport: headless Chromium renders the report with every 
   REQUIRE(image.size() > 10000);
   CHECK(image.substr(1, 3) == "PNG");
 }
+
+TEST_CASE("reports::HtmlReport: no candidate meets the SLO: the closest one's share never rounds up to the "
+          "target") {
+  RunData run = synthetic_run(60, 2);
+  for (auto& c : run.summary["candidates"]) c["slo"] = {{"attainment", 0.98996}, {"met", false}};
+  run.summary["candidates"][1]["slo"]["attainment"] = 0.97;
+  const std::string html = html_report(run, synthetic_context());
+  CHECK_THAT(html, Catch::Contains("No candidate meets the SLO"));
+  // 98.996% against a 99% target: never "99%" (a contradiction) and never "99.0%".
+  CHECK_THAT(html, Catch::Contains("98.996% of requests served within"));
+}
