@@ -6,29 +6,31 @@
 #include "advisor/format.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/model_factory.hpp"
-#include "platforms/topology_spec.hpp"
+#include "platforms/registry.hpp"
 #include "sim/engine.hpp"
 #include "sim/input_error.hpp"
 #include "sim/slo.hpp"
 
 namespace servesim::advisor {
 
-Placement placement_of(const std::string& platform) {
-  if (platform == "aws-lambda" || platform == "azure-functions" || platform == "gcp-cloud-run")
-    return Placement::serverless;
+namespace {
+
+Placement placement_from(const std::string& placement_class) {
+  if (placement_class == "serverless") return Placement::serverless;
+  if (placement_class == "edge") return Placement::edge;
   return Placement::container;
 }
 
+}  // namespace
+
+Placement placement_of(const std::string& platform) {
+  return placement_from(platforms::placement_of(platform));
+}
+
 std::vector<PlacementUse> placements_of(const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
-  if (candidate.platform != "topology") return {PlacementUse{placement_of(candidate.platform), ""}};
   std::vector<PlacementUse> uses;
-  for (const auto& s : platforms::parse_topology(candidate, scenario).stages) {
-    if (s.kind == platforms::StageSpec::Kind::edge_device)  // its candidate is a fixed pool: a container
-      uses.push_back({placement_of(s.candidate.platform), "stage \"" + s.id + "\" (an edge device)"});
-    else if (s.kind == platforms::StageSpec::Kind::model)
-      uses.push_back(
-          {placement_of(s.candidate.platform), "stage \"" + s.id + "\" on " + s.candidate.platform});
-  }
+  for (const auto& u : platforms::placements_of(candidate, scenario))
+    uses.push_back(PlacementUse{placement_from(u.placement), u.where});
   return uses;
 }
 
@@ -59,6 +61,16 @@ std::string unique_name(const sim::Scenario& sc, const std::vector<sim::Candidat
   return out;
 }
 
+// "default-pool-{servers}" with servers = 4: "default-pool-4".
+std::string default_name(std::string name, const nlohmann::json& settings) {
+  for (const auto& [key, value] : settings.items()) {
+    const std::string field = "{" + key + "}";
+    for (auto at = name.find(field); at != std::string::npos; at = name.find(field))
+      name.replace(at, field.size(), value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  return name;
+}
+
 }  // namespace
 
 std::vector<sim::CandidateSpec> evidence_candidates(const sim::Scenario& scenario, const Facts& facts,
@@ -81,39 +93,38 @@ std::vector<sim::CandidateSpec> evidence_candidates(const sim::Scenario& scenari
     out.push_back(c);
   }
   if (section.default_candidates) {
-    auto add = [&](const std::string& platform, const std::string& name, nlohmann::json settings) {
-      if (!platforms::find_platform(platform)) {
-        if (notes) notes->push_back("default " + platform + " not simulated: not in this build's catalogue");
-        return;
+    // Each registered platform's catalogue default (platforms/catalog.hpp: advisor_default), in registry
+    // order, for an open placement the scenario lists no candidate for.
+    platforms::Quantities quantities = {
+        {"slo_timeout_s", scenario.slo.timeout_s},
+        {"reference_vcpu", scenario.service.reference_vcpu},
+    };
+    const double util = section.thresholds.get("pool_target_utilisation");
+    const double load = facts.traffic.peak_minute_rps * facts.traffic.mean_service_s;
+    quantities["peak_servers"] =
+        static_cast<double>(std::max<int64_t>(1, static_cast<int64_t>(std::ceil(load / util))));
+    if (facts.gflops_per_request) quantities["gflops_per_request"] = *facts.gflops_per_request;
+    for (const auto& registration : platforms::registered_platforms()) {
+      const auto* entry = platforms::find_platform(registration.name);
+      if (!entry || !entry->advisor_default) continue;
+      const Placement placement = placement_from(entry->placement);
+      if (!is_open(rules, placement) || listed[static_cast<int>(placement)]) continue;
+      std::string missing;
+      auto settings = platforms::resolve_settings(entry->advisor_default->settings, quantities, &missing);
+      if (!settings) {
+        if (notes) {
+          const auto& why = entry->advisor_default->note_if_missing;
+          notes->push_back("default " + entry->platform +
+                           " not simulated: " + (why.empty() ? "it needs " + missing : why));
+        }
+        continue;
       }
       sim::CandidateSpec spec;
-      spec.platform = platform;
-      spec.name = unique_name(scenario, out, name);
-      spec.settings = std::move(settings);
+      spec.platform = entry->platform;
+      spec.name = unique_name(scenario, out, default_name(entry->advisor_default->name, *settings));
+      spec.settings = std::move(*settings);
       spec.pointer = "/advisor (default candidate " + spec.name + ")";
       out.push_back(std::move(spec));
-    };
-    const double timeout_s = std::clamp(std::ceil(scenario.slo.timeout_s), 3.0, 900.0);
-    if (is_open(rules, Placement::serverless) && !listed[static_cast<int>(Placement::serverless)]) {
-      add("aws-lambda", "default-lambda-2048", {{"memory_mb", 2048}, {"timeout_s", timeout_s}});
-      add("gcp-cloud-run", "default-cloud-run", nlohmann::json::object());
-      add("azure-functions", "default-azure-flex", {{"plan", "flex"}});
-    }
-    if (is_open(rules, Placement::container) && !listed[static_cast<int>(Placement::container)]) {
-      const double util = section.thresholds.get("pool_target_utilisation");
-      const double load = facts.traffic.peak_minute_rps * facts.traffic.mean_service_s;
-      const auto servers = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(load / util)));
-      add("fixed-pool", "default-pool-" + std::to_string(servers),
-          {{"servers", servers}, {"vcpu_per_server", scenario.service.reference_vcpu}});
-      if (facts.gflops_per_request) {
-        add("kubernetes-gpu", "default-k8s-gpu",
-            {{"min_replicas", 1},
-             {"max_replicas", std::max<int64_t>(2, servers)},
-             {"model_gflops_per_request", *facts.gflops_per_request}});
-      } else if (notes) {
-        notes->push_back(
-            "default kubernetes-gpu not simulated: its GPU latency needs advisor.gflops_per_request");
-      }
     }
   }
   if (out.empty())

@@ -15,16 +15,16 @@
 
 namespace servesim::advisor {
 
-// serverless: aws-lambda, azure-functions, gcp-cloud-run; containers: kubernetes*, fixed-pool and any other.
+// The placement class of the platform's catalogue entry ("placement"); container for a name the catalogue
+// does not list.
 Placement placement_of(const std::string& platform);
 
-// Where a candidate runs, with the reason for each placement: its platform's; for a serving topology, those
-// of its model stages (an edge-device stage is an always-on server: a container); an edge cache computes
-// nothing and has none. A topology's settings are read by platforms::parse_topology (InputError if
-// malformed).
+// Where a candidate runs, with the reason for each placement: its platform's; for a composite platform (a
+// serving topology), those its registration's placements hook gives for its parts (platforms/registry.hpp;
+// InputError if its settings are malformed).
 struct PlacementUse {
   Placement placement;
-  std::string where;  // "" for a plain candidate, "stage \"fast\" on aws-lambda" in a topology
+  std::string where;  // "" for a plain candidate, e.g. "stage \"fast\" on <platform>" in a topology
 };
 std::vector<PlacementUse> placements_of(const sim::CandidateSpec& candidate, const sim::Scenario& scenario);
 // The one placement reported for a candidate: container if it uses one (standing capacity), else serverless.

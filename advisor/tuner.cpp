@@ -7,58 +7,34 @@
 #include "advisor/format.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/model_factory.hpp"
+#include "platforms/registry.hpp"
 #include "sim/engine.hpp"
 #include "sim/input_error.hpp"
 #include "sim/slo.hpp"
 
 namespace servesim::advisor {
 
-const std::vector<SweepKey>& sweep_table() {
-  static const std::vector<SweepKey> table = {
-      {"aws-lambda",
-       "memory_mb",
-       "MB",
-       {128, 256, 512, 1024, 1536, 2048, 3008, 4096, 5120, 6144, 7168, 8192, 9216, 10240},
-       "the power-of-two-ish grid of AWS Lambda Power Tuning, extended to 10,240 MB"},
-      {"aws-lambda",
-       "provisioned_concurrency",
-       "environments",
-       {0, 1, 2, 5, 10, 20, 50, 100},
-       "pre-warmed floor"},
-      {"aws-lambda",
-       "keep_alive_s",
-       "s",
-       {60, 300, 600, 1800, 3600},
-       "idle lifetime (not a user setting on AWS)"},
-      {"gcp-cloud-run", "concurrency", "requests", {1, 4, 8, 16, 40, 80, 160, 250}, "requests per instance"},
-      {"gcp-cloud-run", "min_instances", "instances", {0, 1, 2, 5, 10, 20}, "instances kept warm"},
-      {"gcp-cloud-run", "idle_timeout_s", "s", {60, 300, 900}, "idle lifetime"},
-      {"azure-functions", "flex_always_ready", "instances", {0, 1, 2, 5, 10}, "Flex always-ready instances"},
-      {"azure-functions", "flex_memory_mb", "MB", {512, 2048, 4096}, "Flex instance memory"},
-      {"azure-functions", "idle_timeout_s", "s", {60, 300, 1200}, "idle lifetime"},
-      {"kubernetes-gpu", "min_replicas", "pods", {1, 2, 4, 8, 16}, "pods kept ready"},
-      {"kubernetes-gpu",
-       "hpa_target_gpu_utilization",
-       "fraction",
-       {0.3, 0.4, 0.5, 0.6, 0.7, 0.8},
-       "HPA target"},
-      {"fixed-pool", "servers", "servers", {1, 2, 4, 8, 16, 32, 64}, "pool size"},
-  };
+std::vector<SweepKey> sweep_table() {
+  // Each registered platform's catalogue tune_grid (platforms/catalog.hpp), in registry order.
+  std::vector<SweepKey> table;
+  for (const auto& registration : platforms::registered_platforms())
+    if (const auto* entry = platforms::find_platform(registration.name))
+      for (const auto& k : entry->tune_keys)
+        table.push_back(SweepKey{entry->platform, k.key, k.unit, k.values, k.note});
   return table;
 }
 
 namespace {
 
-const SweepKey* find_key(const std::string& platform, const std::string& key) {
-  for (const auto& k : sweep_table())
-    if (platform == k.platform && key == k.key) return &k;
+const platforms::TuneKey* find_key(const platforms::PlatformEntry& entry, const std::string& key) {
+  for (const auto& k : entry.tune_keys)
+    if (key == k.key) return &k;
   return nullptr;
 }
 
-std::string keys_of(const std::string& platform) {
+std::string keys_of(const platforms::PlatformEntry& entry) {
   std::string s;
-  for (const auto& k : sweep_table())
-    if (platform == k.platform) s += (s.empty() ? "" : ", ") + std::string(k.key);
+  for (const auto& k : entry.tune_keys) s += (s.empty() ? "" : ", ") + k.key;
   return s;
 }
 
@@ -69,22 +45,17 @@ TuneResult tune(const sim::Scenario& scenario, const std::string& platform, std:
   const auto* entry = platforms::find_platform(platform);
   if (!entry)
     throw InputError("tune: no platform '" + platform + "' in the catalogue (see `servesim catalog`)");
-  const std::string sweepable = keys_of(platform);
+  const std::string sweepable = keys_of(*entry);
   if (sweepable.empty()) throw InputError("tune: nothing to sweep on " + platform);
-  if (keys.empty())
-    for (const auto& k : sweep_table())
-      if (platform == k.platform) {
-        keys.push_back(k.key);
-        break;
-      }
+  if (keys.empty()) keys.push_back(entry->tune_keys.front().key);
   std::vector<std::vector<double>> values;
   for (const auto& key : keys) {
-    const SweepKey* k = find_key(platform, key);
+    const platforms::TuneKey* k = find_key(*entry, key);
     if (!k)
       throw InputError("tune: " + key + " is not sweepable on " + platform + " (sweepable: " + sweepable +
                        ")");
     const auto it = grids.find(key);
-    values.push_back(it != grids.end() ? it->second : k->grid);
+    values.push_back(it != grids.end() ? it->second : k->values);
     if (values.back().empty()) throw InputError("tune: empty grid for " + key);
   }
   for (const auto& [key, grid] : grids)
@@ -104,8 +75,12 @@ TuneResult tune(const sim::Scenario& scenario, const std::string& platform, std:
       base = c.settings.is_null() ? nlohmann::json::object() : c.settings;
       break;
     }
-  if (platform == "aws-lambda" && !base.contains("timeout_s"))
-    base["timeout_s"] = std::clamp(std::ceil(scenario.slo.timeout_s), 3.0, 900.0);
+  // The catalogue's tune defaults (e.g. a timeout derived from the client's) where the scenario gives none.
+  const platforms::Quantities quantities = {{"slo_timeout_s", scenario.slo.timeout_s},
+                                            {"reference_vcpu", scenario.service.reference_vcpu}};
+  const auto defaults = platforms::resolve_settings(entry->tune_defaults, quantities);
+  for (const auto& [key, value] : defaults->items())
+    if (!base.contains(key)) base[key] = value;
 
   // Cross product of the grids, first key slowest.
   sim::Scenario sweep = scenario;
@@ -171,7 +146,8 @@ TuneResult tune(const sim::Scenario& scenario, const std::string& platform, std:
 std::string tune_csv(const TuneResult& r) {
   std::ostringstream o;
   o.precision(10);
-  for (const auto& k : r.keys) o << k << " [" << find_key(r.platform, k)->unit << "],";
+  const auto* entry = platforms::find_platform(r.platform);
+  for (const auto& k : r.keys) o << k << " [" << find_key(*entry, k)->unit << "],";
   o << "cost [USD],p50 [ms],p99 [ms],attainment [fraction],cold_start_share [fraction],arrived [requests],"
        "throttled [requests],timed_out [requests],dropped [requests],meets_slo [bool],best [bool],invalid "
        "[text]\n";

@@ -1,8 +1,9 @@
 #pragma once
-// Configuration search (`servesim tune`): sweeps a platform's sweepable keys over a grid (Lambda memory like
-// AWS Lambda Power Tuning, provisioned concurrency, Cloud Run concurrency and min instances, Kubernetes min
-// replicas and HPA target, keep-alive...), runs every point as one candidate of a single simulate() call and
-// returns the cheapest point that meets the SLO, with the whole cost/latency curve.
+// Configuration search (`servesim tune`): sweeps a platform's sweepable keys over a grid (its catalogue
+// entry's tune_grid: e.g. function memory like AWS Lambda Power Tuning, provisioned concurrency, concurrency
+// and min instances, min replicas and HPA target, keep-alive...), runs every point as one candidate of a
+// single simulate() call and returns the cheapest point that meets the SLO, with the whole cost/latency
+// curve.
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -14,14 +15,15 @@
 namespace servesim::advisor {
 
 struct SweepKey {
-  const char* platform;
-  const char* key;
-  const char* unit;
+  std::string platform;
+  std::string key;
+  std::string unit;
   std::vector<double> grid;  // default values
-  const char* note;
+  std::string note;
 };
-// Every sweepable key; the first key listed for a platform is its default sweep.
-const std::vector<SweepKey>& sweep_table();
+// Every sweepable key: the registered platforms' catalogue tune_grid keys, in registry order; the first key
+// listed for a platform is its default sweep.
+std::vector<SweepKey> sweep_table();
 
 struct TunePoint {
   std::string name;

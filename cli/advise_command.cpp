@@ -136,8 +136,11 @@ int tune_command(const Args& args) {
   po::options_description opts("Options");
   std::string scenario_path, out_dir, platform, keys_arg;
   std::vector<std::string> grid_args;
+  const auto sweepable = advisor::sweep_table();  // the example is the first tunable platform
+  const std::string platform_help =
+      "platform to tune" + (sweepable.empty() ? "" : " (e.g. " + sweepable.front().platform + ")");
   opts.add_options()("scenario", po::value(&scenario_path)->required(), "scenario file")(
-      "platform,p", po::value(&platform)->required(), "platform to tune (e.g. aws-lambda)")(
+      "platform,p", po::value(&platform)->required(), platform_help.c_str())(
       "keys,k", po::value(&keys_arg), "comma-separated keys to sweep (cross product)")(
       "grid,g", po::value(&grid_args)->composing(), "KEY=V1,V2,... values for a swept key (repeatable)")(
       "out,o", po::value(&out_dir), "output folder for tune.csv");
@@ -147,7 +150,7 @@ int tune_command(const Args& args) {
   pos.add("scenario", 1);
   po::variables_map vm;
   std::string usage = kTuneUsage;
-  for (const auto& k : advisor::sweep_table())
+  for (const auto& k : sweepable)
     usage += "  " + std::string(k.platform) + ": " + k.key + " [" + k.unit + "]  (" + k.note + ")\n";
   if (!parse_options(args, usage.c_str(), opts, pos, vm)) return 0;
 

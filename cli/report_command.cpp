@@ -6,7 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "platforms/catalog.hpp"
-#include "platforms/topology_model.hpp"
+#include "platforms/registry.hpp"
 #include "reports/html_report.hpp"
 #include "reports/output_dir.hpp"
 #include "reports/report_context.hpp"
@@ -38,9 +38,9 @@ Exit status: 0 ok, 2 bad input (a missing or malformed file), 3 internal error.
 std::vector<reports::CandidateAssumptions> assumptions(const sim::Scenario& sc) {
   std::vector<reports::CandidateAssumptions> out;
   for (const auto& c : sc.candidates) {
-    if (c.platform == platforms::TopologyModel::kPlatform) {  // its stages are in the scenario itself
-      out.push_back(
-          reports::CandidateAssumptions{c.name, c.platform, "Serving topology (docs/topology.md)", "", {}});
+    const auto* registration = platforms::find_registration(c.platform);
+    if (registration && !registration->composite_title.empty()) {  // its parts are in the scenario itself
+      out.push_back(reports::CandidateAssumptions{c.name, c.platform, registration->composite_title, "", {}});
       continue;
     }
     const platforms::Settings settings(c, sc.file);  // checks the overrides once more

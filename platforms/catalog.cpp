@@ -1,5 +1,6 @@
 #include "platforms/catalog.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -13,7 +14,57 @@ const std::vector<std::pair<std::string, std::string>>& embedded_catalog();  // 
 
 namespace {
 
-PlatformEntry parse_entry(const std::string& file, const std::string& text) {
+bool contains(const std::vector<std::string>& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// A computed value is an object (catalogue parameters are numbers, booleans or strings).
+bool is_computed(const nlohmann::json& value) {
+  return value.is_object();
+}
+
+// Checks a settings object of the catalogue (an advisor default's, tune's defaults): every key a parameter,
+// every computed value well formed and naming one of `quantities`.
+void check_settings(const std::string& file, const std::string& where, const nlohmann::json& settings,
+                    const PlatformEntry& e, const std::vector<std::string>& quantities) {
+  if (!settings.is_object()) throw std::logic_error(file + ": " + where + ": expected an object");
+  for (const auto& [key, value] : settings.items()) {
+    if (!e.find(key)) throw std::logic_error(file + ": " + where + ": " + key + " is no parameter");
+    if (!is_computed(value)) continue;
+    for (const auto& [field, x] : value.items()) {
+      static const std::vector<std::string> fields = {"from", "round", "min", "max", "integer"};
+      if (!contains(fields, field))
+        throw std::logic_error(file + ": " + where + "/" + key + ": unknown field " + field);
+      (void)x;
+    }
+    const std::string from = value.at("from").get<std::string>();
+    if (!contains(quantities, from))
+      throw std::logic_error(file + ": " + where + "/" + key + ": quantity " + from +
+                             " is not available here");
+    if (value.contains("round") && !contains({"up", "down", "nearest"}, value.at("round").get<std::string>()))
+      throw std::logic_error(file + ": " + where + "/" + key + ": round is up, down or nearest");
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& placement_classes() {
+  static const std::vector<std::string> classes = {"serverless", "container", "edge"};
+  return classes;
+}
+
+const std::vector<std::string>& scenario_quantities() {
+  static const std::vector<std::string> names = {"slo_timeout_s", "reference_vcpu"};
+  return names;
+}
+
+const std::vector<std::string>& known_quantities() {
+  static const std::vector<std::string> names = {"slo_timeout_s", "reference_vcpu", "peak_servers",
+                                                 "gflops_per_request"};
+  return names;
+}
+
+PlatformEntry parse_catalog_entry(const std::string& file, const std::string& text) {
   // The catalogue ships with the program; a malformed entry is a build defect, reported with its location.
   const auto doc = sim::parse_json(text, file);
   PlatformEntry e;
@@ -35,11 +86,52 @@ PlatformEntry parse_entry(const std::string& file, const std::string& text) {
     }
     if (p.contains("allowed")) param.allowed = p.at("allowed").get<std::vector<std::string>>();
     static const std::vector<std::string> statuses = {"documented", "observed", "estimated", "unconfirmed"};
-    if (std::find(statuses.begin(), statuses.end(), param.status) == statuses.end())
+    if (!contains(statuses, param.status))
       throw std::logic_error(file + ": " + key + ": bad status " + param.status);
     e.parameters.push_back(std::move(param));
   }
+  // What the advisor needs: without a placement class a platform would silently be advised as something.
+  if (!doc.contains("placement"))
+    throw std::logic_error(file + ": no placement (one of serverless, container, edge)");
+  e.placement = doc.at("placement").get<std::string>();
+  if (!contains(placement_classes(), e.placement))
+    throw std::logic_error(file + ": placement " + e.placement +
+                           " is not one of serverless, container, edge");
+  if (doc.contains("advisor_default")) {
+    const auto& d = doc.at("advisor_default");
+    AdvisorDefault def;
+    def.name = d.at("name").get<std::string>();
+    def.settings = d.value("settings", nlohmann::json::object());
+    def.note_if_missing = d.value("note_if_missing", "");
+    check_settings(file, "advisor_default/settings", def.settings, e, known_quantities());
+    e.advisor_default = std::move(def);
+  }
+  if (doc.contains("tune_grid")) {
+    const auto& g = doc.at("tune_grid");
+    for (const auto& k : g.at("keys")) {
+      TuneKey key{k.at("key").get<std::string>(), k.at("unit").get<std::string>(),
+                  k.at("values").get<std::vector<double>>(), k.value("note", "")};
+      const Parameter* p = e.find(key.key);
+      if (!p || !p->value.is_number())
+        throw std::logic_error(file + ": tune_grid: " + key.key + " is no numeric parameter");
+      if (key.values.empty()) throw std::logic_error(file + ": tune_grid: empty grid for " + key.key);
+      e.tune_keys.push_back(std::move(key));
+    }
+    e.tune_defaults = g.value("defaults", nlohmann::json::object());
+    check_settings(file, "tune_grid/defaults", e.tune_defaults, e, scenario_quantities());
+  }
   return e;
+}
+
+namespace {
+
+std::vector<PlatformEntry>& entries() {
+  static std::vector<PlatformEntry> all = [] {
+    std::vector<PlatformEntry> out;
+    for (const auto& [file, text] : embedded_catalog()) out.push_back(parse_catalog_entry(file, text));
+    return out;
+  }();
+  return all;
 }
 
 }  // namespace
@@ -51,18 +143,45 @@ const Parameter* PlatformEntry::find(const std::string& key) const {
 }
 
 const std::vector<PlatformEntry>& catalog() {
-  static const std::vector<PlatformEntry> entries = [] {
-    std::vector<PlatformEntry> out;
-    for (const auto& [file, text] : embedded_catalog()) out.push_back(parse_entry(file, text));
-    return out;
-  }();
-  return entries;
+  return entries();
+}
+
+void add_catalog_entry(PlatformEntry entry) {
+  if (find_platform(entry.platform))
+    throw std::logic_error("catalogue: platform " + entry.platform + " is already listed");
+  entries().push_back(std::move(entry));
 }
 
 const PlatformEntry* find_platform(const std::string& platform) {
   for (const auto& e : catalog())
     if (e.platform == platform) return &e;
   return nullptr;
+}
+
+std::optional<nlohmann::json> resolve_settings(const nlohmann::json& settings, const Quantities& quantities,
+                                               std::string* missing) {
+  nlohmann::json out = settings.is_null() ? nlohmann::json::object() : settings;
+  for (auto& [key, value] : out.items()) {
+    if (!is_computed(value)) continue;
+    const std::string from = value.at("from").get<std::string>();
+    const auto it = quantities.find(from);
+    if (it == quantities.end()) {
+      if (missing) *missing = from;
+      return std::nullopt;
+    }
+    double x = it->second;
+    const std::string round = value.value("round", "");
+    if (round == "up") x = std::ceil(x);
+    if (round == "down") x = std::floor(x);
+    if (round == "nearest") x = std::round(x);
+    if (value.contains("min")) x = std::max(x, value.at("min").get<double>());
+    if (value.contains("max")) x = std::min(x, value.at("max").get<double>());
+    if (value.value("integer", false))
+      value = static_cast<int64_t>(std::llround(x));
+    else
+      value = x;
+  }
+  return out;
 }
 
 Settings::Settings(const sim::CandidateSpec& candidate, const std::string& scenario_file)

@@ -1,32 +1,19 @@
 #include "platforms/model_factory.hpp"
 
-#include "platforms/azure_functions_model.hpp"
 #include "platforms/catalog.hpp"
-#include "platforms/cloud_run_model.hpp"
-#include "platforms/fixed_pool_model.hpp"
-#include "platforms/kubernetes_model.hpp"
-#include "platforms/lambda_model.hpp"
-#include "platforms/topology_model.hpp"
+#include "platforms/registry.hpp"
 
 namespace servesim::platforms {
 
 std::unique_ptr<sim::PlatformModel> make_model(const sim::CandidateSpec& candidate,
                                                const sim::Scenario& scenario) {
-  // A serving topology is a composite of the models below, not a catalogue platform (docs/topology.md).
-  if (candidate.platform == TopologyModel::kPlatform)
-    return std::make_unique<TopologyModel>(parse_topology(candidate, scenario), scenario);
+  if (const PlatformRegistration* r = find_registration(candidate.platform))
+    return r->make(candidate, scenario);
+  // Not registered: Settings names the file, the pointer and the catalogue's platforms; a catalogued
+  // platform without a registration has no model yet.
   const Settings settings(candidate, scenario.file);
-  const std::string& platform = settings.entry().platform;
-  if (platform == "aws-lambda") return std::make_unique<LambdaModel>(LambdaParams::from(settings), scenario);
-  if (platform == "gcp-cloud-run")
-    return std::make_unique<CloudRunModel>(CloudRunParams::from(settings), scenario);
-  if (platform == "azure-functions")
-    return std::make_unique<AzureFunctionsModel>(AzureFunctionsParams::from(settings), scenario);
-  if (platform == "fixed-pool")
-    return std::make_unique<FixedPoolModel>(FixedPoolParams::from(settings), scenario);
-  if (platform == "kubernetes-gpu")
-    return std::make_unique<KubernetesModel>(KubernetesParams::from(settings, candidate.settings), scenario);
-  throw settings.error("platform", "the catalogue lists " + platform + " but no model implements it yet");
+  throw settings.error(
+      "platform", "the catalogue lists " + settings.entry().platform + " but no model implements it yet");
 }
 
 std::vector<sim::CandidateRun> make_candidates(const sim::Scenario& scenario) {

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "platforms/kubernetes_model.hpp"
+#include "platforms/kubernetes_gpu/kubernetes_model.hpp"
 #include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
 

@@ -1,0 +1,283 @@
+#include "platforms/aws_lambda/lambda_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace servesim::platforms {
+
+LambdaParams LambdaParams::from(const Settings& s) {
+  LambdaParams p{};
+  p.memory_mb = s.number("memory_mb");
+  p.arm64 = s.text("architecture") == "arm64";
+  p.mb_per_vcpu = s.number("mb_per_vcpu");
+  p.max_vcpu = s.number("max_vcpu");
+  p.timeout_s = s.number("timeout_s");
+  p.api_gateway = s.boolean("api_gateway");
+  p.api_gateway_timeout_s = s.number("api_gateway_timeout_s");
+  p.account_concurrency = static_cast<uint32_t>(s.number("account_concurrency"));
+  p.reserved_concurrency = static_cast<uint32_t>(s.number("reserved_concurrency"));
+  p.scale_rate_envs = static_cast<uint32_t>(s.number("scale_rate_envs"));
+  p.scale_rate_window_s = s.number("scale_rate_window_s");
+  p.keep_alive_s = s.number("keep_alive_s");
+  p.init_limit_s = s.number("init_limit_s");
+  p.provisioned_concurrency = static_cast<uint32_t>(s.number("provisioned_concurrency"));
+  p.price_usd_per_gb_s = s.number(p.arm64 ? "price_usd_per_gb_s_arm64" : "price_usd_per_gb_s_x86");
+  p.price_usd_per_request = s.number("price_usd_per_million_requests") / 1e6;
+  p.billing_granularity_s = s.number("billing_granularity_ms") / 1e3;
+  p.bill_init = s.boolean("bill_init");
+  p.pc_price_usd_per_gb_s = s.number("pc_price_usd_per_gb_s");
+  p.pc_exec_price_usd_per_gb_s = s.number("pc_exec_price_usd_per_gb_s");
+  p.store_per_connection_bytes_per_s = s.number("model_store_per_connection_mb_per_s") * 1e6;
+  p.store_shared_bytes_per_s = s.number("model_store_shared_gb_per_s") * 1e9;
+  if (p.reserved_concurrency > p.account_concurrency)
+    throw s.error("reserved_concurrency", "expected at most account_concurrency (" +
+                                              std::to_string(p.account_concurrency) + "), got " +
+                                              std::to_string(p.reserved_concurrency));
+  if (p.provisioned_concurrency > p.concurrency_limit())
+    throw s.error("provisioned_concurrency", "expected at most the concurrency limit (" +
+                                                 std::to_string(p.concurrency_limit()) + "), got " +
+                                                 std::to_string(p.provisioned_concurrency));
+  return p;
+}
+
+LambdaModel::LambdaModel(const LambdaParams& params, const sim::Scenario& scenario)
+    : p_(params), service_(scenario.service), slo_(scenario.slo), cache_(scenario.service) {
+  // A request that needs W vCPU-seconds on the reference share takes W x speedup(ref)/speedup(vcpu).
+  speed_factor_ = sim::cpu_speedup(service_.reference_vcpu, service_.parallel_fraction) /
+                  sim::cpu_speedup(p_.vcpu(), service_.parallel_fraction);
+  memory_gb_ = p_.memory_mb / 1024.0;
+  creations_.assign(p_.scale_rate_envs, -1e300);
+}
+
+std::vector<std::pair<std::string, uint64_t>> LambdaModel::cold_start_sources() const {
+  return cache_.sources();
+}
+
+void LambdaModel::build(sim::PlatformBuilder& builder) {
+  if (service_.model_size_mb <= 0) return;
+  auto* store = builder.host("model-store", 1e9);
+  auto* fleet = builder.host("lambda-fleet", 1e9);
+  store_route_ = builder.route(store, fleet, p_.store_shared_bytes_per_s, p_.store_per_connection_bytes_per_s,
+                               "model-store-link");
+}
+
+void LambdaModel::start(sim::ModelContext& ctx) {
+  rec_ = &ctx.recorder;
+  transfers_ = &ctx.transfers;
+  rng_ = &ctx.rng;
+  client_ = &ctx.client;
+  crashes_ = &ctx.crashes;
+  cost_compute_ = rec_->cost_category("compute_usd");
+  cost_requests_ = rec_->cost_category("requests_usd");
+  cost_pc_ = rec_->cost_category("provisioned_usd");
+  cost_pc_exec_ = rec_->cost_category("provisioned_compute_usd");
+  pc_idle_ = p_.provisioned_concurrency;
+  report_instances(0);
+}
+
+void LambdaModel::push(const Event& e) {
+  events_.push_back(e);
+  std::push_heap(events_.begin(), events_.end(), Later{});
+}
+
+void LambdaModel::report_instances(double t_s) {
+  rec_->instances(t_s, busy_, static_cast<uint32_t>(idle_since_.size()) + pc_idle_);
+}
+
+double LambdaModel::next_event_s() const {
+  double t = events_.empty() ? kNever : events_.front().t_s;
+  if (!idle_since_.empty()) t = std::min(t, idle_since_.front() + p_.keep_alive_s);
+  return t;
+}
+
+bool LambdaModel::take_scaling_slot(double t_s) {
+  // Sliding window: the creation scale_rate_envs ago must be at least one window old.
+  double& oldest = creations_[creation_head_];
+  if (oldest > t_s - p_.scale_rate_window_s) return false;
+  oldest = t_s;
+  creation_head_ = (creation_head_ + 1) % creations_.size();
+  return true;
+}
+
+void LambdaModel::on_arrival(double t_s, double origin_s, uint32_t attempt_no) {
+  attempt(t_s, origin_s, attempt_no);
+}
+
+void LambdaModel::set_concurrency_cap(double t_s, uint32_t cap, int fault) {
+  (void)t_s;
+  cap_ = cap;
+  cap_fault_ = fault;
+}
+
+bool LambdaModel::idle_crashed(double idle_since_s, double t_s) {
+  // Crashes are memoryless: an environment idle over [idle_since_s, t_s] survived with exp(-hazard).
+  if (!crashes_->enabled()) return false;
+  return rng_->uniform() >= std::exp(-crashes_->hazard(idle_since_s, t_s));
+}
+
+void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
+  if (busy_ < limit()) {
+    if (pc_idle_ > 0) {
+      --pc_idle_;
+      ++busy_;
+      report_instances(t_s);
+      begin_service(t_s, t_s, arrival_s, attempt_no, 0.0, service_.warm_s.sample(*rng_) * speed_factor_,
+                    true);
+      return;
+    }
+    while (!idle_since_.empty() && idle_crashed(idle_since_.back(), t_s)) {
+      idle_since_.pop_back();  // crashed while idle: gone, found only now (no request was on it)
+      const int fault = crashes_->fault_at(t_s);
+      if (fault >= 0) client_->instance_lost(fault);
+      report_instances(t_s);
+    }
+    if (!idle_since_.empty()) {
+      idle_since_.pop_back();  // most recently used first
+      ++busy_;
+      report_instances(t_s);
+      begin_service(t_s, t_s, arrival_s, attempt_no, 0.0, service_.warm_s.sample(*rng_) * speed_factor_,
+                    false);
+      return;
+    }
+    if (take_scaling_slot(t_s)) {
+      ++busy_;
+      report_instances(t_s);
+      rec_->cold_start(t_s);
+      const double runtime_init_s = service_.runtime_init_s.sample(*rng_);
+      const double load_s = service_.model_load_s.sample(*rng_) * speed_factor_;
+      const double service_s = service_.warm_s.sample(*rng_) * speed_factor_;
+      if (service_.model_size_mb <= 0) {
+        begin_service(t_s, t_s, arrival_s, attempt_no, runtime_init_s + load_s, service_s, false);
+        return;
+      }
+      if (cache_.enabled()) {
+        const size_t layer = cache_.lookup(t_s, *rng_);
+        if (layer < cache_.layers()) {  // read from the worker's cache: no store transfer
+          begin_service(t_s, t_s, arrival_s, attempt_no, runtime_init_s + cache_.read_s(layer) + load_s,
+                        service_s, false);
+          return;
+        }
+      }
+      uint32_t slot;
+      if (!free_slots_.empty()) {
+        slot = free_slots_.back();
+        free_slots_.pop_back();
+      } else {
+        slot = static_cast<uint32_t>(cold_.size());
+        cold_.emplace_back();
+      }
+      cold_[slot] = ColdStart{arrival_s, t_s, load_s, service_s, attempt_no};
+      ++pending_cold_;
+      push(Event{t_s + runtime_init_s, arrival_s, 0, slot, Kind::download, false, false});
+      return;
+    }
+  }
+  // Throttled (HTTP 429): the client retries with full-jitter exponential backoff, or gives up.
+  if (cap_fault_ >= 0 && busy_ >= cap_ && busy_ < p_.concurrency_limit()) client_->throttled_by(cap_fault_);
+  double retry_at_s = 0;
+  if (client_->retry_throttled(t_s, attempt_no, retry_at_s)) {
+    push(Event{retry_at_s, arrival_s, 0, attempt_no + 1, Kind::retry, false, false});
+    return;
+  }
+  rec_->throttled(t_s);
+}
+
+void LambdaModel::begin_service(double t_s, double now_s, double arrival_s, uint32_t attempt_no,
+                                double init_s, double service_s, bool provisioned) {
+  if (init_s > p_.init_limit_s) init_s += p_.init_limit_s;  // the failed init is repeated inside the invoke
+  const bool timed_out = service_s > p_.timeout_s;
+  const double run_s = timed_out ? p_.timeout_s : service_s;
+  const double end_s = t_s + init_s + run_s;
+  if (crashes_->enabled()) {
+    const double crash_s = crashes_->crash_time(now_s, rng_->exponential(1.0));
+    if (crash_s < end_s) {
+      // The environment dies mid-invoke: billed up to the crash (init included when init is billed).
+      const double used_s = crash_s - t_s;
+      const double billed_s = p_.bill_init ? used_s : std::max(0.0, used_s - init_s);
+      push(Event{crash_s, arrival_s, billed_s, attempt_no, Kind::crash, provisioned, false});
+      return;
+    }
+  }
+  const double billed_s = (p_.bill_init ? init_s : 0.0) + run_s;
+  push(Event{end_s, arrival_s, billed_s, attempt_no, Kind::complete, provisioned, timed_out});
+}
+
+void LambdaModel::on_transfer_done(uint64_t tag, double t_s) {
+  const ColdStart c = cold_[tag];
+  free_slots_.push_back(static_cast<uint32_t>(tag));
+  --pending_cold_;
+  // The init ran from the cold start's beginning: runtime init, then the download just finished, then the
+  // load.
+  begin_service(c.began_s, t_s, c.arrival_s, c.attempt, t_s - c.began_s + c.load_s, c.service_s, false);
+}
+
+void LambdaModel::complete(const Event& e) {
+  const double t = e.t_s;
+  bill(e);
+  const double latency_s = t - e.arrival_s;
+  const double client_limit_s =
+      p_.api_gateway ? std::min(slo_.timeout_s, p_.api_gateway_timeout_s) : slo_.timeout_s;
+  if (e.timed_out || latency_s > client_limit_s)
+    rec_->timed_out(t);
+  else
+    rec_->served(t, latency_s);
+  --busy_;
+  if (e.provisioned)
+    ++pc_idle_;
+  else
+    idle_since_.push_back(t);
+  report_instances(t);
+}
+
+void LambdaModel::bill(const Event& e) {
+  const double billed_s = std::ceil(e.billed_s / p_.billing_granularity_s - 1e-9) * p_.billing_granularity_s;
+  rec_->add_cost(cost_requests_, p_.price_usd_per_request);
+  if (e.provisioned)
+    rec_->add_cost(cost_pc_exec_, billed_s * memory_gb_ * p_.pc_exec_price_usd_per_gb_s);
+  else
+    rec_->add_cost(cost_compute_, billed_s * memory_gb_ * p_.price_usd_per_gb_s);
+}
+
+void LambdaModel::crash(const Event& e) {
+  const double t = e.t_s;
+  bill(e);
+  --busy_;
+  if (e.provisioned) ++pc_idle_;  // Lambda replaces a provisioned environment (its re-init is not modelled)
+  report_instances(t);
+  const int fault = crashes_->fault_at(t);
+  client_->lost_in_flight(fault);
+  client_->instance_lost(fault);
+  client_->failed(t, e.arrival_s, e.slot, true, fault);
+}
+
+void LambdaModel::handle_next_event() {
+  const double reclaim_s = idle_since_.empty() ? kNever : idle_since_.front() + p_.keep_alive_s;
+  if (events_.empty() || reclaim_s < events_.front().t_s) {
+    idle_since_.pop_front();
+    report_instances(reclaim_s);
+    return;
+  }
+  std::pop_heap(events_.begin(), events_.end(), Later{});
+  const Event e = events_.back();
+  events_.pop_back();
+  switch (e.kind) {
+    case Kind::complete:
+      complete(e);
+      break;
+    case Kind::retry:
+      attempt(e.t_s, e.arrival_s, e.slot);
+      break;
+    case Kind::crash:
+      crash(e);
+      break;
+    case Kind::download:
+      transfers_->start(e.t_s, service_.model_size_mb * 1e6, store_route_, e.slot);
+      break;
+  }
+}
+
+void LambdaModel::finish(double t_end_s) {
+  rec_->add_cost(cost_pc_, p_.provisioned_concurrency * memory_gb_ * t_end_s * p_.pc_price_usd_per_gb_s);
+}
+
+}  // namespace servesim::platforms

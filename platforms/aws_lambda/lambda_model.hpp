@@ -1,0 +1,130 @@
+#pragma once
+// AWS Lambda (classic functions): one request per execution environment; warm reuse of the most recently used
+// idle environment; cold start = runtime init + model download (SimGrid transfer from the model store) +
+// model load; idle environments reclaimed after keep_alive_s; concurrency limit and per-function scaling rate
+// (1,000 new environments per 10 s, sliding window) with throttling (429) and optional client retries;
+// provisioned concurrency; GB-s billing with 1 ms granularity. See docs/models/aws-lambda.md.
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "platforms/catalog.hpp"
+#include "platforms/fleet/model_cache.hpp"
+#include "sim/platform_model.hpp"
+#include "sim/scenario.hpp"
+
+namespace servesim::platforms {
+
+// One field per catalogue parameter of "aws-lambda" (units in the names; defaults and sources in
+// platforms/aws_lambda/aws-lambda.json).
+struct LambdaParams {
+  double memory_mb;
+  bool arm64;
+  double mb_per_vcpu;
+  double max_vcpu;
+  double timeout_s;
+  bool api_gateway;
+  double api_gateway_timeout_s;
+  uint32_t account_concurrency;
+  uint32_t reserved_concurrency;  // 0 = none
+  uint32_t scale_rate_envs;
+  double scale_rate_window_s;
+  double keep_alive_s;
+  double init_limit_s;
+  uint32_t provisioned_concurrency;
+  double price_usd_per_gb_s;  // of the chosen architecture
+  double price_usd_per_request;
+  double billing_granularity_s;
+  bool bill_init;
+  double pc_price_usd_per_gb_s;
+  double pc_exec_price_usd_per_gb_s;
+  double store_per_connection_bytes_per_s;
+  double store_shared_bytes_per_s;
+
+  static LambdaParams from(const Settings& settings);
+  double vcpu() const { return memory_mb / mb_per_vcpu < max_vcpu ? memory_mb / mb_per_vcpu : max_vcpu; }
+  uint32_t concurrency_limit() const {
+    return reserved_concurrency ? reserved_concurrency : account_concurrency;
+  }
+};
+
+class LambdaModel : public sim::PlatformModel {
+ public:
+  LambdaModel(const LambdaParams& params, const sim::Scenario& scenario);
+
+  std::string platform() const override { return "aws-lambda"; }
+  void build(sim::PlatformBuilder& builder) override;
+  void start(sim::ModelContext& ctx) override;
+  void on_arrival(double t_s, double origin_s, uint32_t attempt) override;
+  double next_event_s() const override;
+  void handle_next_event() override;
+  void on_transfer_done(uint64_t tag, double t_s) override;
+  bool has_work() const override { return !events_.empty() || pending_cold_ > 0; }
+  void finish(double t_end_s) override;
+  bool supports(sim::FaultSpec::Kind kind) const override {
+    return kind != sim::FaultSpec::Kind::node_failure;
+  }
+  void set_concurrency_cap(double t_s, uint32_t cap, int fault) override;
+  std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const override;
+
+ private:
+  enum class Kind : uint8_t { complete, retry, download, crash };
+  struct Event {
+    double t_s;
+    double arrival_s;  // first arrival of the request (latency is measured from it)
+    double billed_s;   // duration to bill (complete, crash)
+    uint32_t slot;     // cold-start slot (download), else the attempt number
+    Kind kind;
+    bool provisioned;  // served by a provisioned environment
+    bool timed_out;    // stopped by the function timeout
+  };
+  struct Later {
+    bool operator()(const Event& a, const Event& b) const { return a.t_s > b.t_s; }
+  };
+  struct ColdStart {
+    double arrival_s, began_s, load_s, service_s;
+    uint32_t attempt;
+  };
+
+  void attempt(double t_s, double arrival_s, uint32_t attempt_no);
+  // The environment starts at t_s (init_s of cold start first); `now_s` >= t_s is the current time (a cold
+  // start that waited for its download), from which a crash can strike.
+  void begin_service(double t_s, double now_s, double arrival_s, uint32_t attempt_no, double init_s,
+                     double service_s, bool provisioned);
+  void complete(const Event& e);
+  void crash(const Event& e);
+  void bill(const Event& e);  // the request charge and the invoke's GB-s, rounded up to the granularity
+  bool idle_crashed(double idle_since_s, double t_s);
+  uint32_t limit() const { return cap_ < p_.concurrency_limit() ? cap_ : p_.concurrency_limit(); }
+  bool take_scaling_slot(double t_s);
+  void push(const Event& e);
+  void report_instances(double t_s);
+
+  LambdaParams p_;
+  sim::ServiceSpec service_;
+  sim::SloSpec slo_;
+  double speed_factor_;  // service-time multiplier at this memory size
+  double memory_gb_;
+  sim::Recorder* rec_ = nullptr;
+  sim::TransferPool* transfers_ = nullptr;
+  sim::Rng* rng_ = nullptr;
+  sim::Client* client_ = nullptr;
+  const sim::CrashHazard* crashes_ = nullptr;
+  sim::TransferRoute store_route_;
+  uint32_t cap_ = UINT32_MAX;  // throttling storm in force (UINT32_MAX: none)
+  int cap_fault_ = -1;
+  int cost_compute_ = 0, cost_requests_ = 0, cost_pc_ = 0, cost_pc_exec_ = 0;
+
+  std::vector<Event> events_;      // min-heap on t_s
+  std::deque<double> idle_since_;  // on-demand idle environments, oldest idle first (MRU reuse at the back)
+  uint32_t busy_ = 0;              // environments serving or initialising (= concurrency in use)
+  uint32_t pc_idle_ = 0;
+  std::vector<double> creations_;  // ring of the last scale_rate_envs creation times
+  size_t creation_head_ = 0;
+  std::vector<ColdStart> cold_;  // cold starts waiting for their model download, by slot
+  std::vector<uint32_t> free_slots_;
+  uint32_t pending_cold_ = 0;
+  ModelCache cache_;  // layered model cache on the workers (off unless the scenario gives one)
+};
+
+}  // namespace servesim::platforms

@@ -1,0 +1,186 @@
+#include "platforms/azure_functions/azure_functions_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "sim/json_fields.hpp"
+
+namespace servesim::platforms {
+
+namespace {
+
+constexpr double kMonthS = 30 * 86400.0;  // the free grant restarts every 30 simulated days
+
+struct PremiumSku {
+  const char* name;
+  double vcpu, memory_gb;
+};
+// functions-premium-plan.md: EP1 1 core/3.5 GB, EP2 2/7 GB, EP3 4/14 GB.
+constexpr PremiumSku kPremiumSkus[] = {{"EP1", 1, 3.5}, {"EP2", 2, 7}, {"EP3", 4, 14}};
+
+// A key of another plan set explicitly is a mistake the user should hear about.
+void check_plan_keys(const Settings& s, const std::string& plan) {
+  for (const auto& param : s.entry().parameters) {
+    if (!s.is_overridden(param.key)) continue;
+    const std::string& key = param.key;
+    const auto underscore = key.find('_');
+    const std::string prefix = key.substr(0, underscore);
+    if ((prefix == "consumption" || prefix == "flex" || prefix == "premium") && prefix != plan)
+      throw s.error(key, "applies to plan " + prefix + " only, but plan is " + plan);
+    if (key == "http_concurrency" && plan == "flex")
+      throw s.error(key, "applies to plans consumption and premium; plan flex uses flex_http_concurrency");
+  }
+}
+
+}  // namespace
+
+AzureFunctionsParams AzureFunctionsParams::from(const Settings& s) {
+  AzureFunctionsParams p{};
+  const std::string plan = s.text("plan");
+  check_plan_keys(s, plan);
+  p.scale_out_interval_s = s.number("scale_out_interval_s");
+  p.idle_timeout_s = s.number("idle_timeout_s");
+  p.http_response_cap_s = s.number("http_response_cap_s");
+  p.store_per_connection_bytes_per_s = s.number("model_store_per_connection_mb_per_s") * 1e6;
+  p.store_shared_bytes_per_s = s.number("model_store_shared_gb_per_s") * 1e9;
+  if (plan == "consumption") {
+    p.plan = Plan::consumption;
+    p.vcpu = s.number("consumption_vcpu");
+    p.memory_gb = 1.5;
+    p.billed_memory_gb = std::ceil(s.number("consumption_billed_memory_mb") / 128.0) * 128.0 / 1024.0;
+    p.concurrency = static_cast<uint32_t>(s.number("http_concurrency"));
+    p.max_instances = static_cast<uint32_t>(s.number("consumption_max_instances"));
+    p.function_timeout_s = s.number("consumption_timeout_s");
+    p.price_usd_per_gb_s = s.number("consumption_price_usd_per_gb_s");
+    p.price_usd_per_request = s.number("consumption_price_usd_per_million_requests") / 1e6;
+    p.free_grant = s.boolean("consumption_free_grant");
+    p.free_gb_s_per_month = s.number("consumption_free_gb_s_per_month");
+    p.free_requests_per_month = s.number("consumption_free_requests_per_month");
+  } else if (plan == "flex") {
+    p.plan = Plan::flex;
+    const double memory_mb = s.number("flex_memory_mb");
+    if (memory_mb != 512 && memory_mb != 2048 && memory_mb != 4096)
+      throw s.error("flex_memory_mb",
+                    "expected one of 512, 2048, 4096 MB, got " + sim::quote_number(memory_mb));
+    p.memory_gb = p.billed_memory_gb = memory_mb / 1024.0;
+    p.vcpu = memory_mb / s.number("flex_mb_per_vcpu");
+    p.concurrency = static_cast<uint32_t>(s.number("flex_http_concurrency"));
+    p.max_instances = static_cast<uint32_t>(s.number("flex_max_instances"));
+    p.reserved_instances = static_cast<uint32_t>(s.number("flex_always_ready"));
+    p.function_timeout_s = s.number("flex_timeout_s");
+    p.price_usd_per_gb_s = s.number("flex_price_usd_per_gb_s");
+    p.price_usd_per_request = s.number("flex_price_usd_per_million_requests") / 1e6;
+    p.baseline_usd_per_gb_s = s.number("flex_always_ready_baseline_usd_per_gb_s");
+    p.reserved_exec_usd_per_gb_s = s.number("flex_always_ready_exec_usd_per_gb_s");
+    p.min_billed_s = s.number("flex_min_billed_s");
+    if (p.reserved_instances > p.max_instances)
+      throw s.error("flex_always_ready", "expected at most flex_max_instances (" +
+                                             std::to_string(p.max_instances) + "), got " +
+                                             std::to_string(p.reserved_instances));
+  } else {
+    p.plan = Plan::premium;
+    const std::string sku = s.text("premium_sku");
+    for (const auto& k : kPremiumSkus)
+      if (sku == k.name) {
+        p.vcpu = k.vcpu;
+        p.memory_gb = p.billed_memory_gb = k.memory_gb;
+      }
+    p.concurrency = static_cast<uint32_t>(s.number("http_concurrency"));
+    p.max_instances = static_cast<uint32_t>(s.number("premium_max_burst"));
+    p.reserved_instances = static_cast<uint32_t>(s.number("premium_always_ready"));
+    p.spare_instances = static_cast<uint32_t>(s.number("premium_prewarmed"));
+    p.function_timeout_s = s.number("premium_timeout_s");
+    p.price_usd_per_vcpu_s = s.number("premium_price_usd_per_vcpu_s");
+    p.price_usd_per_gb_s = s.number("premium_price_usd_per_gb_s");
+    if (p.reserved_instances > p.max_instances)
+      throw s.error("premium_always_ready", "expected at most premium_max_burst (" +
+                                                std::to_string(p.max_instances) + "), got " +
+                                                std::to_string(p.reserved_instances));
+  }
+  return p;
+}
+
+FleetConfig AzureFunctionsModel::fleet_config_for(const AzureFunctionsParams& p,
+                                                  const sim::Scenario& scenario) {
+  FleetConfig c;
+  c.concurrency = p.concurrency;
+  c.reserved_instances = p.reserved_instances;
+  c.max_instances = p.max_instances;
+  c.spare_instances = p.spare_instances;
+  c.scale_out_interval_s = p.scale_out_interval_s;
+  c.idle_timeout_s = p.idle_timeout_s;
+  // The front end holds a request until an instance has a slot, the client gives up or the HTTP cap passes.
+  c.queue_limit_s = std::min(p.http_response_cap_s, scenario.slo.timeout_s);
+  c.queue_expiry_throttles = false;
+  c.request_timeout_s = std::min(p.function_timeout_s, p.http_response_cap_s);
+  c.autoscale_tick_s = 0;  // the scale controller adds instances on demand, one per scale_out_interval_s
+  c.store_per_connection_bytes_per_s = p.store_per_connection_bytes_per_s;
+  c.store_shared_bytes_per_s = p.store_shared_bytes_per_s;
+  const auto& svc = scenario.service;
+  const double cpu_factor = sim::cpu_speedup(svc.reference_vcpu, svc.parallel_fraction) /
+                            sim::cpu_speedup(p.vcpu, svc.parallel_fraction);
+  c.set_cpu_sharing(p.vcpu, svc.parallel_fraction);
+  c.work_factor = cpu_factor;
+  c.load_factor = cpu_factor;
+  return c;
+}
+
+AzureFunctionsModel::AzureFunctionsModel(const AzureFunctionsParams& params, const sim::Scenario& scenario)
+    : InstanceFleet(fleet_config_for(params, scenario), scenario), p_(params) {}
+
+void AzureFunctionsModel::register_costs(sim::Recorder& recorder) {
+  cost_compute_ = recorder.cost_category("compute_usd");
+  if (p_.plan != AzureFunctionsParams::Plan::premium) cost_requests_ = recorder.cost_category("requests_usd");
+  if (p_.plan == AzureFunctionsParams::Plan::flex)
+    cost_baseline_ = recorder.cost_category("always_ready_usd");
+}
+
+void AzureFunctionsModel::roll_grant_month(double t_s) {
+  const auto month = static_cast<int64_t>(std::floor(t_s / kMonthS));
+  if (month == grant_month_) return;
+  grant_month_ = month;
+  grant_gb_s_left_ = p_.free_gb_s_per_month;
+  grant_requests_left_ = p_.free_requests_per_month;
+}
+
+void AzureFunctionsModel::bill_execution(double t_s, double run_s, bool) {
+  switch (p_.plan) {
+    case AzureFunctionsParams::Plan::consumption: {
+      double gb_s = run_s * p_.billed_memory_gb;
+      double requests = 1;
+      if (p_.free_grant) {
+        roll_grant_month(t_s);
+        const double free_gb_s = std::min(gb_s, grant_gb_s_left_);
+        grant_gb_s_left_ -= free_gb_s;
+        gb_s -= free_gb_s;
+        const double free_requests = std::min(requests, grant_requests_left_);
+        grant_requests_left_ -= free_requests;
+        requests -= free_requests;
+      }
+      recorder().add_cost(cost_compute_, gb_s * p_.price_usd_per_gb_s);
+      recorder().add_cost(cost_requests_, requests * p_.price_usd_per_request);
+      break;
+    }
+    case AzureFunctionsParams::Plan::flex:
+      recorder().add_cost(cost_requests_, p_.price_usd_per_request);
+      break;
+    case AzureFunctionsParams::Plan::premium:
+      break;  // no execution charge
+  }
+}
+
+void AzureFunctionsModel::bill_busy(double, double busy_s, bool reserved) {
+  if (p_.plan != AzureFunctionsParams::Plan::flex) return;
+  const double rate = reserved ? p_.reserved_exec_usd_per_gb_s : p_.price_usd_per_gb_s;
+  recorder().add_cost(cost_compute_, std::max(busy_s, p_.min_billed_s) * p_.memory_gb * rate);
+}
+
+void AzureFunctionsModel::bill_lifetime(double, double instance_s, bool reserved) {
+  if (p_.plan == AzureFunctionsParams::Plan::flex && reserved)
+    recorder().add_cost(cost_baseline_, instance_s * p_.memory_gb * p_.baseline_usd_per_gb_s);
+  if (p_.plan == AzureFunctionsParams::Plan::premium)
+    recorder().add_cost(cost_compute_, instance_s * (p_.vcpu * p_.price_usd_per_vcpu_s +
+                                                     p_.memory_gb * p_.price_usd_per_gb_s));
+}
+
+}  // namespace servesim::platforms

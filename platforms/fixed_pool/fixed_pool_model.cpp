@@ -1,0 +1,76 @@
+#include "platforms/fixed_pool/fixed_pool_model.hpp"
+
+#include <algorithm>
+
+namespace servesim::platforms {
+
+FixedPoolParams FixedPoolParams::from(const Settings& s) {
+  return FixedPoolParams{
+      .servers = static_cast<uint32_t>(s.number("servers")),
+      .vcpu_per_server = s.number("vcpu_per_server"),
+      .queue_capacity = static_cast<uint64_t>(s.number("queue_capacity")),
+      .price_usd_per_server_hour = s.number("price_usd_per_server_hour"),
+  };
+}
+
+FixedPoolModel::FixedPoolModel(const FixedPoolParams& params, const sim::Scenario& scenario)
+    : p_(params), service_(scenario.service), slo_(scenario.slo) {
+  speed_factor_ = sim::cpu_speedup(service_.reference_vcpu, service_.parallel_fraction) /
+                  sim::cpu_speedup(p_.vcpu_per_server, service_.parallel_fraction);
+}
+
+void FixedPoolModel::start(sim::ModelContext& ctx) {
+  rec_ = &ctx.recorder;
+  rng_ = &ctx.rng;
+  cost_servers_ = rec_->cost_category("servers_usd");
+  rec_->instances(0, 0, p_.servers);
+}
+
+void FixedPoolModel::serve(double t_s, double arrival_s) {
+  ++busy_;
+  done_.push_back(Completion{t_s + service_.warm_s.sample(*rng_) * speed_factor_, arrival_s});
+  std::push_heap(done_.begin(), done_.end(), Later{});
+}
+
+void FixedPoolModel::on_arrival(double t_s, double origin_s, uint32_t attempt) {
+  (void)attempt;
+  if (busy_ < p_.servers) {
+    serve(t_s, origin_s);
+    rec_->instances(t_s, busy_, p_.servers - busy_);
+  } else if (queue_.size() < p_.queue_capacity) {
+    queue_.push_back(origin_s);
+    rec_->queued(t_s);
+  } else {
+    rec_->dropped(t_s);
+  }
+}
+
+void FixedPoolModel::handle_next_event() {
+  std::pop_heap(done_.begin(), done_.end(), Later{});
+  const Completion c = done_.back();
+  done_.pop_back();
+  --busy_;
+  const double latency_s = c.t_s - c.arrival_s;
+  if (latency_s > slo_.timeout_s)
+    rec_->timed_out(c.t_s);
+  else
+    rec_->served(c.t_s, latency_s);
+  // The freed server takes the oldest waiting request that the client has not given up on.
+  while (!queue_.empty()) {
+    const double arrival_s = queue_.front();
+    queue_.pop_front();
+    if (c.t_s - arrival_s > slo_.timeout_s) {
+      rec_->timed_out(c.t_s);
+      continue;
+    }
+    serve(c.t_s, arrival_s);
+    break;
+  }
+  rec_->instances(c.t_s, busy_, p_.servers - busy_);
+}
+
+void FixedPoolModel::finish(double t_end_s) {
+  rec_->add_cost(cost_servers_, p_.servers * p_.price_usd_per_server_hour * t_end_s / 3600.0);
+}
+
+}  // namespace servesim::platforms

@@ -1,0 +1,434 @@
+#include "platforms/fleet/instance_fleet.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace servesim::platforms {
+
+namespace {
+struct LaterTimer {
+  template <class T>
+  bool operator()(const T& a, const T& b) const {
+    return a.t_s > b.t_s;
+  }
+};
+struct LaterFinish {
+  template <class T>
+  bool operator()(const T& a, const T& b) const {
+    return a.finish_v > b.finish_v;
+  }
+};
+}  // namespace
+
+void FleetConfig::set_cpu_sharing(double vcpu_per_instance, double parallel_fraction) {
+  vcpu = vcpu_per_instance;
+  const double alone = sim::cpu_speedup(vcpu, parallel_fraction);
+  rate.assign(concurrency + 1, 0.0);
+  cpu_used_vcpu.assign(concurrency + 1, 0.0);
+  for (uint32_t n = 1; n <= concurrency; ++n) {
+    rate[n] = sim::cpu_speedup(vcpu / n, parallel_fraction) / alone;
+    // A request keeps at most max(1, speedup) vCPU busy; the instance cannot use more than it has.
+    cpu_used_vcpu[n] = std::min(vcpu, n * std::max(1.0, alone));
+  }
+}
+
+void FleetConfig::set_accelerator_sharing() {
+  rate.assign(concurrency + 1, 0.0);
+  cpu_used_vcpu.assign(concurrency + 1, 0.0);
+  for (uint32_t n = 1; n <= concurrency; ++n) rate[n] = 1.0 / n;
+}
+
+InstanceFleet::InstanceFleet(FleetConfig config, const sim::Scenario& scenario)
+    : cfg_(std::move(config)),
+      service_(scenario.service),
+      client_timeout_s_(scenario.slo.timeout_s),
+      cache_(scenario.service) {
+  reserved_list_ = 2 * (cfg_.concurrency + 1);
+  lists_.assign(reserved_list_ + 1, List{});
+  if (cfg_.autoscale_tick_s > 0) {
+    const auto slots = static_cast<size_t>(std::ceil(cfg_.autoscale_window_s / cfg_.autoscale_tick_s - 1e-9));
+    window_.assign(std::max<size_t>(slots, 1), Snapshot{0, 0, 0});
+  }
+}
+
+void InstanceFleet::build(sim::PlatformBuilder& builder) {
+  if (service_.model_size_mb <= 0) return;
+  auto* store = builder.host("model-store", 1e9);
+  auto* fleet = builder.host("fleet", 1e9);
+  store_route_ = builder.route(store, fleet, cfg_.store_shared_bytes_per_s,
+                               cfg_.store_per_connection_bytes_per_s, "model-store-link");
+}
+
+void InstanceFleet::start(sim::ModelContext& ctx) {
+  rec_ = &ctx.recorder;
+  transfers_ = &ctx.transfers;
+  rng_ = &ctx.rng;
+  client_ = &ctx.client;
+  crashes_ = &ctx.crashes;
+  register_costs(*rec_);
+  for (uint32_t k = 0; k < cfg_.reserved_instances; ++k) {
+    const auto i = static_cast<uint32_t>(inst_.size());
+    inst_.emplace_back();
+    Instance& inst = inst_[i];
+    inst.state = State::ready;
+    inst.reserved = true;
+    ++total_;
+    ++ready_idle_;
+    link_front(i);
+    schedule_crash(0, i);
+  }
+  keep_ = cfg_.reserved_instances;
+  if (cfg_.autoscale_tick_s > 0) push_timer(Timer{cfg_.autoscale_tick_s, 0, TimerKind::tick});
+  scale_out(0);
+  report(0);
+}
+
+// ---- events ----
+
+double InstanceFleet::reclaim_s() const {
+  // With an autoscaler only standby instances go; without, any dynamic one beyond the spare buffer.
+  const uint32_t tail = lists_[reclaim_list()].tail;
+  if (tail == kNone || ready_idle_ + starting_empty_ <= cfg_.spare_instances) return kNever;
+  return std::max(now_s_, inst_[tail].idle_since_s + cfg_.idle_timeout_s);
+}
+
+InstanceFleet::Source InstanceFleet::next_source(double& t_s) const {
+  Source s = Source::none;
+  t_s = kNever;
+  auto consider = [&](double t, Source src) {
+    if (t < t_s) {
+      t_s = t;
+      s = src;
+    }
+  };
+  if (!done_heap_.empty()) consider(inst_[done_heap_.front()].next_done_s, Source::completion);
+  if (!deadlines_.empty()) consider(deadlines_.front().t_s, Source::deadline);
+  if (!timers_.empty()) consider(timers_.front().t_s, Source::timer);
+  if (!queue_.empty()) consider(queue_.front().enqueued_s + cfg_.queue_limit_s, Source::queue);
+  consider(reclaim_s(), Source::reclaim);
+  return s;
+}
+
+double InstanceFleet::next_event_s() const {
+  double t = kNever;
+  next_source(t);
+  return t;
+}
+
+void InstanceFleet::handle_next_event() {
+  double t = kNever;
+  const Source s = next_source(t);
+  if (s == Source::none) return;
+  now_s_ = t;
+  integrate(t);
+  accrue(t);
+  switch (s) {
+    case Source::completion:
+      complete(t, done_heap_.front());
+      break;
+    case Source::deadline:
+      stop_at_deadline(t);
+      break;
+    case Source::queue:
+      expire_queue_front(t);
+      break;
+    case Source::reclaim:
+      reclaim();
+      break;
+    case Source::timer: {
+      std::pop_heap(timers_.begin(), timers_.end(), LaterTimer{});
+      const Timer timer = timers_.back();
+      timers_.pop_back();
+      switch (timer.kind) {
+        case TimerKind::init_done:
+          init_done(t, timer.id);
+          break;
+        case TimerKind::ready:
+          become_ready(t, timer.id);
+          break;
+        case TimerKind::retry:
+          --retry_waiting_;
+          place(t, timer.id);
+          break;
+        case TimerKind::scale_out:
+          scale_pending_ = false;
+          scale_out(t);
+          break;
+        case TimerKind::crash:
+          if (inst_[timer.id].state == State::ready && inst_[timer.id].life == timer.life) crash(t, timer.id);
+          break;
+        case TimerKind::tick:
+          autoscale(t);
+          push_timer(Timer{t + cfg_.autoscale_tick_s, 0, TimerKind::tick});
+          break;
+      }
+      break;
+    }
+    case Source::none:
+      break;
+  }
+  if (cfg_.spare_instances > 0) scale_out(t);
+  report(t);
+}
+
+void InstanceFleet::on_arrival(double t_s, double origin_s, uint32_t attempt) {
+  now_s_ = t_s;
+  integrate(t_s);
+  accrue(t_s);
+  place(t_s, new_request(origin_s, attempt));
+  if (cfg_.spare_instances > 0) scale_out(t_s);
+  report(t_s);
+}
+
+void InstanceFleet::on_transfer_done(uint64_t tag, double t_s) {
+  now_s_ = t_s;
+  const auto i = static_cast<uint32_t>(tag);
+  push_timer(Timer{t_s + inst_[i].load_s, i, TimerKind::ready});
+}
+
+void InstanceFleet::finish(double t_end_s) {
+  for (const Instance& inst : inst_) {
+    if (inst.state == State::free) continue;
+    if (inst.bound > 0) bill_busy(t_end_s, t_end_s - inst.busy_since_s, inst.reserved);
+  }
+  accrue(t_end_s);
+  flush_instance_seconds(t_end_s);
+}
+
+// ---- requests ----
+
+void InstanceFleet::set_concurrency_cap(double t_s, uint32_t cap, int fault) {
+  cap_ = cap;
+  cap_fault_ = fault;
+  // The storm is over: requests waiting in the queue may get new instances now.
+  if (cap == kNone) {
+    now_s_ = t_s;
+    integrate(t_s);
+    accrue(t_s);
+    while (!queue_.empty() && can_start_now(t_s)) pull_queue(t_s, start_instance(t_s));
+    schedule_scale_out();
+    report(t_s);
+  }
+}
+
+uint32_t InstanceFleet::new_request(double arrival_s, uint32_t attempt) {
+  uint32_t r;
+  if (!free_reqs_.empty()) {
+    r = free_reqs_.back();
+    free_reqs_.pop_back();
+  } else {
+    r = static_cast<uint32_t>(reqs_.size());
+    reqs_.emplace_back();
+  }
+  Request& q = reqs_[r];
+  q.arrival_s = arrival_s;
+  q.instance = kNone;
+  q.attempt = attempt;
+  ++live_requests_;
+  return r;
+}
+
+void InstanceFleet::free_request(uint32_t r) {
+  ++reqs_[r].gen;
+  free_reqs_.push_back(r);
+  --live_requests_;
+  while (!deadlines_.empty() && reqs_[deadlines_.front().req].gen != deadlines_.front().gen)
+    deadlines_.pop_front();
+}
+
+void InstanceFleet::place(double t_s, uint32_t r) {
+  uint32_t i = find_ready_slot(0);
+  if (i == kNone && standby_ > 0) {
+    i = find_ready_slot(1);
+    if (i != kNone) set_tier(i, false);
+  }
+  if (i != kNone) {
+    bind_ready(t_s, i, r);
+    return;
+  }
+  i = find_starting_slot();
+  if (i == kNone && can_start_now(t_s)) i = start_instance(t_s);
+  if (i != kNone) {
+    bind_pending(t_s, i, r);
+    return;
+  }
+  enqueue(t_s, r);
+}
+
+void InstanceFleet::enqueue(double t_s, uint32_t r) {
+  queue_.push_back(Queued{t_s, r});
+  rec_->queued(t_s);
+  schedule_scale_out();
+}
+
+void InstanceFleet::throttle(double t_s, uint32_t r) {
+  Request& q = reqs_[r];
+  if (cap_fault_ >= 0) client_->throttled_by(cap_fault_);
+  double retry_at_s = 0;
+  if (client_->retry_throttled(t_s, q.attempt, retry_at_s)) {
+    // HTTP 429: the client retries after a full-jitter exponential backoff.
+    ++q.attempt;
+    ++retry_waiting_;
+    push_timer(Timer{retry_at_s, r, TimerKind::retry});
+    return;
+  }
+  rec_->throttled(t_s);
+  free_request(r);
+}
+
+void InstanceFleet::start_service(double t_s, uint32_t i, uint32_t r) {
+  Instance& inst = inst_[i];
+  Request& q = reqs_[r];
+  q.start_s = t_s;
+  inst.ps.push_back(PsEntry{inst.v + service_.warm_s.sample(*rng_) * cfg_.work_factor, r, q.gen});
+  std::push_heap(inst.ps.begin(), inst.ps.end(), LaterFinish{});
+  deadlines_.push_back(Deadline{t_s + cfg_.request_timeout_s, r, q.gen});
+}
+
+void InstanceFleet::bind_ready(double t_s, uint32_t i, uint32_t r) {
+  advance(i, t_s);
+  reqs_[r].instance = i;
+  start_service(t_s, i, r);
+  change_bound(t_s, i, +1);
+  update_completion(i);
+}
+
+void InstanceFleet::bind_pending(double t_s, uint32_t i, uint32_t r) {
+  Instance& inst = inst_[i];
+  if (inst.bound == 0) --starting_empty_;
+  inst.pending.push_back(r);
+  reqs_[r].instance = i;
+  change_bound(t_s, i, +1);
+  rec_->cold_start(t_s);
+}
+
+void InstanceFleet::pull_queue(double t_s, uint32_t i) {
+  while (!queue_.empty() && inst_[i].bound < cfg_.concurrency) {
+    const uint32_t r = queue_.front().req;
+    queue_.pop_front();
+    if (inst_[i].state == State::ready)
+      bind_ready(t_s, i, r);
+    else
+      bind_pending(t_s, i, r);
+  }
+}
+
+void InstanceFleet::complete(double t_s, uint32_t i) {
+  advance(i, t_s);
+  Instance& inst = inst_[i];
+  std::pop_heap(inst.ps.begin(), inst.ps.end(), LaterFinish{});
+  const uint32_t r = inst.ps.back().req;
+  inst.v = std::max(inst.v, inst.ps.back().finish_v);  // absorb rounding in the completion time
+  inst.ps.pop_back();
+  const Request& q = reqs_[r];
+  bill_execution(t_s, t_s - q.start_s, inst.reserved);
+  const double latency_s = t_s - q.arrival_s;
+  if (latency_s > client_timeout_s_)
+    rec_->timed_out(t_s);
+  else
+    rec_->served(t_s, latency_s);
+  free_request(r);
+  change_bound(t_s, i, -1);
+  clean_top(i);
+  pull_queue(t_s, i);
+  update_completion(i);
+}
+
+void InstanceFleet::stop_at_deadline(double t_s) {
+  const uint32_t r = deadlines_.front().req;
+  const uint32_t i = reqs_[r].instance;
+  advance(i, t_s);
+  bill_execution(t_s, t_s - reqs_[r].start_s, inst_[i].reserved);
+  rec_->timed_out(t_s);
+  free_request(r);  // its entry in the instance's heap is now stale
+  change_bound(t_s, i, -1);
+  clean_top(i);
+  pull_queue(t_s, i);
+  update_completion(i);
+}
+
+void InstanceFleet::expire_queue_front(double t_s) {
+  const uint32_t r = queue_.front().req;
+  queue_.pop_front();
+  if (cfg_.queue_expiry_throttles && t_s - reqs_[r].arrival_s < client_timeout_s_) {
+    throttle(t_s, r);
+  } else {
+    rec_->timed_out(t_s);
+    free_request(r);
+  }
+}
+
+void InstanceFleet::change_bound(double t_s, uint32_t i, int delta) {
+  Instance& inst = inst_[i];
+  const uint32_t before = inst.bound;
+  inst.bound = before + delta;
+  if (before == 0) inst.busy_since_s = t_s;
+  if (inst.bound == 0) bill_busy(t_s, t_s - inst.busy_since_s, inst.reserved);
+  if (inst.state != State::ready) return;
+  cpu_used_sum_ += cfg_.cpu_used_vcpu[inst.bound] - cfg_.cpu_used_vcpu[before];
+  if (before == 0) {
+    --ready_idle_;
+    ++ready_busy_;
+  } else if (inst.bound == 0) {
+    ++ready_idle_;
+    --ready_busy_;
+    inst.idle_since_s = t_s;
+  }
+  unlink(i);
+  link_front(i);
+  uint32_t& k = min_bucket_[inst.standby ? 1 : 0];
+  k = std::min(k, inst.bound);
+}
+
+void InstanceFleet::advance(uint32_t i, double t_s) {
+  Instance& inst = inst_[i];
+  if (inst.bound > 0 && inst.state == State::ready) inst.v += (t_s - inst.v_at_s) * cfg_.rate[inst.bound];
+  inst.v_at_s = t_s;
+}
+
+void InstanceFleet::clean_top(uint32_t i) {
+  Instance& inst = inst_[i];
+  if (inst.bound == 0) {
+    inst.ps.clear();
+    inst.v = 0;
+    return;
+  }
+  while (!inst.ps.empty() && reqs_[inst.ps.front().req].gen != inst.ps.front().gen) {
+    std::pop_heap(inst.ps.begin(), inst.ps.end(), LaterFinish{});
+    inst.ps.pop_back();
+  }
+}
+
+void InstanceFleet::update_completion(uint32_t i) {
+  Instance& inst = inst_[i];
+  if (inst.state != State::ready || inst.bound == 0 || inst.ps.empty())
+    inst.next_done_s = kNever;
+  else
+    inst.next_done_s = inst.v_at_s + std::max(0.0, inst.ps.front().finish_v - inst.v) / cfg_.rate[inst.bound];
+  heap_fix(i);
+}
+
+void InstanceFleet::accrue(double t_s) {
+  // Counts change only inside handlers, so the counts now held applied since the previous handler.
+  const double dt = t_s - accrued_to_s_;
+  if (dt <= 0) return;
+  reserved_instance_s_ += cfg_.reserved_instances * dt;
+  dynamic_instance_s_ += (total_ - cfg_.reserved_instances) * dt;
+  accrued_to_s_ = t_s;
+  if (t_s - flushed_s_ >= 1.0) flush_instance_seconds(t_s);
+}
+
+void InstanceFleet::flush_instance_seconds(double t_s) {
+  if (reserved_instance_s_ > 0) bill_lifetime(t_s, reserved_instance_s_, true);
+  if (dynamic_instance_s_ > 0) bill_lifetime(t_s, dynamic_instance_s_, false);
+  reserved_instance_s_ = dynamic_instance_s_ = 0;
+  flushed_s_ = t_s;
+}
+
+void InstanceFleet::push_timer(const Timer& timer) {
+  timers_.push_back(timer);
+  std::push_heap(timers_.begin(), timers_.end(), LaterTimer{});
+}
+
+}  // namespace servesim::platforms

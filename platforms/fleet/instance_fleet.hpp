@@ -1,0 +1,255 @@
+#pragma once
+// The shared engine of the container-style serverless platforms (Google Cloud Run, Azure Functions): a fleet
+// of instances that each serve up to `concurrency` requests at once and share their processor between them.
+//
+// - Processor sharing, exactly: with n requests on an instance each progresses at rate[n] (relative to a
+//   request alone on it). Every instance keeps a virtual time V (dV/dt = rate[n]) and a min-heap of its
+//   requests' finish virtual times; its next completion is at now + (min finish - V) / rate[n]. A global
+//   indexed heap orders the instances by next completion, so every event costs O(log n).
+// - Routing: to the active ready instance with the fewest requests (most recently used on ties), else to a
+//   standby instance with a free slot (which becomes active), else to a starting instance with a free slot,
+//   else a new instance is started (up to max_instances, at most one per scale_out_interval_s), else the
+//   request waits in a FIFO queue for queue_limit_s.
+// - Cold start = instance_start_s + runtime init + model download (a SimGrid transfer) + model load.
+// - Optional autoscaler: every tick, desired = max(ceil(window mean in-flight / (target x concurrency)),
+//   ceil(window mean vCPU in use / (target x vcpu))), at least reserved_instances. Below it, standby
+//   instances are re-activated, then new ones started; above it, the least loaded active instances become
+//   standby: they get no new requests while another instance has room, drain, and are removed once idle for
+//   idle_timeout_s.
+// - Without an autoscaler, idle dynamic instances are removed idle_timeout_s after their last request (least
+//   recently used first), keeping spare_instances idle ones.
+// Platform models derive from it, fill a FleetConfig from their catalogue settings and bill through the
+// hooks.
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <vector>
+
+#include "platforms/fleet/model_cache.hpp"
+#include "sim/platform_model.hpp"
+#include "sim/scenario.hpp"
+
+namespace servesim::platforms {
+
+struct FleetConfig {
+  uint32_t concurrency = 1;         // requests one instance serves at once
+  uint32_t reserved_instances = 0;  // ready at t = 0 and never removed (min instances, always ready)
+  uint32_t max_instances = 1;       // instances at most (reserved included)
+  uint32_t spare_instances = 0;     // idle or starting instances kept in reserve (pre-warmed buffer)
+  double scale_out_interval_s = 0;  // least time between two instance starts [s]; 0 = no limit
+  double idle_timeout_s = 900;      // a dynamic instance idle this long is removed [s]
+  double queue_limit_s = 10;        // longest wait for a slot when no instance can be added [s]
+  bool queue_expiry_throttles =
+      true;                        // at queue_limit_s: true = HTTP 429 (client may retry), false = timeout
+  double request_timeout_s = 300;  // platform limit on one request's time in service [s]
+  // Autoscaler; off when autoscale_tick_s is 0.
+  double autoscale_tick_s = 0;      // [s]
+  double autoscale_window_s = 60;   // averaging window of both metrics [s]
+  double target_concurrency = 0.6;  // target in-flight requests per instance, fraction of concurrency
+  double target_cpu = 0.6;          // target vCPU in use per instance, fraction of vcpu
+  double vcpu = 1;                  // [vCPU] per instance
+  std::vector<double> rate;         // rate[n], n = 1..concurrency: progress of each of n requests (rate[1]=1)
+  std::vector<double> cpu_used_vcpu;  // cpu_used_vcpu[n]: vCPU in use with n requests (CPU metric)
+  double work_factor = 1;             // time alone on an instance = warm sample x work_factor
+  double load_factor = 1;             // model load time = model_load sample x load_factor
+  double instance_start_s = 0;        // fixed part of a cold start before the runtime init [s]
+  double startup_speedup = 1;         // runtime init and model load run this much faster (startup boost)
+  double store_per_connection_bytes_per_s = 85e6;
+  double store_shared_bytes_per_s = 12.5e9;
+
+  // rate and cpu_used_vcpu of a CPU instance: each of n requests gets vcpu/n vCPU and runs at
+  // cpu_speedup(vcpu/n, p) relative to one vCPU; a single request cannot use more than cpu_speedup(vcpu, p).
+  void set_cpu_sharing(double vcpu_per_instance, double parallel_fraction);
+  // One accelerator time-shared by its requests: rate[n] = 1/n; the CPU metric is not driven by them.
+  void set_accelerator_sharing();
+};
+
+class InstanceFleet : public sim::PlatformModel {
+ public:
+  InstanceFleet(FleetConfig config, const sim::Scenario& scenario);
+
+  void build(sim::PlatformBuilder& builder) override;
+  void start(sim::ModelContext& ctx) override;
+  void on_arrival(double t_s, double origin_s, uint32_t attempt) override;
+  double next_event_s() const override;
+  void handle_next_event() override;
+  void on_transfer_done(uint64_t tag, double t_s) override;
+  bool has_work() const override { return live_requests_ > 0; }
+  void finish(double t_end_s) override;
+  bool supports(sim::FaultSpec::Kind kind) const override {
+    return kind == sim::FaultSpec::Kind::throttle || kind == sim::FaultSpec::Kind::crash ||
+           sim::PlatformModel::supports(kind);
+  }
+  // Throttling storm: no more than `cap` instances (running ones are not stopped).
+  void set_concurrency_cap(double t_s, uint32_t cap, int fault) override;
+  std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const override {
+    return cache_.sources();
+  }
+
+ protected:
+  // Register cost categories (called once from start()).
+  virtual void register_costs(sim::Recorder& recorder) = 0;
+  // A request left an instance after run_s in service (served, or stopped by the request timeout).
+  virtual void bill_execution(double t_s, double run_s, bool reserved) = 0;
+  // An instance had at least one request bound to it (startup wait included) for busy_s, ending at t_s.
+  virtual void bill_busy(double t_s, double busy_s, bool reserved) = 0;
+  // Instances existed for instance_s instance-seconds up to t_s (accrued continuously, reported at most once
+  // per simulated second and at the end of the run), reserved ones and dynamic ones apart.
+  virtual void bill_lifetime(double t_s, double instance_s, bool reserved) = 0;
+
+  sim::Recorder& recorder() { return *rec_; }
+  const FleetConfig& fleet_config() const { return cfg_; }
+
+ private:
+  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+  enum class State : uint8_t { free, starting, ready };
+  enum class TimerKind : uint8_t { init_done, ready, retry, scale_out, tick, crash };
+  enum class Source : uint8_t { none, completion, deadline, timer, queue, reclaim };
+
+  struct Request {
+    double arrival_s = 0;  // first arrival (latency is measured from it)
+    double start_s = 0;    // start of service on its instance
+    uint32_t instance = kNone;
+    uint32_t attempt = 0;
+    uint32_t gen = 0;  // bumped when the slot is freed: entries naming an older gen are stale
+  };
+  struct PsEntry {
+    double finish_v;
+    uint32_t req, gen;
+  };
+  struct Instance {
+    State state = State::free;
+    bool reserved = false;
+    bool standby = false;  // above the autoscaler's count: used only when no active instance has room
+    uint32_t bound = 0;    // requests bound to it (waiting for its startup, or in service)
+    double v = 0, v_at_s = 0;
+    double next_done_s = kNever;
+    double busy_since_s = 0, idle_since_s = 0;
+    double load_s = 0;              // model load, after the download
+    std::vector<PsEntry> ps;        // min-heap on finish_v (may hold stale entries of timed-out requests)
+    std::vector<uint32_t> pending;  // requests waiting for the startup
+    uint32_t prev = kNone, next = kNone, list = kNone;
+    uint32_t heap_pos = kNone;
+    uint32_t life = 0;  // bumped each time it becomes ready (crash timers of an earlier period are stale)
+  };
+  struct Timer {
+    double t_s;
+    uint32_t id;
+    TimerKind kind;
+    uint32_t life = 0;  // crash: the instance's ready period it was drawn for (stale once it changed)
+  };
+  struct Deadline {
+    double t_s;
+    uint32_t req, gen;
+  };
+  struct Queued {
+    double enqueued_s;
+    uint32_t req;
+  };
+  struct List {
+    uint32_t head = kNone, tail = kNone;
+  };
+  struct Snapshot {
+    double t_s, conc_integral, cpu_integral;
+  };
+
+  Source next_source(double& t_s) const;
+  double reclaim_s() const;
+  // The idle list removals come from: standby idle with an autoscaler, dynamic idle without.
+  uint32_t reclaim_list() const { return cfg_.autoscale_tick_s > 0 ? cfg_.concurrency + 1 : 0; }
+  // Requests.
+  uint32_t new_request(double arrival_s, uint32_t attempt);
+  uint32_t max_instances() const { return cap_ < cfg_.max_instances ? cap_ : cfg_.max_instances; }
+  void free_request(uint32_t r);
+  void place(double t_s, uint32_t r);
+  void enqueue(double t_s, uint32_t r);
+  void throttle(double t_s, uint32_t r);
+  void start_service(double t_s, uint32_t i, uint32_t r);
+  void bind_ready(double t_s, uint32_t i, uint32_t r);
+  void bind_pending(double t_s, uint32_t i, uint32_t r);
+  void pull_queue(double t_s, uint32_t i);
+  void complete(double t_s, uint32_t i);
+  void stop_at_deadline(double t_s);
+  void expire_queue_front(double t_s);
+  // Instances.
+  uint32_t find_ready_slot(uint32_t tier);
+  void set_tier(uint32_t i, bool standby);
+  uint32_t find_starting_slot();
+  bool can_start_now(double t_s) const;
+  uint32_t start_instance(double t_s);
+  // Instance i (free or crashed) starts up at t_s: runtime init, then the model fetch and load.
+  void begin_startup(double t_s, uint32_t i);
+  void schedule_scale_out();
+  void scale_out(double t_s);
+  void init_done(double t_s, uint32_t i);
+  void become_ready(double t_s, uint32_t i);
+  void reclaim();  // removes the least recently used idle instance of reclaim_list()
+  // Crashes: a ready instance dies at the scenario's crash rate; its requests fail, a dynamic one is gone, a
+  // reserved (minimum) one is restarted with a new cold start.
+  void schedule_crash(double t_s, uint32_t i);
+  void crash(double t_s, uint32_t i);
+  void change_bound(double t_s, uint32_t i, int delta);
+  void advance(uint32_t i, double t_s);
+  void update_completion(uint32_t i);
+  void clean_top(uint32_t i);
+  void autoscale(double t_s);
+  void integrate(double t_s);
+  void accrue(double t_s);
+  void flush_instance_seconds(double t_s);
+  void report(double t_s);
+  // Intrusive lists of ready instances by tier (0 active, 1 standby) and requests bound (0..concurrency), the
+  // reserved idle ones apart; list index tier x (concurrency + 1) + bound, reserved idle 2 x (concurrency +
+  // 1).
+  uint32_t list_of(const Instance& inst) const;
+  void unlink(uint32_t i);
+  void link_front(uint32_t i);
+  bool bucket_has(uint32_t tier, uint32_t k) const;
+  // Indexed min-heap of instances by next completion.
+  void heap_fix(uint32_t i);
+  bool heap_less(uint32_t a, uint32_t b) const;
+  void heap_swap(size_t a, size_t b);
+  void push_timer(const Timer& timer);
+
+  FleetConfig cfg_;
+  sim::ServiceSpec service_;
+  double client_timeout_s_;
+  sim::Client* client_ = nullptr;
+  const sim::CrashHazard* crashes_ = nullptr;
+  ModelCache cache_;      // layered model cache on the workers (off unless the scenario gives one)
+  uint32_t cap_ = kNone;  // throttling storm in force (kNone: none)
+  int cap_fault_ = -1;
+  sim::Recorder* rec_ = nullptr;
+  sim::TransferPool* transfers_ = nullptr;
+  sim::Rng* rng_ = nullptr;
+  sim::TransferRoute store_route_;
+
+  std::vector<Request> reqs_;
+  std::vector<uint32_t> free_reqs_;
+  uint64_t live_requests_ = 0;  // arrived and not yet finished (bound, queued or waiting to retry)
+  uint64_t retry_waiting_ = 0;
+
+  std::vector<Instance> inst_;
+  std::vector<uint32_t> free_inst_;
+  std::vector<List> lists_;
+  uint32_t reserved_list_ = 0;           // index of the reserved idle list
+  uint32_t min_bucket_[2] = {0, 0};      // per tier, no ready instance has fewer requests bound than this
+  std::vector<uint32_t> starting_open_;  // starting instances that may have a free slot (checked lazily)
+  std::vector<uint32_t> done_heap_;
+  std::vector<Timer> timers_;  // min-heap on t_s
+  std::deque<Deadline> deadlines_;
+  std::deque<Queued> queue_;
+
+  uint32_t total_ = 0, standby_ = 0, starting_ = 0, starting_empty_ = 0, ready_busy_ = 0, ready_idle_ = 0;
+  uint32_t keep_ = 0;  // instances the autoscaler (or the reserved floor) keeps from scale-in
+  uint32_t reported_busy_ = kNone, reported_idle_ = kNone;
+  double last_start_s_ = -kNever;
+  bool scale_pending_ = false;
+  double now_s_ = 0;
+
+  double accrued_to_s_ = 0, flushed_s_ = 0, reserved_instance_s_ = 0, dynamic_instance_s_ = 0;
+  double integrated_to_s_ = 0, conc_integral_ = 0, cpu_integral_ = 0, cpu_used_sum_ = 0;
+  std::vector<Snapshot> window_;  // ring of snapshots, one per tick
+  size_t window_head_ = 0;
+};
+
+}  // namespace servesim::platforms

@@ -1,0 +1,330 @@
+// Instance lifecycle of InstanceFleet: starting (rate-limited), becoming ready, standby and removal, the
+// autoscaler, and the two indexes over instances (tiered lists by requests bound, heap of next completions).
+#include <algorithm>
+#include <cmath>
+
+#include "platforms/fleet/instance_fleet.hpp"  // the class whose members this file defines
+
+namespace servesim::platforms {
+
+// ---- instances ----
+
+uint32_t InstanceFleet::find_ready_slot(uint32_t tier) {
+  uint32_t& k = min_bucket_[tier];
+  while (k < cfg_.concurrency && !bucket_has(tier, k)) ++k;
+  if (k >= cfg_.concurrency) return kNone;
+  if (tier == 0 && k == 0 && lists_[reserved_list_].head != kNone) return lists_[reserved_list_].head;
+  return lists_[tier * (cfg_.concurrency + 1) + k].head;
+}
+
+void InstanceFleet::set_tier(uint32_t i, bool standby) {
+  Instance& inst = inst_[i];
+  unlink(i);
+  inst.standby = standby;
+  if (standby)
+    ++standby_;
+  else
+    --standby_;
+  link_front(i);
+  uint32_t& k = min_bucket_[standby ? 1 : 0];
+  k = std::min(k, inst.bound);
+}
+
+uint32_t InstanceFleet::find_starting_slot() {
+  while (!starting_open_.empty()) {
+    const uint32_t i = starting_open_.back();
+    if (inst_[i].state == State::starting && inst_[i].bound < cfg_.concurrency) return i;
+    starting_open_.pop_back();
+  }
+  return kNone;
+}
+
+bool InstanceFleet::can_start_now(double t_s) const {
+  return total_ < max_instances() &&
+         (cfg_.scale_out_interval_s <= 0 || t_s >= last_start_s_ + cfg_.scale_out_interval_s);
+}
+
+uint32_t InstanceFleet::start_instance(double t_s) {
+  uint32_t i;
+  if (!free_inst_.empty()) {
+    i = free_inst_.back();
+    free_inst_.pop_back();
+  } else {
+    i = static_cast<uint32_t>(inst_.size());
+    inst_.emplace_back();
+  }
+  Instance& inst = inst_[i];
+  inst.reserved = false;
+  inst.standby = false;
+  inst.bound = 0;
+  inst.next_done_s = kNever;
+  ++total_;
+  last_start_s_ = t_s;
+  begin_startup(t_s, i);
+  return i;
+}
+
+void InstanceFleet::begin_startup(double t_s, uint32_t i) {
+  Instance& inst = inst_[i];
+  inst.state = State::starting;
+  const double init_s = cfg_.instance_start_s + service_.runtime_init_s.sample(*rng_) / cfg_.startup_speedup;
+  inst.load_s = service_.model_load_s.sample(*rng_) * cfg_.load_factor / cfg_.startup_speedup;
+  ++starting_;
+  ++starting_empty_;
+  starting_open_.push_back(i);
+  push_timer(Timer{t_s + init_s, i, TimerKind::init_done});
+}
+
+void InstanceFleet::schedule_scale_out() {
+  if (scale_pending_ || total_ >= max_instances() || cfg_.scale_out_interval_s <= 0) return;
+  scale_pending_ = true;
+  push_timer(Timer{last_start_s_ + cfg_.scale_out_interval_s, 0, TimerKind::scale_out});
+}
+
+void InstanceFleet::scale_out(double t_s) {
+  // Queued requests first, then the pre-warmed buffer.
+  while (!queue_.empty() && can_start_now(t_s)) pull_queue(t_s, start_instance(t_s));
+  while (ready_idle_ + starting_empty_ < cfg_.spare_instances && can_start_now(t_s)) start_instance(t_s);
+  if (!queue_.empty() || ready_idle_ + starting_empty_ < cfg_.spare_instances) schedule_scale_out();
+}
+
+void InstanceFleet::init_done(double t_s, uint32_t i) {
+  if (service_.model_size_mb <= 0) {
+    push_timer(Timer{t_s + inst_[i].load_s, i, TimerKind::ready});
+    return;
+  }
+  if (cache_.enabled()) {
+    const size_t layer = cache_.lookup(t_s, *rng_);
+    if (layer < cache_.layers()) {  // the host has the model in a cache layer: no store transfer
+      push_timer(Timer{t_s + cache_.read_s(layer) + inst_[i].load_s, i, TimerKind::ready});
+      return;
+    }
+  }
+  transfers_->start(t_s, service_.model_size_mb * 1e6, store_route_, i);
+}
+
+void InstanceFleet::become_ready(double t_s, uint32_t i) {
+  Instance& inst = inst_[i];
+  inst.state = State::ready;
+  --starting_;
+  inst.v = 0;
+  inst.v_at_s = t_s;
+  if (inst.bound == 0) {
+    --starting_empty_;
+    ++ready_idle_;
+    inst.idle_since_s = t_s;
+  } else {
+    ++ready_busy_;
+  }
+  cpu_used_sum_ += cfg_.cpu_used_vcpu[inst.bound];
+  for (const uint32_t r : inst.pending) start_service(t_s, i, r);
+  inst.pending.clear();
+  link_front(i);
+  min_bucket_[0] = std::min(min_bucket_[0], inst.bound);
+  ++inst.life;
+  schedule_crash(t_s, i);
+  pull_queue(t_s, i);
+  update_completion(i);
+}
+
+void InstanceFleet::schedule_crash(double t_s, uint32_t i) {
+  if (!crashes_->enabled()) return;
+  const double crash_s = crashes_->crash_time(t_s, rng_->exponential(1.0));
+  if (crash_s < kNever) push_timer(Timer{crash_s, i, TimerKind::crash, inst_[i].life});
+}
+
+void InstanceFleet::crash(double t_s, uint32_t i) {
+  Instance& inst = inst_[i];
+  advance(i, t_s);
+  const int fault = crashes_->fault_at(t_s);
+  client_->instance_lost(fault);
+  // The requests in service on it fail (they had started: a retry needs an idempotent request).
+  uint32_t lost = 0;
+  for (const PsEntry& e : inst.ps) {
+    Request& q = reqs_[e.req];
+    if (q.gen != e.gen) continue;  // stopped at its deadline earlier
+    bill_execution(t_s, t_s - q.start_s, inst.reserved);
+    client_->lost_in_flight(fault);
+    const double origin_s = q.arrival_s;
+    const uint32_t attempt = q.attempt;
+    free_request(e.req);
+    client_->failed(t_s, origin_s, attempt, true, fault);
+    ++lost;
+  }
+  inst.ps.clear();
+  if (lost > 0) change_bound(t_s, i, -static_cast<int>(lost));
+  inst.next_done_s = kNever;
+  heap_fix(i);
+  unlink(i);
+  if (inst.standby) {
+    inst.standby = false;
+    --standby_;
+  }
+  --ready_idle_;
+  cpu_used_sum_ -= cfg_.cpu_used_vcpu[0];
+  if (!inst.reserved) {  // gone; the autoscaler or the next request starts another
+    inst.state = State::free;
+    --total_;
+    free_inst_.push_back(i);
+    schedule_scale_out();
+    return;
+  }
+  begin_startup(t_s, i);  // a minimum instance is restarted in place: a new cold start
+}
+
+void InstanceFleet::reclaim() {
+  const uint32_t i = lists_[reclaim_list()].tail;
+  Instance& inst = inst_[i];
+  unlink(i);
+  if (inst.standby) --standby_;
+  inst.state = State::free;
+  inst.ps.clear();
+  --total_;
+  --ready_idle_;
+  free_inst_.push_back(i);
+}
+
+// ---- autoscaler ----
+
+void InstanceFleet::integrate(double t_s) {
+  if (cfg_.autoscale_tick_s <= 0) return;
+  const double dt = t_s - integrated_to_s_;
+  if (dt <= 0) return;
+  conc_integral_ += static_cast<double>(live_requests_ - retry_waiting_) * dt;
+  cpu_integral_ += cpu_used_sum_ * dt;
+  integrated_to_s_ = t_s;
+}
+
+void InstanceFleet::autoscale(double t_s) {
+  // window_[window_head_] is the oldest snapshot (one window ago, or the start of the run).
+  const Snapshot old = window_[window_head_];
+  window_[window_head_] = Snapshot{t_s, conc_integral_, cpu_integral_};
+  window_head_ = (window_head_ + 1) % window_.size();
+  const double span_s = t_s - old.t_s;
+  const double conc_mean = (conc_integral_ - old.conc_integral) / span_s;
+  const double cpu_mean = (cpu_integral_ - old.cpu_integral) / span_s;
+  const double by_conc = std::ceil(conc_mean / (cfg_.target_concurrency * cfg_.concurrency) - 1e-9);
+  const double by_cpu = std::ceil(cpu_mean / (cfg_.target_cpu * cfg_.vcpu) - 1e-9);
+  const double desired = std::max({by_conc, by_cpu, static_cast<double>(cfg_.reserved_instances)});
+  keep_ = static_cast<uint32_t>(std::min(desired, static_cast<double>(max_instances())));
+  const uint32_t c1 = cfg_.concurrency + 1;
+  // Too few active instances: re-activate standby ones (idle, most recently used first), then start new ones.
+  for (uint32_t k = 0; k <= cfg_.concurrency && total_ - standby_ < keep_; ++k)
+    while (lists_[c1 + k].head != kNone && total_ - standby_ < keep_) set_tier(lists_[c1 + k].head, false);
+  while (total_ - standby_ < keep_ && can_start_now(t_s)) pull_queue(t_s, start_instance(t_s));
+  // Too many: the least loaded active instances (least recently used first) become standby.
+  uint32_t excess = total_ - standby_ > keep_ ? total_ - standby_ - keep_ : 0;
+  for (uint32_t k = 0; k <= cfg_.concurrency && excess > 0; ++k) {
+    uint32_t i = lists_[k].tail;
+    while (i != kNone && excess > 0) {
+      const uint32_t prev = inst_[i].prev;
+      if (!inst_[i].reserved) {
+        set_tier(i, true);
+        --excess;
+      }
+      i = prev;
+    }
+  }
+}
+
+void InstanceFleet::report(double t_s) {
+  const uint32_t busy = starting_ + ready_busy_;
+  if (busy == reported_busy_ && ready_idle_ == reported_idle_) return;
+  reported_busy_ = busy;
+  reported_idle_ = ready_idle_;
+  rec_->instances(t_s, busy, ready_idle_);
+}
+
+// ---- lists of ready instances ----
+
+uint32_t InstanceFleet::list_of(const Instance& inst) const {
+  if (inst.bound == 0 && inst.reserved) return reserved_list_;
+  return (inst.standby ? cfg_.concurrency + 1 : 0) + inst.bound;
+}
+
+void InstanceFleet::unlink(uint32_t i) {
+  Instance& inst = inst_[i];
+  List& list = lists_[inst.list];
+  if (inst.prev != kNone)
+    inst_[inst.prev].next = inst.next;
+  else
+    list.head = inst.next;
+  if (inst.next != kNone)
+    inst_[inst.next].prev = inst.prev;
+  else
+    list.tail = inst.prev;
+  inst.prev = inst.next = inst.list = kNone;
+}
+
+void InstanceFleet::link_front(uint32_t i) {
+  Instance& inst = inst_[i];
+  inst.list = list_of(inst);
+  List& list = lists_[inst.list];
+  // Idle lists stay ordered by idle_since_s, newest at the head, so that the tail is the next to reclaim;
+  // only an instance that changes tier while idle is older than the head (then the walk from the tail is
+  // short).
+  uint32_t after = kNone;
+  if (inst.bound == 0 && list.head != kNone && inst.idle_since_s < inst_[list.head].idle_since_s) {
+    after = list.tail;
+    while (inst_[after].idle_since_s < inst.idle_since_s) after = inst_[after].prev;
+  }
+  inst.prev = after;
+  inst.next = after == kNone ? list.head : inst_[after].next;
+  if (inst.next != kNone)
+    inst_[inst.next].prev = i;
+  else
+    list.tail = i;
+  if (after != kNone)
+    inst_[after].next = i;
+  else
+    list.head = i;
+}
+
+bool InstanceFleet::bucket_has(uint32_t tier, uint32_t k) const {
+  return lists_[tier * (cfg_.concurrency + 1) + k].head != kNone ||
+         (tier == 0 && k == 0 && lists_[reserved_list_].head != kNone);
+}
+
+// ---- indexed heap of next completions ----
+
+bool InstanceFleet::heap_less(uint32_t a, uint32_t b) const {
+  return inst_[a].next_done_s < inst_[b].next_done_s;
+}
+
+void InstanceFleet::heap_swap(size_t a, size_t b) {
+  std::swap(done_heap_[a], done_heap_[b]);
+  inst_[done_heap_[a]].heap_pos = static_cast<uint32_t>(a);
+  inst_[done_heap_[b]].heap_pos = static_cast<uint32_t>(b);
+}
+
+void InstanceFleet::heap_fix(uint32_t i) {
+  Instance& inst = inst_[i];
+  if (inst.next_done_s == kNever) {
+    if (inst.heap_pos == kNone) return;
+    const size_t pos = inst.heap_pos;
+    heap_swap(pos, done_heap_.size() - 1);
+    done_heap_.pop_back();
+    inst.heap_pos = kNone;
+    if (pos == done_heap_.size()) return;
+    i = done_heap_[pos];
+  } else if (inst.heap_pos == kNone) {
+    inst.heap_pos = static_cast<uint32_t>(done_heap_.size());
+    done_heap_.push_back(i);
+  }
+  size_t pos = inst_[i].heap_pos;
+  while (pos > 0 && heap_less(done_heap_[pos], done_heap_[(pos - 1) / 2])) {
+    heap_swap(pos, (pos - 1) / 2);
+    pos = (pos - 1) / 2;
+  }
+  for (;;) {
+    const size_t l = 2 * pos + 1, r = l + 1;
+    size_t m = pos;
+    if (l < done_heap_.size() && heap_less(done_heap_[l], done_heap_[m])) m = l;
+    if (r < done_heap_.size() && heap_less(done_heap_[r], done_heap_[m])) m = r;
+    if (m == pos) break;
+    heap_swap(pos, m);
+    pos = m;
+  }
+}
+
+}  // namespace servesim::platforms

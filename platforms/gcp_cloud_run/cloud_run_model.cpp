@@ -1,0 +1,161 @@
+#include "platforms/gcp_cloud_run/cloud_run_model.hpp"
+
+#include <cmath>
+
+#include "sim/json_fields.hpp"
+
+namespace servesim::platforms {
+
+namespace {
+
+struct MemoryRange {
+  double min_gib, max_gib;
+};
+
+// run/docs/configuring/services/cpu: the memory each vCPU setting allows.
+MemoryRange memory_range(double vcpu) {
+  if (vcpu < 0.5) return {0.125, 0.5};
+  if (vcpu < 1) return {0.125, 1};
+  if (vcpu == 1) return {0.125, 4};
+  if (vcpu == 2) return {0.125, 8};
+  if (vcpu == 4) return {2, 16};
+  if (vcpu == 6) return {4, 24};
+  return {4, 32};  // 8 vCPU
+}
+
+std::string num(double x) {
+  return sim::quote_number(x);
+}
+
+}  // namespace
+
+CloudRunParams CloudRunParams::from(const Settings& s) {
+  CloudRunParams p{};
+  p.vcpu = s.number("vcpu");
+  p.memory_gib = s.number("memory_gib");
+  p.concurrency = static_cast<uint32_t>(s.number("concurrency"));
+  p.min_instances = static_cast<uint32_t>(s.number("min_instances"));
+  p.max_instances = static_cast<uint32_t>(s.number("max_instances"));
+  p.target_cpu = s.number("target_cpu_utilization_pct") / 100.0;
+  p.target_concurrency = s.number("target_concurrency_utilization_pct") / 100.0;
+  p.autoscale_window_s = s.number("autoscale_window_s");
+  p.autoscale_tick_s = s.number("autoscale_tick_s");
+  p.queue_timeout_s = s.number("queue_timeout_s");
+  p.idle_timeout_s = s.number("idle_timeout_s");
+  p.request_timeout_s = s.number("request_timeout_s");
+  p.startup_speedup = s.boolean("startup_cpu_boost") ? s.number("startup_boost_speedup") : 1.0;
+  p.has_gpu = s.text("gpu") != "none";
+  p.gpu_price_usd_per_s = s.number("gpu_price_usd_per_hour") / 3600.0;
+  p.gpu_instance_start_s = s.number("gpu_instance_start_s");
+  p.gpu_speedup_estimate = s.number("gpu_speedup_estimate");
+  p.store_per_connection_bytes_per_s = s.number("model_store_per_connection_mb_per_s") * 1e6;
+  p.store_shared_bytes_per_s = s.number("model_store_shared_gb_per_s") * 1e9;
+
+  // The documented vCPU/memory combinations (run/docs/configuring/services/cpu).
+  if (p.vcpu < 1 && std::fabs(p.vcpu * 1000 - std::round(p.vcpu * 1000)) > 1e-6)
+    throw s.error("vcpu", "expected 0.08..1 vCPU in steps of 0.001 or one of 2, 4, 6, 8, got " + num(p.vcpu));
+  if (p.vcpu > 1 && p.vcpu != 2 && p.vcpu != 4 && p.vcpu != 6 && p.vcpu != 8)
+    throw s.error(
+        "vcpu", "expected 0.08..1 vCPU or one of 2, 4, 6, 8 (values above 1 are whole), got " + num(p.vcpu));
+  const MemoryRange range = memory_range(p.vcpu);
+  if (p.memory_gib < range.min_gib || p.memory_gib > range.max_gib)
+    throw s.error("memory_gib", "expected " + num(range.min_gib) + ".." + num(range.max_gib) + " GiB with " +
+                                    num(p.vcpu) + " vCPU, got " + num(p.memory_gib));
+  std::string billing = s.text("billing");
+  if (p.vcpu < 1) {
+    // Below 1 vCPU: concurrency 1 and request-based billing only.
+    if (p.concurrency != 1) {
+      if (s.is_overridden("concurrency"))
+        throw s.error("concurrency", "expected 1 below 1 vCPU (vcpu " + num(p.vcpu) + "), got " +
+                                         std::to_string(p.concurrency));
+      p.concurrency = 1;
+    }
+    if (billing == "instance")
+      throw s.error("billing",
+                    "expected \"request\" below 1 vCPU (vcpu " + num(p.vcpu) + "), got \"instance\"");
+  }
+  if (p.has_gpu) {
+    // run/docs/configuring/services/gpu: one L4 per instance, at least 4 vCPU and 16 GiB, instance-based.
+    if (p.vcpu < 4) throw s.error("vcpu", "expected at least 4 vCPU with gpu nvidia-l4, got " + num(p.vcpu));
+    if (p.memory_gib < 16)
+      throw s.error("memory_gib", "expected at least 16 GiB with gpu nvidia-l4, got " + num(p.memory_gib));
+    if (s.is_overridden("billing") && billing == "request")
+      throw s.error("billing",
+                    "expected \"instance\" with gpu nvidia-l4 (GPU instances are billed for their "
+                    "whole lifetime), got \"request\"");
+    billing = "instance";
+  }
+  if (p.min_instances > p.max_instances)
+    throw s.error("min_instances", "expected at most max_instances (" + std::to_string(p.max_instances) +
+                                       "), got " + std::to_string(p.min_instances));
+  p.instance_billing = billing == "instance";
+  const std::string suffix = p.instance_billing ? "_instance_based" : "_request_based";
+  p.price_usd_per_vcpu_s = s.number("price_usd_per_vcpu_s" + suffix);
+  p.price_usd_per_gib_s = s.number("price_usd_per_gib_s" + suffix);
+  p.price_usd_per_request = p.instance_billing ? 0.0 : s.number("price_usd_per_million_requests") / 1e6;
+  return p;
+}
+
+FleetConfig CloudRunModel::fleet_config_for(const CloudRunParams& p, const sim::Scenario& scenario) {
+  FleetConfig c;
+  c.concurrency = p.concurrency;
+  c.reserved_instances = p.min_instances;
+  c.max_instances = p.max_instances;
+  c.scale_out_interval_s = 0;  // Cloud Run starts an instance as soon as a request finds no free slot
+  c.idle_timeout_s = p.idle_timeout_s;
+  c.queue_limit_s = p.queue_timeout_s;
+  c.queue_expiry_throttles = true;
+  c.request_timeout_s = p.request_timeout_s;
+  c.autoscale_tick_s = p.autoscale_tick_s;
+  c.autoscale_window_s = p.autoscale_window_s;
+  c.target_concurrency = p.target_concurrency;
+  c.target_cpu = p.target_cpu;
+  c.startup_speedup = p.startup_speedup;
+  c.store_per_connection_bytes_per_s = p.store_per_connection_bytes_per_s;
+  c.store_shared_bytes_per_s = p.store_shared_bytes_per_s;
+  const auto& svc = scenario.service;
+  // Work measured on reference_vcpu; model load scales like it (on the instance's CPUs, GPU or not).
+  const double cpu_factor = sim::cpu_speedup(svc.reference_vcpu, svc.parallel_fraction) /
+                            sim::cpu_speedup(p.vcpu, svc.parallel_fraction);
+  c.load_factor = cpu_factor;
+  if (p.has_gpu) {
+    c.vcpu = p.vcpu;
+    c.set_accelerator_sharing();
+    c.work_factor = 1.0 / p.gpu_speedup_estimate;  // estimate: no GPU latency in the scenario
+    c.instance_start_s = p.gpu_instance_start_s;
+  } else {
+    c.set_cpu_sharing(p.vcpu, svc.parallel_fraction);
+    c.work_factor = cpu_factor;
+  }
+  return c;
+}
+
+CloudRunModel::CloudRunModel(const CloudRunParams& params, const sim::Scenario& scenario)
+    : InstanceFleet(fleet_config_for(params, scenario), scenario), p_(params) {}
+
+void CloudRunModel::register_costs(sim::Recorder& recorder) {
+  cost_cpu_ = recorder.cost_category("cpu_usd");
+  cost_memory_ = recorder.cost_category("memory_usd");
+  cost_requests_ = recorder.cost_category("requests_usd");
+  cost_gpu_ = recorder.cost_category("gpu_usd");
+}
+
+void CloudRunModel::bill_resources(double seconds) {
+  recorder().add_cost(cost_cpu_, seconds * p_.vcpu * p_.price_usd_per_vcpu_s);
+  recorder().add_cost(cost_memory_, seconds * p_.memory_gib * p_.price_usd_per_gib_s);
+  if (p_.has_gpu) recorder().add_cost(cost_gpu_, seconds * p_.gpu_price_usd_per_s);
+}
+
+void CloudRunModel::bill_execution(double, double, bool) {
+  if (!p_.instance_billing) recorder().add_cost(cost_requests_, p_.price_usd_per_request);
+}
+
+void CloudRunModel::bill_busy(double, double busy_s, bool) {
+  if (!p_.instance_billing) bill_resources(busy_s);
+}
+
+void CloudRunModel::bill_lifetime(double, double instance_s, bool) {
+  if (p_.instance_billing) bill_resources(instance_s);
+}
+
+}  // namespace servesim::platforms

@@ -1,0 +1,66 @@
+#pragma once
+// Google Cloud Run services: instances of 0.08-8 vCPU serving up to `concurrency` requests each, which share
+// the instance's vCPUs (processor sharing); a new instance starts as soon as a request finds no free slot,
+// and an autoscaler (target CPU and concurrency utilisation over one minute) adds instances ahead of demand
+// and bounds scale-in; at max_instances requests queue up to 10 s, then get HTTP 429; idle instances go after
+// 15 minutes unless min_instances keeps them; request- or instance-based billing; optional NVIDIA L4 GPU.
+// See docs/models/gcp-cloud-run.md.
+#include <string>
+
+#include "platforms/catalog.hpp"
+#include "platforms/fleet/instance_fleet.hpp"
+#include "sim/scenario.hpp"
+
+namespace servesim::platforms {
+
+// One field per catalogue parameter of "gcp-cloud-run" (units in the names; defaults and sources in
+// platforms/gcp_cloud_run/gcp-cloud-run.json).
+struct CloudRunParams {
+  double vcpu;
+  double memory_gib;
+  uint32_t concurrency;
+  uint32_t min_instances;
+  uint32_t max_instances;
+  double target_cpu;          // fraction (catalogue: percent)
+  double target_concurrency;  // fraction (catalogue: percent)
+  double autoscale_window_s;
+  double autoscale_tick_s;
+  double queue_timeout_s;
+  double idle_timeout_s;
+  double request_timeout_s;
+  double startup_speedup;        // 1 when startup_cpu_boost is off
+  bool instance_billing;         // billing "instance" (forced for GPU instances)
+  double price_usd_per_vcpu_s;   // of the chosen billing
+  double price_usd_per_gib_s;    // of the chosen billing
+  double price_usd_per_request;  // 0 with instance-based billing
+  bool has_gpu;
+  double gpu_price_usd_per_s;
+  double gpu_instance_start_s;
+  double gpu_speedup_estimate;
+  double store_per_connection_bytes_per_s;
+  double store_shared_bytes_per_s;
+
+  // Reads and checks the settings, including the documented vCPU/memory combinations.
+  static CloudRunParams from(const Settings& settings);
+};
+
+class CloudRunModel : public InstanceFleet {
+ public:
+  CloudRunModel(const CloudRunParams& params, const sim::Scenario& scenario);
+  std::string platform() const override { return "gcp-cloud-run"; }
+
+ protected:
+  void register_costs(sim::Recorder& recorder) override;
+  void bill_execution(double t_s, double run_s, bool reserved) override;
+  void bill_busy(double t_s, double busy_s, bool reserved) override;
+  void bill_lifetime(double t_s, double instance_s, bool reserved) override;
+
+ private:
+  static FleetConfig fleet_config_for(const CloudRunParams& p, const sim::Scenario& scenario);
+  void bill_resources(double seconds);
+
+  CloudRunParams p_;
+  int cost_cpu_ = 0, cost_memory_ = 0, cost_requests_ = 0, cost_gpu_ = 0;
+};
+
+}  // namespace servesim::platforms

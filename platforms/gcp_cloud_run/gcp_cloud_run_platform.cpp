@@ -1,0 +1,21 @@
+// The registration of gcp-cloud-run (one line in platforms/registered_platforms.cpp): its name and the
+// factory that builds its model from a candidate's settings, checked against
+// platforms/gcp_cloud_run/gcp-cloud-run.json.
+#include "platforms/catalog.hpp"
+#include "platforms/gcp_cloud_run/cloud_run_model.hpp"
+#include "platforms/registry.hpp"
+
+namespace servesim::platforms {
+
+PlatformRegistration gcp_cloud_run_platform() {
+  PlatformRegistration r;
+  r.name = "gcp-cloud-run";
+  r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
+    const Settings settings(candidate, scenario.file);
+    return std::unique_ptr<sim::PlatformModel>(
+        std::make_unique<CloudRunModel>(CloudRunParams::from(settings), scenario));
+  };
+  return r;
+}
+
+}  // namespace servesim::platforms

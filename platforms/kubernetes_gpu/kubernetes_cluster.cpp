@@ -1,0 +1,311 @@
+// KubernetesModel: pods (scheduling, start-up, termination), node provisioning and the autoscalers.
+#include <algorithm>
+
+#include "platforms/kubernetes_gpu/kubernetes_model.hpp"
+
+namespace servesim::platforms {
+
+uint32_t KubernetesModel::create_pod(double t_s, bool ready_now) {
+  uint32_t id;
+  if (!free_pods_.empty()) {
+    id = free_pods_.back();
+    free_pods_.pop_back();
+  } else {
+    id = static_cast<uint32_t>(pods_.size());
+    pods_.emplace_back();
+  }
+  Pod& pod = pods_[id];
+  pod.state = PodState::pending;
+  pod.life = ++serial_;
+  pod.deadline = 0;
+  pod.in_batch = 0;
+  pod.created_s = t_s;
+  pod.queue.clear();
+  ++replicas_;
+  pod.node = pool_.bind();
+  if (pod.node < 0) {
+    unplaced_.push_back(id);
+    pool_.note_pending(t_s);
+  } else if (pool_.node(static_cast<uint32_t>(pod.node)).state == NodePool::State::ready) {
+    start_pod(id, t_s);
+    if (ready_now) pod_ready(id, t_s);
+  } else {
+    pod.state = PodState::reserved;
+  }
+  return id;
+}
+
+void KubernetesModel::start_pod(uint32_t id, double t_s) {
+  Pod& pod = pods_[id];
+  pod.state = PodState::starting;
+  pool_.serving(static_cast<uint32_t>(pod.node), +1, t_s);
+  ++starting_;
+  report_instances(t_s);
+  // Container start: runtime init + model load (the image is already on the node).
+  const double init_s = service_.runtime_init_s.sample(*rng_) + service_.model_load_s.sample(*rng_);
+  push(Event{t_s + init_s, id, pod.life, Kind::pod_ready});
+}
+
+void KubernetesModel::pod_ready(uint32_t id, double t_s) {
+  Pod& pod = pods_[id];
+  pod.state = PodState::ready;
+  pod.ready_since_s = t_s;
+  pod.busy_s = 0;
+  pod.routed = 0;
+  pod.ready_index = static_cast<uint32_t>(ready_.size());
+  ready_.push_back(id);
+  --starting_;
+  ++held_;
+  report_instances(t_s);
+  if (crashes_->enabled()) {  // a ready pod's container dies at the crash rate (memoryless)
+    const double crash_s = crashes_->crash_time(t_s, rng_->exponential(1.0));
+    if (crash_s < kNever) push(Event{crash_s, id, pod.life, Kind::pod_crash});
+  }
+  flush_ingress(t_s);
+}
+
+void KubernetesModel::leave_endpoints(uint32_t id) {
+  const uint32_t last = ready_.back();
+  ready_[pods_[id].ready_index] = last;
+  pods_[last].ready_index = pods_[id].ready_index;
+  ready_.pop_back();
+}
+
+void KubernetesModel::remove_pod(uint32_t id, double t_s) {
+  Pod& pod = pods_[id];
+  --replicas_;
+  switch (pod.state) {
+    case PodState::pending:
+      std::erase(unplaced_, id);
+      pod.state = PodState::gone;
+      free_pods_.push_back(id);
+      return;
+    case PodState::reserved:
+      pool_.release(static_cast<uint32_t>(pod.node), t_s);
+      pod.state = PodState::gone;
+      free_pods_.push_back(id);
+      return;
+    case PodState::starting:
+      --starting_;
+      ++held_;
+      break;
+    case PodState::ready:
+      leave_endpoints(id);  // it drains what it has already accepted
+      break;
+    default:
+      return;
+  }
+  pod.state = PodState::terminating;
+  pool_.serving(static_cast<uint32_t>(pod.node), -1, t_s);
+  report_instances(t_s);
+  push(Event{t_s + p_.termination_grace_period_s, id, pod.life, Kind::pod_gone});
+}
+
+void KubernetesModel::pod_gone(uint32_t id, double t_s) {
+  Pod& pod = pods_[id];
+  // End of the grace period: whatever it still holds is lost (SIGKILL).
+  const bool had_work = !pod.queue.empty();
+  while (!pod.queue.empty()) {
+    pod.queue.pop_front();
+    rec_->dropped(t_s);
+    --in_system_;
+  }
+  pod.in_batch = 0;
+  if (had_work) --working_;
+  --held_;
+  report_instances(t_s);
+  pool_.release(static_cast<uint32_t>(pod.node), t_s);
+  pod.state = PodState::gone;
+  ++pod.life;  // invalidates its batch events
+  free_pods_.push_back(id);
+  place_pending(t_s);
+}
+
+void KubernetesModel::scale_to(uint32_t desired, double t_s) {
+  while (replicas_ < desired) create_pod(t_s, false);
+  // ReplicaSet deletion order (kubernetes pkg/controller/controller_utils.go ActivePods): unscheduled before
+  // scheduled, not ready before ready, then the most recently ready or created.
+  auto rank = [](PodState s) {
+    switch (s) {
+      case PodState::pending:
+        return 0;
+      case PodState::reserved:
+        return 1;
+      case PodState::starting:
+        return 2;
+      case PodState::ready:
+        return 3;
+      default:
+        return 9;
+    }
+  };
+  while (replicas_ > desired) {
+    int64_t victim = -1;
+    for (uint32_t i = 0; i < pods_.size(); ++i) {
+      const Pod& c = pods_[i];
+      if (rank(c.state) == 9) continue;
+      if (victim < 0) {
+        victim = i;
+        continue;
+      }
+      const Pod& v = pods_[static_cast<uint32_t>(victim)];
+      const double c_age = c.state == PodState::ready ? c.ready_since_s : c.created_s;
+      const double v_age = v.state == PodState::ready ? v.ready_since_s : v.created_s;
+      if (rank(c.state) < rank(v.state) || (rank(c.state) == rank(v.state) && c_age > v_age)) victim = i;
+    }
+    remove_pod(static_cast<uint32_t>(victim), t_s);
+  }
+}
+
+void KubernetesModel::place_pending(double t_s) {
+  while (!unplaced_.empty()) {
+    const int32_t node = pool_.bind(true);
+    if (node < 0) return;
+    const uint32_t id = unplaced_.front();
+    unplaced_.erase(unplaced_.begin());
+    pods_[id].node = node;
+    start_pod(id, t_s);
+  }
+}
+
+void KubernetesModel::request_nodes(uint32_t count, double t_s) {
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint32_t node = pool_.decide(t_s);
+    push(Event{t_s + p_.pool.scale_up_latency_s, node, 0, Kind::node_launch});
+  }
+  // The pending pods wait for the nodes being provisioned.
+  while (!unplaced_.empty()) {
+    const int32_t node = pool_.bind(false);
+    if (node < 0) return;
+    const uint32_t id = unplaced_.front();
+    unplaced_.erase(unplaced_.begin());
+    pods_[id].node = node;
+    pods_[id].state = PodState::reserved;
+  }
+}
+
+void KubernetesModel::node_ready(uint32_t node, double t_s) {
+  pool_.ready(node, t_s);
+  for (uint32_t id = 0; id < pods_.size(); ++id)
+    if (pods_[id].state == PodState::reserved && pods_[id].node == static_cast<int32_t>(node))
+      start_pod(id, t_s);
+  place_pending(t_s);
+}
+
+void KubernetesModel::lose_pod(uint32_t id, uint32_t node, double t_s, int fault) {
+  Pod& pod = pods_[id];
+  // Its requests fail: those in the batch on the GPU had started, the others had not.
+  const bool had_work = !pod.queue.empty();
+  for (uint32_t k = 0; !pod.queue.empty(); ++k) {
+    const WaitingRequest r = pod.queue.front();
+    pod.queue.pop_front();
+    --in_system_;
+    client_->lost_in_flight(fault);
+    client_->failed(t_s, r.arrival_s, r.attempt, k < pod.in_batch, fault);
+  }
+  if (had_work) --working_;
+  pod.in_batch = 0;
+  switch (pod.state) {
+    case PodState::ready:
+      leave_endpoints(id);
+      --held_;
+      pool_.serving(node, -1, t_s);
+      break;
+    case PodState::starting:
+      --starting_;
+      pool_.serving(node, -1, t_s);
+      break;
+    case PodState::terminating:
+      --held_;
+      break;
+    default:
+      break;
+  }
+  pool_.release(node, t_s);
+  pod.state = PodState::gone;
+  ++pod.life;  // invalidates its pending events
+  free_pods_.push_back(id);
+  client_->instance_lost(fault);
+}
+
+void KubernetesModel::pod_crash(uint32_t id, double t_s) {
+  // The container dies: its requests fail, and the ReplicaSet starts a replacement (a free GPU, usually the
+  // one just released: container start and model load again).
+  const int fault = crashes_->fault_at(t_s);
+  --replicas_;
+  lose_pod(id, static_cast<uint32_t>(pods_[id].node), t_s, fault);
+  report_instances(t_s);
+  create_pod(t_s, false);
+}
+
+void KubernetesModel::fail_nodes(double t_s, uint32_t nodes, int fault) {
+  for (uint32_t k = 0; k < nodes; ++k) {
+    std::vector<uint32_t> live;
+    for (uint32_t i = 0; i < pool_.node_ids(); ++i)
+      if (pool_.node(i).state == NodePool::State::ready) live.push_back(i);
+    if (live.empty()) return;
+    const auto pick =
+        std::min(live.size() - 1, static_cast<size_t>(rng_->uniform() * static_cast<double>(live.size())));
+    const uint32_t node = live[pick];
+    uint32_t replaced = 0;
+    for (uint32_t id = 0; id < pods_.size(); ++id) {
+      const Pod& pod = pods_[id];
+      if (pod.node != static_cast<int32_t>(node) || pod.state == PodState::gone ||
+          pod.state == PodState::pending)
+        continue;
+      if (pod.state != PodState::terminating) {
+        --replicas_;  // the ReplicaSet sees it gone and replaces it below
+        ++replaced;
+      }
+      lose_pod(id, node, t_s, fault);
+    }
+    pool_.fail(node, t_s);
+    report_instances(t_s);
+    for (uint32_t i = 0; i < replaced; ++i) create_pod(t_s, false);
+  }
+}
+
+void KubernetesModel::ca_scan(double t_s) {
+  request_nodes(pool_.scan(t_s, static_cast<uint32_t>(unplaced_.size())), t_s);
+}
+
+void KubernetesModel::hpa_sync(double t_s) {
+  // The metric of the window since the last sync, per ready pod (for the part of it the pod was ready).
+  PodMetrics m;
+  for (const uint32_t id : ready_) {
+    Pod& pod = pods_[id];
+    const double window_s = t_s - std::max(window_start_s_, pod.ready_since_s);
+    if (window_s <= 0) continue;
+    double value;
+    if (p_.metric_gpu_utilization) {
+      double busy_s = pod.busy_s;
+      if (pod.in_batch > 0) busy_s += t_s - std::max(pod.batch_start_s, window_start_s_);
+      value = busy_s / window_s;
+    } else {
+      value = static_cast<double>(pod.routed) / window_s;
+    }
+    m.ready_sum += value;
+    ++m.ready;
+  }
+  for (const uint32_t id : ready_) {
+    pods_[id].busy_s = 0;
+    pods_[id].routed = 0;
+  }
+  window_start_s_ = t_s;
+  m.unready = replicas_ - m.ready;
+  if (p_.keda && replicas_ == 0) return;  // KEDA owns activation from zero
+  const uint32_t min_replicas = p_.keda ? std::max(1u, p_.min_replicas) : p_.min_replicas;
+  scale_to(hpa_.sync(t_s, replicas_, m, p_.hpa_target, min_replicas, p_.max_replicas), t_s);
+}
+
+void KubernetesModel::keda_poll(double t_s) {
+  const bool active = arrivals_since_poll_ > 0 || in_system_ > 0;
+  arrivals_since_poll_ = 0;
+  if (active) last_active_s_ = t_s;
+  if (replicas_ == 0 && active)
+    scale_to(1, t_s);
+  else if (replicas_ > 0 && p_.min_replicas == 0 && !active && t_s - last_active_s_ >= p_.keda_cooldown_s)
+    scale_to(0, t_s);
+}
+
+}  // namespace servesim::platforms

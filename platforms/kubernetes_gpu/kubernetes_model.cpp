@@ -1,0 +1,253 @@
+// KubernetesModel: engine interface, routing and dynamic batching. Pods, nodes and autoscalers are in
+// kubernetes_cluster.cpp.
+#include "platforms/kubernetes_gpu/kubernetes_model.hpp"
+
+#include <algorithm>
+
+#include "sim/input_error.hpp"
+
+namespace servesim::platforms {
+
+namespace {
+BatchLatency make_latency(const KubernetesParams& p, const sim::ServiceSpec& service) {
+  if (!p.measured_batch_latency_s.empty())
+    return BatchLatency::measured(p.measured_batch_latency_s, p.max_batch_size);
+  RooflineInputs in = p.roofline;
+  if (in.weight_bytes < 0) in.weight_bytes = service.model_size_mb * 1e6;
+  return BatchLatency::roofline(in, p.max_batch_size);
+}
+}  // namespace
+
+KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scenario& scenario)
+    : p_(params),
+      service_(scenario.service),
+      slo_(scenario.slo),
+      latency_(make_latency(params, scenario.service)),
+      hpa_(params.hpa),
+      pool_(params.pool) {
+  // Nodes keep the image (and the model in it) on local disk once pulled; a separate layered model cache
+  // is not modelled here, so a scenario that gives one must not look as if it applied.
+  if (scenario.service.cache_workers > 0)
+    throw input_error(
+        scenario.file, "/service/cold_start/cache",
+        "expected no layered model cache for a kubernetes-gpu candidate (its nodes keep the pulled "
+        "image on local disk; the cache is modelled for aws-lambda, gcp-cloud-run and "
+        "azure-functions), got one");
+}
+
+void KubernetesModel::build(sim::PlatformBuilder& builder) {
+  if (p_.image_bytes <= 0) return;
+  auto* registry = builder.host("image-registry", 1e9);
+  auto* cluster = builder.host("gpu-nodes", 1e9);
+  registry_route_ = builder.route(registry, cluster, p_.registry_shared_bytes_per_s,
+                                  p_.registry_per_connection_bytes_per_s, "registry-link");
+}
+
+void KubernetesModel::start(sim::ModelContext& ctx) {
+  rec_ = &ctx.recorder;
+  transfers_ = &ctx.transfers;
+  rng_ = &ctx.rng;
+  client_ = &ctx.client;
+  crashes_ = &ctx.crashes;
+  const uint32_t gpus = p_.pool.gpus_per_node;
+  pool_.start(*rec_, (p_.min_replicas + gpus - 1) / gpus);
+  for (uint32_t i = 0; i < p_.min_replicas; ++i) create_pod(0, true);
+  next_hpa_s_ = p_.hpa_sync_period_s;
+  next_ca_s_ = p_.pool.scan_interval_s;
+  if (p_.keda) next_keda_s_ = p_.keda_polling_interval_s;
+  report_instances(0);
+}
+
+void KubernetesModel::push(const Event& e) {
+  events_.push_back(e);
+  std::push_heap(events_.begin(), events_.end(), Later{});
+}
+
+void KubernetesModel::report_instances(double t_s) {
+  const uint32_t busy = starting_ + working_;
+  const uint32_t idle = held_ - working_;
+  if (busy == reported_busy_ && idle == reported_idle_) return;
+  reported_busy_ = busy;
+  reported_idle_ = idle;
+  rec_->instances(t_s, busy, idle);
+}
+
+void KubernetesModel::work_changed(uint32_t pod, bool had_work, double t_s) {
+  const bool has = !pods_[pod].queue.empty();
+  if (has == had_work) return;
+  has ? ++working_ : --working_;
+  report_instances(t_s);
+}
+
+void KubernetesModel::on_arrival(double t_s, double origin_s, uint32_t attempt) {
+  ++arrivals_since_poll_;
+  if (ready_.empty()) {
+    if (ingress_.size() >= p_.queue_capacity) {
+      rec_->dropped(t_s);
+      return;
+    }
+    ingress_.push_back(WaitingRequest{origin_s, t_s, attempt});
+    ++in_system_;
+    rec_->queued(t_s);
+    return;
+  }
+  ++in_system_;
+  route(t_s, WaitingRequest{origin_s, t_s, attempt}, false);
+}
+
+void KubernetesModel::route(double t_s, const WaitingRequest& r, bool counted_queued) {
+  const uint32_t id = ready_[rr_++ % ready_.size()];
+  Pod& pod = pods_[id];
+  ++pod.routed;
+  const bool had_work = !pod.queue.empty();
+  if (pod.in_batch > 0 && !counted_queued) rec_->queued(t_s);  // waits for the GPU
+  pod.queue.push_back(WaitingRequest{r.arrival_s, t_s, r.attempt});
+  work_changed(id, had_work, t_s);
+  if (pod.in_batch == 0) try_dispatch(id, t_s);
+}
+
+void KubernetesModel::try_dispatch(uint32_t id, double t_s) {
+  Pod& pod = pods_[id];
+  if (pod.in_batch > 0 || pod.queue.empty()) return;
+  const bool had_work = true;
+  while (!pod.queue.empty() && t_s - pod.queue.front().arrival_s > slo_.timeout_s) {
+    pod.queue.pop_front();  // the client has given up
+    rec_->timed_out(t_s);
+    --in_system_;
+  }
+  if (pod.queue.empty()) {
+    work_changed(id, had_work, t_s);
+    return;
+  }
+  const double due_s = pod.queue.front().enqueue_s + p_.max_queue_delay_s;
+  if (pod.queue.size() >= p_.max_batch_size || t_s >= due_s) {
+    pod.in_batch = static_cast<uint32_t>(std::min<size_t>(pod.queue.size(), p_.max_batch_size));
+    pod.batch_start_s = t_s;
+    pod.deadline = 0;
+    push(Event{t_s + latency_.seconds(pod.in_batch), id, pod.life, Kind::batch_done});
+    return;
+  }
+  if (pod.deadline != 0) return;  // armed for the same oldest request
+  pod.deadline = ++serial_;
+  push(Event{due_s, id, pod.deadline, Kind::batch_deadline});
+}
+
+void KubernetesModel::batch_done(uint32_t id, double t_s) {
+  Pod& pod = pods_[id];
+  pod.busy_s += t_s - std::max(pod.batch_start_s, window_start_s_);
+  for (uint32_t i = 0; i < pod.in_batch; ++i) {
+    const double latency_s = t_s - pod.queue.front().arrival_s;
+    pod.queue.pop_front();
+    if (latency_s > slo_.timeout_s)
+      rec_->timed_out(t_s);
+    else
+      rec_->served(t_s, latency_s);
+  }
+  in_system_ -= pod.in_batch;
+  pod.in_batch = 0;
+  work_changed(id, true, t_s);
+  try_dispatch(id, t_s);
+}
+
+void KubernetesModel::flush_ingress(double t_s) {
+  // Requests that waited at the ingress for a starting pod: cold starts.
+  while (!ingress_.empty() && !ready_.empty()) {
+    const WaitingRequest r = ingress_.front();
+    ingress_.pop_front();
+    if (t_s - r.arrival_s > slo_.timeout_s) {
+      rec_->timed_out(t_s);
+      --in_system_;
+      continue;
+    }
+    rec_->cold_start(t_s);
+    route(t_s, r, true);
+  }
+}
+
+void KubernetesModel::expire_ingress(double t_s) {
+  while (!ingress_.empty() && ingress_.front().arrival_s + slo_.timeout_s <= t_s) {
+    ingress_.pop_front();
+    rec_->timed_out(t_s);
+    --in_system_;
+  }
+}
+
+double KubernetesModel::next_event_s() const {
+  double t = events_.empty() ? kNever : events_.front().t_s;
+  if (!ingress_.empty()) t = std::min(t, ingress_.front().arrival_s + slo_.timeout_s);
+  t = std::min({t, pool_.batch_close_s(), next_ca_s_, next_hpa_s_, next_keda_s_});
+  return t;
+}
+
+void KubernetesModel::handle_next_event() {
+  const double t_event = events_.empty() ? kNever : events_.front().t_s;
+  const double t_ingress = ingress_.empty() ? kNever : ingress_.front().arrival_s + slo_.timeout_s;
+  const double t_batch = pool_.batch_close_s();
+  const double t_tick = std::min({next_ca_s_, next_hpa_s_, next_keda_s_});
+  if (t_event <= std::min({t_ingress, t_batch, t_tick})) {
+    std::pop_heap(events_.begin(), events_.end(), Later{});
+    const Event e = events_.back();
+    events_.pop_back();
+    Pod* pod = e.id < pods_.size() ? &pods_[e.id] : nullptr;
+    switch (e.kind) {
+      case Kind::pod_ready:
+        if (pod->life == e.serial && pod->state == PodState::starting) pod_ready(e.id, e.t_s);
+        break;
+      case Kind::pod_gone:
+        if (pod->life == e.serial && pod->state == PodState::terminating) pod_gone(e.id, e.t_s);
+        break;
+      case Kind::pod_crash:
+        if (pod->life == e.serial && pod->state == PodState::ready) pod_crash(e.id, e.t_s);
+        break;
+      case Kind::batch_done:
+        if (pod->life == e.serial && pod->in_batch > 0) batch_done(e.id, e.t_s);
+        break;
+      case Kind::batch_deadline:
+        if (pod->deadline == e.serial) {
+          pod->deadline = 0;
+          try_dispatch(e.id, e.t_s);
+        }
+        break;
+      case Kind::node_launch:
+        pool_.launched(e.id, e.t_s);
+        push(Event{e.t_s + p_.pool.boot_s + p_.pool.driver_s, e.id, 0, Kind::node_pull});
+        break;
+      case Kind::node_pull:
+        pool_.pulling(e.id, e.t_s);
+        if (p_.image_bytes > 0)
+          transfers_->start(e.t_s, p_.image_bytes, registry_route_, e.id);
+        else
+          node_ready(e.id, e.t_s);
+        break;
+    }
+    return;
+  }
+  if (t_ingress <= std::min(t_batch, t_tick)) {
+    expire_ingress(t_ingress);
+    return;
+  }
+  if (t_batch <= t_tick) {
+    request_nodes(pool_.close_batch(static_cast<uint32_t>(unplaced_.size())), t_batch);
+    return;
+  }
+  if (next_ca_s_ == t_tick) {
+    ca_scan(t_tick);
+    next_ca_s_ += p_.pool.scan_interval_s;
+  } else if (next_hpa_s_ == t_tick) {
+    hpa_sync(t_tick);
+    next_hpa_s_ += p_.hpa_sync_period_s;
+  } else {
+    keda_poll(t_tick);
+    next_keda_s_ += p_.keda_polling_interval_s;
+  }
+}
+
+void KubernetesModel::on_transfer_done(uint64_t tag, double t_s) {
+  node_ready(static_cast<uint32_t>(tag), t_s);
+}
+
+void KubernetesModel::finish(double t_end_s) {
+  pool_.account(t_end_s);
+}
+
+}  // namespace servesim::platforms

@@ -1,0 +1,107 @@
+#include "platforms/kubernetes_gpu/kubernetes_params.hpp"
+
+#include <cmath>
+
+#include "sim/json_fields.hpp"
+
+namespace servesim::platforms {
+
+namespace {
+std::string gpu_of(const std::string& node_type) {
+  if (node_type == "g5.xlarge") return "a10g";
+  if (node_type == "g6.xlarge") return "l4";
+  return "t4";  // g4dn.xlarge (the catalogue admits only these three)
+}
+
+// [[batch size, ms], ...] with sizes >= 1 strictly increasing and latencies > 0.
+std::vector<std::pair<double, double>> read_table(const Settings& s, const nlohmann::json& overrides) {
+  const std::string key = "measured_batch_latency_ms";
+  const nlohmann::json& table = overrides.contains(key) ? overrides.at(key) : s.entry().find(key)->value;
+  const std::string expected =
+      "expected an array of [batch size >= 1, latency ms > 0] pairs with increasing sizes";
+  if (!table.is_array()) throw s.error(key, expected + ", got " + sim::quote_json(table));
+  std::vector<std::pair<double, double>> out;
+  for (const auto& row : table) {
+    if (!row.is_array() || row.size() != 2 || !row[0].is_number() || !row[1].is_number())
+      throw s.error(key, expected + ", got " + sim::quote_json(row));
+    const double b = row[0].get<double>(), ms = row[1].get<double>();
+    if (!std::isfinite(b) || !std::isfinite(ms) || b < 1 || ms <= 0 ||
+        (!out.empty() && b <= out.back().first))
+      throw s.error(key, expected + ", got " + sim::quote_json(row));
+    out.emplace_back(b, ms / 1e3);
+  }
+  return out;
+}
+}  // namespace
+
+KubernetesParams KubernetesParams::from(const Settings& s, const nlohmann::json& overrides) {
+  KubernetesParams p;
+  p.node_type = s.text("node_type");
+  std::string type_key = p.node_type;
+  for (char& c : type_key)
+    if (c == '.') c = '_';
+  const std::string gpu = gpu_of(p.node_type);
+  const bool karpenter = s.text("node_provisioner") == "karpenter";
+  p.pool = NodePoolParams{
+      .gpus_per_node = static_cast<uint32_t>(s.number("gpus_per_node")),
+      .price_usd_per_h = s.number("price_usd_per_h_" + type_key),
+      .max_nodes = static_cast<uint32_t>(s.number("max_nodes")),
+      .karpenter = karpenter,
+      .scan_interval_s = s.number("ca_scan_interval_s"),
+      .scale_up_latency_s = karpenter ? 0.0 : s.number("ca_scale_up_latency_s"),
+      .unneeded_s =
+          karpenter ? s.number("karpenter_empty_node_removal_s") : s.number("ca_scale_down_unneeded_s"),
+      .delay_after_add_s = karpenter ? 0.0 : s.number("ca_scale_down_delay_after_add_s"),
+      .batch_idle_s = s.number("karpenter_batch_idle_s"),
+      .batch_max_s = s.number("karpenter_batch_max_s"),
+      .boot_s = s.number("node_boot_s"),
+      .driver_s = s.number("gpu_driver_setup_s"),
+  };
+  p.image_bytes = s.number("image_size_gb") * 1e9;
+  p.registry_per_connection_bytes_per_s = s.number("registry_per_connection_mb_per_s") * 1e6;
+  p.registry_shared_bytes_per_s = s.number("registry_shared_gb_per_s") * 1e9;
+
+  p.keda = s.text("autoscaler") == "keda";
+  p.min_replicas = static_cast<uint32_t>(s.number("min_replicas"));
+  p.max_replicas = static_cast<uint32_t>(s.number("max_replicas"));
+  if (p.min_replicas > p.max_replicas)
+    throw s.error("min_replicas", "expected 0..max_replicas (" + std::to_string(p.max_replicas) + "), got " +
+                                      std::to_string(p.min_replicas));
+  if (p.min_replicas == 0 && !p.keda)
+    throw s.error("min_replicas", "expected 1.." + std::to_string(p.max_replicas) +
+                                      " with autoscaler hpa (scaling to zero needs autoscaler keda), got 0");
+  p.metric_gpu_utilization = s.text("hpa_metric") == "gpu_utilization";
+  p.hpa_target = p.metric_gpu_utilization ? s.number("hpa_target_gpu_utilization")
+                                          : s.number("hpa_target_requests_per_pod_per_s");
+  p.hpa_sync_period_s = s.number("hpa_sync_period_s");
+  p.hpa = HpaPolicy{
+      .tolerance = s.number("hpa_tolerance"),
+      .scale_up_pods = static_cast<uint32_t>(s.number("hpa_scale_up_pods")),
+      .scale_up_percent = s.number("hpa_scale_up_percent"),
+      .scale_up_period_s = s.number("hpa_scale_up_period_s"),
+      .scale_up_stabilization_s = s.number("hpa_scale_up_stabilization_s"),
+      .scale_down_percent = s.number("hpa_scale_down_percent"),
+      .scale_down_period_s = s.number("hpa_scale_down_period_s"),
+      .scale_down_stabilization_s = s.number("hpa_scale_down_stabilization_s"),
+  };
+  p.keda_polling_interval_s = s.number("keda_polling_interval_s");
+  p.keda_cooldown_s = s.number("keda_cooldown_s");
+  p.termination_grace_period_s = s.number("termination_grace_period_s");
+
+  p.max_batch_size = static_cast<uint32_t>(s.number("max_batch_size"));
+  p.max_queue_delay_s = s.number("max_queue_delay_ms") / 1e3;
+  p.roofline = RooflineInputs{
+      .gflops_per_request = s.number("model_gflops_per_request"),
+      .weight_bytes = s.number("model_weight_mb") > 0 ? s.number("model_weight_mb") * 1e6 : -1.0,
+      .activation_bytes_per_request = s.number("activation_mb_per_request") * 1e6,
+      .peak_flops_per_s = s.number("peak_fp16_tflops_" + gpu) * 1e12,
+      .memory_bytes_per_s = s.number("memory_bandwidth_gb_per_s_" + gpu) * 1e9,
+      .efficiency = s.number("roofline_efficiency"),
+      .launch_overhead_s = s.number("launch_overhead_ms") / 1e3,
+  };
+  p.measured_batch_latency_s = read_table(s, overrides);
+  p.queue_capacity = static_cast<uint64_t>(s.number("queue_capacity"));
+  return p;
+}
+
+}  // namespace servesim::platforms

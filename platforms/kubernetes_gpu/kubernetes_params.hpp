@@ -1,0 +1,43 @@
+#pragma once
+// The parameters of the "kubernetes-gpu" platform: one field per catalogue parameter (units in the names;
+// defaults, ranges, status and sources in platforms/kubernetes_gpu/kubernetes-gpu.json), read and
+// cross-checked once where the scenario enters.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "platforms/catalog.hpp"
+#include "platforms/fleet/batch_latency.hpp"
+#include "platforms/kubernetes_gpu/hpa_controller.hpp"
+#include "platforms/kubernetes_gpu/node_pool.hpp"
+
+namespace servesim::platforms {
+
+struct KubernetesParams {
+  std::string node_type;  // g4dn.xlarge | g5.xlarge | g6.xlarge
+  NodePoolParams pool;    // node price, GPUs per node and the provisioner (CA or Karpenter)
+  double image_bytes = 0;
+  double registry_per_connection_bytes_per_s = 0;
+  double registry_shared_bytes_per_s = 0;
+
+  bool keda = false;  // autoscaler keda (else hpa)
+  uint32_t min_replicas = 1, max_replicas = 1;
+  bool metric_gpu_utilization = true;  // else requests per pod per second
+  double hpa_target = 0;               // [fraction] or [requests/s per pod]
+  double hpa_sync_period_s = 15;
+  HpaPolicy hpa;
+  double keda_polling_interval_s = 30, keda_cooldown_s = 300;
+  double termination_grace_period_s = 30;
+
+  uint32_t max_batch_size = 1;
+  double max_queue_delay_s = 0;
+  RooflineInputs roofline;  // weight_bytes < 0: take the scenario's model_size_mb
+  std::vector<std::pair<double, double>> measured_batch_latency_s;  // (batch size, s); empty = roofline
+  uint64_t queue_capacity = 0;
+
+  // overrides: the candidate's settings as written (for the array-valued measured_batch_latency_ms).
+  static KubernetesParams from(const Settings& settings, const nlohmann::json& overrides);
+};
+
+}  // namespace servesim::platforms

@@ -1,0 +1,338 @@
+#include "platforms/topology/topology_model.hpp"
+
+#include <algorithm>
+
+#include "platforms/model_factory.hpp"
+
+namespace servesim::platforms {
+namespace {
+constexpr int kStageShift = 48;  // transfer tags: stage index above, the stage's own tag below
+constexpr uint64_t kTagMask = (uint64_t{1} << kStageShift) - 1;
+}  // namespace
+
+// One stage at run time: its spec, its platform model (model, edge-device) with the recorder that forwards
+// to the composite, and its counts.
+struct TopologyModel::Stage final : sim::RecorderListener {
+  TopologyModel* owner;
+  size_t index;
+  const StageSpec& spec;
+  std::unique_ptr<sim::PlatformModel> model;
+  std::unique_ptr<EdgeCache> cache;
+  std::unique_ptr<sim::Recorder> recorder;
+  std::unique_ptr<sim::Rng> rng;
+  std::unique_ptr<sim::ModelContext> ctx;
+  std::vector<int> cost_ids;  // stage recorder's cost category -> candidate recorder's (-1: not yet)
+  uint32_t busy = 0, idle = 0;
+  uint64_t in_flight = 0;  // requests handed to `model` and not yet answered by it
+  sim::StageCounts counts;
+  sim::TransferRoute uplink;  // edge-device with an uplink: device -> cloud
+  uint64_t uploads = 0;       // offloaded requests uploading now
+
+  Stage(TopologyModel* o, size_t k, const StageSpec& s) : owner(o), index(k), spec(s) {
+    counts.id = s.id;
+    counts.kind = StageSpec::kind_name(s.kind);
+  }
+  void served(double t, double latency_s) override { owner->stage_served(index, t, latency_s); }
+  void failed(double t, Outcome outcome) override {
+    --in_flight;
+    ++counts.failed;
+    switch (outcome) {
+      case Outcome::timed_out:
+        owner->rec_->timed_out(t);
+        break;
+      case Outcome::throttled:
+        owner->rec_->throttled(t);
+        break;
+      case Outcome::dropped:
+        owner->rec_->dropped(t);
+        break;
+    }
+  }
+  void counted(double t, Event event) override {
+    switch (event) {
+      case Event::cold_start:
+        owner->rec_->cold_start(t);
+        break;
+      case Event::retry:
+        owner->rec_->retry(t);
+        break;
+      case Event::queued:
+        owner->rec_->queued(t);
+        break;
+    }
+  }
+  void instances(double t, uint32_t b, uint32_t i) override { owner->stage_instances(index, t, b, i); }
+  void cost(int category, double usd) override {
+    const auto c = static_cast<size_t>(category);
+    if (c >= cost_ids.size()) cost_ids.resize(c + 1, -1);
+    if (cost_ids[c] < 0) cost_ids[c] = owner->rec_->cost_category(spec.id + "/" + recorder->costs()[c].first);
+    owner->rec_->add_cost(cost_ids[c], usd);
+  }
+};
+
+// Stage k's transfers carry k in their tag's high bits while it runs (restores the previous base after, for
+// calls that nest: a stage's completion routes the request into the next stage).
+class TopologyModel::TagScope {
+ public:
+  TagScope(sim::TransferPool* pool, size_t k) : pool_(pool), saved_(pool->tag_base()) {
+    pool_->set_tag_base(static_cast<uint64_t>(k) << kStageShift);
+  }
+  ~TagScope() { pool_->set_tag_base(saved_); }
+  TagScope(const TagScope&) = delete;
+  TagScope& operator=(const TagScope&) = delete;
+
+ private:
+  sim::TransferPool* pool_;
+  uint64_t saved_;
+};
+
+TopologyModel::TopologyModel(TopologySpec spec, const sim::Scenario& scenario) : spec_(std::move(spec)) {
+  for (size_t k = 0; k < spec_.stages.size(); ++k) {
+    const StageSpec& s = spec_.stages[k];
+    auto stage = std::make_unique<Stage>(this, k, s);
+    if (s.kind == StageSpec::Kind::model || s.kind == StageSpec::Kind::edge_device) {
+      // The stage's platform code checks its candidate (errors carry the stage's JSON pointer).
+      sim::Scenario stage_scenario = scenario;
+      stage_scenario.service = s.service;
+      stage_scenario.candidates = {s.candidate};
+      stage->model = make_model(s.candidate, stage_scenario);
+    }
+    if (s.kind == StageSpec::Kind::edge_cache)
+      stage->cache = s.keys_from_trace ? std::make_unique<EdgeCache>(s.ttl_s, s.capacity_items)
+                                       : std::make_unique<EdgeCache>(s.catalogue_items, s.zipf_s, s.ttl_s,
+                                                                     s.capacity_items);
+    stages_.push_back(std::move(stage));
+  }
+}
+
+TopologyModel::~TopologyModel() = default;
+
+void TopologyModel::build(sim::PlatformBuilder& builder) {
+  for (auto& s : stages_)
+    if (s->model) {
+      builder.set_scope(s->spec.id + "/");
+      s->model->build(builder);
+      if (s->spec.uplink_bytes_per_s > 0)
+        s->uplink = builder.network_route(builder.host("device", 1e9), builder.host("cloud", 1e9),
+                                          s->spec.uplink_bytes_per_s, s->spec.uplink_latency_s, "uplink");
+    }
+  builder.set_scope("");
+}
+
+void TopologyModel::start(sim::ModelContext& ctx) {
+  rec_ = &ctx.recorder;
+  transfers_ = &ctx.transfers;
+  request_key_ = ctx.request_key;
+  const uint64_t seed = ctx.rng.next_u64();
+  rng_ = sim::Rng::derive(seed, 0);
+  for (auto& s : stages_) {
+    if (s->cache) s->cost_ids.push_back(rec_->cost_category(s->spec.id + "/lookups_usd"));
+    if (!s->model) continue;
+    s->recorder = std::make_unique<sim::Recorder>(1e300, 1e300, nullptr);
+    s->recorder->set_listener(s.get());
+    s->rng = std::make_unique<sim::Rng>(sim::Rng::derive(seed, s->index + 1));
+    s->ctx = std::make_unique<sim::ModelContext>(
+        sim::ModelContext{*s->recorder, ctx.transfers, *s->rng, ctx.client, ctx.crashes, ctx.request_key});
+    TagScope scope(transfers_, s->index);
+    s->model->start(*s->ctx);
+  }
+  rec_->instances(0, busy_, idle_);
+}
+
+void TopologyModel::on_arrival(double t_s, double origin_s, uint32_t attempt) {
+  current_key_ = request_key_ ? *request_key_ : sim::kNoKey;
+  route(spec_.entry, t_s, origin_s, attempt);
+  current_key_ = sim::kNoKey;
+}
+
+void TopologyModel::upload(size_t k, double t_s, double origin_s, uint32_t attempt) {
+  Stage& s = *stages_[k];
+  uint32_t slot;
+  if (free_uploads_.empty()) {
+    slot = static_cast<uint32_t>(uploads_.size());
+    uploads_.emplace_back();
+  } else {
+    slot = free_uploads_.back();
+    free_uploads_.pop_back();
+  }
+  uploads_[slot] = Upload{origin_s, current_key_, attempt, static_cast<uint32_t>(k)};
+  ++s.uploads;
+  TagScope scope(transfers_, stages_.size());  // the composite's own transfers: above every stage's index
+  transfers_->start(t_s, s.spec.request_bytes, s.uplink, slot);
+}
+
+void TopologyModel::route(size_t k, double t_s, double origin_s, uint32_t attempt) {
+  Stage& s = *stages_[k];
+  const StageSpec& spec = s.spec;
+  ++s.counts.arrived;
+  auto forward = [&](size_t next) {
+    ++s.counts.forwarded;
+    route(next, t_s, origin_s, attempt);
+  };
+  switch (spec.kind) {
+    case StageSpec::Kind::edge_cache: {
+      // A retry that failed behind the cache lost its key on the way (platform models keep none); it missed
+      // here before, and a failed response left nothing to cache, so it goes straight on.
+      if (spec.keys_from_trace && current_key_ == sim::kNoKey) {
+        ++s.counts.bypassed;
+        return forward(spec.next[0]);
+      }
+      rec_->add_cost(s.cost_ids[0], spec.price_usd_per_lookup);
+      const bool hit = spec.keys_from_trace ? s.cache->lookup_trace_key(current_key_, t_s)
+                                            : s.cache->lookup(s.cache->sample(rng_), t_s);
+      if (hit) {
+        ++s.counts.hits;
+        ++s.counts.served_here;
+        hits_.push_back(Hit{t_s + spec.hit_s, origin_s});
+        std::push_heap(hits_.begin(), hits_.end(), Later{});
+        return;
+      }
+      return forward(spec.next[0]);
+    }
+    case StageSpec::Kind::edge_device: {
+      // Adaptive offloading: the threshold falls linearly with the queue on the device, to 0 at queue_limit,
+      // and rises linearly with the expected upload time, to 1 at upload_budget_s.
+      const double queue = s.in_flight > spec.servers ? static_cast<double>(s.in_flight - spec.servers) : 0;
+      double threshold =
+          spec.adaptive ? spec.threshold * std::max(0.0, 1.0 - queue / spec.queue_limit) : spec.threshold;
+      if (spec.adapt_to_uplink) {
+        const double upload_s =
+            static_cast<double>(s.uploads + 1) * spec.request_bytes / spec.uplink_bytes_per_s +
+            spec.uplink_latency_s;
+        threshold += (1 - threshold) * std::min(1.0, upload_s / spec.upload_budget_s);
+      }
+      if (rng_.uniform() >= threshold) {
+        if (spec.uplink_bytes_per_s <= 0) return forward(spec.next[0]);
+        ++s.counts.forwarded;
+        return upload(k, t_s, origin_s, attempt);
+      }
+      break;
+    }
+    case StageSpec::Kind::select:
+      if (stages_[spec.large]->in_flight >= spec.in_flight_limit) {
+        ++s.counts.degraded;
+        return forward(spec.small);
+      }
+      return forward(spec.large);
+    case StageSpec::Kind::model:
+      break;
+  }
+  ++s.in_flight;
+  TagScope scope(transfers_, k);
+  s.model->on_arrival(t_s, origin_s, attempt);
+}
+
+void TopologyModel::stage_served(size_t k, double t_s, double latency_s) {
+  Stage& s = *stages_[k];
+  --s.in_flight;
+  const StageSpec& spec = s.spec;
+  auto stops = [&] {
+    if (spec.confidence) return spec.confidence->sample(rng_) >= spec.confidence_threshold;
+    return spec.stop_probability > 0 && rng_.uniform() < spec.stop_probability;
+  };
+  if (spec.kind == StageSpec::Kind::model && !spec.next.empty() && !stops()) {
+    ++s.counts.forwarded;
+    route(spec.next[0], t_s, t_s - latency_s, 0);
+    return;
+  }
+  ++s.counts.served_here;
+  rec_->served(t_s, latency_s);
+}
+
+void TopologyModel::stage_instances(size_t k, double t_s, uint32_t busy, uint32_t idle) {
+  Stage& s = *stages_[k];
+  busy_ = busy_ - s.busy + busy;
+  idle_ = idle_ - s.idle + idle;
+  s.busy = busy;
+  s.idle = idle;
+  rec_->instances(t_s, busy_, idle_);
+}
+
+double TopologyModel::next_event_s() const {
+  double t = hits_.empty() ? kNever : hits_.front().t_s;
+  for (const auto& s : stages_)
+    if (s->model) t = std::min(t, s->model->next_event_s());
+  return t;
+}
+
+void TopologyModel::handle_next_event() {
+  double best = hits_.empty() ? kNever : hits_.front().t_s;
+  size_t which = stages_.size();  // stages_.size(): a cache hit
+  for (size_t k = 0; k < stages_.size(); ++k)
+    if (stages_[k]->model) {
+      const double t = stages_[k]->model->next_event_s();
+      if (t < best) {
+        best = t;
+        which = k;
+      }
+    }
+  if (which == stages_.size()) {
+    std::pop_heap(hits_.begin(), hits_.end(), Later{});
+    const Hit h = hits_.back();
+    hits_.pop_back();
+    rec_->served(h.t_s, h.t_s - h.origin_s);
+    return;
+  }
+  TagScope scope(transfers_, which);
+  stages_[which]->model->handle_next_event();
+}
+
+void TopologyModel::on_transfer_done(uint64_t tag, double t_s) {
+  const auto k = static_cast<size_t>(tag >> kStageShift);
+  if (k == stages_.size()) {  // an offloaded request has reached the cloud: on to the device's next stage
+    const auto slot = static_cast<uint32_t>(tag & kTagMask);
+    const Upload u = uploads_[slot];
+    free_uploads_.push_back(slot);
+    --stages_[u.stage]->uploads;
+    current_key_ = u.key;
+    route(stages_[u.stage]->spec.next[0], t_s, u.origin_s, u.attempt);
+    current_key_ = sim::kNoKey;
+    return;
+  }
+  TagScope scope(transfers_, k);
+  stages_[k]->model->on_transfer_done(tag & kTagMask, t_s);
+}
+
+bool TopologyModel::has_work() const {
+  if (!hits_.empty() || uploads_.size() > free_uploads_.size()) return true;  // cache hits or uploads pending
+  for (const auto& s : stages_)
+    if (s->model && s->model->has_work()) return true;
+  return false;
+}
+
+void TopologyModel::finish(double t_end_s) {
+  for (auto& s : stages_)
+    if (s->model) s->model->finish(t_end_s);
+}
+
+bool TopologyModel::supports(sim::FaultSpec::Kind kind) const {
+  // Outages and slow storage are the run loop's and SimGrid's; the rest must be modelled by every stage.
+  if (kind == sim::FaultSpec::Kind::outage || kind == sim::FaultSpec::Kind::slow_storage) return true;
+  for (const auto& s : stages_)
+    if (s->model && !s->model->supports(kind)) return false;
+  return true;
+}
+
+void TopologyModel::set_concurrency_cap(double t_s, uint32_t cap, int fault) {
+  for (auto& s : stages_)
+    if (s->model) {
+      TagScope scope(transfers_, s->index);
+      s->model->set_concurrency_cap(t_s, cap, fault);
+    }
+}
+
+void TopologyModel::fail_nodes(double t_s, uint32_t nodes, int fault) {
+  for (auto& s : stages_)
+    if (s->model) {
+      TagScope scope(transfers_, s->index);
+      s->model->fail_nodes(t_s, nodes, fault);
+    }
+}
+
+std::vector<sim::StageCounts> TopologyModel::stage_counts() const {
+  std::vector<sim::StageCounts> out;
+  for (const auto& s : stages_) out.push_back(s->counts);
+  return out;
+}
+
+}  // namespace servesim::platforms

@@ -1,0 +1,82 @@
+#pragma once
+// A serving topology (candidate "platform": "topology"): a DAG of stages that a request walks from the entry
+// stage until one of them answers it. Model and edge-device stages are ordinary platform models built by
+// the model factory (each with the stage's service times), driven by this composite: it forwards the run
+// loop's calls to them, gives each its own Recorder whose listener tells it when the stage is done with a
+// request, and routes the request on (cascade with a stop probability, cache miss, offload, model
+// selection) or records the end-to-end outcome in the candidate's recorder. Every stage receives the
+// request's first arrival as origin_s, so the latency a stage reports is end-to-end. See docs/topology.md.
+//
+// Transfers: all stages share the candidate's TransferPool. While the composite hands a call to stage k it
+// sets the pool's tag base to k << 48 (models use small tags: slot and instance indices), so a completion's
+// high bits name the stage and the low bits are the tag the stage gave.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "platforms/topology/edge_cache.hpp"
+#include "platforms/topology/topology_spec.hpp"
+#include "sim/arrival_source.hpp"
+#include "sim/platform_model.hpp"
+#include "sim/scenario.hpp"
+
+namespace servesim::platforms {
+
+class TopologyModel : public sim::PlatformModel {
+ public:
+  static constexpr const char* kPlatform = "topology";
+
+  TopologyModel(TopologySpec spec, const sim::Scenario& scenario);
+  ~TopologyModel() override;
+
+  std::string platform() const override { return kPlatform; }
+  void build(sim::PlatformBuilder& builder) override;
+  void start(sim::ModelContext& ctx) override;
+  void on_arrival(double t_s, double origin_s, uint32_t attempt) override;
+  double next_event_s() const override;
+  void handle_next_event() override;
+  void on_transfer_done(uint64_t tag, double t_s) override;
+  bool has_work() const override;
+  void finish(double t_end_s) override;
+  bool supports(sim::FaultSpec::Kind kind) const override;
+  void set_concurrency_cap(double t_s, uint32_t cap, int fault) override;
+  void fail_nodes(double t_s, uint32_t nodes, int fault) override;
+  std::vector<sim::StageCounts> stage_counts() const override;
+
+ private:
+  struct Stage;
+  struct Hit {
+    double t_s, origin_s;
+  };
+  struct Later {
+    bool operator()(const Hit& a, const Hit& b) const { return a.t_s > b.t_s; }
+  };
+  class TagScope;
+
+  // A request (first sent at origin_s) reaches stage k at t_s.
+  void route(size_t k, double t_s, double origin_s, uint32_t attempt);
+  // Stage k answered a request at t_s, latency_s after its origin.
+  void stage_served(size_t k, double t_s, double latency_s);
+  void stage_instances(size_t k, double t_s, uint32_t busy, uint32_t idle);
+  // Edge device k offloads a request: it uploads over the device's uplink, then goes to the next stage.
+  void upload(size_t k, double t_s, double origin_s, uint32_t attempt);
+
+  TopologySpec spec_;
+  std::vector<std::unique_ptr<Stage>> stages_;
+  sim::Recorder* rec_ = nullptr;
+  sim::TransferPool* transfers_ = nullptr;
+  const uint64_t* request_key_ = nullptr;  // the run loop's key of the request being offered
+  uint64_t current_key_ = sim::kNoKey;     // the key of the request being routed now
+  struct Upload {
+    double origin_s;
+    uint64_t key;
+    uint32_t attempt, stage;
+  };
+  std::vector<Upload> uploads_;         // by transfer tag (slot); free slots are reused
+  std::vector<uint32_t> free_uploads_;  // slots not in use: uploads in flight = the rest
+  sim::Rng rng_{0};               // routing decisions, cache keys and complexity scores (seeded in start())
+  std::vector<Hit> hits_;         // cache hits waiting to be answered (min-heap on t_s)
+  uint32_t busy_ = 0, idle_ = 0;  // instances summed over the stages
+};
+
+}  // namespace servesim::platforms

@@ -1,0 +1,328 @@
+#include "platforms/topology/topology_spec.hpp"
+
+#include <algorithm>
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/depth_first_search.hpp>
+#include <optional>
+
+#include "sim/input_error.hpp"
+#include "sim/json_fields.hpp"
+
+namespace servesim::platforms {
+
+const char* StageSpec::kind_name(Kind kind) {
+  switch (kind) {
+    case Kind::edge_cache:
+      return "edge-cache";
+    case Kind::edge_device:
+      return "edge-device";
+    case Kind::select:
+      return "select";
+    case Kind::model:
+      return "model";
+  }
+  return "?";
+}
+
+namespace {
+
+using sim::JsonFields;
+// Stages are vertices (same index as in TopologySpec::stages); each edge carries its index in "edges".
+using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, boost::no_property,
+                                    boost::property<boost::edge_index_t, size_t>>;
+
+// Records the first back edge a depth-first search meets: it closes a cycle.
+struct CycleFinder : boost::default_dfs_visitor {
+  std::optional<size_t>* back;
+  explicit CycleFinder(std::optional<size_t>* found) : back(found) {}
+  void back_edge(Graph::edge_descriptor e, const Graph& g) const {
+    if (!*back) *back = boost::get(boost::edge_index, g, e);
+  }
+};
+
+// The scenario's service with the stage's keys on top (same keys and ranges as the scenario's "service").
+sim::ServiceSpec parse_service(const nlohmann::json& j, const std::string& file, const std::string& pointer,
+                               sim::ServiceSpec s) {
+  JsonFields f(j, file, pointer);
+  auto distribution = [](JsonFields& g, const std::string& key, const sim::Distribution& fallback) {
+    if (!g.has(key)) return fallback;
+    return sim::Distribution::from_json(g.child(key), g.file(), g.pointer(key));
+  };
+  s.warm_s = distribution(f, "warm", s.warm_s);
+  s.reference_vcpu = f.number("reference_vcpu", s.reference_vcpu, 0.01, 1024);
+  s.parallel_fraction = f.number("parallel_fraction", s.parallel_fraction, 0.0, 1.0);
+  if (f.has("cold_start")) {
+    JsonFields c(f.child("cold_start"), file, f.pointer("cold_start"));
+    s.runtime_init_s = distribution(c, "runtime_init", s.runtime_init_s);
+    s.model_load_s = distribution(c, "model_load", s.model_load_s);
+    s.model_size_mb = c.number("model_size_mb", s.model_size_mb, 0.0, 1e7);
+    c.reject_unknown();
+  }
+  f.reject_unknown();
+  return s;
+}
+
+StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim::Scenario& scenario) {
+  StageSpec s;
+  s.id = f.required_text("id");
+  if (s.id.empty()) throw f.error("id", "expected a non-empty stage id, got \"\"");
+  const std::string kind = f.required_text("kind", {"edge-cache", "edge-device", "select", "model"});
+  s.kind = kind == "edge-cache"    ? StageSpec::Kind::edge_cache
+           : kind == "edge-device" ? StageSpec::Kind::edge_device
+           : kind == "select"      ? StageSpec::Kind::select
+                                   : StageSpec::Kind::model;
+  s.service = scenario.service;
+  if ((s.kind == StageSpec::Kind::model || s.kind == StageSpec::Kind::edge_device) && f.has("service"))
+    s.service = parse_service(f.child("service"), f.file(), f.pointer("service"), scenario.service);
+  s.candidate.name = topology_name + "/" + s.id;
+  switch (s.kind) {
+    case StageSpec::Kind::edge_cache:
+      s.ttl_s = f.number("ttl_s", s.ttl_s, 0.0, 1e12);
+      s.hit_s = f.number("hit_ms", s.hit_s * 1e3, 0.0, 1e7) / 1e3;
+      s.keys_from_trace = f.text("keys", "zipf", {"zipf", "trace"}) == "trace";
+      if (s.keys_from_trace) {
+        if (scenario.workload.key_column.empty())
+          throw f.error("keys",
+                        "\"trace\" needs workload.key_column (a request trace with a column naming "
+                        "each request's input)");
+        for (const char* zipf_key : {"catalogue_items", "zipf_s"})
+          if (f.has(zipf_key))
+            throw f.error(zipf_key, "not used with \"keys\": \"trace\" (the trace's keys are the catalogue)");
+      } else {
+        s.catalogue_items = f.integer("catalogue_items", 0, 1, 10000000);
+        if (!f.has("catalogue_items"))
+          throw f.error("catalogue_items", "missing (expected a whole number in 1..10000000)");
+        s.zipf_s = f.number("zipf_s", s.zipf_s, 0.0, 10.0);
+      }
+      s.capacity_items = f.integer("capacity_items", 0, 0, 10000000);
+      s.price_usd_per_lookup = f.number("price_usd_per_million", 0.0, 0.0, 1e6) / 1e6;
+      break;
+    case StageSpec::Kind::model: {
+      if (!f.has("candidate"))
+        throw f.error("candidate",
+                      "missing (the platform that serves this stage, e.g. {\"platform\": \"aws-lambda\"})");
+      JsonFields c(f.child("candidate"), f.file(), f.pointer("candidate"));
+      s.candidate.platform = c.required_text("platform");
+      if (s.candidate.platform == "topology")
+        throw c.error("platform", "expected a serving platform (a topology cannot nest), got \"topology\"");
+      s.candidate.settings = f.child("candidate");
+      s.candidate.settings.erase("platform");
+      s.candidate.pointer = f.pointer("candidate");
+      if (f.has("stop_probability")) s.stop_probability = f.number("stop_probability", 0.0, 0.0, 1.0);
+      if (f.has("confidence")) {
+        if (f.has("stop_probability"))
+          throw f.error("confidence", "expected either stop_probability or confidence on a stage, got both");
+        const auto& obj = f.child("confidence");
+        if (!obj.is_object())
+          throw f.error("confidence",
+                        "expected {\"threshold\": 0..1, \"scores\": {\"type\": \"beta\", ...}}, got " +
+                            sim::quote_json(obj));
+        JsonFields cf(obj, f.file(), f.pointer("confidence"));
+        s.confidence_threshold = cf.required_number("threshold", 0.0, 1.0);
+        if (!cf.has("scores"))
+          throw cf.error("scores", "missing (the distribution of the stage's confidence scores, in 0..1)");
+        s.confidence = ConfidenceScores::from_json(cf.child("scores"), f.file(), cf.pointer("scores"));
+        cf.reject_unknown();
+      }
+      break;
+    }
+    case StageSpec::Kind::edge_device:
+      s.servers = static_cast<uint32_t>(f.integer("servers", 1, 1, 1000000));
+      if (!f.has("threshold")) throw f.error("threshold", "missing (expected a number in 0..1)");
+      s.threshold = f.number("threshold", 0.5, 0.0, 1.0);
+      if (f.has("adaptive") && f.child("adaptive").is_boolean()) {
+        s.adaptive = f.boolean("adaptive", false);
+      } else {
+        const std::string adapt = f.text("adaptive", "none", {"none", "load", "uplink", "both"});
+        s.adaptive = adapt == "load" || adapt == "both";
+        s.adapt_to_uplink = adapt == "uplink" || adapt == "both";
+      }
+      s.queue_limit = f.number("queue_limit", s.servers, 1.0, 1e9);
+      if (f.has("uplink_mbps")) {
+        s.uplink_bytes_per_s = f.number("uplink_mbps", 0.0, 1e-3, 1e6) * 1e6 / 8;
+        s.uplink_latency_s = f.number("uplink_latency_ms", s.uplink_latency_s * 1e3, 0.0, 1e5) / 1e3;
+        if (!f.has("request_kb"))
+          throw f.error("request_kb",
+                        "missing (the bytes one offloaded request uploads, in KB = 1000 bytes)");
+        s.request_bytes = f.number("request_kb", 0.0, 1e-3, 1e9) * 1e3;
+      } else {
+        for (const char* uplink_key : {"uplink_latency_ms", "request_kb"})
+          if (f.has(uplink_key))
+            throw f.error(uplink_key, "used only with uplink_mbps (the device's uplink)");
+      }
+      if (s.adapt_to_uplink) {
+        if (s.uplink_bytes_per_s <= 0)
+          throw f.error("adaptive", "\"" + f.child("adaptive").get<std::string>() +
+                                        "\" needs uplink_mbps and request_kb (the uplink it adapts to)");
+        s.upload_budget_s = f.number("upload_budget_ms", scenario.slo.p99_ms, 1e-3, 1e9) / 1e3;
+      }
+      s.price_usd_per_server_hour = f.number("price_usd_per_server_hour", 0.0, 0.0, 1000.0);
+      s.queue_capacity = f.integer("queue_capacity", s.queue_capacity, 0, 1000000000);
+      s.candidate.platform = "fixed-pool";
+      s.candidate.settings = {{"servers", s.servers},
+                              {"price_usd_per_server_hour", s.price_usd_per_server_hour},
+                              {"queue_capacity", s.queue_capacity}};
+      break;
+    case StageSpec::Kind::select:
+      s.in_flight_limit = f.integer("in_flight_limit", 0, 0, 1000000000);
+      if (!f.has("in_flight_limit"))
+        throw f.error("in_flight_limit", "missing (expected a whole number of requests)");
+      break;
+  }
+  return s;
+}
+
+}  // namespace
+
+TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
+  const std::string& file = scenario.file;
+  JsonFields top(candidate.settings, file, candidate.pointer);
+  TopologySpec topo;
+  topo.name = candidate.name;
+  if (!top.has("stages")) throw top.error("stages", "missing (a list of stages, see docs/topology.md)");
+  const auto& stages = top.child("stages");
+  if (!stages.is_array() || stages.empty() || stages.size() > 1000)
+    throw top.error("stages", "expected a list of 1..1000 stages, got " + sim::quote_json(stages));
+  std::vector<std::string> selects_large(stages.size()), selects_small(stages.size());
+  for (size_t k = 0; k < stages.size(); ++k) {
+    JsonFields f(stages[k], file, top.pointer("stages") + "/" + std::to_string(k));
+    StageSpec s = parse_stage(f, topo.name, scenario);
+    s.pointer = top.pointer("stages") + "/" + std::to_string(k);
+    if (s.candidate.pointer.empty()) s.candidate.pointer = s.pointer;  // edge-device: its own keys
+    for (const auto& other : topo.stages)
+      if (other.id == s.id) throw f.error("id", "expected an id no other stage has, got \"" + s.id + "\"");
+    if (s.kind == StageSpec::Kind::select) {
+      selects_large[k] = f.required_text("large");
+      selects_small[k] = f.required_text("small");
+    }
+    f.reject_unknown();
+    topo.stages.push_back(std::move(s));
+  }
+  std::string ids;
+  for (const auto& s : topo.stages) ids += (ids.empty() ? "" : ", ") + s.id;
+  auto find = [&](const std::string& id) {
+    for (size_t k = 0; k < topo.stages.size(); ++k)
+      if (topo.stages[k].id == id) return k;
+    return topo.stages.size();
+  };
+
+  // Edges: ["from", "to"] pairs of stage ids.
+  const size_t n = topo.stages.size();
+  Graph graph(n);
+  const nlohmann::json no_edges = nlohmann::json::array();
+  const auto& edges = top.has("edges") ? top.child("edges") : no_edges;
+  if (!edges.is_array())
+    throw top.error("edges", "expected a list of [\"from\", \"to\"] pairs, got " + sim::quote_json(edges));
+  for (size_t e = 0; e < edges.size(); ++e) {
+    const std::string ptr = top.pointer("edges") + "/" + std::to_string(e);
+    const auto& pair = edges[e];
+    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string())
+      throw input_error(file, ptr,
+                        "expected a [\"from\", \"to\"] pair of stage ids, got " + sim::quote_json(pair));
+    size_t end[2];
+    for (size_t j = 0; j < 2; ++j) {
+      end[j] = find(pair[j].get<std::string>());
+      if (end[j] == n)
+        throw input_error(file, ptr + "/" + std::to_string(j),
+                          "expected a stage id (" + ids + "), got " + sim::quote_json(pair[j]));
+    }
+    auto& next = topo.stages[end[0]].next;
+    if (std::find(next.begin(), next.end(), end[1]) != next.end())
+      throw input_error(file, ptr, "expected each edge once, got " + sim::quote_json(pair) + " again");
+    next.push_back(end[1]);
+    boost::add_edge(end[0], end[1], e, graph);
+  }
+  std::optional<size_t> back;
+  boost::depth_first_search(graph, boost::visitor(CycleFinder(&back)));
+  if (back) {
+    const auto& pair = edges[*back];
+    throw input_error(file, top.pointer("edges") + "/" + std::to_string(*back),
+                      "expected an acyclic graph, got " + sim::quote_json(pair) + ", which closes a cycle");
+  }
+  std::vector<std::string> entries;
+  for (size_t k = 0; k < n; ++k)
+    if (boost::in_degree(k, graph) == 0) {
+      entries.push_back(topo.stages[k].id);
+      topo.entry = k;
+    }
+  // A DAG with a single source reaches every vertex from it, so one entry also means all are reachable.
+  if (entries.size() != 1) {
+    std::string list;
+    for (const auto& id : entries) list += (list.empty() ? "" : ", ") + id;
+    throw top.error("edges", "expected one entry stage (without an incoming edge), got " +
+                                 std::to_string(entries.size()) + ": " + list);
+  }
+
+  for (size_t k = 0; k < n; ++k) {
+    StageSpec& s = topo.stages[k];
+    auto needs = [&](size_t count, const std::string& why) {
+      if (s.next.size() != count)
+        throw input_error(file, s.pointer,
+                          "expected " + std::to_string(count) + " next stage" + (count == 1 ? "" : "s") +
+                              " for a " + StageSpec::kind_name(s.kind) + " (" + why + "), got " +
+                              std::to_string(s.next.size()));
+    };
+    switch (s.kind) {
+      case StageSpec::Kind::edge_cache:
+        needs(1, "where misses go");
+        break;
+      case StageSpec::Kind::edge_device:
+        needs(1, "where offloaded requests go");
+        break;
+      case StageSpec::Kind::select: {
+        needs(2, "the large and the small model");
+        s.large = find(selects_large[k]);
+        s.small = find(selects_small[k]);
+        for (auto [index, key] : {std::pair{s.large, "large"}, std::pair{s.small, "small"}})
+          if (std::find(s.next.begin(), s.next.end(), index) == s.next.end())
+            throw input_error(file, s.pointer + "/" + key,
+                              "expected the id of a next stage of \"" + s.id + "\", got \"" +
+                                  (key == std::string("large") ? selects_large[k] : selects_small[k]) + "\"");
+        if (s.large == s.small)
+          throw input_error(file, s.pointer + "/small",
+                            "expected a stage other than \"large\", got \"" + selects_small[k] + "\"");
+        break;
+      }
+      case StageSpec::Kind::model:
+        if (s.next.size() > 1)
+          throw input_error(
+              file, s.pointer,
+              "expected at most 1 next stage for a model (where requests it does not finish go), "
+              "got " +
+                  std::to_string(s.next.size()));
+        if (s.next.empty() && s.confidence)
+          throw input_error(file, s.pointer + "/confidence",
+                            "expected no confidence rule on a stage with no next stage (it answers all it "
+                            "gets)");
+        if (s.next.empty() && s.stop_probability < 1)
+          throw input_error(file, s.pointer + "/stop_probability",
+                            "expected 1 (or no value) on a stage with no next stage, got " +
+                                sim::quote_number(s.stop_probability));
+        if (!s.next.empty() && !stages[k].contains("stop_probability")) s.stop_probability = 0;
+        break;
+    }
+  }
+  // A request's key is known where it arrives: the run loop hands it to the entry call, and stages that route
+  // at once (cache, device, select) pass it on; a model stage forwards later, when the key is gone.
+  for (size_t k = 0; k < n; ++k) {
+    if (topo.stages[k].kind != StageSpec::Kind::model) continue;
+    std::vector<size_t> todo = topo.stages[k].next;
+    std::vector<bool> seen(n, false);
+    while (!todo.empty()) {
+      const size_t j = todo.back();
+      todo.pop_back();
+      if (seen[j]) continue;
+      seen[j] = true;
+      if (topo.stages[j].keys_from_trace)
+        throw input_error(file, topo.stages[j].pointer + "/keys",
+                          "expected an edge cache with \"keys\": \"trace\" before every model stage (the key "
+                          "is known where a request arrives, not after \"" +
+                              topo.stages[k].id + "\" served it)");
+      todo.insert(todo.end(), topo.stages[j].next.begin(), topo.stages[j].next.end());
+    }
+  }
+  top.reject_unknown();
+  return topo;
+}
+
+}  // namespace servesim::platforms

@@ -1,0 +1,196 @@
+// AWS Lambda model against the documented behaviour (platforms/aws_lambda/aws-lambda.json) and hand
+// calculations.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "sim/input_error.hpp"
+#include "support/sim_harness.hpp"
+
+using servesim::test::constant_ms;
+using servesim::test::poisson;
+using servesim::test::scenario_from;
+using servesim::test::simulate;
+using servesim::test::TempDir;
+
+namespace {
+
+// A scenario with one Lambda candidate; `lambda` adds or overrides candidate settings.
+nlohmann::json lambda_scenario(nlohmann::json workload, double service_ms, nlohmann::json lambda) {
+  nlohmann::json cand = {{"name", "fn"}, {"platform", "aws-lambda"}, {"memory_mb", 1769}, {"timeout_s", 900}};
+  for (auto& [k, v] : lambda.items()) cand[k] = v;
+  return {{"seed", 5},
+          {"workload", workload},
+          {"service", {{"warm", constant_ms(service_ms)}}},
+          {"slo", {{"p99_ms", 1e6}, {"timeout_s", 1e6}}},
+          {"metrics", {{"interval_s", 10}}},
+          {"candidates", {cand}}};
+}
+
+}  // namespace
+
+TEST_CASE("platforms::LambdaModel: scaling rate of 1,000 new environments per 10 s") {
+  // A step from 0 to ~5,000 concurrent requests (60 s each) within one second.
+  auto doc = lambda_scenario(poisson(5000, 1), 60000, {{"account_concurrency", 10000}});
+  SECTION("without retries: 1,000 environments start, the rest are throttled (HTTP 429)") {
+    const auto run = simulate(scenario_from(doc));
+    const auto& q = run.results[0].requests;
+    CHECK(q.cold_starts == 1000);
+    CHECK(q.throttled == q.arrived - 1000);
+    CHECK(run.rows[0][0].counts.cold_starts == 1000);
+  }
+  SECTION("with client retries: no 10 s window ever gets more than 1,000 new environments") {
+    doc["client"] = {{"max_retries", 12}, {"backoff_base_ms", 1000}, {"backoff_max_ms", 8000}};
+    const auto run = simulate(scenario_from(doc));
+    const auto& rows = run.rows[0];
+    CHECK(rows[0].counts.cold_starts == 1000);
+    for (const auto& row : rows) CHECK(row.counts.cold_starts <= 1000);
+    CHECK(rows[1].counts.cold_starts > 0);  // the window refills continuously after 10 s
+    const auto& q = run.results[0].requests;
+    CHECK(q.served + q.throttled == q.arrived);
+  }
+}
+
+TEST_CASE("platforms::LambdaModel: concurrency limit throttles, reserved concurrency caps") {
+  auto doc = lambda_scenario(poisson(200, 5), 10000, {{"reserved_concurrency", 100}});
+  const auto run = simulate(scenario_from(doc));
+  const auto& q = run.results[0].requests;
+  CHECK(run.results[0].instances_peak == 100);
+  CHECK(q.cold_starts == 100);
+  CHECK(q.throttled == q.arrived - 100);
+}
+
+TEST_CASE("platforms::LambdaModel: idle environments are reclaimed after the keep-alive") {
+  TempDir dir;
+  // 100 s at 5/s, 1,000 quiet seconds, then 10 s at 5/s.
+  std::string text;
+  for (int i = 0; i < 100; ++i) text += "5 ";
+  for (int i = 0; i < 1000; ++i) text += "0 ";
+  for (int i = 0; i < 10; ++i) text += "5 ";
+  const nlohmann::json trace = {
+      {"type", "rate_trace"}, {"path", dir.write("burst.txt", text)}, {"gap_min_s", 5000}};
+  auto cold_in_last_burst = [&](double keep_alive_s, const servesim::test::Simulated& run) {
+    uint64_t n = 0;
+    for (const auto& row : run.rows[0])
+      if (row.start_s >= 1100) n += row.counts.cold_starts;
+    (void)keep_alive_s;
+    return n;
+  };
+  SECTION("keep-alive 300 s: every environment is gone before traffic returns") {
+    const auto run = simulate(scenario_from(lambda_scenario(trace, 100, {{"keep_alive_s", 300}})));
+    CHECK(cold_in_last_burst(300, run) > 0);
+    // Last use ~100 s + 300 s keep-alive: the interval [500, 510) has no instance at all.
+    for (const auto& row : run.rows[0])
+      if (row.start_s >= 410 && row.end_s <= 1100) CHECK(row.idle_mean == 0);
+  }
+  SECTION("keep-alive 1,200 s: the returning traffic finds warm environments") {
+    const auto run = simulate(scenario_from(lambda_scenario(trace, 100, {{"keep_alive_s", 1200}})));
+    CHECK(cold_in_last_burst(1200, run) == 0);
+  }
+}
+
+TEST_CASE("platforms::LambdaModel: provisioned environments never cold-start and bill while provisioned") {
+  // 10 requests/s of 0.5 s: ~5 concurrent; P(more than 20 at once) is negligible (Poisson tail ~1e-7).
+  auto doc = lambda_scenario(poisson(10, 1000), 500, {{"provisioned_concurrency", 20}, {"memory_mb", 2048}});
+  const auto run = simulate(scenario_from(doc));
+  const auto& r = run.results[0];
+  CHECK(r.requests.cold_starts == 0);
+  double provisioned_usd = -1, exec_usd = -1;
+  for (const auto& [k, v] : r.cost_usd) {
+    if (k == "provisioned_usd") provisioned_usd = v;
+    if (k == "provisioned_compute_usd") exec_usd = v;
+  }
+  // 20 environments x 2 GB x 1,000 s x $0.0000041667/GB-s = $0.166668.
+  CHECK(provisioned_usd == Approx(20 * 2.0 * r.simulated_s * 0.0000041667).epsilon(1e-9));
+  // Each request bills 0.5 s x 2 GB at the provisioned execution rate $0.0000097222/GB-s.
+  CHECK(exec_usd == Approx(r.requests.served * 0.5 * 2.0 * 0.0000097222).epsilon(1e-9));
+  SECTION("without provisioned concurrency the first requests cold-start") {
+    doc["candidates"][0]["provisioned_concurrency"] = 0;
+    CHECK(simulate(scenario_from(doc)).results[0].requests.cold_starts > 0);
+  }
+}
+
+TEST_CASE("platforms::LambdaModel: CPU share grows with memory (1,769 MB = 1 vCPU)") {
+  // A request that needs 40 ms on 1 vCPU; one request every 10 s, so every request is alone.
+  auto latency_ms = [](double memory_mb, double parallel_fraction) {
+    auto doc = lambda_scenario(poisson(0.1, 200), 40, {{"memory_mb", memory_mb}});
+    doc["service"]["parallel_fraction"] = parallel_fraction;
+    return simulate(scenario_from(doc)).results[0].latency.max_s() * 1e3;
+  };
+  CHECK(latency_ms(885, 0) == Approx(40 * 1769.0 / 885).epsilon(1e-6));  // ~0.5 vCPU: about twice as long
+  CHECK(latency_ms(3538, 0) == Approx(40).epsilon(1e-6));                // 2 vCPU, single-threaded: no gain
+  CHECK(latency_ms(3538, 0.5) == Approx(30).epsilon(1e-6));              // Amdahl: 40 x (0.5 + 0.5/2)
+  CHECK(latency_ms(10240, 1.0) == Approx(40 / 5.788).epsilon(1e-3));     // 10,240/1,769 = 5.79 vCPU
+}
+
+TEST_CASE("platforms::LambdaModel: billing in 1 ms steps at the GB-s price plus the request fee") {
+  // 10.2 ms at 128 MB bills 11 ms: 0.011 s x 0.125 GB x $0.0000166667 + $0.0000002 per request.
+  auto doc = lambda_scenario(poisson(1, 500), 10.2, {{"memory_mb", 1769}});
+  const auto run = simulate(scenario_from(doc));
+  const auto& r = run.results[0];
+  const double gb = 1769.0 / 1024.0;
+  const double n = static_cast<double>(r.requests.served);
+  CHECK(r.requests.served == r.requests.arrived);  // cold starts here have no init to bill
+  CHECK(r.cost_total_usd == Approx(n * (0.011 * gb * 0.0000166667 + 0.2e-6)).epsilon(1e-9));
+}
+
+TEST_CASE("platforms::LambdaModel: the function timeout stops and bills long invocations") {
+  auto doc = lambda_scenario(poisson(1, 100), 5000, {{"timeout_s", 3}, {"memory_mb", 1024}});
+  const auto run = simulate(scenario_from(doc));
+  const auto& r = run.results[0];
+  CHECK(r.requests.timed_out == r.requests.arrived);
+  CHECK(r.requests.served == 0);
+  const double n = static_cast<double>(r.requests.arrived);
+  CHECK(r.cost_total_usd == Approx(n * (3.0 * 1.0 * 0.0000166667 + 0.2e-6)).epsilon(1e-9));
+}
+
+TEST_CASE("platforms::LambdaModel: cold start = runtime init + model download (SimGrid) + model load") {
+  // 85 MB at 85 MB/s per connection: 1 s plus the route latency (TCP window / (2 x 85 MB/s) = 24.7 ms).
+  const double route_latency_s = 4194304.0 / (2 * 85e6);
+  auto doc = lambda_scenario(poisson(0.01, 50), 100, {{"memory_mb", 1769}});
+  doc["service"]["cold_start"] = {
+      {"runtime_init", constant_ms(300)}, {"model_load", constant_ms(700)}, {"model_size_mb", 85}};
+  SECTION("one cold start alone downloads at the per-connection ceiling") {
+    doc["workload"] = {{"type", "spike"}, {"base_rps", 0}, {"spike_factor", 0}, {"duration_s", 10}};
+    // Replace the workload by a single request at t = 0 through a one-second rate trace.
+    TempDir dir;
+    doc["workload"] = {{"type", "rate_trace"}, {"path", dir.write("one.txt", "1")}};
+    const auto r = simulate(scenario_from(doc)).results[0];
+    REQUIRE(r.requests.served == 1);
+    CHECK(r.latency.max_s() == Approx(0.3 + 1.0 + route_latency_s + 0.7 + 0.1).epsilon(1e-6));
+  }
+  SECTION("two cold starts at once share a 85 MB/s store: each download takes twice as long") {
+    TempDir dir;
+    doc["workload"] = {{"type", "rate_trace"}, {"path", dir.write("two.txt", "2")}};
+    doc["candidates"][0]["model_store_shared_gb_per_s"] = 0.085;
+    const auto r = simulate(scenario_from(doc)).results[0];
+    REQUIRE(r.requests.cold_starts == 2);
+    // Both start downloading 300 ms after their (different) arrivals within the first second, so they overlap
+    // for most of the transfer; the slower one takes between 1 s and 2 s + latency: strictly more than alone.
+    CHECK(r.latency.max_s() > 0.3 + 1.5 + 0.7 + 0.1);
+    CHECK(r.latency.max_s() < 0.3 + 2.0 + route_latency_s + 0.7 + 0.1 + 1.0);
+  }
+  SECTION("an init longer than 10 s is repeated inside the first invocation") {
+    TempDir dir;
+    doc["workload"] = {{"type", "rate_trace"}, {"path", dir.write("one.txt", "1")}};
+    doc["service"]["cold_start"]["model_load"] = constant_ms(10000);
+    const auto r = simulate(scenario_from(doc)).results[0];
+    const double init_s = 0.3 + 1.0 + route_latency_s + 10.0;
+    CHECK(r.latency.max_s() == Approx(10.0 + init_s + 0.1).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("platforms::LambdaModel: settings outside their documented range are refused") {
+  auto doc = lambda_scenario(poisson(1, 10), 10, {{"memory_mb", 64}});
+  REQUIRE_THROWS_WITH(simulate(scenario_from(doc)),
+                      "test-scenario.json: /candidates/0/memory_mb: expected 128..10240 MB, got 64");
+  doc["candidates"][0]["memory_mb"] = 1024;
+  doc["candidates"][0]["provisioned_concurrency"] = 2000;
+  REQUIRE_THROWS_WITH(
+      simulate(scenario_from(doc)),
+      Catch::Contains(
+          "/candidates/0/provisioned_concurrency: expected at most the concurrency limit (1000), got 2000"));
+  doc["candidates"][0].erase("provisioned_concurrency");
+  doc["candidates"][0]["memroy_mb"] = 1024;
+  REQUIRE_THROWS_WITH(simulate(scenario_from(doc)),
+                      Catch::Contains("/candidates/0/memroy_mb: unknown key for aws-lambda"));
+}

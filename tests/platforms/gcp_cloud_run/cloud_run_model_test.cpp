@@ -1,0 +1,264 @@
+// Google Cloud Run model against the documented behaviour (platforms/gcp_cloud_run/gcp-cloud-run.json),
+// processor- sharing queueing theory and hand calculations.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "sim/input_error.hpp"
+#include "support/sim_harness.hpp"
+
+using servesim::test::constant_ms;
+using servesim::test::poisson;
+using servesim::test::scenario_from;
+using servesim::test::simulate;
+using servesim::test::TempDir;
+using servesim::test::trace_at;
+
+namespace {
+
+// A scenario with one Cloud Run candidate; `run` adds or overrides candidate settings.
+nlohmann::json cloud_run_scenario(nlohmann::json workload, nlohmann::json service, nlohmann::json run) {
+  nlohmann::json cand = {{"name", "svc"}, {"platform", "gcp-cloud-run"}};
+  for (auto& [k, v] : run.items()) cand[k] = v;
+  return {{"seed", 11},
+          {"workload", workload},
+          {"service", service},
+          {"slo", {{"p99_ms", 1e6}, {"timeout_s", 1e6}}},
+          {"metrics", {{"interval_s", 100}}},
+          {"candidates", {cand}}};
+}
+
+}  // namespace
+
+TEST_CASE("platforms::CloudRunModel: concurrent requests share the instance's vCPUs (processor sharing)") {
+  TempDir dir;
+  // Two CPU-bound requests of 1 s (on 1 vCPU) arrive together on one warm instance with room for both.
+  auto doc = cloud_run_scenario(trace_at(dir, {0, 0}), {{"warm", constant_ms(1000)}},
+                                {{"min_instances", 1}, {"concurrency", 80}});
+  SECTION("on 1 vCPU each gets half of it: both finish at 2 s") {
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.requests.served == 2);
+    CHECK(r.latency.mean_s() == Approx(2.0).margin(1e-3));
+    CHECK(r.latency.max_s() == Approx(2.0).margin(1e-3));
+  }
+  SECTION("on 2 vCPU each gets one: both finish at 1 s") {
+    doc["candidates"][0]["vcpu"] = 2;
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.latency.mean_s() == Approx(1.0).margin(1e-3));
+    CHECK(r.latency.max_s() == Approx(1.0).margin(1e-3));
+  }
+  SECTION("a single request cannot use more than cpu_speedup(vcpu, p): Amdahl p = 0.5 on 4 vCPU") {
+    doc = cloud_run_scenario(trace_at(dir, {0}), {{"warm", constant_ms(1000)}, {"parallel_fraction", 0.5}},
+                             {{"min_instances", 1}, {"vcpu", 4}, {"memory_gib", 2}});
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.latency.mean_s() == Approx(0.5 + 0.5 / 4).margin(1e-3));  // (1 - p) + p / 4
+  }
+}
+
+TEST_CASE("platforms::CloudRunModel: one instance with Poisson arrivals is M/G/1-PS, E[T] = E[S]/(1 - rho)") {
+  // lambda = 5/s, E[S] = 0.1 s: rho = 0.5, E[T] = 0.2 s for any service distribution (PS is insensitive).
+  // Tolerance 4%: about 4 batch-means standard errors at 100,000 requests.
+  const double lambda = 5, mean_s = 0.1, duration_s = 20000;
+  const nlohmann::json one_instance = {{"min_instances", 1}, {"max_instances", 1}, {"concurrency", 1000}};
+  SECTION("exponential service (M/M/1-PS)") {
+    const auto doc =
+        cloud_run_scenario(poisson(lambda, duration_s),
+                           {{"warm", {{"type", "exponential"}, {"mean_ms", mean_s * 1e3}}}}, one_instance);
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.requests.served == r.requests.arrived);
+    CHECK(r.latency.mean_s() == Approx(mean_s / (1 - lambda * mean_s)).epsilon(0.04));
+  }
+  SECTION("constant service (M/D/1-PS; FIFO would give 0.15 s)") {
+    const auto doc =
+        cloud_run_scenario(poisson(lambda, duration_s), {{"warm", constant_ms(mean_s * 1e3)}}, one_instance);
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.latency.mean_s() == Approx(mean_s / (1 - lambda * mean_s)).epsilon(0.04));
+  }
+}
+
+TEST_CASE("platforms::CloudRunModel: at max instances requests queue up to 10 s, then get HTTP 429") {
+  TempDir dir;
+  auto doc = cloud_run_scenario(trace_at(dir, {0, 0}), {{"warm", constant_ms(1000)}},
+                                {{"min_instances", 1}, {"max_instances", 1}, {"concurrency", 1}});
+  SECTION("the second request waits for the first and is served after it") {
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.requests.served == 2);
+    CHECK(r.requests.queued == 1);
+    CHECK(r.latency.max_s() == Approx(2.0).margin(1e-3));
+    CHECK(r.latency.mean_s() == Approx(1.5).margin(1e-3));
+  }
+  SECTION("a wait beyond queue_timeout_s (10 s) ends in a 429") {
+    doc["service"]["warm"] = constant_ms(11000);
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.requests.served == 1);
+    CHECK(r.requests.throttled == 1);
+  }
+  SECTION("a client that retries after the 429 is served once the instance is free") {
+    doc["service"]["warm"] = constant_ms(11000);
+    doc["client"] = {{"max_retries", 3}, {"backoff_base_ms", 2000}};
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.requests.served == 2);
+    CHECK(r.requests.retries == 1);
+  }
+}
+
+TEST_CASE("platforms::CloudRunModel: a request finding no free slot starts a new instance at once") {
+  TempDir dir;
+  // Three simultaneous 1 s requests, concurrency 1: three instances, each a 0.5 s cold start.
+  const auto doc =
+      cloud_run_scenario(trace_at(dir, {0, 0, 0}),
+                         {{"warm", constant_ms(1000)}, {"cold_start", {{"runtime_init", constant_ms(500)}}}},
+                         {{"concurrency", 1}});
+  const auto run = simulate(scenario_from(doc));
+  const auto& r = run.results.at(0);
+  CHECK(r.requests.cold_starts == 3);
+  CHECK(r.instances_peak == 3);
+  CHECK(r.latency.max_s() == Approx(1.5).margin(1e-3));
+}
+
+TEST_CASE("platforms::CloudRunModel: cold start = runtime init + model download (SimGrid) + model load") {
+  TempDir dir;
+  // 300 ms init + 85 MB at the 85 MB/s per-connection ceiling (1 s plus the route's latency, as for Lambda)
+  // + 700 ms load + 100 ms service; with startup CPU boost (x2, unconfirmed) init and load take half.
+  auto doc = cloud_run_scenario(
+      trace_at(dir, {0}),
+      {{"warm", constant_ms(100)},
+       {"cold_start",
+        {{"runtime_init", constant_ms(300)}, {"model_load", constant_ms(700)}, {"model_size_mb", 85}}}},
+      nlohmann::json::object());
+  const double download_s = 1.0247;  // 85 MB / 85 MB/s + TCP latency of the route
+  CHECK(simulate(scenario_from(doc)).results[0].latency.mean_s() ==
+        Approx(0.3 + download_s + 0.7 + 0.1).margin(2e-3));
+  doc["candidates"][0]["startup_cpu_boost"] = true;
+  CHECK(simulate(scenario_from(doc)).results[0].latency.mean_s() ==
+        Approx(0.15 + download_s + 0.35 + 0.1).margin(2e-3));
+}
+
+TEST_CASE("platforms::CloudRunModel: idle instances go after the idle timeout, min instances never") {
+  TempDir dir;
+  // Requests at 0 s and 2,000 s, 1 s each, 0.5 s cold start: the first instance is idle from 1.5 s.
+  auto doc =
+      cloud_run_scenario(trace_at(dir, {0, 2000}),
+                         {{"warm", constant_ms(1000)}, {"cold_start", {{"runtime_init", constant_ms(500)}}}},
+                         nlohmann::json::object());
+  SECTION("removed 900 s (15 min) after its last request: the second request is a cold start") {
+    const auto run = simulate(scenario_from(doc));
+    const auto& rows = run.rows[0];
+    CHECK(run.results[0].requests.cold_starts == 2);
+    REQUIRE(rows.size() >= 11);
+    CHECK(rows[8].idle_mean == Approx(1.0));                      // 800-900 s: still there
+    CHECK(rows[9].idle_mean == Approx(0.015).margin(1e-6));       // removed at 901.5 s
+    CHECK(rows[10].idle_mean + rows[10].busy_mean == Approx(0));  // 1,000-1,100 s: none
+  }
+  SECTION("a shorter idle_timeout_s removes it sooner") {
+    doc["candidates"][0]["idle_timeout_s"] = 200;
+    const auto run = simulate(scenario_from(doc));
+    CHECK(run.rows[0][1].idle_mean == Approx(1.0));
+    CHECK(run.rows[0][2].idle_mean == Approx(0.015).margin(1e-6));  // removed at 201.5 s
+  }
+  SECTION("min_instances: the instance is kept and both requests are warm") {
+    doc["candidates"][0]["min_instances"] = 1;
+    const auto run = simulate(scenario_from(doc));
+    CHECK(run.results[0].requests.cold_starts == 0);
+    CHECK(run.rows[0][10].idle_mean == Approx(1.0));
+    CHECK(run.rows[0][19].idle_mean + run.rows[0][19].busy_mean == Approx(1.0));
+  }
+}
+
+TEST_CASE("platforms::CloudRunModel: the autoscaler keeps CPU near 60% of the instances' vCPUs") {
+  // 27 requests/s x 0.1 s of CPU = 2.7 vCPU in use; desired = ceil(2.7 / 0.6) = 5 one-vCPU instances.
+  const auto doc = cloud_run_scenario(
+      poisson(27, 1200), {{"warm", {{"type", "exponential"}, {"mean_ms", 100}}}}, {{"idle_timeout_s", 30}});
+  const auto run = simulate(scenario_from(doc));
+  const auto& rows = run.rows[0];
+  // After the first minutes, 5 instances are active (standby ones idle out within 30 s).
+  double instances = 0;
+  for (size_t i = 3; i < 12; ++i) instances += rows[i].busy_mean + rows[i].idle_mean;
+  CHECK(instances / 9 == Approx(5.0).margin(0.5));
+}
+
+TEST_CASE("platforms::CloudRunModel: request-based and instance-based billing, by hand") {
+  TempDir dir;
+  // One 1 s request every 10 s for 100 s on 1 vCPU / 0.5 GiB, no cold-start time: one instance serves all.
+  std::vector<double> times;
+  for (int k = 0; k < 10; ++k) times.push_back(10.0 * k);
+  auto doc = cloud_run_scenario(trace_at(dir, times, 100), {{"warm", constant_ms(1000)}},
+                                {{"vcpu", 1}, {"memory_gib", 0.5}});
+  SECTION("request-based: 10 s busy x ($0.000024 + 0.5 x $0.0000025) + 10 x $0.40/1M") {
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.requests.served == 10);
+    CHECK(r.cost_total_usd == Approx(10 * (0.000024 + 0.5 * 0.0000025) + 10 * 0.40e-6).epsilon(1e-9));
+  }
+  SECTION("instance-based: 100 s lifetime x ($0.000018 + 0.5 x $0.000002), no request fee") {
+    doc["candidates"][0]["billing"] = "instance";
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.cost_total_usd == Approx(100 * (0.000018 + 0.5 * 0.000002)).epsilon(1e-9));
+  }
+}
+
+TEST_CASE("platforms::CloudRunModel: NVIDIA L4 instances") {
+  TempDir dir;
+  // One request: ~5 s GPU instance start, then warm time / gpu_speedup_estimate on the GPU.
+  auto doc = cloud_run_scenario(
+      trace_at(dir, {0}, 100), {{"warm", constant_ms(1000)}},
+      {{"gpu", "nvidia-l4"}, {"vcpu", 4}, {"memory_gib", 16}, {"gpu_speedup_estimate", 10}});
+  const auto r = simulate(scenario_from(doc)).results.at(0);
+  CHECK(r.latency.mean_s() == Approx(5.0 + 0.1).margin(1e-3));
+  // Instance-based billing for the 100 s run: 4 vCPU, 16 GiB and the GPU ($0.67/h, unconfirmed).
+  CHECK(r.cost_total_usd == Approx(100 * (4 * 0.000018 + 16 * 0.000002 + 0.67 / 3600)).epsilon(1e-9));
+}
+
+TEST_CASE("platforms::CloudRunModel: bad settings name the field and the allowed range") {
+  auto doc = cloud_run_scenario(poisson(1, 10), {{"warm", constant_ms(10)}}, nlohmann::json::object());
+  auto error_for = [&](nlohmann::json settings) {
+    auto d = doc;
+    for (auto& [k, v] : settings.items()) d["candidates"][0][k] = v;
+    const auto sc = scenario_from(d);
+    try {
+      servesim::platforms::make_candidates(sc);
+    } catch (const servesim::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(error_for({{"memory_gib", 40}}),
+             Catch::Contains("/candidates/0/memory_gib: expected 0.125..32 GiB, got 40"));
+  CHECK_THAT(error_for({{"concurrency", 0}}), Catch::Contains("/candidates/0/concurrency: expected 1..1000"));
+  CHECK_THAT(error_for({{"gpu", "nvidia-h100"}}),
+             Catch::Contains("/candidates/0/gpu: expected one of none, nvidia-l4, got \"nvidia-h100\""));
+  CHECK_THAT(error_for({{"memory_gib", 8}}),
+             Catch::Contains("/candidates/0/memory_gib: expected 0.125..4 GiB with 1 vCPU, got 8"));
+  CHECK_THAT(error_for({{"vcpu", 3}}),
+             Catch::Contains("/candidates/0/vcpu: expected 0.08..1 vCPU or one of 2, 4, 6, 8"));
+  CHECK_THAT(error_for({{"gpu", "nvidia-l4"}, {"vcpu", 2}}),
+             Catch::Contains("/candidates/0/vcpu: expected at least 4 vCPU with gpu nvidia-l4, got 2"));
+  CHECK_THAT(error_for({{"vcpu", 0.5}, {"concurrency", 4}}),
+             Catch::Contains("/candidates/0/concurrency: expected 1 below 1 vCPU"));
+  CHECK_THAT(error_for({{"min_instances", 5}, {"max_instances", 2}}),
+             Catch::Contains("/candidates/0/min_instances: expected at most max_instances (2), got 5"));
+}
+
+TEST_CASE("platforms::CloudRunModel: conservation and determinism") {
+  // Overloaded: 3 instances x concurrency 4 on 1 vCPU, 60 requests/s of 0.1 s, short request timeout and
+  // client retries: some requests are served, some time out, some are throttled.
+  auto doc = cloud_run_scenario(poisson(60, 300),
+                                {{"warm", {{"type", "lognormal"}, {"mean_ms", 100}, {"p99_ms", 600}}},
+                                 {"cold_start", {{"runtime_init", constant_ms(800)}}}},
+                                {{"max_instances", 3}, {"concurrency", 4}, {"request_timeout_s", 1}});
+  doc["client"] = {{"max_retries", 2}};
+  const auto sc = scenario_from(doc);
+  const auto a = simulate(sc);
+  const auto b = simulate(sc);
+  const auto& q = a.results[0].requests;
+  CHECK(q.throttled > 0);
+  CHECK(q.timed_out > 0);
+  CHECK(q.served + q.timed_out + q.throttled + q.dropped == q.arrived);
+  const auto& q2 = b.results[0].requests;
+  CHECK(q2.served == q.served);
+  CHECK(q2.timed_out == q.timed_out);
+  CHECK(q2.throttled == q.throttled);
+  CHECK(q2.retries == q.retries);
+  CHECK(b.results[0].latency.mean_s() == a.results[0].latency.mean_s());
+  CHECK(b.results[0].cost_total_usd == a.results[0].cost_total_usd);
+}
