@@ -1,6 +1,7 @@
 #include "advisor/advisor.hpp"
 
 #include <sstream>
+#include <stdexcept>
 
 #include "advisor/format.hpp"
 
@@ -55,9 +56,9 @@ std::string write_verdict(Recommendation& rec) {
   return v;
 }
 
-}  // namespace
-
-Recommendation advise(const sim::Scenario& scenario, const AdviseHooks& hooks) {
+// advise() and advise_from_results(): the candidates in `simulated` are not simulated again.
+Recommendation advise_with(const sim::Scenario& scenario, const AdviseHooks& hooks,
+                           const std::map<std::string, SimulatedCandidate>& simulated) {
   const AdvisorSection section = parse_advisor_section(scenario);
   Recommendation rec;
   rec.scenario_name = scenario.name;
@@ -73,7 +74,7 @@ Recommendation advise(const sim::Scenario& scenario, const AdviseHooks& hooks) {
     for (const auto& s : specs) names.push_back(s.name);
     hooks.before_run(names);
   }
-  rec.evidence = gather_evidence(scenario, std::move(specs), hooks.on_row, hooks.cancel);
+  rec.evidence = gather_evidence(scenario, std::move(specs), simulated, hooks.on_row, hooks.cancel);
   rec.any_meets_slo = rec.best().meets_slo;
   rec.rules_agree = !rec.rules.preferred || rec.best().placement == *rec.rules.preferred;
   if (section.popularity) {
@@ -97,6 +98,32 @@ Recommendation advise(const sim::Scenario& scenario, const AdviseHooks& hooks) {
   }
   rec.verdict = write_verdict(rec);
   return rec;
+}
+
+}  // namespace
+
+Recommendation advise(const sim::Scenario& scenario, const AdviseHooks& hooks) {
+  return advise_with(scenario, hooks, {});
+}
+
+Recommendation advise_from_results(const sim::Scenario& scenario,
+                                   const std::vector<sim::CandidateResult>& results,
+                                   const std::vector<std::vector<sim::IntervalRow>>& rows,
+                                   const AdviseHooks& hooks) {
+  const size_t n = scenario.candidates.size();
+  if (results.size() != n || rows.size() != n)
+    throw std::invalid_argument("advise_from_results: " + std::to_string(results.size()) + " results and " +
+                                std::to_string(rows.size()) + " row lists for " + std::to_string(n) +
+                                " candidates");
+  std::map<std::string, SimulatedCandidate> simulated;
+  for (size_t i = 0; i < n; ++i) {
+    if (results[i].name != scenario.candidates[i].name)
+      throw std::invalid_argument("advise_from_results: result " + std::to_string(i) + " is \"" +
+                                  results[i].name + "\", the scenario's candidate is \"" +
+                                  scenario.candidates[i].name + "\"");
+    simulated[results[i].name] = SimulatedCandidate{&results[i], &rows[i]};
+  }
+  return advise_with(scenario, hooks, simulated);
 }
 
 std::string facts_text(const Facts& f) {

@@ -57,6 +57,16 @@ struct AdviseHooks {
 // Throws InputError for a bad advisor section (see parse_advisor_section) or an empty candidate set.
 Recommendation advise(const sim::Scenario& scenario, const AdviseHooks& hooks = {});
 
+// advise() for a scenario whose candidates were simulated already (app::run): `results` one per candidate of
+// the scenario, in its order, as sim::simulate returned them; `rows` each candidate's time-series rows
+// ([candidate][interval]: the worst-interval evidence needs them). Only the default candidates the advisor
+// adds are simulated; the recommendation is the same as advise()'s. Throws std::invalid_argument when the
+// results are not those of the scenario's candidates.
+Recommendation advise_from_results(const sim::Scenario& scenario,
+                                   const std::vector<sim::CandidateResult>& results,
+                                   const std::vector<std::vector<sim::IntervalRow>>& rows,
+                                   const AdviseHooks& hooks = {});
+
 nlohmann::ordered_json to_json(const Recommendation& recommendation);
 std::string to_text(const Recommendation& recommendation);
 std::string facts_text(const Facts& facts);

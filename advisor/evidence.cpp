@@ -138,33 +138,71 @@ std::vector<sim::CandidateSpec> evidence_candidates(const sim::Scenario& scenari
   return out;
 }
 
+namespace {
+
+// The interval with the most cold starts (the spike's front), else the one with the most arrivals.
+void note_row(CandidateEvidence& e, const sim::IntervalRow& row) {
+  if (row.counts.arrived > 0 &&
+      (row.counts.cold_starts > e.busiest_cold_starts ||
+       (row.counts.cold_starts == e.busiest_cold_starts && row.counts.arrived > e.busiest_arrived))) {
+    e.busiest_cold_starts = row.counts.cold_starts;
+    e.busiest_arrived = row.counts.arrived;
+    e.busiest_start_s = row.start_s;
+    e.busiest_end_s = row.end_s;
+    e.busiest_p99_ms = row.p99_ms;
+    e.busiest_served = row.counts.served;
+  }
+}
+
+}  // namespace
+
 EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::CandidateSpec> candidates,
+                            const std::function<void(size_t, const sim::IntervalRow&)>& on_row,
+                            const std::atomic<bool>* cancel) {
+  return gather_evidence(scenario, std::move(candidates), {}, on_row, cancel);
+}
+
+EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::CandidateSpec> candidates,
+                            const std::map<std::string, SimulatedCandidate>& simulated,
                             const std::function<void(size_t, const sim::IntervalRow&)>& on_row,
                             const std::atomic<bool>* cancel) {
   if (candidates.empty()) throw input_error(scenario.file, "/candidates", "no candidate to simulate");
   EvidenceRun run;
   run.scenario = scenario;
   run.scenario.candidates = std::move(candidates);
-  auto runs = platforms::make_candidates(run.scenario);
-  std::vector<CandidateEvidence> ev(runs.size());
-  auto options = sim::RunOptions::for_scenario(scenario);
-  options.cancel = cancel;
-  options.on_row = [&](size_t i, const sim::IntervalRow& row) {
-    auto& e = ev[i];
-    // The interval with the most cold starts (the spike's front), else the one with the most arrivals.
-    if (row.counts.arrived > 0 &&
-        (row.counts.cold_starts > e.busiest_cold_starts ||
-         (row.counts.cold_starts == e.busiest_cold_starts && row.counts.arrived > e.busiest_arrived))) {
-      e.busiest_cold_starts = row.counts.cold_starts;
-      e.busiest_arrived = row.counts.arrived;
-      e.busiest_start_s = row.start_s;
-      e.busiest_end_s = row.end_s;
-      e.busiest_p99_ms = row.p99_ms;
-      e.busiest_served = row.counts.served;
+  const size_t n = run.scenario.candidates.size();
+  std::vector<CandidateEvidence> ev(n);
+  run.results.resize(n);
+  // The candidates to simulate here (indices into run.scenario.candidates), in one engine.
+  std::vector<size_t> to_simulate;
+  sim::Scenario fresh = run.scenario;
+  fresh.candidates.clear();
+  for (size_t i = 0; i < n; ++i)
+    if (!simulated.count(run.scenario.candidates[i].name)) {
+      to_simulate.push_back(i);
+      fresh.candidates.push_back(run.scenario.candidates[i]);
     }
-    if (on_row) on_row(i, row);
-  };
-  run.results = sim::simulate(options, runs);
+  if (!to_simulate.empty()) {
+    auto runs = platforms::make_candidates(fresh);
+    auto options = sim::RunOptions::for_scenario(scenario);
+    options.cancel = cancel;
+    options.on_row = [&](size_t k, const sim::IntervalRow& row) {
+      note_row(ev[to_simulate[k]], row);
+      if (on_row) on_row(to_simulate[k], row);
+    };
+    auto results = sim::simulate(options, runs);
+    for (size_t k = 0; k < to_simulate.size(); ++k) run.results[to_simulate[k]] = std::move(results[k]);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const auto known = simulated.find(run.scenario.candidates[i].name);
+    if (known == simulated.end()) continue;
+    run.results[i] = *known->second.result;
+    if (known->second.rows)
+      for (const auto& row : *known->second.rows) {
+        note_row(ev[i], row);
+        if (on_row) on_row(i, row);
+      }
+  }
   for (size_t i = 0; i < ev.size(); ++i) {
     auto& e = ev[i];
     const auto& r = run.results[i];
@@ -172,12 +210,12 @@ EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::Cand
     e.placement = placement_of(e.spec, scenario);
     e.from_scenario = e.spec.pointer.rfind("/candidates/", 0) == 0;
     e.result = r;
-    const double n = static_cast<double>(std::max<uint64_t>(1, r.requests.arrived));
+    const double arrived = static_cast<double>(std::max<uint64_t>(1, r.requests.arrived));
     const sim::SloOutcome slo = sim::judge_slo(r, scenario.slo);
     e.attainment = slo.attainment;
     e.p50_ms = r.latency.quantile_s(0.5) * 1e3;
     e.p99_ms = slo.p99_ms;
-    e.cold_start_share = static_cast<double>(r.requests.cold_starts) / n;
+    e.cold_start_share = static_cast<double>(r.requests.cold_starts) / arrived;
     e.meets_slo = slo.met;
   }
   rank(ev, scenario.slo);

@@ -4,6 +4,7 @@
 // meets the SLO (attainment and p99), then total cost.
 #include <atomic>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,21 @@ struct EvidenceRun {
 // Simulates the candidates in one engine (on_row sees every time-series row, e.g. for reports) and ranks
 // them by the scenario's SLO (sim/slo.hpp).
 EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::CandidateSpec> candidates,
+                            const std::function<void(size_t, const sim::IntervalRow&)>& on_row = {},
+                            const std::atomic<bool>* cancel = nullptr);
+
+// A candidate simulated already (by the run the advice follows): its result and its time-series rows.
+struct SimulatedCandidate {
+  const sim::CandidateResult* result = nullptr;
+  const std::vector<sim::IntervalRow>* rows = nullptr;
+};
+
+// gather_evidence, except that a candidate named in `simulated` takes its result and rows from there: only
+// the others (the default candidates the advisor adds) are simulated, in one engine. Candidates are
+// independent (each replays the same arrivals with its own random numbers), so the evidence is the same as
+// when every candidate is simulated here. on_row sees the rows of both.
+EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::CandidateSpec> candidates,
+                            const std::map<std::string, SimulatedCandidate>& simulated,
                             const std::function<void(size_t, const sim::IntervalRow&)>& on_row = {},
                             const std::atomic<bool>* cancel = nullptr);
 

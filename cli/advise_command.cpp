@@ -8,12 +8,14 @@
 #include "advisor/advisor.hpp"
 #include "advisor/rule_tree.hpp"
 #include "advisor/tuner.hpp"
+#include "app/advice.hpp"
+#include "app/prepare.hpp"
+#include "app/report_files.hpp"
+#include "app/run_folder.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/output_options.hpp"
 #include "reports/output_dir.hpp"
-#include "reports/run_report.hpp"
-#include "sim/arrival_source.hpp"
 #include "sim/input_error.hpp"
 #include "sim/scenario.hpp"
 
@@ -85,49 +87,39 @@ int advise_command(const Args& args) {
   if (vm["dot"].as<bool>()) throw InputError("command line: --dot goes with --rules (see --help)");
   if (scenario_path.empty()) throw InputError("command line: the scenario file is missing (see --help)");
 
-  sim::Scenario sc = sim::load_scenario(scenario_path);
-  nlohmann::json profile_json;
-  apply_model_section(sc, &profile_json);
-  check_run(sc, vm, !out_dir.empty());  // a bad trace token or a run beyond the limits: before any output
-  std::unique_ptr<reports::OutputDir> dir;
-  std::unique_ptr<reports::TimeseriesWriter> series;
+  // A bad trace token, a run beyond the limits or a refused output folder: before any simulation.
+  app::PrepareOptions prepare_options = prepare_options_from(vm);
+  prepare_options.writes_timeseries = !out_dir.empty();
+  prepare_options.check_candidates = false;  // the advisor builds the candidates it simulates
+  prepare_options.out_dir = out_dir;
+  const app::Prepared prepared = app::prepare(scenario_path, prepare_options);
+  // The evidence runs stream into the folder, opened once the advisor knows which candidates it simulates.
+  std::unique_ptr<app::RunFolder> folder;
   advisor::AdviseHooks hooks;
   if (!out_dir.empty()) {
-    dir = std::make_unique<reports::OutputDir>(out_dir, output_options(vm, scenario_inputs(sc)));
     hooks.before_run = [&](const std::vector<std::string>& names) {
-      series = std::make_unique<reports::TimeseriesWriter>(dir->file("timeseries.csv"), names);
+      folder = std::make_unique<app::RunFolder>(prepared.out_dir, prepared.output, names);
     };
-    hooks.on_row = [&](size_t i, const sim::IntervalRow& row) { series->row(i, row); };
+    hooks.on_row = [&](size_t i, const sim::IntervalRow& row) { folder->row(i, row); };
   }
-  const auto rec = advisor::advise(sc, hooks);
+  const auto rec = advisor::advise(prepared.scenario, hooks);
   const auto json = advisor::to_json(rec);
-  if (dir) {
-    series->close();
-    reports::write_file_atomic(dir->file("advice.json"), json.dump(2) + "\n");
-    reports::write_file_atomic(
-        dir->file("summary.json"),
-        reports::summary_json(rec.evidence.scenario, rec.evidence.results).dump(2) + "\n");
-    reports::write_file_atomic(dir->file("latency_histogram.csv"),
-                               reports::latency_histogram_csv(rec.evidence.results));
+  if (folder) {
+    app::FolderOptions folder_options;
+    folder_options.extra_files = {{"advice.json", json.dump(2) + "\n"}};
     // The report's head: the verdict, the rule path and, for each other candidate, why not (in numbers).
-    nlohmann::json reasons = nlohmann::json::array();
-    for (const auto& step : rec.rules.path)
-      reasons.push_back("rule: " + step.question + " " + step.answer + " (" + step.because + ")");
-    for (const auto& c : rec.evidence.ranked)
-      if (!c.reason.empty()) reasons.push_back("why not " + c.spec.name + ": " + c.reason);
-    const nlohmann::json head = {
-        {"verdict", rec.verdict}, {"candidate", rec.best().spec.name}, {"reasons", reasons}};
-    write_report_inputs(rec.evidence.scenario, dir->file(""), head, profile_json);
-    dir->commit();
-    if (vm.count("html")) write_html_report(dir->final_path(), vm["html"].as<std::string>());
+    folder_options.recommendation = app::advice_head(rec);
+    folder_options.model_profile = prepared.model_profile;
+    folder->commit(rec.evidence.scenario, rec.evidence.results, folder_options);
+    if (vm.count("html")) app::write_html_report(folder->final_path(), vm["html"].as<std::string>());
   }
   if (vm["json"].as<bool>())
     std::printf("%s\n", json.dump(2).c_str());
   else {
     std::fputs(advisor::to_text(rec).c_str(), stdout);
-    if (dir)
+    if (folder)
       std::printf("\noutputs: %s/{advice.json,summary.json,timeseries.csv,latency_histogram.csv}\n",
-                  dir->final_path().c_str());
+                  folder->final_path().c_str());
   }
   return 0;
 }
@@ -174,14 +166,16 @@ int tune_command(const Args& args) {
       }
     }
   }
-  sim::Scenario sc = sim::load_scenario(scenario_path);
-  apply_model_section(sc);
-  check_run(sc, vm, false);
+  app::PrepareOptions prepare_options = prepare_options_from(vm);
+  prepare_options.writes_timeseries = false;
+  prepare_options.check_candidates = false;  // the tuner builds its grid's candidates
+  prepare_options.out_dir = out_dir;
+  const app::Prepared prepared = app::prepare(scenario_path, prepare_options);
   // The output folder is checked and made before the search runs: a refusal costs no simulation.
   std::unique_ptr<reports::OutputDir> dir;
-  if (!out_dir.empty())
-    dir = std::make_unique<reports::OutputDir>(out_dir, output_options(vm, scenario_inputs(sc)));
-  const auto result = advisor::tune(sc, platform, keys, grids);
+  if (!prepared.out_dir.empty())
+    dir = std::make_unique<reports::OutputDir>(prepared.out_dir, prepared.output);
+  const auto result = advisor::tune(prepared.scenario, platform, keys, grids);
   const std::string csv = advisor::tune_csv(result);
   std::fputs(csv.c_str(), stdout);
   if (result.best) {

@@ -4,6 +4,7 @@
 #include <exception>
 #include <string>
 
+#include "app/model_section.hpp"
 #include "cli/commands.hpp"
 #include "sim/input_error.hpp"
 #include "sim/interrupt.hpp"
@@ -29,14 +30,16 @@ Usage:
   servesim advise SCENARIO.json [--out DIR] [--json] [--rules] where to serve it: rules, evidence, verdict
   servesim tune SCENARIO.json --platform P [--out DIR]         cheapest configuration that meets the SLO
   servesim sweep SWEEP.json --out DIR [--jobs N]               many runs over a grid of values, merged, Pareto front
-)"
-#ifdef SERVESIM_HAVE_MODELS
+)";
+
+// Only in a build with models/ (app::has_models()).
+constexpr const char* kModelsUsage =
     R"(  servesim inspect MODEL.onnx [--json]                         size, parameters, operators, FLOPs of a model
   servesim models generate|quantize ...                        make reference ONNX models, int8 weights
   servesim profile MODEL.onnx [--engine ort|opencv] ...        measure load and inference times for real
-)"
-#endif
-    R"(
+)";
+
+constexpr const char* kUsageEnd = R"(
 Run `servesim COMMAND --help` for the options of a command.
 Scenario format: docs/scenario.md. Platform numbers and their sources: `servesim catalog`.
 
@@ -58,6 +61,8 @@ int run(const std::string& command, const servesim::cli::Args& args) {
   if (command == "advise") return cli::advise_command(args);
   if (command == "tune") return cli::tune_command(args);
   if (command == "sweep") return cli::sweep_command(args);
+    // The models/ subcommands are registered only where they are compiled (cli/CMakeLists.txt leaves
+    // models_commands.cpp out of a build without models/): the one use of SERVESIM_HAVE_MODELS outside app/.
 #ifdef SERVESIM_HAVE_MODELS
   if (command == "inspect") return cli::inspect_command(args);
   if (command == "models") return cli::models_command(args);
@@ -77,7 +82,8 @@ int main(int argc, char** argv) {
   using namespace servesim;
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    const std::string usage = std::string(kUsage) + (app::has_models() ? kModelsUsage : "") + kUsageEnd;
+    std::fputs(usage.c_str(), argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
   const std::string command = argv[1];

@@ -60,11 +60,11 @@ sim::RunLimits run_limits(const po::variables_map& vm) {
   return limits;
 }
 
-sim::WorkEstimate check_run(const sim::Scenario& scenario, const po::variables_map& vm,
-                            bool writes_timeseries) {
-  const sim::WorkEstimate work = sim::estimate_work(scenario, writes_timeseries);
-  sim::check_run_limits(work, run_limits(vm), scenario.file);
-  return work;
+app::PrepareOptions prepare_options_from(const po::variables_map& vm) {
+  app::PrepareOptions options;
+  options.limits = run_limits(vm);
+  options.force = vm.count("force") && vm["force"].as<bool>();
+  return options;
 }
 
 }  // namespace servesim::cli

@@ -2,6 +2,7 @@
 // Command-line parsing shared by every subcommand.
 #include <boost/program_options.hpp>
 
+#include "app/prepare.hpp"
 #include "cli/commands.hpp"
 #include "sim/run_limits.hpp"
 
@@ -17,9 +18,7 @@ bool parse_options(const Args& args, const char* usage, boost::program_options::
 void add_run_limit_options(boost::program_options::options_description& opts);
 // The limits given on the command line (the defaults otherwise); a limit must be a number > 0.
 sim::RunLimits run_limits(const boost::program_options::variables_map& vm);
-// estimate_work, then check_run_limits: throws InputError before anything is written when the run is beyond
-// a limit. Also reads the whole trace once, so a bad token is reported before any output exists.
-sim::WorkEstimate check_run(const sim::Scenario& scenario, const boost::program_options::variables_map& vm,
-                            bool writes_timeseries);
+// app::prepare's options from the command line: the run limits and --force (when the command has it).
+app::PrepareOptions prepare_options_from(const boost::program_options::variables_map& vm);
 
 }  // namespace servesim::cli

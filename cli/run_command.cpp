@@ -8,45 +8,22 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/prepare.hpp"
+#include "app/report_files.hpp"
+#include "app/run.hpp"
+#include "app/run_folder.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/output_options.hpp"
 #include "platforms/catalog.hpp"
-#include "platforms/model_factory.hpp"
-#include "reports/output_dir.hpp"
 #include "reports/run_report.hpp"
 #include "sim/arrival_source.hpp"
-#include "sim/engine.hpp"
 #include "sim/input_error.hpp"
 #include "sim/json_fields.hpp"
 #include "sim/scenario.hpp"
-#ifdef SERVESIM_HAVE_MODELS
-#include "models/scenario_model.hpp"
-#endif
 
 namespace servesim::cli {
 namespace po = boost::program_options;
-
-// The scenario's "model" section (models/scenario_model.hpp): profiles the ONNX model (or reads the saved
-// profile), fills the service times the scenario left out and checks every candidate's memory. Returns the
-// line describing it, "" when the scenario has no model section.
-std::string apply_model_section(sim::Scenario& sc, nlohmann::json* profile_json) {
-#ifdef SERVESIM_HAVE_MODELS
-  const auto model = models::apply_model(sc);
-  if (model && profile_json) {
-    *profile_json = models::to_json(model->profile);
-    (*profile_json)["source"] = model->source;
-  }
-  return model ? model->describe(sc.service) : "";
-#else
-  (void)profile_json;
-  if (!sc.model.is_null())
-    throw input_error(sc.file, "/model",
-                      "this servesim was built without models/ (ONNX profiling): rebuild with "
-                      "-DSERVESIM_BUILD_MODELS=ON, or give service.warm instead");
-  return "";
-#endif
-}
 
 namespace {
 
@@ -124,23 +101,19 @@ int run_command(const Args& args) {
   po::variables_map vm;
   if (!parse_options(args, kRunUsage, opts, pos, vm)) return 0;
 
-  sim::Scenario sc = sim::load_scenario(scenario_path);
-  nlohmann::json profile_json;
-  const std::string model_line = apply_model_section(sc, &profile_json);
-  if (vm.count("seed")) sc.seed = vm["seed"].as<uint64_t>();
-  auto candidates = platforms::make_candidates(sc);
-  // Read the whole trace once before writing anything: a bad token must not leave half a report behind, nor
-  // a run beyond --max-arrivals or --max-output-mb fill the disk.
-  check_run(sc, vm, true);
-  if (out_dir.empty()) out_dir = "out/" + sc.name;  // the name is a plain file name (sim/scenario.cpp)
+  // Everything is checked before anything is written: a bad trace token must not leave half a report
+  // behind, nor a run beyond --max-arrivals or --max-output-mb fill the disk.
+  app::PrepareOptions prepare_options = prepare_options_from(vm);
+  prepare_options.out_dir = out_dir;
+  prepare_options.default_out_dir = true;
+  if (vm.count("seed")) prepare_options.seed = vm["seed"].as<uint64_t>();
+  const app::Prepared prepared = app::prepare(scenario_path, prepare_options);
+  const sim::Scenario& sc = prepared.scenario;
+  const std::string& model_line = prepared.model_line;
 
-  reports::OutputDir dir(out_dir, output_options(vm, scenario_inputs(sc)));
-  std::vector<std::string> names;
-  for (const auto& c : candidates) names.push_back(c.name);
-  reports::TimeseriesWriter series(dir.file("timeseries.csv"), names);
-
-  auto options = sim::RunOptions::for_scenario(sc);
-  options.on_row = [&series](size_t i, const sim::IntervalRow& row) { series.row(i, row); };
+  app::RunFolder folder(prepared.out_dir, prepared.output, app::candidate_names(sc));
+  app::RunOptions options;
+  options.on_row = folder.row_sink();
   const bool quiet = vm["quiet"].as<bool>(), json = vm["json"].as<bool>();
   const auto wall_start = std::chrono::steady_clock::now();
   bool progress_shown = false;
@@ -150,16 +123,14 @@ int run_command(const Args& args) {
       progress_shown = true;
       print_progress(done_s, total_s);
     };
-  const auto results = sim::simulate(options, candidates);
+  const app::RunOutcome outcome = app::run(prepared, options);
   if (progress_shown) std::fputs("\r\033[K", stderr);
-  series.close();
-
-  const auto summary = reports::summary_json(sc, results);
-  reports::write_file_atomic(dir.file("summary.json"), summary.dump(2) + "\n");
-  reports::write_file_atomic(dir.file("latency_histogram.csv"), reports::latency_histogram_csv(results));
-  write_report_inputs(sc, dir.file(""), nullptr, profile_json);
-  dir.commit();
-  if (vm.count("html")) write_html_report(dir.final_path(), vm["html"].as<std::string>());
+  const auto& results = outcome.results;
+  const auto& summary = outcome.summary;
+  app::FolderOptions folder_options;
+  folder_options.model_profile = outcome.model_profile;
+  folder.commit(sc, results, folder_options);
+  if (vm.count("html")) app::write_html_report(folder.final_path(), vm["html"].as<std::string>());
 
   if (json) {
     std::printf("%s\n", summary.dump(2).c_str());
@@ -171,7 +142,7 @@ int run_command(const Args& args) {
     std::printf("simulated %llu requests in %.2f s of wall time\n", (unsigned long long)arrived,
                 results.empty() ? 0.0 : results.front().wall_s);
     std::printf("outputs: %s/{summary.json,timeseries.csv,latency_histogram.csv}\n",
-                dir.final_path().c_str());
+                folder.final_path().c_str());
     if (vm.count("html")) std::printf("report: %s\n", vm["html"].as<std::string>().c_str());
   }
   if (vm["fail-on-slo"].as<bool>()) {
@@ -191,11 +162,11 @@ int validate_command(const Args& args) {
   pos.add("scenario", 1);
   po::variables_map vm;
   if (!parse_options(args, kValidateUsage, opts, pos, vm)) return 0;
-  sim::Scenario sc = sim::load_scenario(scenario_path);
-  const std::string model_line = apply_model_section(sc);
-  platforms::make_candidates(sc);
   // The estimate first: counting a workload beyond the limits would take as long as running it.
-  const sim::WorkEstimate work = check_run(sc, vm, true);
+  const app::Prepared prepared = app::prepare(scenario_path, prepare_options_from(vm));
+  const sim::Scenario& sc = prepared.scenario;
+  const std::string& model_line = prepared.model_line;
+  const sim::WorkEstimate& work = prepared.work;
   const uint64_t n = sim::count_arrivals(sc.workload, sc.seed);
   if (!model_line.empty()) std::printf("%s\n", model_line.c_str());
   std::printf("%s: ok (%zu candidates, %llu arrivals with seed %llu)\n", scenario_path.c_str(),

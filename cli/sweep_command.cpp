@@ -16,15 +16,15 @@
 #include <map>
 #include <sstream>
 
+#include "app/prepare.hpp"
+#include "app/run.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/output_options.hpp"
 #include "cli/point_fingerprint.hpp"
 #include "cli/sweep_file.hpp"
-#include "platforms/model_factory.hpp"
 #include "reports/output_dir.hpp"
 #include "reports/run_report.hpp"
-#include "sim/engine.hpp"
 #include "sim/input_error.hpp"
 #include "sim/interrupt.hpp"
 #include "sim/json_reader.hpp"
@@ -77,13 +77,15 @@ json run_point(const Sweep& sw, size_t i, const std::string& print, const sim::R
   json out = {{"point", i}, {"fingerprint", print}, {"error", nullptr}, {"candidates", json::array()}};
   try {
     const std::string base_dir = fs::path(sw.base_path).parent_path().string();
-    sim::Scenario sc = sim::parse_scenario(doc, sw.base_path, base_dir.empty() ? "." : base_dir);
-    apply_model_section(sc);  // the scenario's "model" section, as `servesim run` applies it
-    // The point's work, refused beyond --max-arrivals (a sweep writes no timeseries.csv).
-    sim::check_run_limits(sim::estimate_work(sc, false), limits, sw.base_path);
-    auto candidates = platforms::make_candidates(sc);
-    auto options = sim::RunOptions::for_scenario(sc);
-    const auto results = sim::simulate(options, candidates);
+    // The point is prepared as `servesim run` prepares a scenario: its "model" section, its candidates, its
+    // work refused beyond --max-arrivals (a sweep writes no timeseries.csv).
+    app::PrepareOptions options;
+    options.limits = limits;
+    options.writes_timeseries = false;
+    const app::Prepared prepared =
+        app::prepare(sim::parse_scenario(doc, sw.base_path, base_dir.empty() ? "." : base_dir), options);
+    const sim::Scenario& sc = prepared.scenario;
+    const auto results = app::run(prepared).results;
     for (const auto& r : results) {
       const auto& q = r.requests;
       out["candidates"].push_back({{"name", r.name},
@@ -117,7 +119,7 @@ std::vector<std::string> sweep_inputs(const Sweep& sw) {
   try {
     const std::string base_dir = fs::path(sw.base_path).parent_path().string();
     for (auto& input :
-         scenario_inputs(sim::parse_scenario(sw.base, sw.base_path, base_dir.empty() ? "." : base_dir)))
+         app::scenario_inputs(sim::parse_scenario(sw.base, sw.base_path, base_dir.empty() ? "." : base_dir)))
       inputs.push_back(std::move(input));
   } catch (const InputError&) {
     // only its points are checked as scenarios (each when it runs)

@@ -19,11 +19,9 @@
 #include <QVBoxLayout>
 
 #include "gui/charts_panel.hpp"
+#include "gui/model_profiler.hpp"
 #include "gui/report_export.hpp"
 #include "gui/scenario_form.hpp"
-#ifdef SERVESIM_HAVE_MODELS
-#include "gui/profile_workflow.hpp"
-#endif
 
 namespace servesim::gui {
 
@@ -33,9 +31,7 @@ MainWindow::MainWindow(QWidget* parent)
       runner_(new RunController(this)),
       series_(new TimeseriesModel(this)),
       results_(new ResultsModel(this)) {
-#ifdef SERVESIM_HAVE_MODELS
-  profiler_ = new ProfileWorkflow(doc_, this);
-#endif
+  profiler_ = make_model_profiler(doc_, this);
   // Left: the scenario form.
   form_ = new ScenarioForm(doc_);
   auto* scroll = new QScrollArea;
@@ -129,20 +125,20 @@ MainWindow::MainWindow(QWidget* parent)
     doc_->check();
     update_title();
   });
-#ifdef SERVESIM_HAVE_MODELS
-  // Profiling and running exclude each other: a simulation beside the profiler would slow its measurement.
-  connect(profiler_, &ProfileWorkflow::running_changed, this, [this](bool profiling) {
-    const bool running = runner_->is_running();
-    run_action_->setEnabled(!profiling && !running);
-    profile_action_->setEnabled(!profiling && !running && has_profiler());
-  });
-  connect(profiler_, &ProfileWorkflow::status, status_, &QLabel::setText);
-  connect(profiler_, &ProfileWorkflow::scenario_changed, this, [this] {
-    form_->reload();  // the model section and the service fields it replaced
-    doc_->check();
-    update_title();
-  });
-#endif
+  if (profiler_) {
+    // Profiling and running exclude each other: a simulation beside the profiler would slow its measurement.
+    connect(profiler_, &ModelProfiler::running_changed, this, [this](bool profiling) {
+      const bool running = runner_->is_running();
+      run_action_->setEnabled(!profiling && !running);
+      profile_action_->setEnabled(!profiling && !running && has_profiler());
+    });
+    connect(profiler_, &ModelProfiler::status, status_, &QLabel::setText);
+    connect(profiler_, &ModelProfiler::scenario_changed, this, [this] {
+      form_->reload();  // the model section and the service fields it replaced
+      doc_->check();
+      update_title();
+    });
+  }
   resize(1600, 1000);
   update_title();
 }
@@ -186,9 +182,7 @@ void MainWindow::build_actions() {
   });
   file->addSeparator();
   profile_action_ = file->addAction(tr("&Profile model..."), this, [this] {
-#ifdef SERVESIM_HAVE_MODELS
-    profiler_->ask_and_start();
-#endif
+    if (profiler_) profiler_->ask_and_start();
   });
   profile_action_->setToolTip(
       tr("Measure an ONNX model as servesim profile does, and use it in the scenario"));
@@ -198,9 +192,7 @@ void MainWindow::build_actions() {
         tr("Built without models/ (ONNX profiling): rebuild with -DSERVESIM_BUILD_MODELS=ON"));
   } else if (!has_profiler()) {  // the profile runs in `servesim profile`, which is not there
     profile_action_->setEnabled(false);
-#ifdef SERVESIM_HAVE_MODELS
-    profile_action_->setToolTip(profiler_->controller()->why_no_binary());
-#endif
+    profile_action_->setToolTip(profiler_->why_unavailable());
   }
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -256,19 +248,11 @@ bool MainWindow::save_file(const QString& path, QString* error) {
 }
 
 bool MainWindow::has_profiler() const {
-#ifdef SERVESIM_HAVE_MODELS
-  return profiler_ && !profiler_->controller()->binary().isEmpty();
-#else
-  return false;
-#endif
+  return profiler_ && profiler_->why_unavailable().isEmpty();
 }
 
 bool MainWindow::is_profiling() const {
-#ifdef SERVESIM_HAVE_MODELS
-  return profiler_->is_running();
-#else
-  return false;
-#endif
+  return profiler_ && profiler_->is_running();
 }
 
 bool MainWindow::start_run() {
@@ -351,9 +335,7 @@ void MainWindow::update_title() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-#ifdef SERVESIM_HAVE_MODELS
-  profiler_->cancel();  // kills `servesim profile` at once: nothing to wait for
-#endif
+  if (profiler_) profiler_->cancel();  // kills `servesim profile` at once: nothing to wait for
   runner_->cancel();
   if (runner_->is_running()) runner_->watcher()->waitForFinished();
   event->accept();

@@ -1,7 +1,8 @@
 #pragma once
 // The app's window: the scenario form on the left; charts, the results table, the time-series table and the
 // advisor panel on the right; a status bar with the run's progress, its simulated-time position and Cancel.
-// File > Profile model... measures an ONNX model (ProfileWorkflow) and can point the scenario at the result.
+// File > Profile model... measures an ONNX model (ModelProfiler: ProfileWorkflow in a build with models/) and
+// can point the scenario at the result.
 // Widgets only show models and forward actions to the document, the run controller and the profiler.
 #include <QMainWindow>
 
@@ -19,7 +20,7 @@ class QTableView;
 namespace servesim::gui {
 
 class ChartsPanel;
-class ProfileWorkflow;
+class ModelProfiler;
 class ScenarioForm;
 
 class MainWindow : public QMainWindow {
@@ -43,9 +44,10 @@ class MainWindow : public QMainWindow {
   TimeseriesModel* timeseries() const { return series_; }
   ResultsModel* results() const { return results_; }
   ChartsPanel* charts() const { return charts_; }
-  // File > Profile model...; null in a build without models/. The action is disabled, its tooltip saying why,
-  // without models/ or when the servesim binary that profiles is not found (ProfileController::binary).
-  ProfileWorkflow* profiler() const { return profiler_; }
+  // File > Profile model... (a ProfileWorkflow); null in a build without models/. The action is disabled, its
+  // tooltip saying why, without models/ or when the servesim binary that profiles is not found
+  // (ProfileController::binary).
+  ModelProfiler* profiler() const { return profiler_; }
   QAction* profile_action() const { return profile_action_; }
   QProgressBar* progress_bar() const { return progress_; }
   QLabel* sim_time_label() const { return sim_time_; }
@@ -65,7 +67,7 @@ class MainWindow : public QMainWindow {
   void update_title();
   ScenarioDocument* doc_;
   RunController* runner_;
-  ProfileWorkflow* profiler_ = nullptr;
+  ModelProfiler* profiler_ = nullptr;
   TimeseriesModel* series_;
   ResultsModel* results_;
   ScenarioForm* form_ = nullptr;

@@ -14,7 +14,7 @@
 namespace servesim::gui {
 
 ProfileWorkflow::ProfileWorkflow(ScenarioDocument* doc, QWidget* window)
-    : QObject(window), doc_(doc), window_(window), controller_(new ProfileController(this)) {
+    : ModelProfiler(window), doc_(doc), window_(window), controller_(new ProfileController(this)) {
   connect(controller_, &ProfileController::completed, this, [this](const ProfileOutcomePtr& outcome) {
     finish();
     show_result(outcome);
@@ -149,6 +149,10 @@ bool ProfileWorkflow::use_in_scenario(const QString& profile_path, bool replace_
   emit scenario_changed();
   emit status(tr("The scenario's model section reads the profile %1").arg(profile_path));
   return true;
+}
+
+ModelProfiler* make_model_profiler(ScenarioDocument* doc, QWidget* window) {
+  return new ProfileWorkflow(doc, window);
 }
 
 }  // namespace servesim::gui

@@ -8,6 +8,7 @@
 #include <QPointer>
 #include <QString>
 
+#include "gui/model_profiler.hpp"
 #include "gui/profile_controller.hpp"
 
 class QMessageBox;
@@ -19,16 +20,19 @@ namespace servesim::gui {
 class ProfileResultDialog;
 class ScenarioDocument;
 
-class ProfileWorkflow : public QObject {
+class ProfileWorkflow : public ModelProfiler {
   Q_OBJECT
  public:
   ProfileWorkflow(ScenarioDocument* doc, QWidget* window);
 
-  void ask_and_start();  // the file dialog, the options dialog, then start()
+  void ask_and_start() override;  // the file dialog, the options dialog, then start()
   // Profiles `model_path` with a progress dialog; false (nothing started) when a profile is running.
   bool start(const QString& model_path, const models::ProfileOptions& options);
-  void cancel();
-  bool is_running() const { return controller_->is_running(); }
+  void cancel() override;
+  bool is_running() const override { return controller_->is_running(); }
+  QString why_unavailable() const override {
+    return controller_->binary().isEmpty() ? controller_->why_no_binary() : QString();
+  }
   // ProfileController::use_in_scenario with the last profile; emits scenario_changed.
   bool use_in_scenario(const QString& profile_path, bool replace_service_times, QString* error = nullptr);
 
@@ -36,11 +40,6 @@ class ProfileWorkflow : public QObject {
   QProgressDialog* progress_dialog() const;    // while profiling, else null
   ProfileResultDialog* result_dialog() const;  // the result shown, null once closed
   QMessageBox* error_box() const;              // the error shown, null once closed
-
- signals:
-  void running_changed(bool running);
-  void scenario_changed();              // the scenario's model section was set: show it in the form
-  void status(const QString& message);  // one line for the status bar
 
  private:
   void finish();

@@ -1,28 +1,22 @@
 #include "gui/run_outcome.hpp"
 
-#include <atomic>
-#include <functional>
-
-#include "advisor/advisor.hpp"
-#include "platforms/model_factory.hpp"
-#include "reports/output_dir.hpp"
-#include "reports/run_report.hpp"
+#include "app/advice.hpp"
+#include "app/prepare.hpp"
+#include "app/run.hpp"
+#include "app/run_folder.hpp"
 #include "sim/engine.hpp"
 #include "sim/input_error.hpp"
-#ifdef SERVESIM_HAVE_MODELS
-#include "models/scenario_model.hpp"
-#endif
 
 namespace servesim::gui {
 namespace {
 
 // The verdict paragraph, the rule path and why each other candidate was not recommended. Cancel reaches the
-// advisor's evidence run (sim::Cancelled propagates); a scenario the advisor cannot judge gives its reason.
-std::string advice_text(const sim::Scenario& scenario, const std::atomic<bool>* cancel) {
-  advisor::AdviseHooks hooks;
-  hooks.cancel = cancel;
+// advisor's simulation of its default candidates (sim::Cancelled propagates); a scenario the advisor cannot
+// judge gives its reason.
+std::string advice_text(const app::RunOutcome& run, const std::vector<std::vector<sim::IntervalRow>>& rows,
+                        const std::atomic<bool>* cancel) {
   try {
-    const advisor::Recommendation rec = advisor::advise(scenario, hooks);
+    const advisor::Recommendation rec = app::advise_run(run, rows, cancel);
     std::string text = rec.verdict + "\n\nRule path:";
     for (const auto& step : rec.rules.path)
       text += "\n- " + step.question + " " + step.answer + " (" + step.because + ")";
@@ -40,23 +34,22 @@ RunOutcome run_scenario(sim::Scenario scenario, const std::atomic<bool>* cancel,
                         const std::function<void(double, double)>& on_progress) {
   RunOutcome out;
   try {
-#ifdef SERVESIM_HAVE_MODELS
-    if (const auto model = models::apply_model(scenario)) out.model_line = model->describe(scenario.service);
-#else
-    if (!scenario.model.is_null())
-      throw input_error(scenario.file, "/model",
-                        "this servesim-gui was built without models/ (ONNX profiling): rebuild with "
-                        "-DSERVESIM_BUILD_MODELS=ON, or give service.warm instead");
-#endif
-    auto candidates = platforms::make_candidates(scenario);
-    out.rows.resize(candidates.size());
-    auto options = sim::RunOptions::for_scenario(scenario);
+    // The app has no --max-arrivals: a long run is the user's to cancel, and skipping the estimate spares a
+    // pass over the trace.
+    app::PrepareOptions prepare_options;
+    prepare_options.check_limits = false;
+    const app::Prepared prepared = app::prepare(std::move(scenario), prepare_options);
+    out.rows.resize(prepared.scenario.candidates.size());
+    app::RunOptions options;
     options.on_row = [&out](size_t i, const sim::IntervalRow& row) { out.rows[i].push_back(row); };
     options.on_progress = on_progress;
     options.cancel = cancel;
-    out.results = sim::simulate(options, candidates);
-    out.scenario = std::move(scenario);
-    out.advice = advice_text(out.scenario, cancel);
+    app::RunOutcome run = app::run(prepared, options);
+    out.advice = advice_text(run, out.rows, cancel);
+    out.model_line = std::move(run.model_line);
+    out.model_profile = std::move(run.model_profile);
+    out.scenario = std::move(run.scenario);
+    out.results = std::move(run.results);
   } catch (const sim::Cancelled&) {
     out = RunOutcome{};
     out.status = RunOutcome::Status::cancelled;
@@ -68,23 +61,11 @@ RunOutcome run_scenario(sim::Scenario scenario, const std::atomic<bool>* cancel,
   return out;
 }
 
-void write_run_files(const RunOutcome& outcome, reports::OutputDir& dir) {
-  std::vector<std::string> names;
-  for (const auto& r : outcome.results) names.push_back(r.name);
-  reports::TimeseriesWriter series(dir.file("timeseries.csv"), names);
-  for (size_t i = 0; i < outcome.rows.size(); ++i)
-    for (const auto& row : outcome.rows[i]) series.row(i, row);
-  series.close();
-  reports::write_file_atomic(dir.file("summary.json"),
-                             reports::summary_json(outcome.scenario, outcome.results).dump(2) + "\n");
-  reports::write_file_atomic(dir.file("latency_histogram.csv"),
-                             reports::latency_histogram_csv(outcome.results));
-}
-
-void export_run_files(const RunOutcome& outcome, const std::string& folder) {
-  reports::OutputDir dir(folder);
-  write_run_files(outcome, dir);
-  dir.commit();
+void export_run_files(const RunOutcome& outcome, const std::string& folder, bool html_report) {
+  app::FolderOptions options;
+  options.model_profile = outcome.model_profile;
+  options.html_report = html_report;
+  app::write_run_folder(outcome.scenario, outcome.results, outcome.rows, folder, {}, options);
 }
 
 }  // namespace servesim::gui

@@ -7,13 +7,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/model_section.hpp"
 #include "platforms/model_factory.hpp"
 #include "reports/output_dir.hpp"
 #include "sim/input_error.hpp"
 #include "sim/json_reader.hpp"
-#ifdef SERVESIM_HAVE_MODELS
-#include "models/scenario_model.hpp"
-#endif
 
 namespace servesim::gui {
 namespace fs = std::filesystem;
@@ -164,14 +162,10 @@ ScenarioIssue ScenarioDocument::check() {
   ScenarioIssue issue;
   try {
     sim::Scenario sc = scenario();
-#ifdef SERVESIM_HAVE_MODELS
     // The model section is checked as `servesim validate` checks it (keys; a saved profile is read and every
     // candidate's memory checked against it), except an {"onnx": ...} one: that is profiled when the run
     // starts, not on every edit.
-    const bool would_profile =
-        sc.model.is_object() && sc.model.contains("onnx") && !sc.model.contains("profile");
-    if (!sc.model.is_null() && !would_profile) models::apply_model(sc);
-#endif
+    app::check_model_section(sc);
     platforms::make_candidates(sc);
   } catch (const InputError& e) {
     issue = split_issue(e.what(), file_name());

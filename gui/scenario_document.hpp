@@ -2,7 +2,7 @@
 // The scenario being edited: the file's original text and JSON, and the edited JSON. Edits patch single
 // fields (by JSON pointer) of the original document, so saving an unedited scenario writes the file back byte
 // for byte, and an edited one keeps every other key, in its order. check() runs the same checks as the CLI
-// (sim::parse_scenario, a {"profile": FILE} model section through models::apply_model,
+// (sim::parse_scenario, a {"profile": FILE} model section through app::check_model_section,
 // platforms::make_candidates) and reports the first error with its JSON pointer.
 #include <QObject>
 #include <QString>

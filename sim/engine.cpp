@@ -18,6 +18,14 @@ namespace servesim::sim {
 namespace sg4 = simgrid::s4u;
 
 namespace {
+std::atomic<uint64_t> simulated_candidate_count{0};
+}  // namespace
+
+uint64_t simulated_candidates() {
+  return simulated_candidate_count.load();
+}
+
+namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 // SimGrid's TCP window [bytes]: per-connection throughput is this over the route's round-trip time.
 constexpr double kTcpWindowBytes = 4194304;
@@ -295,6 +303,7 @@ std::vector<CandidateResult> simulate(const RunOptions& options, std::vector<Can
   configure_once(engine);
 
   check_faults(options.faults, candidates);
+  simulated_candidate_count += candidates.size();
   const double origin_s = sg4::Engine::get_clock();  // the clock is process-wide and does not restart at 0
   auto* zone = sg4::create_full_zone("world");
   std::vector<sg4::Host*> driver_hosts;

@@ -53,6 +53,10 @@ class Cancelled : public std::runtime_error {
 // InputError before the run when a fault targets a candidate whose platform does not model it.
 std::vector<CandidateResult> simulate(const RunOptions& options, std::vector<CandidateRun>& candidates);
 
+// Candidates this process has simulated so far: every simulate() call that starts its engine adds its
+// candidates. Lets tests check that a pipeline simulates each candidate once, without timing it.
+uint64_t simulated_candidates();
+
 // Throws InputError (naming the fault's JSON pointer) when a fault applies to a candidate whose platform does
 // not model it.
 void check_faults(const std::vector<FaultSpec>& faults, const std::vector<CandidateRun>& candidates);

@@ -13,6 +13,7 @@
 #include "gui/main_window.hpp"
 #include "gui/report_export.hpp"
 #include "gui_test_support.hpp"
+#include "sim/engine.hpp"
 
 using namespace servesim::gui;
 
@@ -84,6 +85,26 @@ class RunControllerTest : public QObject {
       QVERIFY2(w.export_files(html, true, &error), qPrintable(error));
       QVERIFY(QFile::exists(html + "/report.html"));
     }
+  }
+
+  // Run -> verdict simulates each candidate once: the advisor takes the run's results (and its rows, for the
+  // worst interval) instead of simulating the scenario's candidates again. Counted, not timed.
+  void run_to_verdict_simulates_each_candidate_once() {
+    QTemporaryDir dir;
+    const QString path =
+        test::write_synthetic(dir, "once", 20, 600,
+                              R"({"name": "lambda", "platform": "aws-lambda", "memory_mb": 1024},
+           {"name": "pool", "platform": "fixed-pool", "servers": 4})");
+    MainWindow w;
+    QVERIFY(w.open_file(path));
+    QSignalSpy completed(w.runner(), &RunController::completed);
+    const uint64_t before = servesim::sim::simulated_candidates();
+    QVERIFY(w.start_run());
+    QTRY_COMPARE_WITH_TIMEOUT(completed.count(), 1, 120000);
+    // Both placements are listed, so the advisor adds no default candidate: two simulations in all.
+    QCOMPARE(servesim::sim::simulated_candidates() - before, uint64_t(2));
+    QVERIFY2(QString::fromStdString(w.runner()->last()->advice).contains("Recommended:"),
+             w.runner()->last()->advice.c_str());
   }
 };
 

@@ -1,0 +1,125 @@
+// app::prepare: every refusal comes before any simulation, and a prepared scenario carries what the run
+// needs.
+#include "app/prepare.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "app/run.hpp"
+#include "sim/engine.hpp"
+#include "sim/input_error.hpp"
+#include "support/sim_harness.hpp"
+
+using namespace servesim;
+using servesim::test::TempDir;
+
+namespace {
+
+nlohmann::json small_doc() {
+  return {{"name", "app-prepare"},
+          {"seed", 5},
+          {"workload", test::poisson(5, 120)},
+          {"service", {{"warm", test::constant_ms(40)}}},
+          {"slo", {{"p99_ms", 500}}},
+          {"metrics", {{"interval_s", 30}}},
+          {"candidates",
+           {{{"name", "lambda"}, {"platform", "aws-lambda"}, {"memory_mb", 1024}},
+            {{"name", "pool"}, {"platform", "fixed-pool"}, {"servers", 2}}}}};
+}
+
+std::string write_scenario(const TempDir& dir, const nlohmann::json& doc) {
+  return dir.write("scenario.json", doc.dump(2));
+}
+
+}  // namespace
+
+TEST_CASE("app::prepare: checks, then nothing simulated or written") {
+  TempDir dir;
+  const uint64_t before = sim::simulated_candidates();
+
+  SECTION("a folder holding files that servesim did not write is refused before any simulation") {
+    const std::string out = dir.file("taken");
+    std::filesystem::create_directories(out);
+    std::ofstream(out + "/notes.txt") << "mine\n";
+    app::PrepareOptions options;
+    options.out_dir = out;
+    CHECK_THROWS_AS(app::prepare(write_scenario(dir, small_doc()), options), InputError);
+    CHECK(sim::simulated_candidates() == before);
+    CHECK(test::read_file(out + "/notes.txt") == "mine\n");
+    options.force = true;  // --force: refused no more
+    CHECK_NOTHROW(app::prepare(write_scenario(dir, small_doc()), options));
+  }
+  SECTION("the folder holding the scenario is refused even with force") {
+    app::PrepareOptions options;
+    options.out_dir = dir.path();
+    options.force = true;
+    CHECK_THROWS_AS(app::prepare(write_scenario(dir, small_doc()), options), InputError);
+  }
+  SECTION("a run beyond --max-arrivals is refused with the numbers") {
+    app::PrepareOptions options;
+    options.limits.max_arrivals = 100;  // 5 req/s for 120 s: ~600
+    try {
+      app::prepare(write_scenario(dir, small_doc()), options);
+      FAIL("no refusal");
+    } catch (const InputError& e) {
+      CHECK_THAT(e.what(), Catch::Contains("/workload") && Catch::Contains("--max-arrivals"));
+    }
+  }
+  SECTION("a bad candidate setting is refused, unless the caller builds its own candidates") {
+    auto doc = small_doc();
+    doc["candidates"][1]["servers"] = -3;
+    CHECK_THROWS_AS(app::prepare(test::scenario_from(doc)), InputError);
+    app::PrepareOptions options;
+    options.check_candidates = false;
+    CHECK_NOTHROW(app::prepare(test::scenario_from(doc), options));
+  }
+  SECTION("the default output folder is out/<scenario name>; the seed override is applied") {
+    app::PrepareOptions options;
+    options.default_out_dir = true;
+    options.seed = 99;
+    options.check_limits = false;
+    std::error_code ec;
+    const bool had_out = std::filesystem::exists("out/app-prepare", ec);
+    const app::Prepared p = app::prepare(test::scenario_from(small_doc()), options);
+    CHECK(p.out_dir == "out/app-prepare");
+    CHECK(p.scenario.seed == 99);
+    CHECK(p.model_line.empty());
+    CHECK(p.model_profile.is_null());
+    CHECK(std::filesystem::exists("out/app-prepare", ec) == had_out);  // checked, not made
+  }
+  CHECK(sim::simulated_candidates() == before);
+}
+
+TEST_CASE("app::run: one simulation of each candidate, rows to the callback, summary.json's content") {
+  const app::Prepared p = app::prepare(test::scenario_from(small_doc()));
+  const uint64_t before = sim::simulated_candidates();
+  std::vector<size_t> rows(2, 0);
+  app::RunOptions options;
+  options.on_row = [&](size_t i, const sim::IntervalRow&) { ++rows.at(i); };
+  const app::RunOutcome out = app::run(p, options);
+  CHECK(sim::simulated_candidates() - before == 2);
+  REQUIRE(out.results.size() == 2);
+  CHECK(out.results[0].name == "lambda");
+  CHECK(rows[0] >= 4);  // 120 s at 30 s intervals
+  CHECK(rows[1] >= 4);
+  CHECK(out.summary["candidates"].size() == 2);
+  CHECK(out.summary["seed"] == 5);
+
+  SECTION("a seed override for one run") {
+    app::RunOptions reseeded;
+    reseeded.seed = 6;
+    const app::RunOutcome other = app::run(p, reseeded);
+    CHECK(other.scenario.seed == 6);
+    CHECK(other.summary["seed"] == 6);
+    CHECK(other.results[0].requests.arrived != out.results[0].requests.arrived);
+  }
+  SECTION("cancel stops the run (at the engine's first check, after 65,536 events)") {
+    auto doc = small_doc();
+    doc["workload"] = test::poisson(200, 3600);
+    const app::Prepared large = app::prepare(test::scenario_from(doc));
+    std::atomic<bool> cancel{true};
+    app::RunOptions cancelled;
+    cancelled.cancel = &cancel;
+    CHECK_THROWS_AS(app::run(large, cancelled), sim::Cancelled);
+  }
+}
