@@ -2,8 +2,8 @@
 
 #include <stdexcept>
 
-#include "sim/input_error.hpp"
-#include "sim/json_fields.hpp"
+#include "core/input_error.hpp"
+#include "core/json_fields.hpp"
 
 namespace servesim::advisor {
 
@@ -87,9 +87,9 @@ Thresholds Thresholds::from_json(const nlohmann::json& section, const std::strin
   if (section.is_null()) return out;
   if (!section.is_object())
     throw input_error(file, pointer,
-                      "expected an object of threshold overrides, got " + sim::quote_json(section));
+                      "expected an object of threshold overrides, got " + core::quote_json(section));
   for (const auto& [key, given] : section.items()) {
-    const std::string ptr = pointer + "/" + sim::JsonFields::escape(key);
+    const std::string ptr = pointer + "/" + core::JsonFields::escape(key);
     const ThresholdSpec* spec = find_spec(key);
     if (key == "slo_min_attainment")
       throw input_error(
@@ -109,23 +109,23 @@ Thresholds Thresholds::from_json(const nlohmann::json& section, const std::strin
     if (given.is_object()) {
       for (const auto& [k, v] : given.items())
         if (k != "value" && k != "unit")
-          throw input_error(file, ptr + "/" + sim::JsonFields::escape(k),
+          throw input_error(file, ptr + "/" + core::JsonFields::escape(k),
                             "unknown key (use \"value\" and \"unit\")");
       if (!given.contains("value")) throw input_error(file, ptr + "/value", "missing");
       if (given.contains("unit") && given["unit"] != spec->unit)
         throw input_error(file, ptr + "/unit",
                           std::string("wrong unit: expected \"") + spec->unit + "\", got " +
-                              sim::quote_json(given["unit"]));
+                              core::quote_json(given["unit"]));
       value = &given["value"];
     }
     if (!value->is_number())
       throw input_error(
-          file, ptr, std::string("expected a number [") + spec->unit + "], got " + sim::quote_json(*value));
+          file, ptr, std::string("expected a number [") + spec->unit + "], got " + core::quote_json(*value));
     const double v = value->get<double>();
     if (!(v >= spec->min && v <= spec->max))
       throw input_error(file, ptr,
-                        "expected " + sim::quote_number(spec->min) + ".." + sim::quote_number(spec->max) +
-                            " " + spec->unit + ", got " + sim::quote_number(v));
+                        "expected " + core::quote_number(spec->min) + ".." + core::quote_number(spec->max) +
+                            " " + spec->unit + ", got " + core::quote_number(v));
     out.values_[key] = v;
     out.overridden_[key] = true;
   }

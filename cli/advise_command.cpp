@@ -11,10 +11,10 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/output_options.hpp"
+#include "core/input_error.hpp"
 #include "reports/output_dir.hpp"
 #include "reports/run_report.hpp"
 #include "sim/arrival_source.hpp"
-#include "sim/input_error.hpp"
 #include "sim/scenario.hpp"
 
 namespace servesim::cli {

@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "core/input_error.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/topology_model.hpp"
 #include "reports/html_report.hpp"
@@ -12,7 +13,6 @@
 #include "reports/report_context.hpp"
 #include "reports/report_tables.hpp"
 #include "reports/run_data.hpp"
-#include "sim/input_error.hpp"
 #include "sim/scenario.hpp"
 
 namespace servesim::cli {

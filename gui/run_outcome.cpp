@@ -4,11 +4,11 @@
 #include <functional>
 
 #include "advisor/advisor.hpp"
+#include "core/input_error.hpp"
 #include "platforms/model_factory.hpp"
 #include "reports/output_dir.hpp"
 #include "reports/run_report.hpp"
 #include "sim/engine.hpp"
-#include "sim/input_error.hpp"
 #ifdef SERVESIM_HAVE_MODELS
 #include "models/scenario_model.hpp"
 #endif

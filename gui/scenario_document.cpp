@@ -7,10 +7,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/input_error.hpp"
+#include "core/json_reader.hpp"
 #include "platforms/model_factory.hpp"
 #include "reports/output_dir.hpp"
-#include "sim/input_error.hpp"
-#include "sim/json_reader.hpp"
 #ifdef SERVESIM_HAVE_MODELS
 #include "models/scenario_model.hpp"
 #endif
@@ -68,7 +68,7 @@ bool ScenarioDocument::load(const QString& path, QString* error) {
   buf << in.rdbuf();
   ojson doc;
   try {
-    doc = sim::parse_ordered_json(buf.str(), path.toStdString());
+    doc = core::parse_ordered_json(buf.str(), path.toStdString());
   } catch (const InputError& e) {
     if (error) *error = QString::fromStdString(e.what());
     return false;

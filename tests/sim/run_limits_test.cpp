@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cmath>
 
+#include "core/input_error.hpp"
 #include "sim/arrival_source.hpp"
-#include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
 
 using servesim::InputError;
