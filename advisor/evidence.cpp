@@ -4,11 +4,11 @@
 #include <cmath>
 
 #include "advisor/format.hpp"
+#include "core/input_error.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/model_factory.hpp"
 #include "platforms/registry.hpp"
 #include "sim/engine.hpp"
-#include "sim/input_error.hpp"
 #include "sim/slo.hpp"
 
 namespace servesim::advisor {

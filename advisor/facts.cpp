@@ -4,15 +4,15 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "core/input_error.hpp"
+#include "core/json_fields.hpp"
 #include "sim/arrival_source.hpp"
-#include "sim/input_error.hpp"
-#include "sim/json_fields.hpp"
 
 namespace servesim::advisor {
 
 namespace {
 
-std::optional<double> optional_number(sim::JsonFields& f, const std::string& key, double min, double max) {
+std::optional<double> optional_number(core::JsonFields& f, const std::string& key, double min, double max) {
   if (!f.has(key)) return std::nullopt;
   return f.number(key, 0, min, max);
 }
@@ -24,9 +24,10 @@ AdvisorSection parse_advisor_section(const sim::Scenario& scenario) {
   if (scenario.advisor.is_null()) return a;
   const std::string& file = scenario.file;
   if (!scenario.advisor.is_object())
-    throw input_error(file, "/advisor",
-                      "expected an object of facts and thresholds, got " + sim::quote_json(scenario.advisor));
-  sim::JsonFields f(scenario.advisor, file, "/advisor");
+    throw input_error(
+        file, "/advisor",
+        "expected an object of facts and thresholds, got " + core::quote_json(scenario.advisor));
+  core::JsonFields f(scenario.advisor, file, "/advisor");
   a.stateful = f.boolean("stateful", false);
   a.state_store = f.text("state_store", "none");
   a.event_driven = f.boolean("event_driven", false);
@@ -38,8 +39,8 @@ AdvisorSection parse_advisor_section(const sim::Scenario& scenario) {
   a.default_candidates = f.boolean("default_candidates", true);
   if (f.has("popularity")) {
     const auto& obj = f.child("popularity");
-    if (!obj.is_object()) throw f.error("popularity", "expected an object, got " + sim::quote_json(obj));
-    sim::JsonFields p(obj, file, f.pointer("popularity"));
+    if (!obj.is_object()) throw f.error("popularity", "expected an object, got " + core::quote_json(obj));
+    core::JsonFields p(obj, file, f.pointer("popularity"));
     Popularity pop;
     pop.zipf_s = p.required_number("zipf_s", 0, 10);
     pop.catalogue_size = p.integer("catalogue_size", 0, 1, 50'000'000);
@@ -55,9 +56,9 @@ AdvisorSection parse_advisor_section(const sim::Scenario& scenario) {
   if (f.has("cascade")) {
     const auto& arr = f.child("cascade");
     if (!arr.is_array() || arr.size() < 2)
-      throw f.error("cascade", "expected a list of at least two stages, got " + sim::quote_json(arr));
+      throw f.error("cascade", "expected a list of at least two stages, got " + core::quote_json(arr));
     for (size_t i = 0; i < arr.size(); ++i) {
-      sim::JsonFields s(arr[i], file, f.pointer("cascade") + "/" + std::to_string(i));
+      core::JsonFields s(arr[i], file, f.pointer("cascade") + "/" + std::to_string(i));
       CascadeStage st;
       st.name = s.text("name", "stage-" + std::to_string(i));
       st.latency_ms = s.required_number("latency_ms", 0, 1e9);

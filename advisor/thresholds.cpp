@@ -2,8 +2,8 @@
 
 #include <stdexcept>
 
-#include "sim/input_error.hpp"
-#include "sim/json_fields.hpp"
+#include "core/input_error.hpp"
+#include "core/json_fields.hpp"
 
 namespace servesim::advisor {
 
@@ -12,7 +12,8 @@ const std::vector<ThresholdSpec>& threshold_table() {
       {"serverless_min_slo_ms", "ms", 10, 0, 1e7,
        "Below ~10 ms p99 a function's invocation path (front door + runtime hand-off, several ms) and any "
        "cold "
-       "start (0.2-10 s, docs/platform-sources.md) use up the budget: serve from a warm container or the edge."},
+       "start (0.2-10 s, docs/platform-sources.md) use up the budget: serve from a warm container or the "
+       "edge."},
       {"serverless_max_model_mb", "MB", 5000, 0, 1e9,
        "Above 5 GB every cold start fetches and loads > 5 GB (about 60 s at the ~85 MB/s of one S3 "
        "connection); "
@@ -87,9 +88,9 @@ Thresholds Thresholds::from_json(const nlohmann::json& section, const std::strin
   if (section.is_null()) return out;
   if (!section.is_object())
     throw input_error(file, pointer,
-                      "expected an object of threshold overrides, got " + sim::quote_json(section));
+                      "expected an object of threshold overrides, got " + core::quote_json(section));
   for (const auto& [key, given] : section.items()) {
-    const std::string ptr = pointer + "/" + sim::JsonFields::escape(key);
+    const std::string ptr = pointer + "/" + core::JsonFields::escape(key);
     const ThresholdSpec* spec = find_spec(key);
     if (key == "slo_min_attainment")
       throw input_error(
@@ -109,23 +110,23 @@ Thresholds Thresholds::from_json(const nlohmann::json& section, const std::strin
     if (given.is_object()) {
       for (const auto& [k, v] : given.items())
         if (k != "value" && k != "unit")
-          throw input_error(file, ptr + "/" + sim::JsonFields::escape(k),
+          throw input_error(file, ptr + "/" + core::JsonFields::escape(k),
                             "unknown key (use \"value\" and \"unit\")");
       if (!given.contains("value")) throw input_error(file, ptr + "/value", "missing");
       if (given.contains("unit") && given["unit"] != spec->unit)
         throw input_error(file, ptr + "/unit",
                           std::string("wrong unit: expected \"") + spec->unit + "\", got " +
-                              sim::quote_json(given["unit"]));
+                              core::quote_json(given["unit"]));
       value = &given["value"];
     }
     if (!value->is_number())
       throw input_error(
-          file, ptr, std::string("expected a number [") + spec->unit + "], got " + sim::quote_json(*value));
+          file, ptr, std::string("expected a number [") + spec->unit + "], got " + core::quote_json(*value));
     const double v = value->get<double>();
     if (!(v >= spec->min && v <= spec->max))
       throw input_error(file, ptr,
-                        "expected " + sim::quote_number(spec->min) + ".." + sim::quote_number(spec->max) +
-                            " " + spec->unit + ", got " + sim::quote_number(v));
+                        "expected " + core::quote_number(spec->min) + ".." + core::quote_number(spec->max) +
+                            " " + spec->unit + ", got " + core::quote_number(v));
     out.values_[key] = v;
     out.overridden_[key] = true;
   }

@@ -5,11 +5,11 @@
 
 #include "advisor/facts.hpp"
 #include "advisor/format.hpp"
+#include "core/input_error.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/model_factory.hpp"
 #include "platforms/registry.hpp"
 #include "sim/engine.hpp"
-#include "sim/input_error.hpp"
 #include "sim/slo.hpp"
 
 namespace servesim::advisor {

@@ -6,8 +6,8 @@
 
 #include "app/model_section.hpp"
 #include "cli/commands.hpp"
-#include "sim/input_error.hpp"
-#include "sim/interrupt.hpp"
+#include "core/input_error.hpp"
+#include "core/interrupt.hpp"
 
 namespace {
 
@@ -92,17 +92,17 @@ int main(int argc, char** argv) {
   // others keep the default action (the process ends at once), since nothing in them would notice the
   // request.
   for (const char* simulating : {"run", "validate", "advise", "tune", "sweep"})
-    if (command == simulating) sim::install_interrupt_handlers();
+    if (command == simulating) core::install_interrupt_handlers();
   try {
     const int status = run(command, args);
     // A signal that came after the last point where the work could stop: the outputs are complete.
-    if (const int signal_number = sim::interrupt_signal()) {
+    if (const int signal_number = core::interrupt_signal()) {
       std::fprintf(stderr, "servesim: interrupted (%s) after its work was done\n",
-                   sim::signal_name(signal_number).c_str());
+                   core::signal_name(signal_number).c_str());
       return interrupted_status(signal_number);
     }
     return status;
-  } catch (const sim::Interrupted& e) {
+  } catch (const core::Interrupted& e) {
     std::fprintf(stderr, "servesim: %s\n", e.what());
     return interrupted_status(e.signal_number());
   } catch (const InputError& e) {

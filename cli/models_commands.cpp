@@ -6,11 +6,11 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "core/input_error.hpp"
 #include "models/model_generator.hpp"
 #include "models/model_inspector.hpp"
 #include "models/profiler.hpp"
 #include "models/weight_quantizer.hpp"
-#include "sim/input_error.hpp"
 
 namespace servesim::cli {
 namespace po = boost::program_options;

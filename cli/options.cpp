@@ -5,7 +5,7 @@
 #include <iostream>
 #include <string>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 
 namespace servesim::cli {
 namespace po = boost::program_options;

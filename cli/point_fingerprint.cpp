@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "core/input_error.hpp"
 #include "reports/sha256.hpp"
-#include "sim/input_error.hpp"
 #include "sim/scenario.hpp"
 
 namespace servesim::cli {

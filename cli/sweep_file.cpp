@@ -6,10 +6,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "sim/input_error.hpp"
-#include "sim/input_file.hpp"
-#include "sim/json_fields.hpp"
-#include "sim/json_reader.hpp"
+#include "core/input_error.hpp"
+#include "core/input_file.hpp"
+#include "core/json_fields.hpp"
+#include "core/json_reader.hpp"
 
 namespace servesim::cli {
 namespace fs = std::filesystem;
@@ -18,11 +18,11 @@ using nlohmann::json;
 namespace {
 
 json read_json(const std::string& path, const std::string& what) {
-  const auto stream = open_input(path, what);  // refuses FIFOs, directories, NUL bytes
+  const auto stream = core::open_input(path, what);  // refuses FIFOs, directories, NUL bytes
   std::istream& in = *stream;
   std::stringstream buf;
   buf << in.rdbuf();
-  return sim::parse_json(buf.str(), path);
+  return core::parse_json(buf.str(), path);
 }
 
 // Checks a pointer key of the sweep file against the base scenario.
@@ -89,7 +89,7 @@ Sweep load_sweep(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buf;
   buf << in.rdbuf();
-  const auto file_order = sim::parse_ordered_json(buf.str(), path);
+  const auto file_order = core::parse_ordered_json(buf.str(), path);
   if (doc.contains("grid")) {
     const auto& ordered = file_order["grid"];
     if (!ordered.is_object() || ordered.empty())
@@ -98,7 +98,8 @@ Sweep load_sweep(const std::string& path) {
       const std::string where = "/grid/" + escape_pointer_token(ptr);
       check_pointer(sw, where, ptr);
       if (!values.is_array() || values.empty())
-        throw input_error(path, where, "expected a non-empty list of values, got " + sim::quote_json(values));
+        throw input_error(path, where,
+                          "expected a non-empty list of values, got " + core::quote_json(values));
       sw.columns.push_back(ptr);
       sw.grid.emplace_back();
       for (const auto& v : values) sw.grid.back().push_back(json::parse(v.dump()));

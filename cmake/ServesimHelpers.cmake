@@ -1,4 +1,4 @@
-# Warnings and language level for every ServeSim target.
+# Warnings and language level for every ServeSim target (-Werror too with SERVESIM_WERROR=ON).
 # With SERVESIM_SANITIZE=ON every target is built and linked with AddressSanitizer + UndefinedBehaviorSanitizer
 # (scripts/test runs the whole suite a second time that way, in build-asan/). Any UB report aborts the test.
 option(SERVESIM_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
@@ -7,6 +7,9 @@ set(SERVESIM_SANITIZE_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer
 function(servesim_target_defaults target)
   target_compile_features(${target} PUBLIC cxx_std_20)
   target_compile_options(${target} PRIVATE -Wall -Wextra)
+  if(SERVESIM_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
   if(NOT SERVESIM_FULL_DEBUG_INFO)  # after CMAKE_CXX_FLAGS_RELWITHDEBINFO's -g on the command line, so it wins
     target_compile_options(${target} PRIVATE $<$<CONFIG:RelWithDebInfo>:-g1>)
   endif()

@@ -9,8 +9,8 @@
 #include <fstream>
 #include <string>
 
+#include "core/input_error.hpp"
 #include "sim/arrival_source.hpp"
-#include "sim/input_error.hpp"
 
 namespace servesim::fuzz {
 

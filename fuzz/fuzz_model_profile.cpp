@@ -3,9 +3,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/input_error.hpp"
 #include "fuzz/fuzz_input.hpp"
 #include "models/model_profile.hpp"
-#include "sim/input_error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace servesim;

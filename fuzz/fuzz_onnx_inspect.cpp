@@ -5,9 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/input_error.hpp"
 #include "fuzz/fuzz_input.hpp"
 #include "models/model_inspector.hpp"
-#include "sim/input_error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace servesim;

@@ -13,9 +13,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/input_error.hpp"
 #include "fuzz/fuzz_input.hpp"
 #include "sim/arrival_source.hpp"
-#include "sim/input_error.hpp"
 
 namespace {
 constexpr uint64_t kMaxArrivals = 200'000;

@@ -5,9 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/input_error.hpp"
 #include "fuzz/fuzz_input.hpp"
 #include "platforms/model_factory.hpp"
-#include "sim/input_error.hpp"
 #include "sim/scenario.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -13,9 +13,9 @@
 #include <fstream>
 
 #include "cli/sweep_file.hpp"
+#include "core/input_error.hpp"
 #include "fuzz/fuzz_input.hpp"
 #include "platforms/model_factory.hpp"
-#include "sim/input_error.hpp"
 #include "sim/scenario.hpp"
 
 namespace {

@@ -12,8 +12,8 @@
 #include <unistd.h>
 #endif
 
+#include "core/input_error.hpp"
 #include "gui/scenario_document.hpp"
-#include "sim/input_error.hpp"
 
 namespace servesim::gui {
 using ojson = nlohmann::ordered_json;

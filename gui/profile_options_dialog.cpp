@@ -10,9 +10,9 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
+#include "core/input_error.hpp"
 #include "gui/profile_controller.hpp"
 #include "models/ort_engine.hpp"
-#include "sim/input_error.hpp"
 
 namespace servesim::gui {
 namespace {

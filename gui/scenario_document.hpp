@@ -31,7 +31,7 @@ class ScenarioDocument : public QObject {
   explicit ScenarioDocument(QObject* parent = nullptr);
 
   // Reads a scenario file. Returns false with a one-line error (file: line: what) when it is not JSON, nests
-  // deeper than sim::kMaxJsonDepth or repeats a key (sim/json_reader.hpp).
+  // deeper than core::kMaxJsonDepth or repeats a key (core/json_reader.hpp).
   bool load(const QString& path, QString* error);
   // Writes the scenario: the original bytes when the JSON is unchanged, else the edited JSON (2-space
   // indent).

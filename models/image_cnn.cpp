@@ -2,8 +2,8 @@
 #include <cmath>
 #include <vector>
 
+#include "core/input_error.hpp"
 #include "models/model_architectures.hpp"
-#include "sim/input_error.hpp"
 
 namespace servesim::models {
 namespace {

@@ -6,11 +6,11 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/input_error.hpp"
 #include "models/onnx_file.hpp"
 #include "models/onnx_tensor_checks.hpp"
 #include "models/opencv_engine.hpp"
 #include "models/ort_engine.hpp"
-#include "sim/input_error.hpp"
 
 namespace servesim::models {
 

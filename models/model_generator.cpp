@@ -5,8 +5,8 @@
 #include <cmath>
 #include <filesystem>
 
+#include "core/input_error.hpp"
 #include "models/model_architectures.hpp"
-#include "sim/input_error.hpp"
 
 namespace servesim::models {
 namespace {

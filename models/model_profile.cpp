@@ -5,11 +5,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "sim/atomic_file.hpp"
-#include "sim/input_error.hpp"
-#include "sim/input_file.hpp"
-#include "sim/json_fields.hpp"
-#include "sim/json_reader.hpp"
+#include "core/atomic_file.hpp"
+#include "core/input_error.hpp"
+#include "core/input_file.hpp"
+#include "core/json_fields.hpp"
+#include "core/json_reader.hpp"
 
 namespace servesim::models {
 namespace {
@@ -17,7 +17,7 @@ namespace {
 // value is checked before it is converted (found by fuzz/fuzz_model_profile).
 double bounded_whole(const nlohmann::json& v, double lo, double hi) {
   if (!v.is_number() || std::floor(v.get<double>()) != v.get<double>())
-    throw nlohmann::json::type_error::create(302, "expected a whole number, got " + sim::quote_json(v),
+    throw nlohmann::json::type_error::create(302, "expected a whole number, got " + core::quote_json(v),
                                              nullptr);
   const double x = v.get<double>();
   if (!(x >= lo && x <= hi))
@@ -127,14 +127,14 @@ ModelProfile profile_from_json(const nlohmann::json& j, const std::string& sourc
 }
 
 ModelProfile load_profile(const std::string& path) {
-  const auto stream = open_input(path, "the model profile");  // refuses FIFOs, directories, NUL bytes
+  const auto stream = core::open_input(path, "the model profile");  // refuses FIFOs, directories, NUL bytes
   std::stringstream text;
   text << stream->rdbuf();
-  return profile_from_json(sim::parse_json(text.str(), path), path);
+  return profile_from_json(core::parse_json(text.str(), path), path);
 }
 
 void save_profile(const ModelProfile& profile, const std::string& path) {
-  sim::write_file_atomic(path, to_json(profile).dump(2) + "\n");  // a killed profiler leaves no half file
+  core::write_file_atomic(path, to_json(profile).dump(2) + "\n");  // a killed profiler leaves no half file
 }
 
 double parallel_fraction(const ModelProfile& profile, int batch) {

@@ -6,11 +6,11 @@
 #include <functional>
 #include <unordered_set>
 
+#include "core/atomic_file.hpp"
+#include "core/input_error.hpp"
+#include "core/input_file.hpp"
 #include "models/host_info.hpp"
 #include "models/onnx_tensor_checks.hpp"
-#include "sim/atomic_file.hpp"
-#include "sim/input_error.hpp"
-#include "sim/input_file.hpp"
 
 namespace servesim::models {
 namespace fs = std::filesystem;
@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string read_all(const std::string& path) {
-  const auto stream = open_input(path, "the file");  // refuses FIFOs, directories, NUL bytes
+  const auto stream = core::open_input(path, "the file");  // refuses FIFOs, directories, NUL bytes
   std::istream& in = *stream;
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return bytes;
@@ -190,7 +190,7 @@ std::uint64_t write_onnx(onnx::ModelProto& model, const std::string& path, const
   const fs::path data_path = fs::path(path).string() + ".data";
   std::uint64_t written = 0;
   // Both files are written under temporary names and renamed when complete (data first, then the model).
-  const std::string data_tmp = sim::temporary_path(data_path.string());
+  const std::string data_tmp = core::temporary_path(data_path.string());
   bool has_data = false;
   if (initializer_bytes > options.external_above_bytes) {
     has_data = true;
@@ -218,7 +218,7 @@ std::uint64_t write_onnx(onnx::ModelProto& model, const std::string& path, const
     std::error_code ignored;
     fs::remove(data_path, ignored);  // a stale one from an earlier, larger model
   }
-  const std::string tmp = sim::temporary_path(path);
+  const std::string tmp = core::temporary_path(path);
   std::uint64_t model_bytes = 0;
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -227,8 +227,8 @@ std::uint64_t write_onnx(onnx::ModelProto& model, const std::string& path, const
       throw input_error(path, "", "serialising the ONNX model failed");
     model_bytes = static_cast<std::uint64_t>(out.tellp());
   }
-  if (has_data) sim::commit_file(data_tmp, data_path.string());
-  sim::commit_file(tmp, path);
+  if (has_data) core::commit_file(data_tmp, data_path.string());
+  core::commit_file(tmp, path);
   return written + model_bytes;
 }
 

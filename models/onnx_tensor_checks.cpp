@@ -1,7 +1,7 @@
 #include "models/onnx_tensor_checks.hpp"
 
+#include "core/input_error.hpp"
 #include "models/onnx_file.hpp"
-#include "sim/input_error.hpp"
 
 namespace servesim::models {
 namespace fs = std::filesystem;

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "core/input_error.hpp"
 #include "models/onnx_file.hpp"
-#include "sim/input_error.hpp"
 
 namespace servesim::models {
 namespace fs = std::filesystem;

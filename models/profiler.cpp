@@ -13,11 +13,11 @@
 #include <set>
 #include <sstream>
 
+#include "core/input_error.hpp"
+#include "core/input_file.hpp"
 #include "models/host_info.hpp"
 #include "models/model_inspector.hpp"
 #include "models/onnx_file.hpp"
-#include "sim/input_error.hpp"
-#include "sim/input_file.hpp"
 
 namespace servesim::models {
 namespace fs = std::filesystem;
@@ -96,7 +96,7 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
   const auto read_start = Clock::now();
   std::string bytes;
   {
-    const auto stream = open_input(model_path, "the file");  // refuses FIFOs, directories, NUL bytes
+    const auto stream = core::open_input(model_path, "the file");  // refuses FIFOs, directories, NUL bytes
     std::istream& in = *stream;
     bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }

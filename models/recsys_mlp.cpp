@@ -3,8 +3,8 @@
 // per sparse feature, concatenation, a top MLP and a sigmoid click probability. Tables dominate the size.
 #include <cmath>
 
+#include "core/input_error.hpp"
 #include "models/model_architectures.hpp"
-#include "sim/input_error.hpp"
 
 namespace servesim::models {
 namespace {

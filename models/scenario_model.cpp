@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/input_error.hpp"
+#include "core/json_fields.hpp"
 #include "models/inference_engine.hpp"
 #include "platforms/catalog.hpp"
-#include "sim/input_error.hpp"
-#include "sim/json_fields.hpp"
 
 namespace servesim::models {
 namespace fs = std::filesystem;
@@ -23,7 +23,7 @@ std::string format(const char* pattern, double value) {
 }
 
 // A path from the section, resolved against the scenario's folder.
-std::string section_path(sim::JsonFields& f, const std::string& key, const std::string& base_dir) {
+std::string section_path(core::JsonFields& f, const std::string& key, const std::string& base_dir) {
   const std::string given = f.required_text(key);
   if (given.empty()) throw f.error(key, "expected a file path, got \"\"");
   fs::path path(given);
@@ -31,7 +31,7 @@ std::string section_path(sim::JsonFields& f, const std::string& key, const std::
   return path.lexically_normal().string();
 }
 
-void require_file(const sim::JsonFields& f, const std::string& key, const std::string& path) {
+void require_file(const core::JsonFields& f, const std::string& key, const std::string& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec))
     throw f.error(key, "cannot open '" + path + "' (relative paths start at the scenario's folder)");
@@ -143,7 +143,7 @@ void check_memory(const sim::Scenario& scenario, const ModelProfile& profile) {
 
 std::optional<ScenarioModel> apply_model(sim::Scenario& scenario, const ScenarioModelOptions& options) {
   if (scenario.model.is_null()) return std::nullopt;
-  sim::JsonFields f(scenario.model, scenario.file, "/model");
+  core::JsonFields f(scenario.model, scenario.file, "/model");
   ScenarioModel result;
   const bool has_onnx = f.has("onnx"), has_profile = f.has("profile");
   if (has_onnx == has_profile)

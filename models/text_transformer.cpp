@@ -5,8 +5,8 @@
 // feed-forward activation is Relu (GELU's Erf is not in OpenCV 4.6); both change latency by a few percent.
 #include <cmath>
 
+#include "core/input_error.hpp"
 #include "models/model_architectures.hpp"
-#include "sim/input_error.hpp"
 
 namespace servesim::models {
 namespace {

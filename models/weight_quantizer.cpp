@@ -7,7 +7,7 @@
 #include <ostream>
 #include <unordered_map>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 
 namespace servesim::models {
 namespace {

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 
 namespace servesim::reports {
 

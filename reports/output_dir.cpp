@@ -8,9 +8,9 @@
 #include <set>
 #include <system_error>
 
+#include "core/input_error.hpp"
+#include "core/interrupt.hpp"
 #include "reports/folder_lock.hpp"
-#include "sim/input_error.hpp"
-#include "sim/interrupt.hpp"
 
 namespace servesim::reports {
 namespace fs = std::filesystem;
@@ -89,11 +89,11 @@ void remove_stale_folders(const fs::path& parent) {
     long pid = 0;
     for (const std::string kind : {"tmp", "old"}) {
       const size_t at = name.rfind("." + kind + "-");
-      if (at != std::string::npos && at > 0) pid = sim::temporary_owner(name, name.substr(0, at), kind);
+      if (at != std::string::npos && at > 0) pid = core::temporary_owner(name, name.substr(0, at), kind);
       if (pid) break;
     }
     std::error_code ignored;
-    if (sim::is_process_gone(pid) && fs::exists(it->path() / OutputDir::kMarkerName, ignored))
+    if (core::is_process_gone(pid) && fs::exists(it->path() / OutputDir::kMarkerName, ignored))
       fs::remove_all(it->path(), ignored);
   }
 }
@@ -138,7 +138,7 @@ std::string OutputDir::file(const std::string& name) const {
 }
 
 void OutputDir::commit() {
-  sim::throw_if_interrupted();
+  core::throw_if_interrupted();
   // Another process may be replacing the same folder: one at a time, and what it left is checked again.
   const FolderLock lock(final_);
   check_replaceable(final_, options_);

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/atomic_file.hpp"
+#include "core/atomic_file.hpp"
 
 namespace servesim::reports {
 
@@ -53,6 +53,6 @@ class OutputDir {
 };
 
 // Writes text to path atomically (temporary file in the same folder, then rename).
-using sim::write_file_atomic;
+using core::write_file_atomic;
 
 }  // namespace servesim::reports

@@ -4,9 +4,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/input_error.hpp"
+#include "core/json_reader.hpp"
 #include "reports/sha256.hpp"
-#include "sim/input_error.hpp"
-#include "sim/json_reader.hpp"
 
 namespace servesim::reports {
 namespace {
@@ -230,7 +230,7 @@ ReportContext read_report_context(const std::string& path) {
   if (!in) throw input_error(path, "", "cannot open file (was the run folder written by servesim run?)");
   std::stringstream text;
   text << in.rdbuf();
-  return context_from_json(sim::parse_json(text.str(), path), path);
+  return context_from_json(core::parse_json(text.str(), path), path);
 }
 
 }  // namespace servesim::reports

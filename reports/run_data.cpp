@@ -6,8 +6,8 @@
 #include <map>
 #include <sstream>
 
-#include "sim/input_error.hpp"
-#include "sim/json_reader.hpp"
+#include "core/input_error.hpp"
+#include "core/json_reader.hpp"
 
 namespace servesim::reports {
 namespace {
@@ -106,7 +106,7 @@ RunData read_run_dir(const std::string& dir) {
   RunData run;
   run.dir = dir;
   const std::string summary_path = (fs::path(dir) / "summary.json").string();
-  run.summary = sim::parse_json(slurp(summary_path), summary_path);
+  run.summary = core::parse_json(slurp(summary_path), summary_path);
   if (!run.summary.contains("candidates") || !run.summary["candidates"].is_array())
     throw input_error(summary_path, "/candidates", "missing");
 

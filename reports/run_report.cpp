@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 #include "sim/slo.hpp"
 
 namespace servesim::reports {

@@ -2,7 +2,7 @@
 // rate_trace_source.cpp, request_trace_source.cpp and synthetic_source.cpp.
 #include "sim/arrival_source.hpp"
 
-#include "sim/interrupt.hpp"
+#include "core/interrupt.hpp"
 #include "sim/rate_trace_source.hpp"
 #include "sim/request_trace_source.hpp"
 #include "sim/synthetic_source.hpp"
@@ -32,7 +32,7 @@ uint64_t count_arrivals(const WorkloadSpec& spec, uint64_t seed) {
   uint64_t count = 0;
   double t_s = 0;
   while (source->next(t_s))
-    if (++count % 65536 == 0) throw_if_interrupted();  // a long trace read up front stops on SIGINT too
+    if (++count % 65536 == 0) core::throw_if_interrupted();  // a long trace read up front stops on SIGINT too
   return count;
 }
 

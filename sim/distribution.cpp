@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "sim/input_error.hpp"
-#include "sim/json_fields.hpp"
+#include "core/input_error.hpp"
+#include "core/json_fields.hpp"
 
 namespace servesim::sim {
 namespace {
@@ -127,7 +127,7 @@ std::vector<std::pair<double, double>> parse_percentiles(const nlohmann::json& t
     if (end == k.c_str() || *end != '\0' || pct < 0 || pct > 100)
       throw input_error(file, pointer + "/" + k, "expected a percentile key between 0 and 100");
     if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > max)
-      throw input_error(file, pointer + "/" + k, "expected " + what + ", got " + quote_json(v));
+      throw input_error(file, pointer + "/" + k, "expected " + what + ", got " + core::quote_json(v));
     pts.emplace_back(pct / 100.0, v.get<double>() * scale);
   }
   std::sort(pts.begin(), pts.end());
@@ -164,7 +164,7 @@ Distribution Distribution::from_json(const nlohmann::json& j, const std::string&
     const auto& v = j[key];
     if (!v.is_number() || v.get<double>() < 0 || !std::isfinite(v.get<double>()))
       throw fail(std::string("/") + key,
-                 "expected a non-negative number of milliseconds, got " + quote_json(v));
+                 "expected a non-negative number of milliseconds, got " + core::quote_json(v));
     return v.get<double>() / 1e3;
   };
   if (type == "constant") {

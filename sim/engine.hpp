@@ -49,7 +49,7 @@ class Cancelled : public std::runtime_error {
 
 // Simulates every candidate to completion and returns one result per candidate, in order. Rethrows the first
 // error raised inside the simulation (InputError from a trace found bad while streaming; Cancelled;
-// Interrupted when SIGINT or SIGTERM asked the process to stop, sim/interrupt.hpp). Throws
+// Interrupted when SIGINT or SIGTERM asked the process to stop, core/interrupt.hpp). Throws
 // InputError before the run when a fault targets a candidate whose platform does not model it.
 std::vector<CandidateResult> simulate(const RunOptions& options, std::vector<CandidateRun>& candidates);
 

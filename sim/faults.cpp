@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sim/input_error.hpp"
-#include "sim/json_fields.hpp"
+#include "core/input_error.hpp"
+#include "core/json_fields.hpp"
 
 namespace servesim::sim {
 
@@ -35,19 +35,20 @@ const char* FaultSpec::kind_name(Kind kind) {
 
 std::string FaultSpec::label() const {
   const std::string name = kind_name(kind);
-  if (kind == Kind::node_failure) return name + " at " + quote_number(start_s) + " s";
-  if (std::isinf(duration_s)) return name + " from " + quote_number(start_s) + " s";
-  return name + " " + quote_number(start_s) + "-" + quote_number(end_s()) + " s";
+  if (kind == Kind::node_failure) return name + " at " + core::quote_number(start_s) + " s";
+  if (std::isinf(duration_s)) return name + " from " + core::quote_number(start_s) + " s";
+  return name + " " + core::quote_number(start_s) + "-" + core::quote_number(end_s()) + " s";
 }
 
 std::vector<FaultSpec> parse_faults(const nlohmann::json& list, const std::string& file) {
   if (!list.is_array())
-    throw input_error(file, "/faults",
-                      "expected a list of faults ({\"kind\": \"outage\", ...}), got " + quote_json(list));
+    throw input_error(
+        file, "/faults",
+        "expected a list of faults ({\"kind\": \"outage\", ...}), got " + core::quote_json(list));
   std::vector<FaultSpec> faults;
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string ptr = "/faults/" + std::to_string(i);
-    JsonFields f(list[i], file, ptr);
+    core::JsonFields f(list[i], file, ptr);
     FaultSpec spec;
     spec.file = file;
     spec.pointer = ptr;
@@ -83,11 +84,12 @@ std::vector<FaultSpec> parse_faults(const nlohmann::json& list, const std::strin
     if (f.has("candidates")) {
       const auto& names = f.child("candidates");
       if (!names.is_array() || names.empty())
-        throw f.error("candidates", "expected a non-empty list of candidate names, got " + quote_json(names));
+        throw f.error("candidates",
+                      "expected a non-empty list of candidate names, got " + core::quote_json(names));
       for (size_t k = 0; k < names.size(); ++k) {
         if (!names[k].is_string())
           throw input_error(file, f.pointer("candidates") + "/" + std::to_string(k),
-                            "expected a candidate name, got " + quote_json(names[k]));
+                            "expected a candidate name, got " + core::quote_json(names[k]));
         spec.candidates.push_back(names[k].get<std::string>());
       }
     }

@@ -1,20 +1,8 @@
 #pragma once
-// Opening the files a user names (scenario, trace, model profile, sweep file, ONNX model): one place that
-// refuses what is not a readable regular file before anything blocks on it or reads it.
-//
-//   const auto in = servesim::open_input(path, "file");  // throws InputError
-//   buffer << in->rdbuf();
-#include <istream>
-#include <memory>
-#include <string>
+// Forwarding header, removed once platforms/ includes core/ directly: open_input() moved to
+// core/input_file.hpp (namespace servesim::core).
+#include "core/input_file.hpp"
 
 namespace servesim {
-
-// Opens `path` for reading (binary) and returns the stream. Throws InputError, always starting
-// "<path>: cannot open <what>", for a path with a NUL byte (the path is shown escaped: "ok.txt\x00.csv"), a
-// missing or unreadable file, and a file that is not a regular one (a directory, a FIFO, a device, a socket).
-// The file is opened with O_NONBLOCK and checked on the open descriptor (fstat), so a FIFO never blocks the
-// open and a file swapped between a check and the open cannot get through.
-std::unique_ptr<std::istream> open_input(const std::string& path, const std::string& what);
-
+using core::open_input;
 }  // namespace servesim

@@ -11,9 +11,9 @@
 #include <limits>
 #include <string_view>
 
-#include "sim/input_error.hpp"
-#include "sim/input_file.hpp"
-#include "sim/interrupt.hpp"
+#include "core/input_error.hpp"
+#include "core/input_file.hpp"
+#include "core/interrupt.hpp"
 
 namespace servesim::sim {
 
@@ -69,7 +69,7 @@ uint64_t to_seconds(double value) {
 
 // ---- TraceFile ----
 
-TraceFile::TraceFile(const std::string& path) : path_(path), file_(open_input(path, "file")) {
+TraceFile::TraceFile(const std::string& path) : path_(path), file_(core::open_input(path, "file")) {
   namespace io = boost::iostreams;
   if (ends_with(path, ".gz")) {
     format_ = "gzip";
@@ -351,7 +351,7 @@ uint64_t RateTraceSource::count_remaining() {
           std::to_string(total) + " + " + std::to_string(count) + " arrivals exceeds 2^64 - 1 in total");
     }
     total += count;
-    if (seconds % 65536 == 0) throw_if_interrupted();  // a long trace read up front stops on SIGINT too
+    if (seconds % 65536 == 0) core::throw_if_interrupted();  // a long trace read up front stops on SIGINT too
   }
   return total;
 }

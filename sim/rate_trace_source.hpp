@@ -18,7 +18,7 @@ namespace servesim::sim {
 class TraceFile {
  public:
   // Opens through open_input: throws InputError "<path>: cannot open file" (also for a path with a NUL byte
-  // or a file that is not a regular one, see sim/input_file.hpp).
+  // or a file that is not a regular one, see core/input_file.hpp).
   explicit TraceFile(const std::string& path);
   // Reads up to `size` bytes into `out` and returns how many; 0 means the end of the file.
   // Throws InputError "<path>: corrupt bzip2 data" (or gzip) when the decompressor fails.

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 
 namespace servesim::sim {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 #include "sim/rate_trace_source.hpp"
 #include "sim/request_trace_source.hpp"
 #include "sim/synthetic_source.hpp"

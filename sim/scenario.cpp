@@ -5,17 +5,17 @@
 #include <sstream>
 #include <unordered_set>
 
-#include "sim/input_error.hpp"
-#include "sim/input_file.hpp"
-#include "sim/json_fields.hpp"
-#include "sim/json_reader.hpp"
+#include "core/input_error.hpp"
+#include "core/input_file.hpp"
+#include "core/json_fields.hpp"
+#include "core/json_reader.hpp"
 
 namespace servesim::sim {
 namespace fs = std::filesystem;
 
 namespace {
 
-WorkloadSpec parse_workload(JsonFields& f, const std::string& base_dir) {
+WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
   WorkloadSpec w;
   const std::string type =
       f.required_text("type", {"rate_trace", "request_trace", "poisson", "diurnal", "spike"});
@@ -71,13 +71,13 @@ WorkloadSpec parse_workload(JsonFields& f, const std::string& base_dir) {
 // Neither service.warm nor a "model" section: nothing says how long a request takes.
 constexpr const char* kMissingWarm = "missing (give the warm service time, or a \"model\" section)";
 
-Distribution distribution(JsonFields& f, const std::string& key, const Distribution& fallback) {
+Distribution distribution(core::JsonFields& f, const std::string& key, const Distribution& fallback) {
   if (!f.has(key)) return fallback;
   return Distribution::from_json(f.child(key), f.file(), f.pointer(key));
 }
 
 // `has_model`: a "model" section may give the service times instead (models/scenario_model.hpp).
-ServiceSpec parse_service(JsonFields& f, bool has_model) {
+ServiceSpec parse_service(core::JsonFields& f, bool has_model) {
   ServiceSpec s;
   if (!f.has("warm") && !has_model) throw f.error("warm", kMissingWarm);
   s.given.warm = f.has("warm");
@@ -87,7 +87,7 @@ ServiceSpec parse_service(JsonFields& f, bool has_model) {
   s.given.parallel_fraction = f.has("parallel_fraction");
   s.parallel_fraction = f.number("parallel_fraction", 0.0, 0.0, 1.0);
   if (f.has("cold_start")) {
-    JsonFields c(f.child("cold_start"), f.file(), f.pointer("cold_start"));
+    core::JsonFields c(f.child("cold_start"), f.file(), f.pointer("cold_start"));
     s.given.runtime_init = c.has("runtime_init");
     s.runtime_init_s = distribution(c, "runtime_init", s.runtime_init_s);
     s.given.model_load = c.has("model_load");
@@ -95,25 +95,25 @@ ServiceSpec parse_service(JsonFields& f, bool has_model) {
     s.given.model_size_mb = c.has("model_size_mb");
     s.model_size_mb = c.number("model_size_mb", 0.0, 0.0, 1e7);
     if (c.has("cache")) {
-      JsonFields k(c.child("cache"), f.file(), c.pointer("cache"));
+      core::JsonFields k(c.child("cache"), f.file(), c.pointer("cache"));
       if (!k.has("workers"))
         throw k.error("workers", "missing (the number of worker hosts cold starts land on)");
       s.cache_workers = static_cast<uint32_t>(k.integer("workers", 1, 1, 1000000));
       if (!k.has("layers")) throw k.error("layers", "missing (the cache layers, fastest first)");
       const auto& layers = k.child("layers");
       if (!layers.is_array() || layers.empty())
-        throw k.error("layers",
-                      "expected a non-empty list of {name, ttl_s, mb_per_s}, got " + quote_json(layers));
+        throw k.error("layers", "expected a non-empty list of {name, ttl_s, mb_per_s}, got " +
+                                    core::quote_json(layers));
       for (size_t i = 0; i < layers.size(); ++i) {
-        JsonFields l(layers[i], f.file(), k.pointer("layers") + "/" + std::to_string(i));
+        core::JsonFields l(layers[i], f.file(), k.pointer("layers") + "/" + std::to_string(i));
         ServiceSpec::CacheLayer layer;
         layer.name = l.required_text("name");
         layer.ttl_s = l.required_number("ttl_s", 0.0, 1e9);
         layer.mb_per_s = l.required_number("mb_per_s", 1e-3, 1e9);
         if (!s.cache_layers.empty() && layer.ttl_s < s.cache_layers.back().ttl_s)
           throw l.error("ttl_s", "expected at least the previous (faster) layer's ttl_s " +
-                                     quote_number(s.cache_layers.back().ttl_s) + ", got " +
-                                     quote_number(layer.ttl_s));
+                                     core::quote_number(s.cache_layers.back().ttl_s) + ", got " +
+                                     core::quote_number(layer.ttl_s));
         l.reject_unknown();
         s.cache_layers.push_back(layer);
       }
@@ -147,7 +147,7 @@ double cpu_speedup(double vcpu, double parallel_fraction) {
 Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, const std::string& base_dir) {
   Scenario sc;
   sc.file = file;
-  JsonFields top(doc, file, "");
+  core::JsonFields top(doc, file, "");
   sc.name = top.text("name", fs::path(file).stem().string());
   if (!is_plain_file_name(sc.name))
     throw top.error("name",
@@ -161,32 +161,32 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
   if (!top.has("workload"))
     throw top.error("workload", "missing (the traffic to replay: a trace or a synthetic shape)");
   {
-    JsonFields w(top.child("workload"), file, "/workload");
+    core::JsonFields w(top.child("workload"), file, "/workload");
     sc.workload = parse_workload(w, base_dir);
     w.reject_unknown();
   }
   const bool has_model = top.has("model");
   if (top.has("service")) {
-    JsonFields s(top.child("service"), file, "/service");
+    core::JsonFields s(top.child("service"), file, "/service");
     sc.service = parse_service(s, has_model);
     s.reject_unknown();
   } else if (!has_model) {
     throw input_error(file, "/service/warm", kMissingWarm);
   }
   if (top.has("slo")) {
-    JsonFields s(top.child("slo"), file, "/slo");
+    core::JsonFields s(top.child("slo"), file, "/slo");
     sc.slo.p99_ms = s.number("p99_ms", sc.slo.p99_ms, 1e-3, 1e9);
     sc.slo.timeout_s = s.number("timeout_s", sc.slo.timeout_s, 1e-3, 1e7);
     sc.slo.attainment_target = s.number("attainment_target", sc.slo.attainment_target, 0.0, 1.0);
     s.reject_unknown();
   }
   if (top.has("client")) {
-    JsonFields c(top.child("client"), file, "/client");
+    core::JsonFields c(top.child("client"), file, "/client");
     sc.client.max_retries = static_cast<uint32_t>(c.integer("max_retries", 0, 0, 100));
     sc.client.backoff_base_ms = c.number("backoff_base_ms", sc.client.backoff_base_ms, 0.0, 1e9);
     sc.client.backoff_max_ms = c.number("backoff_max_ms", sc.client.backoff_max_ms, 0.0, 1e9);
     if (c.has("retry_budget")) {
-      JsonFields b(c.child("retry_budget"), file, "/client/retry_budget");
+      core::JsonFields b(c.child("retry_budget"), file, "/client/retry_budget");
       sc.client.budget = true;
       sc.client.budget_ratio = b.number("ratio", sc.client.budget_ratio, 0.0, 1e6);
       sc.client.budget_min_per_s = b.number("min_per_s", sc.client.budget_min_per_s, 0.0, 1e9);
@@ -200,7 +200,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
     c.reject_unknown();
   }
   if (top.has("metrics")) {
-    JsonFields m(top.child("metrics"), file, "/metrics");
+    core::JsonFields m(top.child("metrics"), file, "/metrics");
     sc.interval_s = m.number("interval_s", sc.interval_s, 1e-3, 1e9);
     m.reject_unknown();
   }
@@ -209,13 +209,13 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
   const auto& cands = top.child("candidates");
   if (!cands.is_array() || cands.empty())
     throw top.error("candidates",
-                    "expected a non-empty list of platform configurations, got " + quote_json(cands));
+                    "expected a non-empty list of platform configurations, got " + core::quote_json(cands));
   // Names seen so far, for uniqueness in one pass (a scan of the list per candidate is quadratic: 10^5
   // candidates took 44 s).
   std::unordered_set<std::string> names;
   for (size_t i = 0; i < cands.size(); ++i) {
     const std::string ptr = "/candidates/" + std::to_string(i);
-    JsonFields c(cands[i], file, ptr);
+    core::JsonFields c(cands[i], file, ptr);
     CandidateSpec spec;
     spec.platform = c.required_text("platform");
     spec.name = c.text("name", spec.platform + "-" + std::to_string(i));
@@ -242,11 +242,11 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
 }
 
 Scenario load_scenario(const std::string& path) {
-  const auto stream = open_input(path, "file");
+  const auto stream = core::open_input(path, "file");
   std::istream& in = *stream;
   std::stringstream buf;
   buf << in.rdbuf();
-  const nlohmann::json doc = parse_json(buf.str(), path);
+  const nlohmann::json doc = core::parse_json(buf.str(), path);
   const std::string base = fs::path(path).parent_path().string();
   return parse_scenario(doc, path, base.empty() ? "." : base);
 }

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <string>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 
 namespace servesim::sim {
 

@@ -3,7 +3,7 @@
 
 #include "advisor/advisor.hpp"
 #include "advisor_scenarios.hpp"
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 
 using namespace servesim;
 using test::advisor_base;

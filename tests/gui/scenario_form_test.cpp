@@ -8,11 +8,11 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "core/input_error.hpp"
 #include "gui/candidate_editor.hpp"
 #include "gui/main_window.hpp"
 #include "gui_test_support.hpp"
 #include "platforms/model_factory.hpp"
-#include "sim/input_error.hpp"
 
 using namespace servesim::gui;
 

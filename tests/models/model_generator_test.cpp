@@ -5,10 +5,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/input_error.hpp"
 #include "models/inference_engine.hpp"
 #include "models/model_inspector.hpp"
 #include "models/ort_engine.hpp"
-#include "sim/input_error.hpp"
 #include "test_dir.hpp"
 
 using namespace servesim::models;

@@ -3,10 +3,10 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "core/input_error.hpp"
 #include "models/graph_builder.hpp"
 #include "models/model_generator.hpp"
 #include "models/onnx_file.hpp"
-#include "sim/input_error.hpp"
 #include "test_dir.hpp"
 
 using namespace servesim::models;

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 #include "test_dir.hpp"
 
 using namespace servesim::models;

@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/input_error.hpp"
 #include "models/graph_builder.hpp"
 #include "models/weight_quantizer.hpp"
-#include "sim/input_error.hpp"
 #include "test_dir.hpp"
 
 using namespace servesim::models;

@@ -6,11 +6,11 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "core/input_error.hpp"
 #include "models/graph_builder.hpp"
 #include "models/model_generator.hpp"
 #include "models/onnx_file.hpp"
 #include "models/ort_engine.hpp"
-#include "sim/input_error.hpp"
 #include "test_dir.hpp"
 
 using namespace servesim::models;

@@ -5,9 +5,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/input_error.hpp"
 #include "models/model_generator.hpp"
 #include "models/profiler.hpp"
-#include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
 #include "test_dir.hpp"
 

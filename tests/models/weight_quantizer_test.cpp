@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <sstream>
 
+#include "core/input_error.hpp"
 #include "models/model_generator.hpp"
 #include "models/model_inspector.hpp"
 #include "models/ort_engine.hpp"
-#include "sim/input_error.hpp"
 #include "test_dir.hpp"
 
 using namespace servesim::models;

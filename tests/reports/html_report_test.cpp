@@ -352,8 +352,9 @@ TEST_CASE("reports::HtmlReport: headless Chromium renders the report with every 
   CHECK(image.substr(1, 3) == "PNG");
 }
 
-TEST_CASE("reports::HtmlReport: no candidate meets the SLO: the closest one's share never rounds up to the "
-          "target") {
+TEST_CASE(
+    "reports::HtmlReport: no candidate meets the SLO: the closest one's share never rounds up to the "
+    "target") {
   RunData run = synthetic_run(60, 2);
   for (auto& c : run.summary["candidates"]) c["slo"] = {{"attainment", 0.98996}, {"met", false}};
   run.summary["candidates"][1]["slo"]["attainment"] = 0.97;

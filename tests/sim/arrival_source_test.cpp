@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 
 namespace fs = std::filesystem;
 namespace io = boost::iostreams;

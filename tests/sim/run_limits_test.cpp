@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cmath>
 
+#include "core/input_error.hpp"
 #include "sim/arrival_source.hpp"
-#include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
 
 using servesim::InputError;
@@ -42,9 +42,10 @@ TEST_CASE("sim::run_limits: synthetic arrivals are integrated, not generated") {
     const auto start = std::chrono::steady_clock::now();
     const std::string message =
         refusal(scenario_with({{"type", "poisson"}, {"rate_rps", 1e9}, {"duration_s", 1e10}}));
-    CHECK(message ==
-          "s.json: /workload: the run implies 1e+19 arrivals (a mean 1e+09 requests/s over 1e+10 s), more than "
-          "--max-arrivals 1000000000 (raise it to run this anyway)");
+    CHECK(
+        message ==
+        "s.json: /workload: the run implies 1e+19 arrivals (a mean 1e+09 requests/s over 1e+10 s), more than "
+        "--max-arrivals 1000000000 (raise it to run this anyway)");
     // Not a timing test: a generated count would take centuries, so any answer at all shows it is computed.
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::minutes(1));
   }

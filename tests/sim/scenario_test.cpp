@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 
 using servesim::InputError;
 using servesim::sim::parse_scenario;

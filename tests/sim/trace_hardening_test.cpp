@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "core/input_error.hpp"
+#include "core/input_file.hpp"
 #include "sim/arrival_source.hpp"
-#include "sim/input_error.hpp"
-#include "sim/input_file.hpp"
 #include "sim/scenario.hpp"
 
 namespace fs = std::filesystem;
@@ -290,7 +290,7 @@ TEST_CASE("sim::RequestTraceSource: a header of 10^6 columns is read in linear t
   CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < 20.0);
 }
 
-TEST_CASE("servesim::open_input: only regular files are opened, and nothing blocks") {
+TEST_CASE("servesim::core::open_input: only regular files are opened, and nothing blocks") {
   TempDir dir;
   SECTION("a FIFO is refused at once, without waiting for a writer") {
     const std::string fifo = (dir.path / "trace.fifo").string();
@@ -328,7 +328,7 @@ TEST_CASE("servesim::open_input: only regular files are opened, and nothing bloc
           (dir.path / "nope.txt").string() + ": cannot open file");
   }
   SECTION("a regular file is read whole") {
-    const auto in = servesim::open_input(dir.write("a.txt", "abc\ndef"), "file");
+    const auto in = servesim::core::open_input(dir.write("a.txt", "abc\ndef"), "file");
     std::string text((std::istreambuf_iterator<char>(*in)), std::istreambuf_iterator<char>());
     CHECK(text == "abc\ndef");
   }

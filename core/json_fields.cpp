@@ -1,10 +1,10 @@
-#include "sim/json_fields.hpp"
+#include "core/json_fields.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-namespace servesim::sim {
+namespace servesim::core {
 
 std::string quote_number(double value) {
   char buf[64];
@@ -112,4 +112,4 @@ void JsonFields::reject_unknown() const {
   }
 }
 
-}  // namespace servesim::sim
+}  // namespace servesim::core

@@ -1,13 +1,13 @@
 // The strict JSON reader: bounded nesting, no duplicate keys, nlohmann/json's syntax messages kept.
-#include "sim/json_reader.hpp"
+#include "core/json_reader.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>
 
 using servesim::InputError;
-using servesim::sim::kMaxJsonDepth;
-using servesim::sim::parse_json;
-using servesim::sim::parse_ordered_json;
+using servesim::core::kMaxJsonDepth;
+using servesim::core::parse_json;
+using servesim::core::parse_ordered_json;
 
 namespace {
 
@@ -26,7 +26,7 @@ std::string nested_arrays(size_t depth) {
 
 }  // namespace
 
-TEST_CASE("sim::json_reader: nesting is bounded at kMaxJsonDepth arrays and objects") {
+TEST_CASE("core::json_reader: nesting is bounded at kMaxJsonDepth arrays and objects") {
   SECTION("at the bound the document parses") {
     CHECK(parse_json(nested_arrays(kMaxJsonDepth), "s.json").is_array());
     std::string objects;
@@ -54,7 +54,7 @@ TEST_CASE("sim::json_reader: nesting is bounded at kMaxJsonDepth arrays and obje
   }
 }
 
-TEST_CASE("sim::json_reader: a key given twice in one object is refused with its pointer") {
+TEST_CASE("core::json_reader: a key given twice in one object is refused with its pointer") {
   CHECK(error_of(R"({"candidates": [{"memory_mb": 64, "platform": "aws-lambda", "memory_mb": 1024}]})") ==
         "s.json: /candidates/0/memory_mb: duplicate key (the object has it twice)");
   CHECK(error_of(R"({"a": 1, "b": [1, 2, {"x/y": 1, "x/y": 2}]})") ==
@@ -71,7 +71,7 @@ TEST_CASE("sim::json_reader: a key given twice in one object is refused with its
   }
 }
 
-TEST_CASE("sim::json_reader: syntax errors keep nlohmann/json's wording and the line") {
+TEST_CASE("core::json_reader: syntax errors keep nlohmann/json's wording and the line") {
   CHECK(
       error_of("{\n  \"name\": \"x\",\n  \"workload\": {\n}") ==
       "s.json: line 4: not valid JSON (parse error at line 4, column 2: syntax error while parsing object - "

@@ -1,17 +1,20 @@
 // open_input: open(2) with O_NONBLOCK, fstat(2) on the descriptor, then a buffered stream over it.
-#include "sim/input_file.hpp"
+#include "core/input_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/iostreams/device/file_descriptor.hpp>
-#include <boost/iostreams/stream.hpp>
+#include <cerrno>
+#include <cstring>
+#include <ios>
+#include <streambuf>
+#include <vector>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 
-namespace servesim {
+namespace servesim::core {
 
 namespace {
 
@@ -36,6 +39,42 @@ std::string kind_of(mode_t mode) {
   return "an unknown kind of file";
 }
 
+// Reads an open descriptor through a buffer; owns the descriptor (closes it when destroyed).
+class DescriptorBuffer : public std::streambuf {
+ public:
+  explicit DescriptorBuffer(int fd) : fd_(fd), buffer_(kBufferBytes) {}
+  DescriptorBuffer(const DescriptorBuffer&) = delete;
+  DescriptorBuffer& operator=(const DescriptorBuffer&) = delete;
+  ~DescriptorBuffer() override { ::close(fd_); }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    ssize_t got_bytes = 0;
+    do {
+      got_bytes = ::read(fd_, buffer_.data(), buffer_.size());
+    } while (got_bytes < 0 && errno == EINTR);
+    if (got_bytes < 0) throw std::ios_base::failure(std::string("read failed: ") + std::strerror(errno));
+    if (got_bytes == 0) return traits_type::eof();
+    setg(buffer_.data(), buffer_.data(), buffer_.data() + got_bytes);
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  static constexpr size_t kBufferBytes = 64 * 1024;
+  int fd_;
+  std::vector<char> buffer_;
+};
+
+// An input stream that owns its DescriptorBuffer.
+class DescriptorStream : public std::istream {
+ public:
+  explicit DescriptorStream(int fd) : std::istream(nullptr), buffer_(fd) { rdbuf(&buffer_); }
+
+ private:
+  DescriptorBuffer buffer_;
+};
+
 }  // namespace
 
 std::unique_ptr<std::istream> open_input(const std::string& path, const std::string& what) {
@@ -59,8 +98,7 @@ std::unique_ptr<std::istream> open_input(const std::string& path, const std::str
   if (::fstat(fd, &info) != 0) info.st_mode = 0;
   refuse_unless_regular(info, fd);
   ::fcntl(fd, F_SETFL, 0);  // back to blocking reads (O_NONBLOCK was the only status flag set)
-  namespace io = boost::iostreams;
-  return std::make_unique<io::stream<io::file_descriptor_source>>(fd, io::close_handle);
+  return std::make_unique<DescriptorStream>(fd);
 }
 
-}  // namespace servesim
+}  // namespace servesim::core

@@ -1,13 +1,13 @@
-// The strict JSON reader (sim/json_reader.hpp): a SAX pass for depth, duplicate keys and syntax, then the
+// The strict JSON reader (core/json_reader.hpp): a SAX pass for depth, duplicate keys and syntax, then the
 // ordinary parse.
-#include "sim/json_reader.hpp"
+#include "core/json_reader.hpp"
 
 #include <unordered_set>
 #include <vector>
 
-#include "sim/json_fields.hpp"
+#include "core/json_fields.hpp"
 
-namespace servesim::sim {
+namespace servesim::core {
 
 namespace {
 
@@ -159,4 +159,4 @@ nlohmann::ordered_json parse_ordered_json(std::string_view text, const std::stri
   return nlohmann::ordered_json::parse(text);
 }
 
-}  // namespace servesim::sim
+}  // namespace servesim::core

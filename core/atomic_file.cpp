@@ -1,4 +1,4 @@
-#include "sim/atomic_file.hpp"
+#include "core/atomic_file.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -7,10 +7,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sim/input_error.hpp"
-#include "sim/interrupt.hpp"
+#include "core/input_error.hpp"
+#include "core/interrupt.hpp"
 
-namespace servesim::sim {
+namespace servesim::core {
 namespace fs = std::filesystem;
 
 long temporary_owner(const std::string& file_name, const std::string& base, const std::string& kind) {
@@ -80,4 +80,4 @@ void write_file_atomic(const std::string& path, const std::string& text) {
   commit_file(tmp, path);
 }
 
-}  // namespace servesim::sim
+}  // namespace servesim::core

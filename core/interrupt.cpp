@@ -1,9 +1,9 @@
-#include "sim/interrupt.hpp"
+#include "core/interrupt.hpp"
 
 #include <atomic>
 #include <csignal>
 
-namespace servesim::sim {
+namespace servesim::core {
 namespace {
 
 std::atomic<int> g_signal{0};
@@ -52,4 +52,4 @@ std::string signal_name(int signal_number) {
   return "signal " + std::to_string(signal_number);
 }
 
-}  // namespace servesim::sim
+}  // namespace servesim::core
