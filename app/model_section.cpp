@@ -2,7 +2,7 @@
 
 #include "sim/input_error.hpp"
 #ifdef SERVESIM_HAVE_MODELS
-#include "models/scenario_model.hpp"
+#include "app/scenario_model.hpp"
 #endif
 
 namespace servesim::app {
@@ -15,7 +15,7 @@ bool has_models() {
 
 ModelSection apply_model_section(sim::Scenario& scenario) {
   ModelSection out;
-  const auto model = models::apply_model(scenario);
+  const auto model = app::apply_model(scenario);
   if (!model) return out;
   out.line = model->describe(scenario.service);
   out.profile = models::to_json(model->profile);
@@ -26,7 +26,7 @@ ModelSection apply_model_section(sim::Scenario& scenario) {
 void check_model_section(sim::Scenario& scenario) {
   const bool would_profile =
       scenario.model.is_object() && scenario.model.contains("onnx") && !scenario.model.contains("profile");
-  if (!scenario.model.is_null() && !would_profile) models::apply_model(scenario);
+  if (!scenario.model.is_null() && !would_profile) app::apply_model(scenario);
 }
 
 #else

@@ -1,5 +1,5 @@
 #pragma once
-// The scenario's "model" section (models/scenario_model.hpp) as every front end applies it, and whether this
+// The scenario's "model" section (app/scenario_model.hpp) as every front end applies it, and whether this
 // build has models/ at all. This is the one place that asks the build; the rest of ServeSim asks
 // has_models().
 //

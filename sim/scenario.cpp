@@ -76,7 +76,7 @@ Distribution distribution(core::JsonFields& f, const std::string& key, const Dis
   return Distribution::from_json(f.child(key), f.file(), f.pointer(key));
 }
 
-// `has_model`: a "model" section may give the service times instead (models/scenario_model.hpp).
+// `has_model`: a "model" section may give the service times instead (app/scenario_model.hpp).
 ServiceSpec parse_service(core::JsonFields& f, bool has_model) {
   ServiceSpec s;
   if (!f.has("warm") && !has_model) throw f.error("warm", kMissingWarm);

@@ -1,4 +1,4 @@
-#include "models/scenario_model.hpp"
+#include "app/scenario_model.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -8,11 +8,12 @@
 #include "core/input_error.hpp"
 #include "models/model_generator.hpp"
 #include "models/profiler.hpp"
+#include "models/test_dir.hpp"
 #include "support/sim_harness.hpp"
-#include "test_dir.hpp"
 
 using namespace servesim;
 using namespace servesim::models;
+using namespace servesim::app;
 using servesim::models::test::scratch;
 using servesim::models::test::scratch_dir;
 namespace fs = std::filesystem;
@@ -89,7 +90,7 @@ std::string error_of(const nlohmann::json& doc) {
 
 }  // namespace
 
-TEST_CASE("models::apply_model: a profiled ONNX model gives the scenario's service times") {
+TEST_CASE("app::apply_model: a profiled ONNX model gives the scenario's service times") {
   sim::Scenario sc = parse(scenario_doc({{"onnx", small_transformer()}}, kLambda2048));
   std::ostringstream warnings;
   ScenarioModelOptions options = quick();
@@ -140,7 +141,7 @@ TEST_CASE("models::apply_model: a profiled ONNX model gives the scenario's servi
   }
 }
 
-TEST_CASE("models::apply_model: the simulated median on 2 vCPU is the measured 2-thread latency") {
+TEST_CASE("app::apply_model: the simulated median on 2 vCPU is the measured 2-thread latency") {
   // 5 requests/s of a ~ms model on a 3,538 MB Lambda (2 vCPU): almost every request is warm, and the scaling
   // law turns the 1-thread distribution into t1 ((1 - p) + p / 2), which is the measured t2 unless p clamps.
   sim::Scenario sc = parse(
@@ -153,7 +154,7 @@ TEST_CASE("models::apply_model: the simulated median on 2 vCPU is the measured 2
   CHECK(r.latency.quantile_s(0.5) == Approx(expected_s).epsilon(0.05));
 }
 
-TEST_CASE("models::apply_model: a saved profile, explicit service values and the load figure") {
+TEST_CASE("app::apply_model: a saved profile, explicit service values and the load figure") {
   const std::string profile = saved_hand_profile();
 
   SECTION("a saved profile: p = 0.75 from S2 = 1.6; load plain = 1.2 s + 0.05 s first-inference extra") {
@@ -193,7 +194,7 @@ TEST_CASE("models::apply_model: a saved profile, explicit service values and the
   }
 }
 
-TEST_CASE("models::apply_model: bad model sections are InputErrors naming the scenario and the pointer") {
+TEST_CASE("app::apply_model: bad model sections are InputErrors naming the scenario and the pointer") {
   const std::string profile = saved_hand_profile();
   auto expect = [](const nlohmann::json& model, const std::string& message) {
     CHECK_THAT(error_of(scenario_doc(model, kLambda2048)), Catch::Contains(message));
@@ -230,7 +231,7 @@ TEST_CASE("models::apply_model: bad model sections are InputErrors naming the sc
   }
 }
 
-TEST_CASE("models::check_memory: every candidate's memory, read from its settings or the catalogue") {
+TEST_CASE("app::check_memory: every candidate's memory, read from its settings or the catalogue") {
   const ModelProfile p = hand_profile();  // peak RSS 200 MB: needs 264 MB
   auto check = [&](const nlohmann::json& candidates) {
     const sim::Scenario sc = parse(scenario_doc({{"profile", "x"}}, candidates));
@@ -276,7 +277,7 @@ TEST_CASE("models::check_memory: every candidate's memory, read from its setting
   CHECK(flex->is_default);
 }
 
-TEST_CASE("models::apply_model: the scenario reader accepts a model section instead of service.warm") {
+TEST_CASE("app::apply_model: the scenario reader accepts a model section instead of service.warm") {
   auto doc = scenario_doc({{"profile", "p.json"}}, kLambda2048);
   doc.erase("service");
   CHECK_NOTHROW(parse(doc));

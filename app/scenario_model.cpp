@@ -1,4 +1,4 @@
-#include "models/scenario_model.hpp"
+#include "app/scenario_model.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,8 +10,10 @@
 #include "core/json_fields.hpp"
 #include "models/inference_engine.hpp"
 #include "platforms/catalog.hpp"
+#include "platforms/registry.hpp"
 
-namespace servesim::models {
+namespace servesim::app {
+using namespace models;  // the profiler, the profile cache and their types
 namespace fs = std::filesystem;
 
 namespace {
@@ -119,7 +121,8 @@ void check_memory(const sim::Scenario& scenario, const ModelProfile& profile) {
             "\" would be killed out of memory (give " + memory->key + " of at least " + least + ")");
   };
   for (const auto& candidate : scenario.candidates) {
-    if (candidate.platform != "topology") {
+    const auto* registration = platforms::find_registration(candidate.platform);
+    if (!registration || registration->composite_title.empty()) {
       check(candidate);
       continue;
     }
@@ -195,4 +198,4 @@ std::string ScenarioModel::describe(const sim::ServiceSpec& service) const {
   return line;
 }
 
-}  // namespace servesim::models
+}  // namespace servesim::app

@@ -2,7 +2,8 @@
 // A scenario's "model" section: the service times come from a real ONNX model measured on this machine
 // ({"onnx": PATH}: profiled with ONNX Runtime on first use, then cached) or from a saved profile
 // ({"profile": PATH}), instead of hand-written distributions. sim/ keeps the section raw; this file turns it
-// into the scenario's ServiceSpec and checks that every candidate has the memory the model needs.
+// into the scenario's ServiceSpec and checks that every candidate has the memory the model needs. It lives in
+// app/ because it joins models/ (the profile) with sim/ and platforms/ (the scenario, the catalogue).
 // docs/scenario.md ("model") lists the keys; docs/models.md ("From profile to simulation") the rules.
 #include <iosfwd>
 #include <optional>
@@ -13,7 +14,12 @@
 #include "sim/distribution.hpp"
 #include "sim/scenario.hpp"
 
-namespace servesim::models {
+namespace servesim::app {
+
+// The profile types this file reads (models/ measures them).
+using models::LatencyPoint;
+using models::ModelProfile;
+using models::ProfileOptions;
 
 // Memory a serving instance needs on top of the profiled peak RSS [MiB]. The profiled process (ORT: the Node
 // bridge with onnxruntime-node loaded, session created, inputs allocated, 1 and 2 threads run) already holds
@@ -73,8 +79,8 @@ void fill_service(sim::ServiceSpec& service, const ModelProfile& profile, LoadFi
 
 // Memory of a candidate [MiB] from its settings, generically: "memory_mb" (MiB, as AWS counts it),
 // "memory_gib", or "<plan>_memory_mb" for a platform with a "plan" key (Azure Flex: flex_memory_mb); the
-// scenario's value, else the catalogue default. nullopt when the platform has no such key (fixed-pool,
-// kubernetes-gpu, Azure Consumption/Premium): those candidates are not checked.
+// scenario's value, else the catalogue default. nullopt when the platform has no such key (a fixed pool, GPU
+// nodes, Azure's Consumption and Premium plans): those candidates are not checked.
 struct CandidateMemory {
   std::string key;  // the settings key it came from
   double mib = 0;
@@ -86,4 +92,4 @@ std::optional<CandidateMemory> candidate_memory(const sim::CandidateSpec& candid
 // kRuntimeOverheadMib: that instance would be killed out of memory, so it is not simulated.
 void check_memory(const sim::Scenario& scenario, const ModelProfile& profile);
 
-}  // namespace servesim::models
+}  // namespace servesim::app
