@@ -102,7 +102,7 @@ InstanceFleet::Source InstanceFleet::next_source(double& t_s) const {
       s = src;
     }
   };
-  if (!done_heap_.empty()) consider(inst_[done_heap_.front()].next_done_s, Source::completion);
+  if (!done_.empty()) consider(done_.top_key(), Source::completion);
   if (!deadlines_.empty()) consider(deadlines_.front().t_s, Source::deadline);
   if (!timers_.empty()) consider(timers_.front().t_s, Source::timer);
   if (!queue_.empty()) consider(queue_.front().enqueued_s + cfg_.queue_limit_s, Source::queue);
@@ -125,7 +125,7 @@ void InstanceFleet::handle_next_event() {
   accrue(t);
   switch (s) {
     case Source::completion:
-      complete(t, done_heap_.front());
+      complete(t, done_.top());
       break;
     case Source::deadline:
       stop_at_deadline(t);
@@ -406,7 +406,7 @@ void InstanceFleet::update_completion(uint32_t i) {
     inst.next_done_s = kNever;
   else
     inst.next_done_s = inst.v_at_s + std::max(0.0, inst.ps.front().finish_v - inst.v) / cfg_.rate[inst.bound];
-  heap_fix(i);
+  done_.set(i, inst.next_done_s);
 }
 
 void InstanceFleet::accrue(double t_s) {

@@ -25,6 +25,7 @@
 #include <limits>
 #include <vector>
 
+#include "platforms/fleet/indexed_min_heap.hpp"
 #include "platforms/fleet/model_cache.hpp"
 #include "sim/platform_model.hpp"
 #include "sim/scenario.hpp"
@@ -129,7 +130,6 @@ class InstanceFleet : public sim::PlatformModel {
     std::vector<PsEntry> ps;        // min-heap on finish_v (may hold stale entries of timed-out requests)
     std::vector<uint32_t> pending;  // requests waiting for the startup
     uint32_t prev = kNone, next = kNone, list = kNone;
-    uint32_t heap_pos = kNone;
     uint32_t life = 0;  // bumped each time it becomes ready (crash timers of an earlier period are stale)
   };
   struct Timer {
@@ -204,10 +204,6 @@ class InstanceFleet : public sim::PlatformModel {
   void unlink(uint32_t i);
   void link_front(uint32_t i);
   bool bucket_has(uint32_t tier, uint32_t k) const;
-  // Indexed min-heap of instances by next completion.
-  void heap_fix(uint32_t i);
-  bool heap_less(uint32_t a, uint32_t b) const;
-  void heap_swap(size_t a, size_t b);
   void push_timer(const Timer& timer);
 
   FleetConfig cfg_;
@@ -234,8 +230,8 @@ class InstanceFleet : public sim::PlatformModel {
   uint32_t reserved_list_ = 0;           // index of the reserved idle list
   uint32_t min_bucket_[2] = {0, 0};      // per tier, no ready instance has fewer requests bound than this
   std::vector<uint32_t> starting_open_;  // starting instances that may have a free slot (checked lazily)
-  std::vector<uint32_t> done_heap_;
-  std::vector<Timer> timers_;  // min-heap on t_s
+  IndexedMinHeap done_;                  // instances by next completion (next_done_s)
+  std::vector<Timer> timers_;            // min-heap on t_s
   std::deque<Deadline> deadlines_;
   std::deque<Queued> queue_;
 

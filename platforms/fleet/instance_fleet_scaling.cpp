@@ -154,7 +154,7 @@ void InstanceFleet::crash(double t_s, uint32_t i) {
   inst.ps.clear();
   if (lost > 0) change_bound(t_s, i, -static_cast<int>(lost));
   inst.next_done_s = kNever;
-  heap_fix(i);
+  done_.set(i, kNever);
   unlink(i);
   if (inst.standby) {
     inst.standby = false;
@@ -283,48 +283,6 @@ void InstanceFleet::link_front(uint32_t i) {
 bool InstanceFleet::bucket_has(uint32_t tier, uint32_t k) const {
   return lists_[tier * (cfg_.concurrency + 1) + k].head != kNone ||
          (tier == 0 && k == 0 && lists_[reserved_list_].head != kNone);
-}
-
-// ---- indexed heap of next completions ----
-
-bool InstanceFleet::heap_less(uint32_t a, uint32_t b) const {
-  return inst_[a].next_done_s < inst_[b].next_done_s;
-}
-
-void InstanceFleet::heap_swap(size_t a, size_t b) {
-  std::swap(done_heap_[a], done_heap_[b]);
-  inst_[done_heap_[a]].heap_pos = static_cast<uint32_t>(a);
-  inst_[done_heap_[b]].heap_pos = static_cast<uint32_t>(b);
-}
-
-void InstanceFleet::heap_fix(uint32_t i) {
-  Instance& inst = inst_[i];
-  if (inst.next_done_s == kNever) {
-    if (inst.heap_pos == kNone) return;
-    const size_t pos = inst.heap_pos;
-    heap_swap(pos, done_heap_.size() - 1);
-    done_heap_.pop_back();
-    inst.heap_pos = kNone;
-    if (pos == done_heap_.size()) return;
-    i = done_heap_[pos];
-  } else if (inst.heap_pos == kNone) {
-    inst.heap_pos = static_cast<uint32_t>(done_heap_.size());
-    done_heap_.push_back(i);
-  }
-  size_t pos = inst_[i].heap_pos;
-  while (pos > 0 && heap_less(done_heap_[pos], done_heap_[(pos - 1) / 2])) {
-    heap_swap(pos, (pos - 1) / 2);
-    pos = (pos - 1) / 2;
-  }
-  for (;;) {
-    const size_t l = 2 * pos + 1, r = l + 1;
-    size_t m = pos;
-    if (l < done_heap_.size() && heap_less(done_heap_[l], done_heap_[m])) m = l;
-    if (r < done_heap_.size() && heap_less(done_heap_[r], done_heap_[m])) m = r;
-    if (m == pos) break;
-    heap_swap(pos, m);
-    pos = m;
-  }
 }
 
 }  // namespace servesim::platforms
