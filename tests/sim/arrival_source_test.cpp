@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/input_error.hpp"
+#include "support/trace_files.hpp"
 
 namespace fs = std::filesystem;
 namespace io = boost::iostreams;
@@ -36,49 +37,12 @@ namespace {
 const std::string kTwitter = "scenarios/traces/twitter-2021-rps.txt.bz2";
 const std::string kAzure = "scenarios/traces/azure-llm-code-2023.csv";
 
-// A fresh directory for the files one test writes; removed afterwards.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("servesim-arrivals-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code error;
-    fs::remove_all(path, error);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string file = (path / name).string();
-    std::ofstream out(file, std::ios::binary);
-    out << text;
-    return file;
-  }
-  // Writes `text` through a boost compressor (gzip or bzip2, chosen by the name's extension).
-  std::string write_compressed(const std::string& name, const std::string& text) const {
-    const std::string file = (path / name).string();
-    io::filtering_ostream out;
-    if (name.ends_with(".gz")) out.push(io::gzip_compressor());
-    if (name.ends_with(".bz2")) out.push(io::bzip2_compressor());
-    out.push(io::file_sink(file, std::ios::binary));
-    out << text;
-    return file;
-  }
+// A folder for this test's trace files ("servesim-arrivals-PID-N" under the temporary folder).
+struct TempDir : servesim::test::TraceDir {
+  TempDir() : TraceDir("arrivals") {}
 };
-
-WorkloadSpec rate_trace(const std::string& path) {
-  WorkloadSpec spec;
-  spec.kind = WorkloadSpec::Kind::rate_trace;
-  spec.path = path;
-  return spec;
-}
-
-WorkloadSpec request_trace(const std::string& path) {
-  WorkloadSpec spec = rate_trace(path);
-  spec.kind = WorkloadSpec::Kind::request_trace;
-  return spec;
-}
+using servesim::test::rate_trace;
+using servesim::test::request_trace;
 
 std::vector<double> arrivals(const WorkloadSpec& spec, uint64_t seed = 42) {
   auto source = make_arrival_source(spec, seed);

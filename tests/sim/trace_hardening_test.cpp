@@ -20,6 +20,7 @@
 #include "core/input_file.hpp"
 #include "sim/arrival_source.hpp"
 #include "sim/scenario.hpp"
+#include "support/trace_files.hpp"
 
 namespace fs = std::filesystem;
 namespace io = boost::iostreams;
@@ -32,49 +33,12 @@ using servesim::sim::WorkloadSpec;
 
 namespace {
 
-// A fresh directory for the files one test writes; removed afterwards.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("servesim-hardening-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code error;
-    fs::remove_all(path, error);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string file = (path / name).string();
-    std::ofstream out(file, std::ios::binary);
-    out << text;
-    return file;
-  }
-  // Writes `text` through a boost compressor chosen by the name's extension (.gz or .bz2).
-  std::string write_compressed(const std::string& name, const std::string& text) const {
-    const std::string file = (path / name).string();
-    io::filtering_ostream out;
-    if (name.ends_with(".gz")) out.push(io::gzip_compressor());
-    if (name.ends_with(".bz2")) out.push(io::bzip2_compressor());
-    out.push(io::file_sink(file, std::ios::binary));
-    out << text;
-    return file;
-  }
+// A folder for this test's trace files ("servesim-hardening-PID-N" under the temporary folder).
+struct TempDir : servesim::test::TraceDir {
+  TempDir() : TraceDir("hardening") {}
 };
-
-WorkloadSpec rate_trace(const std::string& path) {
-  WorkloadSpec spec;
-  spec.kind = WorkloadSpec::Kind::rate_trace;
-  spec.path = path;
-  return spec;
-}
-
-WorkloadSpec request_trace(const std::string& path) {
-  WorkloadSpec spec = rate_trace(path);
-  spec.kind = WorkloadSpec::Kind::request_trace;
-  return spec;
-}
+using servesim::test::rate_trace;
+using servesim::test::request_trace;
 
 struct Arrival {
   double t_s;
