@@ -96,7 +96,7 @@ class Driver {
   void replay() {
     auto source = make_arrival_source(options_.workload, options_.seed);
     Rng rng = Rng::derive(options_.seed, 1);  // common random numbers across candidates
-    TransferPool transfers(origin_s_);
+    TransferPool transfers(origin_s_, options_.exhaustive_transfers);
     Recorder recorder(options_.interval_s, options_.slo_latency_s, [this](const IntervalRow& row) {
       if (options_.on_row) options_.on_row(index_, row);
     });
@@ -240,7 +240,7 @@ TransferRoute PlatformBuilder::route(sg4::Host* from, sg4::Host* to, double shar
   links_.push_back(StoreLink{link, shared_bytes_per_s});
   zone_->add_route(from->get_netpoint(), to->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(link)},
                    true);
-  TransferRoute route{from, to, per_connection_bytes_per_s, {}};
+  TransferRoute route{from, to, per_connection_bytes_per_s, latency_s, {}};
   // One slow variant per slow-storage factor: a twin of the store behind the same shared link and an extra
   // latency link, so that its round trip and hence its per-connection ceiling (TCP window / RTT) is cut.
   for (size_t k = 0; k < slow_factors_.size(); ++k) {
@@ -252,7 +252,7 @@ TransferRoute PlatformBuilder::route(sg4::Host* from, sg4::Host* to, double shar
                       ->seal();
     zone_->add_route(twin->get_netpoint(), to->get_netpoint(), nullptr, nullptr,
                      {sg4::LinkInRoute(link), sg4::LinkInRoute(extra)}, true);
-    route.slow.push_back(TransferRoute::Slow{f, twin});
+    route.slow.push_back(TransferRoute::Slow{f, twin, latency_s / f});
   }
   return route;
 }
@@ -266,7 +266,7 @@ TransferRoute PlatformBuilder::network_route(sg4::Host* from, sg4::Host* to, dou
   // or SimGrid's TCP window over the round trip).
   const double ceiling =
       latency_s > 0 ? std::min(bytes_per_s, kTcpWindowBytes / (2.0 * latency_s)) : bytes_per_s;
-  return TransferRoute{from, to, ceiling, {}};
+  return TransferRoute{from, to, ceiling, latency_s, {}};
 }
 
 RunOptions RunOptions::for_scenario(const Scenario& scenario) {

@@ -36,6 +36,9 @@ struct RunOptions {
   const std::atomic<bool>* cancel = nullptr;
   ClientSpec client;              // retries, budget, idempotency, async invocation
   std::vector<FaultSpec> faults;  // injected faults (each names the candidates it applies to)
+  // Wait on every SimGrid transfer at each step instead of only the ones that can finish first
+  // (sim/transfer_pool.hpp): the slow reference the fast path is tested against; same results.
+  bool exhaustive_transfers = false;
 
   // The workload, seed, time-series interval, SLO, client and faults of a scenario.
   static RunOptions for_scenario(const Scenario& scenario);
