@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "app/memory_fit.hpp"
 #include "app/model_section.hpp"
 #include "platforms/model_factory.hpp"
 
@@ -28,6 +29,7 @@ Prepared prepare(sim::Scenario scenario, const PrepareOptions& options) {
   ModelSection model = apply_model_section(scenario);
   out.model_line = std::move(model.line);
   out.model_profile = std::move(model.profile);
+  check_given_memory(scenario);
   if (options.seed) scenario.seed = *options.seed;
   if (options.check_candidates) platforms::make_candidates(scenario);
   if (options.check_limits) {

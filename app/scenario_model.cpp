@@ -6,11 +6,10 @@
 #include <filesystem>
 #include <iostream>
 
+#include "app/memory_fit.hpp"
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
 #include "models/inference_engine.hpp"
-#include "platforms/catalog.hpp"
-#include "platforms/registry.hpp"
 
 namespace servesim::app {
 using namespace models;  // the profiler, the profile cache and their types
@@ -88,60 +87,13 @@ void fill_service(sim::ServiceSpec& service, const ModelProfile& profile, LoadFi
   if (!s.given.model_size_mb) s.model_size_mb = static_cast<double>(profile.model_bytes) / 1e6;
 }
 
-std::optional<CandidateMemory> candidate_memory(const sim::CandidateSpec& candidate,
-                                                const std::string& file) {
-  const platforms::Settings settings(candidate, file);  // checks the platform, keys and ranges
-  const platforms::PlatformEntry& entry = settings.entry();
-  std::vector<std::pair<std::string, double>> keys{{"memory_mb", 1.0}, {"memory_gib", 1024.0}};
-  if (const auto* plan = entry.find("plan"); plan && plan->value.is_string())
-    keys.emplace_back(settings.text("plan") + "_memory_mb", 1.0);
-  for (const auto& [key, mib_per_unit] : keys) {
-    const platforms::Parameter* parameter = entry.find(key);
-    if (!parameter || !parameter->value.is_number()) continue;
-    return CandidateMemory{key, settings.number(key) * mib_per_unit, !settings.is_overridden(key)};
-  }
-  return std::nullopt;
-}
-
 void check_memory(const sim::Scenario& scenario, const ModelProfile& profile) {
+  if (scenario.service.given.model_memory_mb) return;  // the scenario's own figure replaces the measured one
   const double required_mib = profile.peak_rss_mb + kRuntimeOverheadMib;
-  auto check = [&](const sim::CandidateSpec& candidate) {
-    const auto memory = candidate_memory(candidate, scenario.file);
-    if (!memory || memory->mib >= required_mib) return;
-    const bool gib = memory->key == "memory_gib";
-    const std::string given = gib ? format("%g GiB", memory->mib / 1024) : format("%.0f MB", memory->mib);
-    const std::string least = gib ? format("%.3g", std::ceil(required_mib / 1024 * 1000) / 1000)
-                                  : format("%.0f", std::ceil(required_mib));
-    throw input_error(
-        scenario.file, candidate.pointer + "/" + memory->key,
-        given + (memory->is_default ? " (the catalogue default)" : "") + " is below what the model needs: " +
-            format("%.1f", profile.peak_rss_mb) + " MB peak resident memory measured (" + profile.engine +
-            ") + " + format("%.0f", kRuntimeOverheadMib) +
-            " MB runtime overhead = " + format("%.1f", required_mib) + " MB; candidate \"" + candidate.name +
-            "\" would be killed out of memory (give " + memory->key + " of at least " + least + ")");
-  };
-  for (const auto& candidate : scenario.candidates) {
-    const auto* registration = platforms::find_registration(candidate.platform);
-    if (!registration || registration->composite_title.empty()) {
-      check(candidate);
-      continue;
-    }
-    // A serving topology: its model stages that serve the scenario's model (no `service` of their own).
-    const auto stages = candidate.settings.value("stages", nlohmann::json::array());
-    for (size_t k = 0; k < stages.size(); ++k) {
-      const auto& stage = stages[k];
-      if (!stage.is_object() || stage.value("kind", "") != "model" || stage.contains("service") ||
-          !stage.contains("candidate") || !stage["candidate"].is_object())
-        continue;
-      sim::CandidateSpec spec;
-      spec.name = candidate.name + "/" + stage.value("id", std::to_string(k));
-      spec.platform = stage["candidate"].value("platform", "");
-      spec.settings = stage["candidate"];
-      spec.settings.erase("platform");
-      spec.pointer = candidate.pointer + "/stages/" + std::to_string(k) + "/candidate";
-      check(spec);
-    }
-  }
+  check_candidates_memory(scenario, required_mib,
+                          format("%.1f", profile.peak_rss_mb) + " MB peak resident memory measured (" +
+                              profile.engine + ") + " + format("%.0f", kRuntimeOverheadMib) +
+                              " MB runtime overhead = " + format("%.1f", required_mib) + " MB");
 }
 
 std::optional<ScenarioModel> apply_model(sim::Scenario& scenario, const ScenarioModelOptions& options) {

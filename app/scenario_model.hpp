@@ -77,19 +77,9 @@ sim::Distribution warm_distribution(const LatencyPoint& point, double scale = 1.
 void fill_service(sim::ServiceSpec& service, const ModelProfile& profile, LoadFigure load,
                   const std::string& file);
 
-// Memory of a candidate [MiB] from its settings, generically: "memory_mb" (MiB, as AWS counts it),
-// "memory_gib", or "<plan>_memory_mb" for a platform with a "plan" key (Azure Flex: flex_memory_mb); the
-// scenario's value, else the catalogue default. nullopt when the platform has no such key (a fixed pool, GPU
-// nodes, Azure's Consumption and Premium plans): those candidates are not checked.
-struct CandidateMemory {
-  std::string key;  // the settings key it came from
-  double mib = 0;
-  bool is_default = false;  // the catalogue default, not the scenario's value
-};
-std::optional<CandidateMemory> candidate_memory(const sim::CandidateSpec& candidate, const std::string& file);
-
 // Throws InputError for the first candidate whose memory is below the profile's peak RSS plus
-// kRuntimeOverheadMib: that instance would be killed out of memory, so it is not simulated.
+// kRuntimeOverheadMib (app/memory_fit.hpp): that instance would be killed out of memory, so it is not
+// simulated. Skipped when the scenario gives service.model_memory_mb (prepare() checks that figure instead).
 void check_memory(const sim::Scenario& scenario, const ModelProfile& profile);
 
 }  // namespace servesim::app

@@ -86,6 +86,8 @@ ServiceSpec parse_service(core::JsonFields& f, bool has_model) {
   s.reference_vcpu = f.number("reference_vcpu", 1.0, 0.01, 1024);
   s.given.parallel_fraction = f.has("parallel_fraction");
   s.parallel_fraction = f.number("parallel_fraction", 0.0, 0.0, 1.0);
+  s.given.model_memory_mb = f.has("model_memory_mb");
+  s.model_memory_mb = f.number("model_memory_mb", 0.0, 0.0, 1e7);
   if (f.has("cold_start")) {
     core::JsonFields c(f.child("cold_start"), f.file(), f.pointer("cold_start"));
     s.given.runtime_init = c.has("runtime_init");

@@ -31,10 +31,13 @@ struct ServiceSpec {
   };
   uint32_t cache_workers = 0;
   std::vector<CacheLayer> cache_layers;
+  // Resident memory one serving process needs [MB] (0: not given). Every candidate's memory must hold it
+  // (app/memory_fit.hpp); when given it replaces a model profile's measured peak in that check.
+  double model_memory_mb = 0.0;
   // Which of the fields above the scenario file gave; a "model" section fills only the others.
   struct Given {
     bool warm = false, reference_vcpu = false, parallel_fraction = false;
-    bool runtime_init = false, model_load = false, model_size_mb = false;
+    bool runtime_init = false, model_load = false, model_size_mb = false, model_memory_mb = false;
   } given;
 };
 

@@ -123,3 +123,40 @@ TEST_CASE("app::run: one simulation of each candidate, rows to the callback, sum
     CHECK_THROWS_AS(app::run(large, cancelled), sim::Cancelled);
   }
 }
+
+TEST_CASE("app::prepare: service.model_memory_mb must fit every candidate's memory") {
+  TempDir dir;
+  const uint64_t before = sim::simulated_candidates();
+  nlohmann::json doc = small_doc();
+  auto refusal = [&](const nlohmann::json& d) -> std::string {
+    try {
+      app::prepare(write_scenario(dir, d), app::PrepareOptions{});
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "";
+  };
+
+  SECTION("a 1,500 MB model does not fit a 1,024 MB Lambda: refused with both numbers and the way out") {
+    doc["service"]["model_memory_mb"] = 1500;
+    const std::string what = refusal(doc);
+    CHECK_THAT(what, Catch::Contains("/candidates/0/memory_mb"));
+    CHECK_THAT(what,
+               Catch::Contains("1024 MB is below what the model needs: 1500 MB (service.model_memory_mb)"));
+    CHECK_THAT(what, Catch::Contains("give memory_mb of at least 1500"));
+  }
+  SECTION("Cloud Run's catalogue default of 0.5 GiB is named as the default; 800 MB needs 0.782 GiB") {
+    doc["service"]["model_memory_mb"] = 800;
+    doc["candidates"] = {{{"name", "cr"}, {"platform", "gcp-cloud-run"}}};
+    const std::string what = refusal(doc);
+    CHECK_THAT(what, Catch::Contains("/candidates/0/memory_gib"));
+    CHECK_THAT(what, Catch::Contains("0.5 GiB (the catalogue default)"));
+    // 800 MB / 1024 = 0.78125 GiB, rounded up to the next thousandth.
+    CHECK_THAT(what, Catch::Contains("at least 0.782"));
+  }
+  SECTION("a model that fits, and a platform without a memory setting (a fixed pool), pass") {
+    doc["service"]["model_memory_mb"] = 1024;  // exactly the Lambda's memory
+    CHECK(refusal(doc).empty());
+  }
+  CHECK(sim::simulated_candidates() == before);
+}

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/memory_fit.hpp"
 #include "core/input_error.hpp"
 #include "models/model_generator.hpp"
 #include "models/profiler.hpp"
