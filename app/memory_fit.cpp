@@ -12,7 +12,7 @@
 namespace servesim::app {
 
 namespace {
-std::string format(const char* pattern, double value) {
+std::string format_number(const char* pattern, double value) {
   char buf[64];
   std::snprintf(buf, sizeof buf, pattern, value);
   return buf;
@@ -39,9 +39,9 @@ void check_candidates_memory(const sim::Scenario& scenario, double required_mib,
     const auto memory = candidate_memory(candidate, scenario.file);
     if (!memory || memory->mib >= required_mib) return;
     const bool gib = memory->key == "memory_gib";
-    const std::string given = gib ? format("%g GiB", memory->mib / 1024) : format("%.0f MB", memory->mib);
-    const std::string least = gib ? format("%.3g", std::ceil(required_mib / 1024 * 1000) / 1000)
-                                  : format("%.0f", std::ceil(required_mib));
+    const std::string given = gib ? format_number("%g GiB", memory->mib / 1024) : format_number("%.0f MB", memory->mib);
+    const std::string least = gib ? format_number("%.3g", std::ceil(required_mib / 1024 * 1000) / 1000)
+                                  : format_number("%.0f", std::ceil(required_mib));
     throw input_error(scenario.file, candidate.pointer + "/" + memory->key,
                       given + (memory->is_default ? " (the catalogue default)" : "") +
                           " is below what the model needs: " + because + "; candidate \"" + candidate.name +
@@ -75,7 +75,7 @@ void check_candidates_memory(const sim::Scenario& scenario, double required_mib,
 void check_given_memory(const sim::Scenario& scenario) {
   if (!scenario.service.given.model_memory_mb) return;
   check_candidates_memory(scenario, scenario.service.model_memory_mb,
-                          format("%g MB (service.model_memory_mb)", scenario.service.model_memory_mb));
+                          format_number("%g MB (service.model_memory_mb)", scenario.service.model_memory_mb));
 }
 
 }  // namespace servesim::app

@@ -8,7 +8,7 @@ namespace servesim::sim {
 namespace sg4 = simgrid::s4u;
 
 namespace {
-constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNoCompletion = std::numeric_limits<double>::infinity();
 }
 
 TransferPool::~TransferPool() {
@@ -106,14 +106,14 @@ void TransferPool::key_active(Class& c, double now) {
     heap_push(c, id);
     if (c.ref == kNone) c.ref = id;
   }
-  if (c.pending.empty()) c.pending_min_bytes = kInf;
+  if (c.pending.empty()) c.pending_min_bytes = kNoCompletion;
 }
 
 // The class's earliest possible completion: its head's remaining bytes at the per-connection ceiling, or a
 // pending flight's whole size from the end of its latency.
 void TransferPool::refresh_class(Class& c, double now) {
   key_active(c, now);
-  c.bound = kInf;
+  c.bound = kNoCompletion;
   if (!c.keyed.empty()) {
     const Flight& head = flights_[c.keyed.front()];
     const Flight& ref = flights_[c.ref];
@@ -125,7 +125,7 @@ void TransferPool::refresh_class(Class& c, double now) {
 }
 
 void TransferPool::refresh_bound() {
-  earliest_s_ = kInf;
+  earliest_s_ = kNoCompletion;
   const double now = now_s();
   if (exhaustive_) {
     for (const auto& f : flights_)
