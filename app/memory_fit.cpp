@@ -39,7 +39,8 @@ void check_candidates_memory(const sim::Scenario& scenario, double required_mib,
     const auto memory = candidate_memory(candidate, scenario.file);
     if (!memory || memory->mib >= required_mib) return;
     const bool gib = memory->key == "memory_gib";
-    const std::string given = gib ? format_number("%g GiB", memory->mib / 1024) : format_number("%.0f MB", memory->mib);
+    const std::string given =
+        gib ? format_number("%g GiB", memory->mib / 1024) : format_number("%.0f MB", memory->mib);
     const std::string least = gib ? format_number("%.3g", std::ceil(required_mib / 1024 * 1000) / 1000)
                                   : format_number("%.0f", std::ceil(required_mib));
     throw input_error(scenario.file, candidate.pointer + "/" + memory->key,
