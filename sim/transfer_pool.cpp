@@ -147,53 +147,35 @@ void TransferPool::release(uint32_t id) {
   --in_flight_;
 }
 
-bool TransferPool::advance_exhaustive(double t_s, Done& done) {
+void TransferPool::collect_waiting(double now, double t_s) {
   waiting_.clear();
   waiting_ids_.clear();
-  for (uint32_t id = 0; id < flights_.size(); ++id)
-    if (flights_[id].comm) {
-      waiting_.push_back(flights_[id].comm);
-      waiting_ids_.push_back(id);
-    }
-  const double timeout = t_s - now_s();
-  const ssize_t i = sg4::Comm::wait_any_for(waiting_, timeout > 0 ? timeout : 0.0);
-  if (i < 0) {
-    sync_clock(t_s);  // wait_any_for stops at the timeout; make the clock exact
-    refresh_bound();
-    return false;
+  auto watch = [this](uint32_t id) {
+    waiting_ids_.push_back(id);
+    waiting_.push_back(flights_[id].comm);
+  };
+  if (exhaustive_) {
+    for (uint32_t id = 0; id < flights_.size(); ++id)
+      if (flights_[id].comm) watch(id);
+    return;
   }
-  const uint32_t id = waiting_ids_[static_cast<size_t>(i)];
-  done = Done{flights_[id].tag, now_s()};
-  Class& c = classes_[flights_[id].cls];
-  c.pending.erase(std::find(c.pending.begin(), c.pending.end(), id));
-  release(id);
-  refresh_bound();
-  return true;
+  // Each class's head, and the flights still in their latency phase that could finish by t_s (rare: only a
+  // flight smaller than the bytes its latency is worth at the ceiling).
+  for (Class& c : classes_) {
+    key_active(c, now);
+    if (!c.keyed.empty()) watch(c.keyed.front());
+    for (uint32_t id : c.pending) {
+      const Flight& f = flights_[id];
+      if (f.active_s + c.pending_min_bytes / c.ceiling > t_s) break;  // activation order: the rest are later
+      if (f.active_s + f.bytes / c.ceiling <= t_s) watch(id);
+    }
+  }
 }
 
 bool TransferPool::advance(double t_s, Done& done) {
   if (in_flight_ == 0) return false;
-  if (exhaustive_) return advance_exhaustive(t_s, done);
   const double now = now_s();
-  // Watch each class's head, and the flights still in their latency phase that could finish by t_s (rare:
-  // only a flight smaller than the bytes its latency is worth at the ceiling).
-  waiting_.clear();
-  waiting_ids_.clear();
-  for (Class& c : classes_) {
-    key_active(c, now);
-    if (!c.keyed.empty()) {
-      waiting_ids_.push_back(c.keyed.front());
-      waiting_.push_back(flights_[c.keyed.front()].comm);
-    }
-    for (uint32_t id : c.pending) {
-      const Flight& f = flights_[id];
-      if (f.active_s + c.pending_min_bytes / c.ceiling > t_s) break;  // activation order: the rest are later
-      if (f.active_s + f.bytes / c.ceiling <= t_s) {
-        waiting_ids_.push_back(id);
-        waiting_.push_back(f.comm);
-      }
-    }
-  }
+  collect_waiting(now, t_s);
   const double timeout = t_s - now;
   const ssize_t i = waiting_.empty() ? -1 : sg4::Comm::wait_any_for(waiting_, timeout > 0 ? timeout : 0.0);
   if (i < 0) {
@@ -207,7 +189,7 @@ bool TransferPool::advance(double t_s, Done& done) {
   if (!c.keyed.empty() && c.keyed.front() == id) {
     heap_pop(c);
     if (c.ref == id) c.ref = c.keyed.empty() ? kNone : c.keyed.front();
-  } else {
+  } else {  // a flight still in its latency phase (the reference pool keys none)
     c.pending.erase(std::find(c.pending.begin(), c.pending.end(), id));
   }
   release(id);

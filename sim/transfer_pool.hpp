@@ -111,7 +111,9 @@ class TransferPool {
   void refresh_class(Class& c, double now);
   void refresh_bound();
   void release(uint32_t id);
-  bool advance_exhaustive(double t_s, Done& done);
+  // Fills waiting_ / waiting_ids_: every flight (exhaustive), else the class heads and the flights in their
+  // latency phase that could finish by t_s.
+  void collect_waiting(double now, double t_s);
 
   double origin_s_;
   bool exhaustive_;
