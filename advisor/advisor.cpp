@@ -22,13 +22,18 @@ std::string path_text(const RuleOutcome& rules) {
   return s;
 }
 
+bool is_estimated(const CandidateEvidence& c) {
+  return c.result.latency_source == "estimated";
+}
+
 std::string write_verdict(Recommendation& rec) {
   const auto& best = rec.best();
   std::string v;
   if (rec.any_meets_slo) {
     v = "Recommended: " + best.spec.name + " (" + best.spec.platform + ", " + to_string(best.placement) +
-        "; " + settings_text(best.spec.settings) + "): " + pct(best.attainment, rec.slo_attainment_target) +
-        " of requests within the " + num(rec.slo_p99_ms) + " ms SLO, p99 " + num(best.p99_ms) + " ms, cost " +
+        (is_estimated(best) ? ", latency estimated" : "") + "; " + settings_text(best.spec.settings) +
+        "): " + pct(best.attainment, rec.slo_attainment_target) + " of requests within the " +
+        num(rec.slo_p99_ms) + " ms SLO, p99 " + num(best.p99_ms) + " ms, cost " +
         usd(best.result.cost_total_usd) + " for the replay.";
   } else {
     v = "No candidate meets the SLO (p99 " + num(rec.slo_p99_ms) + " ms for " +
@@ -48,7 +53,17 @@ std::string write_verdict(Recommendation& rec) {
       }
     v += " Following the evidence.";
   } else if (rec.rules.preferred) {
-    v += " The evidence agrees with the rules.";
+    // An estimated latency is no evidence on its own: say what the agreement rests on.
+    if (is_estimated(best))
+      v +=
+          " The evidence agrees with the rules only on an estimated GPU latency for " + best.spec.name +
+          " (no measurement or calibration behind it): measure it (measured_batch_latency_ms) before relying "
+          "on this.";
+    else if (best.result.latency_source == "calibrated")
+      v += " The evidence agrees with the rules (" + best.spec.name +
+           "'s GPU latency is calibrated on published MLPerf results, not measured on this model).";
+    else
+      v += " The evidence agrees with the rules.";
   }
   if (rec.rules.edge_cache && rec.facts.repeat_share)
     v += " Put an edge cache in front: " + pct(*rec.facts.repeat_share) + " of requests repeat an input" +
@@ -180,12 +195,14 @@ std::string to_text(const Recommendation& rec) {
   o << line;
   int rank = 1;
   for (const auto& c : rec.evidence.ranked) {
-    std::snprintf(
-        line, sizeof line, "  %-4d %-26s %-16s %-11s %12.6g %10.1f %10.1f %8s %7s %9llu %9llu%s\n", rank++,
-        c.spec.name.c_str(), c.spec.platform.c_str(), to_string(c.placement), c.result.cost_total_usd,
-        c.p50_ms, c.p99_ms, pct(c.attainment).c_str(), pct(c.cold_start_share).c_str(),
-        static_cast<unsigned long long>(c.result.requests.throttled),
-        static_cast<unsigned long long>(c.result.requests.timed_out), c.meets_slo ? "" : "  (misses SLO)");
+    std::snprintf(line, sizeof line, "  %-4d %-26s %-16s %-11s %12.6g %10.1f %10.1f %8s %7s %9llu %9llu%s\n",
+                  rank++, c.spec.name.c_str(), c.spec.platform.c_str(), to_string(c.placement),
+                  c.result.cost_total_usd, c.p50_ms, c.p99_ms, pct(c.attainment).c_str(),
+                  pct(c.cold_start_share).c_str(),
+                  static_cast<unsigned long long>(c.result.requests.throttled),
+                  static_cast<unsigned long long>(c.result.requests.timed_out),
+                  c.meets_slo ? (is_estimated(c) ? "  (latency estimated)" : "")
+                              : (is_estimated(c) ? "  (misses SLO; latency estimated)" : "  (misses SLO)"));
     o << line;
   }
   o << "\nNot recommended\n";
@@ -273,6 +290,7 @@ nlohmann::ordered_json to_json(const Recommendation& rec) {
                      {"name", c.spec.name},
                      {"platform", c.spec.platform},
                      {"placement", to_string(c.placement)},
+                     {"latency_source", c.result.latency_source},
                      {"from_scenario", c.from_scenario},
                      {"settings", c.spec.settings.is_null() ? nlohmann::json::object() : c.spec.settings},
                      {"cost_usd", c.result.cost_total_usd},

@@ -66,8 +66,7 @@ class Loop {
     batch_s_.assign(c.max_batch_size + 1, 0.0);
     for (uint32_t b = 1; b <= c.max_batch_size; ++b) {
       const double compute_s = c.gflops_per_request * 1e9 * b / (c.peak_flops_per_s * c.efficiency);
-      const double memory_s =
-          (c.weight_bytes + b * c.activation_bytes_per_request) / (c.memory_bytes_per_s * c.efficiency);
+      const double memory_s = (c.weight_bytes + b * c.activation_bytes_per_request) / c.memory_bytes_per_s;
       batch_s_[b] = c.launch_overhead_s + std::max(compute_s, memory_s);
     }
   }

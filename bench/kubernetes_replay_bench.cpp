@@ -75,8 +75,10 @@ int main(int argc, char** argv) {
          {"model_gflops_per_request", bc.gflops_per_request},
          {"model_weight_mb", bc.weight_bytes / 1e6},
          {"activation_mb_per_request", bc.activation_bytes_per_request / 1e6},
-         {"peak_fp16_tflops_t4", bc.peak_flops_per_s / 1e12},
-         {"memory_bandwidth_gb_per_s_t4", bc.memory_bytes_per_s / 1e9},
+         {"precision", "fp16"},
+         {"model_class", "other"},
+         {"peak_tflops_override", bc.peak_flops_per_s / 1e12},
+         {"memory_bandwidth_gb_per_s_override", bc.memory_bytes_per_s / 1e9},
          {"roofline_efficiency", bc.efficiency},
          {"launch_overhead_ms", bc.launch_overhead_s * 1e3}}}}};
   const sim::Scenario sc = sim::parse_scenario(doc, "bench", ".");

@@ -16,6 +16,7 @@
 #include "cli/options.hpp"
 #include "cli/output_options.hpp"
 #include "platforms/catalog.hpp"
+#include "platforms/fleet/gpu_catalog.hpp"
 #include "reports/run_report.hpp"
 #include "sim/arrival_source.hpp"
 #include "sim/input_error.hpp"
@@ -175,6 +176,62 @@ int validate_command(const Args& args) {
   return 0;
 }
 
+namespace {
+
+// `servesim catalog gpus`: platforms/fleet/gpus.json as a table (docs/models/gpu-latency.md explains it).
+int print_gpu_catalog(bool as_json) {
+  const platforms::GpuCatalog& c = platforms::gpu_catalog();
+  if (as_json) {
+    std::printf("%s\n", c.json.dump(2).c_str());
+    return 0;
+  }
+  std::printf(
+      "GPU catalogue (as of %s): dense datasheet peaks [TFLOP/s; TOP/s for int8], memory and bandwidth\n\n",
+      c.as_of.c_str());
+  std::printf("  %-10s %-24s %-7s %7s %8s", "id", "name", "gen.", "mem GB", "GB/s");
+  for (const auto& precision : c.precisions) std::printf(" %7s", precision.c_str());
+  std::printf("  status\n");
+  for (const auto& g : c.gpus) {
+    std::printf("  %-10s %-24s %-7s %7s %8s", g.id.c_str(), g.name.c_str(), g.generation.c_str(),
+                sim::quote_number(g.memory_gb).c_str(),
+                sim::quote_number(g.memory_bandwidth_gb_per_s).c_str());
+    for (const auto& precision : c.precisions) {
+      const auto peak = g.peak_tflops_at(precision);
+      std::printf(" %7s", peak ? sim::quote_number(*peak).c_str() : "-");
+    }
+    std::printf("  %s\n      source: %s\n", g.status.c_str(), g.source.c_str());
+  }
+  std::printf(
+      "\nLatency model fit (docs/models/gpu-latency.md): latency(b) = max(b x GFLOP / (peak x efficiency), "
+      "bytes / bandwidth) + overhead\n");
+  std::printf("  calibrated at: ");
+  for (const auto& precision : c.calibrated_precisions) std::printf("%s ", precision.c_str());
+  std::printf("(other precisions use the same fit and are labelled estimated)\n");
+  for (const auto& [model_class, per_generation] : c.fit) {
+    const auto& b = c.model_classes.at(model_class);
+    std::printf("  %s (MLPerf %s, %s GFLOP, %s MB per request):\n", model_class.c_str(), b.name.c_str(),
+                sim::quote_number(b.gflops_per_request).c_str(), sim::quote_number(b.weight_mb).c_str());
+    for (const auto& generation : c.generations) {
+      const auto& f = per_generation.at(generation);
+      auto join = [](const std::vector<std::string>& ids) {
+        std::string out;
+        for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
+        return out;
+      };
+      std::printf("    %-7s efficiency %-6s overhead %-7s ms  (offline from %s; batch 1 from %s)\n",
+                  generation.c_str(), sim::quote_number(f.efficiency).c_str(),
+                  sim::quote_number(f.overhead_ms).c_str(), join(f.offline_from).c_str(),
+                  join(f.batch1_from).c_str());
+    }
+  }
+  std::printf(
+      "  %zu MLPerf results behind it; sources: servesim catalog gpus --json (calibration.measurements)\n",
+      c.measurements.size());
+  return 0;
+}
+
+}  // namespace
+
 int catalog_command(const Args& args) {
   po::options_description opts("Options");
   std::string platform;
@@ -185,7 +242,7 @@ int catalog_command(const Args& args) {
   po::variables_map vm;
   if (!parse_options(
           args,
-          "Usage: servesim catalog [PLATFORM] [--json]\n\nPrints every number a platform model assumes, "
+          "Usage: servesim catalog [PLATFORM|gpus] [--json]\n\nPrints every number a platform model assumes, "
           "with its unit, range, status (documented, observed, estimated, unconfirmed) and source.\nAny "
           "of them "
           "can be overridden per candidate in a scenario by its key.\n",
@@ -193,8 +250,11 @@ int catalog_command(const Args& args) {
     return 0;
   if (platform.empty()) {
     for (const auto& e : platforms::catalog()) std::printf("%-14s %s\n", e.platform.c_str(), e.title.c_str());
+    std::printf("%-14s %s\n", "gpus",
+                "GPU catalogue: datasheet peaks per precision and the GPU latency model's MLPerf fit");
     return 0;
   }
+  if (platform == "gpus") return print_gpu_catalog(vm["json"].as<bool>());
   const auto* e = platforms::find_platform(platform);
   if (!e) throw InputError("catalog: no platform '" + platform + "' (run `servesim catalog` for the list)");
   std::printf("%s: %s (as of %s)\n\n", e->platform.c_str(), e->title.c_str(), e->as_of.c_str());

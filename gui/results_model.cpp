@@ -21,8 +21,8 @@ int ResultsModel::columnCount(const QModelIndex& parent) const {
 
 QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-  static const char* names[] = {"candidate", "platform", "served",   "cold starts", "throttled",
-                                "timed out", "p50 [ms]", "p99 [ms]", "peak inst.",  "cost [USD]"};
+  static const char* names[] = {"candidate", "platform", "latency",  "served",     "cold starts", "throttled",
+                                "timed out", "p50 [ms]", "p99 [ms]", "peak inst.", "cost [USD]"};
   return tr(names[section]);
 }
 
@@ -31,8 +31,14 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
   const auto& r = outcome_->results.at(static_cast<size_t>(index.row()));
   if (role == Qt::CheckStateRole && index.column() == name)
     return checked_.at(static_cast<size_t>(index.row())) ? Qt::Checked : Qt::Unchecked;
-  if (role == Qt::TextAlignmentRole && index.column() > platform)
+  if (role == Qt::TextAlignmentRole && index.column() > latency_source)
     return int(Qt::AlignRight | Qt::AlignVCenter);
+  if (role == Qt::ToolTipRole && index.column() == latency_source)
+    return r.latency_source == "estimated"
+               ? tr("Estimated: no measurement or calibration stands behind this latency")
+           : r.latency_source == "calibrated" ? tr("Calibrated on published MLPerf results (see "
+                                                   "docs/models/gpu-latency.md)")
+                                              : tr("Measured: the scenario's or a profile's service times");
   if (role != Qt::DisplayRole && role != Qt::EditRole) return {};
   const auto& q = r.requests;
   switch (static_cast<Column>(index.column())) {
@@ -40,6 +46,8 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
       return QString::fromStdString(r.name);
     case platform:
       return QString::fromStdString(r.platform);
+    case latency_source:
+      return QString::fromStdString(r.latency_source);
     case served:
       return static_cast<qulonglong>(q.served);
     case cold_starts:

@@ -1,7 +1,7 @@
 #pragma once
-// One row per candidate of the last run: served, cold starts, throttled, timed out, p50, p99, peak
-// instances, cost. The first column is checkable: the charts show the checked candidates. The cost chart
-// reads the cost column through a QVBarModelMapper.
+// One row per candidate of the last run: what its latency rests on (measured, calibrated, estimated), served,
+// cold starts, throttled, timed out, p50, p99, peak instances, cost. The first column is checkable: the
+// charts show the checked candidates. The cost chart reads the cost column through a QVBarModelMapper.
 #include <QAbstractTableModel>
 #include <vector>
 
@@ -15,6 +15,7 @@ class ResultsModel : public QAbstractTableModel {
   enum Column {
     name,
     platform,
+    latency_source,
     served,
     cold_starts,
     throttled,

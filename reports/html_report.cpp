@@ -97,6 +97,14 @@ std::string json_value_text(const nlohmann::json& v) {
   return v.dump();
 }
 
+// What a candidate's latency rests on (summary.json's latency_source, docs/models/gpu-latency.md); an
+// estimate is marked, since no measurement stands behind its numbers.
+std::string latency_source_cell(const nlohmann::json& c) {
+  const std::string source = c.value("latency_source", "measured");
+  return std::string("<td class=\"text") + (source == "estimated" ? " bad" : "") + "\">" +
+         html_escape(source) + "</td>";
+}
+
 std::string header_html(const RunData& run, const ReportContext& ctx) {
   const auto& cands = run.summary["candidates"];
   std::ostringstream out;
@@ -122,8 +130,11 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
            "meeting "
            "the SLO</div><div class=\"name\">"
         << html_escape(c.value("name", "")) << " <span class=\"muted\">("
-        << html_escape(c.value("platform", ""))
-        << ")</span></div><div class=\"kpis\"><div>monthly cost (extrapolated)<b>"
+        << html_escape(c.value("platform", "")) << ")</span>"
+        << (c.value("latency_source", "measured") == "estimated"
+                ? " <span class=\"bad\">(latency estimated, not measured)</span>"
+                : "")
+        << "</div><div class=\"kpis\"><div>monthly cost (extrapolated)<b>"
         << format_usd(monthly_usd(cost, sim_s)) << "</b></div><div>cost of the simulated "
         << period_text(sim_s) << "<b>" << format_usd(cost) << "</b></div><div>p99 latency<b>"
         << format_number(num(c, "latency_ms", "p99"), 3) << " ms</b></div><div>served within SLO<b>"
@@ -151,6 +162,7 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
   }
 
   out << "<h3>Candidates at a glance</h3><table class=\"num\"><thead><tr><th>candidate</th><th>platform</th>"
+         "<th>latency</th>"
          "<th>arrived</th><th>served</th><th>cold starts</th><th>throttled</th><th>timed "
          "out</th><th>dropped</th>"
          "<th>p50 [ms]</th><th>p99 [ms]</th><th>peak inst.</th><th>cost [USD]</th><th>per 30 days [USD]</th>"
@@ -161,7 +173,7 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
     const double cost = num(c, "cost_usd", "total");
     out << "<tr" << (int(i) == best ? " class=\"best\"" : "") << "><td class=\"text\">"
         << html_escape(c.value("name", "")) << "</td><td class=\"text\">"
-        << html_escape(c.value("platform", "")) << "</td>";
+        << html_escape(c.value("platform", "")) << "</td>" << latency_source_cell(c);
     for (const char* k : {"arrived", "served", "cold_starts", "throttled", "timed_out", "dropped"}) {
       const double v = num(c, "requests", k);
       const bool failure =

@@ -91,7 +91,8 @@ WindowOutcome window_outcome(const CandidateSeries& s, const SpikeWindow& w) {
 
 std::string candidates_csv(const RunData& run) {
   std::ostringstream out;
-  out << "candidate,platform,arrived_requests,served_requests,cold_starts,throttled_requests,timed_out_"
+  out << "candidate,platform,latency_source,arrived_requests,served_requests,cold_starts,throttled_requests,"
+         "timed_out_"
          "requests,"
          "dropped_requests,retries,latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_max_"
          "ms,"
@@ -99,7 +100,8 @@ std::string candidates_csv(const RunData& run) {
          "simulated_s\n";
   for (const auto& c : run.summary["candidates"]) {
     const double simulated_s = c.value("simulated_s", 0.0), cost = get(c, "cost_usd", "total");
-    out << csv_field(c.value("name", "")) << ',' << csv_field(c.value("platform", ""));
+    out << csv_field(c.value("name", "")) << ',' << csv_field(c.value("platform", "")) << ','
+        << csv_field(c.value("latency_source", "measured"));
     for (const char* k : {"arrived", "served", "cold_starts", "throttled", "timed_out", "dropped", "retries"})
       out << ',' << num(get(c, "requests", k));
     for (const char* k : {"mean", "p50", "p90", "p99", "max"}) out << ',' << num(get(c, "latency_ms", k));

@@ -128,6 +128,7 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
     ordered_json c;
     c["name"] = r.name;
     c["platform"] = r.platform;
+    c["latency_source"] = r.latency_source;
     c["requests"] = {{"arrived", q.arrived},     {"served", q.served},       {"cold_starts", q.cold_starts},
                      {"throttled", q.throttled}, {"timed_out", q.timed_out}, {"dropped", q.dropped},
                      {"retries", q.retries},     {"queued", q.queued}};

@@ -105,6 +105,10 @@ class PlatformModel {
   }
   // Per-stage counts of a composite model (platforms/topology_model.hpp), for summary.json; empty otherwise.
   virtual std::vector<StageCounts> stage_counts() const { return {}; }
+  // What the candidate's service times rest on (docs/models/gpu-latency.md): "measured" (the scenario's
+  // service times, a model profile's, or a measured GPU batch-latency table), "calibrated" (the GPU latency
+  // model at a class and precision fitted on MLPerf results) or "estimated" (any other modelled latency).
+  virtual std::string latency_source() const { return "measured"; }
   // Cold starts per source of the model (layered model cache); empty when the model has none.
   virtual std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const { return {}; }
   // `nodes` nodes fail at t_s: their pods and the requests on them are lost.

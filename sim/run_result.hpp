@@ -26,6 +26,8 @@ struct StageCounts {
 struct CandidateResult {
   std::string name;
   std::string platform;
+  std::string latency_source =
+      "measured";  // measured | calibrated | estimated (PlatformModel::latency_source)
   Counters requests;
   LatencyHistogram latency;
   double instances_mean = 0;

@@ -9,8 +9,7 @@ BatchLatency BatchLatency::roofline(const RooflineInputs& in, uint32_t max_batch
   out.table_s_.assign(max_batch_size + 1, 0.0);
   for (uint32_t b = 1; b <= max_batch_size; ++b) {
     const double compute_s = in.gflops_per_request * 1e9 * b / (in.peak_flops_per_s * in.efficiency);
-    const double memory_s =
-        (in.weight_bytes + b * in.activation_bytes_per_request) / (in.memory_bytes_per_s * in.efficiency);
+    const double memory_s = (in.weight_bytes + b * in.activation_bytes_per_request) / in.memory_bytes_per_s;
     out.table_s_[b] = in.launch_overhead_s + std::max(compute_s, memory_s);
   }
   return out;

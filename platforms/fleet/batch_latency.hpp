@@ -1,10 +1,10 @@
 #pragma once
 // GPU latency of one batch of b requests, tabulated for b = 1..max_batch_size. Either measured (a table of
-// [batch size, ms] points, linear in between and beyond) or ESTIMATED by the roofline model (Williams,
-// Waterman and Patterson, "Roofline", CACM 2009):
-//   t(b) = launch_overhead + max(gflops x b / (peak_flops x eff), (weight_bytes + b x act_bytes) / (bw x
-//   eff))
-// where peak compute and bandwidth are the GPU datasheet's and eff an assumed efficiency.
+// [batch size, ms] points, linear in between and beyond) or from the roofline model (Williams, Waterman and
+// Patterson, "Roofline", CACM 2009) with a per-batch overhead:
+//   t(b) = launch_overhead + max(gflops x b / (peak_flops x eff), (weight_bytes + b x act_bytes) / bw)
+// where peak compute and bandwidth are the GPU datasheet's and eff and the overhead come from
+// platforms/fleet/gpu_latency.hpp (fitted on MLPerf, or assumed).
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -17,7 +17,7 @@ struct RooflineInputs {
   double activation_bytes_per_request = 0;  // [bytes]
   double peak_flops_per_s = 1;              // [FLOP/s]
   double memory_bytes_per_s = 1;            // [bytes/s]
-  double efficiency = 1;                    // (0, 1]
+  double efficiency = 1;                    // > 0, of the compute peak only
   double launch_overhead_s = 0;             // [s]
 };
 

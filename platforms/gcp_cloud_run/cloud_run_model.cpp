@@ -1,6 +1,8 @@
 #include "platforms/gcp_cloud_run/cloud_run_model.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "sim/json_fields.hpp"
 
@@ -27,6 +29,14 @@ std::string num(double x) {
   return sim::quote_number(x);
 }
 
+// One request alone on the L4 (Cloud Run serves requests one by one, no batching): the GPU latency model's
+// batch of 1 [s].
+double gpu_request_s_for(const CloudRunParams& p, const sim::Scenario& scenario) {
+  GpuWorkload w = p.gpu_workload;
+  if (w.weight_bytes < 0) w.weight_bytes = scenario.service.model_size_mb * 1e6;
+  return BatchLatency::roofline(gpu_latency(*gpu_catalog().find("l4"), w).roofline, 1).seconds(1);
+}
+
 }  // namespace
 
 CloudRunParams CloudRunParams::from(const Settings& s) {
@@ -48,6 +58,13 @@ CloudRunParams CloudRunParams::from(const Settings& s) {
   p.gpu_price_usd_per_s = s.number("gpu_price_usd_per_hour") / 3600.0;
   p.gpu_instance_start_s = s.number("gpu_instance_start_s");
   p.gpu_speedup_estimate = s.number("gpu_speedup_estimate");
+  p.gpu_workload.model_class = s.text("model_class");
+  p.gpu_workload.precision = s.text("precision");
+  p.gpu_workload.gflops_per_request = s.number("model_gflops_per_request");
+  p.gpu_workload.weight_bytes = s.number("model_weight_mb") > 0 ? s.number("model_weight_mb") * 1e6 : -1.0;
+  p.gpu_workload.activation_bytes_per_request = s.number("activation_mb_per_request") * 1e6;
+  p.gpu_workload.fallback_efficiency = s.number("roofline_efficiency");
+  p.gpu_workload.fallback_overhead_s = s.number("launch_overhead_ms") / 1e3;
   p.store_per_connection_bytes_per_s = s.number("model_store_per_connection_mb_per_s") * 1e6;
   p.store_shared_bytes_per_s = s.number("model_store_shared_gb_per_s") * 1e9;
 
@@ -84,6 +101,13 @@ CloudRunParams CloudRunParams::from(const Settings& s) {
                     "expected \"instance\" with gpu nvidia-l4 (GPU instances are billed for their "
                     "whole lifetime), got \"request\"");
     billing = "instance";
+    if (p.gpu_speedup_estimate == 0) {
+      try {
+        gpu_latency(*gpu_catalog().find("l4"), p.gpu_workload);  // checks the precision and the class
+      } catch (const std::invalid_argument& e) {
+        throw s.error("precision", e.what());
+      }
+    }
   }
   if (p.min_instances > p.max_instances)
     throw s.error("min_instances", "expected at most max_instances (" + std::to_string(p.max_instances) +
@@ -121,7 +145,9 @@ FleetConfig CloudRunModel::fleet_config_for(const CloudRunParams& p, const sim::
   if (p.has_gpu) {
     c.vcpu = p.vcpu;
     c.set_accelerator_sharing();
-    c.work_factor = 1.0 / p.gpu_speedup_estimate;  // estimate: no GPU latency in the scenario
+    c.work_factor = p.gpu_speedup_estimate > 0
+                        ? 1.0 / p.gpu_speedup_estimate
+                        : gpu_request_s_for(p, scenario) / std::max(svc.warm_s.mean_s(), 1e-12);
     c.instance_start_s = p.gpu_instance_start_s;
   } else {
     c.set_cpu_sharing(p.vcpu, svc.parallel_fraction);
@@ -131,7 +157,15 @@ FleetConfig CloudRunModel::fleet_config_for(const CloudRunParams& p, const sim::
 }
 
 CloudRunModel::CloudRunModel(const CloudRunParams& params, const sim::Scenario& scenario)
-    : InstanceFleet(fleet_config_for(params, scenario), scenario), p_(params) {}
+    : InstanceFleet(fleet_config_for(params, scenario), scenario), p_(params) {
+  if (!p_.has_gpu) return;
+  if (p_.gpu_speedup_estimate > 0) {
+    latency_source_ = "estimated";  // the user's speed-up factor
+    return;
+  }
+  gpu_request_s_ = gpu_request_s_for(p_, scenario);
+  latency_source_ = gpu_latency(*gpu_catalog().find("l4"), p_.gpu_workload).latency_source;
+}
 
 void CloudRunModel::register_costs(sim::Recorder& recorder) {
   cost_cpu_ = recorder.cost_category("cpu_usd");

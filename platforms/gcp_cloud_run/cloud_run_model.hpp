@@ -8,6 +8,7 @@
 #include <string>
 
 #include "platforms/catalog.hpp"
+#include "platforms/fleet/gpu_latency.hpp"
 #include "platforms/fleet/instance_fleet.hpp"
 #include "sim/scenario.hpp"
 
@@ -36,7 +37,8 @@ struct CloudRunParams {
   bool has_gpu;
   double gpu_price_usd_per_s;
   double gpu_instance_start_s;
-  double gpu_speedup_estimate;
+  double gpu_speedup_estimate;  // > 0: the user's factor (estimated); 0: the GPU latency model
+  GpuWorkload gpu_workload;     // for the GPU latency model (weight_bytes < 0: the scenario's model_size_mb)
   double store_per_connection_bytes_per_s;
   double store_shared_bytes_per_s;
 
@@ -48,6 +50,9 @@ class CloudRunModel : public InstanceFleet {
  public:
   CloudRunModel(const CloudRunParams& params, const sim::Scenario& scenario);
   std::string platform() const override { return "gcp-cloud-run"; }
+  std::string latency_source() const override { return latency_source_; }
+  // The GPU service time of one request [s] (0 without a GPU or with a user's speed-up factor).
+  double gpu_request_s() const { return gpu_request_s_; }
 
  protected:
   void register_costs(sim::Recorder& recorder) override;
@@ -60,6 +65,8 @@ class CloudRunModel : public InstanceFleet {
   void bill_resources(double seconds);
 
   CloudRunParams p_;
+  std::string latency_source_ = "measured";
+  double gpu_request_s_ = 0;
   int cost_cpu_ = 0, cost_memory_ = 0, cost_requests_ = 0, cost_gpu_ = 0;
 };
 

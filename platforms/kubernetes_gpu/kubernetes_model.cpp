@@ -49,7 +49,7 @@ void KubernetesModel::start(sim::ModelContext& ctx) {
   rng_ = &ctx.rng;
   client_ = &ctx.client;
   crashes_ = &ctx.crashes;
-  const uint32_t gpus = p_.pool.gpus_per_node;
+  const uint32_t gpus = p_.pool.pods_per_node;
   pool_.start(*rec_, (p_.min_replicas + gpus - 1) / gpus);
   for (uint32_t i = 0; i < p_.min_replicas; ++i) create_pod(0, true);
   next_hpa_s_ = p_.hpa_sync_period_s;
@@ -119,12 +119,16 @@ void KubernetesModel::try_dispatch(uint32_t id, double t_s) {
     work_changed(id, had_work, t_s);
     return;
   }
+  // A pod with several GPUs splits each batch over them (data-parallel replicas that start and finish
+  // together): up to gpus_per_pod x max_batch_size requests, each GPU running ceil(n / gpus_per_pod).
+  const size_t capacity = static_cast<size_t>(p_.max_batch_size) * p_.gpus_per_pod;
   const double due_s = pod.queue.front().enqueue_s + p_.max_queue_delay_s;
-  if (pod.queue.size() >= p_.max_batch_size || t_s >= due_s) {
-    pod.in_batch = static_cast<uint32_t>(std::min<size_t>(pod.queue.size(), p_.max_batch_size));
+  if (pod.queue.size() >= capacity || t_s >= due_s) {
+    pod.in_batch = static_cast<uint32_t>(std::min(pod.queue.size(), capacity));
     pod.batch_start_s = t_s;
     pod.deadline = 0;
-    push(Event{t_s + latency_.seconds(pod.in_batch), id, pod.life, Kind::batch_done});
+    const uint32_t per_gpu = (pod.in_batch + p_.gpus_per_pod - 1) / p_.gpus_per_pod;
+    push(Event{t_s + latency_.seconds(per_gpu), id, pod.life, Kind::batch_done});
     return;
   }
   if (pod.deadline != 0) return;  // armed for the same oldest request

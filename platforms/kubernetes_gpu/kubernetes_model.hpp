@@ -26,6 +26,7 @@ class KubernetesModel : public sim::PlatformModel {
   KubernetesModel(const KubernetesParams& params, const sim::Scenario& scenario);
 
   std::string platform() const override { return "kubernetes-gpu"; }
+  std::string latency_source() const override { return p_.latency_source; }
   void build(sim::PlatformBuilder& builder) override;
   void start(sim::ModelContext& ctx) override;
   void on_arrival(double t_s, double origin_s, uint32_t attempt) override;

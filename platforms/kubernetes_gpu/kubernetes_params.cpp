@@ -1,18 +1,14 @@
 #include "platforms/kubernetes_gpu/kubernetes_params.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
+#include "platforms/fleet/gpu_latency.hpp"
 #include "sim/json_fields.hpp"
 
 namespace servesim::platforms {
 
 namespace {
-std::string gpu_of(const std::string& node_type) {
-  if (node_type == "g5.xlarge") return "a10g";
-  if (node_type == "g6.xlarge") return "l4";
-  return "t4";  // g4dn.xlarge (the catalogue admits only these three)
-}
-
 // [[batch size, ms], ...] with sizes >= 1 strictly increasing and latencies > 0.
 std::vector<std::pair<double, double>> read_table(const Settings& s, const nlohmann::json& overrides) {
   const std::string key = "measured_batch_latency_ms";
@@ -40,11 +36,25 @@ KubernetesParams KubernetesParams::from(const Settings& s, const nlohmann::json&
   std::string type_key = p.node_type;
   for (char& c : type_key)
     if (c == '.') c = '_';
-  const std::string gpu = gpu_of(p.node_type);
+  p.gpu = s.text("node_gpu_" + type_key);
+  const GpuSpec* gpu = gpu_catalog().find(p.gpu);
+  if (!gpu)
+    throw s.error("node_gpu_" + type_key,
+                  "expected a GPU of platforms/fleet/gpus.json, got \"" + p.gpu + "\"");
+  p.node_gpus = s.number("gpus_per_node") > 0 ? static_cast<uint32_t>(s.number("gpus_per_node"))
+                                              : static_cast<uint32_t>(s.number("node_gpus_" + type_key));
+  p.gpus_per_pod = static_cast<uint32_t>(s.number("gpus_per_pod"));
+  if (p.gpus_per_pod > p.node_gpus)
+    throw s.error("gpus_per_pod", "expected 1.." + std::to_string(p.node_gpus) + " (the GPUs of a " +
+                                      p.node_type + " node), got " + std::to_string(p.gpus_per_pod));
+  if (p.node_gpus % p.gpus_per_pod != 0)
+    throw s.error("gpus_per_pod", "expected a divisor of the node's " + std::to_string(p.node_gpus) +
+                                      " GPUs (" + p.node_type + "), got " + std::to_string(p.gpus_per_pod));
   const bool karpenter = s.text("node_provisioner") == "karpenter";
+  const bool spot = s.text("purchase_option") == "spot";
   p.pool = NodePoolParams{
-      .gpus_per_node = static_cast<uint32_t>(s.number("gpus_per_node")),
-      .price_usd_per_h = s.number("price_usd_per_h_" + type_key),
+      .pods_per_node = p.node_gpus / p.gpus_per_pod,
+      .price_usd_per_h = s.number((spot ? "spot_price_usd_per_h_" : "price_usd_per_h_") + type_key),
       .max_nodes = static_cast<uint32_t>(s.number("max_nodes")),
       .karpenter = karpenter,
       .scan_interval_s = s.number("ca_scan_interval_s"),
@@ -90,16 +100,30 @@ KubernetesParams KubernetesParams::from(const Settings& s, const nlohmann::json&
 
   p.max_batch_size = static_cast<uint32_t>(s.number("max_batch_size"));
   p.max_queue_delay_s = s.number("max_queue_delay_ms") / 1e3;
-  p.roofline = RooflineInputs{
-      .gflops_per_request = s.number("model_gflops_per_request"),
-      .weight_bytes = s.number("model_weight_mb") > 0 ? s.number("model_weight_mb") * 1e6 : -1.0,
-      .activation_bytes_per_request = s.number("activation_mb_per_request") * 1e6,
-      .peak_flops_per_s = s.number("peak_fp16_tflops_" + gpu) * 1e12,
-      .memory_bytes_per_s = s.number("memory_bandwidth_gb_per_s_" + gpu) * 1e9,
-      .efficiency = s.number("roofline_efficiency"),
-      .launch_overhead_s = s.number("launch_overhead_ms") / 1e3,
-  };
+  GpuWorkload workload;
+  workload.model_class = s.text("model_class");
+  workload.precision = s.text("precision");
+  workload.gflops_per_request = s.number("model_gflops_per_request");
+  workload.weight_bytes = s.number("model_weight_mb") * 1e6;
+  workload.activation_bytes_per_request = s.number("activation_mb_per_request") * 1e6;
+  workload.fallback_efficiency = s.number("roofline_efficiency");
+  workload.fallback_overhead_s = s.number("launch_overhead_ms") / 1e3;
+  workload.peak_tflops_override = s.number("peak_tflops_override");
+  workload.bandwidth_gb_per_s_override = s.number("memory_bandwidth_gb_per_s_override");
+  try {
+    const GpuLatency latency = gpu_latency(*gpu, workload);
+    p.roofline = latency.roofline;
+    p.latency_source = latency.latency_source;
+    p.latency_basis = latency.basis;
+  } catch (const std::invalid_argument& e) {
+    throw s.error("precision", e.what());
+  }
+  if (s.number("model_weight_mb") <= 0) p.roofline.weight_bytes = -1.0;  // the scenario's model_size_mb
   p.measured_batch_latency_s = read_table(s, overrides);
+  if (!p.measured_batch_latency_s.empty()) {
+    p.latency_source = "measured";
+    p.latency_basis = "measured_batch_latency_ms (the scenario's table)";
+  }
   p.queue_capacity = static_cast<uint64_t>(s.number("queue_capacity"));
   return p;
 }

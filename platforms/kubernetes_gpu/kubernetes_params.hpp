@@ -15,8 +15,11 @@
 namespace servesim::platforms {
 
 struct KubernetesParams {
-  std::string node_type;  // g4dn.xlarge | g5.xlarge | g6.xlarge
-  NodePoolParams pool;    // node price, GPUs per node and the provisioner (CA or Karpenter)
+  std::string node_type;      // g4dn.xlarge | g5.xlarge | ... | p5e.48xlarge (the catalogue's list)
+  std::string gpu;            // the node type's GPU, an id of platforms/fleet/gpus.json
+  uint32_t node_gpus = 1;     // GPUs per node
+  uint32_t gpus_per_pod = 1;  // data-parallel replicas of the model in one pod (1..node_gpus)
+  NodePoolParams pool;        // node price, pods per node (node_gpus / gpus_per_pod) and the provisioner
   double image_bytes = 0;
   double registry_per_connection_bytes_per_s = 0;
   double registry_shared_bytes_per_s = 0;
@@ -32,7 +35,9 @@ struct KubernetesParams {
 
   uint32_t max_batch_size = 1;
   double max_queue_delay_s = 0;
-  RooflineInputs roofline;  // weight_bytes < 0: take the scenario's model_size_mb
+  RooflineInputs roofline;     // weight_bytes < 0: take the scenario's model_size_mb
+  std::string latency_source;  // calibrated | estimated (the roofline's); measured with a measured table
+  std::string latency_basis;   // one line: what the GPU latency rests on
   std::vector<std::pair<double, double>> measured_batch_latency_s;  // (batch size, s); empty = roofline
   uint64_t queue_capacity = 0;
 

@@ -21,7 +21,7 @@ void NodePool::account(double t_s) {
   const double dt = t_s - last_s_;
   if (dt <= 0) return;
   last_s_ = t_s;
-  const double idle_nodes = static_cast<double>(idle_slots_) / p_.gpus_per_node;
+  const double idle_nodes = static_cast<double>(idle_slots_) / p_.pods_per_node;
   node_s_ += billed_ * dt;
   idle_slot_s_ += idle_slots_ * dt;
   const double usd_per_s = p_.price_usd_per_h / 3600.0;
@@ -33,7 +33,7 @@ int32_t NodePool::bind(bool ready_only) {
   int32_t best = -1;
   for (uint32_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = nodes_[i];
-    if (n.state == State::removed || n.held >= p_.gpus_per_node) continue;
+    if (n.state == State::removed || n.held >= p_.pods_per_node) continue;
     if (n.state == State::ready) {
       best = static_cast<int32_t>(i);
       break;
@@ -93,14 +93,14 @@ void NodePool::ready(uint32_t node, double t_s) {
   Node& n = nodes_[node];
   n.state = State::ready;
   n.ready_s = t_s;
-  idle_slots_ += p_.gpus_per_node - n.serving;
+  idle_slots_ += p_.pods_per_node - n.serving;
 }
 
 void NodePool::fail(uint32_t node, double t_s) {
   account(t_s);
   Node& n = nodes_[node];
   --billed_;
-  idle_slots_ -= p_.gpus_per_node - n.serving;
+  idle_slots_ -= p_.pods_per_node - n.serving;
   --live_;
   n.state = State::removed;
   n.removed_s = t_s;
@@ -108,7 +108,7 @@ void NodePool::fail(uint32_t node, double t_s) {
 }
 
 uint32_t NodePool::nodes_for(uint32_t pods) const {
-  const uint32_t wanted = (pods + p_.gpus_per_node - 1) / p_.gpus_per_node;
+  const uint32_t wanted = (pods + p_.pods_per_node - 1) / p_.pods_per_node;
   const uint32_t room = p_.max_nodes > live_ ? p_.max_nodes - live_ : 0;
   return std::min(wanted, room);
 }
@@ -131,7 +131,7 @@ uint32_t NodePool::scan(double t_s, uint32_t unplaced) {
     if (t_s - n.unneeded_since_s >= p_.unneeded_s && t_s - last_scale_up_s_ >= p_.delay_after_add_s) {
       account(t_s);
       --billed_;
-      idle_slots_ -= p_.gpus_per_node - n.serving;
+      idle_slots_ -= p_.pods_per_node - n.serving;
       --live_;
       n.state = State::removed;
       n.removed_s = t_s;

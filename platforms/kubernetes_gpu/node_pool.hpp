@@ -20,7 +20,7 @@
 namespace servesim::platforms {
 
 struct NodePoolParams {
-  uint32_t gpus_per_node = 1;
+  uint32_t pods_per_node = 1;  // a node's GPUs / GPUs per pod
   double price_usd_per_h = 0;
   uint32_t max_nodes = 0;
   bool karpenter = false;

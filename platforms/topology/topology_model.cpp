@@ -329,6 +329,16 @@ void TopologyModel::fail_nodes(double t_s, uint32_t nodes, int fault) {
     }
 }
 
+std::string TopologyModel::latency_source() const {
+  std::string weakest = "measured";
+  for (const auto& stage : stages_) {
+    if (!stage->model) continue;
+    const std::string source = stage->model->latency_source();
+    if (source == "estimated" || (source == "calibrated" && weakest == "measured")) weakest = source;
+  }
+  return weakest;
+}
+
 std::vector<sim::StageCounts> TopologyModel::stage_counts() const {
   std::vector<sim::StageCounts> out;
   for (const auto& s : stages_) out.push_back(s->counts);

@@ -42,6 +42,8 @@ class TopologyModel : public sim::PlatformModel {
   void set_concurrency_cap(double t_s, uint32_t cap, int fault) override;
   void fail_nodes(double t_s, uint32_t nodes, int fault) override;
   std::vector<sim::StageCounts> stage_counts() const override;
+  // The weakest of its model stages': estimated if any is, else calibrated if any is, else measured.
+  std::string latency_source() const override;
 
  private:
   struct Stage;

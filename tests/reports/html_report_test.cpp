@@ -243,7 +243,7 @@ TEST_CASE("reports::report_tables: CSV exports have units in their headers") {
   const RunData run = synthetic_run(100, 2);
   const auto files = report_csv_files(run, synthetic_context());
   REQUIRE(files.size() == 4);
-  CHECK_THAT(files[0].second, Catch::StartsWith("candidate,platform,arrived_requests,"));
+  CHECK_THAT(files[0].second, Catch::StartsWith("candidate,platform,latency_source,arrived_requests,"));
   CHECK_THAT(files[0].second, Catch::Contains("latency_p99_ms"));
   CHECK_THAT(files[1].second, Catch::StartsWith("candidate,cost_item,cost_usd,cost_usd_per_30_days,"));
   CHECK_THAT(files[3].second, Catch::Contains("lambda-1024,aws-lambda,memory_mb,1024,MB,documented,"));

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "platforms/fleet/gpu_catalog.hpp"
 #include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
 
@@ -207,6 +208,32 @@ TEST_CASE("platforms::CloudRunModel: NVIDIA L4 instances") {
   CHECK(r.latency.mean_s() == Approx(5.0 + 0.1).margin(1e-3));
   // Instance-based billing for the 100 s run: 4 vCPU, 16 GiB and the GPU ($0.67/h, unconfirmed).
   CHECK(r.cost_total_usd == Approx(100 * (4 * 0.000018 + 16 * 0.000002 + 0.67 / 3600)).epsilon(1e-9));
+  CHECK(r.latency_source == "estimated");  // the user's speed-up factor
+}
+
+TEST_CASE("platforms::CloudRunModel: the L4 runs the GPU latency model when no factor is given") {
+  TempDir dir;
+  // BERT-Large in INT8 (246.93 GFLOP, 334 MB) on the L4 (242.5 TOP/s INT8, 300 GB/s, NVIDIA datasheet),
+  // model class transformer: compute 246.93e9 / (242.5e12 x e) with the Ada transformer fit's e (> 1, see
+  // docs/models/gpu-latency.md) is below the memory time 334e6 / 300e9 = 1.1133 ms, so one request takes
+  // 1.1133 ms + the fitted overhead, after the ~5 s GPU instance start. The 1 s CPU warm time is not used.
+  auto doc = cloud_run_scenario(trace_at(dir, {0}, 100), {{"warm", constant_ms(1000)}},
+                                {{"gpu", "nvidia-l4"},
+                                 {"vcpu", 4},
+                                 {"memory_gib", 16},
+                                 {"model_class", "transformer"},
+                                 {"precision", "int8"},
+                                 {"model_gflops_per_request", 246.93},
+                                 {"model_weight_mb", 334}});
+  const auto& fit = *servesim::platforms::gpu_catalog().fit_for("transformer", "ada");
+  REQUIRE(246.93e9 / (242.5e12 * fit.efficiency) < 334e6 / 300e9);
+  const auto r = simulate(scenario_from(doc)).results.at(0);
+  CHECK(r.latency.mean_s() == Approx(5.0 + 334e6 / 300e9 + fit.overhead_ms / 1e3).epsilon(1e-6));
+  CHECK(r.latency_source == "calibrated");
+  SECTION("at fp16 the same fit is only an estimate") {
+    doc["candidates"][0]["precision"] = "fp16";
+    CHECK(simulate(scenario_from(doc)).results.at(0).latency_source == "estimated");
+  }
 }
 
 TEST_CASE("platforms::CloudRunModel: bad settings name the field and the allowed range") {

@@ -7,10 +7,12 @@
 #include <memory>
 #include <sstream>
 
+#include "platforms/fleet/gpu_catalog.hpp"
 #include "support/sim_harness.hpp"
 
 using servesim::InputError;
 using servesim::platforms::BatchLatency;
+using servesim::platforms::gpu_catalog;
 using servesim::platforms::KubernetesModel;
 using servesim::platforms::KubernetesParams;
 using servesim::platforms::NodePool;
@@ -177,18 +179,77 @@ TEST_CASE("platforms::KubernetesModel: dynamic batch formation under max queue d
 }
 
 TEST_CASE("platforms::KubernetesModel: the roofline batch latency (an estimate)") {
-  // T4: 65 TFLOP/s, 320 GB/s; 10 GFLOP and 1 MB of activations per request, 100 MB of weights, efficiency
-  // 0.5, 1 ms overhead. b=1: max(10e9/32.5e12, 101e6/160e9) = 0.63125 ms (memory bound) + 1 ms;
-  // b=8: max(80e9/32.5e12 = 2.4615 ms, 108e6/160e9 = 0.675 ms) + 1 ms (compute bound).
+  // T4 at fp16: 65 TFLOP/s, 320 GB/s (NVIDIA T4 datasheet); 10 GFLOP and 1 MB of activations per request,
+  // 100 MB of weights, model class other: efficiency 0.5 (of compute), 1 ms overhead.
+  // b=1: max(10e9/32.5e12 = 0.3077 ms, 101e6/320e9 = 0.315625 ms) = 0.315625 ms (memory bound) + 1 ms;
+  // b=8: max(80e9/32.5e12 = 2.4615 ms, 108e6/320e9 = 0.3375 ms) + 1 ms (compute bound).
   const RooflineInputs in{10, 100e6, 1e6, 65e12, 320e9, 0.5, 1e-3};
   const auto t = BatchLatency::roofline(in, 8);
-  CHECK(t.seconds(1) == Approx(1.63125e-3));
+  CHECK(t.seconds(1) == Approx(1.315625e-3));
   CHECK(t.seconds(8) == Approx(1e-3 + 80e9 / 32.5e12));
-  SECTION("the weights default to the scenario's model_size_mb") {
+  SECTION("the weights default to the scenario's model_size_mb; the latency is estimated") {
     auto doc = base_doc({{"model_gflops_per_request", 10}, {"activation_mb_per_request", 1}});
     doc["service"]["cold_start"] = {{"model_size_mb", 100}};
     Replay r(doc);
-    CHECK(r.model->batch_latency().seconds(1) == Approx(1.63125e-3));
+    CHECK(r.model->batch_latency().seconds(1) == Approx(1.315625e-3));
+    CHECK(r.model->latency_source() == "estimated");
+  }
+  SECTION("model class cnn at int8 on a g6.xlarge: the L4's INT8 peak and the Ada cnn fit; calibrated") {
+    // 8.2 GFLOP, 25.6 MB (ResNet-50 in INT8): b=1 memory bound, 25.6e6 / 300e9 = 85.33 us, plus the fitted
+    // overhead (gpus.json, cnn/ada).
+    auto doc = base_doc({{"node_type", "g6.xlarge"},
+                         {"model_class", "cnn"},
+                         {"precision", "int8"},
+                         {"model_gflops_per_request", 8.2},
+                         {"model_weight_mb", 25.6}});
+    Replay r(doc);
+    const double overhead_s = gpu_catalog().fit_for("cnn", "ada")->overhead_ms / 1e3;
+    CHECK(r.model->batch_latency().seconds(1) == Approx(25.6e6 / 300e9 + overhead_s));
+    CHECK(r.model->latency_source() == "calibrated");
+  }
+  SECTION("a measured table wins and is measured") {
+    auto doc = base_doc({{"model_class", "cnn"}, {"precision", "int8"}});
+    doc["candidates"][0]["measured_batch_latency_ms"] =
+        nlohmann::json::array({nlohmann::json::array({1, 2.0})});
+    Replay r(doc);
+    CHECK(r.model->batch_latency().seconds(1) == Approx(2e-3));
+    CHECK(r.model->latency_source() == "measured");
+  }
+}
+
+TEST_CASE("platforms::KubernetesModel: node types, GPUs per pod and their errors") {
+  SECTION("a p5.48xlarge has 8 H100s; gpus_per_pod 9 is refused with the node's count") {
+    auto doc = base_doc({{"node_type", "p5.48xlarge"}, {"gpus_per_pod", 8}});
+    CHECK_NOTHROW(Replay(doc));
+    doc["candidates"][0]["gpus_per_pod"] = 3;
+    CHECK_THROWS_WITH(
+        Replay(doc),
+        "test-scenario.json: /candidates/0/gpus_per_pod: expected a divisor of the node's 8 GPUs "
+        "(p5.48xlarge), got 3");
+    doc["candidates"][0]["gpus_per_pod"] = 2;
+    doc["candidates"][0]["node_type"] = "g6e.xlarge";
+    CHECK_THROWS_WITH(Replay(doc),
+                      "test-scenario.json: /candidates/0/gpus_per_pod: expected 1..1 (the GPUs of a "
+                      "g6e.xlarge node), got 2");
+    doc["candidates"][0]["gpus_per_pod"] = 9;
+    CHECK_THROWS_WITH(Replay(doc), Catch::Contains("/candidates/0/gpus_per_pod: expected 1..8 GPUs, got 9"));
+  }
+  SECTION("a precision the GPU lacks is refused: the T4 has no bf16") {
+    auto doc = base_doc({{"precision", "bf16"}});
+    CHECK_THROWS_WITH(
+        Replay(doc),
+        "test-scenario.json: /candidates/0/precision: expected a precision the NVIDIA T4 supports "
+        "(fp32, fp16, int8), got \"bf16\"");
+  }
+  SECTION("a pod with 4 GPUs splits a batch of 4 x max_batch_size over them") {
+    // p4d.24xlarge (8 x A100 40 GB), 2 pods per node; measured latency 10 ms for any batch, max batch 2:
+    // 8 requests at once fill one pod's 4 GPUs with 2 each and all leave together after 10 ms.
+    auto doc = base_doc({{"node_type", "p4d.24xlarge"}, {"gpus_per_pod", 4}, {"max_batch_size", 2}});
+    doc["candidates"][0]["measured_batch_latency_ms"] =
+        nlohmann::json::array({nlohmann::json::array({1, 10.0})});
+    Replay r(doc);
+    r.run(std::vector<double>(8, 1.0), 10);
+    CHECK(r.rec.latency().max_s() == Approx(0.010));
   }
 }
 
@@ -280,9 +341,11 @@ TEST_CASE("platforms::KubernetesModel: bad input names the field and the allowed
     }
     return "no error";
   };
-  CHECK_THAT(error_of({{"node_type", "p3.2xlarge"}}),
-             Catch::Contains("/candidates/0/node_type") &&
-                 Catch::Contains("expected one of g4dn.xlarge, g5.xlarge, g6.xlarge, got \"p3.2xlarge\""));
+  CHECK_THAT(
+      error_of({{"node_type", "p3.2xlarge"}}),
+      Catch::Contains("/candidates/0/node_type") &&
+          Catch::Contains("expected one of g4dn.xlarge, g5.xlarge, g6.xlarge, g6e.xlarge, p4d.24xlarge, "
+                          "p4de.24xlarge, p5.48xlarge, p5e.48xlarge, got \"p3.2xlarge\""));
   CHECK_THAT(error_of({{"max_batch_size", 0}}),
              Catch::Contains("/candidates/0/max_batch_size") && Catch::Contains("expected 1..4096"));
   CHECK_THAT(error_of({{"min_replicas", 5}, {"max_replicas", 2}}),

@@ -1,0 +1,53 @@
+#include "platforms/fleet/gpu_latency.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "sim/json_fields.hpp"
+
+namespace servesim::platforms {
+
+GpuLatency gpu_latency(const GpuSpec& gpu, const GpuWorkload& w) {
+  const GpuCatalog& catalog = gpu_catalog();
+  const std::optional<double> peak = gpu.peak_tflops_at(w.precision);
+  if (!peak)
+    throw std::invalid_argument("expected a precision the " + gpu.name + " supports (" +
+                                gpu.supported_precisions() + "), got \"" + w.precision + "\"");
+  GpuLatency out;
+  double efficiency = w.fallback_efficiency, overhead_s = w.fallback_overhead_s;
+  bool calibrated = false;
+  std::string basis = gpu.name + " at " + w.precision + ", model class " + w.model_class + ": ";
+  if (w.model_class == "other") {
+    basis += "assumed efficiency and overhead (no fit for this class)";
+  } else {
+    const GpuFit* fit = catalog.fit_for(w.model_class, gpu.generation);
+    if (!fit)
+      throw std::invalid_argument("expected model class cnn, transformer or other, got \"" + w.model_class +
+                                  "\"");
+    efficiency = fit->efficiency;
+    overhead_s = fit->overhead_ms / 1e3;
+    calibrated = std::find(catalog.calibrated_precisions.begin(), catalog.calibrated_precisions.end(),
+                           w.precision) != catalog.calibrated_precisions.end();
+    basis += "efficiency " + sim::quote_number(efficiency) + " and overhead " +
+             sim::quote_number(fit->overhead_ms) + " ms fitted on MLPerf (" + gpu.generation + ")";
+    if (!calibrated) basis += ", applied outside the fitted precisions (int8, fp8)";
+  }
+  const bool overridden = w.peak_tflops_override > 0 || w.bandwidth_gb_per_s_override > 0;
+  if (overridden) basis += "; datasheet figures overridden";
+  out.roofline = RooflineInputs{
+      .gflops_per_request = w.gflops_per_request,
+      .weight_bytes = w.weight_bytes,
+      .activation_bytes_per_request = w.activation_bytes_per_request,
+      .peak_flops_per_s = (w.peak_tflops_override > 0 ? w.peak_tflops_override : *peak) * 1e12,
+      .memory_bytes_per_s = (w.bandwidth_gb_per_s_override > 0 ? w.bandwidth_gb_per_s_override
+                                                               : gpu.memory_bandwidth_gb_per_s) *
+                            1e9,
+      .efficiency = efficiency,
+      .launch_overhead_s = overhead_s,
+  };
+  out.latency_source = calibrated && !overridden ? "calibrated" : "estimated";
+  out.basis = basis;
+  return out;
+}
+
+}  // namespace servesim::platforms
