@@ -214,6 +214,7 @@ class Driver {
     result_.client = client.outcome();
     result_.stages = model.stage_counts();
     result_.cold_start_sources = model.cold_start_sources();
+    result_.cold_start_parts = model.cold_start_parts();
   }
 
   const RunOptions& options_;
