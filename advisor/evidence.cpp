@@ -124,6 +124,14 @@ std::vector<sim::CandidateSpec> evidence_candidates(const sim::Scenario& scenari
       spec.name = unique_name(scenario, out, default_name(entry->advisor_default->name, *settings));
       spec.settings = std::move(*settings);
       spec.pointer = "/advisor (default candidate " + spec.name + ")";
+      // A default the platform cannot deploy (service.cold_start.source beyond its packaging limits) is left
+      // out with the platform's reason, instead of failing the whole advice.
+      try {
+        platforms::make_model(spec, scenario);
+      } catch (const InputError& e) {
+        if (notes) notes->push_back("default " + entry->platform + " not simulated: " + e.what());
+        continue;
+      }
       out.push_back(std::move(spec));
     }
   }

@@ -248,4 +248,8 @@ InputError Settings::error(const std::string& key, const std::string& message) c
   return input_error(file_, pointer_ + "/" + sim::JsonFields::escape(key), message);
 }
 
+InputError Settings::candidate_error(const std::string& message) const {
+  return input_error(file_, pointer_, message);
+}
+
 }  // namespace servesim::platforms

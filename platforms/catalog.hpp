@@ -105,6 +105,8 @@ class Settings {
   const PlatformEntry& entry() const { return *entry_; }
   // Error for a combination of values that are each in range but do not fit together.
   InputError error(const std::string& key, const std::string& message) const;
+  // An error about the candidate as a whole (its JSON pointer, no key): a deployment it cannot make.
+  InputError candidate_error(const std::string& message) const;
 
  private:
   const nlohmann::json& value(const std::string& key) const;

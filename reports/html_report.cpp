@@ -188,7 +188,29 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
         << (met ? "ok\">met" : "bad\">not met") << "</td></tr>\n";
   }
   out << "</tbody></table><p class=\"note\">Latency of served requests over the whole run (log-bucketed "
-         "histogram, &le; 1 % relative error). Table as CSV: <code>candidates.csv</code>.</p></section>\n";
+         "histogram, &le; 1 % relative error). Table as CSV: <code>candidates.csv</code>.</p>\n";
+  // Where the cold starts' time went (summary.json "cold_start", present when the scenario names a source).
+  bool any_parts = false;
+  for (const auto& c : cands) any_parts = any_parts || c.contains("cold_start");
+  if (any_parts) {
+    out << "<h3>Where each cold start's time goes</h3><table class=\"num\"><thead><tr><th>candidate</th>"
+           "<th>source</th><th>cold starts</th><th>allocation [s]</th><th>init [s]</th><th>pull [s]</th>"
+           "<th>download [s]</th><th>load [s]</th><th>total [s]</th><th>fetched "
+           "[MB]</th></tr></thead><tbody>\n";
+    for (const auto& c : cands) {
+      if (!c.contains("cold_start")) continue;
+      const auto& p = c["cold_start"];
+      out << "<tr><td class=\"text\">" << html_escape(c.value("name", "")) << "</td><td class=\"text\">"
+          << html_escape(p.value("source", "")) << "</td><td>" << format_count(p.value("count", 0.0))
+          << "</td>";
+      for (const char* k : {"allocation", "init", "pull", "download", "load", "total"})
+        out << "<td>" << format_number(num(p, "mean_s", k), 3) << "</td>";
+      out << "<td>" << format_number(p.value("fetched_mb", 0.0), 4) << "</td></tr>\n";
+    }
+    out << "</tbody></table><p class=\"note\">Mean over each candidate's cold starts "
+           "(<code>service.cold_start.source</code>; docs/scenario.md).</p>\n";
+  }
+  out << "</section>\n";
   return out.str();
 }
 

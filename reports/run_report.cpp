@@ -155,6 +155,22 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
       for (const auto& [name, n] : r.cold_start_sources) sources[name] = n;
       c["cold_start_sources"] = sources;
     }
+    if (sc.service.model_source != sim::ServiceSpec::ModelSource::unset) {
+      // Where each cold start's time went, on average (docs/scenario.md, cold_start.source).
+      const auto& p = r.cold_start_parts;
+      const double n = p.count > 0 ? static_cast<double>(p.count) : 1.0;
+      const double total_s = p.allocation_s + p.init_s + p.pull_s + p.download_s + p.load_s;
+      c["cold_start"] = {{"source", sim::model_source_name(sc.service.model_source)},
+                         {"count", p.count},
+                         {"mean_s",
+                          {{"allocation", round_significant(p.allocation_s / n)},
+                           {"init", round_significant(p.init_s / n)},
+                           {"pull", round_significant(p.pull_s / n)},
+                           {"download", round_significant(p.download_s / n)},
+                           {"load", round_significant(p.load_s / n)},
+                           {"total", round_significant(total_s / n)}}},
+                         {"fetched_mb", round_significant(p.fetched_mb / n)}};
+    }
     if (!sc.faults.empty() || sc.client.budget || sc.client.async) {
       const auto& o = r.client;
       c["client"] = {{"retries", o.retries},

@@ -215,6 +215,7 @@ class Driver {
     result_.stages = model.stage_counts();
     result_.cold_start_sources = model.cold_start_sources();
     result_.latency_source = model.latency_source();
+    result_.cold_start_parts = model.cold_start_parts();
   }
 
   const RunOptions& options_;

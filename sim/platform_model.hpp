@@ -111,6 +111,8 @@ class PlatformModel {
   virtual std::string latency_source() const { return "measured"; }
   // Cold starts per source of the model (layered model cache); empty when the model has none.
   virtual std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const { return {}; }
+  // Where the cold starts' time went (summary.json shows it when the scenario names cold_start.source).
+  virtual ColdStartParts cold_start_parts() const { return {}; }
   // `nodes` nodes fail at t_s: their pods and the requests on them are lost.
   virtual void fail_nodes(double t_s, uint32_t nodes, int fault) {
     (void)t_s;

@@ -23,6 +23,26 @@ struct StageCounts {
   uint64_t bypassed = 0;     // edge-cache with trace keys: retries sent past the cache (key lost, see docs)
 };
 
+// Where the cold starts' time went (service.cold_start.source given): sums over the cold starts that
+// completed their start-up, in seconds; a mean is sum / count.
+struct ColdStartParts {
+  uint64_t count = 0;
+  double allocation_s = 0;  // the platform finding and starting the instance (GPU instance start, node boot)
+  double init_s = 0;        // runtime init, or a SnapStart restore
+  double pull_s = 0;        // code package or container image fetched (zip, layer, image)
+  double download_s = 0;    // model fetched from a store or a mounted volume (efs, object-store, volume)
+  double load_s = 0;        // model deserialised into memory
+  double fetched_mb = 0;    // bytes fetched by all these cold starts [MB]
+  void add(double allocation, double init, double fetch, bool fetch_is_pull, double load, double mb) {
+    ++count;
+    allocation_s += allocation;
+    init_s += init;
+    (fetch_is_pull ? pull_s : download_s) += fetch;
+    load_s += load;
+    fetched_mb += mb;
+  }
+};
+
 struct CandidateResult {
   std::string name;
   std::string platform;
@@ -46,6 +66,7 @@ struct CandidateResult {
   // when the scenario has no cache.
   std::vector<std::pair<std::string, uint64_t>>
       cold_start_sources;  // a serving topology's stages, in the scenario's order (else empty)
+  ColdStartParts cold_start_parts;
 };
 
 }  // namespace servesim::sim

@@ -96,6 +96,26 @@ ServiceSpec parse_service(core::JsonFields& f, bool has_model) {
     s.model_load_s = distribution(c, "model_load", s.model_load_s);
     s.given.model_size_mb = c.has("model_size_mb");
     s.model_size_mb = c.number("model_size_mb", 0.0, 0.0, 1e7);
+    if (c.has("source")) {
+      const std::string source =
+          c.required_text("source", {"zip", "layer", "image", "efs", "object-store", "volume"});
+      using Source = ServiceSpec::ModelSource;
+      for (const Source k :
+           {Source::zip, Source::layer, Source::image, Source::efs, Source::object_store, Source::volume})
+        if (source == model_source_name(k)) s.model_source = k;
+    }
+    s.package_mb = c.number("package_mb", 0.0, 0.0, 1e7);
+    if (c.has("layers")) {
+      if (s.model_source != ServiceSpec::ModelSource::layer)
+        throw c.error("layers",
+                      std::string("expected only with source \"layer\" (the Lambda layers the package is ") +
+                          "split into), got source \"" + model_source_name(s.model_source) + "\"");
+      s.layers = static_cast<uint32_t>(c.integer("layers", 1, 1, 1000));
+    }
+    if (c.has("package_mb") && s.model_source == ServiceSpec::ModelSource::unset)
+      throw c.error(
+          "package_mb",
+          "expected only with a source (zip, layer, image, efs, object-store, volume), got no source");
     if (c.has("cache")) {
       core::JsonFields k(c.child("cache"), f.file(), c.pointer("cache"));
       if (!k.has("workers"))
@@ -140,6 +160,26 @@ bool is_plain_file_name(const std::string& name) {
 }
 
 }  // namespace
+
+const char* model_source_name(ServiceSpec::ModelSource source) {
+  switch (source) {
+    case ServiceSpec::ModelSource::zip:
+      return "zip";
+    case ServiceSpec::ModelSource::layer:
+      return "layer";
+    case ServiceSpec::ModelSource::image:
+      return "image";
+    case ServiceSpec::ModelSource::efs:
+      return "efs";
+    case ServiceSpec::ModelSource::object_store:
+      return "object-store";
+    case ServiceSpec::ModelSource::volume:
+      return "volume";
+    case ServiceSpec::ModelSource::unset:
+      break;
+  }
+  return "";
+}
 
 double cpu_speedup(double vcpu, double parallel_fraction) {
   if (vcpu <= 1.0) return vcpu;

@@ -21,6 +21,13 @@ struct ServiceSpec {
   Distribution runtime_init_s = Distribution::constant(0.0);
   Distribution model_load_s = Distribution::constant(0.0);  // on reference_vcpu, scales like warm_s
   double model_size_mb = 0.0;  // [MB, 10^6 bytes] bytes fetched by every cold start
+  // Where the model lives (cold_start.source, docs/scenario.md): unset keeps each platform's own path (the
+  // model downloaded from its model store; on kubernetes-gpu the node's image). Each platform checks its
+  // limits for the chosen source and builds the cold start from it (platforms/fleet/cold_start_path.hpp).
+  enum class ModelSource : uint8_t { unset, zip, layer, image, efs, object_store, volume };
+  ModelSource model_source = ModelSource::unset;
+  double package_mb = 0.0;  // [MB] code and dependencies without the model (unzipped; the image without it)
+  uint32_t layers = 0;      // Lambda layers the package is split into (source layer; 0: not given)
   // Layered model cache on the platform's workers (cold_start.cache, docs/scenario.md): a cold start lands
   // on one of `workers` hosts at random; if that host used the model within a layer's ttl_s it reads it from
   // that layer (fastest first) instead of fetching it from the model store. Off when workers is 0.
@@ -96,6 +103,9 @@ struct Scenario {
 // Throws InputError ("<file>: <json pointer>: <what was expected>, got <value>").
 Scenario load_scenario(const std::string& path);
 Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, const std::string& base_dir);
+
+// "zip", "layer", "image", "efs", "object-store", "volume" ("" for unset).
+const char* model_source_name(ServiceSpec::ModelSource source);
 
 // Speed of `vcpu` relative to one vCPU for a workload with the given Amdahl parallel fraction: vcpu when
 // vcpu <= 1 (a time share of one core), (1-p) + p/vcpu slowdown => 1/((1-p) + p/vcpu) above one vCPU.

@@ -12,7 +12,7 @@ PlatformRegistration aws_lambda_platform() {
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
     const Settings settings(candidate, scenario.file);
     return std::unique_ptr<sim::PlatformModel>(
-        std::make_unique<LambdaModel>(LambdaParams::from(settings), scenario));
+        std::make_unique<LambdaModel>(LambdaParams::from(settings, scenario.service), scenario));
   };
   return r;
 }

@@ -5,7 +5,7 @@
 
 namespace servesim::platforms {
 
-LambdaParams LambdaParams::from(const Settings& s) {
+LambdaParams LambdaParams::from(const Settings& s, const sim::ServiceSpec& service) {
   LambdaParams p{};
   p.memory_mb = s.number("memory_mb");
   p.arm64 = s.text("architecture") == "arm64";
@@ -29,6 +29,9 @@ LambdaParams LambdaParams::from(const Settings& s) {
   p.pc_exec_price_usd_per_gb_s = s.number("pc_exec_price_usd_per_gb_s");
   p.store_per_connection_bytes_per_s = s.number("model_store_per_connection_mb_per_s") * 1e6;
   p.store_shared_bytes_per_s = s.number("model_store_shared_gb_per_s") * 1e9;
+  p.ephemeral_storage_mb = s.number("ephemeral_storage_mb");
+  p.ephemeral_price_usd_per_gb_s = s.number("ephemeral_storage_price_usd_per_gb_s");
+  p.snapstart = s.boolean("snapstart");
   if (p.reserved_concurrency > p.account_concurrency)
     throw s.error("reserved_concurrency", "expected at most account_concurrency (" +
                                               std::to_string(p.account_concurrency) + "), got " +
@@ -37,6 +40,7 @@ LambdaParams LambdaParams::from(const Settings& s) {
     throw s.error("provisioned_concurrency", "expected at most the concurrency limit (" +
                                                  std::to_string(p.concurrency_limit()) + "), got " +
                                                  std::to_string(p.provisioned_concurrency));
+  p.path = lambda_cold_start_path(s, p, service);
   return p;
 }
 
@@ -54,10 +58,10 @@ std::vector<std::pair<std::string, uint64_t>> LambdaModel::cold_start_sources() 
 }
 
 void LambdaModel::build(sim::PlatformBuilder& builder) {
-  if (service_.model_size_mb <= 0) return;
+  if (p_.path.fetch_bytes <= 0 || p_.path.restore_s >= 0) return;
   auto* store = builder.host("model-store", 1e9);
   auto* fleet = builder.host("lambda-fleet", 1e9);
-  store_route_ = builder.route(store, fleet, p_.store_shared_bytes_per_s, p_.store_per_connection_bytes_per_s,
+  store_route_ = builder.route(store, fleet, p_.path.shared_bytes_per_s, p_.path.per_connection_bytes_per_s,
                                "model-store-link");
 }
 
@@ -71,6 +75,7 @@ void LambdaModel::start(sim::ModelContext& ctx) {
   cost_requests_ = rec_->cost_category("requests_usd");
   cost_pc_ = rec_->cost_category("provisioned_usd");
   cost_pc_exec_ = rec_->cost_category("provisioned_compute_usd");
+  if (p_.ephemeral_storage_mb > 512) cost_ephemeral_ = rec_->cost_category("ephemeral_storage_usd");
   pc_idle_ = p_.provisioned_concurrency;
   report_instances(0);
 }
@@ -143,16 +148,24 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
       ++busy_;
       report_instances(t_s);
       rec_->cold_start(t_s);
+      if (p_.path.restore_s >= 0) {  // SnapStart: the snapshot holds the initialised environment
+        parts_.add(0, p_.path.restore_s, 0, false, 0, 0);
+        begin_service(t_s, t_s, arrival_s, attempt_no, p_.path.restore_s,
+                      service_.warm_s.sample(*rng_) * speed_factor_, false);
+        return;
+      }
       const double runtime_init_s = service_.runtime_init_s.sample(*rng_);
       const double load_s = service_.model_load_s.sample(*rng_) * speed_factor_;
       const double service_s = service_.warm_s.sample(*rng_) * speed_factor_;
-      if (service_.model_size_mb <= 0) {
+      if (p_.path.fetch_bytes <= 0) {
+        parts_.add(0, runtime_init_s, 0, p_.path.fetch_is_pull, load_s, 0);
         begin_service(t_s, t_s, arrival_s, attempt_no, runtime_init_s + load_s, service_s, false);
         return;
       }
       if (cache_.enabled()) {
         const size_t layer = cache_.lookup(t_s, *rng_);
         if (layer < cache_.layers()) {  // read from the worker's cache: no store transfer
+          parts_.add(0, runtime_init_s, cache_.read_s(layer), p_.path.fetch_is_pull, load_s, 0);
           begin_service(t_s, t_s, arrival_s, attempt_no, runtime_init_s + cache_.read_s(layer) + load_s,
                         service_s, false);
           return;
@@ -166,7 +179,7 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
         slot = static_cast<uint32_t>(cold_.size());
         cold_.emplace_back();
       }
-      cold_[slot] = ColdStart{arrival_s, t_s, load_s, service_s, attempt_no};
+      cold_[slot] = ColdStart{arrival_s, t_s, runtime_init_s, load_s, service_s, attempt_no};
       ++pending_cold_;
       push(Event{t_s + runtime_init_s, arrival_s, 0, slot, Kind::download, false, false});
       return;
@@ -206,6 +219,8 @@ void LambdaModel::on_transfer_done(uint64_t tag, double t_s) {
   const ColdStart c = cold_[tag];
   free_slots_.push_back(static_cast<uint32_t>(tag));
   --pending_cold_;
+  parts_.add(0, c.init_s, t_s - c.began_s - c.init_s, p_.path.fetch_is_pull, c.load_s,
+             p_.path.fetch_bytes / 1e6);
   // The init ran from the cold start's beginning: runtime init, then the download just finished, then the
   // load.
   begin_service(c.began_s, t_s, c.arrival_s, c.attempt, t_s - c.began_s + c.load_s, c.service_s, false);
@@ -236,6 +251,10 @@ void LambdaModel::bill(const Event& e) {
     rec_->add_cost(cost_pc_exec_, billed_s * memory_gb_ * p_.pc_exec_price_usd_per_gb_s);
   else
     rec_->add_cost(cost_compute_, billed_s * memory_gb_ * p_.price_usd_per_gb_s);
+  // /tmp above the free 512 MB, for the same billed duration (aws.amazon.com/lambda/pricing).
+  if (cost_ephemeral_ >= 0)
+    rec_->add_cost(cost_ephemeral_,
+                   billed_s * (p_.ephemeral_storage_mb - 512) / 1024.0 * p_.ephemeral_price_usd_per_gb_s);
 }
 
 void LambdaModel::crash(const Event& e) {
@@ -271,7 +290,7 @@ void LambdaModel::handle_next_event() {
       crash(e);
       break;
     case Kind::download:
-      transfers_->start(e.t_s, service_.model_size_mb * 1e6, store_route_, e.slot);
+      transfers_->start(e.t_s, p_.path.fetch_bytes, store_route_, e.slot);
       break;
   }
 }

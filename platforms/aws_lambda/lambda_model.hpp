@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "platforms/catalog.hpp"
+#include "platforms/fleet/cold_start_path.hpp"
 #include "platforms/fleet/model_cache.hpp"
 #include "sim/platform_model.hpp"
 #include "sim/scenario.hpp"
@@ -40,13 +41,25 @@ struct LambdaParams {
   double pc_exec_price_usd_per_gb_s;
   double store_per_connection_bytes_per_s;
   double store_shared_bytes_per_s;
+  double ephemeral_storage_mb;
+  double ephemeral_price_usd_per_gb_s;  // of /tmp above the free 512 MB
+  bool snapstart;
+  ColdStartPath path;  // where a cold start gets the model (platforms/aws_lambda/lambda_packaging.cpp)
 
-  static LambdaParams from(const Settings& settings);
+  // Reads and checks the settings; `service` gives the model's packaging, whose limits are checked here.
+  static LambdaParams from(const Settings& settings, const sim::ServiceSpec& service);
   double vcpu() const { return memory_mb / mb_per_vcpu < max_vcpu ? memory_mb / mb_per_vcpu : max_vcpu; }
   uint32_t concurrency_limit() const {
     return reserved_concurrency ? reserved_concurrency : account_concurrency;
   }
 };
+
+// The cold-start path of `service`'s packaging on Lambda, its documented limits checked: zip and layer
+// (250 MB unzipped, at most 5 layers), image (10 GB, lazily loaded), efs (per-client throughput),
+// object-store (downloaded to /tmp, which must hold it); SnapStart restores instead (not with images, EFS,
+// provisioned concurrency or /tmp above 512 MB). Throws InputError naming the limit and the options.
+ColdStartPath lambda_cold_start_path(const Settings& settings, const LambdaParams& params,
+                                     const sim::ServiceSpec& service);
 
 class LambdaModel : public sim::PlatformModel {
  public:
@@ -66,6 +79,7 @@ class LambdaModel : public sim::PlatformModel {
   }
   void set_concurrency_cap(double t_s, uint32_t cap, int fault) override;
   std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const override;
+  sim::ColdStartParts cold_start_parts() const override { return parts_; }
 
  private:
   enum class Kind : uint8_t { complete, retry, download, crash };
@@ -82,7 +96,7 @@ class LambdaModel : public sim::PlatformModel {
     bool operator()(const Event& a, const Event& b) const { return a.t_s > b.t_s; }
   };
   struct ColdStart {
-    double arrival_s, began_s, load_s, service_s;
+    double arrival_s, began_s, init_s, load_s, service_s;
     uint32_t attempt;
   };
 
@@ -113,7 +127,8 @@ class LambdaModel : public sim::PlatformModel {
   sim::TransferRoute store_route_;
   uint32_t cap_ = UINT32_MAX;  // throttling storm in force (UINT32_MAX: none)
   int cap_fault_ = -1;
-  int cost_compute_ = 0, cost_requests_ = 0, cost_pc_ = 0, cost_pc_exec_ = 0;
+  int cost_compute_ = 0, cost_requests_ = 0, cost_pc_ = 0, cost_pc_exec_ = 0, cost_ephemeral_ = -1;
+  sim::ColdStartParts parts_;
 
   std::vector<Event> events_;      // min-heap on t_s
   std::deque<double> idle_since_;  // on-demand idle environments, oldest idle first (MRU reuse at the back)

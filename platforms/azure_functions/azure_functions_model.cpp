@@ -32,9 +32,44 @@ void check_plan_keys(const Settings& s, const std::string& plan) {
   }
 }
 
+using Source = sim::ServiceSpec::ModelSource;
+
+ColdStartPath azure_path(const Settings& s, const AzureFunctionsParams& p, const sim::ServiceSpec& service) {
+  ColdStartPath path =
+      model_store_path(service, p.store_per_connection_bytes_per_s, p.store_shared_bytes_per_s);
+  switch (service.model_source) {
+    case Source::unset:         // downloaded from the model store, as before sources existed
+    case Source::object_store:  // Blob storage
+    case Source::volume:        // an Azure Files mount, read at the store's rates
+      break;
+    case Source::image:
+      // functions-scale.md (hosting options): containers run on the Premium and Dedicated plans only.
+      if (p.plan != AzureFunctionsParams::Plan::premium)
+        throw s.error("plan",
+                      "expected \"premium\" with source image (Azure Functions runs containers on the "
+                      "Premium plan; Flex Consumption and Consumption have none; or use zip, "
+                      "object-store or volume), got \"" +
+                          s.text("plan") + "\"");
+      [[fallthrough]];
+    case Source::zip:
+      // The package (model inside) is fetched from the app's storage at the store's rates.
+      path.fetch_bytes = (service.model_size_mb + service.package_mb) * 1e6;
+      path.fetch_is_pull = true;
+      break;
+    case Source::layer:
+    case Source::efs:
+      throw s.candidate_error(
+          std::string("Azure Functions has no ") +
+          (service.model_source == Source::layer ? "layers" : "Amazon EFS") + " (source " +
+          sim::model_source_name(service.model_source) +
+          "); use zip, image (Premium), object-store (Blob storage) or volume (Azure Files)");
+  }
+  return path;
+}
+
 }  // namespace
 
-AzureFunctionsParams AzureFunctionsParams::from(const Settings& s) {
+AzureFunctionsParams AzureFunctionsParams::from(const Settings& s, const sim::ServiceSpec& service) {
   AzureFunctionsParams p{};
   const std::string plan = s.text("plan");
   check_plan_keys(s, plan);
@@ -97,6 +132,7 @@ AzureFunctionsParams AzureFunctionsParams::from(const Settings& s) {
                                                 std::to_string(p.max_instances) + "), got " +
                                                 std::to_string(p.reserved_instances));
   }
+  p.path = azure_path(s, p, service);
   return p;
 }
 
@@ -114,8 +150,10 @@ FleetConfig AzureFunctionsModel::fleet_config_for(const AzureFunctionsParams& p,
   c.queue_expiry_throttles = false;
   c.request_timeout_s = std::min(p.function_timeout_s, p.http_response_cap_s);
   c.autoscale_tick_s = 0;  // the scale controller adds instances on demand, one per scale_out_interval_s
-  c.store_per_connection_bytes_per_s = p.store_per_connection_bytes_per_s;
-  c.store_shared_bytes_per_s = p.store_shared_bytes_per_s;
+  c.store_per_connection_bytes_per_s = p.path.per_connection_bytes_per_s;
+  c.store_shared_bytes_per_s = p.path.shared_bytes_per_s;
+  c.fetch_bytes = p.path.fetch_bytes;
+  c.fetch_is_pull = p.path.fetch_is_pull;
   const auto& svc = scenario.service;
   const double cpu_factor = sim::cpu_speedup(svc.reference_vcpu, svc.parallel_fraction) /
                             sim::cpu_speedup(p.vcpu, svc.parallel_fraction);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "platforms/catalog.hpp"
+#include "platforms/fleet/cold_start_path.hpp"
 #include "platforms/fleet/instance_fleet.hpp"
 #include "sim/scenario.hpp"
 
@@ -44,9 +45,11 @@ struct AzureFunctionsParams {
   double free_requests_per_month;
   double store_per_connection_bytes_per_s;
   double store_shared_bytes_per_s;
+  ColdStartPath path;  // where a cold start gets the model (service.cold_start.source)
 
-  // Reads and checks the settings; a plan-specific key set for another plan is an error.
-  static AzureFunctionsParams from(const Settings& settings);
+  // Reads and checks the settings; a plan-specific key set for another plan is an error. `service` gives the
+  // model's packaging: a zip package, a container image (Premium only), Blob storage or an Azure Files mount.
+  static AzureFunctionsParams from(const Settings& settings, const sim::ServiceSpec& service);
 };
 
 class AzureFunctionsModel : public InstanceFleet {

@@ -12,8 +12,8 @@ PlatformRegistration azure_functions_platform() {
   r.name = "azure-functions";
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
     const Settings settings(candidate, scenario.file);
-    return std::unique_ptr<sim::PlatformModel>(
-        std::make_unique<AzureFunctionsModel>(AzureFunctionsParams::from(settings), scenario));
+    return std::unique_ptr<sim::PlatformModel>(std::make_unique<AzureFunctionsModel>(
+        AzureFunctionsParams::from(settings, scenario.service), scenario));
   };
   return r;
 }

@@ -44,6 +44,7 @@ InstanceFleet::InstanceFleet(FleetConfig config, const sim::Scenario& scenario)
       service_(scenario.service),
       client_timeout_s_(scenario.slo.timeout_s),
       cache_(scenario.service) {
+  if (cfg_.fetch_bytes < 0) cfg_.fetch_bytes = service_.model_size_mb * 1e6;
   reserved_list_ = 2 * (cfg_.concurrency + 1);
   lists_.assign(reserved_list_ + 1, List{});
   if (cfg_.autoscale_tick_s > 0) {
@@ -53,7 +54,7 @@ InstanceFleet::InstanceFleet(FleetConfig config, const sim::Scenario& scenario)
 }
 
 void InstanceFleet::build(sim::PlatformBuilder& builder) {
-  if (service_.model_size_mb <= 0) return;
+  if (cfg_.fetch_bytes <= 0) return;
   auto* store = builder.host("model-store", 1e9);
   auto* fleet = builder.host("fleet", 1e9);
   store_route_ = builder.route(store, fleet, cfg_.store_shared_bytes_per_s,
@@ -184,6 +185,8 @@ void InstanceFleet::on_arrival(double t_s, double origin_s, uint32_t attempt) {
 void InstanceFleet::on_transfer_done(uint64_t tag, double t_s) {
   now_s_ = t_s;
   const auto i = static_cast<uint32_t>(tag);
+  parts_.add(cfg_.instance_start_s, inst_[i].init_s, t_s - inst_[i].fetch_began_s, cfg_.fetch_is_pull,
+             inst_[i].load_s, cfg_.fetch_bytes / 1e6);
   push_timer(Timer{t_s + inst_[i].load_s, i, TimerKind::ready});
 }
 

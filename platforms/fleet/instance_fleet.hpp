@@ -57,6 +57,8 @@ struct FleetConfig {
   double startup_speedup = 1;         // runtime init and model load run this much faster (startup boost)
   double store_per_connection_bytes_per_s = 85e6;
   double store_shared_bytes_per_s = 12.5e9;
+  double fetch_bytes = -1;  // fetched per cold start over the store link; < 0: the scenario's model_size_mb
+  bool fetch_is_pull = false;  // the fetch is an image pull (else a model download), for ColdStartParts
 
   // rate and cpu_used_vcpu of a CPU instance: each of n requests gets vcpu/n vCPU and runs at
   // cpu_speedup(vcpu/n, p) relative to one vCPU; a single request cannot use more than cpu_speedup(vcpu, p).
@@ -86,6 +88,7 @@ class InstanceFleet : public sim::PlatformModel {
   std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const override {
     return cache_.sources();
   }
+  sim::ColdStartParts cold_start_parts() const override { return parts_; }
 
  protected:
   // Register cost categories (called once from start()).
@@ -127,6 +130,8 @@ class InstanceFleet : public sim::PlatformModel {
     double next_done_s = kNever;
     double busy_since_s = 0, idle_since_s = 0;
     double load_s = 0;              // model load, after the download
+    double init_s = 0;              // runtime init of the current start-up (after instance_start_s)
+    double fetch_began_s = 0;       // when its model fetch began
     std::vector<PsEntry> ps;        // min-heap on finish_v (may hold stale entries of timed-out requests)
     std::vector<uint32_t> pending;  // requests waiting for the startup
     uint32_t prev = kNone, next = kNone, list = kNone;
@@ -211,8 +216,9 @@ class InstanceFleet : public sim::PlatformModel {
   double client_timeout_s_;
   sim::Client* client_ = nullptr;
   const sim::CrashHazard* crashes_ = nullptr;
-  ModelCache cache_;      // layered model cache on the workers (off unless the scenario gives one)
-  uint32_t cap_ = kNone;  // throttling storm in force (kNone: none)
+  sim::ColdStartParts parts_;  // where the cold starts' time went
+  ModelCache cache_;           // layered model cache on the workers (off unless the scenario gives one)
+  uint32_t cap_ = kNone;       // throttling storm in force (kNone: none)
   int cap_fault_ = -1;
   sim::Recorder* rec_ = nullptr;
   sim::TransferPool* transfers_ = nullptr;

@@ -67,7 +67,8 @@ uint32_t InstanceFleet::start_instance(double t_s) {
 void InstanceFleet::begin_startup(double t_s, uint32_t i) {
   Instance& inst = inst_[i];
   inst.state = State::starting;
-  const double init_s = cfg_.instance_start_s + service_.runtime_init_s.sample(*rng_) / cfg_.startup_speedup;
+  inst.init_s = service_.runtime_init_s.sample(*rng_) / cfg_.startup_speedup;
+  const double init_s = cfg_.instance_start_s + inst.init_s;
   inst.load_s = service_.model_load_s.sample(*rng_) * cfg_.load_factor / cfg_.startup_speedup;
   ++starting_;
   ++starting_empty_;
@@ -89,18 +90,23 @@ void InstanceFleet::scale_out(double t_s) {
 }
 
 void InstanceFleet::init_done(double t_s, uint32_t i) {
-  if (service_.model_size_mb <= 0) {
-    push_timer(Timer{t_s + inst_[i].load_s, i, TimerKind::ready});
+  Instance& inst = inst_[i];
+  if (cfg_.fetch_bytes <= 0) {
+    parts_.add(cfg_.instance_start_s, inst.init_s, 0, cfg_.fetch_is_pull, inst.load_s, 0);
+    push_timer(Timer{t_s + inst.load_s, i, TimerKind::ready});
     return;
   }
   if (cache_.enabled()) {
     const size_t layer = cache_.lookup(t_s, *rng_);
     if (layer < cache_.layers()) {  // the host has the model in a cache layer: no store transfer
-      push_timer(Timer{t_s + cache_.read_s(layer) + inst_[i].load_s, i, TimerKind::ready});
+      parts_.add(cfg_.instance_start_s, inst.init_s, cache_.read_s(layer), cfg_.fetch_is_pull, inst.load_s,
+                 0);
+      push_timer(Timer{t_s + cache_.read_s(layer) + inst.load_s, i, TimerKind::ready});
       return;
     }
   }
-  transfers_->start(t_s, service_.model_size_mb * 1e6, store_route_, i);
+  inst.fetch_began_s = t_s;
+  transfers_->start(t_s, cfg_.fetch_bytes, store_route_, i);
 }
 
 void InstanceFleet::become_ready(double t_s, uint32_t i) {

@@ -37,9 +37,48 @@ double gpu_request_s_for(const CloudRunParams& p, const sim::Scenario& scenario)
   return BatchLatency::roofline(gpu_latency(*gpu_catalog().find("l4"), w).roofline, 1).seconds(1);
 }
 
+using Source = sim::ServiceSpec::ModelSource;
+
+ColdStartPath cloud_run_path(const Settings& s, const CloudRunParams& p, const sim::ServiceSpec& service) {
+  ColdStartPath path =
+      model_store_path(service, p.store_per_connection_bytes_per_s, p.store_shared_bytes_per_s);
+  path.allocation_s = p.has_gpu ? p.gpu_instance_start_s : 0;
+  switch (service.model_source) {
+    case Source::unset:   // downloaded from the model store, as before sources existed
+    case Source::volume:  // a Cloud Storage volume mount (Cloud Storage FUSE): read at the store's rates
+      break;
+    case Source::image:
+      // Pulled from Artifact Registry at the store's rates; the model is read whole by its load.
+      path.fetch_bytes = (service.model_size_mb + s.number("image_read_fraction") * service.package_mb) * 1e6;
+      path.fetch_is_pull = true;
+      break;
+    case Source::object_store: {
+      // Downloaded into the instance's in-memory file system: its memory must hold the file
+      // (run/docs/configuring/services/gpu-best-practices: "sufficient RAM allocated to store the model
+      // files").
+      const double memory_mb = p.memory_gib * 1073.741824;
+      if (service.model_size_mb > memory_mb)
+        throw s.error("memory_gib",
+                      num(p.memory_gib) + " GiB" +
+                          (s.is_overridden("memory_gib") ? "" : " (the catalogue default)") +
+                          " cannot hold the model downloaded into Cloud Run's in-memory file system: " +
+                          format_mb(service.model_size_mb) +
+                          " (source object-store); give more memory_gib, or use volume or image");
+      break;
+    }
+    case Source::zip:
+    case Source::layer:
+    case Source::efs:
+      throw s.candidate_error(std::string("Cloud Run runs container images (source ") +
+                              sim::model_source_name(service.model_source) +
+                              "); use image, object-store or volume (a Cloud Storage mount)");
+  }
+  return path;
+}
+
 }  // namespace
 
-CloudRunParams CloudRunParams::from(const Settings& s) {
+CloudRunParams CloudRunParams::from(const Settings& s, const sim::ServiceSpec& service) {
   CloudRunParams p{};
   p.vcpu = s.number("vcpu");
   p.memory_gib = s.number("memory_gib");
@@ -117,6 +156,7 @@ CloudRunParams CloudRunParams::from(const Settings& s) {
   p.price_usd_per_vcpu_s = s.number("price_usd_per_vcpu_s" + suffix);
   p.price_usd_per_gib_s = s.number("price_usd_per_gib_s" + suffix);
   p.price_usd_per_request = p.instance_billing ? 0.0 : s.number("price_usd_per_million_requests") / 1e6;
+  p.path = cloud_run_path(s, p, service);
   return p;
 }
 
@@ -135,8 +175,10 @@ FleetConfig CloudRunModel::fleet_config_for(const CloudRunParams& p, const sim::
   c.target_concurrency = p.target_concurrency;
   c.target_cpu = p.target_cpu;
   c.startup_speedup = p.startup_speedup;
-  c.store_per_connection_bytes_per_s = p.store_per_connection_bytes_per_s;
-  c.store_shared_bytes_per_s = p.store_shared_bytes_per_s;
+  c.store_per_connection_bytes_per_s = p.path.per_connection_bytes_per_s;
+  c.store_shared_bytes_per_s = p.path.shared_bytes_per_s;
+  c.fetch_bytes = p.path.fetch_bytes;
+  c.fetch_is_pull = p.path.fetch_is_pull;
   const auto& svc = scenario.service;
   // Work measured on reference_vcpu; model load scales like it (on the instance's CPUs, GPU or not).
   const double cpu_factor = sim::cpu_speedup(svc.reference_vcpu, svc.parallel_fraction) /

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "platforms/catalog.hpp"
+#include "platforms/fleet/cold_start_path.hpp"
 #include "platforms/fleet/gpu_latency.hpp"
 #include "platforms/fleet/instance_fleet.hpp"
 #include "sim/scenario.hpp"
@@ -41,9 +42,12 @@ struct CloudRunParams {
   GpuWorkload gpu_workload;     // for the GPU latency model (weight_bytes < 0: the scenario's model_size_mb)
   double store_per_connection_bytes_per_s;
   double store_shared_bytes_per_s;
+  ColdStartPath path;  // where a cold start gets the model (service.cold_start.source)
 
-  // Reads and checks the settings, including the documented vCPU/memory combinations.
-  static CloudRunParams from(const Settings& settings);
+  // Reads and checks the settings, including the documented vCPU/memory combinations and the limits of the
+  // model's packaging (`service`): Cloud Run runs container images, with the model in the image, downloaded
+  // from Cloud Storage into the in-memory file system, or read from a Cloud Storage volume mount.
+  static CloudRunParams from(const Settings& settings, const sim::ServiceSpec& service);
 };
 
 class CloudRunModel : public InstanceFleet {

@@ -13,7 +13,7 @@ PlatformRegistration gcp_cloud_run_platform() {
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
     const Settings settings(candidate, scenario.file);
     return std::unique_ptr<sim::PlatformModel>(
-        std::make_unique<CloudRunModel>(CloudRunParams::from(settings), scenario));
+        std::make_unique<CloudRunModel>(CloudRunParams::from(settings, scenario.service), scenario));
   };
   return r;
 }

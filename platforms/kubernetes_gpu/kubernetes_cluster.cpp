@@ -42,8 +42,10 @@ void KubernetesModel::start_pod(uint32_t id, double t_s) {
   ++starting_;
   report_instances(t_s);
   // Container start: runtime init + model load (the image is already on the node).
-  const double init_s = service_.runtime_init_s.sample(*rng_) + service_.model_load_s.sample(*rng_);
-  push(Event{t_s + init_s, id, pod.life, Kind::pod_ready});
+  const double runtime_init_s = service_.runtime_init_s.sample(*rng_);
+  const double load_s = service_.model_load_s.sample(*rng_);
+  if (t_s > 0) parts_.add(0, runtime_init_s, 0, true, load_s, 0);  // not the min_replicas ready at the start
+  push(Event{t_s + (runtime_init_s + load_s), id, pod.life, Kind::pod_ready});
 }
 
 void KubernetesModel::pod_ready(uint32_t id, double t_s) {

@@ -33,6 +33,19 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
         "expected no layered model cache for a kubernetes-gpu candidate (its nodes keep the pulled "
         "image on local disk; the cache is modelled for aws-lambda, gcp-cloud-run and "
         "azure-functions), got one");
+  // The model lives in the image the nodes pull (service.cold_start.source image; package_mb given: the image
+  // is package + model instead of image_size_gb). A per-pod download from object storage or a volume is not
+  // modelled yet, so such a scenario is refused rather than run as if the model were in the image.
+  using Source = sim::ServiceSpec::ModelSource;
+  const Source source = scenario.service.model_source;
+  if (source != Source::unset && source != Source::image)
+    throw input_error(scenario.file, "/service/cold_start/source",
+                      std::string("expected image for a kubernetes-gpu candidate (its nodes pull the serving "
+                                  "image with the model inside; a per-pod model download from object storage "
+                                  "or a volume is not modelled yet), got \"") +
+                          sim::model_source_name(source) + "\"");
+  if (source == Source::image && scenario.service.package_mb > 0)
+    p_.image_bytes = (scenario.service.package_mb + scenario.service.model_size_mb) * 1e6;
 }
 
 void KubernetesModel::build(sim::PlatformBuilder& builder) {

@@ -33,6 +33,7 @@ class KubernetesModel : public sim::PlatformModel {
   double next_event_s() const override;
   void handle_next_event() override;
   void on_transfer_done(uint64_t tag, double t_s) override;
+  sim::ColdStartParts cold_start_parts() const override { return parts_; }
   bool has_work() const override { return in_system_ > 0; }
   void finish(double t_end_s) override;
   bool supports(sim::FaultSpec::Kind kind) const override {
@@ -110,6 +111,7 @@ class KubernetesModel : public sim::PlatformModel {
 
   KubernetesParams p_;
   sim::ServiceSpec service_;
+  sim::ColdStartParts parts_;  // pod starts only: a node's boot and image pull are not attributed to pods
   sim::SloSpec slo_;
   BatchLatency latency_;
   HpaController hpa_;

@@ -127,3 +127,27 @@ TEST_CASE("advisor::advise: a serving topology is placed by its stages") {
             (c.spec.name == "cache-lambda" ? advisor::Placement::serverless : advisor::Placement::container));
   }
 }
+
+TEST_CASE(
+    "advisor::advise: a default whose platform cannot deploy the packaging is left out with the reason") {
+  // A 20,000 MB model in a zip package: Lambda's zip holds 250 MB unzipped and an image 10,240 MB, so the
+  // Lambda default is not simulated; the note quotes the platform's refusal.
+  auto doc = test::advisor_base(500);
+  doc["workload"]["duration_s"] = 120;
+  doc["advisor"]["default_candidates"] = true;
+  doc["service"]["cold_start"] = {{"source", "zip"}, {"model_size_mb", 20000}};
+  const auto sc = test::scenario_from(doc);
+  const auto section = advisor::parse_advisor_section(sc);
+  const auto facts = advisor::derive_facts(sc, section);
+  const auto rules = advisor::RuleTree().evaluate(facts, section.thresholds);
+  std::vector<std::string> notes;
+  const auto specs = advisor::evidence_candidates(sc, facts, rules, section, &notes);
+  for (const auto& s : specs) CHECK(s.name != "default-lambda-2048");
+  bool noted = false;
+  for (const auto& n : notes)
+    noted = noted ||
+            (n.rfind("default aws-lambda not simulated: ", 0) == 0 &&
+             n.find("does not fit a Lambda zip (250 MB unzipped, layers included) or image (10,240 MB)") !=
+                 std::string::npos);
+  CHECK(noted);
+}

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "app/run.hpp"
+#include "reports/run_report.hpp"
 #include "sim/engine.hpp"
 #include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
@@ -159,4 +160,57 @@ TEST_CASE("app::prepare: service.model_memory_mb must fit every candidate's memo
     CHECK(refusal(doc).empty());
   }
   CHECK(sim::simulated_candidates() == before);
+}
+
+TEST_CASE("app::prepare: a packaging a candidate cannot deploy is refused before any simulation") {
+  // What `servesim validate`, `run` and `advise` print (docs/errors.md): the candidate, the limit, the
+  // options.
+  TempDir dir;
+  const uint64_t before = sim::simulated_candidates();
+  auto doc = small_doc();
+  doc["service"]["cold_start"] = {{"source", "zip"}, {"model_size_mb", 20000}};
+  CHECK_THROWS_WITH(app::prepare(write_scenario(dir, doc), app::PrepareOptions{}),
+                    dir.file("scenario.json") +
+                        ": /candidates/0: model 20,000 MB does not fit a Lambda zip (250 MB unzipped, layers "
+                        "included) or image (10,240 MB); use efs or another platform");
+  // kubernetes-gpu: the model in the nodes' image only (a per-pod download is not modelled yet).
+  doc["service"]["cold_start"] = {{"source", "volume"}, {"model_size_mb", 2000}};
+  doc["candidates"] = {{{"platform", "kubernetes-gpu"}}};
+  CHECK_THROWS_WITH(
+      app::prepare(write_scenario(dir, doc), app::PrepareOptions{}),
+      dir.file("scenario.json") +
+          ": /service/cold_start/source: expected image for a kubernetes-gpu candidate (its nodes pull "
+          "the serving image with the model inside; a per-pod model download from object storage or a "
+          "volume is not modelled yet), got \"volume\"");
+  CHECK(sim::simulated_candidates() == before);
+}
+
+TEST_CASE("app: summary.json shows where each cold start's time went when the scenario names a source") {
+  // One request at t = 0 on Lambda (1,769 MB = 1 vCPU): 0.3 s init, 1,000 MB from EFS at 1,572.864 MB/s
+  // (0.6358 s + 1.3 ms route latency), 0.7 s load.
+  TempDir dir;
+  auto doc = small_doc();
+  doc["workload"] = {{"type", "rate_trace"}, {"path", dir.write("one.txt", "1")}};
+  doc["service"]["cold_start"] = {{"source", "efs"},
+                                  {"model_size_mb", 1000},
+                                  {"runtime_init", test::constant_ms(300)},
+                                  {"model_load", test::constant_ms(700)}};
+  doc["candidates"] = {{{"name", "fn"}, {"platform", "aws-lambda"}, {"memory_mb", 1769}}};
+  const auto sc = test::scenario_from(doc);
+  const auto run = test::simulate(sc);
+  const auto summary = reports::summary_json(sc, run.results);
+  const auto& c = summary["candidates"][0]["cold_start"];
+  CHECK(c["source"] == "efs");
+  CHECK(c["count"] == 1);
+  CHECK(c["mean_s"]["init"].get<double>() == Approx(0.3));
+  CHECK(c["mean_s"]["download"].get<double>() ==
+        Approx(1000 / 1572.864 + 4194304.0 / (2 * 1572.864e6)).epsilon(1e-4));
+  CHECK(c["mean_s"]["pull"].get<double>() == 0);
+  CHECK(c["mean_s"]["load"].get<double>() == Approx(0.7));
+  CHECK(c["fetched_mb"].get<double>() == Approx(1000));
+  // Without a source the summary stays as it was (the bundled scenarios' golden files are unchanged).
+  doc["service"]["cold_start"].erase("source");
+  const auto plain = test::scenario_from(doc);
+  CHECK_FALSE(
+      reports::summary_json(plain, test::simulate(plain).results)["candidates"][0].contains("cold_start"));
 }

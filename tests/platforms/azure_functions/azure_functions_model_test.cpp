@@ -179,3 +179,25 @@ TEST_CASE("platforms::AzureFunctionsModel: conservation and determinism on every
     CHECK(b.results[0].cost_total_usd == a.results[0].cost_total_usd);
   }
 }
+
+TEST_CASE("platforms::AzureFunctionsModel: container images only on the Premium plan") {
+  // functions-scale.md (hosting options): container support on Premium and Dedicated; Flex and Consumption:
+  // none.
+  nlohmann::json doc = {{"workload", {{"type", "poisson"}, {"rate_rps", 1}, {"duration_s", 10}}},
+                        {"service",
+                         {{"warm", {{"type", "constant"}, {"value_ms", 10}}},
+                          {"cold_start", {{"source", "image"}, {"model_size_mb", 500}}}}},
+                        {"candidates", {{{"platform", "azure-functions"}, {"plan", "flex"}}}}};
+  CHECK_THROWS_WITH(
+      simulate(scenario_from(doc)),
+      "test-scenario.json: /candidates/0/plan: expected \"premium\" with source image (Azure Functions "
+      "runs containers on the Premium plan; Flex Consumption and Consumption have none; or use zip, "
+      "object-store or volume), got \"flex\"");
+  doc["candidates"][0]["plan"] = "premium";
+  CHECK_NOTHROW(simulate(scenario_from(doc)));
+  doc["service"]["cold_start"]["source"] = "layer";
+  CHECK_THROWS_WITH(
+      simulate(scenario_from(doc)),
+      "test-scenario.json: /candidates/0: Azure Functions has no layers (source layer); use zip, image "
+      "(Premium), object-store (Blob storage) or volume (Azure Files)");
+}

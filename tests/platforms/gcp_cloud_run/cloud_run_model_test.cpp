@@ -289,3 +289,46 @@ TEST_CASE("platforms::CloudRunModel: conservation and determinism") {
   CHECK(b.results[0].latency.mean_s() == a.results[0].latency.mean_s());
   CHECK(b.results[0].cost_total_usd == a.results[0].cost_total_usd);
 }
+
+TEST_CASE("platforms::CloudRunModel: where the model lives (service.cold_start.source)") {
+  TempDir dir;
+  auto doc = [&](nlohmann::json cold_start, nlohmann::json run) {
+    cold_start["runtime_init"] = constant_ms(300);
+    cold_start["model_load"] = constant_ms(700);
+    return cloud_run_scenario(trace_at(dir, {0}, 100),
+                              {{"warm", constant_ms(100)}, {"cold_start", cold_start}}, std::move(run));
+  };
+  SECTION("image on an L4: ~5 s GPU start (allocation), then the image pulled at 85 MB/s (unconfirmed)") {
+    // Image = 2,000 MB model + 1 x 500 MB code (image_read_fraction 1, estimated) = 2,500 MB at 85 MB/s =
+    // 29.41 s, plus the route latency 4,194,304 / (2 x 85e6) = 24.7 ms.
+    const auto r =
+        simulate(scenario_from(doc({{"source", "image"}, {"model_size_mb", 2000}, {"package_mb", 500}},
+                                   {{"gpu", "nvidia-l4"}, {"vcpu", 4}, {"memory_gib", 16}})))
+            .results.at(0);
+    const auto& p = r.cold_start_parts;
+    REQUIRE(p.count == 1);
+    CHECK(p.allocation_s == Approx(5.0));
+    CHECK(p.init_s == Approx(0.3));
+    CHECK(p.pull_s == Approx(2500 / 85.0 + 4194304.0 / (2 * 85e6)).epsilon(1e-6));
+    CHECK(p.download_s == 0);
+    CHECK(p.fetched_mb == Approx(2500));
+  }
+  SECTION("object-store: the download lands in the in-memory file system, which must hold it") {
+    // 20,000 MB > 16 GiB = 17,179.9 MB.
+    CHECK_THROWS_WITH(simulate(scenario_from(doc({{"source", "object-store"}, {"model_size_mb", 20000}},
+                                                 {{"gpu", "nvidia-l4"}, {"vcpu", 4}, {"memory_gib", 16}}))),
+                      "test-scenario.json: /candidates/0/memory_gib: 16 GiB cannot hold the model downloaded "
+                      "into Cloud Run's "
+                      "in-memory file system: 20,000 MB (source object-store); give more memory_gib, or use "
+                      "volume or image");
+    // A volume mount (Cloud Storage FUSE) needs no in-memory copy.
+    CHECK_NOTHROW(simulate(scenario_from(doc({{"source", "volume"}, {"model_size_mb", 20000}},
+                                             {{"gpu", "nvidia-l4"}, {"vcpu", 4}, {"memory_gib", 16}}))));
+  }
+  SECTION("zip, layer and efs are not Cloud Run packagings") {
+    CHECK_THROWS_WITH(
+        simulate(scenario_from(doc({{"source", "efs"}, {"model_size_mb", 100}}, {{"vcpu", 1}}))),
+        "test-scenario.json: /candidates/0: Cloud Run runs container images (source efs); use image, "
+        "object-store or volume (a Cloud Storage mount)");
+  }
+}
