@@ -22,6 +22,7 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
     : p_(params),
       service_(scenario.service),
       slo_(scenario.slo),
+      batcher_{.max_batch_size = params.max_batch_size, .max_queue_delay_s = params.max_queue_delay_s},
       latency_(make_latency(params, scenario.service)),
       hpa_(params.hpa),
       pool_(params.pool) {
@@ -96,7 +97,7 @@ void KubernetesModel::on_arrival(double t_s, double origin_s, uint32_t attempt) 
 }
 
 void KubernetesModel::route(double t_s, const WaitingRequest& r, bool counted_queued) {
-  const uint32_t id = ready_[rr_++ % ready_.size()];
+  const uint32_t id = ready_.next();
   Pod& pod = pods_[id];
   ++pod.routed;
   const bool had_work = !pod.queue.empty();
@@ -119,9 +120,9 @@ void KubernetesModel::try_dispatch(uint32_t id, double t_s) {
     work_changed(id, had_work, t_s);
     return;
   }
-  const double due_s = pod.queue.front().enqueue_s + p_.max_queue_delay_s;
-  if (pod.queue.size() >= p_.max_batch_size || t_s >= due_s) {
-    pod.in_batch = static_cast<uint32_t>(std::min<size_t>(pod.queue.size(), p_.max_batch_size));
+  const uint32_t batch = batcher_.batch_now(pod.queue.size(), pod.queue.front().enqueue_s, t_s);
+  if (batch > 0) {
+    pod.in_batch = batch;
     pod.batch_start_s = t_s;
     pod.deadline = 0;
     push(Event{t_s + latency_.seconds(pod.in_batch), id, pod.life, Kind::batch_done});
@@ -129,7 +130,7 @@ void KubernetesModel::try_dispatch(uint32_t id, double t_s) {
   }
   if (pod.deadline != 0) return;  // armed for the same oldest request
   pod.deadline = ++serial_;
-  push(Event{due_s, id, pod.deadline, Kind::batch_deadline});
+  push(Event{batcher_.due_s(pod.queue.front().enqueue_s), id, pod.deadline, Kind::batch_deadline});
 }
 
 void KubernetesModel::batch_done(uint32_t id, double t_s) {
