@@ -15,11 +15,11 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/output_options.hpp"
+#include "core/input_error.hpp"
+#include "core/json_fields.hpp"
 #include "platforms/catalog.hpp"
 #include "reports/run_report.hpp"
 #include "sim/arrival_source.hpp"
-#include "sim/input_error.hpp"
-#include "sim/json_fields.hpp"
 #include "sim/scenario.hpp"
 
 namespace servesim::cli {
@@ -200,7 +200,7 @@ int catalog_command(const Args& args) {
   std::printf("%s: %s (as of %s)\n\n", e->platform.c_str(), e->title.c_str(), e->as_of.c_str());
   for (const auto& p : e->parameters) {
     std::string range;
-    if (p.value.is_number()) range = "[" + sim::quote_number(p.min) + ".." + sim::quote_number(p.max) + "]";
+    if (p.value.is_number()) range = "[" + core::quote_number(p.min) + ".." + core::quote_number(p.max) + "]";
     std::printf("  %-38s %-14s %-10s %-12s %s\n      %s\n      source: %s\n", p.key.c_str(),
                 p.value.dump().c_str(), p.unit.c_str(), p.status.c_str(), range.c_str(), p.help.c_str(),
                 p.source.c_str());

@@ -9,10 +9,10 @@
 #include <simgrid/kernel/ProfileBuilder.hpp>
 #include <simgrid/s4u.hpp>
 
+#include "core/input_error.hpp"
+#include "core/interrupt.hpp"
 #include "sim/arrival_source.hpp"
 #include "sim/fault_schedule.hpp"
-#include "sim/input_error.hpp"
-#include "sim/interrupt.hpp"
 
 namespace servesim::sim {
 namespace sg4 = simgrid::s4u;
@@ -154,7 +154,7 @@ class Driver {
         events = 0;
         if (progress_.enabled()) progress_.update(index_, now);
         if (options_.cancel && options_.cancel->load(std::memory_order_relaxed)) throw Cancelled();
-        throw_if_interrupted();  // SIGINT or SIGTERM: unwind so that the caller removes its temporaries
+        core::throw_if_interrupted();  // SIGINT or SIGTERM: unwind so that the caller removes its temporaries
       }
       const bool busy = model.has_work() || client.has_work();
       if (!more && !busy && transfers.empty()) break;

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "sim/json_fields.hpp"
+#include "core/json_fields.hpp"
 
 namespace servesim::platforms {
 
@@ -24,7 +24,7 @@ MemoryRange memory_range(double vcpu) {
 }
 
 std::string num(double x) {
-  return sim::quote_number(x);
+  return core::quote_number(x);
 }
 
 }  // namespace

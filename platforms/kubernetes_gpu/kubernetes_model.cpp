@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 
 namespace servesim::platforms {
 

@@ -6,8 +6,8 @@
 #include <filesystem>
 
 #include "app/run.hpp"
+#include "core/input_error.hpp"
 #include "sim/engine.hpp"
-#include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
 
 using namespace servesim;
