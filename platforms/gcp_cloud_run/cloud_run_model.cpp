@@ -4,7 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "sim/json_fields.hpp"
+#include "core/json_fields.hpp"
 
 namespace servesim::platforms {
 
@@ -26,7 +26,7 @@ MemoryRange memory_range(double vcpu) {
 }
 
 std::string num(double x) {
-  return sim::quote_number(x);
+  return core::quote_number(x);
 }
 
 // One request alone on the L4 (Cloud Run serves requests one by one, no batching): the GPU latency model's

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "core/input_error.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
-#include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
 
 using servesim::test::constant_ms;
