@@ -2,10 +2,19 @@
 # With SERVESIM_SANITIZE=ON every target is built and linked with AddressSanitizer + UndefinedBehaviorSanitizer
 # (scripts/test runs the whole suite a second time that way, in build-asan/). Any UB report aborts the test.
 option(SERVESIM_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+# Unity build: each library and program compiles its sources in batches of 16 per translation unit, so the
+# heavy headers (SimGrid, nlohmann/json, Boost, Qt) are parsed once per batch instead of once per file. On the
+# 2-core CI machine this is what keeps scripts/test well under 30 minutes (docs/performance.md, "Build time").
+# File-local names must therefore be unique within a library. Turn it off for quick one-file rebuilds while
+# editing (a change then recompiles one file instead of its batch).
+option(SERVESIM_UNITY_BUILD "Compile each library's sources in batches of 16 (CMake unity build)" ON)
 set(SERVESIM_SANITIZE_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
 
 function(servesim_target_defaults target)
   target_compile_features(${target} PUBLIC cxx_std_20)
+  if(SERVESIM_UNITY_BUILD)
+    set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 16)
+  endif()
   target_compile_options(${target} PRIVATE -Wall -Wextra)
   if(SERVESIM_WERROR)
     target_compile_options(${target} PRIVATE -Werror)

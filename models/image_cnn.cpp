@@ -13,7 +13,7 @@ struct CnnShape {
   std::vector<int> blocks;  // basic blocks per stage
 };
 
-CnnShape preset(const std::string& size) {
+CnnShape cnn_preset(const std::string& size) {
   if (size == "small") return {16, {1, 1, 1, 1}};   // ~0.7 M parameters
   if (size == "base") return {64, {2, 2, 2, 2}};    // ResNet-18, 11.7 M parameters
   if (size == "large") return {160, {3, 4, 6, 3}};  // ResNet-34 at 2.5x width, ~136 M parameters
@@ -40,7 +40,7 @@ std::string conv_bn(GraphBuilder& b, const std::string& x, std::int64_t in_ch, s
 }  // namespace
 
 std::string build_image_cnn(GraphBuilder& b, const std::string& size, double scale) {
-  const CnnShape shape = preset(size);
+  const CnnShape shape = cnn_preset(size);
   const std::int64_t width =
       std::max<std::int64_t>(4, std::llround(static_cast<double>(shape.width) * scale));
   b.add_input("image", onnx::TensorProto::FLOAT, {kBatchDim, 3, 224, 224});

@@ -14,7 +14,7 @@ struct RecsysShape {
 };
 constexpr std::int64_t kDenseFeatures = 13;
 
-RecsysShape preset(const std::string& size) {
+RecsysShape recsys_preset(const std::string& size) {
   if (size == "small") return {8, 4000, 32, 256, 128};      // ~1.1 M parameters
   if (size == "base") return {26, 20000, 64, 512, 256};     // ~34 M parameters
   if (size == "large") return {26, 500000, 64, 1024, 512};  // ~833 M parameters, 3.3 GB: external data
@@ -34,7 +34,7 @@ std::string gemm(GraphBuilder& b, const std::string& x, std::int64_t in, std::in
 }  // namespace
 
 std::string build_recsys_mlp(GraphBuilder& b, const std::string& size, double scale) {
-  RecsysShape s = preset(size);
+  RecsysShape s = recsys_preset(size);
   s.rows = std::max<std::int64_t>(16, std::llround(static_cast<double>(s.rows) * scale));
   b.add_input("dense", onnx::TensorProto::FLOAT, {kBatchDim, kDenseFeatures});
   b.add_input("sparse_ids", onnx::TensorProto::INT64, {kBatchDim, s.tables});

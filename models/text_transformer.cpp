@@ -17,7 +17,7 @@ struct TransformerShape {
 constexpr std::int64_t kSequence = 128;
 constexpr std::int64_t kClasses = 2;
 
-TransformerShape preset(const std::string& size) {
+TransformerShape transformer_preset(const std::string& size) {
   if (size == "small") return {4096, 128, 2, 2};      // ~1 M parameters
   if (size == "base") return {30522, 768, 6, 12};     // DistilBERT-base, ~66 M parameters
   if (size == "large") return {30522, 1024, 24, 16};  // BERT-large shape, ~330 M parameters
@@ -79,7 +79,7 @@ std::string encoder_layer(GraphBuilder& b, const std::string& x, const Transform
 }  // namespace
 
 std::string build_text_transformer(GraphBuilder& b, const std::string& size, double scale) {
-  TransformerShape s = preset(size);
+  TransformerShape s = transformer_preset(size);
   const std::int64_t head_dim =
       std::max<std::int64_t>(8, std::llround(static_cast<double>(s.hidden / s.heads) * scale));
   s.hidden = head_dim * s.heads;

@@ -11,7 +11,7 @@
 namespace servesim::reports {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kGap = std::numeric_limits<double>::quiet_NaN();
 constexpr size_t kWindowRows = 15;  // spike windows listed in the HTML table (all of them in the CSV)
 
 // One point per interval at its midpoint; `zero_is_gap` breaks the line where the value is 0 (no data).
@@ -20,7 +20,7 @@ std::vector<Point> points(const CandidateSeries& s, const std::vector<double>& v
   std::vector<Point> out;
   out.reserve(values.size());
   for (size_t i = 0; i < values.size(); ++i) {
-    const double y = zero_is_gap && values[i] <= 0 ? kNaN : values[i];
+    const double y = zero_is_gap && values[i] <= 0 ? kGap : values[i];
     out.push_back(Point{(s.start_s[i] + s.end_s[i]) / 2 / axis.seconds_per_unit, y});
   }
   return out;

@@ -14,24 +14,19 @@
 #include "core/input_error.hpp"
 #include "core/input_file.hpp"
 #include "core/interrupt.hpp"
+#include "core/json_fields.hpp"
 
 namespace servesim::sim {
 
 namespace {
 
-constexpr size_t kBlockBytes = 64 * 1024;
+constexpr size_t kReadBlockBytes = 64 * 1024;
 constexpr size_t kMaxTokenDigits = 15;                  // counts up to 10^15 - 1 per second
 constexpr uint64_t kMaxArrivalsPerSecond = 10'000'000;  // bounds the per-second buffer (80 MB)
 
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() &&
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string format_number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.15g", value);
-  return text;
 }
 
 bool is_space(char c) {
@@ -45,7 +40,7 @@ bool is_digit(char c) {
 const std::string& checked_path(const WorkloadSpec& spec) {
   const std::string& path = spec.path;
   auto fail = [&](const std::string& what, double value) {
-    throw input_error(path, "", what + ", got " + format_number(value));
+    throw input_error(path, "", what + ", got " + core::quote_number(value));
   };
   if (!(spec.scale > 0) || !std::isfinite(spec.scale)) fail("scale must be a positive number", spec.scale);
   if (!(spec.time_compression > 0) || !std::isfinite(spec.time_compression))
@@ -73,12 +68,12 @@ TraceFile::TraceFile(const std::string& path) : path_(path), file_(core::open_in
   namespace io = boost::iostreams;
   if (ends_with(path, ".gz")) {
     format_ = "gzip";
-    in_.push(io::gzip_decompressor(io::gzip::default_window_bits, kBlockBytes), kBlockBytes);
+    in_.push(io::gzip_decompressor(io::gzip::default_window_bits, kReadBlockBytes), kReadBlockBytes);
   } else if (ends_with(path, ".bz2")) {
     format_ = "bzip2";
-    in_.push(io::bzip2_decompressor(io::bzip2::default_small, kBlockBytes), kBlockBytes);
+    in_.push(io::bzip2_decompressor(io::bzip2::default_small, kReadBlockBytes), kReadBlockBytes);
   }
-  in_.push(*file_, kBlockBytes);
+  in_.push(*file_, kReadBlockBytes);
   in_.exceptions(std::ios::badbit);  // rethrow the decompressor's own exception instead of setting badbit
 }
 
@@ -106,7 +101,7 @@ size_t TraceFile::read(char* out, size_t size) {
 
 RateTraceSource::RateTraceSource(const WorkloadSpec& spec, uint64_t seed)
     : file_(checked_path(spec)),
-      block_(new char[kBlockBytes + 1]),
+      block_(new char[kReadBlockBytes + 1]),
       policy_(spec.gaps),
       gap_min_seconds_(std::max<uint64_t>(1, to_seconds(std::ceil(spec.gap_min_s)))),
       window_start_s_(to_seconds(spec.start_s)),
@@ -129,7 +124,7 @@ RateTraceSource::RateTraceSource(const WorkloadSpec& spec, uint64_t seed)
   if (tokens_read_ == 0 && !has_more) throw input_error(file_.path(), "", "the trace is empty");
   if (!has_more) {
     throw input_error(file_.path(), "",
-                      "start_s " + format_number(spec.start_s) + " is beyond the end of the trace (" +
+                      "start_s " + core::quote_number(spec.start_s) + " is beyond the end of the trace (" +
                           std::to_string(tokens_read_) + " s)");
   }
 }
@@ -137,7 +132,7 @@ RateTraceSource::RateTraceSource(const WorkloadSpec& spec, uint64_t seed)
 void RateTraceSource::fill_from(char* keep_from) {
   const size_t kept = static_cast<size_t>(end_ - keep_from);
   std::memmove(block_.get(), keep_from, kept);
-  const size_t got = file_.read(block_.get() + kept, kBlockBytes - kept);
+  const size_t got = file_.read(block_.get() + kept, kReadBlockBytes - kept);
   if (got == 0) is_eof_ = true;
   cur_ = block_.get();
   end_ = cur_ + kept + got;
@@ -166,7 +161,7 @@ bool RateTraceSource::read_value(uint64_t& value) {
     uint64_t v = 0;
     while (is_digit(*p)) v = v * 10 + static_cast<uint64_t>(*p++ - '0');
     if (p == end_ && !is_eof_) {  // the token may go on in the next block: parse it again from its start
-      if (begin == block_.get() && end_ - begin == static_cast<ptrdiff_t>(kBlockBytes))
+      if (begin == block_.get() && end_ - begin == static_cast<ptrdiff_t>(kReadBlockBytes))
         throw_bad_token(begin, p);
       fill_from(begin);
       continue;
@@ -291,8 +286,8 @@ uint64_t RateTraceSource::scaled_count(uint64_t rate, uint64_t index) {
   const double expected = static_cast<double>(rate) * scale_;
   if (!(expected <= static_cast<double>(kMaxArrivalsPerSecond))) {
     throw input_error(file_.path(), "second " + std::to_string(index + 1),
-                      "count " + std::to_string(rate) + " × scale " + format_number(scale_) + " = " +
-                          format_number(expected) + " exceeds " + std::to_string(kMaxArrivalsPerSecond) +
+                      "count " + std::to_string(rate) + " × scale " + core::quote_number(scale_) + " = " +
+                          core::quote_number(expected) + " exceeds " + std::to_string(kMaxArrivalsPerSecond) +
                           " arrivals in one second");
   }
   if (is_unit_scale_) return rate;

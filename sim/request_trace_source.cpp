@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "core/input_error.hpp"
+#include "core/json_fields.hpp"
 
 namespace servesim::sim {
 
@@ -15,13 +16,7 @@ namespace {
 
 constexpr double kReorderToleranceS = 1e-3;  // rows may go back in time by this much (clock jitter in logs)
 
-std::string format_number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.15g", value);
-  return text;
-}
-
-bool is_digit(char c) {
+bool is_decimal_digit(char c) {
   return static_cast<unsigned char>(c - '0') < 10;
 }
 
@@ -30,7 +25,7 @@ bool parse_digits(std::string_view text, size_t begin, size_t count, int64_t& va
   if (begin + count > text.size()) return false;
   value = 0;
   for (size_t i = begin; i < begin + count; ++i) {
-    if (!is_digit(text[i])) return false;
+    if (!is_decimal_digit(text[i])) return false;
     value = value * 10 + (text[i] - '0');
   }
   return true;
@@ -99,7 +94,7 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
       jitter_rng_(Rng::derive(seed, 5)) {
   const std::string& path = csv_.path();
   auto fail = [&](const std::string& what, double value) {
-    throw input_error(path, "", what + ", got " + format_number(value));
+    throw input_error(path, "", what + ", got " + core::quote_number(value));
   };
   if (!(spec.scale > 0) || !std::isfinite(spec.scale)) fail("scale must be a positive number", spec.scale);
   if (!(spec.time_compression > 0) || !std::isfinite(spec.time_compression))
@@ -134,8 +129,8 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
     if (!next_row(relative_s, key)) {
       if (!has_first_) throw input_error(path, "", "the trace is empty");
       throw input_error(path, "",
-                        "start_s " + format_number(start_s_) + " is beyond the end of the trace (" +
-                            format_number(previous_s_) + " s)");
+                        "start_s " + core::quote_number(start_s_) + " is beyond the end of the trace (" +
+                            core::quote_number(previous_s_) + " s)");
     }
   } while (relative_s < start_s_ - jitter_s_);
   lookahead_s_ = relative_s;
@@ -163,7 +158,7 @@ bool RequestTraceSource::parse_stamp(std::string_view text, Stamp& stamp) const 
   // Seconds: "digits[.digits]" exactly (keeps the resolution of epoch seconds), anything else through
   // from_chars.
   size_t digits = 0;
-  while (digits < text.size() && is_digit(text[digits])) ++digits;
+  while (digits < text.size() && is_decimal_digit(text[digits])) ++digits;
   if (digits > 0 && digits <= 15 && parse_digits(text, 0, digits, stamp.whole_s) &&
       parse_fraction(text, digits, stamp.fraction_s)) {
     return true;

@@ -27,7 +27,7 @@ std::string text(const nlohmann::json& j, const std::string& key, const std::str
   return j.at(key).get<std::string>();
 }
 
-bool contains(const std::vector<std::string>& list, const std::string& item) {
+bool listed(const std::vector<std::string>& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
 
@@ -77,7 +77,7 @@ GpuCatalog parse_gpu_catalog(const std::string& file_text) {
     const std::string where = "/gpus/" + s.id;
     s.name = text(g, "name", where);
     s.generation = text(g, "generation", where);
-    if (!contains(c.generations, s.generation))
+    if (!listed(c.generations, s.generation))
       bad(where + "/generation", "unknown generation " + s.generation);
     s.memory_gb = positive(g, "memory_gb", where);
     s.memory_bandwidth_gb_per_s = positive(g, "memory_bandwidth_gb_per_s", where);
