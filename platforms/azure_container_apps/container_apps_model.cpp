@@ -129,8 +129,8 @@ ContainerAppsParams ContainerAppsParams::from(const Settings& s, const sim::Serv
     const double weight_mb =
         p.gpu_workload.weight_bytes >= 0 ? p.gpu_workload.weight_bytes / 1e6 : service.model_size_mb;
     if (weight_mb > spec.memory_gb * 1000)
-      throw s.error("gpu", "the model's " + format_mb(weight_mb) + " of weights do not fit the " + spec.name +
-                               "'s " + num(spec.memory_gb) + " GB; use nvidia-a100 or a smaller model");
+      throw s.error("gpu", "expected model weights that fit the " + spec.name + "'s " + num(spec.memory_gb) +
+                               " GB (use nvidia-a100 or a smaller model), got " + format_mb(weight_mb));
     p.gpu_price_usd_per_s =
         s.number(p.gpu_id == "t4" ? "gpu_price_usd_per_hour_t4" : "gpu_price_usd_per_hour_a100") / 3600.0;
     p.gpu_allocation_s = s.number("gpu_allocation_s");

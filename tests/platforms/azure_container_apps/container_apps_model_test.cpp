@@ -254,8 +254,8 @@ TEST_CASE("platforms::ContainerAppsModel: invalid combinations name the field an
         "test-scenario.json: /candidates/0/memory_gib: expected at most 56 GiB with gpu nvidia-t4 "
         "(Consumption-GPU-NC8as-T4), got 100");
   CHECK(error_for({{"gpu", "nvidia-t4"}, {"model_weight_mb", 20000}}) ==
-        "test-scenario.json: /candidates/0/gpu: the model's 20,000 MB of weights do not fit the NVIDIA T4's "
-        "16 GB; use nvidia-a100 or a smaller model");
+        "test-scenario.json: /candidates/0/gpu: expected model weights that fit the NVIDIA T4's 16 GB (use "
+        "nvidia-a100 or a smaller model), got 20,000 MB");
   CHECK_THAT(error_for({{"gpu", "nvidia-t4"}, {"precision", "fp8"}}),
              Catch::StartsWith("test-scenario.json: /candidates/0/precision: "));
   CHECK(error_for({{"min_replicas", 20}}) ==
