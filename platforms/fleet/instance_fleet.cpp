@@ -413,6 +413,7 @@ void InstanceFleet::accrue(double t_s) {
   if (dt <= 0) return;
   reserved_instance_s_ += cfg_.reserved_instances * dt;
   dynamic_instance_s_ += (total_ - cfg_.reserved_instances) * dt;
+  if (cfg_.reserved_instances > ready_busy_) idle_reserved_s_ += (cfg_.reserved_instances - ready_busy_) * dt;
   accrued_to_s_ = t_s;
   if (t_s - flushed_s_ >= 1.0) flush_instance_seconds(t_s);
 }
@@ -420,7 +421,8 @@ void InstanceFleet::accrue(double t_s) {
 void InstanceFleet::flush_instance_seconds(double t_s) {
   if (reserved_instance_s_ > 0) bill_lifetime(t_s, reserved_instance_s_, true);
   if (dynamic_instance_s_ > 0) bill_lifetime(t_s, dynamic_instance_s_, false);
-  reserved_instance_s_ = dynamic_instance_s_ = 0;
+  if (idle_reserved_s_ > 0) bill_idle_reserved(t_s, idle_reserved_s_);
+  reserved_instance_s_ = dynamic_instance_s_ = idle_reserved_s_ = 0;
   flushed_s_ = t_s;
 }
 

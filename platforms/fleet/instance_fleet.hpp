@@ -104,6 +104,13 @@ class InstanceFleet : public sim::PlatformModel {
   // Instances existed for instance_s instance-seconds up to t_s (accrued continuously, reported at most once
   // per simulated second and at the end of the run), reserved ones and dynamic ones apart.
   virtual void bill_lifetime(double t_s, double instance_s, bool reserved) = 0;
+  // Reserved (minimum) instances stood idle for idle_s instance-seconds up to t_s, counted as Cloud Run
+  // counts them: max(0, reserved_instances - instances serving at least one request) over time (reported
+  // with bill_lifetime). Platforms that bill idle minimum instances at their own rate override it.
+  virtual void bill_idle_reserved(double t_s, double idle_s) {
+    (void)t_s;
+    (void)idle_s;
+  }
 
   sim::Recorder& recorder() { return *rec_; }
   const FleetConfig& fleet_config() const { return cfg_; }
@@ -233,7 +240,8 @@ class InstanceFleet : public sim::PlatformModel {
   double now_s_ = 0;
 
   double accrued_to_s_ = 0, flushed_s_ = 0, reserved_instance_s_ = 0, dynamic_instance_s_ = 0;
-  double cpu_used_sum_ = 0;  // vCPU in use on the ready instances (the autoscaler's CPU metric)
+  double idle_reserved_s_ = 0;  // see bill_idle_reserved
+  double cpu_used_sum_ = 0;     // vCPU in use on the ready instances (the autoscaler's CPU metric)
   FleetAutoscaler autoscaler_;
 };
 
