@@ -1,6 +1,6 @@
 #include "app/model_section.hpp"
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 #ifdef SERVESIM_HAVE_MODELS
 #include "app/scenario_model.hpp"
 #endif

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "core/input_error.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/registry.hpp"
 #include "reports/html_report.hpp"
@@ -9,7 +10,6 @@
 #include "reports/report_context.hpp"
 #include "reports/report_tables.hpp"
 #include "reports/run_data.hpp"
-#include "sim/input_error.hpp"
 
 namespace servesim::app {
 namespace fs = std::filesystem;

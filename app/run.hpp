@@ -40,7 +40,7 @@ struct RunOutcome {
 };
 
 // Throws what sim::simulate throws: InputError for a trace found bad while streaming, sim::Cancelled,
-// sim::Interrupted (SIGINT, SIGTERM).
+// core::Interrupted (SIGINT, SIGTERM).
 RunOutcome run(const Prepared& prepared, const RunOptions& options = {});
 
 // The names of the scenario's candidates, in order (timeseries.csv's writer wants them before the run).

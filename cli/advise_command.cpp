@@ -15,8 +15,8 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/output_options.hpp"
+#include "core/input_error.hpp"
 #include "reports/output_dir.hpp"
-#include "sim/input_error.hpp"
 #include "sim/scenario.hpp"
 
 namespace servesim::cli {

@@ -15,12 +15,12 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/output_options.hpp"
+#include "core/input_error.hpp"
+#include "core/json_fields.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
 #include "reports/run_report.hpp"
 #include "sim/arrival_source.hpp"
-#include "sim/input_error.hpp"
-#include "sim/json_fields.hpp"
 #include "sim/scenario.hpp"
 
 namespace servesim::cli {
@@ -193,11 +193,11 @@ int print_gpu_catalog(bool as_json) {
   std::printf("  status\n");
   for (const auto& g : c.gpus) {
     std::printf("  %-10s %-24s %-7s %7s %8s", g.id.c_str(), g.name.c_str(), g.generation.c_str(),
-                sim::quote_number(g.memory_gb).c_str(),
-                sim::quote_number(g.memory_bandwidth_gb_per_s).c_str());
+                core::quote_number(g.memory_gb).c_str(),
+                core::quote_number(g.memory_bandwidth_gb_per_s).c_str());
     for (const auto& precision : c.precisions) {
       const auto peak = g.peak_tflops_at(precision);
-      std::printf(" %7s", peak ? sim::quote_number(*peak).c_str() : "-");
+      std::printf(" %7s", peak ? core::quote_number(*peak).c_str() : "-");
     }
     std::printf("  %s\n      source: %s\n", g.status.c_str(), g.source.c_str());
   }
@@ -210,7 +210,7 @@ int print_gpu_catalog(bool as_json) {
   for (const auto& [model_class, per_generation] : c.fit) {
     const auto& b = c.model_classes.at(model_class);
     std::printf("  %s (MLPerf %s, %s GFLOP, %s MB per request):\n", model_class.c_str(), b.name.c_str(),
-                sim::quote_number(b.gflops_per_request).c_str(), sim::quote_number(b.weight_mb).c_str());
+                core::quote_number(b.gflops_per_request).c_str(), core::quote_number(b.weight_mb).c_str());
     for (const auto& generation : c.generations) {
       const auto& f = per_generation.at(generation);
       auto join = [](const std::vector<std::string>& ids) {
@@ -219,8 +219,8 @@ int print_gpu_catalog(bool as_json) {
         return out;
       };
       std::printf("    %-7s efficiency %-6s overhead %-7s ms  (offline from %s; batch 1 from %s)\n",
-                  generation.c_str(), sim::quote_number(f.efficiency).c_str(),
-                  sim::quote_number(f.overhead_ms).c_str(), join(f.offline_from).c_str(),
+                  generation.c_str(), core::quote_number(f.efficiency).c_str(),
+                  core::quote_number(f.overhead_ms).c_str(), join(f.offline_from).c_str(),
                   join(f.batch1_from).c_str());
     }
   }
@@ -260,7 +260,7 @@ int catalog_command(const Args& args) {
   std::printf("%s: %s (as of %s)\n\n", e->platform.c_str(), e->title.c_str(), e->as_of.c_str());
   for (const auto& p : e->parameters) {
     std::string range;
-    if (p.value.is_number()) range = "[" + sim::quote_number(p.min) + ".." + sim::quote_number(p.max) + "]";
+    if (p.value.is_number()) range = "[" + core::quote_number(p.min) + ".." + core::quote_number(p.max) + "]";
     std::printf("  %-38s %-14s %-10s %-12s %s\n      %s\n      source: %s\n", p.key.c_str(),
                 p.value.dump().c_str(), p.unit.c_str(), p.status.c_str(), range.c_str(), p.help.c_str(),
                 p.source.c_str());

@@ -23,11 +23,11 @@
 #include "cli/output_options.hpp"
 #include "cli/point_fingerprint.hpp"
 #include "cli/sweep_file.hpp"
+#include "core/input_error.hpp"
+#include "core/interrupt.hpp"
+#include "core/json_reader.hpp"
 #include "reports/output_dir.hpp"
 #include "reports/run_report.hpp"
-#include "sim/input_error.hpp"
-#include "sim/interrupt.hpp"
-#include "sim/json_reader.hpp"
 #include "sim/scenario.hpp"
 #include "sim/slo.hpp"
 #ifdef SERVESIM_HAVE_MPI
@@ -103,7 +103,7 @@ json run_point(const Sweep& sw, size_t i, const std::string& print, const sim::R
   } catch (const InputError& e) {
     out["error"] = e.what();
     out["candidates"] = json::array();
-  } catch (const sim::Interrupted&) {
+  } catch (const core::Interrupted&) {
     throw;  // not the point's result: the point runs again next time
   } catch (const std::exception& e) {
     out["error"] = std::string("internal error: ") + e.what();
@@ -138,7 +138,7 @@ bool load_point(const std::string& parts, size_t i, const std::string& print, js
   try {
     std::stringstream buf;
     buf << in.rdbuf();
-    out = sim::parse_json(buf.str(), point_file(parts, i));
+    out = core::parse_json(buf.str(), point_file(parts, i));
     return out.value("point", json()) == json(i) && out.value("fingerprint", "") == print &&
            out.contains("candidates");
   } catch (const std::exception&) {
@@ -319,12 +319,12 @@ int sweep_command(const Args& args) {
     return pid > 0;
   };
   while (next < todo.size() || !running.empty()) {
-    if (const int signal_number = sim::interrupt_signal()) {
+    if (const int signal_number = core::interrupt_signal()) {
       for (const auto& [pid, i] : running) ::kill(pid, SIGTERM);
       while (!running.empty()) reap(true);
-      throw sim::Interrupted(signal_number, "nothing was written to " + out_dir +
-                                                " (the points done are kept in " + parts +
-                                                "; run again to resume)");
+      throw core::Interrupted(signal_number, "nothing was written to " + out_dir +
+                                                 " (the points done are kept in " + parts +
+                                                 "; run again to resume)");
     }
     if (next < todo.size() && running.size() < jobs) {
       const size_t i = todo[next++];
@@ -338,7 +338,7 @@ int sweep_command(const Args& args) {
         int rc = 0;
         try {
           reports::write_file_atomic(point_file(parts, i), run_point(sw, i, print, limits).dump(1) + "\n");
-        } catch (const sim::Interrupted& e) {
+        } catch (const core::Interrupted& e) {
           rc = 128 + e.signal_number();  // its temporary file is already removed
         } catch (const std::exception& e) {
           std::fprintf(stderr, "servesim: point %zu: %s\n", i, e.what());

@@ -4,8 +4,8 @@
 #include "app/prepare.hpp"
 #include "app/run.hpp"
 #include "app/run_folder.hpp"
+#include "core/input_error.hpp"
 #include "sim/engine.hpp"
-#include "sim/input_error.hpp"
 
 namespace servesim::gui {
 namespace {

@@ -8,10 +8,10 @@
 #include <sstream>
 
 #include "app/model_section.hpp"
+#include "core/input_error.hpp"
+#include "core/json_reader.hpp"
 #include "platforms/model_factory.hpp"
 #include "reports/output_dir.hpp"
-#include "sim/input_error.hpp"
-#include "sim/json_reader.hpp"
 
 namespace servesim::gui {
 namespace fs = std::filesystem;
@@ -66,7 +66,7 @@ bool ScenarioDocument::load(const QString& path, QString* error) {
   buf << in.rdbuf();
   ojson doc;
   try {
-    doc = sim::parse_ordered_json(buf.str(), path.toStdString());
+    doc = core::parse_ordered_json(buf.str(), path.toStdString());
   } catch (const InputError& e) {
     if (error) *error = QString::fromStdString(e.what());
     return false;

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "sim/input_error.hpp"
-#include "sim/json_fields.hpp"
-#include "sim/json_reader.hpp"
+#include "core/input_error.hpp"
+#include "core/json_fields.hpp"
+#include "core/json_reader.hpp"
 
 namespace servesim::platforms {
 
@@ -66,7 +66,7 @@ const std::vector<std::string>& known_quantities() {
 
 PlatformEntry parse_catalog_entry(const std::string& file, const std::string& text) {
   // The catalogue ships with the program; a malformed entry is a build defect, reported with its location.
-  const auto doc = sim::parse_json(text, file);
+  const auto doc = core::parse_json(text, file);
   PlatformEntry e;
   e.platform = doc.at("platform").get<std::string>();
   e.title = doc.at("title").get<std::string>();
@@ -196,30 +196,31 @@ Settings::Settings(const sim::CandidateSpec& candidate, const std::string& scena
   for (const auto& p : entry_->parameters) values_[p.key] = p.value;
   for (const auto& [key, v] : candidate.settings.items()) {
     const Parameter* p = entry_->find(key);
-    const std::string ptr = pointer_ + "/" + sim::JsonFields::escape(key);
+    const std::string ptr = pointer_ + "/" + core::JsonFields::escape(key);
     if (!p)
       throw input_error(
           file_, ptr,
           "unknown key for " + entry_->platform + " (see `servesim catalog " + entry_->platform + "`)");
     if (p->value.is_number()) {
       if (!v.is_number())
-        throw input_error(file_, ptr, "expected a number [" + p->unit + "], got " + sim::quote_json(v));
+        throw input_error(file_, ptr, "expected a number [" + p->unit + "], got " + core::quote_json(v));
       const double x = v.get<double>();
       if (!std::isfinite(x) || x < p->min || x > p->max)
         throw input_error(file_, ptr,
-                          "expected " + sim::quote_number(p->min) + ".." + sim::quote_number(p->max) +
-                              (p->unit.empty() ? "" : " " + p->unit) + ", got " + sim::quote_number(x));
+                          "expected " + core::quote_number(p->min) + ".." + core::quote_number(p->max) +
+                              (p->unit.empty() ? "" : " " + p->unit) + ", got " + core::quote_number(x));
       if (p->integer && x != std::floor(x))
-        throw input_error(file_, ptr, "expected a whole number, got " + sim::quote_number(x));
+        throw input_error(file_, ptr, "expected a whole number, got " + core::quote_number(x));
     } else if (p->value.is_boolean()) {
-      if (!v.is_boolean()) throw input_error(file_, ptr, "expected true or false, got " + sim::quote_json(v));
+      if (!v.is_boolean())
+        throw input_error(file_, ptr, "expected true or false, got " + core::quote_json(v));
     } else if (p->value.is_string()) {
-      if (!v.is_string()) throw input_error(file_, ptr, "expected a string, got " + sim::quote_json(v));
+      if (!v.is_string()) throw input_error(file_, ptr, "expected a string, got " + core::quote_json(v));
       if (!p->allowed.empty() &&
           std::find(p->allowed.begin(), p->allowed.end(), v.get<std::string>()) == p->allowed.end()) {
         std::string list;
         for (const auto& a : p->allowed) list += (list.empty() ? "" : ", ") + a;
-        throw input_error(file_, ptr, "expected one of " + list + ", got " + sim::quote_json(v));
+        throw input_error(file_, ptr, "expected one of " + list + ", got " + core::quote_json(v));
       }
     }
     values_[key] = v;
@@ -245,7 +246,7 @@ std::string Settings::text(const std::string& key) const {
 }
 
 InputError Settings::error(const std::string& key, const std::string& message) const {
-  return input_error(file_, pointer_ + "/" + sim::JsonFields::escape(key), message);
+  return input_error(file_, pointer_ + "/" + core::JsonFields::escape(key), message);
 }
 
 InputError Settings::candidate_error(const std::string& message) const {

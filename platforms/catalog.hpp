@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 #include "sim/scenario.hpp"
 
 namespace servesim::platforms {

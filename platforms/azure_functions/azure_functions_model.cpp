@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sim/json_fields.hpp"
+#include "core/json_fields.hpp"
 
 namespace servesim::platforms {
 
@@ -96,7 +96,7 @@ AzureFunctionsParams AzureFunctionsParams::from(const Settings& s, const sim::Se
     const double memory_mb = s.number("flex_memory_mb");
     if (memory_mb != 512 && memory_mb != 2048 && memory_mb != 4096)
       throw s.error("flex_memory_mb",
-                    "expected one of 512, 2048, 4096 MB, got " + sim::quote_number(memory_mb));
+                    "expected one of 512, 2048, 4096 MB, got " + core::quote_number(memory_mb));
     p.memory_gb = p.billed_memory_gb = memory_mb / 1024.0;
     p.vcpu = memory_mb / s.number("flex_mb_per_vcpu");
     p.concurrency = static_cast<uint32_t>(s.number("flex_http_concurrency"));

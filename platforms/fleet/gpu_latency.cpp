@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "sim/json_fields.hpp"
+#include "core/json_fields.hpp"
 
 namespace servesim::platforms {
 
@@ -28,8 +28,8 @@ GpuLatency gpu_latency(const GpuSpec& gpu, const GpuWorkload& w) {
     overhead_s = fit->overhead_ms / 1e3;
     calibrated = std::find(catalog.calibrated_precisions.begin(), catalog.calibrated_precisions.end(),
                            w.precision) != catalog.calibrated_precisions.end();
-    basis += "efficiency " + sim::quote_number(efficiency) + " and overhead " +
-             sim::quote_number(fit->overhead_ms) + " ms fitted on MLPerf (" + gpu.generation + ")";
+    basis += "efficiency " + core::quote_number(efficiency) + " and overhead " +
+             core::quote_number(fit->overhead_ms) + " ms fitted on MLPerf (" + gpu.generation + ")";
     if (!calibrated) basis += ", applied outside the fitted precisions (int8, fp8)";
   }
   const bool overridden = w.peak_tflops_override > 0 || w.bandwidth_gb_per_s_override > 0;

@@ -13,12 +13,15 @@ struct LaterTimer {
     return a.t_s > b.t_s;
   }
 };
-struct LaterFinish {
-  template <class T>
-  bool operator()(const T& a, const T& b) const {
-    return a.finish_v > b.finish_v;
-  }
-};
+FleetAutoscalerSettings autoscaler_settings(const FleetConfig& config) {
+  return FleetAutoscalerSettings{.tick_s = config.autoscale_tick_s,
+                                 .window_s = config.autoscale_window_s,
+                                 .concurrency = config.concurrency,
+                                 .target_concurrency = config.target_concurrency,
+                                 .vcpu = config.vcpu,
+                                 .target_cpu = config.target_cpu,
+                                 .reserved_instances = config.reserved_instances};
+}
 }  // namespace
 
 void FleetConfig::set_cpu_sharing(double vcpu_per_instance, double parallel_fraction) {
@@ -43,14 +46,10 @@ InstanceFleet::InstanceFleet(FleetConfig config, const sim::Scenario& scenario)
     : cfg_(std::move(config)),
       service_(scenario.service),
       client_timeout_s_(scenario.slo.timeout_s),
-      cache_(scenario.service) {
+      cache_(scenario.service),
+      lists_(cfg_.concurrency),
+      autoscaler_(autoscaler_settings(cfg_)) {
   if (cfg_.fetch_bytes < 0) cfg_.fetch_bytes = service_.model_size_mb * 1e6;
-  reserved_list_ = 2 * (cfg_.concurrency + 1);
-  lists_.assign(reserved_list_ + 1, List{});
-  if (cfg_.autoscale_tick_s > 0) {
-    const auto slots = static_cast<size_t>(std::ceil(cfg_.autoscale_window_s / cfg_.autoscale_tick_s - 1e-9));
-    window_.assign(std::max<size_t>(slots, 1), Snapshot{0, 0, 0});
-  }
 }
 
 void InstanceFleet::build(sim::PlatformBuilder& builder) {
@@ -76,7 +75,7 @@ void InstanceFleet::start(sim::ModelContext& ctx) {
     inst.reserved = true;
     ++total_;
     ++ready_idle_;
-    link_front(i);
+    link(i);
     schedule_crash(0, i);
   }
   keep_ = cfg_.reserved_instances;
@@ -89,7 +88,7 @@ void InstanceFleet::start(sim::ModelContext& ctx) {
 
 double InstanceFleet::reclaim_s() const {
   // With an autoscaler only standby instances go; without, any dynamic one beyond the spare buffer.
-  const uint32_t tail = lists_[reclaim_list()].tail;
+  const uint32_t tail = lists_.tail(reclaim_tier(), 0);
   if (tail == kNone || ready_idle_ + starting_empty_ <= cfg_.spare_instances) return kNever;
   return std::max(now_s_, inst_[tail].idle_since_s + cfg_.idle_timeout_s);
 }
@@ -241,9 +240,9 @@ void InstanceFleet::free_request(uint32_t r) {
 }
 
 void InstanceFleet::place(double t_s, uint32_t r) {
-  uint32_t i = find_ready_slot(0);
+  uint32_t i = lists_.find_slot(0);
   if (i == kNone && standby_ > 0) {
-    i = find_ready_slot(1);
+    i = lists_.find_slot(1);
     if (i != kNone) set_tier(i, false);
   }
   if (i != kNone) {
@@ -284,8 +283,7 @@ void InstanceFleet::start_service(double t_s, uint32_t i, uint32_t r) {
   Instance& inst = inst_[i];
   Request& q = reqs_[r];
   q.start_s = t_s;
-  inst.ps.push_back(PsEntry{inst.v + service_.warm_s.sample(*rng_) * cfg_.work_factor, r, q.gen});
-  std::push_heap(inst.ps.begin(), inst.ps.end(), LaterFinish{});
+  inst.cpu.add(service_.warm_s.sample(*rng_) * cfg_.work_factor, r, q.gen);
   deadlines_.push_back(Deadline{t_s + cfg_.request_timeout_s, r, q.gen});
 }
 
@@ -320,10 +318,7 @@ void InstanceFleet::pull_queue(double t_s, uint32_t i) {
 void InstanceFleet::complete(double t_s, uint32_t i) {
   advance(i, t_s);
   Instance& inst = inst_[i];
-  std::pop_heap(inst.ps.begin(), inst.ps.end(), LaterFinish{});
-  const uint32_t r = inst.ps.back().req;
-  inst.v = std::max(inst.v, inst.ps.back().finish_v);  // absorb rounding in the completion time
-  inst.ps.pop_back();
+  const uint32_t r = inst.cpu.pop_finished();
   const Request& q = reqs_[r];
   bill_execution(t_s, t_s - q.start_s, inst.reserved);
   const double latency_s = t_s - q.arrival_s;
@@ -378,37 +373,37 @@ void InstanceFleet::change_bound(double t_s, uint32_t i, int delta) {
     --ready_busy_;
     inst.idle_since_s = t_s;
   }
-  unlink(i);
-  link_front(i);
-  uint32_t& k = min_bucket_[inst.standby ? 1 : 0];
-  k = std::min(k, inst.bound);
+  lists_.unlink(i);
+  link(i);
+}
+
+void InstanceFleet::link(uint32_t i) {
+  const Instance& inst = inst_[i];
+  lists_.link(i, inst.bound, inst.standby, inst.reserved, inst.idle_since_s);
 }
 
 void InstanceFleet::advance(uint32_t i, double t_s) {
   Instance& inst = inst_[i];
-  if (inst.bound > 0 && inst.state == State::ready) inst.v += (t_s - inst.v_at_s) * cfg_.rate[inst.bound];
-  inst.v_at_s = t_s;
+  // A starting instance holds its requests without running them.
+  inst.cpu.advance(t_s, inst.bound > 0 && inst.state == State::ready ? cfg_.rate[inst.bound] : 0.0);
 }
 
 void InstanceFleet::clean_top(uint32_t i) {
   Instance& inst = inst_[i];
   if (inst.bound == 0) {
-    inst.ps.clear();
-    inst.v = 0;
+    inst.cpu.clear(true);
     return;
   }
-  while (!inst.ps.empty() && reqs_[inst.ps.front().req].gen != inst.ps.front().gen) {
-    std::pop_heap(inst.ps.begin(), inst.ps.end(), LaterFinish{});
-    inst.ps.pop_back();
-  }
+  inst.cpu.drop_stale(
+      [this](const ProcessorSharing::Entry& entry) { return reqs_[entry.request].gen == entry.generation; });
 }
 
 void InstanceFleet::update_completion(uint32_t i) {
   Instance& inst = inst_[i];
-  if (inst.state != State::ready || inst.bound == 0 || inst.ps.empty())
+  if (inst.state != State::ready || inst.bound == 0 || inst.cpu.empty())
     inst.next_done_s = kNever;
   else
-    inst.next_done_s = inst.v_at_s + std::max(0.0, inst.ps.front().finish_v - inst.v) / cfg_.rate[inst.bound];
+    inst.next_done_s = inst.cpu.next_finish_s(cfg_.rate[inst.bound]);
   done_.set(i, inst.next_done_s);
 }
 
@@ -418,6 +413,7 @@ void InstanceFleet::accrue(double t_s) {
   if (dt <= 0) return;
   reserved_instance_s_ += cfg_.reserved_instances * dt;
   dynamic_instance_s_ += (total_ - cfg_.reserved_instances) * dt;
+  if (cfg_.reserved_instances > ready_busy_) idle_reserved_s_ += (cfg_.reserved_instances - ready_busy_) * dt;
   accrued_to_s_ = t_s;
   if (t_s - flushed_s_ >= 1.0) flush_instance_seconds(t_s);
 }
@@ -425,7 +421,8 @@ void InstanceFleet::accrue(double t_s) {
 void InstanceFleet::flush_instance_seconds(double t_s) {
   if (reserved_instance_s_ > 0) bill_lifetime(t_s, reserved_instance_s_, true);
   if (dynamic_instance_s_ > 0) bill_lifetime(t_s, dynamic_instance_s_, false);
-  reserved_instance_s_ = dynamic_instance_s_ = 0;
+  if (idle_reserved_s_ > 0) bill_idle_reserved(t_s, idle_reserved_s_);
+  reserved_instance_s_ = dynamic_instance_s_ = idle_reserved_s_ = 0;
   flushed_s_ = t_s;
 }
 

@@ -3,30 +3,34 @@
 // of instances that each serve up to `concurrency` requests at once and share their processor between them.
 //
 // - Processor sharing, exactly: with n requests on an instance each progresses at rate[n] (relative to a
-//   request alone on it). Every instance keeps a virtual time V (dV/dt = rate[n]) and a min-heap of its
-//   requests' finish virtual times; its next completion is at now + (min finish - V) / rate[n]. A global
-//   indexed heap orders the instances by next completion, so every event costs O(log n).
+//   request alone on it); each instance is a ProcessorSharing (processor_sharing.hpp). A global indexed heap
+//   (indexed_min_heap.hpp) orders the instances by next completion, so every event costs O(log n).
 // - Routing: to the active ready instance with the fewest requests (most recently used on ties), else to a
 //   standby instance with a free slot (which becomes active), else to a starting instance with a free slot,
 //   else a new instance is started (up to max_instances, at most one per scale_out_interval_s), else the
-//   request waits in a FIFO queue for queue_limit_s.
+//   request waits in a FIFO queue for queue_limit_s. The ready instances sit in InstanceLists
+//   (instance_lists.hpp) by tier and requests bound.
 // - Cold start = instance_start_s + runtime init + model download (a SimGrid transfer) + model load.
-// - Optional autoscaler: every tick, desired = max(ceil(window mean in-flight / (target x concurrency)),
-//   ceil(window mean vCPU in use / (target x vcpu))), at least reserved_instances. Below it, standby
-//   instances are re-activated, then new ones started; above it, the least loaded active instances become
-//   standby: they get no new requests while another instance has room, drain, and are removed once idle for
-//   idle_timeout_s.
+// - Optional autoscaler (FleetAutoscaler, fleet_autoscaler.hpp): every tick, desired = max(ceil(window mean
+//   in-flight / (target x concurrency)), ceil(window mean vCPU in use / (target x vcpu))), at least
+//   reserved_instances. Below it, standby instances are re-activated, then new ones started; above it, the
+//   least loaded active instances become standby: they get no new requests while another instance has room,
+//   drain, and are removed once idle for idle_timeout_s.
 // - Without an autoscaler, idle dynamic instances are removed idle_timeout_s after their last request (least
 //   recently used first), keeping spare_instances idle ones.
 // Platform models derive from it, fill a FleetConfig from their catalogue settings and bill through the
-// hooks.
+// hooks. Requests and events are in instance_fleet.cpp; the instances' lifecycle (start, ready, crash,
+// removal) and what the fleet does with the autoscaler's decision in instance_fleet_scaling.cpp.
 #include <cstdint>
 #include <deque>
 #include <limits>
 #include <vector>
 
+#include "platforms/fleet/fleet_autoscaler.hpp"
 #include "platforms/fleet/indexed_min_heap.hpp"
+#include "platforms/fleet/instance_lists.hpp"
 #include "platforms/fleet/model_cache.hpp"
+#include "platforms/fleet/processor_sharing.hpp"
 #include "sim/platform_model.hpp"
 #include "sim/scenario.hpp"
 
@@ -100,6 +104,13 @@ class InstanceFleet : public sim::PlatformModel {
   // Instances existed for instance_s instance-seconds up to t_s (accrued continuously, reported at most once
   // per simulated second and at the end of the run), reserved ones and dynamic ones apart.
   virtual void bill_lifetime(double t_s, double instance_s, bool reserved) = 0;
+  // Reserved (minimum) instances stood idle for idle_s instance-seconds up to t_s, counted as Cloud Run
+  // counts them: max(0, reserved_instances - instances serving at least one request) over time (reported
+  // with bill_lifetime). Platforms that bill idle minimum instances at their own rate override it.
+  virtual void bill_idle_reserved(double t_s, double idle_s) {
+    (void)t_s;
+    (void)idle_s;
+  }
 
   sim::Recorder& recorder() { return *rec_; }
   const FleetConfig& fleet_config() const { return cfg_; }
@@ -117,24 +128,18 @@ class InstanceFleet : public sim::PlatformModel {
     uint32_t attempt = 0;
     uint32_t gen = 0;  // bumped when the slot is freed: entries naming an older gen are stale
   };
-  struct PsEntry {
-    double finish_v;
-    uint32_t req, gen;
-  };
   struct Instance {
     State state = State::free;
     bool reserved = false;
     bool standby = false;  // above the autoscaler's count: used only when no active instance has room
     uint32_t bound = 0;    // requests bound to it (waiting for its startup, or in service)
-    double v = 0, v_at_s = 0;
     double next_done_s = kNever;
     double busy_since_s = 0, idle_since_s = 0;
     double load_s = 0;              // model load, after the download
     double init_s = 0;              // runtime init of the current start-up (after instance_start_s)
     double fetch_began_s = 0;       // when its model fetch began
-    std::vector<PsEntry> ps;        // min-heap on finish_v (may hold stale entries of timed-out requests)
+    ProcessorSharing cpu;           // the requests in service (may hold stale entries of timed-out requests)
     std::vector<uint32_t> pending;  // requests waiting for the startup
-    uint32_t prev = kNone, next = kNone, list = kNone;
     uint32_t life = 0;  // bumped each time it becomes ready (crash timers of an earlier period are stale)
   };
   struct Timer {
@@ -151,17 +156,11 @@ class InstanceFleet : public sim::PlatformModel {
     double enqueued_s;
     uint32_t req;
   };
-  struct List {
-    uint32_t head = kNone, tail = kNone;
-  };
-  struct Snapshot {
-    double t_s, conc_integral, cpu_integral;
-  };
 
   Source next_source(double& t_s) const;
   double reclaim_s() const;
-  // The idle list removals come from: standby idle with an autoscaler, dynamic idle without.
-  uint32_t reclaim_list() const { return cfg_.autoscale_tick_s > 0 ? cfg_.concurrency + 1 : 0; }
+  // The tier of the idle list removals come from: standby idle with an autoscaler, dynamic idle without.
+  uint32_t reclaim_tier() const { return autoscaler_.enabled() ? 1 : 0; }
   // Requests.
   uint32_t new_request(double arrival_s, uint32_t attempt);
   uint32_t max_instances() const { return cap_ < cfg_.max_instances ? cap_ : cfg_.max_instances; }
@@ -177,7 +176,6 @@ class InstanceFleet : public sim::PlatformModel {
   void stop_at_deadline(double t_s);
   void expire_queue_front(double t_s);
   // Instances.
-  uint32_t find_ready_slot(uint32_t tier);
   void set_tier(uint32_t i, bool standby);
   uint32_t find_starting_slot();
   bool can_start_now(double t_s) const;
@@ -194,6 +192,8 @@ class InstanceFleet : public sim::PlatformModel {
   void schedule_crash(double t_s, uint32_t i);
   void crash(double t_s, uint32_t i);
   void change_bound(double t_s, uint32_t i, int delta);
+  // Links ready instance i into lists_ by its tier, requests bound and idle time.
+  void link(uint32_t i);
   void advance(uint32_t i, double t_s);
   void update_completion(uint32_t i);
   void clean_top(uint32_t i);
@@ -202,13 +202,6 @@ class InstanceFleet : public sim::PlatformModel {
   void accrue(double t_s);
   void flush_instance_seconds(double t_s);
   void report(double t_s);
-  // Intrusive lists of ready instances by tier (0 active, 1 standby) and requests bound (0..concurrency), the
-  // reserved idle ones apart; list index tier x (concurrency + 1) + bound, reserved idle 2 x (concurrency +
-  // 1).
-  uint32_t list_of(const Instance& inst) const;
-  void unlink(uint32_t i);
-  void link_front(uint32_t i);
-  bool bucket_has(uint32_t tier, uint32_t k) const;
   void push_timer(const Timer& timer);
 
   FleetConfig cfg_;
@@ -232,9 +225,7 @@ class InstanceFleet : public sim::PlatformModel {
 
   std::vector<Instance> inst_;
   std::vector<uint32_t> free_inst_;
-  std::vector<List> lists_;
-  uint32_t reserved_list_ = 0;           // index of the reserved idle list
-  uint32_t min_bucket_[2] = {0, 0};      // per tier, no ready instance has fewer requests bound than this
+  InstanceLists lists_;                  // the ready instances by tier and requests bound
   std::vector<uint32_t> starting_open_;  // starting instances that may have a free slot (checked lazily)
   IndexedMinHeap done_;                  // instances by next completion (next_done_s)
   std::vector<Timer> timers_;            // min-heap on t_s
@@ -249,9 +240,9 @@ class InstanceFleet : public sim::PlatformModel {
   double now_s_ = 0;
 
   double accrued_to_s_ = 0, flushed_s_ = 0, reserved_instance_s_ = 0, dynamic_instance_s_ = 0;
-  double integrated_to_s_ = 0, conc_integral_ = 0, cpu_integral_ = 0, cpu_used_sum_ = 0;
-  std::vector<Snapshot> window_;  // ring of snapshots, one per tick
-  size_t window_head_ = 0;
+  double idle_reserved_s_ = 0;  // see bill_idle_reserved
+  double cpu_used_sum_ = 0;     // vCPU in use on the ready instances (the autoscaler's CPU metric)
+  FleetAutoscaler autoscaler_;
 };
 
 }  // namespace servesim::platforms

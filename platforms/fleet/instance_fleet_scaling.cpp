@@ -1,5 +1,5 @@
-// Instance lifecycle of InstanceFleet: starting (rate-limited), becoming ready, standby and removal, the
-// autoscaler, and the two indexes over instances (tiered lists by requests bound, heap of next completions).
+// Instance lifecycle of InstanceFleet: starting (rate-limited), becoming ready, crashes, standby and removal,
+// and what the fleet does with the autoscaler's decision.
 #include <algorithm>
 #include <cmath>
 
@@ -9,25 +9,15 @@ namespace servesim::platforms {
 
 // ---- instances ----
 
-uint32_t InstanceFleet::find_ready_slot(uint32_t tier) {
-  uint32_t& k = min_bucket_[tier];
-  while (k < cfg_.concurrency && !bucket_has(tier, k)) ++k;
-  if (k >= cfg_.concurrency) return kNone;
-  if (tier == 0 && k == 0 && lists_[reserved_list_].head != kNone) return lists_[reserved_list_].head;
-  return lists_[tier * (cfg_.concurrency + 1) + k].head;
-}
-
 void InstanceFleet::set_tier(uint32_t i, bool standby) {
   Instance& inst = inst_[i];
-  unlink(i);
+  lists_.unlink(i);
   inst.standby = standby;
   if (standby)
     ++standby_;
   else
     --standby_;
-  link_front(i);
-  uint32_t& k = min_bucket_[standby ? 1 : 0];
-  k = std::min(k, inst.bound);
+  link(i);
 }
 
 uint32_t InstanceFleet::find_starting_slot() {
@@ -113,8 +103,7 @@ void InstanceFleet::become_ready(double t_s, uint32_t i) {
   Instance& inst = inst_[i];
   inst.state = State::ready;
   --starting_;
-  inst.v = 0;
-  inst.v_at_s = t_s;
+  inst.cpu.restart(t_s);
   if (inst.bound == 0) {
     --starting_empty_;
     ++ready_idle_;
@@ -125,8 +114,7 @@ void InstanceFleet::become_ready(double t_s, uint32_t i) {
   cpu_used_sum_ += cfg_.cpu_used_vcpu[inst.bound];
   for (const uint32_t r : inst.pending) start_service(t_s, i, r);
   inst.pending.clear();
-  link_front(i);
-  min_bucket_[0] = std::min(min_bucket_[0], inst.bound);
+  link(i);
   ++inst.life;
   schedule_crash(t_s, i);
   pull_queue(t_s, i);
@@ -146,22 +134,22 @@ void InstanceFleet::crash(double t_s, uint32_t i) {
   client_->instance_lost(fault);
   // The requests in service on it fail (they had started: a retry needs an idempotent request).
   uint32_t lost = 0;
-  for (const PsEntry& e : inst.ps) {
-    Request& q = reqs_[e.req];
-    if (q.gen != e.gen) continue;  // stopped at its deadline earlier
+  for (const ProcessorSharing::Entry& entry : inst.cpu.entries()) {
+    Request& q = reqs_[entry.request];
+    if (q.gen != entry.generation) continue;  // stopped at its deadline earlier
     bill_execution(t_s, t_s - q.start_s, inst.reserved);
     client_->lost_in_flight(fault);
     const double origin_s = q.arrival_s;
     const uint32_t attempt = q.attempt;
-    free_request(e.req);
+    free_request(entry.request);
     client_->failed(t_s, origin_s, attempt, true, fault);
     ++lost;
   }
-  inst.ps.clear();
+  inst.cpu.clear(false);
   if (lost > 0) change_bound(t_s, i, -static_cast<int>(lost));
   inst.next_done_s = kNever;
   done_.set(i, kNever);
-  unlink(i);
+  lists_.unlink(i);
   if (inst.standby) {
     inst.standby = false;
     --standby_;
@@ -179,51 +167,35 @@ void InstanceFleet::crash(double t_s, uint32_t i) {
 }
 
 void InstanceFleet::reclaim() {
-  const uint32_t i = lists_[reclaim_list()].tail;
+  const uint32_t i = lists_.tail(reclaim_tier(), 0);
   Instance& inst = inst_[i];
-  unlink(i);
+  lists_.unlink(i);
   if (inst.standby) --standby_;
   inst.state = State::free;
-  inst.ps.clear();
+  inst.cpu.clear(false);
   --total_;
   --ready_idle_;
   free_inst_.push_back(i);
 }
 
-// ---- autoscaler ----
+// ---- autoscaler: its decision carried out ----
 
 void InstanceFleet::integrate(double t_s) {
-  if (cfg_.autoscale_tick_s <= 0) return;
-  const double dt = t_s - integrated_to_s_;
-  if (dt <= 0) return;
-  conc_integral_ += static_cast<double>(live_requests_ - retry_waiting_) * dt;
-  cpu_integral_ += cpu_used_sum_ * dt;
-  integrated_to_s_ = t_s;
+  autoscaler_.integrate(t_s, static_cast<double>(live_requests_ - retry_waiting_), cpu_used_sum_);
 }
 
 void InstanceFleet::autoscale(double t_s) {
-  // window_[window_head_] is the oldest snapshot (one window ago, or the start of the run).
-  const Snapshot old = window_[window_head_];
-  window_[window_head_] = Snapshot{t_s, conc_integral_, cpu_integral_};
-  window_head_ = (window_head_ + 1) % window_.size();
-  const double span_s = t_s - old.t_s;
-  const double conc_mean = (conc_integral_ - old.conc_integral) / span_s;
-  const double cpu_mean = (cpu_integral_ - old.cpu_integral) / span_s;
-  const double by_conc = std::ceil(conc_mean / (cfg_.target_concurrency * cfg_.concurrency) - 1e-9);
-  const double by_cpu = std::ceil(cpu_mean / (cfg_.target_cpu * cfg_.vcpu) - 1e-9);
-  const double desired = std::max({by_conc, by_cpu, static_cast<double>(cfg_.reserved_instances)});
-  keep_ = static_cast<uint32_t>(std::min(desired, static_cast<double>(max_instances())));
-  const uint32_t c1 = cfg_.concurrency + 1;
+  keep_ = autoscaler_.desired_instances(t_s, max_instances());
   // Too few active instances: re-activate standby ones (idle, most recently used first), then start new ones.
   for (uint32_t k = 0; k <= cfg_.concurrency && total_ - standby_ < keep_; ++k)
-    while (lists_[c1 + k].head != kNone && total_ - standby_ < keep_) set_tier(lists_[c1 + k].head, false);
+    while (lists_.head(1, k) != kNone && total_ - standby_ < keep_) set_tier(lists_.head(1, k), false);
   while (total_ - standby_ < keep_ && can_start_now(t_s)) pull_queue(t_s, start_instance(t_s));
   // Too many: the least loaded active instances (least recently used first) become standby.
   uint32_t excess = total_ - standby_ > keep_ ? total_ - standby_ - keep_ : 0;
   for (uint32_t k = 0; k <= cfg_.concurrency && excess > 0; ++k) {
-    uint32_t i = lists_[k].tail;
+    uint32_t i = lists_.tail(0, k);
     while (i != kNone && excess > 0) {
-      const uint32_t prev = inst_[i].prev;
+      const uint32_t prev = lists_.prev(i);
       if (!inst_[i].reserved) {
         set_tier(i, true);
         --excess;
@@ -239,56 +211,6 @@ void InstanceFleet::report(double t_s) {
   reported_busy_ = busy;
   reported_idle_ = ready_idle_;
   rec_->instances(t_s, busy, ready_idle_);
-}
-
-// ---- lists of ready instances ----
-
-uint32_t InstanceFleet::list_of(const Instance& inst) const {
-  if (inst.bound == 0 && inst.reserved) return reserved_list_;
-  return (inst.standby ? cfg_.concurrency + 1 : 0) + inst.bound;
-}
-
-void InstanceFleet::unlink(uint32_t i) {
-  Instance& inst = inst_[i];
-  List& list = lists_[inst.list];
-  if (inst.prev != kNone)
-    inst_[inst.prev].next = inst.next;
-  else
-    list.head = inst.next;
-  if (inst.next != kNone)
-    inst_[inst.next].prev = inst.prev;
-  else
-    list.tail = inst.prev;
-  inst.prev = inst.next = inst.list = kNone;
-}
-
-void InstanceFleet::link_front(uint32_t i) {
-  Instance& inst = inst_[i];
-  inst.list = list_of(inst);
-  List& list = lists_[inst.list];
-  // Idle lists stay ordered by idle_since_s, newest at the head, so that the tail is the next to reclaim;
-  // only an instance that changes tier while idle is older than the head (then the walk from the tail is
-  // short).
-  uint32_t after = kNone;
-  if (inst.bound == 0 && list.head != kNone && inst.idle_since_s < inst_[list.head].idle_since_s) {
-    after = list.tail;
-    while (inst_[after].idle_since_s < inst.idle_since_s) after = inst_[after].prev;
-  }
-  inst.prev = after;
-  inst.next = after == kNone ? list.head : inst_[after].next;
-  if (inst.next != kNone)
-    inst_[inst.next].prev = i;
-  else
-    list.tail = i;
-  if (after != kNone)
-    inst_[after].next = i;
-  else
-    list.head = i;
-}
-
-bool InstanceFleet::bucket_has(uint32_t tier, uint32_t k) const {
-  return lists_[tier * (cfg_.concurrency + 1) + k].head != kNone ||
-         (tier == 0 && k == 0 && lists_[reserved_list_].head != kNone);
 }
 
 }  // namespace servesim::platforms

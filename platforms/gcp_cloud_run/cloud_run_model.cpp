@@ -4,7 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "sim/json_fields.hpp"
+#include "core/json_fields.hpp"
 
 namespace servesim::platforms {
 
@@ -26,7 +26,7 @@ MemoryRange memory_range(double vcpu) {
 }
 
 std::string num(double x) {
-  return sim::quote_number(x);
+  return core::quote_number(x);
 }
 
 // One request alone on the L4 (Cloud Run serves requests one by one, no batching): the GPU latency model's
@@ -156,6 +156,10 @@ CloudRunParams CloudRunParams::from(const Settings& s, const sim::ServiceSpec& s
   p.price_usd_per_vcpu_s = s.number("price_usd_per_vcpu_s" + suffix);
   p.price_usd_per_gib_s = s.number("price_usd_per_gib_s" + suffix);
   p.price_usd_per_request = p.instance_billing ? 0.0 : s.number("price_usd_per_million_requests") / 1e6;
+  // Request-based billing charges idle minimum instances at the idle rates; instance-based billing already
+  // charges every instance for its whole lifetime.
+  p.idle_price_usd_per_vcpu_s = p.instance_billing ? 0.0 : s.number("price_usd_per_vcpu_s_idle_min_instance");
+  p.idle_price_usd_per_gib_s = p.instance_billing ? 0.0 : s.number("price_usd_per_gib_s_idle_min_instance");
   p.path = cloud_run_path(s, p, service);
   return p;
 }
@@ -214,6 +218,8 @@ void CloudRunModel::register_costs(sim::Recorder& recorder) {
   cost_memory_ = recorder.cost_category("memory_usd");
   cost_requests_ = recorder.cost_category("requests_usd");
   cost_gpu_ = recorder.cost_category("gpu_usd");
+  if (p_.min_instances > 0 && !p_.instance_billing)
+    cost_idle_ = recorder.cost_category("idle_min_instances_usd");
 }
 
 void CloudRunModel::bill_resources(double seconds) {
@@ -232,6 +238,12 @@ void CloudRunModel::bill_busy(double, double busy_s, bool) {
 
 void CloudRunModel::bill_lifetime(double, double instance_s, bool) {
   if (p_.instance_billing) bill_resources(instance_s);
+}
+
+void CloudRunModel::bill_idle_reserved(double, double idle_s) {
+  if (p_.instance_billing) return;
+  recorder().add_cost(cost_idle_, idle_s * (p_.vcpu * p_.idle_price_usd_per_vcpu_s +
+                                            p_.memory_gib * p_.idle_price_usd_per_gib_s));
 }
 
 }  // namespace servesim::platforms

@@ -30,11 +30,13 @@ struct CloudRunParams {
   double queue_timeout_s;
   double idle_timeout_s;
   double request_timeout_s;
-  double startup_speedup;        // 1 when startup_cpu_boost is off
-  bool instance_billing;         // billing "instance" (forced for GPU instances)
-  double price_usd_per_vcpu_s;   // of the chosen billing
-  double price_usd_per_gib_s;    // of the chosen billing
-  double price_usd_per_request;  // 0 with instance-based billing
+  double startup_speedup;            // 1 when startup_cpu_boost is off
+  bool instance_billing;             // billing "instance" (forced for GPU instances)
+  double price_usd_per_vcpu_s;       // of the chosen billing
+  double price_usd_per_gib_s;        // of the chosen billing
+  double price_usd_per_request;      // 0 with instance-based billing
+  double idle_price_usd_per_vcpu_s;  // idle minimum instances under request-based billing (0 otherwise)
+  double idle_price_usd_per_gib_s;
   bool has_gpu;
   double gpu_price_usd_per_s;
   double gpu_instance_start_s;
@@ -63,6 +65,7 @@ class CloudRunModel : public InstanceFleet {
   void bill_execution(double t_s, double run_s, bool reserved) override;
   void bill_busy(double t_s, double busy_s, bool reserved) override;
   void bill_lifetime(double t_s, double instance_s, bool reserved) override;
+  void bill_idle_reserved(double t_s, double idle_s) override;
 
  private:
   static FleetConfig fleet_config_for(const CloudRunParams& p, const sim::Scenario& scenario);
@@ -71,7 +74,7 @@ class CloudRunModel : public InstanceFleet {
   CloudRunParams p_;
   std::string latency_source_ = "measured";
   double gpu_request_s_ = 0;
-  int cost_cpu_ = 0, cost_memory_ = 0, cost_requests_ = 0, cost_gpu_ = 0;
+  int cost_cpu_ = 0, cost_memory_ = 0, cost_requests_ = 0, cost_gpu_ = 0, cost_idle_ = 0;
 };
 
 }  // namespace servesim::platforms

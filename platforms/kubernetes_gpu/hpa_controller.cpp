@@ -13,6 +13,21 @@ uint32_t ceil_count(double x) {
 }
 }  // namespace
 
+bool pod_window_metric(const PodWindow& pod, double window_start_s, double t_s, bool gpu_utilization,
+                       double& value) {
+  const double window_s = t_s - std::max(window_start_s, pod.ready_since_s);
+  if (window_s <= 0) return false;
+  if (gpu_utilization) {
+    double busy_s = pod.busy_s;
+    // The batch on the GPU counts up to now (its part in this window).
+    if (pod.on_gpu) busy_s += t_s - std::max(pod.batch_start_s, window_start_s);
+    value = busy_s / window_s;
+  } else {
+    value = static_cast<double>(pod.routed) / window_s;
+  }
+  return true;
+}
+
 uint32_t HpaController::metric_replicas(uint32_t current, const PodMetrics& m, double target) const {
   if (m.ready == 0) return current;  // no metric: the controller does not scale
   const double ratio = m.ready_sum / (m.ready * target);

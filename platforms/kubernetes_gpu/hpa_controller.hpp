@@ -32,6 +32,21 @@ struct PodMetrics {
   uint32_t unready = 0;
 };
 
+// One ready pod as its metric sees it over the sync window [window_start_s, t_s].
+struct PodWindow {
+  double ready_since_s = 0;  // when it became ready [s]
+  double busy_s = 0;         // time its GPU ran finished batches in the window [s]
+  bool on_gpu = false;       // a batch is running now
+  double batch_start_s = 0;  // when the running batch started [s]
+  uint64_t routed = 0;       // requests routed to it in the window
+};
+
+// The pod's metric over the part of the window it was ready: the fraction of that time its GPU ran a batch
+// (gpu_utilization, what DCGM's GPU utilisation reports) or the requests routed to it per second. False
+// (no value) for a pod that became ready at t_s.
+bool pod_window_metric(const PodWindow& pod, double window_start_s, double t_s, bool gpu_utilization,
+                       double& value);
+
 class HpaController {
  public:
   explicit HpaController(const HpaPolicy& policy) : p_(policy) {}

@@ -54,8 +54,7 @@ void KubernetesModel::pod_ready(uint32_t id, double t_s) {
   pod.ready_since_s = t_s;
   pod.busy_s = 0;
   pod.routed = 0;
-  pod.ready_index = static_cast<uint32_t>(ready_.size());
-  ready_.push_back(id);
+  ready_.add(id);
   --starting_;
   ++held_;
   report_instances(t_s);
@@ -64,13 +63,6 @@ void KubernetesModel::pod_ready(uint32_t id, double t_s) {
     if (crash_s < kNever) push(Event{crash_s, id, pod.life, Kind::pod_crash});
   }
   flush_ingress(t_s);
-}
-
-void KubernetesModel::leave_endpoints(uint32_t id) {
-  const uint32_t last = ready_.back();
-  ready_[pods_[id].ready_index] = last;
-  pods_[last].ready_index = pods_[id].ready_index;
-  ready_.pop_back();
 }
 
 void KubernetesModel::remove_pod(uint32_t id, double t_s) {
@@ -92,7 +84,7 @@ void KubernetesModel::remove_pod(uint32_t id, double t_s) {
       ++held_;
       break;
     case PodState::ready:
-      leave_endpoints(id);  // it drains what it has already accepted
+      ready_.remove(id);  // it drains what it has already accepted
       break;
     default:
       return;
@@ -125,35 +117,16 @@ void KubernetesModel::pod_gone(uint32_t id, double t_s) {
 
 void KubernetesModel::scale_to(uint32_t desired, double t_s) {
   while (replicas_ < desired) create_pod(t_s, false);
-  // ReplicaSet deletion order (kubernetes pkg/controller/controller_utils.go ActivePods): unscheduled before
-  // scheduled, not ready before ready, then the most recently ready or created.
-  auto rank = [](PodState s) {
-    switch (s) {
-      case PodState::pending:
-        return 0;
-      case PodState::reserved:
-        return 1;
-      case PodState::starting:
-        return 2;
-      case PodState::ready:
-        return 3;
-      default:
-        return 9;
-    }
+  // The ReplicaSet's deletion order (replica_set.hpp); on a full tie the pod with the lowest id goes.
+  auto candidate = [](const Pod& pod) {
+    return DeletionCandidate{pod.state, pod.state == PodState::ready ? pod.ready_since_s : pod.created_s};
   };
   while (replicas_ > desired) {
     int64_t victim = -1;
     for (uint32_t i = 0; i < pods_.size(); ++i) {
-      const Pod& c = pods_[i];
-      if (rank(c.state) == 9) continue;
-      if (victim < 0) {
+      if (!is_deletion_candidate(pods_[i].state)) continue;
+      if (victim < 0 || deleted_before(candidate(pods_[i]), candidate(pods_[static_cast<uint32_t>(victim)])))
         victim = i;
-        continue;
-      }
-      const Pod& v = pods_[static_cast<uint32_t>(victim)];
-      const double c_age = c.state == PodState::ready ? c.ready_since_s : c.created_s;
-      const double v_age = v.state == PodState::ready ? v.ready_since_s : v.created_s;
-      if (rank(c.state) < rank(v.state) || (rank(c.state) == rank(v.state) && c_age > v_age)) victim = i;
     }
     remove_pod(static_cast<uint32_t>(victim), t_s);
   }
@@ -209,7 +182,7 @@ void KubernetesModel::lose_pod(uint32_t id, uint32_t node, double t_s, int fault
   pod.in_batch = 0;
   switch (pod.state) {
     case PodState::ready:
-      leave_endpoints(id);
+      ready_.remove(id);
       --held_;
       pool_.serving(node, -1, t_s);
       break;
@@ -274,22 +247,20 @@ void KubernetesModel::ca_scan(double t_s) {
 void KubernetesModel::hpa_sync(double t_s) {
   // The metric of the window since the last sync, per ready pod (for the part of it the pod was ready).
   PodMetrics m;
-  for (const uint32_t id : ready_) {
-    Pod& pod = pods_[id];
-    const double window_s = t_s - std::max(window_start_s_, pod.ready_since_s);
-    if (window_s <= 0) continue;
+  for (const uint32_t id : ready_.pods()) {
+    const Pod& pod = pods_[id];
     double value;
-    if (p_.metric_gpu_utilization) {
-      double busy_s = pod.busy_s;
-      if (pod.in_batch > 0) busy_s += t_s - std::max(pod.batch_start_s, window_start_s_);
-      value = busy_s / window_s;
-    } else {
-      value = static_cast<double>(pod.routed) / window_s;
-    }
+    if (!pod_window_metric(PodWindow{.ready_since_s = pod.ready_since_s,
+                                     .busy_s = pod.busy_s,
+                                     .on_gpu = pod.in_batch > 0,
+                                     .batch_start_s = pod.batch_start_s,
+                                     .routed = pod.routed},
+                           window_start_s_, t_s, p_.metric_gpu_utilization, value))
+      continue;
     m.ready_sum += value;
     ++m.ready;
   }
-  for (const uint32_t id : ready_) {
+  for (const uint32_t id : ready_.pods()) {
     pods_[id].busy_s = 0;
     pods_[id].routed = 0;
   }

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 
 namespace servesim::platforms {
 
@@ -22,6 +22,8 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
     : p_(params),
       service_(scenario.service),
       slo_(scenario.slo),
+      batcher_{.max_batch_size = params.max_batch_size * params.gpus_per_pod,
+               .max_queue_delay_s = params.max_queue_delay_s},
       latency_(make_latency(params, scenario.service)),
       hpa_(params.hpa),
       pool_(params.pool) {
@@ -109,7 +111,7 @@ void KubernetesModel::on_arrival(double t_s, double origin_s, uint32_t attempt) 
 }
 
 void KubernetesModel::route(double t_s, const WaitingRequest& r, bool counted_queued) {
-  const uint32_t id = ready_[rr_++ % ready_.size()];
+  const uint32_t id = ready_.next();
   Pod& pod = pods_[id];
   ++pod.routed;
   const bool had_work = !pod.queue.empty();
@@ -133,11 +135,11 @@ void KubernetesModel::try_dispatch(uint32_t id, double t_s) {
     return;
   }
   // A pod with several GPUs splits each batch over them (data-parallel replicas that start and finish
-  // together): up to gpus_per_pod x max_batch_size requests, each GPU running ceil(n / gpus_per_pod).
-  const size_t capacity = static_cast<size_t>(p_.max_batch_size) * p_.gpus_per_pod;
-  const double due_s = pod.queue.front().enqueue_s + p_.max_queue_delay_s;
-  if (pod.queue.size() >= capacity || t_s >= due_s) {
-    pod.in_batch = static_cast<uint32_t>(std::min(pod.queue.size(), capacity));
+  // together): the batcher lets up to gpus_per_pod x max_batch_size requests leave at once (constructor),
+  // each GPU running ceil(n / gpus_per_pod).
+  const uint32_t batch = batcher_.batch_now(pod.queue.size(), pod.queue.front().enqueue_s, t_s);
+  if (batch > 0) {
+    pod.in_batch = batch;
     pod.batch_start_s = t_s;
     pod.deadline = 0;
     const uint32_t per_gpu = (pod.in_batch + p_.gpus_per_pod - 1) / p_.gpus_per_pod;
@@ -146,7 +148,7 @@ void KubernetesModel::try_dispatch(uint32_t id, double t_s) {
   }
   if (pod.deadline != 0) return;  // armed for the same oldest request
   pod.deadline = ++serial_;
-  push(Event{due_s, id, pod.deadline, Kind::batch_deadline});
+  push(Event{batcher_.due_s(pod.queue.front().enqueue_s), id, pod.deadline, Kind::batch_deadline});
 }
 
 void KubernetesModel::batch_done(uint32_t id, double t_s) {

@@ -1,21 +1,25 @@
 #pragma once
-// Kubernetes GPU inference: a Deployment of pods with one GPU each on a node pool (platforms/node_pool.hpp),
-// scaled by the Horizontal Pod Autoscaler (platforms/hpa_controller.hpp) or by KEDA (the same HPA plus
-// activation from and scale to zero). A Service spreads requests round-robin over the ready pods; each pod
-// batches dynamically (a batch leaves when it holds max_batch_size requests or when its oldest request has
-// waited max_queue_delay) and runs one batch at a time on its GPU for the batch latency
-// (platforms/batch_latency.hpp: measured, or ESTIMATED by a roofline). While no pod is ready, requests wait
-// at the ingress (queue_capacity, then dropped). New nodes boot, set up the GPU driver and pull the image
-// over a registry link shared by the nodes pulling at the same time (a SimGrid transfer). A removed pod
+// Kubernetes GPU inference: a Deployment of pods with one GPU each on a node pool (node_pool.hpp), scaled by
+// the Horizontal Pod Autoscaler (hpa_controller.hpp) or by KEDA (the same HPA plus activation from and scale
+// to zero); a scale-down deletes pods in the ReplicaSet's order (replica_set.hpp). A Service spreads requests
+// round-robin over the ready pods (service_endpoints.hpp); each pod batches dynamically (dynamic_batcher.hpp:
+// a batch leaves when it holds max_batch_size requests or when its oldest request has waited
+// max_queue_delay) and runs one batch at a time on its GPU for the batch latency
+// (platforms/fleet/batch_latency.hpp: measured, or ESTIMATED by a roofline). While no pod is ready, requests
+// wait at the ingress (queue_capacity, then dropped). New nodes boot, set up the GPU driver and pull the
+// image over a registry link shared by the nodes pulling at the same time (a SimGrid transfer). A removed pod
 // drains and holds its GPU for terminationGracePeriodSeconds. See docs/models/kubernetes-gpu.md.
 #include <cstdint>
 #include <vector>
 
 #include "platforms/fleet/batch_latency.hpp"
 #include "platforms/fleet/request_ring.hpp"
+#include "platforms/kubernetes_gpu/dynamic_batcher.hpp"
 #include "platforms/kubernetes_gpu/hpa_controller.hpp"
 #include "platforms/kubernetes_gpu/kubernetes_params.hpp"
 #include "platforms/kubernetes_gpu/node_pool.hpp"
+#include "platforms/kubernetes_gpu/replica_set.hpp"
+#include "platforms/kubernetes_gpu/service_endpoints.hpp"
 #include "sim/platform_model.hpp"
 #include "sim/scenario.hpp"
 
@@ -50,14 +54,13 @@ class KubernetesModel : public sim::PlatformModel {
   const BatchLatency& batch_latency() const { return latency_; }
 
  private:
-  enum class PodState : uint8_t { pending, reserved, starting, ready, terminating, gone };
+  using PodState = PodPhase;
   struct Pod {
     PodState state = PodState::gone;
     int32_t node = -1;
-    uint32_t life = 0;         // serial of this incarnation (stale events carry an older one)
-    uint32_t deadline = 0;     // serial of the armed batch deadline (0: none)
-    uint32_t ready_index = 0;  // position in ready_
-    uint32_t in_batch = 0;     // the first in_batch requests of queue are on the GPU
+    uint32_t life = 0;      // serial of this incarnation (stale events carry an older one)
+    uint32_t deadline = 0;  // serial of the armed batch deadline (0: none)
+    uint32_t in_batch = 0;  // the first in_batch requests of queue are on the GPU
     double created_s = 0, ready_since_s = 0, batch_start_s = 0;
     double busy_s = 0;    // GPU-busy time in the current metric window
     uint64_t routed = 0;  // requests routed to it in the current metric window
@@ -97,7 +100,6 @@ class KubernetesModel : public sim::PlatformModel {
   void start_pod(uint32_t pod, double t_s);
   void pod_ready(uint32_t pod, double t_s);
   void remove_pod(uint32_t pod, double t_s);
-  void leave_endpoints(uint32_t pod);  // out of the Service's ready endpoints
   void pod_gone(uint32_t pod, double t_s);
   void scale_to(uint32_t desired, double t_s);
   void place_pending(double t_s);
@@ -113,6 +115,7 @@ class KubernetesModel : public sim::PlatformModel {
   sim::ServiceSpec service_;
   sim::ColdStartParts parts_;  // pod starts only: a node's boot and image pull are not attributed to pods
   sim::SloSpec slo_;
+  DynamicBatcher batcher_;
   BatchLatency latency_;
   HpaController hpa_;
   NodePool pool_;
@@ -126,10 +129,9 @@ class KubernetesModel : public sim::PlatformModel {
   std::vector<Event> events_;  // min-heap on t_s
   std::vector<Pod> pods_;
   std::vector<uint32_t> free_pods_;
-  std::vector<uint32_t> ready_;     // ready pods, the Service's endpoints
+  ServiceEndpoints ready_;          // ready pods, the Service's endpoints
   std::vector<uint32_t> unplaced_;  // pending pods without a node, oldest first
   RequestRing ingress_;             // requests waiting while no pod is ready
-  uint64_t rr_ = 0;                 // round-robin cursor
   uint32_t serial_ = 0;
   uint32_t replicas_ = 0;                           // the Deployment's replicas: pods not terminating
   uint32_t starting_ = 0, held_ = 0, working_ = 0;  // held = ready + terminating; working = with requests

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/json_fields.hpp"
 #include "platforms/fleet/gpu_latency.hpp"
-#include "sim/json_fields.hpp"
 
 namespace servesim::platforms {
 
@@ -15,15 +15,15 @@ std::vector<std::pair<double, double>> read_table(const Settings& s, const nlohm
   const nlohmann::json& table = overrides.contains(key) ? overrides.at(key) : s.entry().find(key)->value;
   const std::string expected =
       "expected an array of [batch size >= 1, latency ms > 0] pairs with increasing sizes";
-  if (!table.is_array()) throw s.error(key, expected + ", got " + sim::quote_json(table));
+  if (!table.is_array()) throw s.error(key, expected + ", got " + core::quote_json(table));
   std::vector<std::pair<double, double>> out;
   for (const auto& row : table) {
     if (!row.is_array() || row.size() != 2 || !row[0].is_number() || !row[1].is_number())
-      throw s.error(key, expected + ", got " + sim::quote_json(row));
+      throw s.error(key, expected + ", got " + core::quote_json(row));
     const double b = row[0].get<double>(), ms = row[1].get<double>();
     if (!std::isfinite(b) || !std::isfinite(ms) || b < 1 || ms <= 0 ||
         (!out.empty() && b <= out.back().first))
-      throw s.error(key, expected + ", got " + sim::quote_json(row));
+      throw s.error(key, expected + ", got " + core::quote_json(row));
     out.emplace_back(b, ms / 1e3);
   }
   return out;

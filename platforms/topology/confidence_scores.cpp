@@ -3,7 +3,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "sim/json_fields.hpp"
+#include "core/json_fields.hpp"
 
 namespace servesim::platforms {
 
@@ -39,7 +39,7 @@ ConfidenceScores ConfidenceScores::from_json(const nlohmann::json& j, const std:
                       "expected {\"type\": \"beta\", \"a\": .., \"b\": ..} or {\"type\": \"empirical\", "
                       "\"percentiles\": {..}}, got " +
                           j.dump());
-  sim::JsonFields f(j, file, pointer);
+  core::JsonFields f(j, file, pointer);
   const std::string type = f.required_text("type", {"beta", "empirical"});
   ConfidenceScores s;
   if (type == "beta") {
@@ -65,7 +65,7 @@ double ConfidenceScores::sample(sim::Rng& rng) const {
 
 std::string ConfidenceScores::describe() const {
   if (kind_ == Kind::empirical) return "empirical scores";
-  return "beta(" + sim::quote_number(a_) + ", " + sim::quote_number(b_) + ")";
+  return "beta(" + core::quote_number(a_) + ", " + core::quote_number(b_) + ")";
 }
 
 }  // namespace servesim::platforms

@@ -5,8 +5,8 @@
 #include <boost/graph/depth_first_search.hpp>
 #include <optional>
 
-#include "sim/input_error.hpp"
-#include "sim/json_fields.hpp"
+#include "core/input_error.hpp"
+#include "core/json_fields.hpp"
 
 namespace servesim::platforms {
 
@@ -26,7 +26,7 @@ const char* StageSpec::kind_name(Kind kind) {
 
 namespace {
 
-using sim::JsonFields;
+using core::JsonFields;
 // Stages are vertices (same index as in TopologySpec::stages); each edge carries its index in "edges".
 using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, boost::no_property,
                                     boost::property<boost::edge_index_t, size_t>>;
@@ -116,7 +116,7 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
         if (!obj.is_object())
           throw f.error("confidence",
                         "expected {\"threshold\": 0..1, \"scores\": {\"type\": \"beta\", ...}}, got " +
-                            sim::quote_json(obj));
+                            core::quote_json(obj));
         JsonFields cf(obj, f.file(), f.pointer("confidence"));
         s.confidence_threshold = cf.required_number("threshold", 0.0, 1.0);
         if (!cf.has("scores"))
@@ -182,7 +182,7 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
   if (!top.has("stages")) throw top.error("stages", "missing (a list of stages, see docs/topology.md)");
   const auto& stages = top.child("stages");
   if (!stages.is_array() || stages.empty() || stages.size() > 1000)
-    throw top.error("stages", "expected a list of 1..1000 stages, got " + sim::quote_json(stages));
+    throw top.error("stages", "expected a list of 1..1000 stages, got " + core::quote_json(stages));
   std::vector<std::string> selects_large(stages.size()), selects_small(stages.size());
   for (size_t k = 0; k < stages.size(); ++k) {
     JsonFields f(stages[k], file, top.pointer("stages") + "/" + std::to_string(k));
@@ -212,23 +212,23 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
   const nlohmann::json no_edges = nlohmann::json::array();
   const auto& edges = top.has("edges") ? top.child("edges") : no_edges;
   if (!edges.is_array())
-    throw top.error("edges", "expected a list of [\"from\", \"to\"] pairs, got " + sim::quote_json(edges));
+    throw top.error("edges", "expected a list of [\"from\", \"to\"] pairs, got " + core::quote_json(edges));
   for (size_t e = 0; e < edges.size(); ++e) {
     const std::string ptr = top.pointer("edges") + "/" + std::to_string(e);
     const auto& pair = edges[e];
     if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string())
       throw input_error(file, ptr,
-                        "expected a [\"from\", \"to\"] pair of stage ids, got " + sim::quote_json(pair));
+                        "expected a [\"from\", \"to\"] pair of stage ids, got " + core::quote_json(pair));
     size_t end[2];
     for (size_t j = 0; j < 2; ++j) {
       end[j] = find(pair[j].get<std::string>());
       if (end[j] == n)
         throw input_error(file, ptr + "/" + std::to_string(j),
-                          "expected a stage id (" + ids + "), got " + sim::quote_json(pair[j]));
+                          "expected a stage id (" + ids + "), got " + core::quote_json(pair[j]));
     }
     auto& next = topo.stages[end[0]].next;
     if (std::find(next.begin(), next.end(), end[1]) != next.end())
-      throw input_error(file, ptr, "expected each edge once, got " + sim::quote_json(pair) + " again");
+      throw input_error(file, ptr, "expected each edge once, got " + core::quote_json(pair) + " again");
     next.push_back(end[1]);
     boost::add_edge(end[0], end[1], e, graph);
   }
@@ -237,7 +237,7 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
   if (back) {
     const auto& pair = edges[*back];
     throw input_error(file, top.pointer("edges") + "/" + std::to_string(*back),
-                      "expected an acyclic graph, got " + sim::quote_json(pair) + ", which closes a cycle");
+                      "expected an acyclic graph, got " + core::quote_json(pair) + ", which closes a cycle");
   }
   std::vector<std::string> entries;
   for (size_t k = 0; k < n; ++k)
@@ -297,7 +297,7 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
         if (s.next.empty() && s.stop_probability < 1)
           throw input_error(file, s.pointer + "/stop_probability",
                             "expected 1 (or no value) on a stage with no next stage, got " +
-                                sim::quote_number(s.stop_probability));
+                                core::quote_number(s.stop_probability));
         if (!s.next.empty() && !stages[k].contains("stop_probability")) s.stop_probability = 0;
         break;
     }

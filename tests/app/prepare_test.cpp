@@ -6,9 +6,9 @@
 #include <filesystem>
 
 #include "app/run.hpp"
+#include "core/input_error.hpp"
 #include "reports/run_report.hpp"
 #include "sim/engine.hpp"
-#include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
 
 using namespace servesim;

@@ -6,7 +6,7 @@
 
 #include "app/prepare.hpp"
 #include "app/run.hpp"
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 #include "support/sim_harness.hpp"
 
 using namespace servesim;

@@ -8,9 +8,9 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "core/input_error.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/model_factory.hpp"
-#include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
 
 using namespace servesim;

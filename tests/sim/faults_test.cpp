@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "core/input_error.hpp"
 #include "platforms/kubernetes_gpu/kubernetes_model.hpp"
-#include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
 
 namespace {

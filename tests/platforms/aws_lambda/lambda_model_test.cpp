@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 #include "support/sim_harness.hpp"
 
 using servesim::test::constant_ms;

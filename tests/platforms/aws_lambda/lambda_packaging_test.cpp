@@ -3,7 +3,7 @@
 // hand from the figures in platforms/aws_lambda/aws-lambda.json.
 #include <catch2/catch.hpp>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 #include "support/sim_harness.hpp"
 
 using servesim::test::constant_ms;

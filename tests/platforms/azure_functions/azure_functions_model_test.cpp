@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 #include "support/sim_harness.hpp"
 
 using servesim::test::constant_ms;

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "sim/input_error.hpp"
+#include "core/input_error.hpp"
 #include "support/sim_harness.hpp"
 
 namespace {

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "core/input_error.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
-#include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
 
 using servesim::test::constant_ms;
@@ -195,6 +195,26 @@ TEST_CASE("platforms::CloudRunModel: request-based and instance-based billing, b
     doc["candidates"][0]["billing"] = "instance";
     const auto r = simulate(scenario_from(doc)).results.at(0);
     CHECK(r.cost_total_usd == Approx(100 * (0.000018 + 0.5 * 0.000002)).epsilon(1e-9));
+  }
+  SECTION("request-based with 2 minimum instances: idle ones are billed at the idle rates") {
+    // The requests never overlap, so one of the 2 minimum instances serves each while the other idles:
+    // idle = 2 x 100 s - 10 s busy = 190 instance-s at ($0.0000025 + 0.5 x $0.0000025) (run/pricing,
+    // unconfirmed), on top of the active charges of the first section.
+    doc["candidates"][0]["min_instances"] = 2;
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    const double active = 10 * (0.000024 + 0.5 * 0.0000025) + 10 * 0.40e-6;
+    const double idle = 190 * (0.0000025 + 0.5 * 0.0000025);
+    CHECK(r.cost_total_usd == Approx(active + idle).epsilon(1e-9));
+    double idle_category = -1;
+    for (const auto& [name, usd] : r.cost_usd)
+      if (name == "idle_min_instances_usd") idle_category = usd;
+    CHECK(idle_category == Approx(idle).epsilon(1e-9));
+  }
+  SECTION("instance-based with 2 minimum instances: both billed for their lifetime, no idle charge on top") {
+    doc["candidates"][0]["billing"] = "instance";
+    doc["candidates"][0]["min_instances"] = 2;
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.cost_total_usd == Approx(2 * 100 * (0.000018 + 0.5 * 0.000002)).epsilon(1e-9));
   }
 }
 

@@ -65,3 +65,35 @@ TEST_CASE("platforms::HpaController: tolerance, not-yet-ready pods and limits") 
     CHECK(other.sync(15, 1, all_ready(1, 1), 1, 3, 10) == 3);  // below min: to min
   }
 }
+
+TEST_CASE("platforms::pod_window_metric: one pod's metric over the part of the sync window it was ready") {
+  using servesim::platforms::pod_window_metric;
+  using servesim::platforms::PodWindow;
+  double value = -1;
+  SECTION("GPU utilisation of a pod ready for the whole window") {
+    // Window 0-15 s; 6 s of finished batches: 6/15 = 0.4.
+    REQUIRE(pod_window_metric(PodWindow{.busy_s = 6}, 0, 15, true, value));
+    CHECK(value == Approx(0.4).epsilon(1e-12));
+  }
+  SECTION("a pod that became ready mid-window counts only its ready time, and its running batch up to now") {
+    // Window 15-30 s, ready at 20 s: 10 s ready. 2 s of finished batches, plus a batch on the GPU since
+    // 27 s: 3 s more. (2 + 3)/10 = 0.5.
+    REQUIRE(
+        pod_window_metric(PodWindow{.ready_since_s = 20, .busy_s = 2, .on_gpu = true, .batch_start_s = 27},
+                          15, 30, true, value));
+    CHECK(value == Approx(0.5).epsilon(1e-12));
+  }
+  SECTION("a batch that started before the window counts from the window's start") {
+    // Window 15-30 s, batch running since 10 s: busy the whole 15 s window, 15/15 = 1.
+    REQUIRE(pod_window_metric(PodWindow{.on_gpu = true, .batch_start_s = 10}, 15, 30, true, value));
+    CHECK(value == Approx(1.0).epsilon(1e-12));
+  }
+  SECTION("requests per pod: requests routed per second of ready time") {
+    // 45 requests over 15 s: 3 per second.
+    REQUIRE(pod_window_metric(PodWindow{.routed = 45}, 0, 15, false, value));
+    CHECK(value == Approx(3.0).epsilon(1e-12));
+  }
+  SECTION("a pod ready only now has no value") {
+    CHECK_FALSE(pod_window_metric(PodWindow{.ready_since_s = 30}, 15, 30, true, value));
+  }
+}

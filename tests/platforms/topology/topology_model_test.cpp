@@ -4,10 +4,10 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "core/input_error.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/topology/confidence_scores.hpp"
 #include "platforms/topology/edge_cache.hpp"
-#include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
 
 using servesim::test::constant_ms;
