@@ -4,14 +4,14 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "sim/json_fields.hpp"
+#include "core/json_fields.hpp"
 
 namespace servesim::platforms {
 
 namespace {
 
 std::string num(double x) {
-  return sim::quote_number(x);
+  return core::quote_number(x);
 }
 
 // A serverless GPU profile (container-apps/workload-profiles-overview): its GPU in platforms/fleet/gpus.json

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "core/input_error.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
 #include "platforms/model_factory.hpp"
-#include "sim/input_error.hpp"
 #include "support/sim_harness.hpp"
 
 using servesim::test::constant_ms;
