@@ -14,7 +14,8 @@
   PLATFORM(azure_functions)                  \
   PLATFORM(fixed_pool)                       \
   PLATFORM(kubernetes_gpu)                   \
-  PLATFORM(topology)
+  PLATFORM(topology)                         \
+  PLATFORM(azure_container_apps)
 
 namespace servesim::platforms {
 

@@ -1,0 +1,21 @@
+// The registration of azure-container-apps (one line in platforms/registered_platforms.cpp): its name and the
+// factory that builds its model from a candidate's settings, checked against
+// platforms/azure_container_apps/azure-container-apps.json.
+#include "platforms/azure_container_apps/container_apps_model.hpp"
+#include "platforms/catalog.hpp"
+#include "platforms/registry.hpp"
+
+namespace servesim::platforms {
+
+PlatformRegistration azure_container_apps_platform() {
+  PlatformRegistration r;
+  r.name = "azure-container-apps";
+  r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
+    const Settings settings(candidate, scenario.file);
+    return std::unique_ptr<sim::PlatformModel>(std::make_unique<ContainerAppsModel>(
+        ContainerAppsParams::from(settings, scenario.service), scenario));
+  };
+  return r;
+}
+
+}  // namespace servesim::platforms
