@@ -33,11 +33,9 @@ const GpuProfile* gpu_profile(const std::string& setting) {
   return nullptr;
 }
 
-// One request alone on the replica's GPU (requests are not batched): the GPU latency model's batch of 1 [s].
+// One request alone on the replica's GPU (requests are not batched) [s].
 double gpu_request_s_for(const ContainerAppsParams& p, const sim::Scenario& scenario) {
-  GpuWorkload w = p.gpu_workload;
-  if (w.weight_bytes < 0) w.weight_bytes = scenario.service.model_size_mb * 1e6;
-  return BatchLatency::roofline(gpu_latency(*gpu_catalog().find(p.gpu_id), w).roofline, 1).seconds(1);
+  return gpu_single_request_s(*gpu_catalog().find(p.gpu_id), p.gpu_workload, scenario.service.model_size_mb);
 }
 
 using Source = sim::ServiceSpec::ModelSource;

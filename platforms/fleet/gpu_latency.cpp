@@ -50,4 +50,9 @@ GpuLatency gpu_latency(const GpuSpec& gpu, const GpuWorkload& w) {
   return out;
 }
 
+double gpu_single_request_s(const GpuSpec& gpu, GpuWorkload workload, double model_size_mb) {
+  if (workload.weight_bytes < 0) workload.weight_bytes = model_size_mb * 1e6;
+  return BatchLatency::roofline(gpu_latency(gpu, workload).roofline, 1).seconds(1);
+}
+
 }  // namespace servesim::platforms

@@ -43,4 +43,8 @@ struct GpuLatency {
 // precision the GPU does not support or an unknown model class.
 GpuLatency gpu_latency(const GpuSpec& gpu, const GpuWorkload& workload);
 
+// One request alone on `gpu` (a platform that does not batch: Cloud Run, Container Apps): the model's batch
+// of 1 [s]. A workload weight_bytes below 0 stands for the scenario's model file, model_size_mb.
+double gpu_single_request_s(const GpuSpec& gpu, GpuWorkload workload, double model_size_mb);
+
 }  // namespace servesim::platforms

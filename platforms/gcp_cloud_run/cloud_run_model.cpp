@@ -29,12 +29,9 @@ std::string num(double x) {
   return core::quote_number(x);
 }
 
-// One request alone on the L4 (Cloud Run serves requests one by one, no batching): the GPU latency model's
-// batch of 1 [s].
+// One request alone on the L4 (Cloud Run serves requests one by one, no batching) [s].
 double gpu_request_s_for(const CloudRunParams& p, const sim::Scenario& scenario) {
-  GpuWorkload w = p.gpu_workload;
-  if (w.weight_bytes < 0) w.weight_bytes = scenario.service.model_size_mb * 1e6;
-  return BatchLatency::roofline(gpu_latency(*gpu_catalog().find("l4"), w).roofline, 1).seconds(1);
+  return gpu_single_request_s(*gpu_catalog().find("l4"), p.gpu_workload, scenario.service.model_size_mb);
 }
 
 using Source = sim::ServiceSpec::ModelSource;
