@@ -10,6 +10,14 @@ namespace servesim::sim {
 // The key of a request whose input is not known (no key column, or a retry that lost it).
 constexpr uint64_t kNoKey = UINT64_MAX;
 
+// The token counts of one request to a language model (a request trace's token columns, or drawn by a
+// synthetic workload); both 0 when the workload does not give them.
+struct RequestTokens {
+  uint32_t input = 0;   // prompt (context) tokens
+  uint32_t output = 0;  // tokens to generate
+  bool known() const { return input != 0 || output != 0; }
+};
+
 class ArrivalSource {
  public:
   virtual ~ArrivalSource() = default;
@@ -22,6 +30,8 @@ class ArrivalSource {
   // The input key of the arrival next() returned last: a 64-bit hash of its value in the workload's
   // key_column (never kNoKey), or kNoKey when the workload has no keys.
   virtual uint64_t key() const { return kNoKey; }
+  // The token counts of the arrival next() returned last ({0, 0} when the workload has none).
+  virtual RequestTokens tokens() const { return {}; }
 };
 
 // Builds the source for a workload. `seed` fixes the arrival times: the same spec and seed give the same

@@ -67,7 +67,7 @@ CandidateReplay::State::State(const RunOptions& options, const std::string& cand
       crashes(options.faults, candidate),
       schedule(options.faults, candidate),
       windows(options.faults.size(), SIZE_MAX),
-      ctx{recorder, transfers, rng, client, crashes, &request_key} {
+      ctx{recorder, transfers, rng, client, crashes, &request_key, &request_tokens} {
   for (size_t k = 0; k < options.faults.size(); ++k)
     if (schedule.applies(k))
       windows[k] = recorder.watch(options.faults[k].start_s, options.faults[k].report_end_s());
@@ -144,11 +144,11 @@ double CandidateReplay::run_events(State& state, PlatformModel& model) {
       model.handle_next_event();
     } else if (t_retry <= t_next && !(more && t_arrival < t_retry)) {
       const Client::Attempt a = client.pop_retry();
-      offer(state, model, a.t_s, a.origin_s, a.number, a.key);
+      offer(state, model, a.t_s, a.origin_s, a.number, a.key, a.tokens);
     } else {
       state.recorder.arrival(t_arrival);
       client.arrival(t_arrival);
-      offer(state, model, t_arrival, t_arrival, 0, source.key());
+      offer(state, model, t_arrival, t_arrival, 0, source.key(), source.tokens());
       more = source.next(t_arrival);
     }
   }
@@ -156,14 +156,16 @@ double CandidateReplay::run_events(State& state, PlatformModel& model) {
 }
 
 void CandidateReplay::offer(State& state, PlatformModel& model, double t_s, double origin_s, uint32_t attempt,
-                            uint64_t key) {
+                            uint64_t key, RequestTokens tokens) {
   if (const int k = state.schedule.outage_at(t_s); k >= 0) {
-    state.client.failed(t_s, origin_s, attempt, false, k, key);
+    state.client.failed(t_s, origin_s, attempt, false, k, key, tokens);
     return;
   }
   state.request_key = key;
+  state.request_tokens = tokens;
   model.on_arrival(t_s, origin_s, attempt);
   state.request_key = kNoKey;
+  state.request_tokens = {};
 }
 
 void CandidateReplay::apply_fault_change(State& state, PlatformModel& model,

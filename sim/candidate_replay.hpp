@@ -73,6 +73,7 @@ class CandidateReplay {
     FaultSchedule schedule;
     std::vector<size_t> windows;  // per fault: its recorder window, SIZE_MAX when it does not apply
     uint64_t request_key = kNoKey;
+    RequestTokens request_tokens;
     ModelContext ctx;
   };
 
@@ -80,7 +81,8 @@ class CandidateReplay {
   // Runs every event to the end; returns the time of the last one [s].
   double run_events(State& state, PlatformModel& model);
   // An attempt reaches the platform, unless an outage rejects it at the front door (HTTP 503).
-  void offer(State& state, PlatformModel& model, double t_s, double origin_s, uint32_t attempt, uint64_t key);
+  void offer(State& state, PlatformModel& model, double t_s, double origin_s, uint32_t attempt, uint64_t key,
+             RequestTokens tokens);
   void apply_fault_change(State& state, PlatformModel& model, const FaultSchedule::Change& change);
 
   const RunOptions& options_;

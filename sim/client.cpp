@@ -64,7 +64,8 @@ bool Client::retry_throttled(double t_s, uint32_t attempt_no, double& retry_at_s
   return true;
 }
 
-void Client::failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, int fault, uint64_t key) {
+void Client::failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, int fault, uint64_t key,
+                    RequestTokens tokens) {
   FaultOutcome& f = faults_[static_cast<size_t>(fault)];
   ++f.attempts_failed;
   if (spec_.async) {
@@ -73,7 +74,7 @@ void Client::failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, 
       rec_.retry(t_s);
       ++outcome_.async_retries;
       pending_.push(Attempt{t_s + spec_.async_retry_delay_s * std::ldexp(1.0, attempt_no), origin_s,
-                            attempt_no + 1, key});
+                            attempt_no + 1, key, tokens});
       return;
     }
     ++f.dead_lettered;
@@ -86,7 +87,7 @@ void Client::failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, 
   if (may_retry && attempt_no < spec_.max_retries && budget_allows(t_s)) {
     rec_.retry(t_s);
     ++outcome_.retries;
-    pending_.push(Attempt{t_s + backoff_s(attempt_no), origin_s, attempt_no + 1, key});
+    pending_.push(Attempt{t_s + backoff_s(attempt_no), origin_s, attempt_no + 1, key, tokens});
     return;
   }
   ++f.requests_lost;

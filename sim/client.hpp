@@ -47,9 +47,10 @@ class Client {
   // A request to offer (again) to the platform at t_s.
   struct Attempt {
     double t_s;
-    double origin_s;  // the request's first arrival
-    uint32_t number;  // 0 = first attempt
-    uint64_t key;     // the request's input key (kNoKey: not known where it failed)
+    double origin_s;       // the request's first arrival
+    uint32_t number;       // 0 = first attempt
+    uint64_t key;          // the request's input key (kNoKey: not known where it failed)
+    RequestTokens tokens;  // the request's token counts ({0, 0}: none, or not known where it failed)
   };
 
   Client(const ClientSpec& spec, size_t faults, Recorder& recorder, Rng& rng);
@@ -63,7 +64,8 @@ class Client {
   // list). `ran`: the request may have (partly) run. The request is retried (by the client or, async, by the
   // platform: the run loop re-offers it at next_retry_s()), or it ends dropped. `key`: the request's input
   // key, carried to the retry (the run loop knows it; a platform model does not keep keys).
-  void failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, int fault, uint64_t key = kNoKey);
+  void failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, int fault, uint64_t key = kNoKey,
+              RequestTokens tokens = {});
   // Throttles caused by a fault (attribution only; the throttle itself is handled as above).
   void throttled_by(int fault) { ++faults_[static_cast<size_t>(fault)].attempts_failed; }
   void lost_in_flight(int fault) { ++faults_[static_cast<size_t>(fault)].requests_in_flight_lost; }

@@ -64,6 +64,9 @@ struct ModelContext {
   // a retry whose key was lost inside a platform model). Read by a topology's edge cache with "keys":
   // "trace".
   const uint64_t* request_key = nullptr;
+  // The token counts of the request being offered, valid during on_arrival ({0, 0}: the workload has none,
+  // or a retry whose counts were lost inside a platform model). Read by token-level models.
+  const RequestTokens* request_tokens = nullptr;
 };
 
 class PlatformModel {

@@ -24,6 +24,10 @@ struct WorkloadSpec {
   // request_trace only: the column naming each request's input ("" = none). Rows with equal values carry the
   // same input, so an edge cache with "keys": "trace" hits on them and the advisor measures repeated inputs.
   std::string key_column;
+  // request_trace only: the columns holding each request's prompt and generated token counts ("" = none).
+  // A token-level platform model (platforms/fleet/llm_engine.hpp) reads them through ModelContext.
+  std::string input_tokens_column;
+  std::string output_tokens_column;
   double scale = 1.0;                // multiply rates (rate_trace) [dimensionless, > 0]
   double start_s = 0.0;              // window start within the trace [s, >= 0]
   double duration_s = -1.0;          // window length [s]; < 0 = to the end of the trace

@@ -131,8 +131,8 @@ void TopologyModel::start(sim::ModelContext& ctx) {
     s->recorder = std::make_unique<sim::Recorder>(1e300, 1e300, nullptr);
     s->recorder->set_listener(s.get());
     s->rng = std::make_unique<sim::Rng>(sim::Rng::derive(seed, s->index + 1));
-    s->ctx = std::make_unique<sim::ModelContext>(
-        sim::ModelContext{*s->recorder, ctx.transfers, *s->rng, ctx.client, ctx.crashes, ctx.request_key});
+    s->ctx = std::make_unique<sim::ModelContext>(sim::ModelContext{
+        *s->recorder, ctx.transfers, *s->rng, ctx.client, ctx.crashes, ctx.request_key, ctx.request_tokens});
     TagScope scope(transfers_, s->index);
     s->model->start(*s->ctx);
   }
