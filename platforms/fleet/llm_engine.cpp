@@ -1,0 +1,197 @@
+#include "platforms/fleet/llm_engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace servesim::platforms {
+
+LlmEngine::LlmEngine(const LlmTiming& timing, const LlmEngineLimits& limits)
+    : timing_(timing),
+      limits_(limits),
+      capacity_(timing.kv_capacity_tokens() / limits.block_tokens * limits.block_tokens) {}
+
+uint32_t LlmEngine::new_seq(const LlmRequest& r) {
+  uint32_t s;
+  if (free_.empty()) {
+    s = static_cast<uint32_t>(seqs_.size());
+    seqs_.emplace_back();
+  } else {
+    s = free_.back();
+    free_.pop_back();
+  }
+  Seq& q = seqs_[s];
+  const uint32_t stamp = q.stamp;
+  q = Seq{};
+  q.stamp = stamp + 1;
+  q.req = r;
+  q.prompt = r.input;
+  q.state = State::waiting;
+  ++in_flight_;
+  return s;
+}
+
+void LlmEngine::release(uint32_t s) {
+  seqs_[s].state = State::free;
+  ++seqs_[s].stamp;
+  free_.push_back(s);
+  --in_flight_;
+}
+
+void LlmEngine::add(const LlmRequest& r) {
+  waiting_.push_back(new_seq(r));
+}
+
+uint64_t LlmEngine::ctx_of(const Seq& s) const {
+  return s.ctx_join + (step_ - s.join_step);
+}
+
+uint64_t LlmEngine::kv_used_tokens() const {
+  return kv_tokens_ + static_cast<uint64_t>(std::llround(running_ * slack()));
+}
+
+bool LlmEngine::fits(double extra_tokens) const {
+  return static_cast<double>(kv_tokens_) + running_ * slack() + extra_tokens <=
+         static_cast<double>(capacity_);
+}
+
+void LlmEngine::stop_decoding(uint32_t s) {
+  Seq& q = seqs_[s];
+  const uint64_t ctx = ctx_of(q);
+  q.generated += static_cast<uint32_t>(step_ - q.join_step);
+  ++q.stamp;  // its entry in finishes_ is stale from now on
+  --decoding_;
+  decode_ctx_ -= ctx;
+  kv_tokens_ -= ctx;
+}
+
+bool LlmEngine::preempt_last() {
+  while (!admitted_.empty()) {
+    const auto [s, order] = admitted_.back();
+    admitted_.pop_back();
+    Seq& q = seqs_[s];
+    if (q.order != order || (q.state != State::prefilling && q.state != State::decoding)) continue;
+    if (q.state == State::decoding) {
+      stop_decoding(s);
+    } else {
+      kv_tokens_ -= q.prefilled;
+      prefilling_.erase(std::find(prefilling_.begin(), prefilling_.end(), s));
+    }
+    // Recompute: the prompt and the tokens generated so far are prefilled again when it is readmitted.
+    q.prompt = q.req.input + q.generated;
+    q.prefilled = 0;
+    q.state = State::waiting;
+    --running_;
+    waiting_.push_front(s);
+    ++preemptions_;
+    return true;
+  }
+  return false;
+}
+
+double LlmEngine::start(double t_s) {
+  if (running() || in_flight_ == 0) return end_s_;
+  chunks_.clear();
+  // Every decoding sequence writes one more token this iteration: make room, newest first out.
+  while (decoding_ > 0 && !fits(decoding_)) preempt_last();
+  double budget = limits_.max_batched_tokens >= decoding_ ? limits_.max_batched_tokens - decoding_ : 0;
+  double prefill_tokens = 0, pairs = 0;
+  auto schedule = [&](uint32_t s, double remaining) {
+    Seq& q = seqs_[s];
+    const double chunk = std::min(remaining, budget);
+    pairs += chunk * (q.prefilled + chunk / 2.0);
+    q.prefilled += static_cast<uint32_t>(chunk);
+    kv_tokens_ += static_cast<uint64_t>(chunk);
+    prefill_tokens += chunk;
+    budget -= chunk;
+    chunks_.push_back(Chunk{s, q.prefilled == q.prompt});
+  };
+  for (;;) {
+    // Prompts already being prefilled, oldest first.
+    for (const uint32_t s : prefilling_) {
+      if (budget <= 0) break;
+      const Seq& q = seqs_[s];
+      const double remaining = q.prompt - q.prefilled;
+      if (!limits_.chunked_prefill && remaining > budget) break;
+      if (!fits(std::min(remaining, budget))) break;
+      schedule(s, remaining);
+    }
+    // New admissions, in queue order.
+    while (budget > 0 && running_ < limits_.max_num_seqs && !waiting_.empty()) {
+      const uint32_t s = waiting_.front();
+      Seq& q = seqs_[s];
+      if (!limits_.chunked_prefill && q.prompt > budget) break;
+      if (!fits(slack() + std::min<double>(q.prompt, budget))) break;
+      waiting_.pop_front();
+      q.state = State::prefilling;
+      q.order = ++order_;
+      ++running_;
+      prefilling_.push_back(s);
+      admitted_.emplace_back(s, q.order);
+      schedule(s, q.prompt);
+    }
+    if (decoding_ > 0 || !chunks_.empty()) break;
+    // Nothing fits although sequences hold the cache (partial prompts): free the newest and try again.
+    if (!preempt_last()) break;
+  }
+  if (admitted_.size() > 2 * static_cast<size_t>(running_) + 64)  // drop stale entries now and then
+    std::erase_if(admitted_, [this](const std::pair<uint32_t, uint64_t>& a) {
+      const Seq& q = seqs_[a.first];
+      return q.order != a.second || (q.state != State::prefilling && q.state != State::decoding);
+    });
+  if (decoding_ == 0 && chunks_.empty()) return end_s_;  // only waiting requests that cannot start yet
+  decoding_now_ = decoding_;
+  end_s_ = t_s + timing_.iteration_s(prefill_tokens, pairs, decoding_, static_cast<double>(decode_ctx_));
+  return end_s_;
+}
+
+void LlmEngine::complete(Sink& sink) {
+  const double t = end_s_;
+  end_s_ = kNever;
+  // The sequences that decoded in this iteration each wrote one token.
+  kv_tokens_ += decoding_now_;
+  decode_ctx_ += decoding_now_;
+  ++step_;
+  while (!finishes_.empty() && finishes_.front().step < step_) {
+    const Finish f = finishes_.front();
+    std::pop_heap(finishes_.begin(), finishes_.end(), Later{});
+    finishes_.pop_back();
+    Seq& q = seqs_[f.seq];
+    if (q.stamp != f.stamp || q.state != State::decoding) continue;
+    const uint64_t ctx = ctx_of(q);
+    --decoding_;
+    decode_ctx_ -= ctx;
+    kv_tokens_ -= ctx;
+    --running_;
+    sink.finished(q.req, q.first_token_s, t);
+    release(f.seq);
+  }
+  for (const Chunk& c : chunks_) {
+    if (!c.completes) continue;
+    Seq& q = seqs_[c.seq];
+    prefilling_.erase(std::find(prefilling_.begin(), prefilling_.end(), c.seq));
+    ++q.generated;  // the prefill's forward pass samples the next token
+    if (q.first_token_s < 0) {
+      q.first_token_s = t;
+      sink.first_token(q.req, t);
+    }
+    if (q.generated >= q.req.output) {
+      kv_tokens_ -= q.prefilled;
+      --running_;
+      sink.finished(q.req, q.first_token_s, t);
+      release(c.seq);
+      continue;
+    }
+    // Decodes from the next iteration on; the sampled token enters the cache there.
+    q.state = State::decoding;
+    q.join_step = step_;
+    q.ctx_join = q.prefilled;
+    ++decoding_;
+    decode_ctx_ += q.ctx_join;
+    // Produces its last token in iteration join_step + (output - generated) - 1.
+    finishes_.push_back(Finish{step_ + (q.req.output - q.generated) - 1, c.seq, q.stamp});
+    std::push_heap(finishes_.begin(), finishes_.end(), Later{});
+  }
+  chunks_.clear();
+}
+
+}  // namespace servesim::platforms
