@@ -1,14 +1,28 @@
 #include "platforms/model_factory.hpp"
 
+#include "core/input_error.hpp"
 #include "platforms/catalog.hpp"
+#include "sim/service_time.hpp"
 #include "platforms/registry.hpp"
 
 namespace servesim::platforms {
 
 std::unique_ptr<sim::PlatformModel> make_model(const sim::CandidateSpec& candidate,
                                                const sim::Scenario& scenario) {
-  if (const PlatformRegistration* r = find_registration(candidate.platform))
-    return r->make(candidate, scenario);
+  if (const PlatformRegistration* r = find_registration(candidate.platform)) {
+    auto model = r->make(candidate, scenario);
+    // A language model on a platform without a token-level engine runs each request alone on CPUs: it
+    // needs the per-token costs (or a warm service time), not the 50 ms default.
+    const sim::ServiceSpec& s = scenario.service;
+    if (s.llm.given && !model->token_level() && !sim::uses_token_costs(s) && !s.given.warm &&
+        scenario.model.is_null())
+      throw input_error(scenario.file, "/service/llm/cpu_ms_per_output_token",
+                        "missing: candidate \"" + candidate.name + "\" (" + candidate.platform +
+                            ") serves the language model request by request on CPUs, which needs the "
+                            "per-token costs cpu_ms_per_input_token and cpu_ms_per_output_token (or "
+                            "service.warm); only kubernetes-gpu runs it token by token on GPUs");
+    return model;
+  }
   // Not registered: Settings names the file, the pointer and the catalogue's platforms; a catalogued
   // platform without a registration has no model yet.
   const Settings settings(candidate, scenario.file);

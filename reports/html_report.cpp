@@ -210,6 +210,37 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
     out << "</tbody></table><p class=\"note\">Mean over each candidate's cold starts "
            "(<code>service.cold_start.source</code>; docs/scenario.md).</p>\n";
   }
+  // Token-level serving (summary.json "llm", present for a language model on a GPU platform).
+  bool any_llm = false;
+  for (const auto& c : cands) any_llm = any_llm || c.contains("llm");
+  if (any_llm) {
+    out << "<h3>Language-model serving: tokens, KV cache and cost per token</h3><table class=\"num\"><thead>"
+           "<tr><th>candidate</th><th>TTFT p50 [ms]</th><th>TTFT p99 [ms]</th><th>TPOT p50 [ms]</th>"
+           "<th>TPOT p99 [ms]</th><th>goodput</th><th>output tokens/s per GPU</th><th>USD per million "
+           "tokens</th><th>KV cache mean</th><th>KV cache peak</th><th>preemptions</th></tr></thead>"
+           "<tbody>\n";
+    for (const auto& c : cands) {
+      if (!c.contains("llm")) continue;
+      const auto& l = c["llm"];
+      out << "<tr><td class=\"text\">" << html_escape(c.value("name", "")) << "</td>";
+      for (const char* k : {"ttft_ms", "tpot_ms"})
+        for (const char* q : {"p50", "p99"}) out << "<td>" << format_number(num(l, k, q), 3) << "</td>";
+      out << "<td>" << format_number(num(l, "goodput", "share") * 100, 3) << " %</td><td>"
+          << format_number(l.value("output_tokens_per_gpu_s", 0.0), 3) << "</td><td>"
+          << format_number(l.value("usd_per_million_tokens", 0.0), 3) << "</td><td>"
+          << format_number(num(l, "kv_cache", "utilization_mean") * 100, 3) << " %</td><td>"
+          << format_number(num(l, "kv_cache", "utilization_peak") * 100, 3) << " %</td><td>"
+          << format_count(num(l, "kv_cache", "preemptions")) << "</td></tr>\n";
+    }
+    out << "</tbody></table><p class=\"note\">Time to first token (TTFT) and time per output token after "
+           "the first (TPOT) of the served requests; goodput: share of arrivals served within the latency, "
+           "TTFT and TPOT targets; cost per million input + output tokens. What each rests on:</p><ul>\n";
+    for (const auto& c : cands)
+      if (c.contains("llm"))
+        out << "<li><b>" << html_escape(c.value("name", ""))
+            << "</b>: " << html_escape(c["llm"].value("basis", "")) << "</li>\n";
+    out << "</ul>\n";
+  }
   out << "</section>\n";
   return out.str();
 }

@@ -122,6 +122,8 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
   doc["scenario"] = sc.name;
   doc["seed"] = sc.seed;
   doc["slo"] = {{"p99_ms", sc.slo.p99_ms}, {"timeout_s", sc.slo.timeout_s}};
+  if (sc.slo.ttft_ms > 0) doc["slo"]["ttft_ms"] = sc.slo.ttft_ms;
+  if (sc.slo.tpot_ms > 0) doc["slo"]["tpot_ms"] = sc.slo.tpot_ms;
   doc["candidates"] = ordered_json::array();
   for (const auto& r : results) {
     const auto& q = r.requests;
@@ -170,6 +172,36 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
                            {"load", round_significant(p.load_s / n)},
                            {"total", round_significant(total_s / n)}}},
                          {"fetched_mb", round_significant(p.fetched_mb / n)}};
+    }
+    if (r.llm.present) {
+      // Token-level serving (service.llm, docs/models/llm-serving.md).
+      const auto& l = r.llm;
+      auto quantiles = [](const sim::LatencyHistogram& h) {
+        return ordered_json{{"mean", round_significant(h.mean_s() * 1e3)},
+                            {"p50", round_significant(h.quantile_s(0.50) * 1e3)},
+                            {"p90", round_significant(h.quantile_s(0.90) * 1e3)},
+                            {"p99", round_significant(h.quantile_s(0.99) * 1e3)}};
+      };
+      const double gpu_s = r.instances_mean * r.simulated_s * l.gpus_per_replica;
+      const double tokens = static_cast<double>(l.input_tokens + l.output_tokens);
+      c["llm"] = {
+          {"basis", l.basis},
+          {"ttft_ms", quantiles(l.ttft)},
+          {"tpot_ms", quantiles(l.tpot)},
+          {"goodput",
+           {{"requests", l.goodput},
+            {"share", round_significant(
+                          q.arrived ? static_cast<double>(l.goodput) / static_cast<double>(q.arrived) : 1.0)},
+            {"ttft_target_ms", sc.slo.ttft_ms},
+            {"tpot_target_ms", sc.slo.tpot_ms}}},
+          {"tokens", {{"input", l.input_tokens}, {"output", l.output_tokens}}},
+          {"output_tokens_per_gpu_s", round_significant(gpu_s > 0 ? l.output_tokens / gpu_s : 0)},
+          {"usd_per_million_tokens", round_significant(tokens > 0 ? r.cost_total_usd / tokens * 1e6 : 0)},
+          {"kv_cache",
+           {{"utilization_mean", round_significant(l.kv_utilization_mean)},
+            {"utilization_peak", round_significant(l.kv_utilization_peak)},
+            {"preemptions", l.preemptions}}},
+      };
     }
     if (!sc.faults.empty() || sc.client.budget || sc.client.async) {
       const auto& o = r.client;

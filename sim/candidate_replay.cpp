@@ -54,6 +54,7 @@ CandidateResult collect_result(const std::string& name, double end_s, const Reco
   result.cold_start_sources = model.cold_start_sources();
   result.latency_source = model.latency_source();
   result.cold_start_parts = model.cold_start_parts();
+  result.llm = model.llm_outcome();
   return result;
 }
 

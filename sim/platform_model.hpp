@@ -116,6 +116,11 @@ class PlatformModel {
   virtual std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const { return {}; }
   // Where the cold starts' time went (summary.json shows it when the scenario names cold_start.source).
   virtual ColdStartParts cold_start_parts() const { return {}; }
+  // What a token-level model measured (time to first token, per output token, KV cache); not present
+  // otherwise.
+  virtual LlmOutcome llm_outcome() const { return {}; }
+  // True when the model serves service.llm token by token (continuous batching on GPUs).
+  virtual bool token_level() const { return false; }
   // `nodes` nodes fail at t_s: their pods and the requests on them are lost.
   virtual void fail_nodes(double t_s, uint32_t nodes, int fault) {
     (void)t_s;

@@ -43,6 +43,22 @@ struct ColdStartParts {
   }
 };
 
+// What a token-level model (service.llm on a GPU platform, platforms/fleet/llm_engine.hpp) measured, for
+// summary.json "llm" and the report (present = false for any other candidate).
+struct LlmOutcome {
+  bool present = false;
+  LatencyHistogram ttft;  // time to first token of the served requests [s]
+  LatencyHistogram tpot;  // time per output token after the first, of those with 2 tokens or more [s]
+  uint64_t input_tokens = 0, output_tokens = 0;  // of the served requests
+  uint64_t goodput = 0;  // served within both slo.ttft_ms and slo.tpot_ms (targets not given: any)
+  uint64_t preemptions = 0;
+  double kv_utilization_mean = 0;  // KV cache in use / capacity, averaged over the iterations' time
+  double kv_utilization_peak = 0;
+  uint32_t gpus_per_replica = 1;
+  double gpu_seconds = 0;  // GPU time held by ready replicas [GPU-s]
+  std::string basis;       // one line: GPU, precision, tensor parallelism, where the efficiencies come from
+};
+
 struct CandidateResult {
   std::string name;
   std::string platform;
@@ -67,6 +83,7 @@ struct CandidateResult {
   std::vector<std::pair<std::string, uint64_t>>
       cold_start_sources;  // a serving topology's stages, in the scenario's order (else empty)
   ColdStartParts cold_start_parts;
+  LlmOutcome llm;
 };
 
 }  // namespace servesim::sim

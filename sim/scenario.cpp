@@ -9,6 +9,7 @@
 #include "core/input_file.hpp"
 #include "core/json_fields.hpp"
 #include "core/json_reader.hpp"
+#include "sim/llm_presets.hpp"
 
 namespace servesim::sim {
 namespace fs = std::filesystem;
@@ -79,7 +80,8 @@ Distribution distribution(core::JsonFields& f, const std::string& key, const Dis
 // `has_model`: a "model" section may give the service times instead (app/scenario_model.hpp).
 ServiceSpec parse_service(core::JsonFields& f, bool has_model) {
   ServiceSpec s;
-  if (!f.has("warm") && !has_model) throw f.error("warm", kMissingWarm);
+  // A language model (service.llm) has its service times from the token-level engine or its per-token costs.
+  if (!f.has("warm") && !has_model && !f.has("llm")) throw f.error("warm", kMissingWarm);
   s.given.warm = f.has("warm");
   s.warm_s = distribution(f, "warm", s.warm_s);
   s.given.reference_vcpu = f.has("reference_vcpu");
@@ -88,6 +90,10 @@ ServiceSpec parse_service(core::JsonFields& f, bool has_model) {
   s.parallel_fraction = f.number("parallel_fraction", 0.0, 0.0, 1.0);
   s.given.model_memory_mb = f.has("model_memory_mb");
   s.model_memory_mb = f.number("model_memory_mb", 0.0, 0.0, 1e7);
+  if (f.has("llm")) {
+    core::JsonFields l(f.child("llm"), f.file(), f.pointer("llm"));
+    s.llm = parse_llm(l);
+  }
   if (f.has("cold_start")) {
     core::JsonFields c(f.child("cold_start"), f.file(), f.pointer("cold_start"));
     s.given.runtime_init = c.has("runtime_init");
@@ -220,6 +226,8 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
     sc.slo.p99_ms = s.number("p99_ms", sc.slo.p99_ms, 1e-3, 1e9);
     sc.slo.timeout_s = s.number("timeout_s", sc.slo.timeout_s, 1e-3, 1e7);
     sc.slo.attainment_target = s.number("attainment_target", sc.slo.attainment_target, 0.0, 1.0);
+    sc.slo.ttft_ms = s.number("ttft_ms", 0.0, 0.0, 1e9);
+    sc.slo.tpot_ms = s.number("tpot_ms", 0.0, 0.0, 1e9);
     s.reject_unknown();
   }
   if (top.has("client")) {

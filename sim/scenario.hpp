@@ -12,6 +12,31 @@
 
 namespace servesim::sim {
 
+// A decoder-only language model served token by token (service.llm, docs/scenario.md): its shape, from a
+// named preset (sim/llm_presets.cpp, each from the model's published config.json) or given field by field.
+// Token-level platform models (platforms/fleet/llm_engine.hpp) size the KV cache and the iteration time
+// from it; CPU platforms use the per-token costs.
+struct LlmShape {
+  bool given = false;
+  std::string name;         // the preset's name, or "custom"
+  double parameters_b = 0;  // [billions]
+  uint32_t layers = 0;
+  uint32_t heads = 0;     // attention (query) heads
+  uint32_t kv_heads = 0;  // key/value heads (grouped-query attention)
+  uint32_t head_dim = 0;
+  uint32_t hidden = 0;                // model width
+  uint32_t max_context_tokens = 0;    // the longest input + output the server accepts
+  std::string precision = "fp16";     // weights: fp32, fp16, bf16, fp8, int8, int4
+  std::string kv_precision = "fp16";  // KV cache: fp16, bf16, fp8, int8
+  // CPU platforms (no token-level engine): service time of one request on reference_vcpu vCPUs
+  // = cpu_s_per_input_token x input + cpu_s_per_output_token x output (0: not given).
+  double cpu_s_per_input_token = 0;
+  double cpu_s_per_output_token = 0;
+  // The mean tokens of a request whose counts the workload does not give (synthetic, or a retry whose
+  // counts were lost).
+  uint32_t default_input_tokens = 0, default_output_tokens = 0;
+};
+
 struct ServiceSpec {
   // Warm service time of one request on `reference_vcpu` vCPUs.
   Distribution warm_s = Distribution::constant(0.05);
@@ -41,6 +66,7 @@ struct ServiceSpec {
   // Resident memory one serving process needs [MB] (0: not given). Every candidate's memory must hold it
   // (app/memory_fit.hpp); when given it replaces a model profile's measured peak in that check.
   double model_memory_mb = 0.0;
+  LlmShape llm;  // service.llm (given = false: not a language model served token by token)
   // Which of the fields above the scenario file gave; a "model" section fills only the others.
   struct Given {
     bool warm = false, reference_vcpu = false, parallel_fraction = false;
@@ -54,6 +80,10 @@ struct SloSpec {
   // Share of arrivals that must be served within p99_ms [fraction]; default 0.99, which is what a p99 target
   // says (99 of 100 requests within it). Judged by sim/slo.hpp for every front end.
   double attainment_target = 0.99;
+  // Language models (service.llm): time to first token and time per output token targets [ms] (0: none).
+  // A request counts towards goodput when it is served with both within their targets (docs/scenario.md).
+  double ttft_ms = 0;
+  double tpot_ms = 0;
 };
 
 struct ClientSpec {

@@ -10,8 +10,12 @@ namespace servesim::sim {
 SloOutcome judge_slo(const CandidateResult& result, const SloSpec& slo) {
   const Counters& q = result.requests;
   SloOutcome out;
-  out.attainment =
-      q.arrived ? static_cast<double>(q.served_within_slo) / static_cast<double>(q.arrived) : 1.0;
+  // A token-level candidate with TTFT or TPOT targets is judged on its goodput (requests served within the
+  // latency target and both token targets); without targets goodput counts every served request, so the
+  // latency target decides as for any candidate.
+  const bool tokens = result.llm.present && (slo.ttft_ms > 0 || slo.tpot_ms > 0);
+  const uint64_t good = tokens ? std::min(result.llm.goodput, q.served_within_slo) : q.served_within_slo;
+  out.attainment = q.arrived ? static_cast<double>(good) / static_cast<double>(q.arrived) : 1.0;
   out.p99_ms = result.latency.quantile_s(0.99) * 1e3;
   out.met = q.served > 0 && out.attainment >= slo.attainment_target && out.p99_ms <= slo.p99_ms;
   return out;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim/service_time.hpp"
+
 namespace servesim::platforms {
 
 LambdaParams LambdaParams::from(const Settings& s, const sim::ServiceSpec& service) {
@@ -69,6 +71,7 @@ void LambdaModel::start(sim::ModelContext& ctx) {
   rec_ = &ctx.recorder;
   transfers_ = &ctx.transfers;
   rng_ = &ctx.rng;
+  tokens_ = ctx.request_tokens;
   client_ = &ctx.client;
   crashes_ = &ctx.crashes;
   cost_compute_ = rec_->cost_category("compute_usd");
@@ -126,8 +129,8 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
       --pc_idle_;
       ++busy_;
       report_instances(t_s);
-      begin_service(t_s, t_s, arrival_s, attempt_no, 0.0, service_.warm_s.sample(*rng_) * speed_factor_,
-                    true);
+      begin_service(t_s, t_s, arrival_s, attempt_no, 0.0,
+                    sim::warm_service_s(service_, *rng_, tokens_) * speed_factor_, true);
       return;
     }
     while (!idle_since_.empty() && idle_crashed(idle_since_.back(), t_s)) {
@@ -140,8 +143,8 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
       idle_since_.pop_back();  // most recently used first
       ++busy_;
       report_instances(t_s);
-      begin_service(t_s, t_s, arrival_s, attempt_no, 0.0, service_.warm_s.sample(*rng_) * speed_factor_,
-                    false);
+      begin_service(t_s, t_s, arrival_s, attempt_no, 0.0,
+                    sim::warm_service_s(service_, *rng_, tokens_) * speed_factor_, false);
       return;
     }
     if (take_scaling_slot(t_s)) {
@@ -151,12 +154,12 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
       if (p_.path.restore_s >= 0) {  // SnapStart: the snapshot holds the initialised environment
         parts_.add(0, p_.path.restore_s, 0, false, 0, 0);
         begin_service(t_s, t_s, arrival_s, attempt_no, p_.path.restore_s,
-                      service_.warm_s.sample(*rng_) * speed_factor_, false);
+                      sim::warm_service_s(service_, *rng_, tokens_) * speed_factor_, false);
         return;
       }
       const double runtime_init_s = service_.runtime_init_s.sample(*rng_);
       const double load_s = service_.model_load_s.sample(*rng_) * speed_factor_;
-      const double service_s = service_.warm_s.sample(*rng_) * speed_factor_;
+      const double service_s = sim::warm_service_s(service_, *rng_, tokens_) * speed_factor_;
       if (p_.path.fetch_bytes <= 0) {
         parts_.add(0, runtime_init_s, 0, p_.path.fetch_is_pull, load_s, 0);
         begin_service(t_s, t_s, arrival_s, attempt_no, runtime_init_s + load_s, service_s, false);

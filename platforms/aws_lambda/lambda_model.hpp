@@ -121,6 +121,7 @@ class LambdaModel : public sim::PlatformModel {
   double memory_gb_;
   sim::Recorder* rec_ = nullptr;
   sim::TransferPool* transfers_ = nullptr;
+  const sim::RequestTokens* tokens_ = nullptr;  // of the request being offered (ModelContext)
   sim::Rng* rng_ = nullptr;
   sim::Client* client_ = nullptr;
   const sim::CrashHazard* crashes_ = nullptr;

@@ -162,6 +162,12 @@ FleetConfig ContainerAppsModel::fleet_config_for(const ContainerAppsParams& p,
                             sim::cpu_speedup(p.vcpu, svc.parallel_fraction);
   c.load_factor = cpu_factor;
   if (p.has_gpu()) {
+    if (svc.llm.given)
+      throw input_error(
+          scenario.file, "/service/llm",
+          "expected a CPU candidate or kubernetes-gpu for a language model: token-level serving "
+          "on this platform's GPUs (continuous batching) is not modelled yet, and running each "
+          "request alone would overstate its cost");
     c.vcpu = p.vcpu;
     c.set_accelerator_sharing();
     c.work_factor = gpu_request_s_for(p, scenario) / std::max(svc.warm_s.mean_s(), 1e-12);

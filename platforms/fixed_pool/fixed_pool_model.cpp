@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sim/service_time.hpp"
+
 namespace servesim::platforms {
 
 FixedPoolParams FixedPoolParams::from(const Settings& s) {
@@ -22,13 +24,14 @@ FixedPoolModel::FixedPoolModel(const FixedPoolParams& params, const sim::Scenari
 void FixedPoolModel::start(sim::ModelContext& ctx) {
   rec_ = &ctx.recorder;
   rng_ = &ctx.rng;
+  tokens_ = ctx.request_tokens;
   cost_servers_ = rec_->cost_category("servers_usd");
   rec_->instances(0, 0, p_.servers);
 }
 
 void FixedPoolModel::serve(double t_s, double arrival_s) {
   ++busy_;
-  done_.push_back(Completion{t_s + service_.warm_s.sample(*rng_) * speed_factor_, arrival_s});
+  done_.push_back(Completion{t_s + sim::warm_service_s(service_, *rng_, tokens_) * speed_factor_, arrival_s});
   std::push_heap(done_.begin(), done_.end(), Later{});
 }
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <utility>
 
+#include "sim/service_time.hpp"
+
 namespace servesim::platforms {
 
 namespace {
@@ -64,6 +66,7 @@ void InstanceFleet::start(sim::ModelContext& ctx) {
   rec_ = &ctx.recorder;
   transfers_ = &ctx.transfers;
   rng_ = &ctx.rng;
+  tokens_ = ctx.request_tokens;
   client_ = &ctx.client;
   crashes_ = &ctx.crashes;
   register_costs(*rec_);
@@ -227,6 +230,7 @@ uint32_t InstanceFleet::new_request(double arrival_s, uint32_t attempt) {
   q.arrival_s = arrival_s;
   q.instance = kNone;
   q.attempt = attempt;
+  q.tokens = tokens_ ? *tokens_ : sim::RequestTokens{};
   ++live_requests_;
   return r;
 }
@@ -283,7 +287,7 @@ void InstanceFleet::start_service(double t_s, uint32_t i, uint32_t r) {
   Instance& inst = inst_[i];
   Request& q = reqs_[r];
   q.start_s = t_s;
-  inst.cpu.add(service_.warm_s.sample(*rng_) * cfg_.work_factor, r, q.gen);
+  inst.cpu.add(sim::warm_service_s(service_, *rng_, &q.tokens) * cfg_.work_factor, r, q.gen);
   deadlines_.push_back(Deadline{t_s + cfg_.request_timeout_s, r, q.gen});
 }
 

@@ -126,7 +126,8 @@ class InstanceFleet : public sim::PlatformModel {
     double start_s = 0;    // start of service on its instance
     uint32_t instance = kNone;
     uint32_t attempt = 0;
-    uint32_t gen = 0;  // bumped when the slot is freed: entries naming an older gen are stale
+    uint32_t gen = 0;           // bumped when the slot is freed: entries naming an older gen are stale
+    sim::RequestTokens tokens;  // a language model's request (service.llm), else {0, 0}
   };
   struct Instance {
     State state = State::free;
@@ -215,6 +216,7 @@ class InstanceFleet : public sim::PlatformModel {
   int cap_fault_ = -1;
   sim::Recorder* rec_ = nullptr;
   sim::TransferPool* transfers_ = nullptr;
+  const sim::RequestTokens* tokens_ = nullptr;  // of the request being offered (ModelContext)
   sim::Rng* rng_ = nullptr;
   sim::TransferRoute store_route_;
 

@@ -68,7 +68,8 @@ class LlmEngine {
   // Removes the waiting requests that arrived before `cutoff_s` (their clients gave up); calls f(r) for each.
   template <class F>
   void expire_waiting(double cutoff_s, F&& f);
-  // Removes every request (waiting or running; the replica is lost); calls f(r) for each.
+  // Removes every request (waiting or running; the replica is lost); calls f(r, started) for each, started
+  // when it had been admitted to the batch (it may have run).
   template <class F>
   void drain(F&& f);
 
@@ -153,7 +154,7 @@ template <class F>
 void LlmEngine::drain(F&& f) {
   for (uint32_t s = 0; s < seqs_.size(); ++s) {
     if (seqs_[s].state == State::free) continue;
-    f(seqs_[s].req);
+    f(seqs_[s].req, seqs_[s].state != State::waiting);
     release(s);
   }
   waiting_.clear();

@@ -9,6 +9,7 @@ struct WaitingRequest {
   double arrival_s;      // when the client sent it (latency and timeout are measured from here)
   double enqueue_s;      // when it entered this queue (the batcher's max queue delay is measured from here)
   uint32_t attempt = 0;  // the client's attempt number (0 = first)
+  uint32_t input_tokens = 0, output_tokens = 0;  // a language model's request (service.llm), else 0
 };
 
 class RequestRing {

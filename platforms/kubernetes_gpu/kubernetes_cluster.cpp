@@ -21,6 +21,7 @@ uint32_t KubernetesModel::create_pod(double t_s, bool ready_now) {
   pod.in_batch = 0;
   pod.created_s = t_s;
   pod.queue.clear();
+  if (llm_timing_ && !pod.engine) pod.engine = std::make_unique<LlmEngine>(*llm_timing_, p_.llm_limits);
   ++replicas_;
   pod.node = pool_.bind();
   if (pod.node < 0) {
@@ -98,12 +99,11 @@ void KubernetesModel::remove_pod(uint32_t id, double t_s) {
 void KubernetesModel::pod_gone(uint32_t id, double t_s) {
   Pod& pod = pods_[id];
   // End of the grace period: whatever it still holds is lost (SIGKILL).
-  const bool had_work = !pod.queue.empty();
-  while (!pod.queue.empty()) {
-    pod.queue.pop_front();
+  const bool had_work = has_requests(pod);
+  drain_pod(pod, [&](const LlmRequest&, bool) {
     rec_->dropped(t_s);
     --in_system_;
-  }
+  });
   pod.in_batch = 0;
   if (had_work) --working_;
   --held_;
@@ -170,14 +170,13 @@ void KubernetesModel::node_ready(uint32_t node, double t_s) {
 void KubernetesModel::lose_pod(uint32_t id, uint32_t node, double t_s, int fault) {
   Pod& pod = pods_[id];
   // Its requests fail: those in the batch on the GPU had started, the others had not.
-  const bool had_work = !pod.queue.empty();
-  for (uint32_t k = 0; !pod.queue.empty(); ++k) {
-    const WaitingRequest r = pod.queue.front();
-    pod.queue.pop_front();
+  const bool had_work = has_requests(pod);
+  drain_pod(pod, [&](const LlmRequest& r, bool started) {
     --in_system_;
     client_->lost_in_flight(fault);
-    client_->failed(t_s, r.arrival_s, r.attempt, k < pod.in_batch, fault);
-  }
+    client_->failed(t_s, r.arrival_s, r.attempt, started, fault, sim::kNoKey,
+                    llm_timing_ ? sim::RequestTokens{r.input, r.output} : sim::RequestTokens{});
+  });
   if (had_work) --working_;
   pod.in_batch = 0;
   switch (pod.state) {
@@ -252,7 +251,7 @@ void KubernetesModel::hpa_sync(double t_s) {
     double value;
     if (!pod_window_metric(PodWindow{.ready_since_s = pod.ready_since_s,
                                      .busy_s = pod.busy_s,
-                                     .on_gpu = pod.in_batch > 0,
+                                     .on_gpu = pod.in_batch > 0 || (pod.engine && pod.engine->running()),
                                      .batch_start_s = pod.batch_start_s,
                                      .routed = pod.routed},
                            window_start_s_, t_s, p_.metric_gpu_utilization, value))

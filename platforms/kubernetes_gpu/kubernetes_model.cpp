@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "core/input_error.hpp"
+#include "core/json_fields.hpp"
+#include "platforms/fleet/gpu_catalog.hpp"
 
 namespace servesim::platforms {
 
@@ -26,7 +28,8 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
                .max_queue_delay_s = params.max_queue_delay_s},
       latency_(make_latency(params, scenario.service)),
       hpa_(params.hpa),
-      pool_(params.pool) {
+      pool_(params.pool),
+      service_file_(scenario.file) {
   // Nodes keep the image (and the model in it) on local disk once pulled; a separate layered model cache
   // is not modelled here, so a scenario that gives one must not look as if it applied.
   if (scenario.service.cache_workers > 0)
@@ -48,6 +51,44 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
                           sim::model_source_name(source) + "\"");
   if (source == Source::image && scenario.service.package_mb > 0)
     p_.image_bytes = (scenario.service.package_mb + scenario.service.model_size_mb) * 1e6;
+  if (scenario.service.llm.given) {
+    llm_shape_ = scenario.service.llm;
+    const sim::LlmShape& s = llm_shape_;
+    const LlmSpec spec{.name = s.name,
+                       .parameters_b = s.parameters_b,
+                       .layers = s.layers,
+                       .heads = s.heads,
+                       .kv_heads = s.kv_heads,
+                       .head_dim = s.head_dim,
+                       .hidden = s.hidden,
+                       .max_context_tokens = s.max_context_tokens,
+                       .precision = s.precision,
+                       .kv_precision = s.kv_precision};
+    try {
+      llm_timing_ = std::make_unique<LlmTiming>(spec, *gpu_catalog().find(p_.gpu), p_.llm_replica);
+    } catch (const std::invalid_argument& e) {
+      throw input_error(scenario.file, "/service/llm", e.what());
+    }
+    if (!p_.llm_limits.chunked_prefill && p_.llm_limits.max_batched_tokens < s.max_context_tokens)
+      throw input_error(scenario.file, "/service/llm/max_context_tokens",
+                        "expected at most the candidate's llm_max_num_batched_tokens (" +
+                            std::to_string(p_.llm_limits.max_batched_tokens) +
+                            ") when llm_chunked_prefill is false (a prompt is prefilled whole), got " +
+                            std::to_string(s.max_context_tokens));
+    // One pod is one replica on llm_tensor_parallel GPUs.
+    p_.gpus_per_pod = p_.llm_replica.tensor_parallel;
+    p_.pool.pods_per_node = p_.node_gpus / p_.gpus_per_pod;
+    p_.latency_source = "estimated";
+    const double tp = p_.llm_replica.tensor_parallel;
+    llm_.present = true;
+    llm_.gpus_per_replica = p_.llm_replica.tensor_parallel;
+    llm_.basis =
+        s.name + " at " + s.precision + " (KV " + s.kv_precision + ") on " + core::quote_number(tp) + " x " +
+        gpu_catalog().find(p_.gpu)->name + ": KV cache " + std::to_string(llm_timing_->kv_capacity_tokens()) +
+        " tokens per replica; compute efficiency " + core::quote_number(p_.llm_replica.compute_efficiency) +
+        ", bandwidth efficiency " + core::quote_number(p_.llm_replica.bandwidth_efficiency) + ", overhead " +
+        core::quote_number(p_.llm_replica.overhead_s * 1e3) + " ms per iteration (estimated)";
+  }
 }
 
 void KubernetesModel::build(sim::PlatformBuilder& builder) {
@@ -64,6 +105,7 @@ void KubernetesModel::start(sim::ModelContext& ctx) {
   rng_ = &ctx.rng;
   client_ = &ctx.client;
   crashes_ = &ctx.crashes;
+  tokens_ = ctx.request_tokens;
   const uint32_t gpus = p_.pool.pods_per_node;
   pool_.start(*rec_, (p_.min_replicas + gpus - 1) / gpus);
   for (uint32_t i = 0; i < p_.min_replicas; ++i) create_pod(0, true);
@@ -88,7 +130,7 @@ void KubernetesModel::report_instances(double t_s) {
 }
 
 void KubernetesModel::work_changed(uint32_t pod, bool had_work, double t_s) {
-  const bool has = !pods_[pod].queue.empty();
+  const bool has = has_requests(pods_[pod]);
   if (has == had_work) return;
   has ? ++working_ : --working_;
   report_instances(t_s);
@@ -96,22 +138,35 @@ void KubernetesModel::work_changed(uint32_t pod, bool had_work, double t_s) {
 
 void KubernetesModel::on_arrival(double t_s, double origin_s, uint32_t attempt) {
   ++arrivals_since_poll_;
+  WaitingRequest r{origin_s, t_s, attempt};
+  if (llm_timing_) {
+    const sim::RequestTokens known = tokens_ ? *tokens_ : sim::RequestTokens{};
+    r.input_tokens = known.known() ? std::max<uint32_t>(1, known.input) : llm_shape_.default_input_tokens;
+    r.output_tokens = known.known() ? std::max<uint32_t>(1, known.output) : llm_shape_.default_output_tokens;
+    if (static_cast<uint64_t>(r.input_tokens) + r.output_tokens > llm_shape_.max_context_tokens)
+      throw input_error(service_file_, "/service/llm/max_context_tokens",
+                        "expected every request's input + output tokens within the model's context (" +
+                            std::to_string(llm_shape_.max_context_tokens) + " tokens), got a request of " +
+                            std::to_string(r.input_tokens) + " + " + std::to_string(r.output_tokens) +
+                            " tokens (raise max_context_tokens or filter the trace)");
+  }
   if (ready_.empty()) {
     if (ingress_.size() >= p_.queue_capacity) {
       rec_->dropped(t_s);
       return;
     }
-    ingress_.push_back(WaitingRequest{origin_s, t_s, attempt});
+    ingress_.push_back(r);
     ++in_system_;
     rec_->queued(t_s);
     return;
   }
   ++in_system_;
-  route(t_s, WaitingRequest{origin_s, t_s, attempt}, false);
+  route(t_s, r, false);
 }
 
 void KubernetesModel::route(double t_s, const WaitingRequest& r, bool counted_queued) {
   const uint32_t id = ready_.next();
+  if (llm_timing_) return llm_route(id, t_s, r, counted_queued);
   Pod& pod = pods_[id];
   ++pod.routed;
   const bool had_work = !pod.queue.empty();
@@ -168,6 +223,79 @@ void KubernetesModel::batch_done(uint32_t id, double t_s) {
   try_dispatch(id, t_s);
 }
 
+void KubernetesModel::llm_route(uint32_t id, double t_s, const WaitingRequest& r, bool counted_queued) {
+  Pod& pod = pods_[id];
+  ++pod.routed;
+  const bool had_work = has_requests(pod);
+  if (pod.engine->waiting() > 0 && !counted_queued) rec_->queued(t_s);  // the batch is full
+  pod.engine->add(LlmRequest{
+      .arrival_s = r.arrival_s, .attempt = r.attempt, .input = r.input_tokens, .output = r.output_tokens});
+  work_changed(id, had_work, t_s);
+  llm_kick(id, t_s);
+}
+
+void KubernetesModel::llm_kick(uint32_t id, double t_s) {
+  Pod& pod = pods_[id];
+  LlmEngine& e = *pod.engine;
+  if (e.running()) return;
+  const bool had_work = has_requests(pod);
+  e.expire_waiting(t_s - slo_.timeout_s, [&](const LlmRequest&) {  // their clients gave up
+    rec_->timed_out(t_s);
+    --in_system_;
+  });
+  const double end = e.start(t_s);
+  if (end != kNever) {
+    pod.batch_start_s = t_s;
+    pod.kv_utilization =
+        static_cast<double>(e.kv_used_tokens()) / static_cast<double>(e.kv_capacity_tokens());
+    push(Event{end, id, pod.life, Kind::llm_step});
+  }
+  work_changed(id, had_work, t_s);
+}
+
+void KubernetesModel::llm_step(uint32_t id, double t_s) {
+  Pod& pod = pods_[id];
+  pod.busy_s += t_s - std::max(pod.batch_start_s, window_start_s_);
+  const double d = t_s - pod.batch_start_s;
+  kv_area_ += pod.kv_utilization * d;
+  kv_time_ += d;
+  llm_.kv_utilization_peak = std::max(llm_.kv_utilization_peak, pod.kv_utilization);
+  pod.engine->complete(llm_sink_);
+  work_changed(id, true, t_s);
+  llm_kick(id, t_s);
+}
+
+void KubernetesModel::LlmSink::finished(const LlmRequest& r, double first_token_s, double t_s) {
+  KubernetesModel& m = m_;
+  --m.in_system_;
+  const double latency_s = t_s - r.arrival_s;
+  if (latency_s > m.slo_.timeout_s) {  // the client gave up while it ran
+    m.rec_->timed_out(t_s);
+    return;
+  }
+  m.rec_->served(t_s, latency_s);
+  const double ttft_s = first_token_s - r.arrival_s;
+  m.llm_.ttft.add(ttft_s);
+  bool good = latency_s * 1e3 <= m.slo_.p99_ms && (m.slo_.ttft_ms <= 0 || ttft_s * 1e3 <= m.slo_.ttft_ms);
+  if (r.output > 1) {
+    const double tpot_s = (t_s - first_token_s) / (r.output - 1);
+    m.llm_.tpot.add(tpot_s);
+    good = good && (m.slo_.tpot_ms <= 0 || tpot_s * 1e3 <= m.slo_.tpot_ms);
+  }
+  m.llm_.input_tokens += r.input;
+  m.llm_.output_tokens += r.output;
+  if (good) ++m.llm_.goodput;
+}
+
+sim::LlmOutcome KubernetesModel::llm_outcome() const {
+  if (!llm_timing_) return {};
+  sim::LlmOutcome out = llm_;
+  for (const Pod& pod : pods_)
+    if (pod.engine) out.preemptions += pod.engine->preemptions();
+  out.kv_utilization_mean = kv_time_ > 0 ? kv_area_ / kv_time_ : 0;
+  return out;
+}
+
 void KubernetesModel::flush_ingress(double t_s) {
   // Requests that waited at the ingress for a starting pod: cold starts.
   while (!ingress_.empty() && !ready_.empty()) {
@@ -217,6 +345,9 @@ void KubernetesModel::handle_next_event() {
         break;
       case Kind::pod_crash:
         if (pod->life == e.serial && pod->state == PodState::ready) pod_crash(e.id, e.t_s);
+        break;
+      case Kind::llm_step:
+        if (pod->life == e.serial && pod->engine && pod->engine->running()) llm_step(e.id, e.t_s);
         break;
       case Kind::batch_done:
         if (pod->life == e.serial && pod->in_batch > 0) batch_done(e.id, e.t_s);

@@ -9,7 +9,12 @@
 // wait at the ingress (queue_capacity, then dropped). New nodes boot, set up the GPU driver and pull the
 // image over a registry link shared by the nodes pulling at the same time (a SimGrid transfer). A removed pod
 // drains and holds its GPU for terminationGracePeriodSeconds. See docs/models/kubernetes-gpu.md.
+//
+// With service.llm each pod is instead one replica of a token-level language-model server on
+// llm_tensor_parallel GPUs (platforms/fleet/llm_engine.hpp: continuous batching, paged KV cache), and a
+// request's service depends on its prompt and output tokens (docs/models/llm-serving.md).
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "platforms/fleet/batch_latency.hpp"
@@ -38,6 +43,8 @@ class KubernetesModel : public sim::PlatformModel {
   void handle_next_event() override;
   void on_transfer_done(uint64_t tag, double t_s) override;
   sim::ColdStartParts cold_start_parts() const override { return parts_; }
+  sim::LlmOutcome llm_outcome() const override;
+  bool token_level() const override { return llm_timing_ != nullptr; }
   bool has_work() const override { return in_system_ > 0; }
   void finish(double t_end_s) override;
   bool supports(sim::FaultSpec::Kind kind) const override {
@@ -65,6 +72,8 @@ class KubernetesModel : public sim::PlatformModel {
     double busy_s = 0;    // GPU-busy time in the current metric window
     uint64_t routed = 0;  // requests routed to it in the current metric window
     RequestRing queue;
+    std::unique_ptr<LlmEngine> engine;  // service.llm: the replica's server (else null)
+    double kv_utilization = 0;          // service.llm: at the start of the running iteration
   };
   enum class Kind : uint8_t {
     pod_ready,
@@ -73,7 +82,8 @@ class KubernetesModel : public sim::PlatformModel {
     batch_deadline,
     node_launch,
     node_pull,
-    pod_crash
+    pod_crash,
+    llm_step
   };
   struct Event {
     double t_s;
@@ -93,6 +103,24 @@ class KubernetesModel : public sim::PlatformModel {
   void expire_ingress(double t_s);
   void work_changed(uint32_t pod, bool had_work, double t_s);
   void report_instances(double t_s);
+  bool has_requests(const Pod& pod) const { return pod.engine ? pod.engine->has_work() : !pod.queue.empty(); }
+  // service.llm (kubernetes_model.cpp): requests join a replica's continuous batch; an iteration ends.
+  void llm_route(uint32_t pod, double t_s, const WaitingRequest& r, bool counted_queued);
+  void llm_kick(uint32_t pod, double t_s);
+  void llm_step(uint32_t pod, double t_s);
+  // Removes a lost or killed pod's requests: f(request, started).
+  template <class F>
+  void drain_pod(Pod& pod, F&& f) {
+    if (pod.engine) {
+      pod.engine->drain(f);
+      return;
+    }
+    for (uint32_t k = 0; !pod.queue.empty(); ++k) {
+      const WaitingRequest r = pod.queue.front();
+      pod.queue.pop_front();
+      f(LlmRequest{.arrival_s = r.arrival_s, .attempt = r.attempt}, k < pod.in_batch);
+    }
+  }
   void push(const Event& e);
 
   // Pods, nodes and autoscalers (kubernetes_cluster.cpp).
@@ -111,6 +139,17 @@ class KubernetesModel : public sim::PlatformModel {
   void lose_pod(uint32_t pod, uint32_t node, double t_s, int fault);
   void pod_crash(uint32_t pod, double t_s);
 
+  // The engine's report of a finished request: outcome, latency and the token metrics.
+  class LlmSink final : public LlmEngine::Sink {
+   public:
+    explicit LlmSink(KubernetesModel& m) : m_(m) {}
+    void first_token(const LlmRequest&, double) override {}
+    void finished(const LlmRequest& r, double first_token_s, double t_s) override;
+
+   private:
+    KubernetesModel& m_;
+  };
+
   KubernetesParams p_;
   sim::ServiceSpec service_;
   sim::ColdStartParts parts_;  // pod starts only: a node's boot and image pull are not attributed to pods
@@ -119,6 +158,13 @@ class KubernetesModel : public sim::PlatformModel {
   BatchLatency latency_;
   HpaController hpa_;
   NodePool pool_;
+  std::unique_ptr<LlmTiming> llm_timing_;  // service.llm (else null)
+  sim::LlmShape llm_shape_;
+  std::string service_file_;  // the scenario file (errors about a request's tokens name it)
+  sim::LlmOutcome llm_;
+  LlmSink llm_sink_{*this};
+  double kv_area_ = 0, kv_time_ = 0;  // KV utilisation x iteration time, iteration time [s]
+  const sim::RequestTokens* tokens_ = nullptr;
   sim::Recorder* rec_ = nullptr;
   sim::TransferPool* transfers_ = nullptr;
   sim::Rng* rng_ = nullptr;

@@ -125,6 +125,25 @@ KubernetesParams KubernetesParams::from(const Settings& s, const nlohmann::json&
     p.latency_basis = "measured_batch_latency_ms (the scenario's table)";
   }
   p.queue_capacity = static_cast<uint64_t>(s.number("queue_capacity"));
+  p.llm_limits = LlmEngineLimits{
+      .max_num_seqs = static_cast<uint32_t>(s.number("llm_max_num_seqs")),
+      .max_batched_tokens = static_cast<uint32_t>(s.number("llm_max_num_batched_tokens")),
+      .block_tokens = static_cast<uint32_t>(s.number("llm_kv_block_tokens")),
+      .chunked_prefill = s.boolean("llm_chunked_prefill"),
+  };
+  p.llm_replica = LlmReplicaParams{
+      .tensor_parallel = static_cast<uint32_t>(s.number("llm_tensor_parallel")),
+      .memory_utilization = s.number("llm_gpu_memory_utilization"),
+      .activation_reserve_gb = s.number("llm_activation_reserve_gb"),
+      .compute_efficiency = s.number("llm_compute_efficiency"),
+      .bandwidth_efficiency = s.number("llm_bandwidth_efficiency"),
+      .overhead_s = s.number("llm_iteration_overhead_ms") / 1e3,
+      .interconnect_gb_per_s = s.number("node_interconnect_gb_per_s_" + type_key),
+  };
+  const uint32_t tp = p.llm_replica.tensor_parallel;
+  if (tp > p.node_gpus || p.node_gpus % tp != 0)
+    throw s.error("llm_tensor_parallel", "expected a divisor of the node's " + std::to_string(p.node_gpus) +
+                                             " GPUs (" + p.node_type + "), got " + std::to_string(tp));
   return p;
 }
 

@@ -9,6 +9,7 @@
 
 #include "platforms/catalog.hpp"
 #include "platforms/fleet/batch_latency.hpp"
+#include "platforms/fleet/llm_engine.hpp"
 #include "platforms/kubernetes_gpu/hpa_controller.hpp"
 #include "platforms/kubernetes_gpu/node_pool.hpp"
 
@@ -40,6 +41,9 @@ struct KubernetesParams {
   std::string latency_basis;   // one line: what the GPU latency rests on
   std::vector<std::pair<double, double>> measured_batch_latency_s;  // (batch size, s); empty = roofline
   uint64_t queue_capacity = 0;
+  // service.llm: each pod is one replica of a token-level server on llm.tensor_parallel GPUs.
+  LlmEngineLimits llm_limits;
+  LlmReplicaParams llm_replica;
 
   // overrides: the candidate's settings as written (for the array-valued measured_batch_latency_ms).
   static KubernetesParams from(const Settings& settings, const nlohmann::json& overrides);
