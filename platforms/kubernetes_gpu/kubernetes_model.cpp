@@ -7,6 +7,7 @@
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
+#include "platforms/fleet/llm_calibration.hpp"
 
 namespace servesim::platforms {
 
@@ -64,8 +65,17 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
                        .max_context_tokens = s.max_context_tokens,
                        .precision = s.precision,
                        .kv_precision = s.kv_precision};
+    // Efficiencies and overhead left at their defaults come from the fit for the GPU's generation.
+    const GpuSpec& gpu = *gpu_catalog().find(p_.gpu);
+    const LlmCalibration& cal = llm_calibration();
+    const LlmGenerationFit* fit = cal.fit_for(gpu);
+    LlmReplicaParams& r = p_.llm_replica;
+    const bool fitted = fit && r.compute_efficiency == 0 && r.bandwidth_efficiency == 0;
+    if (r.compute_efficiency == 0) r.compute_efficiency = fit ? fit->compute_efficiency : 0.5;
+    if (r.bandwidth_efficiency == 0) r.bandwidth_efficiency = fit ? fit->bandwidth_efficiency : 0.8;
+    if (r.overhead_s < 0) r.overhead_s = cal.overhead_ms / 1e3;
     try {
-      llm_timing_ = std::make_unique<LlmTiming>(spec, *gpu_catalog().find(p_.gpu), p_.llm_replica);
+      llm_timing_ = std::make_unique<LlmTiming>(spec, gpu, r);
     } catch (const std::invalid_argument& e) {
       throw input_error(scenario.file, "/service/llm", e.what());
     }
@@ -78,7 +88,7 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
     // One pod is one replica on llm_tensor_parallel GPUs.
     p_.gpus_per_pod = p_.llm_replica.tensor_parallel;
     p_.pool.pods_per_node = p_.node_gpus / p_.gpus_per_pod;
-    p_.latency_source = "estimated";
+    p_.latency_source = fitted ? "calibrated" : "estimated";
     const double tp = p_.llm_replica.tensor_parallel;
     llm_.present = true;
     llm_.gpus_per_replica = p_.llm_replica.tensor_parallel;
@@ -87,7 +97,12 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
         gpu_catalog().find(p_.gpu)->name + ": KV cache " + std::to_string(llm_timing_->kv_capacity_tokens()) +
         " tokens per replica; compute efficiency " + core::quote_number(p_.llm_replica.compute_efficiency) +
         ", bandwidth efficiency " + core::quote_number(p_.llm_replica.bandwidth_efficiency) + ", overhead " +
-        core::quote_number(p_.llm_replica.overhead_s * 1e3) + " ms per iteration (estimated)";
+        core::quote_number(p_.llm_replica.overhead_s * 1e3) + " ms per iteration (" +
+        (fitted ? "efficiencies fitted on published " + gpu.generation +
+                      " throughput, docs/models/llm-serving.md"
+                : std::string(fit ? "efficiencies given by the candidate: estimated"
+                                  : "no fit for the " + gpu.generation + " generation: estimated")) +
+        ")";
   }
 }
 
