@@ -31,6 +31,7 @@ struct LlmRequest {
   uint32_t attempt = 0;  // the client's attempt number (0 = first)
   uint32_t input = 1;    // prompt tokens
   uint32_t output = 1;   // tokens to generate (>= 1)
+  uint32_t id = 0, gen = 0;  // the platform model's handle on the request (the engine does not read them)
 };
 
 struct LlmEngineLimits {

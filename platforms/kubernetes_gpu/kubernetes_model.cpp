@@ -7,7 +7,6 @@
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
-#include "platforms/fleet/llm_calibration.hpp"
 
 namespace servesim::platforms {
 
@@ -55,30 +54,8 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
   if (scenario.service.llm.given) {
     llm_shape_ = scenario.service.llm;
     const sim::LlmShape& s = llm_shape_;
-    const LlmSpec spec{.name = s.name,
-                       .parameters_b = s.parameters_b,
-                       .layers = s.layers,
-                       .heads = s.heads,
-                       .kv_heads = s.kv_heads,
-                       .head_dim = s.head_dim,
-                       .hidden = s.hidden,
-                       .max_context_tokens = s.max_context_tokens,
-                       .precision = s.precision,
-                       .kv_precision = s.kv_precision};
-    // Efficiencies and overhead left at their defaults come from the fit for the GPU's generation.
-    const GpuSpec& gpu = *gpu_catalog().find(p_.gpu);
-    const LlmCalibration& cal = llm_calibration();
-    const LlmGenerationFit* fit = cal.fit_for(gpu);
-    LlmReplicaParams& r = p_.llm_replica;
-    const bool fitted = fit && r.compute_efficiency == 0 && r.bandwidth_efficiency == 0;
-    if (r.compute_efficiency == 0) r.compute_efficiency = fit ? fit->compute_efficiency : 0.5;
-    if (r.bandwidth_efficiency == 0) r.bandwidth_efficiency = fit ? fit->bandwidth_efficiency : 0.8;
-    if (r.overhead_s < 0) r.overhead_s = cal.overhead_ms / 1e3;
-    try {
-      llm_timing_ = std::make_unique<LlmTiming>(spec, gpu, r);
-    } catch (const std::invalid_argument& e) {
-      throw input_error(scenario.file, "/service/llm", e.what());
-    }
+    llm_ = make_llm_serving(s, *gpu_catalog().find(p_.gpu), p_.llm_replica, scenario.file);
+    llm_timing_ = llm_.timing.get();
     if (!p_.llm_limits.chunked_prefill && p_.llm_limits.max_batched_tokens < s.max_context_tokens)
       throw input_error(scenario.file, "/service/llm/max_context_tokens",
                         "expected at most the candidate's llm_max_num_batched_tokens (" +
@@ -88,21 +65,8 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
     // One pod is one replica on llm_tensor_parallel GPUs.
     p_.gpus_per_pod = p_.llm_replica.tensor_parallel;
     p_.pool.pods_per_node = p_.node_gpus / p_.gpus_per_pod;
-    p_.latency_source = fitted ? "calibrated" : "estimated";
-    const double tp = p_.llm_replica.tensor_parallel;
-    llm_.present = true;
-    llm_.gpus_per_replica = p_.llm_replica.tensor_parallel;
-    llm_.basis =
-        s.name + " at " + s.precision + " (KV " + s.kv_precision + ") on " + core::quote_number(tp) + " x " +
-        gpu_catalog().find(p_.gpu)->name + ": KV cache " + std::to_string(llm_timing_->kv_capacity_tokens()) +
-        " tokens per replica; compute efficiency " + core::quote_number(p_.llm_replica.compute_efficiency) +
-        ", bandwidth efficiency " + core::quote_number(p_.llm_replica.bandwidth_efficiency) + ", overhead " +
-        core::quote_number(p_.llm_replica.overhead_s * 1e3) + " ms per iteration (" +
-        (fitted ? "efficiencies fitted on published " + gpu.generation +
-                      " throughput, docs/models/llm-serving.md"
-                : std::string(fit ? "efficiencies given by the candidate: estimated"
-                                  : "no fit for the " + gpu.generation + " generation: estimated")) +
-        ")";
+    p_.latency_source = llm_.latency_source;
+    meter_ = std::make_unique<LlmMeter>(scenario.slo, llm_, p_.gpus_per_pod);
   }
 }
 
@@ -155,15 +119,7 @@ void KubernetesModel::on_arrival(double t_s, double origin_s, uint32_t attempt) 
   ++arrivals_since_poll_;
   WaitingRequest r{origin_s, t_s, attempt};
   if (llm_timing_) {
-    const sim::RequestTokens known = tokens_ ? *tokens_ : sim::RequestTokens{};
-    r.input_tokens = known.known() ? std::max<uint32_t>(1, known.input) : llm_shape_.default_input_tokens;
-    r.output_tokens = known.known() ? std::max<uint32_t>(1, known.output) : llm_shape_.default_output_tokens;
-    if (static_cast<uint64_t>(r.input_tokens) + r.output_tokens > llm_shape_.max_context_tokens)
-      throw input_error(service_file_, "/service/llm/max_context_tokens",
-                        "expected every request's input + output tokens within the model's context (" +
-                            std::to_string(llm_shape_.max_context_tokens) + " tokens), got a request of " +
-                            std::to_string(r.input_tokens) + " + " + std::to_string(r.output_tokens) +
-                            " tokens (raise max_context_tokens or filter the trace)");
+    llm_request_tokens(llm_shape_, tokens_, service_file_, r.input_tokens, r.output_tokens);
   }
   if (ready_.empty()) {
     if (ingress_.size() >= p_.queue_capacity) {
@@ -272,9 +228,7 @@ void KubernetesModel::llm_step(uint32_t id, double t_s) {
   Pod& pod = pods_[id];
   pod.busy_s += t_s - std::max(pod.batch_start_s, window_start_s_);
   const double d = t_s - pod.batch_start_s;
-  kv_area_ += pod.kv_utilization * d;
-  kv_time_ += d;
-  llm_.kv_utilization_peak = std::max(llm_.kv_utilization_peak, pod.kv_utilization);
+  meter_->iteration(pod.kv_utilization, d);
   pod.engine->complete(llm_sink_);
   work_changed(id, true, t_s);
   llm_kick(id, t_s);
@@ -289,26 +243,15 @@ void KubernetesModel::LlmSink::finished(const LlmRequest& r, double first_token_
     return;
   }
   m.rec_->served(t_s, latency_s);
-  const double ttft_s = first_token_s - r.arrival_s;
-  m.llm_.ttft.add(ttft_s);
-  bool good = latency_s * 1e3 <= m.slo_.p99_ms && (m.slo_.ttft_ms <= 0 || ttft_s * 1e3 <= m.slo_.ttft_ms);
-  if (r.output > 1) {
-    const double tpot_s = (t_s - first_token_s) / (r.output - 1);
-    m.llm_.tpot.add(tpot_s);
-    good = good && (m.slo_.tpot_ms <= 0 || tpot_s * 1e3 <= m.slo_.tpot_ms);
-  }
-  m.llm_.input_tokens += r.input;
-  m.llm_.output_tokens += r.output;
-  if (good) ++m.llm_.goodput;
+  m.meter_->served(r, first_token_s, t_s, latency_s);
 }
 
 sim::LlmOutcome KubernetesModel::llm_outcome() const {
   if (!llm_timing_) return {};
-  sim::LlmOutcome out = llm_;
+  uint64_t preemptions = 0;
   for (const Pod& pod : pods_)
-    if (pod.engine) out.preemptions += pod.engine->preemptions();
-  out.kv_utilization_mean = kv_time_ > 0 ? kv_area_ / kv_time_ : 0;
-  return out;
+    if (pod.engine) preemptions += pod.engine->preemptions();
+  return meter_->outcome(preemptions);
 }
 
 void KubernetesModel::flush_ingress(double t_s) {

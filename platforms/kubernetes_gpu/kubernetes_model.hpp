@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "platforms/fleet/batch_latency.hpp"
+#include "platforms/fleet/llm_serving.hpp"
 #include "platforms/fleet/request_ring.hpp"
 #include "platforms/kubernetes_gpu/dynamic_batcher.hpp"
 #include "platforms/kubernetes_gpu/hpa_controller.hpp"
@@ -158,12 +159,12 @@ class KubernetesModel : public sim::PlatformModel {
   BatchLatency latency_;
   HpaController hpa_;
   NodePool pool_;
-  std::unique_ptr<LlmTiming> llm_timing_;  // service.llm (else null)
+  LlmServing llm_;                         // service.llm: the iteration-time model and what it rests on
+  const LlmTiming* llm_timing_ = nullptr;  // llm_.timing, null without service.llm
+  std::unique_ptr<LlmMeter> meter_;
   sim::LlmShape llm_shape_;
   std::string service_file_;  // the scenario file (errors about a request's tokens name it)
-  sim::LlmOutcome llm_;
   LlmSink llm_sink_{*this};
-  double kv_area_ = 0, kv_time_ = 0;  // KV utilisation x iteration time, iteration time [s]
   const sim::RequestTokens* tokens_ = nullptr;
   sim::Recorder* rec_ = nullptr;
   sim::TransferPool* transfers_ = nullptr;

@@ -1,0 +1,92 @@
+#include "platforms/fleet/llm_serving.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "core/input_error.hpp"
+#include "core/json_fields.hpp"
+#include "platforms/fleet/llm_calibration.hpp"
+
+namespace servesim::platforms {
+
+LlmServing make_llm_serving(const sim::LlmShape& s, const GpuSpec& gpu, LlmReplicaParams r,
+                            const std::string& file) {
+  const LlmSpec spec{.name = s.name,
+                     .parameters_b = s.parameters_b,
+                     .layers = s.layers,
+                     .heads = s.heads,
+                     .kv_heads = s.kv_heads,
+                     .head_dim = s.head_dim,
+                     .hidden = s.hidden,
+                     .max_context_tokens = s.max_context_tokens,
+                     .precision = s.precision,
+                     .kv_precision = s.kv_precision};
+  const LlmCalibration& cal = llm_calibration();
+  const LlmGenerationFit* fit = cal.fit_for(gpu);
+  const bool fitted = fit && r.compute_efficiency == 0 && r.bandwidth_efficiency == 0;
+  if (r.compute_efficiency == 0) r.compute_efficiency = fit ? fit->compute_efficiency : 0.5;
+  if (r.bandwidth_efficiency == 0) r.bandwidth_efficiency = fit ? fit->bandwidth_efficiency : 0.8;
+  if (r.overhead_s < 0) r.overhead_s = cal.overhead_ms / 1e3;
+  LlmServing out;
+  try {
+    out.timing = std::make_shared<const LlmTiming>(spec, gpu, r);
+  } catch (const std::invalid_argument& e) {
+    throw input_error(file, "/service/llm", e.what());
+  }
+  out.latency_source = fitted ? "calibrated" : "estimated";
+  out.basis =
+      s.name + " at " + s.precision + " (KV " + s.kv_precision + ") on " + std::to_string(r.tensor_parallel) +
+      " x " + gpu.name + ": KV cache " + std::to_string(out.timing->kv_capacity_tokens()) +
+      " tokens per replica; compute efficiency " + core::quote_number(r.compute_efficiency) +
+      ", bandwidth efficiency " + core::quote_number(r.bandwidth_efficiency) + ", overhead " +
+      core::quote_number(r.overhead_s * 1e3) + " ms per iteration (" +
+      (fitted
+           ? "efficiencies fitted on published " + gpu.generation + " throughput, docs/models/llm-serving.md"
+           : std::string(fit ? "efficiencies given by the candidate: estimated"
+                             : "no fit for the " + gpu.generation + " generation: estimated")) +
+      ")";
+  return out;
+}
+
+void llm_request_tokens(const sim::LlmShape& shape, const sim::RequestTokens* known, const std::string& file,
+                        uint32_t& input, uint32_t& output) {
+  const bool has = known && known->known();
+  input = has ? std::max<uint32_t>(1, known->input) : shape.default_input_tokens;
+  output = has ? std::max<uint32_t>(1, known->output) : shape.default_output_tokens;
+  if (static_cast<uint64_t>(input) + output > shape.max_context_tokens)
+    throw input_error(file, "/service/llm/max_context_tokens",
+                      "expected every request's input + output tokens within the model's context (" +
+                          std::to_string(shape.max_context_tokens) + " tokens), got a request of " +
+                          std::to_string(input) + " + " + std::to_string(output) +
+                          " tokens (raise max_context_tokens or filter the trace)");
+}
+
+LlmMeter::LlmMeter(const sim::SloSpec& slo, const LlmServing& serving, uint32_t gpus_per_replica)
+    : slo_(slo) {
+  out_.present = true;
+  out_.gpus_per_replica = gpus_per_replica;
+  out_.basis = serving.basis;
+}
+
+void LlmMeter::served(const LlmRequest& r, double first_token_s, double t_s, double latency_s) {
+  const double ttft_s = first_token_s - r.arrival_s;
+  out_.ttft.add(ttft_s);
+  bool good = latency_s * 1e3 <= slo_.p99_ms && (slo_.ttft_ms <= 0 || ttft_s * 1e3 <= slo_.ttft_ms);
+  if (r.output > 1) {
+    const double tpot_s = (t_s - first_token_s) / (r.output - 1);
+    out_.tpot.add(tpot_s);
+    good = good && (slo_.tpot_ms <= 0 || tpot_s * 1e3 <= slo_.tpot_ms);
+  }
+  out_.input_tokens += r.input;
+  out_.output_tokens += r.output;
+  if (good) ++out_.goodput;
+}
+
+sim::LlmOutcome LlmMeter::outcome(uint64_t preemptions) const {
+  sim::LlmOutcome out = out_;
+  out.preemptions = preemptions;
+  out.kv_utilization_mean = kv_time_ > 0 ? kv_area_ / kv_time_ : 0;
+  return out;
+}
+
+}  // namespace servesim::platforms

@@ -1,0 +1,57 @@
+#pragma once
+// What a platform model needs to serve service.llm token by token (docs/models/llm-serving.md), shared by
+// kubernetes-gpu (a pod is a replica) and the fleet platforms with GPUs (an instance is a replica):
+// - make_llm_serving(): the iteration-time model for the scenario's model on the candidate's GPUs, with the
+//   efficiencies of the fit for the GPU's generation unless the candidate gives its own, what the latency
+//   rests on and a one-line basis;
+// - LlmMeter: TTFT, TPOT, goodput, tokens and KV-cache utilisation of the requests a model serves.
+//   LlmServing s = make_llm_serving(scenario.service.llm, *gpu, replica, scenario.file);
+//   LlmEngine engine(*s.timing, limits);
+//   meter.served(request, first_token_s, t_s, latency_s);   // from the engine's Sink
+#include <memory>
+#include <string>
+
+#include "platforms/fleet/gpu_catalog.hpp"
+#include "platforms/fleet/llm_engine.hpp"
+#include "platforms/fleet/llm_timing.hpp"
+#include "sim/run_result.hpp"
+#include "sim/scenario.hpp"
+
+namespace servesim::platforms {
+
+struct LlmServing {
+  std::shared_ptr<const LlmTiming> timing;
+  std::string latency_source;  // calibrated (the fit) | estimated (efficiencies given, or no fit)
+  std::string basis;
+};
+
+// `replica`: efficiencies 0 and overhead < 0 take the fit's. Throws InputError naming `file` and
+// /service/llm when the model does not fit the GPUs at its precision.
+LlmServing make_llm_serving(const sim::LlmShape& shape, const GpuSpec& gpu, LlmReplicaParams replica,
+                            const std::string& file);
+
+// The tokens of a request to offer: the workload's counts, or the model's defaults when it has none; throws
+// InputError naming `file` when input + output exceed the model's context.
+void llm_request_tokens(const sim::LlmShape& shape, const sim::RequestTokens* known, const std::string& file,
+                        uint32_t& input, uint32_t& output);
+
+class LlmMeter {
+ public:
+  LlmMeter(const sim::SloSpec& slo, const LlmServing& serving, uint32_t gpus_per_replica);
+  // An iteration of `duration_s` ran with the KV cache `kv_utilization` full.
+  void iteration(double kv_utilization, double duration_s) {
+    kv_area_ += kv_utilization * duration_s;
+    kv_time_ += duration_s;
+    if (kv_utilization > out_.kv_utilization_peak) out_.kv_utilization_peak = kv_utilization;
+  }
+  // A request served with latency_s (within the client's timeout).
+  void served(const LlmRequest& r, double first_token_s, double t_s, double latency_s);
+  sim::LlmOutcome outcome(uint64_t preemptions) const;
+
+ private:
+  sim::SloSpec slo_;
+  sim::LlmOutcome out_;
+  double kv_area_ = 0, kv_time_ = 0;
+};
+
+}  // namespace servesim::platforms
