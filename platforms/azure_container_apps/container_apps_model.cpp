@@ -162,15 +162,18 @@ FleetConfig ContainerAppsModel::fleet_config_for(const ContainerAppsParams& p,
                             sim::cpu_speedup(p.vcpu, svc.parallel_fraction);
   c.load_factor = cpu_factor;
   if (p.has_gpu()) {
-    if (svc.llm.given)
-      throw input_error(
-          scenario.file, "/service/llm",
-          "expected a CPU candidate or kubernetes-gpu for a language model: token-level serving "
-          "on this platform's GPUs (continuous batching) is not modelled yet, and running each "
-          "request alone would overstate its cost");
     c.vcpu = p.vcpu;
     c.set_accelerator_sharing();
-    c.work_factor = gpu_request_s_for(p, scenario) / std::max(svc.warm_s.mean_s(), 1e-12);
+    if (svc.llm.given) {  // a token-level server on the replica's GPU (docs/models/llm-serving.md)
+      const GpuSpec& gpu = *gpu_catalog().find(p.gpu_id);
+      c.llm = make_llm_serving(
+          svc.llm, gpu,
+          LlmReplicaParams{.compute_efficiency = 0, .bandwidth_efficiency = 0, .overhead_s = -1},
+          scenario.file);
+      c.llm_limits = vllm_limits(gpu, c.concurrency);
+    } else {
+      c.work_factor = gpu_request_s_for(p, scenario) / std::max(svc.warm_s.mean_s(), 1e-12);
+    }
     c.instance_start_s = p.gpu_allocation_s;
   } else {
     c.set_cpu_sharing(p.vcpu, svc.parallel_fraction);
@@ -182,6 +185,10 @@ FleetConfig ContainerAppsModel::fleet_config_for(const ContainerAppsParams& p,
 ContainerAppsModel::ContainerAppsModel(const ContainerAppsParams& params, const sim::Scenario& scenario)
     : InstanceFleet(fleet_config_for(params, scenario), scenario), p_(params) {
   if (!p_.has_gpu()) return;
+  if (fleet_config().llm.timing) {
+    latency_source_ = fleet_config().llm.latency_source;
+    return;
+  }
   gpu_request_s_ = gpu_request_s_for(p_, scenario);
   latency_source_ = gpu_latency(*gpu_catalog().find(p_.gpu_id), p_.gpu_workload).latency_source;
 }

@@ -48,10 +48,12 @@ InstanceFleet::InstanceFleet(FleetConfig config, const sim::Scenario& scenario)
     : cfg_(std::move(config)),
       service_(scenario.service),
       client_timeout_s_(scenario.slo.timeout_s),
+      service_file_(scenario.file),
       cache_(scenario.service),
       lists_(cfg_.concurrency),
       autoscaler_(autoscaler_settings(cfg_)) {
   if (cfg_.fetch_bytes < 0) cfg_.fetch_bytes = service_.model_size_mb * 1e6;
+  if (cfg_.llm.timing) meter_ = std::make_unique<LlmMeter>(scenario.slo, cfg_.llm, 1);
 }
 
 void InstanceFleet::build(sim::PlatformBuilder& builder) {
@@ -287,8 +289,16 @@ void InstanceFleet::start_service(double t_s, uint32_t i, uint32_t r) {
   Instance& inst = inst_[i];
   Request& q = reqs_[r];
   q.start_s = t_s;
-  inst.cpu.add(sim::warm_service_s(service_, *rng_, &q.tokens) * cfg_.work_factor, r, q.gen);
   deadlines_.push_back(Deadline{t_s + cfg_.request_timeout_s, r, q.gen});
+  if (cfg_.llm.timing) {
+    if (!inst.engine) inst.engine = std::make_unique<LlmEngine>(*cfg_.llm.timing, cfg_.llm_limits);
+    LlmRequest lr{.arrival_s = q.arrival_s, .attempt = q.attempt, .id = r, .gen = q.gen};
+    llm_request_tokens(service_.llm, &q.tokens, service_file_, lr.input, lr.output);
+    inst.engine->add(lr);
+    if (!llm_batching_) llm_kick(i, t_s);
+    return;
+  }
+  inst.cpu.add(sim::warm_service_s(service_, *rng_, &q.tokens) * cfg_.work_factor, r, q.gen);
 }
 
 void InstanceFleet::bind_ready(double t_s, uint32_t i, uint32_t r) {
@@ -320,6 +330,7 @@ void InstanceFleet::pull_queue(double t_s, uint32_t i) {
 }
 
 void InstanceFleet::complete(double t_s, uint32_t i) {
+  if (inst_[i].engine) return llm_complete(t_s, i);
   advance(i, t_s);
   Instance& inst = inst_[i];
   const uint32_t r = inst.cpu.pop_finished();
@@ -404,7 +415,10 @@ void InstanceFleet::clean_top(uint32_t i) {
 
 void InstanceFleet::update_completion(uint32_t i) {
   Instance& inst = inst_[i];
-  if (inst.state != State::ready || inst.bound == 0 || inst.cpu.empty())
+  if (inst.engine)
+    inst.next_done_s =
+        inst.state == State::ready && inst.engine->running() ? inst.engine->iteration_end_s() : kNever;
+  else if (inst.state != State::ready || inst.bound == 0 || inst.cpu.empty())
     inst.next_done_s = kNever;
   else
     inst.next_done_s = inst.cpu.next_finish_s(cfg_.rate[inst.bound]);

@@ -29,6 +29,7 @@
 #include "platforms/fleet/fleet_autoscaler.hpp"
 #include "platforms/fleet/indexed_min_heap.hpp"
 #include "platforms/fleet/instance_lists.hpp"
+#include "platforms/fleet/llm_serving.hpp"
 #include "platforms/fleet/model_cache.hpp"
 #include "platforms/fleet/processor_sharing.hpp"
 #include "sim/platform_model.hpp"
@@ -63,6 +64,11 @@ struct FleetConfig {
   double store_shared_bytes_per_s = 12.5e9;
   double fetch_bytes = -1;  // fetched per cold start over the store link; < 0: the scenario's model_size_mb
   bool fetch_is_pull = false;  // the fetch is an image pull (else a model download), for ColdStartParts
+  // service.llm on a GPU instance: each instance is one replica of a token-level server
+  // (platforms/fleet/llm_engine.hpp: continuous batching, KV cache) instead of processor sharing; empty
+  // timing otherwise. concurrency bounds the sequences it runs at once.
+  LlmServing llm;
+  LlmEngineLimits llm_limits;
 
   // rate and cpu_used_vcpu of a CPU instance: each of n requests gets vcpu/n vCPU and runs at
   // cpu_speedup(vcpu/n, p) relative to one vCPU; a single request cannot use more than cpu_speedup(vcpu, p).
@@ -93,6 +99,8 @@ class InstanceFleet : public sim::PlatformModel {
     return cache_.sources();
   }
   sim::ColdStartParts cold_start_parts() const override { return parts_; }
+  sim::LlmOutcome llm_outcome() const override;
+  bool token_level() const override { return cfg_.llm.timing != nullptr; }
 
  protected:
   // Register cost categories (called once from start()).
@@ -136,11 +144,13 @@ class InstanceFleet : public sim::PlatformModel {
     uint32_t bound = 0;    // requests bound to it (waiting for its startup, or in service)
     double next_done_s = kNever;
     double busy_since_s = 0, idle_since_s = 0;
-    double load_s = 0;              // model load, after the download
-    double init_s = 0;              // runtime init of the current start-up (after instance_start_s)
-    double fetch_began_s = 0;       // when its model fetch began
-    ProcessorSharing cpu;           // the requests in service (may hold stale entries of timed-out requests)
-    std::vector<uint32_t> pending;  // requests waiting for the startup
+    double load_s = 0;         // model load, after the download
+    double init_s = 0;         // runtime init of the current start-up (after instance_start_s)
+    double fetch_began_s = 0;  // when its model fetch began
+    ProcessorSharing cpu;      // the requests in service (may hold stale entries of timed-out requests)
+    std::unique_ptr<LlmEngine> engine;  // service.llm on a GPU: the replica's server (replaces cpu)
+    double kv_utilization = 0, iteration_start_s = 0;  // of the running iteration
+    std::vector<uint32_t> pending;                     // requests waiting for the startup
     uint32_t life = 0;  // bumped each time it becomes ready (crash timers of an earlier period are stale)
   };
   struct Timer {
@@ -198,6 +208,29 @@ class InstanceFleet : public sim::PlatformModel {
   void advance(uint32_t i, double t_s);
   void update_completion(uint32_t i);
   void clean_top(uint32_t i);
+  // service.llm (instance_fleet_llm.cpp): start instance i's next iteration if it has none; end one.
+  void llm_kick(uint32_t i, double t_s);
+  void llm_complete(double t_s, uint32_t i);
+  // Removes every request from instance i's engine: f(request id, generation).
+  template <class F>
+  void llm_drain(uint32_t i, F&& f) {
+    if (inst_[i].engine) inst_[i].engine->drain([&](const LlmRequest& r, bool) { f(r.id, r.gen); });
+  }
+  struct LlmDone {
+    LlmRequest request;
+    double first_token_s;
+  };
+  class LlmCollect final : public LlmEngine::Sink {
+   public:
+    explicit LlmCollect(std::vector<LlmDone>& done) : done_(done) {}
+    void first_token(const LlmRequest&, double) override {}
+    void finished(const LlmRequest& r, double first_token_s, double) override {
+      done_.push_back(LlmDone{r, first_token_s});
+    }
+
+   private:
+    std::vector<LlmDone>& done_;
+  };
   void autoscale(double t_s);
   void integrate(double t_s);
   void accrue(double t_s);
@@ -208,6 +241,7 @@ class InstanceFleet : public sim::PlatformModel {
   FleetConfig cfg_;
   sim::ServiceSpec service_;
   double client_timeout_s_;
+  std::string service_file_;  // the scenario file (errors about a request's tokens name it)
   sim::Client* client_ = nullptr;
   const sim::CrashHazard* crashes_ = nullptr;
   sim::ColdStartParts parts_;  // where the cold starts' time went
@@ -245,6 +279,10 @@ class InstanceFleet : public sim::PlatformModel {
   double idle_reserved_s_ = 0;  // see bill_idle_reserved
   double cpu_used_sum_ = 0;     // vCPU in use on the ready instances (the autoscaler's CPU metric)
   FleetAutoscaler autoscaler_;
+  std::unique_ptr<LlmMeter> meter_;  // service.llm on a GPU
+  std::vector<LlmDone> llm_done_;
+  LlmCollect llm_collect_{llm_done_};
+  bool llm_batching_ = false;  // inside llm_complete: new requests wait for its one kick
 };
 
 }  // namespace servesim::platforms

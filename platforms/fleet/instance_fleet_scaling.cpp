@@ -112,12 +112,15 @@ void InstanceFleet::become_ready(double t_s, uint32_t i) {
     ++ready_busy_;
   }
   cpu_used_sum_ += cfg_.cpu_used_vcpu[inst.bound];
+  llm_batching_ = true;  // with service.llm, the waiting requests enter the first iteration together
   for (const uint32_t r : inst.pending) start_service(t_s, i, r);
   inst.pending.clear();
   link(i);
   ++inst.life;
   schedule_crash(t_s, i);
   pull_queue(t_s, i);
+  llm_batching_ = false;
+  llm_kick(i, t_s);
   update_completion(i);
 }
 
@@ -134,17 +137,20 @@ void InstanceFleet::crash(double t_s, uint32_t i) {
   client_->instance_lost(fault);
   // The requests in service on it fail (they had started: a retry needs an idempotent request).
   uint32_t lost = 0;
-  for (const ProcessorSharing::Entry& entry : inst.cpu.entries()) {
-    Request& q = reqs_[entry.request];
-    if (q.gen != entry.generation) continue;  // stopped at its deadline earlier
+  auto fail = [&](uint32_t r, uint32_t gen) {
+    Request& q = reqs_[r];
+    if (q.gen != gen) return;  // stopped at its deadline earlier
     bill_execution(t_s, t_s - q.start_s, inst.reserved);
     client_->lost_in_flight(fault);
     const double origin_s = q.arrival_s;
     const uint32_t attempt = q.attempt;
-    free_request(entry.request);
-    client_->failed(t_s, origin_s, attempt, true, fault);
+    const sim::RequestTokens tokens = q.tokens;
+    free_request(r);
+    client_->failed(t_s, origin_s, attempt, true, fault, sim::kNoKey, tokens);
     ++lost;
-  }
+  };
+  for (const ProcessorSharing::Entry& entry : inst.cpu.entries()) fail(entry.request, entry.generation);
+  llm_drain(i, fail);
   inst.cpu.clear(false);
   if (lost > 0) change_bound(t_s, i, -static_cast<int>(lost));
   inst.next_done_s = kNever;
@@ -173,6 +179,7 @@ void InstanceFleet::reclaim() {
   if (inst.standby) --standby_;
   inst.state = State::free;
   inst.cpu.clear(false);
+  llm_drain(i, [](uint32_t, uint32_t) {});  // requests stopped at their deadlines while still in the batch
   --total_;
   --ready_idle_;
   free_inst_.push_back(i);

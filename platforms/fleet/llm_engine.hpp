@@ -27,10 +27,10 @@
 namespace servesim::platforms {
 
 struct LlmRequest {
-  double arrival_s = 0;  // when the client sent it (latency and timeout are measured from here)
-  uint32_t attempt = 0;  // the client's attempt number (0 = first)
-  uint32_t input = 1;    // prompt tokens
-  uint32_t output = 1;   // tokens to generate (>= 1)
+  double arrival_s = 0;      // when the client sent it (latency and timeout are measured from here)
+  uint32_t attempt = 0;      // the client's attempt number (0 = first)
+  uint32_t input = 1;        // prompt tokens
+  uint32_t output = 1;       // tokens to generate (>= 1)
   uint32_t id = 0, gen = 0;  // the platform model's handle on the request (the engine does not read them)
 };
 

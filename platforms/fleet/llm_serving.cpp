@@ -48,6 +48,13 @@ LlmServing make_llm_serving(const sim::LlmShape& s, const GpuSpec& gpu, LlmRepli
   return out;
 }
 
+LlmEngineLimits vllm_limits(const GpuSpec& gpu, uint32_t concurrency) {
+  LlmEngineLimits l;
+  l.max_num_seqs = std::min<uint32_t>(256, std::max<uint32_t>(1, concurrency));
+  l.max_batched_tokens = gpu.memory_gb >= 70 ? 8192 : 2048;
+  return l;
+}
+
 void llm_request_tokens(const sim::LlmShape& shape, const sim::RequestTokens* known, const std::string& file,
                         uint32_t& input, uint32_t& output) {
   const bool has = known && known->known();

@@ -30,6 +30,11 @@ struct LlmServing {
 LlmServing make_llm_serving(const sim::LlmShape& shape, const GpuSpec& gpu, LlmReplicaParams replica,
                             const std::string& file);
 
+// The engine limits of a vLLM server on `gpu` whose platform sends it at most `concurrency` requests at once:
+// max_num_seqs = concurrency (at most vLLM's 256), max_num_batched_tokens as vLLM V1's OpenAI server sets it
+// (8192 on GPUs with 70 GB or more, else 2048), chunked prefill, 16-token blocks.
+LlmEngineLimits vllm_limits(const GpuSpec& gpu, uint32_t concurrency);
+
 // The tokens of a request to offer: the workload's counts, or the model's defaults when it has none; throws
 // InputError naming `file` when input + output exceed the model's context.
 void llm_request_tokens(const sim::LlmShape& shape, const sim::RequestTokens* known, const std::string& file,

@@ -186,17 +186,20 @@ FleetConfig CloudRunModel::fleet_config_for(const CloudRunParams& p, const sim::
                             sim::cpu_speedup(p.vcpu, svc.parallel_fraction);
   c.load_factor = cpu_factor;
   if (p.has_gpu) {
-    if (svc.llm.given)
-      throw input_error(
-          scenario.file, "/service/llm",
-          "expected a CPU candidate or kubernetes-gpu for a language model: token-level serving "
-          "on this platform's GPUs (continuous batching) is not modelled yet, and running each "
-          "request alone would overstate its cost");
     c.vcpu = p.vcpu;
     c.set_accelerator_sharing();
-    c.work_factor = p.gpu_speedup_estimate > 0
-                        ? 1.0 / p.gpu_speedup_estimate
-                        : gpu_request_s_for(p, scenario) / std::max(svc.warm_s.mean_s(), 1e-12);
+    if (svc.llm.given) {  // a token-level server on the L4 (docs/models/llm-serving.md)
+      const GpuSpec& gpu = *gpu_catalog().find("l4");
+      c.llm = make_llm_serving(
+          svc.llm, gpu,
+          LlmReplicaParams{.compute_efficiency = 0, .bandwidth_efficiency = 0, .overhead_s = -1},
+          scenario.file);
+      c.llm_limits = vllm_limits(gpu, c.concurrency);
+    } else {
+      c.work_factor = p.gpu_speedup_estimate > 0
+                          ? 1.0 / p.gpu_speedup_estimate
+                          : gpu_request_s_for(p, scenario) / std::max(svc.warm_s.mean_s(), 1e-12);
+    }
     c.instance_start_s = p.gpu_instance_start_s;
   } else {
     c.set_cpu_sharing(p.vcpu, svc.parallel_fraction);
@@ -208,6 +211,10 @@ FleetConfig CloudRunModel::fleet_config_for(const CloudRunParams& p, const sim::
 CloudRunModel::CloudRunModel(const CloudRunParams& params, const sim::Scenario& scenario)
     : InstanceFleet(fleet_config_for(params, scenario), scenario), p_(params) {
   if (!p_.has_gpu) return;
+  if (fleet_config().llm.timing) {
+    latency_source_ = fleet_config().llm.latency_source;
+    return;
+  }
   if (p_.gpu_speedup_estimate > 0) {
     latency_source_ = "estimated";  // the user's speed-up factor
     return;
