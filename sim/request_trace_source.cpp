@@ -78,11 +78,30 @@ struct LaterCopy {
 
 }  // namespace
 
+namespace {
+
+std::vector<TraceRows::Column> wanted_columns(const WorkloadSpec& spec) {
+  std::vector<TraceRows::Column> columns{{spec.timestamp_column, "column"}};
+  if (!spec.key_column.empty()) columns.push_back({spec.key_column, "key column"});
+  if (!spec.input_tokens_column.empty()) {
+    columns.push_back({spec.input_tokens_column, "token column"});
+    columns.push_back({spec.output_tokens_column, "token column"});
+  }
+  return columns;
+}
+
+}  // namespace
+
 RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
-    : csv_(spec.path),
+    : rows_(spec.path, spec.format, wanted_columns(spec)),
       column_name_(spec.timestamp_column),
       has_key_column_(!spec.key_column.empty()),
+      key_column_(1),
       key_column_name_(spec.key_column),
+      has_token_columns_(!spec.input_tokens_column.empty()),
+      input_tokens_column_(has_key_column_ ? 2 : 1),
+      input_tokens_name_(spec.input_tokens_column),
+      output_tokens_name_(spec.output_tokens_column),
       start_s_(spec.start_s),
       end_s_(spec.duration_s < 0 ? HUGE_VAL : spec.start_s + spec.duration_s),
       time_compression_(spec.time_compression),
@@ -92,7 +111,7 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
       jitter_s_(spec.scale == 1.0 ? 0.0 : 0.5),
       count_rng_(Rng::derive(seed, 4)),
       jitter_rng_(Rng::derive(seed, 5)) {
-  const std::string& path = csv_.path();
+  const std::string& path = rows_.path();
   auto fail = [&](const std::string& what, double value) {
     throw input_error(path, "", what + ", got " + core::quote_number(value));
   };
@@ -101,40 +120,20 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
     fail("time_compression must be a positive number", spec.time_compression);
   if (!(spec.start_s >= 0) || !std::isfinite(spec.start_s)) fail("start_s must be >= 0", spec.start_s);
   if (std::isnan(spec.duration_s)) fail("duration_s must be a number", spec.duration_s);
-
-  // The header: each name compared once, so that a header of a million columns takes one pass.
-  if (!csv_.next_record()) throw input_error(path, "", "the trace is empty");
-  bool has_column = false;
-  bool has_key_column = !has_key_column_;
-  csv_.for_each_field([&](size_t column, std::string_view name) {
-    if (!has_column && name == column_name_) {
-      column_ = column;
-      has_column = true;
-    }
-    if (!has_key_column && name == key_column_name_) {
-      key_column_ = column;
-      has_key_column = true;
-    }
-    return true;
-  });
-  const std::string where = "line " + std::to_string(csv_.line());
-  if (!has_column) throw input_error(path, where, "no column '" + excerpt(column_name_) + "' in the header");
-  if (!has_key_column)
-    throw input_error(path, where, "no key column '" + excerpt(key_column_name_) + "' in the header");
+  if (spec.input_tokens_column.empty() != spec.output_tokens_column.empty())
+    throw input_error(path, "", "give both token columns (input and output) or neither");
 
   // Skip to the window start (less the spread of copies, which may reach back into the window).
-  double relative_s = 0;
-  uint64_t key = kNoKey;
+  Row row;
   do {
-    if (!next_row(relative_s, key)) {
+    if (!next_row(row)) {
       if (!has_first_) throw input_error(path, "", "the trace is empty");
       throw input_error(path, "",
                         "start_s " + core::quote_number(start_s_) + " is beyond the end of the trace (" +
                             core::quote_number(previous_s_) + " s)");
     }
-  } while (relative_s < start_s_ - jitter_s_);
-  lookahead_s_ = relative_s;
-  lookahead_key_ = key;
+  } while (row.t_s < start_s_ - jitter_s_);
+  lookahead_ = row;
   has_lookahead_ = true;
 }
 
@@ -174,55 +173,68 @@ bool RequestTraceSource::parse_stamp(std::string_view text, Stamp& stamp) const 
   return true;
 }
 
-bool RequestTraceSource::next_row(double& relative_s, uint64_t& key) {
-  do {
-    if (!csv_.next_record()) return false;
-  } while (csv_.is_blank());                                              // blank lines carry no request
-  auto where = [this] { return "line " + std::to_string(csv_.line()); };  // built only for an error
-  // One walk over the row's fields, up to the last column needed.
-  const size_t last_column = has_key_column_ ? std::max(column_, key_column_) : column_;
-  bool has_stamp = false;
-  bool has_key = false;
+uint32_t RequestTraceSource::parse_tokens(size_t column) const {
+  auto fail = [&](const std::string& what) {
+    const std::string& name = column == input_tokens_column_ ? input_tokens_name_ : output_tokens_name_;
+    return input_error(rows_.path(), "line " + std::to_string(rows_.line()),
+                       "token column '" + excerpt(name) + "': " + what);
+  };
+  if (!rows_.has(column) || rows_.value(column).empty()) throw fail("no value");
+  const std::string_view text = rows_.value(column);
+  uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error == std::errc::invalid_argument || end != text.data() + text.size())
+    throw fail("expected a non-negative integer, got '" + excerpt(text) + "'");
+  if (error == std::errc::result_out_of_range || value > kMaxRequestTokens)
+    throw fail("expected at most 10000000 tokens, got '" + excerpt(text) + "'");
+  return static_cast<uint32_t>(value);
+}
+
+bool RequestTraceSource::next_row(Row& row) {
+  if (!rows_.next()) return false;
+  auto where = [this] { return "line " + std::to_string(rows_.line()); };  // built only for an error
   Stamp stamp;
-  csv_.for_each_field([&](size_t column, std::string_view value) {
-    if (column == column_) {
-      if (!parse_stamp(value, stamp)) {
-        throw input_error(
-            csv_.path(), where(),
-            "expected a timestamp (seconds or YYYY-MM-DD HH:MM:SS.fff), got '" + excerpt(value) + "'");
-      }
-      has_stamp = true;
-    }
-    if (has_key_column_ && column == key_column_ && !value.empty()) {
-      key = hash_key(value);
-      has_key = true;
-    }
-    return column < last_column;
-  });
-  if (!has_stamp)
-    throw input_error(csv_.path(), where(), "no value in column '" + excerpt(column_name_) + "'");
+  if (!rows_.has(kTimestamp))
+    throw input_error(rows_.path(), where(), "no value in column '" + excerpt(column_name_) + "'");
+  if (!parse_stamp(rows_.value(kTimestamp), stamp)) {
+    throw input_error(rows_.path(), where(),
+                      "expected a timestamp (seconds or YYYY-MM-DD HH:MM:SS.fff), got '" +
+                          excerpt(rows_.value(kTimestamp)) + "'");
+  }
   if (!has_first_) {
     first_ = stamp;
     has_first_ = true;
   }
-  relative_s = static_cast<double>(stamp.whole_s - first_.whole_s) + (stamp.fraction_s - first_.fraction_s);
+  double relative_s =
+      static_cast<double>(stamp.whole_s - first_.whole_s) + (stamp.fraction_s - first_.fraction_s);
   if (relative_s < previous_s_ - kReorderToleranceS) {
-    throw input_error(csv_.path(), where(), "timestamps must be non-decreasing");
+    throw input_error(rows_.path(), where(), "timestamps must be non-decreasing");
   }
   relative_s = std::max(relative_s, previous_s_);
   previous_s_ = relative_s;
-  if (has_key_column_ && !has_key)
-    throw input_error(csv_.path(), where(), "no value in key column '" + excerpt(key_column_name_) + "'");
+  row.t_s = relative_s;
+  row.key = kNoKey;
+  if (has_key_column_) {
+    if (!rows_.has(key_column_) || rows_.value(key_column_).empty())
+      throw input_error(rows_.path(), where(), "no value in key column '" + excerpt(key_column_name_) + "'");
+    row.key = hash_key(rows_.value(key_column_));
+  }
+  row.tokens = {};
+  if (has_token_columns_) {
+    row.tokens.input = parse_tokens(input_tokens_column_);
+    row.tokens.output = parse_tokens(input_tokens_column_ + 1);
+  }
   return true;
 }
 
-void RequestTraceSource::push_copies(double relative_s, uint64_t key) {
+void RequestTraceSource::push_copies(const Row& row) {
   uint64_t copies = static_cast<uint64_t>(scale_);
   const double fraction = scale_ - std::floor(scale_);
   if (fraction > 0 && count_rng_.uniform() < fraction) ++copies;
   for (uint64_t i = 0; i < copies; ++i) {
-    const double t = i == 0 ? relative_s : relative_s + jitter_s_ * (2.0 * jitter_rng_.uniform() - 1.0);
-    heap_.push_back(Copy{t, key});
+    Row copy = row;
+    if (i > 0) copy.t_s = row.t_s + jitter_s_ * (2.0 * jitter_rng_.uniform() - 1.0);
+    heap_.push_back(copy);
     std::push_heap(heap_.begin(), heap_.end(), LaterCopy{});
   }
 }
@@ -230,15 +242,14 @@ void RequestTraceSource::push_copies(double relative_s, uint64_t key) {
 uint64_t RequestTraceSource::count_rows(double& last_s) {
   uint64_t rows = 0;
   last_s = 0;
-  double relative_s = lookahead_s_;
-  uint64_t key = kNoKey;
+  Row row = lookahead_;
   bool has_row = has_lookahead_ && !is_input_done_;
-  while (has_row && relative_s < end_s_) {
-    if (relative_s >= start_s_) {
+  while (has_row && row.t_s < end_s_) {
+    if (row.t_s >= start_s_) {
       ++rows;
-      last_s = (relative_s - start_s_) / time_compression_;
+      last_s = (row.t_s - start_s_) / time_compression_;
     }
-    has_row = next_row(relative_s, key);
+    has_row = next_row(row);
   }
   has_lookahead_ = false;
   is_input_done_ = true;
@@ -247,39 +258,40 @@ uint64_t RequestTraceSource::count_rows(double& last_s) {
 
 bool RequestTraceSource::next(double& t_s) {
   if (is_unit_scale_) {
-    double relative_s = lookahead_s_;
-    uint64_t key = lookahead_key_;
-    if (!has_lookahead_ && (is_input_done_ || !next_row(relative_s, key))) {
+    Row row = lookahead_;
+    if (!has_lookahead_ && (is_input_done_ || !next_row(row))) {
       is_input_done_ = true;
       return false;
     }
     has_lookahead_ = false;
-    if (relative_s >= end_s_) {
+    if (row.t_s >= end_s_) {
       is_input_done_ = true;
       return false;
     }
-    t_s = (relative_s - start_s_) / time_compression_;
-    key_ = key;
+    t_s = (row.t_s - start_s_) / time_compression_;
+    key_ = row.key;
+    tokens_ = row.tokens;
     return true;
   }
   for (;;) {
     // A pending copy is final once no later row can put a copy before it (rows are non-decreasing).
-    if (!heap_.empty() && (is_input_done_ || heap_.front().t_s <= lookahead_s_ - jitter_s_)) {
+    if (!heap_.empty() && (is_input_done_ || heap_.front().t_s <= lookahead_.t_s - jitter_s_)) {
       std::pop_heap(heap_.begin(), heap_.end(), LaterCopy{});
-      const Copy copy = heap_.back();
+      const Row copy = heap_.back();
       heap_.pop_back();
       if (copy.t_s < start_s_ || copy.t_s >= end_s_) continue;
       t_s = (copy.t_s - start_s_) / time_compression_;
       key_ = copy.key;
+      tokens_ = copy.tokens;
       return true;
     }
     if (is_input_done_) return false;
-    if (lookahead_s_ >= end_s_ + jitter_s_) {
+    if (lookahead_.t_s >= end_s_ + jitter_s_) {
       is_input_done_ = true;
       continue;
     }
-    push_copies(lookahead_s_, lookahead_key_);
-    if (!next_row(lookahead_s_, lookahead_key_)) is_input_done_ = true;
+    push_copies(lookahead_);
+    if (!next_row(lookahead_)) is_input_done_ = true;
   }
 }
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "sim/arrival_source.hpp"
-#include "sim/csv_reader.hpp"
 #include "sim/rng.hpp"
+#include "sim/trace_rows.hpp"
 
 namespace servesim::sim {
 
@@ -29,6 +29,9 @@ namespace servesim::sim {
 // distinct values share a key with probability ~ n^2 / 2^65, negligible below billions of inputs). Copies
 // made by scale > 1 repeat their row's key: a scaled trace keeps the inputs and multiplies how often each
 // comes.
+//
+// input_tokens_column, output_tokens_column (both or neither): each row's prompt and generated token counts,
+// integers 0..kMaxRequestTokens, returned by tokens(); copies made by scale > 1 repeat their row's counts.
 class RequestTraceSource final : public ArrivalSource {
  public:
   // Reads the header and skips to the window start; throws InputError for a missing file, a missing column,
@@ -38,6 +41,7 @@ class RequestTraceSource final : public ArrivalSource {
   bool next(double& t_s) override;
   double duration_s() const override { return duration_s_; }
   uint64_t key() const override { return key_; }
+  RequestTokens tokens() const override { return tokens_; }
 
   // Instead of next(): reads the remaining rows without making their copies and returns how many fall in
   // the window; `last_s` gets the replay time of the last one [s, after time compression]. The work
@@ -49,20 +53,31 @@ class RequestTraceSource final : public ArrivalSource {
     int64_t whole_s = 0;
     double fraction_s = 0;
   };
+  struct Row {
+    double t_s = 0;  // relative to the first row [s, trace time]
+    uint64_t key = kNoKey;
+    RequestTokens tokens;
+  };
+  // The indices of the wanted columns in rows_.
+  static constexpr size_t kTimestamp = 0;
 
-  // The next row's time relative to the first row [s, trace time] and its key (kNoKey without a key column).
-  bool next_row(double& relative_s, uint64_t& key);
-  void push_copies(double relative_s, uint64_t key);
+  // The next row (t_s relative to the first row; key kNoKey without a key column).
+  bool next_row(Row& row);
+  void push_copies(const Row& row);
   bool parse_stamp(std::string_view text, Stamp& stamp) const;
+  uint32_t parse_tokens(size_t column) const;
 
-  CsvReader csv_;
-
-  size_t column_ = 0;
+  TraceRows rows_;
   std::string column_name_;
   bool has_key_column_ = false;
-  size_t key_column_ = 0;
+  size_t key_column_ = 0;  // in rows_
   std::string key_column_name_;
+  bool has_token_columns_ = false;
+  size_t input_tokens_column_ = 0;  // in rows_; output tokens follow
+  std::string input_tokens_name_;
+  std::string output_tokens_name_;
   uint64_t key_ = kNoKey;  // of the arrival next() returned last
+  RequestTokens tokens_;   // likewise
   bool has_first_ = false;
   Stamp first_;
   double previous_s_ = 0;
@@ -77,15 +92,10 @@ class RequestTraceSource final : public ArrivalSource {
   Rng count_rng_;
   Rng jitter_rng_;
 
-  bool has_lookahead_ = false;  // lookahead_s_ holds the next row not yet expanded into copies
-  double lookahead_s_ = 0;
-  uint64_t lookahead_key_ = kNoKey;
+  bool has_lookahead_ = false;  // lookahead_ holds the next row not yet expanded into copies
+  Row lookahead_;
   bool is_input_done_ = false;
-  struct Copy {
-    double t_s;  // [s, trace time]
-    uint64_t key;
-  };
-  std::vector<Copy> heap_;  // min-heap of pending copies on t_s
+  std::vector<Row> heap_;  // min-heap of pending copies on t_s [s, trace time]
 };
 
 }  // namespace servesim::sim

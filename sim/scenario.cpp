@@ -45,6 +45,18 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
         w.key_column = f.text("key_column", "");
         if (w.key_column.empty()) throw f.error("key_column", "expected a column name, got \"\"");
       }
+      // Token columns come in pairs: a platform model that reads one needs the other.
+      for (const auto& [key, other] : {std::pair{"input_tokens_column", "output_tokens_column"},
+                                       std::pair{"output_tokens_column", "input_tokens_column"}}) {
+        if (!f.has(key)) continue;
+        if (!f.has(other))
+          throw f.error(other,
+                        std::string("missing (") + key + " is given: give both token columns or neither)");
+        const std::string column = f.text(key, "");
+        if (column.empty()) throw f.error(key, "expected a column name, got \"\"");
+        (std::string_view(key) == "input_tokens_column" ? w.input_tokens_column : w.output_tokens_column) =
+            column;
+      }
     }
     return w;
   }

@@ -5,6 +5,7 @@
 
 #include "core/input_error.hpp"
 
+using Catch::Matchers::Contains;
 using servesim::InputError;
 using servesim::sim::parse_scenario;
 
@@ -36,5 +37,27 @@ TEST_CASE("sim::Scenario: candidate names are unique across a list of 20,000") {
         {{"kind", "outage"}, {"start_s", 1}, {"duration_s", 1}, {"candidates", {"c19998", "x"}}}};
     CHECK_THROWS_WITH(parse_scenario(doc, "s.json", "."),
                       "s.json: /faults/0/candidates/1: expected the name of a candidate, got \"x\"");
+  }
+}
+
+TEST_CASE("sim::Scenario: a request trace's token columns come in pairs") {
+  nlohmann::json doc = scenario_with_candidates(1);
+  doc["workload"] = {{"type", "request_trace"}, {"path", "t.csv"}, {"input_tokens_column", "ContextTokens"}};
+  CHECK_THROWS_WITH(
+      parse_scenario(doc, "s.json", "."),
+      "s.json: /workload/output_tokens_column: missing (input_tokens_column is given: give both "
+      "token columns or neither)");
+  doc["workload"]["output_tokens_column"] = "";
+  CHECK_THROWS_WITH(parse_scenario(doc, "s.json", "."),
+                    "s.json: /workload/output_tokens_column: expected a column name, got \"\"");
+  doc["workload"]["output_tokens_column"] = "GeneratedTokens";
+  const auto workload = parse_scenario(doc, "s.json", ".").workload;
+  CHECK(workload.input_tokens_column == "ContextTokens");
+  CHECK(workload.output_tokens_column == "GeneratedTokens");
+  SECTION("not for a synthetic workload") {
+    doc["workload"] = {
+        {"type", "poisson"}, {"rate_rps", 1}, {"duration_s", 10}, {"input_tokens_column", "x"}};
+    CHECK_THROWS_WITH(parse_scenario(doc, "s.json", "."),
+                      Contains("/workload/input_tokens_column: unknown key"));
   }
 }
