@@ -9,55 +9,13 @@
 
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
+#include "sim/trace_timestamp.hpp"
 
 namespace servesim::sim {
 
 namespace {
 
 constexpr double kReorderToleranceS = 1e-3;  // rows may go back in time by this much (clock jitter in logs)
-
-bool is_decimal_digit(char c) {
-  return static_cast<unsigned char>(c - '0') < 10;
-}
-
-// Digits [begin, begin+count) as an integer; false if any is not a digit.
-bool parse_digits(std::string_view text, size_t begin, size_t count, int64_t& value) {
-  if (begin + count > text.size()) return false;
-  value = 0;
-  for (size_t i = begin; i < begin + count; ++i) {
-    if (!is_decimal_digit(text[i])) return false;
-    value = value * 10 + (text[i] - '0');
-  }
-  return true;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant, "chrono-Compatible Low-Level Date
-// Algorithms").
-int64_t days_from_civil(int64_t year, int64_t month, int64_t day) {
-  year -= month <= 2;
-  const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const int64_t year_of_era = year - era * 400;
-  const int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + day_of_era - 719468;
-}
-
-int64_t days_in_month(int64_t year, int64_t month) {
-  static constexpr int64_t kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool is_leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && is_leap ? 29 : kDays[month - 1];
-}
-
-// "[.digits]" from `begin` to the end of `text` as a fraction of a second.
-bool parse_fraction(std::string_view text, size_t begin, double& fraction) {
-  fraction = 0;
-  if (begin == text.size()) return true;
-  if (text[begin] != '.' || begin + 1 == text.size() || text.size() - begin - 1 > 9) return false;
-  int64_t digits = 0;
-  if (!parse_digits(text, begin + 1, text.size() - begin - 1, digits)) return false;
-  fraction = static_cast<double>(digits) / std::pow(10.0, static_cast<double>(text.size() - begin - 1));
-  return true;
-}
 
 // 64-bit FNV-1a (Fowler, Noll, Vo) of an input's identifying text; kNoKey is kept free for "no key".
 uint64_t hash_key(std::string_view text) {
@@ -87,6 +45,7 @@ std::vector<TraceRows::Column> wanted_columns(const WorkloadSpec& spec) {
     columns.push_back({spec.input_tokens_column, "token column"});
     columns.push_back({spec.output_tokens_column, "token column"});
   }
+  if (!spec.filter_column.empty()) columns.push_back({spec.filter_column, "filter column"});
   return columns;
 }
 
@@ -95,6 +54,7 @@ std::vector<TraceRows::Column> wanted_columns(const WorkloadSpec& spec) {
 RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
     : rows_(spec.path, spec.format, wanted_columns(spec)),
       column_name_(spec.timestamp_column),
+      timestamp_unit_(spec.timestamp_unit),
       has_key_column_(!spec.key_column.empty()),
       key_column_(1),
       key_column_name_(spec.key_column),
@@ -102,6 +62,9 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
       input_tokens_column_(has_key_column_ ? 2 : 1),
       input_tokens_name_(spec.input_tokens_column),
       output_tokens_name_(spec.output_tokens_column),
+      has_filter_(!spec.filter_column.empty()),
+      filter_column_(1 + (has_key_column_ ? 1 : 0) + (has_token_columns_ ? 2 : 0)),
+      filter_equals_(spec.filter_equals),
       start_s_(spec.start_s),
       end_s_(spec.duration_s < 0 ? HUGE_VAL : spec.start_s + spec.duration_s),
       time_compression_(spec.time_compression),
@@ -127,6 +90,11 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
   Row row;
   do {
     if (!next_row(row)) {
+      if (has_filter_ && rows_seen_ > 0 && !has_first_) {
+        throw input_error(path, "",
+                          "no row has '" + excerpt(filter_equals_) + "' in filter column '" +
+                              excerpt(spec.filter_column) + "' (" + std::to_string(rows_seen_) + " rows)");
+      }
       if (!has_first_) throw input_error(path, "", "the trace is empty");
       throw input_error(path, "",
                         "start_s " + core::quote_number(start_s_) + " is beyond the end of the trace (" +
@@ -135,42 +103,6 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
   } while (row.t_s < start_s_ - jitter_s_);
   lookahead_ = row;
   has_lookahead_ = true;
-}
-
-bool RequestTraceSource::parse_stamp(std::string_view text, Stamp& stamp) const {
-  if (!text.empty() && text.back() == 'Z') text.remove_suffix(1);
-  if (text.size() >= 19 && text[4] == '-' && text[7] == '-' && (text[10] == ' ' || text[10] == 'T') &&
-      text[13] == ':' && text[16] == ':') {
-    int64_t year, month, day, hour, minute, second;
-    if (!parse_digits(text, 0, 4, year) || !parse_digits(text, 5, 2, month) ||
-        !parse_digits(text, 8, 2, day) || !parse_digits(text, 11, 2, hour) ||
-        !parse_digits(text, 14, 2, minute) || !parse_digits(text, 17, 2, second)) {
-      return false;
-    }
-    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 ||
-        second > 60) {
-      return false;
-    }
-    stamp.whole_s = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-    return parse_fraction(text, 19, stamp.fraction_s);
-  }
-  // Seconds: "digits[.digits]" exactly (keeps the resolution of epoch seconds), anything else through
-  // from_chars.
-  size_t digits = 0;
-  while (digits < text.size() && is_decimal_digit(text[digits])) ++digits;
-  if (digits > 0 && digits <= 15 && parse_digits(text, 0, digits, stamp.whole_s) &&
-      parse_fraction(text, digits, stamp.fraction_s)) {
-    return true;
-  }
-  double value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || text.empty() ||
-      std::fabs(value) > 9.0e15) {
-    return false;
-  }
-  stamp.whole_s = static_cast<int64_t>(std::floor(value));
-  stamp.fraction_s = value - std::floor(value);
-  return true;
 }
 
 uint32_t RequestTraceSource::parse_tokens(size_t column) const {
@@ -191,14 +123,18 @@ uint32_t RequestTraceSource::parse_tokens(size_t column) const {
 }
 
 bool RequestTraceSource::next_row(Row& row) {
-  if (!rows_.next()) return false;
+  // Rows the filter drops are skipped unread: nothing in them is checked.
+  do {
+    if (!rows_.next()) return false;
+    ++rows_seen_;
+  } while (has_filter_ && (!rows_.has(filter_column_) || rows_.value(filter_column_) != filter_equals_));
   auto where = [this] { return "line " + std::to_string(rows_.line()); };  // built only for an error
-  Stamp stamp;
+  TraceStamp stamp;
   if (!rows_.has(kTimestamp))
     throw input_error(rows_.path(), where(), "no value in column '" + excerpt(column_name_) + "'");
-  if (!parse_stamp(rows_.value(kTimestamp), stamp)) {
+  if (!parse_trace_stamp(rows_.value(kTimestamp), timestamp_unit_, stamp)) {
     throw input_error(rows_.path(), where(),
-                      "expected a timestamp (seconds or YYYY-MM-DD HH:MM:SS.fff), got '" +
+                      std::string("expected a timestamp (") + timestamp_form(timestamp_unit_) + "), got '" +
                           excerpt(rows_.value(kTimestamp)) + "'");
   }
   if (!has_first_) {

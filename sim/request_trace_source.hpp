@@ -11,13 +11,14 @@
 #include "sim/arrival_source.hpp"
 #include "sim/rng.hpp"
 #include "sim/trace_rows.hpp"
+#include "sim/trace_timestamp.hpp"
 
 namespace servesim::sim {
 
 // The file is CSV as RFC 4180 writes it (see CsvReader); errors name the line where the row starts.
 // Arrival time = (timestamp - first timestamp - start_s) / time_compression, for rows whose relative time
-// lies in the window [start_s, start_s + duration_s). Timestamps are seconds (decimal) or "YYYY-MM-DD
-// HH:MM:SS[.f]".
+// lies in the window [start_s, start_s + duration_s). Timestamps are read in the workload's timestamp_unit
+// (sim/trace_timestamp.hpp; by default seconds or "YYYY-MM-DD HH:MM:SS[.f]").
 //
 // scale: each row is replayed m = floor(scale) (+1 with probability frac(scale)) times, so scale < 1 thins
 // the trace and scale > 1 multiplies it with the exact mean. One copy keeps the row's instant; the others are
@@ -29,6 +30,9 @@ namespace servesim::sim {
 // distinct values share a key with probability ~ n^2 / 2^65, negligible below billions of inputs). Copies
 // made by scale > 1 repeat their row's key: a scaled trace keeps the inputs and multiplies how often each
 // comes.
+//
+// filter_column: only the rows whose value there equals filter_equals are read (the others are skipped
+// unchecked); the first kept row is time 0. A row without that column is not kept.
 //
 // input_tokens_column, output_tokens_column (both or neither): each row's prompt and generated token counts,
 // integers 0..kMaxRequestTokens, returned by tokens(); copies made by scale > 1 repeat their row's counts.
@@ -49,10 +53,6 @@ class RequestTraceSource final : public ArrivalSource {
   uint64_t count_rows(double& last_s);
 
  private:
-  struct Stamp {  // a timestamp split so that epoch seconds keep sub-microsecond resolution
-    int64_t whole_s = 0;
-    double fraction_s = 0;
-  };
   struct Row {
     double t_s = 0;  // relative to the first row [s, trace time]
     uint64_t key = kNoKey;
@@ -64,11 +64,11 @@ class RequestTraceSource final : public ArrivalSource {
   // The next row (t_s relative to the first row; key kNoKey without a key column).
   bool next_row(Row& row);
   void push_copies(const Row& row);
-  bool parse_stamp(std::string_view text, Stamp& stamp) const;
   uint32_t parse_tokens(size_t column) const;
 
   TraceRows rows_;
   std::string column_name_;
+  TimestampUnit timestamp_unit_;
   bool has_key_column_ = false;
   size_t key_column_ = 0;  // in rows_
   std::string key_column_name_;
@@ -76,10 +76,14 @@ class RequestTraceSource final : public ArrivalSource {
   size_t input_tokens_column_ = 0;  // in rows_; output tokens follow
   std::string input_tokens_name_;
   std::string output_tokens_name_;
-  uint64_t key_ = kNoKey;  // of the arrival next() returned last
-  RequestTokens tokens_;   // likewise
+  bool has_filter_ = false;
+  size_t filter_column_ = 0;  // in rows_
+  std::string filter_equals_;
+  uint64_t rows_seen_ = 0;  // rows read, kept or not
+  uint64_t key_ = kNoKey;   // of the arrival next() returned last
+  RequestTokens tokens_;    // likewise
   bool has_first_ = false;
-  Stamp first_;
+  TraceStamp first_;
   double previous_s_ = 0;
 
   double start_s_;

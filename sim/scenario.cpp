@@ -9,6 +9,7 @@
 #include "core/input_file.hpp"
 #include "core/json_fields.hpp"
 #include "core/json_reader.hpp"
+#include "sim/trace_timestamp.hpp"
 
 namespace servesim::sim {
 namespace fs = std::filesystem;
@@ -40,10 +41,30 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
       w.gaps = gaps == "skip" ? GapPolicy::skip : gaps == "fill" ? GapPolicy::fill : GapPolicy::keep;
       w.gap_min_s = f.number("gap_min_s", 600.0, 1.0, 1e9);
     } else {
+      // JSON Lines by the file name (.jsonl, also compressed), else CSV, unless "format" says.
+      const std::string name = fs::path(w.path).filename().string();
+      const bool is_jsonl_name =
+          name.ends_with(".jsonl") || name.ends_with(".jsonl.gz") || name.ends_with(".jsonl.bz2");
+      const std::string format = f.text("format", is_jsonl_name ? "jsonl" : "csv", {"csv", "jsonl"});
+      w.format = format == "jsonl" ? TraceFormat::jsonl : TraceFormat::csv;
       w.timestamp_column = f.text("timestamp_column", "TIMESTAMP");
+      const std::string unit = f.text("timestamp_unit", "auto", {"auto", "s", "ms", "us", "iso8601"});
+      for (const TimestampUnit u :
+           {TimestampUnit::automatic, TimestampUnit::seconds, TimestampUnit::milliseconds,
+            TimestampUnit::microseconds, TimestampUnit::iso8601})
+        if (unit == timestamp_unit_name(u)) w.timestamp_unit = u;
       if (f.has("key_column")) {
         w.key_column = f.text("key_column", "");
         if (w.key_column.empty()) throw f.error("key_column", "expected a column name, got \"\"");
+      }
+      if (f.has("filter")) {
+        core::JsonFields filter(f.child("filter"), f.file(), f.pointer("filter"));
+        w.filter_column = filter.required_text("column");
+        if (w.filter_column.empty()) throw filter.error("column", "expected a column name, got \"\"");
+        if (!filter.has("equals"))
+          throw filter.error("equals", "missing (the value a row must have in the column to be kept)");
+        w.filter_equals = filter.required_text("equals");
+        filter.reject_unknown();
       }
       // Token columns come in pairs: a platform model that reads one needs the other.
       for (const auto& [key, other] : {std::pair{"input_tokens_column", "output_tokens_column"},
@@ -76,6 +97,18 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
     w.spike_start_s = f.number("spike_start_s", 0.0, 0.0, 1e10);
     w.ramp_s = f.number("ramp_s", 60.0, 0.0, 1e10);
     w.spike_duration_s = f.number("spike_duration_s", 600.0, 0.0, 1e10);
+  }
+  if (f.has("tokens")) {
+    core::JsonFields t(f.child("tokens"), f.file(), f.pointer("tokens"));
+    for (const char* key : {"input", "output"})
+      if (!t.has(key))
+        throw t.error(key,
+                      "missing (a distribution of tokens, e.g. {\"type\": \"lognormal\", \"mean_tokens\": "
+                      "2048, \"p99_tokens\": 7436})");
+    w.input_tokens = Distribution::tokens_from_json(t.child("input"), t.file(), t.pointer("input"));
+    w.output_tokens = Distribution::tokens_from_json(t.child("output"), t.file(), t.pointer("output"));
+    w.has_token_distributions = true;
+    t.reject_unknown();
   }
   return w;
 }
