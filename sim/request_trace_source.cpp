@@ -192,6 +192,25 @@ uint64_t RequestTraceSource::count_rows(double& last_s) {
   return rows;
 }
 
+bool RequestTraceSource::next_window_row(double& stamp_s, RequestTokens& tokens) {
+  for (;;) {
+    Row row = lookahead_;
+    if (!has_lookahead_ && (is_input_done_ || !next_row(row))) {
+      is_input_done_ = true;
+      return false;
+    }
+    has_lookahead_ = false;
+    if (row.t_s >= end_s_) {
+      is_input_done_ = true;
+      return false;
+    }
+    if (row.t_s < start_s_) continue;  // within the spread of copies before the window (scale != 1)
+    stamp_s = static_cast<double>(first_.whole_s) + (first_.fraction_s + row.t_s);
+    tokens = row.tokens;
+    return true;
+  }
+}
+
 bool RequestTraceSource::next(double& t_s) {
   if (is_unit_scale_) {
     Row row = lookahead_;

@@ -51,6 +51,10 @@ class RequestTraceSource final : public ArrivalSource {
   // the window; `last_s` gets the replay time of the last one [s, after time compression]. The work
   // estimate (sim/run_limits.cpp) multiplies the rows by the scale.
   uint64_t count_rows(double& last_s);
+  // Instead of next(): the next row in the window, without copies; `stamp_s` gets its timestamp on the
+  // trace's own clock [s] (seconds since 1970-01-01 UTC for calendar stamps) and `tokens` its token counts.
+  // For summaries of the trace (sim/trace_summary.hpp).
+  bool next_window_row(double& stamp_s, RequestTokens& tokens);
 
  private:
   struct Row {
