@@ -27,6 +27,14 @@ uint64_t hash_key(std::string_view text) {
   return h == kNoKey ? kNoKey - 1 : h;
 }
 
+struct LaterArrival {
+  template <class Pending>
+  bool operator()(const Pending& a, const Pending& b) const {
+    return a.arrival.whole_s != b.arrival.whole_s ? a.arrival.whole_s > b.arrival.whole_s
+                                                  : a.arrival.fraction_s > b.arrival.fraction_s;
+  }
+};
+
 struct LaterCopy {
   template <class Copy>
   bool operator()(const Copy& a, const Copy& b) const {
@@ -39,13 +47,15 @@ struct LaterCopy {
 namespace {
 
 std::vector<TraceRows::Column> wanted_columns(const WorkloadSpec& spec) {
-  std::vector<TraceRows::Column> columns{{spec.timestamp_column, "column"}};
+  std::vector<TraceRows::Column> columns{
+      {spec.end_column.empty() ? spec.timestamp_column : spec.end_column, "column"}};
   if (!spec.key_column.empty()) columns.push_back({spec.key_column, "key column"});
   if (!spec.input_tokens_column.empty()) {
     columns.push_back({spec.input_tokens_column, "token column"});
     columns.push_back({spec.output_tokens_column, "token column"});
   }
   if (!spec.filter_column.empty()) columns.push_back({spec.filter_column, "filter column"});
+  if (!spec.end_column.empty()) columns.push_back({spec.duration_column, "duration column"});
   return columns;
 }
 
@@ -53,7 +63,7 @@ std::vector<TraceRows::Column> wanted_columns(const WorkloadSpec& spec) {
 
 RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
     : rows_(spec.path, spec.format, wanted_columns(spec)),
-      column_name_(spec.timestamp_column),
+      column_name_(spec.end_column.empty() ? spec.timestamp_column : spec.end_column),
       timestamp_unit_(spec.timestamp_unit),
       has_key_column_(!spec.key_column.empty()),
       key_column_(1),
@@ -65,6 +75,10 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
       has_filter_(!spec.filter_column.empty()),
       filter_column_(1 + (has_key_column_ ? 1 : 0) + (has_token_columns_ ? 2 : 0)),
       filter_equals_(spec.filter_equals),
+      has_durations_(!spec.end_column.empty()),
+      duration_column_(filter_column_ + (has_filter_ ? 1 : 0)),
+      duration_name_(spec.duration_column),
+      max_duration_s_(spec.max_duration_s),
       start_s_(spec.start_s),
       end_s_(spec.duration_s < 0 ? HUGE_VAL : spec.start_s + spec.duration_s),
       time_compression_(spec.time_compression),
@@ -123,13 +137,45 @@ uint32_t RequestTraceSource::parse_tokens(size_t column) const {
 }
 
 bool RequestTraceSource::next_row(Row& row) {
+  TraceStamp stamp;
+  if (!has_durations_) {
+    if (!read_row(row, stamp)) return false;
+    place(row, stamp);
+    return true;
+  }
+  // arrival = end - duration: rows come in end order, so a row's arrival is final once the latest end read,
+  // less the longest duration, has passed it.
+  for (;;) {
+    if (!pending_.empty()) {
+      const Pending& earliest = pending_.front();
+      const double behind_s = static_cast<double>(earliest.arrival.whole_s - latest_end_.whole_s) +
+                              (earliest.arrival.fraction_s - latest_end_.fraction_s);
+      if (is_file_done_ || behind_s <= -max_duration_s_) {
+        std::pop_heap(pending_.begin(), pending_.end(), LaterArrival{});
+        row = pending_.back().row;
+        stamp = pending_.back().arrival;
+        pending_.pop_back();
+        place(row, stamp);
+        return true;
+      }
+    }
+    if (is_file_done_) return false;
+    if (!read_row(row, stamp)) {
+      is_file_done_ = true;
+      continue;
+    }
+    pending_.push_back(Pending{row, stamp});
+    std::push_heap(pending_.begin(), pending_.end(), LaterArrival{});
+  }
+}
+
+bool RequestTraceSource::read_row(Row& row, TraceStamp& stamp) {
   // Rows the filter drops are skipped unread: nothing in them is checked.
   do {
     if (!rows_.next()) return false;
     ++rows_seen_;
   } while (has_filter_ && (!rows_.has(filter_column_) || rows_.value(filter_column_) != filter_equals_));
   auto where = [this] { return "line " + std::to_string(rows_.line()); };  // built only for an error
-  TraceStamp stamp;
   if (!rows_.has(kTimestamp))
     throw input_error(rows_.path(), where(), "no value in column '" + excerpt(column_name_) + "'");
   if (!parse_trace_stamp(rows_.value(kTimestamp), timestamp_unit_, stamp)) {
@@ -137,18 +183,31 @@ bool RequestTraceSource::next_row(Row& row) {
                       std::string("expected a timestamp (") + timestamp_form(timestamp_unit_) + "), got '" +
                           excerpt(rows_.value(kTimestamp)) + "'");
   }
-  if (!has_first_) {
-    first_ = stamp;
-    has_first_ = true;
+  if (has_durations_) {
+    if (has_latest_end_ && static_cast<double>(stamp.whole_s - latest_end_.whole_s) +
+                                   (stamp.fraction_s - latest_end_.fraction_s) <
+                               -kReorderToleranceS)
+      throw input_error(rows_.path(), where(), "end timestamps must be non-decreasing");
+    latest_end_ = stamp;
+    has_latest_end_ = true;
+    const std::string_view text = rows_.has(duration_column_) ? rows_.value(duration_column_) : "";
+    double duration_s = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), duration_s);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size() || !(duration_s >= 0) ||
+        !std::isfinite(duration_s))
+      throw input_error(rows_.path(), where(),
+                        "duration column '" + excerpt(duration_name_) +
+                            "': expected a duration >= 0 [s], got '" + excerpt(text) + "'");
+    if (duration_s > max_duration_s_)
+      throw input_error(rows_.path(), where(),
+                        "duration column '" + excerpt(duration_name_) +
+                            "': " + core::quote_number(duration_s) + " s is longer than max_duration_s " +
+                            core::quote_number(max_duration_s_) +
+                            " (rows are put in arrival order within it: raise max_duration_s)");
+    const double start_fraction_s = stamp.fraction_s - duration_s;
+    stamp.whole_s += static_cast<int64_t>(std::floor(start_fraction_s));
+    stamp.fraction_s = start_fraction_s - std::floor(start_fraction_s);
   }
-  double relative_s =
-      static_cast<double>(stamp.whole_s - first_.whole_s) + (stamp.fraction_s - first_.fraction_s);
-  if (relative_s < previous_s_ - kReorderToleranceS) {
-    throw input_error(rows_.path(), where(), "timestamps must be non-decreasing");
-  }
-  relative_s = std::max(relative_s, previous_s_);
-  previous_s_ = relative_s;
-  row.t_s = relative_s;
   row.key = kNoKey;
   if (has_key_column_) {
     if (!rows_.has(key_column_) || rows_.value(key_column_).empty())
@@ -161,6 +220,22 @@ bool RequestTraceSource::next_row(Row& row) {
     row.tokens.output = parse_tokens(input_tokens_column_ + 1);
   }
   return true;
+}
+
+void RequestTraceSource::place(Row& row, const TraceStamp& stamp) {
+  auto where = [this] { return "line " + std::to_string(rows_.line()); };  // built only for an error
+  if (!has_first_) {
+    first_ = stamp;
+    has_first_ = true;
+  }
+  double relative_s =
+      static_cast<double>(stamp.whole_s - first_.whole_s) + (stamp.fraction_s - first_.fraction_s);
+  if (relative_s < previous_s_ - kReorderToleranceS) {
+    throw input_error(rows_.path(), where(), "timestamps must be non-decreasing");
+  }
+  relative_s = std::max(relative_s, previous_s_);
+  previous_s_ = relative_s;
+  row.t_s = relative_s;
 }
 
 void RequestTraceSource::push_copies(const Row& row) {

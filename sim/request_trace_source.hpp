@@ -34,6 +34,10 @@ namespace servesim::sim {
 // filter_column: only the rows whose value there equals filter_equals are read (the others are skipped
 // unchecked); the first kept row is time 0. A row without that column is not kept.
 //
+// end_column, duration_column: a row's arrival is its end less its duration [s]. Rows (in end order, which
+// must not decrease) wait in a min-heap on their arrival until the latest end read, less max_duration_s, has
+// passed it, so memory holds the rows of max_duration_s; a longer duration is an error.
+//
 // input_tokens_column, output_tokens_column (both or neither): each row's prompt and generated token counts,
 // integers 0..kMaxRequestTokens, returned by tokens(); copies made by scale > 1 repeat their row's counts.
 class RequestTraceSource final : public ArrivalSource {
@@ -67,6 +71,10 @@ class RequestTraceSource final : public ArrivalSource {
 
   // The next row (t_s relative to the first row; key kNoKey without a key column).
   bool next_row(Row& row);
+  // One row of the file that the filter keeps: its arrival stamp, key and tokens; false at the end.
+  bool read_row(Row& row, TraceStamp& stamp);
+  // Sets row.t_s from the stamp, relative to the first row, and checks that rows do not go back in time.
+  void place(Row& row, const TraceStamp& stamp);
   void push_copies(const Row& row);
   uint32_t parse_tokens(size_t column) const;
 
@@ -83,6 +91,19 @@ class RequestTraceSource final : public ArrivalSource {
   bool has_filter_ = false;
   size_t filter_column_ = 0;  // in rows_
   std::string filter_equals_;
+  // arrival = end - duration: rows read but not yet returned, a min-heap on their arrival.
+  bool has_durations_ = false;
+  size_t duration_column_ = 0;  // in rows_
+  std::string duration_name_;
+  double max_duration_s_ = 0;
+  struct Pending {
+    Row row;
+    TraceStamp arrival;
+  };
+  std::vector<Pending> pending_;
+  TraceStamp latest_end_;
+  bool has_latest_end_ = false;
+  bool is_file_done_ = false;
   uint64_t rows_seen_ = 0;  // rows read, kept or not
   uint64_t key_ = kNoKey;   // of the arrival next() returned last
   RequestTokens tokens_;    // likewise

@@ -48,6 +48,21 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
       const std::string format = f.text("format", is_jsonl_name ? "jsonl" : "csv", {"csv", "jsonl"});
       w.format = format == "jsonl" ? TraceFormat::jsonl : TraceFormat::csv;
       w.timestamp_column = f.text("timestamp_column", "TIMESTAMP");
+      if (f.has("end_column") || f.has("duration_column")) {
+        for (const char* key : {"end_column", "duration_column"}) {
+          if (!f.has(key))
+            throw f.error(key,
+                          "missing (arrival = end - duration needs both end_column and duration_column)");
+          if (f.text(key, "").empty()) throw f.error(key, "expected a column name, got \"\"");
+        }
+        if (f.has("timestamp_column"))
+          throw f.error("timestamp_column",
+                        "expected no timestamp_column with end_column and duration_column (arrival = end - "
+                        "duration)");
+        w.end_column = f.text("end_column", "");
+        w.duration_column = f.text("duration_column", "");
+        w.max_duration_s = f.number("max_duration_s", 600.0, 1e-3, 1e7);
+      }
       const std::string unit = f.text("timestamp_unit", "auto", {"auto", "s", "ms", "us", "iso8601"});
       for (const TimestampUnit u :
            {TimestampUnit::automatic, TimestampUnit::seconds, TimestampUnit::milliseconds,

@@ -52,6 +52,13 @@ struct WorkloadSpec {
   std::string output_tokens_column;
   TraceFormat format = TraceFormat::csv;                    // request_trace only
   TimestampUnit timestamp_unit = TimestampUnit::automatic;  // request_trace only
+  // request_trace only: arrival = end - duration, for traces that log when each request ended and how long it
+  // took (Azure Functions 2021): end_column holds the end (in timestamp_unit), duration_column the duration
+  // [s]; both or neither, and then timestamp_column is not read. Rows are put in arrival order within
+  // max_duration_s, the longest duration the trace may hold [s].
+  std::string end_column;
+  std::string duration_column;
+  double max_duration_s = 600;
   // request_trace only: keep only the rows whose value in filter_column equals filter_equals ("" = no
   // filter).
   std::string filter_column;

@@ -366,3 +366,72 @@ TEST_CASE("sim::SyntheticSource: token counts drawn from distributions leave the
     CHECK(output_sum / n == Approx(28.017).margin(0.75));
   }
 }
+
+TEST_CASE("sim::RequestTraceSource: arrival = end - duration (Azure Functions 2021 layout)") {
+  TempDir dir;
+  // (end, duration) = (10, 2), (10.5, 0.1), (11, 5), (12, 0.5): arrivals 8, 10.4, 6, 11.5, so in time order
+  // 6, 8, 10.4, 11.5 and, from the first, 0, 2, 4.4, 5.5.
+  const std::string azure2021 =
+      "app,func,end_timestamp,duration\n"
+      "a,f,10.0,2.0\n"
+      "a,g,10.5,0.1\n"
+      "b,f,11.0,5.0\n"
+      "a,f,12.0,0.5\n";
+  WorkloadSpec spec = request_trace(dir.write("inv.csv", azure2021));
+  spec.end_column = "end_timestamp";
+  spec.duration_column = "duration";
+  auto times = [&](const WorkloadSpec& s) {
+    std::vector<double> out;
+    for (const auto& arrival : arrivals(s)) out.push_back(arrival.t_s);
+    return out;
+  };
+  SECTION("rows come back in arrival order") {
+    const auto t = times(spec);
+    REQUIRE(t.size() == 4);
+    CHECK(t[0] == 0);
+    CHECK(t[1] == Approx(2).margin(1e-12));
+    CHECK(t[2] == Approx(4.4).margin(1e-12));
+    CHECK(t[3] == Approx(5.5).margin(1e-12));
+    spec.max_duration_s = 5;  // the longest duration in the file: the same order
+    CHECK(times(spec) == t);
+  }
+  SECTION("a long trace with short durations: every arrival in order, memory within max_duration_s") {
+    // 100,000 rows, ends 0.01 s apart, durations cycling 0, 0.3, 0.6, 0.9 s: arrivals are end - duration.
+    std::string text = "end,duration\n";
+    std::vector<double> expected;
+    for (int i = 0; i < 100000; ++i) {
+      const double end = i * 0.01, duration = (i % 4) * 0.3;
+      text += std::to_string(end) + "," + std::to_string(duration) + "\n";
+      expected.push_back(end - duration);
+    }
+    std::sort(expected.begin(), expected.end());
+    WorkloadSpec longer = request_trace(dir.write("long.csv", text));
+    longer.end_column = "end";
+    longer.duration_column = "duration";
+    longer.max_duration_s = 1;
+    const auto t = times(longer);
+    REQUIRE(t.size() == expected.size());
+    for (size_t i = 0; i < t.size(); ++i) REQUIRE(t[i] == Approx(expected[i] - expected[0]).margin(1e-6));
+  }
+  SECTION("bad rows") {
+    spec.max_duration_s = 4;
+    CHECK_THROWS_WITH(
+        count_arrivals(spec, 1),
+        Contains("inv.csv: line 4: duration column 'duration': 5 s is longer than max_duration_s 4 "
+                 "(rows are put in arrival order within it: raise max_duration_s)"));
+    spec = request_trace(dir.write("back.csv", "end,d\n10,1\n9,1\n"));
+    spec.end_column = "end";
+    spec.duration_column = "d";
+    CHECK_THROWS_WITH(count_arrivals(spec, 1),
+                      Contains("back.csv: line 3: end timestamps must be non-decreasing"));
+    spec = request_trace(dir.write("neg.csv", "end,d\n10,1\n11,-1\n"));
+    spec.end_column = "end";
+    spec.duration_column = "d";
+    CHECK_THROWS_WITH(
+        count_arrivals(spec, 1),
+        Contains("neg.csv: line 3: duration column 'd': expected a duration >= 0 [s], got '-1'"));
+    spec.duration_column = "dur";
+    CHECK_THROWS_WITH(count_arrivals(spec, 1),
+                      Contains("neg.csv: line 1: no duration column 'dur' in the header"));
+  }
+}

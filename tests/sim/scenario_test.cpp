@@ -135,3 +135,24 @@ TEST_CASE("sim::Scenario: a synthetic workload's token distributions") {
       parse_scenario(doc, "s.json", "."),
       "s.json: /workload/tokens/output/mean_tokens: expected a non-negative number of tokens, got -1");
 }
+
+TEST_CASE("sim::Scenario: arrival = end - duration needs both columns and no timestamp_column") {
+  nlohmann::json doc = scenario_with_candidates(1);
+  doc["workload"] = {{"type", "request_trace"}, {"path", "t.csv"}, {"end_column", "end_timestamp"}};
+  CHECK_THROWS_WITH(
+      parse_scenario(doc, "s.json", "."),
+      "s.json: /workload/duration_column: missing (arrival = end - duration needs both end_column "
+      "and duration_column)");
+  doc["workload"]["duration_column"] = "duration";
+  auto workload = parse_scenario(doc, "s.json", ".").workload;
+  CHECK(workload.end_column == "end_timestamp");
+  CHECK(workload.duration_column == "duration");
+  CHECK(workload.max_duration_s == 600);
+  doc["workload"]["timestamp_column"] = "TIMESTAMP";
+  CHECK_THROWS_WITH(parse_scenario(doc, "s.json", "."),
+                    Contains("/workload/timestamp_column: expected no timestamp_column with end_column"));
+  doc["workload"].erase("end_column");
+  doc["workload"].erase("duration_column");
+  doc["workload"]["max_duration_s"] = 60;
+  CHECK_THROWS_WITH(parse_scenario(doc, "s.json", "."), Contains("/workload/max_duration_s: unknown key"));
+}
