@@ -22,6 +22,7 @@
 #include "reports/run_report.hpp"
 #include "sim/arrival_source.hpp"
 #include "sim/scenario.hpp"
+#include "sim/trace_summary.hpp"
 
 namespace servesim::cli {
 namespace po = boost::program_options;
@@ -80,6 +81,9 @@ simulated time, the rows of timeseries.csv, the size of the output folder and th
 A run beyond --max-arrivals (default 1e9) or --max-output-mb (default 2048) is refused, by validate and by
 run, advise, tune and sweep, before anything is written: raise the limit to run it anyway. The estimate
 never materialises the arrivals, so a workload of 1e9 requests/s for 1e10 s is refused at once.
+For a request trace it also prints the span of its timestamps, its mean and peak request rate and, with token
+columns, the mean and p99 of the token counts, and warns on stderr when the span does not fit timestamp_unit
+(more than a year, or more than 1000 rows within a second).
 )";
 
 }  // namespace
@@ -173,6 +177,12 @@ int validate_command(const Args& args) {
   std::printf("%s: ok (%zu candidates, %llu arrivals with seed %llu)\n", scenario_path.c_str(),
               sc.candidates.size(), (unsigned long long)n, (unsigned long long)sc.seed);
   std::printf("%s\n", sim::describe_work(work).c_str());
+  if (sc.workload.kind == sim::WorkloadSpec::Kind::request_trace) {
+    const sim::RequestTraceSummary trace = sim::summarize_request_trace(sc.workload);
+    std::printf("%s", sim::describe(trace).c_str());
+    const std::string warning = sim::unit_warning(trace, sc.workload);
+    if (!warning.empty()) std::fprintf(stderr, "servesim: warning: %s\n", warning.c_str());
+  }
   return 0;
 }
 

@@ -55,6 +55,10 @@ inline void stream_arrivals(const sim::WorkloadSpec& spec, uint64_t max_arrivals
       previous_s = t_s;
       if (spec.key_column.empty() != (source->key() == sim::kNoKey))
         __builtin_trap();  // keys iff a key column
+      const sim::RequestTokens tokens = source->tokens();
+      if (tokens.input > sim::kMaxRequestTokens || tokens.output > sim::kMaxRequestTokens)
+        __builtin_trap();  // token counts within the documented range
+      if (spec.input_tokens_column.empty() && tokens.known()) __builtin_trap();  // tokens only from columns
     }
   } catch (const InputError&) {
   }

@@ -139,61 +139,92 @@ std::vector<std::pair<double, double>> parse_percentiles(const nlohmann::json& t
   return pts;
 }
 
-Distribution Distribution::from_json(const nlohmann::json& j, const std::string& file,
-                                     const std::string& ptr) {
+namespace {
+
+// The unit of a distribution's values as a scenario writes them.
+struct ValueUnit {
+  const char* suffix;  // of the keys: "_ms" (value_ms, mean_ms, ...) or "_tokens"
+  double divisor;      // stored value = written value / divisor: 1e3 (ms -> s) or 1
+  const char* word;    // "milliseconds" or "tokens"
+};
+
+Distribution distribution_from_json(const nlohmann::json& j, const std::string& file, const std::string& ptr,
+                                    const ValueUnit& unit) {
   auto fail = [&](const std::string& sub, const std::string& msg) {
     return input_error(file, ptr + sub, msg);
   };
-  if (!j.is_object()) throw fail("", "expected an object like {\"type\": \"constant\", \"value_ms\": 40}");
+  const std::string suffix = unit.suffix;
+  const std::string word = unit.word;
+  auto key_of = [&](const char* base) { return std::string(base) + suffix; };
+  if (!j.is_object())
+    throw fail("", "expected an object like {\"type\": \"constant\", \"" + key_of("value") + "\": 40}");
   if (!j.contains("type") || !j["type"].is_string())
     throw fail("/type", "expected one of constant, exponential, lognormal, empirical");
   const std::string type = j["type"];
-  auto allowed_keys = [&](std::initializer_list<const char*> keys) {
+  auto allowed_keys = [&](std::initializer_list<std::string> keys) {
     for (const auto& item : j.items()) {
       const std::string& k = item.key();  // not a structured binding: clang 14 cannot capture one in a lambda
       if (k == "type") continue;
-      if (std::none_of(keys.begin(), keys.end(), [&](const char* a) { return k == a; })) {
+      if (std::none_of(keys.begin(), keys.end(), [&](const std::string& a) { return k == a; })) {
         std::string list;
-        for (const char* a : keys) list += std::string(list.empty() ? "" : ", ") + a;
+        for (const auto& a : keys) list += std::string(list.empty() ? "" : ", ") + a;
         throw fail("/" + k, "unknown key for a " + type + " distribution (expected " + list + ")");
       }
     }
   };
-  auto positive_ms = [&](const char* key) {
-    if (!j.contains(key)) throw fail(std::string("/") + key, "missing (a duration in milliseconds)");
+  auto non_negative = [&](const std::string& key) {
+    const std::string what = word == "tokens" ? "a number of tokens" : "a duration in milliseconds";
+    if (!j.contains(key)) throw fail("/" + key, "missing (" + what + ")");
     const auto& v = j[key];
     if (!v.is_number() || v.get<double>() < 0 || !std::isfinite(v.get<double>()))
-      throw fail(std::string("/") + key,
-                 "expected a non-negative number of milliseconds, got " + core::quote_json(v));
-    return v.get<double>() / 1e3;
+      throw fail("/" + key, "expected a non-negative number of " + word + ", got " + core::quote_json(v));
+    return v.get<double>() / unit.divisor;
+  };
+  auto quote = [&](double value) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%g %s", value * unit.divisor, word == "tokens" ? "tokens" : "ms");
+    return std::string(buf);
   };
   if (type == "constant") {
-    allowed_keys({"value_ms"});
-    return constant(positive_ms("value_ms"));
+    allowed_keys({key_of("value")});
+    return Distribution::constant(non_negative(key_of("value")));
   }
   if (type == "exponential") {
-    allowed_keys({"mean_ms"});
-    return exponential(positive_ms("mean_ms"));
+    allowed_keys({key_of("mean")});
+    return Distribution::exponential(non_negative(key_of("mean")));
   }
   if (type == "lognormal") {
-    allowed_keys({"mean_ms", "p99_ms"});
-    const double mean = positive_ms("mean_ms");
-    const double p99 = positive_ms("p99_ms");
+    allowed_keys({key_of("mean"), key_of("p99")});
+    const double mean = non_negative(key_of("mean"));
+    const double p99 = non_negative(key_of("p99"));
     if (!(mean > 0) || !(p99 > mean) || p99 > 14.9 * mean)
-      throw fail("/p99_ms",
-                 "expected mean_ms < p99_ms <= 14.9 x mean_ms (a lognormal fits no other pair), got mean " +
-                     fmt_ms(mean) + ", p99 " + fmt_ms(p99));
-    return lognormal(mean, p99);
+      throw fail("/" + key_of("p99"), "expected " + key_of("mean") + " < " + key_of("p99") + " <= 14.9 x " +
+                                          key_of("mean") + " (a lognormal fits no other pair), got mean " +
+                                          quote(mean) + ", p99 " + quote(p99));
+    return Distribution::lognormal(mean, p99);
   }
   if (type == "empirical") {
-    allowed_keys({"percentiles_ms"});
-    if (!j.contains("percentiles_ms") || !j["percentiles_ms"].is_object())
-      throw fail("/percentiles_ms",
-                 "expected an object of percentile -> milliseconds, e.g. {\"0\": 10, \"100\": 40}");
-    return empirical(parse_percentiles(j["percentiles_ms"], file, ptr + "/percentiles_ms", 1e-3, HUGE_VAL,
-                                       "a non-negative number of milliseconds"));
+    const std::string key = key_of("percentiles");
+    allowed_keys({key});
+    if (!j.contains(key) || !j[key].is_object())
+      throw fail("/" + key,
+                 "expected an object of percentile -> " + word + ", e.g. {\"0\": 10, \"100\": 40}");
+    return Distribution::empirical(parse_percentiles(j[key], file, ptr + "/" + key, 1.0 / unit.divisor,
+                                                     HUGE_VAL, "a non-negative number of " + word));
   }
   throw fail("/type", "expected one of constant, exponential, lognormal, empirical, got \"" + type + "\"");
+}
+
+}  // namespace
+
+Distribution Distribution::from_json(const nlohmann::json& j, const std::string& file,
+                                     const std::string& ptr) {
+  return distribution_from_json(j, file, ptr, ValueUnit{"_ms", 1e3, "milliseconds"});
+}
+
+Distribution Distribution::tokens_from_json(const nlohmann::json& j, const std::string& file,
+                                            const std::string& ptr) {
+  return distribution_from_json(j, file, ptr, ValueUnit{"_tokens", 1.0, "tokens"});
 }
 
 }  // namespace servesim::sim

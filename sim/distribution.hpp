@@ -24,6 +24,13 @@ class Distribution {
   // {"type": "lognormal", "mean_ms": 40, "p99_ms": 90} | {"type": "empirical", "percentiles_ms": {"0": 10,
   // "50": 12, "100": 40}}. Throws InputError naming file and pointer.
   static Distribution from_json(const nlohmann::json& j, const std::string& file, const std::string& pointer);
+  // The same forms with values in tokens instead of milliseconds (a request's prompt or output length):
+  // {"type": "constant", "value_tokens": 500} | {"type": "exponential", "mean_tokens": 500} |
+  // {"type": "lognormal", "mean_tokens": 2048, "p99_tokens": 7436} |
+  // {"type": "empirical", "percentiles_tokens": {"0": 1, "50": 900, "100": 8000}}. sample() then gives
+  // tokens (describe() is for durations only).
+  static Distribution tokens_from_json(const nlohmann::json& j, const std::string& file,
+                                       const std::string& pointer);
 
   double sample(Rng& rng) const;
   double mean_s() const { return mean_s_; }

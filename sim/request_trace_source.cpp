@@ -9,55 +9,13 @@
 
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
+#include "sim/trace_timestamp.hpp"
 
 namespace servesim::sim {
 
 namespace {
 
 constexpr double kReorderToleranceS = 1e-3;  // rows may go back in time by this much (clock jitter in logs)
-
-bool is_decimal_digit(char c) {
-  return static_cast<unsigned char>(c - '0') < 10;
-}
-
-// Digits [begin, begin+count) as an integer; false if any is not a digit.
-bool parse_digits(std::string_view text, size_t begin, size_t count, int64_t& value) {
-  if (begin + count > text.size()) return false;
-  value = 0;
-  for (size_t i = begin; i < begin + count; ++i) {
-    if (!is_decimal_digit(text[i])) return false;
-    value = value * 10 + (text[i] - '0');
-  }
-  return true;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant, "chrono-Compatible Low-Level Date
-// Algorithms").
-int64_t days_from_civil(int64_t year, int64_t month, int64_t day) {
-  year -= month <= 2;
-  const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const int64_t year_of_era = year - era * 400;
-  const int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + day_of_era - 719468;
-}
-
-int64_t days_in_month(int64_t year, int64_t month) {
-  static constexpr int64_t kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool is_leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && is_leap ? 29 : kDays[month - 1];
-}
-
-// "[.digits]" from `begin` to the end of `text` as a fraction of a second.
-bool parse_fraction(std::string_view text, size_t begin, double& fraction) {
-  fraction = 0;
-  if (begin == text.size()) return true;
-  if (text[begin] != '.' || begin + 1 == text.size() || text.size() - begin - 1 > 9) return false;
-  int64_t digits = 0;
-  if (!parse_digits(text, begin + 1, text.size() - begin - 1, digits)) return false;
-  fraction = static_cast<double>(digits) / std::pow(10.0, static_cast<double>(text.size() - begin - 1));
-  return true;
-}
 
 // 64-bit FNV-1a (Fowler, Noll, Vo) of an input's identifying text; kNoKey is kept free for "no key".
 uint64_t hash_key(std::string_view text) {
@@ -69,6 +27,14 @@ uint64_t hash_key(std::string_view text) {
   return h == kNoKey ? kNoKey - 1 : h;
 }
 
+struct LaterArrival {
+  template <class Pending>
+  bool operator()(const Pending& a, const Pending& b) const {
+    return a.arrival.whole_s != b.arrival.whole_s ? a.arrival.whole_s > b.arrival.whole_s
+                                                  : a.arrival.fraction_s > b.arrival.fraction_s;
+  }
+};
+
 struct LaterCopy {
   template <class Copy>
   bool operator()(const Copy& a, const Copy& b) const {
@@ -78,11 +44,41 @@ struct LaterCopy {
 
 }  // namespace
 
+namespace {
+
+std::vector<TraceRows::Column> wanted_columns(const WorkloadSpec& spec) {
+  std::vector<TraceRows::Column> columns{
+      {spec.end_column.empty() ? spec.timestamp_column : spec.end_column, "column"}};
+  if (!spec.key_column.empty()) columns.push_back({spec.key_column, "key column"});
+  if (!spec.input_tokens_column.empty()) {
+    columns.push_back({spec.input_tokens_column, "token column"});
+    columns.push_back({spec.output_tokens_column, "token column"});
+  }
+  if (!spec.filter_column.empty()) columns.push_back({spec.filter_column, "filter column"});
+  if (!spec.end_column.empty()) columns.push_back({spec.duration_column, "duration column"});
+  return columns;
+}
+
+}  // namespace
+
 RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
-    : csv_(spec.path),
-      column_name_(spec.timestamp_column),
+    : rows_(spec.path, spec.format, wanted_columns(spec)),
+      column_name_(spec.end_column.empty() ? spec.timestamp_column : spec.end_column),
+      timestamp_unit_(spec.timestamp_unit),
       has_key_column_(!spec.key_column.empty()),
+      key_column_(1),
       key_column_name_(spec.key_column),
+      has_token_columns_(!spec.input_tokens_column.empty()),
+      input_tokens_column_(has_key_column_ ? 2 : 1),
+      input_tokens_name_(spec.input_tokens_column),
+      output_tokens_name_(spec.output_tokens_column),
+      has_filter_(!spec.filter_column.empty()),
+      filter_column_(1 + (has_key_column_ ? 1 : 0) + (has_token_columns_ ? 2 : 0)),
+      filter_equals_(spec.filter_equals),
+      has_durations_(!spec.end_column.empty()),
+      duration_column_(filter_column_ + (has_filter_ ? 1 : 0)),
+      duration_name_(spec.duration_column),
+      max_duration_s_(spec.max_duration_s),
       start_s_(spec.start_s),
       end_s_(spec.duration_s < 0 ? HUGE_VAL : spec.start_s + spec.duration_s),
       time_compression_(spec.time_compression),
@@ -92,7 +88,7 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
       jitter_s_(spec.scale == 1.0 ? 0.0 : 0.5),
       count_rng_(Rng::derive(seed, 4)),
       jitter_rng_(Rng::derive(seed, 5)) {
-  const std::string& path = csv_.path();
+  const std::string& path = rows_.path();
   auto fail = [&](const std::string& what, double value) {
     throw input_error(path, "", what + ", got " + core::quote_number(value));
   };
@@ -101,128 +97,155 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
     fail("time_compression must be a positive number", spec.time_compression);
   if (!(spec.start_s >= 0) || !std::isfinite(spec.start_s)) fail("start_s must be >= 0", spec.start_s);
   if (std::isnan(spec.duration_s)) fail("duration_s must be a number", spec.duration_s);
-
-  // The header: each name compared once, so that a header of a million columns takes one pass.
-  if (!csv_.next_record()) throw input_error(path, "", "the trace is empty");
-  bool has_column = false;
-  bool has_key_column = !has_key_column_;
-  csv_.for_each_field([&](size_t column, std::string_view name) {
-    if (!has_column && name == column_name_) {
-      column_ = column;
-      has_column = true;
-    }
-    if (!has_key_column && name == key_column_name_) {
-      key_column_ = column;
-      has_key_column = true;
-    }
-    return true;
-  });
-  const std::string where = "line " + std::to_string(csv_.line());
-  if (!has_column) throw input_error(path, where, "no column '" + excerpt(column_name_) + "' in the header");
-  if (!has_key_column)
-    throw input_error(path, where, "no key column '" + excerpt(key_column_name_) + "' in the header");
+  if (spec.input_tokens_column.empty() != spec.output_tokens_column.empty())
+    throw input_error(path, "", "give both token columns (input and output) or neither");
 
   // Skip to the window start (less the spread of copies, which may reach back into the window).
-  double relative_s = 0;
-  uint64_t key = kNoKey;
+  Row row;
   do {
-    if (!next_row(relative_s, key)) {
+    if (!next_row(row)) {
+      if (has_filter_ && rows_seen_ > 0 && !has_first_) {
+        throw input_error(path, "",
+                          "no row has '" + excerpt(filter_equals_) + "' in filter column '" +
+                              excerpt(spec.filter_column) + "' (" + std::to_string(rows_seen_) + " rows)");
+      }
       if (!has_first_) throw input_error(path, "", "the trace is empty");
       throw input_error(path, "",
                         "start_s " + core::quote_number(start_s_) + " is beyond the end of the trace (" +
                             core::quote_number(previous_s_) + " s)");
     }
-  } while (relative_s < start_s_ - jitter_s_);
-  lookahead_s_ = relative_s;
-  lookahead_key_ = key;
+  } while (row.t_s < start_s_ - jitter_s_);
+  lookahead_ = row;
   has_lookahead_ = true;
 }
 
-bool RequestTraceSource::parse_stamp(std::string_view text, Stamp& stamp) const {
-  if (!text.empty() && text.back() == 'Z') text.remove_suffix(1);
-  if (text.size() >= 19 && text[4] == '-' && text[7] == '-' && (text[10] == ' ' || text[10] == 'T') &&
-      text[13] == ':' && text[16] == ':') {
-    int64_t year, month, day, hour, minute, second;
-    if (!parse_digits(text, 0, 4, year) || !parse_digits(text, 5, 2, month) ||
-        !parse_digits(text, 8, 2, day) || !parse_digits(text, 11, 2, hour) ||
-        !parse_digits(text, 14, 2, minute) || !parse_digits(text, 17, 2, second)) {
-      return false;
-    }
-    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 ||
-        second > 60) {
-      return false;
-    }
-    stamp.whole_s = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-    return parse_fraction(text, 19, stamp.fraction_s);
-  }
-  // Seconds: "digits[.digits]" exactly (keeps the resolution of epoch seconds), anything else through
-  // from_chars.
-  size_t digits = 0;
-  while (digits < text.size() && is_decimal_digit(text[digits])) ++digits;
-  if (digits > 0 && digits <= 15 && parse_digits(text, 0, digits, stamp.whole_s) &&
-      parse_fraction(text, digits, stamp.fraction_s)) {
+uint32_t RequestTraceSource::parse_tokens(size_t column) const {
+  auto fail = [&](const std::string& what) {
+    const std::string& name = column == input_tokens_column_ ? input_tokens_name_ : output_tokens_name_;
+    return input_error(rows_.path(), "line " + std::to_string(rows_.line()),
+                       "token column '" + excerpt(name) + "': " + what);
+  };
+  if (!rows_.has(column) || rows_.value(column).empty()) throw fail("no value");
+  const std::string_view text = rows_.value(column);
+  uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error == std::errc::invalid_argument || end != text.data() + text.size())
+    throw fail("expected a non-negative integer, got '" + excerpt(text) + "'");
+  if (error == std::errc::result_out_of_range || value > kMaxRequestTokens)
+    throw fail("expected at most 10000000 tokens, got '" + excerpt(text) + "'");
+  return static_cast<uint32_t>(value);
+}
+
+bool RequestTraceSource::next_row(Row& row) {
+  TraceStamp stamp;
+  if (!has_durations_) {
+    if (!read_row(row, stamp)) return false;
+    place(row, stamp);
     return true;
   }
-  double value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || text.empty() ||
-      std::fabs(value) > 9.0e15) {
-    return false;
+  // arrival = end - duration: rows come in end order, so a row's arrival is final once the latest end read,
+  // less the longest duration, has passed it.
+  for (;;) {
+    if (!pending_.empty()) {
+      const Pending& earliest = pending_.front();
+      const double behind_s = static_cast<double>(earliest.arrival.whole_s - latest_end_.whole_s) +
+                              (earliest.arrival.fraction_s - latest_end_.fraction_s);
+      if (is_file_done_ || behind_s <= -max_duration_s_) {
+        std::pop_heap(pending_.begin(), pending_.end(), LaterArrival{});
+        row = pending_.back().row;
+        stamp = pending_.back().arrival;
+        pending_.pop_back();
+        place(row, stamp);
+        return true;
+      }
+    }
+    if (is_file_done_) return false;
+    if (!read_row(row, stamp)) {
+      is_file_done_ = true;
+      continue;
+    }
+    pending_.push_back(Pending{row, stamp});
+    std::push_heap(pending_.begin(), pending_.end(), LaterArrival{});
   }
-  stamp.whole_s = static_cast<int64_t>(std::floor(value));
-  stamp.fraction_s = value - std::floor(value);
+}
+
+bool RequestTraceSource::read_row(Row& row, TraceStamp& stamp) {
+  // Rows the filter drops are skipped unread: nothing in them is checked.
+  do {
+    if (!rows_.next()) return false;
+    ++rows_seen_;
+  } while (has_filter_ && (!rows_.has(filter_column_) || rows_.value(filter_column_) != filter_equals_));
+  auto where = [this] { return "line " + std::to_string(rows_.line()); };  // built only for an error
+  if (!rows_.has(kTimestamp))
+    throw input_error(rows_.path(), where(), "no value in column '" + excerpt(column_name_) + "'");
+  if (!parse_trace_stamp(rows_.value(kTimestamp), timestamp_unit_, stamp)) {
+    throw input_error(rows_.path(), where(),
+                      std::string("expected a timestamp (") + timestamp_form(timestamp_unit_) + "), got '" +
+                          excerpt(rows_.value(kTimestamp)) + "'");
+  }
+  if (has_durations_) {
+    if (has_latest_end_ && static_cast<double>(stamp.whole_s - latest_end_.whole_s) +
+                                   (stamp.fraction_s - latest_end_.fraction_s) <
+                               -kReorderToleranceS)
+      throw input_error(rows_.path(), where(), "end timestamps must be non-decreasing");
+    latest_end_ = stamp;
+    has_latest_end_ = true;
+    const std::string_view text = rows_.has(duration_column_) ? rows_.value(duration_column_) : "";
+    double duration_s = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), duration_s);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size() || !(duration_s >= 0) ||
+        !std::isfinite(duration_s))
+      throw input_error(rows_.path(), where(),
+                        "duration column '" + excerpt(duration_name_) +
+                            "': expected a duration >= 0 [s], got '" + excerpt(text) + "'");
+    if (duration_s > max_duration_s_)
+      throw input_error(rows_.path(), where(),
+                        "duration column '" + excerpt(duration_name_) +
+                            "': " + core::quote_number(duration_s) + " s is longer than max_duration_s " +
+                            core::quote_number(max_duration_s_) +
+                            " (rows are put in arrival order within it: raise max_duration_s)");
+    const double start_fraction_s = stamp.fraction_s - duration_s;
+    stamp.whole_s += static_cast<int64_t>(std::floor(start_fraction_s));
+    stamp.fraction_s = start_fraction_s - std::floor(start_fraction_s);
+  }
+  row.key = kNoKey;
+  if (has_key_column_) {
+    if (!rows_.has(key_column_) || rows_.value(key_column_).empty())
+      throw input_error(rows_.path(), where(), "no value in key column '" + excerpt(key_column_name_) + "'");
+    row.key = hash_key(rows_.value(key_column_));
+  }
+  row.tokens = {};
+  if (has_token_columns_) {
+    row.tokens.input = parse_tokens(input_tokens_column_);
+    row.tokens.output = parse_tokens(input_tokens_column_ + 1);
+  }
   return true;
 }
 
-bool RequestTraceSource::next_row(double& relative_s, uint64_t& key) {
-  do {
-    if (!csv_.next_record()) return false;
-  } while (csv_.is_blank());                                              // blank lines carry no request
-  auto where = [this] { return "line " + std::to_string(csv_.line()); };  // built only for an error
-  // One walk over the row's fields, up to the last column needed.
-  const size_t last_column = has_key_column_ ? std::max(column_, key_column_) : column_;
-  bool has_stamp = false;
-  bool has_key = false;
-  Stamp stamp;
-  csv_.for_each_field([&](size_t column, std::string_view value) {
-    if (column == column_) {
-      if (!parse_stamp(value, stamp)) {
-        throw input_error(
-            csv_.path(), where(),
-            "expected a timestamp (seconds or YYYY-MM-DD HH:MM:SS.fff), got '" + excerpt(value) + "'");
-      }
-      has_stamp = true;
-    }
-    if (has_key_column_ && column == key_column_ && !value.empty()) {
-      key = hash_key(value);
-      has_key = true;
-    }
-    return column < last_column;
-  });
-  if (!has_stamp)
-    throw input_error(csv_.path(), where(), "no value in column '" + excerpt(column_name_) + "'");
+void RequestTraceSource::place(Row& row, const TraceStamp& stamp) {
+  auto where = [this] { return "line " + std::to_string(rows_.line()); };  // built only for an error
   if (!has_first_) {
     first_ = stamp;
     has_first_ = true;
   }
-  relative_s = static_cast<double>(stamp.whole_s - first_.whole_s) + (stamp.fraction_s - first_.fraction_s);
+  double relative_s =
+      static_cast<double>(stamp.whole_s - first_.whole_s) + (stamp.fraction_s - first_.fraction_s);
   if (relative_s < previous_s_ - kReorderToleranceS) {
-    throw input_error(csv_.path(), where(), "timestamps must be non-decreasing");
+    throw input_error(rows_.path(), where(), "timestamps must be non-decreasing");
   }
   relative_s = std::max(relative_s, previous_s_);
   previous_s_ = relative_s;
-  if (has_key_column_ && !has_key)
-    throw input_error(csv_.path(), where(), "no value in key column '" + excerpt(key_column_name_) + "'");
-  return true;
+  row.t_s = relative_s;
 }
 
-void RequestTraceSource::push_copies(double relative_s, uint64_t key) {
+void RequestTraceSource::push_copies(const Row& row) {
   uint64_t copies = static_cast<uint64_t>(scale_);
   const double fraction = scale_ - std::floor(scale_);
   if (fraction > 0 && count_rng_.uniform() < fraction) ++copies;
   for (uint64_t i = 0; i < copies; ++i) {
-    const double t = i == 0 ? relative_s : relative_s + jitter_s_ * (2.0 * jitter_rng_.uniform() - 1.0);
-    heap_.push_back(Copy{t, key});
+    Row copy = row;
+    if (i > 0) copy.t_s = row.t_s + jitter_s_ * (2.0 * jitter_rng_.uniform() - 1.0);
+    heap_.push_back(copy);
     std::push_heap(heap_.begin(), heap_.end(), LaterCopy{});
   }
 }
@@ -230,56 +253,75 @@ void RequestTraceSource::push_copies(double relative_s, uint64_t key) {
 uint64_t RequestTraceSource::count_rows(double& last_s) {
   uint64_t rows = 0;
   last_s = 0;
-  double relative_s = lookahead_s_;
-  uint64_t key = kNoKey;
+  Row row = lookahead_;
   bool has_row = has_lookahead_ && !is_input_done_;
-  while (has_row && relative_s < end_s_) {
-    if (relative_s >= start_s_) {
+  while (has_row && row.t_s < end_s_) {
+    if (row.t_s >= start_s_) {
       ++rows;
-      last_s = (relative_s - start_s_) / time_compression_;
+      last_s = (row.t_s - start_s_) / time_compression_;
     }
-    has_row = next_row(relative_s, key);
+    has_row = next_row(row);
   }
   has_lookahead_ = false;
   is_input_done_ = true;
   return rows;
 }
 
-bool RequestTraceSource::next(double& t_s) {
-  if (is_unit_scale_) {
-    double relative_s = lookahead_s_;
-    uint64_t key = lookahead_key_;
-    if (!has_lookahead_ && (is_input_done_ || !next_row(relative_s, key))) {
+bool RequestTraceSource::next_window_row(double& stamp_s, RequestTokens& tokens) {
+  for (;;) {
+    Row row = lookahead_;
+    if (!has_lookahead_ && (is_input_done_ || !next_row(row))) {
       is_input_done_ = true;
       return false;
     }
     has_lookahead_ = false;
-    if (relative_s >= end_s_) {
+    if (row.t_s >= end_s_) {
       is_input_done_ = true;
       return false;
     }
-    t_s = (relative_s - start_s_) / time_compression_;
-    key_ = key;
+    if (row.t_s < start_s_) continue;  // within the spread of copies before the window (scale != 1)
+    stamp_s = static_cast<double>(first_.whole_s) + (first_.fraction_s + row.t_s);
+    tokens = row.tokens;
+    return true;
+  }
+}
+
+bool RequestTraceSource::next(double& t_s) {
+  if (is_unit_scale_) {
+    Row row = lookahead_;
+    if (!has_lookahead_ && (is_input_done_ || !next_row(row))) {
+      is_input_done_ = true;
+      return false;
+    }
+    has_lookahead_ = false;
+    if (row.t_s >= end_s_) {
+      is_input_done_ = true;
+      return false;
+    }
+    t_s = (row.t_s - start_s_) / time_compression_;
+    key_ = row.key;
+    tokens_ = row.tokens;
     return true;
   }
   for (;;) {
     // A pending copy is final once no later row can put a copy before it (rows are non-decreasing).
-    if (!heap_.empty() && (is_input_done_ || heap_.front().t_s <= lookahead_s_ - jitter_s_)) {
+    if (!heap_.empty() && (is_input_done_ || heap_.front().t_s <= lookahead_.t_s - jitter_s_)) {
       std::pop_heap(heap_.begin(), heap_.end(), LaterCopy{});
-      const Copy copy = heap_.back();
+      const Row copy = heap_.back();
       heap_.pop_back();
       if (copy.t_s < start_s_ || copy.t_s >= end_s_) continue;
       t_s = (copy.t_s - start_s_) / time_compression_;
       key_ = copy.key;
+      tokens_ = copy.tokens;
       return true;
     }
     if (is_input_done_) return false;
-    if (lookahead_s_ >= end_s_ + jitter_s_) {
+    if (lookahead_.t_s >= end_s_ + jitter_s_) {
       is_input_done_ = true;
       continue;
     }
-    push_copies(lookahead_s_, lookahead_key_);
-    if (!next_row(lookahead_s_, lookahead_key_)) is_input_done_ = true;
+    push_copies(lookahead_);
+    if (!next_row(lookahead_)) is_input_done_ = true;
   }
 }
 

@@ -9,15 +9,16 @@
 #include <vector>
 
 #include "sim/arrival_source.hpp"
-#include "sim/csv_reader.hpp"
 #include "sim/rng.hpp"
+#include "sim/trace_rows.hpp"
+#include "sim/trace_timestamp.hpp"
 
 namespace servesim::sim {
 
 // The file is CSV as RFC 4180 writes it (see CsvReader); errors name the line where the row starts.
 // Arrival time = (timestamp - first timestamp - start_s) / time_compression, for rows whose relative time
-// lies in the window [start_s, start_s + duration_s). Timestamps are seconds (decimal) or "YYYY-MM-DD
-// HH:MM:SS[.f]".
+// lies in the window [start_s, start_s + duration_s). Timestamps are read in the workload's timestamp_unit
+// (sim/trace_timestamp.hpp; by default seconds or "YYYY-MM-DD HH:MM:SS[.f]").
 //
 // scale: each row is replayed m = floor(scale) (+1 with probability frac(scale)) times, so scale < 1 thins
 // the trace and scale > 1 multiplies it with the exact mean. One copy keeps the row's instant; the others are
@@ -29,6 +30,16 @@ namespace servesim::sim {
 // distinct values share a key with probability ~ n^2 / 2^65, negligible below billions of inputs). Copies
 // made by scale > 1 repeat their row's key: a scaled trace keeps the inputs and multiplies how often each
 // comes.
+//
+// filter_column: only the rows whose value there equals filter_equals are read (the others are skipped
+// unchecked); the first kept row is time 0. A row without that column is not kept.
+//
+// end_column, duration_column: a row's arrival is its end less its duration [s]. Rows (in end order, which
+// must not decrease) wait in a min-heap on their arrival until the latest end read, less max_duration_s, has
+// passed it, so memory holds the rows of max_duration_s; a longer duration is an error.
+//
+// input_tokens_column, output_tokens_column (both or neither): each row's prompt and generated token counts,
+// integers 0..kMaxRequestTokens, returned by tokens(); copies made by scale > 1 repeat their row's counts.
 class RequestTraceSource final : public ArrivalSource {
  public:
   // Reads the header and skips to the window start; throws InputError for a missing file, a missing column,
@@ -38,33 +49,66 @@ class RequestTraceSource final : public ArrivalSource {
   bool next(double& t_s) override;
   double duration_s() const override { return duration_s_; }
   uint64_t key() const override { return key_; }
+  RequestTokens tokens() const override { return tokens_; }
 
   // Instead of next(): reads the remaining rows without making their copies and returns how many fall in
   // the window; `last_s` gets the replay time of the last one [s, after time compression]. The work
   // estimate (sim/run_limits.cpp) multiplies the rows by the scale.
   uint64_t count_rows(double& last_s);
+  // Instead of next(): the next row in the window, without copies; `stamp_s` gets its timestamp on the
+  // trace's own clock [s] (seconds since 1970-01-01 UTC for calendar stamps) and `tokens` its token counts.
+  // For summaries of the trace (sim/trace_summary.hpp).
+  bool next_window_row(double& stamp_s, RequestTokens& tokens);
 
  private:
-  struct Stamp {  // a timestamp split so that epoch seconds keep sub-microsecond resolution
-    int64_t whole_s = 0;
-    double fraction_s = 0;
+  struct Row {
+    double t_s = 0;  // relative to the first row [s, trace time]
+    uint64_t key = kNoKey;
+    RequestTokens tokens;
   };
+  // The indices of the wanted columns in rows_.
+  static constexpr size_t kTimestamp = 0;
 
-  // The next row's time relative to the first row [s, trace time] and its key (kNoKey without a key column).
-  bool next_row(double& relative_s, uint64_t& key);
-  void push_copies(double relative_s, uint64_t key);
-  bool parse_stamp(std::string_view text, Stamp& stamp) const;
+  // The next row (t_s relative to the first row; key kNoKey without a key column).
+  bool next_row(Row& row);
+  // One row of the file that the filter keeps: its arrival stamp, key and tokens; false at the end.
+  bool read_row(Row& row, TraceStamp& stamp);
+  // Sets row.t_s from the stamp, relative to the first row, and checks that rows do not go back in time.
+  void place(Row& row, const TraceStamp& stamp);
+  void push_copies(const Row& row);
+  uint32_t parse_tokens(size_t column) const;
 
-  CsvReader csv_;
-
-  size_t column_ = 0;
+  TraceRows rows_;
   std::string column_name_;
+  TimestampUnit timestamp_unit_;
   bool has_key_column_ = false;
-  size_t key_column_ = 0;
+  size_t key_column_ = 0;  // in rows_
   std::string key_column_name_;
-  uint64_t key_ = kNoKey;  // of the arrival next() returned last
+  bool has_token_columns_ = false;
+  size_t input_tokens_column_ = 0;  // in rows_; output tokens follow
+  std::string input_tokens_name_;
+  std::string output_tokens_name_;
+  bool has_filter_ = false;
+  size_t filter_column_ = 0;  // in rows_
+  std::string filter_equals_;
+  // arrival = end - duration: rows read but not yet returned, a min-heap on their arrival.
+  bool has_durations_ = false;
+  size_t duration_column_ = 0;  // in rows_
+  std::string duration_name_;
+  double max_duration_s_ = 0;
+  struct Pending {
+    Row row;
+    TraceStamp arrival;
+  };
+  std::vector<Pending> pending_;
+  TraceStamp latest_end_;
+  bool has_latest_end_ = false;
+  bool is_file_done_ = false;
+  uint64_t rows_seen_ = 0;  // rows read, kept or not
+  uint64_t key_ = kNoKey;   // of the arrival next() returned last
+  RequestTokens tokens_;    // likewise
   bool has_first_ = false;
-  Stamp first_;
+  TraceStamp first_;
   double previous_s_ = 0;
 
   double start_s_;
@@ -77,15 +121,10 @@ class RequestTraceSource final : public ArrivalSource {
   Rng count_rng_;
   Rng jitter_rng_;
 
-  bool has_lookahead_ = false;  // lookahead_s_ holds the next row not yet expanded into copies
-  double lookahead_s_ = 0;
-  uint64_t lookahead_key_ = kNoKey;
+  bool has_lookahead_ = false;  // lookahead_ holds the next row not yet expanded into copies
+  Row lookahead_;
   bool is_input_done_ = false;
-  struct Copy {
-    double t_s;  // [s, trace time]
-    uint64_t key;
-  };
-  std::vector<Copy> heap_;  // min-heap of pending copies on t_s
+  std::vector<Row> heap_;  // min-heap of pending copies on t_s [s, trace time]
 };
 
 }  // namespace servesim::sim

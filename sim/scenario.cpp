@@ -10,6 +10,7 @@
 #include "core/json_fields.hpp"
 #include "core/json_reader.hpp"
 #include "sim/llm_presets.hpp"
+#include "sim/trace_timestamp.hpp"
 
 namespace servesim::sim {
 namespace fs = std::filesystem;
@@ -41,10 +42,57 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
       w.gaps = gaps == "skip" ? GapPolicy::skip : gaps == "fill" ? GapPolicy::fill : GapPolicy::keep;
       w.gap_min_s = f.number("gap_min_s", 600.0, 1.0, 1e9);
     } else {
+      // JSON Lines by the file name (.jsonl, also compressed), else CSV, unless "format" says.
+      const std::string name = fs::path(w.path).filename().string();
+      const bool is_jsonl_name =
+          name.ends_with(".jsonl") || name.ends_with(".jsonl.gz") || name.ends_with(".jsonl.bz2");
+      const std::string format = f.text("format", is_jsonl_name ? "jsonl" : "csv", {"csv", "jsonl"});
+      w.format = format == "jsonl" ? TraceFormat::jsonl : TraceFormat::csv;
       w.timestamp_column = f.text("timestamp_column", "TIMESTAMP");
+      if (f.has("end_column") || f.has("duration_column")) {
+        for (const char* key : {"end_column", "duration_column"}) {
+          if (!f.has(key))
+            throw f.error(key,
+                          "missing (arrival = end - duration needs both end_column and duration_column)");
+          if (f.text(key, "").empty()) throw f.error(key, "expected a column name, got \"\"");
+        }
+        if (f.has("timestamp_column"))
+          throw f.error("timestamp_column",
+                        "expected no timestamp_column with end_column and duration_column (arrival = end - "
+                        "duration)");
+        w.end_column = f.text("end_column", "");
+        w.duration_column = f.text("duration_column", "");
+        w.max_duration_s = f.number("max_duration_s", 600.0, 1e-3, 1e7);
+      }
+      const std::string unit = f.text("timestamp_unit", "auto", {"auto", "s", "ms", "us", "iso8601"});
+      for (const TimestampUnit u :
+           {TimestampUnit::automatic, TimestampUnit::seconds, TimestampUnit::milliseconds,
+            TimestampUnit::microseconds, TimestampUnit::iso8601})
+        if (unit == timestamp_unit_name(u)) w.timestamp_unit = u;
       if (f.has("key_column")) {
         w.key_column = f.text("key_column", "");
         if (w.key_column.empty()) throw f.error("key_column", "expected a column name, got \"\"");
+      }
+      if (f.has("filter")) {
+        core::JsonFields filter(f.child("filter"), f.file(), f.pointer("filter"));
+        w.filter_column = filter.required_text("column");
+        if (w.filter_column.empty()) throw filter.error("column", "expected a column name, got \"\"");
+        if (!filter.has("equals"))
+          throw filter.error("equals", "missing (the value a row must have in the column to be kept)");
+        w.filter_equals = filter.required_text("equals");
+        filter.reject_unknown();
+      }
+      // Token columns come in pairs: a platform model that reads one needs the other.
+      for (const auto& [key, other] : {std::pair{"input_tokens_column", "output_tokens_column"},
+                                       std::pair{"output_tokens_column", "input_tokens_column"}}) {
+        if (!f.has(key)) continue;
+        if (!f.has(other))
+          throw f.error(other,
+                        std::string("missing (") + key + " is given: give both token columns or neither)");
+        const std::string column = f.text(key, "");
+        if (column.empty()) throw f.error(key, "expected a column name, got \"\"");
+        (std::string_view(key) == "input_tokens_column" ? w.input_tokens_column : w.output_tokens_column) =
+            column;
       }
     }
     return w;
@@ -65,6 +113,18 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
     w.spike_start_s = f.number("spike_start_s", 0.0, 0.0, 1e10);
     w.ramp_s = f.number("ramp_s", 60.0, 0.0, 1e10);
     w.spike_duration_s = f.number("spike_duration_s", 600.0, 0.0, 1e10);
+  }
+  if (f.has("tokens")) {
+    core::JsonFields t(f.child("tokens"), f.file(), f.pointer("tokens"));
+    for (const char* key : {"input", "output"})
+      if (!t.has(key))
+        throw t.error(key,
+                      "missing (a distribution of tokens, e.g. {\"type\": \"lognormal\", \"mean_tokens\": "
+                      "2048, \"p99_tokens\": 7436})");
+    w.input_tokens = Distribution::tokens_from_json(t.child("input"), t.file(), t.pointer("input"));
+    w.output_tokens = Distribution::tokens_from_json(t.child("output"), t.file(), t.pointer("output"));
+    w.has_token_distributions = true;
+    t.reject_unknown();
   }
   return w;
 }

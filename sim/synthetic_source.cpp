@@ -55,13 +55,21 @@ double max_rate(const WorkloadSpec& spec) {
   }
 }
 
+// A token count: the draw rounded to the nearest integer, at least 1 and at most kMaxRequestTokens.
+uint32_t draw_tokens(const Distribution& distribution, Rng& rng) {
+  const double value = std::round(distribution.sample(rng));
+  if (!(value >= 1)) return 1;
+  return value >= kMaxRequestTokens ? kMaxRequestTokens : static_cast<uint32_t>(value);
+}
+
 }  // namespace
 
 SyntheticSource::SyntheticSource(const WorkloadSpec& spec, uint64_t seed)
     : spec_(checked(spec)),
       max_rate_rps_(max_rate(spec)),
       duration_s_(spec.synthetic_duration_s),
-      rng_(Rng::derive(seed, 3)) {}
+      rng_(Rng::derive(seed, 3)),
+      token_rng_(Rng::derive(seed, 6)) {}
 
 double SyntheticSource::rate_rps(double t_s) const {
   const double base = spec_.rate_rps;
@@ -93,6 +101,10 @@ bool SyntheticSource::next(double& t_s) {
     }
     if (spec_.kind == WorkloadSpec::Kind::poisson || rng_.uniform() * max_rate_rps_ < rate_rps(t_s_)) {
       t_s = t_s_;
+      if (spec_.has_token_distributions) {
+        tokens_.input = draw_tokens(spec_.input_tokens, token_rng_);
+        tokens_.output = draw_tokens(spec_.output_tokens, token_rng_);
+      }
       return true;
     }
   }

@@ -10,7 +10,9 @@ namespace servesim::sim {
 // Candidates come from a homogeneous Poisson process at the maximum rate and are kept with probability
 // rate(t)/max (thinning, Lewis & Shedler 1979), which is exact for any bounded rate. For `poisson` the rate
 // is constant and every candidate is kept: interarrival times are exponential with mean 1/rate_rps. start_s,
-// duration_s and time_compression are trace options and do not apply here.
+// duration_s and time_compression are trace options and do not apply here. With has_token_distributions each
+// arrival's input and then output token count is drawn from the workload's distributions, rounded to the
+// nearest integer and kept within 1..kMaxRequestTokens.
 class SyntheticSource final : public ArrivalSource {
  public:
   // Throws InputError for a rate, period, amplitude or duration out of range.
@@ -18,6 +20,7 @@ class SyntheticSource final : public ArrivalSource {
 
   bool next(double& t_s) override;
   double duration_s() const override { return duration_s_; }
+  RequestTokens tokens() const override { return tokens_; }
 
   // Arrival rate at time t [requests/s].
   double rate_rps(double t_s) const;
@@ -29,6 +32,9 @@ class SyntheticSource final : public ArrivalSource {
   double t_s_ = 0;
   bool is_done_ = false;
   Rng rng_;
+  // Token counts come from their own stream, so that drawing them leaves the arrival times unchanged.
+  Rng token_rng_;
+  RequestTokens tokens_;  // of the arrival next() returned last
 };
 
 }  // namespace servesim::sim

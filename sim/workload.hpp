@@ -4,13 +4,34 @@
 #include <cstdint>
 #include <string>
 
+#include "sim/distribution.hpp"
+
 namespace servesim::sim {
+
+// The most tokens a request trace may give one request, input or output (10^7: twenty times the longest
+// context windows of 2026, so a larger value is a unit or column mistake).
+constexpr uint32_t kMaxRequestTokens = 10'000'000;
 
 // What a run of zeros in a rate trace means (recording gaps, see scenarios/traces/README.md).
 enum class GapPolicy {
   keep,  // replay zeros as zero traffic (default)
   skip,  // drop gap seconds from the time axis
   fill,  // replace each gap second by the last non-zero rate before the gap
+};
+
+// The layout of a request trace file.
+enum class TraceFormat {
+  csv,    // RFC 4180 with a header row
+  jsonl,  // one JSON object per line (JSON Lines)
+};
+
+// How a request trace's timestamps are written (sim/trace_timestamp.hpp).
+enum class TimestampUnit {
+  automatic,     // "auto": decimal seconds or "YYYY-MM-DD HH:MM:SS[.f]" (default)
+  seconds,       // "s"
+  milliseconds,  // "ms"
+  microseconds,  // "us"
+  iso8601,       // "iso8601": calendar time with an optional UTC offset
 };
 
 struct WorkloadSpec {
@@ -26,8 +47,22 @@ struct WorkloadSpec {
   std::string key_column;
   // request_trace only: the columns holding each request's prompt and generated token counts ("" = none).
   // A token-level platform model (platforms/fleet/llm_engine.hpp) reads them through ModelContext.
+  // Values: integers 0..kMaxRequestTokens.
   std::string input_tokens_column;
   std::string output_tokens_column;
+  TraceFormat format = TraceFormat::csv;                    // request_trace only
+  TimestampUnit timestamp_unit = TimestampUnit::automatic;  // request_trace only
+  // request_trace only: arrival = end - duration, for traces that log when each request ended and how long it
+  // took (Azure Functions 2021): end_column holds the end (in timestamp_unit), duration_column the duration
+  // [s]; both or neither, and then timestamp_column is not read. Rows are put in arrival order within
+  // max_duration_s, the longest duration the trace may hold [s].
+  std::string end_column;
+  std::string duration_column;
+  double max_duration_s = 600;
+  // request_trace only: keep only the rows whose value in filter_column equals filter_equals ("" = no
+  // filter).
+  std::string filter_column;
+  std::string filter_equals;
   double scale = 1.0;                // multiply rates (rate_trace) [dimensionless, > 0]
   double start_s = 0.0;              // window start within the trace [s, >= 0]
   double duration_s = -1.0;          // window length [s]; < 0 = to the end of the trace
@@ -46,6 +81,11 @@ struct WorkloadSpec {
   double ramp_s = 60.0;
   double spike_duration_s = 600.0;
   double synthetic_duration_s = 3600.0;  // length of a synthetic workload [s]
+  // poisson, diurnal, spike: each arrival's token counts drawn from these (rounded to integers 1 ..
+  // kMaxRequestTokens; the distributions' values are tokens, not seconds) when has_token_distributions.
+  bool has_token_distributions = false;
+  Distribution input_tokens;
+  Distribution output_tokens;
 };
 
 }  // namespace servesim::sim
