@@ -29,11 +29,18 @@ bool is_estimated(const CandidateEvidence& c) {
 std::string write_verdict(Recommendation& rec) {
   const auto& best = rec.best();
   std::string v;
+  // A language model's targets on the first token and the tokens after it count too (goodput, sim/slo.hpp).
+  std::string token_targets;
+  if (best.result.llm.present && (rec.slo_ttft_ms > 0 || rec.slo_tpot_ms > 0))
+    token_targets = std::string(" with") +
+                    (rec.slo_ttft_ms > 0 ? " TTFT <= " + num(rec.slo_ttft_ms) + " ms" : "") +
+                    (rec.slo_ttft_ms > 0 && rec.slo_tpot_ms > 0 ? " and" : "") +
+                    (rec.slo_tpot_ms > 0 ? " TPOT <= " + num(rec.slo_tpot_ms) + " ms" : "");
   if (rec.any_meets_slo) {
     v = "Recommended: " + best.spec.name + " (" + best.spec.platform + ", " + to_string(best.placement) +
         (is_estimated(best) ? ", latency estimated" : "") + "; " + settings_text(best.spec.settings) +
         "): " + pct(best.attainment, rec.slo_attainment_target) + " of requests within the " +
-        num(rec.slo_p99_ms) + " ms SLO, p99 " + num(best.p99_ms) + " ms, cost " +
+        num(rec.slo_p99_ms) + " ms SLO" + token_targets + ", p99 " + num(best.p99_ms) + " ms, cost " +
         usd(best.result.cost_total_usd) + " for the replay.";
   } else {
     v = "No candidate meets the SLO (p99 " + num(rec.slo_p99_ms) + " ms for " +
@@ -59,6 +66,10 @@ std::string write_verdict(Recommendation& rec) {
           " The evidence agrees with the rules only on an estimated GPU latency for " + best.spec.name +
           " (no measurement or calibration behind it): measure it (measured_batch_latency_ms) before relying "
           "on this.";
+    else if (best.result.latency_source == "calibrated" && best.result.llm.present)
+      v += " The evidence agrees with the rules (" + best.spec.name +
+           "'s token-level serving times are calibrated on published LLM serving throughput, "
+           "docs/models/llm-serving.md, not measured on this model).";
     else if (best.result.latency_source == "calibrated")
       v += " The evidence agrees with the rules (" + best.spec.name +
            "'s GPU latency is calibrated on published MLPerf results, not measured on this model).";
@@ -79,6 +90,8 @@ Recommendation advise_with(const sim::Scenario& scenario, const AdviseHooks& hoo
   rec.scenario_name = scenario.name;
   rec.slo_p99_ms = scenario.slo.p99_ms;
   rec.slo_attainment_target = scenario.slo.attainment_target;
+  rec.slo_ttft_ms = scenario.slo.ttft_ms;
+  rec.slo_tpot_ms = scenario.slo.tpot_ms;
   rec.thresholds = section.thresholds;
   rec.facts = derive_facts(scenario, section);
   static const RuleTree tree;
@@ -160,12 +173,26 @@ std::string facts_text(const Facts& f) {
   o << "  peak/mean (per minute)  " << num(t.peak_to_mean) << "\n";
   o << "  CV of per-minute rates  " << num(t.cv) << "\n";
   o << "  idle minutes            " << pct(t.idle_minute_fraction) << "\n";
-  o << "  sustained utilisation   " << num(t.sustained_utilisation) << " (mean " << num(t.mean_rps)
-    << " req/s x " << num(t.mean_service_s * 1e3) << " ms service = " << num(t.mean_concurrency)
-    << " requests in service, per reference instance)\n";
+  if (f.llm && t.mean_service_s == 0)
+    o << "  sustained utilisation   not applicable (a language model served token by token: the evidence "
+         "below measures it per candidate)\n";
+  else
+    o << "  sustained utilisation   " << num(t.sustained_utilisation) << " (mean " << num(t.mean_rps)
+      << " req/s x " << num(t.mean_service_s * 1e3) << " ms service = " << num(t.mean_concurrency)
+      << " requests in service, per reference instance)\n";
+  if (f.llm) {
+    o << "  language model          " << f.llm_name << ", " << num(f.llm_parameters_b) << " B parameters, "
+      << num(f.llm_weights_gb) << " GB of weights at " << f.llm_precision << ", context up to "
+      << num(f.llm_context_tokens) << " tokens\n";
+    if (t.with_tokens > 0)
+      o << "  tokens per request      " << num(t.mean_input_tokens) << " in + " << num(t.mean_output_tokens)
+        << " out on average, longest request " << num(static_cast<double>(t.max_request_tokens))
+        << " tokens (from the workload)\n";
+  }
   if (f.cpu_compute_ms)
     o << "  GPU need                " << (f.gpu_intensive ? "yes" : "no") << " ("
-      << num(*f.gflops_per_request) << " GFLOP/request = " << num(*f.cpu_compute_ms)
+      << num(*f.gflops_per_request) << " GFLOP/request"
+      << (f.gflops_from_llm ? " (2 x parameters x tokens)" : "") << " = " << num(*f.cpu_compute_ms)
       << " ms of CPU on the largest function, estimated)\n";
   else
     o << "  GPU need                unknown (no advisor.gflops_per_request)\n";

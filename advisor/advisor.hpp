@@ -31,7 +31,8 @@ struct CascadeEvidence {
 struct Recommendation {
   std::string scenario_name;
   double slo_p99_ms = 0;
-  double slo_attainment_target = 0.99;  // scenario slo.attainment_target [fraction]
+  double slo_attainment_target = 0.99;      // scenario slo.attainment_target [fraction]
+  double slo_ttft_ms = 0, slo_tpot_ms = 0;  // scenario slo.ttft_ms, slo.tpot_ms (0: none)
   Facts facts;
   Thresholds thresholds;
   RuleOutcome rules;

@@ -98,9 +98,19 @@ TrafficShape measure_traffic(const sim::WorkloadSpec& workload, uint64_t seed, d
     ++per_minute[m];
     ++s.requests;
     last = t;
+    if (const sim::RequestTokens k = source->tokens(); k.known()) {
+      ++s.with_tokens;
+      s.mean_input_tokens += k.input;
+      s.mean_output_tokens += k.output;
+      s.max_request_tokens = std::max<uint64_t>(s.max_request_tokens, uint64_t{k.input} + k.output);
+    }
     if (s.has_keys) keys.insert(source->key());
   }
   s.distinct_keys = keys.size();
+  if (s.with_tokens > 0) {
+    s.mean_input_tokens /= static_cast<double>(s.with_tokens);
+    s.mean_output_tokens /= static_cast<double>(s.with_tokens);
+  }
   s.duration_s = source->duration_s() > 0 ? source->duration_s() : last;
   s.minutes = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(s.duration_s / 60.0 - 1e-9)));
   per_minute.resize(std::max<size_t>(per_minute.size(), s.minutes), 0);
@@ -137,9 +147,36 @@ Facts derive_facts(const sim::Scenario& scenario, const AdvisorSection& section)
   f.event_driven = section.event_driven;
   f.cost_sensitive = section.cost_sensitive;
   f.experimental = section.experimental;
-  f.traffic = measure_traffic(scenario.workload, scenario.seed, scenario.service.warm_s.mean_s(),
-                              th.get("reference_instance_concurrency"));
+  // A language model without a warm time is served token by token: no per-request service time applies.
+  const bool token_level = scenario.service.llm.given && !scenario.service.given.warm;
+  f.traffic =
+      measure_traffic(scenario.workload, scenario.seed, token_level ? 0.0 : scenario.service.warm_s.mean_s(),
+                      th.get("reference_instance_concurrency"));
   f.gflops_per_request = section.gflops_per_request;
+  const sim::LlmShape& llm = scenario.service.llm;
+  if (llm.given) {
+    // A language model: its weights at the serving precision are what every replica must hold; its work per
+    // request is about 2 FLOP per parameter per token (prompt and output), with the workload's tokens (or
+    // the model's defaults).
+    f.llm = true;
+    f.llm_name = llm.name;
+    f.llm_precision = llm.precision;
+    f.llm_parameters_b = llm.parameters_b;
+    const double bytes = llm.precision == "fp32"                              ? 4
+                         : llm.precision == "fp16" || llm.precision == "bf16" ? 2
+                         : llm.precision == "int4"                            ? 0.5
+                                                                              : 1;
+    f.llm_weights_gb = llm.parameters_b * bytes;
+    f.llm_context_tokens = llm.max_context_tokens;
+    if (f.model_size_mb <= 0) f.model_size_mb = f.llm_weights_gb * 1e3;
+    if (!f.gflops_per_request) {
+      const bool has = f.traffic.with_tokens > 0;
+      const double tokens = has ? f.traffic.mean_input_tokens + f.traffic.mean_output_tokens
+                                : llm.default_input_tokens + llm.default_output_tokens;
+      f.gflops_per_request = 2.0 * llm.parameters_b * tokens;
+      f.gflops_from_llm = true;
+    }
+  }
   if (f.gflops_per_request) {
     const double speedup = sim::cpu_speedup(th.get("function_max_vcpu"), scenario.service.parallel_fraction);
     f.cpu_compute_ms = *f.gflops_per_request / (th.get("cpu_gflops_per_vcpu") * speedup) * 1e3;

@@ -50,6 +50,10 @@ struct TrafficShape {
   double sustained_utilisation = 0;  // mean_concurrency / reference_instance_concurrency
   bool has_keys = false;             // the workload names each request's input (workload.key_column)
   uint64_t distinct_keys = 0;        // distinct inputs among the requests (has_keys only)
+  // Token counts (a workload with token columns or token distributions): means and the longest request.
+  uint64_t with_tokens = 0;
+  double mean_input_tokens = 0, mean_output_tokens = 0;
+  uint64_t max_request_tokens = 0;  // input + output of the longest request
 };
 TrafficShape measure_traffic(const sim::WorkloadSpec& workload, uint64_t seed, double mean_service_s,
                              double reference_concurrency);
@@ -63,6 +67,12 @@ struct Facts {
   bool event_driven = false, cost_sensitive = false, experimental = false;
   TrafficShape traffic;
   std::optional<double> gflops_per_request;
+  bool gflops_from_llm = false;  // gflops_per_request derived from service.llm and the tokens (estimated)
+  // service.llm: the language model's shape and what it needs (weights at its precision).
+  bool llm = false;
+  std::string llm_name, llm_precision;
+  double llm_parameters_b = 0, llm_weights_gb = 0;
+  uint32_t llm_context_tokens = 0;
   std::optional<double> cpu_compute_ms;  // gflops / (cpu GFLOP/s x speed-up on function_max_vcpu)
   bool gpu_intensive = false;
   // Share of requests whose input repeats (edge-cache hits): analytical from advisor.popularity (Zipf), or
