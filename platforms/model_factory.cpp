@@ -2,8 +2,8 @@
 
 #include "core/input_error.hpp"
 #include "platforms/catalog.hpp"
-#include "sim/service_time.hpp"
 #include "platforms/registry.hpp"
+#include "sim/service_time.hpp"
 
 namespace servesim::platforms {
 
@@ -20,7 +20,7 @@ std::unique_ptr<sim::PlatformModel> make_model(const sim::CandidateSpec& candida
                         "missing: candidate \"" + candidate.name + "\" (" + candidate.platform +
                             ") serves the language model request by request on CPUs, which needs the "
                             "per-token costs cpu_ms_per_input_token and cpu_ms_per_output_token (or "
-                            "service.warm); only kubernetes-gpu runs it token by token on GPUs");
+                            "service.warm); GPU candidates run it token by token");
     return model;
   }
   // Not registered: Settings names the file, the pointer and the catalogue's platforms; a catalogued

@@ -2,7 +2,9 @@
 // The one meaning of "meets the SLO", used by summary.json, the HTML report, the advisor, `tune`, `sweep` and
 // the desktop app alike: a candidate meets the scenario's SLO when it served at least one request, at least
 // slo.attainment_target of its arrivals were served within slo.p99_ms (timeouts, throttles and drops count as
-// misses), and the p99 of its served requests is within slo.p99_ms.
+// misses), and the p99 of its served requests is within slo.p99_ms. A language model served token by token
+// (CandidateResult::llm) with slo.ttft_ms or slo.tpot_ms counts only its goodput: requests served within the
+// latency target and both token targets.
 //
 //   const sim::SloOutcome slo = sim::judge_slo(result, scenario.slo);
 //   if (slo.met) ...

@@ -48,12 +48,13 @@ LlmTiming::LlmTiming(const LlmSpec& model, const GpuSpec& gpu, const LlmReplicaP
   if (kv_bytes < kv_bytes_per_token_ * model.max_context_tokens)
     throw std::invalid_argument(
         "expected the model to fit the GPU memory with room for one full context of KV cache: weights " +
-        core::quote_number(weight_bytes_ / 1e9) + " GB at " + model.precision + " + KV " +
-        core::quote_number(kv_bytes_per_token_ * model.max_context_tokens / 1e9) + " GB for " +
-        std::to_string(model.max_context_tokens) + " tokens, but " + std::to_string(replica.tensor_parallel) +
-        " x " + gpu.name + " offer " + core::quote_number(std::max(0.0, usable) / 1e9) +
+        core::quote_number(std::round(weight_bytes_ / 1e7) / 100) + " GB at " + model.precision + " + KV " +
+        core::quote_number(std::round(kv_bytes_per_token_ * model.max_context_tokens / 1e7) / 100) +
+        " GB for " + std::to_string(model.max_context_tokens) + " tokens, but " +
+        std::to_string(replica.tensor_parallel) + " x " + gpu.name + " offer " +
+        core::quote_number(std::round(std::max(0.0, usable) / 1e7) / 100) +
         " GB (memory x memory_utilization - activation reserve); use more tensor_parallel GPUs, a larger "
-        "GPU or a lower precision");
+        "GPU, a lower precision or a shorter max_context_tokens");
   kv_capacity_tokens_ = static_cast<uint64_t>(kv_bytes / kv_bytes_per_token_);
 }
 
