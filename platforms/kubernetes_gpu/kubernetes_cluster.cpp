@@ -249,12 +249,19 @@ void KubernetesModel::hpa_sync(double t_s) {
   for (const uint32_t id : ready_.pods()) {
     const Pod& pod = pods_[id];
     double value;
-    if (!pod_window_metric(PodWindow{.ready_since_s = pod.ready_since_s,
-                                     .busy_s = pod.busy_s,
-                                     .on_gpu = pod.in_batch > 0 || (pod.engine && pod.engine->running()),
-                                     .batch_start_s = pod.batch_start_s,
-                                     .routed = pod.routed},
-                           window_start_s_, t_s, p_.metric_gpu_utilization, value))
+    if (p_.llm_metric != KubernetesParams::LlmMetric::none && pod.engine) {
+      // A gauge read at the sync (the metrics adapter's latest scrape), not a window average.
+      const LlmEngine& e = *pod.engine;
+      value = p_.llm_metric == KubernetesParams::LlmMetric::in_flight
+                  ? static_cast<double>(e.in_flight())
+                  : static_cast<double>(e.kv_used_tokens()) / static_cast<double>(e.kv_capacity_tokens());
+    } else if (!pod_window_metric(
+                   PodWindow{.ready_since_s = pod.ready_since_s,
+                             .busy_s = pod.busy_s,
+                             .on_gpu = pod.in_batch > 0 || (pod.engine && pod.engine->running()),
+                             .batch_start_s = pod.batch_start_s,
+                             .routed = pod.routed},
+                   window_start_s_, t_s, p_.metric_gpu_utilization, value))
       continue;
     m.ready_sum += value;
     ++m.ready;

@@ -67,6 +67,10 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
     p_.pool.pods_per_node = p_.node_gpus / p_.gpus_per_pod;
     p_.latency_source = llm_.latency_source;
     meter_ = std::make_unique<LlmMeter>(scenario.slo, llm_, p_.gpus_per_pod);
+  } else if (p_.llm_metric != KubernetesParams::LlmMetric::none) {
+    throw input_error(scenario.file, "/service/llm",
+                      "missing: hpa_metric in_flight and kv_cache_utilization read a language-model server's "
+                      "gauges, which needs service.llm");
   }
 }
 

@@ -80,9 +80,17 @@ KubernetesParams KubernetesParams::from(const Settings& s, const nlohmann::json&
   if (p.min_replicas == 0 && !p.keda)
     throw s.error("min_replicas", "expected 1.." + std::to_string(p.max_replicas) +
                                       " with autoscaler hpa (scaling to zero needs autoscaler keda), got 0");
-  p.metric_gpu_utilization = s.text("hpa_metric") == "gpu_utilization";
+  const std::string metric = s.text("hpa_metric");
+  p.metric_gpu_utilization = metric == "gpu_utilization";
   p.hpa_target = p.metric_gpu_utilization ? s.number("hpa_target_gpu_utilization")
                                           : s.number("hpa_target_requests_per_pod_per_s");
+  if (metric == "in_flight") {
+    p.llm_metric = KubernetesParams::LlmMetric::in_flight;
+    p.hpa_target = s.number("hpa_target_in_flight_per_pod");
+  } else if (metric == "kv_cache_utilization") {
+    p.llm_metric = KubernetesParams::LlmMetric::kv_cache;
+    p.hpa_target = s.number("hpa_target_kv_cache_utilization");
+  }
   p.hpa_sync_period_s = s.number("hpa_sync_period_s");
   p.hpa = HpaPolicy{
       .tolerance = s.number("hpa_tolerance"),

@@ -1,0 +1,87 @@
+// kubernetes-gpu serving a language model (service.llm): every request's tokens reach the engine and come
+// back in the token counts, USD per million tokens is the cost over them, and the HPA's in_flight metric
+// scales as the HPA formula says (desired = ceil(current x metric / target)).
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <fstream>
+
+#include "support/sim_harness.hpp"
+
+namespace {
+using servesim::test::scenario_from;
+
+nlohmann::json llm_doc(const nlohmann::json& workload, nlohmann::json candidate) {
+  candidate["platform"] = "kubernetes-gpu";
+  candidate["node_type"] = "p5.48xlarge";
+  candidate["max_nodes"] = 1;
+  return {{"seed", 3},
+          {"workload", workload},
+          {"service", {{"llm", {{"model", "llama-3.1-8b"}, {"max_context_tokens", 8192}}}}},
+          {"slo", {{"p99_ms", 600000}, {"timeout_s", 600}}},
+          {"candidates", {candidate}}};
+}
+}  // namespace
+
+TEST_CASE("platforms::KubernetesModel with service.llm: the trace's tokens are served and priced") {
+  servesim::test::TempDir dir;
+  // 30 requests, one per second; request k has 100 + 10 k prompt tokens and 20 + k output tokens:
+  // sum of inputs = 30 x 100 + 10 x 435 = 7,350; sum of outputs = 30 x 20 + 435 = 1,035.
+  {
+    std::ofstream f(dir.path() + "/req.csv");
+    f << "t,in,out\n";
+    for (int k = 0; k < 30; ++k) f << k << "," << 100 + 10 * k << "," << 20 + k << "\n";
+  }
+  const auto doc = llm_doc({{"type", "request_trace"},
+                            {"path", dir.path() + "/req.csv"},
+                            {"timestamp_column", "t"},
+                            {"input_tokens_column", "in"},
+                            {"output_tokens_column", "out"}},
+                           {{"min_replicas", 1}, {"max_replicas", 1}});
+  const auto run = servesim::test::simulate(scenario_from(doc));
+  const auto& r = run.results.at(0);
+  REQUIRE(r.requests.served == 30);
+  REQUIRE(r.llm.present);
+  CHECK(r.llm.input_tokens == 7350);
+  CHECK(r.llm.output_tokens == 1035);
+  CHECK(r.llm.ttft.count() == 30);
+  CHECK(r.llm.tpot.count() == 30);  // every request generates 2 tokens or more
+  CHECK(r.llm.preemptions == 0);    // at most a few thousand tokens held, against ~419,000
+  CHECK(r.latency_source == "calibrated");
+  // A request's end-to-end latency is at least its first token's.
+  CHECK(r.latency.quantile_s(0.0) >= r.llm.ttft.quantile_s(0.0) * 0.99);
+}
+
+TEST_CASE("platforms::KubernetesModel with service.llm: the HPA scales on requests in flight") {
+  // 40 requests at t = 0 of 100 + 2,000 tokens on one H100 pod: a decode step of 40 sequences reads 16 GB of
+  // weights and at most 40 x 2,100 x 131,072 B = 11 GB of KV, 13 ms at the fitted 0.62 of 3.35 TB/s plus
+  // 2 ms, so the batch needs about 2,000 x 15 ms = 30 s: at the first sync (15 s) all 40 are in flight.
+  // HPA: desired = ceil(1 x 40 / 10) = 4, within the scale-up policy (4 pods or 100% per 15 s).
+  servesim::test::TempDir dir;
+  {
+    std::ofstream f(dir.path() + "/burst.csv");
+    f << "t,in,out\n";
+    for (int k = 0; k < 40; ++k) f << "0,100,2000\n";
+  }
+  const auto doc = llm_doc({{"type", "request_trace"},
+                            {"path", dir.path() + "/burst.csv"},
+                            {"timestamp_column", "t"},
+                            {"input_tokens_column", "in"},
+                            {"output_tokens_column", "out"}},
+                           {{"min_replicas", 1},
+                            {"max_replicas", 8},
+                            {"hpa_metric", "in_flight"},
+                            {"hpa_target_in_flight_per_pod", 10},
+                            {"hpa_sync_period_s", 15}});
+  const auto run = servesim::test::simulate(scenario_from(doc));
+  const auto& r = run.results.at(0);
+  CHECK(r.requests.served == 40);
+  CHECK(r.instances_peak == 4);
+}
+
+TEST_CASE("platforms::KubernetesModel: an LLM gauge as HPA metric without service.llm is refused") {
+  auto doc = llm_doc({{"type", "poisson"}, {"rate_rps", 1}, {"duration_s", 10}},
+                     {{"hpa_metric", "kv_cache_utilization"}});
+  doc["service"] = {{"warm", {{"type", "constant"}, {"value_ms", 10}}}};
+  const auto sc = scenario_from(doc);
+  CHECK_THROWS_WITH(servesim::platforms::make_candidates(sc), Catch::Contains("needs service.llm"));
+}
