@@ -15,10 +15,13 @@ const std::map<std::string, std::vector<std::string>>& workload_keys() {
   static const std::map<std::string, std::vector<std::string>> keys{
       {"rate_trace", {"path", "scale", "start_s", "duration_s", "time_compression", "gaps", "gap_min_s"}},
       {"request_trace",
-       {"path", "scale", "start_s", "duration_s", "time_compression", "timestamp_column", "key_column"}},
-      {"poisson", {"duration_s", "rate_rps"}},
-      {"diurnal", {"duration_s", "rate_rps", "period_s", "amplitude"}},
-      {"spike", {"duration_s", "base_rps", "spike_factor", "spike_start_s", "ramp_s", "spike_duration_s"}}};
+       {"path", "scale", "start_s", "duration_s", "time_compression", "timestamp_column", "key_column",
+        "timestamp_unit", "format", "input_tokens_column", "output_tokens_column", "filter", "end_column",
+        "duration_column", "max_duration_s"}},
+      {"poisson", {"duration_s", "rate_rps", "tokens"}},
+      {"diurnal", {"duration_s", "rate_rps", "period_s", "amplitude", "tokens"}},
+      {"spike",
+       {"duration_s", "base_rps", "spike_factor", "spike_start_s", "ramp_s", "spike_duration_s", "tokens"}}};
   return keys;
 }
 const std::map<std::string, std::vector<std::string>>& distribution_keys() {
@@ -70,6 +73,19 @@ ScenarioForm::ScenarioForm(ScenarioDocument* doc, QWidget* parent) : QWidget(par
   add(f, tr("gap_min_s"), "/workload/gap_min_s", tr("default 600 s"));
   add(f, tr("timestamp_column"), "/workload/timestamp_column", tr("default TIMESTAMP"));
   add(f, tr("key_column"), "/workload/key_column", tr("none (the column naming each request's input)"));
+  add_choice(f, tr("timestamp_unit"), "/workload/timestamp_unit", {"", "auto", "s", "ms", "us", "iso8601"},
+             tr("default auto (seconds or YYYY-MM-DD HH:MM:SS)"));
+  add_choice(f, tr("format"), "/workload/format", {"", "csv", "jsonl"},
+             tr("default by the file name (.jsonl)"));
+  add(f, tr("input_tokens_column"), "/workload/input_tokens_column",
+      tr("none (prompt tokens; with the output one)"));
+  add(f, tr("output_tokens_column"), "/workload/output_tokens_column", tr("none (generated tokens)"));
+  add(f, tr("end_column"), "/workload/end_column",
+      tr("none (arrival = end - duration; with duration_column)"));
+  add(f, tr("duration_column"), "/workload/duration_column", tr("none (each request's duration, s)"));
+  add(f, tr("max_duration_s"), "/workload/max_duration_s", tr("default 600 s (the longest duration)"));
+  add(f, tr("filter column"), "/workload/filter/column", tr("none (keep only rows with a value here)"));
+  add(f, tr("filter equals"), "/workload/filter/equals", tr("the value a kept row has"));
   add(f, tr("rate_rps"), "/workload/rate_rps", tr("requests/s"));
   add(f, tr("base_rps"), "/workload/base_rps", tr("requests/s"));
   add(f, tr("period_s"), "/workload/period_s", tr("default 86400 s"));

@@ -120,8 +120,9 @@ RequestTraceSummary summarize_request_trace(const WorkloadSpec& spec) {
 std::string describe(const RequestTraceSummary& s) {
   std::string text = "request trace: " + std::to_string(s.rows) + " rows, timestamps " +
                      format("%.3f", s.first_s) + " .. " + format("%.3f", s.last_s) + " s: span " +
-                     format("%.3f", s.span_s()) + " s (" + readable(s.span_s()) +
-                     ") of trace time, before scale and time_compression\n";
+                     format("%.3f", s.span_s()) + " s" +
+                     (s.span_s() >= 120 ? " (" + readable(s.span_s()) + ")" : std::string()) +
+                     " of trace time, before scale and time_compression\n";
   text += "  rate: mean " + (s.mean_rps > 0 ? format("%.4g", s.mean_rps) : std::string("-")) +
           " requests/s, peak " + format("%.4g", s.peak_rps) + " requests/s (the busiest " +
           (s.peak_bin_s == 1 ? "1-s" : "60-s") + " bin)\n";

@@ -121,3 +121,33 @@ TEST_CASE("cli::servesim: run writes summary.json, timeseries.csv and latency_hi
   CHECK(v.status == 0);
   CHECK_THAT(v.out, Catch::Contains("18 arrivals"));
 }
+
+TEST_CASE("cli::servesim: validate describes a request trace and warns when its span does not fit its unit") {
+  TempDir dir;
+  // 1001 requests 0.5 s apart (a 500-s trace) with token columns: mean input (10 + 20) / 2 = 15 when rows
+  // alternate 10 and 20.
+  std::string trace = "TIMESTAMP,in,out\n";
+  for (int i = 0; i <= 1000; ++i) trace += std::to_string(i * 0.5) + "," + (i % 2 ? "20" : "10") + ",3\n";
+  dir.write("t.csv", trace);
+  nlohmann::json scenario = scenario_with_trace("t.csv");
+  scenario["workload"] = {{"type", "request_trace"},
+                          {"path", "t.csv"},
+                          {"input_tokens_column", "in"},
+                          {"output_tokens_column", "out"}};
+  auto v = run_servesim("validate " + dir.write("s.json", scenario.dump()), dir);
+  CHECK(v.status == 0);
+  CHECK_THAT(v.out, Catch::Contains("request trace: 1001 rows, timestamps 0.000 .. 500.000 s: span 500.000 s "
+                                    "(8.3 min)"));
+  CHECK_THAT(v.out, Catch::Contains("rate: mean 2.002 requests/s, peak 2 requests/s (the busiest 1-s bin)"));
+  // 501 rows read 10, 500 read 20: mean 14.995; the p99 (the 991st smallest) is 20.
+  CHECK_THAT(v.out, Catch::Contains("tokens: input mean 15.0, p99 20; output mean 3.0, p99 3"));
+  CHECK(v.err.empty());
+  // The same trace read as milliseconds: 1001 rows within 0.5 s.
+  scenario["workload"]["timestamp_unit"] = "ms";
+  v = run_servesim("validate " + dir.write("s.json", scenario.dump()), dir);
+  CHECK(v.status == 0);
+  CHECK_THAT(v.err, Catch::Contains("servesim: warning: "));
+  CHECK_THAT(v.err,
+             Catch::Contains("t.csv: 1001 rows within 0.5 s, read with \"timestamp_unit\": \"ms\": did you "
+                             "mean \"timestamp_unit\": \"s\"?"));
+}

@@ -67,6 +67,33 @@ class ScenarioFormTest : public QObject {
     QVERIFY(test::read_all(out).contains("\"key_column\": \"TIMESTAMP\""));
   }
 
+  void a_request_trace_token_columns_and_filter_are_fields_and_survive_saving() {
+    QTemporaryDir dir;
+    test::write_text(dir, "tokens.csv", "TIMESTAMP,Model,in,out\n1,a,10,2\n2,b,20,3\n");
+    const QString scenario = test::write_text(
+        dir, "tokens.json",
+        R"({"name": "k", "workload": {"type": "request_trace", "path": "tokens.csv", "input_tokens_column": "in",
+ "output_tokens_column": "out"}, "service": {"warm": {"type": "constant", "value_ms": 20}},
+ "candidates": [{"platform": "fixed-pool"}]}
+)");
+    MainWindow w;
+    QVERIFY(w.open_file(scenario));
+    auto* input = w.form()->field("/workload/input_tokens_column");
+    QVERIFY(input);
+    QCOMPARE(input->line_edit()->text(), QString("in"));
+    auto* column = w.form()->field("/workload/filter/column");
+    auto* equals = w.form()->field("/workload/filter/equals");
+    QVERIFY(column && equals);
+    QTest::keyClicks(column->line_edit(), "Model");
+    QTest::keyClicks(equals->line_edit(), "b");
+    const QString out = dir.filePath("saved.json");
+    QVERIFY(w.save_file(out));
+    const auto workload = servesim::sim::load_scenario(out.toStdString()).workload;
+    QCOMPARE(workload.output_tokens_column, std::string("out"));
+    QCOMPARE(workload.filter_column, std::string("Model"));
+    QCOMPARE(workload.filter_equals, std::string("b"));
+  }
+
   void an_edit_that_is_undone_by_hand_writes_the_file_unchanged() {
     QTemporaryDir dir;
     MainWindow w;
