@@ -3,12 +3,15 @@
 // by token (kubernetes-gpu with service.llm: 16 replicas on two p5.48xlarge nodes, one H100 each, vLLM-style
 // continuous batching with chunked prefill, 8192 tokens per iteration) through sim::simulate, then the same
 // serving as a bare loop (bare_llm_loop.hpp) on the same arrivals, in one process run. Prints both sides'
-// outputs side by side, wall time, simulated time per wall time, peak memory and the ratio.
-// Usage: bench_llm_replay [TRACE.csv] [--runs N] [--scale S] [--only servesim|bare]
+// outputs side by side, wall and CPU time, simulated time per wall time, peak memory and the ratio.
+// Usage: bench_llm_replay [TRACE.csv] [--runs N] [--scale S] [--gpu-memory-utilization U]
+//        [--only servesim|bare]
+// (--gpu-memory-utilization below vLLM's 0.9 shrinks the KV cache, to compare the preemption path.)
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -26,10 +29,13 @@ using namespace servesim;
 int main(int argc, char** argv) {
   // --scale S is this benchmark's own; the rest is the replay benchmarks' command line.
   bench::BareLlmConfig bc;  // the one place the settings are written; the scenario below reads them
+  double gpu_memory_utilization = 0.9;  // vLLM's default; lower values shrink the KV cache (preemptions)
   std::vector<char*> rest{argv[0]};
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--scale") && i + 1 < argc)
       bc.scale = static_cast<uint32_t>(std::max(1, std::atoi(argv[++i])));
+    else if (!std::strcmp(argv[i], "--gpu-memory-utilization") && i + 1 < argc)
+      gpu_memory_utilization = std::atof(argv[++i]);
     else
       rest.push_back(argv[i]);
   }
@@ -73,21 +79,38 @@ int main(int argc, char** argv) {
          {"llm_max_num_seqs", bc.max_num_seqs},
          {"llm_max_num_batched_tokens", bc.max_batched_tokens},
          {"llm_kv_block_tokens", bc.block_tokens},
-         {"llm_chunked_prefill", true}}}}};
+         {"llm_chunked_prefill", true},
+         {"llm_gpu_memory_utilization", gpu_memory_utilization}}}}};
   const sim::Scenario sc = sim::parse_scenario(doc, "bench", ".");
   // The bare loop's iteration time: the same formula, for the H100 with the calibrated efficiencies, as the
-  // candidate's defaults give it (tensor_parallel 1, memory utilisation 0.9, 1 GB activation reserve).
-  const platforms::LlmServing serving = platforms::make_llm_serving(
-      sc.service.llm, *platforms::gpu_catalog().find("h100"),
-      platforms::LlmReplicaParams{.compute_efficiency = 0, .bandwidth_efficiency = 0, .overhead_s = -1},
-      "bench");
+  // candidate's defaults give it (tensor_parallel 1, 1 GB activation reserve).
+  const platforms::LlmServing serving =
+      platforms::make_llm_serving(sc.service.llm, *platforms::gpu_catalog().find("h100"),
+                                  platforms::LlmReplicaParams{.memory_utilization = gpu_memory_utilization,
+                                                              .compute_efficiency = 0,
+                                                              .bandwidth_efficiency = 0,
+                                                              .overhead_s = -1},
+                                  "bench");
   bc.timing = serving.timing.get();
   std::printf("%s\n", serving.basis.c_str());
 
   sim::CandidateResult r;
   bench::BareLlmResult bare;
+  // CPU time of each side as well as wall time: on a shared machine it depends less on the other processes.
+  std::vector<double> sim_cpu_s, bare_cpu_s;
+  auto cpu_s = [] { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; };
   const auto times = bench::run_side_by_side(
-      args, [&] { r = bench::simulate_first(sc); }, [&] { bare = bench::run_bare_llm(bc); });
+      args,
+      [&] {
+        const double c0 = cpu_s();
+        r = bench::simulate_first(sc);
+        sim_cpu_s.push_back(cpu_s() - c0);
+      },
+      [&] {
+        const double c0 = cpu_s();
+        bare = bench::run_bare_llm(bc);
+        bare_cpu_s.push_back(cpu_s() - c0);
+      });
   const auto& q = r.requests;
   const auto& llm = r.llm;
   const double ms = 1e3;
@@ -116,6 +139,12 @@ int main(int argc, char** argv) {
   }
   bench::print_medians(args.runs, double(std::max<uint64_t>(q.arrived, bare.requests)), times.sim_s,
                        times.bare_s, times.sim_mb, times.bare_mb);
+  const double sim_cpu = bench::median(sim_cpu_s), bare_cpu = bench::median(bare_cpu_s);
+  std::printf("median CPU time:");
+  if (sim_cpu > 0) std::printf(" servesim %.2f s", sim_cpu);
+  if (bare_cpu > 0) std::printf("%s bare loop %.2f s", sim_cpu > 0 ? "," : "", bare_cpu);
+  if (sim_cpu > 0 && bare_cpu > 0) std::printf(", ratio %.2fx", sim_cpu / bare_cpu);
+  std::printf("\n");
   const double simulated_s = std::max(r.simulated_s, bare.end_s);
   const double sim_wall = bench::median(times.sim_s), bare_wall = bench::median(times.bare_s);
   std::printf("simulated %.0f s:", simulated_s);
