@@ -27,7 +27,8 @@
 using namespace servesim;
 
 int main(int argc, char** argv) {
-  // --scale S is this benchmark's own; the rest is the replay benchmarks' command line.
+  // --scale and --gpu-memory-utilization are this benchmark's own; the rest is the replay benchmarks'
+  // command line (less --days: the trace is one hour).
   bench::BareLlmConfig bc;  // the one place the settings are written; the scenario below reads them
   double gpu_memory_utilization = 0.9;  // vLLM's default; lower values shrink the KV cache (preemptions)
   std::vector<char*> rest{argv[0]};
@@ -40,6 +41,10 @@ int main(int argc, char** argv) {
       rest.push_back(argv[i]);
   }
   bench::ReplayArgs args = bench::parse_replay_args(static_cast<int>(rest.size()), rest.data());
+  if (args.days > 0) {
+    std::fprintf(stderr, "bench_llm_replay: --days does not apply (the trace is one hour); use --scale\n");
+    return 2;
+  }
   if (args.trace == bench::ReplayArgs{}.trace) args.trace = "scenarios/traces/azure-llm-code-2023.csv";
   bc.trace_path = args.trace;
   const uint32_t gpus_per_node = 8;
