@@ -98,7 +98,8 @@ int advise_command(const Args& args) {
   advisor::AdviseHooks hooks;
   if (!out_dir.empty()) {
     hooks.before_run = [&](const std::vector<std::string>& names) {
-      folder = std::make_unique<app::RunFolder>(prepared.out_dir, prepared.output, names);
+      folder = std::make_unique<app::RunFolder>(prepared.out_dir, prepared.output, names,
+                                                prepared.scenario.service.llm.given);
     };
     hooks.on_row = [&](size_t i, const sim::IntervalRow& row) { folder->row(i, row); };
   }

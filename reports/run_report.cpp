@@ -41,8 +41,13 @@ std::string part_path(const std::string& path, size_t candidate) {
 }
 }  // namespace
 
-TimeseriesWriter::TimeseriesWriter(const std::string& path, const std::vector<std::string>& names)
-    : path_(path), names_(names), buffers_(names.size()), has_part_(names.size(), false) {}
+TimeseriesWriter::TimeseriesWriter(const std::string& path, const std::vector<std::string>& names,
+                                   bool llm_columns)
+    : path_(path),
+      names_(names),
+      buffers_(names.size()),
+      has_part_(names.size(), false),
+      llm_columns_(llm_columns) {}
 
 TimeseriesWriter::~TimeseriesWriter() {
   for (size_t i = 0; i < has_part_.size(); ++i)
@@ -60,8 +65,16 @@ void TimeseriesWriter::row(size_t i, const sim::IntervalRow& r) {
                          g6(r.busy_mean).c_str(), g6(r.idle_mean).c_str(), r.instances_peak,
                          g6(r.p50_ms).c_str(), g6(r.p99_ms).c_str(), g6(r.cost_usd_cum).c_str());
   };
-  char line[512];
-  const int n = format(line, sizeof line);
+  char line[768];
+  int n = format(line, sizeof line);
+  if (llm_columns_ && n > 0 && static_cast<size_t>(n) < sizeof line) {
+    // Replace the newline by the language-model columns.
+    const int m = std::snprintf(line + n - 1, sizeof line - static_cast<size_t>(n - 1),
+                                ",%s,%s,%llu,%s,%llu\n", g6(r.ttft_p99_ms).c_str(), g6(r.tpot_p99_ms).c_str(),
+                                (unsigned long long)r.output_tokens, g6(r.kv_utilization_mean).c_str(),
+                                (unsigned long long)r.preemptions);
+    n = m < 0 ? m : n - 1 + m;
+  }
   if (n < 0) throw input_error(path_, "", "cannot format a row");
   std::string& buffer = buffers_[i];
   const size_t before = buffer.size();
@@ -96,7 +109,12 @@ void TimeseriesWriter::flush(size_t i) {
 void TimeseriesWriter::close() {
   FILE* out = std::fopen(path_.c_str(), "wb");
   if (!out) throw input_error(path_, "", "cannot write file");
-  std::fputs(kTimeseriesHeader, out);
+  std::string header = kTimeseriesHeader;
+  if (llm_columns_) {  // the language-model columns before the newline
+    header.pop_back();
+    header += ",ttft_p99_ms,tpot_p99_ms,output_tokens,kv_cache_utilization_mean,preemptions\n";
+  }
+  std::fputs(header.c_str(), out);
   std::vector<char> buf(1 << 16);
   for (size_t i = 0; i < names_.size(); ++i) {
     if (has_part_[i]) {

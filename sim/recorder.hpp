@@ -32,6 +32,13 @@ struct IntervalRow {
   uint32_t instances_peak = 0;
   double p50_ms = 0, p99_ms = 0;  // of the requests served in this interval (0 when none)
   double cost_usd_cum = 0;
+  // A language model served token by token (Recorder::llm_* calls; zeros otherwise): of the requests served
+  // in this interval, the p99 time to first token and time per output token, their output tokens; the KV
+  // cache in use averaged over the iterations that ended in it; preemptions in it.
+  double ttft_p99_ms = 0, tpot_p99_ms = 0;
+  uint64_t output_tokens = 0;
+  double kv_utilization_mean = 0;
+  uint64_t preemptions = 0;
 };
 
 // Receives everything a Recorder is told instead of the Recorder (see Recorder::set_listener): a composite
@@ -101,6 +108,30 @@ class Recorder {
   void queued(double t) { counted(t, RecorderListener::Event::queued, &Counters::queued); }
   // The instance counts changed at time t.
   void instances(double t, uint32_t busy, uint32_t idle);
+  // Token-level serving (a composite model's stages do not call these): a request served at t with its time
+  // to first token and time per output token (tpot_s < 0: a single output token); an iteration of
+  // duration_s that ended at t with the KV cache kv_utilization full; preemptions at t.
+  void llm_served(double t, double ttft_s, double tpot_s, uint32_t output_tokens) {
+    if (listener_) [[unlikely]]
+      return;
+    roll(t);
+    interval_ttft_.add(ttft_s);
+    if (tpot_s >= 0) interval_tpot_.add(tpot_s);
+    interval_.output_tokens += output_tokens;
+  }
+  void llm_iteration(double t, double kv_utilization, double duration_s) {
+    if (listener_) [[unlikely]]
+      return;
+    roll(t);
+    interval_kv_area_ += kv_utilization * duration_s;
+    interval_kv_time_ += duration_s;
+  }
+  void llm_preempted(double t, uint64_t n) {
+    if (listener_) [[unlikely]]
+      return;
+    roll(t);
+    interval_.preemptions += n;
+  }
 
   // Closes the last interval at t_end_s (the end of the run).
   void finish(double t_end_s);
@@ -155,6 +186,8 @@ class Recorder {
   Counters totals_;
   LatencyHistogram latency_;
   LatencyHistogram interval_latency_;
+  LatencyHistogram interval_ttft_, interval_tpot_;
+  double interval_kv_area_ = 0, interval_kv_time_ = 0;
   uint32_t busy_ = 0, idle_ = 0, peak_ = 0;
   double last_change_s_ = 0;
   double interval_busy_s_ = 0, interval_idle_s_ = 0;

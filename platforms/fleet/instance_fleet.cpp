@@ -69,6 +69,7 @@ void InstanceFleet::start(sim::ModelContext& ctx) {
   transfers_ = &ctx.transfers;
   rng_ = &ctx.rng;
   tokens_ = ctx.request_tokens;
+  if (meter_) meter_->attach(*rec_);
   client_ = &ctx.client;
   crashes_ = &ctx.crashes;
   register_costs(*rec_);

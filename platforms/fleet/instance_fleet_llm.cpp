@@ -9,7 +9,10 @@ void InstanceFleet::llm_kick(uint32_t i, double t_s) {
   Instance& inst = inst_[i];
   if (inst.state != State::ready || !inst.engine || inst.engine->running()) return;
   LlmEngine& e = *inst.engine;
-  if (e.start(t_s) != LlmEngine::kNever) {
+  const uint64_t preempted = e.preemptions();
+  const double end = e.start(t_s);
+  meter_->preempted(t_s, e.preemptions() - preempted);
+  if (end != LlmEngine::kNever) {
     inst.iteration_start_s = t_s;
     inst.kv_utilization =
         static_cast<double>(e.kv_used_tokens()) / static_cast<double>(e.kv_capacity_tokens());
@@ -19,7 +22,7 @@ void InstanceFleet::llm_kick(uint32_t i, double t_s) {
 
 void InstanceFleet::llm_complete(double t_s, uint32_t i) {
   Instance& inst = inst_[i];
-  meter_->iteration(inst.kv_utilization, t_s - inst.iteration_start_s);
+  meter_->iteration(t_s, inst.kv_utilization, t_s - inst.iteration_start_s);
   llm_done_.clear();
   inst.engine->complete(llm_collect_);
   llm_batching_ = true;

@@ -79,11 +79,13 @@ void LlmMeter::served(const LlmRequest& r, double first_token_s, double t_s, dou
   const double ttft_s = first_token_s - r.arrival_s;
   out_.ttft.add(ttft_s);
   bool good = latency_s * 1e3 <= slo_.p99_ms && (slo_.ttft_ms <= 0 || ttft_s * 1e3 <= slo_.ttft_ms);
+  double tpot_s = -1;
   if (r.output > 1) {
-    const double tpot_s = (t_s - first_token_s) / (r.output - 1);
+    tpot_s = (t_s - first_token_s) / (r.output - 1);
     out_.tpot.add(tpot_s);
     good = good && (slo_.tpot_ms <= 0 || tpot_s * 1e3 <= slo_.tpot_ms);
   }
+  if (rec_) rec_->llm_served(t_s, ttft_s, tpot_s, r.output);
   out_.input_tokens += r.input;
   out_.output_tokens += r.output;
   if (good) ++out_.goodput;

@@ -14,6 +14,7 @@
 #include "platforms/fleet/gpu_catalog.hpp"
 #include "platforms/fleet/llm_engine.hpp"
 #include "platforms/fleet/llm_timing.hpp"
+#include "sim/recorder.hpp"
 #include "sim/run_result.hpp"
 #include "sim/scenario.hpp"
 
@@ -43,11 +44,17 @@ void llm_request_tokens(const sim::LlmShape& shape, const sim::RequestTokens* kn
 class LlmMeter {
  public:
   LlmMeter(const sim::SloSpec& slo, const LlmServing& serving, uint32_t gpus_per_replica);
-  // An iteration of `duration_s` ran with the KV cache `kv_utilization` full.
-  void iteration(double kv_utilization, double duration_s) {
+  // From start(): the per-interval figures go to timeseries.csv through the run's recorder too.
+  void attach(sim::Recorder& recorder) { rec_ = &recorder; }
+  // An iteration of `duration_s` that ended at t_s ran with the KV cache `kv_utilization` full.
+  void iteration(double t_s, double kv_utilization, double duration_s) {
     kv_area_ += kv_utilization * duration_s;
     kv_time_ += duration_s;
     if (kv_utilization > out_.kv_utilization_peak) out_.kv_utilization_peak = kv_utilization;
+    if (rec_) rec_->llm_iteration(t_s, kv_utilization, duration_s);
+  }
+  void preempted(double t_s, uint64_t n) {
+    if (n > 0 && rec_) rec_->llm_preempted(t_s, n);
   }
   // A request served with latency_s (within the client's timeout).
   void served(const LlmRequest& r, double first_token_s, double t_s, double latency_s);
@@ -55,6 +62,7 @@ class LlmMeter {
 
  private:
   sim::SloSpec slo_;
+  sim::Recorder* rec_ = nullptr;
   sim::LlmOutcome out_;
   double kv_area_ = 0, kv_time_ = 0;
 };

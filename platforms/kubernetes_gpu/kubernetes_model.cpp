@@ -89,6 +89,7 @@ void KubernetesModel::start(sim::ModelContext& ctx) {
   client_ = &ctx.client;
   crashes_ = &ctx.crashes;
   tokens_ = ctx.request_tokens;
+  if (meter_) meter_->attach(*rec_);
   const uint32_t gpus = p_.pool.pods_per_node;
   pool_.start(*rec_, (p_.min_replicas + gpus - 1) / gpus);
   for (uint32_t i = 0; i < p_.min_replicas; ++i) create_pod(0, true);
@@ -218,7 +219,9 @@ void KubernetesModel::llm_kick(uint32_t id, double t_s) {
     rec_->timed_out(t_s);
     --in_system_;
   });
+  const uint64_t preempted = e.preemptions();
   const double end = e.start(t_s);
+  meter_->preempted(t_s, e.preemptions() - preempted);
   if (end != kNever) {
     pod.batch_start_s = t_s;
     pod.kv_utilization =
@@ -232,7 +235,7 @@ void KubernetesModel::llm_step(uint32_t id, double t_s) {
   Pod& pod = pods_[id];
   pod.busy_s += t_s - std::max(pod.batch_start_s, window_start_s_);
   const double d = t_s - pod.batch_start_s;
-  meter_->iteration(pod.kv_utilization, d);
+  meter_->iteration(t_s, pod.kv_utilization, d);
   pod.engine->complete(llm_sink_);
   work_changed(id, true, t_s);
   llm_kick(id, t_s);
