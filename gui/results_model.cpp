@@ -21,8 +21,9 @@ int ResultsModel::columnCount(const QModelIndex& parent) const {
 
 QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-  static const char* names[] = {"candidate", "platform", "latency",  "served",     "cold starts", "throttled",
-                                "timed out", "p50 [ms]", "p99 [ms]", "peak inst.", "cost [USD]"};
+  static const char* names[] = {"candidate",  "platform",      "latency",       "served",      "cold starts",
+                                "throttled",  "timed out",     "p50 [ms]",      "p99 [ms]",    "peak inst.",
+                                "cost [USD]", "TTFT p99 [ms]", "TPOT p99 [ms]", "USD per Mtok"};
   return tr(names[section]);
 }
 
@@ -36,6 +37,8 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
   if (role == Qt::ToolTipRole && index.column() == latency_source)
     return r.latency_source == "estimated"
                ? tr("Estimated: no measurement or calibration stands behind this latency")
+           : r.latency_source == "calibrated" && r.llm.present
+               ? tr("Calibrated on published LLM serving throughput (see docs/models/llm-serving.md)")
            : r.latency_source == "calibrated" ? tr("Calibrated on published MLPerf results (see "
                                                    "docs/models/gpu-latency.md)")
                                               : tr("Measured: the scenario's or a profile's service times");
@@ -67,6 +70,19 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
     case cost_usd:
       return role == Qt::DisplayRole ? QVariant(QString::number(r.cost_total_usd, 'f', 2))
                                      : QVariant(r.cost_total_usd);
+    case ttft_p99_ms:
+    case tpot_p99_ms: {
+      if (!r.llm.present) return {};
+      const auto& h = index.column() == ttft_p99_ms ? r.llm.ttft : r.llm.tpot;
+      const double ms = h.quantile_s(0.99) * 1e3;
+      return role == Qt::DisplayRole ? QVariant(QString::number(ms, 'f', 1)) : QVariant(ms);
+    }
+    case usd_per_million_tokens: {
+      const double tokens = static_cast<double>(r.llm.input_tokens + r.llm.output_tokens);
+      if (!r.llm.present || tokens <= 0) return {};
+      const double usd = r.cost_total_usd / tokens * 1e6;
+      return role == Qt::DisplayRole ? QVariant(QString::number(usd, 'f', 3)) : QVariant(usd);
+    }
     default:
       return {};
   }

@@ -1,7 +1,9 @@
 #pragma once
 // One row per candidate of the last run: what its latency rests on (measured, calibrated, estimated), served,
-// cold starts, throttled, timed out, p50, p99, peak instances, cost. The first column is checkable: the
-// charts show the checked candidates. The cost chart reads the cost column through a QVBarModelMapper.
+// cold starts, throttled, timed out, p50, p99, peak instances, cost, and for a language model served token by
+// token the p99 time to first token, p99 time per output token and USD per million tokens (empty for other
+// candidates). The first column is checkable: the charts show the checked candidates. The cost chart reads
+// the cost column through a QVBarModelMapper.
 #include <QAbstractTableModel>
 #include <vector>
 
@@ -24,6 +26,9 @@ class ResultsModel : public QAbstractTableModel {
     p99_ms,
     peak,
     cost_usd,
+    ttft_p99_ms,
+    tpot_p99_ms,
+    usd_per_million_tokens,
     kColumns
   };
 

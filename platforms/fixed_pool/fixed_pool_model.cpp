@@ -29,19 +29,20 @@ void FixedPoolModel::start(sim::ModelContext& ctx) {
   rec_->instances(0, 0, p_.servers);
 }
 
-void FixedPoolModel::serve(double t_s, double arrival_s) {
+void FixedPoolModel::serve(double t_s, double arrival_s, const sim::RequestTokens& tokens) {
   ++busy_;
-  done_.push_back(Completion{t_s + sim::warm_service_s(service_, *rng_, tokens_) * speed_factor_, arrival_s});
+  done_.push_back(Completion{t_s + sim::warm_service_s(service_, *rng_, &tokens) * speed_factor_, arrival_s});
   std::push_heap(done_.begin(), done_.end(), Later{});
 }
 
 void FixedPoolModel::on_arrival(double t_s, double origin_s, uint32_t attempt) {
   (void)attempt;
+  const sim::RequestTokens tokens = tokens_ ? *tokens_ : sim::RequestTokens{};
   if (busy_ < p_.servers) {
-    serve(t_s, origin_s);
+    serve(t_s, origin_s, tokens);
     rec_->instances(t_s, busy_, p_.servers - busy_);
   } else if (queue_.size() < p_.queue_capacity) {
-    queue_.push_back(origin_s);
+    queue_.push_back(Waiting{origin_s, tokens});
     rec_->queued(t_s);
   } else {
     rec_->dropped(t_s);
@@ -60,13 +61,13 @@ void FixedPoolModel::handle_next_event() {
     rec_->served(c.t_s, latency_s);
   // The freed server takes the oldest waiting request that the client has not given up on.
   while (!queue_.empty()) {
-    const double arrival_s = queue_.front();
+    const Waiting w = queue_.front();
     queue_.pop_front();
-    if (c.t_s - arrival_s > slo_.timeout_s) {
+    if (c.t_s - w.arrival_s > slo_.timeout_s) {
       rec_->timed_out(c.t_s);
       continue;
     }
-    serve(c.t_s, arrival_s);
+    serve(c.t_s, w.arrival_s, w.tokens);
     break;
   }
   rec_->instances(c.t_s, busy_, p_.servers - busy_);

@@ -38,7 +38,7 @@ class FixedPoolModel : public sim::PlatformModel {
   struct Later {
     bool operator()(const Completion& a, const Completion& b) const { return a.t_s > b.t_s; }
   };
-  void serve(double t_s, double arrival_s);
+  void serve(double t_s, double arrival_s, const sim::RequestTokens& tokens);
 
   FixedPoolParams p_;
   sim::ServiceSpec service_;
@@ -49,7 +49,11 @@ class FixedPoolModel : public sim::PlatformModel {
   sim::Rng* rng_ = nullptr;
   int cost_servers_ = 0;
   std::vector<Completion> done_;  // min-heap
-  std::deque<double> queue_;      // arrival times of waiting requests
+  struct Waiting {
+    double arrival_s;
+    sim::RequestTokens tokens;  // a language model's request (service.llm), else {0, 0}
+  };
+  std::deque<Waiting> queue_;  // waiting requests
   uint32_t busy_ = 0;
 };
 

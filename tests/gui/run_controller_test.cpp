@@ -106,6 +106,37 @@ class RunControllerTest : public QObject {
     QVERIFY2(QString::fromStdString(w.runner()->last()->advice).contains("Recommended:"),
              w.runner()->last()->advice.c_str());
   }
+
+  // A language model served token by token: the results table shows its TTFT, TPOT and USD per million
+  // tokens; a CPU candidate beside it (per-token CPU costs) leaves those cells empty.
+  void a_language_model_run_shows_its_token_columns() {
+    QTemporaryDir dir;
+    const QString path = test::write_text(dir, "llm.json", R"({
+  "name": "llm",
+  "seed": 7,
+  "workload": {"type": "poisson", "rate_rps": 1, "duration_s": 120,
+               "tokens": {"input": {"type": "constant", "value_tokens": 500},
+                          "output": {"type": "constant", "value_tokens": 50}}},
+  "service": {"llm": {"model": "llama-3.1-8b", "max_context_tokens": 4096,
+                      "cpu_ms_per_input_token": 1, "cpu_ms_per_output_token": 50}},
+  "slo": {"p99_ms": 60000, "timeout_s": 120},
+  "candidates": [{"name": "k8s", "platform": "kubernetes-gpu", "node_type": "p5.48xlarge", "max_nodes": 1},
+                 {"name": "pool", "platform": "fixed-pool", "servers": 8}]
+})");
+    MainWindow w;
+    QVERIFY(w.open_file(path));
+    QSignalSpy completed(w.runner(), &RunController::completed);
+    QVERIFY(w.start_run());
+    QTRY_COMPARE_WITH_TIMEOUT(completed.count(), 1, 120000);
+    auto* m = w.results();
+    QCOMPARE(m->rowCount(), 2);
+    QVERIFY(m->data(m->index(0, ResultsModel::ttft_p99_ms), Qt::EditRole).toDouble() > 0);
+    QVERIFY(m->data(m->index(0, ResultsModel::tpot_p99_ms), Qt::EditRole).toDouble() > 0);
+    QVERIFY(m->data(m->index(0, ResultsModel::usd_per_million_tokens), Qt::EditRole).toDouble() > 0);
+    QVERIFY(!m->data(m->index(1, ResultsModel::ttft_p99_ms), Qt::DisplayRole).isValid());
+    QCOMPARE(m->data(m->index(0, ResultsModel::latency_source), Qt::DisplayRole).toString(),
+             QString("calibrated"));
+  }
 };
 
 QTEST_MAIN(RunControllerTest)
