@@ -58,14 +58,14 @@ void check_options(const ProfileOptions& o) {
   };
   positive(o.batches, "--batch");
   positive(o.threads, "--threads");
-  auto distinct = [](std::vector<int> list, const std::string& flag) {
+  auto distinct = [](std::vector<int> list, const std::string& flag, int lowest) {
     std::sort(list.begin(), list.end());
-    if (list.empty() || list.front() < 0 || std::unique(list.begin(), list.end()) - list.begin() < 2)
-      throw InputError(flag + ": expected at least two different token counts (>= 0) to fit a line, got " +
-                       join(list));
+    if (list.empty() || list.front() < lowest || std::unique(list.begin(), list.end()) - list.begin() < 2)
+      throw InputError(flag + ": expected at least two different token counts (>= " + std::to_string(lowest) +
+                       ") to fit a line, got " + join(list));
   };
-  distinct(o.prefill_tokens, "--prefill-tokens");
-  distinct(o.decode_context, "--decode-context");
+  distinct(o.prefill_tokens, "--prefill-tokens", 1);
+  distinct(o.decode_context, "--decode-context", 0);
   if (o.llm_min_reps < 1) throw InputError("--llm-reps: expected a positive integer");
   if (o.min_reps < 1 || o.max_reps < o.min_reps)
     throw InputError("--reps: expected 1 <= min reps <= max reps, got " + std::to_string(o.min_reps) +
