@@ -85,6 +85,34 @@ void fill_service(sim::ServiceSpec& service, const ModelProfile& profile, LoadFi
   if (!s.given.warm) s.warm_s = warm_distribution(*one, to_reference);
   if (!s.given.model_load) s.model_load_s = sim::Distribution::constant(load_s * to_reference);
   if (!s.given.model_size_mb) s.model_size_mb = static_cast<double>(profile.model_bytes) / 1e6;
+  if (s.llm.given && profile.llm) fill_llm_costs(s.llm, *profile.llm, to_reference, file);
+}
+
+bool fill_llm_costs(sim::LlmShape& llm, const models::LlmProfile& measured, double to_reference,
+                    const std::string& file) {
+  const models::LlmTiming* t = measured.find(1);
+  if (!t)
+    throw input_error(
+        file, "/model",
+        "the model profile has no 1-thread prefill/decode timing (profile it with --threads 1,2)");
+  bool filled = false;
+  if (llm.cpu_s_per_input_token <= 0) {
+    // The prefill line's time for the workload's default prompt, per token: the per-call constant is
+    // spread over the prompt's tokens (it is negative when attention's n^2 bends the curve upwards).
+    const double n = llm.default_input_tokens;
+    const double prompt_s = t->prefill_fixed_s + t->prefill_s_per_token * n;
+    llm.cpu_s_per_input_token =
+        (prompt_s > 0 ? prompt_s / n : std::max(0.0, t->prefill_s_per_token)) * to_reference;
+    filled = true;
+  }
+  if (llm.cpu_s_per_output_token <= 0) {
+    // Decode steps run with input + 1 .. input + output tokens in the cache: the mean step is the line's
+    // value at input + (output + 1) / 2, taken at the workload's default counts.
+    const double mean_context = llm.default_input_tokens + (llm.default_output_tokens + 1) / 2.0;
+    llm.cpu_s_per_output_token = t->decode_step_s(mean_context) * to_reference;
+    filled = true;
+  }
+  return filled;
 }
 
 void check_memory(const sim::Scenario& scenario, const ModelProfile& profile) {
@@ -127,7 +155,10 @@ std::optional<ScenarioModel> apply_model(sim::Scenario& scenario, const Scenario
         under_pointer(scenario.file, "/model/profile", [&] { return load_profile(result.source); });
     result.from_profile = true;
   }
+  const bool costs_given =
+      scenario.service.llm.cpu_s_per_input_token > 0 && scenario.service.llm.cpu_s_per_output_token > 0;
   fill_service(scenario.service, result.profile, result.load, scenario.file);
+  result.llm_costs_measured = scenario.service.llm.given && result.profile.llm && !costs_given;
   check_memory(scenario, result.profile);
   result.required_memory_mib = result.profile.peak_rss_mb + kRuntimeOverheadMib;
   return result;
@@ -147,6 +178,11 @@ std::string ScenarioModel::describe(const sim::ServiceSpec& service) const {
           format("%.3g", service.model_load_s.mean_s() * 1e3) + " ms, " +
           format("%.3g", service.model_size_mb) + " MB, needs " + format("%.0f", required_memory_mib) +
           " MB memory";
+  if (service.llm.given && profile.llm)
+    line += "; per token on " + format("%g", service.reference_vcpu) + " vCPU: input " +
+            format("%.3g", service.llm.cpu_s_per_input_token * 1e3) + " ms, output " +
+            format("%.3g", service.llm.cpu_s_per_output_token * 1e3) + " ms (" +
+            (llm_costs_measured ? "measured" : "given") + ")";
   return line;
 }
 

@@ -50,6 +50,9 @@ struct ScenarioModel {
   std::string cache_path;     // {"onnx"}: where the profile is cached
   LoadFigure load = LoadFigure::kPlain;
   double required_memory_mib = 0;  // peak RSS + kRuntimeOverheadMib
+  // service.llm's per-token CPU costs (one or both) came from the profile's prefill/decode timings: the CPU
+  // candidates' service times are measured (their latency_source stays "measured"), not typed.
+  bool llm_costs_measured = false;
   // One line for the CLI: source, engine, warm p50/p99, parallel fraction, load, size, memory.
   std::string describe(const sim::ServiceSpec& service) const;
 };
@@ -76,6 +79,18 @@ sim::Distribution warm_distribution(const LatencyPoint& point, double scale = 1.
 // errors (a profile without a batch-1, 1-thread point; "optimized" without that figure).
 void fill_service(sim::ServiceSpec& service, const ModelProfile& profile, LoadFigure load,
                   const std::string& file);
+
+// A language model (service.llm given) whose profile has prefill/decode timings (ModelProfile::llm) also gets
+// the per-token costs the scenario left at 0, from the 1-thread timing expressed on reference_vcpu
+// (multiplied by `to_reference`, as warm):
+//   cpu_ms_per_input_token   the prefill line's time for a prompt of default_input_tokens, divided by
+//                            default_input_tokens (the line's per-call constant spread over the prompt; the
+//                            slope alone where that time is not positive)
+//   cpu_ms_per_output_token  one decode step at the mean cache length of a request with the workload's
+//                            default counts, default_input_tokens + (default_output_tokens + 1) / 2
+// Returns whether it filled either cost. Called by fill_service.
+bool fill_llm_costs(sim::LlmShape& llm, const models::LlmProfile& measured, double to_reference,
+                    const std::string& file);
 
 // Throws InputError for the first candidate whose memory is below the profile's peak RSS plus
 // kRuntimeOverheadMib (app/memory_fit.hpp): that instance would be killed out of memory, so it is not

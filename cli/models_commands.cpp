@@ -40,6 +40,10 @@ generated model times like a trained one of the same shape. KIND:
                     small: hidden 128, 2 layers (0.9 M); base: DistilBERT (66 M); large: BERT-large (~330 M)
   recsys-mlp        embedding tables + MLP, dense[batch,13] + sparse_ids[batch,T] -> score[batch,1]
                     small: 8 x 4000 x 32 (1.1 M); base: 26 x 20000 x 64 (34 M); large: 26 x 500000 x 64 (3.3 GB)
+  text-decoder      GPT-2-shaped language model with a KV cache: input_ids[batch,n] + past_key_L/past_value_L
+                    [batch,heads,past,head_dim] -> logits[batch,n,vocab] + present_key_L/present_value_L
+                    [batch,heads,past+n,head_dim]; small: vocab 4096, hidden 256, 4 layers, 4 heads (5.5 M);
+                    base: GPT-2 small shape (163 M); large: GPT-2 medium shape (406 M); 1024 positions
 --target-mb scales the preset's width (rows for recsys-mlp) to reach about M MB of float32 weights; models
 whose weights pass 1.5 GiB are written with ONNX external data (FILE.onnx.data beside FILE.onnx).
 
@@ -64,6 +68,14 @@ Engines: ort = ONNX Runtime (CPU provider) through the Node.js bridge models/ort
 `cd models/ort_bridge && ONNXRUNTIME_NODE_INSTALL=skip npm ci`); opencv = OpenCV DNN in-process. When ORT
 is missing, servesim warns and falls back to OpenCV, which ran ~3x slower on the same CNN.
 The simulator scales the 1- and 2-thread p50 latencies to a platform's CPU share (docs/models.md).
+
+Language models with a KV cache (inputs input_ids and past_key_L/past_value_L, as `models generate
+text-decoder` makes them) are also timed token by token at every thread count: prefill of each
+--prefill-tokens prompt length with an empty cache, and one decode step after each --decode-context cache
+length (one untimed run, then at least --llm-reps timed runs, more for up to 0.25 s; medians). Straight
+lines fitted through them give the prefill time per input token and the decode step time and its growth
+per token of context, which a scenario's "model" section turns into service.llm's cpu_ms_per_input_token
+and cpu_ms_per_output_token (docs/models.md, "Language models").
 
 --progress-lines prints machine-readable lines on stderr for a program that runs servesim profile (the
 desktop app does): before each step `progress DONE/TOTAL WHAT-COMES-NEXT` (step 0 creates the session and
@@ -162,6 +174,7 @@ int models_command(const Args& args) {
 int profile_command(const Args& args) {
   po::options_description opts("Options");
   std::string model, engine = "ort", batches = "1", threads = "1,2", out, cache_dir;
+  std::string prefill = "128,512", decode = "128,512";
   models::ProfileOptions options;
   opts.add_options()("model", po::value(&model)->required(), "the ONNX file")(
       "engine", po::value(&engine), "ort (ONNX Runtime, default) or opencv (OpenCV DNN)")(
@@ -171,6 +184,9 @@ int profile_command(const Args& args) {
       "min-reps", po::value(&options.min_reps), "timed runs per point, at least (default 10)")(
       "max-reps", po::value(&options.max_reps), "timed runs per point, at most (default 200)")(
       "max-s-per-point", po::value(&options.max_s_per_point), "seconds per point after min-reps (default 2)")(
+      "prefill-tokens", po::value(&prefill), "language models: prompt lengths to time (default 128,512)")(
+      "decode-context", po::value(&decode), "language models: cache lengths to time (default 128,512)")(
+      "llm-reps", po::value(&options.llm_min_reps), "language models: timed runs per point, at least (5)")(
       "out,o", po::value(&out), "write the profile JSON here (it is also cached)")(
       "cache-dir", po::value(&cache_dir), "profile cache folder")(
       "no-cache", po::bool_switch(), "measure even when cached, store nothing")("json", po::bool_switch(),
@@ -184,6 +200,8 @@ int profile_command(const Args& args) {
   options.engine = models::parse_engine_kind(engine);
   options.batches = models::parse_int_list(batches, "--batch");
   options.threads = models::parse_int_list(threads, "--threads");
+  options.prefill_tokens = models::parse_int_list(prefill, "--prefill-tokens");
+  options.decode_context = models::parse_int_list(decode, "--decode-context");
   options.cache_dir = cache_dir;
   options.use_cache = !vm["no-cache"].as<bool>();
   const bool progress_lines = vm["progress-lines"].as<bool>();
@@ -210,6 +228,21 @@ int profile_command(const Args& args) {
   for (const auto& point : p.latency)
     std::printf("  %5d %7d %6d %10.3f %10.3f %10.3f\n", point.batch, point.threads, point.reps,
                 point.p50_s * 1e3, point.p90_s * 1e3, point.p99_s * 1e3);
+  if (p.llm)
+    for (const auto& t : p.llm->timings) {
+      std::printf("  language model, %d thread%s:\n", t.threads, t.threads == 1 ? "" : "s");
+      for (const auto& point : t.prefill)
+        std::printf("    prefill %6lld tokens  p50 %10.3f ms  (%d reps)\n",
+                    static_cast<long long>(point.tokens), point.p50_s * 1e3, point.reps);
+      for (const auto& point : t.decode)
+        std::printf("    decode after %6lld    p50 %10.3f ms  (%d reps)\n",
+                    static_cast<long long>(point.tokens), point.p50_s * 1e3, point.reps);
+      std::printf(
+          "    prefill %.4f ms per input token (+ %.3f ms per call); decode step %.4f ms + %.3g ms per "
+          "1000 tokens of context\n",
+          t.prefill_s_per_token * 1e3, t.prefill_fixed_s * 1e3, t.decode_fixed_s * 1e3,
+          t.decode_s_per_context_token * 1e6);
+    }
   std::printf("  profile: %s\n", out.empty() ? result.cache_path.c_str() : out.c_str());
   return 0;
 }

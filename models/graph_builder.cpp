@@ -25,6 +25,21 @@ void set_dims(onnx::ValueInfoProto* value, std::int32_t elem_type, const std::ve
   }
 }
 
+void set_dims(onnx::ValueInfoProto* value, std::int32_t elem_type, const std::vector<Dim>& dims) {
+  auto* tensor = value->mutable_type()->mutable_tensor_type();
+  tensor->set_elem_type(elem_type);
+  auto* shape = tensor->mutable_shape();
+  for (const auto& d : dims) {
+    auto* dim = shape->add_dim();
+    if (!d.param.empty())
+      dim->set_dim_param(d.param);
+    else if (d.value == kBatchDim)
+      dim->set_dim_param("batch");
+    else
+      dim->set_dim_value(d.value);
+  }
+}
+
 }  // namespace
 
 GraphBuilder::GraphBuilder(std::string graph_name, std::uint64_t seed, bool fill_weights)
@@ -45,6 +60,20 @@ void GraphBuilder::add_input(const std::string& name, std::int32_t elem_type,
 
 void GraphBuilder::add_output(const std::string& name, std::int32_t elem_type,
                               const std::vector<std::int64_t>& dims) {
+  auto* output = graph_.add_output();
+  output->set_name(name);
+  set_dims(output, elem_type, dims);
+}
+
+void GraphBuilder::add_input_dims(const std::string& name, std::int32_t elem_type,
+                                  const std::vector<Dim>& dims) {
+  auto* input = graph_.add_input();
+  input->set_name(name);
+  set_dims(input, elem_type, dims);
+}
+
+void GraphBuilder::add_output_dims(const std::string& name, std::int32_t elem_type,
+                                   const std::vector<Dim>& dims) {
   auto* output = graph_.add_output();
   output->set_name(name);
   set_dims(output, elem_type, dims);

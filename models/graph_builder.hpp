@@ -12,12 +12,23 @@ namespace servesim::models {
 
 inline constexpr std::int64_t kBatchDim = -1;  // a dim given as kBatchDim becomes the symbolic "batch"
 
+// A dim of a graph input or output: a fixed size, or a symbolic one named by `param` ("sequence", ...).
+struct Dim {
+  std::int64_t value = 0;
+  std::string param;
+  Dim(std::int64_t v) : value(v) {}  // NOLINT(google-explicit-constructor): {1, "sequence"} lists
+  Dim(const char* p) : param(p) {}   // NOLINT(google-explicit-constructor)
+};
+
 class GraphBuilder {
  public:
   GraphBuilder(std::string graph_name, std::uint64_t seed, bool fill_weights);
 
   void add_input(const std::string& name, std::int32_t elem_type, const std::vector<std::int64_t>& dims);
   void add_output(const std::string& name, std::int32_t elem_type, const std::vector<std::int64_t>& dims);
+  // The same with named symbolic dims (kBatchDim still means "batch").
+  void add_input_dims(const std::string& name, std::int32_t elem_type, const std::vector<Dim>& dims);
+  void add_output_dims(const std::string& name, std::int32_t elem_type, const std::vector<Dim>& dims);
 
   // float32 weight drawn uniformly from [-bound_abs, bound_abs] (He/Glorot-style bound chosen by the caller).
   std::string weight(const std::string& hint, const std::vector<std::int64_t>& dims, float bound_abs);

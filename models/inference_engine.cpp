@@ -89,6 +89,35 @@ std::vector<InputSpec> input_specs(const onnx::ModelProto& model, std::int64_t b
   return specs;
 }
 
+std::optional<KvCacheShape> kv_cache_shape(const onnx::ModelProto& model) {
+  std::unordered_map<std::string, const onnx::ValueInfoProto*> inputs;
+  for (const auto& input : model.graph().input()) inputs[input.name()] = &input;
+  if (!inputs.count("input_ids") || !inputs.count("past_key_0") || !inputs.count("past_value_0"))
+    return std::nullopt;
+  const auto& shape = inputs["past_key_0"]->type().tensor_type().shape();
+  if (shape.dim_size() != 4 || !shape.dim(1).has_dim_value() || !shape.dim(3).has_dim_value())
+    return std::nullopt;
+  KvCacheShape cache;
+  cache.heads = static_cast<int>(shape.dim(1).dim_value());
+  cache.head_dim = static_cast<int>(shape.dim(3).dim_value());
+  while (inputs.count("past_key_" + std::to_string(cache.layers)) &&
+         inputs.count("past_value_" + std::to_string(cache.layers)))
+    ++cache.layers;
+  return cache;
+}
+
+std::vector<InputSpec> decoder_inputs(const onnx::ModelProto& model, const KvCacheShape& cache,
+                                      std::int64_t tokens, std::int64_t past, std::uint32_t seed) {
+  std::vector<InputSpec> specs = input_specs(model, 1, seed);
+  for (auto& spec : specs) {
+    if (spec.name == "input_ids")
+      spec.dims = {1, tokens};
+    else if (spec.name.rfind("past_key_", 0) == 0 || spec.name.rfind("past_value_", 0) == 0)
+      spec.dims = {1, cache.heads, past, cache.head_dim};
+  }
+  return specs;
+}
+
 void check_input_sizes(const std::string& model_path, const std::vector<InputSpec>& specs) {
   for (const auto& spec : specs) {
     const std::string label = tensor_label("input", spec.name);
@@ -111,6 +140,7 @@ void check_input_sizes(const std::string& model_path, const std::vector<InputSpe
 }
 
 std::vector<float> input_values(const InputSpec& spec) {
+  if (!spec.values.empty()) return spec.values;
   std::uint64_t count = 1;
   for (const auto d : spec.dims) count *= static_cast<std::uint64_t>(d);
   std::vector<float> values(count);

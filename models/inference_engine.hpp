@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@ struct InputSpec {
   std::vector<std::int64_t> dims;  // concrete (batch substituted)
   std::int64_t int_high = 1;       // integer inputs draw from [0, int_high)
   std::uint32_t seed = 1;          // xorshift32 seed for this input's values
+  std::vector<float> values;       // non-empty: these values (one per element) instead of the seeded ones
 };
 
 struct LoadOptions {
@@ -73,6 +75,18 @@ std::unique_ptr<InferenceEngine> make_engine(EngineKind requested, std::ostream&
 std::vector<InputSpec> input_specs(const onnx::ModelProto& model, std::int64_t batch_size,
                                    std::uint32_t seed);
 
+// A language model with a KV cache (the text-decoder reference model's contract, docs/models.md): inputs
+// input_ids [batch, n] and past_key_L / past_value_L [batch, heads, past, head_dim] for L = 0 .. layers - 1,
+// outputs logits and present_key_L / present_value_L [batch, heads, past + n, head_dim].
+struct KvCacheShape {
+  int layers = 0, heads = 0, head_dim = 0;
+};
+// The cache's shape when the model has that contract (heads and head_dim fixed in past_key_0), else none.
+std::optional<KvCacheShape> kv_cache_shape(const onnx::ModelProto& model);
+// Inputs of one call at batch 1: `tokens` new token ids and a cache of `past` tokens (seeded values).
+std::vector<InputSpec> decoder_inputs(const onnx::ModelProto& model, const KvCacheShape& cache,
+                                      std::int64_t tokens, std::int64_t past, std::uint32_t seed);
+
 // The largest input tensor profiling and the quantize comparison allocate: 4 GiB at the element size of its
 // type (a batch-256 224x224 RGB float32 image batch is 154 MB). The values are generated in memory and copied
 // to the engine, so a larger input would need several times this much.
@@ -82,7 +96,8 @@ inline constexpr std::uint64_t kMaxInputTensorBytes = 4ull << 30;
 // input.
 void check_input_sizes(const std::string& model_path, const std::vector<InputSpec>& specs);
 
-// The values an input gets (xorshift32, the same sequence as ort_bridge/bridge.js), as float.
+// The values an input gets (spec.values when given, else xorshift32, the same sequence as
+// ort_bridge/bridge.js), as float.
 std::vector<float> input_values(const InputSpec& spec);
 
 // An InputError "<model>: <engine> cannot run operator 'X': <message>" when the message names one of the

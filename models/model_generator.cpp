@@ -19,6 +19,8 @@ std::string build(ModelKind kind, GraphBuilder& b, const std::string& size, doub
       return build_text_transformer(b, size, scale);
     case ModelKind::kRecsysMlp:
       return build_recsys_mlp(b, size, scale);
+    case ModelKind::kTextDecoder:
+      return build_text_decoder(b, size, scale);
   }
   return "";
 }
@@ -49,8 +51,10 @@ ModelKind parse_model_kind(const std::string& text) {
   if (text == "image-cnn") return ModelKind::kImageCnn;
   if (text == "text-transformer") return ModelKind::kTextTransformer;
   if (text == "recsys-mlp") return ModelKind::kRecsysMlp;
-  throw InputError("models generate: expected KIND image-cnn, text-transformer or recsys-mlp, got '" + text +
-                   "'");
+  if (text == "text-decoder") return ModelKind::kTextDecoder;
+  throw InputError(
+      "models generate: expected KIND image-cnn, text-transformer, recsys-mlp or text-decoder, got '" + text +
+      "'");
 }
 
 std::string to_string(ModelKind kind) {
@@ -61,6 +65,8 @@ std::string to_string(ModelKind kind) {
       return "text-transformer";
     case ModelKind::kRecsysMlp:
       return "recsys-mlp";
+    case ModelKind::kTextDecoder:
+      return "text-decoder";
   }
   return "";
 }

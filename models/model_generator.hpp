@@ -13,9 +13,12 @@ enum class ModelKind {
   kImageCnn,         // ResNet-style CNN, image[batch,3,224,224] -> logits[batch,1000]
   kTextTransformer,  // DistilBERT-shaped encoder, input_ids[batch,128] -> logits[batch,2]
   kRecsysMlp,        // embedding tables + MLP scorer, dense[batch,13] + sparse_ids[batch,T] -> score[batch,1]
+  kTextDecoder,      // GPT-2-shaped decoder with a KV cache (text_decoder.cpp): input_ids[batch,n] + past_*
+                     // -> logits[batch,n,vocab] + present_*
 };
 
-ModelKind parse_model_kind(const std::string& text);  // "image-cnn", "text-transformer", "recsys-mlp"
+// "image-cnn", "text-transformer", "recsys-mlp", "text-decoder"
+ModelKind parse_model_kind(const std::string& text);
 std::string to_string(ModelKind kind);
 
 struct GenerateOptions {

@@ -44,6 +44,83 @@ int ModelProfile::max_threads() const {
   return most;
 }
 
+LineFit fit_line(const std::vector<LlmPoint>& points) {
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  const auto n = static_cast<double>(points.size());
+  for (const auto& pt : points) {
+    const auto x = static_cast<double>(pt.tokens);
+    sx += x;
+    sy += pt.p50_s;
+    sxx += x * x;
+    sxy += x * pt.p50_s;
+  }
+  const double denominator = n * sxx - sx * sx;
+  if (points.empty()) return {};
+  if (denominator <= 0) return {sy / n, 0};  // one distinct x: a flat line through the mean
+  const double slope = (n * sxy - sx * sy) / denominator;
+  return {(sy - slope * sx) / n, slope};
+}
+
+double LlmTiming::decode_step_s(double context) const {
+  const double line = decode_fixed_s + decode_s_per_context_token * context;
+  if (line > 0 || decode.empty()) return std::max(line, 0.0);
+  double fastest = decode.front().p50_s;
+  for (const auto& pt : decode) fastest = std::min(fastest, pt.p50_s);
+  return fastest;
+}
+
+const LlmTiming* LlmProfile::find(int threads) const {
+  for (const auto& t : timings)
+    if (t.threads == threads) return &t;
+  return nullptr;
+}
+
+namespace {
+nlohmann::json llm_to_json(const LlmProfile& llm) {
+  auto points = [](const std::vector<LlmPoint>& list, const char* key) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& pt : list) out.push_back({{key, pt.tokens}, {"reps", pt.reps}, {"p50_s", pt.p50_s}});
+    return out;
+  };
+  nlohmann::json timings = nlohmann::json::array();
+  for (const auto& t : llm.timings)
+    timings.push_back({{"threads", t.threads},
+                       {"prefill", points(t.prefill, "tokens")},
+                       {"decode", points(t.decode, "context")},
+                       {"prefill_fixed_s", t.prefill_fixed_s},
+                       {"prefill_s_per_token", t.prefill_s_per_token},
+                       {"decode_fixed_s", t.decode_fixed_s},
+                       {"decode_s_per_context_token", t.decode_s_per_context_token}});
+  return {{"layers", llm.layers}, {"heads", llm.heads}, {"head_dim", llm.head_dim}, {"timings", timings}};
+}
+
+LlmProfile llm_from_json(const nlohmann::json& j) {
+  LlmProfile llm;
+  llm.layers = bounded_int(j.at("layers"), 1, 1 << 20);
+  llm.heads = bounded_int(j.at("heads"), 1, 1 << 20);
+  llm.head_dim = bounded_int(j.at("head_dim"), 1, 1 << 20);
+  auto points = [](const nlohmann::json& list, const char* key) {
+    std::vector<LlmPoint> out;
+    for (const auto& pt : list)
+      out.push_back({static_cast<std::int64_t>(bounded_whole(pt.at(key), 0, 1e12)),
+                     bounded_int(pt.at("reps"), 0, 1 << 30), pt.at("p50_s").get<double>()});
+    return out;
+  };
+  for (const auto& t : j.at("timings")) {
+    LlmTiming timing;
+    timing.threads = bounded_int(t.at("threads"), 1, 4096);
+    timing.prefill = points(t.at("prefill"), "tokens");
+    timing.decode = points(t.at("decode"), "context");
+    timing.prefill_fixed_s = t.at("prefill_fixed_s").get<double>();
+    timing.prefill_s_per_token = t.at("prefill_s_per_token").get<double>();
+    timing.decode_fixed_s = t.at("decode_fixed_s").get<double>();
+    timing.decode_s_per_context_token = t.at("decode_s_per_context_token").get<double>();
+    llm.timings.push_back(std::move(timing));
+  }
+  return llm;
+}
+}  // namespace
+
 nlohmann::json to_json(const ModelProfile& p) {
   nlohmann::json latency = nlohmann::json::array();
   for (const auto& point : p.latency)
@@ -54,25 +131,27 @@ nlohmann::json to_json(const ModelProfile& p) {
                        {"p50_s", point.p50_s},
                        {"p90_s", point.p90_s},
                        {"p99_s", point.p99_s}});
-  return {{"schema_version", p.schema_version},
-          {"engine", {{"name", p.engine}, {"version", p.engine_version}}},
-          {"machine", {{"cpu_model", p.cpu_model}, {"cores", p.cores}}},
-          {"date_utc", p.date_utc},
-          {"settings_key", p.settings_key},
-          {"model",
-           {{"path", p.model_path},
-            {"sha256", p.sha256},
-            {"model_bytes", p.model_bytes},
-            {"parameter_count", p.parameter_count},
-            {"flops_per_inference", p.flops_per_inference},
-            {"weight_bytes", p.weight_bytes}}},
-          {"file_read_s", p.file_read_s},
-          {"load_s", p.load_s},
-          {"load_optimized_s",
-           p.load_optimized_s ? nlohmann::json(*p.load_optimized_s) : nlohmann::json(nullptr)},
-          {"first_inference_s", p.first_inference_s},
-          {"latency", latency},
-          {"peak_rss_mb", p.peak_rss_mb}};
+  nlohmann::json out = {{"schema_version", p.schema_version},
+                        {"engine", {{"name", p.engine}, {"version", p.engine_version}}},
+                        {"machine", {{"cpu_model", p.cpu_model}, {"cores", p.cores}}},
+                        {"date_utc", p.date_utc},
+                        {"settings_key", p.settings_key},
+                        {"model",
+                         {{"path", p.model_path},
+                          {"sha256", p.sha256},
+                          {"model_bytes", p.model_bytes},
+                          {"parameter_count", p.parameter_count},
+                          {"flops_per_inference", p.flops_per_inference},
+                          {"weight_bytes", p.weight_bytes}}},
+                        {"file_read_s", p.file_read_s},
+                        {"load_s", p.load_s},
+                        {"load_optimized_s",
+                         p.load_optimized_s ? nlohmann::json(*p.load_optimized_s) : nlohmann::json(nullptr)},
+                        {"first_inference_s", p.first_inference_s},
+                        {"latency", latency},
+                        {"peak_rss_mb", p.peak_rss_mb}};
+  if (p.llm) out["llm"] = llm_to_json(*p.llm);  // absent for other models: their files are as before
+  return out;
 }
 
 ModelProfile profile_from_json(const nlohmann::json& j, const std::string& source) {
@@ -120,6 +199,8 @@ ModelProfile profile_from_json(const nlohmann::json& j, const std::string& sourc
                            point.at("p90_s").get<double>(), point.at("p99_s").get<double>()});
     pointer = "/peak_rss_mb";
     p.peak_rss_mb = j.value("peak_rss_mb", 0.0);
+    pointer = "/llm";
+    if (j.contains("llm") && !j["llm"].is_null()) p.llm = llm_from_json(j["llm"]);
   } catch (const nlohmann::json::exception& e) {
     throw input_error(source, pointer, std::string("malformed model profile: ") + e.what());
   }

@@ -20,6 +20,39 @@ struct LatencyPoint {
   double mean_s = 0, p50_s = 0, p90_s = 0, p99_s = 0;
 };
 
+// Language models with a KV cache (text-decoder, docs/models.md "Language models"): one timed call.
+struct LlmPoint {
+  std::int64_t tokens = 0;  // prefill: prompt tokens (empty cache); decode: tokens already in the cache
+  int reps = 0;
+  double p50_s = 0;
+};
+
+// The straight line y = intercept + slope x through points (x, y) by least squares (x not all equal).
+struct LineFit {
+  double intercept = 0, slope = 0;
+};
+LineFit fit_line(const std::vector<LlmPoint>& points);
+
+// Prefill and decode timings at one intra-op thread count, with the lines fitted through them.
+struct LlmTiming {
+  int threads = 1;
+  std::vector<LlmPoint> prefill;  // n prompt tokens, empty past
+  std::vector<LlmPoint> decode;   // one new token with `tokens` in the cache
+  double prefill_fixed_s = 0;     // prefill time = prefill_fixed_s + prefill_s_per_token x n
+  double prefill_s_per_token = 0;
+  double decode_fixed_s = 0;  // decode step time = decode_fixed_s + decode_s_per_context_token x context
+  double decode_s_per_context_token = 0;
+  // One decode step with `context` tokens in the cache: the fitted line, or the fastest measured step where
+  // the line is not positive there (a noisy slope extrapolated far).
+  double decode_step_s(double context) const;
+};
+
+struct LlmProfile {
+  int layers = 0, heads = 0, head_dim = 0;  // the KV cache: past_key_L [batch, heads, past, head_dim]
+  std::vector<LlmTiming> timings;           // one per measured thread count
+  const LlmTiming* find(int threads) const;
+};
+
 struct ModelProfile {
   int schema_version = kProfileSchemaVersion;
   // What produced it.
@@ -42,7 +75,8 @@ struct ModelProfile {
   std::optional<double> load_optimized_s;  // ORT: session from the saved optimized model (level "disabled")
   double first_inference_s = 0;            // first run after load, batch 1
   std::vector<LatencyPoint> latency;
-  double peak_rss_mb = 0;  // peak resident memory of the process that ran the model
+  double peak_rss_mb = 0;         // peak resident memory of the process that ran the model
+  std::optional<LlmProfile> llm;  // models with a KV cache (input_ids + past_key_L/past_value_L) only
 
   // The point for (batch, threads), or nullptr.
   const LatencyPoint* find(int batch, int threads) const;

@@ -95,12 +95,14 @@ double OrtEngine::load(const std::string& model_path, const LoadOptions& options
 RunTimes OrtEngine::run(const RunRequest& request_in) {
   check_input_sizes(model_path_, request_in.inputs);
   nlohmann::json inputs = nlohmann::json::array();
-  for (const auto& spec : request_in.inputs)
+  for (const auto& spec : request_in.inputs) {
     inputs.push_back({{"name", spec.name},
                       {"elem_type", spec.elem_type},
                       {"dims", spec.dims},
                       {"int_high", spec.int_high},
                       {"seed", spec.seed}});
+    if (!spec.values.empty()) inputs.back()["values"] = spec.values;
+  }
   const nlohmann::json req{{"op", "run"},
                            {"inputs", inputs},
                            {"warmup", request_in.warmup},

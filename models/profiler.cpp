@@ -31,11 +31,14 @@ std::string join(const std::vector<int>& values) {
   return text;
 }
 
-std::string settings_key(const std::string& engine, const ProfileOptions& o) {
+std::string settings_key(const std::string& engine, const ProfileOptions& o, bool llm) {
   std::ostringstream key;
   key << "engine=" << engine << ";batches=" << join(o.batches) << ";threads=" << join(o.threads)
       << ";warmup=" << o.warmup << ";reps=" << o.min_reps << "-" << o.max_reps
       << ";max_s=" << o.max_s_per_point << ";seed=" << o.seed;
+  if (llm)  // only for language models, so that other models keep their cache entries
+    key << ";prefill=" << join(o.prefill_tokens) << ";decode=" << join(o.decode_context)
+        << ";llm_reps=" << o.llm_min_reps << ";llm_max_s=" << o.llm_max_s_per_point;
   return key.str();
 }
 
@@ -55,9 +58,53 @@ void check_options(const ProfileOptions& o) {
   };
   positive(o.batches, "--batch");
   positive(o.threads, "--threads");
+  auto distinct = [](std::vector<int> list, const std::string& flag, int lowest) {
+    std::sort(list.begin(), list.end());
+    if (list.empty() || list.front() < lowest || std::unique(list.begin(), list.end()) - list.begin() < 2)
+      throw InputError(flag + ": expected at least two different token counts (>= " + std::to_string(lowest) +
+                       ") to fit a line, got " + join(list));
+  };
+  distinct(o.prefill_tokens, "--prefill-tokens", 1);
+  distinct(o.decode_context, "--decode-context", 0);
+  if (o.llm_min_reps < 1) throw InputError("--llm-reps: expected a positive integer");
   if (o.min_reps < 1 || o.max_reps < o.min_reps)
     throw InputError("--reps: expected 1 <= min reps <= max reps, got " + std::to_string(o.min_reps) +
                      " and " + std::to_string(o.max_reps));
+}
+
+// Prefill and decode points of a language model at one thread count (the session already has them).
+template <typename NextStep>
+LlmTiming time_llm(InferenceEngine& engine, const onnx::ModelProto& model, const KvCacheShape& cache,
+                   int threads, const ProfileOptions& o, NextStep& next_step) {
+  const std::string on = ", " + std::to_string(threads) + " thread" + (threads == 1 ? "" : "s");
+  LlmTiming t;
+  t.threads = threads;
+  auto measure = [&](std::int64_t tokens, std::int64_t past) {
+    RunRequest req{decoder_inputs(model, cache, tokens, past, o.seed),
+                   1,
+                   o.llm_min_reps,
+                   std::max(o.llm_min_reps, o.max_reps),
+                   o.llm_max_s_per_point,
+                   false};
+    const LatencyPoint point = summarize(1, threads, engine.run(req).times_s);
+    return LlmPoint{tokens, point.reps, point.p50_s};
+  };
+  for (const int n : o.prefill_tokens) {
+    next_step("prefill " + std::to_string(n) + " tokens" + on);
+    t.prefill.push_back(measure(n, 0));
+  }
+  for (const int context : o.decode_context) {
+    next_step("decode 1 token after " + std::to_string(context) + on);
+    LlmPoint point = measure(1, context);
+    point.tokens = context;
+    t.decode.push_back(point);
+  }
+  const LineFit prefill = fit_line(t.prefill), decode = fit_line(t.decode);
+  t.prefill_fixed_s = prefill.intercept;
+  t.prefill_s_per_token = prefill.slope;
+  t.decode_fixed_s = decode.intercept;
+  t.decode_s_per_context_token = decode.slope;
+  return t;
 }
 
 }  // namespace
@@ -126,7 +173,8 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
   auto engine = make_engine(options.engine, warnings);
   p.engine = engine->name();
   p.engine_version = engine->version();
-  p.settings_key = settings_key(p.engine, options);
+  const std::optional<KvCacheShape> cache = kv_cache_shape(file.model);
+  p.settings_key = settings_key(p.engine, options, cache.has_value());
   const fs::path cache_dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
   result.cache_path =
       (cache_dir / (p.sha256 + "-" + p.engine + "-" + fnv1a_hex(p.settings_key) + ".json")).string();
@@ -144,7 +192,9 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
     }
   }
 
-  const int total_steps = 1 + static_cast<int>(options.threads.size() * options.batches.size());
+  const std::size_t llm_points = cache ? options.prefill_tokens.size() + options.decode_context.size() : 0;
+  const int total_steps =
+      1 + static_cast<int>(options.threads.size() * (options.batches.size() + llm_points));
   int step = 0;
   auto next_step = [&](const std::string& next) {
     if (options.cancel && options.cancel->load()) throw ProfileCancelled();
@@ -183,6 +233,10 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
                      options.max_s_per_point,
                      false};
       p.latency.push_back(summarize(batch, threads, engine->run(req).times_s));
+    }
+    if (cache) {
+      if (!p.llm) p.llm = LlmProfile{cache->layers, cache->heads, cache->head_dim, {}};
+      p.llm->timings.push_back(time_llm(*engine, model, *cache, threads, options, next_step));
     }
   }
   p.peak_rss_mb = engine->peak_rss_mb();

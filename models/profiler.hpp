@@ -23,8 +23,15 @@ struct ProfileOptions {
   int min_reps = 10;               // timed runs per point: at least min_reps ...
   int max_reps = 200;              // ... at most max_reps ...
   double max_s_per_point = 2.0;    // ... stopping once this much time went by after min_reps
-  std::uint32_t seed = 1;          // input values
-  std::string cache_dir;           // empty: default_cache_dir()
+  // Language models with a KV cache (kv_cache_shape): prefill with these prompt lengths (empty cache) and
+  // decode one token with these cache lengths, at every thread count. Each point: one untimed run, then at
+  // least llm_min_reps timed runs, more (up to max_reps) until llm_max_s_per_point seconds went by.
+  std::vector<int> prefill_tokens{128, 512};
+  std::vector<int> decode_context{128, 512};
+  int llm_min_reps = 5;
+  double llm_max_s_per_point = 0.25;
+  std::uint32_t seed = 1;  // input values
+  std::string cache_dir;   // empty: default_cache_dir()
   bool use_cache = true;
   // Called on the profiling thread before each step (step 0: session creation and first inference, then one
   // step per (batch, threads) point) with the steps done, the total and what comes next, and once with

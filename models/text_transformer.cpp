@@ -24,6 +24,8 @@ TransformerShape transformer_preset(const std::string& size) {
   throw InputError("--size: expected small, base or large, got '" + size + "'");
 }
 
+}  // namespace
+
 std::string layer_norm(GraphBuilder& b, const std::string& x, std::int64_t hidden) {
   const std::string mean = b.node("ReduceMean", {x}, "ln_mean");
   b.attr("axes", std::vector<std::int64_t>{-1});
@@ -44,6 +46,8 @@ std::string dense(GraphBuilder& b, const std::string& x, std::int64_t in, std::i
   const std::string bias = b.weight(hint + "_b", {out}, 0.02f);
   return b.node("Add", {b.node("MatMul", {x, w}, hint), bias}, hint + "_bias");
 }
+
+namespace {
 
 // [batch, seq, hidden] -> [batch, heads, seq, head_dim], or [batch, heads, head_dim, seq] for keys.
 std::string split_heads(GraphBuilder& b, const std::string& x, const TransformerShape& s, bool keys) {

@@ -4,13 +4,14 @@
 //   {"op":"hello"}                       -> {"ok":true,"engine":"onnxruntime","version":"1.30.0","node":"v20..."}
 //   {"op":"load","model":P,"intra_threads":N,"inter_threads":1,"optimization":"all"|"disabled",
 //    "optimized_model_path":P2|null}      -> {"ok":true,"load_s":S,"inputs":[...],"outputs":[...]}
-//   {"op":"run","inputs":[{"name","elem_type","dims","int_high","seed"}],"warmup":W,"min_reps":A,
+//   {"op":"run","inputs":[{"name","elem_type","dims","int_high","seed","values"?}],"warmup":W,"min_reps":A,
 //    "max_reps":B,"max_s":T,"return_values":bool}
 //                                        -> {"ok":true,"times_s":[...],"outputs":[{"name","dims","values"?}]}
 //   {"op":"rss"}                         -> {"ok":true,"peak_rss_mb":M}
 // Errors: {"ok":false,"error":"..."}. Timing is taken here, around session creation and session.run, so that
 // the pipe adds nothing to the figures. Input data come from xorshift32 with the seed given per input, the
-// same generator as models/inference_engine.cpp, so both engines see the same inputs.
+// same generator as models/inference_engine.cpp, so both engines see the same inputs, unless an input gives
+// its "values".
 'use strict';
 const readline = require('readline');
 const ort = require('onnxruntime-node');
@@ -33,6 +34,15 @@ function xorshiftValues(count, seed, make) {
 function makeTensor(spec) {
   const count = spec.dims.reduce((a, b) => a * b, 1);
   const high = Math.max(1, spec.int_high || 1);
+  if (Array.isArray(spec.values)) {  // given values (a KV cache carried from one call to the next)
+    if (spec.values.length !== count) throw new Error(`input '${spec.name}': ${spec.values.length} values for ${count} elements`);
+    switch (spec.elem_type) {
+      case 'float32': return new ort.Tensor('float32', Float32Array.from(spec.values), spec.dims);
+      case 'int64': return new ort.Tensor('int64', BigInt64Array.from(spec.values, (v) => BigInt(Math.round(v))), spec.dims);
+      case 'int32': return new ort.Tensor('int32', Int32Array.from(spec.values, (v) => Math.round(v)), spec.dims);
+      default: break;
+    }
+  }
   switch (spec.elem_type) {
     case 'float32':
       return new ort.Tensor('float32', Float32Array.from(xorshiftValues(count, spec.seed, (x) => (x >>> 8) / 16777216 * 2 - 1)), spec.dims);

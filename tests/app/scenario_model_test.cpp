@@ -295,3 +295,63 @@ TEST_CASE("app::apply_model: the scenario reader accepts a model section instead
   CHECK(sc.service.given.reference_vcpu);
   CHECK(sc.model["profile"] == "p.json");
 }
+
+TEST_CASE("app::apply_model: a language model's profile fills service.llm's per-token CPU costs") {
+  // Hand-made 1-thread timings (no engine needed):
+  //   prefill 128 tokens 10 ms, 512 tokens 46 ms: slope 36 ms / 384 = 0.09375 ms per token,
+  //     intercept 10 - 128 x 0.09375 = -2 ms;
+  //   decode after 128 tokens 1.0 ms, after 512 tokens 1.8 ms: slope 0.8 ms / 384 per token of context,
+  //     intercept 1.0 - 128 x 0.8 / 384 = 0.73333 ms.
+  ModelProfile p = hand_profile();
+  LlmProfile llm{4, 4, 64, {}};
+  LlmTiming t;
+  t.threads = 1;
+  t.prefill = {{128, 5, 0.010}, {512, 5, 0.046}};
+  t.decode = {{128, 50, 0.0010}, {512, 50, 0.0018}};
+  const LineFit prefill = fit_line(t.prefill), decode = fit_line(t.decode);
+  t.prefill_fixed_s = prefill.intercept;
+  t.prefill_s_per_token = prefill.slope;
+  t.decode_fixed_s = decode.intercept;
+  t.decode_s_per_context_token = decode.slope;
+  llm.timings.push_back(t);
+  p.llm = llm;
+  const std::string path = scratch("llm-profile.json");
+  save_profile(p, path);
+  // Defaults 256 input and 63 output tokens:
+  //   input:  (-2 + 256 x 0.09375) ms / 256 = 22 ms / 256 = 0.0859375 ms per token
+  //   output: one step at 256 + (63 + 1) / 2 = 288 cached tokens = 0.73333 + 288 x 0.8 / 384 = 1.33333 ms
+  nlohmann::json doc = scenario_doc({{"profile", path}}, {{{"platform", "aws-lambda"}, {"memory_mb", 1769}}});
+  doc["service"]["llm"] = {
+      {"model", "qwen2.5-0.5b"}, {"default_input_tokens", 256}, {"default_output_tokens", 63}};
+
+  SECTION("both costs measured, and the simulated service time is theirs") {
+    sim::Scenario sc = parse(doc);
+    const auto model = apply_model(sc, quick());
+    CHECK(model->llm_costs_measured);
+    CHECK(sc.service.llm.cpu_s_per_input_token == Approx(0.0859375e-3));
+    CHECK(sc.service.llm.cpu_s_per_output_token == Approx(1.333333e-3));
+    CHECK_THAT(model->describe(sc.service), Catch::Contains("(measured)"));
+    // A synthetic workload has no token counts: each request costs 256 x 0.0859375 + 63 x 1.33333 = 22 + 84
+    // = 106 ms on 1 vCPU (1,769 MB), at least, and the CPU candidate's latencies are measured ones.
+    const auto run = servesim::test::simulate(sc);
+    const auto& r = run.results.at(0);
+    REQUIRE(r.requests.served > 800);
+    CHECK(r.latency_source == "measured");
+    CHECK(r.latency.quantile_s(0.5) >= 0.106 * 0.99);
+  }
+  SECTION("a cost the scenario gives is kept") {
+    doc["service"]["llm"]["cpu_ms_per_input_token"] = 0.5;
+    sim::Scenario sc = parse(doc);
+    const auto model = apply_model(sc, quick());
+    CHECK(sc.service.llm.cpu_s_per_input_token == Approx(0.5e-3));
+    CHECK(sc.service.llm.cpu_s_per_output_token == Approx(1.333333e-3));
+    CHECK(model->llm_costs_measured);
+  }
+  SECTION("a profile without prefill/decode timings leaves them to the scenario") {
+    doc["model"] = {{"profile", saved_hand_profile()}};
+    sim::Scenario sc = parse(doc);
+    const auto model = apply_model(sc, quick());
+    CHECK_FALSE(model->llm_costs_measured);
+    CHECK(sc.service.llm.cpu_s_per_output_token == 0);
+  }
+}

@@ -35,6 +35,7 @@ TEST_CASE("cli::models: --help of inspect, models and profile") {
   CHECK(models.status == 0);
   CHECK_THAT(models.out, Catch::Contains("servesim models generate KIND"));
   CHECK_THAT(models.out, Catch::Contains("text-transformer"));
+  CHECK_THAT(models.out, Catch::Contains("text-decoder"));
   auto generate = run_servesim("models generate --help", dir);
   CHECK(generate.status == 0);
   CHECK_THAT(generate.out, Catch::Contains("--target-mb"));
@@ -187,6 +188,51 @@ TEST_CASE("cli::models: run and validate a scenario whose service times come fro
   CHECK_FALSE(fs::exists(dir.file("out128")));
   fs::remove(dir.file("cnn.onnx"));
   expect_error(run_servesim("validate " + scenario(1024), dir), "scenario.json: /model/onnx: cannot open");
+}
+
+TEST_CASE("cli::models: a language model with a KV cache, generated, profiled and served on CPU") {
+  TempDir dir;
+  setenv("SERVESIM_CACHE_DIR", dir.file("cache").c_str(), 1);
+  auto generated = run_servesim("models generate text-decoder --out " + dir.file("dec.onnx"), dir);
+  REQUIRE(generated.status == 0);
+  CHECK_THAT(generated.out, Catch::Contains("GPT-2-shaped decoder with KV cache, vocab 4096, hidden 256"));
+  auto profile = run_servesim("profile " + dir.file("dec.onnx") + kQuick +
+                                  " --threads 1 --llm-reps 2 --out " + dir.file("dec.profile.json"),
+                              dir);
+  REQUIRE(profile.status == 0);
+  CHECK_THAT(profile.out, Catch::Contains("language model, 1 thread:"));
+  CHECK_THAT(profile.out, Catch::Contains("ms per input token"));
+  const auto saved = nlohmann::json::parse(read_file(dir.file("dec.profile.json")));
+  CHECK(saved["llm"]["timings"][0]["prefill"][1]["tokens"] == 512);
+  CHECK(saved["llm"]["timings"][0]["decode"][1]["context"] == 512);
+
+  const nlohmann::json doc = {{"name", "llm"},
+                              {"workload", {{"type", "poisson"}, {"rate_rps", 0.5}, {"duration_s", 120}}},
+                              {"model", {{"profile", "dec.profile.json"}}},
+                              {"service",
+                               {{"llm",
+                                 {{"parameters_b", 0.0055},
+                                  {"layers", 4},
+                                  {"heads", 4},
+                                  {"kv_heads", 4},
+                                  {"head_dim", 64},
+                                  {"hidden", 256},
+                                  {"max_context_tokens", 1024},
+                                  {"default_input_tokens", 256},
+                                  {"default_output_tokens", 64}}}}},
+                              {"candidates", {{{"platform", "aws-lambda"}, {"memory_mb", 2048}}}}};
+  auto run = run_servesim("run " + dir.write("llm.json", doc.dump()) + " --out " + dir.file("out"), dir);
+  REQUIRE(run.status == 0);
+  CHECK_THAT(run.out, Catch::Contains("ms (measured)"));
+  const auto summary = nlohmann::json::parse(read_file(dir.file("out/summary.json")));
+  CHECK(summary["candidates"][0]["requests"]["served"] > 30);
+  CHECK(summary["candidates"][0]["latency_source"] == "measured");
+
+  expect_error(
+      run_servesim("profile " + dir.file("dec.onnx") + " --prefill-tokens 128", dir),
+      "--prefill-tokens: expected at least two different token counts (>= 1) to fit a line, got 128");
+  expect_error(run_servesim("profile " + dir.file("dec.onnx") + " --llm-reps 0", dir),
+               "--llm-reps: expected a positive integer");
 }
 
 TEST_CASE("cli::models: the bundled text-classifier-onnx scenario runs end to end") {
