@@ -267,18 +267,24 @@ uint64_t RequestTraceSource::count_rows(double& last_s) {
   return rows;
 }
 
+bool RequestTraceSource::take_row(Row& row) {
+  row = lookahead_;
+  if (!has_lookahead_ && (is_input_done_ || !next_row(row))) {
+    is_input_done_ = true;
+    return false;
+  }
+  has_lookahead_ = false;
+  if (row.t_s >= end_s_) {
+    is_input_done_ = true;
+    return false;
+  }
+  return true;
+}
+
 bool RequestTraceSource::next_window_row(double& stamp_s, RequestTokens& tokens) {
   for (;;) {
-    Row row = lookahead_;
-    if (!has_lookahead_ && (is_input_done_ || !next_row(row))) {
-      is_input_done_ = true;
-      return false;
-    }
-    has_lookahead_ = false;
-    if (row.t_s >= end_s_) {
-      is_input_done_ = true;
-      return false;
-    }
+    Row row;
+    if (!take_row(row)) return false;
     if (row.t_s < start_s_) continue;  // within the spread of copies before the window (scale != 1)
     stamp_s = static_cast<double>(first_.whole_s) + (first_.fraction_s + row.t_s);
     tokens = row.tokens;
@@ -288,16 +294,8 @@ bool RequestTraceSource::next_window_row(double& stamp_s, RequestTokens& tokens)
 
 bool RequestTraceSource::next(double& t_s) {
   if (is_unit_scale_) {
-    Row row = lookahead_;
-    if (!has_lookahead_ && (is_input_done_ || !next_row(row))) {
-      is_input_done_ = true;
-      return false;
-    }
-    has_lookahead_ = false;
-    if (row.t_s >= end_s_) {
-      is_input_done_ = true;
-      return false;
-    }
+    Row row;
+    if (!take_row(row)) return false;
     t_s = (row.t_s - start_s_) / time_compression_;
     key_ = row.key;
     tokens_ = row.tokens;

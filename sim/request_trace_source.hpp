@@ -71,6 +71,9 @@ class RequestTraceSource final : public ArrivalSource {
 
   // The next row (t_s relative to the first row; key kNoKey without a key column).
   bool next_row(Row& row);
+  // The lookahead row or else the next one; false at the end of the input or at the window's end (the input
+  // then counts as done).
+  bool take_row(Row& row);
   // One row of the file that the filter keeps: its arrival stamp, key and tokens; false at the end.
   bool read_row(Row& row, TraceStamp& stamp);
   // Sets row.t_s from the stamp, relative to the first row, and checks that rows do not go back in time.
