@@ -69,6 +69,7 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
       key_column_(1),
       key_column_name_(spec.key_column),
       has_token_columns_(!spec.input_tokens_column.empty()),
+      max_request_tokens_(spec.max_request_tokens),
       input_tokens_column_(has_key_column_ ? 2 : 1),
       input_tokens_name_(spec.input_tokens_column),
       output_tokens_name_(spec.output_tokens_column),
@@ -218,6 +219,12 @@ bool RequestTraceSource::read_row(Row& row, TraceStamp& stamp) {
   if (has_token_columns_) {
     row.tokens.input = parse_tokens(input_tokens_column_);
     row.tokens.output = parse_tokens(input_tokens_column_ + 1);
+    if (max_request_tokens_ > 0 && uint64_t{row.tokens.input} + row.tokens.output > max_request_tokens_)
+      throw input_error(rows_.path(), "line " + std::to_string(rows_.line()),
+                        "expected input + output tokens within service.llm.max_context_tokens (" +
+                            std::to_string(max_request_tokens_) + "), got " +
+                            std::to_string(row.tokens.input) + " + " + std::to_string(row.tokens.output) +
+                            " (raise max_context_tokens or filter the trace)");
   }
   return true;
 }

@@ -278,6 +278,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
     core::JsonFields s(top.child("service"), file, "/service");
     sc.service = parse_service(s, has_model);
     s.reject_unknown();
+    if (sc.service.llm.given) sc.workload.max_request_tokens = sc.service.llm.max_context_tokens;
   } else if (!has_model) {
     throw input_error(file, "/service/warm", kMissingWarm);
   }

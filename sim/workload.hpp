@@ -50,6 +50,9 @@ struct WorkloadSpec {
   // Values: integers 0..kMaxRequestTokens.
   std::string input_tokens_column;
   std::string output_tokens_column;
+  // The longest input + output a row may ask for (service.llm.max_context_tokens, set by the scenario reader;
+  // 0: no limit). A longer row is bad input, found while the trace is read before the run.
+  uint64_t max_request_tokens = 0;
   TraceFormat format = TraceFormat::csv;                    // request_trace only
   TimestampUnit timestamp_unit = TimestampUnit::automatic;  // request_trace only
   // request_trace only: arrival = end - duration, for traces that log when each request ended and how long it
