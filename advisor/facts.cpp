@@ -6,6 +6,7 @@
 
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
+#include "platforms/fleet/llm_timing.hpp"
 #include "sim/arrival_source.hpp"
 
 namespace servesim::advisor {
@@ -162,10 +163,7 @@ Facts derive_facts(const sim::Scenario& scenario, const AdvisorSection& section)
     f.llm_name = llm.name;
     f.llm_precision = llm.precision;
     f.llm_parameters_b = llm.parameters_b;
-    const double bytes = llm.precision == "fp32"                              ? 4
-                         : llm.precision == "fp16" || llm.precision == "bf16" ? 2
-                         : llm.precision == "int4"                            ? 0.5
-                                                                              : 1;
+    const double bytes = platforms::precision_bytes(llm.precision);
     f.llm_weights_gb = llm.parameters_b * bytes;
     f.llm_context_tokens = llm.max_context_tokens;
     if (f.model_size_mb <= 0) f.model_size_mb = f.llm_weights_gb * 1e3;

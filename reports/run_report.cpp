@@ -133,6 +133,16 @@ void TimeseriesWriter::close() {
   if (std::fclose(out) != 0) throw input_error(path_, "", "write failed");
 }
 
+namespace {
+// A histogram's mean, p50, p90 and p99 [ms], rounded as summary.json rounds.
+nlohmann::ordered_json quantiles_ms(const sim::LatencyHistogram& h) {
+  return nlohmann::ordered_json{{"mean", round_significant(h.mean_s() * 1e3)},
+                                {"p50", round_significant(h.quantile_s(0.50) * 1e3)},
+                                {"p90", round_significant(h.quantile_s(0.90) * 1e3)},
+                                {"p99", round_significant(h.quantile_s(0.99) * 1e3)}};
+}
+}  // namespace
+
 nlohmann::ordered_json summary_json(const sim::Scenario& sc,
                                     const std::vector<sim::CandidateResult>& results) {
   using nlohmann::ordered_json;
@@ -152,12 +162,8 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
     c["requests"] = {{"arrived", q.arrived},     {"served", q.served},       {"cold_starts", q.cold_starts},
                      {"throttled", q.throttled}, {"timed_out", q.timed_out}, {"dropped", q.dropped},
                      {"retries", q.retries},     {"queued", q.queued}};
-    const auto& h = r.latency;
-    c["latency_ms"] = {{"mean", round_significant(h.mean_s() * 1e3)},
-                       {"p50", round_significant(h.quantile_s(0.50) * 1e3)},
-                       {"p90", round_significant(h.quantile_s(0.90) * 1e3)},
-                       {"p99", round_significant(h.quantile_s(0.99) * 1e3)},
-                       {"max", round_significant(h.max_s() * 1e3)}};
+    c["latency_ms"] = quantiles_ms(r.latency);
+    c["latency_ms"]["max"] = round_significant(r.latency.max_s() * 1e3);
     c["instances"] = {{"mean", round_significant(r.instances_mean)}, {"peak", r.instances_peak}};
     ordered_json cost;
     cost["total"] = round_significant(r.cost_total_usd);
@@ -194,18 +200,12 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
     if (r.llm.present) {
       // Token-level serving (service.llm, docs/models/llm-serving.md).
       const auto& l = r.llm;
-      auto quantiles = [](const sim::LatencyHistogram& h) {
-        return ordered_json{{"mean", round_significant(h.mean_s() * 1e3)},
-                            {"p50", round_significant(h.quantile_s(0.50) * 1e3)},
-                            {"p90", round_significant(h.quantile_s(0.90) * 1e3)},
-                            {"p99", round_significant(h.quantile_s(0.99) * 1e3)}};
-      };
       const double gpu_s = r.instances_mean * r.simulated_s * l.gpus_per_replica;
       const double tokens = static_cast<double>(l.input_tokens + l.output_tokens);
       c["llm"] = {
           {"basis", l.basis},
-          {"ttft_ms", quantiles(l.ttft)},
-          {"tpot_ms", quantiles(l.tpot)},
+          {"ttft_ms", quantiles_ms(l.ttft)},
+          {"tpot_ms", quantiles_ms(l.tpot)},
           {"goodput",
            {{"requests", l.goodput},
             {"share", round_significant(

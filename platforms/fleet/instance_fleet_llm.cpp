@@ -14,8 +14,7 @@ void InstanceFleet::llm_kick(uint32_t i, double t_s) {
   meter_->preempted(t_s, e.preemptions() - preempted);
   if (end != LlmEngine::kNever) {
     inst.iteration_start_s = t_s;
-    inst.kv_utilization =
-        static_cast<double>(e.kv_used_tokens()) / static_cast<double>(e.kv_capacity_tokens());
+    inst.kv_utilization = e.kv_utilization();
   }
   update_completion(i);
 }
@@ -31,13 +30,7 @@ void InstanceFleet::llm_complete(double t_s, uint32_t i) {
     if (reqs_[r].gen != d.request.gen) continue;  // stopped at its deadline earlier
     const Request& q = reqs_[r];
     bill_execution(t_s, t_s - q.start_s, inst.reserved);
-    const double latency_s = t_s - q.arrival_s;
-    if (latency_s > client_timeout_s_) {
-      rec_->timed_out(t_s);
-    } else {
-      rec_->served(t_s, latency_s);
-      meter_->served(d.request, d.first_token_s, t_s, latency_s);
-    }
+    meter_->finished(d.request, d.first_token_s, t_s);
     free_request(r);
     change_bound(t_s, i, -1);
   }

@@ -87,6 +87,15 @@ const LlmGenerationFit* LlmCalibration::fit_for(const GpuSpec& gpu) const {
   return it == fit.end() ? nullptr : &it->second;
 }
 
+LlmReplicaParams LlmCalibration::replica_for(const GpuSpec& gpu) const {
+  const LlmGenerationFit* f = fit_for(gpu);
+  LlmReplicaParams r;
+  r.compute_efficiency = f ? f->compute_efficiency : 0.5;
+  r.bandwidth_efficiency = f ? f->bandwidth_efficiency : 0.8;
+  r.overhead_s = overhead_ms / 1e3;
+  return r;
+}
+
 LlmCalibration parse_llm_calibration(const std::string& fit_json, const std::string& measurements_json) {
   const auto f = nlohmann::json::parse(fit_json);
   LlmCalibration c;

@@ -30,6 +30,9 @@ struct LlmCalibration {
   nlohmann::json measurements;                  // llm_measurements.json's "entries"
   // The fitted efficiencies for the GPU's generation (nullptr: none fitted for it).
   const LlmGenerationFit* fit_for(const GpuSpec& gpu) const;
+  // A replica on `gpu` with the fit's efficiencies and overhead; without a fit for its generation, the
+  // estimated fallbacks (compute 0.5, bandwidth 0.8).
+  LlmReplicaParams replica_for(const GpuSpec& gpu) const;
 };
 
 const LlmCalibration& llm_calibration();

@@ -79,6 +79,10 @@ class LlmEngine {
   uint32_t running_seqs() const { return running_; }
   uint64_t kv_used_tokens() const;
   uint64_t kv_capacity_tokens() const { return capacity_; }
+  // kv_used_tokens / kv_capacity_tokens [fraction].
+  double kv_utilization() const {
+    return static_cast<double>(kv_used_tokens()) / static_cast<double>(capacity_);
+  }
   uint64_t preemptions() const { return preemptions_; }
   uint64_t iterations() const { return step_; }
   const LlmTiming& timing() const { return timing_; }

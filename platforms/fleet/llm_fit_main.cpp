@@ -97,9 +97,7 @@ int main(int argc, char** argv) {
   std::vector<double> check_errors;
   for (const auto& e : cal.measurements) {
     const GpuSpec* gpu = gpu_catalog().find(e.at("gpu").get<std::string>());
-    const LlmGenerationFit* f = gpu ? cal.fit_for(*gpu) : nullptr;
-    const LlmReplicaParams r = f ? params(f->compute_efficiency, f->bandwidth_efficiency, cal.overhead_ms)
-                                 : params(0.5, 0.8, cal.overhead_ms);
+    const LlmReplicaParams r = gpu ? cal.replica_for(*gpu) : params(0.5, 0.8, cal.overhead_ms);
     std::string why;
     const std::vector<LlmCheck> checks = model_measurement(e, r, &why);
     const std::string setup = e.at("gpu").get<std::string>() + " x " +

@@ -24,9 +24,10 @@ LlmServing make_llm_serving(const sim::LlmShape& s, const GpuSpec& gpu, LlmRepli
   const LlmCalibration& cal = llm_calibration();
   const LlmGenerationFit* fit = cal.fit_for(gpu);
   const bool fitted = fit && r.compute_efficiency == 0 && r.bandwidth_efficiency == 0;
-  if (r.compute_efficiency == 0) r.compute_efficiency = fit ? fit->compute_efficiency : 0.5;
-  if (r.bandwidth_efficiency == 0) r.bandwidth_efficiency = fit ? fit->bandwidth_efficiency : 0.8;
-  if (r.overhead_s < 0) r.overhead_s = cal.overhead_ms / 1e3;
+  const LlmReplicaParams calibrated = cal.replica_for(gpu);
+  if (r.compute_efficiency == 0) r.compute_efficiency = calibrated.compute_efficiency;
+  if (r.bandwidth_efficiency == 0) r.bandwidth_efficiency = calibrated.bandwidth_efficiency;
+  if (r.overhead_s < 0) r.overhead_s = calibrated.overhead_s;
   LlmServing out;
   try {
     out.timing = std::make_shared<const LlmTiming>(spec, gpu, r);
@@ -73,6 +74,16 @@ LlmMeter::LlmMeter(const sim::SloSpec& slo, const LlmServing& serving, uint32_t 
   out_.present = true;
   out_.gpus_per_replica = gpus_per_replica;
   out_.basis = serving.basis;
+}
+
+void LlmMeter::finished(const LlmRequest& r, double first_token_s, double t_s) {
+  const double latency_s = t_s - r.arrival_s;
+  if (latency_s > slo_.timeout_s) {  // the client gave up while it ran
+    rec_->timed_out(t_s);
+    return;
+  }
+  rec_->served(t_s, latency_s);
+  served(r, first_token_s, t_s, latency_s);
 }
 
 void LlmMeter::served(const LlmRequest& r, double first_token_s, double t_s, double latency_s) {

@@ -56,11 +56,13 @@ class LlmMeter {
   void preempted(double t_s, uint64_t n) {
     if (n > 0 && rec_) rec_->llm_preempted(t_s, n);
   }
-  // A request served with latency_s (within the client's timeout).
-  void served(const LlmRequest& r, double first_token_s, double t_s, double latency_s);
+  // The engine finished `r` at t_s: the recorder counts it timed out when its client gave up while it ran
+  // (slo.timeout_s), else served, with its token metrics. Needs attach().
+  void finished(const LlmRequest& r, double first_token_s, double t_s);
   sim::LlmOutcome outcome(uint64_t preemptions) const;
 
  private:
+  void served(const LlmRequest& r, double first_token_s, double t_s, double latency_s);
   sim::SloSpec slo_;
   sim::Recorder* rec_ = nullptr;
   sim::LlmOutcome out_;

@@ -21,7 +21,7 @@ uint32_t KubernetesModel::create_pod(double t_s, bool ready_now) {
   pod.in_batch = 0;
   pod.created_s = t_s;
   pod.queue.clear();
-  if (llm_timing_ && !pod.engine) pod.engine = std::make_unique<LlmEngine>(*llm_timing_, p_.llm_limits);
+  if (llm_.timing && !pod.engine) pod.engine = std::make_unique<LlmEngine>(*llm_.timing, p_.llm_limits);
   ++replicas_;
   pod.node = pool_.bind();
   if (pod.node < 0) {
@@ -175,7 +175,7 @@ void KubernetesModel::lose_pod(uint32_t id, uint32_t node, double t_s, int fault
     --in_system_;
     client_->lost_in_flight(fault);
     client_->failed(t_s, r.arrival_s, r.attempt, started, fault, sim::kNoKey,
-                    llm_timing_ ? sim::RequestTokens{r.input, r.output} : sim::RequestTokens{});
+                    llm_.timing ? sim::RequestTokens{r.input, r.output} : sim::RequestTokens{});
   });
   if (had_work) --working_;
   pod.in_batch = 0;
@@ -252,9 +252,8 @@ void KubernetesModel::hpa_sync(double t_s) {
     if (p_.llm_metric != KubernetesParams::LlmMetric::none && pod.engine) {
       // A gauge read at the sync (the metrics adapter's latest scrape), not a window average.
       const LlmEngine& e = *pod.engine;
-      value = p_.llm_metric == KubernetesParams::LlmMetric::in_flight
-                  ? static_cast<double>(e.in_flight())
-                  : static_cast<double>(e.kv_used_tokens()) / static_cast<double>(e.kv_capacity_tokens());
+      value = p_.llm_metric == KubernetesParams::LlmMetric::in_flight ? static_cast<double>(e.in_flight())
+                                                                      : e.kv_utilization();
     } else if (!pod_window_metric(
                    PodWindow{.ready_since_s = pod.ready_since_s,
                              .busy_s = pod.busy_s,

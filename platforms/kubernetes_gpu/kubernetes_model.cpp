@@ -55,7 +55,6 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
     llm_shape_ = scenario.service.llm;
     const sim::LlmShape& s = llm_shape_;
     llm_ = make_llm_serving(s, *gpu_catalog().find(p_.gpu), p_.llm_replica, scenario.file);
-    llm_timing_ = llm_.timing.get();
     if (!p_.llm_limits.chunked_prefill && p_.llm_limits.max_batched_tokens < s.max_context_tokens)
       throw input_error(scenario.file, "/service/llm/max_context_tokens",
                         "expected at most the candidate's llm_max_num_batched_tokens (" +
@@ -123,7 +122,7 @@ void KubernetesModel::work_changed(uint32_t pod, bool had_work, double t_s) {
 void KubernetesModel::on_arrival(double t_s, double origin_s, uint32_t attempt) {
   ++arrivals_since_poll_;
   WaitingRequest r{origin_s, t_s, attempt};
-  if (llm_timing_) {
+  if (llm_.timing) {
     llm_request_tokens(llm_shape_, tokens_, service_file_, r.input_tokens, r.output_tokens);
   }
   if (ready_.empty()) {
@@ -142,7 +141,7 @@ void KubernetesModel::on_arrival(double t_s, double origin_s, uint32_t attempt) 
 
 void KubernetesModel::route(double t_s, const WaitingRequest& r, bool counted_queued) {
   const uint32_t id = ready_.next();
-  if (llm_timing_) return llm_route(id, t_s, r, counted_queued);
+  if (llm_.timing) return llm_route(id, t_s, r, counted_queued);
   Pod& pod = pods_[id];
   ++pod.routed;
   const bool had_work = !pod.queue.empty();
@@ -224,8 +223,7 @@ void KubernetesModel::llm_kick(uint32_t id, double t_s) {
   meter_->preempted(t_s, e.preemptions() - preempted);
   if (end != kNever) {
     pod.batch_start_s = t_s;
-    pod.kv_utilization =
-        static_cast<double>(e.kv_used_tokens()) / static_cast<double>(e.kv_capacity_tokens());
+    pod.kv_utilization = e.kv_utilization();
     push(Event{end, id, pod.life, Kind::llm_step});
   }
   work_changed(id, had_work, t_s);
@@ -242,19 +240,12 @@ void KubernetesModel::llm_step(uint32_t id, double t_s) {
 }
 
 void KubernetesModel::LlmSink::finished(const LlmRequest& r, double first_token_s, double t_s) {
-  KubernetesModel& m = m_;
-  --m.in_system_;
-  const double latency_s = t_s - r.arrival_s;
-  if (latency_s > m.slo_.timeout_s) {  // the client gave up while it ran
-    m.rec_->timed_out(t_s);
-    return;
-  }
-  m.rec_->served(t_s, latency_s);
-  m.meter_->served(r, first_token_s, t_s, latency_s);
+  --m_.in_system_;
+  m_.meter_->finished(r, first_token_s, t_s);
 }
 
 sim::LlmOutcome KubernetesModel::llm_outcome() const {
-  if (!llm_timing_) return {};
+  if (!llm_.timing) return {};
   uint64_t preemptions = 0;
   for (const Pod& pod : pods_)
     if (pod.engine) preemptions += pod.engine->preemptions();

@@ -45,7 +45,7 @@ class KubernetesModel : public sim::PlatformModel {
   void on_transfer_done(uint64_t tag, double t_s) override;
   sim::ColdStartParts cold_start_parts() const override { return parts_; }
   sim::LlmOutcome llm_outcome() const override;
-  bool token_level() const override { return llm_timing_ != nullptr; }
+  bool token_level() const override { return llm_.timing != nullptr; }
   bool has_work() const override { return in_system_ > 0; }
   void finish(double t_end_s) override;
   bool supports(sim::FaultSpec::Kind kind) const override {
@@ -159,8 +159,7 @@ class KubernetesModel : public sim::PlatformModel {
   BatchLatency latency_;
   HpaController hpa_;
   NodePool pool_;
-  LlmServing llm_;                         // service.llm: the iteration-time model and what it rests on
-  const LlmTiming* llm_timing_ = nullptr;  // llm_.timing, null without service.llm
+  LlmServing llm_;  // service.llm: the iteration-time model and what it rests on
   std::unique_ptr<LlmMeter> meter_;
   sim::LlmShape llm_shape_;
   std::string service_file_;  // the scenario file (errors about a request's tokens name it)

@@ -18,13 +18,9 @@ using namespace servesim::platforms;
 
 LlmReplicaParams fitted(const nlohmann::json& entry) {
   const LlmCalibration& cal = llm_calibration();
-  const LlmGenerationFit* f = cal.fit_for(*gpu_catalog().find(entry.at("gpu").get<std::string>()));
-  REQUIRE(f != nullptr);
-  LlmReplicaParams r;
-  r.compute_efficiency = f->compute_efficiency;
-  r.bandwidth_efficiency = f->bandwidth_efficiency;
-  r.overhead_s = cal.overhead_ms / 1e3;
-  return r;
+  const GpuSpec& gpu = *gpu_catalog().find(entry.at("gpu").get<std::string>());
+  REQUIRE(cal.fit_for(gpu) != nullptr);
+  return cal.replica_for(gpu);
 }
 }  // namespace
 
