@@ -54,7 +54,7 @@ std::string write_verdict(Recommendation& rec) {
          std::string(to_string(*rec.rules.preferred)) + " but the evidence favours " +
          to_string(best.placement) + ".";
     for (const auto& c : rec.evidence.ranked)
-      if (c.placement == *rec.rules.preferred) {
+      if (fulfils(*rec.rules.preferred, c.placement)) {
         v += " Best " + std::string(to_string(c.placement)) + " candidate: " + c.reason + ".";
         break;
       }
@@ -104,7 +104,7 @@ Recommendation advise_with(const sim::Scenario& scenario, const AdviseHooks& hoo
   }
   rec.evidence = gather_evidence(scenario, std::move(specs), simulated, hooks.on_row, hooks.cancel);
   rec.any_meets_slo = rec.best().meets_slo;
-  rec.rules_agree = !rec.rules.preferred || rec.best().placement == *rec.rules.preferred;
+  rec.rules_agree = !rec.rules.preferred || fulfils(*rec.rules.preferred, rec.best().placement);
   if (section.popularity) {
     CacheEvidence c;
     c.popularity = *section.popularity;
@@ -213,16 +213,16 @@ std::string to_text(const Recommendation& rec) {
   for (const auto& s : rec.rules.path)
     o << "  " << s.question << " " << s.answer << ": " << s.because << "\n";
   o << "  => " << rec.rules.verdict << "; simulated:";
-  for (auto p : rec.rules.open) o << " " << to_string(p);
+  for (size_t i = 0; i < rec.rules.open.size(); ++i) o << (i ? ", " : " ") << to_string(rec.rules.open[i]);
   o << "\n\nEvidence (ranked: meets the SLO first, then cost)\n";
   char line[512];
-  std::snprintf(line, sizeof line, "  %-4s %-26s %-16s %-11s %12s %10s %10s %8s %7s %9s %9s\n", "rank",
+  std::snprintf(line, sizeof line, "  %-4s %-26s %-20s %-14s %12s %10s %10s %8s %7s %9s %9s\n", "rank",
                 "candidate", "platform", "placement", "cost_usd", "p50_ms", "p99_ms", "in_slo", "cold",
                 "throttled", "timed_out");
   o << line;
   int rank = 1;
   for (const auto& c : rec.evidence.ranked) {
-    std::snprintf(line, sizeof line, "  %-4d %-26s %-16s %-11s %12.6g %10.1f %10.1f %8s %7s %9llu %9llu%s\n",
+    std::snprintf(line, sizeof line, "  %-4d %-26s %-20s %-14s %12.6g %10.1f %10.1f %8s %7s %9llu %9llu%s\n",
                   rank++, c.spec.name.c_str(), c.spec.platform.c_str(), to_string(c.placement),
                   c.result.cost_total_usd, c.p50_ms, c.p99_ms, pct(c.attainment).c_str(),
                   pct(c.cold_start_share).c_str(),

@@ -18,6 +18,7 @@ namespace {
 Placement placement_from(const std::string& placement_class) {
   if (placement_class == "serverless") return Placement::serverless;
   if (placement_class == "edge") return Placement::edge;
+  if (placement_class == "gpu-serverless") return Placement::gpu_serverless;
   return Placement::container;
 }
 
@@ -45,6 +46,15 @@ namespace {
 
 bool is_open(const RuleOutcome& rules, Placement p) {
   return std::find(rules.open.begin(), rules.open.end(), p) != rules.open.end();
+}
+
+// "serverless, containers and serverless GPU"
+std::string open_text(const RuleOutcome& rules) {
+  if (rules.open.empty()) return "nothing";
+  std::string s = to_string(rules.open.front());
+  for (size_t i = 1; i < rules.open.size(); ++i)
+    s += std::string(i + 1 == rules.open.size() ? " and " : ", ") + to_string(rules.open[i]);
+  return s;
 }
 
 std::string unique_name(const sim::Scenario& sc, const std::vector<sim::CandidateSpec>& taken,
@@ -77,7 +87,7 @@ std::vector<sim::CandidateSpec> evidence_candidates(const sim::Scenario& scenari
                                                     const RuleOutcome& rules, const AdvisorSection& section,
                                                     std::vector<std::string>* notes) {
   std::vector<sim::CandidateSpec> out;
-  bool listed[3] = {false, false, false};
+  bool listed[4] = {false, false, false, false};
   for (const auto& c : scenario.candidates) {
     // A topology runs only if every placement it uses is open: one excluded stage puts its path at risk.
     const auto uses = placements_of(c, scenario);
@@ -138,9 +148,7 @@ std::vector<sim::CandidateSpec> evidence_candidates(const sim::Scenario& scenari
   if (out.empty())
     throw input_error(
         scenario.file, "/candidates",
-        "no candidate to simulate: the rules leave open " +
-            std::string(rules.open.empty() ? "nothing" : to_string(rules.open.front())) +
-            (rules.open.size() > 1 ? std::string(" and ") + to_string(rules.open.back()) : "") +
+        "no candidate to simulate: the rules leave open " + open_text(rules) +
             ", the scenario lists no candidate there and advisor.default_candidates is " +
             (section.default_candidates ? "true but no default platform is in the catalogue" : "false"));
   return out;

@@ -19,8 +19,14 @@ const char* to_string(Placement placement) {
       return "serverless";
     case Placement::container:
       return "containers";
+    case Placement::gpu_serverless:
+      return "serverless GPU";
   }
   return "?";
+}
+
+bool fulfils(Placement preferred, Placement actual) {
+  return actual == preferred || (preferred == Placement::serverless && actual == Placement::gpu_serverless);
 }
 
 RuleTree::Vertex RuleTree::add(RuleNode node) {
@@ -56,7 +62,7 @@ RuleTree::RuleTree() {
       question("q_cost", "Is the team cost-sensitive (pay per use over reserved capacity)?", {});
   const auto q_exp = question("q_experimental", "Is the model experimental (short-lived, changing)?", {});
   const auto v_warm = verdict("v_warm_container", "Not serverless: a warm container (or the edge)",
-                              P::container, {P::serverless});
+                              P::container, {P::serverless, P::gpu_serverless});
   const auto v_model =
       verdict("v_containers_model", "Containers/Kubernetes: keep the large model loaded", P::container);
   const auto v_state = verdict("v_containers_stateful",
@@ -196,7 +202,7 @@ RuleOutcome RuleTree::evaluate(const Facts& facts, const Thresholds& thresholds)
     if (e == end) break;
     v = boost::target(*e, graph_);  // "then": the cache question
   }
-  for (Placement p : {Placement::serverless, Placement::container}) {
+  for (Placement p : {Placement::serverless, Placement::container, Placement::gpu_serverless}) {
     bool excluded = false;
     for (Placement x : out.excluded) excluded = excluded || x == p;
     if (!excluded) out.open.push_back(p);
@@ -229,7 +235,7 @@ std::string RuleTree::to_text(const Thresholds& thresholds) const {
     if (!th.empty()) out << "  [" << th << "]";
     if (!n.excluded.empty()) {
       out << "  (excludes";
-      for (auto p : n.excluded) out << " " << to_string(p);
+      for (size_t i = 0; i < n.excluded.size(); ++i) out << (i ? ", " : " ") << to_string(n.excluded[i]);
       out << ")";
     }
     out << "\n";

@@ -12,8 +12,14 @@
 
 namespace servesim::advisor {
 
-enum class Placement { edge, serverless, container };
+// gpu_serverless: a serverless platform's candidate with a GPU (Cloud Run with an L4, Container Apps'
+// serverless GPU profiles): scales to zero and bills per second like serverless, but holds a GPU and a large
+// model.
+enum class Placement { edge, serverless, container, gpu_serverless };
 const char* to_string(Placement placement);
+// Whether a candidate placed at `actual` is what a verdict preferring `preferred` asks for: the same class,
+// or serverless GPU where serverless is preferred (it scales with spikes and to zero, and is paid per use).
+bool fulfils(Placement preferred, Placement actual);
 
 struct RuleNode {
   std::string id;     // e.g. "q_slo", "v_containers_model"

@@ -49,7 +49,7 @@ void check_settings(const std::string& file, const std::string& where, const nlo
 }  // namespace
 
 const std::vector<std::string>& placement_classes() {
-  static const std::vector<std::string> classes = {"serverless", "container", "edge"};
+  static const std::vector<std::string> classes = {"serverless", "container", "edge", "gpu-serverless"};
   return classes;
 }
 
@@ -92,11 +92,22 @@ PlatformEntry parse_catalog_entry(const std::string& file, const std::string& te
   }
   // What the advisor needs: without a placement class a platform would silently be advised as something.
   if (!doc.contains("placement"))
-    throw std::logic_error(file + ": no placement (one of serverless, container, edge)");
+    throw std::logic_error(file + ": no placement (one of serverless, container, edge, gpu-serverless)");
   e.placement = doc.at("placement").get<std::string>();
   if (!contains(placement_classes(), e.placement))
     throw std::logic_error(file + ": placement " + e.placement +
-                           " is not one of serverless, container, edge");
+                           " is not one of serverless, container, edge, gpu-serverless");
+  if (doc.contains("placement_with_gpu")) {
+    // A platform whose candidates may take a GPU (a "gpu" parameter with "none" for no GPU) names the class
+    // such a candidate has.
+    e.placement_with_gpu = doc.at("placement_with_gpu").get<std::string>();
+    const Parameter* gpu = e.find("gpu");
+    if (!gpu || !gpu->value.is_string() || !contains(gpu->allowed, "none"))
+      throw std::logic_error(file + ": placement_with_gpu needs a \"gpu\" parameter that allows \"none\"");
+    if (!contains(placement_classes(), e.placement_with_gpu))
+      throw std::logic_error(file + ": placement_with_gpu " + e.placement_with_gpu +
+                             " is not one of serverless, container, edge, gpu-serverless");
+  }
   if (doc.contains("advisor_default")) {
     const auto& d = doc.at("advisor_default");
     AdvisorDefault def;

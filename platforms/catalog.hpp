@@ -65,6 +65,9 @@ struct PlatformEntry {
   std::string as_of;
   std::vector<Parameter> parameters;
   std::string placement;  // one of placement_classes()
+  // The class of a candidate that takes a GPU (its "gpu" setting is not "none"); "" when the same as
+  // placement.
+  std::string placement_with_gpu;
   std::optional<AdvisorDefault> advisor_default;
   std::vector<TuneKey> tune_keys;  // the first is the default sweep; empty: nothing to tune
   // Settings tune starts from where the scenario's candidate gives none (computed values allowed).

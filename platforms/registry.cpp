@@ -66,6 +66,12 @@ std::string placement_of(const std::string& platform) {
 std::vector<PlacementUse> placements_of(const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
   const PlatformRegistration* r = find_registration(candidate.platform);
   if (r && r->placements) return r->placements(candidate, scenario);
+  const PlatformEntry* e = find_platform(candidate.platform);
+  if (e && !e->placement_with_gpu.empty()) {
+    const auto gpu = candidate.settings.find("gpu");
+    if (gpu != candidate.settings.end() && !(gpu->is_string() && gpu->get<std::string>() == "none"))
+      return {PlacementUse{e->placement_with_gpu, ""}};
+  }
   return {PlacementUse{placement_of(candidate.platform), ""}};
 }
 

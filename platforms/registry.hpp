@@ -51,7 +51,8 @@ void register_platform(PlatformRegistration registration, const std::string& cat
 // The placement class of a catalogued platform; "container" for a name the catalogue does not list (it
 // fails later, when its model is built).
 std::string placement_of(const std::string& platform);
-// Where a candidate runs: its platform's placement, or a composite's parts'.
+// Where a candidate runs: its platform's placement (placement_with_gpu when the candidate takes a GPU), or a
+// composite's parts'.
 std::vector<PlacementUse> placements_of(const sim::CandidateSpec& candidate, const sim::Scenario& scenario);
 
 // The built-in registrations (platforms/registered_platforms.cpp).

@@ -91,6 +91,32 @@ TEST_CASE("advisor::advise: open placements without candidates get catalogue def
     if (s.name != "pool") CHECK(advisor::placement_of(s.platform) == advisor::Placement::serverless);
 }
 
+TEST_CASE("advisor::advise: a serverless candidate with a GPU is placed as serverless GPU") {
+  // Cloud Run with an L4 (at least 4 vCPU and 16 GiB with a GPU, its catalogue file) beside the pool.
+  auto doc = test::advisor_base(500);
+  doc["workload"]["duration_s"] = 120;
+  doc["advisor"]["default_candidates"] = false;
+  doc["candidates"].push_back({{"name", "run-l4"},
+                               {"platform", "gcp-cloud-run"},
+                               {"gpu", "nvidia-l4"},
+                               {"vcpu", 4},
+                               {"memory_gib", 16}});
+  const auto rec = advisor::advise(test::scenario_from(doc));
+  REQUIRE(rec.evidence.ranked.size() == 2);
+  for (const auto& c : rec.evidence.ranked)
+    CHECK(c.placement ==
+          (c.spec.name == "run-l4" ? advisor::Placement::gpu_serverless : advisor::Placement::container));
+  CHECK(advisor::to_json(rec)["rules"]["open"].dump() == R"(["serverless","containers","serverless GPU"])");
+
+  // An SLO under 10 ms excludes both serverless classes: a GPU does not remove the cold starts.
+  doc["slo"]["p99_ms"] = 9;
+  const auto tight = advisor::advise(test::scenario_from(doc));
+  REQUIRE(tight.evidence.ranked.size() == 1);
+  CHECK(tight.evidence.ranked[0].spec.name == "pool");
+  CHECK(std::find(tight.notes.begin(), tight.notes.end(),
+                  "run-l4 not simulated: the rules exclude serverless GPU") != tight.notes.end());
+}
+
 TEST_CASE("advisor::advise: a serving topology is placed by its stages") {
   // An edge cache in front of a Lambda, and the same cache in front of a warm pool.
   auto topology = [](const std::string& name, const nlohmann::json& origin) {

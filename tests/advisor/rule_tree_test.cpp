@@ -1,4 +1,5 @@
 // Each rule fires on a scenario built to trigger it and not on its neighbour just across the threshold.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "advisor_scenarios.hpp"
@@ -9,6 +10,15 @@ using test::answer_at;
 using test::rules_for;
 using test::scenario_from;
 
+TEST_CASE("advisor::fulfils: a serverless GPU fulfils a serverless verdict, nothing else crosses classes") {
+  using P = advisor::Placement;
+  CHECK(advisor::fulfils(P::serverless, P::gpu_serverless));
+  CHECK(advisor::fulfils(P::container, P::container));
+  CHECK_FALSE(advisor::fulfils(P::container, P::gpu_serverless));
+  CHECK_FALSE(advisor::fulfils(P::gpu_serverless, P::serverless));
+  CHECK_FALSE(advisor::fulfils(P::serverless, P::container));
+}
+
 TEST_CASE("advisor::RuleTree: each rule fires on its scenario and not on its neighbour") {
   SECTION("SLO 9 ms excludes serverless, 11 ms does not") {
     const auto tight = rules_for(advisor_base(9));
@@ -16,9 +26,10 @@ TEST_CASE("advisor::RuleTree: each rule fires on its scenario and not on its nei
     CHECK(tight.verdict_id == "v_warm_container");
     REQUIRE(tight.open.size() == 1);
     CHECK(tight.open[0] == advisor::Placement::container);
+    CHECK(std::count(tight.excluded.begin(), tight.excluded.end(), advisor::Placement::gpu_serverless) == 1);
     const auto loose = rules_for(advisor_base(11));
     CHECK(answer_at(loose, "q_slo") == "no");
-    CHECK(loose.open.size() == 2);
+    CHECK(loose.open.size() == 3);  // serverless, containers, serverless GPU
   }
   SECTION("a 5.1 GB model prefers containers, a 4.9 GB one does not") {
     auto big = advisor_base();
@@ -29,6 +40,10 @@ TEST_CASE("advisor::RuleTree: each rule fires on its scenario and not on its nei
     CHECK(answer_at(b, "q_model") == "yes");
     CHECK(b.verdict_id == "v_containers_model");
     CHECK(*b.preferred == advisor::Placement::container);
+    // A serverless GPU holds the large model too: the evidence may compare it, but it does not fulfil the
+    // verdict.
+    CHECK(std::count(b.open.begin(), b.open.end(), advisor::Placement::gpu_serverless) == 1);
+    CHECK_FALSE(advisor::fulfils(*b.preferred, advisor::Placement::gpu_serverless));
     CHECK(answer_at(s, "q_model") == "no");
     CHECK(s.path[1].because == "model 4900 MB <= 5000 MB");
   }
@@ -135,7 +150,7 @@ TEST_CASE("advisor::RuleTree: prints as text and as Graphviz DOT") {
   const advisor::Thresholds th;
   const auto text = tree.to_text(th);
   CHECK_THAT(text, Catch::Contains("serverless_min_slo_ms = 10 ms"));
-  CHECK_THAT(text, Catch::Contains("(excludes serverless)"));
+  CHECK_THAT(text, Catch::Contains("(excludes serverless, serverless GPU)"));
   const auto dot = tree.to_dot(th);
   CHECK_THAT(dot, Catch::StartsWith("digraph"));
   CHECK_THAT(dot, Catch::Contains("label=\"yes\""));

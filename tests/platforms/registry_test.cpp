@@ -54,11 +54,39 @@ TEST_CASE("platforms::registry: every platform is registered once and has a plac
   CHECK(platforms::placement_of("no-such-platform") == "container");
 }
 
+TEST_CASE("platforms::placements_of: a Cloud Run or Container Apps candidate with a GPU is serverless GPU") {
+  // Both platforms' "gpu" parameter is "none" by default (their catalogue files): only a GPU given by the
+  // candidate changes its class.
+  sim::Scenario scenario;
+  for (const std::string platform : {"gcp-cloud-run", "azure-container-apps"}) {
+    CAPTURE(platform);
+    sim::CandidateSpec cpu;
+    cpu.platform = platform;
+    cpu.settings = nlohmann::json::object();
+    auto uses = platforms::placements_of(cpu, scenario);
+    REQUIRE(uses.size() == 1);
+    CHECK(uses[0].placement == "serverless");
+    cpu.settings["gpu"] = "none";
+    CHECK(platforms::placements_of(cpu, scenario)[0].placement == "serverless");
+    sim::CandidateSpec gpu = cpu;
+    gpu.settings["gpu"] = platform == "gcp-cloud-run" ? "nvidia-l4" : "nvidia-t4";
+    CHECK(platforms::placements_of(gpu, scenario)[0].placement == "gpu-serverless");
+  }
+  sim::CandidateSpec lambda;
+  lambda.platform = "aws-lambda";
+  lambda.settings = nlohmann::json::object();
+  CHECK(platforms::placements_of(lambda, scenario)[0].placement == "serverless");
+}
+
 TEST_CASE("platforms::catalog: an entry without a placement class, or with a bad key, is refused") {
   CHECK(parse_error(entry_text(R"("placement": "container",)")).empty());
   CHECK_THAT(parse_error(entry_text("")), Catch::Contains("p.json: no placement"));
-  CHECK_THAT(parse_error(entry_text(R"("placement": "gpu",)")),
-             Catch::Contains("p.json: placement gpu is not one of serverless, container, edge"));
+  CHECK_THAT(
+      parse_error(entry_text(R"("placement": "gpu",)")),
+      Catch::Contains("p.json: placement gpu is not one of serverless, container, edge, gpu-serverless"));
+  // placement_with_gpu needs a "gpu" parameter that can say "none" (the entry here has only "n").
+  CHECK_THAT(parse_error(entry_text(R"("placement": "serverless", "placement_with_gpu": "gpu-serverless",)")),
+             Catch::Contains("p.json: placement_with_gpu needs a \"gpu\" parameter"));
   CHECK_THAT(parse_error(entry_text(R"("placement": "edge", "tune_grid": {"keys": [{"key": "m", "unit": "x",
                                        "values": [1]}]},)")),
              Catch::Contains("tune_grid: m is no numeric parameter"));
