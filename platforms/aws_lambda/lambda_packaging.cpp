@@ -58,8 +58,7 @@ ColdStartPath lambda_cold_start_path(const Settings& s, const LambdaParams& p,
         throw s.candidate_error(sizes + " does not fit " + zip_limit + "; use image (up to " +
                                 format_mb(image_max_mb) + "), efs or object-store");
       // The package (model inside) comes from Lambda's code storage in S3 (Lambda FAQ), at the store's rates.
-      path.fetch_bytes = total_mb * 1e6;
-      path.fetch_is_pull = true;
+      path.pull(total_mb * 1e6);
       break;
     }
     case Source::image:
@@ -67,8 +66,7 @@ ColdStartPath lambda_cold_start_path(const Settings& s, const LambdaParams& p,
         throw s.candidate_error(sizes + " does not fit a Lambda container " + image_limit +
                                 "; use efs or another platform");
       // Lazy loading: the model is read whole by its load, the rest only in the chunks that are touched.
-      path.fetch_bytes = (model_mb + s.number("image_read_fraction") * code_mb) * 1e6;
-      path.fetch_is_pull = true;
+      path.pull((model_mb + s.number("image_read_fraction") * code_mb) * 1e6);
       break;
     case Source::efs:
       path.per_connection_bytes_per_s = s.number("efs_per_client_mb_per_s") * 1e6;

@@ -54,8 +54,7 @@ ColdStartPath container_apps_path(const Settings& s, const ContainerAppsParams& 
       // Pulled from the registry: the model and the code; with ACR artifact streaming only a share of it.
       const double share =
           s.boolean("artifact_streaming") ? s.number("artifact_streaming_pull_fraction") : 1.0;
-      path.fetch_bytes = share * (service.model_size_mb + service.package_mb) * 1e6;
-      path.fetch_is_pull = true;
+      path.pull(share * (service.model_size_mb + service.package_mb) * 1e6);
       break;
     }
     case Source::zip:
@@ -152,33 +151,12 @@ FleetConfig ContainerAppsModel::fleet_config_for(const ContainerAppsParams& p,
   c.queue_expiry_throttles = false;       // ... and then times out (no 429 is documented)
   c.request_timeout_s = p.request_timeout_s;
   c.autoscale_tick_s = 0;
-  c.store_per_connection_bytes_per_s = p.path.per_connection_bytes_per_s;
-  c.store_shared_bytes_per_s = p.path.shared_bytes_per_s;
-  c.fetch_bytes = p.path.fetch_bytes;
-  c.fetch_is_pull = p.path.fetch_is_pull;
+  c.set_cold_start_path(p.path);
   const auto& svc = scenario.service;
-  // Work measured on reference_vcpu; model load scales like it (on the replica's CPUs, GPU or not).
-  const double cpu_factor = sim::cpu_speedup(svc.reference_vcpu, svc.parallel_fraction) /
-                            sim::cpu_speedup(p.vcpu, svc.parallel_fraction);
-  c.load_factor = cpu_factor;
-  if (p.has_gpu()) {
-    c.vcpu = p.vcpu;
-    c.set_accelerator_sharing();
-    if (svc.llm.given) {  // a token-level server on the replica's GPU (docs/models/llm-serving.md)
-      const GpuSpec& gpu = *gpu_catalog().find(p.gpu_id);
-      c.llm = make_llm_serving(
-          svc.llm, gpu,
-          LlmReplicaParams{.compute_efficiency = 0, .bandwidth_efficiency = 0, .overhead_s = -1},
-          scenario.file);
-      c.llm_limits = vllm_limits(gpu, c.concurrency);
-    } else {
-      c.work_factor = gpu_request_s_for(p, scenario) / std::max(svc.warm_s.mean_s(), 1e-12);
-    }
-    c.instance_start_s = p.gpu_allocation_s;
-  } else {
-    c.set_cpu_sharing(p.vcpu, svc.parallel_fraction);
-    c.work_factor = cpu_factor;
-  }
+  const double gpu_work_factor =
+      p.has_gpu() && !svc.llm.given ? FleetConfig::work_factor_for(gpu_request_s_for(p, scenario), svc) : 0;
+  c.set_instance_compute(scenario, p.vcpu, p.has_gpu() ? gpu_catalog().find(p.gpu_id) : nullptr,
+                         gpu_work_factor, p.gpu_allocation_s);
   return c;
 }
 

@@ -53,8 +53,7 @@ ColdStartPath azure_path(const Settings& s, const AzureFunctionsParams& p, const
       [[fallthrough]];
     case Source::zip:
       // The package (model inside) is fetched from the app's storage at the store's rates.
-      path.fetch_bytes = (service.model_size_mb + service.package_mb) * 1e6;
-      path.fetch_is_pull = true;
+      path.pull((service.model_size_mb + service.package_mb) * 1e6);
       break;
     case Source::layer:
     case Source::efs:
@@ -150,16 +149,8 @@ FleetConfig AzureFunctionsModel::fleet_config_for(const AzureFunctionsParams& p,
   c.queue_expiry_throttles = false;
   c.request_timeout_s = std::min(p.function_timeout_s, p.http_response_cap_s);
   c.autoscale_tick_s = 0;  // the scale controller adds instances on demand, one per scale_out_interval_s
-  c.store_per_connection_bytes_per_s = p.path.per_connection_bytes_per_s;
-  c.store_shared_bytes_per_s = p.path.shared_bytes_per_s;
-  c.fetch_bytes = p.path.fetch_bytes;
-  c.fetch_is_pull = p.path.fetch_is_pull;
-  const auto& svc = scenario.service;
-  const double cpu_factor = sim::cpu_speedup(svc.reference_vcpu, svc.parallel_fraction) /
-                            sim::cpu_speedup(p.vcpu, svc.parallel_fraction);
-  c.set_cpu_sharing(p.vcpu, svc.parallel_fraction);
-  c.work_factor = cpu_factor;
-  c.load_factor = cpu_factor;
+  c.set_cold_start_path(p.path);
+  c.set_instance_compute(scenario, p.vcpu, nullptr, 0, 0);
   return c;
 }
 

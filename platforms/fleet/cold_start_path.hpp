@@ -21,6 +21,12 @@ struct ColdStartPath {
   double shared_bytes_per_s = 0;          // what all concurrent fetches share (max-min fair)
   double restore_s = -1;    // >= 0: a snapshot restore replaces init, fetch and load (SnapStart)
   double allocation_s = 0;  // fixed start before the runtime init (GPU instance start)
+
+  // A package or container image pulled at the store's rates: `bytes` per cold start.
+  void pull(double bytes) {
+    fetch_bytes = bytes;
+    fetch_is_pull = true;
+  }
 };
 
 // No source given: the model downloaded from the platform's model store, as before sources existed.

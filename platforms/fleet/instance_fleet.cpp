@@ -44,6 +44,42 @@ void FleetConfig::set_accelerator_sharing() {
   for (uint32_t n = 1; n <= concurrency; ++n) rate[n] = 1.0 / n;
 }
 
+void FleetConfig::set_cold_start_path(const ColdStartPath& path) {
+  store_per_connection_bytes_per_s = path.per_connection_bytes_per_s;
+  store_shared_bytes_per_s = path.shared_bytes_per_s;
+  fetch_bytes = path.fetch_bytes;
+  fetch_is_pull = path.fetch_is_pull;
+}
+
+void FleetConfig::set_instance_compute(const sim::Scenario& scenario, double vcpu_per_instance,
+                                       const GpuSpec* gpu, double gpu_work_factor, double gpu_start_s) {
+  const auto& svc = scenario.service;
+  // Work measured on reference_vcpu; model load scales like it (on the instance's CPUs, GPU or not).
+  const double cpu_factor = sim::cpu_speedup(svc.reference_vcpu, svc.parallel_fraction) /
+                            sim::cpu_speedup(vcpu_per_instance, svc.parallel_fraction);
+  load_factor = cpu_factor;
+  if (gpu == nullptr) {
+    set_cpu_sharing(vcpu_per_instance, svc.parallel_fraction);
+    work_factor = cpu_factor;
+    return;
+  }
+  vcpu = vcpu_per_instance;
+  set_accelerator_sharing();
+  if (svc.llm.given) {  // a token-level server on the GPU (docs/models/llm-serving.md)
+    llm = make_llm_serving(
+        svc.llm, *gpu, LlmReplicaParams{.compute_efficiency = 0, .bandwidth_efficiency = 0, .overhead_s = -1},
+        scenario.file);
+    llm_limits = vllm_limits(*gpu, concurrency);
+  } else {
+    work_factor = gpu_work_factor;
+  }
+  instance_start_s = gpu_start_s;
+}
+
+double FleetConfig::work_factor_for(double request_s, const sim::ServiceSpec& service) {
+  return request_s / std::max(service.warm_s.mean_s(), 1e-12);
+}
+
 InstanceFleet::InstanceFleet(FleetConfig config, const sim::Scenario& scenario)
     : cfg_(std::move(config)),
       service_(scenario.service),

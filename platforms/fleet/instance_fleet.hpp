@@ -26,6 +26,7 @@
 #include <limits>
 #include <vector>
 
+#include "platforms/fleet/cold_start_path.hpp"
 #include "platforms/fleet/fleet_autoscaler.hpp"
 #include "platforms/fleet/indexed_min_heap.hpp"
 #include "platforms/fleet/instance_lists.hpp"
@@ -75,6 +76,18 @@ struct FleetConfig {
   void set_cpu_sharing(double vcpu_per_instance, double parallel_fraction);
   // One accelerator time-shared by its requests: rate[n] = 1/n; the CPU metric is not driven by them.
   void set_accelerator_sharing();
+  // What one cold start fetches and over which store rates (platforms/fleet/cold_start_path.hpp).
+  void set_cold_start_path(const ColdStartPath& path);
+  // The compute of a platform whose instance has `vcpu` CPUs and perhaps one GPU (set concurrency first):
+  // - no GPU: the requests share the CPUs; work and model load scale from service.reference_vcpu;
+  // - a GPU: the requests time-share it, one alone taking gpu_work_factor x its warm sample, or with
+  //   service.llm the instance is one replica of a token-level server on the GPU (vLLM defaults, the fit's
+  //   efficiencies); gpu_start_s (the GPU's allocation) comes before every cold start. The model load still
+  //   runs on the CPUs.
+  void set_instance_compute(const sim::Scenario& scenario, double vcpu, const GpuSpec* gpu,
+                            double gpu_work_factor, double gpu_start_s);
+  // gpu_work_factor for a request that takes request_s alone on the GPU, against the mean warm sample.
+  static double work_factor_for(double request_s, const sim::ServiceSpec& service);
 };
 
 class InstanceFleet : public sim::PlatformModel {

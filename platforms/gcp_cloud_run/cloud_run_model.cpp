@@ -46,8 +46,7 @@ ColdStartPath cloud_run_path(const Settings& s, const CloudRunParams& p, const s
       break;
     case Source::image:
       // Pulled from Artifact Registry at the store's rates; the model is read whole by its load.
-      path.fetch_bytes = (service.model_size_mb + s.number("image_read_fraction") * service.package_mb) * 1e6;
-      path.fetch_is_pull = true;
+      path.pull((service.model_size_mb + s.number("image_read_fraction") * service.package_mb) * 1e6);
       break;
     case Source::object_store: {
       // Downloaded into the instance's in-memory file system: its memory must hold the file
@@ -176,35 +175,15 @@ FleetConfig CloudRunModel::fleet_config_for(const CloudRunParams& p, const sim::
   c.target_concurrency = p.target_concurrency;
   c.target_cpu = p.target_cpu;
   c.startup_speedup = p.startup_speedup;
-  c.store_per_connection_bytes_per_s = p.path.per_connection_bytes_per_s;
-  c.store_shared_bytes_per_s = p.path.shared_bytes_per_s;
-  c.fetch_bytes = p.path.fetch_bytes;
-  c.fetch_is_pull = p.path.fetch_is_pull;
+  c.set_cold_start_path(p.path);
   const auto& svc = scenario.service;
-  // Work measured on reference_vcpu; model load scales like it (on the instance's CPUs, GPU or not).
-  const double cpu_factor = sim::cpu_speedup(svc.reference_vcpu, svc.parallel_fraction) /
-                            sim::cpu_speedup(p.vcpu, svc.parallel_fraction);
-  c.load_factor = cpu_factor;
-  if (p.has_gpu) {
-    c.vcpu = p.vcpu;
-    c.set_accelerator_sharing();
-    if (svc.llm.given) {  // a token-level server on the L4 (docs/models/llm-serving.md)
-      const GpuSpec& gpu = *gpu_catalog().find("l4");
-      c.llm = make_llm_serving(
-          svc.llm, gpu,
-          LlmReplicaParams{.compute_efficiency = 0, .bandwidth_efficiency = 0, .overhead_s = -1},
-          scenario.file);
-      c.llm_limits = vllm_limits(gpu, c.concurrency);
-    } else {
-      c.work_factor = p.gpu_speedup_estimate > 0
+  double gpu_work_factor = 0;  // a request alone on the L4: the user's speed-up, else the GPU latency model
+  if (p.has_gpu && !svc.llm.given)
+    gpu_work_factor = p.gpu_speedup_estimate > 0
                           ? 1.0 / p.gpu_speedup_estimate
-                          : gpu_request_s_for(p, scenario) / std::max(svc.warm_s.mean_s(), 1e-12);
-    }
-    c.instance_start_s = p.gpu_instance_start_s;
-  } else {
-    c.set_cpu_sharing(p.vcpu, svc.parallel_fraction);
-    c.work_factor = cpu_factor;
-  }
+                          : FleetConfig::work_factor_for(gpu_request_s_for(p, scenario), svc);
+  c.set_instance_compute(scenario, p.vcpu, p.has_gpu ? gpu_catalog().find("l4") : nullptr, gpu_work_factor,
+                         p.gpu_instance_start_s);
   return c;
 }
 
