@@ -62,6 +62,33 @@ inline nlohmann::json constant_ms(double ms) {
 inline nlohmann::json poisson(double rate_rps, double duration_s) {
   return {{"type", "poisson"}, {"rate_rps", rate_rps}, {"duration_s", duration_s}};
 }
+// A scenario with one candidate: `platform` named `name`, whose `settings` are added to its JSON; an SLO and
+// a client timeout that never bite; the given seed and metrics interval.
+struct OneCandidate {
+  std::string platform;
+  std::string name;
+  int seed;
+  double interval_s;
+};
+inline nlohmann::json one_candidate_scenario(const OneCandidate& c, nlohmann::json workload,
+                                             nlohmann::json service, const nlohmann::json& settings) {
+  nlohmann::json cand = {{"name", c.name}, {"platform", c.platform}};
+  for (const auto& [k, v] : settings.items()) cand[k] = v;
+  return {{"seed", c.seed},
+          {"workload", std::move(workload)},
+          {"service", std::move(service)},
+          {"slo", {{"p99_ms", 1e6}, {"timeout_s", 1e6}}},
+          {"metrics", {{"interval_s", c.interval_s}}},
+          {"candidates", {cand}}};
+}
+
+// The times of one request every 10 s for 100 s: 0, 10, ..., 90.
+inline std::vector<double> every_10_s() {
+  std::vector<double> times;
+  for (int k = 0; k < 10; ++k) times.push_back(10.0 * k);
+  return times;
+}
+
 // A request trace with one request at each of the given times [s] (written into `dir`).
 inline nlohmann::json trace_at(const TempDir& dir, const std::vector<double>& times_s,
                                double duration_s = -1) {

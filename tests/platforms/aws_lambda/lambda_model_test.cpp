@@ -16,14 +16,10 @@ namespace {
 
 // A scenario with one Lambda candidate; `lambda` adds or overrides candidate settings.
 nlohmann::json lambda_scenario(nlohmann::json workload, double service_ms, nlohmann::json lambda) {
-  nlohmann::json cand = {{"name", "fn"}, {"platform", "aws-lambda"}, {"memory_mb", 1769}, {"timeout_s", 900}};
-  for (auto& [k, v] : lambda.items()) cand[k] = v;
-  return {{"seed", 5},
-          {"workload", workload},
-          {"service", {{"warm", constant_ms(service_ms)}}},
-          {"slo", {{"p99_ms", 1e6}, {"timeout_s", 1e6}}},
-          {"metrics", {{"interval_s", 10}}},
-          {"candidates", {cand}}};
+  nlohmann::json settings = {{"memory_mb", 1769}, {"timeout_s", 900}};
+  for (auto& [k, v] : lambda.items()) settings[k] = v;
+  return servesim::test::one_candidate_scenario({"aws-lambda", "fn", 5, 10}, std::move(workload),
+                                                {{"warm", constant_ms(service_ms)}}, settings);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "support/sim_harness.hpp"
 
 using servesim::test::constant_ms;
+using servesim::test::every_10_s;
 using servesim::test::poisson;
 using servesim::test::scenario_from;
 using servesim::test::simulate;
@@ -21,26 +22,14 @@ namespace {
 
 // A scenario with one Container Apps candidate; `run` adds or overrides candidate settings.
 nlohmann::json aca_scenario(nlohmann::json workload, nlohmann::json service, nlohmann::json run) {
-  nlohmann::json cand = {{"name", "app"}, {"platform", "azure-container-apps"}};
-  for (auto& [k, v] : run.items()) cand[k] = v;
-  return {{"seed", 11},
-          {"workload", workload},
-          {"service", service},
-          {"slo", {{"p99_ms", 1e6}, {"timeout_s", 1e6}}},
-          {"metrics", {{"interval_s", 100}}},
-          {"candidates", {cand}}};
+  return servesim::test::one_candidate_scenario({"azure-container-apps", "app", 11, 100}, std::move(workload),
+                                                std::move(service), run);
 }
 
 // The documented rates (catalogue): active $0.000024/vCPU-s and $0.000003/GiB-s, idle $0.000003 for both,
 // $0.40 per million requests.
 constexpr double kVcpuActive = 0.000024, kGibActive = 0.000003, kVcpuIdle = 0.000003, kGibIdle = 0.000003;
 constexpr double kPerRequest = 0.40e-6;
-
-std::vector<double> every_10_s() {
-  std::vector<double> times;
-  for (int k = 0; k < 10; ++k) times.push_back(10.0 * k);
-  return times;
-}
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include "support/sim_harness.hpp"
 
 using servesim::test::constant_ms;
+using servesim::test::every_10_s;
 using servesim::test::poisson;
 using servesim::test::scenario_from;
 using servesim::test::simulate;
@@ -18,21 +19,8 @@ namespace {
 
 // A scenario with one Azure Functions candidate; `fn` adds or overrides candidate settings.
 nlohmann::json azure_scenario(nlohmann::json workload, nlohmann::json service, nlohmann::json fn) {
-  nlohmann::json cand = {{"name", "fn"}, {"platform", "azure-functions"}};
-  for (auto& [k, v] : fn.items()) cand[k] = v;
-  return {{"seed", 13},
-          {"workload", workload},
-          {"service", service},
-          {"slo", {{"p99_ms", 1e6}, {"timeout_s", 1e6}}},
-          {"metrics", {{"interval_s", 1}}},
-          {"candidates", {cand}}};
-}
-
-// One 1 s request every 10 s for 100 s.
-std::vector<double> every_10_s() {
-  std::vector<double> times;
-  for (int k = 0; k < 10; ++k) times.push_back(10.0 * k);
-  return times;
+  return servesim::test::one_candidate_scenario({"azure-functions", "fn", 13, 1}, std::move(workload),
+                                                std::move(service), fn);
 }
 
 }  // namespace

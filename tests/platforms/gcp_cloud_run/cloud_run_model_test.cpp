@@ -20,14 +20,8 @@ namespace {
 
 // A scenario with one Cloud Run candidate; `run` adds or overrides candidate settings.
 nlohmann::json cloud_run_scenario(nlohmann::json workload, nlohmann::json service, nlohmann::json run) {
-  nlohmann::json cand = {{"name", "svc"}, {"platform", "gcp-cloud-run"}};
-  for (auto& [k, v] : run.items()) cand[k] = v;
-  return {{"seed", 11},
-          {"workload", workload},
-          {"service", service},
-          {"slo", {{"p99_ms", 1e6}, {"timeout_s", 1e6}}},
-          {"metrics", {{"interval_s", 100}}},
-          {"candidates", {cand}}};
+  return servesim::test::one_candidate_scenario({"gcp-cloud-run", "svc", 11, 100}, std::move(workload),
+                                                std::move(service), run);
 }
 
 }  // namespace
