@@ -84,7 +84,6 @@ InstanceFleet::InstanceFleet(FleetConfig config, const sim::Scenario& scenario)
     : cfg_(std::move(config)),
       service_(scenario.service),
       client_timeout_s_(scenario.slo.timeout_s),
-      service_file_(scenario.file),
       cache_(scenario.service),
       lists_(cfg_.concurrency),
       autoscaler_(autoscaler_settings(cfg_)) {
@@ -218,7 +217,15 @@ void InstanceFleet::on_arrival(double t_s, double origin_s, uint32_t attempt) {
   now_s_ = t_s;
   integrate(t_s);
   accrue(t_s);
-  place(t_s, new_request(origin_s, attempt));
+  const uint32_t r = new_request(origin_s, attempt);
+  uint32_t input = 0, output = 0;
+  if (cfg_.llm.timing && !llm_request_tokens(service_.llm, &reqs_[r].tokens, input, output)) {
+    rec_->dropped(t_s);  // longer than the model's context: refused
+    free_request(r);
+    report(t_s);
+    return;
+  }
+  place(t_s, r);
   if (cfg_.spare_instances > 0) scale_out(t_s);
   report(t_s);
 }
@@ -330,7 +337,7 @@ void InstanceFleet::start_service(double t_s, uint32_t i, uint32_t r) {
   if (cfg_.llm.timing) {
     if (!inst.engine) inst.engine = std::make_unique<LlmEngine>(*cfg_.llm.timing, cfg_.llm_limits);
     LlmRequest lr{.arrival_s = q.arrival_s, .attempt = q.attempt, .id = r, .gen = q.gen};
-    llm_request_tokens(service_.llm, &q.tokens, service_file_, lr.input, lr.output);
+    llm_request_tokens(service_.llm, &q.tokens, lr.input, lr.output);  // fits: checked on arrival
     inst.engine->add(lr);
     if (!llm_batching_) llm_kick(i, t_s);
     return;

@@ -254,7 +254,6 @@ class InstanceFleet : public sim::PlatformModel {
   FleetConfig cfg_;
   sim::ServiceSpec service_;
   double client_timeout_s_;
-  std::string service_file_;  // the scenario file (errors about a request's tokens name it)
   sim::Client* client_ = nullptr;
   const sim::CrashHazard* crashes_ = nullptr;
   sim::ColdStartParts parts_;  // where the cold starts' time went

@@ -56,17 +56,12 @@ LlmEngineLimits vllm_limits(const GpuSpec& gpu, uint32_t concurrency) {
   return l;
 }
 
-void llm_request_tokens(const sim::LlmShape& shape, const sim::RequestTokens* known, const std::string& file,
-                        uint32_t& input, uint32_t& output) {
+bool llm_request_tokens(const sim::LlmShape& shape, const sim::RequestTokens* known, uint32_t& input,
+                        uint32_t& output) {
   const bool has = known && known->known();
   input = has ? std::max<uint32_t>(1, known->input) : shape.default_input_tokens;
   output = has ? std::max<uint32_t>(1, known->output) : shape.default_output_tokens;
-  if (static_cast<uint64_t>(input) + output > shape.max_context_tokens)
-    throw input_error(file, "/service/llm/max_context_tokens",
-                      "expected every request's input + output tokens within the model's context (" +
-                          std::to_string(shape.max_context_tokens) + " tokens), got a request of " +
-                          std::to_string(input) + " + " + std::to_string(output) +
-                          " tokens (raise max_context_tokens or filter the trace)");
+  return static_cast<uint64_t>(input) + output <= shape.max_context_tokens;
 }
 
 LlmMeter::LlmMeter(const sim::SloSpec& slo, const LlmServing& serving, uint32_t gpus_per_replica)

@@ -36,10 +36,12 @@ LlmServing make_llm_serving(const sim::LlmShape& shape, const GpuSpec& gpu, LlmR
 // (8192 on GPUs with 70 GB or more, else 2048), chunked prefill, 16-token blocks.
 LlmEngineLimits vllm_limits(const GpuSpec& gpu, uint32_t concurrency);
 
-// The tokens of a request to offer: the workload's counts, or the model's defaults when it has none; throws
-// InputError naming `file` when input + output exceed the model's context.
-void llm_request_tokens(const sim::LlmShape& shape, const sim::RequestTokens* known, const std::string& file,
-                        uint32_t& input, uint32_t& output);
+// The tokens of a request to offer: the workload's counts, or the model's defaults when it has none. Returns
+// false when input + output exceed the model's context: the server refuses such a request (vLLM answers HTTP
+// 400 when the prompt plus max_tokens exceed --max-model-len) and the platform counts it dropped. A request
+// trace's rows are checked before the run (an error naming the line); this catches synthetic draws.
+bool llm_request_tokens(const sim::LlmShape& shape, const sim::RequestTokens* known, uint32_t& input,
+                        uint32_t& output);
 
 class LlmMeter {
  public:

@@ -28,8 +28,7 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
                .max_queue_delay_s = params.max_queue_delay_s},
       latency_(make_latency(params, scenario.service)),
       hpa_(params.hpa),
-      pool_(params.pool),
-      service_file_(scenario.file) {
+      pool_(params.pool) {
   // Nodes keep the image (and the model in it) on local disk once pulled; a separate layered model cache
   // is not modelled here, so a scenario that gives one must not look as if it applied.
   if (scenario.service.cache_workers > 0)
@@ -122,8 +121,9 @@ void KubernetesModel::work_changed(uint32_t pod, bool had_work, double t_s) {
 void KubernetesModel::on_arrival(double t_s, double origin_s, uint32_t attempt) {
   ++arrivals_since_poll_;
   WaitingRequest r{origin_s, t_s, attempt};
-  if (llm_.timing) {
-    llm_request_tokens(llm_shape_, tokens_, service_file_, r.input_tokens, r.output_tokens);
+  if (llm_.timing && !llm_request_tokens(llm_shape_, tokens_, r.input_tokens, r.output_tokens)) {
+    rec_->dropped(t_s);  // longer than the model's context: refused
+    return;
   }
   if (ready_.empty()) {
     if (ingress_.size() >= p_.queue_capacity) {

@@ -162,7 +162,6 @@ class KubernetesModel : public sim::PlatformModel {
   LlmServing llm_;  // service.llm: the iteration-time model and what it rests on
   std::unique_ptr<LlmMeter> meter_;
   sim::LlmShape llm_shape_;
-  std::string service_file_;  // the scenario file (errors about a request's tokens name it)
   LlmSink llm_sink_{*this};
   const sim::RequestTokens* tokens_ = nullptr;
   sim::Recorder* rec_ = nullptr;

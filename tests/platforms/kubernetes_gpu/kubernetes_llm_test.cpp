@@ -85,3 +85,33 @@ TEST_CASE("platforms::KubernetesModel: an LLM gauge as HPA metric without servic
   const auto sc = scenario_from(doc);
   CHECK_THROWS_WITH(servesim::platforms::make_candidates(sc), Catch::Contains("needs service.llm"));
 }
+
+TEST_CASE("service.llm: a synthetic request longer than the context is refused and counted dropped") {
+  // 8,000 prompt tokens and an exponential output of mean 300 against an 8,192-token context: a request is
+  // too long when its output exceeds 192 tokens, P = exp(-192 / 300) = 0.527 (vLLM answers HTTP 400). About
+  // 200 arrivals: the share's standard deviation is sqrt(0.527 x 0.473 / 200) = 0.035; the check allows 4 of
+  // them. Every arrival is still accounted for, on kubernetes-gpu and on a GPU fleet platform (Cloud Run L4).
+  const nlohmann::json workload = {{"type", "poisson"},
+                                   {"rate_rps", 2},
+                                   {"duration_s", 100},
+                                   {"tokens",
+                                    {{"input", {{"type", "constant"}, {"value_tokens", 8000}}},
+                                     {"output", {{"type", "exponential"}, {"mean_tokens", 300}}}}}};
+  auto doc = llm_doc(workload, {{"min_replicas", 1}, {"max_replicas", 1}});
+  doc["candidates"].push_back({{"name", "run-l4"},
+                               {"platform", "gcp-cloud-run"},
+                               {"gpu", "nvidia-l4"},
+                               {"vcpu", 8},
+                               {"memory_gib", 32},
+                               {"min_instances", 1},
+                               {"concurrency", 16}});
+  doc["candidates"][0]["name"] = "k8s-h100";
+  const auto run = servesim::test::simulate(scenario_from(doc));
+  for (const auto& r : run.results) {
+    const auto& q = r.requests;
+    REQUIRE(q.arrived > 150);
+    CHECK(q.served + q.timed_out + q.throttled + q.dropped == q.arrived);
+    CHECK(static_cast<double>(q.dropped) / static_cast<double>(q.arrived) == Approx(0.527).margin(0.14));
+    CHECK(r.llm.present);
+  }
+}
