@@ -125,9 +125,7 @@ ContainerAppsParams ContainerAppsParams::from(const Settings& s, const sim::Serv
     }
     const double weight_mb =
         p.gpu_workload.weight_bytes >= 0 ? p.gpu_workload.weight_bytes / 1e6 : service.model_size_mb;
-    if (weight_mb > spec.memory_gb * 1000)
-      throw s.error("gpu", "expected model weights that fit the " + spec.name + "'s " + num(spec.memory_gb) +
-                               " GB (use nvidia-a100 or a smaller model), got " + format_mb(weight_mb));
+    check_weights_fit_gpu(s, "gpu", spec, weight_mb, "use nvidia-a100 or a smaller model");
     p.gpu_price_usd_per_s =
         s.number(p.gpu_id == "t4" ? "gpu_price_usd_per_hour_t4" : "gpu_price_usd_per_hour_a100") / 3600.0;
     p.gpu_allocation_s = s.number("gpu_allocation_s");

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/json_fields.hpp"
+#include "platforms/fleet/cold_start_path.hpp"
 
 namespace servesim::platforms {
 
@@ -53,6 +54,14 @@ GpuLatency gpu_latency(const GpuSpec& gpu, const GpuWorkload& w) {
 double gpu_single_request_s(const GpuSpec& gpu, GpuWorkload workload, double model_size_mb) {
   if (workload.weight_bytes < 0) workload.weight_bytes = model_size_mb * 1e6;
   return BatchLatency::roofline(gpu_latency(gpu, workload).roofline, 1).seconds(1);
+}
+
+void check_weights_fit_gpu(const Settings& s, const std::string& key, const GpuSpec& gpu, double weight_mb,
+                           const std::string& instead) {
+  if (weight_mb > gpu.memory_gb * 1000)
+    throw s.error(key, "expected model weights that fit the " + gpu.name + "'s " +
+                           core::quote_number(gpu.memory_gb) + " GB (" + instead + "), got " +
+                           format_mb(weight_mb));
 }
 
 }  // namespace servesim::platforms

@@ -13,6 +13,7 @@
 //   BatchLatency table = BatchLatency::roofline(m.roofline, 8);
 #include <string>
 
+#include "platforms/catalog.hpp"
 #include "platforms/fleet/batch_latency.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
 
@@ -46,5 +47,11 @@ GpuLatency gpu_latency(const GpuSpec& gpu, const GpuWorkload& workload);
 // One request alone on `gpu` (a platform that does not batch: Cloud Run, Container Apps): the model's batch
 // of 1 [s]. A workload weight_bytes below 0 stands for the scenario's model file, model_size_mb.
 double gpu_single_request_s(const GpuSpec& gpu, GpuWorkload workload, double model_size_mb);
+
+// A model served whole by every GPU (no sharding: a batch's requests run on each GPU with all the weights)
+// must fit one GPU's memory: refused otherwise, naming `key` (the setting that chose the GPU) and what to do
+// instead. A language model (service.llm) has its own check with the KV cache (llm_timing.hpp).
+void check_weights_fit_gpu(const Settings& s, const std::string& key, const GpuSpec& gpu, double weight_mb,
+                           const std::string& instead);
 
 }  // namespace servesim::platforms

@@ -100,6 +100,11 @@ CloudRunParams CloudRunParams::from(const Settings& s, const sim::ServiceSpec& s
   p.gpu_workload.activation_bytes_per_request = s.number("activation_mb_per_request") * 1e6;
   p.gpu_workload.fallback_efficiency = s.number("roofline_efficiency");
   p.gpu_workload.fallback_overhead_s = s.number("launch_overhead_ms") / 1e3;
+  if (p.has_gpu && !service.llm.given)
+    check_weights_fit_gpu(
+        s, "gpu", *gpu_catalog().find("l4"),
+        p.gpu_workload.weight_bytes >= 0 ? p.gpu_workload.weight_bytes / 1e6 : service.model_size_mb,
+        "Cloud Run offers the L4 only: a smaller model, or another platform");
   p.store_per_connection_bytes_per_s = s.number("model_store_per_connection_mb_per_s") * 1e6;
   p.store_shared_bytes_per_s = s.number("model_store_shared_gb_per_s") * 1e9;
 

@@ -2,6 +2,7 @@
 // factory that builds its model from a candidate's settings, checked against
 // platforms/kubernetes_gpu/kubernetes-gpu.json.
 #include "platforms/catalog.hpp"
+#include "platforms/fleet/gpu_latency.hpp"
 #include "platforms/kubernetes_gpu/kubernetes_model.hpp"
 #include "platforms/registry.hpp"
 
@@ -12,8 +13,15 @@ PlatformRegistration kubernetes_gpu_platform() {
   r.name = "kubernetes-gpu";
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
     const Settings settings(candidate, scenario.file);
+    auto params = KubernetesParams::from(settings, candidate.settings);
+    if (!scenario.service.llm
+             .given)  // every GPU of a pod holds the whole model (a language model: llm_timing)
+      check_weights_fit_gpu(settings, "node_type", *gpu_catalog().find(params.gpu),
+                            params.roofline.weight_bytes >= 0 ? params.roofline.weight_bytes / 1e6
+                                                              : scenario.service.model_size_mb,
+                            "use a node type with a larger GPU, a lower precision or a smaller model");
     return std::unique_ptr<sim::PlatformModel>(
-        std::make_unique<KubernetesModel>(KubernetesParams::from(settings, candidate.settings), scenario));
+        std::make_unique<KubernetesModel>(std::move(params), scenario));
   };
   return r;
 }
