@@ -339,6 +339,15 @@ TEST_CASE("platforms::CloudRunModel: where the model lives (service.cold_start.s
     CHECK_NOTHROW(simulate(scenario_from(doc({{"source", "volume"}, {"model_size_mb", 20000}},
                                              {{"gpu", "nvidia-l4"}, {"vcpu", 4}, {"memory_gib", 16}}))));
   }
+  SECTION("the L4 holds 24 GB of weights (NVIDIA's datasheet, platforms/fleet/gpus.json)") {
+    CHECK_NOTHROW(simulate(scenario_from(doc({{"source", "volume"}, {"model_size_mb", 23900}},
+                                             {{"gpu", "nvidia-l4"}, {"vcpu", 8}, {"memory_gib", 32}}))));
+    CHECK_THROWS_WITH(
+        simulate(scenario_from(doc({{"source", "volume"}, {"model_size_mb", 24100}},
+                                   {{"gpu", "nvidia-l4"}, {"vcpu", 8}, {"memory_gib", 32}}))),
+        "test-scenario.json: /candidates/0/gpu: expected model weights that fit the NVIDIA L4's 24 GB "
+        "(Cloud Run offers the L4 only: a smaller model, or another platform), got 24,100 MB");
+  }
   SECTION("zip, layer and efs are not Cloud Run packagings") {
     CHECK_THROWS_WITH(
         simulate(scenario_from(doc({{"source", "efs"}, {"model_size_mb", 100}}, {{"vcpu", 1}}))),
