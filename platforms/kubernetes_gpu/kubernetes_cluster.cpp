@@ -45,7 +45,11 @@ void KubernetesModel::start_pod(uint32_t id, double t_s) {
   // Container start: runtime init + model load (the image is already on the node).
   const double runtime_init_s = service_.runtime_init_s.sample(*rng_);
   const double load_s = service_.model_load_s.sample(*rng_);
-  if (t_s > 0) parts_.add(0, runtime_init_s, 0, true, load_s, 0);  // not the min_replicas ready at the start
+  if (t_s > 0) {  // not the min_replicas ready at the start
+    const auto wait = pool_.attribute_wait(static_cast<uint32_t>(pod.node), pod.created_s, t_s);
+    parts_.add(wait.allocation_s, runtime_init_s, wait.pull_s, true, load_s,
+               wait.first_on_pull ? p_.image_bytes / 1e6 : 0);
+  }
   push(Event{t_s + (runtime_init_s + load_s), id, pod.life, Kind::pod_ready});
 }
 

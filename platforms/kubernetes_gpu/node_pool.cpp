@@ -84,8 +84,24 @@ void NodePool::launched(uint32_t node, double t_s) {
 }
 
 void NodePool::pulling(uint32_t node, double t_s) {
-  (void)t_s;
   nodes_[node].state = State::pulling;
+  nodes_[node].pull_began_s = t_s;
+  nodes_[node].pull_counted = false;
+}
+
+NodePool::PodWait NodePool::attribute_wait(uint32_t node, double created_s, double t_s) {
+  PodWait w;
+  if (t_s <= created_s) return w;
+  Node& n = nodes_[node];
+  const double waited_s = t_s - created_s;
+  // The part of the wait during which the node pulled its image; the rest is scheduling, scale-up, boot and
+  // the GPU driver.
+  if (n.pull_began_s >= 0 && n.ready_s >= 0)
+    w.pull_s = std::clamp(n.ready_s - std::max(n.pull_began_s, created_s), 0.0, waited_s);
+  w.allocation_s = waited_s - w.pull_s;
+  w.first_on_pull = w.pull_s > 0 && !n.pull_counted;
+  if (w.first_on_pull) n.pull_counted = true;
+  return w;
 }
 
 void NodePool::ready(uint32_t node, double t_s) {

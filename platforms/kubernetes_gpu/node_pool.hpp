@@ -41,6 +41,8 @@ class NodePool {
     uint32_t serving = 0;  // slots held by starting or ready pods
     double unneeded_since_s = -1;
     double launched_s = -1, ready_s = -1, removed_s = -1;  // for reports and tests
+    double pull_began_s = -1;   // the image pull began (after the boot and the GPU driver)
+    bool pull_counted = false;  // its image bytes are in a pod's cold start (the first pod that waited on it)
   };
 
   explicit NodePool(const NodePoolParams& params) : p_(params) {}
@@ -57,6 +59,14 @@ class NodePool {
   void launched(uint32_t node, double t_s);  // requested from the cloud: billing starts
   void pulling(uint32_t node, double t_s);
   void ready(uint32_t node, double t_s);
+  // Where the wait of a pod created at created_s and started at t_s on `node` went, for summary.json's
+  // cold_start: pull_s while the node pulled its image, allocation_s the rest (scheduling, scale-up latency,
+  // boot, GPU driver); first_on_pull for the first such pod of the node's pull (it carries the image bytes).
+  struct PodWait {
+    double allocation_s = 0, pull_s = 0;
+    bool first_on_pull = false;
+  };
+  PodWait attribute_wait(uint32_t node, double created_s, double t_s);
   // A ready node fails at t_s (its pods already released): it is gone and no longer billed.
   void fail(uint32_t node, double t_s);
 

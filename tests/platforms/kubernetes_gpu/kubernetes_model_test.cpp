@@ -271,6 +271,7 @@ TEST_CASE("platforms::KubernetesModel: node timing, alone and sharing the regist
   for (int k = 0; k < 800 * 32; ++k) csv << k / 32.0 << "\n";
   doc["workload"] = {{"type", "request_trace"}, {"path", dir.write("trace.csv", csv.str())}};
   const double ready_alone_s = 20 + 5 + 270 + 270 + 6e9 / 60e6;
+  sim::ColdStartParts parts;
   auto run = [&](uint32_t max_replicas, double shared_gb_per_s) {
     doc["candidates"][0]["max_replicas"] = max_replicas;
     doc["candidates"][0]["registry_shared_gb_per_s"] = shared_gb_per_s;
@@ -282,6 +283,7 @@ TEST_CASE("platforms::KubernetesModel: node timing, alone and sharing the regist
     options.seed = sc.seed;
     const auto results = sim::simulate(options, candidates);
     CHECK(results[0].requests.served == results[0].requests.arrived);
+    parts = results[0].cold_start_parts;
     std::vector<double> ready;
     for (uint32_t i = 1; i < model->nodes().node_ids(); ++i) ready.push_back(model->nodes().node(i).ready_s);
     return ready;
@@ -290,12 +292,22 @@ TEST_CASE("platforms::KubernetesModel: node timing, alone and sharing the regist
     const auto ready = run(2, 1.25);
     REQUIRE(ready.size() == 1);
     CHECK(ready[0] == Approx(ready_alone_s).margin(0.1));
+    // summary.json's cold_start: the new pod (created at 15 s) waited 550 s for the node (scale-up, boot,
+    // driver: allocation) and 100 s for its pull, then its own init and load; the 6,000 MB counted once.
+    REQUIRE(parts.count == 1);
+    CHECK(parts.allocation_s == Approx(565 - 15).margin(0.1));
+    CHECK(parts.pull_s == Approx(100).margin(0.1));
+    CHECK(parts.fetched_mb == Approx(6000));
   }
   SECTION("two nodes pulling at once over a link of 60 MB/s take twice as long") {
     const auto ready = run(3, 0.06);
     REQUIRE(ready.size() == 2);
     CHECK(ready[0] == Approx(ready_alone_s + 100).margin(0.1));
     CHECK(ready[1] == Approx(ready_alone_s + 100).margin(0.1));
+    // Two new pods, one per node, each the first on its node's pull: 200 s of pull each, 6,000 MB each.
+    REQUIRE(parts.count == 2);
+    CHECK(parts.pull_s == Approx(2 * 200).margin(0.2));
+    CHECK(parts.fetched_mb == Approx(12000));
   }
 }
 
