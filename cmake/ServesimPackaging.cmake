@@ -3,7 +3,7 @@
 #   share/servesim/scenarios/      the bundled scenarios, their traces and sweeps
 #   share/servesim/catalog/        the platform and GPU catalogues (reference copy: the programs embed them)
 #   share/servesim/ort_bridge/     the ONNX Runtime bridge script (its npm package is installed there by the user)
-#   share/man/man1/servesim.1.gz   made from `servesim --help` by help2man
+#   share/man/man1/servesim.1.gz   made from `servesim --help` and each command's --help by help2man
 #   share/bash-completion/completions/servesim
 #   share/applications/servesim-gui.desktop, share/icons/hicolor/scalable/apps/servesim.svg
 #   <python site-packages>/servesim/   the Python module
@@ -28,17 +28,25 @@ endif()
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/servesim.bash-completion
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME servesim)
 
-# The man page, from `servesim --help` (help2man, Debian package help2man), compressed as Debian wants it.
+# The man page, from `servesim --help` (help2man, Debian package help2man) with a COMMANDS section of each
+# subcommand's --help (cmake/ManCommands.cmake), compressed as Debian wants it.
 find_program(HELP2MAN help2man)
 find_program(GZIP gzip)
 if(HELP2MAN AND GZIP)
   set(man ${CMAKE_BINARY_DIR}/servesim.1)
+  set(man_commands run validate catalog report advise tune sweep)
+  if(TARGET servesim::models)
+    list(APPEND man_commands inspect models profile)
+  endif()
+  string(REPLACE ";" "|" man_commands "${man_commands}")
   add_custom_command(OUTPUT ${man}.gz
-    COMMAND ${HELP2MAN} --no-info --section=1 --output=${man}
+    COMMAND ${CMAKE_COMMAND} -DSERVESIM=$<TARGET_FILE:servesim> -DCOMMANDS=${man_commands}
+            -DOUT=${CMAKE_BINARY_DIR}/servesim-commands.h2m -P ${PROJECT_SOURCE_DIR}/cmake/ManCommands.cmake
+    COMMAND ${HELP2MAN} --no-info --section=1 --output=${man} --include=${CMAKE_BINARY_DIR}/servesim-commands.h2m
             "--name=where should this model be served, what will it cost, what latency will users see"
             $<TARGET_FILE:servesim>
     COMMAND ${GZIP} -n -9 -f ${man}
-    DEPENDS servesim
+    DEPENDS servesim ${PROJECT_SOURCE_DIR}/cmake/ManCommands.cmake
     VERBATIM)
   add_custom_target(servesim_man ALL DEPENDS ${man}.gz)
   install(FILES ${man}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)

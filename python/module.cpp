@@ -219,8 +219,9 @@ py::dict run_scenario(const std::string& path, const std::string& text, const st
   options.writes_timeseries = !out_dir.empty();
   options.out_dir = out_dir;
   options.force = force;
-  const app::Prepared prepared = prepare(path, text, base_dir, options);
   const std::function<RunWork(const Hooks&)> work = [&](const Hooks& hooks) {
+    // In the worker too: checking a long trace before the run takes seconds.
+    const app::Prepared prepared = prepare(path, text, base_dir, options);
     RunWork w;
     w.rows.resize(prepared.scenario.candidates.size());
     app::RunOptions run_options;
@@ -254,8 +255,8 @@ py::dict tune_scenario(const std::string& path, const std::string& text, const s
   options.limits = limits_from(max_arrivals, std::nullopt);
   options.writes_timeseries = false;
   options.check_candidates = false;  // the tuner builds its grid's candidates
-  const app::Prepared prepared = prepare(path, text, base_dir, options);
   const std::function<advisor::TuneResult(const Hooks&)> work = [&](const Hooks& hooks) {
+    const app::Prepared prepared = prepare(path, text, base_dir, options);
     return advisor::tune(prepared.scenario, platform, keys, grids, {hooks.on_progress, hooks.cancel});
   };
   const advisor::TuneResult result = run_in_worker(work, progress, cancel);

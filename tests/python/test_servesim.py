@@ -9,6 +9,7 @@ import json
 import math
 import os
 import subprocess
+import sys
 import threading
 import time
 
@@ -175,3 +176,21 @@ def test_cancel_event_stops_the_run_and_other_threads_run_meanwhile():
     worker.join()
     # the GIL was released: the other thread ticked about every 10 ms during the 1 s before the cancel
     assert len(ticks) > 20
+
+
+def test_ctrl_c_stops_the_run_with_keyboard_interrupt():
+    # In a child interpreter, so that a signal arriving late could not stop this test session.
+    script = """
+import os, signal, sys, threading, time, servesim
+signal.signal(signal.SIGINT, signal.default_int_handler)
+threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+start = time.monotonic()
+try:
+    servesim.run(sys.argv[1])
+except KeyboardInterrupt:
+    print("interrupted after %.1f s" % (time.monotonic() - start))
+"""
+    done = subprocess.run([sys.executable, "-c", script, LONG], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    seconds = float(done.stdout.split()[2])
+    assert seconds < 10  # not the ~20 s of the whole run
