@@ -4,6 +4,8 @@
 // and min instances, min replicas and HPA target, keep-alive...), runs every point as one candidate of a
 // single simulate() call and returns the cheapest point that meets the SLO, with the whole cost/latency
 // curve.
+#include <atomic>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -44,12 +46,19 @@ struct TuneResult {
   double slo_p99_ms = 0, min_attainment = 0;
 };
 
+// Progress and cancel of the one simulate() call that runs every point (sim::RunOptions' on_progress and
+// cancel): the Python module's servesim.tune() reports progress and honours a stop request through them.
+struct TuneHooks {
+  std::function<void(double simulated_s, double total_s)> on_progress;
+  const std::atomic<bool>* cancel = nullptr;  // when it reads true, tune() throws sim::Cancelled
+};
+
 // keys empty = the platform's default sweep key. grids: per key, values replacing the default grid. Base
 // settings: the scenario's first candidate on `platform` (or the catalogue defaults). Throws InputError for
 // an unknown platform, a key not sweepable on it, or no valid point.
 TuneResult tune(const sim::Scenario& scenario, const std::string& platform,
                 std::vector<std::string> keys = {},
-                const std::map<std::string, std::vector<double>>& grids = {});
+                const std::map<std::string, std::vector<double>>& grids = {}, const TuneHooks& hooks = {});
 
 // One row per point: the swept keys (with units), cost, latency, attainment, outcomes; units in the header.
 std::string tune_csv(const TuneResult& result);

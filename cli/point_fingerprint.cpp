@@ -15,7 +15,7 @@ namespace {
 
 // The files a scenario reads, resolved as its readers resolve them; none when it is invalid (the point then
 // fails the same way whatever the files hold).
-std::vector<std::string> input_files(const Sweep& sweep, const nlohmann::json& doc) {
+std::vector<std::string> input_files(const app::Sweep& sweep, const nlohmann::json& doc) {
   std::vector<std::string> files;
   std::string base_dir = fs::path(sweep.base_path).parent_path().string();
   if (base_dir.empty()) base_dir = ".";
@@ -50,7 +50,7 @@ const std::string& PointFingerprints::file_hash(const std::string& path) {
   return file_hashes_.emplace(path, hash).first->second;
 }
 
-std::string PointFingerprints::of(const Sweep& sweep, const nlohmann::json& patched_scenario) {
+std::string PointFingerprints::of(const app::Sweep& sweep, const nlohmann::json& patched_scenario) {
   std::string text = patched_scenario.dump();
   for (const std::string& path : input_files(sweep, patched_scenario))
     text += "\n" + path + " " + file_hash(path);

@@ -11,13 +11,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "cli/sweep_file.hpp"
+#include "app/sweep_file.hpp"
 
 namespace servesim::cli {
 
 class PointFingerprints {
  public:
-  std::string of(const Sweep& sweep, const nlohmann::json& patched_scenario);
+  std::string of(const app::Sweep& sweep, const nlohmann::json& patched_scenario);
 
  private:
   // Each file is read once per process (a sweep's points usually share one trace).

@@ -18,18 +18,18 @@
 
 #include "app/prepare.hpp"
 #include "app/run.hpp"
+#include "app/sweep_file.hpp"
+#include "app/sweep_point.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/output_options.hpp"
 #include "cli/point_fingerprint.hpp"
-#include "cli/sweep_file.hpp"
 #include "core/input_error.hpp"
 #include "core/interrupt.hpp"
 #include "core/json_reader.hpp"
 #include "reports/output_dir.hpp"
 #include "reports/run_report.hpp"
 #include "sim/scenario.hpp"
-#include "sim/slo.hpp"
 #ifdef SERVESIM_HAVE_MPI
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/communicator.hpp>
@@ -41,6 +41,10 @@
 namespace servesim::cli {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
+using app::load_sweep;
+using app::patched;
+using app::Point;
+using app::Sweep;
 using nlohmann::json;
 
 namespace {
@@ -69,48 +73,6 @@ points done in DIR.parts. See docs/sweeps.md.
 Exit status: 0 ok (even when some points failed), 2 bad sweep file or options, 3 internal error,
 130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (then DIR is not written).
 )";
-
-// Runs one point in this process (a fresh child: one SimGrid engine per process) and returns its result.
-// `print`: the point's fingerprint (cli/point_fingerprint.hpp), saved with it for a resumed sweep.
-json run_point(const Sweep& sw, size_t i, const std::string& print, const sim::RunLimits& limits) {
-  const json doc = patched(sw, sw.point(i));
-  json out = {{"point", i}, {"fingerprint", print}, {"error", nullptr}, {"candidates", json::array()}};
-  try {
-    const std::string base_dir = fs::path(sw.base_path).parent_path().string();
-    // The point is prepared as `servesim run` prepares a scenario: its "model" section, its candidates, its
-    // work refused beyond --max-arrivals (a sweep writes no timeseries.csv).
-    app::PrepareOptions options;
-    options.limits = limits;
-    options.writes_timeseries = false;
-    const app::Prepared prepared =
-        app::prepare(sim::parse_scenario(doc, sw.base_path, base_dir.empty() ? "." : base_dir), options);
-    const sim::Scenario& sc = prepared.scenario;
-    const auto results = app::run(prepared).results;
-    for (const auto& r : results) {
-      const auto& q = r.requests;
-      out["candidates"].push_back({{"name", r.name},
-                                   {"platform", r.platform},
-                                   {"arrived", q.arrived},
-                                   {"served", q.served},
-                                   {"throttled", q.throttled},
-                                   {"timed_out", q.timed_out},
-                                   {"dropped", q.dropped},
-                                   {"p50_ms", reports::round_significant(r.latency.quantile_s(0.50) * 1e3)},
-                                   {"p99_ms", reports::round_significant(r.latency.quantile_s(0.99) * 1e3)},
-                                   {"cost_usd", reports::round_significant(r.cost_total_usd)},
-                                   {"slo_met", sim::judge_slo(r, sc.slo).met}});
-    }
-  } catch (const InputError& e) {
-    out["error"] = e.what();
-    out["candidates"] = json::array();
-  } catch (const core::Interrupted&) {
-    throw;  // not the point's result: the point runs again next time
-  } catch (const std::exception& e) {
-    out["error"] = std::string("internal error: ") + e.what();
-    out["candidates"] = json::array();
-  }
-  return out;
-}
 
 // The files a sweep reads, which its output folder must never hold: the sweep file, the base scenario and the
 // base scenario's trace and model (when the base reads as a scenario as it stands).
@@ -197,39 +159,16 @@ std::string candidate_row(const Sweep& sw, size_t i, const json& c) {
 void write_merged(const Sweep& sw, const std::vector<json>& results, const std::string& out_dir,
                   const reports::OutputDir::Options& options) {
   std::string all = header(sw), front = header(sw);
-  struct Row {
-    size_t point, candidate;
-    double cost, p99;
-  };
-  std::vector<Row> ok;
   for (size_t i = 0; i < results.size(); ++i) {
     const json& r = results[i];
     if (!r["error"].is_null()) {
       all += row_prefix(sw, i) + ",,,,,,,,,,,," + csv_field(r["error"].get<std::string>()) + "\n";
       continue;
     }
-    for (size_t k = 0; k < r["candidates"].size(); ++k) {
-      const json& c = r["candidates"][k];
-      all += candidate_row(sw, i, c);
-      if (c["served"].get<uint64_t>() > 0)
-        ok.push_back({i, k, c["cost_usd"].get<double>(), c["p99_ms"].get<double>()});
-    }
+    for (const json& c : r["candidates"]) all += candidate_row(sw, i, c);
   }
-  std::vector<Row> pareto;
-  for (const auto& a : ok) {
-    bool beaten = false;
-    for (const auto& b : ok)
-      if (b.cost <= a.cost && b.p99 <= a.p99 && (b.cost < a.cost || b.p99 < a.p99)) {
-        beaten = true;
-        break;
-      }
-    if (!beaten) pareto.push_back(a);
-  }
-  std::stable_sort(pareto.begin(), pareto.end(), [](const Row& a, const Row& b) {
-    return a.cost != b.cost ? a.cost < b.cost : a.p99 < b.p99;
-  });
-  for (const auto& p : pareto)
-    front += candidate_row(sw, p.point, results[p.point]["candidates"][p.candidate]);
+  for (const auto& [point, candidate] : app::pareto_front(results))
+    front += candidate_row(sw, point, results[point]["candidates"][candidate]);
 
   reports::OutputDir dir(out_dir, options);
   reports::write_file_atomic(dir.file("sweep.csv"), all);
@@ -337,7 +276,8 @@ int sweep_command(const Args& args) {
       if (pid == 0) {
         int rc = 0;
         try {
-          reports::write_file_atomic(point_file(parts, i), run_point(sw, i, print, limits).dump(1) + "\n");
+          reports::write_file_atomic(point_file(parts, i),
+                                     app::run_sweep_point(sw, i, print, limits).dump(1) + "\n");
         } catch (const core::Interrupted& e) {
           rc = 128 + e.signal_number();  // its temporary file is already removed
         } catch (const std::exception& e) {

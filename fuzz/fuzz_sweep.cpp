@@ -1,6 +1,6 @@
 // libFuzzer target: a sweep file, read as `servesim sweep` reads it before running anything
-// (cli::load_sweep: JSON syntax, keys, the base scenario it names, every swept pointer against the base),
-// then the first few points patched into the base (cli::patched) and checked as `servesim sweep` checks each
+// (app::load_sweep: JSON syntax, keys, the base scenario it names, every swept pointer against the base),
+// then the first few points patched into the base (app::patched) and checked as `servesim sweep` checks each
 // point before it runs it (sim::parse_scenario, platforms::make_candidates). Nothing is simulated. An
 // InputError is the expected answer to bad input; any other exception, a crash or a sanitizer report is a
 // finding.
@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <fstream>
 
-#include "cli/sweep_file.hpp"
+#include "app/sweep_file.hpp"
 #include "core/input_error.hpp"
 #include "fuzz/fuzz_input.hpp"
 #include "platforms/model_factory.hpp"
@@ -51,9 +51,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)written;
   const std::string path = fuzz::scratch().write("sweep.json", data, size);
   try {
-    const cli::Sweep sweep = cli::load_sweep(path);
+    const app::Sweep sweep = app::load_sweep(path);
     for (size_t i = 0; i < std::min(sweep.size(), kPointsChecked); ++i) {
-      const nlohmann::json doc = cli::patched(sweep, sweep.point(i));  // as `servesim sweep` does, unguarded
+      const nlohmann::json doc = app::patched(sweep, sweep.point(i));  // as `servesim sweep` does, unguarded
       try {
         const sim::Scenario scenario = sim::parse_scenario(doc, sweep.base_path, fuzz::scratch().path());
         platforms::make_candidates(scenario);

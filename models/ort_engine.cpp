@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/input_error.hpp"
+#include "core/install_layout.hpp"
 #include "models/onnx_file.hpp"
 
 namespace servesim::models {
@@ -47,7 +48,16 @@ nlohmann::json parse_reply(const std::string& line) {
 
 std::string OrtEngine::bridge_dir() {
   const char* env = std::getenv("SERVESIM_ORT_BRIDGE_DIR");
-  return env && *env ? env : SERVESIM_ORT_BRIDGE_DIR;
+  if (env && *env) return env;
+  // An installed tree's share/servesim/ort_bridge once its npm package is installed there (docs/install.md),
+  // else the source tree's, else the installed one (whose missing package missing_piece() then names).
+  const std::string share = core::installed_data_dir();
+  const auto has_package = [](const std::string& dir) {
+    return fs::exists(fs::path(dir) / "node_modules" / "onnxruntime-node" / "package.json");
+  };
+  if (!share.empty() && has_package(share + "/ort_bridge")) return share + "/ort_bridge";
+  if (share.empty() || has_package(SERVESIM_ORT_BRIDGE_DIR)) return SERVESIM_ORT_BRIDGE_DIR;
+  return share + "/ort_bridge";
 }
 
 std::string OrtEngine::missing_piece() {

@@ -1,7 +1,8 @@
 #pragma once
 // ONNX Runtime (CPU execution provider) through the Node.js bridge in models/ort_bridge/ (onnxruntime-node
-// from npm), run as a subprocess that speaks JSON lines. The bridge directory is SERVESIM_ORT_BRIDGE_DIR or
-// the source tree's models/ort_bridge; node is SERVESIM_NODE or `node` on PATH.
+// from npm), run as a subprocess that speaks JSON lines. The bridge directory is SERVESIM_ORT_BRIDGE_DIR,
+// else an installed tree's share/servesim/ort_bridge when its npm package is there, else the source tree's
+// models/ort_bridge; node is SERVESIM_NODE or `node` on PATH.
 #include <memory>
 #include <set>
 

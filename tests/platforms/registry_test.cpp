@@ -161,9 +161,9 @@ TEST_CASE("platforms::make_model: an unknown platform is an input error listing 
 // The layers above the platforms name none: they read the registry and the catalogue. A hyphenated name is
 // flagged anywhere (code, comment or string); a plain word ("topology") only as a string literal that is
 // not a JSON key (`c["topology"]` in reports/ is summary.json's stage table, not the platform).
-TEST_CASE("platforms::registry: advisor/, cli/, gui/ and reports/ name no platform") {
+TEST_CASE("platforms::registry: advisor/, app/, cli/, gui/, python/ and reports/ name no platform") {
   std::vector<std::string> offences;
-  for (const char* layer : {"advisor", "app", "cli", "gui", "reports"}) {
+  for (const char* layer : {"advisor", "app", "cli", "gui", "python", "reports"}) {
     REQUIRE(std::filesystem::is_directory(layer));  // the test runs from the source root
     for (const auto& file : std::filesystem::recursive_directory_iterator(layer)) {
       const auto ext = file.path().extension();

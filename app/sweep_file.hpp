@@ -1,13 +1,14 @@
 #pragma once
 // A sweep file (`servesim sweep SWEEP.json`, docs/sweeps.md), read and checked where it enters: its keys, the
 // base scenario it names (read as JSON, not yet checked as a scenario: each point is checked when it runs),
-// and every swept JSON pointer against the base. Nothing runs here; fuzz/fuzz_sweep.cpp calls it too.
+// and every swept JSON pointer against the base. Nothing runs here; fuzz/fuzz_sweep.cpp calls it too; so do
+// app/sweep_point.hpp and the Python module.
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace servesim::cli {
+namespace servesim::app {
 
 struct Point {
   std::vector<std::pair<std::string, nlohmann::json>> values;  // pointer -> value, in column order
@@ -34,4 +35,4 @@ Sweep load_sweep(const std::string& path);
 // The base scenario with the point's values put in.
 nlohmann::json patched(const Sweep& sw, const Point& pt);
 
-}  // namespace servesim::cli
+}  // namespace servesim::app

@@ -1,5 +1,5 @@
-// Reading and checking a sweep file (cli/sweep_file.hpp).
-#include "cli/sweep_file.hpp"
+// Reading and checking a sweep file (app/sweep_file.hpp).
+#include "app/sweep_file.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -11,7 +11,7 @@
 #include "core/json_fields.hpp"
 #include "core/json_reader.hpp"
 
-namespace servesim::cli {
+namespace servesim::app {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -160,4 +160,4 @@ json patched(const Sweep& sw, const Point& pt) {
   return doc;
 }
 
-}  // namespace servesim::cli
+}  // namespace servesim::app
