@@ -143,7 +143,13 @@ LambdaInvocation parse_report_message(std::string_view message, const std::strin
     } else if (label == "Restore Duration") {
       field = &call.restore_ms;
     }
-    if (!field) continue;  // a field we do not use (Billed Restore Duration, XRAY TraceId, Status, ...)
+    if (!field) {
+      // A field we do not use (Billed Restore Duration, XRAY TraceId, Status, ...): skip its unit too.
+      size_t after = pos;
+      const std::string_view next = next_token(text, after);
+      if (next == "ms" || next == "MB") pos = after;
+      continue;
+    }
     const std::string_view unit_token = next_token(text, pos);
     if (!parse_number(value, *field) || unit_token != unit)
       throw fail(std::string(label) + ": a number >= 0 in " + unit);
@@ -186,7 +192,8 @@ bool read_event(const nlohmann::json& event, const std::string& file, const std:
   const std::string stream = field("logStreamName", false).get<std::string>();
   if (!is_report(message)) return false;
   if (!(timestamp_ms >= 0)) throw input_error(file, where + "/timestamp", "expected epoch milliseconds >= 0");
-  call = parse_report_message(message, file, where + "/message");
+  // A JSON pointer goes on to the message; a line (JSON Lines) is where it is already.
+  call = parse_report_message(message, file, where.front() == '/' ? where + "/message" : where);
   call.logged_s = timestamp_ms / 1000.0;
   call.stream = stream;
   return true;
