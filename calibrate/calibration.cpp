@@ -8,6 +8,7 @@
 #include "calibrate/lambda_fit.hpp"
 #include "calibrate/replay.hpp"
 #include "calibrate/validation.hpp"
+#include "calibrate/validation_html.hpp"
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
 #include "platforms/catalog.hpp"
@@ -97,7 +98,9 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
   if (calls.empty())
     throw input_error(first_file, "", "expected AWS Lambda REPORT records (CloudWatch Logs), found none");
   Split split = split_by_time(calls, options.train_fraction, first_file);
-  const LambdaFit fit = fit_lambda(split.train);
+  const platforms::PlatformEntry* entry = platforms::find_platform(kLambda);
+  if (!entry) throw std::logic_error("calibrate: no catalogue entry for aws-lambda");
+  const LambdaFit fit = fit_lambda(split.train, catalogue_number(*entry, "keep_alive_s"));
   for (const auto& call : split.test)
     if (call.memory_mb != fit.memory_mb)
       throw input_error(call.file, "line " + std::to_string(call.line),
@@ -105,8 +108,6 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
                             core::quote_number(fit.memory_mb) + " MB, got " +
                             core::quote_number(call.memory_mb) + " MB (calibrate each configuration apart)");
 
-  const platforms::PlatformEntry* entry = platforms::find_platform(kLambda);
-  if (!entry) throw std::logic_error("calibrate: no catalogue entry for aws-lambda");
   LambdaPrices prices;
   prices.usd_per_gb_s = catalogue_number(
       *entry, options.architecture == "arm64" ? "price_usd_per_gb_s_arm64" : "price_usd_per_gb_s_x86");
@@ -141,18 +142,24 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
   window.scenario = nlohmann::json::parse(scenario.dump());
   window.scenario_file = dir.file("scenario.json");
   window.base_dir = std::filesystem::path(window.scenario_file).parent_path().string();
+  // The warm-up: a keep-alive and a minute more (no environment older than that can still be warm), or the
+  // whole training part when it is shorter. The peak is compared over the whole intervals of the replay's
+  // grid (from warmup_from_s) that lie in the window.
   const double warmup_s = (std::ceil(fit.keep_alive.estimate_s / kIntervalS) + 1) * kIntervalS;
   window.window_from_s = split.split_s;
-  window.warmup_from_s =
-      split.split_s - kIntervalS * std::min(std::floor(split.split_s / kIntervalS), warmup_s / kIntervalS);
-  window.window_to_s = split.split_s + kIntervalS * std::floor((split.end_s - split.split_s) / kIntervalS);
+  window.warmup_from_s = std::max(0.0, split.split_s - warmup_s);
+  window.peak_from_s =
+      window.warmup_from_s + kIntervalS * std::ceil((split.split_s - window.warmup_from_s) / kIntervalS);
+  window.window_to_s =
+      window.peak_from_s +
+      kIntervalS * std::max(0.0, std::floor((split.end_s - window.peak_from_s) / kIntervalS));
   window.interval_s = kIntervalS;
   window.prices = prices;
   window.memory_mb = fit.memory_mb;
 
   WindowMetrics observed = observe(split.test, prices);
   observed.value[peak_busy] =
-      observed_peak_busy(all, split.origin_s, window.window_from_s, window.window_to_s, kIntervalS);
+      observed_peak_busy(all, split.origin_s, window.peak_from_s, window.window_to_s, kIntervalS);
   const std::vector<Interval> observed_ci = bootstrap(split.test, prices, options.bootstrap, options.seed);
   std::vector<std::vector<double>> simulated(kMetrics);
   for (uint32_t r = 0; r < options.replications; ++r) {
@@ -210,10 +217,12 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
                      {"to_s", split.end_s},
                      {"invocations", split.test.size()},
                      {"warmup_from_s", window.warmup_from_s},
+                     {"peak_intervals_from_s", window.peak_from_s},
                      {"peak_intervals_to_s", window.window_to_s}};
   v["metrics"] = metrics;
   v["max_abs_error_pct"] = outcome.max_abs_error_pct;
   core::write_file_atomic(dir.file("validation.json"), v.dump(2) + "\n");
+  core::write_file_atomic(dir.file("validation.html"), validation_html(v, scenario));
   dir.commit();
   outcome.out_dir = dir.final_path();
   return outcome;

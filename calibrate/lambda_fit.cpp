@@ -56,7 +56,7 @@ double quantile_sorted(const std::vector<double>& sorted, double q) {
   return sorted[below] + (sorted[below + 1] - sorted[below]) * (at - static_cast<double>(below));
 }
 
-KeepAliveEstimate estimate_keep_alive(const std::vector<LambdaInvocation>& calls) {
+KeepAliveEstimate estimate_keep_alive(const std::vector<LambdaInvocation>& calls, double prior_s) {
   // Each environment's invocations in arrival order.
   std::map<std::string, std::vector<const LambdaInvocation*>> by_stream;
   for (const auto& call : calls) by_stream[call.stream].push_back(&call);
@@ -84,6 +84,7 @@ KeepAliveEstimate estimate_keep_alive(const std::vector<LambdaInvocation>& calls
   if (!upper.empty()) k.upper_s = *std::min_element(upper.begin(), upper.end());
   if (upper.empty()) {
     k.estimate_s = k.lower_s;
+    if (prior_s > k.lower_s) k.estimate_s = k.prior_s = prior_s;
     return k;
   }
   // Observations in order; a threshold K between values i-1 and i disagrees with the lower bounds at or above
@@ -115,7 +116,7 @@ KeepAliveEstimate estimate_keep_alive(const std::vector<LambdaInvocation>& calls
   return k;
 }
 
-LambdaFit fit_lambda(const std::vector<LambdaInvocation>& calls) {
+LambdaFit fit_lambda(const std::vector<LambdaInvocation>& calls, double keep_alive_prior_s) {
   const std::string file = calls.empty() ? "logs" : calls.front().file;
   LambdaFit fit;
   fit.invocations = calls.size();
@@ -160,7 +161,17 @@ LambdaFit fit_lambda(const std::vector<LambdaInvocation>& calls) {
   fit.warm_ms = percentiles_of(warm);
   if (!init.empty()) fit.init_ms = percentiles_of(init);
   if (fit.cold_restore) fit.restore_mean_ms = rounded(restore_sum / static_cast<double>(fit.cold_restore));
-  fit.keep_alive = estimate_keep_alive(calls);
+  fit.keep_alive = estimate_keep_alive(calls, keep_alive_prior_s);
+  // Billing: with 1-ms rounding, ten records whose Billed Durations are all multiples of 100 ms happen by
+  // chance once in 10^20.
+  fit.billing_granularity_ms = 100;
+  size_t init_billed = 0, init_free = 0;
+  for (const auto& call : calls) {
+    if (std::fmod(call.billed_ms, 100) != 0) fit.billing_granularity_ms = 1;
+    if (call.init_ms >= 0 && call.restore_ms < 0)
+      ++(call.billed_ms + 1e-6 >= call.init_ms + call.duration_ms ? init_billed : init_free);
+  }
+  if (init_billed + init_free > 0) fit.bills_init = init_billed >= init_free ? 1 : 0;
   std::sort(used.begin(), used.end());
   fit.max_memory_used_mb = used.back();
   fit.p99_memory_used_mb = quantile_sorted(used, 0.99);
@@ -174,7 +185,9 @@ std::string describe(const LambdaFit& fit) {
     return std::string("?");
   };
   std::string text = "Fitted by servesim calibrate from " + std::to_string(fit.invocations) +
-                     " AWS Lambda REPORT records over " + number_text(fit.span_s / 3600, 2) + " h, " +
+                     " AWS Lambda REPORT records over " +
+                     (fit.span_s >= 3600 ? number_text(fit.span_s / 3600, 2) + " h, "
+                                         : number_text(fit.span_s, 0) + " s, ") +
                      std::to_string(fit.environments) + " execution environments (log streams), memory " +
                      number_text(fit.memory_mb, 0) + " MB. Warm service time: empirical from " +
                      std::to_string(fit.warm) + " warm Durations (p50 " + at(fit.warm_ms, 50) + " ms, p99 " +
@@ -192,12 +205,21 @@ std::string describe(const LambdaFit& fit) {
           " s: a censored-data estimate (an environment's end is never logged) from " +
           std::to_string(k.reuse_gaps) + " reuse gaps (largest " + number_text(k.lower_s, 0) +
           " s, a lower bound)";
-  if (k.is_lower_bound_only())
+  if (k.is_lower_bound_only() && k.prior_s > 0)
+    text += " and no cold start after an environment's last use, so only a lower bound; the catalogue's " +
+            number_text(k.prior_s, 0) + " s (observed, not documented by AWS) is above it and is used. ";
+  else if (k.is_lower_bound_only())
     text += " and no cold start after an environment's last use, so it is a lower bound only. ";
   else
     text += " and " + std::to_string(k.gone_bounds) +
             " environments gone before a later cold start (smallest " + number_text(k.upper_s, 0) +
             " s, an upper bound); " + std::to_string(k.disagreeing) + " observations disagree with it. ";
+  text += "Billing read from " + std::to_string(fit.invocations) + " Billed Durations: rounded up to " +
+          number_text(fit.billing_granularity_ms, 0) + " ms" +
+          (fit.bills_init < 0 ? std::string(", init billing not seen (no cold start)")
+           : fit.bills_init   ? std::string(", the init phase billed")
+                              : std::string(", the init phase not billed")) +
+          ". ";
   text += "Memory used: max " + number_text(fit.max_memory_used_mb, 0) + " MB, p99 " +
           number_text(fit.p99_memory_used_mb, 0) + " MB of " + number_text(fit.memory_mb, 0) +
           " MB (headroom " + number_text(fit.memory_mb - fit.max_memory_used_mb, 0) + " MB).";
@@ -223,6 +245,8 @@ nlohmann::ordered_json lambda_scenario(const LambdaFit& fit, const ScenarioOptio
   candidate["timeout_s"] = 900;
   // The catalogue's range of keep_alive_s (logs spanning more than a day could give more).
   candidate["keep_alive_s"] = std::min(rounded(fit.keep_alive.estimate_s), 86400.0);
+  candidate["billing_granularity_ms"] = fit.billing_granularity_ms;
+  if (fit.bills_init >= 0) candidate["bill_init"] = fit.bills_init == 1;
   if (fit.cold_restore > fit.cold_init) {
     candidate["snapstart"] = true;
     candidate["snapstart_restore_s"] = rounded(fit.restore_mean_ms / 1000);

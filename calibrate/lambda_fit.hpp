@@ -33,6 +33,9 @@ struct KeepAliveEstimate {
   size_t gone_bounds = 0;  // upper bounds seen
   size_t disagreeing = 0;  // observations on the wrong side of the estimate
   bool is_lower_bound_only() const { return upper_s < 0; }
+  // With a lower bound only, the catalogue's observed keep_alive_s when it is above the bound (the logs do
+  // not contradict it); prior_s is then that value (0: the bound itself was used).
+  double prior_s = 0;
 };
 
 struct LambdaFit {
@@ -46,6 +49,12 @@ struct LambdaFit {
   KeepAliveEstimate keep_alive;
   double max_memory_used_mb = 0;  // the largest Max Memory Used
   double p99_memory_used_mb = 0;
+  // Billing rules read from Billed Duration: 100 when every record's is a multiple of 100 ms (Lambda's
+  // rounding before December 2020), else 1 (since then); whether the cold starts' init is billed (the
+  // majority of cold records with Billed Duration >= Init + Duration: since 2025-08-01), -1 without cold
+  // records (the catalogue's default then).
+  double billing_granularity_ms = 1;
+  int bills_init = -1;
 };
 
 // The percentiles written into an empirical distribution.
@@ -56,8 +65,9 @@ double quantile_sorted(const std::vector<double>& sorted, double q);
 // Fits the invocations (any order). Throws InputError naming the first file when the logs cannot give a fit:
 // fewer than kMinWarm warm invocations, or several memory sizes (calibrate each configuration apart).
 constexpr size_t kMinWarm = 10;
-LambdaFit fit_lambda(const std::vector<LambdaInvocation>& calls);
-KeepAliveEstimate estimate_keep_alive(const std::vector<LambdaInvocation>& calls);
+// `keep_alive_prior_s`: the catalogue's keep_alive_s, used when the logs give a lower bound only (above).
+LambdaFit fit_lambda(const std::vector<LambdaInvocation>& calls, double keep_alive_prior_s = 0);
+KeepAliveEstimate estimate_keep_alive(const std::vector<LambdaInvocation>& calls, double prior_s = 0);
 
 struct ScenarioOptions {
   std::string name = "calibrated-lambda";

@@ -97,7 +97,7 @@ SimulatedWindow simulate_window(const ReplayWindow& window, uint64_t seed) {
   double peak = 0;
   for (const auto& row : full.rows) {
     const double from = window.warmup_from_s + row.start_s, to = window.warmup_from_s + row.end_s;
-    if (from + 1e-9 >= window.window_from_s && to <= window.window_to_s + 1e-9 &&
+    if (from + 1e-9 >= window.peak_from_s && to <= window.window_to_s + 1e-9 &&
         std::abs(row.end_s - row.start_s - window.interval_s) < 1e-9)
       peak = std::max(peak, row.busy_mean);
   }

@@ -22,8 +22,9 @@ struct ReplayWindow {
   std::string base_dir;       // the folder holding its trace
   double warmup_from_s = 0;   // trace time where the replay starts [whole s]
   double window_from_s = 0;   // trace time where the validation window starts [whole s]
+  double peak_from_s = 0;     // start of the first whole interval compared for peak_busy [s]
   double window_to_s = 0;     // end of the last whole interval compared for peak_busy [s]
-  double interval_s = 60;     // peak_busy resolution; window_from_s - warmup_from_s is a multiple of it
+  double interval_s = 60;     // peak_busy resolution; peak_from_s - warmup_from_s is a multiple of it
   LambdaPrices prices;
   double memory_mb = 0;
 };

@@ -13,8 +13,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace servesim;
   try {
-    const auto calls = calibrate::parse_lambda_log(std::string_view(reinterpret_cast<const char*>(data), size),
-                                                   "lambda.log");
+    const auto calls = calibrate::parse_lambda_log(
+        std::string_view(reinterpret_cast<const char*>(data), size), "lambda.log");
     if (!calls.empty()) calibrate::fit_lambda(calls);
   } catch (const InputError&) {
   }

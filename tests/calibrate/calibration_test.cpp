@@ -2,13 +2,14 @@
 // semantics of ServeSim's Lambda model) are fitted on their first 70% and the rest is replayed; the held-out
 // split never lets the validation window into the fit; the outputs are byte-identical for a seed; the
 // command's exit status with --fail-above.
+#include "calibrate/calibration.hpp"
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "app/prepare.hpp"
-#include "calibrate/calibration.hpp"
 #include "core/input_error.hpp"
 #include "support/lambda_logs.hpp"
 #include "support/sim_harness.hpp"
@@ -48,7 +49,8 @@ TEST_CASE("calibrate::calibrate: a model fitted on synthetic logs reproduces the
   const std::string logs = test::lambda_logs(twelve_hours());
   const auto outcome = run_calibration(dir, logs, "out");
   const nlohmann::json v = nlohmann::json::parse(test::read_file(dir.file("out/validation.json")));
-  const auto train = v["train"]["invocations"].get<size_t>(), held_out = v["validation"]["invocations"].get<size_t>();
+  const auto train = v["train"]["invocations"].get<size_t>(),
+             held_out = v["validation"]["invocations"].get<size_t>();
   INFO(v.dump(1));
   CHECK(train > 3000);
   CHECK(held_out > 1000);
@@ -87,7 +89,8 @@ TEST_CASE("calibrate::calibrate: the held-out window never reaches the fit") {
   changed.slow_factor = 3;
   run_calibration(dir, test::lambda_logs(twelve_hours()), "same");
   run_calibration(dir, test::lambda_logs(changed), "changed");
-  CHECK(test::read_file(dir.file("same/scenario.json")) == test::read_file(dir.file("changed/scenario.json")));
+  CHECK(test::read_file(dir.file("same/scenario.json")) ==
+        test::read_file(dir.file("changed/scenario.json")));
   const auto v = nlohmann::json::parse(test::read_file(dir.file("changed/validation.json")));
   // Warm requests dominate the median: observed about 3 x 100.6 ms, simulated about 100.6 ms, an error near
   // -67%.
@@ -108,24 +111,24 @@ TEST_CASE("calibrate::split_by_time: the training part is what arrived before th
   CHECK(split.test.size() == 31);
   CHECK(split.train.back().logged_s == 1069);
   CHECK(split.test.front().logged_s == 1070);
-  CHECK_THROWS_WITH(calibrate::split_by_time(calls, 0.95, "f.log"),
-                    "f.log: expected at least 10 invocations after the split at 95 s of 100 s (--train-fraction "
-                    "0.95), got 6");
+  CHECK_THROWS_WITH(
+      calibrate::split_by_time(calls, 0.95, "f.log"),
+      "f.log: expected at least 10 invocations after the split at 95 s of 100 s (--train-fraction "
+      "0.95), got 6");
 }
 
 TEST_CASE("calibrate: servesim calibrate exits with 1 when an error exceeds --fail-above") {
   const test::TempDir dir;
   const std::string logs = dir.write("lambda.log", test::lambda_logs(twelve_hours()));
-  auto result = test::run_servesim("calibrate " + logs + " --platform aws-lambda --out " + dir.file("a") +
-                                       " --fail-above 0.001",
-                                   dir);
+  auto result = test::run_servesim(
+      "calibrate " + logs + " --platform aws-lambda --out " + dir.file("a") + " --fail-above 0.001", dir);
   CHECK(result.status == 1);
   CHECK(result.err.starts_with("servesim: calibrate: an error of "));
   CHECK(result.err.find("exceeds --fail-above 0.001") != std::string::npos);
   CHECK(test::count_lines(result.err) == 1);
-  result = test::run_servesim("calibrate " + logs + " --platform aws-lambda --out " + dir.file("b") +
-                                  " --fail-above 1000 --quiet",
-                              dir);
+  result = test::run_servesim(
+      "calibrate " + logs + " --platform aws-lambda --out " + dir.file("b") + " --fail-above 1000 --quiet",
+      dir);
   CHECK(result.status == 0);
   CHECK(result.out.empty());
   result = test::run_servesim("calibrate --help", dir);

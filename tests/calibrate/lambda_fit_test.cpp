@@ -1,11 +1,12 @@
 // The fit of a Lambda scenario from REPORT records: quantiles, the censored keep-alive estimate on hand-made
 // streams, refusals, and a round trip through synthetic logs with known parameters.
+#include "calibrate/lambda_fit.hpp"
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <string>
 #include <vector>
 
-#include "calibrate/lambda_fit.hpp"
 #include "calibrate/lambda_log.hpp"
 #include "core/input_error.hpp"
 #include "support/lambda_logs.hpp"
@@ -55,24 +56,28 @@ TEST_CASE("calibrate::estimate_keep_alive: reuse gaps bound it below, later cold
     CHECK(k.disagreeing == 0);
     CHECK(k.estimate_s == Approx((99.9 + 699.9) / 2));
   }
-  SECTION("without a later cold start it is the largest reuse gap, a lower bound") {
-    const std::vector<LambdaInvocation> calls = {call("a", 0, 100, 100), call("a", 50.2, 100), call("a", 250.3, 100)};
+  SECTION("without a later cold start it is the largest reuse gap, a lower bound, or a prior above it") {
+    const std::vector<LambdaInvocation> calls = {call("a", 0, 100, 100), call("a", 50.2, 100),
+                                                 call("a", 250.3, 100)};
     const auto k = calibrate::estimate_keep_alive(calls);
     CHECK(k.is_lower_bound_only());
     CHECK(k.estimate_s == Approx(200));  // 250.3 - 50.3
+    CHECK(calibrate::estimate_keep_alive(calls, 600).estimate_s == 600);
+    CHECK(calibrate::estimate_keep_alive(calls, 100).estimate_s ==
+          Approx(200));  // a prior below the bound: no
   }
   SECTION("an observation on the wrong side is outvoted") {
     // Reuse gaps 100, 200, 300 s (a, lower bounds); gone-by times 400 and 500 s (c and d, upper bounds); and
     // one more gone-by time of 150 s (e) that contradicts the reuse gaps of 200 and 300 s. Thresholds between
     // 300 and 400 s disagree with e alone; the estimate is their midpoint, 350 s.
-    std::vector<LambdaInvocation> calls = {call("a", 0, 0.5, 1), call("a", 100.0015, 0.5), call("a", 300.002, 0.5),
-                                           call("a", 600.0025, 0.5)};
-    calls.push_back(call("e", 1000, 0.5, 1));      // e ends at 1000.0015
-    calls.push_back(call("f", 1150.0015, 0.5, 1)); // a cold start 150 s after e's end (and 550 s after a's)
-    calls.push_back(call("c", 3000, 0.5, 1));      // c ends 3000.0015
-    calls.push_back(call("g", 3400.0015, 0.5, 1)); // 400 s after c
+    std::vector<LambdaInvocation> calls = {call("a", 0, 0.5, 1), call("a", 100.0015, 0.5),
+                                           call("a", 300.002, 0.5), call("a", 600.0025, 0.5)};
+    calls.push_back(call("e", 1000, 0.5, 1));       // e ends at 1000.0015
+    calls.push_back(call("f", 1150.0015, 0.5, 1));  // a cold start 150 s after e's end (and 550 s after a's)
+    calls.push_back(call("c", 3000, 0.5, 1));       // c ends 3000.0015
+    calls.push_back(call("g", 3400.0015, 0.5, 1));  // 400 s after c
     calls.push_back(call("d", 5000, 0.5, 1));
-    calls.push_back(call("h", 5500.0015, 0.5, 1)); // 500 s after d
+    calls.push_back(call("h", 5500.0015, 0.5, 1));  // 500 s after d
     const auto k = calibrate::estimate_keep_alive(calls);
     CHECK(k.lower_s == Approx(300));
     CHECK(k.upper_s == Approx(150));
@@ -81,17 +86,35 @@ TEST_CASE("calibrate::estimate_keep_alive: reuse gaps bound it below, later cold
   }
 }
 
+TEST_CASE("calibrate::fit_lambda: billing rules from Billed Duration") {
+  std::vector<LambdaInvocation> calls;
+  for (int i = 0; i < 10; ++i) calls.push_back(call("a", i, 10));  // billed ceil(10) = 10 ms
+  calls.push_back(call("b", 20, 10, 500));                         // billed 510 >= 500 + 10: init billed
+  auto fit = calibrate::fit_lambda(calls);
+  CHECK(fit.billing_granularity_ms == 1);
+  CHECK(fit.bills_init == 1);
+  // Before December 2020 Lambda rounded up to 100 ms and billed no init: 10 ms -> 100, cold 10 ms -> 100.
+  for (auto& c : calls) c.billed_ms = 100;
+  fit = calibrate::fit_lambda(calls);
+  CHECK(fit.billing_granularity_ms == 100);
+  CHECK(fit.bills_init == 0);
+  calls.pop_back();
+  CHECK(calibrate::fit_lambda(calls).bills_init == -1);  // no cold start: not seen
+}
+
 TEST_CASE("calibrate::fit_lambda: logs it cannot fit are refused") {
   std::vector<LambdaInvocation> calls;
   for (int i = 0; i < 9; ++i) calls.push_back(call("a", i, 10));
-  CHECK_THROWS_WITH(calibrate::fit_lambda(calls),
-                    "f.log: expected at least 10 warm invocations (REPORT lines without Init Duration) in the part "
-                    "the fit uses, got 9");
+  CHECK_THROWS_WITH(
+      calibrate::fit_lambda(calls),
+      "f.log: expected at least 10 warm invocations (REPORT lines without Init Duration) in the part "
+      "the fit uses, got 9");
   calls.push_back(call("a", 10, 10));
   calls.back().memory_mb = 2048;
-  CHECK_THROWS_WITH(calibrate::fit_lambda(calls),
-                    "f.log: expected one Memory Size in the logs of one calibration (calibrate each configuration "
-                    "apart), got 1024, 2048 MB");
+  CHECK_THROWS_WITH(
+      calibrate::fit_lambda(calls),
+      "f.log: expected one Memory Size in the logs of one calibration (calibrate each configuration "
+      "apart), got 1024, 2048 MB");
 }
 
 // Round trip: logs written with known parameters (tests/support/lambda_logs.hpp) are fitted back.
@@ -127,7 +150,8 @@ TEST_CASE("calibrate::fit_lambda: recovers the parameters of synthetic logs") {
   const double s_init = test::lognormal_sigma(900, 1800);
   const double n_init = static_cast<double>(fit.cold_init);
   REQUIRE(n_init > 100);
-  CHECK(at(fit.init_ms, 50) == Approx(900 * std::exp(-s_init * s_init / 2)).epsilon(5 * 1.2533 * s_init / std::sqrt(n_init)));
+  CHECK(at(fit.init_ms, 50) ==
+        Approx(900 * std::exp(-s_init * s_init / 2)).epsilon(5 * 1.2533 * s_init / std::sqrt(n_init)));
   // Keep-alive 600 s: every reuse gap is below it and every gone-by time above it (the generator reuses an
   // idle environment whenever one is alive), up to the 1 ms of the logged timestamps. The long gaps are
   // uniform over 1,500 s, about 0.01 x 9,100 = 91 of them, 0.06 per second of gap length, so the nearest
@@ -137,6 +161,8 @@ TEST_CASE("calibrate::fit_lambda: recovers the parameters of synthetic logs") {
   CHECK(fit.keep_alive.upper_s >= 599.998);
   CHECK(fit.keep_alive.estimate_s == Approx(600).margin(30));
   CHECK(fit.memory_mb == 1024);
-  CHECK(fit.max_memory_used_mb <= 190);  // 150 + 40 x U[0, 1), floored
+  CHECK(fit.billing_granularity_ms == 1);  // the generator rounds up to 1 ms ...
+  CHECK(fit.bills_init == 1);              // ... and bills the init
+  CHECK(fit.max_memory_used_mb <= 190);    // 150 + 40 x U[0, 1), floored
   CHECK(fit.max_memory_used_mb >= 185);
 }

@@ -3,11 +3,12 @@
 // tab-separated, one per invocation, in the log stream of the environment that ran it
 // (docs.aws.amazon.com/lambda/latest/operatorguide/log-structure.html); SnapStart adds Restore Duration and
 // Billed Restore Duration (lambda/latest/dg/snapstart-monitoring.html).
+#include "calibrate/lambda_log.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "calibrate/lambda_log.hpp"
 #include "core/input_error.hpp"
 
 using namespace servesim;
@@ -30,12 +31,21 @@ TEST_CASE("calibrate::read_lambda_log: the text export of aws logs tail") {
   // 334 days, so 20,788 days x 86,400 s = 1,796,083,200 s; plus 10 h = 1,796,119,200 s.
   const std::string text = "2026-12-01T10:00:00.000000+00:00 " + kStream +
                            " INIT_START Runtime Version: python:3.12.v38\n"
-                           "2026-12-01T10:00:00.812000+00:00 " + kStream + " START RequestId: 1 Version: $LATEST\n"
-                           "2026-12-01T10:00:00.915000+00:00 " + kStream + " some output of the function\n"
+                           "2026-12-01T10:00:00.812000+00:00 " +
+                           kStream +
+                           " START RequestId: 1 Version: $LATEST\n"
+                           "2026-12-01T10:00:00.915000+00:00 " +
+                           kStream +
+                           " some output of the function\n"
                            "a stack trace line without a timestamp\n"
-                           "2026-12-01T10:00:00.915000+00:00 " + kStream + " END RequestId: 1\n"
-                           "2026-12-01T10:00:00.915000+00:00 " + kStream + " " + kCold + "\r\n"
-                           "2026-12-01T11:00:05.500000+01:00 " + kStream + " " + kWarm + "\n";
+                           "2026-12-01T10:00:00.915000+00:00 " +
+                           kStream +
+                           " END RequestId: 1\n"
+                           "2026-12-01T10:00:00.915000+00:00 " +
+                           kStream + " " + kCold +
+                           "\r\n"
+                           "2026-12-01T11:00:05.500000+01:00 " +
+                           kStream + " " + kWarm + "\n";
   const auto calls = parse_lambda_log(text, "lambda.log");
   REQUIRE(calls.size() == 2);
   const auto& cold = calls[0];
@@ -60,16 +70,20 @@ TEST_CASE("calibrate::read_lambda_log: the text export of aws logs tail") {
 
 TEST_CASE("calibrate::read_lambda_log: the JSON exports (filter-log-events, an array, JSON Lines)") {
   const std::string snap =
-      "REPORT RequestId: 3\tDuration: 20.00 ms\tBilled Duration: 150 ms\tMemory Size: 512 MB\tMax Memory Used: "
+      "REPORT RequestId: 3\tDuration: 20.00 ms\tBilled Duration: 150 ms\tMemory Size: 512 MB\tMax Memory "
+      "Used: "
       "90 MB\tRestore Duration: 300.50 ms\tBilled Restore Duration: 130 ms\t";
   // Built with nlohmann::json so that the tabs in the messages are escaped as CloudWatch writes them.
   const nlohmann::json list = {
       {{"logStreamName", "s1"}, {"timestamp", 1796119200915}, {"message", kWarm + "\n"}, {"eventId", "1"}},
-      {{"logStreamName", "s1"}, {"timestamp", 1796119200000}, {"message", "START RequestId: 3 Version: $LATEST\n"}},
+      {{"logStreamName", "s1"},
+       {"timestamp", 1796119200000},
+       {"message", "START RequestId: 3 Version: $LATEST\n"}},
       {{"logStreamName", "s2"}, {"timestamp", 1796119201000}, {"message", snap}}};
   const std::string events = list.dump();
   SECTION("filter-log-events") {
-    const auto calls = parse_lambda_log(R"({"events": )" + events + R"(, "searchedLogStreams": []})", "l.json");
+    const auto calls =
+        parse_lambda_log(R"({"events": )" + events + R"(, "searchedLogStreams": []})", "l.json");
     REQUIRE(calls.size() == 2);
     CHECK(calls[0].stream == "s1");
     CHECK(calls[0].logged_s == 1796119200.915);
@@ -100,27 +114,33 @@ TEST_CASE("calibrate::read_lambda_log: malformed records name the file, the line
     return std::string("no error");
   };
   const std::string prefix = "2026-12-01T10:00:00.915000Z " + kStream + " ";
-  CHECK(error_of(prefix + "REPORT RequestId: 1\tDuration: 3.50 ms\tBilled Duration: 4 ms\tMemory Size: 1024 MB\n")
+  CHECK(error_of(prefix +
+                 "REPORT RequestId: 1\tDuration: 3.50 ms\tBilled Duration: 4 ms\tMemory Size: 1024 MB\n")
             .starts_with("bad.log: line 1: expected a REPORT line with RequestId, Duration, Billed Duration, "
                          "Memory Size and Max Memory Used, got"));
-  CHECK(error_of("\n" + prefix +
-                 "REPORT RequestId: 1\tDuration: fast ms\tBilled Duration: 4 ms\tMemory Size: 1024 MB\tMax Memory "
-                 "Used: 9 MB\n")
+  CHECK(error_of(
+            "\n" + prefix +
+            "REPORT RequestId: 1\tDuration: fast ms\tBilled Duration: 4 ms\tMemory Size: 1024 MB\tMax Memory "
+            "Used: 9 MB\n")
             .starts_with("bad.log: line 2: expected Duration: a number >= 0 in ms, got"));
-  CHECK(error_of(prefix +
-                 "REPORT RequestId: 1\tDuration: 3.5 s\tBilled Duration: 4 ms\tMemory Size: 1024 MB\tMax Memory "
-                 "Used: 9 MB\n")
+  CHECK(error_of(
+            prefix +
+            "REPORT RequestId: 1\tDuration: 3.5 s\tBilled Duration: 4 ms\tMemory Size: 1024 MB\tMax Memory "
+            "Used: 9 MB\n")
             .starts_with("bad.log: line 1: expected Duration: a number >= 0 in ms"));
-  CHECK(error_of(prefix +
-                 "REPORT RequestId: 1\tDuration: 3.5 ms\tBilled Duration: 4 ms\tMemory Size: 64 MB\tMax Memory "
-                 "Used: 9 MB\n")
-            .starts_with("bad.log: line 1: expected Memory Size: a whole number of MB in 128..10240"));
+  CHECK(
+      error_of(prefix +
+               "REPORT RequestId: 1\tDuration: 3.5 ms\tBilled Duration: 4 ms\tMemory Size: 64 MB\tMax Memory "
+               "Used: 9 MB\n")
+          .starts_with("bad.log: line 1: expected Memory Size: a whole number of MB in 128..10240"));
   CHECK(error_of(kWarm + "\n")
             .starts_with("bad.log: line 1: expected TIMESTAMP LOG-STREAM REPORT ... (aws logs tail --format "
                          "detailed, ISO 8601 timestamp), got"));
-  CHECK(error_of("yesterday " + kStream + " " + kWarm + "\n").starts_with("bad.log: line 1: expected TIMESTAMP"));
+  CHECK(error_of("yesterday " + kStream + " " + kWarm + "\n")
+            .starts_with("bad.log: line 1: expected TIMESTAMP"));
   CHECK(error_of(R"({"events": [{"timestamp": 1, "message": "REPORT RequestId: 1"}]})") ==
-        "bad.log: /events/0: expected a log event with \"timestamp\" (epoch ms), \"message\" and \"logStreamName\", "
+        "bad.log: /events/0: expected a log event with \"timestamp\" (epoch ms), \"message\" and "
+        "\"logStreamName\", "
         "got {\"message\":\"REPORT RequestId: 1\",\"timestamp\":1}");
   CHECK(error_of(R"({"logs": []})") ==
         "bad.log: /: expected an object with an \"events\" array (aws logs filter-log-events --output json)");
