@@ -76,8 +76,12 @@ Split split_by_time(std::vector<LambdaInvocation> calls, double train_fraction, 
   split.origin_s = calls.front().arrival_s();
   split.end_s = calls.back().arrival_s() - split.origin_s;
   split.split_s = std::floor(train_fraction * split.end_s);
-  for (auto& call : calls)
-    (call.arrival_s() - split.origin_s < split.split_s ? split.train : split.test).push_back(call);
+  // Compared as requests.csv writes it (microseconds), so that the replay's window holds exactly the test
+  // part.
+  for (auto& call : calls) {
+    const double arrival_s = std::round((call.arrival_s() - split.origin_s) * 1e6) / 1e6;
+    (arrival_s < split.split_s ? split.train : split.test).push_back(call);
+  }
   if (split.test.size() < kMinValidation)
     throw input_error(file, "",
                       "expected at least " + std::to_string(kMinValidation) +

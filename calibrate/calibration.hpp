@@ -6,6 +6,7 @@
 //   scenario.json    the fitted scenario (`servesim run` accepts it), fitted values and sample sizes in its
 //                    description
 //   validation.json  observed vs simulated over the held-out window, with 95% intervals and errors
+//   validation.html  the same as a self-contained page
 // docs/calibrate.md explains the method.
 //
 //   calibrate::CalibrateOptions options;

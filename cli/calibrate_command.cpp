@@ -34,6 +34,9 @@ Writes, into DIR (which appears whole or not at all):
   validation.json   observed vs simulated over the held-out part: cold-start share, latency p50/p90/p99,
                     mean billed duration, cost, peak concurrent executions; 95% intervals (bootstrap over
                     the logged invocations; the spread of the replications) and the error in percent
+  validation.html   the same as a self-contained page with a chart of the intervals
+Billing (100-ms rounding before Dec 2020, init billed or not) is read from Billed Duration; prices are the
+catalogue's (`servesim catalog`), for --architecture.
 The same logs and seed give byte-identical files. See docs/calibrate.md.
 
 Exit status: 0 ok, 1 an error above --fail-above, 2 bad input (one line on stderr naming the file and the
@@ -98,7 +101,8 @@ int calibrate_command(const Args& args) {
                   m["observed"].get<double>(), range(m["observed_ci95"]).c_str(),
                   m["simulated"].get<double>(), range(m["simulated_ci95"]).c_str(), error);
     }
-    std::printf("outputs: %s/{scenario.json,validation.json,requests.csv}\n", outcome.out_dir.c_str());
+    std::printf("outputs: %s/{scenario.json,validation.json,validation.html,requests.csv}\n",
+                outcome.out_dir.c_str());
   }
   if (fail_above >= 0 && outcome.max_abs_error_pct > fail_above) {
     std::fprintf(stderr, "servesim: calibrate: an error of %.1f%% exceeds --fail-above %g\n",
