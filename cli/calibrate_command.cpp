@@ -7,6 +7,7 @@
 #include "calibrate/calibration.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "core/input_error.hpp"
 
 namespace servesim::cli {
 namespace po = boost::program_options;
