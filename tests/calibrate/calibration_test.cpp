@@ -74,7 +74,13 @@ TEST_CASE("calibrate::calibrate: a model fitted on synthetic logs reproduces the
   // servesim run accepts the fitted scenario, and the same logs and seed give byte-identical files.
   CHECK_NOTHROW(app::prepare(dir.file("out/scenario.json")));
   run_calibration(dir, logs, "again");
-  for (const char* file : {"scenario.json", "validation.json", "requests.csv"})
+  // validation.html: one self-contained page (no script, nothing fetched) with a row per figure.
+  const std::string html = test::read_file(dir.file("out/validation.html"));
+  CHECK(html.find("<td title=\"invocations with Init Duration or Restore Duration / "
+                  "invocations\">cold_start_share</td>") != std::string::npos);
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("src=") == std::string::npos);
+  for (const char* file : {"scenario.json", "validation.json", "validation.html", "requests.csv"})
     CHECK(test::read_file(dir.file(std::string("out/") + file)) ==
           test::read_file(dir.file(std::string("again/") + file)));
 }
