@@ -9,13 +9,14 @@ namespace servesim::cli {
 
 using Args = std::vector<std::string>;
 
-int run_command(const Args& args);       // servesim run
-int validate_command(const Args& args);  // servesim validate
-int catalog_command(const Args& args);   // servesim catalog
-int report_command(const Args& args);    // servesim report RUN_DIR --html OUT.html
-int advise_command(const Args& args);    // servesim advise
-int tune_command(const Args& args);      // servesim tune
-int sweep_command(const Args& args);     // servesim sweep SWEEP.json --out DIR [--jobs N]
+int run_command(const Args& args);        // servesim run
+int validate_command(const Args& args);   // servesim validate
+int catalog_command(const Args& args);    // servesim catalog
+int report_command(const Args& args);     // servesim report RUN_DIR --html OUT.html
+int advise_command(const Args& args);     // servesim advise
+int tune_command(const Args& args);       // servesim tune
+int sweep_command(const Args& args);      // servesim sweep SWEEP.json --out DIR [--jobs N]
+int calibrate_command(const Args& args);  // servesim calibrate LOGS... --platform P --out DIR
 
 // Only in a build with models/ (app::has_models(); cli/models_commands.cpp).
 int inspect_command(const Args& args);  // servesim inspect MODEL.onnx

@@ -30,6 +30,7 @@ Usage:
   servesim advise SCENARIO.json [--out DIR] [--json] [--rules] where to serve it: rules, evidence, verdict
   servesim tune SCENARIO.json --platform P [--out DIR]         cheapest configuration that meets the SLO
   servesim sweep SWEEP.json --out DIR [--jobs N]               many runs over a grid of values, merged, Pareto front
+  servesim calibrate LOGS... --platform P --out DIR            fit a scenario to real logs, validate it on held-out time
 )";
 
 // Only in a build with models/ (app::has_models()).
@@ -61,6 +62,7 @@ int run(const std::string& command, const servesim::cli::Args& args) {
   if (command == "advise") return cli::advise_command(args);
   if (command == "tune") return cli::tune_command(args);
   if (command == "sweep") return cli::sweep_command(args);
+  if (command == "calibrate") return cli::calibrate_command(args);
     // The models/ subcommands are registered only where they are compiled (cli/CMakeLists.txt leaves
     // models_commands.cpp out of a build without models/): the one use of SERVESIM_HAVE_MODELS outside app/.
 #ifdef SERVESIM_HAVE_MODELS
@@ -91,7 +93,7 @@ int main(int argc, char** argv) {
   // The commands that simulate stop at their next check on SIGINT or SIGTERM and remove what they wrote; the
   // others keep the default action (the process ends at once), since nothing in them would notice the
   // request.
-  for (const char* simulating : {"run", "validate", "advise", "tune", "sweep"})
+  for (const char* simulating : {"run", "validate", "advise", "tune", "sweep", "calibrate"})
     if (command == simulating) core::install_interrupt_handlers();
   try {
     const int status = run(command, args);

@@ -1,0 +1,235 @@
+#include "calibrate/calibration.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "calibrate/lambda_fit.hpp"
+#include "calibrate/replay.hpp"
+#include "calibrate/validation.hpp"
+#include "calibrate/validation_html.hpp"
+#include "core/input_error.hpp"
+#include "core/json_fields.hpp"
+#include "platforms/catalog.hpp"
+#include "reports/output_dir.hpp"
+
+namespace servesim::calibrate {
+namespace {
+
+constexpr const char* kLambda = "aws-lambda";
+constexpr double kIntervalS = 60;
+constexpr size_t kMinValidation = 10;
+
+double catalogue_number(const platforms::PlatformEntry& entry, const std::string& key) {
+  const platforms::Parameter* p = entry.find(key);
+  if (!p || !p->value.is_number()) throw std::logic_error("calibrate: catalogue has no number " + key);
+  return p->value.get<double>();
+}
+
+nlohmann::ordered_json json_number_or_null(double value) {
+  return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
+}
+
+std::string requests_csv(const std::vector<LambdaInvocation>& sorted, double origin_s) {
+  std::string text = "arrival_s\n";
+  char row[48];
+  for (const auto& call : sorted) {
+    std::snprintf(row, sizeof row, "%.6f\n", call.arrival_s() - origin_s);
+    text += row;
+  }
+  return text;
+}
+
+void check_options(const CalibrateOptions& options) {
+  const auto fail = [](const std::string& option, const std::string& expected) {
+    return input_error("command line", option, "expected " + expected);
+  };
+  if (options.logs.empty()) throw fail("LOGS", "at least one log file (see --help)");
+  const auto& known = calibrated_platforms();
+  if (std::find(known.begin(), known.end(), options.platform) == known.end())
+    throw fail("--platform", "one of the platforms calibrate reads logs of (" + known.front() + "), got '" +
+                                 excerpt(options.platform) + "'");
+  if (!(options.train_fraction > 0 && options.train_fraction < 1))
+    throw fail("--train-fraction",
+               "a number between 0 and 1 (both excluded), got " + core::quote_number(options.train_fraction));
+  if (options.replications < 2 || options.replications > 1000)
+    throw fail("--replications", "2..1000, got " + std::to_string(options.replications));
+  if (options.bootstrap < 100 || options.bootstrap > 100000)
+    throw fail("--bootstrap", "100..100000, got " + std::to_string(options.bootstrap));
+  if (options.architecture != "x86_64" && options.architecture != "arm64")
+    throw fail("--architecture", "x86_64 or arm64, got '" + excerpt(options.architecture) + "'");
+  if (options.out_dir.empty()) throw fail("--out", "an output folder");
+}
+
+}  // namespace
+
+const std::vector<std::string>& calibrated_platforms() {
+  static const std::vector<std::string> kPlatforms = {kLambda};
+  return kPlatforms;
+}
+
+Split split_by_time(std::vector<LambdaInvocation> calls, double train_fraction, const std::string& file) {
+  std::stable_sort(calls.begin(), calls.end(),
+                   [](const auto& a, const auto& b) { return a.arrival_s() < b.arrival_s(); });
+  Split split;
+  split.origin_s = calls.front().arrival_s();
+  split.end_s = calls.back().arrival_s() - split.origin_s;
+  split.split_s = std::floor(train_fraction * split.end_s);
+  // Compared as requests.csv writes it (microseconds), so that the replay's window holds exactly the test
+  // part.
+  for (auto& call : calls) {
+    const double arrival_s = std::round((call.arrival_s() - split.origin_s) * 1e6) / 1e6;
+    (arrival_s < split.split_s ? split.train : split.test).push_back(call);
+  }
+  if (split.test.size() < kMinValidation)
+    throw input_error(file, "",
+                      "expected at least " + std::to_string(kMinValidation) +
+                          " invocations after the split at " + core::quote_number(split.split_s) + " s of " +
+                          core::quote_number(std::floor(split.end_s)) + " s (--train-fraction " +
+                          core::quote_number(train_fraction) + "), got " + std::to_string(split.test.size()));
+  return split;
+}
+
+CalibrateOutcome calibrate(const CalibrateOptions& options) {
+  check_options(options);
+  std::vector<LambdaInvocation> calls;
+  for (const auto& path : options.logs) {
+    auto more = read_lambda_log(path);
+    calls.insert(calls.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  }
+  const std::string& first_file = options.logs.front();
+  if (calls.empty())
+    throw input_error(first_file, "", "expected AWS Lambda REPORT records (CloudWatch Logs), found none");
+  Split split = split_by_time(calls, options.train_fraction, first_file);
+  const platforms::PlatformEntry* entry = platforms::find_platform(kLambda);
+  if (!entry) throw std::logic_error("calibrate: no catalogue entry for aws-lambda");
+  const LambdaFit fit = fit_lambda(split.train, catalogue_number(*entry, "keep_alive_s"));
+  for (const auto& call : split.test)
+    if (call.memory_mb != fit.memory_mb)
+      throw input_error(call.file, "line " + std::to_string(call.line),
+                        "expected the Memory Size of the training part, " +
+                            core::quote_number(fit.memory_mb) + " MB, got " +
+                            core::quote_number(call.memory_mb) + " MB (calibrate each configuration apart)");
+
+  LambdaPrices prices;
+  prices.usd_per_gb_s = catalogue_number(
+      *entry, options.architecture == "arm64" ? "price_usd_per_gb_s_arm64" : "price_usd_per_gb_s_x86");
+  prices.usd_per_request = catalogue_number(*entry, "price_usd_per_million_requests") / 1e6;
+
+  reports::OutputDirOptions dir_options;
+  dir_options.force = options.force;
+  dir_options.inputs = options.logs;
+  reports::OutputDir::check(options.out_dir, dir_options);
+  reports::OutputDir dir(options.out_dir, dir_options);
+
+  std::vector<LambdaInvocation> all = split.train;
+  all.insert(all.end(), split.test.begin(), split.test.end());
+  core::write_file_atomic(dir.file("requests.csv"), requests_csv(all, split.origin_s));
+  ScenarioOptions scenario_options;
+  scenario_options.trace = "requests.csv";
+  scenario_options.architecture = options.architecture;
+  scenario_options.mb_per_vcpu = catalogue_number(*entry, "mb_per_vcpu");
+  scenario_options.max_vcpu = catalogue_number(*entry, "max_vcpu");
+  scenario_options.seed = options.seed;
+  char note[160];
+  std::snprintf(
+      note, sizeof note,
+      " Fitted on the first %.0f s of %.0f s (--train-fraction %g); validation.json compares the rest.",
+      split.split_s, std::floor(split.end_s), options.train_fraction);
+  scenario_options.note = note;
+  const nlohmann::ordered_json scenario = lambda_scenario(fit, scenario_options);
+  core::write_file_atomic(dir.file("scenario.json"), scenario.dump(2) + "\n");
+
+  // Observed side: the window's invocations; simulated side: replications of the replay.
+  ReplayWindow window;
+  window.scenario = nlohmann::json::parse(scenario.dump());
+  window.scenario_file = dir.file("scenario.json");
+  window.base_dir = std::filesystem::path(window.scenario_file).parent_path().string();
+  // The warm-up: a keep-alive and a minute more (no environment older than that can still be warm), or the
+  // whole training part when it is shorter. The peak is compared over the whole intervals of the replay's
+  // grid (from warmup_from_s) that lie in the window.
+  const double warmup_s = (std::ceil(fit.keep_alive.estimate_s / kIntervalS) + 1) * kIntervalS;
+  window.window_from_s = split.split_s;
+  window.warmup_from_s = std::max(0.0, split.split_s - warmup_s);
+  window.peak_from_s =
+      window.warmup_from_s + kIntervalS * std::ceil((split.split_s - window.warmup_from_s) / kIntervalS);
+  window.window_to_s =
+      window.peak_from_s +
+      kIntervalS * std::max(0.0, std::floor((split.end_s - window.peak_from_s) / kIntervalS));
+  window.interval_s = kIntervalS;
+  window.prices = prices;
+  window.memory_mb = fit.memory_mb;
+
+  WindowMetrics observed = observe(split.test, prices);
+  observed.value[peak_busy] =
+      observed_peak_busy(all, split.origin_s, window.peak_from_s, window.window_to_s, kIntervalS);
+  const std::vector<Interval> observed_ci = bootstrap(split.test, prices, options.bootstrap, options.seed);
+  std::vector<std::vector<double>> simulated(kMetrics);
+  for (uint32_t r = 0; r < options.replications; ++r) {
+    const SimulatedWindow run = simulate_window(window, options.seed + r);
+    if (run.arrived != split.test.size())
+      throw std::logic_error("calibrate: the replay's window holds " + std::to_string(run.arrived) +
+                             " arrivals, the logs " + std::to_string(split.test.size()));
+    for (size_t m = 0; m < kMetrics; ++m) simulated[m].push_back(run.metrics.value[m]);
+  }
+
+  CalibrateOutcome outcome;
+  nlohmann::ordered_json metrics = nlohmann::ordered_json::array();
+  for (size_t m = 0; m < kMetrics; ++m) {
+    double mean = 0;
+    for (const double v : simulated[m]) mean += v;
+    mean /= static_cast<double>(simulated[m].size());
+    const Interval sim_ci = percentile_interval(simulated[m]);
+    const double seen = observed.value[m];
+    const double error_pct = seen > 0 ? (mean - seen) / seen * 100.0 : NAN;
+    if (std::isfinite(error_pct))
+      outcome.max_abs_error_pct = std::max(outcome.max_abs_error_pct, std::abs(error_pct));
+    const MetricInfo& info = metric_info(m);
+    metrics.push_back({{"name", info.name},
+                       {"unit", info.unit},
+                       {"meaning", info.meaning},
+                       {"observed", seen},
+                       {"observed_ci95",
+                        {json_number_or_null(observed_ci[m].low), json_number_or_null(observed_ci[m].high)}},
+                       {"simulated", mean},
+                       {"simulated_ci95", {sim_ci.low, sim_ci.high}},
+                       {"error_pct", json_number_or_null(error_pct)}});
+  }
+  nlohmann::ordered_json& v = outcome.validation;
+  v["platform"] = options.platform;
+  v["logs"] = options.logs;
+  v["method"] =
+      "Fit on the invocations that arrived in the first train_fraction of the logs' time span; replay the "
+      "arrivals of the rest (the validation window) through the fitted scenario, after a warm-up that "
+      "replays "
+      "the training part's last arrivals; compare. Observed intervals: percentile bootstrap over the "
+      "window's "
+      "invocations. Simulated value: mean of the replications (seeds seed..seed+replications-1); its "
+      "interval: "
+      "their 2.5th..97.5th percentile. error_pct = (simulated - observed) / observed x 100. "
+      "docs/calibrate.md";
+  v["seed"] = options.seed;
+  v["bootstrap_resamples"] = options.bootstrap;
+  v["replications"] = options.replications;
+  v["architecture"] = options.architecture;
+  v["train"] = {{"fraction", options.train_fraction},
+                {"from_s", 0},
+                {"to_s", split.split_s},
+                {"invocations", split.train.size()}};
+  v["validation"] = {{"from_s", split.split_s},
+                     {"to_s", split.end_s},
+                     {"invocations", split.test.size()},
+                     {"warmup_from_s", window.warmup_from_s},
+                     {"peak_intervals_from_s", window.peak_from_s},
+                     {"peak_intervals_to_s", window.window_to_s}};
+  v["metrics"] = metrics;
+  v["max_abs_error_pct"] = outcome.max_abs_error_pct;
+  core::write_file_atomic(dir.file("validation.json"), v.dump(2) + "\n");
+  core::write_file_atomic(dir.file("validation.html"), validation_html(v, scenario));
+  dir.commit();
+  outcome.out_dir = dir.final_path();
+  return outcome;
+}
+
+}  // namespace servesim::calibrate

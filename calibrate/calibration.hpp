@@ -1,0 +1,59 @@
+#pragma once
+// servesim calibrate: reads a platform's per-invocation logs, fits a scenario on the first part of them (by
+// time), replays the rest through the simulator and compares. Writes, into one output folder that appears
+// whole or not at all (reports::OutputDir):
+//   requests.csv     one row per logged invocation: its arrival [s from the first]
+//   scenario.json    the fitted scenario (`servesim run` accepts it), fitted values and sample sizes in its
+//                    description
+//   validation.json  observed vs simulated over the held-out window, with 95% intervals and errors
+//   validation.html  the same as a self-contained page
+// docs/calibrate.md explains the method.
+//
+//   calibrate::CalibrateOptions options;
+//   options.logs = {"lambda.log"};
+//   options.out_dir = "out/calibrated";
+//   const calibrate::CalibrateOutcome outcome = calibrate::calibrate(options);
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "calibrate/lambda_log.hpp"
+
+namespace servesim::calibrate {
+
+struct CalibrateOptions {
+  std::vector<std::string> logs;
+  std::string platform;  // the platform the logs come from (only aws-lambda so far)
+  std::string out_dir;
+  double train_fraction = 0.7;  // of the logs' time span, from its start
+  uint64_t seed = 1;
+  uint32_t replications = 10;  // simulated runs with seeds seed .. seed + replications - 1
+  uint32_t bootstrap = 1000;   // resamples of the observed window
+  std::string architecture = "x86_64";
+  bool force = false;
+};
+
+struct CalibrateOutcome {
+  std::string out_dir;
+  nlohmann::ordered_json validation;  // validation.json
+  double max_abs_error_pct = 0;       // over the compared figures with an observed value > 0
+};
+
+// The platforms whose logs calibrate reads.
+const std::vector<std::string>& calibrated_platforms();
+
+// Throws InputError (file, line or pointer, what was expected) for bad logs or options, before writing.
+CalibrateOutcome calibrate(const CalibrateOptions& options);
+
+// The split of the logs (sorted by arrival) at `train_fraction` of their span, in whole seconds from the
+// first arrival: the training part is every invocation that arrived before it.
+struct Split {
+  double origin_s = 0;  // the first arrival [s since 1970]
+  double split_s = 0;   // [s from origin]
+  double end_s = 0;     // the last arrival [s from origin]
+  std::vector<LambdaInvocation> train, test;
+};
+Split split_by_time(std::vector<LambdaInvocation> calls, double train_fraction, const std::string& file);
+
+}  // namespace servesim::calibrate

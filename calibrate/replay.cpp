@@ -1,0 +1,108 @@
+#include "calibrate/replay.hpp"
+
+#include <cmath>
+#include <map>
+#include <stdexcept>
+
+#include "app/prepare.hpp"
+#include "app/run.hpp"
+#include "sim/latency_histogram.hpp"
+#include "sim/scenario.hpp"
+
+namespace servesim::calibrate {
+namespace {
+
+struct Run {
+  sim::CandidateResult result;
+  std::vector<sim::IntervalRow> rows;
+};
+
+Run replay(const ReplayWindow& window, uint64_t seed, bool warmup_only) {
+  nlohmann::json doc = window.scenario;
+  doc["workload"]["start_s"] = window.warmup_from_s;
+  if (warmup_only) {
+    if (window.window_from_s <= window.warmup_from_s) return {};  // no warm-up: nothing to subtract
+    doc["workload"]["duration_s"] = window.window_from_s - window.warmup_from_s;
+  }
+  doc["metrics"]["interval_s"] = window.interval_s;
+  app::PrepareOptions options;
+  options.seed = seed;
+  options.writes_timeseries = false;
+  const app::Prepared prepared =
+      app::prepare(sim::parse_scenario(doc, window.scenario_file, window.base_dir), options);
+  Run run;
+  app::RunOptions run_options;
+  run_options.on_row = [&](size_t, const sim::IntervalRow& row) { run.rows.push_back(row); };
+  auto outcome = app::run(prepared, run_options);
+  run.result = std::move(outcome.results.at(0));
+  return run;
+}
+
+double cost_of(const sim::CandidateResult& result, const std::string& category) {
+  for (const auto& [name, usd] : result.cost_usd)
+    if (name == category) return usd;
+  return 0;
+}
+
+// The nearest-rank quantiles of the histogram `all` minus `part` (bucket by bucket).
+std::vector<double> difference_quantiles_ms(const sim::LatencyHistogram& all,
+                                            const sim::LatencyHistogram& part,
+                                            const std::vector<double>& quantiles) {
+  std::map<double, int64_t> counts;
+  for (const auto& [upper_s, count] : all.buckets()) counts[upper_s] += static_cast<int64_t>(count);
+  for (const auto& [upper_s, count] : part.buckets()) counts[upper_s] -= static_cast<int64_t>(count);
+  int64_t total = 0;
+  for (const auto& [upper_s, count] : counts) {
+    if (count < 0) throw std::logic_error("calibrate: the warm-up run served a request the full run did not");
+    total += count;
+  }
+  constexpr double kEps = sim::LatencyHistogram::kRelativeError;
+  constexpr double kGamma = (1 + kEps) / (1 - kEps);
+  std::vector<double> out;
+  for (const double q : quantiles) {
+    const double rank_d = std::ceil(q * static_cast<double>(total));
+    const int64_t rank = rank_d < 1 ? 1 : static_cast<int64_t>(rank_d);
+    int64_t seen = 0;
+    double value = 0;
+    for (const auto& [upper_s, count] : counts) {
+      seen += count;
+      value = 2.0 * upper_s / (kGamma + 1.0);  // the bucket's representative, as LatencyHistogram gives it
+      if (seen >= rank) break;
+    }
+    out.push_back(value * 1000.0);
+  }
+  return out;
+}
+
+}  // namespace
+
+SimulatedWindow simulate_window(const ReplayWindow& window, uint64_t seed) {
+  const Run full = replay(window, seed, false);
+  const Run warmup = replay(window, seed, true);
+  const auto& a = full.result;
+  const auto& b = warmup.result;
+  SimulatedWindow out;
+  out.arrived = a.requests.arrived - b.requests.arrived;
+  auto& m = out.metrics.value;
+  const auto n = static_cast<double>(out.arrived ? out.arrived : 1);
+  m[cold_share] = static_cast<double>(a.requests.cold_starts - b.requests.cold_starts) / n;
+  const auto q = difference_quantiles_ms(a.latency, b.latency, {0.50, 0.90, 0.99});
+  m[p50_ms] = q[0];
+  m[p90_ms] = q[1];
+  m[p99_ms] = q[2];
+  const double compute_usd = cost_of(a, "compute_usd") - cost_of(b, "compute_usd");
+  m[billed_mean_ms] = compute_usd / (window.prices.usd_per_gb_s * window.memory_mb / 1024.0) / n * 1000.0;
+  m[cost_usd] = a.cost_total_usd - b.cost_total_usd;
+  // Intervals of the full run that lie in the window (the run's time 0 is warmup_from_s).
+  double peak = 0;
+  for (const auto& row : full.rows) {
+    const double from = window.warmup_from_s + row.start_s, to = window.warmup_from_s + row.end_s;
+    if (from + 1e-9 >= window.peak_from_s && to <= window.window_to_s + 1e-9 &&
+        std::abs(row.end_s - row.start_s - window.interval_s) < 1e-9)
+      peak = std::max(peak, row.busy_mean);
+  }
+  m[peak_busy] = peak;
+  return out;
+}
+
+}  // namespace servesim::calibrate

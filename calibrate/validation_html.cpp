@@ -1,0 +1,139 @@
+#include "calibrate/validation_html.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "reports/html_text.hpp"
+
+namespace servesim::calibrate {
+namespace {
+
+using reports::format_number;
+using reports::html_escape;
+
+std::string number_or_dash(const nlohmann::ordered_json& value) {
+  return value.is_number() ? format_number(value.get<double>(), 4) : "–";
+}
+
+std::string interval(const nlohmann::ordered_json& pair) {
+  if (!pair[0].is_number()) return "–";
+  return format_number(pair[0].get<double>(), 4) + " – " + format_number(pair[1].get<double>(), 4);
+}
+
+// One row per figure: the observed (blue) and simulated (orange) 95% intervals and values, as ratios to the
+// observed value, on a shared axis from 0 to the largest ratio shown (at most 3).
+std::string interval_chart(const nlohmann::ordered_json& metrics) {
+  constexpr double kLeft = 230, kWidth = 420, kRow = 34, kTop = 24;
+  double x_max = 1.5;
+  for (const auto& m : metrics) {
+    const double seen = m["observed"].get<double>();
+    if (!(seen > 0)) continue;
+    for (const auto* key : {"observed_ci95", "simulated_ci95"})
+      if (m[key][1].is_number()) x_max = std::max(x_max, m[key][1].get<double>() / seen);
+    x_max = std::max(x_max, m["simulated"].get<double>() / seen);
+  }
+  x_max = std::min(std::ceil(x_max * 2) / 2, 3.0);
+  const auto x = [&](double ratio) { return kLeft + std::clamp(ratio, 0.0, x_max) / x_max * kWidth; };
+  const double height = kTop + kRow * static_cast<double>(metrics.size()) + 30;
+  char buf[512];
+  std::string svg;
+  std::snprintf(buf, sizeof buf,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
+                "aria-label=\"observed and simulated 95%% intervals relative to the observed value\">\n",
+                kLeft + kWidth + 20, height);
+  svg += buf;
+  for (double tick = 0; tick <= x_max + 1e-9; tick += 0.5) {
+    std::snprintf(
+        buf, sizeof buf,
+        "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"%s\"/><text x=\"%.1f\" y=\"%.0f\" "
+        "font-size=\"11\" text-anchor=\"middle\">%.1f×</text>\n",
+        x(tick), kTop - 8, x(tick), height - 24, tick == 1 ? "#444" : "#ddd", x(tick), height - 10, tick);
+    svg += buf;
+  }
+  double y = kTop;
+  for (const auto& m : metrics) {
+    std::snprintf(buf, sizeof buf,
+                  "<text x=\"%.0f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">%s</text>\n", kLeft - 8,
+                  y + 16, html_escape(m["name"].get<std::string>()).c_str());
+    svg += buf;
+    const double seen = m["observed"].get<double>();
+    if (seen > 0) {
+      const auto whisker = [&](const char* key, double value, double dy, const char* color) {
+        if (m[key][0].is_number()) {
+          std::snprintf(
+              buf, sizeof buf,
+              "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"3\"/>\n",
+              x(m[key][0].get<double>() / seen), y + dy, x(m[key][1].get<double>() / seen), y + dy, color);
+          svg += buf;
+        }
+        std::snprintf(buf, sizeof buf, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n",
+                      x(value / seen), y + dy, color);
+        svg += buf;
+      };
+      whisker("observed_ci95", seen, 8, "#1f77b4");
+      whisker("simulated_ci95", m["simulated"].get<double>(), 20, "#ff7f0e");
+    }
+    y += kRow;
+  }
+  svg += "</svg>\n";
+  return svg;
+}
+
+}  // namespace
+
+std::string validation_html(const nlohmann::ordered_json& validation,
+                            const nlohmann::ordered_json& scenario) {
+  const auto& v = validation;
+  std::string html =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>servesim calibrate: "
+      "held-out validation</title>\n<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;"
+      "color:#222}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:4px 10px;"
+      "text-align:right}td:first-child,th:first-child{text-align:left}.note{color:#555}</style>\n</"
+      "head>\n<body>\n";
+  html += "<h1>Held-out validation of a calibrated scenario</h1>\n";
+  char buf[512];
+  std::snprintf(
+      buf, sizeof buf,
+      "<p>Fitted on %s invocations (the first %s s of the logs, --train-fraction %s); compared over the "
+      "next %s invocations (%s s to %s s), after a warm-up from %s s. Seed %s, %s bootstrap resamples, "
+      "%s simulated replications.</p>\n",
+      reports::format_count(v["train"]["invocations"].get<double>()).c_str(),
+      format_number(v["train"]["to_s"].get<double>(), 6).c_str(),
+      format_number(v["train"]["fraction"].get<double>(), 3).c_str(),
+      reports::format_count(v["validation"]["invocations"].get<double>()).c_str(),
+      format_number(v["validation"]["from_s"].get<double>(), 6).c_str(),
+      format_number(v["validation"]["to_s"].get<double>(), 6).c_str(),
+      format_number(v["validation"]["warmup_from_s"].get<double>(), 6).c_str(),
+      std::to_string(v["seed"].get<uint64_t>()).c_str(),
+      std::to_string(v["bootstrap_resamples"].get<uint64_t>()).c_str(),
+      std::to_string(v["replications"].get<uint64_t>()).c_str());
+  html += buf;
+  html +=
+      "<table>\n<tr><th>figure</th><th>unit</th><th>observed</th><th>observed 95%</th><th>simulated</th>"
+      "<th>simulated 95%</th><th>error</th></tr>\n";
+  for (const auto& m : v["metrics"]) {
+    std::string error = "–";
+    if (m["error_pct"].is_number()) {
+      std::snprintf(buf, sizeof buf, "%+.1f%%", m["error_pct"].get<double>());
+      error = buf;
+    }
+    html += "<tr><td title=\"" + html_escape(m["meaning"].get<std::string>()) + "\">" +
+            html_escape(m["name"].get<std::string>()) + "</td><td>" +
+            html_escape(m["unit"].get<std::string>()) + "</td><td>" + number_or_dash(m["observed"]) +
+            "</td><td>" + interval(m["observed_ci95"]) + "</td><td>" + number_or_dash(m["simulated"]) +
+            "</td><td>" + interval(m["simulated_ci95"]) + "</td><td>" + error + "</td></tr>\n";
+  }
+  html += "</table>\n<h2>Intervals relative to the observed value</h2>\n";
+  html +=
+      "<p class=\"note\">Blue: observed value and its bootstrap 95% interval; orange: simulated mean and the "
+      "2.5th–97.5th percentile of the replications; 1× is the observed value.</p>\n";
+  html += interval_chart(v["metrics"]);
+  html += "<h2>Method</h2>\n<p>" + html_escape(v["method"].get<std::string>()) + "</p>\n";
+  html += "<h2>The fitted scenario</h2>\n<p>" + html_escape(scenario["description"].get<std::string>()) +
+          "</p>\n";
+  html += "</body>\n</html>\n";
+  return html;
+}
+
+}  // namespace servesim::calibrate

@@ -1,0 +1,116 @@
+// servesim calibrate: fit a scenario to a platform's own logs and validate it on held-out time.
+#include <boost/program_options.hpp>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "calibrate/calibration.hpp"
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "core/input_error.hpp"
+
+namespace servesim::cli {
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kCalibrateUsage =
+    R"(Usage: servesim calibrate LOGS... --platform P --out DIR [--train-fraction F] [--fail-above PCT]
+                          [--seed N] [--replications R] [--bootstrap B] [--architecture A] [--force] [--quiet]
+
+Reads a function's per-invocation logs, fits a scenario to the first part of them (by time) and replays the
+rest through the simulator to say how far its figures are from what the logs show.
+
+LOGS: AWS Lambda CloudWatch Logs exports holding the REPORT line of each invocation, as
+  aws logs tail /aws/lambda/FUNCTION --since 1d --format detailed > lambda.log            (text)
+  aws logs filter-log-events --log-group-name /aws/lambda/FUNCTION --output json > lambda.json  (JSON)
+  (or JSON Lines of such events). Other lines (START, END, the function's output) are skipped.
+
+Writes, into DIR (which appears whole or not at all):
+  requests.csv      every logged invocation's arrival [s from the first] (a request trace)
+  scenario.json     the scenario fitted on the training part: warm service times (empirical percentiles of
+                    Duration), cold-start init (of Init Duration), keep_alive_s (a censored-data estimate
+                    from each log stream's reuse gaps), memory; values and sample sizes in its description.
+                    `servesim run DIR/scenario.json` replays the whole trace through it
+  validation.json   observed vs simulated over the held-out part: cold-start share, latency p50/p90/p99,
+                    mean billed duration, cost, peak concurrent executions; 95% intervals (bootstrap over
+                    the logged invocations; the spread of the replications) and the error in percent
+  validation.html   the same as a self-contained page with a chart of the intervals
+Billing (100-ms rounding before Dec 2020, init billed or not) is read from Billed Duration; prices are the
+catalogue's (`servesim catalog`), for --architecture.
+The same logs and seed give byte-identical files. See docs/calibrate.md.
+
+Exit status: 0 ok, 1 an error above --fail-above, 2 bad input (one line on stderr naming the file and the
+line), 3 internal error, 130/143 interrupted (nothing is written).
+)";
+
+}  // namespace
+
+int calibrate_command(const Args& args) {
+  po::options_description opts("Options");
+  calibrate::CalibrateOptions options;
+  std::string platforms;
+  for (const auto& p : calibrate::calibrated_platforms()) platforms += (platforms.empty() ? "" : ", ") + p;
+  opts.add_options()("logs", po::value(&options.logs)->required(), "log files")(
+      "platform", po::value(&options.platform)->required(),
+      ("the platform the logs come from: " + platforms).c_str())(
+      "out,o", po::value(&options.out_dir)->required(), "output folder")(
+      "train-fraction", po::value(&options.train_fraction)->default_value(0.7),
+      "share of the logs' time span, from its start, that the fit uses; the rest validates it")(
+      "fail-above", po::value<double>(), "exit with status 1 when an error exceeds PCT percent")(
+      "seed", po::value(&options.seed)->default_value(1), "random seed of the replays and the bootstrap")(
+      "replications", po::value(&options.replications)->default_value(10),
+      "simulated replays of the validation window (2..1000)")(
+      "bootstrap", po::value(&options.bootstrap)->default_value(1000),
+      "bootstrap resamples of the observed window (100..100000)")(
+      "architecture", po::value(&options.architecture)->default_value("x86_64"),
+      "x86_64 or arm64 (not in the logs; selects the price per GB-s)")(
+      "force", po::bool_switch(&options.force),
+      "replace an output folder holding files servesim did not write")("quiet,q", po::bool_switch(),
+                                                                       "print nothing but errors");
+  po::positional_options_description pos;
+  pos.add("logs", -1);
+  po::variables_map vm;
+  if (!parse_options(args, kCalibrateUsage, opts, pos, vm)) return 0;
+  double fail_above = -1;
+  if (vm.count("fail-above")) {
+    fail_above = vm["fail-above"].as<double>();
+    if (!(fail_above >= 0) || !std::isfinite(fail_above))
+      throw InputError("command line: --fail-above must be a number >= 0 (see --help)");
+  }
+
+  const calibrate::CalibrateOutcome outcome = calibrate::calibrate(options);
+  if (!vm["quiet"].as<bool>()) {
+    const auto& v = outcome.validation;
+    std::printf("trained on %zu invocations, validated on %zu (seed %llu, %u replications, %u resamples)\n",
+                v["train"]["invocations"].get<size_t>(), v["validation"]["invocations"].get<size_t>(),
+                static_cast<unsigned long long>(options.seed), options.replications, options.bootstrap);
+    std::printf("%-28s %14s %25s %14s %25s %9s\n", "figure", "observed", "observed 95%", "simulated",
+                "simulated 95%", "error");
+    for (const auto& m : v["metrics"]) {
+      const auto range = [](const auto& pair) {
+        if (pair[0].is_null()) return std::string("-");
+        char text[64];
+        std::snprintf(text, sizeof text, "%.4g .. %.4g", pair[0].template get<double>(),
+                      pair[1].template get<double>());
+        return std::string(text);
+      };
+      char error[32] = "-";
+      if (!m["error_pct"].is_null())
+        std::snprintf(error, sizeof error, "%+.1f%%", m["error_pct"].get<double>());
+      std::printf("%-28s %14.5g %25s %14.5g %25s %9s\n", m["name"].get<std::string>().c_str(),
+                  m["observed"].get<double>(), range(m["observed_ci95"]).c_str(),
+                  m["simulated"].get<double>(), range(m["simulated_ci95"]).c_str(), error);
+    }
+    std::printf("outputs: %s/{scenario.json,validation.json,validation.html,requests.csv}\n",
+                outcome.out_dir.c_str());
+  }
+  if (fail_above >= 0 && outcome.max_abs_error_pct > fail_above) {
+    std::fprintf(stderr, "servesim: calibrate: an error of %.1f%% exceeds --fail-above %g\n",
+                 outcome.max_abs_error_pct, fail_above);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace servesim::cli
