@@ -41,7 +41,8 @@ std::string keys_of(const platforms::PlatformEntry& entry) {
 }  // namespace
 
 TuneResult tune(const sim::Scenario& scenario, const std::string& platform, std::vector<std::string> keys,
-                const std::map<std::string, std::vector<double>>& grids) {
+                const std::map<std::string, std::vector<double>>& grids,
+                const std::function<void(double, double)>& on_progress) {
   const auto* entry = platforms::find_platform(platform);
   if (!entry)
     throw InputError("tune: no platform '" + platform + "' in the catalogue (see `servesim catalog`)");
@@ -121,6 +122,7 @@ TuneResult tune(const sim::Scenario& scenario, const std::string& platform, std:
     throw InputError("tune: the platform refused every point; first: " + out.points.front().invalid_reason);
 
   auto options = sim::RunOptions::for_scenario(scenario);
+  options.on_progress = on_progress;
   const auto results = sim::simulate(options, runs);
   for (size_t i = 0; i < results.size(); ++i) {
     auto& p = out.points[run_point[i]];

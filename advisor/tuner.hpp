@@ -4,6 +4,7 @@
 // and min instances, min replicas and HPA target, keep-alive...), runs every point as one candidate of a
 // single simulate() call and returns the cheapest point that meets the SLO, with the whole cost/latency
 // curve.
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -49,7 +50,8 @@ struct TuneResult {
 // an unknown platform, a key not sweepable on it, or no valid point.
 TuneResult tune(const sim::Scenario& scenario, const std::string& platform,
                 std::vector<std::string> keys = {},
-                const std::map<std::string, std::vector<double>>& grids = {});
+                const std::map<std::string, std::vector<double>>& grids = {},
+                const std::function<void(double simulated_s, double total_s)>& on_progress = {});
 
 // One row per point: the swept keys (with units), cost, latency, attainment, outcomes; units in the header.
 std::string tune_csv(const TuneResult& result);
