@@ -16,6 +16,7 @@ int report_command(const Args& args);    // servesim report RUN_DIR --html OUT.h
 int advise_command(const Args& args);    // servesim advise
 int tune_command(const Args& args);      // servesim tune
 int sweep_command(const Args& args);     // servesim sweep SWEEP.json --out DIR [--jobs N]
+int export_command(const Args& args);    // servesim export RUN_DIR --format F --out DIR
 
 // Only in a build with models/ (app::has_models(); cli/models_commands.cpp).
 int inspect_command(const Args& args);  // servesim inspect MODEL.onnx

@@ -30,6 +30,7 @@ Usage:
   servesim advise SCENARIO.json [--out DIR] [--json] [--rules] where to serve it: rules, evidence, verdict
   servesim tune SCENARIO.json --platform P [--out DIR] [--json] cheapest configuration that meets the SLO
   servesim sweep SWEEP.json --out DIR [--jobs N]               many runs over a grid of values, merged, Pareto front
+  servesim export RUN_DIR --format F --out DIR [--candidate C] the simulated configuration as a deployment template
 )";
 
 // Only in a build with models/ (app::has_models()).
@@ -64,6 +65,7 @@ int run(const std::string& command, const servesim::cli::Args& args) {
   if (command == "advise") return cli::advise_command(args);
   if (command == "tune") return cli::tune_command(args);
   if (command == "sweep") return cli::sweep_command(args);
+  if (command == "export") return cli::export_command(args);
     // The models/ subcommands are registered only where they are compiled (cli/CMakeLists.txt leaves
     // models_commands.cpp out of a build without models/): the one use of SERVESIM_HAVE_MODELS outside app/.
 #ifdef SERVESIM_HAVE_MODELS

@@ -2,6 +2,7 @@
 // factory that builds its model from a candidate's settings, checked against
 // platforms/kubernetes_gpu/kubernetes-gpu.json.
 #include "platforms/catalog.hpp"
+#include "platforms/kubernetes_gpu/kubernetes_export.hpp"
 #include "platforms/kubernetes_gpu/kubernetes_model.hpp"
 #include "platforms/registry.hpp"
 
@@ -15,6 +16,7 @@ PlatformRegistration kubernetes_gpu_platform() {
     return std::unique_ptr<sim::PlatformModel>(
         std::make_unique<KubernetesModel>(KubernetesParams::from(settings, candidate.settings), scenario));
   };
+  r.exports = kubernetes_export_formats();
   return r;
 }
 
