@@ -59,7 +59,7 @@ std::vector<std::string> lambda_head(const ExportRequest& request, const std::st
   const auto others = settings_not_in_template(request, kLambdaWritten);
   if (!others.empty()) {
     lines.push_back(
-        "Simulated with these settings, which are quotas or platform behaviour, not template properties:");
+        "Other settings the scenario gave (quotas, platform behaviour, the model), not template properties:");
     for (const auto& o : others) lines.push_back("  " + o);
   }
   return lines;

@@ -64,7 +64,7 @@ std::vector<ExportFile> write_container_apps(const ExportRequest& request) {
                    " named so (az containerapp env workload-profile add).");
   const auto others = settings_not_in_template(request, kContainerAppsWritten);
   if (!others.empty()) {
-    head.push_back("Simulated with these settings, which are platform behaviour, not app fields:");
+    head.push_back("Other settings the scenario gave (platform behaviour, the model), not app fields:");
     for (const auto& o : others) head.push_back("  " + o);
   }
   return {{"containerapp.yaml", yaml_comments(head) + to_yaml(doc)}};

@@ -20,7 +20,7 @@ std::vector<ExportFile> write_pool_kubernetes(const ExportRequest& request) {
       "Kubernetes: kubectl apply -f kubernetes.yaml (Deployment of a fixed pool, Service; no autoscaler)");
   const auto others = settings_not_in_template(request, {"servers", "vcpu_per_server"});
   if (!others.empty()) {
-    head.push_back("Simulated with these settings, which are not manifest fields:");
+    head.push_back("Other settings the scenario gave, not manifest fields:");
     for (const auto& o : others) head.push_back("  " + o);
   }
   return {{"kubernetes.yaml", yaml_comments(head) + kubernetes_manifests(w)}};

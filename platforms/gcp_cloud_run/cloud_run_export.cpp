@@ -56,7 +56,7 @@ std::vector<ExportFile> write_cloud_run(const ExportRequest& request) {
   head.push_back("Cloud Run service (Knative form): gcloud run services replace service.yaml");
   const auto others = settings_not_in_template(request, kCloudRunWritten);
   if (!others.empty()) {
-    head.push_back("Simulated with these settings, which are platform behaviour, not service fields:");
+    head.push_back("Other settings the scenario gave (platform behaviour, the model), not service fields:");
     for (const auto& o : others) head.push_back("  " + o);
   }
   return {{"service.yaml", yaml_comments(head) + to_yaml(doc)}};

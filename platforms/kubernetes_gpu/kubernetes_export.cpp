@@ -147,8 +147,7 @@ std::vector<ExportFile> write_kubernetes(const ExportRequest& request) {
       "server to read.");
   const auto others = settings_not_in_template(request, kKubernetesWritten);
   if (!others.empty()) {
-    head.push_back(
-        "Simulated with these settings, which are cluster or controller settings, not manifest fields:");
+    head.push_back("Other settings the scenario gave (cluster, controller, the model), not manifest fields:");
     for (const auto& o : others) head.push_back("  " + o);
   }
   return {{"kubernetes.yaml", yaml_comments(head) + kubernetes_manifests(w)}};

@@ -72,6 +72,20 @@ def write(schema, path):
         out.write("\n")
 
 
+def strict_crd(node):
+    """An object schema of the CRD with properties refuses unknown keys (the API server would prune them
+    silently, losing a setting), unless it says x-kubernetes-preserve-unknown-fields."""
+    if isinstance(node, dict):
+        if ("properties" in node and "additionalProperties" not in node
+                and not node.get("x-kubernetes-preserve-unknown-fields")):
+            node["additionalProperties"] = False
+        for value in node.values():
+            strict_crd(value)
+    elif isinstance(node, list):
+        for value in node:
+            strict_crd(value)
+
+
 def main():
     k8s_path, sam_path, knative_path, out = sys.argv[1:5]
 
@@ -108,6 +122,7 @@ def main():
     service["properties"]["apiVersion"] = {"type": "string", "enum": ["serving.knative.dev/v1"]}
     service["properties"]["kind"] = {"type": "string", "enum": ["Service"]}
     service["required"] = ["apiVersion", "kind", "metadata", "spec"]
+    strict_crd(service)
     write(service, out + "/knative-service.json")
 
 
