@@ -33,8 +33,9 @@ const json& named(const json& doc, const char* list, const std::string& name, co
     if (c.is_object() && c.value("name", std::string()) == name) return c;
     if (c.is_object()) names += (names.empty() ? "" : ", ") + c.value("name", std::string());
   }
-  throw input_error(file, pointer,
-                    "expected a candidate named " + excerpt(name, 80) + " (one of: " + names + ")");
+  throw input_error(
+      file, pointer,
+      "expected one of the run's candidates (" + names + "), got \"" + excerpt(name, 80) + "\"");
 }
 
 std::string percent(double fraction) {

@@ -348,7 +348,7 @@ def main():
 
         # An unknown candidate and a folder that is not a run: one line, exit status 2.
         r = servesim("export", run_dir, "--candidate", "nope", "--format", "sam", "--out", os.path.join(tmp, "x"))
-        check(r.returncode == 2 and "expected a candidate named nope (one of: lambda-full," in r.stderr,
+        check(r.returncode == 2 and "expected one of the run's candidates (lambda-full, " in r.stderr,
               f"unknown candidate: {r.stderr!r}")
         r = servesim("export", tmp, "--candidate", "pool", "--format", "kubernetes", "--out", os.path.join(tmp, "x"))
         check(r.returncode == 2 and "expected a servesim run folder (with report_context.json)" in r.stderr,
