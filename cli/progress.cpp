@@ -37,8 +37,8 @@ ProgressStyle progress_style(const po::variables_map& vm, bool quiet) {
   return ::isatty(STDERR_FILENO) ? ProgressStyle::bar : ProgressStyle::lines;
 }
 
-ProgressPrinter::ProgressPrinter(ProgressStyle style)
-    : style_(style), start_(std::chrono::steady_clock::now()) {}
+ProgressPrinter::ProgressPrinter(ProgressStyle style, ProgressUnit unit)
+    : style_(style), unit_(unit), start_(std::chrono::steady_clock::now()) {}
 
 ProgressPrinter::~ProgressPrinter() {
   finish();
@@ -56,11 +56,25 @@ void ProgressPrinter::finish() {
 }
 
 void ProgressPrinter::show(double done_s, double total_s) {
+  if (style_ == ProgressStyle::none) return;
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   if (wall_s < kQuietFirst_s) return;
   const double fraction = total_s > 0 ? std::clamp(done_s / total_s, 0.0, 1.0) : 0.0;
   char line[200];
-  if (style_ == ProgressStyle::bar) {
+  if (unit_ == ProgressUnit::points) {
+    // Points of a sweep: "[######....]  3 of 8 points" or "servesim: progress 3 of 8 points done (12 s)".
+    const int step = static_cast<int>(fraction * 10);
+    if (style_ == ProgressStyle::bar) {
+      std::snprintf(line, sizeof line, "\r[%-30s] %.0f of %.0f points",
+                    std::string(static_cast<size_t>(fraction * 30), '#').c_str(), done_s, total_s);
+      bar_drawn_ = true;
+    } else {
+      if (step <= last_step_) return;
+      last_step_ = step;
+      std::snprintf(line, sizeof line, "servesim: progress %.0f of %.0f points done (%.0f s)\n", done_s,
+                    total_s, wall_s);
+    }
+  } else if (style_ == ProgressStyle::bar) {
     // "[########......]  47%  simulated 7.6 of 16.0 h (all candidates)", redrawn in place.
     if (total_s > 0)
       std::snprintf(line, sizeof line, "\r[%-30s] %3.0f%%  simulated %.1f of %.1f h (all candidates)",

@@ -15,6 +15,8 @@
 namespace servesim::cli {
 
 enum class ProgressStyle { none, bar, lines };
+// What the progress counts: simulated seconds over all candidates (run, advise, tune) or points (sweep).
+enum class ProgressUnit { simulated_s, points };
 
 // Adds --progress (auto, bar, lines or none; default auto).
 void add_progress_option(boost::program_options::options_description& opts);
@@ -24,7 +26,7 @@ ProgressStyle progress_style(const boost::program_options::variables_map& vm, bo
 
 class ProgressPrinter {
  public:
-  explicit ProgressPrinter(ProgressStyle style);
+  explicit ProgressPrinter(ProgressStyle style, ProgressUnit unit = ProgressUnit::simulated_s);
   ~ProgressPrinter();
   ProgressPrinter(const ProgressPrinter&) = delete;
   ProgressPrinter& operator=(const ProgressPrinter&) = delete;
@@ -32,13 +34,14 @@ class ProgressPrinter {
   // A callback for sim::RunOptions::on_progress (simulated time done and to do, all candidates) [s]; empty
   // for ProgressStyle::none. The printer must outlive the run.
   std::function<void(double simulated_s, double total_s)> callback();
+  // The same, called directly (ProgressStyle::none prints nothing).
+  void show(double done, double total);
   // Clears the bar (a line style has nothing to clear); called by the destructor too.
   void finish();
 
  private:
-  void show(double done_s, double total_s);
-
   ProgressStyle style_;
+  ProgressUnit unit_;
   std::chrono::steady_clock::time_point start_;
   bool bar_drawn_ = false;
   int last_step_ = 0;            // lines: the last tenth printed
