@@ -102,7 +102,8 @@ Recommendation advise_with(const sim::Scenario& scenario, const AdviseHooks& hoo
     for (const auto& s : specs) names.push_back(s.name);
     hooks.before_run(names);
   }
-  rec.evidence = gather_evidence(scenario, std::move(specs), simulated, hooks.on_row, hooks.cancel);
+  rec.evidence =
+      gather_evidence(scenario, std::move(specs), simulated, hooks.on_row, hooks.cancel, hooks.on_progress);
   rec.any_meets_slo = rec.best().meets_slo;
   rec.rules_agree = !rec.rules.preferred || fulfils(*rec.rules.preferred, rec.best().placement);
   if (section.popularity) {

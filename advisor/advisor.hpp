@@ -53,6 +53,8 @@ struct AdviseHooks {
   std::function<void(size_t, const sim::IntervalRow&)> on_row;
   // When set and it becomes true, the evidence run stops and advise() throws sim::Cancelled.
   const std::atomic<bool>* cancel = nullptr;
+  // Simulated time done and to do over the evidence candidates [s] (sim::RunOptions::on_progress).
+  std::function<void(double simulated_s, double total_s)> on_progress;
 };
 
 // Throws InputError for a bad advisor section (see parse_advisor_section) or an empty candidate set.

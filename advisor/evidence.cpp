@@ -174,14 +174,16 @@ void note_row(CandidateEvidence& e, const sim::IntervalRow& row) {
 
 EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::CandidateSpec> candidates,
                             const std::function<void(size_t, const sim::IntervalRow&)>& on_row,
-                            const std::atomic<bool>* cancel) {
-  return gather_evidence(scenario, std::move(candidates), {}, on_row, cancel);
+                            const std::atomic<bool>* cancel,
+                            const std::function<void(double, double)>& on_progress) {
+  return gather_evidence(scenario, std::move(candidates), {}, on_row, cancel, on_progress);
 }
 
 EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::CandidateSpec> candidates,
                             const std::map<std::string, SimulatedCandidate>& simulated,
                             const std::function<void(size_t, const sim::IntervalRow&)>& on_row,
-                            const std::atomic<bool>* cancel) {
+                            const std::atomic<bool>* cancel,
+                            const std::function<void(double, double)>& on_progress) {
   if (candidates.empty()) throw input_error(scenario.file, "/candidates", "no candidate to simulate");
   EvidenceRun run;
   run.scenario = scenario;
@@ -202,6 +204,7 @@ EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::Cand
     auto runs = platforms::make_candidates(fresh);
     auto options = sim::RunOptions::for_scenario(scenario);
     options.cancel = cancel;
+    options.on_progress = on_progress;
     options.on_row = [&](size_t k, const sim::IntervalRow& row) {
       note_row(ev[to_simulate[k]], row);
       if (on_row) on_row(to_simulate[k], row);

@@ -63,7 +63,8 @@ struct EvidenceRun {
 // them by the scenario's SLO (sim/slo.hpp).
 EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::CandidateSpec> candidates,
                             const std::function<void(size_t, const sim::IntervalRow&)>& on_row = {},
-                            const std::atomic<bool>* cancel = nullptr);
+                            const std::atomic<bool>* cancel = nullptr,
+                            const std::function<void(double, double)>& on_progress = {});
 
 // A candidate simulated already (by the run the advice follows): its result and its time-series rows.
 struct SimulatedCandidate {
@@ -78,7 +79,8 @@ struct SimulatedCandidate {
 EvidenceRun gather_evidence(const sim::Scenario& scenario, std::vector<sim::CandidateSpec> candidates,
                             const std::map<std::string, SimulatedCandidate>& simulated,
                             const std::function<void(size_t, const sim::IntervalRow&)>& on_row = {},
-                            const std::atomic<bool>* cancel = nullptr);
+                            const std::atomic<bool>* cancel = nullptr,
+                            const std::function<void(double, double)>& on_progress = {});
 
 // Sorts best first: candidates meeting the SLO before the others; then cheaper first among those meeting it,
 // higher attainment first (then cheaper) among those missing it. Fills each loser's reason.

@@ -15,6 +15,7 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/output_options.hpp"
+#include "cli/progress.hpp"
 #include "core/input_error.hpp"
 #include "reports/output_dir.hpp"
 #include "sim/scenario.hpp"
@@ -41,22 +42,51 @@ and evidence disagree, the verdict says so and follows the evidence. See docs/ad
   --out DIR      write DIR/advice.json and the evidence runs' summary.json, timeseries.csv,
                  latency_histogram.csv (DIR is replaced as `servesim run --help` says)
   --force        replace DIR even when it holds files that servesim did not write
+  --progress S   progress on stderr: auto (a bar on a terminal, else a line per tenth), bar, lines, none
 
 Exit status: 0 ok, 2 bad input, 3 internal error, 130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (then
 nothing is written).
 )";
 
 constexpr const char* kTuneUsage =
-    R"(Usage: servesim tune SCENARIO.json --platform P [--keys K1,K2] [--grid K=V1,V2,...] [--out DIR]
+    R"(Usage: servesim tune SCENARIO.json --platform P [--keys K1,K2] [--grid K=V1,V2,...] [--out DIR] [--json]
 
 Sweeps configuration keys of one platform over a grid (all points run as candidates of one simulation on the
 scenario's traffic) and prints the cheapest point that meets the SLO, with the cost/latency curve.
 Base settings: the scenario's first candidate on the platform, else the catalogue defaults.
+--json prints every point and the cheapest one as JSON instead (docs/scripting.md gives the shape).
 --out DIR writes DIR/tune.csv; DIR is replaced as `servesim run --help` says (--force for a folder holding
 files that servesim did not write). Exit status: 0 a point meets the SLO, 1 none does, 2 bad input,
 3 internal error, 130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (then nothing is written).
 Sweepable keys (the first per platform is the default):
 )";
+
+// tune --json (docs/scripting.md).
+nlohmann::json tune_json(const advisor::TuneResult& result) {
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& p : result.points)
+    points.push_back({{"name", p.name},
+                      {"swept", p.swept},
+                      {"settings", p.settings},
+                      {"valid", p.valid},
+                      {"invalid_reason", p.invalid_reason},
+                      {"meets_slo", p.meets_slo},
+                      {"attainment", p.attainment},
+                      {"p50_ms", p.p50_ms},
+                      {"p99_ms", p.p99_ms},
+                      {"cost_usd", p.cost_usd},
+                      {"cold_start_share", p.cold_start_share},
+                      {"requests",
+                       {{"arrived", p.arrived},
+                        {"throttled", p.throttled},
+                        {"timed_out", p.timed_out},
+                        {"dropped", p.dropped}}}});
+  return {{"platform", result.platform},
+          {"keys", result.keys},
+          {"slo", {{"p99_ms", result.slo_p99_ms}, {"attainment_target", result.min_attainment}}},
+          {"points", points},
+          {"best", result.best ? nlohmann::json(result.points[*result.best].name) : nlohmann::json()}};
+}
 
 }  // namespace
 
@@ -70,6 +100,7 @@ int advise_command(const Args& args) {
       "rules", po::bool_switch(), "print the decision rules")("dot", po::bool_switch(),
                                                               "with --rules: Graphviz DOT");
   add_force_option(opts);
+  add_progress_option(opts);
   add_run_limit_options(opts);
   po::positional_options_description pos;
   pos.add("scenario", 1);
@@ -103,7 +134,10 @@ int advise_command(const Args& args) {
     };
     hooks.on_row = [&](size_t i, const sim::IntervalRow& row) { folder->row(i, row); };
   }
+  ProgressPrinter progress(progress_style(vm, false));
+  hooks.on_progress = progress.callback();
   const auto rec = advisor::advise(prepared.scenario, hooks);
+  progress.finish();
   const auto json = advisor::to_json(rec);
   if (folder) {
     app::FolderOptions folder_options;
@@ -136,8 +170,10 @@ int tune_command(const Args& args) {
       "platform,p", po::value(&platform)->required(), platform_help.c_str())(
       "keys,k", po::value(&keys_arg), "comma-separated keys to sweep (cross product)")(
       "grid,g", po::value(&grid_args)->composing(), "KEY=V1,V2,... values for a swept key (repeatable)")(
-      "out,o", po::value(&out_dir), "output folder for tune.csv");
+      "out,o", po::value(&out_dir), "output folder for tune.csv")(
+      "json", po::bool_switch(), "print the points and the best one as JSON instead of the CSV");
   add_force_option(opts);
+  add_progress_option(opts);
   add_run_limit_options(opts);
   po::positional_options_description pos;
   pos.add("scenario", 1);
@@ -176,22 +212,29 @@ int tune_command(const Args& args) {
   std::unique_ptr<reports::OutputDir> dir;
   if (!prepared.out_dir.empty())
     dir = std::make_unique<reports::OutputDir>(prepared.out_dir, prepared.output);
-  const auto result = advisor::tune(prepared.scenario, platform, keys, grids);
+  ProgressPrinter progress(progress_style(vm, false));
+  const auto result = advisor::tune(prepared.scenario, platform, keys, grids,
+                                    advisor::TuneHooks{progress.callback(), nullptr});
+  progress.finish();
   const std::string csv = advisor::tune_csv(result);
-  std::fputs(csv.c_str(), stdout);
-  if (result.best) {
+  const bool as_json = vm["json"].as<bool>();
+  if (as_json) {
+    std::printf("%s\n", tune_json(result).dump(2).c_str());
+  } else if (result.best) {
+    std::fputs(csv.c_str(), stdout);
     const auto& b = result.points[*result.best];
     std::printf(
         "\ncheapest point meeting the SLO (p99 %g ms for %g%% of requests): %s: cost $%.6g, p99 %.1f ms\n",
         result.slo_p99_ms, result.min_attainment * 100, b.name.c_str(), b.cost_usd, b.p99_ms);
   } else {
+    std::fputs(csv.c_str(), stdout);
     std::printf("\nno point meets the SLO (p99 %g ms for %g%% of requests)\n", result.slo_p99_ms,
                 result.min_attainment * 100);
   }
   if (dir) {
     reports::write_file_atomic(dir->file("tune.csv"), csv);
     dir->commit();
-    std::printf("outputs: %s/tune.csv\n", dir->final_path().c_str());
+    if (!as_json) std::printf("outputs: %s/tune.csv\n", dir->final_path().c_str());
   }
   return result.best ? 0 : 1;
 }

@@ -24,13 +24,14 @@ latency percentiles, cold starts, throttles, instances and cost per candidate.
 
 Usage:
   servesim run SCENARIO.json [--out DIR] [--html OUT.html]     simulate every candidate of a scenario
-  servesim validate SCENARIO.json                              check a scenario (and its trace) without running
-  servesim catalog [PLATFORM]                                  what a platform model assumes, with sources
+  servesim validate SCENARIO.json [--json]                     check a scenario (and its trace) without running
+  servesim catalog [PLATFORM] [--json]                         what a platform model assumes, with sources
   servesim report RUN_DIR --html OUT.html                      HTML report of a finished run (no re-simulation)
   servesim advise SCENARIO.json [--out DIR] [--json] [--rules] where to serve it: rules, evidence, verdict
-  servesim tune SCENARIO.json --platform P [--out DIR]         cheapest configuration that meets the SLO
+  servesim tune SCENARIO.json --platform P [--out DIR] [--json] cheapest configuration that meets the SLO
   servesim sweep SWEEP.json --out DIR [--jobs N]               many runs over a grid of values, merged, Pareto front
   servesim calibrate LOGS... --platform P --out DIR            fit a scenario to real logs, validate it on held-out time
+  servesim export RUN_DIR --format F --out DIR [--candidate C] the simulated configuration as a deployment template
 )";
 
 // Only in a build with models/ (app::has_models()).
@@ -47,9 +48,12 @@ Scenario format: docs/scenario.md. Platform numbers and their sources: `servesim
 Output folders (--out DIR, default out/<scenario name>) appear whole or not at all and are replaced only when
 empty or written by servesim (marked by DIR/.servesim-output), else with --force. See docs/reports.md.
 
-Exit status: 0 ok, 1 SLO not met (only with --fail-on-slo), 2 bad input (one line on stderr naming the
-file and the field), 3 internal error, 130 interrupted by SIGINT (Ctrl-C), 143 interrupted by SIGTERM
-(one line on stderr; the output folder is not written).
+In scripts: --progress=auto|bar|lines|none (plain lines on stderr when it is not a terminal), --json on every
+command that prints a table, temporaries of killed runs removed by the next run. See docs/scripting.md.
+
+Exit status: 0 ok, 1 a check failed (no candidate meets the SLO with run --fail-on-slo; no point meets it in
+tune), 2 bad input (one line on stderr naming the file and the field), 3 internal error, 130 interrupted by
+SIGINT (Ctrl-C), 143 interrupted by SIGTERM (one line on stderr; the output folder is not written).
 )";
 
 // The command's exit status; InputError and Interrupted are turned into theirs by main().
@@ -63,6 +67,7 @@ int run(const std::string& command, const servesim::cli::Args& args) {
   if (command == "tune") return cli::tune_command(args);
   if (command == "sweep") return cli::sweep_command(args);
   if (command == "calibrate") return cli::calibrate_command(args);
+  if (command == "export") return cli::export_command(args);
     // The models/ subcommands are registered only where they are compiled (cli/CMakeLists.txt leaves
     // models_commands.cpp out of a build without models/): the one use of SERVESIM_HAVE_MODELS outside app/.
 #ifdef SERVESIM_HAVE_MODELS

@@ -1,9 +1,5 @@
 // servesim run / validate / catalog.
-#include <unistd.h>
-
-#include <algorithm>
 #include <boost/program_options.hpp>
-#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -15,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/output_options.hpp"
+#include "cli/progress.hpp"
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
 #include "platforms/catalog.hpp"
@@ -29,23 +26,9 @@ namespace po = boost::program_options;
 
 namespace {
 
-// A one-line progress bar on stderr: "[########......]  47%  simulated 7.6 of 16.0 h (all candidates)".
-void print_progress(double done_s, double total_s) {
-  char line[160];
-  if (total_s > 0) {
-    const double f = std::clamp(done_s / total_s, 0.0, 1.0);
-    std::snprintf(line, sizeof line, "\r[%-30s] %3.0f%%  simulated %.1f of %.1f h (all candidates)",
-                  std::string(static_cast<size_t>(f * 30), '#').c_str(), f * 100, done_s / 3600,
-                  total_s / 3600);
-  } else {
-    std::snprintf(line, sizeof line, "\rsimulated %.1f h (all candidates)", done_s / 3600);
-  }
-  std::fputs(line, stderr);
-  std::fflush(stderr);
-}
-
 constexpr const char* kRunUsage =
     R"(Usage: servesim run SCENARIO.json [--out DIR] [--force] [--seed N] [--html OUT.html] [--json] [--quiet]
+                    [--progress auto|bar|lines|none]
 
 Simulates every candidate of the scenario on the same arrivals and writes, into DIR:
   summary.json            per candidate: requests (arrived, served, cold_starts, throttled, timed_out,
@@ -62,7 +45,10 @@ The folder appears whole or not at all. The same scenario and seed give byte-ide
 DIR defaults to out/<scenario name>. An existing DIR is replaced only when it is empty or an earlier servesim
 output (it has .servesim-output), else with --force; never when it is, or holds, the current folder or an input.
 --html OUT.html also writes the self-contained HTML report (the same as `servesim report DIR --html OUT.html`).
-A progress bar is shown on stderr for runs longer than a second when stderr is a terminal (not with --quiet).
+Progress goes to stderr for runs longer than a second: --progress=auto (the default) draws a bar when stderr
+is a terminal and prints a plain line per tenth done otherwise (a CI log); bar and lines force either, none
+(or --quiet, unless --progress is given) prints nothing. SIGINT or SIGTERM stops the run at once: the
+temporary folder DIR.tmp-PID is removed, an earlier DIR is left as it was, and the exit status is 130 or 143.
 A scenario with a "model" section takes its service times from its ONNX model, profiled with ONNX Runtime
 on first use and cached (or from a saved profile), and refuses candidates with too little memory for it.
 
@@ -72,7 +58,7 @@ nothing is written).
 )";
 
 constexpr const char* kValidateUsage =
-    R"(Usage: servesim validate SCENARIO.json [--max-arrivals N] [--max-output-mb MB]
+    R"(Usage: servesim validate SCENARIO.json [--json] [--max-arrivals N] [--max-output-mb MB]
 
 Checks the scenario, its candidates' settings and reads its whole trace, without simulating, then states
 the work a run implies: the arrivals (counted with the seed, and how they follow from the workload), the
@@ -84,7 +70,77 @@ never materialises the arrivals, so a workload of 1e9 requests/s for 1e10 s is r
 For a request trace it also prints the span of its timestamps, its mean and peak request rate and, with token
 columns, the mean and p99 of the token counts, and warns on stderr when the span does not fit timestamp_unit
 (more than a year, or more than 1000 rows within a second).
+--json prints the same as one JSON object on stdout (docs/scripting.md gives its shape).
+Exit status: 0 ok, 2 bad input (one line on stderr), 130/143 interrupted while reading the trace.
 )";
+
+// validate --json: the work estimate and the trace summary (docs/scripting.md).
+nlohmann::json validate_json(const std::string& path, const app::Prepared& prepared, uint64_t arrivals,
+                             const std::vector<std::string>& warnings) {
+  const sim::Scenario& sc = prepared.scenario;
+  const sim::WorkEstimate& work = prepared.work;
+  nlohmann::json out = {
+      {"scenario", path},
+      {"name", sc.name},
+      {"ok", true},
+      {"seed", sc.seed},
+      {"candidates", sc.candidates.size()},
+      {"arrivals", arrivals},
+      {"model", prepared.model_line.empty() ? nlohmann::json() : nlohmann::json(prepared.model_line)},
+      {"work",
+       {{"arrivals_estimated", work.arrivals},
+        {"arrivals_basis", work.arrivals_basis},
+        {"simulated_s", work.simulated_s},
+        {"timeseries_rows", work.timeseries_rows},
+        {"output_mb", work.output_mb},
+        {"run_time_s", work.run_time_s}}},
+      {"request_trace", nullptr},
+      {"warnings", warnings}};
+  if (sc.workload.kind == sim::WorkloadSpec::Kind::request_trace) {
+    const sim::RequestTraceSummary trace = sim::summarize_request_trace(sc.workload);
+    auto tokens = [&](const sim::TokenStats& t) {
+      return trace.has_tokens ? nlohmann::json{{"mean", t.mean}, {"p99", t.p99}} : nlohmann::json();
+    };
+    out["request_trace"] = {{"rows", trace.rows},
+                            {"first_s", trace.first_s},
+                            {"last_s", trace.last_s},
+                            {"mean_rps", trace.mean_rps},
+                            {"peak_rps", trace.peak_rps},
+                            {"peak_bin_s", trace.peak_bin_s},
+                            {"input_tokens", tokens(trace.input_tokens)},
+                            {"output_tokens", tokens(trace.output_tokens)}};
+  }
+  return out;
+}
+
+constexpr const char* kCatalogUsage = R"(Usage: servesim catalog [PLATFORM|gpus] [--json]
+
+Prints every number a platform model assumes, with its unit, range, status (documented, observed, estimated,
+unconfirmed) and source. Any of them can be overridden per candidate in a scenario by its key.
+Without PLATFORM: the list of platforms. --json prints the same as JSON (docs/scripting.md gives the shapes).
+Exit status: 0 ok, 2 an unknown platform.
+)";
+
+// catalog PLATFORM --json: the entry as the catalogue reader holds it (docs/scripting.md).
+nlohmann::json catalog_entry_json(const platforms::PlatformEntry& e) {
+  nlohmann::json parameters = nlohmann::json::array();
+  for (const auto& p : e.parameters) {
+    nlohmann::json q = {{"key", p.key},       {"value", p.value},   {"unit", p.unit},
+                        {"status", p.status}, {"source", p.source}, {"help", p.help}};
+    if (p.value.is_number()) {
+      q["min"] = p.min;
+      q["max"] = p.max;
+      q["integer"] = p.integer;
+    }
+    if (!p.allowed.empty()) q["allowed"] = p.allowed;
+    parameters.push_back(std::move(q));
+  }
+  return {{"platform", e.platform},
+          {"title", e.title},
+          {"as_of", e.as_of},
+          {"placement", e.placement},
+          {"parameters", parameters}};
+}
 
 }  // namespace
 
@@ -100,6 +156,7 @@ int run_command(const Args& args) {
       "html", po::value<std::string>(), "also write the HTML report to this file")(
       "fail-on-slo", po::bool_switch(), "exit with status 1 when no candidate meets the SLO");
   add_force_option(opts);
+  add_progress_option(opts);
   add_run_limit_options(opts);
   po::positional_options_description pos;
   pos.add("scenario", 1);
@@ -120,16 +177,10 @@ int run_command(const Args& args) {
   app::RunOptions options;
   options.on_row = folder.row_sink();
   const bool quiet = vm["quiet"].as<bool>(), json = vm["json"].as<bool>();
-  const auto wall_start = std::chrono::steady_clock::now();
-  bool progress_shown = false;
-  if (!quiet && !json && ::isatty(STDERR_FILENO))
-    options.on_progress = [&](double done_s, double total_s) {
-      if (std::chrono::steady_clock::now() - wall_start < std::chrono::seconds(1)) return;
-      progress_shown = true;
-      print_progress(done_s, total_s);
-    };
+  ProgressPrinter progress(progress_style(vm, quiet));
+  options.on_progress = progress.callback();
   const app::RunOutcome outcome = app::run(prepared, options);
-  if (progress_shown) std::fputs("\r\033[K", stderr);
+  progress.finish();
   const auto& results = outcome.results;
   const auto& summary = outcome.summary;
   app::FolderOptions folder_options;
@@ -161,7 +212,8 @@ int run_command(const Args& args) {
 int validate_command(const Args& args) {
   po::options_description opts("Options");
   std::string scenario_path;
-  opts.add_options()("scenario", po::value(&scenario_path)->required(), "scenario file");
+  opts.add_options()("scenario", po::value(&scenario_path)->required(), "scenario file")(
+      "json", po::bool_switch(), "print the result as JSON on stdout");
   add_run_limit_options(opts);
   po::positional_options_description pos;
   pos.add("scenario", 1);
@@ -173,6 +225,18 @@ int validate_command(const Args& args) {
   const std::string& model_line = prepared.model_line;
   const sim::WorkEstimate& work = prepared.work;
   const uint64_t n = sim::count_arrivals(sc.workload, sc.seed);
+  if (vm["json"].as<bool>()) {
+    std::vector<std::string> warnings;
+    if (sc.workload.kind == sim::WorkloadSpec::Kind::request_trace) {
+      const std::string warning = sim::unit_warning(sim::summarize_request_trace(sc.workload), sc.workload);
+      if (!warning.empty()) {
+        std::fprintf(stderr, "servesim: warning: %s\n", warning.c_str());
+        warnings.push_back(warning);
+      }
+    }
+    std::printf("%s\n", validate_json(scenario_path, prepared, n, warnings).dump(2).c_str());
+    return 0;
+  }
   if (!model_line.empty()) std::printf("%s\n", model_line.c_str());
   std::printf("%s: ok (%zu candidates, %llu arrivals with seed %llu)\n", scenario_path.c_str(),
               sc.candidates.size(), (unsigned long long)n, (unsigned long long)sc.seed);
@@ -250,23 +314,28 @@ int catalog_command(const Args& args) {
   po::positional_options_description pos;
   pos.add("platform", 1);
   po::variables_map vm;
-  if (!parse_options(
-          args,
-          "Usage: servesim catalog [PLATFORM|gpus] [--json]\n\nPrints every number a platform model assumes, "
-          "with its unit, range, status (documented, observed, estimated, unconfirmed) and source.\nAny "
-          "of them "
-          "can be overridden per candidate in a scenario by its key.\n",
-          opts, pos, vm))
+  if (!parse_options(args, kCatalogUsage, opts, pos, vm)) return 0;
+  const bool as_json = vm["json"].as<bool>();
+  if (platform.empty() && as_json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& e : platforms::catalog())
+      list.push_back({{"platform", e.platform}, {"title", e.title}, {"placement", e.placement}});
+    std::printf("%s\n", nlohmann::json{{"platforms", list}}.dump(2).c_str());
     return 0;
+  }
   if (platform.empty()) {
     for (const auto& e : platforms::catalog()) std::printf("%-14s %s\n", e.platform.c_str(), e.title.c_str());
     std::printf("%-14s %s\n", "gpus",
                 "GPU catalogue: datasheet peaks per precision and the GPU latency model's MLPerf fit");
     return 0;
   }
-  if (platform == "gpus") return print_gpu_catalog(vm["json"].as<bool>());
+  if (platform == "gpus") return print_gpu_catalog(as_json);
   const auto* e = platforms::find_platform(platform);
   if (!e) throw InputError("catalog: no platform '" + platform + "' (run `servesim catalog` for the list)");
+  if (as_json) {
+    std::printf("%s\n", catalog_entry_json(*e).dump(2).c_str());
+    return 0;
+  }
   std::printf("%s: %s (as of %s)\n\n", e->platform.c_str(), e->title.c_str(), e->as_of.c_str());
   for (const auto& p : e->parameters) {
     std::string range;

@@ -24,6 +24,7 @@
 #include "cli/options.hpp"
 #include "cli/output_options.hpp"
 #include "cli/point_fingerprint.hpp"
+#include "cli/progress.hpp"
 #include "core/input_error.hpp"
 #include "core/interrupt.hpp"
 #include "core/json_reader.hpp"
@@ -51,6 +52,7 @@ namespace {
 
 constexpr const char* kSweepUsage =
     R"(Usage: servesim sweep SWEEP.json --out DIR [--force] [--jobs N] [--verbose] [--keep-parts]
+                      [--progress auto|bar|lines|none]
 
 Runs a base scenario many times with some of its values changed and merges the results. SWEEP.json:
   {"base": "scenario.json",                        the base scenario (relative to the sweep file)
@@ -68,7 +70,8 @@ Points run in --jobs local processes (default: one per core), each writing DIR.p
 An interrupted sweep rerun with the same --out reuses the points already done; DIR.parts is removed once
 the merge is written (kept with --keep-parts). DIR is replaced as `servesim run --help` says (--force for a
 folder holding files that servesim did not write). SIGINT (Ctrl-C) or SIGTERM stops the workers and keeps the
-points done in DIR.parts. See docs/sweeps.md.
+points done in DIR.parts. Progress (points done) goes to stderr as `servesim run --help` says: a bar on a
+terminal, a line per tenth otherwise, after the first second. See docs/sweeps.md.
 
 Exit status: 0 ok (even when some points failed), 2 bad sweep file or options, 3 internal error,
 130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (then DIR is not written).
@@ -188,6 +191,7 @@ int sweep_command(const Args& args) {
       "verbose,v", po::bool_switch(), "print a line per point run")(
       "keep-parts", po::bool_switch(), "keep DIR.parts (the per-point results) after the merge");
   add_force_option(opts);
+  add_progress_option(opts);
   add_run_limit_options(opts);
   po::positional_options_description pos;
   pos.add("sweep", 1);
@@ -235,7 +239,10 @@ int sweep_command(const Args& args) {
   // are reaped without blocking, so that SIGINT or SIGTERM to this process is noticed while they run.
   std::map<pid_t, size_t> running;
   std::map<size_t, std::string> crashed;
-  size_t next = 0;
+  size_t next = 0, finished = 0;
+  // --verbose prints its own line per point: no progress lines beside them unless asked for.
+  ProgressPrinter progress(progress_style(vm, verbose && vm["progress"].defaulted()), ProgressUnit::points);
+  progress.callback();  // starts the clock
   auto on_exit = [&](pid_t pid, int status) {
     const auto it = running.find(pid);
     if (it == running.end()) return;
@@ -249,6 +256,7 @@ int sweep_command(const Args& args) {
       fs::remove(point_file(parts, it->second) + ".tmp-" + std::to_string(pid), ec);
     }
     running.erase(it);
+    progress.show(static_cast<double>(reused + ++finished), static_cast<double>(reused + todo.size()));
   };
   auto reap = [&](bool block) {
     int status = 0;
@@ -302,6 +310,7 @@ int sweep_command(const Args& args) {
       crashed[i] = "";
     }
   }
+  progress.finish();
   bool keep_parts = vm["keep-parts"].as<bool>() || !crashed.empty();
 #ifdef SERVESIM_HAVE_MPI
   if (ranks > 1) {

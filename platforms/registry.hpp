@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "platforms/export.hpp"
 #include "sim/platform_model.hpp"
 #include "sim/scenario.hpp"
 
@@ -34,6 +35,9 @@ struct PlatformRegistration {
   // placement and title are its catalogue entry's.
   std::function<std::vector<PlacementUse>(const sim::CandidateSpec&, const sim::Scenario&)> placements;
   std::string composite_title;
+  // The deployment templates `servesim export` can write for a candidate of this platform (platforms/
+  // export.hpp); empty: none.
+  std::vector<ExportFormat> exports;
 };
 
 // Every registered platform: the built-in ones in the order of platforms/registered_platforms.cpp (the order

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -81,7 +82,8 @@ void check_replaceable(const std::string& path, const OutputDir::Options& option
 }
 
 // Removes NAME.tmp-PID and NAME.old-PID folders in `parent` left by servesim processes that are gone (killed
-// by SIGKILL, or by a power cut): only folders holding the marker, so nothing a user made is touched.
+// by SIGKILL, or by a power cut): only folders holding the marker, so nothing a user made is touched. Each
+// removal is reported on stderr (one line), so that a user who wonders where a folder went is told.
 void remove_stale_folders(const fs::path& parent) {
   std::error_code ec;
   for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
@@ -93,8 +95,10 @@ void remove_stale_folders(const fs::path& parent) {
       if (pid) break;
     }
     std::error_code ignored;
-    if (core::is_process_gone(pid) && fs::exists(it->path() / OutputDir::kMarkerName, ignored))
-      fs::remove_all(it->path(), ignored);
+    if (!core::is_process_gone(pid) || !fs::exists(it->path() / OutputDir::kMarkerName, ignored)) continue;
+    if (fs::remove_all(it->path(), ignored) > 0 && !ignored)
+      std::fprintf(stderr, "servesim: removed %s, left by process %ld, which is gone\n",
+                   it->path().lexically_normal().c_str(), pid);
   }
 }
 

@@ -1,5 +1,6 @@
 // The registration of aws-lambda (one line in platforms/registered_platforms.cpp): its name and the factory
 // that builds its model from a candidate's settings, checked against platforms/aws_lambda/aws-lambda.json.
+#include "platforms/aws_lambda/lambda_export.hpp"
 #include "platforms/aws_lambda/lambda_model.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/registry.hpp"
@@ -14,6 +15,7 @@ PlatformRegistration aws_lambda_platform() {
     return std::unique_ptr<sim::PlatformModel>(
         std::make_unique<LambdaModel>(LambdaParams::from(settings, scenario.service), scenario));
   };
+  r.exports = lambda_export_formats();
   return r;
 }
 

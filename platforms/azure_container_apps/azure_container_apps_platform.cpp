@@ -1,6 +1,7 @@
 // The registration of azure-container-apps (one line in platforms/registered_platforms.cpp): its name and the
 // factory that builds its model from a candidate's settings, checked against
 // platforms/azure_container_apps/azure-container-apps.json.
+#include "platforms/azure_container_apps/container_apps_export.hpp"
 #include "platforms/azure_container_apps/container_apps_model.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/registry.hpp"
@@ -15,6 +16,7 @@ PlatformRegistration azure_container_apps_platform() {
     return std::unique_ptr<sim::PlatformModel>(std::make_unique<ContainerAppsModel>(
         ContainerAppsParams::from(settings, scenario.service), scenario));
   };
+  r.exports = container_apps_export_formats();
   return r;
 }
 

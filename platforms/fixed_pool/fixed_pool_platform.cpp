@@ -1,6 +1,7 @@
 // The registration of fixed-pool (one line in platforms/registered_platforms.cpp): its name and the factory
 // that builds its model from a candidate's settings, checked against platforms/fixed_pool/fixed-pool.json.
 #include "platforms/catalog.hpp"
+#include "platforms/fixed_pool/fixed_pool_export.hpp"
 #include "platforms/fixed_pool/fixed_pool_model.hpp"
 #include "platforms/registry.hpp"
 
@@ -14,6 +15,7 @@ PlatformRegistration fixed_pool_platform() {
     return std::unique_ptr<sim::PlatformModel>(
         std::make_unique<FixedPoolModel>(FixedPoolParams::from(settings), scenario));
   };
+  r.exports = fixed_pool_export_formats();
   return r;
 }
 

@@ -2,6 +2,7 @@
 // factory that builds its model from a candidate's settings, checked against
 // platforms/gcp_cloud_run/gcp-cloud-run.json.
 #include "platforms/catalog.hpp"
+#include "platforms/gcp_cloud_run/cloud_run_export.hpp"
 #include "platforms/gcp_cloud_run/cloud_run_model.hpp"
 #include "platforms/registry.hpp"
 
@@ -15,6 +16,7 @@ PlatformRegistration gcp_cloud_run_platform() {
     return std::unique_ptr<sim::PlatformModel>(
         std::make_unique<CloudRunModel>(CloudRunParams::from(settings, scenario.service), scenario));
   };
+  r.exports = cloud_run_export_formats();
   return r;
 }
 

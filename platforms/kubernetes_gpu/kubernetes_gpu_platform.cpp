@@ -3,6 +3,7 @@
 // platforms/kubernetes_gpu/kubernetes-gpu.json.
 #include "platforms/catalog.hpp"
 #include "platforms/fleet/gpu_latency.hpp"
+#include "platforms/kubernetes_gpu/kubernetes_export.hpp"
 #include "platforms/kubernetes_gpu/kubernetes_model.hpp"
 #include "platforms/registry.hpp"
 
@@ -23,6 +24,7 @@ PlatformRegistration kubernetes_gpu_platform() {
     return std::unique_ptr<sim::PlatformModel>(
         std::make_unique<KubernetesModel>(std::move(params), scenario));
   };
+  r.exports = kubernetes_export_formats();
   return r;
 }
 

@@ -3,9 +3,13 @@
 // to a file written by an earlier build is a stronger determinism check than equal to a second run, so a
 // scenario with golden files runs once; one without (its service times come from a profile measured on this
 // machine) runs twice and must give byte-identical files. Labelled slow: the sanitizer build skips it.
+// Every candidate is also exported in each format of its platform (`servesim export`) into
+// $SERVESIM_EXPORT_BUNDLED/<scenario>/<candidate>/<format>/, which tests/cli/export_schemas_test.py validates
+// against the platforms' published schemas.
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "platforms/registry.hpp"
 #include "support/sim_harness.hpp"
 
 using servesim::test::read_file;
@@ -53,6 +57,22 @@ TEST_CASE(
               q["arrived"].get<uint64_t>());
         CHECK(q["arrived"].get<uint64_t>() > 0);
       }
+      if (const char* export_root = std::getenv("SERVESIM_EXPORT_BUNDLED"))
+        for (const auto& c : summary["candidates"]) {
+          const auto* registration = servesim::platforms::find_registration(c["platform"].get<std::string>());
+          if (!registration) continue;
+          for (const auto& format : registration->exports) {
+            const fs::path out =
+                fs::path(export_root) / entry.path().stem() / c["name"].get<std::string>() / format.format;
+            fs::remove_all(out);
+            auto e =
+                run_servesim("export " + dir.file("a") + " --candidate '" + c["name"].get<std::string>() +
+                                 "' --format " + format.format + " --out '" + out.string() + "'",
+                             dir);
+            INFO(c["name"] << " as " << format.format << ": " << e.err);
+            CHECK(e.status == 0);
+          }
+        }
     }
   }
 }

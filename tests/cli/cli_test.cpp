@@ -120,6 +120,50 @@ TEST_CASE("cli::servesim: run writes summary.json, timeseries.csv and latency_hi
   auto v = run_servesim("validate " + path, dir);
   CHECK(v.status == 0);
   CHECK_THAT(v.out, Catch::Contains("18 arrivals"));
+  // The same as JSON (docs/scripting.md): 18 arrivals over the 4 s of the trace.
+  v = run_servesim("validate " + path + " --json", dir);
+  REQUIRE(v.status == 0);
+  const auto doc = nlohmann::json::parse(v.out);
+  CHECK(doc["ok"] == true);
+  CHECK(doc["arrivals"] == 18);
+  CHECK(doc["candidates"] == 1);
+  CHECK(doc["work"]["simulated_s"] == 4.0);
+  CHECK(doc["request_trace"].is_null());
+}
+
+TEST_CASE("cli::servesim: --json prints the catalogue and tune's points as JSON in the documented shape") {
+  TempDir dir;
+  auto list = run_servesim("catalog --json", dir);
+  REQUIRE(list.status == 0);
+  const auto platforms = nlohmann::json::parse(list.out)["platforms"];
+  REQUIRE(platforms.size() >= 6);
+  for (const auto& p : platforms)
+    for (const char* key : {"platform", "title", "placement"}) CHECK(p.contains(key));
+  const std::string first = platforms[0]["platform"];
+  auto entry = run_servesim("catalog " + first + " --json", dir);
+  REQUIRE(entry.status == 0);
+  const auto e = nlohmann::json::parse(entry.out);
+  CHECK(e["platform"] == first);
+  REQUIRE_FALSE(e["parameters"].empty());
+  for (const auto& p : e["parameters"])
+    for (const char* key : {"key", "value", "unit", "status", "source", "help"}) CHECK(p.contains(key));
+
+  // tune over two points: both meet a 1-s SLO with a 20-ms service time.
+  dir.write("ok.txt", "3 4 5 6");
+  const std::string path = dir.write("scenario.json", scenario_with_trace("ok.txt").dump());
+  const std::string platform = scenario_with_trace("ok.txt")["candidates"][0]["platform"];
+  auto tune = run_servesim("tune " + path + " --platform " + platform + " --json", dir);
+  REQUIRE(tune.status == 0);
+  const auto t = nlohmann::json::parse(tune.out);
+  CHECK(t["platform"] == platform);
+  REQUIRE_FALSE(t["points"].empty());
+  for (const auto& p : t["points"]) {
+    for (const char* key : {"name", "swept", "settings", "valid", "meets_slo", "attainment", "p50_ms",
+                            "p99_ms", "cost_usd", "cold_start_share", "requests"})
+      CHECK(p.contains(key));
+    if (p["valid"] == true) CHECK(p["requests"]["arrived"] == 18);
+  }
+  CHECK(t["best"].is_string());
 }
 
 TEST_CASE("cli::servesim: validate describes a request trace and warns when its span does not fit its unit") {
@@ -142,6 +186,13 @@ TEST_CASE("cli::servesim: validate describes a request trace and warns when its 
   // 501 rows read 10, 500 read 20: mean 14.995; the p99 (the 991st smallest) is 20.
   CHECK_THAT(v.out, Catch::Contains("tokens: input mean 15.0, p99 20; output mean 3.0, p99 3"));
   CHECK(v.err.empty());
+  auto j = run_servesim("validate " + dir.file("s.json") + " --json", dir);
+  REQUIRE(j.status == 0);
+  const auto trace_doc = nlohmann::json::parse(j.out)["request_trace"];
+  CHECK(trace_doc["rows"] == 1001);
+  CHECK(trace_doc["last_s"] == 500.0);
+  CHECK(trace_doc["input_tokens"]["p99"] == 20);
+  CHECK(trace_doc["output_tokens"]["mean"] == 3.0);
   // The same trace read as milliseconds: 1001 rows within 0.5 s.
   scenario["workload"]["timestamp_unit"] = "ms";
   v = run_servesim("validate " + dir.write("s.json", scenario.dump()), dir);

@@ -260,7 +260,8 @@ TEST_CASE("cli::Interrupted: SIGINT and SIGTERM stop a run, remove its temporary
       dir.write("out/earlier/.servesim-output", "marker\n");
       dir.write("out/earlier/summary.json", "{}\n");
       const pid_t pid =
-          spawn_in(dir.path(), {"run", "scenario.json", "--out", "out/earlier"}, dir.file("err.txt"));
+          spawn_in(dir.path(), {"run", "scenario.json", "--out", "out/earlier", "--progress=none"},
+                   dir.file("err.txt"));
       // The temporary folder exists once the output folder is checked, just before the simulation starts.
       for (int i = 0; i < 300 && entries_with(dir.file("out"), ".tmp-").empty(); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -300,14 +301,21 @@ TEST_CASE("cli::Interrupted: SIGINT stops a sweep's workers and keeps the points
 TEST_CASE("cli::OutputDir: temporaries left by a killed run are removed by the next run") {
   TempDir dir;
   write_json(dir, "scenario.json", small_scenario("t"));
-  const std::string stale = "out/x.tmp-" + std::to_string(dead_pid());
+  const long stale_pid = dead_pid();
+  const std::string stale = "out/x.tmp-" + std::to_string(stale_pid);
   const std::string stale_old = "out/t.old-" + std::to_string(dead_pid());
   const std::string users = "out/mine.tmp-" + std::to_string(dead_pid());  // no marker: not servesim's
   const std::string live = "out/y.tmp-" + std::to_string(::getpid());      // its process still runs
   for (const auto& folder : {stale, stale_old, users, live}) fs::create_directories(dir.file(folder));
   for (const auto& folder : {stale, stale_old, live}) dir.write(folder + "/.servesim-output", "marker\n");
 
-  REQUIRE(run_in(dir.path(), "run scenario.json --quiet").status == 0);
+  const Outcome next = run_in(dir.path(), "run scenario.json --quiet");
+  REQUIRE(next.status == 0);
+  // Each removal is said on stderr, with the process that left it; nothing else is.
+  CHECK_THAT(next.err, Catch::Contains("servesim: removed " + stale + ", left by process " +
+                                       std::to_string(stale_pid) + ", which is gone\n"));
+  CHECK_THAT(next.err, Catch::Contains("servesim: removed " + stale_old + ", left by process "));
+  CHECK(count_lines(user_stderr(next.err)) == 2);
   CHECK_FALSE(fs::exists(dir.file(stale)));
   CHECK_FALSE(fs::exists(dir.file(stale_old)));
   CHECK(fs::exists(dir.file(users)));
@@ -319,6 +327,42 @@ TEST_CASE("cli::OutputDir: temporaries left by a killed run are removed by the n
     REQUIRE(run_in(dir.path(), "report out/t --html report.html").status == 0);
     CHECK(fs::exists(dir.file("report.html")));
     CHECK_FALSE(fs::exists(dir.file(tmp_html)));
+  }
+}
+
+TEST_CASE("cli::Progress: plain lines on stderr when it is not a terminal, none with --progress=none") {
+  TempDir dir;
+  write_json(dir, "scenario.json", long_scenario());
+  SECTION("auto, stderr a file: a line per tenth of the simulated time, from the first second on") {
+    const pid_t pid = spawn_in(dir.path(), {"run", "scenario.json"}, dir.file("err.txt"));
+    for (int i = 0; i < 1000 && read_file(dir.file("err.txt")).find("progress 10%") == std::string::npos; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ::kill(pid, SIGINT);
+    CHECK(wait_status(pid) == 130);
+    const std::string err = user_stderr(read_file(dir.file("err.txt")));
+    // Ten days of traffic: 240 h simulated in all.
+    CHECK_THAT(err, Catch::StartsWith("servesim: progress 10% (simulated "));
+    CHECK_THAT(err, Catch::Contains(" of 240.0 h, all candidates; "));
+    CHECK_THAT(err, Catch::EndsWith("servesim: interrupted (SIGINT): nothing was written\n"));
+    CHECK(err.find('\r') == std::string::npos);  // no bar drawn in place
+    CHECK(entries_with(dir.path(), ".tmp-").empty());
+  }
+  SECTION("none: nothing but the interruption") {
+    const pid_t pid = spawn_in(dir.path(), {"run", "scenario.json", "--progress=none"}, dir.file("err.txt"));
+    for (int i = 0; i < 300 && entries_with(dir.file("out"), ".tmp-").empty(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past the first second of the run
+    ::kill(pid, SIGTERM);
+    CHECK(wait_status(pid) == 143);
+    CHECK(user_stderr(read_file(dir.file("err.txt"))) ==
+          "servesim: interrupted (SIGTERM): nothing was written\n");
+  }
+  SECTION("a value it does not know is bad input") {
+    const Outcome o = run_in(dir.path(), "run scenario.json --progress=sometimes");
+    CHECK(o.status == 2);
+    CHECK(o.err ==
+          "servesim: command line: --progress expects auto, bar, lines or none, got 'sometimes' (see "
+          "--help)\n");
   }
 }
 

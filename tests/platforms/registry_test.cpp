@@ -129,14 +129,14 @@ TEST_CASE("platforms::registry: registrations that cannot work are refused") {
   const auto make = [](const sim::CandidateSpec&,
                        const sim::Scenario&) -> std::unique_ptr<sim::PlatformModel> { return nullptr; };
   const std::string first = platforms::registered_platforms().front().name;
-  CHECK_THROWS_WITH(platforms::register_platform({first, make, {}, ""}, ""),
+  CHECK_THROWS_WITH(platforms::register_platform({first, make, {}, "", {}}, ""),
                     Catch::Contains(first + " is already registered"));
-  CHECK_THROWS_WITH(platforms::register_platform({"no-factory", {}, {}, ""}, ""),
+  CHECK_THROWS_WITH(platforms::register_platform({"no-factory", {}, {}, "", {}}, ""),
                     Catch::Contains("no-factory has no model factory"));
-  CHECK_THROWS_WITH(platforms::register_platform({"no-placement", make, {}, ""}, ""),
+  CHECK_THROWS_WITH(platforms::register_platform({"no-placement", make, {}, "", {}}, ""),
                     Catch::Contains("no-placement has no placement class"));
   CHECK_THROWS_WITH(
-      platforms::register_platform({"not-p", make, {}, ""}, entry_text(R"("placement": "edge",)")),
+      platforms::register_platform({"not-p", make, {}, "", {}}, entry_text(R"("placement": "edge",)")),
       Catch::Contains("not-p's catalogue entry is for p"));
   CHECK_FALSE(platforms::find_registration("no-placement"));
   CHECK_FALSE(platforms::find_platform("p"));
@@ -185,4 +185,40 @@ TEST_CASE("platforms::registry: advisor/, app/, cli/, gui/, python/ and reports/
   for (const auto& o : offences) list += o + "\n";
   INFO("platform names outside platforms/ (read them from the registry or the catalogue):\n" << list);
   CHECK(offences.empty());
+}
+
+// servesim export's formats come from the registry: each is registered once per platform, and each writes a
+// template headed by the request's provenance for a candidate with the catalogue's default settings.
+TEST_CASE("platforms::export: every registered format writes a template headed by its provenance") {
+  size_t formats = 0;
+  for (const auto& r : platforms::registered_platforms()) {
+    const auto* entry = platforms::find_platform(r.name);
+    for (const auto& f : r.exports) {
+      CAPTURE(r.name, f.format);
+      ++formats;
+      CHECK(platforms::find_export_format(r.name, f.format) == &f);
+      REQUIRE(entry);  // a composite (no catalogue entry) has no settings to export
+      platforms::ExportRequest request;
+      request.candidate = "a candidate";
+      request.platform = r.name;
+      for (const auto& p : entry->parameters) request.settings[p.key] = p.value;
+      request.provenance = {"run out/x: candidate \"a candidate\"", "Simulated: cost $1"};
+      const auto files = f.write(request);
+      REQUIRE_FALSE(files.empty());
+      for (const auto& file : files) {
+        CHECK(file.name.find('/') == std::string::npos);
+        CHECK_THAT(file.text,
+                   Catch::StartsWith("# run out/x: candidate \"a candidate\"\n# Simulated: cost $1\n"));
+      }
+    }
+  }
+  CHECK(formats >= 6);  // sam, cloudformation, cloud-run, container-apps and kubernetes (twice)
+  CHECK_FALSE(
+      platforms::find_export_format(platforms::registered_platforms().front().name, "no-such-format"));
+  CHECK(platforms::dns_label("Lambda 3008 (arm)") == "lambda-3008-arm");
+  CHECK(platforms::logical_id("lambda-3008") == "Lambda3008");
+  CHECK(platforms::cpu_quantity(0.5) == "500m");
+  CHECK(platforms::cpu_quantity(2) == "2");
+  CHECK(platforms::memory_quantity(0.5) == "512Mi");
+  CHECK(platforms::memory_quantity(4) == "4Gi");
 }

@@ -1,0 +1,71 @@
+// gcp-cloud-run's deployment template for `servesim export`: a Cloud Run service in its Knative form
+// (serving.knative.dev/v1 Service, `gcloud run services replace service.yaml`): CPU and memory limits,
+// containerConcurrency, timeoutSeconds, min and max instances (autoscaling.knative.dev/minScale, maxScale on
+// the revision template), CPU throttling (request-based billing) and startup CPU boost, and an NVIDIA L4
+// (nvidia.com/gpu limit and the run.googleapis.com/accelerator node selector) when the candidate has one.
+#include "platforms/gcp_cloud_run/cloud_run_export.hpp"
+
+#include <cmath>
+
+#include "platforms/export.hpp"
+
+namespace servesim::platforms {
+
+namespace {
+
+using ordered = nlohmann::ordered_json;
+
+const std::vector<std::string> kCloudRunWritten = {"vcpu",          "memory_gib",        "concurrency",
+                                                   "min_instances", "max_instances",     "request_timeout_s",
+                                                   "billing",       "startup_cpu_boost", "gpu"};
+
+std::vector<ExportFile> write_cloud_run(const ExportRequest& request) {
+  const auto& s = request.settings;
+  auto whole = [&](const char* key, double fallback) { return std::lround(s.value(key, fallback)); };
+  const std::string gpu = s.value("gpu", std::string("none"));
+  const bool request_billing = s.value("billing", std::string("request")) == "request";
+
+  ordered annotations;
+  annotations["autoscaling.knative.dev/minScale"] = std::to_string(whole("min_instances", 0));
+  annotations["autoscaling.knative.dev/maxScale"] = std::to_string(whole("max_instances", 100));
+  // Request-based billing is CPU allocated only while a request is served: CPU throttling on.
+  annotations["run.googleapis.com/cpu-throttling"] = request_billing ? "true" : "false";
+  annotations["run.googleapis.com/startup-cpu-boost"] =
+      s.value("startup_cpu_boost", false) ? "true" : "false";
+
+  ordered limits;
+  limits["cpu"] = cpu_quantity(s.value("vcpu", 1.0));
+  limits["memory"] = memory_quantity(s.value("memory_gib", 0.5));
+  if (gpu != "none") limits["nvidia.com/gpu"] = "1";
+  ordered container = {{"image", "REPLACE-WITH-YOUR-MODEL-SERVER-IMAGE"},
+                       {"ports", ordered::array({{{"containerPort", 8080}}})},
+                       {"resources", {{"limits", limits}}}};
+  ordered spec;
+  spec["containerConcurrency"] = whole("concurrency", 80);
+  spec["timeoutSeconds"] = whole("request_timeout_s", 300);
+  spec["containers"] = ordered::array({container});
+  if (gpu != "none") spec["nodeSelector"] = {{"run.googleapis.com/accelerator", gpu}};
+
+  const ordered doc = {
+      {"apiVersion", "serving.knative.dev/v1"},
+      {"kind", "Service"},
+      {"metadata", {{"name", dns_label(request.candidate)}}},
+      {"spec", {{"template", {{"metadata", {{"annotations", annotations}}}, {"spec", spec}}}}}};
+
+  std::vector<std::string> head = request.provenance;
+  head.push_back("Cloud Run service (Knative form): gcloud run services replace service.yaml");
+  const auto others = settings_not_in_template(request, kCloudRunWritten);
+  if (!others.empty()) {
+    head.push_back("Other settings the scenario gave (platform behaviour, the model), not service fields:");
+    for (const auto& o : others) head.push_back("  " + o);
+  }
+  return {{"service.yaml", yaml_comments(head) + to_yaml(doc)}};
+}
+
+}  // namespace
+
+std::vector<ExportFormat> cloud_run_export_formats() {
+  return {{"cloud-run", "Cloud Run service, Knative serving.knative.dev/v1 YAML", write_cloud_run}};
+}
+
+}  // namespace servesim::platforms

@@ -1,0 +1,387 @@
+#!/usr/bin/env python3
+"""`servesim export` as a deployer relies on it (docs/export.md): for one candidate per template shape
+(every platform, with and without GPU, HPA and KEDA, provisioned concurrency and SnapStart), run a short
+scenario, export the candidate in each format of its platform, and check that
+
+- the template validates against the platform's published JSON schema (tests/data/export_schemas: SAM's
+  AWS::Serverless::Function, Knative's serving.knative.dev/v1 Service, Kubernetes' Deployment, Service and
+  autoscaling/v2 HorizontalPodAutoscaler), or, where no schema could be had (CloudFormation's
+  AWS::Lambda::Function, Azure Container Apps, KEDA's ScaledObject), has the fields and types of the
+  platform's reference page;
+- every setting the simulation used that the platform lets one set is in the template, with the value the
+  run used (read from the run's report_context.json, mapped here by hand from the reference pages);
+- its comment head names the run and its figures (cost, SLO attainment, p99 from summary.json);
+- a format that is not the candidate's platform's is one line on stderr and exit status 2.
+
+Then it validates the same way every template tests/cli/bundled_scenarios_test.cpp exported for the bundled
+scenarios' candidates ($SERVESIM_EXPORT_BUNDLED), when that test has run.
+
+Run by CTest from the source root with $SERVESIM_BIN; needs python3-jsonschema and python3-yaml.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import jsonschema
+import yaml
+
+SCHEMAS = "tests/data/export_schemas"
+FORMATS = {
+    "aws-lambda": ["sam", "cloudformation"],
+    "gcp-cloud-run": ["cloud-run"],
+    "azure-container-apps": ["container-apps"],
+    "kubernetes-gpu": ["kubernetes"],
+    "fixed-pool": ["kubernetes"],
+}
+FILES = {"sam": "template.yaml", "cloudformation": "template.yaml", "cloud-run": "service.yaml",
+         "container-apps": "containerapp.yaml", "kubernetes": "kubernetes.yaml"}
+
+SCENARIO = {
+    "name": "export-cases", "seed": 7,
+    "workload": {"type": "poisson", "rate_rps": 2, "duration_s": 120},
+    "service": {"warm": {"type": "constant", "value_ms": 50}},
+    "slo": {"p99_ms": 2000, "timeout_s": 30},
+    "candidates": [
+        {"name": "lambda-full", "platform": "aws-lambda", "memory_mb": 2048, "timeout_s": 30,
+         "architecture": "arm64", "reserved_concurrency": 50, "provisioned_concurrency": 5,
+         "ephemeral_storage_mb": 1024, "api_gateway": True},
+        {"name": "lambda-plain", "platform": "aws-lambda", "memory_mb": 512, "timeout_s": 12.5},
+        {"name": "lambda-snap", "platform": "aws-lambda", "memory_mb": 1024, "snapstart": True},
+        {"name": "run-cpu", "platform": "gcp-cloud-run", "vcpu": 2, "memory_gib": 4, "concurrency": 8,
+         "min_instances": 1, "max_instances": 20, "billing": "instance", "startup_cpu_boost": True,
+         "request_timeout_s": 60},
+        {"name": "run-l4", "platform": "gcp-cloud-run", "vcpu": 4, "memory_gib": 16, "concurrency": 4,
+         "gpu": "nvidia-l4", "billing": "instance", "max_instances": 5},
+        {"name": "run-half", "platform": "gcp-cloud-run", "vcpu": 1, "memory_gib": 0.5},
+        {"name": "aca-cpu", "platform": "azure-container-apps", "vcpu": 1, "memory_gib": 2,
+         "concurrent_requests": 20, "min_replicas": 1, "max_replicas": 30, "cooldown_period_s": 120},
+        {"name": "aca-t4", "platform": "azure-container-apps", "gpu": "nvidia-t4", "vcpu": 8, "memory_gib": 56,
+         "max_replicas": 4},
+        {"name": "k8s-hpa-spot", "platform": "kubernetes-gpu", "node_type": "g5.xlarge",
+         "hpa_metric": "requests_per_pod", "hpa_target_requests_per_pod_per_s": 25, "min_replicas": 2,
+         "max_replicas": 40, "purchase_option": "spot", "node_provisioner": "karpenter", "hpa_scale_up_pods": 8,
+         "hpa_scale_down_stabilization_s": 120, "termination_grace_period_s": 45, "max_batch_size": 4},
+        {"name": "k8s-keda", "platform": "kubernetes-gpu", "node_type": "p4d.24xlarge", "gpus_per_pod": 2,
+         "autoscaler": "keda", "hpa_metric": "gpu_utilization", "hpa_target_gpu_utilization": 0.7,
+         "keda_polling_interval_s": 15, "keda_cooldown_s": 200, "min_replicas": 1, "max_replicas": 8},
+        {"name": "pool", "platform": "fixed-pool", "servers": 3, "vcpu_per_server": 2},
+    ],
+}
+
+failures = []
+
+
+def check(condition, what):
+    if not condition:
+        failures.append(what)
+
+
+def load_schema(name):
+    with open(os.path.join(SCHEMAS, name)) as f:
+        return json.load(f)
+
+
+SAM = load_schema("sam.json")
+KNATIVE = load_schema("knative-service.json")
+KUBERNETES = load_schema("kubernetes.json")
+
+
+def validate(schema, doc, what, root=None):
+    """Validates `doc` against `schema` (or against the definition `root` refers to, within `schema`)."""
+    if root is not None:
+        schema = dict(schema, **root)
+        schema.pop("kinds", None)
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    for e in errors[:5]:
+        failures.append(f"{what}: schema: /{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}")
+
+
+def mib(quantity):
+    """A Kubernetes memory quantity in MiB."""
+    for suffix, factor in (("Gi", 1024), ("Mi", 1)):
+        if quantity.endswith(suffix):
+            return float(quantity[: -len(suffix)]) * factor
+    raise ValueError(quantity)
+
+
+def cpus(quantity):
+    return float(quantity[:-1]) / 1000 if quantity.endswith("m") else float(quantity)
+
+
+def the_function(doc, type_name):
+    functions = [r for r in doc["Resources"].values() if r["Type"] == type_name]
+    check(len(functions) == 1, f"one {type_name}")
+    return functions[0]["Properties"]
+
+
+def check_lambda(fmt, doc, s, what):
+    """AWS::Lambda::Function and AWS::Serverless::Function: MemorySize, Timeout (whole seconds, rounded up so
+    that nothing the simulation served times out), Architectures, EphemeralStorage.Size,
+    ReservedConcurrentExecutions, SnapStart; provisioned concurrency on the alias (SAM: AutoPublishAlias and
+    ProvisionedConcurrencyConfig on the function)."""
+    if fmt == "sam":
+        validate(SAM, doc, what)
+        p = the_function(doc, "AWS::Serverless::Function")
+    else:
+        # No schema here: the reference page's required properties and types.
+        check(doc.get("AWSTemplateFormatVersion") == "2010-09-09", f"{what}: AWSTemplateFormatVersion")
+        p = the_function(doc, "AWS::Lambda::Function")
+        check(isinstance(p.get("Role"), dict) and "Ref" in p["Role"], f"{what}: Role")
+        check(set(p.get("Code", {})) == {"S3Bucket", "S3Key"}, f"{what}: Code")
+        for r in doc["Resources"].values():
+            check(r["Type"] in ("AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::Lambda::Alias"),
+                  f"{what}: resource type {r['Type']}")
+            for key in r["Properties"]:
+                allowed = {
+                    "AWS::Lambda::Function": {"Role", "Code", "Handler", "Runtime", "MemorySize", "Timeout",
+                                              "Architectures", "EphemeralStorage", "ReservedConcurrentExecutions",
+                                              "SnapStart"},
+                    "AWS::Lambda::Version": {"FunctionName"},
+                    "AWS::Lambda::Alias": {"FunctionName", "FunctionVersion", "Name",
+                                           "ProvisionedConcurrencyConfig"},
+                }[r["Type"]]
+                check(key in allowed, f"{what}: {r['Type']} has no property {key}")
+        for key in ("MemorySize", "Timeout", "ReservedConcurrentExecutions"):
+            check(key not in p or isinstance(p[key], int), f"{what}: {key} an integer")
+    check(p["MemorySize"] == s["memory_mb"], f"{what}: MemorySize {p['MemorySize']} vs memory_mb {s['memory_mb']}")
+    timeout = s["timeout_s"]
+    check(p["Timeout"] >= timeout and p["Timeout"] - timeout < 1, f"{what}: Timeout {p['Timeout']} vs {timeout}")
+    check(p["Architectures"] == [s["architecture"]], f"{what}: Architectures")
+    check(p["EphemeralStorage"]["Size"] == s["ephemeral_storage_mb"], f"{what}: EphemeralStorage")
+    check(p.get("ReservedConcurrentExecutions", 0) == s["reserved_concurrency"], f"{what}: reserved")
+    check(("SnapStart" in p) == s["snapstart"], f"{what}: SnapStart")
+    provisioned = 0
+    if fmt == "sam":
+        provisioned = p.get("ProvisionedConcurrencyConfig", {}).get("ProvisionedConcurrentExecutions", 0)
+        if provisioned:
+            check(p.get("AutoPublishAlias"), f"{what}: provisioned concurrency needs an alias")
+        check(("Events" in p) == s["api_gateway"], f"{what}: API Gateway event")
+    else:
+        for r in doc["Resources"].values():
+            if r["Type"] == "AWS::Lambda::Alias":
+                provisioned = r["Properties"].get("ProvisionedConcurrencyConfig", {}).get(
+                    "ProvisionedConcurrentExecutions", 0)
+    check(provisioned == s["provisioned_concurrency"], f"{what}: provisioned {provisioned}")
+
+
+def check_cloud_run(doc, s, what):
+    """Cloud Run's Knative Service: limits cpu and memory, containerConcurrency, timeoutSeconds, min/max
+    instances as autoscaling.knative.dev/minScale and maxScale on the revision template, CPU throttling off
+    for instance-based billing, startup CPU boost, and an L4 as nvidia.com/gpu with the accelerator selector."""
+    validate(KNATIVE, doc, what)
+    template = doc["spec"]["template"]
+    annotations = template["metadata"]["annotations"]
+    spec = template["spec"]
+    limits = spec["containers"][0]["resources"]["limits"]
+    check(cpus(limits["cpu"]) == s["vcpu"], f"{what}: cpu {limits['cpu']} vs vcpu {s['vcpu']}")
+    check(mib(limits["memory"]) == s["memory_gib"] * 1024, f"{what}: memory {limits['memory']}")
+    check(spec["containerConcurrency"] == s["concurrency"], f"{what}: containerConcurrency")
+    check(spec["timeoutSeconds"] == s["request_timeout_s"], f"{what}: timeoutSeconds")
+    check(annotations["autoscaling.knative.dev/minScale"] == str(s["min_instances"]), f"{what}: minScale")
+    check(annotations["autoscaling.knative.dev/maxScale"] == str(s["max_instances"]), f"{what}: maxScale")
+    check(annotations["run.googleapis.com/cpu-throttling"] == ("true" if s["billing"] == "request" else "false"),
+          f"{what}: cpu-throttling")
+    check(annotations["run.googleapis.com/startup-cpu-boost"] == ("true" if s["startup_cpu_boost"] else "false"),
+          f"{what}: startup-cpu-boost")
+    if s["gpu"] == "none":
+        check("nvidia.com/gpu" not in limits and "nodeSelector" not in spec, f"{what}: no GPU")
+    else:
+        check(limits.get("nvidia.com/gpu") == "1", f"{what}: GPU limit")
+        check(spec.get("nodeSelector", {}).get("run.googleapis.com/accelerator") == s["gpu"], f"{what}: accelerator")
+
+
+def check_container_apps(doc, s, what):
+    """Container Apps YAML (az containerapp create --yaml; Microsoft.App/containerApps): the container's
+    resources.cpu (a number) and memory ("<GiB>Gi"), scale.minReplicas/maxReplicas/cooldownPeriod, an http
+    scale rule on concurrentRequests (a string), and the serverless GPU workload profile for a GPU."""
+    check(doc.get("type") == "Microsoft.App/containerApps", f"{what}: type")
+    props = doc["properties"]
+    for key in ("managedEnvironmentId", "workloadProfileName", "configuration", "template"):
+        check(key in props, f"{what}: properties.{key}")
+    container = props["template"]["containers"][0]
+    check(isinstance(container["resources"]["cpu"], (int, float)), f"{what}: cpu a number")
+    check(container["resources"]["cpu"] == s["vcpu"], f"{what}: cpu")
+    check(container["resources"]["memory"] == f"{s['memory_gib']:g}Gi", f"{what}: memory")
+    scale = props["template"]["scale"]
+    check(scale["minReplicas"] == s["min_replicas"] and scale["maxReplicas"] == s["max_replicas"], f"{what}: replicas")
+    check(scale["cooldownPeriod"] == s["cooldown_period_s"], f"{what}: cooldownPeriod")
+    rule = scale["rules"][0]["http"]["metadata"]["concurrentRequests"]
+    check(rule == str(s["concurrent_requests"]), f"{what}: concurrentRequests {rule}")
+    profile = {"none": "Consumption", "nvidia-t4": "Consumption-GPU-NC8as-T4",
+               "nvidia-a100": "Consumption-GPU-NC24-A100"}[s["gpu"]]
+    check(props["workloadProfileName"] == profile, f"{what}: workload profile")
+
+
+def check_kubernetes(docs, s, platform, what):
+    """Deployment + Service + HPA (autoscaling/v2) or KEDA ScaledObject. kubernetes-gpu: nvidia.com/gpu per
+    pod, the node type as node.kubernetes.io/instance-type, spot as the provisioner's capacity-type label,
+    the HPA's min/max replicas, metric target and scale-up/down behaviour (the HPA defaults the catalogue
+    mirrors: 100% or 4 pods per 15 s up, 100% per 15 s down after 300 s). fixed-pool: servers replicas of
+    vcpu_per_server CPU, no autoscaler."""
+    kinds = {d["kind"]: d for d in docs}
+    for d in docs:
+        if d["kind"] in KUBERNETES["kinds"]:
+            validate(KUBERNETES, d, f"{what} {d['kind']}", KUBERNETES["kinds"][d["kind"]])
+    check("Deployment" in kinds and "Service" in kinds, f"{what}: Deployment and Service")
+    pod = kinds["Deployment"]["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    service = kinds["Service"]["spec"]
+    check(service["selector"] == kinds["Deployment"]["spec"]["selector"]["matchLabels"], f"{what}: selector")
+    if platform == "fixed-pool":
+        check(kinds["Deployment"]["spec"]["replicas"] == s["servers"], f"{what}: replicas")
+        check(cpus(container["resources"]["limits"]["cpu"]) == s["vcpu_per_server"], f"{what}: cpu")
+        check("HorizontalPodAutoscaler" not in kinds, f"{what}: no autoscaler")
+        return
+    limits = container["resources"]["limits"]
+    check(limits["nvidia.com/gpu"] == str(s["gpus_per_pod"]), f"{what}: GPUs per pod")
+    check(pod["nodeSelector"]["node.kubernetes.io/instance-type"] == s["node_type"], f"{what}: node type")
+    spot = s["purchase_option"] == "spot"
+    label = "karpenter.sh/capacity-type" if s["node_provisioner"] == "karpenter" else "eks.amazonaws.com/capacityType"
+    check((label in pod["nodeSelector"]) == spot, f"{what}: capacity type")
+    check(pod["terminationGracePeriodSeconds"] == s["termination_grace_period_s"], f"{what}: grace period")
+    env = {e["name"]: e["value"] for e in container.get("env", [])}
+    check(env.get("MAX_BATCH_SIZE") == str(s["max_batch_size"]), f"{what}: batch size")
+    check(kinds["Deployment"]["spec"]["replicas"] == s["min_replicas"], f"{what}: initial replicas")
+    metric_target = {
+        "gpu_utilization": ("DCGM_FI_DEV_GPU_UTIL", s["hpa_target_gpu_utilization"] * 100),
+        "requests_per_pod": ("requests_per_second", s["hpa_target_requests_per_pod_per_s"]),
+        "in_flight": ("requests_in_flight", s["hpa_target_in_flight_per_pod"]),
+        "kv_cache_utilization": ("vllm:gpu_cache_usage_perc", s["hpa_target_kv_cache_utilization"]),
+    }[s["hpa_metric"]]
+    if s["autoscaler"] == "keda":
+        so = kinds.get("ScaledObject")
+        check(so is not None and so["apiVersion"] == "keda.sh/v1alpha1", f"{what}: ScaledObject")
+        spec = so["spec"]
+        check(spec["scaleTargetRef"]["name"] == kinds["Deployment"]["metadata"]["name"], f"{what}: target")
+        check(spec["pollingInterval"] == s["keda_polling_interval_s"], f"{what}: pollingInterval")
+        check(spec["cooldownPeriod"] == s["keda_cooldown_s"], f"{what}: cooldownPeriod")
+        check(spec["minReplicaCount"] == s["min_replicas"] and spec["maxReplicaCount"] == s["max_replicas"],
+              f"{what}: replica counts")
+        trigger = spec["triggers"][0]
+        check(metric_target[0] in trigger["metadata"]["query"], f"{what}: trigger metric")
+        check(float(trigger["metadata"]["threshold"]) == metric_target[1], f"{what}: threshold")
+        behavior = spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]
+        validate(KUBERNETES, behavior, f"{what} behavior",
+                 {"$ref": "#/definitions/io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerBehavior"})
+    else:
+        hpa = kinds["HorizontalPodAutoscaler"]["spec"]
+        check(hpa["minReplicas"] == s["min_replicas"] and hpa["maxReplicas"] == s["max_replicas"], f"{what}: replicas")
+        metric = hpa["metrics"][0]["pods"]
+        check(metric["metric"]["name"] == metric_target[0], f"{what}: metric")
+        check(float(metric["target"]["averageValue"]) == metric_target[1], f"{what}: target")
+        behavior = hpa["behavior"]
+    up, down = behavior["scaleUp"], behavior["scaleDown"]
+    check(up["stabilizationWindowSeconds"] == s["hpa_scale_up_stabilization_s"], f"{what}: up window")
+    check(down["stabilizationWindowSeconds"] == s["hpa_scale_down_stabilization_s"], f"{what}: down window")
+    check({(p["type"], p["value"], p["periodSeconds"]) for p in up["policies"]} ==
+          {("Percent", s["hpa_scale_up_percent"], s["hpa_scale_up_period_s"]),
+           ("Pods", s["hpa_scale_up_pods"], s["hpa_scale_up_period_s"])}, f"{what}: up policies")
+    check({(p["type"], p["value"], p["periodSeconds"]) for p in down["policies"]} ==
+          {("Percent", s["hpa_scale_down_percent"], s["hpa_scale_down_period_s"])}, f"{what}: down policies")
+
+
+def check_template(path, fmt, platform, settings, what):
+    with open(path) as f:
+        text = f.read()
+    docs = [d for d in yaml.safe_load_all(text) if d is not None]
+    if fmt == "kubernetes":
+        check_kubernetes(docs, settings, platform, what)
+    else:
+        check(len(docs) == 1, f"{what}: one document")
+        {"sam": lambda: check_lambda(fmt, docs[0], settings, what),
+         "cloudformation": lambda: check_lambda(fmt, docs[0], settings, what),
+         "cloud-run": lambda: check_cloud_run(docs[0], settings, what),
+         "container-apps": lambda: check_container_apps(docs[0], settings, what)}[fmt]()
+    return text
+
+
+def settings_of(run_dir):
+    with open(os.path.join(run_dir, "report_context.json")) as f:
+        context = json.load(f)
+    return {c["name"]: (c["platform"], {p["key"]: p["value"] for p in c["parameters"]}) for c in context["candidates"]}
+
+
+def servesim(*args):
+    return subprocess.run([os.environ.get("SERVESIM_BIN", "build/cli/servesim"), *args], capture_output=True,
+                          text=True)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario = os.path.join(tmp, "scenario.json")
+        with open(scenario, "w") as f:
+            json.dump(SCENARIO, f)
+        run_dir = os.path.join(tmp, "run")
+        r = servesim("run", scenario, "--out", run_dir, "--quiet")
+        if r.returncode != 0:
+            print("servesim run failed:", r.stderr)
+            return 1
+        with open(os.path.join(run_dir, "summary.json")) as f:
+            summary = {c["name"]: c for c in json.load(f)["candidates"]}
+        for name, (platform, settings) in settings_of(run_dir).items():
+            for fmt in FORMATS[platform]:
+                out = os.path.join(tmp, "export", name, fmt)
+                r = servesim("export", run_dir, "--candidate", name, "--format", fmt, "--out", out)
+                what = f"{name} ({platform}) as {fmt}"
+                check(r.returncode == 0 and r.stderr == "", f"{what}: exit {r.returncode}: {r.stderr}")
+                path = os.path.join(out, FILES[fmt])
+                check(r.stdout == path + "\n", f"{what}: prints the path it wrote, got {r.stdout!r}")
+                text = check_template(path, fmt, platform, settings, what)
+                # The head names the run and its figures, as summary.json has them.
+                c = summary[name]
+                head = "".join(line for line in text.splitlines(True) if line.startswith("#"))
+                check(f"candidate {name} ({platform})" in head and "export-cases" in head, f"{what}: run in head")
+                check(f"cost ${c['cost_usd']['total']:.6g}" in head, f"{what}: cost in head")
+                check(f"SLO attainment {c['slo']['attainment'] * 100:.2f}%" in head, f"{what}: attainment in head")
+                check(f"p99 {c['latency_ms']['p99']:.1f} ms" in head, f"{what}: p99 in head")
+            # A format of another platform: one line, exit status 2, nothing written.
+            other = next(f for p, fs in FORMATS.items() if p != platform for f in fs if f not in FORMATS[platform])
+            out = os.path.join(tmp, "refused", name)
+            r = servesim("export", run_dir, "--candidate", name, "--format", other, "--out", out)
+            check(r.returncode == 2 and r.stderr.count("\n") == 1, f"{name} as {other}: {r.returncode} {r.stderr!r}")
+            check(f"runs on {platform}, which exports as {', '.join(FORMATS[platform])}" in r.stderr,
+                  f"{name} as {other}: names the formats it has: {r.stderr!r}")
+            check(not os.path.exists(out), f"{name} as {other}: nothing written")
+
+        # An unknown candidate and a folder that is not a run: one line, exit status 2.
+        r = servesim("export", run_dir, "--candidate", "nope", "--format", "sam", "--out", os.path.join(tmp, "x"))
+        check(r.returncode == 2 and "expected one of the run's candidates (lambda-full, " in r.stderr,
+              f"unknown candidate: {r.stderr!r}")
+        r = servesim("export", tmp, "--candidate", "pool", "--format", "kubernetes", "--out", os.path.join(tmp, "x"))
+        check(r.returncode == 2 and "expected a servesim run folder (with report_context.json)" in r.stderr,
+              f"not a run folder: {r.stderr!r}")
+
+    # The bundled scenarios' candidates, exported by tests/cli/bundled_scenarios_test.cpp.
+    bundled = os.environ.get("SERVESIM_EXPORT_BUNDLED", "")
+    checked = 0
+    if bundled and os.path.isdir(bundled):
+        for scenario in sorted(os.listdir(bundled)):
+            with open(os.path.join("scenarios", scenario + ".json")) as f:
+                platforms = {c["name"]: c["platform"] for c in json.load(f)["candidates"]}
+            for name in sorted(os.listdir(os.path.join(bundled, scenario))):
+                for fmt in sorted(os.listdir(os.path.join(bundled, scenario, name))):
+                    path = os.path.join(bundled, scenario, name, fmt, FILES[fmt])
+                    with open(path) as f:
+                        docs = [d for d in yaml.safe_load_all(f) if d is not None]
+                    what = f"{scenario}/{name} as {fmt}"
+                    if fmt == "sam":
+                        validate(SAM, docs[0], what)
+                    elif fmt == "cloud-run":
+                        validate(KNATIVE, docs[0], what)
+                    elif fmt == "kubernetes":
+                        for d in docs:
+                            if d["kind"] in KUBERNETES["kinds"]:
+                                validate(KUBERNETES, d, f"{what} {d['kind']}", KUBERNETES["kinds"][d["kind"]])
+                    check(platforms.get(name) in FORMATS, f"{what}: a platform with formats")
+                    checked += 1
+    print(f"export_schemas: {checked} bundled templates validated")
+    for f in failures:
+        print("FAILED:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
