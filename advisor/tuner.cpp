@@ -145,6 +145,32 @@ TuneResult tune(const sim::Scenario& scenario, const std::string& platform, std:
   return out;
 }
 
+nlohmann::json tune_json(const advisor::TuneResult& result) {
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& p : result.points)
+    points.push_back({{"name", p.name},
+                      {"swept", p.swept},
+                      {"settings", p.settings},
+                      {"valid", p.valid},
+                      {"invalid_reason", p.invalid_reason},
+                      {"meets_slo", p.meets_slo},
+                      {"attainment", p.attainment},
+                      {"p50_ms", p.p50_ms},
+                      {"p99_ms", p.p99_ms},
+                      {"cost_usd", p.cost_usd},
+                      {"cold_start_share", p.cold_start_share},
+                      {"requests",
+                       {{"arrived", p.arrived},
+                        {"throttled", p.throttled},
+                        {"timed_out", p.timed_out},
+                        {"dropped", p.dropped}}}});
+  return {{"platform", result.platform},
+          {"keys", result.keys},
+          {"slo", {{"p99_ms", result.slo_p99_ms}, {"attainment_target", result.min_attainment}}},
+          {"points", points},
+          {"best", result.best ? nlohmann::json(result.points[*result.best].name) : nlohmann::json()}};
+}
+
 std::string tune_csv(const TuneResult& r) {
   std::ostringstream o;
   o.precision(10);

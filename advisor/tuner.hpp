@@ -60,6 +60,10 @@ TuneResult tune(const sim::Scenario& scenario, const std::string& platform,
                 std::vector<std::string> keys = {},
                 const std::map<std::string, std::vector<double>>& grids = {}, const TuneHooks& hooks = {});
 
+// Every point and the cheapest one as JSON: `servesim tune --json` and the Python module (docs/scripting.md
+// gives the shape).
+nlohmann::json tune_json(const TuneResult& result);
+
 // One row per point: the swept keys (with units), cost, latency, attainment, outcomes; units in the header.
 std::string tune_csv(const TuneResult& result);
 

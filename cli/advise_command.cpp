@@ -61,33 +61,6 @@ files that servesim did not write). Exit status: 0 a point meets the SLO, 1 none
 Sweepable keys (the first per platform is the default):
 )";
 
-// tune --json (docs/scripting.md).
-nlohmann::json tune_json(const advisor::TuneResult& result) {
-  nlohmann::json points = nlohmann::json::array();
-  for (const auto& p : result.points)
-    points.push_back({{"name", p.name},
-                      {"swept", p.swept},
-                      {"settings", p.settings},
-                      {"valid", p.valid},
-                      {"invalid_reason", p.invalid_reason},
-                      {"meets_slo", p.meets_slo},
-                      {"attainment", p.attainment},
-                      {"p50_ms", p.p50_ms},
-                      {"p99_ms", p.p99_ms},
-                      {"cost_usd", p.cost_usd},
-                      {"cold_start_share", p.cold_start_share},
-                      {"requests",
-                       {{"arrived", p.arrived},
-                        {"throttled", p.throttled},
-                        {"timed_out", p.timed_out},
-                        {"dropped", p.dropped}}}});
-  return {{"platform", result.platform},
-          {"keys", result.keys},
-          {"slo", {{"p99_ms", result.slo_p99_ms}, {"attainment_target", result.min_attainment}}},
-          {"points", points},
-          {"best", result.best ? nlohmann::json(result.points[*result.best].name) : nlohmann::json()}};
-}
-
 }  // namespace
 
 int advise_command(const Args& args) {
@@ -219,7 +192,7 @@ int tune_command(const Args& args) {
   const std::string csv = advisor::tune_csv(result);
   const bool as_json = vm["json"].as<bool>();
   if (as_json) {
-    std::printf("%s\n", tune_json(result).dump(2).c_str());
+    std::printf("%s\n", advisor::tune_json(result).dump(2).c_str());
   } else if (result.best) {
     std::fputs(csv.c_str(), stdout);
     const auto& b = result.points[*result.best];

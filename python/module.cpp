@@ -260,30 +260,8 @@ py::dict tune_scenario(const std::string& path, const std::string& text, const s
     return advisor::tune(prepared.scenario, platform, keys, grids, {hooks.on_progress, hooks.cancel});
   };
   const advisor::TuneResult result = run_in_worker(work, progress, cancel);
-  nlohmann::ordered_json points = nlohmann::ordered_json::array();
-  for (const auto& p : result.points)
-    points.push_back({{"name", p.name},
-                      {"swept", p.swept},
-                      {"settings", p.settings},
-                      {"valid", p.valid},
-                      {"invalid_reason", p.invalid_reason},
-                      {"attainment", p.attainment},
-                      {"p50_ms", p.p50_ms},
-                      {"p99_ms", p.p99_ms},
-                      {"cost_usd", p.cost_usd},
-                      {"cold_start_share", p.cold_start_share},
-                      {"arrived", p.arrived},
-                      {"throttled", p.throttled},
-                      {"timed_out", p.timed_out},
-                      {"dropped", p.dropped},
-                      {"meets_slo", p.meets_slo}});
-  const nlohmann::ordered_json out = {{"platform", result.platform},
-                                      {"keys", result.keys},
-                                      {"slo_p99_ms", result.slo_p99_ms},
-                                      {"min_attainment", result.min_attainment},
-                                      {"best", result.best ? nlohmann::json(*result.best) : nlohmann::json()},
-                                      {"points", points},
-                                      {"csv", advisor::tune_csv(result)}};
+  nlohmann::json out = advisor::tune_json(result);  // the shape of `servesim tune --json`
+  out["csv"] = advisor::tune_csv(result);
   py::dict d;
   d["json"] = out.dump();
   return d;

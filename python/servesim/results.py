@@ -154,7 +154,8 @@ class TuneResult:
         for p in self.data["points"]:
             row = {"name": p["name"]}
             row.update(p["swept"])
-            row.update({k: v for k, v in p.items() if k not in ("name", "swept", "settings")})
+            row.update({k: v for k, v in p.items() if k not in ("name", "swept", "settings", "requests")})
+            row.update(p["requests"])
             rows.append(row)
         names: List[str] = []
         for row in rows:
@@ -163,8 +164,8 @@ class TuneResult:
 
     @property
     def best(self) -> Optional[Dict[str, Any]]:
-        i = self.data["best"]
-        return None if i is None else self.data["points"][i]
+        name = self.data["best"]
+        return next((p for p in self.data["points"] if p["name"] == name), None)
 
     def to_pandas(self):
         return self.points.to_pandas()
