@@ -1,10 +1,12 @@
 // servesim compare RUN_A RUN_B [...] [--html OUT.html] [--json] (reports/run_compare.hpp compares).
 #include <boost/program_options.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "core/atomic_file.hpp"
+#include "core/input_error.hpp"
 #include "reports/run_compare.hpp"
 #include "reports/run_data.hpp"
 
@@ -45,7 +47,13 @@ int compare_command(const Args& args) {
                       "expected at least two run folders (output folders of servesim run), got " +
                           std::to_string(run_dirs.size()) + " (see --help)");
   std::vector<reports::RunData> runs;
-  for (const auto& dir : run_dirs) runs.push_back(reports::read_run_dir(dir));
+  for (const auto& dir : run_dirs) {
+    if (std::filesystem::is_directory(dir) &&
+        !std::filesystem::exists(std::filesystem::path(dir) / "summary.json"))
+      throw input_error(dir, "",
+                        "expected a run folder (the output folder of servesim run), found no summary.json");
+    runs.push_back(reports::read_run_dir(dir));
+  }
   const auto comparison = reports::compare_runs(runs);
   if (!html_path.empty()) core::write_file_atomic(html_path, reports::compare_html(comparison));
   if (vm["json"].as<bool>())
