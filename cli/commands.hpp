@@ -13,6 +13,7 @@ int run_command(const Args& args);        // servesim run
 int validate_command(const Args& args);   // servesim validate
 int catalog_command(const Args& args);    // servesim catalog
 int report_command(const Args& args);     // servesim report RUN_DIR --html OUT.html
+int compare_command(const Args& args);    // servesim compare RUN_A RUN_B [...] [--html OUT.html] [--json]
 int advise_command(const Args& args);     // servesim advise
 int tune_command(const Args& args);       // servesim tune
 int sweep_command(const Args& args);      // servesim sweep SWEEP.json --out DIR [--jobs N]

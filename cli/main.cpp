@@ -27,6 +27,7 @@ Usage:
   servesim validate SCENARIO.json [--json]                     check a scenario (and its trace) without running
   servesim catalog [PLATFORM] [--json]                         what a platform model assumes, with sources
   servesim report RUN_DIR --html OUT.html                      HTML report of a finished run (no re-simulation)
+  servesim compare RUN_A RUN_B [...] [--html OUT] [--json]     the same candidates across finished runs, deltas
   servesim advise SCENARIO.json [--out DIR] [--json] [--rules] where to serve it: rules, evidence, verdict
   servesim tune SCENARIO.json --platform P [--out DIR] [--json] cheapest configuration that meets the SLO
   servesim sweep SWEEP.json --out DIR [--jobs N]               many runs over a grid of values, merged, Pareto front
@@ -63,6 +64,7 @@ int run(const std::string& command, const servesim::cli::Args& args) {
   if (command == "validate") return cli::validate_command(args);
   if (command == "catalog") return cli::catalog_command(args);
   if (command == "report") return cli::report_command(args);
+  if (command == "compare") return cli::compare_command(args);
   if (command == "advise") return cli::advise_command(args);
   if (command == "tune") return cli::tune_command(args);
   if (command == "sweep") return cli::sweep_command(args);

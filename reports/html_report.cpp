@@ -430,6 +430,10 @@ std::string model_profile_html(const nlohmann::json& profile) {
   return out.str();
 }
 
+std::string report_style() {
+  return kStyle;
+}
+
 std::string html_report(const RunData& run, const ReportContext& ctx, const HtmlReportOptions& options) {
   const SpikeAnalysis spikes =
       run.series.empty() ? SpikeAnalysis{} : find_spikes(run.series.front(), options.spike_factor);

@@ -25,6 +25,8 @@ struct HtmlReportOptions {
 
 std::string html_report(const RunData& run, const ReportContext& context,
                         const HtmlReportOptions& options = {});
+// The report's inline <style> element, for other pages in the same look (servesim compare).
+std::string report_style();
 
 // Placeholders that later layers fill through ReportContext: section renderers for the advisor's
 // recommendation (context.recommendation: {"verdict": text, "candidate": name, "reasons": [text, ...]}) and

@@ -202,3 +202,71 @@ TEST_CASE("cli::servesim: validate describes a request trace and warns when its 
              Catch::Contains("t.csv: 1001 rows within 0.5 s, read with \"timestamp_unit\": \"ms\": did you "
                              "mean \"timestamp_unit\": \"s\"?"));
 }
+
+TEST_CASE(
+    "cli::servesim: compare lists the same candidates across two runs with their deltas against the first") {
+  TempDir dir;
+  dir.write("ok.txt", "3 4 5 6");
+  // Run A: two candidates; run B: the same scenario with a slower service (40 ms instead of 20 ms), one
+  // candidate in common ("same") and one only in B ("only-b"); "only-a" is only in A.
+  auto a = scenario_with_trace("ok.txt");
+  a["candidates"] = {{{"name", "same"}, {"platform", "aws-lambda"}, {"memory_mb", 1024}},
+                     {{"name", "only-a"}, {"platform", "aws-lambda"}, {"memory_mb", 2048}}};
+  auto b = a;
+  b["name"] = "t2";
+  b["service"]["warm"]["value_ms"] = 40;
+  b["candidates"][1]["name"] = "only-b";
+  REQUIRE(run_servesim("run " + dir.write("a.json", a.dump()) + " --out " + dir.file("ra") + " --quiet", dir)
+              .status == 0);
+  REQUIRE(run_servesim("run " + dir.write("b.json", b.dump()) + " --out " + dir.file("rb") + " --quiet", dir)
+              .status == 0);
+  const auto sa = nlohmann::json::parse(read_file(dir.file("ra/summary.json")))["candidates"][0];
+  const auto sb = nlohmann::json::parse(read_file(dir.file("rb/summary.json")))["candidates"][0];
+  REQUIRE(sa["name"] == "same");
+  REQUIRE(sb["name"] == "same");
+
+  auto r = run_servesim(
+      "compare " + dir.file("ra") + " " + dir.file("rb") + " --json --html " + dir.file("cmp.html"), dir);
+  REQUIRE(r.status == 0);
+  const auto cmp = nlohmann::json::parse(r.out);
+  REQUIRE(cmp["candidates"].size() == 3);  // same, only-a (A's order), then only-b
+  CHECK(cmp["candidates"][0]["name"] == "same");
+  CHECK(cmp["candidates"][1]["name"] == "only-a");
+  CHECK(cmp["candidates"][2]["name"] == "only-b");
+  CHECK(cmp["candidates"][1]["runs"][1]["present"] == false);
+  CHECK(cmp["candidates"][2]["runs"][0]["present"] == false);
+  CHECK_FALSE(cmp["candidates"][2]["runs"][1].contains("delta"));  // nothing in A to compare with
+
+  // Each delta is B - A of the numbers in the two summary.json files, and percent is 100 (B - A) / A.
+  const auto& delta = cmp["candidates"][0]["runs"][1]["delta"];
+  const auto check = [&](const char* key, double va, double vb) {
+    INFO(key);
+    CHECK(delta[key]["absolute"].get<double>() == vb - va);
+    if (va != 0) CHECK(delta[key]["percent"].get<double>() == Approx(100 * (vb - va) / va));
+  };
+  check("cost_usd", sa["cost_usd"]["total"], sb["cost_usd"]["total"]);
+  check("slo_attainment", sa["slo"]["attainment"], sb["slo"]["attainment"]);
+  check("p99_ms", sa["latency_ms"]["p99"], sb["latency_ms"]["p99"]);
+  check("cold_starts", sa["requests"]["cold_starts"], sb["requests"]["cold_starts"]);
+  // Twice the service time costs more (Lambda bills duration) and is slower at p99.
+  CHECK(delta["cost_usd"]["absolute"].get<double>() > 0);
+  CHECK(delta["p99_ms"]["absolute"].get<double>() > 0);
+
+  // The table prints the same, with "absent" for the missing candidates.
+  auto t = run_servesim("compare " + dir.file("ra") + " " + dir.file("rb"), dir);
+  REQUIRE(t.status == 0);
+  CHECK_THAT(t.out, Catch::Contains("only-a\n  A   ") && Catch::Contains("\n  B   absent\n"));
+  const std::string html = read_file(dir.file("cmp.html"));
+  CHECK_THAT(html, Catch::StartsWith("<!DOCTYPE html>") && Catch::Contains("absent") &&
+                       Catch::Contains("only-b") && Catch::Contains("</html>"));
+
+  // Fewer than two runs, or a folder that is not a run folder: one line, status 2.
+  auto one = run_servesim("compare " + dir.file("ra"), dir);
+  CHECK(one.status == 2);
+  CHECK(count_lines(one.err) == 1);
+  auto notrun = run_servesim("compare " + dir.file("ra") + " " + dir.path(), dir);
+  CHECK(notrun.status == 2);
+  CHECK_THAT(
+      notrun.err,
+      Catch::Contains("expected a run folder (the output folder of servesim run), found no summary.json"));
+}
