@@ -41,7 +41,12 @@ class Table:
         return f"Table({len(self)} rows: {', '.join(self.columns)})"
 
 
-def _table(rows: List[Dict[str, Any]], names: List[str]) -> Table:
+def _table(rows: List[Dict[str, Any]], names: Optional[List[str]] = None) -> Table:
+    """Columns `names`, else in the order their names first appear in the rows; a row without one has None."""
+    if names is None:
+        names = []
+        for row in rows:
+            names += [k for k in row if k not in names]
     return Table({name: [row.get(name) for row in rows] for name in names})
 
 
@@ -57,10 +62,7 @@ def candidate_table(summary: Dict[str, Any]) -> Table:
         row["slo.attainment"] = c["slo"]["attainment"]
         row["slo.met"] = c["slo"]["met"]
         rows.append(row)
-    names: List[str] = []
-    for row in rows:
-        names += [k for k in row if k not in names]
-    return _table(rows, names)
+    return _table(rows)
 
 
 @dataclass
@@ -132,10 +134,7 @@ class Advice:
                 elif not isinstance(value, (dict, list)):
                     row[key] = value
             rows.append(row)
-        names: List[str] = []
-        for row in rows:
-            names += [k for k in row if k not in names]
-        return _table(rows, names)
+        return _table(rows)
 
     def to_pandas(self):
         return self.candidate_table.to_pandas()
@@ -157,10 +156,7 @@ class TuneResult:
             row.update({k: v for k, v in p.items() if k not in ("name", "swept", "settings", "requests")})
             row.update(p["requests"])
             rows.append(row)
-        names: List[str] = []
-        for row in rows:
-            names += [k for k in row if k not in names]
-        return _table(rows, names)
+        return _table(rows)
 
     @property
     def best(self) -> Optional[Dict[str, Any]]:
@@ -191,10 +187,7 @@ class SweepResult:
                     row.update(c)
                     row["error"] = None
                 rows.append(row)
-        names: List[str] = []
-        for row in rows:
-            names += [k for k in row if k not in names]
-        return _table(rows, names)
+        return _table(rows)
 
     @property
     def rows(self) -> Table:
