@@ -19,6 +19,7 @@
 using servesim::test::count_lines;
 using servesim::test::read_file;
 using servesim::test::TempDir;
+using servesim::test::user_stderr;
 namespace fs = std::filesystem;
 
 namespace {
@@ -233,21 +234,6 @@ TEST_CASE("cli::OutputDir: concurrent runs into one folder all succeed and leave
   for (const auto& e : fs::directory_iterator(dir.file("out"))) names.push_back(e.path().filename().string());
   CHECK(names == std::vector<std::string>{"shared"});  // no shared.old-PID, shared.tmp-PID or shared.lock
   CHECK_NOTHROW(nlohmann::json::parse(read_file(dir.file("out/shared/summary.json"))));
-}
-
-// stderr without the diagnostics a sanitizer build adds (when an exception unwinds a SimGrid actor's stack,
-// ASan warns in a line starting "==PID==" followed by "False positive ..." and "For details see ..."): what a
-// user of a normal build sees.
-static std::string user_stderr(const std::string& text) {
-  std::istringstream in(text);
-  std::string line, out;
-  while (std::getline(in, line)) {
-    const bool is_sanitizer_note = line.rfind("==", 0) == 0 ||
-                                   line.rfind("False positive error reports", 0) == 0 ||
-                                   line.rfind("For details see https://github.com/google/sanitizers", 0) == 0;
-    if (!is_sanitizer_note) out += line + "\n";
-  }
-  return out;
 }
 
 TEST_CASE("cli::Interrupted: SIGINT and SIGTERM stop a run, remove its temporary folder and say so") {

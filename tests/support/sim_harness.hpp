@@ -106,6 +106,21 @@ inline std::string read_file(const std::string& path) {
   return s.str();
 }
 
+// stderr without the diagnostics a sanitizer build adds (when an exception unwinds a SimGrid actor's stack,
+// ASan warns in a line starting "==PID==" followed by "False positive ..." and "For details see ..."): what a
+// user of a normal build sees.
+inline std::string user_stderr(const std::string& text) {
+  std::istringstream in(text);
+  std::string line, out;
+  while (std::getline(in, line)) {
+    const bool is_sanitizer_note = line.rfind("==", 0) == 0 ||
+                                   line.rfind("False positive error reports", 0) == 0 ||
+                                   line.rfind("For details see https://github.com/google/sanitizers", 0) == 0;
+    if (!is_sanitizer_note) out += line + "\n";
+  }
+  return out;
+}
+
 // Lines in a command's output (an error must be exactly one).
 inline int count_lines(const std::string& s) {
   int n = 0;
