@@ -188,4 +188,12 @@ std::vector<std::string> settings_not_in_template(const ExportRequest& request,
   return out;
 }
 
+void add_settings_not_in_template(std::vector<std::string>& head, const ExportRequest& request,
+                                  const std::vector<std::string>& written, const std::string& heading) {
+  const auto others = settings_not_in_template(request, written);
+  if (others.empty()) return;
+  head.push_back(heading);
+  for (const auto& o : others) head.push_back("  " + o);
+}
+
 }  // namespace servesim::platforms

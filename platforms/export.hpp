@@ -63,5 +63,8 @@ std::string memory_quantity(double gib);
 // the catalogue default (the scenario set it).
 std::vector<std::string> settings_not_in_template(const ExportRequest& request,
                                                   const std::vector<std::string>& written);
+// Appends to a comment head `heading` and, indented, each of settings_not_in_template(); nothing when none.
+void add_settings_not_in_template(std::vector<std::string>& head, const ExportRequest& request,
+                                  const std::vector<std::string>& written, const std::string& heading);
 
 }  // namespace servesim::platforms

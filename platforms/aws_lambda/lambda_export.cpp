@@ -56,12 +56,9 @@ std::vector<std::string> lambda_head(const ExportRequest& request, const std::st
   lines.push_back(what);
   lines.push_back(
       "Replace the code placeholders (CodeUri or Code, Handler, Runtime) with your model server's package.");
-  const auto others = settings_not_in_template(request, kLambdaWritten);
-  if (!others.empty()) {
-    lines.push_back(
-        "Other settings the scenario gave (quotas, platform behaviour, the model), not template properties:");
-    for (const auto& o : others) lines.push_back("  " + o);
-  }
+  add_settings_not_in_template(
+      lines, request, kLambdaWritten,
+      "Other settings the scenario gave (quotas, platform behaviour, the model), not template properties:");
   return lines;
 }
 

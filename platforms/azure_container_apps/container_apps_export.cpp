@@ -62,11 +62,9 @@ std::vector<ExportFile> write_container_apps(const ExportRequest& request) {
   if (gpu != "none")
     head.push_back("The environment needs a workload profile of type " + workload_profile(gpu) +
                    " named so (az containerapp env workload-profile add).");
-  const auto others = settings_not_in_template(request, kContainerAppsWritten);
-  if (!others.empty()) {
-    head.push_back("Other settings the scenario gave (platform behaviour, the model), not app fields:");
-    for (const auto& o : others) head.push_back("  " + o);
-  }
+  add_settings_not_in_template(
+      head, request, kContainerAppsWritten,
+      "Other settings the scenario gave (platform behaviour, the model), not app fields:");
   return {{"containerapp.yaml", yaml_comments(head) + to_yaml(doc)}};
 }
 

@@ -18,11 +18,8 @@ std::vector<ExportFile> write_pool_kubernetes(const ExportRequest& request) {
   std::vector<std::string> head = request.provenance;
   head.push_back(
       "Kubernetes: kubectl apply -f kubernetes.yaml (Deployment of a fixed pool, Service; no autoscaler)");
-  const auto others = settings_not_in_template(request, {"servers", "vcpu_per_server"});
-  if (!others.empty()) {
-    head.push_back("Other settings the scenario gave, not manifest fields:");
-    for (const auto& o : others) head.push_back("  " + o);
-  }
+  add_settings_not_in_template(head, request, {"servers", "vcpu_per_server"},
+                               "Other settings the scenario gave, not manifest fields:");
   return {{"kubernetes.yaml", yaml_comments(head) + kubernetes_manifests(w)}};
 }
 

@@ -54,11 +54,9 @@ std::vector<ExportFile> write_cloud_run(const ExportRequest& request) {
 
   std::vector<std::string> head = request.provenance;
   head.push_back("Cloud Run service (Knative form): gcloud run services replace service.yaml");
-  const auto others = settings_not_in_template(request, kCloudRunWritten);
-  if (!others.empty()) {
-    head.push_back("Other settings the scenario gave (platform behaviour, the model), not service fields:");
-    for (const auto& o : others) head.push_back("  " + o);
-  }
+  add_settings_not_in_template(
+      head, request, kCloudRunWritten,
+      "Other settings the scenario gave (platform behaviour, the model), not service fields:");
   return {{"service.yaml", yaml_comments(head) + to_yaml(doc)}};
 }
 

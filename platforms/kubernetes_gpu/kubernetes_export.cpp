@@ -145,11 +145,9 @@ std::vector<ExportFile> write_kubernetes(const ExportRequest& request) {
   head.push_back(
       "MAX_BATCH_SIZE and MAX_QUEUE_DELAY_MS: the dynamic batching the simulation assumed, for the model "
       "server to read.");
-  const auto others = settings_not_in_template(request, kKubernetesWritten);
-  if (!others.empty()) {
-    head.push_back("Other settings the scenario gave (cluster, controller, the model), not manifest fields:");
-    for (const auto& o : others) head.push_back("  " + o);
-  }
+  add_settings_not_in_template(
+      head, request, kKubernetesWritten,
+      "Other settings the scenario gave (cluster, controller, the model), not manifest fields:");
   return {{"kubernetes.yaml", yaml_comments(head) + kubernetes_manifests(w)}};
 }
 
