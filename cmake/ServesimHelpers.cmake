@@ -37,16 +37,32 @@ function(servesim_target_defaults target)
   endif()
 endfunction()
 
-# add_servesim_test(<layer> <name> SOURCES ... [LIBS ...])
-# Builds tests/<layer>/<name>_test.cpp (plus SOURCES) into one executable and registers it with CTest.
-# Tests run from the source root so that relative scenario and trace paths work.
+# add_servesim_test(<layer> <name> [SOURCES ...] [LIBS ...] [LABELS ...])
+# Adds tests/<layer>/.../<name>_test.cpp (plus SOURCES) to the layer's one test program, test_<layer>, and
+# registers the CTest test <layer>::<name>, which runs only that file's test cases (Catch2's file-name tag
+# "[#<name>_test]"; --warn NoTests fails a registration that matches none). One program per layer, unity-built
+# in batches of 8 files, parses the heavy headers (Catch2, SimGrid, nlohmann/json) once per batch instead of
+# once per test file: the test programs took about half of CI's compile time when each file was its own
+# program (docs/performance.md, "Build time"). File-local names must therefore be unique within a layer's tests.
+# Every test program sees tests/ on its include path (tests/support) and may run the servesim binary
+# (SERVESIM_BIN). Tests run from the source root so that relative scenario and trace paths work.
 function(add_servesim_test layer name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS;LABELS" ${ARGN})
-  set(target test_${layer}_${name})
-  add_executable(${target} ${name}_test.cpp ${ARG_SOURCES})
-  servesim_target_defaults(${target})
-  target_link_libraries(${target} PRIVATE servesim_catch_main ${ARG_LIBS})
-  add_test(NAME ${layer}::${name} COMMAND ${target} WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set(target test_${layer})
+  if(NOT TARGET ${target})
+    add_executable(${target})
+    servesim_target_defaults(${target})
+    if(SERVESIM_UNITY_BUILD)
+      set_target_properties(${target} PROPERTIES UNITY_BUILD_BATCH_SIZE 8)
+    endif()
+    target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+    target_link_libraries(${target} PRIVATE servesim_catch_main)
+  endif()
+  list(TRANSFORM ARG_SOURCES PREPEND ${CMAKE_CURRENT_SOURCE_DIR}/)
+  target_sources(${target} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/${name}_test.cpp ${ARG_SOURCES})
+  target_link_libraries(${target} PRIVATE ${ARG_LIBS})
+  add_test(NAME ${layer}::${name} COMMAND ${target} --filenames-as-tags "[#${name}_test]" --warn NoTests
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
   set_tests_properties(${layer}::${name} PROPERTIES LABELS "${layer};${ARG_LABELS}"
     ENVIRONMENT "SERVESIM_BIN=$<TARGET_FILE:servesim>")
 endfunction()

@@ -15,10 +15,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct ScratchDir {
+struct AtomicScratchDir {
   fs::path path = fs::temp_directory_path() / ("servesim-atomic-" + std::to_string(::getpid()));
-  ScratchDir() { fs::create_directories(path); }
-  ~ScratchDir() {
+  AtomicScratchDir() { fs::create_directories(path); }
+  ~AtomicScratchDir() {
     std::error_code ec;
     fs::remove_all(path, ec);
   }
@@ -27,7 +27,7 @@ struct ScratchDir {
 }  // namespace
 
 TEST_CASE("core::write_file_atomic: replaces a regular file, refuses a FIFO or a folder and leaves it") {
-  ScratchDir dir;
+  AtomicScratchDir dir;
   SECTION("a regular file is replaced whole") {
     const std::string file = (dir.path / "a.json").string();
     std::ofstream(file) << "old";

@@ -32,19 +32,19 @@ using servesim::sim::GapPolicy;
 using servesim::sim::make_arrival_source;
 using servesim::sim::WorkloadSpec;
 
+using servesim::test::kAzureCodeTrace;
+using servesim::test::kTwitterTrace;
+
 namespace {
 
-const std::string kTwitter = "scenarios/traces/twitter-2021-rps.txt.bz2";
-const std::string kAzure = "scenarios/traces/azure-llm-code-2023.csv";
-
 // A folder for this test's trace files ("servesim-arrivals-PID-N" under the temporary folder).
-struct TempDir : servesim::test::TraceDir {
-  TempDir() : TraceDir("arrivals") {}
+struct ArrivalTraceDir : servesim::test::TraceDir {
+  ArrivalTraceDir() : TraceDir("arrivals") {}
 };
 using servesim::test::rate_trace;
 using servesim::test::request_trace;
 
-std::vector<double> arrivals(const WorkloadSpec& spec, uint64_t seed = 42) {
+std::vector<double> arrival_times(const WorkloadSpec& spec, uint64_t seed = 42) {
   auto source = make_arrival_source(spec, seed);
   std::vector<double> times;
   double t_s = 0;
@@ -83,11 +83,11 @@ std::vector<uint64_t> read_rates(const std::string& path, size_t count) {
 }  // namespace
 
 TEST_CASE("sim::ArrivalSource: a rate trace places each second's count inside that second") {
-  TempDir dir;
+  ArrivalTraceDir dir;
   const WorkloadSpec spec = rate_trace(dir.write("small.txt", "3 0 5"));
 
   SECTION("3 0 5 gives 3, 0 and 5 arrivals in the three seconds, in time order") {
-    const auto times = arrivals(spec);
+    const auto times = arrival_times(spec);
     REQUIRE(times.size() == 8);
     REQUIRE(std::is_sorted(times.begin(), times.end()));
     REQUIRE(per_second(times, 3) == std::vector<int>{3, 0, 5});
@@ -95,23 +95,23 @@ TEST_CASE("sim::ArrivalSource: a rate trace places each second's count inside th
     REQUIRE(make_arrival_source(spec, 42)->duration_s() < 0);
   }
   SECTION("the same seed gives the same times, another seed other times") {
-    REQUIRE(arrivals(spec, 7) == arrivals(spec, 7));
-    REQUIRE(arrivals(spec, 7) != arrivals(spec, 8));
+    REQUIRE(arrival_times(spec, 7) == arrival_times(spec, 7));
+    REQUIRE(arrival_times(spec, 7) != arrival_times(spec, 8));
   }
   SECTION("the window selects whole seconds and restarts the clock at its start") {
     WorkloadSpec window = spec;
     window.duration_s = 2;
-    REQUIRE(per_second(arrivals(window), 2) == std::vector<int>{3, 0});
+    REQUIRE(per_second(arrival_times(window), 2) == std::vector<int>{3, 0});
     REQUIRE(make_arrival_source(window, 1)->duration_s() == 2.0);
     window.start_s = 2;
     window.duration_s = -1;
-    REQUIRE(per_second(arrivals(window), 1) == std::vector<int>{5});
+    REQUIRE(per_second(arrival_times(window), 1) == std::vector<int>{5});
   }
   SECTION("time compression k divides every arrival time by k") {
     WorkloadSpec fast = spec;
     fast.time_compression = 2;
-    const auto plain = arrivals(spec);
-    const auto compressed = arrivals(fast);
+    const auto plain = arrival_times(spec);
+    const auto compressed = arrival_times(fast);
     REQUIRE(compressed.size() == plain.size());
     for (size_t i = 0; i < plain.size(); ++i) REQUIRE(compressed[i] == Approx(plain[i] / 2).margin(1e-12));
   }
@@ -123,12 +123,12 @@ TEST_CASE("sim::ArrivalSource: a rate trace places each second's count inside th
 }
 
 TEST_CASE("sim::ArrivalSource: scaled rate-trace counts are stochastically rounded with an exact mean") {
-  TempDir dir;
+  ArrivalTraceDir dir;
   WorkloadSpec spec = rate_trace(dir.write("constant.txt", repeat("3 ", 2000)));
 
   SECTION("scale 2.5 on rate 3: 7 or 8 per second, mean 7.5 within 4 standard errors") {
     spec.scale = 2.5;
-    const auto counts = per_second(arrivals(spec), 2000);
+    const auto counts = per_second(arrival_times(spec), 2000);
     double total = 0;
     for (int count : counts) {
       REQUIRE((count == 7 || count == 8));
@@ -144,9 +144,9 @@ TEST_CASE("sim::ArrivalSource: scaled rate-trace counts are stochastically round
 }
 
 TEST_CASE("sim::ArrivalSource: arrivals within a second are uniform") {
-  TempDir dir;
+  ArrivalTraceDir dir;
   const int n = 10000;
-  const auto times = arrivals(rate_trace(dir.write("one.txt", std::to_string(n))));
+  const auto times = arrival_times(rate_trace(dir.write("one.txt", std::to_string(n))));
   REQUIRE(times.size() == static_cast<size_t>(n));
   double sum = 0;
   double ks = 0;  // Kolmogorov-Smirnov distance to U(0, 1); the times are already sorted
@@ -166,7 +166,7 @@ TEST_CASE("sim::ArrivalSource: synthetic workloads follow their rate") {
     spec.kind = WorkloadSpec::Kind::poisson;
     spec.rate_rps = 100;
     spec.synthetic_duration_s = 1000;
-    const auto times = arrivals(spec);
+    const auto times = arrival_times(spec);
     const double n = static_cast<double>(times.size());
     REQUIRE(std::fabs(n - 1e5) < 4 * std::sqrt(1e5));  // Poisson(1e5): sigma 316
     std::vector<double> gaps(times.size());
@@ -179,7 +179,7 @@ TEST_CASE("sim::ArrivalSource: synthetic workloads follow their rate") {
     REQUIRE(std::fabs(cv - 1) < 0.02);  // about 4 standard errors (sqrt(8/n)/2 = 0.0045)
     REQUIRE(times.back() < 1000);
     REQUIRE(make_arrival_source(spec, 1)->duration_s() == 1000);
-    REQUIRE(arrivals(spec, 5) == arrivals(spec, 5));
+    REQUIRE(arrival_times(spec, 5) == arrival_times(spec, 5));
   }
   SECTION("spike: base rate before, base*factor in the hold window, the ramp's mean in between") {
     spec.kind = WorkloadSpec::Kind::spike;
@@ -189,7 +189,7 @@ TEST_CASE("sim::ArrivalSource: synthetic workloads follow their rate") {
     spec.ramp_s = 50;
     spec.spike_duration_s = 200;
     spec.synthetic_duration_s = 600;
-    const auto times = arrivals(spec);
+    const auto times = arrival_times(spec);
     auto count_in = [&](double from, double to) {
       return static_cast<double>(std::lower_bound(times.begin(), times.end(), to) -
                                  std::lower_bound(times.begin(), times.end(), from));
@@ -210,7 +210,7 @@ TEST_CASE("sim::ArrivalSource: synthetic workloads follow their rate") {
     spec.amplitude = 0.5;
     spec.period_s = 1000;
     spec.synthetic_duration_s = 1000;
-    const auto times = arrivals(spec);
+    const auto times = arrival_times(spec);
     const double first_half =
         static_cast<double>(std::lower_bound(times.begin(), times.end(), 500.0) - times.begin());
     const double expected = 100 * 500 * (1 + 2 * 0.5 / M_PI);
@@ -229,7 +229,7 @@ TEST_CASE("sim::ArrivalSource: synthetic workloads follow their rate") {
 }
 
 TEST_CASE("sim::ArrivalSource: zero runs of at least gap_min_s are gaps, shorter ones stay zeros") {
-  TempDir dir;
+  ArrivalTraceDir dir;
   // Seconds 0-4: 4/s; 5-14: zeros (10 s, not a gap); 15-19: 4/s; 20-719: zeros (700 s, a gap); 720-724: 3/s.
   std::string text =
       repeat("4 ", 5) + repeat("0 ", 10) + repeat("4 ", 5) + repeat("0 ", 700) + repeat("3 ", 5);
@@ -238,7 +238,7 @@ TEST_CASE("sim::ArrivalSource: zero runs of at least gap_min_s are gaps, shorter
 
   SECTION("keep replays the gap as 700 quiet seconds") {
     spec.gaps = GapPolicy::keep;
-    const auto counts = per_second(arrivals(spec), 725);
+    const auto counts = per_second(arrival_times(spec), 725);
     REQUIRE(counts[0] == 4);
     REQUIRE(counts[10] == 0);
     REQUIRE(counts[19] == 4);
@@ -248,7 +248,7 @@ TEST_CASE("sim::ArrivalSource: zero runs of at least gap_min_s are gaps, shorter
   }
   SECTION("skip removes the gap from the time axis, the short run stays") {
     spec.gaps = GapPolicy::skip;
-    const auto times = arrivals(spec);
+    const auto times = arrival_times(spec);
     const auto counts = per_second(times, 25);
     REQUIRE(counts ==
             std::vector<int>{4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 3, 3, 3, 3, 3});
@@ -256,7 +256,7 @@ TEST_CASE("sim::ArrivalSource: zero runs of at least gap_min_s are gaps, shorter
   }
   SECTION("fill gives each gap second the mean rate of the minute before it, the short run stays zero") {
     spec.gaps = GapPolicy::fill;
-    const auto counts = per_second(arrivals(spec), 725);
+    const auto counts = per_second(arrival_times(spec), 725);
     REQUIRE(counts[10] == 0);
     // Only 20 seconds precede the gap: (5 x 4 + 10 x 0 + 5 x 4) / 20 = 2 per second.
     for (int s = 20; s < 720; ++s) REQUIRE(counts[s] == 2);
@@ -265,56 +265,56 @@ TEST_CASE("sim::ArrivalSource: zero runs of at least gap_min_s are gaps, shorter
   SECTION("a gap is a property of the trace: a window starting inside it still sees a gap") {
     spec.gaps = GapPolicy::fill;
     spec.start_s = 700;  // 20 s before the gap ends
-    const auto counts = per_second(arrivals(spec), 25);
+    const auto counts = per_second(arrival_times(spec), 25);
     for (int s = 0; s < 20; ++s) REQUIRE(counts[s] == 2);
     REQUIRE(counts[20] == 3);
     spec.start_s = 0;
     spec.duration_s = 30;  // ends inside the gap: the lookahead classifies it
-    const auto early = per_second(arrivals(spec), 30);
+    const auto early = per_second(arrival_times(spec), 30);
     REQUIRE(early[25] == 2);
   }
 }
 
 TEST_CASE("sim::ArrivalSource: fill is not fooled by a partial last second before a gap") {
   // The Twitter archive's gaps usually begin with a partial second (1-12 requests against ~45/s).
-  TempDir dir;
+  ArrivalTraceDir dir;
   WorkloadSpec spec =
       rate_trace(dir.write("partial.txt", repeat("10 ", 60) + "1 " + repeat("0 ", 700) + "5"));
   spec.gap_min_s = 600;
   spec.gaps = GapPolicy::fill;
-  const auto counts = per_second(arrivals(spec), 762);
+  const auto counts = per_second(arrival_times(spec), 762);
   // Mean of the last 60 seconds before the gap: (59 x 10 + 1) / 60 = 9.85, rounded to 10.
   for (int s = 61; s < 761; ++s) REQUIRE(counts[s] == 10);
   REQUIRE(counts[761] == 5);
 }
 
 TEST_CASE("sim::ArrivalSource: gzip and bzip2 traces replay like the plain file") {
-  TempDir dir;
+  ArrivalTraceDir dir;
   const std::string text = "3 0 5 12 7\n1 0 0 2\n";
-  const auto plain = arrivals(rate_trace(dir.write("trace.txt", text)), 9);
+  const auto plain = arrival_times(rate_trace(dir.write("trace.txt", text)), 9);
   REQUIRE(plain.size() == 30);
-  REQUIRE(arrivals(rate_trace(dir.write_compressed("trace.txt.gz", text)), 9) == plain);
-  REQUIRE(arrivals(rate_trace(dir.write_compressed("trace.txt.bz2", text)), 9) == plain);
+  REQUIRE(arrival_times(rate_trace(dir.write_compressed("trace.txt.gz", text)), 9) == plain);
+  REQUIRE(arrival_times(rate_trace(dir.write_compressed("trace.txt.bz2", text)), 9) == plain);
 }
 
 TEST_CASE("sim::ArrivalSource: the bundled Twitter trace") {
   SECTION("the first 1,000 seconds hold as many arrivals as the trace's first 1,000 counts") {
-    const auto rates = read_rates(kTwitter, 1000);
+    const auto rates = read_rates(kTwitterTrace, 1000);
     REQUIRE(rates.size() == 1000);
     uint64_t sum = 0;
     for (uint64_t rate : rates) sum += rate;
-    WorkloadSpec spec = rate_trace(kTwitter);
+    WorkloadSpec spec = rate_trace(kTwitterTrace);
     spec.duration_s = 1000;
     REQUIRE(count_arrivals(spec, 1) == sum);
-    REQUIRE(arrivals(spec, 1).size() == sum);
+    REQUIRE(arrival_times(spec, 1).size() == sum);
   }
   SECTION("the whole trace holds the README's 120,774,326 requests") {
-    REQUIRE(count_arrivals(rate_trace(kTwitter), 1) == 120'774'326ULL);
+    REQUIRE(count_arrivals(rate_trace(kTwitterTrace), 1) == 120'774'326ULL);
   }
   SECTION("skipping the first daily gap shortens the replay by exactly the gap's length") {
     // Window [84000, 87000) s; the README puts a gap of about 1,740 s at second 84,661.
     const uint64_t start = 84000, length = 3000;
-    const auto rates = read_rates(kTwitter, start + length + 1000);
+    const auto rates = read_rates(kTwitterTrace, start + length + 1000);
     uint64_t gap_s = 0, sum = 0;
     for (uint64_t s = start; s < start + length; ++s) sum += rates[s];
     for (uint64_t s = 0; s < rates.size();) {  // zero runs of >= 600 s, counted inside the window
@@ -325,13 +325,13 @@ TEST_CASE("sim::ArrivalSource: the bundled Twitter trace") {
     }
     REQUIRE(gap_s > 1700);
     REQUIRE(gap_s < 1780);
-    WorkloadSpec spec = rate_trace(kTwitter);
+    WorkloadSpec spec = rate_trace(kTwitterTrace);
     spec.start_s = start;
     spec.duration_s = length;
     spec.gaps = GapPolicy::keep;
-    const auto kept = arrivals(spec, 3);
+    const auto kept = arrival_times(spec, 3);
     spec.gaps = GapPolicy::skip;
-    const auto skipped = arrivals(spec, 3);
+    const auto skipped = arrival_times(spec, 3);
     REQUIRE(kept.size() == sum);
     REQUIRE(skipped.size() == sum);
     // Same seed, same counts: every arrival after the gap moves earlier by exactly the gap's length.
@@ -346,11 +346,11 @@ TEST_CASE("sim::ArrivalSource: the bundled Twitter trace") {
 }
 
 TEST_CASE("sim::ArrivalSource: a request trace replays its rows' timestamps") {
-  TempDir dir;
+  ArrivalTraceDir dir;
   SECTION("the Azure LLM code trace: 8,819 requests, the first at 0, the last 57 min 15.948056 s later") {
-    const WorkloadSpec spec = request_trace(kAzure);
+    const WorkloadSpec spec = request_trace(kAzureCodeTrace);
     REQUIRE(count_arrivals(spec, 1) == 8819);
-    const auto times = arrivals(spec);
+    const auto times = arrival_times(spec);
     REQUIRE(times.front() == 0);
     REQUIRE(std::is_sorted(times.begin(), times.end()));
     // 19:14:19.9280160 - 18:17:03.9799600
@@ -358,19 +358,19 @@ TEST_CASE("sim::ArrivalSource: a request trace replays its rows' timestamps") {
   }
   SECTION("decimal seconds, a window and time compression") {
     WorkloadSpec spec = request_trace(dir.write("rows.csv", "id,TIMESTAMP\na,10.5\nb,11.25\nc,13\nd,20\n"));
-    REQUIRE(arrivals(spec) == std::vector<double>{0, 0.75, 2.5, 9.5});
+    REQUIRE(arrival_times(spec) == std::vector<double>{0, 0.75, 2.5, 9.5});
     spec.start_s = 0.5;
     spec.duration_s = 5;
     spec.time_compression = 2;
-    REQUIRE(arrivals(spec) == std::vector<double>{0.125, 1.0});
+    REQUIRE(arrival_times(spec) == std::vector<double>{0.125, 1.0});
   }
   SECTION("scale multiplies the rows with the exact mean and keeps time order") {
-    WorkloadSpec spec = request_trace(kAzure);
+    WorkloadSpec spec = request_trace(kAzureCodeTrace);
     spec.scale = 0.5;  // each row kept with probability 1/2
     const double kept = static_cast<double>(count_arrivals(spec, 1));
     REQUIRE(std::fabs(kept - 8819 * 0.5) < 4 * std::sqrt(8819 * 0.25));
     spec.scale = 3;  // three copies per row, two of them within +-0.5 s; a few fall outside the trace
-    const auto times = arrivals(spec);
+    const auto times = arrival_times(spec);
     REQUIRE(std::is_sorted(times.begin(), times.end()));
     REQUIRE(times.size() <= 3 * 8819);
     REQUIRE(times.size() >= 3 * 8819 - 10);  // only copies of the 5 rows in the first 0.5 s can fall before 0
@@ -378,7 +378,7 @@ TEST_CASE("sim::ArrivalSource: a request trace replays its rows' timestamps") {
 }
 
 TEST_CASE("sim::ArrivalSource: a request trace's key column names each request's input") {
-  TempDir dir;
+  ArrivalTraceDir dir;
   // Rows a, b, a, c, a, b: equal values give equal keys, distinct values distinct keys; quotes and blanks
   // around a value do not make another input.
   WorkloadSpec spec = request_trace(
@@ -436,7 +436,7 @@ TEST_CASE("sim::ArrivalSource: a request trace's key column names each request's
 }
 
 TEST_CASE("sim::ArrivalSource: bad input is reported with file, place and value") {
-  TempDir dir;
+  ArrivalTraceDir dir;
   SECTION("rate traces") {
     REQUIRE_THROWS_WITH(make_arrival_source(rate_trace("no/such/trace.txt"), 1),
                         "no/such/trace.txt: cannot open file");
@@ -467,7 +467,7 @@ TEST_CASE("sim::ArrivalSource: bad input is reported with file, place and value"
                         Contains("garbage.txt.bz2: corrupt bzip2 data"));
     REQUIRE_THROWS_WITH(count_arrivals(rate_trace(dir.write("garbage.txt.gz", "this is not gzip data")), 1),
                         Contains("garbage.txt.gz: corrupt gzip data"));
-    std::ifstream real(kTwitter, std::ios::binary);
+    std::ifstream real(kTwitterTrace, std::ios::binary);
     std::string head(200000, '\0');
     real.read(head.data(), static_cast<std::streamsize>(head.size()));
     REQUIRE_THROWS_WITH(count_arrivals(rate_trace(dir.write("truncated.txt.bz2", head)), 1),

@@ -15,6 +15,7 @@
 #include <exception>
 
 #include "support/sim_harness.hpp"
+#include "support/trace_files.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SERVESIM_ASAN 1
@@ -26,9 +27,9 @@
 
 using servesim::test::scenario_from;
 
-namespace {
+using servesim::test::kTwitterTrace;
 
-const std::string kTwitter = "scenarios/traces/twitter-2021-rps.txt.bz2";
+namespace {
 
 struct ChildRun {
   bool ok = false;
@@ -42,7 +43,7 @@ struct ChildRun {
 servesim::sim::Scenario lambda_replay(double duration_s) {
   return scenario_from(
       {{"seed", 1},
-       {"workload", {{"type", "rate_trace"}, {"path", kTwitter}, {"duration_s", duration_s}}},
+       {"workload", {{"type", "rate_trace"}, {"path", kTwitterTrace}, {"duration_s", duration_s}}},
        {"service",
         {{"warm", {{"type", "lognormal"}, {"mean_ms", 45}, {"p99_ms", 120}}},
          {"cold_start", {{"runtime_init", {{"type", "constant"}, {"value_ms", 1500}}}}}}},

@@ -19,22 +19,22 @@ using servesim::sim::RequestTokens;
 using servesim::sim::WorkloadSpec;
 using servesim::test::request_trace;
 
+using servesim::test::kAzureCodeTrace;
+
 namespace {
 
-const std::string kAzure = "scenarios/traces/azure-llm-code-2023.csv";
-
-struct TempDir : servesim::test::TraceDir {
-  TempDir() : TraceDir("request-trace") {}
+struct RequestTraceDir : servesim::test::TraceDir {
+  RequestTraceDir() : TraceDir("request-trace") {}
 };
 
-struct Arrival {
+struct TokenArrival {
   double t_s;
   RequestTokens tokens;
 };
 
-std::vector<Arrival> arrivals(const WorkloadSpec& spec, uint64_t seed = 42) {
+std::vector<TokenArrival> token_arrivals(const WorkloadSpec& spec, uint64_t seed = 42) {
   auto source = make_arrival_source(spec, seed);
-  std::vector<Arrival> out;
+  std::vector<TokenArrival> out;
   double t_s = 0;
   while (source->next(t_s)) out.push_back({t_s, source->tokens()});
   return out;
@@ -49,9 +49,10 @@ WorkloadSpec with_tokens(WorkloadSpec spec, const std::string& input, const std:
 }  // namespace
 
 TEST_CASE("sim::RequestTraceSource: token columns give each request's prompt and output tokens") {
-  TempDir dir;
+  RequestTraceDir dir;
   SECTION("the Azure LLM code trace: rows read back exactly, and the mean over the file") {
-    const auto a = arrivals(with_tokens(request_trace(kAzure), "ContextTokens", "GeneratedTokens"));
+    const auto a =
+        token_arrivals(with_tokens(request_trace(kAzureCodeTrace), "ContextTokens", "GeneratedTokens"));
     REQUIRE(a.size() == 8819);
     // The file's first rows: 2023-11-16 18:17:03.9799600,4808,10 / 18:17:04.0319600,3180,8 /
     // 18:17:04.0781490,110,27.
@@ -76,7 +77,8 @@ TEST_CASE("sim::RequestTraceSource: token columns give each request's prompt and
     CHECK(output == 245896);
   }
   SECTION("without token columns every request has {0, 0}") {
-    for (const auto& arrival : arrivals(request_trace(kAzure))) REQUIRE(!arrival.tokens.known());
+    for (const auto& arrival : token_arrivals(request_trace(kAzureCodeTrace)))
+      REQUIRE(!arrival.tokens.known());
   }
   SECTION("copies made by scale > 1 repeat their row's tokens") {
     // Rows 2 s apart, so the copies (within +-0.5 s of their row) never mix; the first row's copies that
@@ -86,7 +88,7 @@ TEST_CASE("sim::RequestTraceSource: token columns give each request's prompt and
         "out");
     spec.scale = 3;
     std::map<uint32_t, int> copies;
-    for (const auto& arrival : arrivals(spec)) {
+    for (const auto& arrival : token_arrivals(spec)) {
       if (arrival.t_s < 1) continue;
       const uint32_t row = static_cast<uint32_t>(std::lround(arrival.t_s / 2));  // 1, 2 or 3
       CHECK(arrival.tokens.input == row * 100);
@@ -96,7 +98,7 @@ TEST_CASE("sim::RequestTraceSource: token columns give each request's prompt and
     CHECK(copies == std::map<uint32_t, int>{{1, 3}, {2, 3}, {3, 3}});
   }
   SECTION("quoted values and blanks around them, and the limits 0 and 10,000,000") {
-    const auto a = arrivals(with_tokens(
+    const auto a = token_arrivals(with_tokens(
         request_trace(dir.write("q.csv", "TIMESTAMP,in,out\n1,\"12\", 3 \n2,0,10000000\n")), "in", "out"));
     REQUIRE(a.size() == 2);
     CHECK(a[0].tokens.input == 12);
@@ -107,7 +109,7 @@ TEST_CASE("sim::RequestTraceSource: token columns give each request's prompt and
 }
 
 TEST_CASE("sim::RequestTraceSource: bad token columns are errors naming file and line") {
-  TempDir dir;
+  RequestTraceDir dir;
   auto count = [&](const std::string& name, const std::string& text) {
     return count_arrivals(with_tokens(request_trace(dir.write(name, text)), "in", "out"), 1);
   };
@@ -130,12 +132,12 @@ TEST_CASE("sim::RequestTraceSource: bad token columns are errors naming file and
 
 TEST_CASE("sim::RequestTraceSource: timestamp_unit says how timestamps are written") {
   using servesim::sim::TimestampUnit;
-  TempDir dir;
+  RequestTraceDir dir;
   auto times = [&](const std::string& text, TimestampUnit unit) {
     WorkloadSpec spec = request_trace(dir.write("t.csv", "TIMESTAMP\n" + text));
     spec.timestamp_unit = unit;
     std::vector<double> out;
-    for (const auto& arrival : arrivals(spec)) out.push_back(arrival.t_s);
+    for (const auto& arrival : token_arrivals(spec)) out.push_back(arrival.t_s);
     return out;
   };
   SECTION("numbers in s, ms and us") {
@@ -196,7 +198,7 @@ TEST_CASE("sim::RequestTraceSource: timestamp_unit says how timestamps are writt
 TEST_CASE("sim::RequestTraceSource: JSON Lines traces, one object per line") {
   using servesim::sim::TimestampUnit;
   using servesim::sim::TraceFormat;
-  TempDir dir;
+  RequestTraceDir dir;
   // Mooncake's FAST'25 traces: a timestamp in milliseconds, token counts, the prompt's block hashes.
   const std::string mooncake =
       "{\"timestamp\": 0, \"input_length\": 6955, \"output_length\": 52, \"hash_ids\": [46, 47, 48]}\n"
@@ -211,7 +213,7 @@ TEST_CASE("sim::RequestTraceSource: JSON Lines traces, one object per line") {
     spec.timestamp_unit = TimestampUnit::milliseconds;
     return spec;
   };
-  auto check_mooncake = [](const std::vector<Arrival>& a) {
+  auto check_mooncake = [](const std::vector<TokenArrival>& a) {
     REQUIRE(a.size() == 3);
     CHECK(a[0].t_s == 0);
     CHECK(a[0].tokens.input == 6955);
@@ -225,8 +227,8 @@ TEST_CASE("sim::RequestTraceSource: JSON Lines traces, one object per line") {
     CHECK(a[2].tokens.output == 0);
   };
   SECTION("plain and gzip-compressed") {
-    check_mooncake(arrivals(mooncake_spec(dir.write("m.jsonl", mooncake))));
-    check_mooncake(arrivals(mooncake_spec(dir.write_compressed("m.jsonl.gz", mooncake))));
+    check_mooncake(token_arrivals(mooncake_spec(dir.write("m.jsonl", mooncake))));
+    check_mooncake(token_arrivals(mooncake_spec(dir.write_compressed("m.jsonl.gz", mooncake))));
   }
   SECTION("string timestamps, and a line longer than the 64 KiB read block") {
     std::string hashes;
@@ -237,7 +239,7 @@ TEST_CASE("sim::RequestTraceSource: JSON Lines traces, one object per line") {
     spec.format = TraceFormat::jsonl;
     spec.timestamp_column = "t";
     spec.timestamp_unit = TimestampUnit::iso8601;
-    const auto a = arrivals(spec);
+    const auto a = token_arrivals(spec);
     REQUIRE(a.size() == 2);
     CHECK(a[1].t_s == 2);  // as in the CSV test: 00:59:59Z and 01:00:01Z
   }
@@ -266,7 +268,7 @@ TEST_CASE("sim::RequestTraceSource: JSON Lines traces, one object per line") {
 }
 
 TEST_CASE("sim::RequestTraceSource: a filter keeps the rows with one value in a column") {
-  TempDir dir;
+  RequestTraceDir dir;
   // BurstGPT's layout: one file for several models, told apart by a column.
   const std::string burst =
       "Timestamp,Model,Request tokens,Response tokens\n"
@@ -281,7 +283,7 @@ TEST_CASE("sim::RequestTraceSource: a filter keeps the rows with one value in a 
   spec.filter_column = "Model";
   SECTION("ChatGPT's rows: times from its first row (5 s), GPT-4's rows skipped unread") {
     spec.filter_equals = "ChatGPT";
-    const auto a = arrivals(spec);
+    const auto a = token_arrivals(spec);
     REQUIRE(a.size() == 3);
     CHECK(a[0].t_s == 0);
     CHECK(a[1].t_s == 113);  // 118 - 5
@@ -311,7 +313,7 @@ TEST_CASE("sim::RequestTraceSource: a filter keeps the rows with one value in a 
     jsonl.filter_column = "tenant";
     jsonl.filter_equals = "7";
     std::vector<double> times;
-    for (const auto& arrival : arrivals(jsonl)) times.push_back(arrival.t_s);
+    for (const auto& arrival : token_arrivals(jsonl)) times.push_back(arrival.t_s);
     CHECK(times == std::vector<double>{0, 3.5});
   }
 }
@@ -322,13 +324,13 @@ TEST_CASE("sim::SyntheticSource: token counts drawn from distributions leave the
   spec.kind = WorkloadSpec::Kind::poisson;
   spec.rate_rps = 10;
   spec.synthetic_duration_s = 3600;
-  const auto plain = arrivals(spec, 7);
+  const auto plain = token_arrivals(spec, 7);
   for (const auto& arrival : plain) REQUIRE(!arrival.tokens.known());
   spec.has_token_distributions = true;
   SECTION("constant counts, the same times") {
     spec.input_tokens = Distribution::constant(500);
     spec.output_tokens = Distribution::constant(50);
-    const auto drawn = arrivals(spec, 7);
+    const auto drawn = token_arrivals(spec, 7);
     REQUIRE(drawn.size() == plain.size());
     for (size_t i = 0; i < drawn.size(); ++i) {
       REQUIRE(drawn[i].t_s == plain[i].t_s);
@@ -344,7 +346,7 @@ TEST_CASE("sim::SyntheticSource: token counts drawn from distributions leave the
     // 4%). Rounding to integers moves the mean by less than 0.5.
     spec.input_tokens = Distribution::lognormal(2048, 7436);
     spec.output_tokens = Distribution::exponential(28);
-    const auto drawn = arrivals(spec, 7);
+    const auto drawn = token_arrivals(spec, 7);
     REQUIRE(drawn.size() == plain.size());
     std::vector<uint32_t> input;
     double input_sum = 0, output_sum = 0;
@@ -368,7 +370,7 @@ TEST_CASE("sim::SyntheticSource: token counts drawn from distributions leave the
 }
 
 TEST_CASE("sim::RequestTraceSource: arrival = end - duration (Azure Functions 2021 layout)") {
-  TempDir dir;
+  RequestTraceDir dir;
   // (end, duration) = (10, 2), (10.5, 0.1), (11, 5), (12, 0.5): arrivals 8, 10.4, 6, 11.5, so in time order
   // 6, 8, 10.4, 11.5 and, from the first, 0, 2, 4.4, 5.5.
   const std::string azure2021 =
@@ -382,7 +384,7 @@ TEST_CASE("sim::RequestTraceSource: arrival = end - duration (Azure Functions 20
   spec.duration_column = "duration";
   auto times = [&](const WorkloadSpec& s) {
     std::vector<double> out;
-    for (const auto& arrival : arrivals(s)) out.push_back(arrival.t_s);
+    for (const auto& arrival : token_arrivals(s)) out.push_back(arrival.t_s);
     return out;
   };
   SECTION("rows come back in arrival order") {

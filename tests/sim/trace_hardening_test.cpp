@@ -34,20 +34,20 @@ using servesim::sim::WorkloadSpec;
 namespace {
 
 // A folder for this test's trace files ("servesim-hardening-PID-N" under the temporary folder).
-struct TempDir : servesim::test::TraceDir {
-  TempDir() : TraceDir("hardening") {}
+struct HardeningTraceDir : servesim::test::TraceDir {
+  HardeningTraceDir() : TraceDir("hardening") {}
 };
 using servesim::test::rate_trace;
 using servesim::test::request_trace;
 
-struct Arrival {
+struct KeyedArrival {
   double t_s;
   uint64_t key;
 };
 
-std::vector<Arrival> arrivals(const WorkloadSpec& spec, uint64_t seed = 7) {
+std::vector<KeyedArrival> keyed_arrivals(const WorkloadSpec& spec, uint64_t seed = 7) {
   auto source = make_arrival_source(spec, seed);
-  std::vector<Arrival> out;
+  std::vector<KeyedArrival> out;
   double t_s = 0;
   while (source->next(t_s)) out.push_back({t_s, source->key()});
   return out;
@@ -55,7 +55,7 @@ std::vector<Arrival> arrivals(const WorkloadSpec& spec, uint64_t seed = 7) {
 
 std::vector<double> times(const WorkloadSpec& spec) {
   std::vector<double> out;
-  for (const Arrival& a : arrivals(spec)) out.push_back(a.t_s);
+  for (const KeyedArrival& a : keyed_arrivals(spec)) out.push_back(a.t_s);
   return out;
 }
 
@@ -72,18 +72,18 @@ std::string error_of(const WorkloadSpec& spec) {
 }  // namespace
 
 TEST_CASE("sim::RequestTraceSource: quoted fields follow RFC 4180") {
-  TempDir dir;
+  HardeningTraceDir dir;
   SECTION("a quoted line break stays inside its field: two rows, two arrivals") {
     auto spec = request_trace(dir.write("nl.csv", "TIMESTAMP,prompt\n10,\"hello\nworld\"\n12,\"bye\"\n"));
     spec.key_column = "prompt";
-    const auto got = arrivals(spec);
+    const auto got = keyed_arrivals(spec);
     REQUIRE(got.size() == 2);
     CHECK(got[0].t_s == 0.0);
     CHECK(got[1].t_s == 2.0);
     // The key is the field's whole value, line break included.
     auto same = request_trace(dir.write("plain.csv", "TIMESTAMP,prompt\n5,\"hello\nworld\"\n6,hello\n"));
     same.key_column = "prompt";
-    const auto other = arrivals(same);
+    const auto other = keyed_arrivals(same);
     REQUIRE(other.size() == 2);
     CHECK(other[0].key == got[0].key);
     CHECK(other[1].key != got[0].key);
@@ -92,7 +92,7 @@ TEST_CASE("sim::RequestTraceSource: quoted fields follow RFC 4180") {
     auto spec = request_trace(dir.write(
         "dq.csv", "TIMESTAMP,prompt\n1,\"say \"\"hi\"\", then go\"\n2,say \"hi\", then go\n3,\"a,b\"\n"));
     spec.key_column = "prompt";
-    const auto got = arrivals(spec);
+    const auto got = keyed_arrivals(spec);
     REQUIRE(got.size() == 3);
     // Row 2 writes `say "hi"` without quoting (a '"' inside an unquoted field is an ordinary character), and
     // its comma ends the field: row 1's value is `say "hi", then go`, row 2's is `say "hi"`.
@@ -100,7 +100,7 @@ TEST_CASE("sim::RequestTraceSource: quoted fields follow RFC 4180") {
     auto unquoted =
         request_trace(dir.write("uq.csv", "TIMESTAMP,prompt\n1,\"say \"\"hi\"\"\"\n2,say \"hi\"\n"));
     unquoted.key_column = "prompt";
-    const auto pair = arrivals(unquoted);
+    const auto pair = keyed_arrivals(unquoted);
     REQUIRE(pair.size() == 2);
     CHECK(pair[0].key == pair[1].key);
   }
@@ -139,14 +139,14 @@ TEST_CASE("sim::RequestTraceSource: quoted fields follow RFC 4180") {
   SECTION("blanks around a quoted field are not part of it") {
     auto spec = request_trace(dir.write("blanks.csv", "TIMESTAMP , id\n 1 ,  \"k\"  \n2,k\n"));
     spec.key_column = "id";
-    const auto got = arrivals(spec);
+    const auto got = keyed_arrivals(spec);
     REQUIRE(got.size() == 2);
     CHECK(got[0].key == got[1].key);
   }
 }
 
 TEST_CASE("sim::RequestTraceSource: quoted fields across the 64 KiB block boundary") {
-  TempDir dir;
+  HardeningTraceDir dir;
   // Rows whose quoted fields hold line breaks and doubled quotes, enough to cross several blocks at every
   // offset: each row must still be one arrival.
   std::string csv = "TIMESTAMP,note\n";
@@ -162,7 +162,7 @@ TEST_CASE("sim::RequestTraceSource: quoted fields across the 64 KiB block bounda
 }
 
 TEST_CASE("sim::TraceFile: a UTF-8 byte order mark is skipped in every trace format") {
-  TempDir dir;
+  HardeningTraceDir dir;
   const std::string bom = "\xEF\xBB\xBF";
   SECTION("rate traces, plain and compressed") {
     const std::string text = "3 0 5\n2\n";
@@ -192,7 +192,7 @@ TEST_CASE("sim::TraceFile: a UTF-8 byte order mark is skipped in every trace for
 }
 
 TEST_CASE("sim::RateTraceSource: a count times scale beyond what fits is refused with the numbers") {
-  TempDir dir;
+  HardeningTraceDir dir;
   auto spec = rate_trace(dir.write("huge.txt", "0 999999999999999 7\n"));
   spec.scale = 1e9;
   // 10^24 arrivals in one second: beyond 2^64, it once wrapped to "0 arrivals".
@@ -211,7 +211,7 @@ TEST_CASE("sim::RateTraceSource: a count times scale beyond what fits is refused
 }
 
 TEST_CASE("sim::ArrivalSource: error lines quote at most a short escaped excerpt of the file") {
-  TempDir dir;
+  HardeningTraceDir dir;
   SECTION("a long bad token in a rate trace") {
     const auto spec = rate_trace(dir.write("long.txt", "1 2 " + std::string(1000, 'a') + "\n"));
     CHECK(error_of(spec) == spec.path + ": token 3 (second 3): expected a non-negative integer, got '" +
@@ -239,7 +239,7 @@ TEST_CASE("sim::ArrivalSource: error lines quote at most a short escaped excerpt
 }
 
 TEST_CASE("sim::RequestTraceSource: a header of 10^6 columns is read in linear time") {
-  TempDir dir;
+  HardeningTraceDir dir;
   // Quadratic header handling took minutes here; a linear pass takes well under a second.
   const size_t columns = 1'000'000;
   std::string header;
@@ -255,7 +255,7 @@ TEST_CASE("sim::RequestTraceSource: a header of 10^6 columns is read in linear t
 }
 
 TEST_CASE("servesim::core::open_input: only regular files are opened, and nothing blocks") {
-  TempDir dir;
+  HardeningTraceDir dir;
   SECTION("a FIFO is refused at once, without waiting for a writer") {
     const std::string fifo = (dir.path / "trace.fifo").string();
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);

@@ -19,8 +19,8 @@ using servesim::sim::WorkloadSpec;
 using servesim::test::request_trace;
 
 namespace {
-struct TempDir : servesim::test::TraceDir {
-  TempDir() : TraceDir("trace-summary") {}
+struct SummaryTraceDir : servesim::test::TraceDir {
+  SummaryTraceDir() : TraceDir("trace-summary") {}
 };
 
 std::string rows(int count, double step, double first = 0) {
@@ -60,7 +60,7 @@ TEST_CASE("sim::summarize_request_trace: span, rates and token statistics of the
 }
 
 TEST_CASE("sim::summarize_request_trace: long traces peak over 60-s bins; a window and a filter apply") {
-  TempDir dir;
+  SummaryTraceDir dir;
   // Two hours, one row every 2 s, plus 90 extra rows in [3000, 3060): the busiest minute holds 30 + 90 = 120
   // rows, 2 requests/s over 60-s bins.
   std::vector<double> times;
@@ -86,7 +86,7 @@ TEST_CASE("sim::summarize_request_trace: long traces peak over 60-s bins; a wind
 }
 
 TEST_CASE("sim::unit_warning: a span that does not fit the timestamp unit") {
-  TempDir dir;
+  SummaryTraceDir dir;
   SECTION("epoch milliseconds read as seconds span decades") {
     // 1200 rows 1 s apart in epoch milliseconds (1700158623000 + 1000 i), read as seconds: a span of
     // 1,199,000 "s" = 13.9 days — within a year, no warning; 2000 rows 60 s apart span 119,940,000 "s" =

@@ -18,6 +18,10 @@
 
 namespace servesim::test {
 
+// Bundled real traces the tests replay (from the source root, where CTest runs them).
+inline constexpr const char* kTwitterTrace = "scenarios/traces/twitter-2021-rps.txt.bz2";
+inline constexpr const char* kAzureCodeTrace = "scenarios/traces/azure-llm-code-2023.csv";
+
 // A fresh folder for the files one test writes; removed afterwards.
 struct TraceDir {
   std::filesystem::path path;
