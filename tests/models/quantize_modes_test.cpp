@@ -67,32 +67,19 @@ double exact_output(const SingleRun& run, std::int64_t n) {
   return y;
 }
 
-}  // namespace
-
-TEST_CASE("models::QuantizeModes: dynamic-int8 MatMul stays within its rounding bound") {
-  const std::string float_path = single_matmul("mm.onnx");
-  QuantizeOptions options;
-  options.mode = QuantizeMode::kDynamicInt8;
-  const QuantizeResult result = quantize_weights(float_path, scratch("mm-dyn.onnx"), options);
-  CHECK(result.quantized_tensors == 1);
-  const ModelInfo info = inspect_model(scratch("mm-dyn.onnx"));
-  CHECK(info.operator_counts.at("DynamicQuantizeLinear") == 1);
-  CHECK(info.operator_counts.at("MatMulInteger") == 1);
-  CHECK_FALSE(info.operator_counts.count("MatMul"));
-  // 256 x 64 int8 weights instead of float32: 16384 bytes, plus 64 float scales.
-  CHECK(info.initializer_bytes_by_type.at("int8") == std::uint64_t{kK * kN});
-  if (!ort_available()) return;
-  const SingleRun run = run_single(float_path, scratch("mm-dyn.onnx"), 11);
-  // DynamicQuantizeLinear: s_x = (max(x, 0) - min(x, 0)) / 255, so |x - x^| <= e_x = s_x / 2. Weights: one
-  // scale per column, s_w[n] = max_k |W[k, n]| / 127, |W - W^| <= e_w[n] = s_w[n] / 2. Then
-  //   |x^ W^ - x W| = |sum_k (x^_k - x_k) W^_kn + x_k (W^_kn - W_kn)|
-  //                <= sum_k (e_x (|W_kn| + e_w[n]) + |x_k| e_w[n]),
-  // plus float32 accumulation (1e-5 here). Checked per output, against the exact product in double.
-  // That bound adds K worst cases; rounding errors, uniform in +-e, have variance e^2 / 3 and add like a
-  // random walk, so the expected squared error of output n is sum_k (x_k^2 e_w^2 + W_kn^2 e_x^2) / 3. Over
-  // the 64 outputs the observed root-mean-square error must match that prediction (a 64-sample RMS has a
-  // relative spread of ~1 / sqrt(128) = 9%; [0.6, 1.5] is ~4 spreads wide): the quantization is the one
-  // described, neither coarser nor absent.
+// Checks an int8 x int8 MatMul (activation range [x_low, x_high] on a uint8 grid, weights per column)
+// against the exact product of the float model.
+//   s_x = (max(x_high, 0) - min(x_low, 0)) / 255, so |x - x^| <= e_x = s_x / 2 for x inside the range;
+//   s_w[n] = max_k |W[k, n]| / 127, |W - W^| <= e_w[n] = s_w[n] / 2; then
+//   |x^ W^ - x W| = |sum_k (x^_k - x_k) W^_kn + x_k (W^_kn - W_kn)|
+//                <= sum_k (e_x (|W_kn| + e_w[n]) + |x_k| e_w[n]),
+// plus float32 accumulation (1e-5 here), checked per output against the exact product in double.
+// That bound adds K worst cases; rounding errors, uniform in +-e, have variance e^2 / 3 and add like a
+// random walk, so the expected squared error of output n is sum_k (x_k^2 e_w^2 + W_kn^2 e_x^2) / 3. Over
+// the 64 outputs the observed root-mean-square error must match that prediction (a 64-sample RMS has a
+// relative spread of ~1 / sqrt(128) = 9%; [0.6, 1.5] is ~4 spreads wide): the quantization is the one
+// described, neither coarser nor absent.
+void check_int8_matmul(const SingleRun& run) {
   double x_min = 0, x_max = 0;
   for (const float v : run.x) x_min = std::min<double>(x_min, v), x_max = std::max<double>(x_max, v);
   const double e_x = (x_max - x_min) / 255 / 2;
@@ -116,6 +103,43 @@ TEST_CASE("models::QuantizeModes: dynamic-int8 MatMul stays within its rounding 
   INFO("observed / predicted RMS error " << rms_ratio);
   CHECK(rms_ratio > 0.6);
   CHECK(rms_ratio < 1.5);
+}
+
+}  // namespace
+
+TEST_CASE("models::QuantizeModes: dynamic-int8 MatMul stays within its rounding bound") {
+  const std::string float_path = single_matmul("mm.onnx");
+  QuantizeOptions options;
+  options.mode = QuantizeMode::kDynamicInt8;
+  const QuantizeResult result = quantize_weights(float_path, scratch("mm-dyn.onnx"), options);
+  CHECK(result.quantized_tensors == 1);
+  const ModelInfo info = inspect_model(scratch("mm-dyn.onnx"));
+  CHECK(info.operator_counts.at("DynamicQuantizeLinear") == 1);
+  CHECK(info.operator_counts.at("MatMulInteger") == 1);
+  CHECK_FALSE(info.operator_counts.count("MatMul"));
+  // 256 x 64 int8 weights instead of float32: 16384 bytes, plus 64 float scales.
+  CHECK(info.initializer_bytes_by_type.at("int8") == std::uint64_t{kK * kN});
+  if (!ort_available()) return;
+  // DynamicQuantizeLinear takes this call's own range: the bound of check_int8_matmul with x's min/max.
+  check_int8_matmul(run_single(float_path, scratch("mm-dyn.onnx"), 11));
+}
+
+TEST_CASE("models::QuantizeModes: static-int8 MatMul calibrated on its input stays within the same bound") {
+  const std::string float_path = single_matmul("mm-static.onnx");
+  if (!ort_available()) return;
+  QuantizeOptions options;
+  options.mode = QuantizeMode::kStaticInt8;
+  // One calibration input, the very input run below: the calibrated range is that input's min/max, so the
+  // activation is quantized on the same grid as dynamic-int8 would, and the same bound holds.
+  options.calibration_inputs = 1;
+  options.calibration_seed = 17;
+  const QuantizeResult result = quantize_weights(float_path, scratch("mm-static-q.onnx"), options);
+  CHECK(result.quantized_tensors == 1);
+  CHECK(result.calibrated_tensors == 1);
+  const ModelInfo info = inspect_model(scratch("mm-static-q.onnx"));
+  CHECK(info.operator_counts.at("QuantizeLinear") == 1);
+  CHECK(info.operator_counts.at("DequantizeLinear") == 2);  // the activation and the weight
+  check_int8_matmul(run_single(float_path, scratch("mm-static-q.onnx"), 17));
 }
 
 TEST_CASE("models::QuantizeModes: int4 MatMulNBits stays within its block rounding bound") {
@@ -231,4 +255,54 @@ TEST_CASE("models::QuantizeModes: bad input is refused with one line") {
       Catch::Contains("mm-bad.onnx") &&
           Catch::Contains("no float Conv/Gemm/MatMul weight or Gather table of at least 1000000"));
   CHECK_FALSE(std::filesystem::exists(scratch("bad.onnx")));
+}
+
+TEST_CASE("models::QuantizeModes: static-int8 reference models fuse into int8 kernels and stay close") {
+  struct Case {
+    ModelKind kind;
+    const char* name;
+    const char* fused_op;  // what ONNX Runtime turns the QDQ pattern into
+    int fused_count;
+    double tolerance;
+  };
+  // Activation scales are per tensor, fixed by the calibration range: the step is range / 255, 0.4% of the
+  // largest activation, but a tensor whose typical values are much smaller than its largest (the recsys
+  // concatenation of bottom-MLP outputs with 0.05-sized embeddings, the transformer's normalised
+  // activations) rounds those by a few percent; over a dot product of K terms these average down by
+  // ~sqrt(K), leaving ~1-3% of the largest output after the quantized layers. Hence 5%.
+  // The CNN: 11 of its 12 Convs are quantized (the 512-weight 1x1 shortcut stays float), and ORT fuses
+  // each into QLinearConv; the transformer's 12 weight MatMuls (6 per layer) become MatMulIntegerToFloat.
+  for (const Case& c :
+       {Case{ModelKind::kImageCnn, "cnn", "com.microsoft:QLinearConv", 11, 0.05},
+        Case{ModelKind::kTextTransformer, "transformer", "com.microsoft:MatMulIntegerToFloat", 12, 0.05},
+        Case{ModelKind::kRecsysMlp, "recsys", "", 0, 0.05}}) {
+    if (!ort_available()) return;
+    GenerateOptions generate;
+    generate.kind = c.kind;
+    const std::string float_path = scratch(std::string(c.name) + "-s.onnx");
+    const std::string out = scratch(std::string(c.name) + "-static.onnx");
+    generate_model(generate, float_path);
+    QuantizeOptions options;
+    options.mode = QuantizeMode::kStaticInt8;
+    options.calibration_inputs = 4;
+    const QuantizeResult result = quantize_weights(float_path, out, options);
+    CHECK(result.size_ratio() > 3.4);
+    CHECK(result.size_ratio() < 4.0);
+    CHECK(result.calibrated_tensors > 0);
+    CHECK_FALSE(std::filesystem::exists(out + ".calibration.onnx"));  // the probe model is removed
+    std::ostringstream warnings;
+    if (c.fused_count) {
+      auto engine = make_engine(EngineKind::kOrt, warnings);
+      const std::string optimized = scratch(std::string(c.name) + "-static-ort.onnx");
+      engine->load(out, {1, true, optimized});
+      const ModelInfo info = inspect_model(optimized);
+      CHECK(info.operator_counts.count(c.fused_op));
+      if (info.operator_counts.count(c.fused_op)) CHECK(info.operator_counts.at(c.fused_op) == c.fused_count);
+    }
+    // Held-out inputs (seeds 21..24), not the calibration ones (1000..1003).
+    const auto diff = compare_outputs(float_path, out, EngineKind::kOrt, 21, warnings, 4);
+    INFO(c.name << ": " << diff.max_abs_diff << " of " << diff.max_abs_reference);
+    CHECK(diff.max_abs_diff > 0);
+    CHECK(diff.relative_diff() < c.tolerance);
+  }
 }
