@@ -37,12 +37,15 @@ struct RunRequest {
   int max_reps = 1;
   double max_s = 0;
   bool return_values = false;
+  bool return_ranges = false;  // each output's smallest and largest value (calibration: no values copied)
 };
 
 struct OutputTensor {
   std::string name;
   std::vector<std::int64_t> dims;
   std::vector<float> values;  // only with return_values
+  float min_value = 0;        // only with return_ranges
+  float max_value = 0;
 };
 
 struct RunTimes {

@@ -1,5 +1,6 @@
 #include "models/opencv_engine.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <opencv2/core/utility.hpp>
@@ -83,10 +84,16 @@ RunTimes OpenCvEngine::run(const RunRequest& request) {
     OutputTensor tensor;
     tensor.name = i < net_->outputs.size() ? net_->outputs[i] : "output" + std::to_string(i);
     for (int d = 0; d < outs[i].dims; ++d) tensor.dims.push_back(outs[i].size[d]);
-    if (request.return_values) {
+    if (request.return_values || request.return_ranges) {
       cv::Mat flat;
       outs[i].convertTo(flat, CV_32F);
-      tensor.values.assign(flat.ptr<float>(), flat.ptr<float>() + flat.total());
+      const float* begin = flat.ptr<float>();
+      const float* end = begin + flat.total();
+      if (request.return_values) tensor.values.assign(begin, end);
+      if (request.return_ranges && begin != end) {
+        tensor.min_value = *std::min_element(begin, end);
+        tensor.max_value = *std::max_element(begin, end);
+      }
     }
     result.outputs.push_back(std::move(tensor));
   }

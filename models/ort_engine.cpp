@@ -119,7 +119,8 @@ RunTimes OrtEngine::run(const RunRequest& request_in) {
                            {"min_reps", request_in.min_reps},
                            {"max_reps", request_in.max_reps},
                            {"max_s", request_in.max_s},
-                           {"return_values", request_in.return_values}};
+                           {"return_values", request_in.return_values},
+                           {"return_ranges", request_in.return_ranges}};
   const auto reply = parse_reply(request(req.dump(), kTimeoutS));
   if (!reply.value("ok", false))
     throw_engine_failure(model_path_, "onnxruntime " + version_, operator_types_,
@@ -130,6 +131,10 @@ RunTimes OrtEngine::run(const RunRequest& request_in) {
     OutputTensor tensor{
         out.at("name").get<std::string>(), out.at("dims").get<std::vector<std::int64_t>>(), {}};
     if (out.contains("values")) tensor.values = out.at("values").get<std::vector<float>>();
+    if (out.contains("min")) {
+      tensor.min_value = out.at("min").get<float>();
+      tensor.max_value = out.at("max").get<float>();
+    }
     result.outputs.push_back(std::move(tensor));
   }
   return result;

@@ -5,8 +5,9 @@
 //   {"op":"load","model":P,"intra_threads":N,"inter_threads":1,"optimization":"all"|"disabled",
 //    "optimized_model_path":P2|null}      -> {"ok":true,"load_s":S,"inputs":[...],"outputs":[...]}
 //   {"op":"run","inputs":[{"name","elem_type","dims","int_high","seed","values"?}],"warmup":W,"min_reps":A,
-//    "max_reps":B,"max_s":T,"return_values":bool}
-//                                        -> {"ok":true,"times_s":[...],"outputs":[{"name","dims","values"?}]}
+//    "max_reps":B,"max_s":T,"return_values":bool,"return_ranges":bool}
+//                                        -> {"ok":true,"times_s":[...],"outputs":[{"name","dims","values"?,
+//                                            "min"?,"max"?}]}
 //   {"op":"rss"}                         -> {"ok":true,"peak_rss_mb":M}
 // Errors: {"ok":false,"error":"..."}. Timing is taken here, around session creation and session.run, so that
 // the pipe adds nothing to the figures. Input data come from xorshift32 with the seed given per input, the
@@ -92,6 +93,17 @@ async function run(req) {
     const t = results[name];
     const out = { name, dims: t.dims.map(Number) };
     if (req.return_values) out.values = Array.from(t.data, Number);
+    if (req.return_ranges && t.data.length > 0) {  // calibration: the range without copying the values
+      let low = Number(t.data[0]);
+      let high = low;
+      for (const v of t.data) {
+        const x = Number(v);
+        if (x < low) low = x;
+        if (x > high) high = x;
+      }
+      out.min = low;
+      out.max = high;
+    }
     return out;
   });
   return { times_s: times, outputs };

@@ -36,6 +36,7 @@ TEST_CASE("cli::models: --help of inspect, models and profile") {
   CHECK_THAT(models.out, Catch::Contains("servesim models generate KIND"));
   CHECK_THAT(models.out, Catch::Contains("text-transformer"));
   CHECK_THAT(models.out, Catch::Contains("text-decoder"));
+  CHECK_THAT(models.out, Catch::Contains("--mode weight-int8|dynamic-int8|static-int8|int4"));
   auto generate = run_servesim("models generate --help", dir);
   CHECK(generate.status == 0);
   CHECK_THAT(generate.out, Catch::Contains("--target-mb"));
@@ -79,6 +80,25 @@ TEST_CASE("cli::models: generate, inspect, profile and quantize a small CNN end 
   CHECK_THAT(quantized.out, Catch::Contains("x smaller"));
   CHECK_THAT(quantized.out, Catch::Contains("largest output difference"));
   CHECK(fs::file_size(int8) * 3 < fs::file_size(cnn));
+  auto dynamic = run_servesim(
+      "models quantize " + cnn + " --mode dynamic-int8 --compare-inputs 2 --out " + dir.file("cnn-dyn.onnx"),
+      dir);
+  REQUIRE(dynamic.status == 0);
+  CHECK_THAT(dynamic.out, Catch::Contains("dynamic-int8, 12 weight tensors"));
+  CHECK_THAT(dynamic.out, Catch::Contains("12 BatchNormalization folded into Conv"));
+  CHECK_THAT(dynamic.out, Catch::Contains("of 2 held-out inputs"));
+  CHECK_THAT(dynamic.out, Catch::Contains("top-1 class agrees on"));
+  auto calibrated = run_servesim("models quantize " + cnn +
+                                     " --mode static-int8 --calibration 2 --compare-inputs 2 --out " +
+                                     dir.file("cnn-static.onnx"),
+                                 dir);
+  REQUIRE(calibrated.status == 0);
+  CHECK_THAT(calibrated.out, Catch::Contains("activation tensors calibrated on 2 inputs"));
+  auto int4 = run_servesim("models quantize " + cnn + " --mode int4 --block-size 128 --no-compare --out " +
+                               dir.file("cnn-int4.onnx"),
+                           dir);
+  REQUIRE(int4.status == 0);
+  CHECK_THAT(int4.out, Catch::Contains("int4, 1 weight tensors"));  // the classifier; Convs stay float
 }
 
 TEST_CASE("cli::models: bad input gives one line on stderr and exit status 2") {
