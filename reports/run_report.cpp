@@ -227,6 +227,7 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
                      {"retries_denied_by_budget", o.retries_denied},
                      {"async_retries", o.async_retries},
                      {"dead_lettered", o.dead_lettered}};
+      if (sc.client.async) c["client"]["expired_by_age"] = o.expired_by_age;
     }
     if (!sc.faults.empty()) {
       c["faults"] = ordered_json::array();

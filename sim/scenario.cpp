@@ -1,5 +1,6 @@
 #include "sim/scenario.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -306,8 +307,15 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
     }
     sc.client.idempotent = c.boolean("idempotent", true);
     sc.client.async = c.text("invocation", "sync", {"sync", "async"}) == "async";
-    sc.client.async_max_retries = static_cast<uint32_t>(c.integer("async_max_retries", 2, 0, 100));
+    // MaximumRetryAttempts 0..2 and MaximumEventAgeInSeconds 60..21600 (Lambda API,
+    // FunctionEventInvokeConfig); the intervals are the documented ones, adjustable for what-if runs.
+    sc.client.async_max_retries = static_cast<uint32_t>(c.integer("async_max_retries", 2, 0, 2));
     sc.client.async_retry_delay_s = c.number("async_retry_delay_s", 60.0, 0.0, 1e7);
+    sc.client.async_max_event_age_s = c.number("async_max_event_age_s", 21600.0, 60.0, 21600.0);
+    sc.client.async_backoff_base_s = c.number("async_backoff_base_s", 1.0, 1e-3, 3600.0);
+    sc.client.async_backoff_max_s =
+        c.number("async_backoff_max_s", std::max(300.0, sc.client.async_backoff_base_s),
+                 sc.client.async_backoff_base_s, 21600.0);
     c.reject_unknown();
   }
   if (top.has("metrics")) {

@@ -191,11 +191,16 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
   // Throttled (HTTP 429): the client retries with full-jitter exponential backoff, or gives up.
   if (cap_fault_ >= 0 && busy_ >= cap_ && busy_ < p_.concurrency_limit()) client_->throttled_by(cap_fault_);
   double retry_at_s = 0;
-  if (client_->retry_throttled(t_s, attempt_no, retry_at_s)) {
-    push(Event{retry_at_s, arrival_s, 0, attempt_no + 1, Kind::retry, false, false});
-    return;
+  switch (client_->throttled(t_s, arrival_s, attempt_no, retry_at_s)) {
+    case sim::Client::Throttle::retry:
+      push(Event{retry_at_s, arrival_s, 0, attempt_no, Kind::retry, false, false});
+      break;
+    case sim::Client::Throttle::throttled:
+      rec_->throttled(t_s);
+      break;
+    case sim::Client::Throttle::queued:
+      break;
   }
-  rec_->throttled(t_s);
 }
 
 void LambdaModel::begin_service(double t_s, double now_s, double arrival_s, uint32_t attempt_no,
@@ -233,12 +238,21 @@ void LambdaModel::complete(const Event& e) {
   const double t = e.t_s;
   bill(e);
   const double latency_s = t - e.arrival_s;
-  const double client_limit_s =
-      p_.api_gateway ? std::min(slo_.timeout_s, p_.api_gateway_timeout_s) : slo_.timeout_s;
-  if (e.timed_out || latency_s > client_limit_s)
-    rec_->timed_out(t);
-  else
-    rec_->served(t, latency_s);
+  if (client_->is_async()) {
+    // Nobody waits for an async event: it is served whatever its delay; a function timeout is a function
+    // error that the event queue retries.
+    if (e.timed_out)
+      client_->function_error(t, e.arrival_s, e.slot);
+    else
+      rec_->served(t, latency_s);
+  } else {
+    const double client_limit_s =
+        p_.api_gateway ? std::min(slo_.timeout_s, p_.api_gateway_timeout_s) : slo_.timeout_s;
+    if (e.timed_out || latency_s > client_limit_s)
+      rec_->timed_out(t);
+    else
+      rec_->served(t, latency_s);
+  }
   --busy_;
   if (e.provisioned)
     ++pc_idle_;
