@@ -318,6 +318,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
                  sc.client.async_backoff_base_s, 21600.0);
     c.reject_unknown();
   }
+  if (top.has("event_source")) sc.event_source = parse_event_source(top.child("event_source"), file);
   if (top.has("metrics")) {
     core::JsonFields m(top.child("metrics"), file, "/metrics");
     sc.interval_s = m.number("interval_s", sc.interval_s, 1e-3, 1e9);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/distribution.hpp"
+#include "sim/event_source.hpp"
 #include "sim/faults.hpp"
 #include "sim/workload.hpp"
 
@@ -131,6 +132,7 @@ struct Scenario {
   double interval_s = 60;  // time-series resolution [s]
   std::vector<CandidateSpec> candidates;
   std::vector<FaultSpec> faults;  // "faults": injected outages, throttling storms, slow storage, crashes
+  EventSourceSpec event_source;   // "event_source": arrivals are messages to a queue (docs/events.md)
   // Sections owned by later layers, kept raw here (sim/ never depends on them) and checked where they are
   // used:
   nlohmann::json model;    // "model": {"onnx": PATH} | {"profile": PATH}, read by models/ (null if absent)

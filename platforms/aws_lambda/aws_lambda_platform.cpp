@@ -1,7 +1,10 @@
 // The registration of aws-lambda (one line in platforms/registered_platforms.cpp): its name and the factory
 // that builds its model from a candidate's settings, checked against platforms/aws_lambda/aws-lambda.json.
+#include "core/input_error.hpp"
+#include "core/json_fields.hpp"
 #include "platforms/aws_lambda/lambda_export.hpp"
 #include "platforms/aws_lambda/lambda_model.hpp"
+#include "platforms/aws_lambda/sqs_event_source.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/registry.hpp"
 
@@ -11,9 +14,29 @@ PlatformRegistration aws_lambda_platform() {
   PlatformRegistration r;
   r.name = "aws-lambda";
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
-    const Settings settings(candidate, scenario.file);
-    return std::unique_ptr<sim::PlatformModel>(
-        std::make_unique<LambdaModel>(LambdaParams::from(settings, scenario.service), scenario));
+    // A candidate's "event_source" keys override the scenario's section for it (docs/events.md).
+    sim::CandidateSpec function_spec = candidate;
+    sim::EventSourceSpec source = scenario.event_source;
+    if (function_spec.settings.is_object() && function_spec.settings.contains("event_source")) {
+      if (!source.given)
+        throw input_error(scenario.file, candidate.pointer + "/event_source",
+                          "unexpected: a candidate's event_source refines the scenario's \"event_source\" "
+                          "section, which is missing");
+      source = sim::parse_event_source(function_spec.settings["event_source"], scenario.file,
+                                       candidate.pointer + "/event_source", source);
+      function_spec.settings.erase("event_source");
+    }
+    const Settings settings(function_spec, scenario.file);
+    const LambdaParams params = LambdaParams::from(settings, scenario.service);
+    auto function = std::make_unique<LambdaModel>(params, scenario);
+    if (!source.given) return std::unique_ptr<sim::PlatformModel>(std::move(function));
+    // Lambda refuses a mapping whose queue hides a received message for less than the function may run.
+    if (source.visibility_timeout_s < params.timeout_s)
+      throw input_error(scenario.file, "/event_source/visibility_timeout_s",
+                        "expected at least the function timeout of candidate \"" + candidate.name + "\" (" +
+                            core::quote_number(params.timeout_s) + " s), got " +
+                            core::quote_number(source.visibility_timeout_s));
+    return std::unique_ptr<sim::PlatformModel>(std::make_unique<SqsEventSource>(std::move(function), source));
   };
   r.exports = lambda_export_formats();
   return r;
