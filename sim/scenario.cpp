@@ -343,6 +343,18 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
     spec.settings = cands[i];
     spec.settings.erase("platform");
     spec.settings.erase("name");
+    // The candidate's own "event_source" keys refine the scenario's section for it (docs/events.md).
+    spec.event_source = sc.event_source;
+    if (spec.settings.contains("event_source")) {
+      if (!sc.event_source.given)
+        throw input_error(file, ptr + "/event_source",
+                          "unexpected: a candidate's event_source refines the scenario's \"event_source\" "
+                          "section, which is missing");
+      spec.event_source =
+          parse_event_source(spec.settings["event_source"], file, ptr + "/event_source", sc.event_source);
+      spec.event_source_pointer = ptr + "/event_source";
+      spec.settings.erase("event_source");
+    }
     if (!names.insert(spec.name).second)
       throw c.error("name", "expected a name no other candidate has, got \"" + excerpt(spec.name) + "\"");
     sc.candidates.push_back(std::move(spec));

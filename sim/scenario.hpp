@@ -118,6 +118,10 @@ struct CandidateSpec {
   std::string platform;
   nlohmann::json settings;  // the platform-specific keys, checked by the platform model
   std::string pointer;      // "/candidates/<i>" for error messages
+  // The scenario's event source with the candidate's own "event_source" keys on top (given = false: none),
+  // and the JSON pointer of those keys ("/event_source" when the candidate gives none).
+  EventSourceSpec event_source;
+  std::string event_source_pointer = "/event_source";
 };
 
 struct Scenario {

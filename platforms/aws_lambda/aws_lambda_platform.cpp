@@ -14,25 +14,16 @@ PlatformRegistration aws_lambda_platform() {
   PlatformRegistration r;
   r.name = "aws-lambda";
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
-    // A candidate's "event_source" keys override the scenario's section for it (docs/events.md).
-    sim::CandidateSpec function_spec = candidate;
-    sim::EventSourceSpec source = scenario.event_source;
-    if (function_spec.settings.is_object() && function_spec.settings.contains("event_source")) {
-      if (!source.given)
-        throw input_error(scenario.file, candidate.pointer + "/event_source",
-                          "unexpected: a candidate's event_source refines the scenario's \"event_source\" "
-                          "section, which is missing");
-      source = sim::parse_event_source(function_spec.settings["event_source"], scenario.file,
-                                       candidate.pointer + "/event_source", source);
-      function_spec.settings.erase("event_source");
-    }
-    const Settings settings(function_spec, scenario.file);
+    const Settings settings(candidate, scenario.file);
     const LambdaParams params = LambdaParams::from(settings, scenario.service);
     auto function = std::make_unique<LambdaModel>(params, scenario);
+    // A candidate made outside the scenario file (the advisor's) takes the scenario's event source.
+    const sim::EventSourceSpec& source =
+        candidate.event_source.given ? candidate.event_source : scenario.event_source;
     if (!source.given) return std::unique_ptr<sim::PlatformModel>(std::move(function));
     // Lambda refuses a mapping whose queue hides a received message for less than the function may run.
     if (source.visibility_timeout_s < params.timeout_s)
-      throw input_error(scenario.file, "/event_source/visibility_timeout_s",
+      throw input_error(scenario.file, candidate.event_source_pointer + "/visibility_timeout_s",
                         "expected at least the function timeout of candidate \"" + candidate.name + "\" (" +
                             core::quote_number(params.timeout_s) + " s), got " +
                             core::quote_number(source.visibility_timeout_s));
