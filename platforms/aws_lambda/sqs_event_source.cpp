@@ -120,6 +120,10 @@ void SqsEventSource::dispatch(double t_s) {
     }
     gather_until_s_ = kNever;
     send_batch(t_s, static_cast<uint32_t>(std::min<size_t>(spec_.batch_size, visible_.size())));
+    if (backed_off_) {  // the function throttled that batch: no more until something changes
+      backed_off_ = false;
+      break;
+    }
   }
   dispatching_ = false;
 }
@@ -180,7 +184,10 @@ void SqsEventSource::invocation_ended(uint32_t id, double t_s, End end) {
     const double visible_s = std::max(t_s, b.received_s + spec_.visibility_timeout_s);
     for (const Message& m : b.messages) returning_.push(Returning{visible_s, m});
     // Throttled: the pollers back off to the batches still running (AWS documents a back-off, not its size).
-    if (end == End::throttled) stop_ramp(in_flight_);
+    if (end == End::throttled) {
+      stop_ramp(in_flight_);
+      backed_off_ = dispatching_;
+    }
   }
   b.messages.clear();
   free_ids_.push_back(id);

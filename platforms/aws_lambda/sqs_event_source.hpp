@@ -107,6 +107,7 @@ class SqsEventSource : public sim::PlatformModel, private InvocationObserver {
   double ramp_from_s_ = -1;   // scaling up since then (< 0: not ramping)
   double gather_until_s_;     // the batching window of the batch being gathered ends then (kNever: none)
   bool dispatching_ = false;  // inside dispatch(): a throttle reported by invoke() does not dispatch again
+  bool backed_off_ = false;   // invoke() reported a throttle: dispatch() stops
   double now_s_ = 0;          // the time of the last change seen
   double idle_since_s_ = 0;   // the visible queue has been empty since then (< 0: it is not)
   double empty_receive_credit_ = 0;

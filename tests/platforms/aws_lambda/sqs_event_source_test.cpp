@@ -147,6 +147,26 @@ TEST_CASE("platforms::SqsEventSource: failed messages return after the visibilit
   }
 }
 
+TEST_CASE(
+    "platforms::SqsEventSource: a throttled batch is a failed receive, back after the visibility timeout",
+    "[sqs]") {
+  TempDir dir;
+  // Concurrency 0 over [0, 60): the message sent at 0 is received and throttled at 0 and at 30 s (visibility
+  // timeout 30 s), received again at 60 s when the storm is over and processed in 0.1 s.
+  auto doc = sqs_scenario(dir, 1, 100, {{"type", "sqs"}, {"visibility_timeout_s", 30}});
+  doc["candidates"][0]["timeout_s"] = 3;
+  doc["faults"] = {{{"kind", "throttle"}, {"start_s", 0}, {"duration_s", 60}, {"concurrency_limit", 0}}};
+  const auto out = run(doc);
+  const auto& r = out.results.at(0);
+  CHECK(r.event_source.batches == 3);
+  CHECK(r.event_source.batches_failed == 2);
+  CHECK(r.event_source.redeliveries == 2);
+  CHECK(r.requests.served == 1);
+  CHECK(r.latency.mean_s() == Approx(60.1).epsilon(1e-9));
+  CHECK(r.faults.at(0).attempts_failed == 2);
+  check_conservation(r);
+}
+
 TEST_CASE("platforms::SqsEventSource: only a Lambda function consumes the queue", "[sqs]") {
   TempDir dir;
   auto doc = sqs_scenario(dir, 1, 100, {{"type", "sqs"}});
