@@ -103,7 +103,11 @@ TuneResult tune(const sim::Scenario& scenario, const std::string& platform, std:
       name += " " + keys[k] + "=" + num(v);
     }
     p.name = name;
-    sim::CandidateSpec spec{name, platform, p.settings, "/tune (" + name + ")"};
+    sim::CandidateSpec spec;
+    spec.name = name;
+    spec.platform = platform;
+    spec.settings = p.settings;
+    spec.pointer = "/tune (" + name + ")";
     try {
       runs.push_back(sim::CandidateRun{name, platforms::make_model(spec, scenario)});
       run_point.push_back(out.points.size());

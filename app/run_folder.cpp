@@ -7,8 +7,9 @@
 namespace servesim::app {
 
 RunFolder::RunFolder(const std::string& path, const reports::OutputDir::Options& options,
-                     const std::vector<std::string>& candidate_names, bool llm_columns)
-    : dir_(path, options), series_(dir_.file("timeseries.csv"), candidate_names, llm_columns) {}
+                     const std::vector<std::string>& candidate_names, bool llm_columns, bool queue_columns)
+    : dir_(path, options),
+      series_(dir_.file("timeseries.csv"), candidate_names, llm_columns, queue_columns) {}
 
 std::function<void(size_t, const sim::IntervalRow&)> RunFolder::row_sink() {
   return [this](size_t candidate, const sim::IntervalRow& row) { series_.row(candidate, row); };
@@ -30,7 +31,8 @@ void RunFolder::commit(const sim::Scenario& scenario, const std::vector<sim::Can
 std::string write_run_folder(const sim::Scenario& scenario, const std::vector<sim::CandidateResult>& results,
                              const std::vector<std::vector<sim::IntervalRow>>& rows, const std::string& path,
                              const reports::OutputDir::Options& output, const FolderOptions& options) {
-  RunFolder folder(path, output, candidate_names(scenario), scenario.service.llm.given);
+  RunFolder folder(path, output, candidate_names(scenario), scenario.service.llm.given,
+                   scenario.event_source.given);
   for (size_t i = 0; i < rows.size(); ++i)
     for (const auto& row : rows[i]) folder.row(i, row);
   folder.commit(scenario, results, options);

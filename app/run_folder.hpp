@@ -31,9 +31,11 @@ struct FolderOptions {
 class RunFolder {
  public:
   // Refuses (InputError) a folder that may not be replaced under `options`, as reports::OutputDir does.
-  // llm_columns: timeseries.csv gets the language-model columns (a scenario with service.llm).
+  // llm_columns: timeseries.csv gets the language-model columns (a scenario with service.llm);
+  // queue_columns: the queue columns (a scenario with an event_source).
   RunFolder(const std::string& path, const reports::OutputDir::Options& options,
-            const std::vector<std::string>& candidate_names, bool llm_columns = false);
+            const std::vector<std::string>& candidate_names, bool llm_columns = false,
+            bool queue_columns = false);
   RunFolder(const RunFolder&) = delete;
   RunFolder& operator=(const RunFolder&) = delete;
 

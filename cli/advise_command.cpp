@@ -103,7 +103,8 @@ int advise_command(const Args& args) {
   if (!out_dir.empty()) {
     hooks.before_run = [&](const std::vector<std::string>& names) {
       folder = std::make_unique<app::RunFolder>(prepared.out_dir, prepared.output, names,
-                                                prepared.scenario.service.llm.given);
+                                                prepared.scenario.service.llm.given,
+                                                prepared.scenario.event_source.given);
     };
     hooks.on_row = [&](size_t i, const sim::IntervalRow& row) { folder->row(i, row); };
   }

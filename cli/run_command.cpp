@@ -173,7 +173,8 @@ int run_command(const Args& args) {
   const sim::Scenario& sc = prepared.scenario;
   const std::string& model_line = prepared.model_line;
 
-  app::RunFolder folder(prepared.out_dir, prepared.output, app::candidate_names(sc), sc.service.llm.given);
+  app::RunFolder folder(prepared.out_dir, prepared.output, app::candidate_names(sc), sc.service.llm.given,
+                        sc.event_source.given);
   app::RunOptions options;
   options.on_row = folder.row_sink();
   const bool quiet = vm["quiet"].as<bool>(), json = vm["json"].as<bool>();

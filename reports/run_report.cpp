@@ -42,12 +42,13 @@ std::string part_path(const std::string& path, size_t candidate) {
 }  // namespace
 
 TimeseriesWriter::TimeseriesWriter(const std::string& path, const std::vector<std::string>& names,
-                                   bool llm_columns)
+                                   bool llm_columns, bool queue_columns)
     : path_(path),
       names_(names),
       buffers_(names.size()),
       has_part_(names.size(), false),
-      llm_columns_(llm_columns) {}
+      llm_columns_(llm_columns),
+      queue_columns_(queue_columns) {}
 
 TimeseriesWriter::~TimeseriesWriter() {
   for (size_t i = 0; i < has_part_.size(); ++i)
@@ -73,6 +74,13 @@ void TimeseriesWriter::row(size_t i, const sim::IntervalRow& r) {
                                 ",%s,%s,%llu,%s,%llu\n", g6(r.ttft_p99_ms).c_str(), g6(r.tpot_p99_ms).c_str(),
                                 (unsigned long long)r.output_tokens, g6(r.kv_utilization_mean).c_str(),
                                 (unsigned long long)r.preemptions);
+    n = m < 0 ? m : n - 1 + m;
+  }
+  if (queue_columns_ && n > 0 && static_cast<size_t>(n) < sizeof line) {
+    // Replace the newline by the event-source queue columns.
+    const int m =
+        std::snprintf(line + n - 1, sizeof line - static_cast<size_t>(n - 1), ",%llu,%s\n",
+                      (unsigned long long)r.queue_depth_peak, g6(r.queue_oldest_age_peak_s).c_str());
     n = m < 0 ? m : n - 1 + m;
   }
   if (n < 0) throw input_error(path_, "", "cannot format a row");
@@ -113,6 +121,10 @@ void TimeseriesWriter::close() {
   if (llm_columns_) {  // the language-model columns before the newline
     header.pop_back();
     header += ",ttft_p99_ms,tpot_p99_ms,output_tokens,kv_cache_utilization_mean,preemptions\n";
+  }
+  if (queue_columns_) {  // the event-source queue columns before the newline
+    header.pop_back();
+    header += ",queue_depth_peak,queue_oldest_age_peak_s\n";
   }
   std::fputs(header.c_str(), out);
   std::vector<char> buf(1 << 16);
@@ -221,12 +233,43 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
             {"preemptions", l.preemptions}}},
       };
     }
+    if (r.event_source.present) {
+      // An SQS queue read by a Lambda event source mapping (docs/events.md).
+      const auto& e = r.event_source;
+      const uint64_t requests = e.send_requests + e.receive_requests + e.delete_requests + e.empty_receives;
+      c["event_source"] = {
+          {"type", "sqs"},
+          {"messages",
+           {{"sent", q.arrived},
+            {"served", q.served},
+            {"dead_lettered", e.dead_lettered},
+            {"expired", e.expired},
+            {"redeliveries", e.redeliveries}}},
+          {"batches",
+           {{"invocations", e.batches},
+            {"failed", e.batches_failed},
+            {"mean_size",
+             round_significant(
+                 e.batches ? static_cast<double>(e.batch_messages) / static_cast<double>(e.batches) : 0.0)},
+            {"concurrent_peak", e.concurrent_batches_peak}}},
+          {"queue",
+           {{"depth_peak", e.queue_depth_peak},
+            {"oldest_message_age_peak_s", round_significant(e.oldest_age_peak_s)}}},
+          {"sqs_requests",
+           {{"send", e.send_requests},
+            {"receive", e.receive_requests},
+            {"delete", e.delete_requests},
+            {"empty_receive", e.empty_receives},
+            {"total", requests}}},
+      };
+    }
     if (!sc.faults.empty() || sc.client.budget || sc.client.async) {
       const auto& o = r.client;
       c["client"] = {{"retries", o.retries},
                      {"retries_denied_by_budget", o.retries_denied},
                      {"async_retries", o.async_retries},
                      {"dead_lettered", o.dead_lettered}};
+      if (sc.client.async) c["client"]["expired_by_age"] = o.expired_by_age;
     }
     if (!sc.faults.empty()) {
       c["faults"] = ordered_json::array();

@@ -18,9 +18,10 @@ namespace servesim::reports {
 class TimeseriesWriter {
  public:
   // llm_columns: add the language-model columns (ttft_p99_ms, tpot_p99_ms, output_tokens,
-  // kv_cache_utilization_mean, preemptions), for a scenario with service.llm.
+  // kv_cache_utilization_mean, preemptions), for a scenario with service.llm. queue_columns: add the
+  // event-source queue columns (queue_depth_peak, queue_oldest_age_peak_s), for a scenario with one.
   TimeseriesWriter(const std::string& path, const std::vector<std::string>& candidate_names,
-                   bool llm_columns = false);
+                   bool llm_columns = false, bool queue_columns = false);
   ~TimeseriesWriter();
   void row(size_t candidate, const sim::IntervalRow& row);
   void close();  // joins the parts into `path`
@@ -33,6 +34,7 @@ class TimeseriesWriter {
   std::vector<std::string> buffers_;  // rows not yet in a part file, per candidate
   std::vector<bool> has_part_;        // whether the candidate's part file exists
   bool llm_columns_ = false;
+  bool queue_columns_ = false;
   size_t buffered_bytes_ = 0;
 };
 

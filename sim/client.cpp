@@ -56,12 +56,65 @@ double Client::backoff_s(uint32_t attempt_no) {
   return rng_.uniform() * cap_s;
 }
 
-bool Client::retry_throttled(double t_s, uint32_t attempt_no, double& retry_at_s) {
-  if (attempt_no >= spec_.max_retries || !budget_allows(t_s)) return false;
+void Client::async_requeue(double t_s, double origin_s, double retry_at_s, uint32_t next_attempt, int fault,
+                           uint64_t key, RequestTokens tokens) {
+  // Lambda discards an event older than MaximumEventAgeInSeconds instead of sending it to the function. It is
+  // counted when the failure that leads to that too-late retry happens (at most one interval, 5 min, early).
+  if (retry_at_s - origin_s > spec_.async_max_event_age_s) {
+    async_lost(t_s, fault, true);
+    return;
+  }
+  rec_.retry(t_s);
+  ++outcome_.async_retries;
+  pending_.push(Attempt{retry_at_s, origin_s, next_attempt, key, tokens});
+}
+
+void Client::async_lost(double t_s, int fault, bool expired) {
+  ++(expired ? outcome_.expired_by_age : outcome_.dead_lettered);
+  if (fault >= 0) {
+    FaultOutcome& f = faults_[static_cast<size_t>(fault)];
+    ++f.dead_lettered;
+    ++f.requests_lost;
+  }
+  rec_.dropped(t_s);
+}
+
+void Client::async_function_error(double t_s, double origin_s, uint32_t attempt, int fault, uint64_t key,
+                                  RequestTokens tokens) {
+  const uint32_t errors = attempt % kAsyncThrottleUnit;
+  if (errors >= spec_.async_max_retries) {
+    async_lost(t_s, fault, false);
+    return;
+  }
+  const double delay_s = spec_.async_retry_delay_s * std::ldexp(1.0, static_cast<int>(errors));
+  async_requeue(t_s, origin_s, t_s + delay_s, attempt + 1, fault, key, tokens);
+}
+
+void Client::async_backoff(double t_s, double origin_s, uint32_t attempt, int fault, uint64_t key,
+                           RequestTokens tokens) {
+  // 1 s, 2 s, 4 s, ... capped at 5 minutes; no jitter is documented, none is drawn.
+  const uint32_t throttles = std::min(attempt / kAsyncThrottleUnit, 60u);
+  const double delay_s = std::min(spec_.async_backoff_max_s,
+                                  spec_.async_backoff_base_s * std::ldexp(1.0, static_cast<int>(throttles)));
+  const uint32_t next = attempt + (attempt / kAsyncThrottleUnit < 0xFFFFu ? kAsyncThrottleUnit : 0);
+  async_requeue(t_s, origin_s, t_s + delay_s, next, fault, key, tokens);
+}
+
+Client::Throttle Client::throttled(double t_s, double origin_s, uint32_t& attempt, double& retry_at_s) {
+  if (spec_.async) {
+    async_backoff(t_s, origin_s, attempt, -1, kNoKey, {});
+    return Throttle::queued;
+  }
+  if (attempt >= spec_.max_retries || !budget_allows(t_s)) return Throttle::throttled;
   rec_.retry(t_s);
   ++outcome_.retries;
-  retry_at_s = t_s + backoff_s(attempt_no);
-  return true;
+  retry_at_s = t_s + backoff_s(attempt);
+  ++attempt;
+  return Throttle::retry;
+}
+
+void Client::function_error(double t_s, double origin_s, uint32_t attempt) {
+  async_function_error(t_s, origin_s, attempt, -1, kNoKey, {});
 }
 
 void Client::failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, int fault, uint64_t key,
@@ -69,18 +122,12 @@ void Client::failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, 
   FaultOutcome& f = faults_[static_cast<size_t>(fault)];
   ++f.attempts_failed;
   if (spec_.async) {
-    // The platform's event queue retries, whatever the request; attempt numbers count its retries.
-    if (attempt_no < spec_.async_max_retries) {
-      rec_.retry(t_s);
-      ++outcome_.async_retries;
-      pending_.push(Attempt{t_s + spec_.async_retry_delay_s * std::ldexp(1.0, attempt_no), origin_s,
-                            attempt_no + 1, key, tokens});
-      return;
-    }
-    ++f.dead_lettered;
-    ++outcome_.dead_lettered;
-    ++f.requests_lost;
-    rec_.dropped(t_s);
+    // The platform's event queue retries, whatever the request: a function error if it ran (a crash), a
+    // system error (5xx) if it was rejected before it ran (an outage).
+    if (ran)
+      async_function_error(t_s, origin_s, attempt_no, fault, key, tokens);
+    else
+      async_backoff(t_s, origin_s, attempt_no, fault, key, tokens);
     return;
   }
   const bool may_retry = !ran || spec_.idempotent;

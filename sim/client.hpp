@@ -10,10 +10,14 @@
 // - Retry budget (optional): retries within the last window_s may not exceed min_per_s x window_s +
 //   ratio x requests that arrived in it (Finagle's RetryBudget: ttl 10 s, 10 retries/s, 20%); a retry over
 //   budget is not made and the request ends as it failed.
-// - Asynchronous (invocation "async", event-driven): the platform queues the event and retries a failed one
-//   itself, async_max_retries times, waiting async_retry_delay_s x 2^k before retry k (AWS Lambda
-//   asynchronous invocation: 2 retries, 1 then 2 minutes); an event that still fails goes to the dead-letter
-//   queue (counted as dropped, and as dead-lettered in the fault report).
+// - Asynchronous (invocation "async", event-driven): the platform queues the event and retries it itself
+//   (AWS Lambda, "How Lambda handles errors and retries with asynchronous invocation"). A throttle (429) or a
+//   system error (5xx: an outage) is retried after 1 s, 2 s, 4 s, ... capped at 5 minutes, for as long as the
+//   event is younger than its maximum age (6 h by default); a function error (a crash while it ran, a
+//   function timeout) is retried async_max_retries (2) times, 1 then 2 minutes later. An event that runs
+//   out of function-error retries is dead-lettered; one whose next retry would come after its maximum age
+//   expires. Both go to the on-failure destination / DLQ and count as dropped. The caller never waits: an
+//   event served late is served, its latency the delay from enqueue to the end of processing.
 #include <cstdint>
 #include <queue>
 #include <vector>
@@ -38,8 +42,9 @@ struct FaultOutcome {
 struct ClientOutcome {
   uint64_t retries = 0;         // client retries made (after throttles and errors)
   uint64_t retries_denied = 0;  // retries the budget refused
-  uint64_t async_retries = 0;   // platform retries of async events
-  uint64_t dead_lettered = 0;   // async events that ended in the dead-letter queue
+  uint64_t async_retries = 0;   // platform retries of async events (function errors, throttles, 5xx)
+  uint64_t dead_lettered = 0;   // async events that failed their last function-error retry (to the DLQ)
+  uint64_t expired_by_age = 0;  // async events discarded at their maximum event age (to the DLQ)
 };
 
 class Client {
@@ -57,13 +62,24 @@ class Client {
 
   // Every new request (feeds the retry budget).
   void arrival(double t_s);
-  // Attempt `attempt_no` was throttled (HTTP 429) at t_s. True: the client retries at `retry_at_s` (the
-  // caller re-offers it then); false: the request ends throttled (the caller records it).
-  bool retry_throttled(double t_s, uint32_t attempt_no, double& retry_at_s);
-  // Attempt `attempt.number` of a request failed at t_s because of fault `fault` (index into the scenario's
-  // list). `ran`: the request may have (partly) run. The request is retried (by the client or, async, by the
-  // platform: the run loop re-offers it at next_retry_s()), or it ends dropped. `key`: the request's input
-  // key, carried to the retry (the run loop knows it; a platform model does not keep keys).
+  // What becomes of a throttled attempt.
+  enum class Throttle {
+    retry,      // the caller re-offers it at retry_at_s, as attempt number `attempt` (updated)
+    throttled,  // a synchronous request ends throttled: the caller records it
+    queued,     // an async event went back to the platform's event queue (re-offered by the run loop) or
+                // expired there (recorded): nothing for the caller to do
+  };
+  // Attempt `attempt` of the request that first arrived at origin_s was throttled (HTTP 429) at t_s.
+  Throttle throttled(double t_s, double origin_s, uint32_t& attempt, double& retry_at_s);
+  // An async event's function failed at t_s without a fault to blame (a function timeout): retried like a
+  // crash (async_max_retries retries, 1 and 2 minutes later) or dead-lettered.
+  void function_error(double t_s, double origin_s, uint32_t attempt);
+  bool is_async() const { return spec_.async; }
+  // Attempt `attempt_no` of a request failed at t_s because of fault `fault` (index into the scenario's
+  // list). `ran`: the request may have (partly) run (async: a function error; otherwise a system error).
+  // The request is retried (by the client or, async, by the platform: the run loop re-offers it at
+  // next_retry_s()), or it ends dropped. `key`: the request's input key, carried to the retry (the run loop
+  // knows it; a platform model does not keep keys).
   void failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, int fault, uint64_t key = kNoKey,
               RequestTokens tokens = {});
   // Throttles caused by a fault (attribution only; the throttle itself is handled as above).
@@ -84,6 +100,21 @@ class Client {
   struct Later {
     bool operator()(const Attempt& a, const Attempt& b) const { return a.t_s > b.t_s; }
   };
+  // An async event's attempt number holds its two retry counts: function-error retries in the low 16 bits,
+  // throttle and system-error retries above them (a synchronous request's is its plain attempt count).
+  static constexpr uint32_t kAsyncThrottleUnit = 1u << 16;
+  // Async retries: a function error (retried 1 and 2 minutes later, then dead-lettered), a throttle or
+  // system error (retried after the exponential interval until the maximum age). `fault`: the fault to
+  // charge a lost event to (-1: none).
+  void async_function_error(double t_s, double origin_s, uint32_t attempt, int fault, uint64_t key,
+                            RequestTokens tokens);
+  void async_backoff(double t_s, double origin_s, uint32_t attempt, int fault, uint64_t key,
+                     RequestTokens tokens);
+  // Re-queues an async event at retry_at_s as `next_attempt` if it is then no older than its maximum age;
+  // otherwise it expires.
+  void async_requeue(double t_s, double origin_s, double retry_at_s, uint32_t next_attempt, int fault,
+                     uint64_t key, RequestTokens tokens);
+  void async_lost(double t_s, int fault, bool expired);
   bool budget_allows(double t_s);
   void roll_budget(double t_s);
   double backoff_s(uint32_t attempt_no);

@@ -119,6 +119,11 @@ class PlatformModel {
   // What a token-level model measured (time to first token, per output token, KV cache); not present
   // otherwise.
   virtual LlmOutcome llm_outcome() const { return {}; }
+  // What its event source mapping did (scenario "event_source"); not present for a model without one.
+  virtual EventSourceOutcome event_source_outcome() const { return {}; }
+  // True when the model consumes the scenario's event source (a model that does not is refused when the
+  // scenario has one).
+  virtual bool consumes_event_source() const { return false; }
   // True when the model serves service.llm token by token (continuous batching on GPUs).
   virtual bool token_level() const { return false; }
   // `nodes` nodes fail at t_s: their pods and the requests on them are lost.

@@ -44,6 +44,7 @@ void Recorder::instances(double t, uint32_t busy, uint32_t idle) {
 
 void Recorder::emit_interval(double end_s) {
   integrate_to(end_s);
+  note_queue_age(end_s);
   interval_.end_s = end_s;
   const double len = end_s - interval_.start_s;
   interval_.busy_mean = len > 0 ? interval_busy_s_ / len : 0;
@@ -63,6 +64,8 @@ void Recorder::emit_interval(double end_s) {
   interval_ = IntervalRow{};
   interval_.start_s = end_s;
   interval_.instances_peak = busy_ + idle_;
+  interval_.queue_depth_peak = queue_depth_;
+  note_queue_age(end_s);
 }
 
 void Recorder::close_intervals_until(double t) {

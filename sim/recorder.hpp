@@ -2,6 +2,7 @@
 // Metrics of one candidate's run: whole-run counters and latency histogram, per-interval time series rows
 // (streamed to a sink, never kept whole), time-averaged instance counts and the cost meter.
 // Every call carries the simulated time and calls must come in non-decreasing time order.
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -39,6 +40,10 @@ struct IntervalRow {
   uint64_t output_tokens = 0;
   double kv_utilization_mean = 0;
   uint64_t preemptions = 0;
+  // A queue in front of the platform (an event source, Recorder::queue; zeros otherwise): the most messages
+  // in it during the interval (visible and in flight), and the oldest message's greatest age in it.
+  uint64_t queue_depth_peak = 0;
+  double queue_oldest_age_peak_s = 0;
 };
 
 // Receives everything a Recorder is told instead of the Recorder (see Recorder::set_listener): a composite
@@ -133,6 +138,16 @@ class Recorder {
     interval_.preemptions += n;
   }
 
+  // A queue in front of the platform (an SQS event source): from t on it holds `depth` messages, the oldest
+  // sent at oldest_sent_s (< 0: empty). Feeds the interval rows' queue columns. Not forwarded to a listener.
+  void queue(double t, uint64_t depth, double oldest_sent_s) {
+    roll(t);
+    note_queue_age(t);
+    queue_depth_ = depth;
+    queue_oldest_sent_s_ = oldest_sent_s;
+    interval_.queue_depth_peak = std::max(interval_.queue_depth_peak, depth);
+  }
+
   // Closes the last interval at t_end_s (the end of the run).
   void finish(double t_end_s);
 
@@ -174,6 +189,11 @@ class Recorder {
     if (t >= next_boundary_s_) close_intervals_until(t);
   }
   void close_intervals_until(double t);
+  void note_queue_age(double t) {
+    if (queue_oldest_sent_s_ >= 0)
+      interval_.queue_oldest_age_peak_s =
+          std::max(interval_.queue_oldest_age_peak_s, t - queue_oldest_sent_s_);
+  }
   void integrate_to(double t);
   void emit_interval(double end_s);
 
@@ -197,6 +217,8 @@ class Recorder {
   double cost_total_usd_ = 0;
   std::vector<Window> windows_;
   RecorderListener* listener_ = nullptr;
+  uint64_t queue_depth_ = 0;
+  double queue_oldest_sent_s_ = -1;
 };
 
 }  // namespace servesim::sim

@@ -59,6 +59,23 @@ struct LlmOutcome {
   std::string basis;       // one line: GPU, precision, tensor parallelism, where the efficiencies come from
 };
 
+// What an event source mapping in front of the candidate did (sim/event_source.hpp; present = false without
+// one), for summary.json "event_source". Messages are the run's arrivals: each ends served, dead-lettered
+// (moved to the DLQ after max_receive_count receives) or expired (older than the retention period).
+struct EventSourceOutcome {
+  bool present = false;
+  uint64_t batches = 0;         // invocations of the function
+  uint64_t batch_messages = 0;  // messages in them (batch_messages / batches: the mean batch)
+  uint64_t batches_failed = 0;  // ended in a function error (crash, timeout) or throttled
+  uint64_t redeliveries = 0;    // receives after a message's first
+  uint64_t dead_lettered = 0;   // messages moved to the DLQ
+  uint64_t expired = 0;         // messages deleted at the end of the retention period
+  uint64_t send_requests = 0, receive_requests = 0, delete_requests = 0, empty_receives = 0;
+  uint32_t concurrent_batches_peak = 0;
+  uint64_t queue_depth_peak = 0;  // messages in the queue, visible or in flight
+  double oldest_age_peak_s = 0;   // the oldest message's greatest age
+};
+
 struct CandidateResult {
   std::string name;
   std::string platform;
@@ -84,6 +101,7 @@ struct CandidateResult {
       cold_start_sources;  // a serving topology's stages, in the scenario's order (else empty)
   ColdStartParts cold_start_parts;
   LlmOutcome llm;
+  EventSourceOutcome event_source;
 };
 
 }  // namespace servesim::sim

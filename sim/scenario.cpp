@@ -1,5 +1,6 @@
 #include "sim/scenario.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -306,10 +307,18 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
     }
     sc.client.idempotent = c.boolean("idempotent", true);
     sc.client.async = c.text("invocation", "sync", {"sync", "async"}) == "async";
-    sc.client.async_max_retries = static_cast<uint32_t>(c.integer("async_max_retries", 2, 0, 100));
+    // MaximumRetryAttempts 0..2 and MaximumEventAgeInSeconds 60..21600 (Lambda API,
+    // FunctionEventInvokeConfig); the intervals are the documented ones, adjustable for what-if runs.
+    sc.client.async_max_retries = static_cast<uint32_t>(c.integer("async_max_retries", 2, 0, 2));
     sc.client.async_retry_delay_s = c.number("async_retry_delay_s", 60.0, 0.0, 1e7);
+    sc.client.async_max_event_age_s = c.number("async_max_event_age_s", 21600.0, 60.0, 21600.0);
+    sc.client.async_backoff_base_s = c.number("async_backoff_base_s", 1.0, 1e-3, 3600.0);
+    sc.client.async_backoff_max_s =
+        c.number("async_backoff_max_s", std::max(300.0, sc.client.async_backoff_base_s),
+                 sc.client.async_backoff_base_s, 21600.0);
     c.reject_unknown();
   }
+  if (top.has("event_source")) sc.event_source = parse_event_source(top.child("event_source"), file);
   if (top.has("metrics")) {
     core::JsonFields m(top.child("metrics"), file, "/metrics");
     sc.interval_s = m.number("interval_s", sc.interval_s, 1e-3, 1e9);
@@ -334,6 +343,18 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
     spec.settings = cands[i];
     spec.settings.erase("platform");
     spec.settings.erase("name");
+    // The candidate's own "event_source" keys refine the scenario's section for it (docs/events.md).
+    spec.event_source = sc.event_source;
+    if (spec.settings.contains("event_source")) {
+      if (!sc.event_source.given)
+        throw input_error(file, ptr + "/event_source",
+                          "unexpected: a candidate's event_source refines the scenario's \"event_source\" "
+                          "section, which is missing");
+      spec.event_source =
+          parse_event_source(spec.settings["event_source"], file, ptr + "/event_source", sc.event_source);
+      spec.event_source_pointer = ptr + "/event_source";
+      spec.settings.erase("event_source");
+    }
     if (!names.insert(spec.name).second)
       throw c.error("name", "expected a name no other candidate has, got \"" + excerpt(spec.name) + "\"");
     sc.candidates.push_back(std::move(spec));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/distribution.hpp"
+#include "sim/event_source.hpp"
 #include "sim/faults.hpp"
 #include "sim/workload.hpp"
 
@@ -97,10 +98,19 @@ struct ClientSpec {
   double budget_min_per_s = 10;
   double budget_window_s = 10;
   bool idempotent = true;  // false: not retried after an error that may have happened while it ran
-  // Asynchronous invocation (event-driven): the platform retries failed events, then dead-letters them.
+  // Asynchronous invocation (event-driven, docs/faults.md "Clients"): the platform queues the event and
+  // retries it itself (AWS Lambda, "How Lambda handles errors and retries with asynchronous invocation").
   bool async = false;
-  uint32_t async_max_retries = 2;   // AWS Lambda asynchronous invocation default
-  double async_retry_delay_s = 60;  // before the first platform retry; doubles per retry (60 s, 120 s)
+  // Function errors (a crash while it ran, a function timeout): MaximumRetryAttempts, 0..2, default 2.
+  uint32_t async_max_retries = 2;
+  double async_retry_delay_s = 60;  // before the first function-error retry; doubles per retry (60 s, 120 s)
+  // Throttles (429) and system errors (5xx, an outage): retried with an exponential interval from
+  // async_backoff_base_s (1 s) doubling to async_backoff_max_s (300 s), as long as the event is not older
+  // than async_max_event_age_s (MaximumEventAgeInSeconds, 60..21600, default 21600 = 6 h). An event that
+  // would be retried after its maximum age is discarded to the on-failure destination / DLQ (expired by age).
+  double async_max_event_age_s = 21600;
+  double async_backoff_base_s = 1;
+  double async_backoff_max_s = 300;
 };
 
 struct CandidateSpec {
@@ -108,6 +118,10 @@ struct CandidateSpec {
   std::string platform;
   nlohmann::json settings;  // the platform-specific keys, checked by the platform model
   std::string pointer;      // "/candidates/<i>" for error messages
+  // The scenario's event source with the candidate's own "event_source" keys on top (given = false: none),
+  // and the JSON pointer of those keys ("/event_source" when the candidate gives none).
+  EventSourceSpec event_source;
+  std::string event_source_pointer = "/event_source";
 };
 
 struct Scenario {
@@ -122,6 +136,7 @@ struct Scenario {
   double interval_s = 60;  // time-series resolution [s]
   std::vector<CandidateSpec> candidates;
   std::vector<FaultSpec> faults;  // "faults": injected outages, throttling storms, slow storage, crashes
+  EventSourceSpec event_source;   // "event_source": arrivals are messages to a queue (docs/events.md)
   // Sections owned by later layers, kept raw here (sim/ never depends on them) and checked where they are
   // used:
   nlohmann::json model;    // "model": {"onnx": PATH} | {"profile": PATH}, read by models/ (null if absent)

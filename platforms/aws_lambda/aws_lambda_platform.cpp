@@ -1,7 +1,10 @@
 // The registration of aws-lambda (one line in platforms/registered_platforms.cpp): its name and the factory
 // that builds its model from a candidate's settings, checked against platforms/aws_lambda/aws-lambda.json.
+#include "core/input_error.hpp"
+#include "core/json_fields.hpp"
 #include "platforms/aws_lambda/lambda_export.hpp"
 #include "platforms/aws_lambda/lambda_model.hpp"
+#include "platforms/aws_lambda/sqs_event_source.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/registry.hpp"
 
@@ -12,8 +15,19 @@ PlatformRegistration aws_lambda_platform() {
   r.name = "aws-lambda";
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
     const Settings settings(candidate, scenario.file);
-    return std::unique_ptr<sim::PlatformModel>(
-        std::make_unique<LambdaModel>(LambdaParams::from(settings, scenario.service), scenario));
+    const LambdaParams params = LambdaParams::from(settings, scenario.service);
+    auto function = std::make_unique<LambdaModel>(params, scenario);
+    // A candidate made outside the scenario file (the advisor's) takes the scenario's event source.
+    const sim::EventSourceSpec& source =
+        candidate.event_source.given ? candidate.event_source : scenario.event_source;
+    if (!source.given) return std::unique_ptr<sim::PlatformModel>(std::move(function));
+    // Lambda refuses a mapping whose queue hides a received message for less than the function may run.
+    if (source.visibility_timeout_s < params.timeout_s)
+      throw input_error(scenario.file, candidate.event_source_pointer + "/visibility_timeout_s",
+                        "expected at least the function timeout of candidate \"" + candidate.name + "\" (" +
+                            core::quote_number(params.timeout_s) + " s), got " +
+                            core::quote_number(source.visibility_timeout_s));
+    return std::unique_ptr<sim::PlatformModel>(std::make_unique<SqsEventSource>(std::move(function), source));
   };
   r.exports = lambda_export_formats();
   return r;

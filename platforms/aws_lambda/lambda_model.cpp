@@ -88,6 +88,12 @@ void LambdaModel::push(const Event& e) {
   std::push_heap(events_.begin(), events_.end(), Later{});
 }
 
+double LambdaModel::work_s() {
+  double work_s = 0;
+  for (uint32_t k = 0; k < items_; ++k) work_s += sim::warm_service_s(service_, *rng_, tokens_);
+  return work_s * speed_factor_;
+}
+
 void LambdaModel::report_instances(double t_s) {
   rec_->instances(t_s, busy_, static_cast<uint32_t>(idle_since_.size()) + pc_idle_);
 }
@@ -129,8 +135,7 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
       --pc_idle_;
       ++busy_;
       report_instances(t_s);
-      begin_service(t_s, t_s, arrival_s, attempt_no, 0.0,
-                    sim::warm_service_s(service_, *rng_, tokens_) * speed_factor_, true);
+      begin_service(t_s, t_s, arrival_s, attempt_no, 0.0, work_s(), true);
       return;
     }
     while (!idle_since_.empty() && idle_crashed(idle_since_.back(), t_s)) {
@@ -143,8 +148,7 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
       idle_since_.pop_back();  // most recently used first
       ++busy_;
       report_instances(t_s);
-      begin_service(t_s, t_s, arrival_s, attempt_no, 0.0,
-                    sim::warm_service_s(service_, *rng_, tokens_) * speed_factor_, false);
+      begin_service(t_s, t_s, arrival_s, attempt_no, 0.0, work_s(), false);
       return;
     }
     if (take_scaling_slot(t_s)) {
@@ -153,13 +157,12 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
       rec_->cold_start(t_s);
       if (p_.path.restore_s >= 0) {  // SnapStart: the snapshot holds the initialised environment
         parts_.add(0, p_.path.restore_s, 0, false, 0, 0);
-        begin_service(t_s, t_s, arrival_s, attempt_no, p_.path.restore_s,
-                      sim::warm_service_s(service_, *rng_, tokens_) * speed_factor_, false);
+        begin_service(t_s, t_s, arrival_s, attempt_no, p_.path.restore_s, work_s(), false);
         return;
       }
       const double runtime_init_s = service_.runtime_init_s.sample(*rng_);
       const double load_s = service_.model_load_s.sample(*rng_) * speed_factor_;
-      const double service_s = sim::warm_service_s(service_, *rng_, tokens_) * speed_factor_;
+      const double service_s = work_s();
       if (p_.path.fetch_bytes <= 0) {
         parts_.add(0, runtime_init_s, 0, p_.path.fetch_is_pull, load_s, 0);
         begin_service(t_s, t_s, arrival_s, attempt_no, runtime_init_s + load_s, service_s, false);
@@ -190,12 +193,21 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
   }
   // Throttled (HTTP 429): the client retries with full-jitter exponential backoff, or gives up.
   if (cap_fault_ >= 0 && busy_ >= cap_ && busy_ < p_.concurrency_limit()) client_->throttled_by(cap_fault_);
-  double retry_at_s = 0;
-  if (client_->retry_throttled(t_s, attempt_no, retry_at_s)) {
-    push(Event{retry_at_s, arrival_s, 0, attempt_no + 1, Kind::retry, false, false});
+  if (observer_) {  // an event source mapping handles its throttled batch itself
+    observer_->invocation_ended(attempt_no, t_s, InvocationObserver::End::throttled);
     return;
   }
-  rec_->throttled(t_s);
+  double retry_at_s = 0;
+  switch (client_->throttled(t_s, arrival_s, attempt_no, retry_at_s)) {
+    case sim::Client::Throttle::retry:
+      push(Event{retry_at_s, arrival_s, 0, attempt_no, Kind::retry, false, false});
+      break;
+    case sim::Client::Throttle::throttled:
+      rec_->throttled(t_s);
+      break;
+    case sim::Client::Throttle::queued:
+      break;
+  }
 }
 
 void LambdaModel::begin_service(double t_s, double now_s, double arrival_s, uint32_t attempt_no,
@@ -233,12 +245,33 @@ void LambdaModel::complete(const Event& e) {
   const double t = e.t_s;
   bill(e);
   const double latency_s = t - e.arrival_s;
-  const double client_limit_s =
-      p_.api_gateway ? std::min(slo_.timeout_s, p_.api_gateway_timeout_s) : slo_.timeout_s;
-  if (e.timed_out || latency_s > client_limit_s)
-    rec_->timed_out(t);
-  else
-    rec_->served(t, latency_s);
+  if (observer_) {
+    // The environment is free again before the observer hears of it (it may send the next batch at once).
+    --busy_;
+    if (e.provisioned)
+      ++pc_idle_;
+    else
+      idle_since_.push_back(t);
+    report_instances(t);
+    observer_->invocation_ended(
+        e.slot, t, e.timed_out ? InvocationObserver::End::function_error : InvocationObserver::End::ok);
+    return;
+  }
+  if (client_->is_async()) {
+    // Nobody waits for an async event: it is served whatever its delay; a function timeout is a function
+    // error that the event queue retries.
+    if (e.timed_out)
+      client_->function_error(t, e.arrival_s, e.slot);
+    else
+      rec_->served(t, latency_s);
+  } else {
+    const double client_limit_s =
+        p_.api_gateway ? std::min(slo_.timeout_s, p_.api_gateway_timeout_s) : slo_.timeout_s;
+    if (e.timed_out || latency_s > client_limit_s)
+      rec_->timed_out(t);
+    else
+      rec_->served(t, latency_s);
+  }
   --busy_;
   if (e.provisioned)
     ++pc_idle_;
@@ -269,7 +302,10 @@ void LambdaModel::crash(const Event& e) {
   const int fault = crashes_->fault_at(t);
   client_->lost_in_flight(fault);
   client_->instance_lost(fault);
-  client_->failed(t, e.arrival_s, e.slot, true, fault);
+  if (observer_)
+    observer_->invocation_ended(e.slot, t, InvocationObserver::End::function_error);
+  else
+    client_->failed(t, e.arrival_s, e.slot, true, fault);
 }
 
 void LambdaModel::handle_next_event() {

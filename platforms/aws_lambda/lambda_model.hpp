@@ -61,6 +61,17 @@ struct LambdaParams {
 ColdStartPath lambda_cold_start_path(const Settings& settings, const LambdaParams& params,
                                      const sim::ServiceSpec& service);
 
+// Told how each invocation ended, by a LambdaModel that an event source mapping drives
+// (platforms/aws_lambda/sqs_event_source.hpp) instead of the run's clients: the function bills and scales as
+// always, the observer counts the messages.
+class InvocationObserver {
+ public:
+  enum class End : uint8_t { ok, function_error, throttled };
+  virtual ~InvocationObserver() = default;
+  // Invocation `id` (LambdaModel::invoke) ended at t_s.
+  virtual void invocation_ended(uint32_t id, double t_s, End end) = 0;
+};
+
 class LambdaModel : public sim::PlatformModel {
  public:
   LambdaModel(const LambdaParams& params, const sim::Scenario& scenario);
@@ -80,6 +91,16 @@ class LambdaModel : public sim::PlatformModel {
   void set_concurrency_cap(double t_s, uint32_t cap, int fault) override;
   std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const override;
   sim::ColdStartParts cold_start_parts() const override { return parts_; }
+
+  // Event source mode: from now on every invocation ends at `observer` (no served/timed-out/throttled counts,
+  // no client retries). Invocation `id` at t_s processes `items` messages: its service time is the sum of
+  // `items` draws of the warm service time.
+  void set_observer(InvocationObserver* observer) { observer_ = observer; }
+  void invoke(double t_s, uint32_t id, uint32_t items) {
+    items_ = items;
+    attempt(t_s, t_s, id);
+    items_ = 1;
+  }
 
  private:
   enum class Kind : uint8_t { complete, retry, download, crash };
@@ -113,6 +134,7 @@ class LambdaModel : public sim::PlatformModel {
   bool take_scaling_slot(double t_s);
   void push(const Event& e);
   void report_instances(double t_s);
+  double work_s();  // the warm service time of the invocation being started (items_ draws), at this memory
 
   LambdaParams p_;
   sim::ServiceSpec service_;
@@ -141,6 +163,8 @@ class LambdaModel : public sim::PlatformModel {
   std::vector<uint32_t> free_slots_;
   uint32_t pending_cold_ = 0;
   ModelCache cache_;  // layered model cache on the workers (off unless the scenario gives one)
+  InvocationObserver* observer_ = nullptr;
+  uint32_t items_ = 1;
 };
 
 }  // namespace servesim::platforms

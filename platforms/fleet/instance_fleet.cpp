@@ -318,14 +318,18 @@ void InstanceFleet::throttle(double t_s, uint32_t r) {
   Request& q = reqs_[r];
   if (cap_fault_ >= 0) client_->throttled_by(cap_fault_);
   double retry_at_s = 0;
-  if (client_->retry_throttled(t_s, q.attempt, retry_at_s)) {
-    // HTTP 429: the client retries after a full-jitter exponential backoff.
-    ++q.attempt;
-    ++retry_waiting_;
-    push_timer(Timer{retry_at_s, r, TimerKind::retry});
-    return;
+  switch (client_->throttled(t_s, q.arrival_s, q.attempt, retry_at_s)) {
+    case sim::Client::Throttle::retry:
+      // HTTP 429: the client retries after a full-jitter exponential backoff.
+      ++retry_waiting_;
+      push_timer(Timer{retry_at_s, r, TimerKind::retry});
+      return;
+    case sim::Client::Throttle::throttled:
+      rec_->throttled(t_s);
+      break;
+    case sim::Client::Throttle::queued:  // an async event back in the platform's queue, or expired
+      break;
   }
-  rec_->throttled(t_s);
   free_request(r);
 }
 

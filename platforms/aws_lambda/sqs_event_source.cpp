@@ -1,0 +1,255 @@
+#include "platforms/aws_lambda/sqs_event_source.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace servesim::platforms {
+
+namespace {
+// Requests for n messages when one request carries up to 10 (ReceiveMessage, DeleteMessageBatch).
+uint64_t requests_for(size_t n) {
+  return (n + 9) / 10;
+}
+}  // namespace
+
+SqsEventSource::SqsEventSource(std::unique_ptr<LambdaModel> function, const sim::EventSourceSpec& spec)
+    : function_(std::move(function)),
+      spec_(spec),
+      cap_(spec_.maximum_concurrency > 0 ? std::min(spec_.maximum_concurrency, spec_.max_batches)
+                                         : spec_.max_batches),
+      allowed_(std::min(spec_.initial_batches, cap_)),
+      gather_until_s_(kNever) {}
+
+void SqsEventSource::start(sim::ModelContext& ctx) {
+  rec_ = &ctx.recorder;
+  function_->start(ctx);
+  function_->set_observer(this);
+  cost_sqs_ = rec_->cost_category("sqs_requests_usd");
+  outcome_.present = true;
+  outcome_.concurrent_batches_peak = 0;
+}
+
+uint32_t SqsEventSource::concurrent_batches_allowed(double t_s) const {
+  if (ramp_from_s_ < 0) return allowed_;
+  // +scale_up_per_minute batches per minute since the ramp began, one at a time (the epsilon keeps a step
+  // that lands exactly on t_s from being lost to rounding).
+  const double added = std::floor((t_s - ramp_from_s_) * spec_.scale_up_per_minute / 60.0 + 1e-6);
+  return static_cast<uint32_t>(std::min<double>(cap_, allowed_ + added));
+}
+
+void SqsEventSource::stop_ramp(uint32_t level) {
+  allowed_ = std::clamp(level, 1u, cap_);
+  ramp_from_s_ = -1;
+}
+
+void SqsEventSource::count_requests(uint64_t& field, uint64_t n) {
+  field += n;
+  rec_->add_cost(cost_sqs_, static_cast<double>(n) * spec_.price_usd_per_million_requests / 1e6);
+}
+
+void SqsEventSource::accrue_idle(double t_s) {
+  if (idle_since_s_ < 0 || t_s <= idle_since_s_) return;
+  // Each idle poller's long poll comes back empty after long_poll_s.
+  empty_receive_credit_ += (t_s - idle_since_s_) * spec_.idle_pollers / spec_.long_poll_s;
+  idle_since_s_ = t_s;
+  const auto n = static_cast<uint64_t>(empty_receive_credit_);
+  if (n == 0) return;
+  empty_receive_credit_ -= static_cast<double>(n);
+  count_requests(outcome_.empty_receives, n);
+}
+
+void SqsEventSource::note_age(double t_s) {
+  now_s_ = t_s;
+  // The oldest message's age grows until the queue changes: its peak is just before a change.
+  if (!ledger_.empty())
+    outcome_.oldest_age_peak_s = std::max(outcome_.oldest_age_peak_s, t_s - ledger_.front().sent_s);
+}
+
+void SqsEventSource::report_queue(double t_s) {
+  accrue_idle(t_s);
+  idle_since_s_ = visible_.empty() ? t_s : -1;
+  outcome_.queue_depth_peak = std::max(outcome_.queue_depth_peak, alive_);
+  rec_->queue(t_s, alive_, ledger_.empty() ? -1.0 : ledger_.front().sent_s);
+}
+
+void SqsEventSource::on_arrival(double t_s, double origin_s, uint32_t attempt) {
+  (void)origin_s;
+  (void)attempt;
+  note_age(t_s);
+  count_requests(outcome_.send_requests, 1);  // one SendMessage per message
+  ledger_.push_back(Slot{t_s, true});
+  ++alive_;
+  visible_.push_back(Message{next_seq_++, t_s, 0});
+  dispatch(t_s);
+  report_queue(t_s);
+}
+
+void SqsEventSource::gone(const Message& m, double t_s) {
+  (void)t_s;
+  ledger_[static_cast<size_t>(m.seq - ledger_base_)].alive = false;
+  --alive_;
+  while (!ledger_.empty() && !ledger_.front().alive) {
+    ledger_.pop_front();
+    ++ledger_base_;
+  }
+}
+
+void SqsEventSource::dispatch(double t_s) {
+  dispatching_ = true;
+  for (;;) {
+    if (visible_.empty()) {
+      // Drained: scaling stops and falls back towards initial_batches (how fast AWS scales down is not
+      // documented; here at once, to what is still running).
+      gather_until_s_ = kNever;
+      stop_ramp(std::max(spec_.initial_batches, in_flight_));
+      break;
+    }
+    const uint32_t allowed = concurrent_batches_allowed(t_s);
+    if (in_flight_ >= allowed) {
+      // Messages wait and every allowed batch is running: the mapping scales up from here.
+      if (ramp_from_s_ < 0 && allowed < cap_ && spec_.scale_up_per_minute > 0) {
+        allowed_ = allowed;
+        ramp_from_s_ = t_s;
+      }
+      break;
+    }
+    const bool full = visible_.size() >= spec_.batch_size;
+    if (!full && spec_.batching_window_s > 0) {
+      if (gather_until_s_ == kNever) gather_until_s_ = t_s + spec_.batching_window_s;
+      if (t_s < gather_until_s_) break;
+    }
+    gather_until_s_ = kNever;
+    send_batch(t_s, static_cast<uint32_t>(std::min<size_t>(spec_.batch_size, visible_.size())));
+    if (backed_off_) {  // the function throttled that batch: no more until something changes
+      backed_off_ = false;
+      break;
+    }
+  }
+  dispatching_ = false;
+}
+
+void SqsEventSource::send_batch(double t_s, uint32_t n) {
+  uint32_t id;
+  if (!free_ids_.empty()) {
+    id = free_ids_.back();
+    free_ids_.pop_back();
+  } else {
+    id = static_cast<uint32_t>(batches_.size());
+    batches_.emplace_back();
+  }
+  Batch& b = batches_[id];
+  b.received_s = t_s;
+  while (b.messages.size() < n && !visible_.empty()) {
+    Message m = visible_.front();
+    visible_.pop_front();
+    if (t_s - m.sent_s > spec_.retention_s) {  // past the retention period: SQS deleted it unread
+      ++outcome_.expired;
+      rec_->dropped(t_s);
+      gone(m, t_s);
+      continue;
+    }
+    if (++m.receives > 1) {
+      ++outcome_.redeliveries;
+      rec_->retry(t_s);
+    }
+    b.messages.push_back(m);
+  }
+  const size_t got = b.messages.size();
+  if (got == 0) {
+    free_ids_.push_back(id);
+    return;
+  }
+  count_requests(outcome_.receive_requests, requests_for(got));
+  ++outcome_.batches;
+  outcome_.batch_messages += got;
+  ++in_flight_;
+  outcome_.concurrent_batches_peak = std::max(outcome_.concurrent_batches_peak, in_flight_);
+  function_->invoke(t_s, id, static_cast<uint32_t>(got));  // may end at once (throttled)
+}
+
+void SqsEventSource::invocation_ended(uint32_t id, double t_s, End end) {
+  note_age(t_s);
+  Batch& b = batches_[id];
+  --in_flight_;
+  if (end == End::ok) {
+    for (const Message& m : b.messages) {
+      rec_->served(t_s, t_s - m.sent_s);
+      gone(m, t_s);
+    }
+    count_requests(outcome_.delete_requests, requests_for(b.messages.size()));
+  } else {
+    // The batch failed: its messages stay invisible until their visibility timeout ends (counted from the
+    // receive; a function that outlasts it is not modelled as a second delivery), then are received again.
+    ++outcome_.batches_failed;
+    const double visible_s = std::max(t_s, b.received_s + spec_.visibility_timeout_s);
+    for (const Message& m : b.messages) returning_.push(Returning{visible_s, m});
+    // Throttled: the pollers back off to the batches still running (AWS documents a back-off, not its size).
+    if (end == End::throttled) {
+      stop_ramp(in_flight_);
+      backed_off_ = dispatching_;
+    }
+  }
+  b.messages.clear();
+  free_ids_.push_back(id);
+  if (dispatching_) return;  // a throttle reported from inside invoke(): dispatch() goes on
+  dispatch(t_s);
+  report_queue(t_s);
+}
+
+double SqsEventSource::own_next_s() const {
+  double t = returning_.empty() ? kNever : returning_.top().visible_s;
+  if (visible_.empty()) return t;
+  // The allowed batches change only at the ramp's steps, each an event here, so now_s_ (the last change)
+  // gives the current number.
+  const uint32_t allowed = concurrent_batches_allowed(now_s_);
+  if (in_flight_ < allowed) {
+    if (gather_until_s_ != kNever) t = std::min(t, std::max(now_s_, gather_until_s_));  // its window ends
+  } else if (ramp_from_s_ >= 0 && allowed < cap_) {
+    // Every allowed batch runs and messages wait: the next batch the ramp adds.
+    const double step = static_cast<double>(allowed - allowed_ + 1);
+    t = std::min(t, std::max(now_s_, ramp_from_s_ + step * 60.0 / spec_.scale_up_per_minute));
+  }
+  return t;
+}
+
+double SqsEventSource::next_event_s() const {
+  return std::min(function_->next_event_s(), own_next_s());
+}
+
+void SqsEventSource::handle_next_event() {
+  const double own_s = own_next_s();
+  if (function_->next_event_s() <= own_s) {
+    function_->handle_next_event();
+    return;
+  }
+  handle_own(own_s);
+}
+
+void SqsEventSource::handle_own(double t_s) {
+  note_age(t_s);
+  while (!returning_.empty() && returning_.top().visible_s <= t_s) {
+    const Message m = returning_.top().message;
+    returning_.pop();
+    if (spec_.max_receive_count > 0 && m.receives >= spec_.max_receive_count) {
+      // Received max_receive_count times without being deleted: the redrive policy moves it to the DLQ.
+      ++outcome_.dead_lettered;
+      rec_->dropped(t_s);
+      gone(m, t_s);
+    } else {
+      visible_.push_back(m);
+    }
+  }
+  dispatch(t_s);
+  report_queue(t_s);
+}
+
+bool SqsEventSource::has_work() const {
+  return function_->has_work() || in_flight_ > 0 || !visible_.empty() || !returning_.empty();
+}
+
+void SqsEventSource::finish(double t_end_s) {
+  accrue_idle(t_end_s);
+  function_->finish(t_end_s);
+}
+
+}  // namespace servesim::platforms
