@@ -14,9 +14,11 @@
 #include "models/ort_engine.hpp"
 #include "models/quantize_graph.hpp"
 #include "models/weight_quantizer.hpp"
+#include "ort_check.hpp"
 #include "test_dir.hpp"
 
 using namespace servesim::models;
+using servesim::models::test::ort_available;
 using servesim::models::test::scratch;
 
 namespace {
@@ -34,14 +36,6 @@ std::string single_matmul(const std::string& name) {
   onnx::ModelProto model = b.finish(13, "one MatMul");
   write_onnx(model, scratch(name));
   return scratch(name);
-}
-
-bool ort_available() {
-  const std::string missing = OrtEngine::missing_piece();
-  if (missing.empty()) return true;
-  if (std::getenv("CI")) FAIL("ONNX Runtime not available in CI: " << missing);
-  WARN("ONNX Runtime not available, the run is skipped: " << missing);
-  return false;
 }
 
 struct SingleRun {

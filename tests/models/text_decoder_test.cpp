@@ -9,9 +9,11 @@
 #include "models/onnx_file.hpp"
 #include "models/ort_engine.hpp"
 #include "models/profiler.hpp"
+#include "ort_check.hpp"
 #include "test_dir.hpp"
 
 using namespace servesim::models;
+using servesim::models::test::ort_available;
 using servesim::models::test::scratch;
 
 namespace {
@@ -24,13 +26,6 @@ const std::string& small_decoder() {
     return scratch("decoder.onnx");
   }();
   return path;
-}
-
-bool ort_available() {
-  if (OrtEngine::missing_piece().empty()) return true;
-  if (std::getenv("CI")) FAIL("ONNX Runtime not available in CI: " << OrtEngine::missing_piece());
-  WARN("ONNX Runtime not available, skipped: " << OrtEngine::missing_piece());
-  return false;
 }
 
 const OutputTensor& output(const RunTimes& run, const std::string& name) {
