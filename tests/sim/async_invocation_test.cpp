@@ -32,16 +32,10 @@ json storm(double start_s, double duration_s) {
   return {{"kind", "throttle"}, {"start_s", start_s}, {"duration_s", duration_s}, {"concurrency_limit", 0}};
 }
 
-void check_conservation(const sim::CandidateResult& r) {
+void check_async_conservation(const sim::CandidateResult& r) {
   const auto& q = r.requests;
   CHECK(q.served + q.timed_out + q.throttled + q.dropped == q.arrived);
   CHECK(r.client.dead_lettered + r.client.expired_by_age == q.dropped);
-}
-
-const sim::CandidateResult& run_one(const json& doc) {
-  static test::Simulated keep;
-  keep = test::simulate(scenario_from(doc));
-  return keep.results.at(0);
 }
 
 }  // namespace
@@ -56,41 +50,41 @@ TEST_CASE("sim::Client: a throttled async event is retried with the documented b
   SECTION("throttled for 30 minutes: still served, after 14 retries") {
     // Concurrency 0 over [0, 1800): retries at 511, 811, 1111, 1411, 1711 fail; the one at 2011 runs.
     doc["faults"] = {storm(0, 1800)};
-    const auto& r = run_one(doc);
+    const auto& r = test::simulate_first(doc);
     CHECK(r.requests.served == 1);
     CHECK(r.client.async_retries == 14);
     CHECK(r.requests.retries == 14);
     CHECK(r.client.expired_by_age == 0);
     // Served 2011 s after it was sent, plus its 10 ms: nobody waits, so the 30 s timeout does not apply.
     CHECK(r.latency.mean_s() == Approx(2011.01).epsilon(1e-9));
-    check_conservation(r);
+    check_async_conservation(r);
   }
   SECTION("throttled for longer than its 1-hour maximum age: expired after 19 retries") {
     // Retries at 511 + 300 k stay within 3600 s for k <= 10 (the last at 3511 s); the next would be at
     // 3811 s, age 3811 s > 3600 s: discarded to the DLQ.
     doc["faults"] = {storm(0, 7200)};
     doc["client"]["async_max_event_age_s"] = 3600;
-    const auto& r = run_one(doc);
+    const auto& r = test::simulate_first(doc);
     CHECK(r.requests.served == 0);
     CHECK(r.requests.dropped == 1);
     CHECK(r.requests.throttled == 0);
     CHECK(r.client.async_retries == 19);
     CHECK(r.client.expired_by_age == 1);
     CHECK(r.client.dead_lettered == 0);
-    check_conservation(r);
+    check_async_conservation(r);
   }
   SECTION("the default maximum age is 6 hours: 79 retries, then expired") {
     // 511 + 300 k <= 21600 for k <= 70 (70.3): 9 + 70 retries, the last at 21511 s.
     doc["faults"] = {storm(0, 7 * 3600)};
-    const auto& r = run_one(doc);
+    const auto& r = test::simulate_first(doc);
     CHECK(r.client.async_retries == 79);
     CHECK(r.client.expired_by_age == 1);
-    check_conservation(r);
+    check_async_conservation(r);
   }
   SECTION("a synchronous client with no retries loses it at once, throttled") {
     doc["faults"] = {storm(0, 1800)};
     doc["client"] = {{"invocation", "sync"}};
-    const auto& r = run_one(doc);
+    const auto& r = test::simulate_first(doc);
     CHECK(r.requests.throttled == 1);
     CHECK(r.client.async_retries == 0);
   }
@@ -105,27 +99,27 @@ TEST_CASE("sim::Client: an async function error is retried twice, 1 then 2 minut
   auto doc = async_scenario(test::trace_at(dir, {0.0}), 2000);
   doc["candidates"][0]["timeout_s"] = 1;
   SECTION("default: exactly 2 retries, then the DLQ") {
-    const auto& r = run_one(doc);
+    const auto& r = test::simulate_first(doc);
     CHECK(r.client.async_retries == 2);
     CHECK(r.client.dead_lettered == 1);
     CHECK(r.client.expired_by_age == 0);
     CHECK(r.requests.dropped == 1);
     CHECK(r.requests.timed_out == 0);
-    check_conservation(r);
+    check_async_conservation(r);
   }
   SECTION("the second retry comes 182 s after the event: a 180 s maximum age expires it, 185 s does not") {
     doc["client"]["async_max_event_age_s"] = 180;
-    const auto& expired = run_one(doc);
+    const auto& expired = test::simulate_first(doc);
     CHECK(expired.client.async_retries == 1);
     CHECK(expired.client.expired_by_age == 1);
     doc["client"]["async_max_event_age_s"] = 185;
-    const auto& retried = run_one(doc);
+    const auto& retried = test::simulate_first(doc);
     CHECK(retried.client.async_retries == 2);
     CHECK(retried.client.dead_lettered == 1);
   }
   SECTION("async_max_retries 0: no retry") {
     doc["client"]["async_max_retries"] = 0;
-    const auto& r = run_one(doc);
+    const auto& r = test::simulate_first(doc);
     CHECK(r.client.async_retries == 0);
     CHECK(r.client.dead_lettered == 1);
   }

@@ -39,19 +39,13 @@ void check_conservation(const sim::CandidateResult& r) {
   CHECK(q.served + q.timed_out + q.throttled + q.dropped == q.arrived);
 }
 
-const sim::CandidateResult& run_one(const json& doc) {
-  static test::Simulated keep;
-  keep = test::simulate(scenario_from(doc));
-  return keep.results.at(0);
-}
-
 }  // namespace
 
 TEST_CASE("a 5-minute outage with no retries loses exactly the requests that arrive in it", "[faults]") {
   TempDir dir;
   auto doc = lambda_scenario(every_100ms(dir), 10);
   doc["faults"] = {outage(200, 300)};
-  const auto& r = run_one(doc);
+  const auto& r = test::simulate_first(doc);
   CHECK(r.requests.arrived == 10000);
   CHECK(r.requests.dropped == 3000);
   CHECK(r.requests.served == 7000);
@@ -71,7 +65,7 @@ TEST_CASE("client retries during an outage follow the backoff schedule; a budget
   // 500 - 0.7 s lands inside the outage and fails; the last 7 arrivals may escape it.
   doc["client"] = {{"max_retries", 3}, {"backoff_base_ms", 100}, {"backoff_max_ms", 10000}};
   SECTION("no budget: three retries per request caught by the outage") {
-    const auto& r = run_one(doc);
+    const auto& r = test::simulate_first(doc);
     const uint64_t lost = r.faults.at(0).requests_lost;
     CHECK(lost >= 2993);
     CHECK(lost <= 3000);
@@ -84,7 +78,7 @@ TEST_CASE("client retries during an outage follow the backoff schedule; a budget
   }
   SECTION("a 10% budget over 10 s allows about one retry per second at 10 requests/s") {
     doc["client"]["retry_budget"] = {{"ratio", 0.1}, {"min_per_s", 0}, {"window_s", 10}};
-    const auto& r = run_one(doc);
+    const auto& r = test::simulate_first(doc);
     // 300 s of outage at 1 retry/s, plus at most one window's worth at its edges.
     CHECK(r.requests.retries >= 290);
     CHECK(r.requests.retries <= 320);
@@ -100,7 +94,7 @@ TEST_CASE("async events failed by an outage (5xx) are retried with backoff until
   auto doc = lambda_scenario(every_100ms(dir), 10);
   doc["faults"] = {outage(200, 300)};
   doc["client"] = {{"invocation", "async"}};
-  const auto& r = run_one(doc);
+  const auto& r = test::simulate_first(doc);
   // A system error (503) is retried after 1 s, 2 s, 4 s, ... (AWS Lambda asynchronous invocation), within the
   // 6-hour maximum age: an event at t in [200, 500) makes k retries, k the first with t + 2^k - 1 >= 500.
   uint64_t retries = 0;
@@ -129,7 +123,7 @@ TEST_CASE("async events crashed while running are retried 1 and 2 minutes later,
   doc["faults"] = {
       {{"kind", "crash"}, {"rate_per_instance_hour", 3600}, {"start_s", 200}, {"duration_s", 300}}};
   doc["client"] = {{"invocation", "async"}};
-  const auto& r = run_one(doc);
+  const auto& r = test::simulate_first(doc);
   // A crashed event is retried at most twice (60 s, then 120 s later) and dead-lettered only if all three
   // attempts crash, so only events whose retries still fall in the window can be lost: t + 1 + 60 + 1 + 120
   // < 500 means t < 318. Each crash is one retry or one dead letter.
@@ -144,7 +138,7 @@ TEST_CASE("a throttling storm with concurrency 0 throttles every request in its 
   TempDir dir;
   auto doc = lambda_scenario(every_100ms(dir), 10);
   doc["faults"] = {{{"kind", "throttle"}, {"start_s", 200}, {"duration_s", 300}, {"concurrency_limit", 0}}};
-  const auto& r = run_one(doc);
+  const auto& r = test::simulate_first(doc);
   CHECK(r.requests.throttled == 3000);
   CHECK(r.faults.at(0).attempts_failed == 3000);
   CHECK(r.requests.served == 7000);
@@ -158,7 +152,7 @@ TEST_CASE("instance crashes lose in-flight requests at the rate's probability", 
   doc["faults"] = {{{"kind", "crash"}, {"rate_per_instance_hour", 360}}};
   const double p = 1 - std::exp(-0.1), n = 10000;
   SECTION("no retries: about N p requests lost") {
-    const auto& r = run_one(doc);
+    const auto& r = test::simulate_first(doc);
     const double sigma = std::sqrt(n * p * (1 - p));
     CHECK(std::abs(static_cast<double>(r.requests.dropped) - n * p) < 4 * sigma);
     CHECK(r.faults.at(0).requests_in_flight_lost == r.requests.dropped);
@@ -167,7 +161,7 @@ TEST_CASE("instance crashes lose in-flight requests at the rate's probability", 
   }
   SECTION("idempotent requests are retried: lost only when three attempts crash") {
     doc["client"] = {{"max_retries", 2}};
-    const auto& r = run_one(doc);
+    const auto& r = test::simulate_first(doc);
     const double retries = n * p + n * p * p, sigma = std::sqrt(n * p);
     CHECK(std::abs(static_cast<double>(r.requests.retries) - retries) < 4 * sigma + 5);
     CHECK(static_cast<double>(r.requests.dropped) < n * p * p * p + 4 * std::sqrt(n * p * p * p) + 5);
@@ -175,7 +169,7 @@ TEST_CASE("instance crashes lose in-flight requests at the rate's probability", 
   }
   SECTION("non-idempotent requests are not retried after a crash") {
     doc["client"] = {{"max_retries", 2}, {"idempotent", false}};
-    const auto& r = run_one(doc);
+    const auto& r = test::simulate_first(doc);
     CHECK(r.requests.retries == 0);
     CHECK(r.faults.at(0).requests_lost == r.requests.dropped);
     check_conservation(r);
@@ -330,7 +324,7 @@ TEST_CASE("Cloud Run instances crash at the given rate: their requests are lost,
   doc["faults"] = {{{"kind", "crash"}, {"rate_per_instance_hour", 360}}};
   const double p = 1 - std::exp(-0.1), n = 10000;
   SECTION("dynamic instances") {
-    const auto& r = run_one(doc);
+    const auto& r = test::simulate_first(doc);
     CHECK(std::abs(static_cast<double>(r.requests.dropped) - n * p) < 4 * std::sqrt(n * p * (1 - p)));
     CHECK(r.faults.at(0).requests_in_flight_lost == r.requests.dropped);
     CHECK(r.faults.at(0).instances_lost >= r.requests.dropped);
@@ -338,7 +332,7 @@ TEST_CASE("Cloud Run instances crash at the given rate: their requests are lost,
   }
   SECTION("minimum instances are restarted (each restart is a cold start)") {
     doc["candidates"][0]["min_instances"] = 20;
-    const auto& r = run_one(doc);
+    const auto& r = test::simulate_first(doc);
     CHECK(std::abs(static_cast<double>(r.requests.dropped) - n * p) < 4 * std::sqrt(n * p * (1 - p)));
     CHECK(r.instances_peak >= 20);
     check_conservation(r);

@@ -33,6 +33,13 @@ inline Simulated simulate(const sim::Scenario& sc) {
   return out;
 }
 
+// The first candidate's result of the scenario DOC (valid until the next call).
+inline const sim::CandidateResult& simulate_first(const nlohmann::json& doc) {
+  static Simulated keep;
+  keep = simulate(scenario_from(doc));
+  return keep.results.at(0);
+}
+
 // A fresh temporary folder, removed when the object goes.
 class TempDir {
  public:
