@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/input_error.hpp"
+#include "platforms/catalog.hpp"
 #include "platforms/model_factory.hpp"
 #include "support/sim_harness.hpp"
 
@@ -154,4 +155,14 @@ TEST_CASE("platforms::ManagedInstancesModel: settings that cannot deploy are ref
   CHECK(refused({{"max_vcpu_count", 3}, {"min_instances", 1}})
             .find("max_vcpu_count: expected at least one instance") != std::string::npos);
   CHECK(refused(nlohmann::json::object()).empty());
+}
+
+TEST_CASE("platforms::ManagedInstancesModel: the advisor places it with the container services") {
+  // Billed per instance-second whether busy or not, a floor of 3 instances (no scale to zero), minutes to add
+  // capacity: the container class's capacity model, not the serverless one (docs/models/
+  // aws-lambda-managed-instances.md, "Placement class").
+  const auto* entry = servesim::platforms::find_platform("aws-lambda-managed-instances");
+  REQUIRE(entry != nullptr);
+  CHECK(entry->placement == "container");
+  CHECK(entry->placement_with_gpu.empty());
 }
