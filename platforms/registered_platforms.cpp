@@ -15,7 +15,8 @@
   PLATFORM(fixed_pool)                       \
   PLATFORM(kubernetes_gpu)                   \
   PLATFORM(topology)                         \
-  PLATFORM(azure_container_apps)
+  PLATFORM(azure_container_apps)             \
+  PLATFORM(aws_lambda_managed_instances)
 
 namespace servesim::platforms {
 

@@ -299,8 +299,10 @@ void InstanceFleet::place(double t_s, uint32_t r) {
     bind_ready(t_s, i, r);
     return;
   }
-  i = find_starting_slot();
-  if (i == kNone && can_start_now(t_s)) i = start_instance(t_s);
+  if (cfg_.start_on_request) {
+    i = find_starting_slot();
+    if (i == kNone && can_start_now(t_s)) i = start_instance(t_s);
+  }
   if (i != kNone) {
     bind_pending(t_s, i, r);
     return;

@@ -49,6 +49,10 @@ struct FleetConfig {
   bool queue_expiry_throttles =
       true;                        // at queue_limit_s: true = HTTP 429 (client may retry), false = timeout
   double request_timeout_s = 300;  // platform limit on one request's time in service [s]
+  // false: a request never starts an instance nor waits for a starting one; only the autoscaler adds
+  // instances (asynchronous scaling, Lambda Managed Instances), so a request finding no ready slot queues
+  // (queue_limit_s, then throttled or timed out).
+  bool start_on_request = true;
   // Autoscaler; off when autoscale_tick_s is 0.
   double autoscale_tick_s = 0;      // [s]
   double autoscale_window_s = 60;   // averaging window of both metrics [s]

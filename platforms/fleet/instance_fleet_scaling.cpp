@@ -196,7 +196,10 @@ void InstanceFleet::autoscale(double t_s) {
   // Too few active instances: re-activate standby ones (idle, most recently used first), then start new ones.
   for (uint32_t k = 0; k <= cfg_.concurrency && total_ - standby_ < keep_; ++k)
     while (lists_.head(1, k) != kNone && total_ - standby_ < keep_) set_tier(lists_.head(1, k), false);
-  while (total_ - standby_ < keep_ && can_start_now(t_s)) pull_queue(t_s, start_instance(t_s));
+  while (total_ - standby_ < keep_ && can_start_now(t_s)) {
+    const uint32_t i = start_instance(t_s);
+    if (cfg_.start_on_request) pull_queue(t_s, i);  // else queued requests wait for a ready instance only
+  }
   // Too many: the least loaded active instances (least recently used first) become standby.
   uint32_t excess = total_ - standby_ > keep_ ? total_ - standby_ - keep_ : 0;
   for (uint32_t k = 0; k <= cfg_.concurrency && excess > 0; ++k) {

@@ -58,7 +58,12 @@ TEST_CASE("platforms::registry: a platform registered from outside platforms/ ru
     CHECK_FALSE(rec.best().meets_slo);  // 200 ms > 150 ms
 
     // A serverless candidate only: the open container placement gets every catalogue default, ours too.
-    doc["candidates"] = {{{"name", "lambda"}, {"platform", platforms::catalog().front().platform}}};
+    // (The first serverless entry of the catalogue: the catalogue is ordered by file name, whatever class.)
+    const auto serverless =
+        std::find_if(platforms::catalog().begin(), platforms::catalog().end(),
+                     [](const platforms::PlatformEntry& e) { return e.placement == "serverless"; });
+    REQUIRE(serverless != platforms::catalog().end());
+    doc["candidates"] = {{{"name", "lambda"}, {"platform", serverless->platform}}};
     doc["advisor"] = {{"default_candidates", true}};
     const auto sc = test::scenario_from(doc);
     const auto section = advisor::parse_advisor_section(sc);

@@ -1,0 +1,21 @@
+// The registration of aws-lambda-managed-instances (one line in platforms/registered_platforms.cpp): its name
+// and the factory that builds its model from a candidate's settings, checked against
+// platforms/aws_lambda_managed_instances/aws-lambda-managed-instances.json.
+#include "platforms/aws_lambda_managed_instances/managed_instances_model.hpp"
+#include "platforms/catalog.hpp"
+#include "platforms/registry.hpp"
+
+namespace servesim::platforms {
+
+PlatformRegistration aws_lambda_managed_instances_platform() {
+  PlatformRegistration r;
+  r.name = "aws-lambda-managed-instances";
+  r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
+    const Settings settings(candidate, scenario.file);
+    return std::unique_ptr<sim::PlatformModel>(std::make_unique<ManagedInstancesModel>(
+        ManagedInstancesParams::from(settings, scenario.service), scenario));
+  };
+  return r;
+}
+
+}  // namespace servesim::platforms
