@@ -247,12 +247,7 @@ void LambdaModel::complete(const Event& e) {
   const double latency_s = t - e.arrival_s;
   if (observer_) {
     // The environment is free again before the observer hears of it (it may send the next batch at once).
-    --busy_;
-    if (e.provisioned)
-      ++pc_idle_;
-    else
-      idle_since_.push_back(t);
-    report_instances(t);
+    release_environment(e, t);
     observer_->invocation_ended(
         e.slot, t, e.timed_out ? InvocationObserver::End::function_error : InvocationObserver::End::ok);
     return;
@@ -272,12 +267,16 @@ void LambdaModel::complete(const Event& e) {
     else
       rec_->served(t, latency_s);
   }
+  release_environment(e, t);
+}
+
+void LambdaModel::release_environment(const Event& e, double t_s) {
   --busy_;
   if (e.provisioned)
     ++pc_idle_;
   else
-    idle_since_.push_back(t);
-  report_instances(t);
+    idle_since_.push_back(t_s);
+  report_instances(t_s);
 }
 
 void LambdaModel::bill(const Event& e) {

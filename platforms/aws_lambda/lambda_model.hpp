@@ -127,6 +127,7 @@ class LambdaModel : public sim::PlatformModel {
   void begin_service(double t_s, double now_s, double arrival_s, uint32_t attempt_no, double init_s,
                      double service_s, bool provisioned);
   void complete(const Event& e);
+  void release_environment(const Event& e, double t_s);  // the environment of E is free (idle or provisioned)
   void crash(const Event& e);
   void bill(const Event& e);  // the request charge and the invoke's GB-s, rounded up to the granularity
   bool idle_crashed(double idle_since_s, double t_s);

@@ -97,6 +97,14 @@ TEST_CASE("cli::errors_catalog: every documented bad input gives its documented 
   const auto cases = read_catalog("docs/errors.md");
   CHECK(cases.size() >= 20);
   for (const auto& c : cases) {
+#ifndef SERVESIM_HAVE_MODELS
+    // The sanitizer build leaves models/ out: its servesim has no models, inspect or profile command.
+    if (c.args.rfind(" models ", 0) == 0 || c.args.rfind(" inspect ", 0) == 0 ||
+        c.args.rfind(" profile ", 0) == 0) {
+      WARN("docs/errors.md:" << c.line << " needs models/ (ONNX), which this build leaves out");
+      continue;
+    }
+#endif
     DYNAMIC_SECTION("docs/errors.md:" << c.line << ": " << c.title) {
       TempDir dir, capture;  // outputs captured outside the case's folder, so that it must stay as written
       std::set<std::string> written;
