@@ -84,8 +84,7 @@ void SqsEventSource::on_arrival(double t_s, double origin_s, uint32_t attempt) {
   report_queue(t_s);
 }
 
-void SqsEventSource::gone(const Message& m, double t_s) {
-  (void)t_s;
+void SqsEventSource::gone(const Message& m) {
   ledger_[static_cast<size_t>(m.seq - ledger_base_)].alive = false;
   --alive_;
   while (!ledger_.empty() && !ledger_.front().alive) {
@@ -145,7 +144,7 @@ void SqsEventSource::send_batch(double t_s, uint32_t n) {
     if (t_s - m.sent_s > spec_.retention_s) {  // past the retention period: SQS deleted it unread
       ++outcome_.expired;
       rec_->dropped(t_s);
-      gone(m, t_s);
+      gone(m);
       continue;
     }
     if (++m.receives > 1) {
@@ -174,7 +173,7 @@ void SqsEventSource::invocation_ended(uint32_t id, double t_s, End end) {
   if (end == End::ok) {
     for (const Message& m : b.messages) {
       rec_->served(t_s, t_s - m.sent_s);
-      gone(m, t_s);
+      gone(m);
     }
     count_requests(outcome_.delete_requests, requests_for(b.messages.size()));
   } else {
@@ -234,7 +233,7 @@ void SqsEventSource::handle_own(double t_s) {
       // Received max_receive_count times without being deleted: the redrive policy moves it to the DLQ.
       ++outcome_.dead_lettered;
       rec_->dropped(t_s);
-      gone(m, t_s);
+      gone(m);
     } else {
       visible_.push_back(m);
     }

@@ -81,8 +81,8 @@ class SqsEventSource : public sim::PlatformModel, private InvocationObserver {
   void send_batch(double t_s, uint32_t n);
   double own_next_s() const;
   void handle_own(double t_s);
-  void gone(const Message& m, double t_s);  // deleted from the queue (served, dead-lettered or expired)
-  void note_age(double t_s);  // a change at t_s: the time, and the oldest message's age just before it
+  void gone(const Message& m);  // deleted from the queue (served, dead-lettered or expired)
+  void note_age(double t_s);    // a change at t_s: the time, and the oldest message's age just before it
   void report_queue(double t_s);
   void count_requests(uint64_t& field, uint64_t n);
   void accrue_idle(double t_s);    // the empty long polls of idle pollers up to t_s

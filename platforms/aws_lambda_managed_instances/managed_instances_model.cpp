@@ -9,10 +9,6 @@ namespace servesim::platforms {
 
 namespace {
 
-std::string lmi_num(double x) {
-  return core::quote_number(x);
-}
-
 using LmiSource = sim::ServiceSpec::ModelSource;
 
 // Lambda Managed Instances deploys zip packages (with layers) and container images, like Lambda (default);
@@ -71,31 +67,33 @@ ManagedInstancesParams ManagedInstancesParams::from(const Settings& s, const sim
     throw s.error("memory_gib_per_vcpu",
                   "expected a function of at least 2 GiB (function_vcpu x "
                   "memory_gib_per_vcpu), got " +
-                      lmi_num(function_memory_gib) + " GiB");
+                      core::quote_number(function_memory_gib) + " GiB");
   if (p.function_vcpu > p.instance_vcpu)
-    throw s.error("function_vcpu", "expected at most instance_vcpu (" + lmi_num(p.instance_vcpu) +
+    throw s.error("function_vcpu", "expected at most instance_vcpu (" + core::quote_number(p.instance_vcpu) +
                                        "): an execution environment runs on one instance, got " +
-                                       lmi_num(p.function_vcpu));
+                                       core::quote_number(p.function_vcpu));
   if (function_memory_gib > p.instance_memory_gib)
-    throw s.error("memory_gib_per_vcpu",
-                  "expected a function that fits the instance's " + lmi_num(p.instance_memory_gib) +
-                      " GiB, got " + lmi_num(function_memory_gib) + " GiB (" + lmi_num(p.function_vcpu) +
-                      " vCPU x " + lmi_num(p.memory_gib_per_vcpu) + " GiB)");
+    throw s.error("memory_gib_per_vcpu", "expected a function that fits the instance's " +
+                                             core::quote_number(p.instance_memory_gib) + " GiB, got " +
+                                             core::quote_number(function_memory_gib) + " GiB (" +
+                                             core::quote_number(p.function_vcpu) + " vCPU x " +
+                                             core::quote_number(p.memory_gib_per_vcpu) + " GiB)");
   // Up to 64 concurrent requests per vCPU of the environment.
   const double max_concurrency = 64 * p.function_vcpu;
   if (p.per_environment_max_concurrency > max_concurrency)
-    throw s.error("per_environment_max_concurrency", "expected at most 64 per vCPU (" +
-                                                         lmi_num(max_concurrency) + " with " +
-                                                         lmi_num(p.function_vcpu) + " vCPU), got " +
-                                                         std::to_string(p.per_environment_max_concurrency));
+    throw s.error("per_environment_max_concurrency",
+                  "expected at most 64 per vCPU (" + core::quote_number(max_concurrency) + " with " +
+                      core::quote_number(p.function_vcpu) + " vCPU), got " +
+                      std::to_string(p.per_environment_max_concurrency));
   p.environments_per_instance =
       static_cast<uint32_t>(std::min(std::floor(p.instance_vcpu / p.function_vcpu + 1e-9),
                                      std::floor(p.instance_memory_gib / function_memory_gib + 1e-9)));
   p.concurrency_per_instance = p.environments_per_instance * p.per_environment_max_concurrency;
   p.max_instances = static_cast<uint32_t>(std::floor(p.max_vcpu_count / p.instance_vcpu + 1e-9));
   if (p.max_instances < 1)
-    throw s.error("max_vcpu_count", "expected at least one instance's vCPU (" + lmi_num(p.instance_vcpu) +
-                                        "), got " + std::to_string(p.max_vcpu_count));
+    throw s.error("max_vcpu_count", "expected at least one instance's vCPU (" +
+                                        core::quote_number(p.instance_vcpu) + "), got " +
+                                        std::to_string(p.max_vcpu_count));
   if (p.min_instances > p.max_instances)
     throw s.error("min_instances", "expected at most max_vcpu_count / instance_vcpu (" +
                                        std::to_string(p.max_instances) + " instances), got " +

@@ -10,10 +10,6 @@ namespace servesim::platforms {
 
 namespace {
 
-std::string num(double x) {
-  return core::quote_number(x);
-}
-
 // A serverless GPU profile (container-apps/workload-profiles-overview): its GPU in platforms/fleet/gpus.json
 // and the most vCPU and memory one replica may have.
 struct GpuProfile {
@@ -100,23 +96,25 @@ ContainerAppsParams ContainerAppsParams::from(const Settings& s, const sim::Serv
     // container-apps/containers: 0.25-4 vCPU in steps of 0.25 with memory 2 GiB per vCPU. An unset memory
     // follows the vCPU.
     if (p.vcpu > 4 || std::fabs(p.vcpu * 4 - std::round(p.vcpu * 4)) > 1e-9)
-      throw s.error("vcpu",
-                    "expected 0.25..4 vCPU in steps of 0.25 on the Consumption profile, got " + num(p.vcpu));
+      throw s.error("vcpu", "expected 0.25..4 vCPU in steps of 0.25 on the Consumption profile, got " +
+                                core::quote_number(p.vcpu));
     if (!s.is_overridden("memory_gib")) p.memory_gib = 2 * p.vcpu;
     if (std::fabs(p.memory_gib - 2 * p.vcpu) > 1e-9)
-      throw s.error("memory_gib", "expected " + num(2 * p.vcpu) + " GiB with " + num(p.vcpu) +
+      throw s.error("memory_gib", "expected " + core::quote_number(2 * p.vcpu) + " GiB with " +
+                                      core::quote_number(p.vcpu) +
                                       " vCPU (2 GiB per vCPU on the Consumption profile), got " +
-                                      num(p.memory_gib));
+                                      core::quote_number(p.memory_gib));
   } else {
     // The GPU profiles: up to the profile's allocation; unset means all of it.
     if (!s.is_overridden("vcpu")) p.vcpu = profile->max_vcpu;
     if (!s.is_overridden("memory_gib")) p.memory_gib = profile->max_memory_gib;
     if (p.vcpu > profile->max_vcpu)
-      throw s.error("vcpu", "expected at most " + num(profile->max_vcpu) + " vCPU with gpu " + gpu + " (" +
-                                profile->profile + "), got " + num(p.vcpu));
+      throw s.error("vcpu", "expected at most " + core::quote_number(profile->max_vcpu) + " vCPU with gpu " +
+                                gpu + " (" + profile->profile + "), got " + core::quote_number(p.vcpu));
     if (p.memory_gib > profile->max_memory_gib)
-      throw s.error("memory_gib", "expected at most " + num(profile->max_memory_gib) + " GiB with gpu " +
-                                      gpu + " (" + profile->profile + "), got " + num(p.memory_gib));
+      throw s.error("memory_gib", "expected at most " + core::quote_number(profile->max_memory_gib) +
+                                      " GiB with gpu " + gpu + " (" + profile->profile + "), got " +
+                                      core::quote_number(p.memory_gib));
     const GpuSpec& spec = *gpu_catalog().find(p.gpu_id);
     try {
       gpu_latency(spec, p.gpu_workload);  // checks the precision and the class

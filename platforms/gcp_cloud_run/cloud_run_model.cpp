@@ -25,10 +25,6 @@ MemoryRange memory_range(double vcpu) {
   return {4, 32};  // 8 vCPU
 }
 
-std::string num(double x) {
-  return core::quote_number(x);
-}
-
 // One request alone on the L4 (Cloud Run serves requests one by one, no batching) [s].
 double gpu_request_s_for(const CloudRunParams& p, const sim::Scenario& scenario) {
   return gpu_single_request_s(*gpu_catalog().find("l4"), p.gpu_workload, scenario.service.model_size_mb);
@@ -55,7 +51,7 @@ ColdStartPath cloud_run_path(const Settings& s, const CloudRunParams& p, const s
       const double memory_mb = p.memory_gib * 1073.741824;
       if (service.model_size_mb > memory_mb)
         throw s.error("memory_gib",
-                      num(p.memory_gib) + " GiB" +
+                      core::quote_number(p.memory_gib) + " GiB" +
                           (s.is_overridden("memory_gib") ? "" : " (the catalogue default)") +
                           " cannot hold the model downloaded into Cloud Run's in-memory file system: " +
                           format_mb(service.model_size_mb) +
@@ -110,32 +106,37 @@ CloudRunParams CloudRunParams::from(const Settings& s, const sim::ServiceSpec& s
 
   // The documented vCPU/memory combinations (run/docs/configuring/services/cpu).
   if (p.vcpu < 1 && std::fabs(p.vcpu * 1000 - std::round(p.vcpu * 1000)) > 1e-6)
-    throw s.error("vcpu", "expected 0.08..1 vCPU in steps of 0.001 or one of 2, 4, 6, 8, got " + num(p.vcpu));
+    throw s.error("vcpu", "expected 0.08..1 vCPU in steps of 0.001 or one of 2, 4, 6, 8, got " +
+                              core::quote_number(p.vcpu));
   if (p.vcpu > 1 && p.vcpu != 2 && p.vcpu != 4 && p.vcpu != 6 && p.vcpu != 8)
-    throw s.error(
-        "vcpu", "expected 0.08..1 vCPU or one of 2, 4, 6, 8 (values above 1 are whole), got " + num(p.vcpu));
+    throw s.error("vcpu", "expected 0.08..1 vCPU or one of 2, 4, 6, 8 (values above 1 are whole), got " +
+                              core::quote_number(p.vcpu));
   const MemoryRange range = memory_range(p.vcpu);
   if (p.memory_gib < range.min_gib || p.memory_gib > range.max_gib)
-    throw s.error("memory_gib", "expected " + num(range.min_gib) + ".." + num(range.max_gib) + " GiB with " +
-                                    num(p.vcpu) + " vCPU, got " + num(p.memory_gib));
+    throw s.error("memory_gib", "expected " + core::quote_number(range.min_gib) + ".." +
+                                    core::quote_number(range.max_gib) + " GiB with " +
+                                    core::quote_number(p.vcpu) + " vCPU, got " +
+                                    core::quote_number(p.memory_gib));
   std::string billing = s.text("billing");
   if (p.vcpu < 1) {
     // Below 1 vCPU: concurrency 1 and request-based billing only.
     if (p.concurrency != 1) {
       if (s.is_overridden("concurrency"))
-        throw s.error("concurrency", "expected 1 below 1 vCPU (vcpu " + num(p.vcpu) + "), got " +
-                                         std::to_string(p.concurrency));
+        throw s.error("concurrency", "expected 1 below 1 vCPU (vcpu " + core::quote_number(p.vcpu) +
+                                         "), got " + std::to_string(p.concurrency));
       p.concurrency = 1;
     }
     if (billing == "instance")
-      throw s.error("billing",
-                    "expected \"request\" below 1 vCPU (vcpu " + num(p.vcpu) + "), got \"instance\"");
+      throw s.error("billing", "expected \"request\" below 1 vCPU (vcpu " + core::quote_number(p.vcpu) +
+                                   "), got \"instance\"");
   }
   if (p.has_gpu) {
     // run/docs/configuring/services/gpu: one L4 per instance, at least 4 vCPU and 16 GiB, instance-based.
-    if (p.vcpu < 4) throw s.error("vcpu", "expected at least 4 vCPU with gpu nvidia-l4, got " + num(p.vcpu));
+    if (p.vcpu < 4)
+      throw s.error("vcpu", "expected at least 4 vCPU with gpu nvidia-l4, got " + core::quote_number(p.vcpu));
     if (p.memory_gib < 16)
-      throw s.error("memory_gib", "expected at least 16 GiB with gpu nvidia-l4, got " + num(p.memory_gib));
+      throw s.error("memory_gib",
+                    "expected at least 16 GiB with gpu nvidia-l4, got " + core::quote_number(p.memory_gib));
     if (s.is_overridden("billing") && billing == "request")
       throw s.error("billing",
                     "expected \"instance\" with gpu nvidia-l4 (GPU instances are billed for their "
