@@ -68,21 +68,23 @@ void TimeseriesWriter::row(size_t i, const sim::IntervalRow& r) {
   };
   char line[768];
   int n = format(line, sizeof line);
-  if (llm_columns_ && n > 0 && static_cast<size_t>(n) < sizeof line) {
-    // Replace the newline by the language-model columns.
-    const int m = std::snprintf(line + n - 1, sizeof line - static_cast<size_t>(n - 1),
-                                ",%s,%s,%llu,%s,%llu\n", g6(r.ttft_p99_ms).c_str(), g6(r.tpot_p99_ms).c_str(),
-                                (unsigned long long)r.output_tokens, g6(r.kv_utilization_mean).c_str(),
-                                (unsigned long long)r.preemptions);
+  // Replaces the newline ending the line by optional columns (`write` formats them and a newline).
+  const auto extend = [&](const auto& write) {
+    if (n <= 0 || static_cast<size_t>(n) >= sizeof line) return;
+    const int m = write(line + n - 1, sizeof line - static_cast<size_t>(n - 1));
     n = m < 0 ? m : n - 1 + m;
-  }
-  if (queue_columns_ && n > 0 && static_cast<size_t>(n) < sizeof line) {
-    // Replace the newline by the event-source queue columns.
-    const int m =
-        std::snprintf(line + n - 1, sizeof line - static_cast<size_t>(n - 1), ",%llu,%s\n",
-                      (unsigned long long)r.queue_depth_peak, g6(r.queue_oldest_age_peak_s).c_str());
-    n = m < 0 ? m : n - 1 + m;
-  }
+  };
+  if (llm_columns_)  // the language-model columns
+    extend([&](char* out, size_t size) {
+      return std::snprintf(out, size, ",%s,%s,%llu,%s,%llu\n", g6(r.ttft_p99_ms).c_str(),
+                           g6(r.tpot_p99_ms).c_str(), (unsigned long long)r.output_tokens,
+                           g6(r.kv_utilization_mean).c_str(), (unsigned long long)r.preemptions);
+    });
+  if (queue_columns_)  // the event-source queue columns
+    extend([&](char* out, size_t size) {
+      return std::snprintf(out, size, ",%llu,%s\n", (unsigned long long)r.queue_depth_peak,
+                           g6(r.queue_oldest_age_peak_s).c_str());
+    });
   if (n < 0) throw input_error(path_, "", "cannot format a row");
   std::string& buffer = buffers_[i];
   const size_t before = buffer.size();
