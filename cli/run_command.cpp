@@ -287,6 +287,11 @@ int print_gpu_catalog(bool as_json) {
     std::printf("  %s (MLPerf %s, %s GFLOP, %s MB per request):\n", model_class.c_str(), b.name.c_str(),
                 core::quote_number(b.gflops_per_request).c_str(), core::quote_number(b.weight_mb).c_str());
     for (const auto& generation : c.generations) {
+      if (const platforms::GpuStandIn* s = c.stand_in_for(generation)) {
+        std::printf("    %-7s no fit of its own: the %s fit is used, latencies labelled estimated\n",
+                    generation.c_str(), s->generation.c_str());
+        continue;
+      }
       const auto& f = per_generation.at(generation);
       auto join = [](const std::vector<std::string>& ids) {
         std::string out;

@@ -51,10 +51,16 @@ const GpuSpec* GpuCatalog::find(const std::string& id) const {
   return nullptr;
 }
 
+const GpuStandIn* GpuCatalog::stand_in_for(const std::string& generation) const {
+  const auto s = stand_ins.find(generation);
+  return s == stand_ins.end() ? nullptr : &s->second;
+}
+
 const GpuFit* GpuCatalog::fit_for(const std::string& model_class, const std::string& generation) const {
   const auto c = fit.find(model_class);
   if (c == fit.end()) return nullptr;
-  const auto g = c->second.find(generation);
+  const GpuStandIn* stand_in = stand_in_for(generation);
+  const auto g = c->second.find(stand_in ? stand_in->generation : generation);
   return g == c->second.end() ? nullptr : &g->second;
 }
 
@@ -115,10 +121,23 @@ GpuCatalog parse_gpu_catalog(const std::string& file_text) {
       bad("/calibration/measurements", "unknown class " + r.model_class);
     c.measurements.push_back(std::move(r));
   }
+  if (cal.contains("stand_ins"))
+    for (const auto& [generation, s] : cal.at("stand_ins").items()) {
+      const std::string where = "/calibration/stand_ins/" + generation;
+      if (!listed(c.generations, generation)) bad(where, "unknown generation " + generation);
+      c.stand_ins[generation] = GpuStandIn{text(s, "generation", where), text(s, "source", where)};
+      if (!listed(c.generations, c.stand_ins[generation].generation) ||
+          cal.at("stand_ins").contains(c.stand_ins[generation].generation))
+        bad(where + "/generation", "expected a generation with a fit of its own");
+    }
   for (const auto& [name, per_generation] : cal.at("fit").items()) {
     if (!c.model_classes.count(name)) bad("/calibration/fit", "unknown class " + name);
     for (const auto& generation : c.generations) {
       const std::string where = "/calibration/fit/" + name + "/" + generation;
+      if (c.stand_ins.count(generation)) {
+        if (per_generation.contains(generation)) bad(where, "a fit and a stand-in at once");
+        continue;
+      }
       if (!per_generation.contains(generation)) bad(where, "missing");
       const auto& f = per_generation.at(generation);
       c.fit[name][generation] = GpuFit{positive(f, "efficiency", where), f.at("overhead_ms").get<double>(),

@@ -18,7 +18,7 @@ namespace servesim::platforms {
 struct GpuSpec {
   std::string id;          // "l4"
   std::string name;        // "NVIDIA L4"
-  std::string generation;  // turing | ampere | ada | hopper
+  std::string generation;  // turing | ampere | ada | hopper | blackwell
   double memory_gb = 0;
   double memory_bandwidth_gb_per_s = 0;
   std::map<std::string, std::optional<double>> peak_tflops;  // dense, per precision; nullopt: not supported
@@ -45,6 +45,12 @@ struct GpuBenchmark {
   std::string source;
 };
 
+// A generation with no MLPerf fit of its own borrows another generation's fit; its latencies are estimated.
+struct GpuStandIn {
+  std::string generation;  // whose fit is used
+  std::string source;
+};
+
 // One published MLPerf result, normalised to one GPU.
 struct GpuMeasurement {
   std::string gpu, model_class;
@@ -61,11 +67,16 @@ struct GpuCatalog {
   std::vector<std::string> calibrated_precisions;            // the fit holds at these precisions
   std::map<std::string, GpuBenchmark> model_classes;         // cnn, transformer
   std::map<std::string, std::map<std::string, GpuFit>> fit;  // [model class][generation]
+  std::map<std::string, GpuStandIn> stand_ins;               // [generation without a fit]
   std::vector<GpuMeasurement> measurements;
   nlohmann::json json;  // the whole file, for `servesim catalog gpus --json`
 
   const GpuSpec* find(const std::string& id) const;
+  // The fit of `generation`, or of its stand-in when it has none (see stand_in_for); nullptr for an unknown
+  // class.
   const GpuFit* fit_for(const std::string& model_class, const std::string& generation) const;
+  // The stand-in of a generation without a fit of its own; nullptr when it has its own fit.
+  const GpuStandIn* stand_in_for(const std::string& generation) const;
   std::vector<std::string> ids() const;
 };
 

@@ -27,11 +27,17 @@ GpuLatency gpu_latency(const GpuSpec& gpu, const GpuWorkload& w) {
                                   "\"");
     efficiency = fit->efficiency;
     overhead_s = fit->overhead_ms / 1e3;
-    calibrated = std::find(catalog.calibrated_precisions.begin(), catalog.calibrated_precisions.end(),
-                           w.precision) != catalog.calibrated_precisions.end();
+    const GpuStandIn* stand_in = catalog.stand_in_for(gpu.generation);
+    const bool fitted_precision =
+        std::find(catalog.calibrated_precisions.begin(), catalog.calibrated_precisions.end(), w.precision) !=
+        catalog.calibrated_precisions.end();
+    // A generation without MLPerf results of its own borrows another's fit: never calibrated.
+    calibrated = fitted_precision && !stand_in;
     basis += "efficiency " + core::quote_number(efficiency) + " and overhead " +
-             core::quote_number(fit->overhead_ms) + " ms fitted on MLPerf (" + gpu.generation + ")";
-    if (!calibrated) basis += ", applied outside the fitted precisions (int8, fp8)";
+             core::quote_number(fit->overhead_ms) + " ms fitted on MLPerf (" +
+             (stand_in ? stand_in->generation + ", borrowed: no fit for " + gpu.generation : gpu.generation) +
+             ")";
+    if (!fitted_precision) basis += ", applied outside the fitted precisions (int8, fp8)";
   }
   const bool overridden = w.peak_tflops_override > 0 || w.bandwidth_gb_per_s_override > 0;
   if (overridden) basis += "; datasheet figures overridden";

@@ -1,8 +1,10 @@
 // gcp-cloud-run's deployment template for `servesim export`: a Cloud Run service in its Knative form
 // (serving.knative.dev/v1 Service, `gcloud run services replace service.yaml`): CPU and memory limits,
 // containerConcurrency, timeoutSeconds, min and max instances (autoscaling.knative.dev/minScale, maxScale on
-// the revision template), CPU throttling (request-based billing) and startup CPU boost, and an NVIDIA L4
-// (nvidia.com/gpu limit and the run.googleapis.com/accelerator node selector) when the candidate has one.
+// the revision template), CPU throttling (request-based billing) and startup CPU boost, and the GPU when the
+// candidate has one: the nvidia.com/gpu limit, the run.googleapis.com/accelerator node selector (nvidia-l4 or
+// nvidia-rtx-pro-6000, Cloud Run's --gpu-type names) and, when zonal redundancy is off, the
+// run.googleapis.com/gpu-zonal-redundancy-disabled annotation.
 #include "platforms/gcp_cloud_run/cloud_run_export.hpp"
 
 #include <cmath>
@@ -15,9 +17,10 @@ namespace {
 
 using ordered = nlohmann::ordered_json;
 
-const std::vector<std::string> kCloudRunWritten = {"vcpu",          "memory_gib",        "concurrency",
-                                                   "min_instances", "max_instances",     "request_timeout_s",
-                                                   "billing",       "startup_cpu_boost", "gpu"};
+const std::vector<std::string> kCloudRunWritten = {
+    "vcpu",          "memory_gib",          "concurrency", "min_instances",
+    "max_instances", "request_timeout_s",   "billing",     "startup_cpu_boost",
+    "gpu",           "gpu_zonal_redundancy"};
 
 std::vector<ExportFile> write_cloud_run(const ExportRequest& request) {
   const auto& s = request.settings;
@@ -32,6 +35,9 @@ std::vector<ExportFile> write_cloud_run(const ExportRequest& request) {
   annotations["run.googleapis.com/cpu-throttling"] = request_billing ? "true" : "false";
   annotations["run.googleapis.com/startup-cpu-boost"] =
       s.value("startup_cpu_boost", false) ? "true" : "false";
+  // GPU zonal redundancy is on unless turned off (run/docs/configuring/services/gpu-zonal-redundancy).
+  if (gpu != "none" && !s.value("gpu_zonal_redundancy", true))
+    annotations["run.googleapis.com/gpu-zonal-redundancy-disabled"] = "true";
 
   ordered limits;
   limits["cpu"] = cpu_quantity(s.value("vcpu", 1.0));

@@ -25,9 +25,33 @@ MemoryRange memory_range(double vcpu) {
   return {4, 32};  // 8 vCPU
 }
 
-// One request alone on the L4 (Cloud Run serves requests one by one, no batching) [s].
+// A Cloud Run GPU type (run/docs/configuring/services/gpu): its id in platforms/fleet/gpus.json, the
+// smallest instance it allows, and the catalogue keys of its prices per GPU-hour.
+struct CloudRunGpu {
+  const char* setting;  // the `gpu` value, as Cloud Run names it (--gpu-type)
+  const char* gpu_id;
+  double min_vcpu, min_memory_gib;
+  const char* price_key;  // with zonal redundancy; + "_no_zonal_redundancy" without
+};
+
+const CloudRunGpu kCloudRunGpus[] = {
+    {"nvidia-l4", "l4", 4, 16, "gpu_price_usd_per_hour_l4"},
+    {"nvidia-rtx-pro-6000", "rtx-pro-6000", 20, 80, "gpu_price_usd_per_hour_rtx_pro_6000"},
+};
+
+const CloudRunGpu* cloud_run_gpu(const std::string& setting) {
+  for (const auto& g : kCloudRunGpus)
+    if (setting == g.setting) return &g;
+  return nullptr;
+}
+
+const GpuSpec& gpu_spec(const CloudRunParams& p) {
+  return *gpu_catalog().find(p.gpu_id);
+}
+
+// One request alone on the GPU (Cloud Run serves requests one by one, no batching) [s].
 double gpu_request_s_for(const CloudRunParams& p, const sim::Scenario& scenario) {
-  return gpu_single_request_s(*gpu_catalog().find("l4"), p.gpu_workload, scenario.service.model_size_mb);
+  return gpu_single_request_s(gpu_spec(p), p.gpu_workload, scenario.service.model_size_mb);
 }
 
 using Source = sim::ServiceSpec::ModelSource;
@@ -85,8 +109,15 @@ CloudRunParams CloudRunParams::from(const Settings& s, const sim::ServiceSpec& s
   p.idle_timeout_s = s.number("idle_timeout_s");
   p.request_timeout_s = s.number("request_timeout_s");
   p.startup_speedup = s.boolean("startup_cpu_boost") ? s.number("startup_boost_speedup") : 1.0;
-  p.has_gpu = s.text("gpu") != "none";
-  p.gpu_price_usd_per_s = s.number("gpu_price_usd_per_hour") / 3600.0;
+  const std::string gpu_setting = s.text("gpu");
+  const CloudRunGpu* gpu = cloud_run_gpu(gpu_setting);  // nullptr: "none" (the catalogue lists the values)
+  p.has_gpu = gpu != nullptr;
+  p.gpu_id = gpu ? gpu->gpu_id : "";
+  p.gpu_zonal_redundancy = s.boolean("gpu_zonal_redundancy");
+  if (gpu)
+    p.gpu_price_usd_per_s =
+        s.number(std::string(gpu->price_key) + (p.gpu_zonal_redundancy ? "" : "_no_zonal_redundancy")) /
+        3600.0;
   p.gpu_instance_start_s = s.number("gpu_instance_start_s");
   p.gpu_speedup_estimate = s.number("gpu_speedup_estimate");
   p.gpu_workload.model_class = s.text("model_class");
@@ -98,25 +129,40 @@ CloudRunParams CloudRunParams::from(const Settings& s, const sim::ServiceSpec& s
   p.gpu_workload.fallback_overhead_s = s.number("launch_overhead_ms") / 1e3;
   if (p.has_gpu && !service.llm.given)
     check_weights_fit_gpu(
-        s, "gpu", *gpu_catalog().find("l4"),
+        s, "gpu", gpu_spec(p),
         p.gpu_workload.weight_bytes >= 0 ? p.gpu_workload.weight_bytes / 1e6 : service.model_size_mb,
-        "Cloud Run offers the L4 only: a smaller model, or another platform");
+        p.gpu_id == "l4" ? "use nvidia-rtx-pro-6000 (96 GB), a smaller model, or another platform"
+                         : "Cloud Run's largest GPU: a smaller model, or another platform");
   p.store_per_connection_bytes_per_s = s.number("model_store_per_connection_mb_per_s") * 1e6;
   p.store_shared_bytes_per_s = s.number("model_store_shared_gb_per_s") * 1e9;
 
-  // The documented vCPU/memory combinations (run/docs/configuring/services/cpu).
-  if (p.vcpu < 1 && std::fabs(p.vcpu * 1000 - std::round(p.vcpu * 1000)) > 1e-6)
-    throw s.error("vcpu", "expected 0.08..1 vCPU in steps of 0.001 or one of 2, 4, 6, 8, got " +
-                              core::quote_number(p.vcpu));
-  if (p.vcpu > 1 && p.vcpu != 2 && p.vcpu != 4 && p.vcpu != 6 && p.vcpu != 8)
-    throw s.error("vcpu", "expected 0.08..1 vCPU or one of 2, 4, 6, 8 (values above 1 are whole), got " +
-                              core::quote_number(p.vcpu));
-  const MemoryRange range = memory_range(p.vcpu);
-  if (p.memory_gib < range.min_gib || p.memory_gib > range.max_gib)
-    throw s.error("memory_gib", "expected " + core::quote_number(range.min_gib) + ".." +
-                                    core::quote_number(range.max_gib) + " GiB with " +
-                                    core::quote_number(p.vcpu) + " vCPU, got " +
-                                    core::quote_number(p.memory_gib));
+  // The documented vCPU/memory combinations (run/docs/configuring/services/cpu). An RTX PRO 6000 instance is
+  // larger than the table (at least 20 vCPU and 80 GiB, checked below); it takes whole vCPUs up to the
+  // catalogue's maxima (48 vCPU, 180 GiB: estimated).
+  const bool beyond_table = gpu && gpu->min_vcpu > 8;
+  const std::string larger = " (more only with gpu nvidia-rtx-pro-6000)";
+  if (beyond_table) {
+    if (p.vcpu != std::round(p.vcpu))
+      throw s.error("vcpu",
+                    "expected whole vCPUs with gpu " + gpu_setting + ", got " + core::quote_number(p.vcpu));
+  } else {
+    if (p.vcpu > 8)
+      throw s.error("vcpu", "expected 0.08..8 vCPU, got " + core::quote_number(p.vcpu) + larger);
+    if (p.memory_gib > 32)
+      throw s.error("memory_gib", "expected 0.125..32 GiB, got " + core::quote_number(p.memory_gib) + larger);
+    if (p.vcpu < 1 && std::fabs(p.vcpu * 1000 - std::round(p.vcpu * 1000)) > 1e-6)
+      throw s.error("vcpu", "expected 0.08..1 vCPU in steps of 0.001 or one of 2, 4, 6, 8, got " +
+                                core::quote_number(p.vcpu));
+    if (p.vcpu > 1 && p.vcpu != 2 && p.vcpu != 4 && p.vcpu != 6 && p.vcpu != 8)
+      throw s.error("vcpu", "expected 0.08..1 vCPU or one of 2, 4, 6, 8 (values above 1 are whole), got " +
+                                core::quote_number(p.vcpu));
+    const MemoryRange range = memory_range(p.vcpu);
+    if (p.memory_gib < range.min_gib || p.memory_gib > range.max_gib)
+      throw s.error("memory_gib", "expected " + core::quote_number(range.min_gib) + ".." +
+                                      core::quote_number(range.max_gib) + " GiB with " +
+                                      core::quote_number(p.vcpu) + " vCPU, got " +
+                                      core::quote_number(p.memory_gib));
+  }
   std::string billing = s.text("billing");
   if (p.vcpu < 1) {
     // Below 1 vCPU: concurrency 1 and request-based billing only.
@@ -131,20 +177,22 @@ CloudRunParams CloudRunParams::from(const Settings& s, const sim::ServiceSpec& s
                                    "), got \"instance\"");
   }
   if (p.has_gpu) {
-    // run/docs/configuring/services/gpu: one L4 per instance, at least 4 vCPU and 16 GiB, instance-based.
-    if (p.vcpu < 4)
-      throw s.error("vcpu", "expected at least 4 vCPU with gpu nvidia-l4, got " + core::quote_number(p.vcpu));
-    if (p.memory_gib < 16)
-      throw s.error("memory_gib",
-                    "expected at least 16 GiB with gpu nvidia-l4, got " + core::quote_number(p.memory_gib));
+    // run/docs/configuring/services/gpu: one GPU per instance, at least 4 vCPU and 16 GiB with an L4, 20 vCPU
+    // and 80 GiB with an RTX PRO 6000; instance-based billing.
+    if (p.vcpu < gpu->min_vcpu)
+      throw s.error("vcpu", "expected at least " + core::quote_number(gpu->min_vcpu) + " vCPU with gpu " +
+                                gpu_setting + ", got " + core::quote_number(p.vcpu));
+    if (p.memory_gib < gpu->min_memory_gib)
+      throw s.error("memory_gib", "expected at least " + core::quote_number(gpu->min_memory_gib) +
+                                      " GiB with gpu " + gpu_setting + ", got " +
+                                      core::quote_number(p.memory_gib));
     if (s.is_overridden("billing") && billing == "request")
-      throw s.error("billing",
-                    "expected \"instance\" with gpu nvidia-l4 (GPU instances are billed for their "
-                    "whole lifetime), got \"request\"");
+      throw s.error("billing", "expected \"instance\" with gpu " + gpu_setting +
+                                   " (GPU instances are billed for their whole lifetime), got \"request\"");
     billing = "instance";
     if (p.gpu_speedup_estimate == 0) {
       try {
-        gpu_latency(*gpu_catalog().find("l4"), p.gpu_workload);  // checks the precision and the class
+        gpu_latency(gpu_spec(p), p.gpu_workload);  // checks the precision and the class
       } catch (const std::invalid_argument& e) {
         throw s.error("precision", e.what());
       }
@@ -183,12 +231,12 @@ FleetConfig CloudRunModel::fleet_config_for(const CloudRunParams& p, const sim::
   c.startup_speedup = p.startup_speedup;
   c.set_cold_start_path(p.path);
   const auto& svc = scenario.service;
-  double gpu_work_factor = 0;  // a request alone on the L4: the user's speed-up, else the GPU latency model
+  double gpu_work_factor = 0;  // a request alone on the GPU: the user's speed-up, else the GPU latency model
   if (p.has_gpu && !svc.llm.given)
     gpu_work_factor = p.gpu_speedup_estimate > 0
                           ? 1.0 / p.gpu_speedup_estimate
                           : FleetConfig::work_factor_for(gpu_request_s_for(p, scenario), svc);
-  c.set_instance_compute(scenario, p.vcpu, p.has_gpu ? gpu_catalog().find("l4") : nullptr, gpu_work_factor,
+  c.set_instance_compute(scenario, p.vcpu, p.has_gpu ? &gpu_spec(p) : nullptr, gpu_work_factor,
                          p.gpu_instance_start_s);
   return c;
 }
@@ -205,7 +253,7 @@ CloudRunModel::CloudRunModel(const CloudRunParams& params, const sim::Scenario& 
     return;
   }
   gpu_request_s_ = gpu_request_s_for(p_, scenario);
-  latency_source_ = gpu_latency(*gpu_catalog().find("l4"), p_.gpu_workload).latency_source;
+  latency_source_ = gpu_latency(gpu_spec(p_), p_.gpu_workload).latency_source;
 }
 
 void CloudRunModel::register_costs(sim::Recorder& recorder) {

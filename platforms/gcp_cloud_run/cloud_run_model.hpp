@@ -3,8 +3,8 @@
 // the instance's vCPUs (processor sharing); a new instance starts as soon as a request finds no free slot,
 // and an autoscaler (target CPU and concurrency utilisation over one minute) adds instances ahead of demand
 // and bounds scale-in; at max_instances requests queue up to 10 s, then get HTTP 429; idle instances go after
-// 15 minutes unless min_instances keeps them; request- or instance-based billing; optional NVIDIA L4 GPU.
-// See docs/models/gcp-cloud-run.md.
+// 15 minutes unless min_instances keeps them; request- or instance-based billing; optional NVIDIA L4 or RTX
+// PRO 6000 Blackwell GPU, priced with or without GPU zonal redundancy. See docs/models/gcp-cloud-run.md.
 #include <string>
 
 #include "platforms/catalog.hpp"
@@ -38,7 +38,9 @@ struct CloudRunParams {
   double idle_price_usd_per_vcpu_s;  // idle minimum instances under request-based billing (0 otherwise)
   double idle_price_usd_per_gib_s;
   bool has_gpu;
-  double gpu_price_usd_per_s;
+  std::string gpu_id;  // platforms/fleet/gpus.json: "l4" or "rtx-pro-6000" ("" without a GPU)
+  bool gpu_zonal_redundancy;
+  double gpu_price_usd_per_s;  // of the GPU and the zonal-redundancy choice
   double gpu_instance_start_s;
   double gpu_speedup_estimate;  // > 0: the user's factor (estimated); 0: the GPU latency model
   GpuWorkload gpu_workload;     // for the GPU latency model (weight_bytes < 0: the scenario's model_size_mb)

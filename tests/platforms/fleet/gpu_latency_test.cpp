@@ -53,6 +53,16 @@ TEST_CASE("platforms::gpu_latency: peak per precision, fit per class and generat
     CHECK(m.roofline.launch_overhead_s == Approx(c.fit_for("cnn", "ada")->overhead_ms / 1e3));
     CHECK(m.latency_source == "calibrated");
   }
+  SECTION("RTX PRO 6000 (Blackwell, no MLPerf result): the Ada fit borrowed, estimated even at int8") {
+    // gpus.json: 1,000 TOP/s INT8 dense (derived from NVIDIA's 4,000 AI TOPS FP4 with sparsity), 1,792 GB/s,
+    // both unconfirmed; calibration.stand_ins.blackwell names ada.
+    const GpuLatency m = gpu_latency(*c.find("rtx-pro-6000"), benchmark_workload("cnn"));
+    CHECK(m.roofline.peak_flops_per_s == Approx(1000e12));
+    CHECK(m.roofline.memory_bytes_per_s == Approx(1792e9));
+    CHECK(m.roofline.efficiency == c.fit_for("cnn", "ada")->efficiency);
+    CHECK(m.latency_source == "estimated");
+    CHECK_THAT(m.basis, Catch::Contains("ada, borrowed: no fit for blackwell"));
+  }
   SECTION("fp16 takes the FP16 peak (121 TFLOP/s on L4) with the same fit, but is only estimated") {
     const GpuLatency m = gpu_latency(*c.find("l4"), benchmark_workload("cnn", "fp16"));
     CHECK(m.roofline.peak_flops_per_s == Approx(121e12));
@@ -133,4 +143,11 @@ TEST_CASE("platforms::gpu_catalog: every GPU states its source and a supported p
   CHECK_THROWS_WITH(parse_gpu_catalog(R"({"as_of": "x", "precisions": ["fp16"], "generations": ["ada"],
       "gpus": [{"id": "z", "name": "Z", "generation": "volta"}]})"),
                     "platforms/fleet/gpus.json: /gpus/z/generation: unknown generation volta");
+  // A stand-in must name a generation with a fit of its own.
+  CHECK_THROWS_WITH(
+      parse_gpu_catalog(R"({"as_of": "x", "precisions": ["fp16"], "generations": ["ada", "blackwell"],
+      "gpus": [], "calibration": {"precisions": ["int8"], "model_classes": {}, "measurements": [],
+      "stand_ins": {"blackwell": {"generation": "volta", "source": "s"}}, "fit": {}}})"),
+      "platforms/fleet/gpus.json: /calibration/stand_ins/blackwell/generation: expected a generation "
+      "with a fit of its own");
 }

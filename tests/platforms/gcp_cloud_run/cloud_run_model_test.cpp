@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/input_error.hpp"
+#include "platforms/export.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
 #include "support/sim_harness.hpp"
 
@@ -220,9 +221,71 @@ TEST_CASE("platforms::CloudRunModel: NVIDIA L4 instances") {
       {{"gpu", "nvidia-l4"}, {"vcpu", 4}, {"memory_gib", 16}, {"gpu_speedup_estimate", 10}});
   const auto r = simulate(scenario_from(doc)).results.at(0);
   CHECK(r.latency.mean_s() == Approx(5.0 + 0.1).margin(1e-3));
-  // Instance-based billing for the 100 s run: 4 vCPU, 16 GiB and the GPU ($0.67/h, unconfirmed).
-  CHECK(r.cost_total_usd == Approx(100 * (4 * 0.000018 + 16 * 0.000002 + 0.67 / 3600)).epsilon(1e-9));
+  // Instance-based billing for the 100 s run: 4 vCPU, 16 GiB and the GPU, by default with zonal redundancy
+  // ($0.0002909 per GPU-second = $1.04724/h, unconfirmed).
+  CHECK(r.cost_total_usd == Approx(100 * (4 * 0.000018 + 16 * 0.000002 + 0.0002909)).epsilon(1e-9));
   CHECK(r.latency_source == "estimated");  // the user's speed-up factor
+  SECTION("without zonal redundancy the L4 costs $0.67/h (unconfirmed)") {
+    doc["candidates"][0]["gpu_zonal_redundancy"] = false;
+    const auto r2 = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r2.cost_total_usd == Approx(100 * (4 * 0.000018 + 16 * 0.000002 + 0.67 / 3600)).epsilon(1e-9));
+  }
+}
+
+TEST_CASE(
+    "platforms::CloudRunModel: NVIDIA RTX PRO 6000 instances, priced with and without zonal redundancy") {
+  TempDir dir;
+  // One request at t = 0 in a 100 s run on the smallest documented RTX PRO 6000 instance (20 vCPU, 80 GiB,
+  // run/docs/configuring/services/gpu): ~5 s GPU instance start, then 1 s / 10 (the user's factor).
+  auto doc = cloud_run_scenario(
+      trace_at(dir, {0}, 100), {{"warm", constant_ms(1000)}},
+      {{"gpu", "nvidia-rtx-pro-6000"}, {"vcpu", 20}, {"memory_gib", 80}, {"gpu_speedup_estimate", 10}});
+  // Per instance-second (Tier 1 instance-based, run/pricing as quoted, unconfirmed):
+  //   CPU 20 x $0.000018 = $0.00036, memory 80 x $0.000002 = $0.00016,
+  //   GPU $0.00056913 with zonal redundancy (the default) or $0.00036522 without.
+  //   => $0.00108913 and $0.00088522 per instance-second; the instance lives the whole 100 s run.
+  SECTION("zonal redundancy on (Cloud Run's default): $0.00108913 per instance-second") {
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.latency.mean_s() == Approx(5.0 + 0.1).margin(1e-3));
+    CHECK(r.cost_total_usd == Approx(100 * 0.00108913).epsilon(1e-9));
+  }
+  SECTION("zonal redundancy off: $0.00088522 per instance-second") {
+    doc["candidates"][0]["gpu_zonal_redundancy"] = false;
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.cost_total_usd == Approx(100 * 0.00088522).epsilon(1e-9));
+  }
+}
+
+TEST_CASE(
+    "platforms::CloudRunModel: the RTX PRO 6000 latency rests on an estimate (no Blackwell MLPerf fit)") {
+  TempDir dir;
+  // BERT-Large in INT8 (246.93 GFLOP, 334 MB): on the L4 this is calibrated (the Ada fit); Blackwell has no
+  // MLPerf result in platforms/fleet/gpus.json, so the RTX PRO 6000 borrows the Ada fit and is estimated even
+  // at int8. Compute time 246.93e9 / (1,000e12 x e_ada) = 0.2301 ms for the Ada fit's e = 1.073 (INT8 peak
+  // derived, unconfirmed) is above the memory time 334e6 / 1,792e9 = 0.1864 ms, so one request takes the
+  // compute time + the Ada overhead.
+  auto doc = cloud_run_scenario(trace_at(dir, {0}, 100), {{"warm", constant_ms(1000)}},
+                                {{"gpu", "nvidia-rtx-pro-6000"},
+                                 {"vcpu", 20},
+                                 {"memory_gib", 80},
+                                 {"model_class", "transformer"},
+                                 {"precision", "int8"},
+                                 {"model_gflops_per_request", 246.93},
+                                 {"model_weight_mb", 334}});
+  const auto& catalog = servesim::platforms::gpu_catalog();
+  REQUIRE(catalog.stand_in_for("blackwell") != nullptr);
+  const auto& ada = *catalog.fit_for("transformer", "ada");
+  REQUIRE(246.93e9 / (1000e12 * ada.efficiency) > 334e6 / 1792e9);
+  const auto r = simulate(scenario_from(doc)).results.at(0);
+  CHECK(r.latency.mean_s() ==
+        Approx(5.0 + 246.93e9 / (1000e12 * ada.efficiency) + ada.overhead_ms / 1e3).epsilon(1e-6));
+  CHECK(r.latency_source == "estimated");
+  SECTION("the same workload on the L4 is calibrated") {
+    doc["candidates"][0]["gpu"] = "nvidia-l4";
+    doc["candidates"][0]["vcpu"] = 8;
+    doc["candidates"][0]["memory_gib"] = 32;
+    CHECK(simulate(scenario_from(doc)).results.at(0).latency_source == "calibrated");
+  }
 }
 
 TEST_CASE("platforms::CloudRunModel: the L4 runs the GPU latency model when no factor is given") {
@@ -267,13 +330,31 @@ TEST_CASE("platforms::CloudRunModel: bad settings name the field and the allowed
              Catch::Contains("/candidates/0/memory_gib: expected 0.125..32 GiB, got 40"));
   CHECK_THAT(error_for({{"concurrency", 0}}), Catch::Contains("/candidates/0/concurrency: expected 1..1000"));
   CHECK_THAT(error_for({{"gpu", "nvidia-h100"}}),
-             Catch::Contains("/candidates/0/gpu: expected one of none, nvidia-l4, got \"nvidia-h100\""));
+             Catch::Contains("/candidates/0/gpu: expected one of none, nvidia-l4, nvidia-rtx-pro-6000, got "
+                             "\"nvidia-h100\""));
   CHECK_THAT(error_for({{"memory_gib", 8}}),
              Catch::Contains("/candidates/0/memory_gib: expected 0.125..4 GiB with 1 vCPU, got 8"));
   CHECK_THAT(error_for({{"vcpu", 3}}),
              Catch::Contains("/candidates/0/vcpu: expected 0.08..1 vCPU or one of 2, 4, 6, 8"));
   CHECK_THAT(error_for({{"gpu", "nvidia-l4"}, {"vcpu", 2}}),
              Catch::Contains("/candidates/0/vcpu: expected at least 4 vCPU with gpu nvidia-l4, got 2"));
+  // The RTX PRO 6000 needs at least 20 vCPU and 80 GiB (run/docs/configuring/services/gpu).
+  CHECK_THAT(
+      error_for({{"gpu", "nvidia-rtx-pro-6000"}, {"vcpu", 8}, {"memory_gib", 32}}),
+      Catch::Contains("/candidates/0/vcpu: expected at least 20 vCPU with gpu nvidia-rtx-pro-6000, got 8"));
+  CHECK_THAT(error_for({{"gpu", "nvidia-rtx-pro-6000"}, {"vcpu", 20}, {"memory_gib", 64}}),
+             Catch::Contains(
+                 "/candidates/0/memory_gib: expected at least 80 GiB with gpu nvidia-rtx-pro-6000, got 64"));
+  CHECK_THAT(
+      error_for({{"gpu", "nvidia-rtx-pro-6000"}, {"vcpu", 20.5}, {"memory_gib", 80}}),
+      Catch::Contains("/candidates/0/vcpu: expected whole vCPUs with gpu nvidia-rtx-pro-6000, got 20.5"));
+  CHECK(error_for({{"gpu", "nvidia-rtx-pro-6000"}, {"vcpu", 20}, {"memory_gib", 80}}) == "no error");
+  // Without it the documented table still ends at 8 vCPU and 32 GiB.
+  CHECK_THAT(error_for({{"vcpu", 20}, {"memory_gib", 80}}),
+             Catch::Contains("/candidates/0/vcpu: expected 0.08..8 vCPU, got 20 (more only with gpu "
+                             "nvidia-rtx-pro-6000)"));
+  CHECK_THAT(error_for({{"gpu", "nvidia-l4"}, {"vcpu", 8}, {"memory_gib", 80}}),
+             Catch::Contains("/candidates/0/memory_gib: expected 0.125..32 GiB, got 80"));
   CHECK_THAT(error_for({{"vcpu", 0.5}, {"concurrency", 4}}),
              Catch::Contains("/candidates/0/concurrency: expected 1 below 1 vCPU"));
   CHECK_THAT(error_for({{"min_instances", 5}, {"max_instances", 2}}),
@@ -346,7 +427,18 @@ TEST_CASE("platforms::CloudRunModel: where the model lives (service.cold_start.s
         simulate(scenario_from(doc({{"source", "volume"}, {"model_size_mb", 24100}},
                                    {{"gpu", "nvidia-l4"}, {"vcpu", 8}, {"memory_gib", 32}}))),
         "test-scenario.json: /candidates/0/gpu: expected model weights that fit the NVIDIA L4's 24 GB "
-        "(Cloud Run offers the L4 only: a smaller model, or another platform), got 24,100 MB");
+        "(use nvidia-rtx-pro-6000 (96 GB), a smaller model, or another platform), got 24,100 MB");
+  }
+  SECTION("the RTX PRO 6000 holds 96 GB of weights (Cloud Run's GPU page); a 100 GB model is refused") {
+    CHECK_NOTHROW(
+        simulate(scenario_from(doc({{"source", "volume"}, {"model_size_mb", 95900}},
+                                   {{"gpu", "nvidia-rtx-pro-6000"}, {"vcpu", 20}, {"memory_gib", 80}}))));
+    CHECK_THROWS_WITH(
+        simulate(scenario_from(doc({{"source", "volume"}, {"model_size_mb", 100000}},
+                                   {{"gpu", "nvidia-rtx-pro-6000"}, {"vcpu", 20}, {"memory_gib", 80}}))),
+        "test-scenario.json: /candidates/0/gpu: expected model weights that fit the NVIDIA RTX PRO "
+        "6000 Blackwell Server Edition's 96 GB (Cloud Run's largest GPU: a smaller model, or another "
+        "platform), got 100,000 MB");
   }
   SECTION("zip, layer and efs are not Cloud Run packagings") {
     CHECK_THROWS_WITH(
@@ -354,4 +446,22 @@ TEST_CASE("platforms::CloudRunModel: where the model lives (service.cold_start.s
         "test-scenario.json: /candidates/0: Cloud Run runs container images (source efs); use image, "
         "object-store or volume (a Cloud Storage mount)");
   }
+}
+
+TEST_CASE("platforms::cloud-run export: the GPU type and zonal redundancy as Cloud Run names them") {
+  const auto* format = servesim::platforms::find_export_format("gcp-cloud-run", "cloud-run");
+  REQUIRE(format);
+  servesim::platforms::ExportRequest request;
+  request.candidate = "rtx";
+  request.platform = "gcp-cloud-run";
+  request.settings = {{"gpu", "nvidia-rtx-pro-6000"}, {"vcpu", 20},       {"memory_gib", 80},
+                      {"billing", "instance"},        {"concurrency", 4}, {"gpu_zonal_redundancy", true}};
+  // --gpu-type nvidia-rtx-pro-6000 (run/docs/configuring/services/gpu): the accelerator node selector.
+  std::string yaml = format->write(request).at(0).text;
+  CHECK_THAT(yaml, Catch::Contains("run.googleapis.com/accelerator: \"nvidia-rtx-pro-6000\""));
+  CHECK_THAT(yaml, Catch::Contains("nvidia.com/gpu: \"1\""));
+  CHECK_THAT(yaml, !Catch::Contains("gpu-zonal-redundancy-disabled"));  // on by default
+  request.settings["gpu_zonal_redundancy"] = false;
+  yaml = format->write(request).at(0).text;
+  CHECK_THAT(yaml, Catch::Contains("run.googleapis.com/gpu-zonal-redundancy-disabled: \"true\""));
 }
