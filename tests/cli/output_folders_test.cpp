@@ -326,7 +326,7 @@ TEST_CASE("cli::Progress: plain lines on stderr when it is not a terminal, none 
   SECTION("auto, stderr a file: a line per tenth of the simulated time, from the first second on") {
     const pid_t pid = spawn_in(dir.path(), {"run", "scenario.json"}, dir.file("err.txt"));
     for (int i = 0;
-         i < 1000 && read_file(dir.file("err.txt")).find("servesim: progress ") == std::string::npos; ++i)
+         i < 3000 && read_file(dir.file("err.txt")).find("servesim: progress ") == std::string::npos; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     ::kill(pid, SIGINT);
     CHECK(wait_status(pid) == 130);
