@@ -104,7 +104,7 @@ void InstanceFleet::start(sim::ModelContext& ctx) {
   transfers_ = &ctx.transfers;
   rng_ = &ctx.rng;
   tokens_ = ctx.request_tokens;
-  if (meter_) meter_->attach(*rec_);
+  if (meter_) meter_->attach(*rec_, ctx.client);
   client_ = &ctx.client;
   crashes_ = &ctx.crashes;
   register_costs(*rec_);
@@ -386,11 +386,7 @@ void InstanceFleet::complete(double t_s, uint32_t i) {
   const uint32_t r = inst.cpu.pop_finished();
   const Request& q = reqs_[r];
   bill_execution(t_s, t_s - q.start_s, inst.reserved);
-  const double latency_s = t_s - q.arrival_s;
-  if (latency_s > client_timeout_s_)
-    rec_->timed_out(t_s);
-  else
-    rec_->served(t_s, latency_s);
+  client_->completed(*rec_, t_s, q.arrival_s, q.attempt, sim::Client::Ended::finished, client_timeout_s_);
   free_request(r);
   change_bound(t_s, i, -1);
   clean_top(i);
@@ -400,10 +396,14 @@ void InstanceFleet::complete(double t_s, uint32_t i) {
 
 void InstanceFleet::stop_at_deadline(double t_s) {
   const uint32_t r = deadlines_.front().req;
-  const uint32_t i = reqs_[r].instance;
+  const Request& q = reqs_[r];
+  const uint32_t i = q.instance;
   advance(i, t_s);
-  bill_execution(t_s, t_s - reqs_[r].start_s, inst_[i].reserved);
-  rec_->timed_out(t_s);
+  bill_execution(t_s, t_s - q.start_s, inst_[i].reserved);
+  // The platform ends it (HTTP 504): a synchronous caller sees a timeout, an async event a function error
+  // that the event queue retries.
+  client_->completed(*rec_, t_s, q.arrival_s, q.attempt, sim::Client::Ended::function_error,
+                     client_timeout_s_, q.tokens);
   free_request(r);  // its entry in the instance's heap is now stale
   change_bound(t_s, i, -1);
   clean_top(i);
@@ -414,7 +414,10 @@ void InstanceFleet::stop_at_deadline(double t_s) {
 void InstanceFleet::expire_queue_front(double t_s) {
   const uint32_t r = queue_.front().req;
   queue_.pop_front();
-  if (cfg_.queue_expiry_throttles && t_s - reqs_[r].arrival_s < client_timeout_s_) {
+  // The platform refuses a request that waited queue_limit_s without a slot: HTTP 429 (the client may retry)
+  // while its caller still waits, else a timeout. An async event has no caller to time out: the refusal
+  // (a 429 or a 5xx) goes back to the event queue, which retries it with backoff (Client::throttled).
+  if (client_->is_async() || (cfg_.queue_expiry_throttles && t_s - reqs_[r].arrival_s < client_timeout_s_)) {
     throttle(t_s, r);
   } else {
     rec_->timed_out(t_s);

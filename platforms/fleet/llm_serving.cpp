@@ -72,13 +72,9 @@ LlmMeter::LlmMeter(const sim::SloSpec& slo, const LlmServing& serving, uint32_t 
 }
 
 void LlmMeter::finished(const LlmRequest& r, double first_token_s, double t_s) {
-  const double latency_s = t_s - r.arrival_s;
-  if (latency_s > slo_.timeout_s) {  // the client gave up while it ran
-    rec_->timed_out(t_s);
-    return;
-  }
-  rec_->served(t_s, latency_s);
-  served(r, first_token_s, t_s, latency_s);
+  if (client_->completed(*rec_, t_s, r.arrival_s, r.attempt, sim::Client::Ended::finished, slo_.timeout_s,
+                         sim::RequestTokens{r.input, r.output}))
+    served(r, first_token_s, t_s, t_s - r.arrival_s);
 }
 
 void LlmMeter::served(const LlmRequest& r, double first_token_s, double t_s, double latency_s) {
