@@ -344,6 +344,7 @@ void InstanceFleet::start_service(double t_s, uint32_t i, uint32_t r) {
     if (!inst.engine) inst.engine = std::make_unique<LlmEngine>(*cfg_.llm.timing, cfg_.llm_limits);
     LlmRequest lr{.arrival_s = q.arrival_s, .attempt = q.attempt, .id = r, .gen = q.gen};
     llm_request_tokens(service_.llm, &q.tokens, lr.input, lr.output);  // fits: checked on arrival
+    if (cfg_.llm_limits.prefix_caching) lr.prefix = q.tokens.prefix;
     inst.engine->add(lr);
     if (!llm_batching_) llm_kick(i, t_s);
     return;

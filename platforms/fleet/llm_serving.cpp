@@ -94,6 +94,7 @@ void LlmMeter::served(const LlmRequest& r, double first_token_s, double t_s, dou
   if (rec_) rec_->llm_served(t_s, ttft_s, tpot_s, r.output);
   out_.input_tokens += r.input;
   out_.output_tokens += r.output;
+  out_.prefix_hit_tokens += r.cached_tokens;
   if (good) ++out_.goodput;
 }
 

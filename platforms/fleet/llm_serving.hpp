@@ -48,6 +48,8 @@ class LlmMeter {
   LlmMeter(const sim::SloSpec& slo, const LlmServing& serving, uint32_t gpus_per_replica);
   // From start(): the per-interval figures go to timeseries.csv through the run's recorder too.
   void attach(sim::Recorder& recorder) { rec_ = &recorder; }
+  // The replicas cache prompt prefixes: the outcome reports the hit rate.
+  void set_prefix_caching(bool on) { out_.prefix_caching = on; }
   // An iteration of `duration_s` that ended at t_s ran with the KV cache `kv_utilization` full.
   void iteration(double t_s, double kv_utilization, double duration_s) {
     kv_area_ += kv_utilization * duration_s;

@@ -15,6 +15,15 @@ PlatformRegistration kubernetes_gpu_platform() {
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
     const Settings settings(candidate, scenario.file);
     auto params = KubernetesParams::from(settings, candidate.settings);
+    if (params.llm_limits.prefix_caching && !scenario.service.llm.given)
+      throw settings.error(
+          "llm_prefix_caching",
+          "expected only with service.llm (a language model served token by token), got true");
+    if (params.llm_limits.prefix_caching && scenario.workload.prefix_blocks_column.empty())
+      throw settings.error(
+          "llm_prefix_caching",
+          "expected a request trace with prefix_blocks_column (the prompts' prefix block ids, "
+          "e.g. Mooncake's hash_ids), got true without one");
     if (!scenario.service.llm
              .given)  // every GPU of a pod holds the whole model (a language model: llm_timing)
       check_weights_fit_gpu(settings, "node_type", *gpu_catalog().find(params.gpu),
