@@ -88,7 +88,10 @@ InstanceFleet::InstanceFleet(FleetConfig config, const sim::Scenario& scenario)
       lists_(cfg_.concurrency),
       autoscaler_(autoscaler_settings(cfg_)) {
   if (cfg_.fetch_bytes < 0) cfg_.fetch_bytes = service_.model_size_mb * 1e6;
-  if (cfg_.llm.timing) meter_ = std::make_unique<LlmMeter>(scenario.slo, cfg_.llm, 1);
+  if (cfg_.llm.timing) {
+    meter_ = std::make_unique<LlmMeter>(scenario.slo, cfg_.llm, 1);
+    meter_->set_prefix_caching(cfg_.llm_limits.prefix_caching);
+  }
 }
 
 void InstanceFleet::build(sim::PlatformBuilder& builder) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "platforms/catalog.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
 #include "platforms/fleet/llm_engine.hpp"
 #include "platforms/fleet/llm_timing.hpp"
@@ -42,6 +43,11 @@ LlmEngineLimits vllm_limits(const GpuSpec& gpu, uint32_t concurrency);
 // trace's rows are checked before the run (an error naming the line); this catches synthetic draws.
 bool llm_request_tokens(const sim::LlmShape& shape, const sim::RequestTokens* known, uint32_t& input,
                         uint32_t& output);
+
+// The candidate's llm_prefix_caching setting. Throws InputError naming the candidate's key when it is true
+// but nothing can be cached: no language model served token by token (service.llm on a GPU, `on_gpu`), or no
+// workload.prefix_blocks_column.
+bool llm_prefix_caching_setting(const Settings& s, const sim::Scenario& scenario, bool on_gpu);
 
 class LlmMeter {
  public:

@@ -3,6 +3,7 @@
 // platforms/kubernetes_gpu/kubernetes-gpu.json.
 #include "platforms/catalog.hpp"
 #include "platforms/fleet/gpu_latency.hpp"
+#include "platforms/fleet/llm_serving.hpp"
 #include "platforms/kubernetes_gpu/kubernetes_export.hpp"
 #include "platforms/kubernetes_gpu/kubernetes_model.hpp"
 #include "platforms/registry.hpp"
@@ -15,15 +16,7 @@ PlatformRegistration kubernetes_gpu_platform() {
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
     const Settings settings(candidate, scenario.file);
     auto params = KubernetesParams::from(settings, candidate.settings);
-    if (params.llm_limits.prefix_caching && !scenario.service.llm.given)
-      throw settings.error(
-          "llm_prefix_caching",
-          "expected only with service.llm (a language model served token by token), got true");
-    if (params.llm_limits.prefix_caching && scenario.workload.prefix_blocks_column.empty())
-      throw settings.error(
-          "llm_prefix_caching",
-          "expected a request trace with prefix_blocks_column (the prompts' prefix block ids, "
-          "e.g. Mooncake's hash_ids), got true without one");
+    params.llm_limits.prefix_caching = llm_prefix_caching_setting(settings, scenario, true);
     if (!scenario.service.llm
              .given)  // every GPU of a pod holds the whole model (a language model: llm_timing)
       check_weights_fit_gpu(settings, "node_type", *gpu_catalog().find(params.gpu),

@@ -138,7 +138,6 @@ KubernetesParams KubernetesParams::from(const Settings& s, const nlohmann::json&
       .max_batched_tokens = static_cast<uint32_t>(s.number("llm_max_num_batched_tokens")),
       .block_tokens = static_cast<uint32_t>(s.number("llm_kv_block_tokens")),
       .chunked_prefill = s.boolean("llm_chunked_prefill"),
-      .prefix_caching = s.boolean("llm_prefix_caching"),
   };
   p.llm_replica = LlmReplicaParams{
       .tensor_parallel = static_cast<uint32_t>(s.number("llm_tensor_parallel")),

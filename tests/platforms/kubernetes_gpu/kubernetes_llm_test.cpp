@@ -181,3 +181,58 @@ TEST_CASE("platforms::KubernetesModel: llm_prefix_caching without prefix blocks 
                     Catch::Contains("/candidates/0/llm_prefix_caching: expected a request trace with "
                                     "prefix_blocks_column"));
 }
+
+TEST_CASE("GPU fleet platforms with llm_prefix_caching: the same hit rate per instance") {
+  // The four requests of the kubernetes-gpu case above, 200 s apart (after any cold start of the one
+  // instance), on Cloud Run with an L4 and Container Apps with an A100: hit 2,048 of 6,400 input tokens.
+  servesim::test::TempDir dir;
+  {
+    std::ofstream f(dir.path() + "/p.jsonl");
+    f << "{\"timestamp\": 0, \"input_length\": 1500, \"output_length\": 20, \"hash_ids\": [1, 2, 3]}\n"
+         "{\"timestamp\": 200000, \"input_length\": 1400, \"output_length\": 20, \"hash_ids\": [1, 2, 9]}\n"
+         "{\"timestamp\": 400000, \"input_length\": 1500, \"output_length\": 20, \"hash_ids\": [7, 2, 3]}\n"
+         "{\"timestamp\": 600000, \"input_length\": 2000, \"output_length\": 20, \"hash_ids\": [1, 2, 3, "
+         "4]}\n";
+  }
+  const nlohmann::json workload = {{"type", "request_trace"},
+                                   {"path", dir.path() + "/p.jsonl"},
+                                   {"timestamp_column", "timestamp"},
+                                   {"timestamp_unit", "ms"},
+                                   {"input_tokens_column", "input_length"},
+                                   {"output_tokens_column", "output_length"},
+                                   {"prefix_blocks_column", "hash_ids"}};
+  auto doc = llm_doc(workload, {});
+  doc["candidates"] = {{{"name", "run-l4"},
+                        {"platform", "gcp-cloud-run"},
+                        {"gpu", "nvidia-l4"},
+                        {"vcpu", 8},
+                        {"memory_gib", 32},
+                        {"min_instances", 1},
+                        {"max_instances", 1},
+                        {"concurrency", 4},
+                        {"llm_prefix_caching", true}},
+                       {{"name", "aca-a100"},
+                        {"platform", "azure-container-apps"},
+                        {"gpu", "nvidia-a100"},
+                        {"vcpu", 24},
+                        {"memory_gib", 220},
+                        {"min_replicas", 1},
+                        {"max_replicas", 1},
+                        {"concurrent_requests", 4},
+                        {"llm_prefix_caching", true}}};
+  const auto run = servesim::test::simulate(scenario_from(doc));
+  for (const auto& r : run.results) {
+    INFO(r.name);
+    REQUIRE(r.requests.served == 4);
+    CHECK(r.llm.prefix_caching);
+    CHECK(r.llm.input_tokens == 6400);
+    CHECK(r.llm.prefix_hit_tokens == 2048);
+  }
+  // On a CPU instance there is nothing to cache: refused with the candidate's key.
+  doc["candidates"] = {{{"name", "run-cpu"}, {"platform", "gcp-cloud-run"}, {"llm_prefix_caching", true}}};
+  doc["service"]["llm"]["cpu_ms_per_input_token"] = 1;
+  doc["service"]["llm"]["cpu_ms_per_output_token"] = 10;
+  CHECK_THROWS_WITH(
+      servesim::platforms::make_candidates(scenario_from(doc)),
+      Catch::Contains("/candidates/0/llm_prefix_caching: expected only with service.llm on a GPU"));
+}
