@@ -183,7 +183,7 @@ double LlmEngine::start(double t_s) {
       const uint32_t s = waiting_.front();
       Seq& q = seqs_[s];
       uint64_t newly_used = 0;
-      const uint32_t hits = cache_hits(q, newly_used);
+      const uint32_t hits = limits_.prefix_caching ? cache_hits(q, newly_used) : 0;
       const uint32_t hit_tokens = hits == 0 ? 0 : hits * q.req.prefix->block_tokens;
       const uint32_t to_compute = q.prompt - hit_tokens;
       if (!limits_.chunked_prefill && to_compute > budget) break;
@@ -218,7 +218,8 @@ double LlmEngine::start(double t_s) {
   if (decoding_ == 0 && chunks_.empty()) return end_s_;  // only waiting requests that cannot start yet
   decoding_now_ = decoding_;
   // Room for what this iteration writes: unused cached blocks give way, oldest first.
-  if (!lru_.empty()) evict(decoding_now_ + static_cast<uint64_t>(std::ceil(running_ * slack())));
+  if (limits_.prefix_caching && !lru_.empty())
+    evict(decoding_now_ + static_cast<uint64_t>(std::ceil(running_ * slack())));
   end_s_ = t_s + timing_.iteration_s(prefill_tokens, pairs, decoding_, static_cast<double>(decode_ctx_));
   return end_s_;
 }
@@ -249,7 +250,7 @@ void LlmEngine::complete(Sink& sink) {
     if (!c.completes) continue;
     Seq& q = seqs_[c.seq];
     prefilling_.erase(std::find(prefilling_.begin(), prefilling_.end(), c.seq));
-    cache_prompt(q);
+    if (limits_.prefix_caching) cache_prompt(q);
     ++q.generated;  // the prefill's forward pass samples the next token
     if (q.first_token_s < 0) {
       q.first_token_s = t;
