@@ -88,7 +88,10 @@ InstanceFleet::InstanceFleet(FleetConfig config, const sim::Scenario& scenario)
       lists_(cfg_.concurrency),
       autoscaler_(autoscaler_settings(cfg_)) {
   if (cfg_.fetch_bytes < 0) cfg_.fetch_bytes = service_.model_size_mb * 1e6;
-  if (cfg_.llm.timing) meter_ = std::make_unique<LlmMeter>(scenario.slo, cfg_.llm, 1);
+  if (cfg_.llm.timing) {
+    meter_ = std::make_unique<LlmMeter>(scenario.slo, cfg_.llm, 1);
+    meter_->set_prefix_caching(cfg_.llm_limits.prefix_caching);
+  }
 }
 
 void InstanceFleet::build(sim::PlatformBuilder& builder) {
@@ -344,6 +347,7 @@ void InstanceFleet::start_service(double t_s, uint32_t i, uint32_t r) {
     if (!inst.engine) inst.engine = std::make_unique<LlmEngine>(*cfg_.llm.timing, cfg_.llm_limits);
     LlmRequest lr{.arrival_s = q.arrival_s, .attempt = q.attempt, .id = r, .gen = q.gen};
     llm_request_tokens(service_.llm, &q.tokens, lr.input, lr.output);  // fits: checked on arrival
+    if (cfg_.llm_limits.prefix_caching) lr.prefix = q.tokens.prefix;
     inst.engine->add(lr);
     if (!llm_batching_) llm_kick(i, t_s);
     return;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "platforms/catalog.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
 #include "platforms/fleet/llm_engine.hpp"
 #include "platforms/fleet/llm_timing.hpp"
@@ -44,6 +45,11 @@ LlmEngineLimits vllm_limits(const GpuSpec& gpu, uint32_t concurrency);
 bool llm_request_tokens(const sim::LlmShape& shape, const sim::RequestTokens* known, uint32_t& input,
                         uint32_t& output);
 
+// The candidate's llm_prefix_caching setting. Throws InputError naming the candidate's key when it is true
+// but nothing can be cached: no language model served token by token (service.llm on a GPU, `on_gpu`), or no
+// workload.prefix_blocks_column.
+bool llm_prefix_caching_setting(const Settings& s, const sim::Scenario& scenario, bool on_gpu);
+
 class LlmMeter {
  public:
   LlmMeter(const sim::SloSpec& slo, const LlmServing& serving, uint32_t gpus_per_replica);
@@ -53,6 +59,8 @@ class LlmMeter {
     rec_ = &recorder;
     client_ = &client;
   }
+  // The replicas cache prompt prefixes: the outcome reports the hit rate.
+  void set_prefix_caching(bool on) { out_.prefix_caching = on; }
   // An iteration of `duration_s` that ended at t_s ran with the KV cache `kv_utilization` full.
   void iteration(double t_s, double kv_utilization, double duration_s) {
     kv_area_ += kv_utilization * duration_s;

@@ -38,6 +38,7 @@ struct CloudRunParams {
   double idle_price_usd_per_vcpu_s;  // idle minimum instances under request-based billing (0 otherwise)
   double idle_price_usd_per_gib_s;
   bool has_gpu;
+  bool llm_prefix_caching = false;  // service.llm on the GPU: cache prompt prefixes (llm_prefix_caching)
   double gpu_price_usd_per_s;
   double gpu_instance_start_s;
   double gpu_speedup_estimate;  // > 0: the user's factor (estimated); 0: the GPU latency model

@@ -65,6 +65,7 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
     p_.pool.pods_per_node = p_.node_gpus / p_.gpus_per_pod;
     p_.latency_source = llm_.latency_source;
     meter_ = std::make_unique<LlmMeter>(scenario.slo, llm_, p_.gpus_per_pod);
+    meter_->set_prefix_caching(p_.llm_limits.prefix_caching);
   } else if (p_.llm_metric != KubernetesParams::LlmMetric::none) {
     throw input_error(scenario.file, "/service/llm",
                       "missing: hpa_metric in_flight and kv_cache_utilization read a language-model server's "
@@ -126,6 +127,7 @@ void KubernetesModel::on_arrival(double t_s, double origin_s, uint32_t attempt) 
     rec_->dropped(t_s);  // longer than the model's context: refused
     return;
   }
+  if (p_.llm_limits.prefix_caching && tokens_) r.prefix = tokens_->prefix;
   if (ready_.empty()) {
     if (ingress_.size() >= p_.queue_capacity) {
       rec_->dropped(t_s);
@@ -201,8 +203,11 @@ void KubernetesModel::llm_route(uint32_t id, double t_s, const WaitingRequest& r
   ++pod.routed;
   const bool had_work = has_requests(pod);
   if (pod.engine->waiting() > 0 && !counted_queued) rec_->queued(t_s);  // the batch is full
-  pod.engine->add(LlmRequest{
-      .arrival_s = r.arrival_s, .attempt = r.attempt, .input = r.input_tokens, .output = r.output_tokens});
+  pod.engine->add(LlmRequest{.arrival_s = r.arrival_s,
+                             .attempt = r.attempt,
+                             .input = r.input_tokens,
+                             .output = r.output_tokens,
+                             .prefix = r.prefix});
   work_changed(id, had_work, t_s);
   llm_kick(id, t_s);
 }
