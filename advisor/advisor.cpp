@@ -166,6 +166,7 @@ std::string facts_text(const Facts& f) {
   o << "  stateful                " << (f.stateful ? "yes (state store: " + f.state_store + ")" : "no")
     << "\n";
   o << "  event-driven            " << (f.event_driven ? "yes" : "no") << "\n";
+  o << "  microservices           " << (f.microservices ? "yes" : "no") << "\n";
   o << "  cost-sensitive          " << (f.cost_sensitive ? "yes" : "no") << "\n";
   o << "  experimental            " << (f.experimental ? "yes" : "no") << "\n";
   o << "  traffic                 " << num(static_cast<double>(t.requests)) << " requests in "
@@ -269,6 +270,7 @@ nlohmann::ordered_json to_json(const Recommendation& rec) {
               {"stateful", f.stateful},
               {"state_store", f.state_store},
               {"event_driven", f.event_driven},
+              {"microservices", f.microservices},
               {"cost_sensitive", f.cost_sensitive},
               {"experimental", f.experimental},
               {"traffic",

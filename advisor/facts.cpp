@@ -32,6 +32,7 @@ AdvisorSection parse_advisor_section(const sim::Scenario& scenario) {
   a.stateful = f.boolean("stateful", false);
   a.state_store = f.text("state_store", "none");
   a.event_driven = f.boolean("event_driven", false);
+  a.microservices = f.boolean("microservices", false);
   a.cost_sensitive = f.boolean("cost_sensitive", false);
   a.experimental = f.boolean("experimental", false);
   a.model_size_mb = optional_number(f, "model_size_mb", 0, 1e9);
@@ -146,6 +147,7 @@ Facts derive_facts(const sim::Scenario& scenario, const AdvisorSection& section)
   f.stateful = section.stateful;
   f.state_store = section.state_store;
   f.event_driven = section.event_driven;
+  f.microservices = section.microservices;
   f.cost_sensitive = section.cost_sensitive;
   f.experimental = section.experimental;
   // A language model without a warm time is served token by token: no per-request service time applies.

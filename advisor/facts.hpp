@@ -19,6 +19,8 @@ struct AdvisorSection {
   bool stateful = false;
   std::string state_store = "none";  // where a stateful service keeps its state ("none" = in the instance)
   bool event_driven = false;
+  bool microservices =
+      false;  // one of several independently deployed services (a microservices architecture)
   bool cost_sensitive = false;
   bool experimental = false;
   std::optional<double> model_size_mb;       // [MB] overrides service.cold_start.model_size_mb
@@ -64,7 +66,7 @@ struct Facts {
   std::optional<double> model_memory_mb;
   bool stateful = false;
   std::string state_store = "none";
-  bool event_driven = false, cost_sensitive = false, experimental = false;
+  bool event_driven = false, microservices = false, cost_sensitive = false, experimental = false;
   TrafficShape traffic;
   std::optional<double> gflops_per_request;
   bool gflops_from_llm = false;  // gflops_per_request derived from service.llm and the tokens (estimated)

@@ -58,6 +58,11 @@ RuleTree::RuleTree() {
   const auto q_spiky = question("q_spiky", "Is the traffic spiky, unpredictable or intermittent?",
                                 {"spiky_min_peak_to_mean", "spiky_min_cv", "intermittent_min_idle_fraction"});
   const auto q_event = question("q_event", "Is the service event-driven?", {});
+  // The seed article: "microservices architecture in use -> serverless". Each service of a microservices
+  // architecture deploys, scales and bills on its own, which a function (or a scale-to-zero container) gives
+  // per service without a cluster kept for all of them.
+  const auto q_micro =
+      question("q_microservices", "Is the model one service of a microservices architecture?", {});
   const auto q_cost =
       question("q_cost", "Is the team cost-sensitive (pay per use over reserved capacity)?", {});
   const auto q_exp = question("q_experimental", "Is the model experimental (short-lived, changing)?", {});
@@ -75,6 +80,8 @@ RuleTree::RuleTree() {
       verdict("v_serverless_spiky", "Serverless: scales with the spikes, scales to zero", P::serverless);
   const auto v_event =
       verdict("v_serverless_event", "Serverless: the platform wires the events", P::serverless);
+  const auto v_micro = verdict("v_serverless_microservices",
+                               "Serverless: each service deploys and scales on its own", P::serverless);
   const auto v_cost = verdict("v_serverless_cost", "Serverless: pay per request", P::serverless);
   const auto v_exp =
       verdict("v_serverless_experimental", "Serverless: nothing to run between experiments", P::serverless);
@@ -97,12 +104,14 @@ RuleTree::RuleTree() {
   link(q_spiky, v_spiky, "yes");
   link(q_spiky, q_event, "no");
   link(q_event, v_event, "yes");
-  link(q_event, q_cost, "no");
+  link(q_event, q_micro, "no");
+  link(q_micro, v_micro, "yes");
+  link(q_micro, q_cost, "no");
   link(q_cost, v_cost, "yes");
   link(q_cost, q_exp, "no");
   link(q_exp, v_exp, "yes");
   link(q_exp, v_open, "no");
-  for (auto v : {v_warm, v_model, v_state, v_gpu, v_steady, v_spiky, v_event, v_cost, v_exp, v_open})
+  for (auto v : {v_warm, v_model, v_state, v_gpu, v_steady, v_spiky, v_event, v_micro, v_cost, v_exp, v_open})
     link(v, cache_, "then");
   link(cache_, v_cache, "yes");
   link(cache_, v_nocache, "no");
@@ -156,6 +165,8 @@ Answer ask(const std::string& id, const Facts& f, const Thresholds& th) {
   }
   if (id == "q_event")
     return {f.event_driven, f.event_driven ? "advisor.event_driven is true" : "not event-driven"};
+  if (id == "q_microservices")
+    return {f.microservices, f.microservices ? "advisor.microservices is true" : "not flagged"};
   if (id == "q_cost")
     return {f.cost_sensitive, f.cost_sensitive ? "advisor.cost_sensitive is true" : "not flagged"};
   if (id == "q_experimental")

@@ -240,6 +240,31 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
         out << "<li><b>" << html_escape(c.value("name", ""))
             << "</b>: " << html_escape(c["llm"].value("basis", "")) << "</li>\n";
     out << "</ul>\n";
+    // Prefix caching (llm_prefix_caching): the share of prompt tokens found in the replicas' caches.
+    bool any_prefix = false;
+    for (const auto& c : cands)
+      any_prefix = any_prefix || (c.contains("llm") && c["llm"].contains("prefix_cache"));
+    if (any_prefix) {
+      out << "<table class=\"num\"><thead><tr><th>candidate</th><th>prefix-cache hit rate (input "
+             "tokens)</th><th>input tokens from the cache</th><th>TTFT p50 [ms]</th><th>TTFT p99 [ms]</th>"
+             "</tr></thead><tbody>\n";
+      for (const auto& c : cands) {
+        if (!c.contains("llm")) continue;
+        const auto& l = c["llm"];
+        out << "<tr><td class=\"text\">" << html_escape(c.value("name", "")) << "</td>";
+        if (l.contains("prefix_cache"))
+          out << "<td>" << format_number(num(l, "prefix_cache", "hit_rate") * 100, 3) << " %</td><td>"
+              << format_count(num(l, "prefix_cache", "hit_tokens")) << "</td>";
+        else
+          out << "<td>off</td><td></td>";
+        for (const char* q : {"p50", "p99"})
+          out << "<td>" << format_number(num(l, "ttft_ms", q), 3) << "</td>";
+        out << "</tr>\n";
+      }
+      out << "</tbody></table><p class=\"note\">Prefix caching: a request's prompt blocks already computed "
+             "on its replica are reused, so its prefill computes only the rest (docs/models/llm-serving.md, "
+             "\"Prefix caching\").</p>\n";
+    }
   }
   out << "</section>\n";
   return out.str();

@@ -234,6 +234,12 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
             {"utilization_peak", round_significant(l.kv_utilization_peak)},
             {"preemptions", l.preemptions}}},
       };
+      if (l.prefix_caching)  // llm_prefix_caching: what the replicas' prefix caches saved
+        c["llm"]["prefix_cache"] = {
+            {"hit_tokens", l.prefix_hit_tokens},
+            {"hit_rate", round_significant(l.input_tokens > 0 ? static_cast<double>(l.prefix_hit_tokens) /
+                                                                    static_cast<double>(l.input_tokens)
+                                                              : 0.0)}};
     }
     if (r.event_source.present) {
       // An SQS queue read by a Lambda event source mapping (docs/events.md).

@@ -2,6 +2,7 @@
 // A stream of request arrival times, produced lazily: traces are streamed, never loaded whole.
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "sim/workload.hpp"
 
@@ -10,11 +11,23 @@ namespace servesim::sim {
 // The key of a request whose input is not known (no key column, or a retry that lost it).
 constexpr uint64_t kNoKey = UINT64_MAX;
 
+// The prompt-prefix blocks of one request (a request trace's prefix_blocks_column, e.g. Mooncake's
+// hash_ids): block i covers prompt tokens [i x block_tokens, (i + 1) x block_tokens). chain[i] identifies the
+// whole prefix up to and including block i (a hash of the trace's ids 0..i, as vLLM chains each block's hash
+// with its parent's), so two requests share chain[i] only when their first i + 1 blocks are all equal.
+struct RequestPrefix {
+  uint32_t block_tokens = 512;
+  std::vector<uint64_t> chain;
+};
+
 // The token counts of one request to a language model (a request trace's token columns, or drawn by a
 // synthetic workload); both 0 when the workload does not give them.
 struct RequestTokens {
   uint32_t input = 0;   // prompt (context) tokens
   uint32_t output = 0;  // tokens to generate
+  // The prompt's prefix blocks (null: the workload gives none). Shared, immutable: copies of a row (scale,
+  // retries) point at the same blocks.
+  std::shared_ptr<const RequestPrefix> prefix = nullptr;
   bool known() const { return input != 0 || output != 0; }
 };
 

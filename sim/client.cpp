@@ -113,8 +113,23 @@ Client::Throttle Client::throttled(double t_s, double origin_s, uint32_t& attemp
   return Throttle::retry;
 }
 
-void Client::function_error(double t_s, double origin_s, uint32_t attempt) {
-  async_function_error(t_s, origin_s, attempt, -1, kNoKey, {});
+bool Client::completed(Recorder& recorder, double t_s, double origin_s, uint32_t attempt, Ended how,
+                       double client_limit_s, RequestTokens tokens) {
+  const double latency_s = t_s - origin_s;
+  if (spec_.async) {
+    if (how == Ended::function_error) {
+      async_function_error(t_s, origin_s, attempt, -1, kNoKey, tokens);
+      return false;
+    }
+    recorder.served(t_s, latency_s);
+    return true;
+  }
+  if (how == Ended::function_error || latency_s > client_limit_s) {
+    recorder.timed_out(t_s);
+    return false;
+  }
+  recorder.served(t_s, latency_s);
+  return true;
 }
 
 void Client::failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, int fault, uint64_t key,

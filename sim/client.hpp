@@ -1,7 +1,9 @@
 #pragma once
-// The clients of one candidate: how a failed attempt is retried, within what budget, and what happens to an
-// asynchronous event that keeps failing. Shared by the run loop (outages, crashes reported by models) and the
-// platform models (HTTP 429 throttles), so that one retry budget covers every retry.
+// The clients of one candidate: how a failed attempt is retried, within what budget, what happens to an
+// asynchronous event that keeps failing, and how an attempt that ran is counted (completed()). Shared by the
+// run loop (outages, crashes reported by models) and the platform models (HTTP 429 throttles, every end of an
+// attempt), so that one retry budget covers every retry and sync and async requests are counted alike on
+// every platform.
 //
 // - Synchronous (default): the caller retries a throttled or failed attempt with full-jitter exponential
 //   backoff (AWS Architecture Blog, "Exponential Backoff And Jitter", 2015) up to max_retries times. A
@@ -19,6 +21,7 @@
 //   expires. Both go to the on-failure destination / DLQ and count as dropped. The caller never waits: an
 //   event served late is served, its latency the delay from enqueue to the end of processing.
 #include <cstdint>
+#include <limits>
 #include <queue>
 #include <vector>
 
@@ -71,10 +74,29 @@ class Client {
   };
   // Attempt `attempt` of the request that first arrived at origin_s was throttled (HTTP 429) at t_s.
   Throttle throttled(double t_s, double origin_s, uint32_t& attempt, double& retry_at_s);
-  // An async event's function failed at t_s without a fault to blame (a function timeout): retried like a
-  // crash (async_max_retries retries, 1 and 2 minutes later) or dead-lettered.
-  void function_error(double t_s, double origin_s, uint32_t attempt);
+  // How an attempt that the platform ran ended.
+  enum class Ended {
+    finished,        // it ran to its end
+    function_error,  // the platform stopped it: a function timeout (Lambda), a request timeout (fleet)
+  };
+  // Records how attempt `attempt` of the request that first arrived at origin_s ended at t_s, on `recorder`
+  // (the model's own: a topology stage has one). Every platform model calls it for every attempt that ran to
+  // an end, so that sync and async requests are counted alike everywhere:
+  // - synchronous: served if it finished within client_limit_s of origin_s (the caller's timeout, or a
+  //   shorter gateway's), else timed out (the caller gave up); stopped by the platform: timed out;
+  // - async: nobody waits, so a finished event is served whatever its delay; a function error is retried by
+  //   the event queue (async_max_retries times, 1 and 2 minutes later) or dead-lettered.
+  // `tokens` travel with an async retry. Returns true when it was counted served (the caller may then record
+  // its own per-request figures).
+  bool completed(Recorder& recorder, double t_s, double origin_s, uint32_t attempt, Ended how,
+                 double client_limit_s, RequestTokens tokens = {});
   bool is_async() const { return spec_.async; }
+  // How long after its first arrival a request's caller still waits for it: client_limit_s for a synchronous
+  // caller, forever (infinity) for an async event. A platform model drops the requests that waited longer
+  // from its queues, counted timed out.
+  double wait_limit_s(double client_limit_s) const {
+    return spec_.async ? std::numeric_limits<double>::infinity() : client_limit_s;
+  }
   // Attempt `attempt_no` of a request failed at t_s because of fault `fault` (index into the scenario's
   // list). `ran`: the request may have (partly) run (async: a function error; otherwise a system error).
   // The request is retried (by the client or, async, by the platform: the run loop re-offers it at

@@ -56,6 +56,8 @@ std::vector<TraceRows::Column> wanted_columns(const WorkloadSpec& spec) {
   }
   if (!spec.filter_column.empty()) columns.push_back({spec.filter_column, "filter column"});
   if (!spec.end_column.empty()) columns.push_back({spec.duration_column, "duration column"});
+  if (!spec.prefix_blocks_column.empty())
+    columns.push_back({spec.prefix_blocks_column, "prefix column", true});
   return columns;
 }
 
@@ -80,6 +82,10 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
       duration_column_(filter_column_ + (has_filter_ ? 1 : 0)),
       duration_name_(spec.duration_column),
       max_duration_s_(spec.max_duration_s),
+      has_prefix_column_(!spec.prefix_blocks_column.empty()),
+      prefix_column_(duration_column_ + (has_durations_ ? 1 : 0)),
+      prefix_column_name_(spec.prefix_blocks_column),
+      prefix_block_tokens_(spec.prefix_block_tokens),
       start_s_(spec.start_s),
       end_s_(spec.duration_s < 0 ? HUGE_VAL : spec.start_s + spec.duration_s),
       time_compression_(spec.time_compression),
@@ -100,6 +106,10 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
   if (std::isnan(spec.duration_s)) fail("duration_s must be a number", spec.duration_s);
   if (spec.input_tokens_column.empty() != spec.output_tokens_column.empty())
     throw input_error(path, "", "give both token columns (input and output) or neither");
+  if (has_prefix_column_ && !has_token_columns_)
+    throw input_error(path, "", "a prefix column needs the token columns (input and output)");
+  if (has_prefix_column_ && prefix_block_tokens_ == 0)
+    throw input_error(path, "", "prefix_block_tokens must be at least 1");
 
   // Skip to the window start (less the spread of copies, which may reach back into the window).
   Row row;
@@ -135,6 +145,42 @@ uint32_t RequestTraceSource::parse_tokens(size_t column) const {
   if (error == std::errc::result_out_of_range || value > kMaxRequestTokens)
     throw fail("expected at most 10000000 tokens, got '" + excerpt(text) + "'");
   return static_cast<uint32_t>(value);
+}
+
+std::shared_ptr<const RequestPrefix> RequestTraceSource::parse_prefix() const {
+  auto fail = [&](const std::string& what) {
+    return input_error(rows_.path(), "line " + std::to_string(rows_.line()),
+                       "prefix column '" + excerpt(prefix_column_name_) + "': " + what);
+  };
+  if (!rows_.has(prefix_column_)) throw fail("no value");
+  const std::string_view text = rows_.value(prefix_column_);
+  auto prefix = std::make_shared<RequestPrefix>();
+  prefix->block_tokens = prefix_block_tokens_;
+  // Each block's identity chains its id with its parent's (64-bit FNV-1a over the ids' bytes, continued from
+  // block to block), so equal chains mean equal prefixes up to that block.
+  uint64_t h = 14695981039346656037ull;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  while (p != end) {
+    const char c = *p;
+    if (c == ' ' || c == ',' || c == ';' || c == '\t' || (c == '[' && p == text.data()) ||
+        (c == ']' && p + 1 == end)) {
+      ++p;
+      continue;
+    }
+    uint64_t id = 0;
+    const auto [next, error] = std::from_chars(p, end, id);
+    if (error != std::errc() || next == p)
+      throw fail("expected block ids (non-negative integers, e.g. [1, 2, 3] or \"1 2 3\"), got '" +
+                 excerpt(text) + "'");
+    for (int byte = 0; byte < 8; ++byte) {
+      h ^= (id >> (8 * byte)) & 0xffu;
+      h *= 1099511628211ull;
+    }
+    prefix->chain.push_back(h);
+    p = next;
+  }
+  return prefix;
 }
 
 bool RequestTraceSource::next_row(Row& row) {
@@ -225,6 +271,7 @@ bool RequestTraceSource::read_row(Row& row, TraceStamp& stamp) {
                             std::to_string(max_request_tokens_) + "), got " +
                             std::to_string(row.tokens.input) + " + " + std::to_string(row.tokens.output) +
                             " (raise max_context_tokens or filter the trace)");
+    if (has_prefix_column_) row.tokens.prefix = parse_prefix();
   }
   return true;
 }

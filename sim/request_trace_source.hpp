@@ -40,6 +40,9 @@ namespace servesim::sim {
 //
 // input_tokens_column, output_tokens_column (both or neither): each row's prompt and generated token counts,
 // integers 0..kMaxRequestTokens, returned by tokens(); copies made by scale > 1 repeat their row's counts.
+//
+// prefix_blocks_column (with the token columns): each row's prompt-prefix block ids (WorkloadSpec), returned
+// as tokens().prefix with the blocks chained (RequestPrefix); copies share their row's blocks.
 class RequestTraceSource final : public ArrivalSource {
  public:
   // Reads the header and skips to the window start; throws InputError for a missing file, a missing column,
@@ -80,6 +83,7 @@ class RequestTraceSource final : public ArrivalSource {
   void place(Row& row, const TraceStamp& stamp);
   void push_copies(const Row& row);
   uint32_t parse_tokens(size_t column) const;
+  std::shared_ptr<const RequestPrefix> parse_prefix() const;
 
   TraceRows rows_;
   std::string column_name_;
@@ -100,6 +104,10 @@ class RequestTraceSource final : public ArrivalSource {
   size_t duration_column_ = 0;  // in rows_
   std::string duration_name_;
   double max_duration_s_ = 0;
+  bool has_prefix_column_ = false;
+  size_t prefix_column_ = 0;  // in rows_
+  std::string prefix_column_name_;
+  uint32_t prefix_block_tokens_ = 512;
   struct Pending {
     Row row;
     TraceStamp arrival;

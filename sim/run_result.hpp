@@ -55,6 +55,10 @@ struct LlmOutcome {
   double kv_utilization_mean = 0;  // KV cache in use / capacity, averaged over the iterations' time
   double kv_utilization_peak = 0;
   uint32_t gpus_per_replica = 1;
+  // Prefix caching (llm_prefix_caching): of the served requests' input tokens, those found in their
+  // replica's prefix cache when first admitted.
+  bool prefix_caching = false;
+  uint64_t prefix_hit_tokens = 0;
   double gpu_seconds = 0;  // GPU time held by ready replicas [GPU-s]
   std::string basis;       // one line: GPU, precision, tensor parallelism, where the efficiencies come from
 };

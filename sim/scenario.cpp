@@ -95,6 +95,19 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
         (std::string_view(key) == "input_tokens_column" ? w.input_tokens_column : w.output_tokens_column) =
             column;
       }
+      if (f.has("prefix_blocks_column")) {
+        w.prefix_blocks_column = f.text("prefix_blocks_column", "");
+        if (w.prefix_blocks_column.empty())
+          throw f.error("prefix_blocks_column", "expected a column name, got \"\"");
+        if (w.input_tokens_column.empty())
+          throw f.error(
+              "prefix_blocks_column",
+              "expected with input_tokens_column and output_tokens_column (the prefix blocks cover a "
+              "request's prompt), got no token columns");
+        w.prefix_block_tokens = static_cast<uint32_t>(f.integer("prefix_block_tokens", 512, 1, 1000000));
+      } else if (f.has("prefix_block_tokens")) {
+        throw f.error("prefix_block_tokens", "expected only with prefix_blocks_column");
+      }
     }
     return w;
   }

@@ -65,6 +65,10 @@ class LineValues {
  private:
   bool scalar(const char* text) {
     if (depth_ == 0) return not_an_object();
+    if (depth_ == 2 && !listing_.empty()) {
+      for (const size_t i : listing_) (values_[i] += text == nullptr ? "null" : text) += ' ';
+      return true;
+    }
     if (depth_ == 1) {
       for (const size_t i : wanted_) {
         if (text == nullptr) continue;  // null: no value
@@ -77,12 +81,26 @@ class LineValues {
   bool scalar(const std::string& text) { return scalar(text.c_str()); }
   bool open(const char* text) {
     if (depth_ == 0 && text[0] != '{') return not_an_object();
-    if (depth_ == 1) scalar(text);
+    if (depth_ == 2 && !listing_.empty()) scalar(text);
+    if (depth_ == 1) {
+      scalar(text);
+      if (text[0] == '[') {
+        for (const size_t i : wanted_) {
+          if (!columns_[i].list) continue;
+          values_[i] = "[";
+          listing_.push_back(i);
+        }
+      }
+    }
     ++depth_;
     return true;
   }
   bool close() {
     --depth_;
+    if (depth_ == 1 && !listing_.empty()) {
+      for (const size_t i : listing_) values_[i] += ']';
+      listing_.clear();
+    }
     return true;
   }
   bool not_an_object() {
@@ -94,7 +112,8 @@ class LineValues {
   std::vector<bool>& has_;
   std::vector<std::string>& values_;
   size_t depth_ = 0;
-  std::vector<size_t> wanted_;  // the columns the current key names
+  std::vector<size_t> wanted_;   // the columns the current key names
+  std::vector<size_t> listing_;  // the list columns whose array is being read
   std::string error_;
 };
 

@@ -3,7 +3,9 @@
 // the file's format, so that the request-trace source reads timestamps, keys, token counts and filters the
 // same way from each. CSV: columns named in the header. JSON Lines: one JSON object per line, columns are its
 // top-level keys; numbers are given as written ("27482", "1.5e3"), strings unquoted and unescaped, true and
-// false as words, arrays and objects as "[...]" and "{...}" (their contents are skipped), null as no value.
+// false as words, arrays and objects as "[...]" and "{...}" (their contents are skipped), null as no value;
+// a column marked `list` gets an array's elements instead, each as written followed by a space, in brackets
+// ("[1 2 3 ]"; a nested array or object as "[...]" or "{...}").
 //
 //   TraceRows rows(path, TraceFormat::csv, {{"TIMESTAMP", "column"}, {"ContextTokens", "token column"}});
 //   while (rows.next())
@@ -25,6 +27,7 @@ class TraceRows {
   struct Column {
     std::string name;
     std::string label;  // what it is, for errors: "column", "key column", "token column", "filter column"
+    bool list = false;  // JSONL: an array value is given with its elements
   };
 
   // CSV: reads the header; throws InputError "<path>: line N: no <label> '<name>' in the header" for a

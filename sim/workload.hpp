@@ -53,6 +53,13 @@ struct WorkloadSpec {
   // The longest input + output a row may ask for (service.llm.max_context_tokens, set by the scenario reader;
   // 0: no limit). A longer row is bad input, found while the trace is read before the run.
   uint64_t max_request_tokens = 0;
+  // request_trace only: the column holding each request's prompt-prefix block ids ("" = none; needs the
+  // token columns), one id per prefix_block_tokens tokens of the prompt, equal ids meaning equal blocks (the
+  // Mooncake traces' hash_ids with 512-token blocks). JSONL: an array of integers; CSV: integers separated by
+  // spaces, commas or semicolons, optionally in brackets ("[1, 2, 3]" quoted, or "1 2 3"). Read by a
+  // token-level platform model with prefix caching on (llm_prefix_caching).
+  std::string prefix_blocks_column;
+  uint32_t prefix_block_tokens = 512;
   TraceFormat format = TraceFormat::csv;                    // request_trace only
   TimestampUnit timestamp_unit = TimestampUnit::automatic;  // request_trace only
   // request_trace only: arrival = end - duration, for traces that log when each request ended and how long it

@@ -244,7 +244,6 @@ void LambdaModel::on_transfer_done(uint64_t tag, double t_s) {
 void LambdaModel::complete(const Event& e) {
   const double t = e.t_s;
   bill(e);
-  const double latency_s = t - e.arrival_s;
   if (observer_) {
     // The environment is free again before the observer hears of it (it may send the next batch at once).
     release_environment(e, t);
@@ -252,21 +251,12 @@ void LambdaModel::complete(const Event& e) {
         e.slot, t, e.timed_out ? InvocationObserver::End::function_error : InvocationObserver::End::ok);
     return;
   }
-  if (client_->is_async()) {
-    // Nobody waits for an async event: it is served whatever its delay; a function timeout is a function
-    // error that the event queue retries.
-    if (e.timed_out)
-      client_->function_error(t, e.arrival_s, e.slot);
-    else
-      rec_->served(t, latency_s);
-  } else {
-    const double client_limit_s =
-        p_.api_gateway ? std::min(slo_.timeout_s, p_.api_gateway_timeout_s) : slo_.timeout_s;
-    if (e.timed_out || latency_s > client_limit_s)
-      rec_->timed_out(t);
-    else
-      rec_->served(t, latency_s);
-  }
+  // The caller waits at most its own timeout, and no longer than API Gateway's when one fronts the function.
+  const double client_limit_s =
+      p_.api_gateway ? std::min(slo_.timeout_s, p_.api_gateway_timeout_s) : slo_.timeout_s;
+  client_->completed(*rec_, t, e.arrival_s, e.slot,
+                     e.timed_out ? sim::Client::Ended::function_error : sim::Client::Ended::finished,
+                     client_limit_s);
   release_environment(e, t);
 }
 

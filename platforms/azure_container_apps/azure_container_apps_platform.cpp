@@ -4,6 +4,7 @@
 #include "platforms/azure_container_apps/container_apps_export.hpp"
 #include "platforms/azure_container_apps/container_apps_model.hpp"
 #include "platforms/catalog.hpp"
+#include "platforms/fleet/llm_serving.hpp"
 #include "platforms/registry.hpp"
 
 namespace servesim::platforms {
@@ -13,8 +14,9 @@ PlatformRegistration azure_container_apps_platform() {
   r.name = "azure-container-apps";
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
     const Settings settings(candidate, scenario.file);
-    return std::unique_ptr<sim::PlatformModel>(std::make_unique<ContainerAppsModel>(
-        ContainerAppsParams::from(settings, scenario.service), scenario));
+    ContainerAppsParams params = ContainerAppsParams::from(settings, scenario.service);
+    params.llm_prefix_caching = llm_prefix_caching_setting(settings, scenario, params.has_gpu());
+    return std::unique_ptr<sim::PlatformModel>(std::make_unique<ContainerAppsModel>(params, scenario));
   };
   r.exports = container_apps_export_formats();
   return r;

@@ -23,6 +23,7 @@ FixedPoolModel::FixedPoolModel(const FixedPoolParams& params, const sim::Scenari
 
 void FixedPoolModel::start(sim::ModelContext& ctx) {
   rec_ = &ctx.recorder;
+  client_ = &ctx.client;
   rng_ = &ctx.rng;
   tokens_ = ctx.request_tokens;
   cost_servers_ = rec_->cost_category("servers_usd");
@@ -54,16 +55,12 @@ void FixedPoolModel::handle_next_event() {
   const Completion c = done_.back();
   done_.pop_back();
   --busy_;
-  const double latency_s = c.t_s - c.arrival_s;
-  if (latency_s > slo_.timeout_s)
-    rec_->timed_out(c.t_s);
-  else
-    rec_->served(c.t_s, latency_s);
+  client_->completed(*rec_, c.t_s, c.arrival_s, 0, sim::Client::Ended::finished, slo_.timeout_s);
   // The freed server takes the oldest waiting request that the client has not given up on.
   while (!queue_.empty()) {
     const Waiting w = queue_.front();
     queue_.pop_front();
-    if (c.t_s - w.arrival_s > slo_.timeout_s) {
+    if (c.t_s - w.arrival_s > client_->wait_limit_s(slo_.timeout_s)) {
       rec_->timed_out(c.t_s);
       continue;
     }

@@ -45,6 +45,7 @@ class FixedPoolModel : public sim::PlatformModel {
   sim::SloSpec slo_;
   double speed_factor_;
   sim::Recorder* rec_ = nullptr;
+  sim::Client* client_ = nullptr;
   const sim::RequestTokens* tokens_ = nullptr;  // of the request being offered (ModelContext)
   sim::Rng* rng_ = nullptr;
   int cost_servers_ = 0;

@@ -88,7 +88,10 @@ InstanceFleet::InstanceFleet(FleetConfig config, const sim::Scenario& scenario)
       lists_(cfg_.concurrency),
       autoscaler_(autoscaler_settings(cfg_)) {
   if (cfg_.fetch_bytes < 0) cfg_.fetch_bytes = service_.model_size_mb * 1e6;
-  if (cfg_.llm.timing) meter_ = std::make_unique<LlmMeter>(scenario.slo, cfg_.llm, 1);
+  if (cfg_.llm.timing) {
+    meter_ = std::make_unique<LlmMeter>(scenario.slo, cfg_.llm, 1);
+    meter_->set_prefix_caching(cfg_.llm_limits.prefix_caching);
+  }
 }
 
 void InstanceFleet::build(sim::PlatformBuilder& builder) {
@@ -104,7 +107,7 @@ void InstanceFleet::start(sim::ModelContext& ctx) {
   transfers_ = &ctx.transfers;
   rng_ = &ctx.rng;
   tokens_ = ctx.request_tokens;
-  if (meter_) meter_->attach(*rec_);
+  if (meter_) meter_->attach(*rec_, ctx.client);
   client_ = &ctx.client;
   crashes_ = &ctx.crashes;
   register_costs(*rec_);
@@ -344,6 +347,7 @@ void InstanceFleet::start_service(double t_s, uint32_t i, uint32_t r) {
     if (!inst.engine) inst.engine = std::make_unique<LlmEngine>(*cfg_.llm.timing, cfg_.llm_limits);
     LlmRequest lr{.arrival_s = q.arrival_s, .attempt = q.attempt, .id = r, .gen = q.gen};
     llm_request_tokens(service_.llm, &q.tokens, lr.input, lr.output);  // fits: checked on arrival
+    if (cfg_.llm_limits.prefix_caching) lr.prefix = q.tokens.prefix;
     inst.engine->add(lr);
     if (!llm_batching_) llm_kick(i, t_s);
     return;
@@ -386,11 +390,7 @@ void InstanceFleet::complete(double t_s, uint32_t i) {
   const uint32_t r = inst.cpu.pop_finished();
   const Request& q = reqs_[r];
   bill_execution(t_s, t_s - q.start_s, inst.reserved);
-  const double latency_s = t_s - q.arrival_s;
-  if (latency_s > client_timeout_s_)
-    rec_->timed_out(t_s);
-  else
-    rec_->served(t_s, latency_s);
+  client_->completed(*rec_, t_s, q.arrival_s, q.attempt, sim::Client::Ended::finished, client_timeout_s_);
   free_request(r);
   change_bound(t_s, i, -1);
   clean_top(i);
@@ -400,10 +400,14 @@ void InstanceFleet::complete(double t_s, uint32_t i) {
 
 void InstanceFleet::stop_at_deadline(double t_s) {
   const uint32_t r = deadlines_.front().req;
-  const uint32_t i = reqs_[r].instance;
+  const Request& q = reqs_[r];
+  const uint32_t i = q.instance;
   advance(i, t_s);
-  bill_execution(t_s, t_s - reqs_[r].start_s, inst_[i].reserved);
-  rec_->timed_out(t_s);
+  bill_execution(t_s, t_s - q.start_s, inst_[i].reserved);
+  // The platform ends it (HTTP 504): a synchronous caller sees a timeout, an async event a function error
+  // that the event queue retries.
+  client_->completed(*rec_, t_s, q.arrival_s, q.attempt, sim::Client::Ended::function_error,
+                     client_timeout_s_, q.tokens);
   free_request(r);  // its entry in the instance's heap is now stale
   change_bound(t_s, i, -1);
   clean_top(i);
@@ -414,7 +418,10 @@ void InstanceFleet::stop_at_deadline(double t_s) {
 void InstanceFleet::expire_queue_front(double t_s) {
   const uint32_t r = queue_.front().req;
   queue_.pop_front();
-  if (cfg_.queue_expiry_throttles && t_s - reqs_[r].arrival_s < client_timeout_s_) {
+  // The platform refuses a request that waited queue_limit_s without a slot: HTTP 429 (the client may retry)
+  // while its caller still waits, else a timeout. An async event has no caller to time out: the refusal
+  // (a 429 or a 5xx) goes back to the event queue, which retries it with backoff (Client::throttled).
+  if (client_->is_async() || (cfg_.queue_expiry_throttles && t_s - reqs_[r].arrival_s < client_timeout_s_)) {
     throttle(t_s, r);
   } else {
     rec_->timed_out(t_s);

@@ -46,12 +46,74 @@ uint64_t LlmEngine::ctx_of(const Seq& s) const {
 }
 
 uint64_t LlmEngine::kv_used_tokens() const {
-  return kv_tokens_ + static_cast<uint64_t>(std::llround(running_ * slack()));
+  return kv_tokens_ + used_cache_tokens_ + static_cast<uint64_t>(std::llround(running_ * slack()));
 }
 
 bool LlmEngine::fits(double extra_tokens) const {
-  return static_cast<double>(kv_tokens_) + running_ * slack() + extra_tokens <=
+  return static_cast<double>(kv_tokens_ + used_cache_tokens_) + running_ * slack() + extra_tokens <=
          static_cast<double>(capacity_);
+}
+
+uint32_t LlmEngine::cache_hits(const Seq& q, uint64_t& newly_used_tokens) const {
+  newly_used_tokens = 0;
+  if (!limits_.prefix_caching || !q.req.prefix || q.req.input == 0) return 0;
+  const sim::RequestPrefix& p = *q.req.prefix;
+  const size_t most = std::min<size_t>(p.chain.size(), (q.req.input - 1) / p.block_tokens);
+  uint32_t k = 0;
+  for (; k < most; ++k) {
+    const auto it = cache_.find(p.chain[k]);
+    if (it == cache_.end()) break;
+    if (it->second.refs == 0) newly_used_tokens += it->second.tokens;
+  }
+  return k;
+}
+
+void LlmEngine::use_block(uint64_t chain, uint32_t tokens) {
+  auto [it, inserted] = cache_.try_emplace(chain);
+  CachedBlock& b = it->second;
+  if (inserted) {
+    b.tokens = tokens;
+    cache_tokens_ += tokens;
+  } else if (b.refs == 0) {
+    lru_.erase(b.lru);
+  }
+  if (b.refs++ == 0) used_cache_tokens_ += b.tokens;
+}
+
+void LlmEngine::unuse_blocks(Seq& q) {
+  for (uint32_t k = q.held; k-- > 0;) {
+    CachedBlock& b = cache_.find(q.req.prefix->chain[k])->second;
+    if (--b.refs > 0) continue;
+    used_cache_tokens_ -= b.tokens;
+    b.lru = lru_.insert(lru_.end(), q.req.prefix->chain[k]);
+  }
+  q.held = 0;
+  q.cached = 0;
+}
+
+void LlmEngine::cache_prompt(Seq& q) {
+  if (!limits_.prefix_caching || !q.req.prefix) return;
+  const sim::RequestPrefix& p = *q.req.prefix;
+  const uint32_t full = static_cast<uint32_t>(std::min<size_t>(p.chain.size(), q.req.input / p.block_tokens));
+  for (uint32_t k = q.held; k < full; ++k) {
+    // The sequence's own copy of the block becomes the cached one, or is dropped for an equal block that
+    // another sequence cached meanwhile.
+    kv_tokens_ -= p.block_tokens;
+    use_block(p.chain[k], p.block_tokens);
+  }
+  if (full > q.held) {
+    q.held = full;
+    q.cached = full * p.block_tokens;
+  }
+}
+
+void LlmEngine::evict(uint64_t room) {
+  while (!lru_.empty() && kv_tokens_ + cache_tokens_ + room > capacity_) {
+    const auto it = cache_.find(lru_.front());
+    cache_tokens_ -= it->second.tokens;
+    cache_.erase(it);
+    lru_.pop_front();
+  }
 }
 
 void LlmEngine::stop_decoding(uint32_t s) {
@@ -61,7 +123,7 @@ void LlmEngine::stop_decoding(uint32_t s) {
   ++q.stamp;  // its entry in finishes_ is stale from now on
   --decoding_;
   decode_ctx_ -= ctx;
-  kv_tokens_ -= ctx;
+  kv_tokens_ -= ctx - q.cached;
 }
 
 bool LlmEngine::preempt_last() {
@@ -73,9 +135,10 @@ bool LlmEngine::preempt_last() {
     if (q.state == State::decoding) {
       stop_decoding(s);
     } else {
-      kv_tokens_ -= q.prefilled;
+      kv_tokens_ -= q.prefilled - q.cached;
       prefilling_.erase(std::find(prefilling_.begin(), prefilling_.end(), s));
     }
+    if (q.held > 0) unuse_blocks(q);  // they stay cached, unused, for its readmission or others
     // Recompute: the prompt and the tokens generated so far are prefilled again when it is readmitted.
     q.prompt = q.req.input + q.generated;
     q.prefilled = 0;
@@ -119,15 +182,29 @@ double LlmEngine::start(double t_s) {
     while (budget > 0 && running_ < limits_.max_num_seqs && !waiting_.empty()) {
       const uint32_t s = waiting_.front();
       Seq& q = seqs_[s];
-      if (!limits_.chunked_prefill && q.prompt > budget) break;
-      if (!fits(slack() + std::min<double>(q.prompt, budget))) break;
+      uint64_t newly_used = 0;
+      const uint32_t hits = limits_.prefix_caching ? cache_hits(q, newly_used) : 0;
+      const uint32_t hit_tokens = hits == 0 ? 0 : hits * q.req.prefix->block_tokens;
+      const uint32_t to_compute = q.prompt - hit_tokens;
+      if (!limits_.chunked_prefill && to_compute > budget) break;
+      if (!fits(slack() + static_cast<double>(newly_used) + std::min<double>(to_compute, budget))) break;
       waiting_.pop_front();
       q.state = State::prefilling;
       q.order = ++order_;
       ++running_;
       prefilling_.push_back(s);
       admitted_.emplace_back(s, q.order);
-      schedule(s, q.prompt);
+      if (limits_.prefix_caching && !q.queried) {
+        q.queried = true;
+        prefix_query_tokens_ += q.req.input;
+        prefix_hit_tokens_ += hit_tokens;
+        q.req.cached_tokens = hit_tokens;
+      }
+      for (uint32_t k = 0; k < hits; ++k) use_block(q.req.prefix->chain[k], q.req.prefix->block_tokens);
+      q.held = hits;
+      q.cached = hit_tokens;
+      q.prefilled = hit_tokens;  // computed already: the prefill continues after them
+      schedule(s, to_compute);
     }
     if (decoding_ > 0 || !chunks_.empty()) break;
     // Nothing fits although sequences hold the cache (partial prompts): free the newest and try again.
@@ -140,6 +217,9 @@ double LlmEngine::start(double t_s) {
     });
   if (decoding_ == 0 && chunks_.empty()) return end_s_;  // only waiting requests that cannot start yet
   decoding_now_ = decoding_;
+  // Room for what this iteration writes: unused cached blocks give way, oldest first.
+  if (limits_.prefix_caching && !lru_.empty())
+    evict(decoding_now_ + static_cast<uint64_t>(std::ceil(running_ * slack())));
   end_s_ = t_s + timing_.iteration_s(prefill_tokens, pairs, decoding_, static_cast<double>(decode_ctx_));
   return end_s_;
 }
@@ -160,8 +240,9 @@ void LlmEngine::complete(Sink& sink) {
     const uint64_t ctx = ctx_of(q);
     --decoding_;
     decode_ctx_ -= ctx;
-    kv_tokens_ -= ctx;
+    kv_tokens_ -= ctx - q.cached;
     --running_;
+    if (q.held > 0) unuse_blocks(q);
     sink.finished(q.req, q.first_token_s, t);
     release(f.seq);
   }
@@ -169,14 +250,16 @@ void LlmEngine::complete(Sink& sink) {
     if (!c.completes) continue;
     Seq& q = seqs_[c.seq];
     prefilling_.erase(std::find(prefilling_.begin(), prefilling_.end(), c.seq));
+    if (limits_.prefix_caching) cache_prompt(q);
     ++q.generated;  // the prefill's forward pass samples the next token
     if (q.first_token_s < 0) {
       q.first_token_s = t;
       sink.first_token(q.req, t);
     }
     if (q.generated >= q.req.output) {
-      kv_tokens_ -= q.prefilled;
+      kv_tokens_ -= q.prefilled - q.cached;
       --running_;
+      if (q.held > 0) unuse_blocks(q);
       sink.finished(q.req, q.first_token_s, t);
       release(c.seq);
       continue;

@@ -9,6 +9,16 @@
 // blocks are freed and it goes back to the front of the queue, to prefill its prompt and the tokens
 // generated so far again). The iteration time comes from LlmTiming.
 //
+// Prefix caching (limits.prefix_caching, as vLLM's automatic prefix caching and SGLang's RadixAttention):
+// the prompt blocks a request names (LlmRequest::prefix, e.g. Mooncake's 512-token hash_ids) are kept in the
+// replica's KV cache once computed, shared by the sequences that use them. On admission the leading run of
+// the request's blocks found in the cache is reused (at most input - 1 tokens: the last prompt token is
+// always computed, as vLLM does to get its logits), so the prefill computes only the rest. A block enters the
+// cache when the prompt that computed it is fully prefilled; a block no running sequence uses stays cached
+// until its memory is needed, then the least recently used goes first (freed tail-first: a prompt's last
+// blocks go before its first). Cached blocks no sequence uses do not count as used KV (vLLM counts them
+// free).
+//
 // The engine keeps the decoding sequences as aggregates (count, summed context, a heap on the iteration in
 // which each produces its last token), so one iteration costs O(1) plus O(log n) per request that joins or
 // leaves, not O(batch).
@@ -20,9 +30,13 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <list>
+#include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "platforms/fleet/llm_timing.hpp"
+#include "sim/arrival_source.hpp"
 
 namespace servesim::platforms {
 
@@ -32,6 +46,9 @@ struct LlmRequest {
   uint32_t input = 1;        // prompt tokens
   uint32_t output = 1;       // tokens to generate (>= 1)
   uint32_t id = 0, gen = 0;  // the platform model's handle on the request (the engine does not read them)
+  std::shared_ptr<const sim::RequestPrefix> prefix = nullptr;  // its prompt's prefix blocks (null: none)
+  uint32_t cached_tokens =
+      0;  // set by the engine: prompt tokens found in the prefix cache on first admission
 };
 
 struct LlmEngineLimits {
@@ -39,6 +56,7 @@ struct LlmEngineLimits {
   uint32_t max_batched_tokens = 8192;  // tokens computed in one iteration (vLLM --max-num-batched-tokens)
   uint32_t block_tokens = 16;          // tokens per KV block (vLLM --block-size)
   bool chunked_prefill = true;         // else a prompt is prefilled whole in one iteration
+  bool prefix_caching = false;         // reuse cached prompt-prefix blocks (vLLM --enable-prefix-caching)
 };
 
 class LlmEngine {
@@ -77,13 +95,19 @@ class LlmEngine {
   uint64_t in_flight() const { return in_flight_; }  // waiting + running
   uint64_t waiting() const { return waiting_.size(); }
   uint32_t running_seqs() const { return running_; }
-  uint64_t kv_used_tokens() const;
+  uint64_t kv_used_tokens() const;  // the running sequences' tokens, shared cached blocks counted once
   uint64_t kv_capacity_tokens() const { return capacity_; }
   // kv_used_tokens / kv_capacity_tokens [fraction].
   double kv_utilization() const {
     return static_cast<double>(kv_used_tokens()) / static_cast<double>(capacity_);
   }
   uint64_t preemptions() const { return preemptions_; }
+  // Prefix caching: prompt tokens of the requests admitted so far (each counted at its first admission), and
+  // of them the tokens found in the cache.
+  uint64_t prefix_query_tokens() const { return prefix_query_tokens_; }
+  uint64_t prefix_hit_tokens() const { return prefix_hit_tokens_; }
+  // Tokens in cached prefix blocks (used by running sequences or not) [tokens].
+  uint64_t prefix_cached_tokens() const { return cache_tokens_; }
   uint64_t iterations() const { return step_; }
   const LlmTiming& timing() const { return timing_; }
 
@@ -100,6 +124,14 @@ class LlmEngine {
     uint64_t join_step = 0;  // decoding: first iteration it decodes in
     uint64_t ctx_join = 0;   // decoding: tokens in the KV cache at join_step
     double first_token_s = -1;
+    uint32_t held = 0;     // prefix caching: leading prefix blocks it uses from the cache
+    uint32_t cached = 0;   // their tokens (the rest of its KV tokens are its own)
+    bool queried = false;  // its prompt was counted in the hit rate
+  };
+  struct CachedBlock {
+    uint32_t refs = 0;                  // running sequences that use it
+    uint32_t tokens = 0;                // its tokens
+    std::list<uint64_t>::iterator lru;  // in lru_ while refs == 0
   };
   struct Finish {
     uint64_t step;  // iteration in which the sequence produces its last token
@@ -121,6 +153,13 @@ class LlmEngine {
   bool fits(double extra_tokens) const;
   bool preempt_last();
   void stop_decoding(uint32_t seq);
+  // Prefix caching: the blocks of `seq`'s prompt that count as computed on admission (a leading run found in
+  // the cache, at most input - 1 tokens) and the tokens of those no sequence uses yet (they become used).
+  uint32_t cache_hits(const Seq& q, uint64_t& newly_used_tokens) const;
+  void use_block(uint64_t chain, uint32_t tokens);
+  void unuse_blocks(Seq& q);  // releases the blocks q uses, tail first
+  void cache_prompt(Seq& q);  // q's prompt is prefilled: its full prompt blocks enter the cache
+  void evict(uint64_t room);  // drops unused cached blocks, oldest first, until `room` tokens fit
 
   const LlmTiming& timing_;
   LlmEngineLimits limits_;
@@ -142,6 +181,12 @@ class LlmEngine {
   uint64_t in_flight_ = 0;
   uint64_t preemptions_ = 0;
   double end_s_ = kNever;
+  // Prefix caching.
+  std::unordered_map<uint64_t, CachedBlock> cache_;  // by chained block hash
+  std::list<uint64_t> lru_;                          // cached blocks no sequence uses, least recent first
+  uint64_t cache_tokens_ = 0;                        // tokens in cache_
+  uint64_t used_cache_tokens_ = 0;                   // of them, in blocks that running sequences use
+  uint64_t prefix_query_tokens_ = 0, prefix_hit_tokens_ = 0;
 };
 
 template <class F>
@@ -170,6 +215,9 @@ void LlmEngine::drain(F&& f) {
   running_ = decoding_ = decoding_now_ = 0;
   decode_ctx_ = kv_tokens_ = 0;
   end_s_ = kNever;
+  cache_.clear();  // the replica's memory is gone
+  lru_.clear();
+  cache_tokens_ = used_cache_tokens_ = 0;
 }
 
 }  // namespace servesim::platforms

@@ -76,7 +76,10 @@ int main(int argc, char** argv) {
           !model_measurement(e, params(0.5, 0.8, cal.overhead_ms)).empty())
         by_generation[gpu_catalog().find(e.at("gpu").get<std::string>())->generation].push_back(e);
     nlohmann::ordered_json fit;
-    for (const auto& [generation, entries] : by_generation) {
+    // no structured binding here: clang 14 cannot capture one in a lambda
+    for (const auto& group : by_generation) {
+      const std::string& generation = group.first;
+      const std::vector<nlohmann::json>& entries = group.second;
       double compute = 0.5, bandwidth = 0.8;
       for (int round = 0; round < 6; ++round) {  // coordinate descent: each efficiency in turn
         compute = minimise([&](double x) { return loss(entries, x, bandwidth, cal.overhead_ms); }, 0.02, 1.0);

@@ -64,6 +64,19 @@ bool llm_request_tokens(const sim::LlmShape& shape, const sim::RequestTokens* kn
   return static_cast<uint64_t>(input) + output <= shape.max_context_tokens;
 }
 
+bool llm_prefix_caching_setting(const Settings& s, const sim::Scenario& scenario, bool on_gpu) {
+  if (!s.boolean("llm_prefix_caching")) return false;
+  if (!scenario.service.llm.given || !on_gpu)
+    throw s.error(
+        "llm_prefix_caching",
+        "expected only with service.llm on a GPU (a language model served token by token), got true");
+  if (scenario.workload.prefix_blocks_column.empty())
+    throw s.error("llm_prefix_caching",
+                  "expected a request trace with prefix_blocks_column (the prompts' prefix block ids, e.g. "
+                  "Mooncake's hash_ids), got true without one");
+  return true;
+}
+
 LlmMeter::LlmMeter(const sim::SloSpec& slo, const LlmServing& serving, uint32_t gpus_per_replica)
     : slo_(slo) {
   out_.present = true;
@@ -72,13 +85,9 @@ LlmMeter::LlmMeter(const sim::SloSpec& slo, const LlmServing& serving, uint32_t 
 }
 
 void LlmMeter::finished(const LlmRequest& r, double first_token_s, double t_s) {
-  const double latency_s = t_s - r.arrival_s;
-  if (latency_s > slo_.timeout_s) {  // the client gave up while it ran
-    rec_->timed_out(t_s);
-    return;
-  }
-  rec_->served(t_s, latency_s);
-  served(r, first_token_s, t_s, latency_s);
+  if (client_->completed(*rec_, t_s, r.arrival_s, r.attempt, sim::Client::Ended::finished, slo_.timeout_s,
+                         sim::RequestTokens{r.input, r.output}))
+    served(r, first_token_s, t_s, t_s - r.arrival_s);
 }
 
 void LlmMeter::served(const LlmRequest& r, double first_token_s, double t_s, double latency_s) {
@@ -94,6 +103,7 @@ void LlmMeter::served(const LlmRequest& r, double first_token_s, double t_s, dou
   if (rec_) rec_->llm_served(t_s, ttft_s, tpot_s, r.output);
   out_.input_tokens += r.input;
   out_.output_tokens += r.output;
+  out_.prefix_hit_tokens += r.cached_tokens;
   if (good) ++out_.goodput;
 }
 

@@ -11,9 +11,11 @@
 #include <memory>
 #include <string>
 
+#include "platforms/catalog.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
 #include "platforms/fleet/llm_engine.hpp"
 #include "platforms/fleet/llm_timing.hpp"
+#include "sim/client.hpp"
 #include "sim/recorder.hpp"
 #include "sim/run_result.hpp"
 #include "sim/scenario.hpp"
@@ -43,11 +45,22 @@ LlmEngineLimits vllm_limits(const GpuSpec& gpu, uint32_t concurrency);
 bool llm_request_tokens(const sim::LlmShape& shape, const sim::RequestTokens* known, uint32_t& input,
                         uint32_t& output);
 
+// The candidate's llm_prefix_caching setting. Throws InputError naming the candidate's key when it is true
+// but nothing can be cached: no language model served token by token (service.llm on a GPU, `on_gpu`), or no
+// workload.prefix_blocks_column.
+bool llm_prefix_caching_setting(const Settings& s, const sim::Scenario& scenario, bool on_gpu);
+
 class LlmMeter {
  public:
   LlmMeter(const sim::SloSpec& slo, const LlmServing& serving, uint32_t gpus_per_replica);
-  // From start(): the per-interval figures go to timeseries.csv through the run's recorder too.
-  void attach(sim::Recorder& recorder) { rec_ = &recorder; }
+  // From start(): the per-interval figures go to timeseries.csv through the run's recorder too, and the
+  // requests' ends are counted through the run's client.
+  void attach(sim::Recorder& recorder, sim::Client& client) {
+    rec_ = &recorder;
+    client_ = &client;
+  }
+  // The replicas cache prompt prefixes: the outcome reports the hit rate.
+  void set_prefix_caching(bool on) { out_.prefix_caching = on; }
   // An iteration of `duration_s` that ended at t_s ran with the KV cache `kv_utilization` full.
   void iteration(double t_s, double kv_utilization, double duration_s) {
     kv_area_ += kv_utilization * duration_s;
@@ -58,8 +71,9 @@ class LlmMeter {
   void preempted(double t_s, uint64_t n) {
     if (n > 0 && rec_) rec_->llm_preempted(t_s, n);
   }
-  // The engine finished `r` at t_s: the recorder counts it timed out when its client gave up while it ran
-  // (slo.timeout_s), else served, with its token metrics. Needs attach().
+  // The engine finished `r` at t_s: counted by the client (sim::Client::completed: a synchronous request
+  // whose caller gave up while it ran, after slo.timeout_s, is timed out; an async event is served whatever
+  // its delay); a served one adds its token metrics. Needs attach().
   void finished(const LlmRequest& r, double first_token_s, double t_s);
   sim::LlmOutcome outcome(uint64_t preemptions) const;
 
@@ -67,6 +81,7 @@ class LlmMeter {
   void served(const LlmRequest& r, double first_token_s, double t_s, double latency_s);
   sim::SloSpec slo_;
   sim::Recorder* rec_ = nullptr;
+  sim::Client* client_ = nullptr;
   sim::LlmOutcome out_;
   double kv_area_ = 0, kv_time_ = 0;
 };

@@ -1,7 +1,10 @@
 #pragma once
 // A FIFO of waiting requests in a ring buffer that only grows (no allocation per request once warm).
 #include <cstddef>
+#include <memory>
 #include <vector>
+
+#include "sim/arrival_source.hpp"
 
 namespace servesim::platforms {
 
@@ -10,6 +13,8 @@ struct WaitingRequest {
   double enqueue_s;      // when it entered this queue (the batcher's max queue delay is measured from here)
   uint32_t attempt = 0;  // the client's attempt number (0 = first)
   uint32_t input_tokens = 0, output_tokens = 0;  // a language model's request (service.llm), else 0
+  std::shared_ptr<const sim::RequestPrefix> prefix =
+      nullptr;  // its prompt's prefix blocks (prefix caching), else null
 };
 
 class RequestRing {

@@ -238,6 +238,7 @@ FleetConfig CloudRunModel::fleet_config_for(const CloudRunParams& p, const sim::
                           : FleetConfig::work_factor_for(gpu_request_s_for(p, scenario), svc);
   c.set_instance_compute(scenario, p.vcpu, p.has_gpu ? &gpu_spec(p) : nullptr, gpu_work_factor,
                          p.gpu_instance_start_s);
+  c.llm_limits.prefix_caching = p.llm_prefix_caching;
   return c;
 }
 

@@ -2,6 +2,7 @@
 // factory that builds its model from a candidate's settings, checked against
 // platforms/gcp_cloud_run/gcp-cloud-run.json.
 #include "platforms/catalog.hpp"
+#include "platforms/fleet/llm_serving.hpp"
 #include "platforms/gcp_cloud_run/cloud_run_export.hpp"
 #include "platforms/gcp_cloud_run/cloud_run_model.hpp"
 #include "platforms/registry.hpp"
@@ -13,8 +14,9 @@ PlatformRegistration gcp_cloud_run_platform() {
   r.name = "gcp-cloud-run";
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
     const Settings settings(candidate, scenario.file);
-    return std::unique_ptr<sim::PlatformModel>(
-        std::make_unique<CloudRunModel>(CloudRunParams::from(settings, scenario.service), scenario));
+    CloudRunParams params = CloudRunParams::from(settings, scenario.service);
+    params.llm_prefix_caching = llm_prefix_caching_setting(settings, scenario, params.has_gpu);
+    return std::unique_ptr<sim::PlatformModel>(std::make_unique<CloudRunModel>(params, scenario));
   };
   r.exports = cloud_run_export_formats();
   return r;

@@ -179,7 +179,7 @@ void KubernetesModel::lose_pod(uint32_t id, uint32_t node, double t_s, int fault
     --in_system_;
     client_->lost_in_flight(fault);
     client_->failed(t_s, r.arrival_s, r.attempt, started, fault, sim::kNoKey,
-                    llm_.timing ? sim::RequestTokens{r.input, r.output} : sim::RequestTokens{});
+                    llm_.timing ? sim::RequestTokens{r.input, r.output, r.prefix} : sim::RequestTokens{});
   });
   if (had_work) --working_;
   pod.in_batch = 0;

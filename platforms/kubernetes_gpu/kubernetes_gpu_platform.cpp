@@ -3,6 +3,7 @@
 // platforms/kubernetes_gpu/kubernetes-gpu.json.
 #include "platforms/catalog.hpp"
 #include "platforms/fleet/gpu_latency.hpp"
+#include "platforms/fleet/llm_serving.hpp"
 #include "platforms/kubernetes_gpu/kubernetes_export.hpp"
 #include "platforms/kubernetes_gpu/kubernetes_model.hpp"
 #include "platforms/registry.hpp"
@@ -15,6 +16,7 @@ PlatformRegistration kubernetes_gpu_platform() {
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
     const Settings settings(candidate, scenario.file);
     auto params = KubernetesParams::from(settings, candidate.settings);
+    params.llm_limits.prefix_caching = llm_prefix_caching_setting(settings, scenario, true);
     if (!scenario.service.llm
              .given)  // every GPU of a pod holds the whole model (a language model: llm_timing)
       check_weights_fit_gpu(settings, "node_type", *gpu_catalog().find(params.gpu),

@@ -65,6 +65,7 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
     p_.pool.pods_per_node = p_.node_gpus / p_.gpus_per_pod;
     p_.latency_source = llm_.latency_source;
     meter_ = std::make_unique<LlmMeter>(scenario.slo, llm_, p_.gpus_per_pod);
+    meter_->set_prefix_caching(p_.llm_limits.prefix_caching);
   } else if (p_.llm_metric != KubernetesParams::LlmMetric::none) {
     throw input_error(scenario.file, "/service/llm",
                       "missing: hpa_metric in_flight and kv_cache_utilization read a language-model server's "
@@ -87,7 +88,8 @@ void KubernetesModel::start(sim::ModelContext& ctx) {
   client_ = &ctx.client;
   crashes_ = &ctx.crashes;
   tokens_ = ctx.request_tokens;
-  if (meter_) meter_->attach(*rec_);
+  if (meter_) meter_->attach(*rec_, ctx.client);
+  wait_limit_s_ = client_->wait_limit_s(slo_.timeout_s);
   const uint32_t gpus = p_.pool.pods_per_node;
   pool_.start(*rec_, (p_.min_replicas + gpus - 1) / gpus);
   for (uint32_t i = 0; i < p_.min_replicas; ++i) create_pod(0, true);
@@ -125,6 +127,7 @@ void KubernetesModel::on_arrival(double t_s, double origin_s, uint32_t attempt) 
     rec_->dropped(t_s);  // longer than the model's context: refused
     return;
   }
+  if (p_.llm_limits.prefix_caching && tokens_) r.prefix = tokens_->prefix;
   if (ready_.empty()) {
     if (ingress_.size() >= p_.queue_capacity) {
       rec_->dropped(t_s);
@@ -155,7 +158,7 @@ void KubernetesModel::try_dispatch(uint32_t id, double t_s) {
   Pod& pod = pods_[id];
   if (pod.in_batch > 0 || pod.queue.empty()) return;
   const bool had_work = true;
-  while (!pod.queue.empty() && t_s - pod.queue.front().arrival_s > slo_.timeout_s) {
+  while (!pod.queue.empty() && t_s - pod.queue.front().arrival_s > wait_limit_s_) {
     pod.queue.pop_front();  // the client has given up
     rec_->timed_out(t_s);
     --in_system_;
@@ -185,12 +188,9 @@ void KubernetesModel::batch_done(uint32_t id, double t_s) {
   Pod& pod = pods_[id];
   pod.busy_s += t_s - std::max(pod.batch_start_s, window_start_s_);
   for (uint32_t i = 0; i < pod.in_batch; ++i) {
-    const double latency_s = t_s - pod.queue.front().arrival_s;
+    const WaitingRequest r = pod.queue.front();
     pod.queue.pop_front();
-    if (latency_s > slo_.timeout_s)
-      rec_->timed_out(t_s);
-    else
-      rec_->served(t_s, latency_s);
+    client_->completed(*rec_, t_s, r.arrival_s, r.attempt, sim::Client::Ended::finished, slo_.timeout_s);
   }
   in_system_ -= pod.in_batch;
   pod.in_batch = 0;
@@ -203,8 +203,11 @@ void KubernetesModel::llm_route(uint32_t id, double t_s, const WaitingRequest& r
   ++pod.routed;
   const bool had_work = has_requests(pod);
   if (pod.engine->waiting() > 0 && !counted_queued) rec_->queued(t_s);  // the batch is full
-  pod.engine->add(LlmRequest{
-      .arrival_s = r.arrival_s, .attempt = r.attempt, .input = r.input_tokens, .output = r.output_tokens});
+  pod.engine->add(LlmRequest{.arrival_s = r.arrival_s,
+                             .attempt = r.attempt,
+                             .input = r.input_tokens,
+                             .output = r.output_tokens,
+                             .prefix = r.prefix});
   work_changed(id, had_work, t_s);
   llm_kick(id, t_s);
 }
@@ -214,7 +217,7 @@ void KubernetesModel::llm_kick(uint32_t id, double t_s) {
   LlmEngine& e = *pod.engine;
   if (e.running()) return;
   const bool had_work = has_requests(pod);
-  e.expire_waiting(t_s - slo_.timeout_s, [&](const LlmRequest&) {  // their clients gave up
+  e.expire_waiting(t_s - wait_limit_s_, [&](const LlmRequest&) {  // their clients gave up
     rec_->timed_out(t_s);
     --in_system_;
   });
@@ -257,7 +260,7 @@ void KubernetesModel::flush_ingress(double t_s) {
   while (!ingress_.empty() && !ready_.empty()) {
     const WaitingRequest r = ingress_.front();
     ingress_.pop_front();
-    if (t_s - r.arrival_s > slo_.timeout_s) {
+    if (t_s - r.arrival_s > wait_limit_s_) {
       rec_->timed_out(t_s);
       --in_system_;
       continue;
@@ -268,7 +271,7 @@ void KubernetesModel::flush_ingress(double t_s) {
 }
 
 void KubernetesModel::expire_ingress(double t_s) {
-  while (!ingress_.empty() && ingress_.front().arrival_s + slo_.timeout_s <= t_s) {
+  while (!ingress_.empty() && ingress_.front().arrival_s + wait_limit_s_ <= t_s) {
     ingress_.pop_front();
     rec_->timed_out(t_s);
     --in_system_;
@@ -277,14 +280,14 @@ void KubernetesModel::expire_ingress(double t_s) {
 
 double KubernetesModel::next_event_s() const {
   double t = events_.empty() ? kNever : events_.front().t_s;
-  if (!ingress_.empty()) t = std::min(t, ingress_.front().arrival_s + slo_.timeout_s);
+  if (!ingress_.empty()) t = std::min(t, ingress_.front().arrival_s + wait_limit_s_);
   t = std::min({t, pool_.batch_close_s(), next_ca_s_, next_hpa_s_, next_keda_s_});
   return t;
 }
 
 void KubernetesModel::handle_next_event() {
   const double t_event = events_.empty() ? kNever : events_.front().t_s;
-  const double t_ingress = ingress_.empty() ? kNever : ingress_.front().arrival_s + slo_.timeout_s;
+  const double t_ingress = ingress_.empty() ? kNever : ingress_.front().arrival_s + wait_limit_s_;
   const double t_batch = pool_.batch_close_s();
   const double t_tick = std::min({next_ca_s_, next_hpa_s_, next_keda_s_});
   if (t_event <= std::min({t_ingress, t_batch, t_tick})) {

@@ -155,6 +155,7 @@ class KubernetesModel : public sim::PlatformModel {
   sim::ServiceSpec service_;
   sim::ColdStartParts parts_;  // pod starts only: a node's boot and image pull are not attributed to pods
   sim::SloSpec slo_;
+  double wait_limit_s_ = 0;  // the clients' wait for a queued request (sim::Client::wait_limit_s)
   DynamicBatcher batcher_;
   BatchLatency latency_;
   HpaController hpa_;

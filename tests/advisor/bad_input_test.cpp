@@ -27,6 +27,15 @@ TEST_CASE("advisor: contradictory facts, wrong thresholds and an empty candidate
     doc["advisor"]["state_store"] = "redis";
     CHECK_NOTHROW(parse(doc));
   }
+  SECTION("microservices is a flag: true or false") {
+    auto doc = advisor_base();
+    doc["advisor"]["microservices"] = "yes";
+    CHECK_THROWS_AS(parse(doc), InputError);
+    CHECK_THROWS_WITH(parse(doc),
+                      "test-scenario.json: /advisor/microservices: expected true or false, got \"yes\"");
+    doc["advisor"]["microservices"] = true;
+    CHECK_NOTHROW(parse(doc));
+  }
   SECTION("a threshold with the wrong unit") {
     auto doc = advisor_base();
     doc["advisor"]["thresholds"] = {{"serverless_min_slo_s", 0.01}};

@@ -177,3 +177,58 @@ TEST_CASE(
                  std::string::npos);
   CHECK(noted);
 }
+
+TEST_CASE(
+    "advisor::advise: the microservices rule prefers serverless and the verdict rests on simulated "
+    "evidence") {
+  // 2 req/s for 120 s, 50 ms per request on one vCPU, SLO 500 ms; the model is one microservice. The rules
+  // prefer serverless (the seed article's "microservices architecture in use -> serverless"); both candidates
+  // are simulated on the same arrivals and the verdict follows them.
+  auto doc = test::advisor_base(500);
+  doc["workload"]["duration_s"] = 120;
+  doc["advisor"] = {{"microservices", true}, {"default_candidates", false}};
+  auto simulated_on_every_arrival = [](const advisor::Recommendation& rec) {
+    REQUIRE(rec.evidence.ranked.size() == 2);
+    for (const auto& c : rec.evidence.ranked) {
+      CHECK(c.result.requests.arrived == rec.facts.traffic.requests);
+      CHECK(c.result.requests.arrived > 0);
+    }
+  };
+  SECTION("a Lambda of 1,024 MB meets the SLO and costs less than the pool: the evidence agrees") {
+    // Lambda 1,024 MB = 1024/1769 = 0.58 vCPU: 50 ms / 0.58 = 86 ms per request, within 500 ms; ~240 requests
+    // x (86 ms x 1 GB x $0.0000166667/GB-s + $0.20/M) = ~$0.0004. The pool: 2 servers x $0.0416/h x 120 s =
+    // $0.0028, 7x more, at a load of 2 x 0.05 = 0.1 busy servers (no wait).
+    doc["candidates"] = {
+        {{"name", "pool"}, {"platform", "fixed-pool"}, {"servers", 2}},
+        {{"name", "lambda-1024"}, {"platform", "aws-lambda"}, {"memory_mb", 1024}, {"timeout_s", 10}}};
+    const auto rec = advisor::advise(test::scenario_from(doc));
+    CHECK(rec.facts.microservices);
+    CHECK(rec.rules.verdict_id == "v_serverless_microservices");
+    REQUIRE(rec.rules.preferred.has_value());
+    CHECK(*rec.rules.preferred == advisor::Placement::serverless);
+    simulated_on_every_arrival(rec);
+    CHECK(rec.best().spec.name == "lambda-1024");
+    CHECK(rec.best().meets_slo);
+    CHECK(rec.rules_agree);
+    CHECK_THAT(rec.verdict, Catch::Contains("Rules: Serverless: each service deploys and scales on its own"));
+    CHECK_THAT(rec.verdict, Catch::Contains("The evidence agrees with the rules."));
+    const auto j = advisor::to_json(rec);
+    CHECK(j["facts"]["microservices"] == true);
+    CHECK_THAT(advisor::to_text(rec), Catch::Contains("microservices           yes"));
+  }
+  SECTION("a Lambda of 128 MB misses the SLO: the verdict says the rules and the evidence disagree") {
+    // 128 MB = 0.072 vCPU: 50 ms / 0.072 = 691 ms per request > 500 ms, so no request is within the SLO;
+    // the pool serves each in 50 ms.
+    doc["candidates"] = {
+        {{"name", "pool"}, {"platform", "fixed-pool"}, {"servers", 2}},
+        {{"name", "lambda-128"}, {"platform", "aws-lambda"}, {"memory_mb", 128}, {"timeout_s", 10}}};
+    const auto rec = advisor::advise(test::scenario_from(doc));
+    CHECK(rec.rules.verdict_id == "v_serverless_microservices");
+    simulated_on_every_arrival(rec);
+    CHECK(rec.best().spec.name == "pool");
+    CHECK_FALSE(rec.rules_agree);
+    CHECK_THAT(rec.verdict, Catch::Contains("disagree"));
+    CHECK_THAT(rec.verdict, Catch::Contains("Following the evidence"));
+    CHECK(rec.evidence.ranked[1].attainment == 0);
+  }
+}

@@ -82,9 +82,10 @@ TEST_CASE("advisor::RuleTree: each rule fires on its scenario and not on its nei
     CHECK(rules_for(spike(10)).verdict_id == "v_serverless_spiky");
     CHECK(answer_at(rules_for(spike(2)), "q_spiky") == "no");
   }
-  SECTION("event-driven, cost-sensitive and experimental each prefer serverless") {
+  SECTION("event-driven, microservices, cost-sensitive and experimental each prefer serverless") {
     for (const auto& [flag, verdict] :
          std::vector<std::pair<std::string, std::string>>{{"event_driven", "v_serverless_event"},
+                                                          {"microservices", "v_serverless_microservices"},
                                                           {"cost_sensitive", "v_serverless_cost"},
                                                           {"experimental", "v_serverless_experimental"}}) {
       auto doc = advisor_base();
@@ -93,6 +94,27 @@ TEST_CASE("advisor::RuleTree: each rule fires on its scenario and not on its nei
       CHECK(*rules_for(doc).preferred == advisor::Placement::serverless);
     }
     CHECK(rules_for(advisor_base()).verdict_id == "v_no_preference");
+  }
+  SECTION(
+      "microservices architecture in use -> serverless (the seed article's rule), asked after event-driven") {
+    auto doc = advisor_base();
+    CHECK(answer_at(rules_for(doc), "q_microservices") == "no");
+    doc["advisor"]["microservices"] = true;
+    const auto micro = rules_for(doc);
+    CHECK(answer_at(micro, "q_event") == "no");
+    CHECK(answer_at(micro, "q_microservices") == "yes");
+    const auto step = std::find_if(micro.path.begin(), micro.path.end(),
+                                   [](const advisor::RuleStep& s) { return s.node_id == "q_microservices"; });
+    REQUIRE(step != micro.path.end());
+    CHECK(step->because == "advisor.microservices is true");
+    CHECK(micro.verdict == "Serverless: each service deploys and scales on its own");
+    CHECK(answer_at(micro, "q_cost") == "");  // the first yes decides: cost is never asked
+    CHECK(micro.open.size() == 3);            // a preference, not an exclusion: the evidence still decides
+    // A stateful microservice asks the stateful question first: containers.
+    doc["advisor"]["stateful"] = true;
+    doc["advisor"]["state_store"] = "redis";
+    CHECK(rules_for(doc).verdict_id == "v_containers_stateful");
+    CHECK(answer_at(rules_for(doc), "q_microservices") == "");
   }
   SECTION("repeated inputs put an edge cache in front whatever the back end") {
     auto hot = advisor_base(9), cold = advisor_base(9);
@@ -155,5 +177,8 @@ TEST_CASE("advisor::RuleTree: prints as text and as Graphviz DOT") {
   CHECK_THAT(dot, Catch::StartsWith("digraph"));
   CHECK_THAT(dot, Catch::Contains("label=\"yes\""));
   CHECK_THAT(dot, Catch::Contains("id=\"q_cache\""));
-  CHECK(boost::num_vertices(tree.graph()) == 22);
+  CHECK_THAT(text, Catch::Contains("? Is the model one service of a microservices architecture?"));
+  CHECK_THAT(dot, Catch::Contains("id=\"q_microservices\""));
+  // 11 questions (10 back-end ones and the cache), 13 verdicts (11 back-end ones, cache and no cache).
+  CHECK(boost::num_vertices(tree.graph()) == 24);
 }

@@ -23,7 +23,7 @@ TEST_CASE(
     if (entry.path().extension() != ".json") continue;
 #ifndef SERVESIM_HAVE_MODELS
     if (nlohmann::json::parse(read_file(entry.path().string())).contains("model")) {
-      WARN(entry.path().string() << " needs models/ (ONNX profiling), which this build leaves out");
+      WARN(entry.path().string() << " needs models/ (ONNX profiling), whose tests this build leaves out");
       continue;
     }
 #endif

@@ -49,7 +49,7 @@ TEST_CASE("sim::Client: a throttled async event is retried with the documented b
   auto doc = async_scenario(test::trace_at(dir, {0.0}), 10);
   SECTION("throttled for 30 minutes: still served, after 14 retries") {
     // Concurrency 0 over [0, 1800): retries at 511, 811, 1111, 1411, 1711 fail; the one at 2011 runs.
-    doc["faults"] = {storm(0, 1800)};
+    doc["faults"] = json::array({storm(0, 1800)});
     const auto& r = test::simulate_first(doc);
     CHECK(r.requests.served == 1);
     CHECK(r.client.async_retries == 14);
@@ -62,7 +62,7 @@ TEST_CASE("sim::Client: a throttled async event is retried with the documented b
   SECTION("throttled for longer than its 1-hour maximum age: expired after 19 retries") {
     // Retries at 511 + 300 k stay within 3600 s for k <= 10 (the last at 3511 s); the next would be at
     // 3811 s, age 3811 s > 3600 s: discarded to the DLQ.
-    doc["faults"] = {storm(0, 7200)};
+    doc["faults"] = json::array({storm(0, 7200)});
     doc["client"]["async_max_event_age_s"] = 3600;
     const auto& r = test::simulate_first(doc);
     CHECK(r.requests.served == 0);
@@ -75,14 +75,14 @@ TEST_CASE("sim::Client: a throttled async event is retried with the documented b
   }
   SECTION("the default maximum age is 6 hours: 79 retries, then expired") {
     // 511 + 300 k <= 21600 for k <= 70 (70.3): 9 + 70 retries, the last at 21511 s.
-    doc["faults"] = {storm(0, 7 * 3600)};
+    doc["faults"] = json::array({storm(0, 7 * 3600)});
     const auto& r = test::simulate_first(doc);
     CHECK(r.client.async_retries == 79);
     CHECK(r.client.expired_by_age == 1);
     check_async_conservation(r);
   }
   SECTION("a synchronous client with no retries loses it at once, throttled") {
-    doc["faults"] = {storm(0, 1800)};
+    doc["faults"] = json::array({storm(0, 1800)});
     doc["client"] = {{"invocation", "sync"}};
     const auto& r = test::simulate_first(doc);
     CHECK(r.requests.throttled == 1);

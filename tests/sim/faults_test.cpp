@@ -44,7 +44,7 @@ void check_conservation(const sim::CandidateResult& r) {
 TEST_CASE("a 5-minute outage with no retries loses exactly the requests that arrive in it", "[faults]") {
   TempDir dir;
   auto doc = lambda_scenario(every_100ms(dir), 10);
-  doc["faults"] = {outage(200, 300)};
+  doc["faults"] = json::array({outage(200, 300)});
   const auto& r = test::simulate_first(doc);
   CHECK(r.requests.arrived == 10000);
   CHECK(r.requests.dropped == 3000);
@@ -60,7 +60,7 @@ TEST_CASE("a 5-minute outage with no retries loses exactly the requests that arr
 TEST_CASE("client retries during an outage follow the backoff schedule; a budget caps them", "[faults]") {
   TempDir dir;
   auto doc = lambda_scenario(every_100ms(dir), 10);
-  doc["faults"] = {outage(200, 300)};
+  doc["faults"] = json::array({outage(200, 300)});
   // 3 retries, full jitter with caps 100, 200, 400 ms: every retry of a request that arrived before
   // 500 - 0.7 s lands inside the outage and fails; the last 7 arrivals may escape it.
   doc["client"] = {{"max_retries", 3}, {"backoff_base_ms", 100}, {"backoff_max_ms", 10000}};
@@ -92,7 +92,7 @@ TEST_CASE("async events failed by an outage (5xx) are retried with backoff until
           "[faults]") {
   TempDir dir;
   auto doc = lambda_scenario(every_100ms(dir), 10);
-  doc["faults"] = {outage(200, 300)};
+  doc["faults"] = json::array({outage(200, 300)});
   doc["client"] = {{"invocation", "async"}};
   const auto& r = test::simulate_first(doc);
   // A system error (503) is retried after 1 s, 2 s, 4 s, ... (AWS Lambda asynchronous invocation), within the
@@ -222,14 +222,14 @@ TEST_CASE("a fault names only candidates it applies to, and faults a platform do
   auto doc = lambda_scenario(every_100ms(dir), 10);
   doc["candidates"].push_back({{"name", "pool"}, {"platform", "fixed-pool"}, {"servers", 4}});
   SECTION("an outage of one candidate leaves the other alone") {
-    doc["faults"] = {outage(200, 300)};
+    doc["faults"] = json::array({outage(200, 300)});
     doc["faults"][0]["candidates"] = {"pool"};
     const auto s = test::simulate(scenario_from(doc));
     CHECK(s.results[0].requests.dropped == 0);
     CHECK(s.results[1].requests.dropped == 3000);
   }
   SECTION("unknown candidate") {
-    doc["faults"] = {outage(200, 300)};
+    doc["faults"] = json::array({outage(200, 300)});
     doc["faults"][0]["candidates"] = {"nope"};
     CHECK_THROWS_WITH(
         scenario_from(doc),

@@ -267,6 +267,82 @@ TEST_CASE("sim::RequestTraceSource: JSON Lines traces, one object per line") {
   }
 }
 
+TEST_CASE("sim::RequestTraceSource: a prefix column gives each request's chained prompt blocks") {
+  using servesim::sim::TimestampUnit;
+  using servesim::sim::TraceFormat;
+  RequestTraceDir dir;
+  // Rows as in Mooncake's traces (hash_ids: one id per 512-token block). Row 2 shares row 1's first two
+  // blocks; row 3 has row 1's blocks 2 and 3 but a different first block, so none of its blocks equals row
+  // 1's (a block is its whole prefix); row 4 has no blocks.
+  const std::string text =
+      "{\"timestamp\": 0, \"input_length\": 1500, \"output_length\": 5, \"hash_ids\": [46, 47, 48]}\n"
+      "{\"timestamp\": 10, \"input_length\": 1400, \"output_length\": 5, \"hash_ids\": [46, 47, 90]}\n"
+      "{\"timestamp\": 20, \"input_length\": 1500, \"output_length\": 5, \"hash_ids\": [7, 47, 48]}\n"
+      "{\"timestamp\": 30, \"input_length\": 10, \"output_length\": 5, \"hash_ids\": []}\n";
+  auto spec_for = [](const std::string& path, TraceFormat format, const std::string& ts) {
+    WorkloadSpec spec = with_tokens(request_trace(path), "input_length", "output_length");
+    spec.format = format;
+    spec.timestamp_column = ts;
+    spec.timestamp_unit = TimestampUnit::milliseconds;
+    spec.prefix_blocks_column = "hash_ids";
+    return spec;
+  };
+  auto check = [](const std::vector<TokenArrival>& a) {
+    REQUIRE(a.size() == 4);
+    for (const auto& r : a) REQUIRE(r.tokens.prefix);
+    const auto& c1 = a[0].tokens.prefix->chain;
+    const auto& c2 = a[1].tokens.prefix->chain;
+    const auto& c3 = a[2].tokens.prefix->chain;
+    CHECK(a[0].tokens.prefix->block_tokens == 512);
+    REQUIRE(c1.size() == 3);
+    REQUIRE(c2.size() == 3);
+    REQUIRE(c3.size() == 3);
+    CHECK(c2[0] == c1[0]);
+    CHECK(c2[1] == c1[1]);
+    CHECK(c2[2] != c1[2]);
+    for (size_t i = 0; i < 3; ++i) CHECK(c3[i] != c1[i]);
+    CHECK(a[3].tokens.prefix->chain.empty());
+  };
+  SECTION("JSON Lines: an array of integers") {
+    check(token_arrivals(spec_for(dir.write("p.jsonl", text), TraceFormat::jsonl, "timestamp")));
+  }
+  SECTION("CSV: ids separated by spaces, commas or semicolons, optionally in brackets") {
+    check(token_arrivals(spec_for(dir.write("p.csv",
+                                            "timestamp,input_length,output_length,hash_ids\n"
+                                            "0,1500,5,\"[46, 47, 48]\"\n"
+                                            "10,1400,5,46 47 90\n"
+                                            "20,1500,5,7;47;48\n"
+                                            "30,10,5,\n"),
+                                  TraceFormat::csv, "timestamp")));
+  }
+  SECTION("copies made by scale > 1 share their row's blocks") {
+    WorkloadSpec spec = spec_for(dir.write("p.jsonl", text), TraceFormat::jsonl, "timestamp");
+    spec.scale = 2;
+    const auto a = token_arrivals(spec);
+    // Two copies of each row, less those spread before the first row's instant (dropped): more than 4.
+    REQUIRE(a.size() > 4);
+    std::vector<const void*> distinct;
+    for (const auto& r : a) distinct.push_back(r.tokens.prefix.get());
+    std::sort(distinct.begin(), distinct.end());
+    CHECK(std::unique(distinct.begin(), distinct.end()) - distinct.begin() <= 4);
+  }
+  SECTION("bad values are errors naming file, line and column") {
+    auto count = [&](const std::string& line) {
+      return count_arrivals(spec_for(dir.write("bad.jsonl", line), TraceFormat::jsonl, "timestamp"), 1);
+    };
+    CHECK_THROWS_WITH(
+        count("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5, \"hash_ids\": [1, "
+              "\"x\"]}\n"),
+        Contains("bad.jsonl: line 1: prefix column 'hash_ids': expected block ids (non-negative "
+                 "integers, e.g. [1, 2, 3] or \"1 2 3\"), got '[1 x ]'"));
+    CHECK_THROWS_WITH(
+        count("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5, \"hash_ids\": [-1]}\n"),
+        Contains("bad.jsonl: line 1: prefix column 'hash_ids': expected block ids"));
+    CHECK_THROWS_WITH(count("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5}\n"),
+                      Contains("bad.jsonl: line 1: prefix column 'hash_ids': no value"));
+  }
+}
+
 TEST_CASE("sim::RequestTraceSource: a filter keeps the rows with one value in a column") {
   RequestTraceDir dir;
   // BurstGPT's layout: one file for several models, told apart by a column.

@@ -62,6 +62,28 @@ TEST_CASE("sim::Scenario: a request trace's token columns come in pairs") {
   }
 }
 
+TEST_CASE(
+    "sim::Scenario: prefix_blocks_column needs the token columns; prefix_block_tokens defaults to 512") {
+  nlohmann::json doc = scenario_with_candidates(1);
+  doc["workload"] = {{"type", "request_trace"}, {"path", "t.jsonl"}, {"prefix_blocks_column", "hash_ids"}};
+  CHECK_THROWS_WITH(
+      parse_scenario(doc, "s.json", "."),
+      "s.json: /workload/prefix_blocks_column: expected with input_tokens_column and "
+      "output_tokens_column (the prefix blocks cover a request's prompt), got no token columns");
+  doc["workload"]["input_tokens_column"] = "input_length";
+  doc["workload"]["output_tokens_column"] = "output_length";
+  auto workload = parse_scenario(doc, "s.json", ".").workload;
+  CHECK(workload.prefix_blocks_column == "hash_ids");
+  CHECK(workload.prefix_block_tokens == 512);  // Mooncake's block size (FAST25-release/README.md)
+  doc["workload"]["prefix_block_tokens"] = 0;
+  CHECK_THROWS_WITH(parse_scenario(doc, "s.json", "."), Contains("s.json: /workload/prefix_block_tokens: "));
+  doc["workload"]["prefix_block_tokens"] = 16;
+  CHECK(parse_scenario(doc, "s.json", ".").workload.prefix_block_tokens == 16);
+  doc["workload"].erase("prefix_blocks_column");
+  CHECK_THROWS_WITH(parse_scenario(doc, "s.json", "."),
+                    "s.json: /workload/prefix_block_tokens: expected only with prefix_blocks_column");
+}
+
 TEST_CASE("sim::Scenario: timestamp_unit is one of auto, s, ms, us, iso8601") {
   nlohmann::json doc = scenario_with_candidates(1);
   doc["workload"] = {{"type", "request_trace"}, {"path", "t.csv"}};

@@ -115,3 +115,124 @@ TEST_CASE("service.llm: a synthetic request longer than the context is refused a
     CHECK(r.llm.present);
   }
 }
+
+TEST_CASE("platforms::KubernetesModel with llm_prefix_caching: the hit rate of a trace's prompt blocks") {
+  // One replica; requests 10 s apart, each done long before the next (a 2,000-token prefill on an H100 takes
+  // tens of ms). Blocks of 512 tokens; a request reuses the leading run of its blocks already cached, at
+  // most input - 1 tokens; a prompt caches its full blocks (input / 512, rounded down):
+  //   r1 1,500 tokens [1, 2, 3]: nothing cached, hit 0; caches blocks 1, 2.
+  //   r2 1,400 tokens [1, 2, 9]: at most (1,399 / 512 =) 2 blocks; 1, 2 cached: hit 1,024.
+  //   r3 1,500 tokens [7, 2, 3]: its first block differs: hit 0.
+  //   r4 2,000 tokens [1, 2, 3, 4]: at most 3 blocks; 1, 2 cached, r1's block 3 was partial: hit 1,024.
+  // Hit rate = 2,048 / (1,500 + 1,400 + 1,500 + 2,000 = 6,400) = 0.32.
+  servesim::test::TempDir dir;
+  {
+    std::ofstream f(dir.path() + "/p.jsonl");
+    f << "{\"timestamp\": 0, \"input_length\": 1500, \"output_length\": 20, \"hash_ids\": [1, 2, 3]}\n"
+         "{\"timestamp\": 10000, \"input_length\": 1400, \"output_length\": 20, \"hash_ids\": [1, 2, 9]}\n"
+         "{\"timestamp\": 20000, \"input_length\": 1500, \"output_length\": 20, \"hash_ids\": [7, 2, 3]}\n"
+         "{\"timestamp\": 30000, \"input_length\": 2000, \"output_length\": 20, \"hash_ids\": [1, 2, 3, "
+         "4]}\n";
+  }
+  const nlohmann::json workload = {{"type", "request_trace"},
+                                   {"path", dir.path() + "/p.jsonl"},
+                                   {"timestamp_column", "timestamp"},
+                                   {"timestamp_unit", "ms"},
+                                   {"input_tokens_column", "input_length"},
+                                   {"output_tokens_column", "output_length"},
+                                   {"prefix_blocks_column", "hash_ids"}};
+  auto doc = llm_doc(workload, {{"min_replicas", 1}, {"max_replicas", 1}, {"llm_prefix_caching", true}});
+  doc["candidates"].push_back(doc["candidates"][0]);
+  doc["candidates"][0]["name"] = "prefix";
+  doc["candidates"][1]["name"] = "plain";
+  doc["candidates"][1]["llm_prefix_caching"] = false;
+  const auto run = servesim::test::simulate(scenario_from(doc));
+  const auto& with = run.results.at(0).llm;
+  const auto& without = run.results.at(1).llm;
+  REQUIRE(run.results.at(0).requests.served == 4);
+  CHECK(with.prefix_caching);
+  CHECK(with.input_tokens == 6400);
+  CHECK(with.prefix_hit_tokens == 2048);
+  CHECK_FALSE(without.prefix_caching);
+  CHECK(without.prefix_hit_tokens == 0);
+  // Two of the four prefills are 1,024 tokens shorter: the mean TTFT drops.
+  CHECK(with.ttft.mean_s() < without.ttft.mean_s());
+  // Same scenario and seed: the same figures.
+  const auto again = servesim::test::simulate(scenario_from(doc));
+  CHECK(again.results.at(0).llm.prefix_hit_tokens == 2048);
+  CHECK(again.results.at(0).llm.ttft.mean_s() == with.ttft.mean_s());
+  CHECK(again.results.at(0).simulated_s == run.results.at(0).simulated_s);
+  CHECK(again.results.at(0).llm.tpot.mean_s() == with.tpot.mean_s());
+}
+
+TEST_CASE("platforms::KubernetesModel: llm_prefix_caching without prefix blocks is refused") {
+  servesim::test::TempDir dir;
+  {
+    std::ofstream f(dir.path() + "/req.csv");
+    f << "t,in,out\n0,100,10\n";
+  }
+  const auto doc = llm_doc({{"type", "request_trace"},
+                            {"path", dir.path() + "/req.csv"},
+                            {"timestamp_column", "t"},
+                            {"input_tokens_column", "in"},
+                            {"output_tokens_column", "out"}},
+                           {{"llm_prefix_caching", true}});
+  CHECK_THROWS_WITH(servesim::platforms::make_candidates(scenario_from(doc)),
+                    Catch::Contains("/candidates/0/llm_prefix_caching: expected a request trace with "
+                                    "prefix_blocks_column"));
+}
+
+TEST_CASE("GPU fleet platforms with llm_prefix_caching: the same hit rate per instance") {
+  // The four requests of the kubernetes-gpu case above, 200 s apart (after any cold start of the one
+  // instance), on Cloud Run with an L4 and Container Apps with an A100: hit 2,048 of 6,400 input tokens.
+  servesim::test::TempDir dir;
+  {
+    std::ofstream f(dir.path() + "/p.jsonl");
+    f << "{\"timestamp\": 0, \"input_length\": 1500, \"output_length\": 20, \"hash_ids\": [1, 2, 3]}\n"
+         "{\"timestamp\": 200000, \"input_length\": 1400, \"output_length\": 20, \"hash_ids\": [1, 2, 9]}\n"
+         "{\"timestamp\": 400000, \"input_length\": 1500, \"output_length\": 20, \"hash_ids\": [7, 2, 3]}\n"
+         "{\"timestamp\": 600000, \"input_length\": 2000, \"output_length\": 20, \"hash_ids\": [1, 2, 3, "
+         "4]}\n";
+  }
+  const nlohmann::json workload = {{"type", "request_trace"},
+                                   {"path", dir.path() + "/p.jsonl"},
+                                   {"timestamp_column", "timestamp"},
+                                   {"timestamp_unit", "ms"},
+                                   {"input_tokens_column", "input_length"},
+                                   {"output_tokens_column", "output_length"},
+                                   {"prefix_blocks_column", "hash_ids"}};
+  auto doc = llm_doc(workload, {});
+  doc["candidates"] = {{{"name", "run-l4"},
+                        {"platform", "gcp-cloud-run"},
+                        {"gpu", "nvidia-l4"},
+                        {"vcpu", 8},
+                        {"memory_gib", 32},
+                        {"min_instances", 1},
+                        {"max_instances", 1},
+                        {"concurrency", 4},
+                        {"llm_prefix_caching", true}},
+                       {{"name", "aca-a100"},
+                        {"platform", "azure-container-apps"},
+                        {"gpu", "nvidia-a100"},
+                        {"vcpu", 24},
+                        {"memory_gib", 220},
+                        {"min_replicas", 1},
+                        {"max_replicas", 1},
+                        {"concurrent_requests", 4},
+                        {"llm_prefix_caching", true}}};
+  const auto run = servesim::test::simulate(scenario_from(doc));
+  for (const auto& r : run.results) {
+    INFO(r.name);
+    REQUIRE(r.requests.served == 4);
+    CHECK(r.llm.prefix_caching);
+    CHECK(r.llm.input_tokens == 6400);
+    CHECK(r.llm.prefix_hit_tokens == 2048);
+  }
+  // On a CPU instance there is nothing to cache: refused with the candidate's key.
+  doc["candidates"] = {{{"name", "run-cpu"}, {"platform", "gcp-cloud-run"}, {"llm_prefix_caching", true}}};
+  doc["service"]["llm"]["cpu_ms_per_input_token"] = 1;
+  doc["service"]["llm"]["cpu_ms_per_output_token"] = 10;
+  CHECK_THROWS_WITH(
+      servesim::platforms::make_candidates(scenario_from(doc)),
+      Catch::Contains("/candidates/0/llm_prefix_caching: expected only with service.llm on a GPU"));
+}
