@@ -98,8 +98,8 @@ TEST_CASE("cli::errors_catalog: every documented bad input gives its documented 
   CHECK(cases.size() >= 20);
   for (const auto& c : cases) {
 #ifndef SERVESIM_HAVE_MODELS
-    // Built without the model tests (the sanitizer build, SERVESIM_TEST_MODELS=OFF): the model commands are not
-    // checked here (their inputs are fuzzed there; the normal build checks these cases).
+    // Built without the model tests (the sanitizer build, SERVESIM_TEST_MODELS=OFF): the model commands are
+    // not checked here (their inputs are fuzzed there; the normal build checks these cases).
     if (c.args.rfind(" models ", 0) == 0 || c.args.rfind(" inspect ", 0) == 0 ||
         c.args.rfind(" profile ", 0) == 0) {
       WARN("docs/errors.md:" << c.line << " needs models/ (ONNX), which this build leaves out");
