@@ -9,35 +9,16 @@
 #include <stdexcept>
 #include <vector>
 
+#include "llm_test_setup.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
 #include "platforms/fleet/llm_timing.hpp"
 #include "sim/rng.hpp"
 
 namespace {
 using namespace servesim::platforms;
-
-// Llama 3 8B's shape (Meta's model card and config.json: 32 layers, 32 heads, 8 KV heads, head dim 128,
-// hidden 4096), rounded to 8.0 B parameters so that the hand arithmetic stays readable.
-LlmSpec llama8b() {
-  LlmSpec m;
-  m.parameters_b = 8.0;
-  m.layers = 32;
-  m.heads = 32;
-  m.kv_heads = 8;
-  m.head_dim = 128;
-  m.hidden = 4096;
-  m.max_context_tokens = 8192;
-  return m;
-}
-
-// An ideal replica: all of the peak and the bandwidth, no per-iteration overhead.
-LlmReplicaParams ideal() {
-  LlmReplicaParams r;
-  r.compute_efficiency = 1;
-  r.bandwidth_efficiency = 1;
-  r.overhead_s = 0;
-  return r;
-}
+using servesim::test_llm::h100;
+using servesim::test_llm::ideal;
+using servesim::test_llm::llama8b;
 
 struct Log : LlmEngine::Sink {
   std::vector<double> first, done, arrival;
@@ -57,9 +38,6 @@ double run(LlmEngine& e, Log& log, double t = 0) {
   return t;
 }
 
-const GpuSpec& h100() {
-  return *gpu_catalog().find("h100");
-}
 }  // namespace
 
 TEST_CASE("platforms::LlmTiming: KV bytes per token and the capacity of an H100") {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "llm_test_setup.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
 #include "platforms/fleet/llm_engine.hpp"
 #include "platforms/fleet/llm_timing.hpp"
@@ -15,31 +16,9 @@
 namespace {
 using namespace servesim::platforms;
 
-// Llama 3 8B's shape (config.json: 32 layers, 32 heads, 8 KV heads, head dim 128, hidden 4096), 8.0 B
-// parameters, on one H100 SXM at all of its 989.5 TFLOP/s (fp16 dense) and 3.35 TB/s, no overhead.
+// Llama 3 8B's shape with a 2,048-token context, on one ideal H100 (llm_test_setup.hpp).
 LlmSpec prefix_llama8b() {
-  LlmSpec m;
-  m.parameters_b = 8.0;
-  m.layers = 32;
-  m.heads = 32;
-  m.kv_heads = 8;
-  m.head_dim = 128;
-  m.hidden = 4096;
-  m.max_context_tokens = 2048;
-  return m;
-}
-
-LlmReplicaParams prefix_ideal(double memory_utilization = 0.9) {
-  LlmReplicaParams r;
-  r.compute_efficiency = 1;
-  r.bandwidth_efficiency = 1;
-  r.overhead_s = 0;
-  r.memory_utilization = memory_utilization;
-  return r;
-}
-
-const GpuSpec& prefix_h100() {
-  return *gpu_catalog().find("h100");
+  return servesim::test_llm::llama8b(2048);
 }
 
 // A request of `input` prompt tokens whose prefix blocks (512 tokens each) have the chained ids `chain`.
@@ -70,7 +49,7 @@ double drain_engine(LlmEngine& e, PrefixLog& log, double t) {
 
 // Time to first token of `b` alone on an idle replica after `a` has run alone.
 double second_ttft(bool caching, const LlmRequest& a, LlmRequest b, uint32_t* hit = nullptr) {
-  const LlmTiming t(prefix_llama8b(), prefix_h100(), prefix_ideal());
+  const LlmTiming t(prefix_llama8b(), servesim::test_llm::h100(), servesim::test_llm::ideal());
   LlmEngine e(t, LlmEngineLimits{.block_tokens = 1, .prefix_caching = caching});
   PrefixLog log;
   e.add(a);
@@ -128,7 +107,7 @@ TEST_CASE("platforms::LlmEngine prefix caching: LRU eviction under a small KV bu
   // KV budget: memory_utilization u with 80e9 u - 1e9 reserve - 16e9 weights = 2,100 x 131,072 B gives
   // 2,100 tokens of KV (floor of the division, so 2,099 or 2,100 after rounding).
   const double u = (17e9 + 2100 * 131072.0 + 1000) / 80e9;
-  const LlmTiming t(prefix_llama8b(), prefix_h100(), prefix_ideal(u));
+  const LlmTiming t(prefix_llama8b(), servesim::test_llm::h100(), servesim::test_llm::ideal(u));
   REQUIRE(t.kv_capacity_tokens() == 2100);
   SECTION("unused blocks go least recently used first, a prompt's tail before its head") {
     LlmEngine e(t, LlmEngineLimits{.block_tokens = 1, .prefix_caching = true});
@@ -170,7 +149,7 @@ TEST_CASE("platforms::LlmEngine prefix caching: LRU eviction under a small KV bu
 }
 
 TEST_CASE("platforms::LlmEngine prefix caching: off by default, and the prefixes then change nothing") {
-  const LlmTiming t(prefix_llama8b(), prefix_h100(), prefix_ideal());
+  const LlmTiming t(prefix_llama8b(), servesim::test_llm::h100(), servesim::test_llm::ideal());
   std::vector<double> times[2];
   for (const bool caching : {false, true}) {
     LlmEngine e(t, LlmEngineLimits{.prefix_caching = caching});
