@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "core/input_error.hpp"
+#include "support/accounting.hpp"
 #include "support/sim_harness.hpp"
 
 namespace {
@@ -32,12 +33,6 @@ json storm(double start_s, double duration_s) {
   return {{"kind", "throttle"}, {"start_s", start_s}, {"duration_s", duration_s}, {"concurrency_limit", 0}};
 }
 
-void check_async_conservation(const sim::CandidateResult& r) {
-  const auto& q = r.requests;
-  CHECK(q.served + q.timed_out + q.throttled + q.dropped == q.arrived);
-  CHECK(r.client.dead_lettered + r.client.expired_by_age == q.dropped);
-}
-
 }  // namespace
 
 TEST_CASE("sim::Client: a throttled async event is retried with the documented backoff until its age",
@@ -57,7 +52,7 @@ TEST_CASE("sim::Client: a throttled async event is retried with the documented b
     CHECK(r.client.expired_by_age == 0);
     // Served 2011 s after it was sent, plus its 10 ms: nobody waits, so the 30 s timeout does not apply.
     CHECK(r.latency.mean_s() == Approx(2011.01).epsilon(1e-9));
-    check_async_conservation(r);
+    servesim::test::check_async_accounted(r);
   }
   SECTION("throttled for longer than its 1-hour maximum age: expired after 19 retries") {
     // Retries at 511 + 300 k stay within 3600 s for k <= 10 (the last at 3511 s); the next would be at
@@ -71,7 +66,7 @@ TEST_CASE("sim::Client: a throttled async event is retried with the documented b
     CHECK(r.client.async_retries == 19);
     CHECK(r.client.expired_by_age == 1);
     CHECK(r.client.dead_lettered == 0);
-    check_async_conservation(r);
+    servesim::test::check_async_accounted(r);
   }
   SECTION("the default maximum age is 6 hours: 79 retries, then expired") {
     // 511 + 300 k <= 21600 for k <= 70 (70.3): 9 + 70 retries, the last at 21511 s.
@@ -79,7 +74,7 @@ TEST_CASE("sim::Client: a throttled async event is retried with the documented b
     const auto& r = test::simulate_first(doc);
     CHECK(r.client.async_retries == 79);
     CHECK(r.client.expired_by_age == 1);
-    check_async_conservation(r);
+    servesim::test::check_async_accounted(r);
   }
   SECTION("a synchronous client with no retries loses it at once, throttled") {
     doc["faults"] = json::array({storm(0, 1800)});
@@ -105,7 +100,7 @@ TEST_CASE("sim::Client: an async function error is retried twice, 1 then 2 minut
     CHECK(r.client.expired_by_age == 0);
     CHECK(r.requests.dropped == 1);
     CHECK(r.requests.timed_out == 0);
-    check_async_conservation(r);
+    servesim::test::check_async_accounted(r);
   }
   SECTION("the second retry comes 182 s after the event: a 180 s maximum age expires it, 185 s does not") {
     doc["client"]["async_max_event_age_s"] = 180;

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <vector>
 
+#include "support/accounting.hpp"
 #include "support/sim_harness.hpp"
 
 namespace {
@@ -31,13 +32,6 @@ json fleet_async_scenario(const TempDir& dir, const std::vector<double>& times_s
   return doc;
 }
 
-// Every event ends exactly once; the dropped ones are the DLQ's and the expired ones.
-void check_fleet_async_conservation(const servesim::sim::CandidateResult& r) {
-  const auto& q = r.requests;
-  CHECK(q.served + q.timed_out + q.throttled + q.dropped == q.arrived);
-  CHECK(r.client.dead_lettered + r.client.expired_by_age == q.dropped);
-}
-
 }  // namespace
 
 TEST_CASE("platforms::InstanceFleet: an async event that runs past the client timeout is served",
@@ -52,7 +46,7 @@ TEST_CASE("platforms::InstanceFleet: an async event that runs past the client ti
     CHECK(r.requests.timed_out == 0);
     CHECK(r.client.async_retries == 0);
     CHECK(r.latency.mean_s() == Approx(8.0).epsilon(1e-9));
-    check_fleet_async_conservation(r);
+    servesim::test::check_async_accounted(r);
   }
   SECTION("sync (unchanged): the caller gave up at 5 s, so it is timed out") {
     doc["client"] = {{"invocation", "sync"}};
@@ -77,7 +71,7 @@ TEST_CASE("platforms::InstanceFleet: an async event stopped by the request timeo
     CHECK(r.client.async_retries == 2);
     CHECK(r.client.dead_lettered == 1);
     CHECK(r.requests.dropped == 1);
-    check_fleet_async_conservation(r);
+    servesim::test::check_async_accounted(r);
   }
   SECTION("the second retry comes 200 s after the event: a 180 s maximum age expires it instead") {
     doc["client"]["async_max_event_age_s"] = 180;
@@ -85,7 +79,7 @@ TEST_CASE("platforms::InstanceFleet: an async event stopped by the request timeo
     CHECK(r.client.async_retries == 1);
     CHECK(r.client.expired_by_age == 1);
     CHECK(r.requests.timed_out == 0);
-    check_fleet_async_conservation(r);
+    servesim::test::check_async_accounted(r);
   }
   SECTION("sync (unchanged): timed out at 10 s") {
     doc["client"] = {{"invocation", "sync"}};
@@ -112,7 +106,7 @@ TEST_CASE("platforms::InstanceFleet: an async event refused by the full platform
     CHECK(r.client.async_retries == 1);
     CHECK(r.latency.mean_s() == Approx(16.0).epsilon(1e-9));
     CHECK(r.latency.max_s() == Approx(21.5).epsilon(1e-3));
-    check_fleet_async_conservation(r);
+    servesim::test::check_async_accounted(r);
   }
   SECTION("sync (unchanged): the second waited 10 s, past its caller's 5 s: timed out; the first too") {
     doc["client"] = {{"invocation", "sync"}};
@@ -136,7 +130,7 @@ TEST_CASE("platforms::FixedPoolModel: an async event waits in the pool's queue h
     CHECK(r.requests.served == 2);
     CHECK(r.requests.timed_out == 0);
     CHECK(r.latency.mean_s() == Approx(12.0).epsilon(1e-9));
-    check_fleet_async_conservation(r);
+    servesim::test::check_async_accounted(r);
   }
   SECTION("sync (unchanged): both timed out") {
     doc["client"] = {{"invocation", "sync"}};
