@@ -116,6 +116,28 @@ TEST_CASE("service.llm: a synthetic request longer than the context is refused a
   }
 }
 
+namespace {
+
+// Four prompts `gap_s` apart with their 512-token prefix blocks (Mooncake's JSON Lines layout), as a
+// workload.
+nlohmann::json prefix_trace_workload(const servesim::test::TempDir& dir, int gap_s) {
+  const int inputs[4] = {1500, 1400, 1500, 2000};
+  const char* blocks[4] = {"[1, 2, 3]", "[1, 2, 9]", "[7, 2, 3]", "[1, 2, 3, 4]"};
+  std::ofstream f(dir.path() + "/p.jsonl");
+  for (int i = 0; i < 4; ++i)
+    f << "{\"timestamp\": " << i * gap_s * 1000 << ", \"input_length\": " << inputs[i]
+      << ", \"output_length\": 20, \"hash_ids\": " << blocks[i] << "}\n";
+  return {{"type", "request_trace"},
+          {"path", dir.path() + "/p.jsonl"},
+          {"timestamp_column", "timestamp"},
+          {"timestamp_unit", "ms"},
+          {"input_tokens_column", "input_length"},
+          {"output_tokens_column", "output_length"},
+          {"prefix_blocks_column", "hash_ids"}};
+}
+
+}  // namespace
+
 TEST_CASE("platforms::KubernetesModel with llm_prefix_caching: the hit rate of a trace's prompt blocks") {
   // One replica; requests 10 s apart, each done long before the next (a 2,000-token prefill on an H100 takes
   // tens of ms). Blocks of 512 tokens; a request reuses the leading run of its blocks already cached, at
@@ -126,21 +148,7 @@ TEST_CASE("platforms::KubernetesModel with llm_prefix_caching: the hit rate of a
   //   r4 2,000 tokens [1, 2, 3, 4]: at most 3 blocks; 1, 2 cached, r1's block 3 was partial: hit 1,024.
   // Hit rate = 2,048 / (1,500 + 1,400 + 1,500 + 2,000 = 6,400) = 0.32.
   servesim::test::TempDir dir;
-  {
-    std::ofstream f(dir.path() + "/p.jsonl");
-    f << "{\"timestamp\": 0, \"input_length\": 1500, \"output_length\": 20, \"hash_ids\": [1, 2, 3]}\n"
-         "{\"timestamp\": 10000, \"input_length\": 1400, \"output_length\": 20, \"hash_ids\": [1, 2, 9]}\n"
-         "{\"timestamp\": 20000, \"input_length\": 1500, \"output_length\": 20, \"hash_ids\": [7, 2, 3]}\n"
-         "{\"timestamp\": 30000, \"input_length\": 2000, \"output_length\": 20, \"hash_ids\": [1, 2, 3, "
-         "4]}\n";
-  }
-  const nlohmann::json workload = {{"type", "request_trace"},
-                                   {"path", dir.path() + "/p.jsonl"},
-                                   {"timestamp_column", "timestamp"},
-                                   {"timestamp_unit", "ms"},
-                                   {"input_tokens_column", "input_length"},
-                                   {"output_tokens_column", "output_length"},
-                                   {"prefix_blocks_column", "hash_ids"}};
+  const nlohmann::json workload = prefix_trace_workload(dir, 10);
   auto doc = llm_doc(workload, {{"min_replicas", 1}, {"max_replicas", 1}, {"llm_prefix_caching", true}});
   doc["candidates"].push_back(doc["candidates"][0]);
   doc["candidates"][0]["name"] = "prefix";
@@ -186,21 +194,7 @@ TEST_CASE("GPU fleet platforms with llm_prefix_caching: the same hit rate per in
   // The four requests of the kubernetes-gpu case above, 200 s apart (after any cold start of the one
   // instance), on Cloud Run with an L4 and Container Apps with an A100: hit 2,048 of 6,400 input tokens.
   servesim::test::TempDir dir;
-  {
-    std::ofstream f(dir.path() + "/p.jsonl");
-    f << "{\"timestamp\": 0, \"input_length\": 1500, \"output_length\": 20, \"hash_ids\": [1, 2, 3]}\n"
-         "{\"timestamp\": 200000, \"input_length\": 1400, \"output_length\": 20, \"hash_ids\": [1, 2, 9]}\n"
-         "{\"timestamp\": 400000, \"input_length\": 1500, \"output_length\": 20, \"hash_ids\": [7, 2, 3]}\n"
-         "{\"timestamp\": 600000, \"input_length\": 2000, \"output_length\": 20, \"hash_ids\": [1, 2, 3, "
-         "4]}\n";
-  }
-  const nlohmann::json workload = {{"type", "request_trace"},
-                                   {"path", dir.path() + "/p.jsonl"},
-                                   {"timestamp_column", "timestamp"},
-                                   {"timestamp_unit", "ms"},
-                                   {"input_tokens_column", "input_length"},
-                                   {"output_tokens_column", "output_length"},
-                                   {"prefix_blocks_column", "hash_ids"}};
+  const nlohmann::json workload = prefix_trace_workload(dir, 200);
   auto doc = llm_doc(workload, {});
   doc["candidates"] = {{{"name", "run-l4"},
                         {"platform", "gcp-cloud-run"},
