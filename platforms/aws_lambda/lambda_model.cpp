@@ -200,7 +200,7 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
   double retry_at_s = 0;
   switch (client_->throttled(t_s, arrival_s, attempt_no, retry_at_s)) {
     case sim::Client::Throttle::retry:
-      push(Event{retry_at_s, arrival_s, 0, attempt_no, Kind::retry, false, false});
+      push(Event{retry_at_s, arrival_s, 0, hold_retry(attempt_no), Kind::retry, false, false});
       break;
     case sim::Client::Throttle::throttled:
       rec_->throttled(t_s);
@@ -208,6 +208,18 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
     case sim::Client::Throttle::queued:
       break;
   }
+}
+
+uint32_t LambdaModel::hold_retry(uint32_t attempt_no) {
+  HeldRetry held{attempt_no, tokens_ ? *tokens_ : sim::RequestTokens{}};
+  if (free_retries_.empty()) {
+    retries_.push_back(std::move(held));
+    return static_cast<uint32_t>(retries_.size() - 1);
+  }
+  const uint32_t i = free_retries_.back();
+  free_retries_.pop_back();
+  retries_[i] = std::move(held);
+  return i;
 }
 
 void LambdaModel::begin_service(double t_s, double now_s, double arrival_s, uint32_t attempt_no,
@@ -311,9 +323,15 @@ void LambdaModel::handle_next_event() {
     case Kind::complete:
       complete(e);
       break;
-    case Kind::retry:
-      attempt(e.t_s, e.arrival_s, e.slot);
+    case Kind::retry: {
+      const HeldRetry held = std::move(retries_[e.slot]);
+      free_retries_.push_back(e.slot);
+      const sim::RequestTokens* offered = tokens_;
+      tokens_ = &held.tokens;  // the retried request's own tokens while it is attempted again
+      attempt(e.t_s, e.arrival_s, held.attempt);
+      tokens_ = offered;
       break;
+    }
     case Kind::crash:
       crash(e);
       break;

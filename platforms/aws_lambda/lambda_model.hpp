@@ -108,7 +108,7 @@ class LambdaModel : public sim::PlatformModel {
     double t_s;
     double arrival_s;  // first arrival of the request (latency is measured from it)
     double billed_s;   // duration to bill (complete, crash)
-    uint32_t slot;     // cold-start slot (download), else the attempt number
+    uint32_t slot;     // cold-start slot (download), held retry (retry), else the attempt number
     Kind kind;
     bool provisioned;  // served by a provisioned environment
     bool timed_out;    // stopped by the function timeout
@@ -122,6 +122,7 @@ class LambdaModel : public sim::PlatformModel {
   };
 
   void attempt(double t_s, double arrival_s, uint32_t attempt_no);
+  uint32_t hold_retry(uint32_t attempt_no);  // the held retry's index, for Event::slot
   // The environment starts at t_s (init_s of cold start first); `now_s` >= t_s is the current time (a cold
   // start that waited for its download), from which a crash can strike.
   void begin_service(double t_s, double now_s, double arrival_s, uint32_t attempt_no, double init_s,
@@ -162,6 +163,14 @@ class LambdaModel : public sim::PlatformModel {
   size_t creation_head_ = 0;
   std::vector<ColdStart> cold_;  // cold starts waiting for their model download, by slot
   std::vector<uint32_t> free_slots_;
+  // A throttled attempt's retry, held until its time: its attempt number and the request's tokens (the model
+  // only sees a request's tokens while it is being offered; a retry must keep the prompt it was sent with).
+  struct HeldRetry {
+    uint32_t attempt;
+    sim::RequestTokens tokens;
+  };
+  std::vector<HeldRetry> retries_;
+  std::vector<uint32_t> free_retries_;
   uint32_t pending_cold_ = 0;
   ModelCache cache_;  // layered model cache on the workers (off unless the scenario gives one)
   InvocationObserver* observer_ = nullptr;

@@ -190,3 +190,40 @@ TEST_CASE("platforms::LambdaModel: settings outside their documented range are r
   REQUIRE_THROWS_WITH(simulate(scenario_from(doc)),
                       Catch::Contains("/candidates/0/memroy_mb: unknown key for aws-lambda"));
 }
+
+TEST_CASE("platforms::LambdaModel: a throttled request is retried with its own tokens") {
+  // Two requests at t = 0 on a function with reserved concurrency 1, served on the CPU at 1 ms per prompt
+  // token (1,769 MB = one full vCPU = reference_vcpu, so no scaling): A (1,000 tokens) takes the one
+  // environment, B is throttled (HTTP 429) and retried by its caller until A's environment is free. Run it
+  // twice, B's prompt 10 or 2,000 tokens, same seed: everything up to B's admission is the same (A, the cold
+  // start, the retry delays drawn), so B's latency differs by its service time alone, (2,000 - 10) x 1 ms,
+  // and the mean latency of the two by half that: 0.995 s. A retry that lost B's tokens would serve the
+  // model's default 512 in both runs, and the means would be equal.
+  TempDir dir;
+  auto mean_latency_s = [&dir](int b_tokens) {
+    const std::string path = dir.write("req-" + std::to_string(b_tokens) + ".csv",
+                                       "t,in,out\n0,1000,1\n0," + std::to_string(b_tokens) + ",1\n");
+    nlohmann::json doc = {
+        {"seed", 7},
+        {"workload",
+         {{"type", "request_trace"},
+          {"path", path},
+          {"timestamp_column", "t"},
+          {"input_tokens_column", "in"},
+          {"output_tokens_column", "out"}}},
+        {"service",
+         {{"llm", {{"model", "llama-3.1-8b"}, {"cpu_ms_per_input_token", 1}, {"cpu_ms_per_output_token", 0}}},
+          {"reference_vcpu", 1.0}}},
+        {"slo", {{"p99_ms", 600000}, {"timeout_s", 600}}},
+        {"client", {{"max_retries", 50}}},
+        {"candidates",
+         {{{"name", "fn"}, {"platform", "aws-lambda"}, {"memory_mb", 1769}, {"reserved_concurrency", 1}}}}};
+    const auto& r = servesim::test::simulate_first(doc);
+    REQUIRE(r.requests.served == 2);
+    REQUIRE(r.requests.throttled == 0);
+    return r.latency.mean_s();
+  };
+  const double short_b = mean_latency_s(10);
+  const double long_b = mean_latency_s(2000);
+  CHECK(long_b - short_b == Approx(0.995).margin(1e-6));
+}
