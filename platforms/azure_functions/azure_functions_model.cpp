@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/json_fields.hpp"
 
@@ -148,6 +149,13 @@ FleetConfig AzureFunctionsModel::fleet_config_for(const AzureFunctionsParams& p,
   c.queue_limit_s = std::min(p.http_response_cap_s, scenario.slo.timeout_s);
   c.queue_expiry_throttles = false;
   c.request_timeout_s = std::min(p.function_timeout_s, p.http_response_cap_s);
+  if (scenario.client.async) {
+    // An event (a queue-triggered function) has no HTTP response to cap: it waits in its queue until an
+    // instance takes it, and runs until the function timeout (includes/functions-timeout-duration.md: the
+    // 230 s applies to HTTP-triggered functions). Left in the queue, nobody gives up on it.
+    c.queue_limit_s = std::numeric_limits<double>::infinity();
+    c.request_timeout_s = p.function_timeout_s;
+  }
   c.autoscale_tick_s = 0;  // the scale controller adds instances on demand, one per scale_out_interval_s
   c.set_cold_start_path(p.path);
   c.set_instance_compute(scenario, p.vcpu, nullptr, 0, 0);

@@ -189,3 +189,36 @@ TEST_CASE("platforms::AzureFunctionsModel: container images only on the Premium 
       "test-scenario.json: /candidates/0: Azure Functions has no layers (source layer); use zip, image "
       "(Premium), object-store (Blob storage) or volume (Azure Files)");
 }
+
+TEST_CASE(
+    "platforms::AzureFunctionsModel: an async event is bound by the function timeout, not the HTTP cap") {
+  // One request at t = 0 needing 250 s on a Consumption instance (cold start: a 1 s runtime init, nothing
+  // downloaded). The 230 s cap is the HTTP front end's (includes/functions-timeout-duration.md); the function
+  // timeout is 300 s (Consumption's default).
+  TempDir dir;
+  auto doc =
+      azure_scenario(trace_at(dir, {0.0}),
+                     {{"warm", constant_ms(250000)}, {"cold_start", {{"runtime_init", constant_ms(1000)}}}},
+                     {{"plan", "consumption"}});
+  doc["slo"] = {{"p99_ms", 600000}, {"timeout_s", 600}};
+  SECTION("HTTP (synchronous): stopped at 230 s, timed out") {
+    const auto& r = servesim::test::simulate_first(doc);
+    CHECK(r.requests.served == 0);
+    CHECK(r.requests.timed_out == 1);
+  }
+  SECTION("an event (async): runs to its end, served 251 s after it arrived") {
+    doc["client"] = {{"invocation", "async"}};
+    const auto& r = servesim::test::simulate_first(doc);
+    CHECK(r.requests.served == 1);
+    CHECK(r.requests.timed_out + r.requests.dropped == 0);
+    CHECK(r.latency.mean_s() == Approx(251.0).margin(1e-6));
+  }
+  SECTION("an event longer than the function timeout is a function error: retried, then dead-lettered") {
+    doc["client"] = {{"invocation", "async"}};
+    doc["service"]["warm"] = constant_ms(400000);
+    const auto& r = servesim::test::simulate_first(doc);
+    CHECK(r.requests.served == 0);
+    CHECK(r.requests.dropped == 1);
+    CHECK(r.client.dead_lettered == 1);
+  }
+}
