@@ -100,9 +100,10 @@ void Client::async_backoff(double t_s, double origin_s, uint32_t attempt, int fa
   async_requeue(t_s, origin_s, t_s + delay_s, next, fault, key, tokens);
 }
 
-Client::Throttle Client::throttled(double t_s, double origin_s, uint32_t& attempt, double& retry_at_s) {
+Client::Throttle Client::throttled(double t_s, double origin_s, uint32_t& attempt, double& retry_at_s,
+                                   const RequestTokens& tokens) {
   if (spec_.async) {
-    async_backoff(t_s, origin_s, attempt, -1, kNoKey, {});
+    async_backoff(t_s, origin_s, attempt, -1, kNoKey, tokens);
     return Throttle::queued;
   }
   if (attempt >= spec_.max_retries || !budget_allows(t_s)) return Throttle::throttled;

@@ -73,7 +73,9 @@ class Client {
                 // expired there (recorded): nothing for the caller to do
   };
   // Attempt `attempt` of the request that first arrived at origin_s was throttled (HTTP 429) at t_s.
-  Throttle throttled(double t_s, double origin_s, uint32_t& attempt, double& retry_at_s);
+  // `tokens` (a language model's request) travel with an async event's retry, as with completed().
+  Throttle throttled(double t_s, double origin_s, uint32_t& attempt, double& retry_at_s,
+                     const RequestTokens& tokens);
   // How an attempt that the platform ran ended.
   enum class Ended {
     finished,        // it ran to its end

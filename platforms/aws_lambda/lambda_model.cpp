@@ -198,7 +198,7 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
     return;
   }
   double retry_at_s = 0;
-  switch (client_->throttled(t_s, arrival_s, attempt_no, retry_at_s)) {
+  switch (client_->throttled(t_s, arrival_s, attempt_no, retry_at_s, *tokens_)) {
     case sim::Client::Throttle::retry:
       push(Event{retry_at_s, arrival_s, 0, hold_retry(attempt_no), Kind::retry, false, false});
       break;

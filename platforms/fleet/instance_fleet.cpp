@@ -323,7 +323,7 @@ void InstanceFleet::throttle(double t_s, uint32_t r) {
   Request& q = reqs_[r];
   if (cap_fault_ >= 0) client_->throttled_by(cap_fault_);
   double retry_at_s = 0;
-  switch (client_->throttled(t_s, q.arrival_s, q.attempt, retry_at_s)) {
+  switch (client_->throttled(t_s, q.arrival_s, q.attempt, retry_at_s, q.tokens)) {
     case sim::Client::Throttle::retry:
       // HTTP 429: the client retries after a full-jitter exponential backoff.
       ++retry_waiting_;

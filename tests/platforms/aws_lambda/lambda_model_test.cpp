@@ -198,9 +198,10 @@ TEST_CASE("platforms::LambdaModel: a throttled request is retried with its own t
   // twice, B's prompt 10 or 2,000 tokens, same seed: everything up to B's admission is the same (A, the cold
   // start, the retry delays drawn), so B's latency differs by its service time alone, (2,000 - 10) x 1 ms,
   // and the mean latency of the two by half that: 0.995 s. A retry that lost B's tokens would serve the
-  // model's default 512 in both runs, and the means would be equal.
+  // model's default 512 in both runs, and the means would be equal. The same holds for an async event, which
+  // the event queue retries after 1, 2, 4 ... s (no jitter) instead of its caller.
   TempDir dir;
-  auto mean_latency_s = [&dir](int b_tokens) {
+  auto mean_latency_s = [&dir](int b_tokens, bool async) {
     const std::string path = dir.write("req-" + std::to_string(b_tokens) + ".csv",
                                        "t,in,out\n0,1000,1\n0," + std::to_string(b_tokens) + ",1\n");
     nlohmann::json doc = {
@@ -218,12 +219,16 @@ TEST_CASE("platforms::LambdaModel: a throttled request is retried with its own t
         {"client", {{"max_retries", 50}}},
         {"candidates",
          {{{"name", "fn"}, {"platform", "aws-lambda"}, {"memory_mb", 1769}, {"reserved_concurrency", 1}}}}};
+    if (async) doc["client"] = {{"invocation", "async"}};
     const auto& r = servesim::test::simulate_first(doc);
     REQUIRE(r.requests.served == 2);
     REQUIRE(r.requests.throttled == 0);
     return r.latency.mean_s();
   };
-  const double short_b = mean_latency_s(10);
-  const double long_b = mean_latency_s(2000);
-  CHECK(long_b - short_b == Approx(0.995).margin(1e-6));
+  SECTION("synchronous: the caller's retries") {
+    CHECK(mean_latency_s(2000, false) - mean_latency_s(10, false) == Approx(0.995).margin(1e-6));
+  }
+  SECTION("async: the event queue's retries") {
+    CHECK(mean_latency_s(2000, true) - mean_latency_s(10, true) == Approx(0.995).margin(1e-6));
+  }
 }
