@@ -242,6 +242,24 @@ def check_kubernetes(docs, s, platform, what):
     label = "karpenter.sh/capacity-type" if s["node_provisioner"] == "karpenter" else "eks.amazonaws.com/capacityType"
     check((label in pod["nodeSelector"]) == spot, f"{what}: capacity type")
     check(pod["terminationGracePeriodSeconds"] == s["termination_grace_period_s"], f"{what}: grace period")
+    # Karpenter v1 NodePool (no schema here: the fields and types of karpenter.sh's NodePool reference, by
+    # hand): the node type and capacity type as requirements, a GPU limit of max_nodes nodes' GPUs, and
+    # empty-node removal after karpenter_empty_node_removal_s.
+    pool = kinds.get("NodePool")
+    check((pool is not None) == (s["node_provisioner"] == "karpenter"), f"{what}: NodePool iff karpenter")
+    if pool is not None:
+        check(pool["apiVersion"] == "karpenter.sh/v1", f"{what}: NodePool apiVersion")
+        tmpl = pool["spec"]["template"]["spec"]
+        reqs = {r["key"]: (r["operator"], r["values"]) for r in tmpl["requirements"]}
+        check(reqs.get("node.kubernetes.io/instance-type") == ("In", [s["node_type"]]), f"{what}: NodePool type")
+        check(reqs.get("karpenter.sh/capacity-type") == ("In", ["spot" if spot else "on-demand"]),
+              f"{what}: NodePool capacity type")
+        check(set(tmpl["nodeClassRef"]) == {"group", "kind", "name"}, f"{what}: nodeClassRef")
+        per_node = s["gpus_per_node"] or s["node_gpus_" + s["node_type"].replace(".", "_")]
+        check(pool["spec"]["limits"]["nvidia.com/gpu"] == str(s["max_nodes"] * per_node), f"{what}: GPU limit")
+        d = pool["spec"]["disruption"]
+        check(d["consolidationPolicy"] in ("WhenEmpty", "WhenEmptyOrUnderutilized"), f"{what}: policy")
+        check(d["consolidateAfter"] == f"{round(s['karpenter_empty_node_removal_s'])}s", f"{what}: consolidateAfter")
     env = {e["name"]: e["value"] for e in container.get("env", [])}
     check(env.get("MAX_BATCH_SIZE") == str(s["max_batch_size"]), f"{what}: batch size")
     check(kinds["Deployment"]["spec"]["replicas"] == s["min_replicas"], f"{what}: initial replicas")
