@@ -7,6 +7,7 @@
 #include <QFileInfo>
 #include <QGroupBox>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -21,6 +22,7 @@
 #include <QVBoxLayout>
 
 #include "core/install_layout.hpp"
+#include "gui/calibration_dialog.hpp"
 #include "gui/charts_panel.hpp"
 #include "gui/model_profiler.hpp"
 #include "gui/report_export.hpp"
@@ -35,6 +37,30 @@ MainWindow::MainWindow(QWidget* parent)
       series_(new TimeseriesModel(this)),
       results_(new ResultsModel(this)) {
   profiler_ = make_model_profiler(doc_, this);
+  calibrator_ = new CalibrateController(this);
+  connect(calibrator_, &CalibrateController::finished, this, [this](const CalibrationOutcomePtr& outcome) {
+    calibrate_action_->setEnabled(true);
+    status_->setText(outcome->status == CalibrationOutcome::Status::completed
+                         ? tr("Calibration written to %1").arg(outcome->out_dir)
+                         : tr("Calibration stopped"));
+    if (outcome->status == CalibrationOutcome::Status::cancelled) return;
+    if (outcome->status == CalibrationOutcome::Status::failed) {
+      QMessageBox::warning(this, tr("Calibrate"), outcome->error);
+      return;
+    }
+    auto* dialog = new CalibrationDialog(outcome, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    calibration_dialog_ = dialog;
+    connect(dialog, &QObject::destroyed, this, [this, dialog] {
+      if (calibration_dialog_ == dialog) calibration_dialog_ = nullptr;
+    });
+    connect(dialog, &QDialog::accepted, this, [this, dialog, outcome] {
+      QString error;
+      if (dialog->open_scenario_chosen() && !open_file(outcome->scenario_path(), &error))
+        QMessageBox::warning(this, tr("Open"), error);
+    });
+    dialog->open();
+  });
   // Left: the scenario form.
   form_ = new ScenarioForm(doc_);
   auto* scroll = new QScrollArea;
@@ -153,6 +179,19 @@ QString open_dialog_folder(const QString& scenario_path, const QString& installe
   return QString();
 }
 
+bool MainWindow::start_calibration(const QString& log_folder, const QString& platform,
+                                   const QString& out_dir) {
+  const QStringList logs = calibration_logs_in(log_folder);
+  if (logs.isEmpty()) {
+    QMessageBox::warning(this, tr("Calibrate"), tr("%1: no log file in this folder").arg(log_folder));
+    return false;
+  }
+  if (!calibrator_->start(logs, platform, out_dir)) return false;
+  calibrate_action_->setEnabled(false);
+  status_->setText(tr("Calibrating from %n log file(s)...", nullptr, static_cast<int>(logs.size())));
+  return true;
+}
+
 void MainWindow::build_actions() {
   auto* file = menuBar()->addMenu(tr("&File"));
   auto* run = menuBar()->addMenu(tr("&Run"));
@@ -205,6 +244,26 @@ void MainWindow::build_actions() {
   } else if (!has_profiler()) {  // the profile runs in `servesim profile`, which is not there
     profile_action_->setEnabled(false);
     profile_action_->setToolTip(profiler_->why_unavailable());
+  }
+  calibrate_action_ = file->addAction(tr("&Calibrate from logs..."), this, [this] {
+    const QString logs = QFileDialog::getExistingDirectory(this, tr("Folder of the function's log exports"));
+    if (logs.isEmpty()) return;
+    const QStringList platforms{tr("told from the logs"), "aws-lambda", "gcp-cloud-run", "azure-functions"};
+    bool ok = false;
+    const QString platform =
+        QInputDialog::getItem(this, tr("Calibrate"), tr("Platform of the logs:"), platforms, 0, false, &ok);
+    if (!ok) return;
+    const QString out =
+        QFileDialog::getSaveFileName(this, tr("New folder for the fitted scenario and report"));
+    if (out.isEmpty()) return;
+    start_calibration(logs, platform == platforms.front() ? QString() : platform, out);
+  });
+  calibrate_action_->setToolTip(
+      tr("Fit a scenario to a function's own logs (servesim calibrate) and see how "
+         "closely it replays the held-out part"));
+  if (calibrator_->binary().isEmpty()) {
+    calibrate_action_->setEnabled(false);
+    calibrate_action_->setToolTip(calibrator_->why_no_binary());
   }
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);

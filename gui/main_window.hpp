@@ -6,12 +6,14 @@
 // Widgets only show models and forward actions to the document, the run controller and the profiler.
 #include <QMainWindow>
 
+#include "gui/calibrate_controller.hpp"
 #include "gui/results_model.hpp"
 #include "gui/run_controller.hpp"
 #include "gui/scenario_document.hpp"
 #include "gui/timeseries_model.hpp"
 
 class QAction;
+class QDialog;
 class QLabel;
 class QProgressBar;
 class QPushButton;
@@ -58,6 +60,13 @@ class MainWindow : public QMainWindow {
   QPushButton* cancel_button() const { return cancel_button_; }
   QAction* run_action() const { return run_action_; }
   QAction* export_html_action() const { return export_html_; }
+  // File > Calibrate from logs...: `servesim calibrate` on every file of `log_folder` (platform "" = told
+  // from the files) into the new folder `out_dir`; when it ends, the comparison opens in a CalibrationDialog
+  // (calibration_dialog()), from which the fitted scenario can be opened, or the error is shown.
+  bool start_calibration(const QString& log_folder, const QString& platform, const QString& out_dir);
+  CalibrateController* calibrator() const { return calibrator_; }
+  QDialog* calibration_dialog() const { return calibration_dialog_; }
+  QAction* calibrate_action() const { return calibrate_action_; }
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -86,6 +95,9 @@ class MainWindow : public QMainWindow {
   QAction* export_csv_ = nullptr;
   QAction* export_html_ = nullptr;
   QAction* profile_action_ = nullptr;
+  CalibrateController* calibrator_ = nullptr;
+  QDialog* calibration_dialog_ = nullptr;
+  QAction* calibrate_action_ = nullptr;
 };
 
 }  // namespace servesim::gui

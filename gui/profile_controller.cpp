@@ -14,31 +14,10 @@
 
 #include "core/input_error.hpp"
 #include "gui/scenario_document.hpp"
+#include "gui/servesim_binary.hpp"
 
 namespace servesim::gui {
 using ojson = nlohmann::ordered_json;
-
-QString find_servesim_binary(QString* why) {
-  const auto is_program = [](const QString& path) {
-    const QFileInfo f(path);
-    return f.isFile() && f.isExecutable();
-  };
-  if (const QString given = qEnvironmentVariable("SERVESIM_BIN"); !given.isEmpty()) {
-    if (is_program(given)) return QFileInfo(given).absoluteFilePath();
-    if (why) *why = QObject::tr("SERVESIM_BIN=%1 is not an executable file").arg(given);
-    return {};
-  }
-  const QDir app(QCoreApplication::applicationDirPath());
-  const QStringList places{app.filePath("servesim"), app.filePath("../cli/servesim")};  // install, build tree
-  for (const QString& path : places)
-    if (is_program(path)) return QFileInfo(path).canonicalFilePath();
-  if (why)
-    *why = QObject::tr(
-               "servesim, which profiles the model, is not beside servesim-gui (looked for %1 and %2); "
-               "build it or set SERVESIM_BIN")
-               .arg(QDir::cleanPath(places[0]), QDir::cleanPath(places[1]));
-  return {};
-}
 
 QStringList profile_arguments(const QString& model_path, const models::ProfileOptions& options,
                               const QString& out_path) {

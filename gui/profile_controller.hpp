@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "gui/servesim_binary.hpp"
 #include "models/profiler.hpp"
 
 class QTemporaryDir;
@@ -32,10 +33,6 @@ struct ProfileOutcome {
 };
 
 using ProfileOutcomePtr = std::shared_ptr<const ProfileOutcome>;
-
-// The `servesim` that profiles: $SERVESIM_BIN when set, else `servesim` beside servesim-gui (an install),
-// else ../cli/servesim (the build tree). Empty, with why in `why`, when it is not an executable file.
-QString find_servesim_binary(QString* why = nullptr);
 
 // The arguments of `servesim profile` for these options (engine, batches, threads, repetitions, cache folder,
 // --no-cache), writing the profile to `out_path`, with --progress-lines.
