@@ -112,3 +112,34 @@ TEST_CASE("calibrate: servesim calibrate on Cloud Run logs, byte-identical, and 
   CHECK(test::user_stderr(result.err)
             .find("(aws-lambda, gcp-cloud-run, azure-functions), got 'azure-function'") != std::string::npos);
 }
+
+namespace {
+
+// The bundled examples (scenarios/logs/README.md): 4 h with the parameters of the Lambda example.
+test::GeneratedRequests bundled_example_requests() {
+  test::RequestLogSpec spec;
+  spec.hours = 4;
+  return test::generate_requests(spec);
+}
+
+}  // namespace
+
+TEST_CASE("calibrate: the bundled Cloud Run and Azure examples are the generator's output") {
+  const auto run = bundled_example_requests();
+  CHECK(test::read_file("scenarios/logs/cloud-run-example.json") == test::cloud_run_json(run));
+  CHECK(test::read_file("scenarios/logs/azure-functions-example.csv") == test::app_insights_csv(run));
+}
+
+// Rewrites them: build/tests/calibrate/test_calibrate "[.write-examples]" from the repository's root.
+TEST_CASE("calibrate: write the bundled Cloud Run and Azure examples", "[.write-examples]") {
+  const auto run = bundled_example_requests();
+  for (const auto& [path, text] :
+       {std::pair<std::string, std::string>{"scenarios/logs/cloud-run-example.json",
+                                            test::cloud_run_json(run)},
+        {"scenarios/logs/azure-functions-example.csv", test::app_insights_csv(run)}}) {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    REQUIRE(f);
+    CHECK(std::fwrite(text.data(), 1, text.size(), f) == text.size());
+    std::fclose(f);
+  }
+}
