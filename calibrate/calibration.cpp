@@ -143,6 +143,7 @@ std::vector<LambdaInvocation> read_logs(const std::vector<std::string>& logs, co
     all.startup_entries += more.startup_entries;
     all.without_instance += more.without_instance;
   }
+  check_one_revision(all, logs.front());
   return as_invocations(all);
 }
 

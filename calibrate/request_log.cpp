@@ -132,6 +132,13 @@ void read_log_entry(const nlohmann::json& entry, const std::string& file, const 
     throw input_error(file, field_at(where, "/labels/instanceId"),
                       "expected the instance's id (a non-empty string), got " + core::quote_json(*instance));
   r.instance = instance->get<std::string>();
+  if (const nlohmann::json* resource = member(entry, "resource")) {
+    const nlohmann::json* labels_of = member(*resource, "labels");
+    const nlohmann::json* service = labels_of ? member(*labels_of, "service_name") : nullptr;
+    const nlohmann::json* revision = labels_of ? member(*labels_of, "revision_name") : nullptr;
+    if (service && service->is_string() && revision && revision->is_string())
+      r.revision = service->get<std::string>() + "/" + revision->get<std::string>();
+  }
   if (const nlohmann::json* id = member(entry, "insertId"); id && id->is_string())
     r.request_id = id->get<std::string>();
   r.file = file;
@@ -399,6 +406,20 @@ RequestLog read_request_log(const std::string& path, const std::string& platform
   buffer << in->rdbuf();
   return platform == "gcp-cloud-run" ? parse_cloud_run_log(buffer.str(), path)
                                      : parse_app_insights_log(buffer.str(), path);
+}
+
+void check_one_revision(const RequestLog& log, const std::string& file) {
+  std::set<std::string> revisions;
+  for (const auto& r : log.requests)
+    if (!r.revision.empty()) revisions.insert(r.revision);
+  if (revisions.size() <= 1) return;
+  std::string list;
+  for (const auto& name : revisions) list += (list.empty() ? "" : ", ") + name;
+  throw input_error(
+      file, "",
+      "expected the requests of one Cloud Run service revision (calibrate each apart: filter on "
+      "resource.labels.revision_name), got " +
+          excerpt(list, 120));
 }
 
 std::string detect_platform(std::string_view text) {

@@ -32,7 +32,8 @@ struct RequestRecord {
   double latency_ms = 0;
   std::string instance;  // Cloud Run labels.instanceId; App Insights cloud_RoleInstance
   std::string request_id;
-  int status = 0;  // HTTP status (0: not logged)
+  int status = 0;        // HTTP status (0: not logged)
+  std::string revision;  // Cloud Run "SERVICE/REVISION" from resource.labels ("" when not logged)
   std::string file;
   int line = 0;  // line (text, CSV, JSON Lines) or array index (JSON)
 };
@@ -54,6 +55,10 @@ RequestLog parse_app_insights_log(std::string_view text, const std::string& file
 // Reads one exported file of `platform` (gcp-cloud-run or azure-functions). Throws InputError naming the
 // file, the line or JSON pointer, and what was expected.
 RequestLog read_request_log(const std::string& path, const std::string& platform);
+
+// Throws InputError naming the first file when the requests come from more than one Cloud Run service
+// revision (each is deployed apart, with its own instances and settings: calibrate each apart).
+void check_one_revision(const RequestLog& log, const std::string& file);
 
 // The platform whose export `text` looks like: "aws-lambda" (REPORT records), "gcp-cloud-run"
 // (httpRequest entries), "azure-functions" (a cloud_RoleInstance or AppRoleInstance field or column), or

@@ -96,9 +96,11 @@ int calibrate_command(const Args& args) {
   const calibrate::CalibrateOutcome outcome = calibrate::calibrate(options);
   if (!vm["quiet"].as<bool>()) {
     const auto& v = outcome.validation;
-    std::printf("trained on %zu invocations, validated on %zu (seed %llu, %u replications, %u resamples)\n",
-                v["train"]["invocations"].get<size_t>(), v["validation"]["invocations"].get<size_t>(),
-                static_cast<unsigned long long>(options.seed), options.replications, options.bootstrap);
+    std::printf(
+        "%s: trained on %zu invocations, validated on %zu (seed %llu, %u replications, %u resamples)\n",
+        v["platform"].get<std::string>().c_str(), v["train"]["invocations"].get<size_t>(),
+        v["validation"]["invocations"].get<size_t>(), static_cast<unsigned long long>(options.seed),
+        options.replications, options.bootstrap);
     std::printf("%-28s %14s %25s %14s %25s %9s\n", "figure", "observed", "observed 95%", "simulated",
                 "simulated 95%", "error");
     for (const auto& m : v["metrics"]) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "calibrate/request_log.hpp"
+#include "calibrate/validation.hpp"
 #include "core/input_error.hpp"
 #include "support/request_logs.hpp"
 
@@ -130,4 +131,13 @@ TEST_CASE("calibrate::fit_instances: logs it cannot fit are refused") {
       calibrate::fit_instances(calls),
       "r.json: expected at least 10 warm requests (not the first on their instance) in the part the "
       "fit uses, got 9");
+}
+
+TEST_CASE("calibrate::observed_peak_busy: overlapping requests on one instance count once") {
+  // Instance a serves [0, 30] and [10, 60] (busy 0..60: one instance for the whole minute); b serves
+  // [0, 15] (a quarter of it). The busy-instance mean over [0, 60] is (60 + 15) / 60 = 1.25, not the
+  // (30 + 50 + 15) / 60 = 1.583 requests in progress.
+  const std::vector<LambdaInvocation> calls = {request_on("a", 0, 30, true), request_on("a", 10, 60),
+                                               request_on("b", 0, 15, true)};
+  CHECK(calibrate::observed_peak_busy(calls, 0, 0, 60, 60) == Approx(1.25));
 }

@@ -237,3 +237,17 @@ TEST_CASE("calibrate: the generated fixtures read back to the requests they were
   check(calibrate::parse_app_insights_log(test::app_insights_csv(run), "requests.csv"), 1e-7);
   check(calibrate::parse_app_insights_log(test::app_insights_json(run), "requests.json"), 1e-7);
 }
+
+TEST_CASE("calibrate::check_one_revision: one Cloud Run service revision per calibration") {
+  const std::string two = "[" + run_entry("2026-12-01T08:00:00Z", "\"0.1s\"", "a") + ", " +
+                          run_entry("2026-12-01T08:00:01Z", "\"0.1s\"", "b") + "]";
+  calibrate::RequestLog log = calibrate::parse_cloud_run_log(two, "run.json");
+  REQUIRE(log.requests.size() == 2);
+  CHECK(log.requests[0].revision == "svc/svc-00001-abc");
+  CHECK_NOTHROW(calibrate::check_one_revision(log, "run.json"));
+  log.requests[1].revision = "svc/svc-00002-def";
+  CHECK_THROWS_WITH(
+      calibrate::check_one_revision(log, "run.json"),
+      "run.json: expected the requests of one Cloud Run service revision (calibrate each apart: "
+      "filter on resource.labels.revision_name), got svc/svc-00001-abc, svc/svc-00002-def");
+}
