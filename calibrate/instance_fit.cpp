@@ -145,7 +145,7 @@ nlohmann::ordered_json cloud_run_scenario(const InstanceFit& fit, const Instance
   candidate["vcpu"] = options.vcpu;
   candidate["memory_gib"] = options.memory_gib;
   // The logs show a lower bound of the configured concurrency: the most requests seen on one instance.
-  candidate["concurrency"] = fit.max_in_flight;
+  candidate["concurrency"] = std::min(fit.max_in_flight, 1000);  // Cloud Run's maximum
   candidate["max_instances"] = std::max<size_t>(100, fit.instances);
   // Not in the logs; the longest allowed, so that no logged request would have timed out.
   candidate["request_timeout_s"] = 3600;
@@ -177,7 +177,7 @@ nlohmann::ordered_json azure_functions_scenario(const InstanceFit& fit,
   // per-instance HTTP concurrency the logs show at least.
   candidate["plan"] = "flex";
   candidate["flex_memory_mb"] = static_cast<int64_t>(std::llround(options.flex_memory_mb));
-  candidate["flex_http_concurrency"] = fit.max_in_flight;
+  candidate["flex_http_concurrency"] = std::min(fit.max_in_flight, 1000);  // the catalogue's range
   candidate["flex_max_instances"] = std::min<size_t>(1000, std::max<size_t>(100, fit.instances));
   candidate["idle_timeout_s"] = std::min(thousandths(fit.keep_alive.estimate_s), 86400.0);
 
