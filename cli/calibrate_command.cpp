@@ -22,16 +22,16 @@ Reads a function's per-request logs, fits a scenario to the first part of them (
 rest through the simulator to say how far its figures are from what the logs show.
 
 LOGS, by --platform (told from the first file's content when --platform is not given):
-  aws-lambda       CloudWatch Logs exports holding the REPORT line of each invocation, as
+  AWS Lambda       CloudWatch Logs exports holding the REPORT line of each invocation, as
     aws logs tail /aws/lambda/FUNCTION --since 1d --format detailed > lambda.log            (text)
     aws logs filter-log-events --log-group-name /aws/lambda/FUNCTION --output json > lambda.json  (JSON)
     (or JSON Lines of such events). Other lines (START, END, the function's output) are skipped.
-  gcp-cloud-run    Cloud Logging entries of the service (a JSON array or JSON Lines), as
+  Cloud Run        Cloud Logging entries of the service (a JSON array or JSON Lines), as
     gcloud logging read 'resource.type="cloud_run_revision" AND resource.labels.service_name="SVC"'
       --format=json > run.json
     request entries (httpRequest.latency, labels.instanceId) are read; "Starting new instance" system
     entries, where present, confirm cold starts; other entries are skipped.
-  azure-functions  Application Insights request telemetry (the requests or AppRequests table) exported from
+  Azure Functions  Application Insights request telemetry (the requests or AppRequests table) exported from
     Log Analytics as CSV with a header row, a JSON array of rows, JSON Lines, or the query API's JSON:
     timestamp, duration (ms), cloud_RoleInstance, and optionally id, resultCode, itemCount (must be 1).
 
@@ -78,7 +78,7 @@ int calibrate_command(const Args& args) {
       "bootstrap", po::value(&options.bootstrap)->default_value(1000),
       "bootstrap resamples of the observed window (100..100000)")(
       "architecture", po::value(&options.architecture)->default_value("x86_64"),
-      "x86_64 or arm64 (aws-lambda; not in the logs; selects the price per GB-s)")(
+      "x86_64 or arm64 (Lambda; not in the logs; selects the price per GB-s)")(
       "force", po::bool_switch(&options.force),
       "replace an output folder holding files servesim did not write")("quiet,q", po::bool_switch(),
                                                                        "print nothing but errors");
