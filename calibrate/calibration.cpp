@@ -4,12 +4,16 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <sstream>
 
+#include "calibrate/instance_fit.hpp"
 #include "calibrate/lambda_fit.hpp"
 #include "calibrate/replay.hpp"
+#include "calibrate/request_log.hpp"
 #include "calibrate/validation.hpp"
 #include "calibrate/validation_html.hpp"
 #include "core/input_error.hpp"
+#include "core/input_file.hpp"
 #include "core/json_fields.hpp"
 #include "platforms/catalog.hpp"
 #include "reports/output_dir.hpp"
@@ -18,6 +22,8 @@ namespace servesim::calibrate {
 namespace {
 
 constexpr const char* kLambda = "aws-lambda";
+constexpr const char* kCloudRun = "gcp-cloud-run";
+constexpr const char* kAzureFunctions = "azure-functions";
 constexpr double kIntervalS = 60;
 constexpr size_t kMinValidation = 10;
 
@@ -47,9 +53,12 @@ void check_options(const CalibrateOptions& options) {
   };
   if (options.logs.empty()) throw fail("LOGS", "at least one log file (see --help)");
   const auto& known = calibrated_platforms();
-  if (std::find(known.begin(), known.end(), options.platform) == known.end())
-    throw fail("--platform", "one of the platforms calibrate reads logs of (" + known.front() + "), got '" +
+  if (!options.platform.empty() && std::find(known.begin(), known.end(), options.platform) == known.end()) {
+    std::string list;
+    for (const auto& p : known) list += (list.empty() ? "" : ", ") + p;
+    throw fail("--platform", "one of the platforms calibrate reads logs of (" + list + "), got '" +
                                  excerpt(options.platform) + "'");
+  }
   if (!(options.train_fraction > 0 && options.train_fraction < 1))
     throw fail("--train-fraction",
                "a number between 0 and 1 (both excluded), got " + core::quote_number(options.train_fraction));
@@ -65,7 +74,7 @@ void check_options(const CalibrateOptions& options) {
 }  // namespace
 
 const std::vector<std::string>& calibrated_platforms() {
-  static const std::vector<std::string> kPlatforms = {kLambda};
+  static const std::vector<std::string> kPlatforms = {kLambda, kCloudRun, kAzureFunctions};
   return kPlatforms;
 }
 
@@ -91,31 +100,113 @@ Split split_by_time(std::vector<LambdaInvocation> calls, double train_fraction, 
   return split;
 }
 
+namespace {
+
+// The platform of the logs: --platform, else what the first file looks like.
+std::string platform_of(const CalibrateOptions& options) {
+  if (!options.platform.empty()) return options.platform;
+  const std::string& file = options.logs.front();
+  const auto in = core::open_input(file, "log file");
+  std::string head(65536, '\0');
+  in->read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in->gcount()));
+  const std::string platform = detect_platform(head);
+  if (platform.empty())
+    throw input_error(file, "",
+                      "expected AWS Lambda REPORT records, Cloud Run request log entries (httpRequest) or "
+                      "Application Insights request rows (cloud_RoleInstance); give --platform to say which");
+  return platform;
+}
+
+// What each platform's logs are called in errors and docs.
+std::string records_of(const std::string& platform) {
+  if (platform == kCloudRun) return "Cloud Run request log entries (httpRequest with labels.instanceId)";
+  if (platform == kAzureFunctions) return "Application Insights request rows";
+  return "AWS Lambda REPORT records (CloudWatch Logs)";
+}
+
+std::vector<LambdaInvocation> read_logs(const std::vector<std::string>& logs, const std::string& platform) {
+  std::vector<LambdaInvocation> calls;
+  if (platform == kLambda) {
+    for (const auto& path : logs) {
+      auto more = read_lambda_log(path);
+      calls.insert(calls.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    }
+    return calls;
+  }
+  RequestLog all;
+  for (const auto& path : logs) {
+    RequestLog more = read_request_log(path, platform);
+    all.requests.insert(all.requests.end(), std::make_move_iterator(more.requests.begin()),
+                        std::make_move_iterator(more.requests.end()));
+    all.started_instances.insert(more.started_instances.begin(), more.started_instances.end());
+    all.startup_entries += more.startup_entries;
+    all.without_instance += more.without_instance;
+  }
+  check_one_revision(all, logs.front());
+  return as_invocations(all);
+}
+
+}  // namespace
+
 CalibrateOutcome calibrate(const CalibrateOptions& options) {
   check_options(options);
-  std::vector<LambdaInvocation> calls;
-  for (const auto& path : options.logs) {
-    auto more = read_lambda_log(path);
-    calls.insert(calls.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
-  }
+  const std::string platform = platform_of(options);
+  const bool lambda = platform == kLambda;
+  std::vector<LambdaInvocation> calls = read_logs(options.logs, platform);
   const std::string& first_file = options.logs.front();
-  if (calls.empty())
-    throw input_error(first_file, "", "expected AWS Lambda REPORT records (CloudWatch Logs), found none");
+  if (calls.empty()) throw input_error(first_file, "", "expected " + records_of(platform) + ", found none");
   Split split = split_by_time(calls, options.train_fraction, first_file);
-  const platforms::PlatformEntry* entry = platforms::find_platform(kLambda);
-  if (!entry) throw std::logic_error("calibrate: no catalogue entry for aws-lambda");
-  const LambdaFit fit = fit_lambda(split.train, catalogue_number(*entry, "keep_alive_s"));
-  for (const auto& call : split.test)
-    if (call.memory_mb != fit.memory_mb)
-      throw input_error(call.file, "line " + std::to_string(call.line),
-                        "expected the Memory Size of the training part, " +
-                            core::quote_number(fit.memory_mb) + " MB, got " +
-                            core::quote_number(call.memory_mb) + " MB (calibrate each configuration apart)");
+  const platforms::PlatformEntry* entry = platforms::find_platform(platform);
+  if (!entry) throw std::logic_error("calibrate: no catalogue entry for " + platform);
 
+  char note[160];
+  std::snprintf(
+      note, sizeof note,
+      " Fitted on the first %.0f s of %.0f s (--train-fraction %g); validation.json compares the rest.",
+      split.split_s, std::floor(split.end_s), options.train_fraction);
   LambdaPrices prices;
-  prices.usd_per_gb_s = catalogue_number(
-      *entry, options.architecture == "arm64" ? "price_usd_per_gb_s_arm64" : "price_usd_per_gb_s_x86");
-  prices.usd_per_request = catalogue_number(*entry, "price_usd_per_million_requests") / 1e6;
+  double keep_alive_s = 0, memory_mb = 0;
+  nlohmann::ordered_json scenario;
+  if (lambda) {
+    const LambdaFit fit = fit_lambda(split.train, catalogue_number(*entry, "keep_alive_s"));
+    for (const auto& call : split.test)
+      if (call.memory_mb != fit.memory_mb)
+        throw input_error(call.file, "line " + std::to_string(call.line),
+                          "expected the Memory Size of the training part, " +
+                              core::quote_number(fit.memory_mb) + " MB, got " +
+                              core::quote_number(call.memory_mb) +
+                              " MB (calibrate each configuration apart)");
+    prices.usd_per_gb_s = catalogue_number(
+        *entry, options.architecture == "arm64" ? "price_usd_per_gb_s_arm64" : "price_usd_per_gb_s_x86");
+    prices.usd_per_request = catalogue_number(*entry, "price_usd_per_million_requests") / 1e6;
+    ScenarioOptions scenario_options;
+    scenario_options.trace = "requests.csv";
+    scenario_options.architecture = options.architecture;
+    scenario_options.mb_per_vcpu = catalogue_number(*entry, "mb_per_vcpu");
+    scenario_options.max_vcpu = catalogue_number(*entry, "max_vcpu");
+    scenario_options.seed = options.seed;
+    scenario_options.note = note;
+    scenario = lambda_scenario(fit, scenario_options);
+    keep_alive_s = fit.keep_alive.estimate_s;
+    memory_mb = fit.memory_mb;
+  } else {
+    const InstanceFit fit = fit_instances(split.train, catalogue_number(*entry, "idle_timeout_s"));
+    InstanceScenarioOptions scenario_options;
+    scenario_options.trace = "requests.csv";
+    scenario_options.seed = options.seed;
+    scenario_options.note = note;
+    if (platform == kCloudRun) {
+      scenario_options.vcpu = catalogue_number(*entry, "vcpu");
+      scenario_options.memory_gib = catalogue_number(*entry, "memory_gib");
+      scenario = cloud_run_scenario(fit, scenario_options);
+    } else {
+      scenario_options.flex_memory_mb = catalogue_number(*entry, "flex_memory_mb");
+      scenario_options.flex_mb_per_vcpu = catalogue_number(*entry, "flex_mb_per_vcpu");
+      scenario = azure_functions_scenario(fit, scenario_options);
+    }
+    keep_alive_s = fit.keep_alive.estimate_s;
+  }
 
   reports::OutputDirOptions dir_options;
   dir_options.force = options.force;
@@ -126,19 +217,6 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
   std::vector<LambdaInvocation> all = split.train;
   all.insert(all.end(), split.test.begin(), split.test.end());
   core::write_file_atomic(dir.file("requests.csv"), requests_csv(all, split.origin_s));
-  ScenarioOptions scenario_options;
-  scenario_options.trace = "requests.csv";
-  scenario_options.architecture = options.architecture;
-  scenario_options.mb_per_vcpu = catalogue_number(*entry, "mb_per_vcpu");
-  scenario_options.max_vcpu = catalogue_number(*entry, "max_vcpu");
-  scenario_options.seed = options.seed;
-  char note[160];
-  std::snprintf(
-      note, sizeof note,
-      " Fitted on the first %.0f s of %.0f s (--train-fraction %g); validation.json compares the rest.",
-      split.split_s, std::floor(split.end_s), options.train_fraction);
-  scenario_options.note = note;
-  const nlohmann::ordered_json scenario = lambda_scenario(fit, scenario_options);
   core::write_file_atomic(dir.file("scenario.json"), scenario.dump(2) + "\n");
 
   // Observed side: the window's invocations; simulated side: replications of the replay.
@@ -149,7 +227,7 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
   // The warm-up: a keep-alive and a minute more (no environment older than that can still be warm), or the
   // whole training part when it is shorter. The peak is compared over the whole intervals of the replay's
   // grid (from warmup_from_s) that lie in the window.
-  const double warmup_s = (std::ceil(fit.keep_alive.estimate_s / kIntervalS) + 1) * kIntervalS;
+  const double warmup_s = (std::ceil(keep_alive_s / kIntervalS) + 1) * kIntervalS;
   window.window_from_s = split.split_s;
   window.warmup_from_s = std::max(0.0, split.split_s - warmup_s);
   window.peak_from_s =
@@ -159,7 +237,7 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
       kIntervalS * std::max(0.0, std::floor((split.end_s - window.peak_from_s) / kIntervalS));
   window.interval_s = kIntervalS;
   window.prices = prices;
-  window.memory_mb = fit.memory_mb;
+  window.memory_mb = memory_mb;
 
   WindowMetrics observed = observe(split.test, prices);
   observed.value[peak_busy] =
@@ -177,6 +255,8 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
   CalibrateOutcome outcome;
   nlohmann::ordered_json metrics = nlohmann::ordered_json::array();
   for (size_t m = 0; m < kMetrics; ++m) {
+    // Billing is in Lambda's logs only.
+    if (!lambda && (m == billed_mean_ms || m == cost_usd)) continue;
     double mean = 0;
     for (const double v : simulated[m]) mean += v;
     mean /= static_cast<double>(simulated[m].size());
@@ -185,7 +265,7 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
     const double error_pct = seen > 0 ? (mean - seen) / seen * 100.0 : NAN;
     if (std::isfinite(error_pct))
       outcome.max_abs_error_pct = std::max(outcome.max_abs_error_pct, std::abs(error_pct));
-    const MetricInfo& info = metric_info(m);
+    const MetricInfo& info = metric_info(m, platform);
     metrics.push_back({{"name", info.name},
                        {"unit", info.unit},
                        {"meaning", info.meaning},
@@ -197,7 +277,7 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
                        {"error_pct", json_number_or_null(error_pct)}});
   }
   nlohmann::ordered_json& v = outcome.validation;
-  v["platform"] = options.platform;
+  v["platform"] = platform;
   v["logs"] = options.logs;
   v["method"] =
       "Fit on the invocations that arrived in the first train_fraction of the logs' time span; replay the "
@@ -212,7 +292,7 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
   v["seed"] = options.seed;
   v["bootstrap_resamples"] = options.bootstrap;
   v["replications"] = options.replications;
-  v["architecture"] = options.architecture;
+  if (lambda) v["architecture"] = options.architecture;
   v["train"] = {{"fraction", options.train_fraction},
                 {"from_s", 0},
                 {"to_s", split.split_s},

@@ -22,6 +22,8 @@ double rounded(double value) {
   return std::round(value * 1000.0) / 1000.0;
 }
 
+}  // namespace
+
 std::vector<std::pair<double, double>> percentiles_of(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   std::vector<std::pair<double, double>> out;
@@ -39,8 +41,6 @@ nlohmann::ordered_json empirical(const std::vector<std::pair<double, double>>& p
   }
   return {{"type", "empirical"}, {"percentiles_ms", table}};
 }
-
-}  // namespace
 
 const std::vector<double>& fitted_percentiles() {
   static const std::vector<double> kPercentiles = {0,  1,  2.5, 5,  10,   20, 30,   40,   50, 60,
@@ -69,11 +69,15 @@ KeepAliveEstimate estimate_keep_alive(const std::vector<LambdaInvocation>& calls
   for (auto& [stream, list] : by_stream) {
     std::sort(list.begin(), list.end(),
               [](const auto* a, const auto* b) { return a->arrival_s() < b->arrival_s(); });
+    // Requests may overlap on one instance (Cloud Run, Azure Functions): the instance is idle from the
+    // latest end so far (with one request at a time, as on Lambda, that is the previous one's end).
+    double busy_until = list.front()->logged_s;
     for (size_t i = 1; i < list.size(); ++i) {
-      const double gap = list[i]->arrival_s() - list[i - 1]->logged_s;
+      const double gap = list[i]->arrival_s() - busy_until;
       if (gap > 0) lower.push_back(gap);
+      busy_until = std::max(busy_until, list[i]->logged_s);
     }
-    const double last_end = list.back()->logged_s;
+    const double last_end = busy_until;
     const auto next_cold = std::upper_bound(cold_arrivals.begin(), cold_arrivals.end(), last_end);
     if (next_cold != cold_arrivals.end()) upper.push_back(*next_cold - last_end);
   }

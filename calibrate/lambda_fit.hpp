@@ -61,6 +61,10 @@ struct LambdaFit {
 const std::vector<double>& fitted_percentiles();
 // The q-quantile (0..1) of sorted values, interpolating linearly between order statistics.
 double quantile_sorted(const std::vector<double>& sorted, double q);
+// The fitted percentiles of values (any order), each rounded to a thousandth.
+std::vector<std::pair<double, double>> percentiles_of(std::vector<double> values);
+// Such percentiles as a scenario's empirical distribution ({"type": "empirical", "percentiles_ms": ...}).
+nlohmann::ordered_json empirical(const std::vector<std::pair<double, double>>& points);
 
 // Fits the invocations (any order). Throws InputError naming the first file when the logs cannot give a fit:
 // fewer than kMinWarm warm invocations, or several memory sizes (calibrate each configuration apart).

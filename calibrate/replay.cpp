@@ -91,7 +91,8 @@ SimulatedWindow simulate_window(const ReplayWindow& window, uint64_t seed) {
   m[p90_ms] = q[1];
   m[p99_ms] = q[2];
   const double compute_usd = cost_of(a, "compute_usd") - cost_of(b, "compute_usd");
-  m[billed_mean_ms] = compute_usd / (window.prices.usd_per_gb_s * window.memory_mb / 1024.0) / n * 1000.0;
+  const double usd_per_s = window.prices.usd_per_gb_s * window.memory_mb / 1024.0;
+  m[billed_mean_ms] = usd_per_s > 0 ? compute_usd / usd_per_s / n * 1000.0 : 0;  // Lambda's logs only
   m[cost_usd] = a.cost_total_usd - b.cost_total_usd;
   // Intervals of the full run that lie in the window (the run's time 0 is warmup_from_s).
   double peak = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "calibrate/lambda_fit.hpp"
 #include "sim/rng.hpp"
@@ -19,6 +20,19 @@ const MetricInfo& metric_info(size_t metric) {
       {"peak_concurrent_executions", "executions",
        "largest 60-s mean of executions in progress (cold-start phase included)"}};
   return kInfo[metric];
+}
+
+const MetricInfo& metric_info(size_t metric, const std::string& platform) {
+  static const MetricInfo kInstanceInfo[kMetrics] = {
+      {"cold_start_share", "fraction", "requests that were the first on a new instance / requests"},
+      {"latency_p50_ms", "ms", "median of the logged request latency"},
+      {"latency_p90_ms", "ms", "90th percentile of the logged request latency"},
+      {"latency_p99_ms", "ms", "99th percentile of the logged request latency"},
+      {"billed_duration_mean_ms", "ms", "not in these logs"},
+      {"cost_usd", "USD", "not in these logs"},
+      {"peak_concurrent_executions", "instances",
+       "largest 60-s mean of instances with a request in progress"}};
+  return platform == "aws-lambda" ? metric_info(metric) : kInstanceInfo[metric];
 }
 
 double nearest_rank(const std::vector<double>& sorted, double q) {
@@ -54,8 +68,20 @@ double observed_peak_busy(const std::vector<LambdaInvocation>& all, double origi
                           double end_s, double interval_s) {
   const auto intervals = static_cast<size_t>(std::floor((end_s - start_s) / interval_s));
   std::vector<double> busy_s(intervals, 0.0);
-  for (const auto& call : all) {
-    const double from = call.arrival_s() - origin_s - start_s, to = call.logged_s - origin_s - start_s;
+  // Each stream's busy periods: its requests' [arrival, end] merged where they overlap.
+  std::map<std::string, std::vector<std::pair<double, double>>> by_stream;
+  for (const auto& call : all) by_stream[call.stream].emplace_back(call.arrival_s(), call.logged_s);
+  std::vector<std::pair<double, double>> busy;
+  for (auto& [stream, list] : by_stream) {
+    std::sort(list.begin(), list.end());
+    for (const auto& period : list)
+      if (!busy.empty() && &period != &list.front() && period.first < busy.back().second)
+        busy.back().second = std::max(busy.back().second, period.second);
+      else
+        busy.push_back(period);
+  }
+  for (const auto& [arrival_s, end_s] : busy) {
+    const double from = arrival_s - origin_s - start_s, to = end_s - origin_s - start_s;
     if (to <= 0 || from >= static_cast<double>(intervals) * interval_s) continue;
     const auto first = static_cast<size_t>(std::max(0.0, std::floor(from / interval_s)));
     for (size_t k = first; k < intervals && static_cast<double>(k) * interval_s < to; ++k) {

@@ -31,6 +31,8 @@ struct MetricInfo {
   const char* meaning;
 };
 const MetricInfo& metric_info(size_t metric);
+// The same, worded for the logs of `platform` (aws-lambda, gcp-cloud-run, azure-functions).
+const MetricInfo& metric_info(size_t metric, const std::string& platform);
 
 struct WindowMetrics {
   double value[kMetrics] = {};
@@ -43,6 +45,8 @@ double nearest_rank(const std::vector<double>& sorted, double q);
 WindowMetrics observe(const std::vector<LambdaInvocation>& window, const LambdaPrices& prices);
 // The largest mean number of executions in progress (cold-start phase included) over the interval_s-long
 // intervals from start_s (relative to origin_s) that end by end_s, from every invocation that overlaps them.
+// An execution is an instance (stream) with at least one request in progress: requests that overlap on one
+// instance (Cloud Run, Azure Functions) count once, as the simulator counts busy instances.
 double observed_peak_busy(const std::vector<LambdaInvocation>& all, double origin_s, double start_s,
                           double end_s, double interval_s);
 

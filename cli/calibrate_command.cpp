@@ -15,29 +15,43 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char* kCalibrateUsage =
-    R"(Usage: servesim calibrate LOGS... --platform P --out DIR [--train-fraction F] [--fail-above PCT]
+    R"(Usage: servesim calibrate LOGS... [--platform P] --out DIR [--train-fraction F] [--fail-above PCT]
                           [--seed N] [--replications R] [--bootstrap B] [--architecture A] [--force] [--quiet]
 
-Reads a function's per-invocation logs, fits a scenario to the first part of them (by time) and replays the
+Reads a function's per-request logs, fits a scenario to the first part of them (by time) and replays the
 rest through the simulator to say how far its figures are from what the logs show.
 
-LOGS: AWS Lambda CloudWatch Logs exports holding the REPORT line of each invocation, as
-  aws logs tail /aws/lambda/FUNCTION --since 1d --format detailed > lambda.log            (text)
-  aws logs filter-log-events --log-group-name /aws/lambda/FUNCTION --output json > lambda.json  (JSON)
-  (or JSON Lines of such events). Other lines (START, END, the function's output) are skipped.
+LOGS, by --platform (told from the first file's content when --platform is not given):
+  AWS Lambda       CloudWatch Logs exports holding the REPORT line of each invocation, as
+    aws logs tail /aws/lambda/FUNCTION --since 1d --format detailed > lambda.log            (text)
+    aws logs filter-log-events --log-group-name /aws/lambda/FUNCTION --output json > lambda.json  (JSON)
+    (or JSON Lines of such events). Other lines (START, END, the function's output) are skipped.
+  Cloud Run        Cloud Logging entries of the service (a JSON array or JSON Lines), as
+    gcloud logging read 'resource.type="cloud_run_revision" AND resource.labels.service_name="SVC"'
+      --format=json > run.json
+    request entries (httpRequest.latency, labels.instanceId) are read; "Starting new instance" system
+    entries, where present, confirm cold starts; other entries are skipped.
+  Azure Functions  Application Insights request telemetry (the requests or AppRequests table) exported from
+    Log Analytics as CSV with a header row, a JSON array of rows, JSON Lines, or the query API's JSON:
+    timestamp, duration (ms), cloud_RoleInstance, and optionally id, resultCode, itemCount (must be 1).
 
 Writes, into DIR (which appears whole or not at all):
   requests.csv      every logged invocation's arrival [s from the first] (a request trace)
   scenario.json     the scenario fitted on the training part: warm service times (empirical percentiles of
-                    Duration), cold-start init (of Init Duration), keep_alive_s (a censored-data estimate
-                    from each log stream's reuse gaps), memory; values and sample sizes in its description.
+                    Duration; Cloud Run and Azure: of the latency of requests that were not the first on
+                    their instance), cold-start init (of Init Duration; Cloud Run and Azure: first-request
+                    latency minus the warm mean), the idle lifetime (a censored-data estimate from each
+                    log stream's or instance's reuse gaps), memory (Lambda); values and sample sizes in
+                    its description.
                     `servesim run DIR/scenario.json` replays the whole trace through it
   validation.json   observed vs simulated over the held-out part: cold-start share, latency p50/p90/p99,
-                    mean billed duration, cost, peak concurrent executions; 95% intervals (bootstrap over
+                    mean billed duration and cost (Lambda only), peak concurrent executions (busy
+                    instances); 95% intervals (bootstrap over
                     the logged invocations; the spread of the replications) and the error in percent
   validation.html   the same as a self-contained page with a chart of the intervals
-Billing (100-ms rounding before Dec 2020, init billed or not) is read from Billed Duration; prices are the
-catalogue's (`servesim catalog`), for --architecture.
+Lambda: billing (100-ms rounding before Dec 2020, init billed or not) is read from Billed Duration; prices
+are the catalogue's (`servesim catalog`), for --architecture. Cloud Run and Azure logs carry no billing, no
+instance size and no plan: the catalogue's instance size (Azure: Flex Consumption) is written.
 The same logs and seed give byte-identical files. See docs/calibrate.md.
 
 Exit status: 0 ok, 1 an error above --fail-above, 2 bad input (one line on stderr naming the file and the
@@ -52,8 +66,8 @@ int calibrate_command(const Args& args) {
   std::string platforms;
   for (const auto& p : calibrate::calibrated_platforms()) platforms += (platforms.empty() ? "" : ", ") + p;
   opts.add_options()("logs", po::value(&options.logs)->required(), "log files")(
-      "platform", po::value(&options.platform)->required(),
-      ("the platform the logs come from: " + platforms).c_str())(
+      "platform", po::value(&options.platform),
+      ("the platform the logs come from: " + platforms + " (default: told from the first file)").c_str())(
       "out,o", po::value(&options.out_dir)->required(), "output folder")(
       "train-fraction", po::value(&options.train_fraction)->default_value(0.7),
       "share of the logs' time span, from its start, that the fit uses; the rest validates it")(
@@ -64,7 +78,7 @@ int calibrate_command(const Args& args) {
       "bootstrap", po::value(&options.bootstrap)->default_value(1000),
       "bootstrap resamples of the observed window (100..100000)")(
       "architecture", po::value(&options.architecture)->default_value("x86_64"),
-      "x86_64 or arm64 (not in the logs; selects the price per GB-s)")(
+      "x86_64 or arm64 (Lambda; not in the logs; selects the price per GB-s)")(
       "force", po::bool_switch(&options.force),
       "replace an output folder holding files servesim did not write")("quiet,q", po::bool_switch(),
                                                                        "print nothing but errors");
@@ -82,9 +96,11 @@ int calibrate_command(const Args& args) {
   const calibrate::CalibrateOutcome outcome = calibrate::calibrate(options);
   if (!vm["quiet"].as<bool>()) {
     const auto& v = outcome.validation;
-    std::printf("trained on %zu invocations, validated on %zu (seed %llu, %u replications, %u resamples)\n",
-                v["train"]["invocations"].get<size_t>(), v["validation"]["invocations"].get<size_t>(),
-                static_cast<unsigned long long>(options.seed), options.replications, options.bootstrap);
+    std::printf(
+        "%s: trained on %zu invocations, validated on %zu (seed %llu, %u replications, %u resamples)\n",
+        v["platform"].get<std::string>().c_str(), v["train"]["invocations"].get<size_t>(),
+        v["validation"]["invocations"].get<size_t>(), static_cast<unsigned long long>(options.seed),
+        options.replications, options.bootstrap);
     std::printf("%-28s %14s %25s %14s %25s %9s\n", "figure", "observed", "observed 95%", "simulated",
                 "simulated 95%", "error");
     for (const auto& m : v["metrics"]) {
