@@ -21,6 +21,7 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include "calibrate/calibration.hpp"
 #include "core/install_layout.hpp"
 #include "gui/calibration_dialog.hpp"
 #include "gui/charts_panel.hpp"
@@ -248,7 +249,8 @@ void MainWindow::build_actions() {
   calibrate_action_ = file->addAction(tr("&Calibrate from logs..."), this, [this] {
     const QString logs = QFileDialog::getExistingDirectory(this, tr("Folder of the function's log exports"));
     if (logs.isEmpty()) return;
-    const QStringList platforms{tr("told from the logs"), "aws-lambda", "gcp-cloud-run", "azure-functions"};
+    QStringList platforms{tr("told from the logs")};
+    for (const auto& p : calibrate::calibrated_platforms()) platforms << QString::fromStdString(p);
     bool ok = false;
     const QString platform =
         QInputDialog::getItem(this, tr("Calibrate"), tr("Platform of the logs:"), platforms, 0, false, &ok);
