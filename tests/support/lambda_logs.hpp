@@ -65,8 +65,11 @@ inline std::string iso8601_ms(int64_t epoch_ms) {
   return text;
 }
 
-inline std::string lambda_logs(const LambdaLogSpec& spec) {
-  sim::Rng rng(spec.seed);
+// The arrival times [s] of a synthetic log (`spec`: a LambdaLogSpec or a RequestLogSpec): Poisson at
+// rate_rps, a long_share of the gaps instead uniform up to long_max_s (idle periods), and `burst` requests at
+// once every burst_every_s; drawn from `rng`, which the caller goes on using.
+template <class Spec>
+std::vector<double> synthetic_arrivals(const Spec& spec, sim::Rng& rng) {
   std::vector<double> arrivals;
   double t = 0, next_burst = spec.burst_every_s;
   while (t < spec.hours * 3600) {
@@ -78,6 +81,12 @@ inline std::string lambda_logs(const LambdaLogSpec& spec) {
     t += rng.uniform() < spec.long_share ? rng.uniform() * spec.long_max_s
                                          : rng.exponential(1 / spec.rate_rps);
   }
+  return arrivals;
+}
+
+inline std::string lambda_logs(const LambdaLogSpec& spec) {
+  sim::Rng rng(spec.seed);
+  std::vector<double> arrivals = synthetic_arrivals(spec, rng);
   const double slow_from_s = std::floor(spec.slow_after_fraction * arrivals.back());
   constexpr int64_t kStartMs = 1796112000000;  // 2026-12-01T08:00:00Z
   struct Line {

@@ -53,17 +53,7 @@ struct GeneratedRequests {
 
 inline GeneratedRequests generate_requests(const RequestLogSpec& spec) {
   sim::Rng rng(spec.seed);
-  std::vector<double> arrivals;
-  double t = 0, next_burst = spec.burst_every_s;
-  while (t < spec.hours * 3600) {
-    arrivals.push_back(t);
-    if (t >= next_burst) {
-      for (int i = 1; i < spec.burst; ++i) arrivals.push_back(t);
-      next_burst += spec.burst_every_s;
-    }
-    t += rng.uniform() < spec.long_share ? rng.uniform() * spec.long_max_s
-                                         : rng.exponential(1 / spec.rate_rps);
-  }
+  std::vector<double> arrivals = synthetic_arrivals(spec, rng);
   struct Instance {
     std::vector<double> ends;  // of the requests in progress
     double last_end = 0;       // the latest end so far
