@@ -76,6 +76,15 @@ std::string write_verdict(Recommendation& rec) {
     else
       v += " The evidence agrees with the rules.";
   }
+  // Stateful with the state outside: what the evidence says of the functions that use an external store.
+  std::string external;
+  for (const auto& name : rec.facts.external_state_names)
+    for (const auto& c : rec.evidence.ranked)
+      if (c.spec.name == name)
+        external += (external.empty() ? "" : "; ") + name + (c.meets_slo ? " meets" : " misses") +
+                    " the SLO (" + pct(c.attainment, rec.slo_attainment_target) + " within, p99 " +
+                    num(c.p99_ms) + " ms, " + usd(c.result.cost_total_usd) + ")";
+  if (!external.empty()) v += " Stateful, with the state in an external store: " + external + ".";
   if (rec.rules.edge_cache && rec.facts.repeat_share)
     v += " Put an edge cache in front: " + pct(*rec.facts.repeat_share) + " of requests repeat an input" +
          (rec.cache ? " (" + pct(rec.cache->simulated.hit_ratio()) + " hit in the cache replay)" : "") + ".";
