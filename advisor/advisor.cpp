@@ -297,6 +297,8 @@ nlohmann::ordered_json to_json(const Recommendation& rec) {
               {"cpu_compute_ms_estimated", f.cpu_compute_ms ? oj(*f.cpu_compute_ms) : oj()},
               {"gpu_intensive", f.gpu_intensive},
               {"repeat_share", f.repeat_share ? oj(*f.repeat_share) : oj()}};
+  // Function candidates with their state in a simulated store (rule q_external_state); absent when none.
+  if (!f.external_state_candidates.empty()) facts["external_state_candidates"] = f.external_state_candidates;
   if (f.repeat_share)
     facts["repeat_share_source"] = f.repeat_share_measured ? "trace keys" : "zipf (analytical)";
   if (t.has_keys) facts["traffic"]["distinct_inputs"] = t.distinct_keys;
