@@ -191,8 +191,9 @@ StateStore::Access StateStore::access(bool is_write, double t_s, sim::Rng& rng) 
     const double units = is_write ? s_.write_units : s_.read_units;
     b.refill(t_s);
     // The throttling error comes back after the same round trip as an answer.
-    if (b.tokens < units) return {true, t_s + latency_s};
-    b.tokens -= units;
+    // (1e-9 units of slack: refills summed in floating point must not throttle an access that fits exactly.)
+    if (b.tokens + 1e-9 < units) return {true, t_s + latency_s};
+    b.tokens = std::max(0.0, b.tokens - units);
   } else if (s_.throttling == "queue") {
     // Keys hash evenly over the nodes; each node serves its operations in arrival order.
     const auto node =
@@ -207,11 +208,14 @@ StateStore::Access StateStore::access(bool is_write, double t_s, sim::Rng& rng) 
 double StateStore::retry_delay_s(uint32_t retry, bool is_write, double t_s, sim::Rng& rng) const {
   const double max_s = s_.p.at("backoff_max_ms") / 1e3;
   if (s_.retry_after) {
-    // The server's hint: the time until the bucket holds the access's units again.
+    // The server's hint: the time until the bucket holds the access's units again, in whole milliseconds
+    // (x-ms-retry-after-ms), at least 1 ms.
     Bucket b = is_write && !s_.shared_capacity ? write_bucket_ : read_bucket_;
     b.refill(t_s);
     const double units = is_write ? s_.write_units : s_.read_units;
-    return std::min(max_s, std::max(0.0, units - b.tokens) / b.rate_per_s);
+    const double wait_ms =
+        std::max(1.0, std::ceil(std::max(0.0, units - b.tokens) / b.rate_per_s * 1e3 - 1e-9));
+    return std::min(max_s, wait_ms / 1e3);
   }
   // Full jitter (AWS SDK standard mode): random x 2^retry x base, at most the maximum.
   const double base_s = s_.p.at("backoff_base_ms") / 1e3;

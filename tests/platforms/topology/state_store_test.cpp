@@ -218,6 +218,43 @@ TEST_CASE("platforms::StateStore: provisioned capacity is billed per capacity-ho
   CHECK(run.results[0].requests.served == run.results[0].requests.arrived);
 }
 
+TEST_CASE("platforms::StateStore: Cosmos DB and Firestore bill per unit; Cosmos retries after the hint") {
+  SECTION("serverless RU and Firestore documents: cost = accesses x units x price") {
+    // Cosmos DB: a 1 KB point read = 1 RU (documented), a 1 KB write 5 RU (estimated); Firestore: one
+    // document per access. Poisson 20/s for 100 s, 1 read and 2 writes per request.
+    const nlohmann::json cosmos = {{"service", "cosmosdb-serverless"}, {"reads", 1}, {"writes", 2}};
+    const nlohmann::json firestore = {{"service", "firestore"}, {"reads", 1}, {"writes", 2}, {"item_kb", 50}};
+    const auto run = simulate(scenario_from(
+        store_scenario(poisson(20, 100), {store_only("cosmos", cosmos), store_only("fs", firestore)})));
+    const double n0 = static_cast<double>(run.results[0].requests.arrived);
+    const double ru_usd = store_number("cosmosdb-serverless", "price_usd_per_million_read_units") / 1e6;
+    CHECK(run.results[0].cost_total_usd == Approx(n0 * (1 * 1 + 2 * 5) * ru_usd).epsilon(1e-9));
+    const double n1 = static_cast<double>(run.results[1].requests.arrived);
+    CHECK(run.results[1].cost_total_usd == Approx(n1 * (0.30 + 2 * 0.90) / 1e6).epsilon(1e-9));
+  }
+  SECTION("provisioned RU/s: a 429 is retried after the server's retry-after hint") {
+    TempDir dir;
+    // 10 RU/s without burst capacity holds 10 RU; 20 one-RU reads at t = 0, 1 ms each. Ten are served at
+    // once; the other ten are throttled (answer at 1 ms, 0.01 RU there: hint 99 ms) and retry together at
+    // 100 ms, when one RU is there: one is served, nine are throttled again, and so on, one per 100 ms. The
+    // k-th of them is served on attempt k + 1, so the tenth runs out of the SDK's 10 attempts at 0.9 s:
+    // 19 served, 1 throttled, the last served at 0.901 s, after 10 + 9 + ... + 1 = 55 throttling errors.
+    const nlohmann::json cosmos = {{"service", "cosmosdb-provisioned"},
+                                   {"reads", 1},
+                                   {"writes", 0},
+                                   {"request_units_per_s", 10},
+                                   {"read_latency_median_ms", 1},
+                                   {"read_latency_p99_ms", 1}};
+    const auto run =
+        simulate(scenario_from(store_scenario(burst_trace(dir, 20), {store_only("cosmos", cosmos)})));
+    const auto& r = run.results[0];
+    CHECK(r.requests.served == 19);
+    CHECK(r.requests.throttled == 1);
+    CHECK(store_stage(r).throttles == 55);
+    CHECK(r.latency.max_s() == Approx(0.901).margin(0.002));
+  }
+}
+
 TEST_CASE("platforms::StateStore: the same scenario and seed give the same counts") {
   const nlohmann::json ddb = {{"service", "dynamodb-provisioned"},
                               {"read_capacity_units", 5},
