@@ -28,6 +28,8 @@ struct StateStoreService {
   std::map<std::string, double> parameters;
 };
 
+// The catalogue file's text as compiled in (`servesim catalog state-stores --json` prints it).
+const std::string& embedded_state_stores();
 const std::vector<StateStoreService>& state_store_catalog();
 const StateStoreService* find_state_store(const std::string& service);
 std::string state_store_names();  // "dynamodb-on-demand, dynamodb-provisioned, ..."
