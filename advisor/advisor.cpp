@@ -76,6 +76,15 @@ std::string write_verdict(Recommendation& rec) {
     else
       v += " The evidence agrees with the rules.";
   }
+  // Stateful with the state outside: what the evidence says of the functions that use an external store.
+  std::string external;
+  for (const auto& name : rec.facts.external_state_names)
+    for (const auto& c : rec.evidence.ranked)
+      if (c.spec.name == name)
+        external += (external.empty() ? "" : "; ") + name + (c.meets_slo ? " meets" : " misses") +
+                    " the SLO (" + pct(c.attainment, rec.slo_attainment_target) + " within, p99 " +
+                    num(c.p99_ms) + " ms, " + usd(c.result.cost_total_usd) + ")";
+  if (!external.empty()) v += " Stateful, with the state in an external store: " + external + ".";
   if (rec.rules.edge_cache && rec.facts.repeat_share)
     v += " Put an edge cache in front: " + pct(*rec.facts.repeat_share) + " of requests repeat an input" +
          (rec.cache ? " (" + pct(rec.cache->simulated.hit_ratio()) + " hit in the cache replay)" : "") + ".";
@@ -288,6 +297,8 @@ nlohmann::ordered_json to_json(const Recommendation& rec) {
               {"cpu_compute_ms_estimated", f.cpu_compute_ms ? oj(*f.cpu_compute_ms) : oj()},
               {"gpu_intensive", f.gpu_intensive},
               {"repeat_share", f.repeat_share ? oj(*f.repeat_share) : oj()}};
+  // Function candidates with their state in a simulated store (rule q_external_state); absent when none.
+  if (!f.external_state_candidates.empty()) facts["external_state_candidates"] = f.external_state_candidates;
   if (f.repeat_share)
     facts["repeat_share_source"] = f.repeat_share_measured ? "trace keys" : "zipf (analytical)";
   if (t.has_keys) facts["traffic"]["distinct_inputs"] = t.distinct_keys;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "advisor/evidence.hpp"
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
 #include "platforms/fleet/llm_timing.hpp"
@@ -191,6 +192,23 @@ Facts derive_facts(const sim::Scenario& scenario, const AdvisorSection& section)
     f.repeat_share =
         1.0 - static_cast<double>(f.traffic.distinct_keys) / static_cast<double>(f.traffic.requests);
     f.repeat_share_measured = true;
+  }
+  // Functions with their state outside (the seed article: externalised state lets a service scale out).
+  for (const auto& c : scenario.candidates) {
+    if (!c.settings.is_object() || !c.settings.contains("stages") || !c.settings["stages"].is_array())
+      continue;
+    std::string services;
+    for (const auto& stage : c.settings["stages"])
+      if (stage.is_object() && stage.value("kind", "") == "state-store")
+        services += (services.empty() ? "" : ", ") + stage.value("service", "?");
+    if (services.empty()) continue;
+    const auto uses = placements_of(c, scenario);
+    if (std::any_of(uses.begin(), uses.end(), [](const PlacementUse& u) {
+          return u.placement == Placement::serverless || u.placement == Placement::gpu_serverless;
+        })) {
+      f.external_state_candidates.push_back(c.name + " (" + services + ")");
+      f.external_state_names.push_back(c.name);
+    }
   }
   return f;
 }

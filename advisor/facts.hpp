@@ -81,6 +81,10 @@ struct Facts {
   // measured from the trace's keys as 1 - distinct inputs / requests (an unbounded cache's hits, exactly).
   std::optional<double> repeat_share;
   bool repeat_share_measured = false;  // from trace keys
+  // The scenario's candidates that serve on functions and keep state in an external store (a topology with a
+  // "state-store" stage and a serverless stage, docs/topology.md), each as "name (service)".
+  std::vector<std::string> external_state_candidates;
+  std::vector<std::string> external_state_names;  // their candidate names alone
 };
 
 Facts derive_facts(const sim::Scenario& scenario, const AdvisorSection& section);

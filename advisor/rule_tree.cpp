@@ -50,6 +50,11 @@ RuleTree::RuleTree() {
   const auto q_model = question("q_model", "Is the model too large to fetch and load at every cold start?",
                                 {"serverless_max_model_mb"});
   const auto q_state = question("q_stateful", "Is the service stateful?", {});
+  // The seed article: externalised state enables horizontal scaling. A function candidate whose state lives
+  // in a simulated store (a topology's state-store stage) makes functions viable for a stateful service; the
+  // evidence then says whether it meets the SLO.
+  const auto q_external =
+      question("q_external_state", "Does a function candidate keep the state in an external store?", {});
   const auto q_gpu = question("q_gpu", "Is the model GPU-intensive (CPU compute alone eats the SLO)?",
                               {"gpu_min_cpu_slo_share", "cpu_gflops_per_vcpu", "function_max_vcpu"});
   const auto q_steady =
@@ -95,7 +100,9 @@ RuleTree::RuleTree() {
   link(root_, q_model, "no");
   link(q_model, v_model, "yes");
   link(q_model, q_state, "no");
-  link(q_state, v_state, "yes");
+  link(q_state, q_external, "yes");
+  link(q_external, v_state, "no");
+  link(q_external, q_gpu, "yes");
   link(q_state, q_gpu, "no");
   link(q_gpu, v_gpu, "yes");
   link(q_gpu, q_steady, "no");
@@ -139,6 +146,13 @@ Answer ask(const std::string& id, const Facts& f, const Thresholds& th) {
   }
   if (id == "q_stateful")
     return {f.stateful, f.stateful ? "stateful (state store: " + f.state_store + ")" : "stateless"};
+  if (id == "q_external_state") {
+    if (f.external_state_candidates.empty())
+      return {false, "no function candidate with a state-store stage (docs/topology.md)"};
+    std::string list;
+    for (const auto& c : f.external_state_candidates) list += (list.empty() ? "" : "; ") + c;
+    return {true, list + ": functions viable, the evidence decides"};
+  }
   if (id == "q_gpu") {
     if (!f.cpu_compute_ms) return {false, "unknown (no advisor.gflops_per_request): assumed no"};
     const double lim = th.get("gpu_min_cpu_slo_share") * f.slo_p99_ms;

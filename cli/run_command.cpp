@@ -16,6 +16,7 @@
 #include "core/json_fields.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
+#include "platforms/topology/state_store.hpp"
 #include "reports/run_report.hpp"
 #include "sim/arrival_source.hpp"
 #include "sim/scenario.hpp"
@@ -113,7 +114,7 @@ nlohmann::json validate_json(const std::string& path, const app::Prepared& prepa
   return out;
 }
 
-constexpr const char* kCatalogUsage = R"(Usage: servesim catalog [PLATFORM|gpus] [--json]
+constexpr const char* kCatalogUsage = R"(Usage: servesim catalog [PLATFORM|gpus|state-stores] [--json]
 
 Prints every number a platform model assumes, with its unit, range, status (documented, observed, estimated,
 unconfirmed) and source. Any of them can be overridden per candidate in a scenario by its key.
@@ -312,6 +313,28 @@ int print_gpu_catalog(bool as_json) {
 
 }  // namespace
 
+// The state stores a topology's state-store stage simulates (platforms/topology/state-stores.json).
+int print_state_stores(bool as_json) {
+  const auto doc = nlohmann::json::parse(platforms::embedded_state_stores());
+  if (as_json) {
+    std::printf("%s\n", doc.dump(2).c_str());
+    return 0;
+  }
+  std::printf("%s (as of %s)\n", doc.at("title").get<std::string>().c_str(),
+              doc.at("as_of").get<std::string>().c_str());
+  for (const auto& service : doc.at("services")) {
+    std::printf("\n%s: %s\n  billing %s; limits: %s\n", service.at("service").get<std::string>().c_str(),
+                service.at("title").get<std::string>().c_str(),
+                service.at("billing").get<std::string>().c_str(),
+                service.at("limits").get<std::string>().c_str());
+    for (const auto& [key, p] : service.at("parameters").items())
+      std::printf("  %-36s %-10s %-22s %s\n      source: %s\n", key.c_str(), p.at("value").dump().c_str(),
+                  p.at("unit").get<std::string>().c_str(), p.at("status").get<std::string>().c_str(),
+                  p.at("source").get<std::string>().c_str());
+  }
+  return 0;
+}
+
 int catalog_command(const Args& args) {
   po::options_description opts("Options");
   std::string platform;
@@ -333,9 +356,12 @@ int catalog_command(const Args& args) {
     for (const auto& e : platforms::catalog()) std::printf("%-14s %s\n", e.platform.c_str(), e.title.c_str());
     std::printf("%-14s %s\n", "gpus",
                 "GPU catalogue: datasheet peaks per precision and the GPU latency model's MLPerf fit");
+    std::printf("%-14s %s\n", "state-stores",
+                "state stores of a topology's state-store stage: latency, units, limits, retries, prices");
     return 0;
   }
   if (platform == "gpus") return print_gpu_catalog(as_json);
+  if (platform == "state-stores") return print_state_stores(as_json);
   const auto* e = platforms::find_platform(platform);
   if (!e) throw InputError("catalog: no platform '" + platform + "' (run `servesim catalog` for the list)");
   if (as_json) {

@@ -321,6 +321,14 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
           if (s.bypassed) j["bypassed"] = s.bypassed;
         }
         if (s.kind == "select") j["degraded"] = s.degraded;
+        if (s.kind == "state-store") {
+          // Accesses and throttles; the mean time a visit spent in the stage (all its accesses and retries).
+          const uint64_t visits = s.served_here + s.forwarded + s.failed;
+          j["reads"] = s.reads;
+          j["writes"] = s.writes;
+          j["throttles"] = s.throttles;
+          j["mean_latency_added_ms"] = round_significant(visits ? s.latency_added_s * 1e3 / visits : 0.0);
+        }
         c["topology"].push_back(j);
       }
     }

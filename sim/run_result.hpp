@@ -13,7 +13,7 @@ namespace servesim::sim {
 // What one stage of a serving topology (platforms/topology_model.hpp) did with the requests it saw.
 struct StageCounts {
   std::string id;
-  std::string kind;          // edge-cache | edge-device | select | model
+  std::string kind;          // edge-cache | edge-device | select | model | state-store
   uint64_t arrived = 0;      // requests that reached the stage (a retried request again)
   uint64_t served_here = 0;  // requests whose response came from this stage (cache hits included)
   uint64_t forwarded = 0;    // requests sent on to a next stage (misses, offloads, escalations, routes)
@@ -21,6 +21,10 @@ struct StageCounts {
   uint64_t hits = 0;         // edge-cache: lookups that found a fresh copy
   uint64_t degraded = 0;     // select: requests routed to the small model because the large one was busy
   uint64_t bypassed = 0;     // edge-cache with trace keys: retries sent past the cache (key lost, see docs)
+  // state-store: accesses that completed, throttling errors the store answered (each retried by the SDK or
+  // ending the request throttled), and the time the visits spent in the stage, summed [s].
+  uint64_t reads = 0, writes = 0, throttles = 0;
+  double latency_added_s = 0;
 };
 
 // Where the cold starts' time went (service.cold_start.source given): sums over the cold starts that

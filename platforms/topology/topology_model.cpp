@@ -18,6 +18,7 @@ struct TopologyModel::Stage final : sim::RecorderListener {
   const StageSpec& spec;
   std::unique_ptr<sim::PlatformModel> model;
   std::unique_ptr<EdgeCache> cache;
+  std::unique_ptr<StateStore> store;
   std::unique_ptr<sim::Recorder> recorder;
   std::unique_ptr<sim::Rng> rng;
   std::unique_ptr<sim::ModelContext> ctx;
@@ -86,7 +87,8 @@ class TopologyModel::TagScope {
   uint64_t saved_;
 };
 
-TopologyModel::TopologyModel(TopologySpec spec, const sim::Scenario& scenario) : spec_(std::move(spec)) {
+TopologyModel::TopologyModel(TopologySpec spec, const sim::Scenario& scenario)
+    : spec_(std::move(spec)), timeout_s_(scenario.slo.timeout_s) {
   for (size_t k = 0; k < spec_.stages.size(); ++k) {
     const StageSpec& s = spec_.stages[k];
     auto stage = std::make_unique<Stage>(this, k, s);
@@ -101,6 +103,7 @@ TopologyModel::TopologyModel(TopologySpec spec, const sim::Scenario& scenario) :
       stage->cache = s.keys_from_trace ? std::make_unique<EdgeCache>(s.ttl_s, s.capacity_items)
                                        : std::make_unique<EdgeCache>(s.catalogue_items, s.zipf_s, s.ttl_s,
                                                                      s.capacity_items);
+    if (s.kind == StageSpec::Kind::state_store) stage->store = std::make_unique<StateStore>(s.store);
     stages_.push_back(std::move(stage));
   }
 }
@@ -122,11 +125,24 @@ void TopologyModel::build(sim::PlatformBuilder& builder) {
 void TopologyModel::start(sim::ModelContext& ctx) {
   rec_ = &ctx.recorder;
   transfers_ = &ctx.transfers;
+  client_ = &ctx.client;
   request_key_ = ctx.request_key;
   const uint64_t seed = ctx.rng.next_u64();
   rng_ = sim::Rng::derive(seed, 0);
   for (auto& s : stages_) {
     if (s->cache) s->cost_ids.push_back(rec_->cost_category(s->spec.id + "/lookups_usd"));
+    if (s->store) {
+      // Request billing: [0] reads, [1] writes; provisioned capacity or nodes: [0] for the run.
+      const std::string& billing = s->store->settings().billing;
+      if (billing == "request") {
+        s->cost_ids.push_back(rec_->cost_category(s->spec.id + "/reads_usd"));
+        s->cost_ids.push_back(rec_->cost_category(s->spec.id + "/writes_usd"));
+      } else {
+        s->cost_ids.push_back(
+            rec_->cost_category(s->spec.id + (billing == "node" ? "/nodes_usd" : "/capacity_usd")));
+      }
+      s->rng = std::make_unique<sim::Rng>(sim::Rng::derive(seed, s->index + 1));
+    }
     if (!s->model) continue;
     s->recorder = std::make_unique<sim::Recorder>(1e300, 1e300, nullptr);
     s->recorder->set_listener(s.get());
@@ -214,6 +230,8 @@ void TopologyModel::route(size_t k, double t_s, double origin_s, uint32_t attemp
         return forward(spec.small);
       }
       return forward(spec.large);
+    case StageSpec::Kind::state_store:
+      return store_visit(k, t_s, origin_s, attempt);
     case StageSpec::Kind::model:
       break;
   }
@@ -250,6 +268,7 @@ void TopologyModel::stage_instances(size_t k, double t_s, uint32_t busy, uint32_
 
 double TopologyModel::next_event_s() const {
   double t = hits_.empty() ? kNever : hits_.front().t_s;
+  if (!store_events_.empty()) t = std::min(t, store_events_.front().t_s);
   for (const auto& s : stages_)
     if (s->model) t = std::min(t, s->model->next_event_s());
   return t;
@@ -266,6 +285,13 @@ void TopologyModel::handle_next_event() {
         which = k;
       }
     }
+  // State-store events first at a tie: they were made before the stage models' own events.
+  if (!store_events_.empty() && store_events_.front().t_s <= best) {
+    std::pop_heap(store_events_.begin(), store_events_.end(), StoreLater{});
+    const StoreEvent e = store_events_.back();
+    store_events_.pop_back();
+    return store_event(e);
+  }
   if (which == stages_.size()) {
     std::pop_heap(hits_.begin(), hits_.end(), Later{});
     const Hit h = hits_.back();
@@ -295,14 +321,19 @@ void TopologyModel::on_transfer_done(uint64_t tag, double t_s) {
 
 bool TopologyModel::has_work() const {
   if (!hits_.empty() || uploads_.size() > free_uploads_.size()) return true;  // cache hits or uploads pending
+  if (!store_events_.empty()) return true;                                    // state-store visits
   for (const auto& s : stages_)
     if (s->model && s->model->has_work()) return true;
   return false;
 }
 
 void TopologyModel::finish(double t_end_s) {
-  for (auto& s : stages_)
+  for (auto& s : stages_) {
     if (s->model) s->model->finish(t_end_s);
+    // Provisioned capacity and nodes are billed for the whole run.
+    if (s->store && s->store->settings().billing != "request")
+      rec_->add_cost(s->cost_ids[0], s->store->standing_usd(t_end_s));
+  }
 }
 
 bool TopologyModel::supports(sim::FaultSpec::Kind kind) const {
@@ -327,6 +358,90 @@ void TopologyModel::fail_nodes(double t_s, uint32_t nodes, int fault) {
       TagScope scope(transfers_, s->index);
       s->model->fail_nodes(t_s, nodes, fault);
     }
+}
+
+void TopologyModel::store_visit(size_t k, double t_s, double origin_s, uint32_t attempt) {
+  const StateStoreSettings& settings = stages_[k]->store->settings();
+  uint32_t slot;
+  if (free_visits_.empty()) {
+    slot = static_cast<uint32_t>(visits_.size());
+    visits_.emplace_back();
+  } else {
+    slot = free_visits_.back();
+    free_visits_.pop_back();
+  }
+  visits_[slot] = Visit{origin_s,        t_s, current_key_, attempt, static_cast<uint32_t>(k), settings.reads,
+                        settings.writes, 0};
+  if (settings.reads + settings.writes == 0) return store_done(slot, t_s);
+  store_access(slot, t_s);
+}
+
+void TopologyModel::store_access(uint32_t visit, double t_s) {
+  Visit& v = visits_[visit];
+  Stage& s = *stages_[v.stage];
+  const bool is_write = v.reads_left == 0;  // reads first, then writes
+  const StateStore::Access a = s.store->access(is_write, t_s, *s.rng);
+  auto push = [&](double at_s, StoreEvent::What what) {
+    store_events_.push_back(StoreEvent{at_s, store_seq_++, visit, what});
+    std::push_heap(store_events_.begin(), store_events_.end(), StoreLater{});
+  };
+  if (!a.throttled) return push(a.done_s, StoreEvent::What::answered);
+  ++s.counts.throttles;
+  ++v.tries;
+  if (v.tries >= s.store->max_attempts()) return push(a.done_s, StoreEvent::What::throttled);
+  push(a.done_s + s.store->retry_delay_s(v.tries - 1, is_write, a.done_s, *s.rng), StoreEvent::What::retry);
+}
+
+void TopologyModel::store_event(const StoreEvent& e) {
+  Visit& v = visits_[e.visit];
+  Stage& s = *stages_[v.stage];
+  switch (e.what) {
+    case StoreEvent::What::retry:
+      return store_access(e.visit, e.t_s);
+    case StoreEvent::What::throttled:
+      // The SDK's attempts ran out: the request ends here, throttled (not retried by the caller).
+      ++s.counts.failed;
+      s.counts.latency_added_s += e.t_s - v.entered_s;
+      free_visits_.push_back(e.visit);
+      return rec_->throttled(e.t_s);
+    case StoreEvent::What::answered: {
+      const bool is_write = v.reads_left == 0;
+      if (is_write) {
+        --v.writes_left;
+        ++s.counts.writes;
+      } else {
+        --v.reads_left;
+        ++s.counts.reads;
+      }
+      if (s.store->settings().billing == "request")
+        rec_->add_cost(s.cost_ids[is_write ? 1 : 0], s.store->access_usd(is_write));
+      v.tries = 0;
+      if (v.reads_left + v.writes_left > 0) return store_access(e.visit, e.t_s);
+      return store_done(e.visit, e.t_s);
+    }
+  }
+}
+
+void TopologyModel::store_done(uint32_t visit, double t_s) {
+  const Visit v = visits_[visit];  // a copy: routing on may reuse the slot
+  free_visits_.push_back(visit);
+  Stage& s = *stages_[v.stage];
+  s.counts.latency_added_s += t_s - v.entered_s;
+  if (!s.spec.next.empty()) {
+    ++s.counts.forwarded;
+    const uint64_t saved = current_key_;
+    current_key_ = v.key;
+    route(s.spec.next[0], t_s, v.origin_s, v.attempt);
+    current_key_ = saved;
+    return;
+  }
+  // The last stage: the caller got its answer now, unless it gave up waiting.
+  if (t_s - v.origin_s > client_->wait_limit_s(timeout_s_)) {
+    ++s.counts.failed;
+    return rec_->timed_out(t_s);
+  }
+  ++s.counts.served_here;
+  rec_->served(t_s, t_s - v.origin_s);
 }
 
 std::string TopologyModel::latency_source() const {

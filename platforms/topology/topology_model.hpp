@@ -62,6 +62,29 @@ class TopologyModel : public sim::PlatformModel {
   void stage_instances(size_t k, double t_s, uint32_t busy, uint32_t idle);
   // Edge device k offloads a request: it uploads over the device's uplink, then goes to the next stage.
   void upload(size_t k, double t_s, double origin_s, uint32_t attempt);
+  // State-store visits (docs/topology.md): a request's accesses one after another, each answered (or
+  // throttled) by the stage's StateStore; an event per answer, retry and final throttle.
+  struct Visit {
+    double origin_s, entered_s;
+    uint64_t key;
+    uint32_t attempt, stage, reads_left, writes_left, tries;
+  };
+  struct StoreEvent {
+    enum class What : uint8_t { answered, retry, throttled };
+    double t_s;
+    uint64_t seq;  // ties at the same time in the order they were made (determinism)
+    uint32_t visit;
+    What what;
+  };
+  struct StoreLater {
+    bool operator()(const StoreEvent& a, const StoreEvent& b) const {
+      return a.t_s > b.t_s || (a.t_s == b.t_s && a.seq > b.seq);
+    }
+  };
+  void store_visit(size_t k, double t_s, double origin_s, uint32_t attempt);
+  void store_access(uint32_t visit, double t_s);
+  void store_event(const StoreEvent& e);
+  void store_done(uint32_t visit, double t_s);
 
   TopologySpec spec_;
   std::vector<std::unique_ptr<Stage>> stages_;
@@ -76,6 +99,12 @@ class TopologyModel : public sim::PlatformModel {
   };
   std::vector<Upload> uploads_;         // by transfer tag (slot); free slots are reused
   std::vector<uint32_t> free_uploads_;  // slots not in use: uploads in flight = the rest
+  std::vector<Visit> visits_;           // by slot; free slots are reused
+  std::vector<uint32_t> free_visits_;
+  std::vector<StoreEvent> store_events_;  // min-heap on (t_s, seq)
+  uint64_t store_seq_ = 0;
+  double timeout_s_ = 0;  // the client's timeout (slo.timeout_s): a request a store ends later timed out
+  sim::Client* client_ = nullptr;
   sim::Rng rng_{0};               // routing decisions, cache keys and complexity scores (seeded in start())
   std::vector<Hit> hits_;         // cache hits waiting to be answered (min-heap on t_s)
   uint32_t busy_ = 0, idle_ = 0;  // instances summed over the stages

@@ -20,6 +20,8 @@ const char* StageSpec::kind_name(Kind kind) {
       return "select";
     case Kind::model:
       return "model";
+    case Kind::state_store:
+      return "state-store";
   }
   return "?";
 }
@@ -66,10 +68,12 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
   StageSpec s;
   s.id = f.required_text("id");
   if (s.id.empty()) throw f.error("id", "expected a non-empty stage id, got \"\"");
-  const std::string kind = f.required_text("kind", {"edge-cache", "edge-device", "select", "model"});
+  const std::string kind =
+      f.required_text("kind", {"edge-cache", "edge-device", "select", "model", "state-store"});
   s.kind = kind == "edge-cache"    ? StageSpec::Kind::edge_cache
            : kind == "edge-device" ? StageSpec::Kind::edge_device
            : kind == "select"      ? StageSpec::Kind::select
+           : kind == "state-store" ? StageSpec::Kind::state_store
                                    : StageSpec::Kind::model;
   s.service = scenario.service;
   if ((s.kind == StageSpec::Kind::model || s.kind == StageSpec::Kind::edge_device) && f.has("service"))
@@ -162,6 +166,9 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
       s.candidate.settings = {{"servers", s.servers},
                               {"price_usd_per_server_hour", s.price_usd_per_server_hour},
                               {"queue_capacity", s.queue_capacity}};
+      break;
+    case StageSpec::Kind::state_store:
+      s.store = read_state_store(f);
       break;
     case StageSpec::Kind::select:
       s.in_flight_limit = f.integer("in_flight_limit", 0, 0, 1000000000);
@@ -283,6 +290,13 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
                             "expected a stage other than \"large\", got \"" + selects_small[k] + "\"");
         break;
       }
+      case StageSpec::Kind::state_store:
+        if (s.next.size() > 1)
+          throw input_error(file, s.pointer,
+                            "expected at most 1 next stage for a state-store (where requests go after their "
+                            "accesses), got " +
+                                std::to_string(s.next.size()));
+        break;
       case StageSpec::Kind::model:
         if (s.next.size() > 1)
           throw input_error(

@@ -8,12 +8,13 @@
 #include <vector>
 
 #include "platforms/topology/confidence_scores.hpp"
+#include "platforms/topology/state_store.hpp"
 #include "sim/scenario.hpp"
 
 namespace servesim::platforms {
 
 struct StageSpec {
-  enum class Kind : uint8_t { edge_cache, edge_device, select, model };
+  enum class Kind : uint8_t { edge_cache, edge_device, select, model, state_store };
   static const char* kind_name(Kind kind);
 
   std::string id;
@@ -61,6 +62,9 @@ struct StageSpec {
   // select: to `small` while `large` has at least in_flight_limit requests in flight, else to `large`.
   size_t large = 0, small = 0;
   uint64_t in_flight_limit = 0;
+
+  // state-store: the store a request reads and writes before it goes on (platforms/topology/state_store.hpp).
+  StateStoreSettings store;
 };
 
 struct TopologySpec {

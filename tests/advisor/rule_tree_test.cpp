@@ -52,7 +52,36 @@ TEST_CASE("advisor::RuleTree: each rule fires on its scenario and not on its nei
     doc["advisor"]["stateful"] = true;
     doc["advisor"]["state_store"] = "redis";
     CHECK(rules_for(doc).verdict_id == "v_containers_stateful");
+    CHECK(answer_at(rules_for(doc), "q_external_state") == "no");
     CHECK(answer_at(rules_for(advisor_base()), "q_stateful") == "no");
+  }
+  SECTION("stateful with a function candidate keeping state in a state-store stage: functions stay open") {
+    // The seed article's externalised state: a Lambda topology with a DynamoDB state-store stage makes the
+    // stateful question lead on to the other rules (here none fires: no preference, the evidence decides).
+    auto doc = advisor_base();
+    doc["advisor"]["stateful"] = true;
+    doc["advisor"]["state_store"] = "dynamodb";
+    doc["candidates"].push_back(
+        {{"name", "fn-ddb"},
+         {"platform", "topology"},
+         {"stages",
+          {{{"id", "fn"},
+            {"kind", "model"},
+            {"candidate", {{"platform", "aws-lambda"}, {"memory_mb", 1024}}}},
+           {{"id", "session"}, {"kind", "state-store"}, {"service", "dynamodb-on-demand"}}}},
+         {"edges", nlohmann::json::array({nlohmann::json::array({"fn", "session"})})}});
+    const auto r = rules_for(doc);
+    CHECK(answer_at(r, "q_stateful") == "yes");
+    CHECK(answer_at(r, "q_external_state") == "yes");
+    const auto step = std::find_if(r.path.begin(), r.path.end(), [](const advisor::RuleStep& s) {
+      return s.node_id == "q_external_state";
+    });
+    REQUIRE(step != r.path.end());
+    CHECK(step->because == "fn-ddb (dynamodb-on-demand): functions viable, the evidence decides");
+    CHECK(r.verdict_id == "v_no_preference");
+    // A state store behind a container pool is no evidence for functions.
+    doc["candidates"][1]["stages"][0]["candidate"] = {{"platform", "fixed-pool"}, {"servers", 2}};
+    CHECK(rules_for(doc).verdict_id == "v_containers_stateful");
   }
   SECTION("GPU-intensive: 5.1 GFLOP at 20 GFLOP/s (255 ms) > 0.5 x 500 ms; 4.9 GFLOP (245 ms) is not") {
     auto heavy = advisor_base(), light = advisor_base();
@@ -179,6 +208,6 @@ TEST_CASE("advisor::RuleTree: prints as text and as Graphviz DOT") {
   CHECK_THAT(dot, Catch::Contains("id=\"q_cache\""));
   CHECK_THAT(text, Catch::Contains("? Is the model one service of a microservices architecture?"));
   CHECK_THAT(dot, Catch::Contains("id=\"q_microservices\""));
-  // 11 questions (10 back-end ones and the cache), 13 verdicts (11 back-end ones, cache and no cache).
-  CHECK(boost::num_vertices(tree.graph()) == 24);
+  // 12 questions (11 back-end ones and the cache), 13 verdicts (11 back-end ones, cache and no cache).
+  CHECK(boost::num_vertices(tree.graph()) == 25);
 }
