@@ -126,7 +126,7 @@ bool Client::completed(Recorder& recorder, double t_s, double origin_s, uint32_t
     return true;
   }
   if (how == Ended::function_error || latency_s > client_limit_s) {
-    recorder.timed_out(t_s);
+    recorder.timed_out(t_s, origin_s);
     return false;
   }
   recorder.served(t_s, latency_s);
@@ -154,7 +154,7 @@ void Client::failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, 
     return;
   }
   ++f.requests_lost;
-  rec_.dropped(t_s);
+  rec_.dropped(t_s, origin_s);
 }
 
 Client::Attempt Client::pop_retry() {

@@ -8,12 +8,13 @@
 #include <vector>
 
 #include "platforms/topology/confidence_scores.hpp"
+#include "platforms/topology/workflow_spec.hpp"
 #include "sim/scenario.hpp"
 
 namespace servesim::platforms {
 
 struct StageSpec {
-  enum class Kind : uint8_t { edge_cache, edge_device, select, model };
+  enum class Kind : uint8_t { edge_cache, edge_device, select, model, map };
   static const char* kind_name(Kind kind);
 
   std::string id;
@@ -61,12 +62,25 @@ struct StageSpec {
   // select: to `small` while `large` has at least in_flight_limit requests in flight, else to `large`.
   size_t large = 0, small = 0;
   uint64_t in_flight_limit = 0;
+
+  // Workflows (docs/workflows.md). map: each execution fans out to `items` items, each a task of the `body`
+  // stage, at most max_concurrency at once (0 = the engine's limit), and goes on (fan-in) once all ended; it
+  // fails when more than tolerated_failure_percentage of its items failed.
+  size_t body = 0;
+  ItemCount items;
+  uint32_t max_concurrency = 0;
+  double tolerated_failure_percentage = 0;
+  bool is_body = false;  // model: the body of a map (no edges of its own)
+  // model in a workflow: the engine's retry policy and the task's timeout (TimeoutSeconds; 0 = none).
+  RetryPolicy retry;
+  double timeout_s = 0;
 };
 
 struct TopologySpec {
   std::string name;  // the candidate's
   std::vector<StageSpec> stages;
-  size_t entry = 0;  // the one stage without an incoming edge
+  size_t entry = 0;                      // the one stage without an incoming edge
+  std::optional<WorkflowSpec> workflow;  // "workflow": the stages are a workflow's states (docs/workflows.md)
 };
 
 // Reads a topology candidate's settings ("stages", "edges"). Throws InputError ("<file>: <pointer>:
