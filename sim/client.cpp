@@ -157,6 +157,17 @@ void Client::failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, 
   rec_.dropped(t_s, origin_s);
 }
 
+void Client::add_faults(const std::vector<FaultOutcome>& other) {
+  for (size_t k = 0; k < other.size() && k < faults_.size(); ++k) {
+    FaultOutcome& f = faults_[k];
+    f.attempts_failed += other[k].attempts_failed;
+    f.requests_lost += other[k].requests_lost;
+    f.dead_lettered += other[k].dead_lettered;
+    f.requests_in_flight_lost += other[k].requests_in_flight_lost;
+    f.instances_lost += other[k].instances_lost;
+  }
+}
+
 Client::Attempt Client::pop_retry() {
   const Attempt a = pending_.top();
   pending_.pop();

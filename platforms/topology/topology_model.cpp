@@ -127,6 +127,7 @@ void TopologyModel::build(sim::PlatformBuilder& builder) {
 void TopologyModel::start(sim::ModelContext& ctx) {
   rec_ = &ctx.recorder;
   transfers_ = &ctx.transfers;
+  client_ = &ctx.client;
   request_key_ = ctx.request_key;
   const uint64_t seed = ctx.rng.next_u64();
   rng_ = sim::Rng::derive(seed, 0);
@@ -332,8 +333,10 @@ bool TopologyModel::has_work() const {
 }
 
 void TopologyModel::finish(double t_end_s) {
-  for (auto& s : stages_)
+  for (auto& s : stages_) {
     if (s->model) s->model->finish(t_end_s);
+    if (s->own_client) client_->add_faults(s->own_client->faults());  // a workflow task's faults
+  }
 }
 
 bool TopologyModel::supports(sim::FaultSpec::Kind kind) const {

@@ -88,7 +88,9 @@ class TopologyModel : public sim::PlatformModel {
   std::vector<Hit> hits_;         // cache hits waiting to be answered (min-heap on t_s)
   uint32_t busy_ = 0, idle_ = 0;  // instances summed over the stages
   std::unique_ptr<Workflow> workflow_;  // with "workflow" only
-  size_t faults_ = 0;                   // the scenario's faults (a workflow stage's own client counts them)
+  size_t faults_ = 0;
+  sim::Client* client_ = nullptr;  // the candidate's                   // the scenario's faults (a workflow
+                                   // stage's own client counts them)
 };
 
 }  // namespace servesim::platforms

@@ -232,6 +232,7 @@ void TopologyModel::Workflow::attempt_failed(uint32_t id, double t_s, Outcome ou
   if (!executions_[task.execution].done && task.retries < s.retry.max_attempts) {
     ++task.retries;
     transitions(1);  // a retry is billed as a transition
+    rec_->retry(t_s);
     add_timer(t_s + s.retry.delay_s(task.retries), Timer::Kind::retry, id, task.generation);
     return;
   }
