@@ -1,5 +1,7 @@
 #include "app/scenario_model.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -10,6 +12,7 @@
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
 #include "models/inference_engine.hpp"
+#include "models/model_generator.hpp"
 
 namespace servesim::app {
 using namespace models;  // the profiler, the profile cache and their types
@@ -124,6 +127,39 @@ void check_memory(const sim::Scenario& scenario, const ModelProfile& profile) {
                               " MB runtime overhead = " + format("%.1f", required_mib) + " MB");
 }
 
+// The model file of a section with "generate" ({"kind", "size", "seed"}) when `path` is missing: the same
+// seeded model `servesim models generate` writes (identical bytes), kept in the cache folder and reused. A
+// scenario installed read-only (share/servesim/scenarios) can then profile its reference model without
+// `scripts/make-models`. Returns `path` when it exists.
+std::string model_or_generated(core::JsonFields& f, const std::string& path, const std::string& cache_dir,
+                               std::ostream& notes) {
+  if (!f.has("generate")) return path;
+  core::JsonFields g(f.child("generate"), f.file(), f.pointer("generate"));
+  models::GenerateOptions options;
+  const std::string kind =
+      g.required_text("kind", {"image-cnn", "text-transformer", "recsys-mlp", "text-decoder"});
+  options.kind = models::parse_model_kind(kind);
+  options.size = g.text("size", "small", {"small", "base", "large"});
+  options.seed = g.integer("seed", 1, 0, UINT32_MAX);
+  g.reject_unknown();
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) return path;
+  const fs::path dir = fs::path(cache_dir.empty() ? models::default_cache_dir() : cache_dir) / "models";
+  const fs::path file = dir / (kind + "-" + options.size + "-seed" + std::to_string(options.seed) + ".onnx");
+  if (fs::is_regular_file(file, ec)) return file.string();
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw f.error("generate", "cannot create the model cache folder '" + dir.string() + "': " + ec.message());
+  // Written beside and renamed: a concurrent run never reads half a model.
+  const fs::path tmp = dir / (file.filename().string() + ".tmp-" + std::to_string(::getpid()) + ".onnx");
+  models::generate_model(options, tmp.string());
+  fs::rename(tmp, file, ec);
+  if (ec) throw f.error("generate", "cannot write '" + file.string() + "': " + ec.message());
+  notes << "servesim: model: " << path << " not found: generated " << kind << " (" << options.size
+        << ", seed " << options.seed << ") into " << file.string() << "\n";
+  return file.string();
+}
+
 std::optional<ScenarioModel> apply_model(sim::Scenario& scenario, const ScenarioModelOptions& options) {
   if (scenario.model.is_null()) return std::nullopt;
   core::JsonFields f(scenario.model, scenario.file, "/model");
@@ -137,10 +173,11 @@ std::optional<ScenarioModel> apply_model(sim::Scenario& scenario, const Scenario
   if (has_onnx) {
     ProfileOptions profile_options = options.profile;
     profile_options.engine = parse_engine_kind(f.text("engine", "ort", {"ort", "opencv"}));
-    result.source = section_path(f, "onnx", scenario.base_dir);
+    std::ostream& warnings = options.warnings ? *options.warnings : std::cerr;
+    result.source = model_or_generated(f, section_path(f, "onnx", scenario.base_dir),
+                                       profile_options.cache_dir, warnings);
     f.reject_unknown();
     require_file(f, "onnx", result.source);
-    std::ostream& warnings = options.warnings ? *options.warnings : std::cerr;
     const ProfileResult measured = under_pointer(scenario.file, "/model/onnx", [&] {
       return profile_model(result.source, profile_options, warnings);
     });

@@ -55,7 +55,7 @@ int compare_command(const Args& args) {
     runs.push_back(reports::read_run_dir(dir));
   }
   const auto comparison = reports::compare_runs(runs);
-  if (!html_path.empty()) core::write_file_atomic(html_path, reports::compare_html(comparison));
+  if (!html_path.empty()) core::write_file_atomic(html_path, reports::compare_html(comparison, runs));
   if (vm["json"].as<bool>())
     std::cout << comparison.dump(2) << "\n";
   else

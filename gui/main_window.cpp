@@ -2,7 +2,9 @@
 
 #include <QAction>
 #include <QCloseEvent>
+#include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QGroupBox>
 #include <QHeaderView>
 #include <QLabel>
@@ -18,6 +20,7 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include "core/install_layout.hpp"
 #include "gui/charts_panel.hpp"
 #include "gui/model_profiler.hpp"
 #include "gui/report_export.hpp"
@@ -143,6 +146,13 @@ MainWindow::MainWindow(QWidget* parent)
   update_title();
 }
 
+QString open_dialog_folder(const QString& scenario_path, const QString& installed_data_dir) {
+  if (!scenario_path.isEmpty()) return QFileInfo(scenario_path).absolutePath();
+  if (!installed_data_dir.isEmpty() && QDir(installed_data_dir + "/scenarios").exists())
+    return installed_data_dir + "/scenarios";
+  return QString();
+}
+
 void MainWindow::build_actions() {
   auto* file = menuBar()->addMenu(tr("&File"));
   auto* run = menuBar()->addMenu(tr("&Run"));
@@ -151,8 +161,10 @@ void MainWindow::build_actions() {
   bar->setMovable(false);
 
   auto* open = file->addAction(tr("&Open..."), QKeySequence::Open, this, [this] {
-    const QString path =
-        QFileDialog::getOpenFileName(this, tr("Open scenario"), QString(), tr("Scenarios (*.json)"));
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open scenario"),
+        open_dialog_folder(doc_->path(), QString::fromStdString(core::installed_data_dir())),
+        tr("Scenarios (*.json)"));
     QString error;
     if (!path.isEmpty() && !open_file(path, &error)) QMessageBox::warning(this, tr("Open"), error);
   });

@@ -23,6 +23,10 @@ class ChartsPanel;
 class ModelProfiler;
 class ScenarioForm;
 
+// Where the Open dialog starts: the open scenario's folder; else the installed scenarios
+// (<installed_data_dir>/scenarios, when it exists); else "" (the dialog's own default, the working folder).
+QString open_dialog_folder(const QString& scenario_path, const QString& installed_data_dir);
+
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:

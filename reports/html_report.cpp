@@ -459,6 +459,10 @@ std::string report_style() {
   return kStyle;
 }
 
+std::string report_render_check() {
+  return kScript;
+}
+
 std::string html_report(const RunData& run, const ReportContext& ctx, const HtmlReportOptions& options) {
   const SpikeAnalysis spikes =
       run.series.empty() ? SpikeAnalysis{} : find_spikes(run.series.front(), options.spike_factor);

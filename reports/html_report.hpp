@@ -27,6 +27,9 @@ std::string html_report(const RunData& run, const ReportContext& context,
                         const HtmlReportOptions& options = {});
 // The report's inline <style> element, for other pages in the same look (servesim compare).
 std::string report_style();
+// The report's inline <script> that marks the page data-rendered="ok N charts" once every chart has a box
+// (what the tests read in a real browser); nothing is fetched.
+std::string report_render_check();
 
 // Placeholders that later layers fill through ReportContext: section renderers for the advisor's
 // recommendation (context.recommendation: {"verdict": text, "candidate": name, "reasons": [text, ...]}) and

@@ -5,11 +5,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <iterator>
+#include <limits>
 #include <sstream>
 
 #include "core/input_error.hpp"
 #include "reports/html_report.hpp"
 #include "reports/html_text.hpp"
+#include "reports/report_timeline.hpp"
+#include "reports/svg_chart.hpp"
 
 namespace servesim::reports {
 namespace {
@@ -64,6 +67,98 @@ std::string delta_text(const std::string& key, const nlohmann::ordered_json& d) 
 
 std::string pad(const std::string& s, size_t width) {
   return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' ');
+}
+
+// The series of candidate `name` in `run`, nullptr when the run has none.
+const CandidateSeries* series_of(const RunData& run, const std::string& name) {
+  for (const auto& s : run.series)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+// One point per interval at its midpoint [axis unit]; `per_second` divides by the interval's length;
+// `zero_is_gap` breaks the line where there is no value (an interval with nothing served has p99 0).
+std::vector<Point> overlay_points(const CandidateSeries& s, const std::vector<double>& values,
+                                  double seconds_per_unit, bool per_second, bool zero_is_gap) {
+  std::vector<Point> out;
+  out.reserve(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double len = s.end_s[i] - s.start_s[i];
+    double y = per_second && len > 0 ? values[i] / len : values[i];
+    if (zero_is_gap && values[i] <= 0) y = std::numeric_limits<double>::quiet_NaN();
+    out.push_back(Point{(s.start_s[i] + s.end_s[i]) / 2 / seconds_per_unit, y});
+  }
+  return out;
+}
+
+// The runs overlaid, one colour per run (run A solid, the others dashed), on the longest run's time axis.
+std::string overlay_charts_html(const nlohmann::ordered_json& cmp, const std::vector<RunData>& runs) {
+  double span_s = 0;
+  for (const auto& run : runs)
+    for (const auto& s : run.series)
+      if (!s.end_s.empty()) span_s = std::max(span_s, s.end_s.back());
+  if (span_s <= 0) return "";
+  const TimeAxis axis = time_axis_for(span_s);
+  auto chart = [&](const std::string& id, const std::string& title, const std::string& y_label) {
+    LineChart c;
+    c.id = id;
+    c.title = title;
+    c.x_label = "time since the start of the replay [" + axis.unit + "]";
+    c.y_label = y_label;
+    c.x_min = 0;
+    c.x_max = span_s / axis.seconds_per_unit;
+    return c;
+  };
+  auto label_of = [&](size_t r) {
+    return cmp["runs"][r]["label"].get<std::string>() + " (" + cmp["runs"][r]["scenario"].get<std::string>() +
+           ")";
+  };
+  auto figure = [](const std::string& caption, const std::string& svg) {
+    return "<figure><figcaption>" + html_escape(caption) + "</figcaption>" + svg + "</figure>\n";
+  };
+  std::ostringstream out;
+  out << "<h2>Over time, runs overlaid</h2>\n<p>One colour per run (run A solid, later runs dashed), one "
+         "point "
+         "per interval of each run's <code>timeseries.csv</code>, on the time axis of the longest run.</p>\n";
+  {
+    // The traffic each run replayed: the first candidate's arrivals (every candidate of a run sees the same).
+    LineChart c = chart("cmp-traffic", "Arrival rate per run", "arrivals [requests/s]");
+    for (size_t r = 0; r < runs.size(); ++r) {
+      if (runs[r].series.empty()) continue;
+      const auto& s = runs[r].series.front();
+      c.series.push_back(ChartSeries{label_of(r), palette_color(r),
+                                     overlay_points(s, s.arrivals, axis.seconds_per_unit, true, false),
+                                     r > 0});
+    }
+    out << figure("Arrival rate of each run [requests/s]", c.render());
+  }
+  size_t index = 0;
+  for (const auto& cand : cmp["candidates"]) {
+    const std::string name = cand["name"].get<std::string>();
+    ++index;
+    size_t present = 0;
+    for (const auto& run : runs) present += series_of(run, name) != nullptr;
+    if (present < 2) continue;
+    const std::string id = "cmp-" + std::to_string(index);
+    LineChart p99 = chart(id + "-p99", "p99 latency of " + name, "p99 latency [ms, log scale]");
+    p99.y_log = true;
+    p99.y_min_hint = 10;
+    LineChart cost = chart(id + "-cost", "Cumulative cost of " + name, "cost since the start [USD]");
+    for (size_t r = 0; r < runs.size(); ++r) {
+      const CandidateSeries* s = series_of(runs[r], name);
+      if (s == nullptr) continue;
+      p99.series.push_back(ChartSeries{label_of(r), palette_color(r),
+                                       overlay_points(*s, s->p99_ms, axis.seconds_per_unit, false, true),
+                                       r > 0});
+      cost.series.push_back(ChartSeries{
+          label_of(r), palette_color(r),
+          overlay_points(*s, s->cost_usd_cumulative, axis.seconds_per_unit, false, false), r > 0});
+    }
+    out << "<h3>" << html_escape(name) << "</h3>\n"
+        << figure(name + ": p99 latency of the requests served in each interval [ms]", p99.render())
+        << figure(name + ": cost since the start of the replay [USD]", cost.render());
+  }
+  return out.str();
 }
 
 }  // namespace
@@ -167,7 +262,7 @@ std::string compare_table(const nlohmann::ordered_json& cmp) {
   return out.str();
 }
 
-std::string compare_html(const nlohmann::ordered_json& cmp) {
+std::string compare_html(const nlohmann::ordered_json& cmp, const std::vector<RunData>& runs) {
   std::ostringstream out;
   out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
          "content=\"width=device-width,initial-scale=1\"><title>ServeSim comparison of "
@@ -201,8 +296,10 @@ std::string compare_html(const nlohmann::ordered_json& cmp) {
       out << "</tr>\n";
     }
   }
-  out << "</tbody></table>\n<footer>Generated by servesim compare from the run folders above. "
-         "Self-contained: nothing is fetched.</footer>\n</body></html>\n";
+  out << "</tbody></table>\n" << overlay_charts_html(cmp, runs);
+  out << "<footer>Generated by servesim compare from the run folders above. "
+         "Self-contained: nothing is fetched.</footer>\n"
+      << report_render_check() << "</body></html>\n";
   return out.str();
 }
 

@@ -24,7 +24,10 @@ namespace servesim::reports {
 nlohmann::ordered_json compare_runs(const std::vector<RunData>& runs);
 // A fixed-width table for the terminal.
 std::string compare_table(const nlohmann::ordered_json& comparison);
-// One self-contained HTML page (the report's style, no script, nothing fetched).
-std::string compare_html(const nlohmann::ordered_json& comparison);
+// One self-contained HTML page (the report's style, nothing fetched): the table above and, from the runs'
+// time series (`runs`, in the comparison's order), charts with the runs overlaid on one time axis: the
+// arrival rate, and for each candidate in at least two runs its p99 latency per interval and its cumulative
+// cost.
+std::string compare_html(const nlohmann::ordered_json& comparison, const std::vector<RunData>& runs);
 
 }  // namespace servesim::reports

@@ -86,7 +86,8 @@ void Client::async_function_error(double t_s, double origin_s, uint32_t attempt,
     async_lost(t_s, fault, false);
     return;
   }
-  const double delay_s = spec_.async_retry_delay_s * std::ldexp(1.0, static_cast<int>(errors));
+  const double delay_s = spec_.async_retry_delay_s *
+                         (spec_.async_retry_delay_doubles ? std::ldexp(1.0, static_cast<int>(errors)) : 1.0);
   async_requeue(t_s, origin_s, t_s + delay_s, attempt + 1, fault, key, tokens);
 }
 

@@ -93,6 +93,17 @@ class Client {
   bool completed(Recorder& recorder, double t_s, double origin_s, uint32_t attempt, Ended how,
                  double client_limit_s, RequestTokens tokens = {});
   bool is_async() const { return spec_.async; }
+  // For a platform whose event queue redelivers a failed message itself, instead of Lambda's policy (Azure
+  // Storage queues: a message is dequeued at most max_dequeue_count times, visible again visibility_timeout_s
+  // after a failure, kept for message_ttl_s): function errors are then retried max_dequeue_count - 1 times,
+  // each after visibility_timeout_s, and an event older than message_ttl_s is not delivered again. Throttles
+  // and system errors keep the backoff above. Call before the replay starts.
+  void use_queue_redelivery(uint32_t max_dequeue_count, double visibility_timeout_s, double message_ttl_s) {
+    spec_.async_max_retries = max_dequeue_count > 0 ? max_dequeue_count - 1 : 0;
+    spec_.async_retry_delay_s = visibility_timeout_s;
+    spec_.async_retry_delay_doubles = false;
+    spec_.async_max_event_age_s = message_ttl_s;
+  }
   // How long after its first arrival a request's caller still waits for it: client_limit_s for a synchronous
   // caller, forever (infinity) for an async event. A platform model drops the requests that waited longer
   // from its queues, counted timed out.

@@ -111,6 +111,10 @@ struct ClientSpec {
   double async_max_event_age_s = 21600;
   double async_backoff_base_s = 1;
   double async_backoff_max_s = 300;
+  // False: every function-error retry waits async_retry_delay_s (a queue's fixed visibility timeout) instead
+  // of doubling (Lambda's 1 then 2 minutes). Set by a platform with its own event queue (Client::
+  // use_queue_redelivery), not by scenarios.
+  bool async_retry_delay_doubles = true;
 };
 
 struct CandidateSpec {

@@ -1,6 +1,7 @@
 // The registration of aws-lambda-managed-instances (one line in platforms/registered_platforms.cpp): its name
 // and the factory that builds its model from a candidate's settings, checked against
 // platforms/aws_lambda_managed_instances/aws-lambda-managed-instances.json.
+#include "platforms/aws_lambda_managed_instances/managed_instances_export.hpp"
 #include "platforms/aws_lambda_managed_instances/managed_instances_model.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/registry.hpp"
@@ -15,6 +16,7 @@ PlatformRegistration aws_lambda_managed_instances_platform() {
     return std::unique_ptr<sim::PlatformModel>(std::make_unique<ManagedInstancesModel>(
         ManagedInstancesParams::from(settings, scenario.service), scenario));
   };
+  r.exports = managed_instances_export_formats();
   return r;
 }
 

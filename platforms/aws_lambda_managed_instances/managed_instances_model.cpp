@@ -35,6 +35,84 @@ ColdStartPath managed_instances_path(const Settings& s, const ManagedInstancesPa
   return path;
 }
 
+// The GPU instance types a capacity provider can filter to for an accelerator (one GPU each): EC2's
+// accelerated-computing specs. Their on-demand prices are the catalogue's gpu_instance_price_usd_per_h_*
+// keys.
+struct LmiGpuInstance {
+  const char* type;
+  const char* gpu_id;  // platforms/fleet/gpus.json
+  double vcpu, memory_gib;
+};
+const LmiGpuInstance kLmiGpuInstances[] = {
+    {"g4dn.xlarge", "t4", 4, 16},
+    {"g5.xlarge", "a10g", 4, 16},
+    {"g6.xlarge", "l4", 4, 16},
+    {"g6e.xlarge", "l40s", 4, 32},
+};
+// AcceleratorConfig AcceleratorMemorySize: the valid values, GiB.
+const double kAcceleratorMemoryGib[] = {3, 6, 12, 16, 24, 48};
+
+std::string price_key_of(const std::string& type) {
+  std::string key = "gpu_instance_price_usd_per_h_" + type;
+  for (char& c : key)
+    if (c == '.') c = '_';
+  return key;
+}
+
+// Reads the accelerator settings into p (instance size and price from the GPU instance type). Refuses an
+// accelerator memory that is not one of AWS's sizes or exceeds the type's GPU, instance_* keys given with
+// an accelerator (the type sets them), and a package other than a container image.
+void read_accelerator(const Settings& s, const sim::ServiceSpec& service, ManagedInstancesParams& p) {
+  p.accelerator_memory_gib = s.number("accelerator_memory_gib");
+  if (p.accelerator_memory_gib == 0) return;
+  bool valid = false;
+  for (double v : kAcceleratorMemoryGib) valid = valid || v == p.accelerator_memory_gib;
+  if (!valid)
+    throw s.error("accelerator_memory_gib",
+                  "expected 0 (no accelerator) or one of 3, 6, 12, 16, 24, 48 GiB, got " +
+                      core::quote_number(p.accelerator_memory_gib));
+  p.gpu_instance_type = s.text("gpu_instance_type");
+  const LmiGpuInstance* type = nullptr;
+  for (const auto& t : kLmiGpuInstances)
+    if (p.gpu_instance_type == t.type) type = &t;
+  if (type == nullptr)  // the catalogue's allowed list already refuses others
+    throw s.error("gpu_instance_type", "expected g4dn.xlarge, g5.xlarge, g6.xlarge or g6e.xlarge, got \"" +
+                                           p.gpu_instance_type + "\"");
+  const GpuSpec& gpu = *gpu_catalog().find(type->gpu_id);
+  if (p.accelerator_memory_gib > gpu.memory_gb)
+    throw s.error("accelerator_memory_gib",
+                  "expected at most the " + gpu.name + "'s " + core::quote_number(gpu.memory_gb) +
+                      " GB with gpu_instance_type " + p.gpu_instance_type +
+                      " (g5.xlarge and g6.xlarge have 24 GB, g6e.xlarge 48 GB), got " +
+                      core::quote_number(p.accelerator_memory_gib));
+  for (const char* key : {"instance_vcpu", "instance_memory_gib", "instance_price_usd_per_hour"})
+    if (s.is_overridden(key))
+      throw s.error(key, std::string("expected no value with an accelerator: gpu_instance_type ") +
+                             p.gpu_instance_type + " sets the instance's vCPU, memory and price");
+  if (service.model_source != LmiSource::image && service.model_source != LmiSource::unset &&
+      service.model_source != LmiSource::object_store && service.model_source != LmiSource::efs)
+    throw s.candidate_error(
+        "an accelerator needs a container image (AcceleratorConfig supports the Image package type only): "
+        "set service.cold_start.source to image, object-store or efs");
+  p.gpu_id = type->gpu_id;
+  p.instance_vcpu = type->vcpu;
+  p.instance_memory_gib = type->memory_gib;
+  p.instance_price_usd_per_hour = s.number(price_key_of(p.gpu_instance_type));
+  p.target_gpu_utilization = s.number("target_gpu_utilization");
+  p.gpu_workload = gpu_workload_from(s);
+  if (!service.llm.given) {
+    try {
+      gpu_latency(gpu, p.gpu_workload);  // checks the precision and the class
+    } catch (const std::invalid_argument& e) {
+      throw s.error("precision", e.what());
+    }
+    check_weights_fit_gpu(
+        s, "gpu_instance_type", gpu,
+        p.gpu_workload.weight_bytes >= 0 ? p.gpu_workload.weight_bytes / 1e6 : service.model_size_mb,
+        "g6e.xlarge's L40S has 48 GB; a smaller model, or another platform");
+  }
+}
+
 }  // namespace
 
 ManagedInstancesParams ManagedInstancesParams::from(const Settings& s, const sim::ServiceSpec& service) {
@@ -59,6 +137,7 @@ ManagedInstancesParams ManagedInstancesParams::from(const Settings& s, const sim
   p.request_timeout_s = s.number("request_timeout_s");
   p.path.per_connection_bytes_per_s = s.number("model_store_per_connection_mb_per_s") * 1e6;
   p.path.shared_bytes_per_s = s.number("model_store_shared_gb_per_s") * 1e9;
+  read_accelerator(s, service, p);
 
   // The function's execution environment: vCPU x GiB per vCPU, at least 2 GiB (lambda-managed-instances-
   // scaling: minimum 2 GB and 1 vCPU), and it must fit one instance.
@@ -88,6 +167,9 @@ ManagedInstancesParams ManagedInstancesParams::from(const Settings& s, const sim
   p.environments_per_instance =
       static_cast<uint32_t>(std::min(std::floor(p.instance_vcpu / p.function_vcpu + 1e-9),
                                      std::floor(p.instance_memory_gib / function_memory_gib + 1e-9)));
+  // AcceleratorConfig: each environment is exposed a GPU device of at least accelerator_memory_gib; the
+  // types here have one GPU, so one environment per instance.
+  if (p.has_gpu()) p.environments_per_instance = std::min<uint32_t>(p.environments_per_instance, 1);
   p.concurrency_per_instance = p.environments_per_instance * p.per_environment_max_concurrency;
   p.max_instances = static_cast<uint32_t>(std::floor(p.max_vcpu_count / p.instance_vcpu + 1e-9));
   if (p.max_instances < 1)
@@ -119,14 +201,34 @@ FleetConfig ManagedInstancesModel::fleet_config_for(const ManagedInstancesParams
   c.target_cpu = p.target_cpu_utilization;
   c.target_concurrency = p.target_concurrency_saturation;
   c.set_cold_start_path(p.path);
-  c.set_instance_compute(scenario, p.instance_vcpu, nullptr, 0, 0);
+  if (!p.has_gpu()) {
+    c.set_instance_compute(scenario, p.instance_vcpu, nullptr, 0, 0);
+    c.instance_start_s = p.instance_start_s;
+    return c;
+  }
+  // On a GPU the requests time-share it; the scaler's utilisation is the GPU's busy fraction (any request
+  // on it counts the whole GPU busy, as nvidia-smi's utilisation does) against target_gpu_utilization.
+  const GpuSpec& gpu = *gpu_catalog().find(p.gpu_id);
+  const auto& svc = scenario.service;
+  const double work_factor =
+      svc.llm.given
+          ? 0
+          : FleetConfig::work_factor_for(gpu_single_request_s(gpu, p.gpu_workload, svc.model_size_mb), svc);
+  c.set_instance_compute(scenario, p.instance_vcpu, &gpu, work_factor, 0);
+  for (uint32_t n = 1; n < c.cpu_used_vcpu.size(); ++n) c.cpu_used_vcpu[n] = c.vcpu;
+  c.target_cpu = p.target_gpu_utilization;
   c.instance_start_s = p.instance_start_s;
   return c;
 }
 
 ManagedInstancesModel::ManagedInstancesModel(const ManagedInstancesParams& params,
                                              const sim::Scenario& scenario)
-    : InstanceFleet(fleet_config_for(params, scenario), scenario), p_(params) {}
+    : InstanceFleet(fleet_config_for(params, scenario), scenario), p_(params) {
+  if (!p_.has_gpu()) return;
+  latency_source_ = fleet_config().llm.timing
+                        ? fleet_config().llm.latency_source
+                        : gpu_latency(*gpu_catalog().find(p_.gpu_id), p_.gpu_workload).latency_source;
+}
 
 void ManagedInstancesModel::register_costs(sim::Recorder& recorder) {
   cost_ec2_ = recorder.cost_category("ec2_usd");

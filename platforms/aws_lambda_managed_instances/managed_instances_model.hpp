@@ -8,12 +8,15 @@
 // max_vcpu_count / instance_vcpu; a new instance serves after instance_start_s plus the function's init. A
 // request finding every ready environment full is throttled (HTTP 429). Billing: the EC2 price of every
 // running instance (less a Savings Plan / RI discount) + the management fee on the on-demand price + a fee
-// per request; no duration charge. See docs/models/aws-lambda-managed-instances.md.
+// per request; no duration charge. With an accelerator (accelerator_memory_gib), instances are GPU instances
+// of gpu_instance_type, one environment per GPU, scaled on GPU utilisation. See
+// docs/models/aws-lambda-managed-instances.md.
 #include <cstdint>
 #include <string>
 
 #include "platforms/catalog.hpp"
 #include "platforms/fleet/cold_start_path.hpp"
+#include "platforms/fleet/gpu_latency.hpp"
 #include "platforms/fleet/instance_fleet.hpp"
 #include "sim/scenario.hpp"
 
@@ -42,6 +45,15 @@ struct ManagedInstancesParams {
   double request_timeout_s;
   ColdStartPath path;
 
+  // With an accelerator (AcceleratorConfig, accelerator_memory_gib > 0): GPU instances of one type, one
+  // execution environment per GPU device, its requests time-sharing the GPU, scaled on GPU utilisation.
+  double accelerator_memory_gib = 0;  // 0: CPU instances
+  std::string gpu_instance_type;      // e.g. g6.xlarge
+  std::string gpu_id;                 // platforms/fleet/gpus.json
+  double target_gpu_utilization = 0;  // fraction of the time the GPU is busy
+  GpuWorkload gpu_workload;
+  bool has_gpu() const { return accelerator_memory_gib > 0; }
+
   // Derived: execution environments on one instance (by vCPU and by memory), requests one instance serves at
   // once, instances at most.
   uint32_t environments_per_instance = 0;
@@ -64,6 +76,7 @@ class ManagedInstancesModel : public InstanceFleet {
  public:
   ManagedInstancesModel(const ManagedInstancesParams& params, const sim::Scenario& scenario);
   std::string platform() const override { return "aws-lambda-managed-instances"; }
+  std::string latency_source() const override { return latency_source_; }
 
  protected:
   void register_costs(sim::Recorder& recorder) override;
@@ -75,6 +88,7 @@ class ManagedInstancesModel : public InstanceFleet {
   static FleetConfig fleet_config_for(const ManagedInstancesParams& p, const sim::Scenario& scenario);
 
   ManagedInstancesParams p_;
+  std::string latency_source_ = "measured";
   int cost_ec2_ = 0, cost_fee_ = 0, cost_requests_ = 0;
 };
 

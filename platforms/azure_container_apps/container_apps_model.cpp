@@ -82,13 +82,7 @@ ContainerAppsParams ContainerAppsParams::from(const Settings& s, const sim::Serv
   p.price_usd_per_vcpu_s_idle = s.number("price_usd_per_vcpu_s_idle");
   p.price_usd_per_gib_s_idle = s.number("price_usd_per_gib_s_idle");
   p.price_usd_per_request = s.number("price_usd_per_million_requests") / 1e6;
-  p.gpu_workload.model_class = s.text("model_class");
-  p.gpu_workload.precision = s.text("precision");
-  p.gpu_workload.gflops_per_request = s.number("model_gflops_per_request");
-  p.gpu_workload.weight_bytes = s.number("model_weight_mb") > 0 ? s.number("model_weight_mb") * 1e6 : -1.0;
-  p.gpu_workload.activation_bytes_per_request = s.number("activation_mb_per_request") * 1e6;
-  p.gpu_workload.fallback_efficiency = s.number("roofline_efficiency");
-  p.gpu_workload.fallback_overhead_s = s.number("launch_overhead_ms") / 1e3;
+  p.gpu_workload = gpu_workload_from(s);
   p.path.per_connection_bytes_per_s = s.number("model_store_per_connection_mb_per_s") * 1e6;
   p.path.shared_bytes_per_s = s.number("model_store_shared_gb_per_s") * 1e9;
 

@@ -75,6 +75,9 @@ AzureFunctionsParams AzureFunctionsParams::from(const Settings& s, const sim::Se
   check_plan_keys(s, plan);
   p.scale_out_interval_s = s.number("scale_out_interval_s");
   p.idle_timeout_s = s.number("idle_timeout_s");
+  p.queue_max_dequeue_count = static_cast<uint32_t>(s.number("queue_max_dequeue_count"));
+  p.queue_visibility_timeout_s = s.number("queue_visibility_timeout_s");
+  p.queue_message_ttl_s = s.number("queue_message_ttl_s");
   p.http_response_cap_s = s.number("http_response_cap_s");
   p.store_per_connection_bytes_per_s = s.number("model_store_per_connection_mb_per_s") * 1e6;
   p.store_shared_bytes_per_s = s.number("model_store_shared_gb_per_s") * 1e9;
@@ -164,6 +167,15 @@ FleetConfig AzureFunctionsModel::fleet_config_for(const AzureFunctionsParams& p,
 
 AzureFunctionsModel::AzureFunctionsModel(const AzureFunctionsParams& params, const sim::Scenario& scenario)
     : InstanceFleet(fleet_config_for(params, scenario), scenario), p_(params) {}
+
+void AzureFunctionsModel::start(sim::ModelContext& ctx) {
+  // A queue-triggered function's failed message goes back to its Storage queue and is dequeued again, up to
+  // maxDequeueCount times, then moved to the poison queue (Lambda's event-queue policy does not apply).
+  if (ctx.client.is_async())
+    ctx.client.use_queue_redelivery(p_.queue_max_dequeue_count, p_.queue_visibility_timeout_s,
+                                    p_.queue_message_ttl_s);
+  InstanceFleet::start(ctx);
+}
 
 void AzureFunctionsModel::register_costs(sim::Recorder& recorder) {
   cost_compute_ = recorder.cost_category("compute_usd");

@@ -31,6 +31,10 @@ struct AzureFunctionsParams {
   uint32_t max_instances;
   double scale_out_interval_s;
   double idle_timeout_s;
+  // An async event (a queue-triggered function): the Storage queue's redelivery (host.json queues).
+  uint32_t queue_max_dequeue_count;
+  double queue_visibility_timeout_s;
+  double queue_message_ttl_s;
   double function_timeout_s;
   double http_response_cap_s;
   // Prices of the chosen plan (0 where a plan has no such charge).
@@ -56,6 +60,7 @@ class AzureFunctionsModel : public InstanceFleet {
  public:
   AzureFunctionsModel(const AzureFunctionsParams& params, const sim::Scenario& scenario);
   std::string platform() const override { return "azure-functions"; }
+  void start(sim::ModelContext& ctx) override;
 
  protected:
   void register_costs(sim::Recorder& recorder) override;

@@ -37,7 +37,6 @@ void FixedPoolModel::serve(double t_s, double arrival_s, const sim::RequestToken
 }
 
 void FixedPoolModel::on_arrival(double t_s, double origin_s, uint32_t attempt) {
-  (void)attempt;
   const sim::RequestTokens tokens = tokens_ ? *tokens_ : sim::RequestTokens{};
   if (busy_ < p_.servers) {
     serve(t_s, origin_s, tokens);
@@ -45,6 +44,10 @@ void FixedPoolModel::on_arrival(double t_s, double origin_s, uint32_t attempt) {
   } else if (queue_.size() < p_.queue_capacity) {
     queue_.push_back(Waiting{origin_s, tokens});
     rec_->queued(t_s);
+  } else if (client_->is_async()) {
+    // The full queue refuses the event (HTTP 503): its event queue retries it with backoff (docs/events.md).
+    double unused_retry_at_s = 0;
+    client_->throttled(t_s, origin_s, attempt, unused_retry_at_s, tokens);
   } else {
     rec_->dropped(t_s, origin_s);
   }

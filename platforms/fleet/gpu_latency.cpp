@@ -62,6 +62,18 @@ double gpu_single_request_s(const GpuSpec& gpu, GpuWorkload workload, double mod
   return BatchLatency::roofline(gpu_latency(gpu, workload).roofline, 1).seconds(1);
 }
 
+GpuWorkload gpu_workload_from(const Settings& s) {
+  GpuWorkload w;
+  w.model_class = s.text("model_class");
+  w.precision = s.text("precision");
+  w.gflops_per_request = s.number("model_gflops_per_request");
+  w.weight_bytes = s.number("model_weight_mb") > 0 ? s.number("model_weight_mb") * 1e6 : -1.0;
+  w.activation_bytes_per_request = s.number("activation_mb_per_request") * 1e6;
+  w.fallback_efficiency = s.number("roofline_efficiency");
+  w.fallback_overhead_s = s.number("launch_overhead_ms") / 1e3;
+  return w;
+}
+
 void check_weights_fit_gpu(const Settings& s, const std::string& key, const GpuSpec& gpu, double weight_mb,
                            const std::string& instead) {
   if (weight_mb > gpu.memory_gb * 1000)

@@ -44,6 +44,11 @@ struct GpuLatency {
 // precision the GPU does not support or an unknown model class.
 GpuLatency gpu_latency(const GpuSpec& gpu, const GpuWorkload& workload);
 
+// The GPU workload keys that every GPU platform's catalogue carries (model_class, precision,
+// model_gflops_per_request, model_weight_mb, activation_mb_per_request, roofline_efficiency,
+// launch_overhead_ms). model_weight_mb 0 gives weight_bytes -1: the scenario's model file (see below).
+GpuWorkload gpu_workload_from(const Settings& s);
+
 // One request alone on `gpu` (a platform that does not batch: Cloud Run, Container Apps): the model's batch
 // of 1 [s]. A workload weight_bytes below 0 stands for the scenario's model file, model_size_mb.
 double gpu_single_request_s(const GpuSpec& gpu, GpuWorkload workload, double model_size_mb);

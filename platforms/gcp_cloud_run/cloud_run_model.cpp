@@ -120,13 +120,7 @@ CloudRunParams CloudRunParams::from(const Settings& s, const sim::ServiceSpec& s
         3600.0;
   p.gpu_instance_start_s = s.number("gpu_instance_start_s");
   p.gpu_speedup_estimate = s.number("gpu_speedup_estimate");
-  p.gpu_workload.model_class = s.text("model_class");
-  p.gpu_workload.precision = s.text("precision");
-  p.gpu_workload.gflops_per_request = s.number("model_gflops_per_request");
-  p.gpu_workload.weight_bytes = s.number("model_weight_mb") > 0 ? s.number("model_weight_mb") * 1e6 : -1.0;
-  p.gpu_workload.activation_bytes_per_request = s.number("activation_mb_per_request") * 1e6;
-  p.gpu_workload.fallback_efficiency = s.number("roofline_efficiency");
-  p.gpu_workload.fallback_overhead_s = s.number("launch_overhead_ms") / 1e3;
+  p.gpu_workload = gpu_workload_from(s);
   if (p.has_gpu && !service.llm.given)
     check_weights_fit_gpu(
         s, "gpu", gpu_spec(p),

@@ -104,9 +104,15 @@ void KubernetesModel::pod_gone(uint32_t id, double t_s) {
   Pod& pod = pods_[id];
   // End of the grace period: whatever it still holds is lost (SIGKILL).
   const bool had_work = has_requests(pod);
-  drain_pod(pod, [&](const LlmRequest&, bool) {
-    rec_->dropped(t_s);
+  drain_pod(pod, [&](const LlmRequest& r, bool started) {
     --in_system_;
+    // An async event that had started is a function error (it may have run), one still waiting a system
+    // error: the event queue retries either (docs/events.md). A synchronous caller just loses it.
+    if (started && client_->is_async())
+      client_->completed(*rec_, t_s, r.arrival_s, r.attempt, sim::Client::Ended::function_error,
+                         slo_.timeout_s, sim::RequestTokens{r.input, r.output, r.prefix});
+    else
+      refuse(t_s, r.arrival_s, r.attempt, r.input, r.output, r.prefix);
   });
   pod.in_batch = 0;
   if (had_work) --working_;

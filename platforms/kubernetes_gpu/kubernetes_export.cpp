@@ -38,7 +38,12 @@ const std::vector<std::string> kKubernetesWritten = {"node_type",
                                                      "keda_cooldown_s",
                                                      "termination_grace_period_s",
                                                      "max_batch_size",
-                                                     "max_queue_delay_ms"};
+                                                     "max_queue_delay_ms",
+                                                     "node_provisioner",
+                                                     "max_nodes",
+                                                     "karpenter_empty_node_removal_s",
+                                                     "karpenter_batch_idle_s",
+                                                     "karpenter_batch_max_s"};
 
 // The custom metric per hpa_metric, its target as the metric reports it, and where it comes from.
 struct Metric {
@@ -84,6 +89,44 @@ ordered behavior(const nlohmann::json& s) {
             {"policies", ordered::array({{{"type", "Percent"},
                                           {"value", whole("hpa_scale_down_percent")},
                                           {"periodSeconds", whole("hpa_scale_down_period_s")}}})}}}};
+}
+
+// With node_provisioner karpenter: a Karpenter v1 NodePool that launches the simulated node type (and
+// purchase option), capped at max_nodes nodes' GPUs, removing a node once it has been empty for
+// karpenter_empty_node_removal_s (consolidationPolicy WhenEmpty: the simulation removes empty nodes only; it
+// does not repack pods onto fewer nodes). The EC2NodeClass (AMI, subnets, role) is the cluster's.
+ordered karpenter_node_pool(const std::string& name, const nlohmann::json& s, const std::string& node_type) {
+  std::string type_key = node_type;
+  for (char& c : type_key)
+    if (c == '.') c = '_';
+  const long gpus_per_node = std::lround(s.value("gpus_per_node", 0.0)) > 0
+                                 ? std::lround(s.value("gpus_per_node", 0.0))
+                                 : std::lround(s.value("node_gpus_" + type_key, 1.0));
+  const long max_nodes = std::lround(s.value("max_nodes", 0.0));
+  const bool spot = s.value("purchase_option", std::string()) == "spot";
+  ordered requirements = ordered::array({{{"key", "node.kubernetes.io/instance-type"},
+                                          {"operator", "In"},
+                                          {"values", ordered::array({node_type})}},
+                                         {{"key", "karpenter.sh/capacity-type"},
+                                          {"operator", "In"},
+                                          {"values", ordered::array({spot ? "spot" : "on-demand"})}}});
+  return {{"apiVersion", "karpenter.sh/v1"},
+          {"kind", "NodePool"},
+          {"metadata", {{"name", name + "-gpu"}}},
+          {"spec",
+           {{"template",
+             {{"spec",
+               {{"requirements", requirements},
+                {"nodeClassRef",
+                 {{"group", "karpenter.k8s.aws"},
+                  {"kind", "EC2NodeClass"},
+                  {"name", "REPLACE-WITH-YOUR-EC2NODECLASS"}}},
+                {"taints", ordered::array({{{"key", "nvidia.com/gpu"}, {"effect", "NoSchedule"}}})}}}}},
+            {"limits", {{"nvidia.com/gpu", std::to_string(max_nodes * gpus_per_node)}}},
+            {"disruption",
+             {{"consolidationPolicy", "WhenEmpty"},
+              {"consolidateAfter",
+               std::to_string(std::lround(s.value("karpenter_empty_node_removal_s", 90.0))) + "s"}}}}}};
 }
 
 std::vector<ExportFile> write_kubernetes(const ExportRequest& request) {
@@ -138,17 +181,28 @@ std::vector<ExportFile> write_kubernetes(const ExportRequest& request) {
   head.push_back("Autoscaling metric: " + metric.name + " (" + metric.source + "), target " + metric.target +
                  " per pod, served to the " +
                  (keda ? "ScaledObject by Prometheus" : "HPA by a custom-metrics adapter"));
-  head.push_back("Nodes: " + node_type + " with " + std::to_string(w.gpus) +
-                 " GPU(s) per pod, provisioned by " +
-                 s.value("node_provisioner", std::string("cluster-autoscaler")) + ", at most " +
-                 std::to_string(whole("max_nodes", 0)) + " nodes (set these on the node group)");
+  if (karpenter)
+    head.push_back("Nodes: " + node_type + " with " + std::to_string(w.gpus) +
+                   " GPU(s) per pod, provisioned by Karpenter through the NodePool below (its GPU limit is " +
+                   std::to_string(whole("max_nodes", 0)) +
+                   " nodes' worth); the launch batching the simulation assumed is the controller's "
+                   "BATCH_IDLE_DURATION = " +
+                   std::to_string(whole("karpenter_batch_idle_s", 1)) +
+                   "s and BATCH_MAX_DURATION = " + std::to_string(whole("karpenter_batch_max_s", 10)) + "s");
+  else
+    head.push_back("Nodes: " + node_type + " with " + std::to_string(w.gpus) +
+                   " GPU(s) per pod, provisioned by " +
+                   s.value("node_provisioner", std::string("cluster-autoscaler")) + ", at most " +
+                   std::to_string(whole("max_nodes", 0)) + " nodes (set these on the node group)");
   head.push_back(
       "MAX_BATCH_SIZE and MAX_QUEUE_DELAY_MS: the dynamic batching the simulation assumed, for the model "
       "server to read.");
   add_settings_not_in_template(
       head, request, kKubernetesWritten,
       "Other settings the scenario gave (cluster, controller, the model), not manifest fields:");
-  return {{"kubernetes.yaml", yaml_comments(head) + kubernetes_manifests(w)}};
+  std::string yaml = yaml_comments(head) + kubernetes_manifests(w);
+  if (karpenter) yaml += "---\n" + to_yaml(karpenter_node_pool(w.name, s, node_type));
+  return {{"kubernetes.yaml", yaml}};
 }
 
 }  // namespace

@@ -120,6 +120,19 @@ void KubernetesModel::work_changed(uint32_t pod, bool had_work, double t_s) {
   report_instances(t_s);
 }
 
+void KubernetesModel::refuse(double t_s, double origin_s, uint32_t attempt, uint32_t input_tokens,
+                             uint32_t output_tokens, std::shared_ptr<const sim::RequestPrefix> prefix) {
+  // HTTP 503 from the ingress (or a connection reset). A synchronous caller sees an error: dropped. An async
+  // event's queue retries a system error with backoff until the event's maximum age (docs/events.md).
+  if (!client_->is_async()) {
+    rec_->dropped(t_s);
+    return;
+  }
+  double unused_retry_at_s = 0;
+  client_->throttled(t_s, origin_s, attempt, unused_retry_at_s,
+                     sim::RequestTokens{input_tokens, output_tokens, std::move(prefix)});
+}
+
 void KubernetesModel::on_arrival(double t_s, double origin_s, uint32_t attempt) {
   ++arrivals_since_poll_;
   WaitingRequest r{origin_s, t_s, attempt};
@@ -130,7 +143,7 @@ void KubernetesModel::on_arrival(double t_s, double origin_s, uint32_t attempt) 
   if (p_.llm_limits.prefix_caching && tokens_) r.prefix = tokens_->prefix;
   if (ready_.empty()) {
     if (ingress_.size() >= p_.queue_capacity) {
-      rec_->dropped(t_s);
+      refuse(t_s, r.arrival_s, r.attempt, r.input_tokens, r.output_tokens, r.prefix);
       return;
     }
     ingress_.push_back(r);

@@ -98,6 +98,9 @@ class KubernetesModel : public sim::PlatformModel {
 
   // Requests and batching (kubernetes_model.cpp).
   void route(double t_s, const WaitingRequest& r, bool counted_queued);
+  // A request the service cannot take (full ingress, killed pod): dropped, or an async event retried.
+  void refuse(double t_s, double origin_s, uint32_t attempt, uint32_t input_tokens, uint32_t output_tokens,
+              std::shared_ptr<const sim::RequestPrefix> prefix);
   void try_dispatch(uint32_t pod, double t_s);
   void batch_done(uint32_t pod, double t_s);
   void flush_ingress(double t_s);

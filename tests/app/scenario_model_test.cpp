@@ -195,6 +195,49 @@ TEST_CASE("app::apply_model: a saved profile, explicit service values and the lo
   }
 }
 
+TEST_CASE("app::apply_model: a missing model with \"generate\" is generated once into the cache") {
+  // The scenario names a file that is not there (an installed, read-only scenario before scripts/make-models)
+  // and how to make it: the run generates the same seeded model `servesim models generate` writes, into the
+  // cache folder, and profiles that; a second run reuses it without a word.
+  const std::string cache = scratch("generate-cache");
+  fs::remove_all(cache);
+  ScenarioModelOptions options = quick();
+  options.profile.cache_dir = cache;
+  const nlohmann::json section = {
+      {"onnx", "absent/model.onnx"},
+      {"generate", {{"kind", "text-transformer"}, {"size", "small"}, {"seed", 1}}}};
+  std::ostringstream notes;
+  options.warnings = &notes;
+  sim::Scenario sc = parse(scenario_doc(section, kLambda2048));
+  const auto model = apply_model(sc, options);
+  REQUIRE(model);
+  const std::string generated = cache + "/models/text-transformer-small-seed1.onnx";
+  CHECK(model->source == generated);
+  CHECK_THAT(notes.str(),
+             Catch::Contains("absent/model.onnx not found: generated text-transformer (small, seed "
+                             "1) into " +
+                             generated));
+  auto bytes = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  CHECK(bytes(generated) == bytes(small_transformer()));  // GenerateOptions' defaults: small, seed 1
+
+  std::ostringstream again_notes;
+  options.warnings = &again_notes;
+  sim::Scenario again = parse(scenario_doc(section, kLambda2048));
+  CHECK(apply_model(again, options)->source == generated);
+  CHECK(again_notes.str().find("generated") == std::string::npos);
+
+  // An existing file wins over "generate"; a bad generate section names its key.
+  sim::Scenario present =
+      parse(scenario_doc({{"onnx", small_transformer()}, {"generate", section["generate"]}}, kLambda2048));
+  CHECK(apply_model(present, options)->source == small_transformer());
+  CHECK_THAT(
+      error_of(scenario_doc({{"onnx", "absent.onnx"}, {"generate", {{"kind", "llama"}}}}, kLambda2048)),
+      Catch::Contains("s.json: /model/generate/kind: expected one of image-cnn, text-transformer"));
+}
+
 TEST_CASE("app::apply_model: bad model sections are InputErrors naming the scenario and the pointer") {
   const std::string profile = saved_hand_profile();
   auto expect = [](const nlohmann::json& model, const std::string& message) {

@@ -259,6 +259,12 @@ TEST_CASE(
   const std::string html = read_file(dir.file("cmp.html"));
   CHECK_THAT(html, Catch::StartsWith("<!DOCTYPE html>") && Catch::Contains("absent") &&
                        Catch::Contains("only-b") && Catch::Contains("</html>"));
+  // The runs overlaid: the arrival rate of both, and p99 and cost over time for "same" (candidate 1), the
+  // only one in both runs; a candidate in one run has nothing to overlay.
+  CHECK_THAT(html, Catch::Contains("<svg id=\"cmp-traffic\"") && Catch::Contains("<svg id=\"cmp-1-p99\"") &&
+                       Catch::Contains("<svg id=\"cmp-1-cost\""));
+  CHECK_THAT(html, !Catch::Contains("cmp-2-") && !Catch::Contains("cmp-3-"));
+  CHECK_THAT(html, Catch::Contains(">A (t)<") && Catch::Contains(">B (t2)<"));
 
   // Fewer than two runs, or a folder that is not a run folder: one line, status 2.
   auto one = run_servesim("compare " + dir.file("ra"), dir);

@@ -34,6 +34,7 @@ FORMATS = {
     "azure-container-apps": ["container-apps"],
     "kubernetes-gpu": ["kubernetes"],
     "fixed-pool": ["kubernetes"],
+    "aws-lambda-managed-instances": ["sam"],
 }
 FILES = {"sam": "template.yaml", "cloudformation": "template.yaml", "cloud-run": "service.yaml",
          "container-apps": "containerapp.yaml", "kubernetes": "kubernetes.yaml"}
@@ -67,6 +68,11 @@ SCENARIO = {
          "autoscaler": "keda", "hpa_metric": "gpu_utilization", "hpa_target_gpu_utilization": 0.7,
          "keda_polling_interval_s": 15, "keda_cooldown_s": 200, "min_replicas": 1, "max_replicas": 8},
         {"name": "pool", "platform": "fixed-pool", "servers": 3, "vcpu_per_server": 2},
+        {"name": "lmi-cpu", "platform": "aws-lambda-managed-instances", "function_vcpu": 2, "memory_gib_per_vcpu": 4,
+         "per_environment_max_concurrency": 32, "max_vcpu_count": 64, "target_cpu_utilization": 0.65,
+         "request_timeout_s": 60},
+        {"name": "lmi-l4", "platform": "aws-lambda-managed-instances", "accelerator_memory_gib": 24,
+         "gpu_instance_type": "g6.xlarge", "per_environment_max_concurrency": 8, "model_weight_mb": 30},
     ],
 }
 
@@ -167,6 +173,48 @@ def check_lambda(fmt, doc, s, what):
     check(provisioned == s["provisioned_concurrency"], f"{what}: provisioned {provisioned}")
 
 
+def check_managed_instances(doc, s, what):
+    """Lambda Managed Instances as SAM: an AWS::Serverless::CapacityProvider (ScalingConfig.MaxVCpuCount =
+    max_vcpu_count, AverageCPUUtilization = target_cpu_utilization in percent for a CPU function, the GPU
+    instance type as InstanceRequirements.AllowedTypes) and the function on it (CapacityProviderConfig with
+    the provider's Arn, ExecutionEnvironmentMemoryGiBPerVCpu, PerExecutionEnvironmentMaxConcurrency;
+    MemorySize = function_vcpu x memory_gib_per_vcpu GiB; Timeout; a published alias). A GPU function has
+    AcceleratorConfig.AcceleratorMemorySize (SAM's AcceleratorConfig page: an integer, 3, 6, 12, 16, 24 or
+    48), on an Image package for x86_64. The vendored SAM schema predates AcceleratorConfig, so the
+    function is validated without it and AcceleratorConfig by hand."""
+    accelerator = None
+    for r in doc["Resources"].values():
+        if r["Type"] == "AWS::Serverless::Function":
+            accelerator = r["Properties"].pop("AcceleratorConfig", None)
+    validate(SAM, doc, what)
+    providers = [r["Properties"] for r in doc["Resources"].values() if r["Type"] == "AWS::Serverless::CapacityProvider"]
+    check(len(providers) == 1, f"{what}: one capacity provider")
+    cp = providers[0]
+    p = the_function(doc, "AWS::Serverless::Function")
+    provider_id = next(k for k, r in doc["Resources"].items() if r["Type"] == "AWS::Serverless::CapacityProvider")
+    config = p["CapacityProviderConfig"]
+    check(config["Arn"] == {"Fn::GetAtt": [provider_id, "Arn"]}, f"{what}: Arn of the provider")
+    check(config["ExecutionEnvironmentMemoryGiBPerVCpu"] == s["memory_gib_per_vcpu"], f"{what}: GiB per vCPU")
+    check(config["PerExecutionEnvironmentMaxConcurrency"] == s["per_environment_max_concurrency"],
+          f"{what}: max concurrency")
+    check(p["MemorySize"] == round(s["function_vcpu"] * s["memory_gib_per_vcpu"] * 1024), f"{what}: MemorySize")
+    check(p["Timeout"] >= s["request_timeout_s"] and p["Timeout"] - s["request_timeout_s"] < 1, f"{what}: Timeout")
+    check(p.get("AutoPublishAlias"), f"{what}: a published version")
+    check(cp["ScalingConfig"]["MaxVCpuCount"] == s["max_vcpu_count"], f"{what}: MaxVCpuCount")
+    gpu = s["accelerator_memory_gib"] > 0
+    check((accelerator is not None) == gpu, f"{what}: AcceleratorConfig iff a GPU")
+    if gpu:
+        check(accelerator == {"AcceleratorMemorySize": s["accelerator_memory_gib"]}
+              and isinstance(accelerator["AcceleratorMemorySize"], int)
+              and accelerator["AcceleratorMemorySize"] in (3, 6, 12, 16, 24, 48), f"{what}: AcceleratorMemorySize")
+        check(p.get("PackageType") == "Image" and p.get("Architectures") == ["x86_64"], f"{what}: Image, x86_64")
+        check(cp["InstanceRequirements"].get("AllowedTypes") == [s["gpu_instance_type"]], f"{what}: instance type")
+        check("AverageCPUUtilization" not in cp["ScalingConfig"], f"{what}: no CPU target on a GPU function")
+    else:
+        check(cp["ScalingConfig"]["AverageCPUUtilization"] == round(s["target_cpu_utilization"] * 100, 1),
+              f"{what}: AverageCPUUtilization")
+
+
 def check_cloud_run(doc, s, what):
     """Cloud Run's Knative Service: limits cpu and memory, containerConcurrency, timeoutSeconds, min/max
     instances as autoscaling.knative.dev/minScale and maxScale on the revision template, CPU throttling off
@@ -242,6 +290,24 @@ def check_kubernetes(docs, s, platform, what):
     label = "karpenter.sh/capacity-type" if s["node_provisioner"] == "karpenter" else "eks.amazonaws.com/capacityType"
     check((label in pod["nodeSelector"]) == spot, f"{what}: capacity type")
     check(pod["terminationGracePeriodSeconds"] == s["termination_grace_period_s"], f"{what}: grace period")
+    # Karpenter v1 NodePool (no schema here: the fields and types of karpenter.sh's NodePool reference, by
+    # hand): the node type and capacity type as requirements, a GPU limit of max_nodes nodes' GPUs, and
+    # empty-node removal after karpenter_empty_node_removal_s.
+    pool = kinds.get("NodePool")
+    check((pool is not None) == (s["node_provisioner"] == "karpenter"), f"{what}: NodePool iff karpenter")
+    if pool is not None:
+        check(pool["apiVersion"] == "karpenter.sh/v1", f"{what}: NodePool apiVersion")
+        tmpl = pool["spec"]["template"]["spec"]
+        reqs = {r["key"]: (r["operator"], r["values"]) for r in tmpl["requirements"]}
+        check(reqs.get("node.kubernetes.io/instance-type") == ("In", [s["node_type"]]), f"{what}: NodePool type")
+        check(reqs.get("karpenter.sh/capacity-type") == ("In", ["spot" if spot else "on-demand"]),
+              f"{what}: NodePool capacity type")
+        check(set(tmpl["nodeClassRef"]) == {"group", "kind", "name"}, f"{what}: nodeClassRef")
+        per_node = s["gpus_per_node"] or s["node_gpus_" + s["node_type"].replace(".", "_")]
+        check(pool["spec"]["limits"]["nvidia.com/gpu"] == str(s["max_nodes"] * per_node), f"{what}: GPU limit")
+        d = pool["spec"]["disruption"]
+        check(d["consolidationPolicy"] in ("WhenEmpty", "WhenEmptyOrUnderutilized"), f"{what}: policy")
+        check(d["consolidateAfter"] == f"{round(s['karpenter_empty_node_removal_s'])}s", f"{what}: consolidateAfter")
     env = {e["name"]: e["value"] for e in container.get("env", [])}
     check(env.get("MAX_BATCH_SIZE") == str(s["max_batch_size"]), f"{what}: batch size")
     check(kinds["Deployment"]["spec"]["replicas"] == s["min_replicas"], f"{what}: initial replicas")
@@ -291,7 +357,8 @@ def check_template(path, fmt, platform, settings, what):
         check_kubernetes(docs, settings, platform, what)
     else:
         check(len(docs) == 1, f"{what}: one document")
-        {"sam": lambda: check_lambda(fmt, docs[0], settings, what),
+        {"sam": lambda: (check_managed_instances(docs[0], settings, what)
+                         if platform == "aws-lambda-managed-instances" else check_lambda(fmt, docs[0], settings, what)),
          "cloudformation": lambda: check_lambda(fmt, docs[0], settings, what),
          "cloud-run": lambda: check_cloud_run(docs[0], settings, what),
          "container-apps": lambda: check_container_apps(docs[0], settings, what)}[fmt]()

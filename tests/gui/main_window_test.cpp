@@ -16,6 +16,17 @@ using namespace servesim::gui;
 class MainWindowTest : public QObject {
   Q_OBJECT
  private slots:
+  // File > Open starts in the open scenario's folder, else in an installed tree's scenarios, else in the
+  // dialog's default.
+  void open_dialog_starts_where_the_scenarios_are() {
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkpath("share/servesim/scenarios"));
+    const QString installed = dir.path() + "/share/servesim";
+    QCOMPARE(open_dialog_folder(dir.path() + "/mine/s.json", installed), dir.path() + "/mine");
+    QCOMPARE(open_dialog_folder(QString(), installed), installed + "/scenarios");
+    QCOMPARE(open_dialog_folder(QString(), QString()), QString());
+    QCOMPARE(open_dialog_folder(QString(), dir.path() + "/nowhere"), QString());
+  }
   void cancel_stops_a_long_run_and_keeps_nothing() {
     QTemporaryDir dir;
     // ~2 x 10^9 arrivals: hours of simulation, unless cancelled.

@@ -322,6 +322,33 @@ TEST_CASE("reports::HtmlReport: servesim run --html and servesim report give the
   CHECK_THAT(missing.err, Catch::Contains("nope"));
 }
 
+TEST_CASE("reports::compare: headless Chromium renders the overlaid charts of two runs") {
+  const std::string chromium = chromium_binary();
+  INFO("Chromium is required for this test: scripts/setup installs the Debian package chromium");
+  REQUIRE_FALSE(chromium.empty());
+  TempDir dir;
+  // The same two candidates on the small scenario and on a copy with another seed: both candidates are in
+  // both runs, so the page has the traffic chart plus a p99 and a cost chart per candidate = 5 charts.
+  const std::string a = write_small_scenario(dir);
+  auto doc = nlohmann::json::parse(read_file(a));
+  doc["seed"] = 8;
+  const std::string b = dir.write("b.json", doc.dump());
+  REQUIRE(run_servesim("run " + a + " --out " + dir.file("ra") + " --quiet", dir).status == 0);
+  REQUIRE(run_servesim("run " + b + " --out " + dir.file("rb") + " --quiet", dir).status == 0);
+  const std::string html = dir.file("cmp.html");
+  REQUIRE(run_servesim("compare " + dir.file("ra") + " " + dir.file("rb") + " --html " + html, dir).status ==
+          0);
+  const std::string dom = dir.file("dom.html"), err = dir.file("chromium.err");
+  const int rc = std::system(
+      ("timeout 120 " + chromium +
+       " --headless=new --disable-gpu --no-sandbox --no-first-run --user-data-dir=" + dir.file("profile") +
+       " --window-size=1100,3000 --dump-dom file://" + html + " >" + dom + " 2>" + err)
+          .c_str());
+  INFO(read_file(err));
+  REQUIRE(rc == 0);
+  CHECK_THAT(read_file(dom), Catch::Contains("data-rendered=\"ok 5 charts\""));
+}
+
 TEST_CASE("reports::HtmlReport: headless Chromium renders the report with every chart") {
   const std::string chromium = chromium_binary();
   INFO("Chromium is required for this test: scripts/setup installs the Debian package chromium");

@@ -86,6 +86,19 @@ def strict_crd(node):
             strict_crd(value)
 
 
+def derive_sam(sam_path, out):
+    sam = json.load(open(sam_path))
+    kept = ["samtranslator__internal__schema_source__aws_serverless_function__Resource",
+            "samtranslator__internal__schema_source__aws_serverless_capacity_provider__Resource"]
+    # A template whose every resource is a serverless function or a Lambda Managed Instances capacity
+    # provider: the catch-all "any CloudFormation resource" alternative of the published schema is left out,
+    # so a resource that does not match is an error.
+    sam["properties"]["Resources"]["additionalProperties"] = {"anyOf": [{"$ref": "#/definitions/" + k} for k in kept]}
+    roots = kept + [r["$ref"][len("#/definitions/"):] for r in sam["properties"].values() if "$ref" in r]
+    sam["definitions"] = {name: sam["definitions"][name] for name in closure(sam["definitions"], roots)}
+    write(sam, out + "/sam.json")
+
+
 def main():
     k8s_path, sam_path, knative_path, out = sys.argv[1:5]
 
@@ -106,14 +119,7 @@ def main():
     }
     write(kubernetes, out + "/kubernetes.json")
 
-    sam = json.load(open(sam_path))
-    function = "samtranslator__internal__schema_source__aws_serverless_function__Resource"
-    # A template whose every resource is a serverless function: the catch-all "any CloudFormation resource"
-    # alternative of the published schema is left out, so a function that does not match is an error.
-    sam["properties"]["Resources"]["additionalProperties"] = {"$ref": "#/definitions/" + function}
-    roots = [function] + [r["$ref"][len("#/definitions/"):] for r in sam["properties"].values() if "$ref" in r]
-    sam["definitions"] = {name: sam["definitions"][name] for name in closure(sam["definitions"], roots)}
-    write(sam, out + "/sam.json")
+    derive_sam(sam_path, out)
 
     crd = yaml.safe_load(open(knative_path))
     version = next(v for v in crd["spec"]["versions"] if v["name"] == "v1")

@@ -166,3 +166,97 @@ TEST_CASE("platforms::ManagedInstancesModel: the advisor places it with the cont
   CHECK(entry->placement == "container");
   CHECK(entry->placement_with_gpu.empty());
 }
+
+namespace {
+
+// A g6.xlarge GPU function (AcceleratorConfig 24 GiB: one NVIDIA L4 per instance, one environment on it), a
+// model of class "other" at fp16: 544.5 GFLOP per request at the L4's dense fp16 peak of 121 TFLOPS
+// (datasheet: 242 with sparsity) x the assumed efficiency 0.5 = 9 ms of compute; its 30 MB of weights read
+// at 300 GB/s take 0.1 ms, under the compute; plus the 1 ms launch overhead = 10 ms per request alone.
+nlohmann::json l4_function(nlohmann::json more = nlohmann::json::object()) {
+  nlohmann::json s = {
+      {"accelerator_memory_gib", 24}, {"gpu_instance_type", "g6.xlarge"},  {"model_class", "other"},
+      {"precision", "fp16"},          {"model_gflops_per_request", 544.5}, {"model_weight_mb", 30},
+      {"roofline_efficiency", 0.5},   {"launch_overhead_ms", 1},           {"min_instances", 1},
+      {"max_vcpu_count", 8}};
+  s.update(more);
+  return s;
+}
+constexpr double kL4RequestS = 0.010;
+constexpr double kG6XlargePerHour = 0.8048;  // EC2 on-demand us-east-1 (catalogue)
+
+}  // namespace
+
+TEST_CASE("platforms::ManagedInstancesModel: a GPU function runs the roofline time, time-shares its GPU") {
+  TempDir dir;
+  SECTION("one request alone: 10 ms, whatever the warm sample measured on CPU") {
+    const auto doc = lmi_scenario(trace_at(dir, {5}, 60), quick_service(100), l4_function());
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.requests.served == 1);
+    CHECK(r.latency.max_s() == Approx(kL4RequestS).epsilon(1e-6));
+    CHECK(r.latency_source == "estimated");  // class "other": no MLPerf fit
+    // One g6.xlarge for the 60 s replay at the on-demand price plus the 15% fee, and one request.
+    CHECK(r.cost_total_usd ==
+          Approx(60.0 / 3600 * kG6XlargePerHour * (1 + kFee) + kPerRequest).epsilon(1e-9));
+  }
+  SECTION("two requests at once on the one GPU: each at half speed, both done after 20 ms") {
+    const auto doc = lmi_scenario(trace_at(dir, {5, 5}, 60), quick_service(100), l4_function());
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.requests.served == 2);
+    CHECK(r.latency.mean_s() == Approx(2 * kL4RequestS).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("platforms::ManagedInstancesModel: a GPU function scales on GPU utilisation") {
+  TempDir dir;
+  // A 10 ms request every 20 ms keeps the one L4 busy exactly half the time, whatever the CPU does. At the
+  // first scaling tick (60 s) the mean GPU utilisation over the window is 0.5: with the target 0.4 Lambda
+  // wants ceil(0.5 / 0.4) = 2 instances and starts a second one; with a target of 0.6, ceil(0.83) = 1, no
+  // second instance. (The concurrency metric stays far below its target: 0.5 in flight of 16 slots.)
+  const auto arrivals = every_s(0.02, 200);
+  SECTION("target 0.4: two instances") {
+    const auto doc = lmi_scenario(trace_at(dir, arrivals, 200), quick_service(100), l4_function());
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.requests.served == arrivals.size());
+    CHECK(r.instances_peak == 2);
+  }
+  SECTION("target 0.6: one instance") {
+    const auto doc = lmi_scenario(trace_at(dir, arrivals, 200), quick_service(100),
+                                  l4_function({{"target_gpu_utilization", 0.6}}));
+    const auto r = simulate(scenario_from(doc)).results.at(0);
+    CHECK(r.requests.served == arrivals.size());
+    CHECK(r.instances_peak == 1);
+  }
+}
+
+TEST_CASE("platforms::ManagedInstancesModel: accelerator settings that cannot deploy are refused") {
+  TempDir dir;
+  auto refused = [&](const nlohmann::json& settings, nlohmann::json service = quick_service(100)) {
+    const auto doc = lmi_scenario(trace_at(dir, {0}, 10), std::move(service), settings);
+    try {
+      servesim::platforms::make_candidates(scenario_from(doc));
+    } catch (const servesim::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  // AcceleratorMemorySize valid values: 3, 6, 12, 16, 24, 48 GiB; a T4 has 16 GB.
+  CHECK_THAT(
+      refused(l4_function({{"accelerator_memory_gib", 20}})),
+      Catch::Contains("/candidates/0/accelerator_memory_gib: expected 0 (no accelerator) or one of 3, 6, "
+                      "12, 16, 24, 48 GiB, got 20"));
+  CHECK_THAT(refused(l4_function({{"gpu_instance_type", "g4dn.xlarge"}})),
+             Catch::Contains("expected at most the NVIDIA T4's 16 GB with gpu_instance_type g4dn.xlarge"));
+  CHECK_THAT(refused(l4_function({{"instance_vcpu", 8}})),
+             Catch::Contains("/candidates/0/instance_vcpu: expected no value with an accelerator"));
+  // The Image package type only.
+  nlohmann::json zip = quick_service(100);
+  zip["cold_start"]["source"] = "zip";
+  CHECK_THAT(refused(l4_function(), zip),
+             Catch::Contains("AcceleratorConfig supports the Image package type only"));
+  // 60 GB of weights do not fit the L40S's 48 GB.
+  CHECK_THAT(
+      refused(l4_function({{"gpu_instance_type", "g6e.xlarge"}, {"model_weight_mb", 60000}})),
+      Catch::Contains("/candidates/0/gpu_instance_type: expected model weights that fit the NVIDIA L40S"));
+  CHECK(refused(l4_function()).empty());
+}

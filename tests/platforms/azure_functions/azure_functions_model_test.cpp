@@ -222,3 +222,43 @@ TEST_CASE(
     CHECK(r.client.dead_lettered == 1);
   }
 }
+
+TEST_CASE(
+    "platforms::AzureFunctionsModel: a failing queue message is dequeued maxDequeueCount times, then "
+    "poisoned") {
+  // A queue-triggered function (async events) whose every run passes Consumption's 300 s function timeout
+  // (the event needs 400 s). Azure Storage queues redeliver a failed message themselves (host.json queues:
+  // maxDequeueCount 5, visibilityTimeout 0) and move it to the poison queue after the fifth failure: 4
+  // retries, not Lambda's 2 (1 and 2 minutes later).
+  TempDir dir;
+  auto doc =
+      azure_scenario(trace_at(dir, {0.0}),
+                     {{"warm", constant_ms(400000)}, {"cold_start", {{"runtime_init", constant_ms(1000)}}}},
+                     {{"plan", "consumption"}});
+  doc["slo"] = {{"p99_ms", 600000}, {"timeout_s", 600}};
+  doc["client"] = {{"invocation", "async"}};
+  SECTION("defaults: five deliveries, then the poison queue") {
+    const auto& r = servesim::test::simulate_first(doc);
+    CHECK(r.client.async_retries == 4);
+    CHECK(r.client.dead_lettered == 1);
+    CHECK(r.requests.dropped == 1);
+    CHECK(r.requests.served + r.requests.timed_out == 0);
+  }
+  SECTION("maxDequeueCount 2: one retry") {
+    doc["candidates"][0]["queue_max_dequeue_count"] = 2;
+    const auto& r = servesim::test::simulate_first(doc);
+    CHECK(r.client.async_retries == 1);
+    CHECK(r.client.dead_lettered == 1);
+  }
+  SECTION("a 600 s visibility timeout and a 1,000 s message TTL: the second retry would come too late") {
+    // Delivery 1 fails at about 301 s (1 s cold start + 300 s); visible again at about 901 s, within the TTL;
+    // it fails at about 1,201 s, and the next delivery (about 1,801 s) is past the 1,000 s TTL: expired.
+    doc["candidates"][0]["queue_visibility_timeout_s"] = 600;
+    doc["candidates"][0]["queue_message_ttl_s"] = 1000;
+    const auto& r = servesim::test::simulate_first(doc);
+    CHECK(r.client.async_retries == 1);
+    CHECK(r.client.expired_by_age == 1);
+    CHECK(r.client.dead_lettered == 0);
+    CHECK(r.requests.dropped == 1);
+  }
+}

@@ -139,3 +139,65 @@ TEST_CASE("platforms::FixedPoolModel: an async event waits in the pool's queue h
     CHECK(r.requests.timed_out == 2);
   }
 }
+
+TEST_CASE("platforms::FixedPoolModel: an async event refused by the full queue is retried with backoff",
+          "[fleet][async]") {
+  TempDir dir;
+  // One server, a queue of one, three events at t = 0 of 10 s each. The first runs 0..10 s, the second waits,
+  // the third finds the queue full (HTTP 503, a system error). Its event queue retries it 1, 2, 4, 8 s after
+  // each refusal: at 1, 3 and 7 s the second still waits (refused again); at 15 s the queue is empty (the
+  // second started at 10 s), so it waits and runs 20..30 s. Served: 3 (latencies 10, 20, 30 s: mean 20 s),
+  // 4 retries. A synchronous caller of the third is refused (dropped); the other two outlast the 5 s timeout.
+  json doc = fleet_async_scenario(dir, {0, 0, 0}, 10000);
+  doc["candidates"] = {{{"name", "pool"}, {"platform", "fixed-pool"}, {"servers", 1}, {"queue_capacity", 1}}};
+  SECTION("async: all three served after 4 retries") {
+    const auto& r = servesim::test::simulate_first(doc);
+    CHECK(r.requests.served == 3);
+    CHECK(r.requests.dropped == 0);
+    CHECK(r.client.async_retries == 4);
+    CHECK(r.latency.mean_s() == Approx(20.0).epsilon(1e-9));
+    CHECK(r.latency.max_s() == Approx(30.0).epsilon(1e-3));
+    servesim::test::check_async_accounted(r);
+  }
+  SECTION("sync (unchanged): the third is dropped, the others timed out") {
+    doc["client"] = {{"invocation", "sync"}};
+    const auto& r = servesim::test::simulate_first(doc);
+    CHECK(r.requests.dropped == 1);
+    CHECK(r.requests.timed_out == 2);
+  }
+}
+
+TEST_CASE("platforms::KubernetesModel: an async event refused by a full ingress is retried, not lost",
+          "[fleet][async]") {
+  TempDir dir;
+  // KEDA scales the service from zero: until the first pod is ready the ingress holds at most
+  // queue_capacity = 1 request. Of three events at t = 0 the first waits there and the other two are refused
+  // (HTTP 503). Their event queue retries them with backoff (1, 3, 7, 15, 31 s, ...) until the pod is ready,
+  // so all three are served, after at least one retry each. A synchronous caller of those two is refused:
+  // dropped.
+  json doc = fleet_async_scenario(dir, {0, 0, 0}, 100);
+  doc["candidates"] = {{{"name", "k8s"},
+                        {"platform", "kubernetes-gpu"},
+                        {"autoscaler", "keda"},
+                        {"min_replicas", 0},
+                        {"max_replicas", 1},
+                        {"queue_capacity", 1},
+                        {"image_size_gb", 0},
+                        {"max_batch_size", 1},
+                        {"max_queue_delay_ms", 0},
+                        {"measured_batch_latency_ms", {{1, 100}}}}};
+  doc["slo"]["timeout_s"] = 3600;
+  SECTION("async: all three served") {
+    const auto& r = servesim::test::simulate_first(doc);
+    CHECK(r.requests.served == 3);
+    CHECK(r.requests.dropped == 0);
+    CHECK(r.client.async_retries >= 2);
+    servesim::test::check_async_accounted(r);
+  }
+  SECTION("sync: the two refused are dropped, the first is served once the pod is ready") {
+    doc["client"] = {{"invocation", "sync"}};
+    const auto& r = servesim::test::simulate_first(doc);
+    CHECK(r.requests.dropped == 2);
+    CHECK(r.requests.served == 1);
+  }
+}
