@@ -155,6 +155,56 @@ nlohmann::ordered_json quantiles_ms(const sim::LatencyHistogram& h) {
                                 {"p90", round_significant(h.quantile_s(0.90) * 1e3)},
                                 {"p99", round_significant(h.quantile_s(0.99) * 1e3)}};
 }
+
+// A workflow topology's engine (docs/workflows.md): executions and how they ended, the makespan (the
+// candidate's end-to-end latency of a completed execution), transitions, cost per completed execution, and
+// per stage the task attempts, retries and timeouts or the map's items and their wait for a slot.
+nlohmann::ordered_json workflow_json(const sim::CandidateResult& r) {
+  const auto& w = r.workflow;
+  nlohmann::ordered_json j = {
+      {"engine", w.engine},
+      {"executions",
+       {{"started", w.executions},
+        {"completed", w.completed},
+        {"failed", w.failed},
+        {"failed_as",
+         {{"timed_out", w.failed_timed_out},
+          {"throttled", w.failed_throttled},
+          {"dropped", w.failed_dropped}}},
+        {"failed_by_map_tolerance", w.failed_by_map},
+        {"failed_by_max_duration", w.failed_by_duration}}},
+      {"makespan_ms", quantiles_ms(r.latency)},
+      {"transitions", w.transitions},
+      {"transitions_per_execution",
+       round_significant(w.executions ? static_cast<double>(w.transitions) / static_cast<double>(w.executions)
+                                      : 0.0)},
+      {"cost_per_completed_usd",
+       round_significant(w.completed ? r.cost_total_usd / static_cast<double>(w.completed) : 0.0)}};
+  if (w.storage_transactions > 0) j["storage_transactions"] = round_significant(w.storage_transactions);
+  if (w.billed_gb_s > 0) j["billed_gb_s"] = round_significant(w.billed_gb_s);
+  j["stages"] = nlohmann::ordered_json::array();
+  for (const auto& s : w.stages) {
+    nlohmann::ordered_json st = {{"stage", s.id}, {"kind", s.kind}};
+    if (s.kind == "map") {
+      st["runs"] = s.runs;
+      st["runs_failed"] = s.runs_failed;
+      st["items"] = s.items;
+      st["items_failed"] = s.items_failed;
+      st["items_waited"] = s.items_waited;
+      st["slot_wait_ms"] = {
+          {"mean", round_significant(s.items ? s.wait_s_sum / static_cast<double>(s.items) * 1e3 : 0.0)},
+          {"max", round_significant(s.wait_s_max * 1e3)}};
+      st["concurrency_peak"] = s.concurrency_peak;
+    } else {
+      st["attempts"] = s.attempts;
+      st["retries"] = s.retries;
+      st["timeouts"] = s.timeouts;
+      st["tasks_failed"] = s.tasks_failed;
+    }
+    j["stages"].push_back(st);
+  }
+  return j;
+}
 }  // namespace
 
 nlohmann::ordered_json summary_json(const sim::Scenario& sc,
@@ -332,6 +382,7 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
         c["topology"].push_back(j);
       }
     }
+    if (r.workflow.present) c["workflow"] = workflow_json(r);
     doc["candidates"].push_back(c);
   }
   if (!sc.faults.empty()) {

@@ -56,6 +56,7 @@ CandidateResult collect_result(const std::string& name, double end_s, const Reco
   result.cold_start_parts = model.cold_start_parts();
   result.llm = model.llm_outcome();
   result.event_source = model.event_source_outcome();
+  result.workflow = model.workflow_outcome();
   return result;
 }
 

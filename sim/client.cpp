@@ -127,7 +127,7 @@ bool Client::completed(Recorder& recorder, double t_s, double origin_s, uint32_t
     return true;
   }
   if (how == Ended::function_error || latency_s > client_limit_s) {
-    recorder.timed_out(t_s);
+    recorder.timed_out(t_s, origin_s);
     return false;
   }
   recorder.served(t_s, latency_s);
@@ -155,7 +155,18 @@ void Client::failed(double t_s, double origin_s, uint32_t attempt_no, bool ran, 
     return;
   }
   ++f.requests_lost;
-  rec_.dropped(t_s);
+  rec_.dropped(t_s, origin_s);
+}
+
+void Client::add_faults(const std::vector<FaultOutcome>& other) {
+  for (size_t k = 0; k < other.size() && k < faults_.size(); ++k) {
+    FaultOutcome& f = faults_[k];
+    f.attempts_failed += other[k].attempts_failed;
+    f.requests_lost += other[k].requests_lost;
+    f.dead_lettered += other[k].dead_lettered;
+    f.requests_in_flight_lost += other[k].requests_in_flight_lost;
+    f.instances_lost += other[k].instances_lost;
+  }
 }
 
 Client::Attempt Client::pop_retry() {

@@ -128,6 +128,9 @@ class Client {
   bool has_work() const { return !pending_.empty(); }
 
   const std::vector<FaultOutcome>& faults() const { return faults_; }
+  // Adds another client's fault counts to this one's (a workflow's tasks have their own clients, whose
+  // faults are reported with the candidate's: platforms/topology/topology_workflow.hpp).
+  void add_faults(const std::vector<FaultOutcome>& other);
   const ClientOutcome& outcome() const { return outcome_; }
 
  private:

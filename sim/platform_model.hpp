@@ -121,6 +121,8 @@ class PlatformModel {
   virtual LlmOutcome llm_outcome() const { return {}; }
   // What its event source mapping did (scenario "event_source"); not present for a model without one.
   virtual EventSourceOutcome event_source_outcome() const { return {}; }
+  // What its workflow engine did (a workflow topology); not present otherwise.
+  virtual WorkflowOutcome workflow_outcome() const { return {}; }
   // True when the model consumes the scenario's event source (a model that does not is refused when the
   // scenario has one).
   virtual bool consumes_event_source() const { return false; }

@@ -55,7 +55,10 @@ class RecorderListener {
   enum class Event : uint8_t { cold_start, retry, queued };
   virtual ~RecorderListener() = default;
   virtual void served(double t, double latency_s) = 0;
-  virtual void failed(double t, Outcome outcome) = 0;
+  // `origin_s`: when the failed attempt was sent (its origin_s), or kUnknownOrigin where the caller did not
+  // say (a composite that tracks its own requests then falls back on its oldest one; docs/workflows.md).
+  static constexpr double kUnknownOrigin = -1;
+  virtual void failed(double t, Outcome outcome, double origin_s) = 0;
   virtual void counted(double t, Event event) = 0;
   virtual void instances(double t, uint32_t busy, uint32_t idle) = 0;
   // `category`: an id of this recorder's cost_category() (its name is costs()[category].first).
@@ -105,9 +108,16 @@ class Recorder {
     latency_.add(latency_s);
     interval_latency_.add(latency_s);
   }
-  void timed_out(double t) { failed(t, RecorderListener::Outcome::timed_out, &Counters::timed_out); }
-  void throttled(double t) { failed(t, RecorderListener::Outcome::throttled, &Counters::throttled); }
-  void dropped(double t) { failed(t, RecorderListener::Outcome::dropped, &Counters::dropped); }
+  // `origin_s`: the failed attempt's origin, passed on to a listener only (optional).
+  void timed_out(double t, double origin_s = RecorderListener::kUnknownOrigin) {
+    failed(t, RecorderListener::Outcome::timed_out, &Counters::timed_out, origin_s);
+  }
+  void throttled(double t, double origin_s = RecorderListener::kUnknownOrigin) {
+    failed(t, RecorderListener::Outcome::throttled, &Counters::throttled, origin_s);
+  }
+  void dropped(double t, double origin_s = RecorderListener::kUnknownOrigin) {
+    failed(t, RecorderListener::Outcome::dropped, &Counters::dropped, origin_s);
+  }
   void cold_start(double t) { counted(t, RecorderListener::Event::cold_start, &Counters::cold_starts); }
   void retry(double t) { counted(t, RecorderListener::Event::retry, &Counters::retries); }
   void queued(double t) { counted(t, RecorderListener::Event::queued, &Counters::queued); }
@@ -165,9 +175,9 @@ class Recorder {
     double start_s, end_s;
     Counters counts;
   };
-  void failed(double t, RecorderListener::Outcome outcome, uint64_t Counters::*field) {
+  void failed(double t, RecorderListener::Outcome outcome, uint64_t Counters::*field, double origin_s) {
     if (listener_) [[unlikely]]
-      return listener_->failed(t, outcome);
+      return listener_->failed(t, outcome, origin_s);
     count(t, field);
   }
   void counted(double t, RecorderListener::Event event, uint64_t Counters::*field) {

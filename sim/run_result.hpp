@@ -84,6 +84,38 @@ struct EventSourceOutcome {
   double oldest_age_peak_s = 0;   // the oldest message's greatest age
 };
 
+// What a workflow topology's engine did (platforms/topology, docs/workflows.md; present = false otherwise),
+// for summary.json "workflow". Executions are the run's arrivals: each ends completed (served) or failed
+// (counted timed out, throttled or dropped by what failed it).
+struct WorkflowStageOutcome {
+  std::string id;
+  std::string kind;           // model | map
+  uint64_t attempts = 0;      // model: task attempts sent to its platform (retries included)
+  uint64_t retries = 0;       // model: attempts that were retries
+  uint64_t timeouts = 0;      // model: attempts stopped by the task's timeout_s
+  uint64_t tasks_failed = 0;  // model: tasks whose last attempt failed
+  uint64_t runs = 0;          // map: executions that entered it
+  uint64_t runs_failed = 0;   // map: runs failed (more items failed than tolerated)
+  uint64_t items = 0;         // map: items started
+  uint64_t items_failed = 0;  // map: items whose task failed
+  uint64_t items_waited = 0;  // map: items that waited for a concurrency slot
+  double wait_s_sum = 0;      // map: time items waited for a slot, summed over all items started [s]
+  double wait_s_max = 0;
+  uint32_t concurrency_peak = 0;  // map: most items of one run in flight at once
+};
+struct WorkflowOutcome {
+  bool present = false;
+  std::string engine;
+  uint64_t executions = 0, completed = 0, failed = 0;
+  uint64_t failed_timed_out = 0, failed_throttled = 0, failed_dropped = 0;
+  uint64_t failed_by_map = 0;       // of the failed: a map's tolerance exceeded
+  uint64_t failed_by_duration = 0;  // of the failed: the engine's maximum duration reached
+  uint64_t transitions = 0;         // Step Functions state transitions (every engine counts them)
+  double storage_transactions = 0;  // Durable Functions (estimated per execution and activity)
+  double billed_gb_s = 0;           // Express: billed duration x billed memory
+  std::vector<WorkflowStageOutcome> stages;
+};
+
 struct CandidateResult {
   std::string name;
   std::string platform;
@@ -110,6 +142,7 @@ struct CandidateResult {
   ColdStartParts cold_start_parts;
   LlmOutcome llm;
   EventSourceOutcome event_source;
+  WorkflowOutcome workflow;
 };
 
 }  // namespace servesim::sim

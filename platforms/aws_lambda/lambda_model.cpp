@@ -203,7 +203,7 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
       push(Event{retry_at_s, arrival_s, 0, hold_retry(attempt_no), Kind::retry, false, false});
       break;
     case sim::Client::Throttle::throttled:
-      rec_->throttled(t_s);
+      rec_->throttled(t_s, arrival_s);
       break;
     case sim::Client::Throttle::queued:
       break;

@@ -49,7 +49,7 @@ void FixedPoolModel::on_arrival(double t_s, double origin_s, uint32_t attempt) {
     double unused_retry_at_s = 0;
     client_->throttled(t_s, origin_s, attempt, unused_retry_at_s, tokens);
   } else {
-    rec_->dropped(t_s);
+    rec_->dropped(t_s, origin_s);
   }
 }
 
@@ -64,7 +64,7 @@ void FixedPoolModel::handle_next_event() {
     const Waiting w = queue_.front();
     queue_.pop_front();
     if (c.t_s - w.arrival_s > client_->wait_limit_s(slo_.timeout_s)) {
-      rec_->timed_out(c.t_s);
+      rec_->timed_out(c.t_s, w.arrival_s);
       continue;
     }
     serve(c.t_s, w.arrival_s, w.tokens);

@@ -223,7 +223,7 @@ void InstanceFleet::on_arrival(double t_s, double origin_s, uint32_t attempt) {
   const uint32_t r = new_request(origin_s, attempt);
   uint32_t input = 0, output = 0;
   if (cfg_.llm.timing && !llm_request_tokens(service_.llm, &reqs_[r].tokens, input, output)) {
-    rec_->dropped(t_s);  // longer than the model's context: refused
+    rec_->dropped(t_s, origin_s);  // longer than the model's context: refused
     free_request(r);
     report(t_s);
     return;
@@ -330,7 +330,7 @@ void InstanceFleet::throttle(double t_s, uint32_t r) {
       push_timer(Timer{retry_at_s, r, TimerKind::retry});
       return;
     case sim::Client::Throttle::throttled:
-      rec_->throttled(t_s);
+      rec_->throttled(t_s, q.arrival_s);
       break;
     case sim::Client::Throttle::queued:  // an async event back in the platform's queue, or expired
       break;
@@ -424,7 +424,7 @@ void InstanceFleet::expire_queue_front(double t_s) {
   if (client_->is_async() || (cfg_.queue_expiry_throttles && t_s - reqs_[r].arrival_s < client_timeout_s_)) {
     throttle(t_s, r);
   } else {
-    rec_->timed_out(t_s);
+    rec_->timed_out(t_s, reqs_[r].arrival_s);
     free_request(r);
   }
 }

@@ -44,9 +44,13 @@ class TopologyModel : public sim::PlatformModel {
   std::vector<sim::StageCounts> stage_counts() const override;
   // The weakest of its model stages': estimated if any is, else calibrated if any is, else measured.
   std::string latency_source() const override;
+  sim::WorkflowOutcome workflow_outcome() const override;
 
  private:
   struct Stage;
+  // A workflow's engine (topology_workflow.cpp, docs/workflows.md): executions, map runs, task retries and
+  // timeouts, and the engine's bill.
+  class Workflow;
   struct Hit {
     double t_s, origin_s;
   };
@@ -85,6 +89,10 @@ class TopologyModel : public sim::PlatformModel {
   void store_access(uint32_t visit, double t_s);
   void store_event(const StoreEvent& e);
   void store_done(uint32_t visit, double t_s);
+  // Workflows: sends a task attempt to model stage k at t_s (its own origin: platform timeouts are per task);
+  // the stage's counts.
+  void send_task(size_t k, double t_s);
+  sim::StageCounts& counts_of(size_t k);
 
   TopologySpec spec_;
   std::vector<std::unique_ptr<Stage>> stages_;
@@ -108,6 +116,10 @@ class TopologyModel : public sim::PlatformModel {
   sim::Rng rng_{0};               // routing decisions, cache keys and complexity scores (seeded in start())
   std::vector<Hit> hits_;         // cache hits waiting to be answered (min-heap on t_s)
   uint32_t busy_ = 0, idle_ = 0;  // instances summed over the stages
+  std::unique_ptr<Workflow> workflow_;  // with "workflow" only
+  size_t faults_ = 0;
+  sim::Client* client_ = nullptr;  // the candidate's                   // the scenario's faults (a workflow
+                                   // stage's own client counts them)
 };
 
 }  // namespace servesim::platforms

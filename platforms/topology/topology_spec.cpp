@@ -22,6 +22,8 @@ const char* StageSpec::kind_name(Kind kind) {
       return "model";
     case Kind::state_store:
       return "state-store";
+    case Kind::map:
+      return "map";
   }
   return "?";
 }
@@ -64,17 +66,53 @@ sim::ServiceSpec parse_service(const nlohmann::json& j, const std::string& file,
   return s;
 }
 
-StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim::Scenario& scenario) {
+// A workflow's keys on a stage (docs/workflows.md): a map's fan-out, a task's retry policy and timeout. Only
+// model and map stages are a workflow's states, and only a workflow has maps, retries and task timeouts.
+void parse_workflow_keys(JsonFields& f, StageSpec& s, bool in_workflow) {
+  const bool workflow_state = s.kind == StageSpec::Kind::model || s.kind == StageSpec::Kind::map;
+  if (in_workflow && !workflow_state)
+    throw f.error("kind",
+                  "expected \"model\" or \"map\" in a workflow (its states are tasks and maps), got \"" +
+                      std::string(StageSpec::kind_name(s.kind)) + "\"");
+  if (!in_workflow) {
+    if (s.kind == StageSpec::Kind::map)
+      throw f.error("kind",
+                    "\"map\" runs only in a workflow (give the candidate a \"workflow\": {\"engine\": ...})");
+    for (const char* key : {"retry", "timeout_s"})
+      if (f.has(key))
+        throw f.error(key, "used only in a workflow (give the candidate a \"workflow\": {\"engine\": ...})");
+    return;
+  }
+  if (s.kind == StageSpec::Kind::map) {
+    if (!f.has("items"))
+      throw f.error("items",
+                    "missing (the items a map fans out to, e.g. {\"type\": \"constant\", \"value\": 20})");
+    s.items = parse_items(f.child("items"), f.file(), f.pointer("items"));
+    s.max_concurrency = static_cast<uint32_t>(f.integer("max_concurrency", 0, 0, 1000000));
+    s.tolerated_failure_percentage = f.number("tolerated_failure_percentage", 0.0, 0.0, 100.0);
+    return;
+  }
+  for (const char* key : {"stop_probability", "confidence"})
+    if (f.has(key))
+      throw f.error(key, "not used in a workflow (a task goes on to its next stage when it succeeds)");
+  if (f.has("retry")) s.retry = parse_retry(f.child("retry"), f.file(), f.pointer("retry"));
+  s.timeout_s = f.number("timeout_s", 0.0, 0.001, 1e9);
+}
+
+StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim::Scenario& scenario,
+                      bool in_workflow) {
   StageSpec s;
   s.id = f.required_text("id");
   if (s.id.empty()) throw f.error("id", "expected a non-empty stage id, got \"\"");
   const std::string kind =
-      f.required_text("kind", {"edge-cache", "edge-device", "select", "model", "state-store"});
+      f.required_text("kind", {"edge-cache", "edge-device", "select", "model", "state-store", "map"});
   s.kind = kind == "edge-cache"    ? StageSpec::Kind::edge_cache
            : kind == "edge-device" ? StageSpec::Kind::edge_device
            : kind == "select"      ? StageSpec::Kind::select
            : kind == "state-store" ? StageSpec::Kind::state_store
+           : kind == "map"         ? StageSpec::Kind::map
                                    : StageSpec::Kind::model;
+  parse_workflow_keys(f, s, in_workflow);
   s.service = scenario.service;
   if ((s.kind == StageSpec::Kind::model || s.kind == StageSpec::Kind::edge_device) && f.has("service"))
     s.service = parse_service(f.child("service"), f.file(), f.pointer("service"), scenario.service);
@@ -175,6 +213,8 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
       if (!f.has("in_flight_limit"))
         throw f.error("in_flight_limit", "missing (expected a whole number of requests)");
       break;
+    case StageSpec::Kind::map:
+      break;
   }
   return s;
 }
@@ -190,10 +230,12 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
   const auto& stages = top.child("stages");
   if (!stages.is_array() || stages.empty() || stages.size() > 1000)
     throw top.error("stages", "expected a list of 1..1000 stages, got " + core::quote_json(stages));
-  std::vector<std::string> selects_large(stages.size()), selects_small(stages.size());
+  if (top.has("workflow"))
+    topo.workflow = parse_workflow(top.child("workflow"), file, top.pointer("workflow"));
+  std::vector<std::string> selects_large(stages.size()), selects_small(stages.size()), bodies(stages.size());
   for (size_t k = 0; k < stages.size(); ++k) {
     JsonFields f(stages[k], file, top.pointer("stages") + "/" + std::to_string(k));
-    StageSpec s = parse_stage(f, topo.name, scenario);
+    StageSpec s = parse_stage(f, topo.name, scenario, topo.workflow.has_value());
     s.pointer = top.pointer("stages") + "/" + std::to_string(k);
     if (s.candidate.pointer.empty()) s.candidate.pointer = s.pointer;  // edge-device: its own keys
     for (const auto& other : topo.stages)
@@ -201,6 +243,10 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
     if (s.kind == StageSpec::Kind::select) {
       selects_large[k] = f.required_text("large");
       selects_small[k] = f.required_text("small");
+    }
+    if (s.kind == StageSpec::Kind::map) {
+      if (!f.has("body")) throw f.error("body", "missing (the id of the model stage that runs each item)");
+      bodies[k] = f.required_text("body");
     }
     f.reject_unknown();
     topo.stages.push_back(std::move(s));
@@ -212,6 +258,24 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
       if (topo.stages[k].id == id) return k;
     return topo.stages.size();
   };
+
+  // Maps: each names a model stage as its body, which only it reaches (no edges of its own).
+  for (size_t k = 0; k < topo.stages.size(); ++k) {
+    StageSpec& m = topo.stages[k];
+    if (m.kind != StageSpec::Kind::map) continue;
+    m.body = find(bodies[k]);
+    const std::string at = m.pointer + "/body";
+    if (m.body == topo.stages.size())
+      throw input_error(file, at, "expected a stage id (" + ids + "), got \"" + bodies[k] + "\"");
+    StageSpec& body = topo.stages[m.body];
+    if (body.kind != StageSpec::Kind::model)
+      throw input_error(file, at,
+                        "expected the id of a model stage (the task each item runs), got \"" + bodies[k] +
+                            "\", a " + StageSpec::kind_name(body.kind));
+    if (body.is_body)
+      throw input_error(file, at, "expected a stage no other map runs, got \"" + bodies[k] + "\"");
+    body.is_body = true;
+  }
 
   // Edges: ["from", "to"] pairs of stage ids.
   const size_t n = topo.stages.size();
@@ -233,6 +297,12 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
         throw input_error(file, ptr + "/" + std::to_string(j),
                           "expected a stage id (" + ids + "), got " + core::quote_json(pair[j]));
     }
+    for (size_t j = 0; j < 2; ++j)
+      if (topo.stages[end[j]].is_body)
+        throw input_error(file, ptr + "/" + std::to_string(j),
+                          "expected no edge to or from a map's body (its map runs it for each item and goes "
+                          "on itself), got \"" +
+                              topo.stages[end[j]].id + "\"");
     auto& next = topo.stages[end[0]].next;
     if (std::find(next.begin(), next.end(), end[1]) != next.end())
       throw input_error(file, ptr, "expected each edge once, got " + core::quote_json(pair) + " again");
@@ -248,7 +318,7 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
   }
   std::vector<std::string> entries;
   for (size_t k = 0; k < n; ++k)
-    if (boost::in_degree(k, graph) == 0) {
+    if (boost::in_degree(k, graph) == 0 && !topo.stages[k].is_body) {
       entries.push_back(topo.stages[k].id);
       topo.entry = k;
     }
@@ -296,6 +366,20 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
                             "expected at most 1 next stage for a state-store (where requests go after their "
                             "accesses), got " +
                                 std::to_string(s.next.size()));
+        break;
+      case StageSpec::Kind::map:
+        if (s.next.size() > 1)
+          throw input_error(file, s.pointer,
+                            "expected at most 1 next stage for a map (where the execution goes after the "
+                            "fan-in), got " +
+                                std::to_string(s.next.size()));
+        if (topo.workflow && topo.workflow->caps_map_concurrency &&
+            s.max_concurrency > topo.workflow->inline_map_concurrency)
+          throw input_error(file, s.pointer + "/max_concurrency",
+                            "expected 0.." + std::to_string(topo.workflow->inline_map_concurrency) +
+                                " (a Step Functions Inline Map runs at most that many iterations at once; "
+                                "Distributed mode is not modelled), got " +
+                                std::to_string(s.max_concurrency));
         break;
       case StageSpec::Kind::model:
         if (s.next.size() > 1)

@@ -9,12 +9,13 @@
 
 #include "platforms/topology/confidence_scores.hpp"
 #include "platforms/topology/state_store.hpp"
+#include "platforms/topology/workflow_spec.hpp"
 #include "sim/scenario.hpp"
 
 namespace servesim::platforms {
 
 struct StageSpec {
-  enum class Kind : uint8_t { edge_cache, edge_device, select, model, state_store };
+  enum class Kind : uint8_t { edge_cache, edge_device, select, model, state_store, map };
   static const char* kind_name(Kind kind);
 
   std::string id;
@@ -65,12 +66,24 @@ struct StageSpec {
 
   // state-store: the store a request reads and writes before it goes on (platforms/topology/state_store.hpp).
   StateStoreSettings store;
+  // Workflows (docs/workflows.md). map: each execution fans out to `items` items, each a task of the `body`
+  // stage, at most max_concurrency at once (0 = the engine's limit), and goes on (fan-in) once all ended; it
+  // fails when more than tolerated_failure_percentage of its items failed.
+  size_t body = 0;
+  ItemCount items;
+  uint32_t max_concurrency = 0;
+  double tolerated_failure_percentage = 0;
+  bool is_body = false;  // model: the body of a map (no edges of its own)
+  // model in a workflow: the engine's retry policy and the task's timeout (TimeoutSeconds; 0 = none).
+  RetryPolicy retry;
+  double timeout_s = 0;
 };
 
 struct TopologySpec {
   std::string name;  // the candidate's
   std::vector<StageSpec> stages;
-  size_t entry = 0;  // the one stage without an incoming edge
+  size_t entry = 0;                      // the one stage without an incoming edge
+  std::optional<WorkflowSpec> workflow;  // "workflow": the stages are a workflow's states (docs/workflows.md)
 };
 
 // Reads a topology candidate's settings ("stages", "edges"). Throws InputError ("<file>: <pointer>:

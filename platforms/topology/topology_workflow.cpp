@@ -1,0 +1,390 @@
+#include "platforms/topology/topology_workflow.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace servesim::platforms {
+
+TopologyModel::Workflow::Workflow(TopologyModel& owner, const TopologySpec& spec)
+    : owner_(owner), spec_(spec), engine_(*spec.workflow), sent_(spec.stages.size()) {
+  out_.present = true;
+  out_.engine = WorkflowSpec::engine_name(engine_.engine);
+  for (const auto& s : spec.stages) {
+    sim::WorkflowStageOutcome o;
+    o.id = s.id;
+    o.kind = StageSpec::kind_name(s.kind);
+    out_.stages.push_back(o);
+  }
+}
+
+void TopologyModel::Workflow::start(sim::Recorder& recorder) {
+  rec_ = &recorder;
+  switch (engine_.engine) {
+    case WorkflowSpec::Engine::step_functions_standard:
+      cost_transitions_ = rec_->cost_category("workflow/transitions_usd");
+      break;
+    case WorkflowSpec::Engine::step_functions_express:
+      cost_requests_ = rec_->cost_category("workflow/requests_usd");
+      cost_duration_ = rec_->cost_category("workflow/duration_usd");
+      break;
+    case WorkflowSpec::Engine::durable_functions:
+      cost_transactions_ = rec_->cost_category("workflow/storage_transactions_usd");
+      break;
+  }
+}
+
+uint64_t TopologyModel::Workflow::add_timer(double t_s, Timer::Kind kind, uint32_t id, uint32_t generation) {
+  const uint64_t seq = ++timer_seq_;
+  timers_.insert(Timer{t_s, seq, kind, id, generation});
+  return seq;
+}
+
+void TopologyModel::Workflow::drop_timer(double t_s, uint64_t seq) {
+  if (seq) timers_.erase(Timer{t_s, seq, Timer::Kind::retry, 0, 0});
+}
+
+void TopologyModel::Workflow::transitions(uint64_t n) {
+  out_.transitions += n;
+  if (cost_transitions_ >= 0)
+    rec_->add_cost(cost_transitions_, static_cast<double>(n) * engine_.price_usd_per_transition);
+}
+
+uint32_t TopologyModel::Workflow::new_execution(double origin_s, double t_s) {
+  uint32_t e;
+  if (free_executions_.empty()) {
+    e = static_cast<uint32_t>(executions_.size());
+    executions_.emplace_back();
+  } else {
+    e = free_executions_.back();
+    free_executions_.pop_back();
+  }
+  Execution& x = executions_[e];
+  const uint32_t generation = x.generation + 1;
+  x = Execution{};
+  x.generation = generation;
+  x.live = true;
+  x.origin_s = origin_s;
+  x.start_s = t_s;
+  return e;
+}
+
+uint32_t TopologyModel::Workflow::new_task(uint32_t e, uint32_t stage, bool in_map) {
+  uint32_t id;
+  if (free_tasks_.empty()) {
+    id = static_cast<uint32_t>(tasks_.size());
+    tasks_.emplace_back();
+  } else {
+    id = free_tasks_.back();
+    free_tasks_.pop_back();
+  }
+  Task& task = tasks_[id];
+  const uint32_t generation = task.generation + 1;
+  task = Task{};
+  task.generation = generation;
+  task.execution = e;
+  task.stage = stage;
+  task.in_map = in_map;
+  task.live = true;
+  ++executions_[e].outstanding;
+  return id;
+}
+
+void TopologyModel::Workflow::arrival(double t_s, double origin_s) {
+  ++out_.executions;
+  const uint32_t e = new_execution(origin_s, t_s);
+  if (cost_requests_ >= 0) rec_->add_cost(cost_requests_, engine_.price_usd_per_request);
+  if (cost_transactions_ >= 0) {
+    out_.storage_transactions += engine_.transactions_per_execution;
+    rec_->add_cost(cost_transactions_,
+                   engine_.transactions_per_execution * engine_.price_usd_per_transaction);
+  }
+  // Only a limit a run can reach gets a timer (Express: 5 minutes; a year is as good as none).
+  if (engine_.max_duration_s < 1e7)
+    executions_[e].deadline_seq =
+        add_timer(t_s + engine_.max_duration_s, Timer::Kind::deadline, e, executions_[e].generation);
+  enter(e, spec_.entry, t_s);
+}
+
+void TopologyModel::Workflow::enter(uint32_t e, size_t k, double t_s) {
+  transitions(1);  // the state is entered
+  const StageSpec& s = spec_.stages[k];
+  if (s.kind != StageSpec::Kind::map) {
+    send(new_task(e, static_cast<uint32_t>(k), false), t_s);
+    return;
+  }
+  Execution& x = executions_[e];
+  ++out_.stages[k].runs;
+  x.map_stage = static_cast<uint32_t>(k);
+  x.items = s.items.sample(owner_.rng_);
+  x.started = x.ended = x.failed = 0;
+  x.in_flight = 0;
+  x.map_entered_s = t_s;
+  if (x.items == 0) return after_map(e, t_s);
+  fill_map(e, t_s);
+}
+
+// Starts items while the map has slots (limit: max_concurrency, else the engine's, 0 = none) and the
+// execution is still running (an item that fails at once may fail it).
+void TopologyModel::Workflow::fill_map(uint32_t e, double t_s) {
+  const uint32_t generation = executions_[e].generation;
+  while (true) {
+    const Execution& x = executions_[e];
+    if (x.generation != generation || x.done || x.map_stage == kNone || x.started >= x.items) return;
+    const StageSpec& s = spec_.stages[x.map_stage];
+    const uint32_t limit = s.max_concurrency > 0 ? s.max_concurrency : engine_.inline_map_concurrency;
+    if (limit > 0 && x.in_flight >= limit) return;
+    start_item(e, t_s);
+  }
+}
+
+void TopologyModel::Workflow::start_item(uint32_t e, double t_s) {
+  Execution& x = executions_[e];
+  const size_t k = x.map_stage;
+  ++x.started;
+  ++x.in_flight;
+  sim::WorkflowStageOutcome& o = out_.stages[k];
+  ++o.items;
+  const double wait_s = t_s - x.map_entered_s;
+  o.wait_s_sum += wait_s;
+  o.wait_s_max = std::max(o.wait_s_max, wait_s);
+  if (wait_s > 0) ++o.items_waited;
+  o.concurrency_peak = std::max(o.concurrency_peak, x.in_flight);
+  transitions(1);  // the iteration's state is entered
+  send(new_task(e, static_cast<uint32_t>(spec_.stages[k].body), true), t_s);
+}
+
+void TopologyModel::Workflow::after_map(uint32_t e, double t_s) {
+  Execution& x = executions_[e];
+  const StageSpec& s = spec_.stages[x.map_stage];
+  x.map_stage = kNone;
+  if (s.next.empty()) return complete(e, t_s);
+  enter(e, s.next[0], t_s);
+}
+
+void TopologyModel::Workflow::send(uint32_t id, double t_s) {
+  Task& task = tasks_[id];
+  const StageSpec& s = spec_.stages[task.stage];
+  ++task.generation;
+  task.sent_s = t_s;
+  task.timeout_seq = 0;
+  if (s.timeout_s > 0) {
+    task.timeout_at_s = t_s + s.timeout_s;
+    task.timeout_seq = add_timer(task.timeout_at_s, Timer::Kind::timeout, id, task.generation);
+  }
+  sim::WorkflowStageOutcome& o = out_.stages[task.stage];
+  ++o.attempts;
+  if (task.retries > 0) ++o.retries;
+  if (cost_transactions_ >= 0) {
+    out_.storage_transactions += engine_.transactions_per_activity;
+    rec_->add_cost(cost_transactions_, engine_.transactions_per_activity * engine_.price_usd_per_transaction);
+  }
+  const size_t k = task.stage;
+  sent_[k].emplace(t_s, id);
+  owner_.send_task(k, t_s);  // may call back at once (a throttle): `task` may be stale after this
+}
+
+// The attempt at stage k sent nearest origin_s (the oldest when the platform did not say).
+uint32_t TopologyModel::Workflow::take(size_t k, double origin_s) {
+  auto& sent = sent_[k];
+  if (sent.empty()) return kNone;
+  auto it = sent.begin();
+  if (origin_s != sim::RecorderListener::kUnknownOrigin) {
+    it = sent.lower_bound(origin_s);
+    if (it == sent.end() || (it != sent.begin() && origin_s - std::prev(it)->first <= it->first - origin_s))
+      it = std::prev(it);
+  }
+  const uint32_t id = it->second;
+  sent.erase(it);
+  return id;
+}
+
+void TopologyModel::Workflow::task_served(size_t k, double t_s, double latency_s) {
+  const uint32_t id = take(k, t_s - latency_s);
+  if (id == kNone) return;
+  Task& task = tasks_[id];
+  if (task.abandoned) {  // its timeout already decided: the late answer is ignored
+    task.live = false;
+    free_tasks_.push_back(id);
+    return;
+  }
+  drop_timer(task.timeout_at_s, task.timeout_seq);
+  task_ended(id, t_s, true, Outcome::dropped);
+}
+
+void TopologyModel::Workflow::task_failed(size_t k, double t_s, Outcome outcome, double origin_s) {
+  const uint32_t id = take(k, origin_s);
+  if (id == kNone) return;
+  Task& task = tasks_[id];
+  if (task.abandoned) {
+    task.live = false;
+    free_tasks_.push_back(id);
+    return;
+  }
+  drop_timer(task.timeout_at_s, task.timeout_seq);
+  attempt_failed(id, t_s, outcome);
+}
+
+// A failed attempt (not in flight any more): retried per the stage's policy while the execution runs, else
+// the task fails.
+void TopologyModel::Workflow::attempt_failed(uint32_t id, double t_s, Outcome outcome) {
+  Task& task = tasks_[id];
+  const StageSpec& s = spec_.stages[task.stage];
+  if (!executions_[task.execution].done && task.retries < s.retry.max_attempts) {
+    ++task.retries;
+    transitions(1);  // a retry is billed as a transition
+    rec_->retry(t_s);
+    add_timer(t_s + s.retry.delay_s(task.retries), Timer::Kind::retry, id, task.generation);
+    return;
+  }
+  if (!executions_[task.execution].done) ++out_.stages[task.stage].tasks_failed;
+  task_ended(id, t_s, false, outcome);
+}
+
+void TopologyModel::Workflow::task_ended(uint32_t id, double t_s, bool ok, Outcome outcome) {
+  const Task task = tasks_[id];
+  tasks_[id].live = false;
+  free_tasks_.push_back(id);
+  const uint32_t e = task.execution;
+  Execution& x = executions_[e];
+  --x.outstanding;
+  if (x.done) return release(e);
+  sim::StageCounts& counts = owner_.counts_of(task.stage);
+  if (!ok) ++counts.failed;
+  if (!task.in_map) {
+    if (!ok) return fail(e, t_s, outcome);
+    const StageSpec& s = spec_.stages[task.stage];
+    if (s.next.empty()) {
+      ++counts.served_here;
+      return complete(e, t_s);
+    }
+    ++counts.forwarded;
+    return enter(e, s.next[0], t_s);
+  }
+  if (ok) ++counts.forwarded;  // back to its map
+  --x.in_flight;
+  ++x.ended;
+  const StageSpec& map = spec_.stages[x.map_stage];
+  sim::WorkflowStageOutcome& o = out_.stages[x.map_stage];
+  if (!ok) {
+    ++x.failed;
+    ++o.items_failed;
+    // Step Functions: the Map state fails once the failed share exceeds ToleratedFailurePercentage (0 by
+    // default: the first failed item fails it).
+    if (static_cast<double>(x.failed) * 100 >
+        map.tolerated_failure_percentage * static_cast<double>(x.items)) {
+      ++o.runs_failed;
+      ++out_.failed_by_map;
+      return fail(e, t_s, outcome);
+    }
+  }
+  if (x.ended == x.items) return after_map(e, t_s);
+  fill_map(e, t_s);
+}
+
+void TopologyModel::Workflow::complete(uint32_t e, double t_s) {
+  Execution& x = executions_[e];
+  x.done = true;
+  ++out_.completed;
+  rec_->served(t_s, t_s - x.origin_s);
+  bill_end(e, t_s);
+  release(e);
+}
+
+void TopologyModel::Workflow::fail(uint32_t e, double t_s, Outcome outcome) {
+  Execution& x = executions_[e];
+  x.done = true;
+  ++out_.failed;
+  switch (outcome) {
+    case Outcome::timed_out:
+      ++out_.failed_timed_out;
+      rec_->timed_out(t_s);
+      break;
+    case Outcome::throttled:
+      ++out_.failed_throttled;
+      rec_->throttled(t_s);
+      break;
+    case Outcome::dropped:
+      ++out_.failed_dropped;
+      rec_->dropped(t_s);
+      break;
+  }
+  bill_end(e, t_s);
+  release(e);
+}
+
+// Express: the duration from start to end, rounded up to 100 ms, at the memory rounded up to 64 MB chunks.
+void TopologyModel::Workflow::bill_end(uint32_t e, double t_s) {
+  Execution& x = executions_[e];
+  drop_timer(x.start_s + engine_.max_duration_s, x.deadline_seq);
+  x.deadline_seq = 0;
+  if (cost_duration_ < 0) return;
+  const double g = engine_.billing_granularity_s;
+  const double billed_s = std::ceil((t_s - x.start_s) / g - 1e-9) * g;
+  const double memory_gb =
+      std::ceil(engine_.memory_mb / engine_.memory_chunk_mb - 1e-9) * engine_.memory_chunk_mb / 1024;
+  out_.billed_gb_s += billed_s * memory_gb;
+  rec_->add_cost(cost_duration_, billed_s * memory_gb * engine_.price_usd_per_gb_s);
+}
+
+void TopologyModel::Workflow::release(uint32_t e) {
+  Execution& x = executions_[e];
+  if (!x.done || x.outstanding > 0 || !x.live) return;
+  x.live = false;
+  free_executions_.push_back(e);
+}
+
+void TopologyModel::Workflow::handle_next_event() {
+  const Timer timer = *timers_.begin();
+  timers_.erase(timers_.begin());
+  const double t_s = timer.t_s;
+  switch (timer.kind) {
+    case Timer::Kind::deadline: {
+      Execution& x = executions_[timer.id];
+      x.deadline_seq = 0;
+      if (x.generation != timer.generation || x.done) return;
+      ++out_.failed_by_duration;
+      fail(timer.id, t_s, Outcome::timed_out);
+      return;
+    }
+    case Timer::Kind::retry: {
+      Task& task = tasks_[timer.id];
+      if (executions_[task.execution].done) return task_ended(timer.id, t_s, false, Outcome::dropped);
+      send(timer.id, t_s);
+      return;
+    }
+    case Timer::Kind::timeout: {
+      // The attempt ran past timeout_s (States.Timeout): the engine stops waiting for it, and its platform's
+      // answer, when it comes, goes to an abandoned copy.
+      Task& task = tasks_[timer.id];
+      task.timeout_seq = 0;
+      if (!task.live || task.generation != timer.generation) return;
+      auto& sent = sent_[task.stage];
+      for (auto [it, end] = sent.equal_range(task.sent_s); it != end; ++it)
+        if (it->second == timer.id) {
+          uint32_t zombie;
+          if (free_tasks_.empty()) {
+            zombie = static_cast<uint32_t>(tasks_.size());
+            tasks_.emplace_back();
+          } else {
+            zombie = free_tasks_.back();
+            free_tasks_.pop_back();
+          }
+          Task copy = tasks_[timer.id];
+          copy.abandoned = true;
+          copy.generation = tasks_[zombie].generation + 1;
+          tasks_[zombie] = copy;
+          it->second = zombie;
+          break;
+        }
+      ++out_.stages[tasks_[timer.id].stage].timeouts;
+      attempt_failed(timer.id, t_s, Outcome::timed_out);
+      return;
+    }
+  }
+}
+
+sim::WorkflowOutcome TopologyModel::Workflow::outcome() const {
+  return out_;
+}
+
+}  // namespace servesim::platforms

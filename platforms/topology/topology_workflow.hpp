@@ -1,0 +1,105 @@
+#pragma once
+// The workflow engine of a topology candidate with "workflow" (docs/workflows.md), private to
+// topology_model.cpp: each arrival is one execution that walks the stages as a Step Functions or Durable
+// Functions workflow would. A model stage is a task: each attempt is sent to the stage's platform model with
+// its own origin (so the platform's timeouts are per attempt), and a failed attempt (crash, platform
+// timeout, throttle, or the task's timeout_s) is retried per the stage's RetryPolicy; the execution fails
+// when a task's retries run out. A map stage fans out to its items (tasks of its body stage), at most
+// max_concurrency at once, and goes on once all have ended (fan-in). The engine bills transitions (Standard),
+// requests and GB-s (Express) or storage transactions (Durable Functions) on the candidate's recorder.
+//
+// Completions come back through each stage's recorder with no request identity: an answer's origin is
+// t - latency and a failure carries its origin (Recorder::timed_out(t, origin_s)), and the engine takes the
+// attempt of that stage sent nearest that time (attempts sent at one instant to one stage are alike).
+#include <cstdint>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "platforms/topology/topology_model.hpp"
+
+namespace servesim::platforms {
+
+class TopologyModel::Workflow {
+ public:
+  using Outcome = sim::RecorderListener::Outcome;
+  Workflow(TopologyModel& owner, const TopologySpec& spec);
+
+  void start(sim::Recorder& recorder);  // registers the engine's cost categories
+  void arrival(double t_s, double origin_s);
+  // Model stage k answered an attempt at t_s, latency_s after it was sent.
+  void task_served(size_t k, double t_s, double latency_s);
+  // An attempt at model stage k failed at t_s (origin_s: when it was sent, or kUnknownOrigin).
+  void task_failed(size_t k, double t_s, Outcome outcome, double origin_s);
+  double next_event_s() const { return timers_.empty() ? kNever : timers_.begin()->t_s; }
+  void handle_next_event();
+  bool has_work() const { return !timers_.empty(); }
+  sim::WorkflowOutcome outcome() const;
+
+ private:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  struct Execution {
+    double origin_s = 0, start_s = 0;
+    uint32_t generation = 0;
+    uint32_t outstanding = 0;  // its tasks not yet ended (sent, or waiting for a retry)
+    bool done = false, live = false;
+    uint64_t deadline_seq = 0;  // its max-duration timer (0: none)
+    // The map it is in (map_stage kNone: none): items drawn, started, ended, failed, in flight.
+    uint32_t map_stage = kNone;
+    uint64_t items = 0, started = 0, ended = 0, failed = 0;
+    uint32_t in_flight = 0;
+    double map_entered_s = 0;
+  };
+  struct Task {
+    uint32_t execution = 0, stage = 0;
+    uint32_t retries = 0;     // retries made
+    uint32_t generation = 0;  // of the attempt in flight (a timer of an older attempt is stale)
+    bool in_map = false;
+    bool abandoned = false;  // an attempt stopped by timeout_s, still running on its platform
+    bool live = false;
+    double sent_s = 0;
+    uint64_t timeout_seq = 0;  // its timeout timer (0: none)
+    double timeout_at_s = 0;
+  };
+  struct Timer {
+    double t_s;
+    uint64_t seq;  // order of creation: ties are handled first-come
+    enum class Kind : uint8_t { retry, timeout, deadline } kind;
+    uint32_t id, generation;
+    bool operator<(const Timer& o) const { return t_s < o.t_s || (t_s == o.t_s && seq < o.seq); }
+  };
+
+  uint32_t new_execution(double origin_s, double t_s);
+  uint32_t new_task(uint32_t e, uint32_t stage, bool in_map);
+  void enter(uint32_t e, size_t k, double t_s);
+  void start_item(uint32_t e, double t_s);
+  void fill_map(uint32_t e, double t_s);
+  void after_map(uint32_t e, double t_s);
+  void send(uint32_t id, double t_s);
+  uint32_t take(size_t k, double origin_s);
+  void attempt_failed(uint32_t id, double t_s, Outcome outcome);
+  void task_ended(uint32_t id, double t_s, bool ok, Outcome outcome);
+  void complete(uint32_t e, double t_s);
+  void fail(uint32_t e, double t_s, Outcome outcome);
+  void bill_end(uint32_t e, double t_s);
+  void release(uint32_t e);
+  void transitions(uint64_t n);
+  uint64_t add_timer(double t_s, Timer::Kind kind, uint32_t id, uint32_t generation);
+  void drop_timer(double t_s, uint64_t seq);
+
+  TopologyModel& owner_;
+  const TopologySpec& spec_;
+  const WorkflowSpec& engine_;
+  sim::Recorder* rec_ = nullptr;
+  int cost_transitions_ = -1, cost_requests_ = -1, cost_duration_ = -1, cost_transactions_ = -1;
+  std::vector<Execution> executions_;
+  std::vector<uint32_t> free_executions_;
+  std::vector<Task> tasks_;
+  std::vector<uint32_t> free_tasks_;
+  std::vector<std::multimap<double, uint32_t>> sent_;  // per stage: attempts in flight by the time sent
+  std::set<Timer> timers_;
+  uint64_t timer_seq_ = 0;
+  sim::WorkflowOutcome out_;
+};
+
+}  // namespace servesim::platforms
