@@ -112,14 +112,12 @@ class TopologyModel : public sim::PlatformModel {
   std::vector<StoreEvent> store_events_;  // min-heap on (t_s, seq)
   uint64_t store_seq_ = 0;
   double timeout_s_ = 0;  // the client's timeout (slo.timeout_s): a request a store ends later timed out
-  sim::Client* client_ = nullptr;
-  sim::Rng rng_{0};               // routing decisions, cache keys and complexity scores (seeded in start())
-  std::vector<Hit> hits_;         // cache hits waiting to be answered (min-heap on t_s)
-  uint32_t busy_ = 0, idle_ = 0;  // instances summed over the stages
+  sim::Client* client_ = nullptr;  // the candidate's
+  sim::Rng rng_{0};                // routing decisions, cache keys and complexity scores (seeded in start())
+  std::vector<Hit> hits_;          // cache hits waiting to be answered (min-heap on t_s)
+  uint32_t busy_ = 0, idle_ = 0;   // instances summed over the stages
   std::unique_ptr<Workflow> workflow_;  // with "workflow" only
-  size_t faults_ = 0;
-  sim::Client* client_ = nullptr;  // the candidate's                   // the scenario's faults (a workflow
-                                   // stage's own client counts them)
+  size_t faults_ = 0;                   // the scenario's faults (a workflow stage's own client counts them)
 };
 
 }  // namespace servesim::platforms
