@@ -49,42 +49,43 @@ void TopologyModel::Workflow::transitions(uint64_t n) {
     rec_->add_cost(cost_transitions_, static_cast<double>(n) * engine_.price_usd_per_transition);
 }
 
-uint32_t TopologyModel::Workflow::new_execution(double origin_s, double t_s) {
-  uint32_t e;
-  if (free_executions_.empty()) {
-    e = static_cast<uint32_t>(executions_.size());
-    executions_.emplace_back();
+namespace {
+
+// A free slot of `slots` (or a new one), reset to T{} and live, its generation advanced so that handles to
+// the previous occupant go stale.
+template <class T>
+uint32_t take_slot(std::vector<T>& slots, std::vector<uint32_t>& free) {
+  uint32_t id;
+  if (free.empty()) {
+    id = static_cast<uint32_t>(slots.size());
+    slots.emplace_back();
   } else {
-    e = free_executions_.back();
-    free_executions_.pop_back();
+    id = free.back();
+    free.pop_back();
   }
+  const uint32_t generation = slots[id].generation + 1;
+  slots[id] = T{};
+  slots[id].generation = generation;
+  slots[id].live = true;
+  return id;
+}
+
+}  // namespace
+
+uint32_t TopologyModel::Workflow::new_execution(double origin_s, double t_s) {
+  const uint32_t e = take_slot(executions_, free_executions_);
   Execution& x = executions_[e];
-  const uint32_t generation = x.generation + 1;
-  x = Execution{};
-  x.generation = generation;
-  x.live = true;
   x.origin_s = origin_s;
   x.start_s = t_s;
   return e;
 }
 
 uint32_t TopologyModel::Workflow::new_task(uint32_t e, uint32_t stage, bool in_map) {
-  uint32_t id;
-  if (free_tasks_.empty()) {
-    id = static_cast<uint32_t>(tasks_.size());
-    tasks_.emplace_back();
-  } else {
-    id = free_tasks_.back();
-    free_tasks_.pop_back();
-  }
+  const uint32_t id = take_slot(tasks_, free_tasks_);
   Task& task = tasks_[id];
-  const uint32_t generation = task.generation + 1;
-  task = Task{};
-  task.generation = generation;
   task.execution = e;
   task.stage = stage;
   task.in_map = in_map;
-  task.live = true;
   ++executions_[e].outstanding;
   return id;
 }
