@@ -80,8 +80,9 @@ int calibrate_command(const Args& args) {
       "architecture", po::value(&options.architecture)->default_value("x86_64"),
       "x86_64 or arm64 (Lambda; not in the logs; selects the price per GB-s)")(
       "force", po::bool_switch(&options.force),
-      "replace an output folder holding files servesim did not write")("quiet,q", po::bool_switch(),
-                                                                       "print nothing but errors");
+      "replace an output folder holding files servesim did not write")(
+      "json", po::bool_switch(), "print validation.json instead of the table")("quiet,q", po::bool_switch(),
+                                                                               "print nothing but errors");
   po::positional_options_description pos;
   pos.add("logs", -1);
   po::variables_map vm;
@@ -94,7 +95,9 @@ int calibrate_command(const Args& args) {
   }
 
   const calibrate::CalibrateOutcome outcome = calibrate::calibrate(options);
-  if (!vm["quiet"].as<bool>()) {
+  if (vm["json"].as<bool>()) {
+    std::printf("%s\n", outcome.validation.dump(2).c_str());
+  } else if (!vm["quiet"].as<bool>()) {
     const auto& v = outcome.validation;
     std::printf(
         "%s: trained on %zu invocations, validated on %zu (seed %llu, %u replications, %u resamples)\n",

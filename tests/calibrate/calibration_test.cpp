@@ -138,6 +138,12 @@ TEST_CASE("calibrate: servesim calibrate exits with 1 when an error exceeds --fa
       dir);
   CHECK(result.status == 0);
   CHECK(result.out.empty());
+  // --json prints the comparison as validation.json holds it, in place of the table.
+  result = test::run_servesim(
+      "calibrate " + logs + " --platform aws-lambda --out " + dir.file("c") + " --json", dir);
+  CHECK(result.status == 0);
+  CHECK(nlohmann::json::parse(result.out) ==
+        nlohmann::json::parse(test::read_file(dir.file("c/validation.json"))));
   result = test::run_servesim("calibrate --help", dir);
   CHECK(result.status == 0);
   CHECK(result.out.find("--train-fraction") != std::string::npos);
