@@ -87,7 +87,6 @@ class StateStore {
   Bucket read_bucket_, write_bucket_;
   std::vector<double> node_free_s_;  // queue: when each node is next free
   double service_s_ = 0;             // queue: one operation's time on a node
-  size_t next_node_ = 0;
 };
 
 }  // namespace servesim::platforms
