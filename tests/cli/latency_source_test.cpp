@@ -119,3 +119,18 @@ TEST_CASE("cli::latency_source: servesim catalog gpus lists every GPU and the fi
   REQUIRE(j.status == 0);
   CHECK(nlohmann::json::parse(j.out)["calibration"]["measurements"].size() == 36);
 }
+
+TEST_CASE("cli::catalog: servesim catalog state-stores lists every store with its sourced numbers") {
+  TempDir dir;
+  const auto r = run_servesim("catalog state-stores", dir);
+  REQUIRE(r.status == 0);
+  for (const char* id : {"dynamodb-on-demand", "dynamodb-provisioned", "elasticache-redis",
+                         "cosmosdb-serverless", "cosmosdb-provisioned", "firestore"})
+    CHECK_THAT(r.out, Catch::Contains(std::string("\n") + id + ": "));
+  // The SDK's documented three attempts, with the source it is printed with.
+  CHECK_THAT(r.out, Catch::Contains("standard retry mode makes three attempts"));
+  const auto j = run_servesim("catalog state-stores --json", dir);
+  REQUIRE(j.status == 0);
+  const auto doc = nlohmann::json::parse(j.out);
+  CHECK(doc["services"].size() == 6);
+}
