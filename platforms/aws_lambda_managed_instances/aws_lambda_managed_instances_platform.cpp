@@ -4,6 +4,7 @@
 #include "platforms/aws_lambda_managed_instances/managed_instances_export.hpp"
 #include "platforms/aws_lambda_managed_instances/managed_instances_model.hpp"
 #include "platforms/catalog.hpp"
+#include "platforms/fleet/llm_serving.hpp"
 #include "platforms/registry.hpp"
 
 namespace servesim::platforms {
@@ -13,8 +14,9 @@ PlatformRegistration aws_lambda_managed_instances_platform() {
   r.name = "aws-lambda-managed-instances";
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
     const Settings settings(candidate, scenario.file);
-    return std::unique_ptr<sim::PlatformModel>(std::make_unique<ManagedInstancesModel>(
-        ManagedInstancesParams::from(settings, scenario.service), scenario));
+    ManagedInstancesParams params = ManagedInstancesParams::from(settings, scenario.service);
+    params.llm_prefix_caching = llm_prefix_caching_setting(settings, scenario, params.has_gpu());
+    return std::unique_ptr<sim::PlatformModel>(std::make_unique<ManagedInstancesModel>(params, scenario));
   };
   r.exports = managed_instances_export_formats();
   return r;

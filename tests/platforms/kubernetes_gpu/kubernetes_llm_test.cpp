@@ -192,7 +192,8 @@ TEST_CASE("platforms::KubernetesModel: llm_prefix_caching without prefix blocks 
 
 TEST_CASE("GPU fleet platforms with llm_prefix_caching: the same hit rate per instance") {
   // The four requests of the kubernetes-gpu case above, 200 s apart (after any cold start of the one
-  // instance), on Cloud Run with an L4 and Container Apps with an A100: hit 2,048 of 6,400 input tokens.
+  // instance), on Cloud Run with an L4, Container Apps with an A100 and Lambda Managed Instances on a
+  // g6e.xlarge (L40S): hit 2,048 of 6,400 input tokens.
   servesim::test::TempDir dir;
   const nlohmann::json workload = prefix_trace_workload(dir, 200);
   auto doc = llm_doc(workload, {});
@@ -213,8 +214,17 @@ TEST_CASE("GPU fleet platforms with llm_prefix_caching: the same hit rate per in
                         {"min_replicas", 1},
                         {"max_replicas", 1},
                         {"concurrent_requests", 4},
+                        {"llm_prefix_caching", true}},
+                       {{"name", "lmi-l40s"},
+                        {"platform", "aws-lambda-managed-instances"},
+                        {"accelerator_memory_gib", 48},
+                        {"gpu_instance_type", "g6e.xlarge"},
+                        {"min_instances", 1},
+                        {"max_vcpu_count", 4},
+                        {"per_environment_max_concurrency", 4},
                         {"llm_prefix_caching", true}}};
   const auto run = servesim::test::simulate(scenario_from(doc));
+  REQUIRE(run.results.size() == 3);
   for (const auto& r : run.results) {
     INFO(r.name);
     REQUIRE(r.requests.served == 4);
