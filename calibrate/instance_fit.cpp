@@ -132,6 +132,29 @@ std::string describe(const InstanceFit& fit, const std::string& source) {
   return text;
 }
 
+namespace {
+
+// The scenario around one fitted candidate: its name (the option's, else `default_name`), the description of
+// the fit from `source` rows, the replayed workload, the fitted service, the client timeout, one-minute
+// metrics.
+nlohmann::ordered_json fitted_scenario(const InstanceFit& fit, const InstanceScenarioOptions& options,
+                                       const std::string& default_name, const std::string& source,
+                                       const nlohmann::ordered_json& service, int timeout_s,
+                                       const nlohmann::ordered_json& candidate) {
+  nlohmann::ordered_json doc;
+  doc["name"] = options.name.empty() ? default_name : options.name;
+  doc["description"] = describe(fit, source) + options.note;
+  doc["seed"] = options.seed;
+  doc["workload"] = instance_workload(options);
+  doc["service"] = service;
+  doc["slo"] = {{"timeout_s", timeout_s}};
+  doc["metrics"] = {{"interval_s", 60}};
+  doc["candidates"] = nlohmann::ordered_json::array({candidate});
+  return doc;
+}
+
+}  // namespace
+
 nlohmann::ordered_json cloud_run_scenario(const InstanceFit& fit, const InstanceScenarioOptions& options) {
   nlohmann::ordered_json service;
   service["warm"] = empirical(fit.warm_ms);
@@ -151,16 +174,8 @@ nlohmann::ordered_json cloud_run_scenario(const InstanceFit& fit, const Instance
   candidate["request_timeout_s"] = 3600;
   candidate["idle_timeout_s"] = std::min(thousandths(fit.keep_alive.estimate_s), 86400.0);
 
-  nlohmann::ordered_json doc;
-  doc["name"] = options.name.empty() ? "calibrated-cloud-run" : options.name;
-  doc["description"] = describe(fit, "Cloud Run request log entries") + options.note;
-  doc["seed"] = options.seed;
-  doc["workload"] = instance_workload(options);
-  doc["service"] = service;
-  doc["slo"] = {{"timeout_s", 3600}};
-  doc["metrics"] = {{"interval_s", 60}};
-  doc["candidates"] = nlohmann::ordered_json::array({candidate});
-  return doc;
+  return fitted_scenario(fit, options, "calibrated-cloud-run", "Cloud Run request log entries", service, 3600,
+                         candidate);
 }
 
 nlohmann::ordered_json azure_functions_scenario(const InstanceFit& fit,
@@ -181,17 +196,9 @@ nlohmann::ordered_json azure_functions_scenario(const InstanceFit& fit,
   candidate["flex_max_instances"] = std::min<size_t>(1000, std::max<size_t>(100, fit.instances));
   candidate["idle_timeout_s"] = std::min(thousandths(fit.keep_alive.estimate_s), 86400.0);
 
-  nlohmann::ordered_json doc;
-  doc["name"] = options.name.empty() ? "calibrated-azure-functions" : options.name;
-  doc["description"] = describe(fit, "Application Insights request rows") + options.note;
-  doc["seed"] = options.seed;
-  doc["workload"] = instance_workload(options);
-  doc["service"] = service;
-  // The HTTP response cap (230 s): no logged request ran longer and was answered.
-  doc["slo"] = {{"timeout_s", 230}};
-  doc["metrics"] = {{"interval_s", 60}};
-  doc["candidates"] = nlohmann::ordered_json::array({candidate});
-  return doc;
+  // The client timeout is the HTTP response cap (230 s): no logged request ran longer and was answered.
+  return fitted_scenario(fit, options, "calibrated-azure-functions", "Application Insights request rows",
+                         service, 230, candidate);
 }
 
 }  // namespace servesim::calibrate
