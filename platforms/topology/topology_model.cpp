@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "platforms/model_factory.hpp"
+#include "platforms/topology/slots.hpp"
 #include "platforms/topology/topology_workflow.hpp"
 
 namespace servesim::platforms {
@@ -175,14 +176,7 @@ void TopologyModel::on_arrival(double t_s, double origin_s, uint32_t attempt) {
 
 void TopologyModel::upload(size_t k, double t_s, double origin_s, uint32_t attempt) {
   Stage& s = *stages_[k];
-  uint32_t slot;
-  if (free_uploads_.empty()) {
-    slot = static_cast<uint32_t>(uploads_.size());
-    uploads_.emplace_back();
-  } else {
-    slot = free_uploads_.back();
-    free_uploads_.pop_back();
-  }
+  const uint32_t slot = claim_slot(uploads_, free_uploads_);
   uploads_[slot] = Upload{origin_s, current_key_, attempt, static_cast<uint32_t>(k)};
   ++s.uploads;
   TagScope scope(transfers_, stages_.size());  // the composite's own transfers: above every stage's index
@@ -396,14 +390,7 @@ void TopologyModel::fail_nodes(double t_s, uint32_t nodes, int fault) {
 
 void TopologyModel::store_visit(size_t k, double t_s, double origin_s, uint32_t attempt) {
   const StateStoreSettings& settings = stages_[k]->store->settings();
-  uint32_t slot;
-  if (free_visits_.empty()) {
-    slot = static_cast<uint32_t>(visits_.size());
-    visits_.emplace_back();
-  } else {
-    slot = free_visits_.back();
-    free_visits_.pop_back();
-  }
+  const uint32_t slot = claim_slot(visits_, free_visits_);
   visits_[slot] = Visit{origin_s,        t_s, current_key_, attempt, static_cast<uint32_t>(k), settings.reads,
                         settings.writes, 0};
   if (settings.reads + settings.writes == 0) return store_done(slot, t_s);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "platforms/topology/slots.hpp"
+
 namespace servesim::platforms {
 
 TopologyModel::Workflow::Workflow(TopologyModel& owner, const TopologySpec& spec)
@@ -55,14 +57,7 @@ namespace {
 // the previous occupant go stale.
 template <class T>
 uint32_t take_slot(std::vector<T>& slots, std::vector<uint32_t>& free) {
-  uint32_t id;
-  if (free.empty()) {
-    id = static_cast<uint32_t>(slots.size());
-    slots.emplace_back();
-  } else {
-    id = free.back();
-    free.pop_back();
-  }
+  const uint32_t id = claim_slot(slots, free);
   const uint32_t generation = slots[id].generation + 1;
   slots[id] = T{};
   slots[id].generation = generation;
@@ -362,14 +357,7 @@ void TopologyModel::Workflow::handle_next_event() {
       auto& sent = sent_[task.stage];
       for (auto [it, end] = sent.equal_range(task.sent_s); it != end; ++it)
         if (it->second == timer.id) {
-          uint32_t zombie;
-          if (free_tasks_.empty()) {
-            zombie = static_cast<uint32_t>(tasks_.size());
-            tasks_.emplace_back();
-          } else {
-            zombie = free_tasks_.back();
-            free_tasks_.pop_back();
-          }
+          const uint32_t zombie = claim_slot(tasks_, free_tasks_);
           Task copy = tasks_[timer.id];
           copy.abandoned = true;
           copy.generation = tasks_[zombie].generation + 1;
