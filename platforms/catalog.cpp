@@ -163,6 +163,11 @@ void add_catalog_entry(PlatformEntry entry) {
   entries().push_back(std::move(entry));
 }
 
+std::string catalog_key_part(std::string value) {
+  std::replace(value.begin(), value.end(), '.', '_');
+  return value;
+}
+
 const PlatformEntry* find_platform(const std::string& platform) {
   for (const auto& e : catalog())
     if (e.platform == platform) return &e;

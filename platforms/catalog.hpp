@@ -77,6 +77,9 @@ struct PlatformEntry {
 
 const std::vector<PlatformEntry>& catalog();
 const PlatformEntry* find_platform(const std::string& platform);
+// A value as it appears inside catalogue keys named after it: an instance type's dots become underscores
+// ("g6e.xlarge" -> "g6e_xlarge", as in price_usd_per_h_g6e_xlarge).
+std::string catalog_key_part(std::string value);
 
 // Parses and checks one catalogue file. Throws std::logic_error naming the file for a malformed entry: a
 // missing key, a bad status, no or an unknown placement, a default or tune key that is no parameter, an

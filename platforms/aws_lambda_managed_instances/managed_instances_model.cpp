@@ -52,13 +52,6 @@ const LmiGpuInstance kLmiGpuInstances[] = {
 // AcceleratorConfig AcceleratorMemorySize: the valid values, GiB.
 const double kAcceleratorMemoryGib[] = {3, 6, 12, 16, 24, 48};
 
-std::string price_key_of(const std::string& type) {
-  std::string key = "gpu_instance_price_usd_per_h_" + type;
-  for (char& c : key)
-    if (c == '.') c = '_';
-  return key;
-}
-
 // Reads the accelerator settings into p (instance size and price from the GPU instance type). Refuses an
 // accelerator memory that is not one of AWS's sizes or exceeds the type's GPU, instance_* keys given with
 // an accelerator (the type sets them), and a package other than a container image.
@@ -97,7 +90,8 @@ void read_accelerator(const Settings& s, const sim::ServiceSpec& service, Manage
   p.gpu_id = type->gpu_id;
   p.instance_vcpu = type->vcpu;
   p.instance_memory_gib = type->memory_gib;
-  p.instance_price_usd_per_hour = s.number(price_key_of(p.gpu_instance_type));
+  p.instance_price_usd_per_hour =
+      s.number("gpu_instance_price_usd_per_h_" + catalog_key_part(p.gpu_instance_type));
   p.target_gpu_utilization = s.number("target_gpu_utilization");
   p.gpu_workload = gpu_workload_from(s);
   if (!service.llm.given) {

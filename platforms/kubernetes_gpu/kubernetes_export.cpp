@@ -96,9 +96,7 @@ ordered behavior(const nlohmann::json& s) {
 // karpenter_empty_node_removal_s (consolidationPolicy WhenEmpty: the simulation removes empty nodes only; it
 // does not repack pods onto fewer nodes). The EC2NodeClass (AMI, subnets, role) is the cluster's.
 ordered karpenter_node_pool(const std::string& name, const nlohmann::json& s, const std::string& node_type) {
-  std::string type_key = node_type;
-  for (char& c : type_key)
-    if (c == '.') c = '_';
+  const std::string type_key = catalog_key_part(node_type);
   const long gpus_per_node = std::lround(s.value("gpus_per_node", 0.0)) > 0
                                  ? std::lround(s.value("gpus_per_node", 0.0))
                                  : std::lround(s.value("node_gpus_" + type_key, 1.0));

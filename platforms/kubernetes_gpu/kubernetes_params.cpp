@@ -33,9 +33,7 @@ std::vector<std::pair<double, double>> read_table(const Settings& s, const nlohm
 KubernetesParams KubernetesParams::from(const Settings& s, const nlohmann::json& overrides) {
   KubernetesParams p;
   p.node_type = s.text("node_type");
-  std::string type_key = p.node_type;
-  for (char& c : type_key)
-    if (c == '.') c = '_';
+  const std::string type_key = catalog_key_part(p.node_type);
   p.gpu = s.text("node_gpu_" + type_key);
   const GpuSpec* gpu = gpu_catalog().find(p.gpu);
   if (!gpu)
