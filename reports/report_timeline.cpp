@@ -14,18 +14,6 @@ namespace {
 constexpr double kGap = std::numeric_limits<double>::quiet_NaN();
 constexpr size_t kWindowRows = 15;  // spike windows listed in the HTML table (all of them in the CSV)
 
-// One point per interval at its midpoint; `zero_is_gap` breaks the line where the value is 0 (no data).
-std::vector<Point> points(const CandidateSeries& s, const std::vector<double>& values, const TimeAxis& axis,
-                          bool zero_is_gap = false) {
-  std::vector<Point> out;
-  out.reserve(values.size());
-  for (size_t i = 0; i < values.size(); ++i) {
-    const double y = zero_is_gap && values[i] <= 0 ? kGap : values[i];
-    out.push_back(Point{(s.start_s[i] + s.end_s[i]) / 2 / axis.seconds_per_unit, y});
-  }
-  return out;
-}
-
 std::string figure(const std::string& caption, const std::string& svg, const std::string& note = "") {
   return "<figure><figcaption>" + html_escape(caption) + "</figcaption>" + svg +
          (note.empty() ? "" : "<p class=\"note\">" + html_escape(note) + "</p>") + "</figure>\n";
@@ -64,6 +52,17 @@ std::string faults_table_html(const RunData& run) {
 }
 
 }  // namespace
+
+std::vector<Point> interval_points(const CandidateSeries& s, const std::vector<double>& values,
+                                   const TimeAxis& axis, bool zero_is_gap) {
+  std::vector<Point> out;
+  out.reserve(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double y = zero_is_gap && values[i] <= 0 ? kGap : values[i];
+    out.push_back(Point{(s.start_s[i] + s.end_s[i]) / 2 / axis.seconds_per_unit, y});
+  }
+  return out;
+}
 
 TimeAxis time_axis_for(double span_s) {
   if (span_s <= 3 * 3600.0) return TimeAxis{60, "min"};
@@ -129,14 +128,15 @@ std::string timeline_section_html(const RunData& run, const SpikeAnalysis& spike
   };
   auto per_candidate = [&](LineChart& c, auto value_of, bool zero_is_gap = false) {
     for (size_t i = 0; i < run.series.size(); ++i)
-      c.series.push_back(ChartSeries{run.series[i].name, palette_color(i),
-                                     points(run.series[i], value_of(run.series[i]), axis, zero_is_gap)});
+      c.series.push_back(
+          ChartSeries{run.series[i].name, palette_color(i),
+                      interval_points(run.series[i], value_of(run.series[i]), axis, zero_is_gap)});
   };
 
   {  // traffic: the arrivals are the same for every candidate (same workload and seed)
     LineChart c = chart("chart-traffic", "Arrival rate", "arrivals [requests/s]");
     const auto& s = run.series.front();
-    c.series.push_back(ChartSeries{"arrival rate", "#333333", points(s, arrival_rate_rps(s), axis)});
+    c.series.push_back(ChartSeries{"arrival rate", "#333333", interval_points(s, arrival_rate_rps(s), axis)});
     c.rules.push_back(ChartRule{spikes.threshold_rps, "spike threshold", "#a05a00"});
     out << figure("Traffic: arrival rate per interval [requests/s]", c.render());
   }
@@ -155,9 +155,10 @@ std::string timeline_section_html(const RunData& run, const SpikeAnalysis& spike
     c.y_min_hint = 10;
     for (size_t i = 0; i < run.series.size(); ++i) {
       const auto& s = run.series[i];
-      c.series.push_back(ChartSeries{"p99 " + s.name, palette_color(i), points(s, s.p99_ms, axis, true)});
       c.series.push_back(
-          ChartSeries{"p50 " + s.name, palette_color(i), points(s, s.p50_ms, axis, true), true});
+          ChartSeries{"p99 " + s.name, palette_color(i), interval_points(s, s.p99_ms, axis, true)});
+      c.series.push_back(
+          ChartSeries{"p50 " + s.name, palette_color(i), interval_points(s, s.p50_ms, axis, true), true});
     }
     c.rules.push_back(ChartRule{slo_p99_ms, "SLO p99 " + format_number(slo_p99_ms, 4) + " ms"});
     out << figure("Latency of the requests served in each interval: p99 (solid), p50 (dashed) [ms]",

@@ -5,12 +5,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <iterator>
-#include <limits>
 #include <sstream>
 
 #include "core/input_error.hpp"
 #include "reports/html_report.hpp"
 #include "reports/html_text.hpp"
+#include "reports/report_tables.hpp"
 #include "reports/report_timeline.hpp"
 #include "reports/svg_chart.hpp"
 
@@ -76,21 +76,6 @@ const CandidateSeries* series_of(const RunData& run, const std::string& name) {
   return nullptr;
 }
 
-// One point per interval at its midpoint [axis unit]; `per_second` divides by the interval's length;
-// `zero_is_gap` breaks the line where there is no value (an interval with nothing served has p99 0).
-std::vector<Point> overlay_points(const CandidateSeries& s, const std::vector<double>& values,
-                                  double seconds_per_unit, bool per_second, bool zero_is_gap) {
-  std::vector<Point> out;
-  out.reserve(values.size());
-  for (size_t i = 0; i < values.size(); ++i) {
-    const double len = s.end_s[i] - s.start_s[i];
-    double y = per_second && len > 0 ? values[i] / len : values[i];
-    if (zero_is_gap && values[i] <= 0) y = std::numeric_limits<double>::quiet_NaN();
-    out.push_back(Point{(s.start_s[i] + s.end_s[i]) / 2 / seconds_per_unit, y});
-  }
-  return out;
-}
-
 // The runs overlaid, one colour per run (run A solid, the others dashed), on the longest run's time axis.
 std::string overlay_charts_html(const nlohmann::ordered_json& cmp, const std::vector<RunData>& runs) {
   double span_s = 0;
@@ -126,9 +111,8 @@ std::string overlay_charts_html(const nlohmann::ordered_json& cmp, const std::ve
     for (size_t r = 0; r < runs.size(); ++r) {
       if (runs[r].series.empty()) continue;
       const auto& s = runs[r].series.front();
-      c.series.push_back(ChartSeries{label_of(r), palette_color(r),
-                                     overlay_points(s, s.arrivals, axis.seconds_per_unit, true, false),
-                                     r > 0});
+      c.series.push_back(
+          ChartSeries{label_of(r), palette_color(r), interval_points(s, arrival_rate_rps(s), axis), r > 0});
     }
     out << figure("Arrival rate of each run [requests/s]", c.render());
   }
@@ -147,12 +131,10 @@ std::string overlay_charts_html(const nlohmann::ordered_json& cmp, const std::ve
     for (size_t r = 0; r < runs.size(); ++r) {
       const CandidateSeries* s = series_of(runs[r], name);
       if (s == nullptr) continue;
-      p99.series.push_back(ChartSeries{label_of(r), palette_color(r),
-                                       overlay_points(*s, s->p99_ms, axis.seconds_per_unit, false, true),
-                                       r > 0});
-      cost.series.push_back(ChartSeries{
-          label_of(r), palette_color(r),
-          overlay_points(*s, s->cost_usd_cumulative, axis.seconds_per_unit, false, false), r > 0});
+      p99.series.push_back(
+          ChartSeries{label_of(r), palette_color(r), interval_points(*s, s->p99_ms, axis, true), r > 0});
+      cost.series.push_back(ChartSeries{label_of(r), palette_color(r),
+                                        interval_points(*s, s->cost_usd_cumulative, axis), r > 0});
     }
     out << "<h3>" << html_escape(name) << "</h3>\n"
         << figure(name + ": p99 latency of the requests served in each interval [ms]", p99.render())
