@@ -19,6 +19,7 @@ int tune_command(const Args& args);       // servesim tune
 int sweep_command(const Args& args);      // servesim sweep SWEEP.json --out DIR [--jobs N]
 int calibrate_command(const Args& args);  // servesim calibrate LOGS... --platform P --out DIR
 int export_command(const Args& args);     // servesim export RUN_DIR --format F --out DIR
+int validate_model_command(const Args& args);  // servesim validate-model
 
 // Only in a build with models/ (app::has_models(); cli/models_commands.cpp).
 int inspect_command(const Args& args);  // servesim inspect MODEL.onnx

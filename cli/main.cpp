@@ -33,6 +33,7 @@ Usage:
   servesim sweep SWEEP.json --out DIR [--jobs N]               many runs over a grid of values, merged, Pareto front
   servesim calibrate LOGS... --platform P --out DIR            fit a scenario to real logs, validate it on held-out time
   servesim export RUN_DIR --format F --out DIR [--candidate C] the simulated configuration as a deployment template
+  servesim validate-model [--summary] [--json]                 each model's error against the bundled public measurements
 )";
 
 // Only in a build with models/ (app::has_models()).
@@ -70,6 +71,7 @@ int run(const std::string& command, const servesim::cli::Args& args) {
   if (command == "sweep") return cli::sweep_command(args);
   if (command == "calibrate") return cli::calibrate_command(args);
   if (command == "export") return cli::export_command(args);
+  if (command == "validate-model") return cli::validate_model_command(args);
     // The models/ subcommands are registered only where they are compiled (cli/CMakeLists.txt leaves
     // models_commands.cpp out of a build without models/): the one use of SERVESIM_HAVE_MODELS outside app/.
 #ifdef SERVESIM_HAVE_MODELS
