@@ -69,7 +69,7 @@ int calibrate_command(const Args& args) {
       "platform", po::value(&options.platform),
       ("the platform the logs come from: " + platforms + " (default: told from the first file)").c_str())(
       "out,o", po::value(&options.out_dir)->required(), "output folder")(
-      "train-fraction", po::value(&options.train_fraction)->default_value(0.7),
+      "train-fraction", po::value(&options.train_fraction)->default_value(0.7, "0.7"),
       "share of the logs' time span, from its start, that the fit uses; the rest validates it")(
       "fail-above", po::value<double>(), "exit with status 1 when an error exceeds PCT percent")(
       "seed", po::value(&options.seed)->default_value(1), "random seed of the replays and the bootstrap")(

@@ -49,6 +49,12 @@ zcat "$root/usr/share/man/man1/servesim.1.gz" | grep -q "servesim run SCENARIO.j
 completions=$(bash -c "source '$root/usr/share/bash-completion/completions/servesim'
   COMP_WORDS=(servesim ad); COMP_CWORD=1; _servesim; echo \${COMPREPLY[*]}")
 [ "$completions" = advise ] || fail "bash completion of 'servesim ad' gave '$completions'"
+# Every subcommand of servesim --help is offered.
+for command in $("$root/usr/bin/servesim" --help | awk '$1 == "servesim" && $2 ~ /^[a-z]/ {print $2}'); do
+  offered=$(bash -c "source '$root/usr/share/bash-completion/completions/servesim'
+    COMP_WORDS=(servesim '$command'); COMP_CWORD=1; _servesim; echo \${COMPREPLY[*]}")
+  [[ " $offered " == *" $command "* ]] || fail "bash completion does not offer 'servesim $command'"
+done
 if [ "$has_gui" = 1 ]; then
   grep -q "^Exec=servesim-gui" "$root/usr/share/applications/servesim-gui.desktop" || fail "desktop entry"
   if command -v desktop-file-validate >/dev/null; then
