@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/iostreams/filter/bzip2.hpp>
 #include <boost/iostreams/filter/gzip.hpp>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -45,14 +46,30 @@ const std::string& checked_path(const WorkloadSpec& spec) {
   if (!(spec.scale > 0) || !std::isfinite(spec.scale)) fail("scale must be a positive number", spec.scale);
   if (!(spec.time_compression > 0) || !std::isfinite(spec.time_compression))
     fail("time_compression must be a positive number", spec.time_compression);
-  if (!(spec.start_s >= 0) || !std::isfinite(spec.start_s) || spec.start_s != std::floor(spec.start_s))
-    fail("start_s must be a whole number of seconds >= 0 for a rate trace", spec.start_s);
-  if (spec.duration_s >= 0 &&
-      (!std::isfinite(spec.duration_s) || spec.duration_s != std::floor(spec.duration_s)))
-    fail("duration_s must be a whole number of seconds for a rate trace", spec.duration_s);
+  if (!(spec.interval_s > 0) || !std::isfinite(spec.interval_s))
+    fail("interval_s must be a positive number of seconds", spec.interval_s);
+  // The window is a whole number of the trace's intervals.
+  const bool is_seconds = spec.interval_s == 1.0;
+  const std::string unit =
+      is_seconds ? "seconds" : "intervals (interval_s " + core::quote_number(spec.interval_s) + ")";
+  const auto is_whole = [&](double s) {
+    const double n = s / spec.interval_s;
+    return std::isfinite(n) && std::fabs(n - std::round(n)) <= 1e-9 * std::max(1.0, n);
+  };
+  if (!(spec.start_s >= 0) || !is_whole(spec.start_s))
+    fail("start_s must be a whole number of " + unit + " >= 0 for a rate trace", spec.start_s);
+  if (spec.duration_s >= 0 && !is_whole(spec.duration_s))
+    fail("duration_s must be a whole number of " + unit + " for a rate trace", spec.duration_s);
   if (std::isnan(spec.duration_s)) fail("duration_s must be a number", spec.duration_s);
   if (!(spec.gap_min_s >= 0)) fail("gap_min_s must be >= 0", spec.gap_min_s);
   return path;
+}
+
+// A number of intervals (`value` seconds / interval_s, whole by checked_path).
+uint64_t to_intervals(double value, double interval_s) {
+  const double n = std::round(value / interval_s);
+  constexpr double kHuge = 9.0e15;
+  return n >= kHuge ? static_cast<uint64_t>(kHuge) : static_cast<uint64_t>(n);
 }
 
 uint64_t to_seconds(double value) {
@@ -103,10 +120,15 @@ RateTraceSource::RateTraceSource(const WorkloadSpec& spec, uint64_t seed)
     : file_(checked_path(spec)),
       block_(new char[kReadBlockBytes + 1]),
       policy_(spec.gaps),
-      gap_min_seconds_(std::max<uint64_t>(1, to_seconds(std::ceil(spec.gap_min_s)))),
-      window_start_s_(to_seconds(spec.start_s)),
+      gap_min_seconds_(std::max<uint64_t>(1, to_seconds(std::ceil(spec.gap_min_s / spec.interval_s - 1e-9)))),
+      fill_window_(
+          std::clamp<size_t>(static_cast<size_t>(std::lround(60 / spec.interval_s)), 1, kFillWindow)),
+      interval_s_(spec.interval_s),
+      values_are_rates_(spec.values_are_rates),
+      arrivals_per_value_(spec.values_are_rates ? spec.interval_s : 1.0),
+      window_start_s_(to_intervals(spec.start_s, spec.interval_s)),
       window_end_s_(spec.duration_s < 0 ? std::numeric_limits<uint64_t>::max()
-                                        : window_start_s_ + to_seconds(spec.duration_s)),
+                                        : window_start_s_ + to_intervals(spec.duration_s, spec.interval_s)),
       scale_(spec.scale),
       is_unit_scale_(spec.scale == 1.0),
       time_compression_(spec.time_compression),
@@ -125,7 +147,7 @@ RateTraceSource::RateTraceSource(const WorkloadSpec& spec, uint64_t seed)
   if (!has_more) {
     throw input_error(file_.path(), "",
                       "start_s " + core::quote_number(spec.start_s) + " is beyond the end of the trace (" +
-                          std::to_string(tokens_read_) + " s)");
+                          core::quote_number(static_cast<double>(tokens_read_) * interval_s_) + " s)");
   }
 }
 
@@ -148,7 +170,7 @@ bool RateTraceSource::has_more_tokens() {
   }
 }
 
-bool RateTraceSource::read_value(uint64_t& value) {
+bool RateTraceSource::read_value(double& value) {
   for (;;) {
     char* p = cur_;
     while (is_space(*p)) ++p;
@@ -159,24 +181,47 @@ bool RateTraceSource::read_value(uint64_t& value) {
     }
     char* const begin = p;
     uint64_t v = 0;
-    while (is_digit(*p)) v = v * 10 + static_cast<uint64_t>(*p++ - '0');
+    if (values_are_rates_) {  // a decimal number: the whole token, up to the next blank
+      while (p != end_ && !is_space(*p)) ++p;
+    } else {
+      while (is_digit(*p)) v = v * 10 + static_cast<uint64_t>(*p++ - '0');
+    }
     if (p == end_ && !is_eof_) {  // the token may go on in the next block: parse it again from its start
       if (begin == block_.get() && end_ - begin == static_cast<ptrdiff_t>(kReadBlockBytes))
         throw_bad_token(begin, p);
       fill_from(begin);
       continue;
     }
+    if (values_are_rates_) {
+      double rate = 0;
+      const auto [stop, error] = std::from_chars(begin, p, rate, std::chars_format::general);
+      if (error != std::errc() || stop != p || !(rate >= 0) || !std::isfinite(rate) || *begin == '-')
+        throw_bad_token(begin, p);
+      ++tokens_read_;
+      cur_ = p;
+      value = rate;
+      return true;
+    }
     if (p != end_ && !is_space(*p)) throw_bad_token(begin, p);
     if (static_cast<size_t>(p - begin) > kMaxTokenDigits) throw_bad_token(begin, p);
     ++tokens_read_;
     cur_ = p;
-    value = v;
+    value = static_cast<double>(v);  // exact: at most 15 digits
     return true;
   }
 }
 
-void RateTraceSource::throw_bad_token(const char* begin, const char* end) const {
+void RateTraceSource::throw_bad_token(char* begin, char* end) {
   while (end != end_ && !is_space(*end)) ++end;
+  // A token that reaches the end of the text read so far may go on in the file: read on until it ends or
+  // fills a whole block.
+  while (end == end_ && !is_eof_ && end - begin < static_cast<ptrdiff_t>(kReadBlockBytes)) {
+    const ptrdiff_t length = end - begin;
+    fill_from(begin);
+    begin = cur_;
+    end = begin + length;
+    while (end != end_ && !is_space(*end)) ++end;
+  }
   // A token that fills a whole block goes on beyond it: its length is not known without reading on.
   const bool is_cut = end == end_ && !is_eof_;
   const std::string_view token(begin, static_cast<size_t>(end - begin));
@@ -185,19 +230,31 @@ void RateTraceSource::throw_bad_token(const char* begin, const char* end) const 
       is_cut ? excerpt(token.substr(0, 40)) + "... (over " + std::to_string(token.size()) + " bytes)"
              : excerpt(token);
   const std::string where =
-      "token " + std::to_string(tokens_read_ + 1) + " (second " + std::to_string(tokens_read_ + 1) + ")";
+      "token " + std::to_string(tokens_read_ + 1) + " (" + where_second(tokens_read_) + ")";
+  if (values_are_rates_)
+    throw input_error(file_.path(), where,
+                      "expected a rate, a non-negative decimal number [requests/s], got '" + text + "'");
   throw input_error(file_.path(), where,
                     is_number ? "count '" + text + "' is too large (at most 15 digits)"
                               : "expected a non-negative integer, got '" + text + "'");
 }
 
+std::string RateTraceSource::where_second(uint64_t index) const {
+  if (interval_s_ == 1.0) return "second " + std::to_string(index + 1);
+  return "value " + std::to_string(index + 1) + ", from " +
+         core::quote_number(static_cast<double>(index) * interval_s_) + " s";
+}
+
 RateTraceSource::Second RateTraceSource::gap_second() const {
   if (policy_ == GapPolicy::skip) return {0, true, true};
   if (policy_ == GapPolicy::fill) {
-    // The mean of the last minute before the gap (rounded): the last second alone is often a partial one.
-    const uint64_t n = recent_count_ < kFillWindow ? recent_count_ : kFillWindow;
-    const uint64_t rate = n ? (recent_sum_ + n / 2) / n : last_nonzero_rate_;
-    return {rate, false, true};
+    // The mean of the last minute before the gap (a count rounded to an integer): the last second alone is
+    // often a partial one.
+    const uint64_t n = recent_count_ < fill_window_ ? recent_count_ : fill_window_;
+    if (n == 0) return {last_nonzero_rate_, false, true};
+    if (values_are_rates_) return {recent_sum_ / static_cast<double>(n), false, true};
+    const uint64_t sum = static_cast<uint64_t>(recent_sum_);
+    return {static_cast<double>((sum + n / 2) / n), false, true};
   }
   return {0, false, true};
 }
@@ -205,8 +262,8 @@ RateTraceSource::Second RateTraceSource::gap_second() const {
 bool RateTraceSource::next_trace_second(Second& second) {
   if (!classify_second(second)) return false;
   if (!second.is_gap && policy_ == GapPolicy::fill) {
-    uint64_t& slot = recent_[recent_count_ % kFillWindow];
-    recent_sum_ += second.rate - (recent_count_ >= kFillWindow ? slot : 0);
+    double& slot = recent_[recent_count_ % fill_window_];
+    recent_sum_ += second.rate - (recent_count_ >= fill_window_ ? slot : 0);
     slot = second.rate;
     ++recent_count_;
   }
@@ -237,7 +294,7 @@ bool RateTraceSource::classify_second(Second& second) {
       second = {held_value_, false};
       return true;
     }
-    uint64_t value = 0;
+    double value = 0;
     if (!read_value(value)) {
       if (pending_zeros_ == 0) return false;
       plain_zeros_to_emit_ = pending_zeros_;  // a trailing run shorter than a gap
@@ -280,17 +337,20 @@ bool RateTraceSource::classify_second(Second& second) {
   }
 }
 
-uint64_t RateTraceSource::scaled_count(uint64_t rate, uint64_t index) {
+uint64_t RateTraceSource::scaled_count(double rate, uint64_t index) {
   if (rate == 0) return 0;
   // Checked on the product before it becomes an integer: a double beyond 2^64 has no uint64_t value.
-  const double expected = static_cast<double>(rate) * scale_;
+  const double expected = rate * arrivals_per_value_ * scale_;
   if (!(expected <= static_cast<double>(kMaxArrivalsPerSecond))) {
-    throw input_error(file_.path(), "second " + std::to_string(index + 1),
-                      "count " + std::to_string(rate) + " × scale " + core::quote_number(scale_) + " = " +
+    const std::string value = values_are_rates_ ? "rate " + core::quote_number(rate) + " × interval_s " +
+                                                      core::quote_number(interval_s_)
+                                                : "count " + std::to_string(static_cast<uint64_t>(rate));
+    throw input_error(file_.path(), where_second(index),
+                      value + " × scale " + core::quote_number(scale_) + " = " +
                           core::quote_number(expected) + " exceeds " + std::to_string(kMaxArrivalsPerSecond) +
-                          " arrivals in one second");
+                          (interval_s_ == 1.0 ? " arrivals in one second" : " arrivals in one interval"));
   }
-  if (is_unit_scale_) return rate;
+  if (is_unit_scale_ && !values_are_rates_) return static_cast<uint64_t>(rate);
   const double whole = std::floor(expected);
   uint64_t count = static_cast<uint64_t>(whole);
   const double fraction = expected - whole;
@@ -327,8 +387,8 @@ bool RateTraceSource::place_next_second() {
     spacing[i] = sum;
   }
   sum -= std::log(place_rng_.uniform_open0());
-  base_s_ = static_cast<double>(out_second) / time_compression_;
-  unit_s_ = sum > 0 ? 1.0 / (sum * time_compression_) : 0.0;
+  base_s_ = static_cast<double>(out_second) * interval_s_ / time_compression_;
+  unit_s_ = sum > 0 ? interval_s_ / (sum * time_compression_) : 0.0;
   pos_ = 0;
   count_ = count;
   return true;
@@ -342,7 +402,7 @@ uint64_t RateTraceSource::count_remaining() {
   for (uint32_t seconds = 0; next_window_second(count, out_second); ++seconds) {
     if (count > std::numeric_limits<uint64_t>::max() - total) {
       throw input_error(
-          file_.path(), "second " + std::to_string(next_trace_second_),
+          file_.path(), where_second(next_trace_second_ - 1),
           std::to_string(total) + " + " + std::to_string(count) + " arrivals exceeds 2^64 - 1 in total");
     }
     total += count;

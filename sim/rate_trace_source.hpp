@@ -33,12 +33,15 @@ class TraceFile {
   bool is_at_start_ = true;  // nothing read yet: a byte order mark may come
 };
 
-// Replays a rate trace (one non-negative integer per second). Memory is bounded by one 64 KiB block, the
-// arrivals of one second and a counter of buffered zeros (gap detection); nothing else grows with the trace.
+// Replays a rate trace: one value per interval of interval_s seconds (1 by default), a count (a non-negative
+// integer) or, with values_are_rates, a rate in requests/s (a non-negative decimal number). Memory is bounded
+// by one 64 KiB block, the arrivals of one interval and a counter of buffered zeros (gap detection); nothing
+// else grows with the trace. The code says "second" for an interval: they are the same by default.
 //
-// Within second s the trace count r becomes n = floor(r*scale) (+1 with probability frac(r*scale)) arrivals,
-// placed as the order statistics of n uniforms on [s, s+1) (a Poisson process conditioned on n points),
-// generated in O(n) as normalised cumulative sums of n+1 exponential spacings (Devroye 1986, ch. V.2).
+// Within interval s the trace count r (a rate: r x interval_s) becomes n = floor(r*scale) (+1 with
+// probability frac(r*scale)) arrivals, placed as the order statistics of n uniforms on the interval (a
+// Poisson process conditioned on n points), generated in O(n) as normalised cumulative sums of n+1
+// exponential spacings (Devroye 1986, ch. V.2).
 class RateTraceSource final : public ArrivalSource {
  public:
   // Opens the file and skips to the window start; throws InputError for a missing, empty or corrupt file and
@@ -59,19 +62,21 @@ class RateTraceSource final : public ArrivalSource {
   uint64_t count_remaining();
   // Seconds of the replay delivered so far (after count_remaining(): the length of the replay before time
   // compression, gaps skipped).
-  uint64_t seconds_delivered() const { return next_trace_second_ - window_start_s_ - skipped_seconds_; }
+  double seconds_delivered() const {
+    return static_cast<double>(next_trace_second_ - window_start_s_ - skipped_seconds_) * interval_s_;
+  }
 
  private:
   struct Second {
-    uint64_t rate = 0;
+    double rate = 0;          // the trace's value: a count, or a rate with values_are_rates_
     bool is_skipped = false;  // dropped from the time axis (GapPolicy::skip)
     bool is_gap = false;      // a second inside a gap
   };
 
-  bool read_value(uint64_t& value);
+  bool read_value(double& value);
   bool has_more_tokens();
   void fill_from(char* keep_from);
-  [[noreturn]] void throw_bad_token(const char* begin, const char* end) const;
+  [[noreturn]] void throw_bad_token(char* begin, char* end);
   bool next_trace_second(Second& second);
   bool classify_second(Second& second);
   Second gap_second() const;
@@ -79,7 +84,8 @@ class RateTraceSource final : public ArrivalSource {
   bool next_window_second(uint64_t& count, uint64_t& out_second);
   // The arrivals of trace second `index` (from 0) with trace count `rate`; throws InputError when
   // rate * scale exceeds kMaxArrivalsPerSecond.
-  uint64_t scaled_count(uint64_t rate, uint64_t index);
+  uint64_t scaled_count(double rate, uint64_t index);
+  std::string where_second(uint64_t index) const;  // "second 3" (or "value 3" for other intervals)
   bool place_next_second();
 
   TraceFile file_;
@@ -98,15 +104,22 @@ class RateTraceSource final : public ArrivalSource {
   uint64_t gap_seconds_to_emit_ = 0;
   bool is_in_gap_ = false;
   bool has_held_value_ = false;
-  uint64_t held_value_ = 0;
-  uint64_t last_nonzero_rate_ = 0;
-  // The last kFillWindow seconds delivered outside gaps: GapPolicy::fill replays their mean rate.
+  double held_value_ = 0;
+  double last_nonzero_rate_ = 0;
+  // The last minute (fill_window_ intervals, at most kFillWindow) delivered outside gaps: GapPolicy::fill
+  // replays their mean.
   static constexpr size_t kFillWindow = 60;
-  uint64_t recent_[kFillWindow] = {};
+  size_t fill_window_;
+  double recent_[kFillWindow] = {};
   size_t recent_count_ = 0;
-  uint64_t recent_sum_ = 0;
+  double recent_sum_ = 0;  // exact: counts are integers below 2^53
 
-  // Window and scaling.
+  // Intervals and values.
+  double interval_s_;
+  bool values_are_rates_;
+  double arrivals_per_value_;  // interval_s_ for rates, 1 for counts
+
+  // Window and scaling, in intervals.
   uint64_t next_trace_second_ = 0;  // index (from 0) of the next second the classifier delivers
   uint64_t window_start_s_;
   uint64_t window_end_s_;

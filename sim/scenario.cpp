@@ -42,6 +42,8 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
       const std::string gaps = f.text("gaps", "keep", {"keep", "skip", "fill"});
       w.gaps = gaps == "skip" ? GapPolicy::skip : gaps == "fill" ? GapPolicy::fill : GapPolicy::keep;
       w.gap_min_s = f.number("gap_min_s", 600.0, 1.0, 1e9);
+      w.interval_s = f.number("interval_s", 1.0, 1e-3, 86400.0);
+      w.values_are_rates = f.text("values", "count", {"count", "rate"}) == "rate";
     } else {
       // JSON Lines by the file name (.jsonl, also compressed), else CSV, unless "format" says.
       const std::string name = fs::path(w.path).filename().string();

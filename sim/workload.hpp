@@ -78,7 +78,12 @@ struct WorkloadSpec {
   double duration_s = -1.0;          // window length [s]; < 0 = to the end of the trace
   double time_compression = 1.0;     // replay k trace seconds per simulated second [> 0]
   GapPolicy gaps = GapPolicy::keep;  // rate_trace only
-  double gap_min_s = 600.0;          // a zero run at least this long is a gap [s]
+  // rate_trace only: the seconds each value of the trace covers (60 for per-minute counts), and what a value
+  // is: the requests in its interval (false: non-negative integers) or their rate over it (true: requests/s,
+  // any non-negative decimal number, e.g. 0.35).
+  double interval_s = 1.0;
+  bool values_are_rates = false;
+  double gap_min_s = 600.0;  // a zero run at least this long is a gap [s]
 
   // poisson: constant rate. diurnal: rate_rps * (1 + amplitude * sin(2*pi*t/period_s)).
   double rate_rps = 0.0;    // [requests/s]
