@@ -68,6 +68,13 @@ uint32_t LlmEngine::cache_hits(const Seq& q, uint64_t& newly_used_tokens) const 
   return k;
 }
 
+uint32_t LlmEngine::cached_prefix_blocks(const sim::RequestPrefix& prefix) const {
+  if (!limits_.prefix_caching) return 0;
+  uint32_t k = 0;
+  while (k < prefix.chain.size() && cache_.count(prefix.chain[k])) ++k;
+  return k;
+}
+
 void LlmEngine::use_block(uint64_t chain, uint32_t tokens) {
   auto [it, inserted] = cache_.try_emplace(chain);
   CachedBlock& b = it->second;

@@ -108,6 +108,9 @@ class LlmEngine {
   uint64_t prefix_hit_tokens() const { return prefix_hit_tokens_; }
   // Tokens in cached prefix blocks (used by running sequences or not) [tokens].
   uint64_t prefix_cached_tokens() const { return cache_tokens_; }
+  // How many leading blocks of `prefix` this replica's cache holds now (what a router that sees its KV
+  // events knows); 0 without prefix caching.
+  uint32_t cached_prefix_blocks(const sim::RequestPrefix& prefix) const;
   uint64_t iterations() const { return step_; }
   const LlmTiming& timing() const { return timing_; }
 

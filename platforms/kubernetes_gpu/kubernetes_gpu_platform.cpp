@@ -17,6 +17,16 @@ PlatformRegistration kubernetes_gpu_platform() {
     const Settings settings(candidate, scenario.file);
     auto params = KubernetesParams::from(settings, candidate.settings);
     params.llm_limits.prefix_caching = llm_prefix_caching_setting(settings, scenario, true);
+    const std::string routing = settings.text("llm_routing");
+    if (routing != "round-robin" && !scenario.service.llm.given)
+      throw settings.error("llm_routing",
+                           "expected round-robin without service.llm (the other policies read a "
+                           "language-model server's requests in flight and KV cache), got \"" +
+                               routing + "\"");
+    if (params.llm_routing == LlmRouting::prefix_aware && !params.llm_limits.prefix_caching)
+      throw settings.error("llm_routing",
+                           "expected llm_prefix_caching true with prefix-aware (it routes on the "
+                           "replicas' cached prefix blocks), got prefix-aware without it");
     if (!scenario.service.llm
              .given)  // every GPU of a pod holds the whole model (a language model: llm_timing)
       check_weights_fit_gpu(settings, "node_type", *gpu_catalog().find(params.gpu),

@@ -156,8 +156,8 @@ void KubernetesModel::on_arrival(double t_s, double origin_s, uint32_t attempt) 
 }
 
 void KubernetesModel::route(double t_s, const WaitingRequest& r, bool counted_queued) {
+  if (llm_.timing) return llm_route(llm_pick(r), t_s, r, counted_queued);
   const uint32_t id = ready_.next();
-  if (llm_.timing) return llm_route(id, t_s, r, counted_queued);
   Pod& pod = pods_[id];
   ++pod.routed;
   const bool had_work = !pod.queue.empty();
@@ -209,6 +209,19 @@ void KubernetesModel::batch_done(uint32_t id, double t_s) {
   pod.in_batch = 0;
   work_changed(id, true, t_s);
   try_dispatch(id, t_s);
+}
+
+uint32_t KubernetesModel::llm_pick(const WaitingRequest& r) {
+  const uint64_t turn = ready_.take_turn();
+  const std::vector<uint32_t>& pods = ready_.pods();
+  if (p_.llm_routing == LlmRouting::round_robin) return pods[turn % pods.size()];
+  const bool by_prefix = p_.llm_routing == LlmRouting::prefix_aware && r.prefix;
+  replica_view_.resize(pods.size());
+  for (size_t k = 0; k < pods.size(); ++k) {
+    const LlmEngine& e = *pods_[pods[k]].engine;
+    replica_view_[k] = {e.in_flight(), by_prefix ? e.cached_prefix_blocks(*r.prefix) : 0};
+  }
+  return pods[pick_llm_replica(p_.llm_routing, replica_view_, turn, p_.llm_balance)];
 }
 
 void KubernetesModel::llm_route(uint32_t id, double t_s, const WaitingRequest& r, bool counted_queued) {

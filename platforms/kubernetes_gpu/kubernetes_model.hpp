@@ -110,6 +110,7 @@ class KubernetesModel : public sim::PlatformModel {
   bool has_requests(const Pod& pod) const { return pod.engine ? pod.engine->has_work() : !pod.queue.empty(); }
   // service.llm (kubernetes_model.cpp): requests join a replica's continuous batch; an iteration ends.
   void llm_route(uint32_t pod, double t_s, const WaitingRequest& r, bool counted_queued);
+  uint32_t llm_pick(const WaitingRequest& r);  // the ready pod p_.llm_routing sends r to
   void llm_kick(uint32_t pod, double t_s);
   void llm_step(uint32_t pod, double t_s);
   // Removes a lost or killed pod's requests: f(request, started).
@@ -178,9 +179,10 @@ class KubernetesModel : public sim::PlatformModel {
   std::vector<Event> events_;  // min-heap on t_s
   std::vector<Pod> pods_;
   std::vector<uint32_t> free_pods_;
-  ServiceEndpoints ready_;          // ready pods, the Service's endpoints
-  std::vector<uint32_t> unplaced_;  // pending pods without a node, oldest first
-  RequestRing ingress_;             // requests waiting while no pod is ready
+  ServiceEndpoints ready_;                 // ready pods, the Service's endpoints
+  std::vector<ReplicaView> replica_view_;  // llm_pick's scratch
+  std::vector<uint32_t> unplaced_;         // pending pods without a node, oldest first
+  RequestRing ingress_;                    // requests waiting while no pod is ready
   uint32_t serial_ = 0;
   uint32_t replicas_ = 0;                           // the Deployment's replicas: pods not terminating
   uint32_t starting_ = 0, held_ = 0, working_ = 0;  // held = ready + terminating; working = with requests

@@ -146,6 +146,13 @@ KubernetesParams KubernetesParams::from(const Settings& s, const nlohmann::json&
       .overhead_s = s.number("llm_iteration_overhead_ms") / 1e3,
       .interconnect_gb_per_s = s.number("node_interconnect_gb_per_s_" + type_key),
   };
+  const std::string routing = s.text("llm_routing");
+  p.llm_routing = routing == "prefix-aware"     ? LlmRouting::prefix_aware
+                  : routing == "least-requests" ? LlmRouting::least_requests
+                                                : LlmRouting::round_robin;
+  p.llm_balance =
+      LlmBalance{.abs_threshold = static_cast<uint64_t>(s.number("llm_routing_balance_abs_threshold")),
+                 .rel_threshold = s.number("llm_routing_balance_rel_threshold")};
   const uint32_t tp = p.llm_replica.tensor_parallel;
   if (tp > p.node_gpus || p.node_gpus % tp != 0)
     throw s.error("llm_tensor_parallel", "expected a divisor of the node's " + std::to_string(p.node_gpus) +

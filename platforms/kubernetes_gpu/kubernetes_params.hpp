@@ -11,6 +11,7 @@
 #include "platforms/fleet/batch_latency.hpp"
 #include "platforms/fleet/llm_engine.hpp"
 #include "platforms/kubernetes_gpu/hpa_controller.hpp"
+#include "platforms/kubernetes_gpu/llm_router.hpp"
 #include "platforms/kubernetes_gpu/node_pool.hpp"
 
 namespace servesim::platforms {
@@ -46,6 +47,8 @@ struct KubernetesParams {
   // service.llm: each pod is one replica of a token-level server on llm.tensor_parallel GPUs.
   LlmEngineLimits llm_limits;
   LlmReplicaParams llm_replica;
+  LlmRouting llm_routing = LlmRouting::round_robin;  // which ready replica a request goes to (llm_router.hpp)
+  LlmBalance llm_balance;
 
   // overrides: the candidate's settings as written (for the array-valued measured_batch_latency_ms).
   static KubernetesParams from(const Settings& settings, const nlohmann::json& overrides);

@@ -34,7 +34,9 @@ class ServiceEndpoints {
     pods_.pop_back();
   }
   // The pod whose turn it is (needs !empty()).
-  uint32_t next() { return pods_[cursor_++ % pods_.size()]; }
+  uint32_t next() { return pods_[take_turn() % pods_.size()]; }
+  // This request's position in the turn order (a router that chooses by other rules starts its scan there).
+  uint64_t take_turn() { return cursor_++; }
 
  private:
   std::vector<uint32_t> pods_;

@@ -240,3 +240,38 @@ TEST_CASE("GPU fleet platforms with llm_prefix_caching: the same hit rate per in
       servesim::platforms::make_candidates(scenario_from(doc)),
       Catch::Contains("/candidates/0/llm_prefix_caching: expected only with service.llm on a GPU"));
 }
+
+TEST_CASE("platforms::KubernetesModel llm_routing: prefix-aware keeps shared prefixes on one replica") {
+  // The four prompts above, 10 s apart, on two ready replicas with prefix caching. Each request finishes
+  // long before the next, so both replicas are idle (no load) at every arrival:
+  //   round-robin and least-requests (ties in turn order) alternate: r1, r3 on one replica, r2, r4 on the
+  //     other. r2 finds nothing; r3's first block differs; r4 [1, 2, 3, 4] finds r2's full blocks 1, 2 on
+  //     its replica: hit 1,024 of 6,400.
+  //   prefix-aware sends r2 and r4 where blocks 1, 2 are cached (r1's replica): hits 1,024 + 1,024 = 2,048,
+  //     as one replica would.
+  servesim::test::TempDir dir;
+  auto doc = llm_doc(prefix_trace_workload(dir, 10),
+                     {{"min_replicas", 2}, {"max_replicas", 2}, {"llm_prefix_caching", true}});
+  for (const char* routing : {"prefix-aware", "least-requests"}) {
+    doc["candidates"].push_back(doc["candidates"][0]);
+    doc["candidates"].back()["llm_routing"] = routing;
+  }
+  const auto run = servesim::test::simulate(scenario_from(doc));
+  REQUIRE(run.results.size() == 3);
+  for (const auto& r : run.results) REQUIRE(r.requests.served == 4);
+  CHECK(run.results[0].llm.prefix_hit_tokens == 1024);  // round-robin (the default)
+  CHECK(run.results[1].llm.prefix_hit_tokens == 2048);  // prefix-aware
+  CHECK(run.results[2].llm.prefix_hit_tokens == 1024);  // least-requests
+}
+
+TEST_CASE("platforms::KubernetesModel llm_routing: what each policy needs is checked") {
+  servesim::test::TempDir dir;
+  auto doc = llm_doc(prefix_trace_workload(dir, 10), {{"llm_routing", "prefix-aware"}});
+  CHECK_THROWS_WITH(
+      servesim::platforms::make_candidates(scenario_from(doc)),
+      Catch::Contains("/candidates/0/llm_routing: expected llm_prefix_caching true with prefix-aware"));
+  doc["service"] = {{"warm", {{"type", "constant"}, {"value_ms", 20}}}};
+  doc["candidates"][0]["llm_routing"] = "least-requests";
+  CHECK_THROWS_WITH(servesim::platforms::make_candidates(scenario_from(doc)),
+                    Catch::Contains("/candidates/0/llm_routing: expected round-robin without service.llm"));
+}
