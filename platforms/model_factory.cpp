@@ -14,8 +14,9 @@ std::unique_ptr<sim::PlatformModel> make_model(const sim::CandidateSpec& candida
     if (scenario.event_source.given && !model->consumes_event_source())
       throw input_error(
           scenario.file, candidate.pointer + "/platform",
-          "expected a platform that consumes an SQS event source (aws-lambda: docs/events.md), got \"" +
-              candidate.platform + "\"");
+          std::string("expected a platform that consumes ") +
+              (scenario.event_source.type == sim::EventSourceSpec::Type::kinesis ? "a Kinesis" : "an SQS") +
+              " event source (aws-lambda: docs/events.md), got \"" + candidate.platform + "\"");
     // A language model on a platform without a token-level engine runs each request alone on CPUs: it
     // needs the per-token costs (or a warm service time), not the 50 ms default.
     const sim::ServiceSpec& s = scenario.service;

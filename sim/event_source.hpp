@@ -1,10 +1,12 @@
 #pragma once
-// The scenario's "event_source" section: the workload's arrivals are messages sent to a queue that the
-// candidates consume through an event source mapping (docs/events.md), instead of requests sent to them.
-// Checked here, where it enters; the platform that consumes the queue (platforms/aws_lambda/
-// sqs_event_source.hpp) runs it. Every default is AWS's documented one, with its source in docs/events.md.
+// The scenario's "event_source" section: the workload's arrivals are messages sent to a queue or a stream
+// that the candidates consume through an event source mapping (docs/events.md), instead of requests sent to
+// them. Checked here, where it enters; the platform that consumes it runs it (SQS and Kinesis:
+// platforms/aws_lambda/{sqs,kinesis}_event_source.hpp). Every default is the provider's documented one, with
+// its source in docs/events.md.
 //   "event_source": {"type": "sqs", "batch_size": 10, "batching_window_s": 0, "visibility_timeout_s": 30,
 //                    "max_receive_count": 5}
+//   "event_source": {"type": "kinesis", "shards": 4, "parallelization_factor": 2, "batch_size": 100}
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -12,7 +14,11 @@
 namespace servesim::sim {
 
 struct EventSourceSpec {
+  enum class Type : uint8_t { sqs, kinesis };
   bool given = false;  // false: no event source, arrivals are requests
+  Type type = Type::sqs;
+  // The type's name in the scenario ("sqs", "kinesis").
+  const char* type_name() const { return type == Type::sqs ? "sqs" : "kinesis"; }
   // SQS standard queue -> Lambda event source mapping (BatchSize, MaximumBatchingWindowInSeconds,
   // ScalingConfig.MaximumConcurrency; queue attributes VisibilityTimeout, RedrivePolicy.maxReceiveCount,
   // MessageRetentionPeriod).
@@ -30,11 +36,25 @@ struct EventSourceSpec {
   double price_usd_per_million_requests = 0.40;
   uint32_t idle_pollers = 5;  // pollers long-polling an empty queue (estimated)
   double long_poll_s = 20;    // the wait of one empty long poll [s] (ReceiveMessage maximum)
+
+  // Kinesis Data Streams -> Lambda event source mapping (standard iterator). batch_size (default 100 for
+  // Kinesis), batching_window_s and retention_s (default 86400 for Kinesis) above apply too.
+  uint32_t shards = 1;                  // shards of the stream (provisioned mode); 1..10000
+  uint32_t parallelization_factor = 1;  // concurrent batches per shard (ParallelizationFactor); 1..10
+  int32_t maximum_retry_attempts = -1;  // retries of a failed batch (-1: until its records expire); -1..10000
+  bool bisect_batch_on_function_error = false;  // a batch that fails with a function error is split in two
+  double maximum_record_age_s = -1;  // a record older than this is discarded (-1: none); -1, 60..604800
+  double poll_interval_s = 1;        // Lambda polls each shard this often while it is caught up [s]
+  uint32_t partition_keys = 1000;    // distinct partition keys of the producers; 1..10^9
+  bool round_robin_keys = false;     // arrival i gets key i mod partition_keys (else a seeded random key)
+  double record_kb = 1;              // size of one record [KB] (PUT payload units of 25 KB); 0..1024
+  double price_usd_per_shard_hour = 0.015;         // provisioned shard-hour (us-east-1; unconfirmed)
+  double price_usd_per_million_put_units = 0.014;  // per million PUT payload units (us-east-1; unconfirmed)
 };
 
 // Reads `doc`, the section at JSON `pointer` of `file` ("/event_source"); throws InputError. A candidate's
 // own "event_source" keys are read over the scenario's section: `base` gives the values it does not (its type
-// then need not be repeated).
+// then need not be repeated, and may not differ). A key of another type's mapping is refused as unknown.
 EventSourceSpec parse_event_source(const nlohmann::json& doc, const std::string& file,
                                    const std::string& pointer = "/event_source",
                                    const EventSourceSpec& base = {});

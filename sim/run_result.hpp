@@ -72,6 +72,7 @@ struct LlmOutcome {
 // (moved to the DLQ after max_receive_count receives) or expired (older than the retention period).
 struct EventSourceOutcome {
   bool present = false;
+  std::string type = "sqs";     // sqs | kinesis (EventSourceSpec::type_name)
   uint64_t batches = 0;         // invocations of the function
   uint64_t batch_messages = 0;  // messages in them (batch_messages / batches: the mean batch)
   uint64_t batches_failed = 0;  // ended in a function error (crash, timeout) or throttled
@@ -82,6 +83,14 @@ struct EventSourceOutcome {
   uint32_t concurrent_batches_peak = 0;
   uint64_t queue_depth_peak = 0;  // messages in the queue, visible or in flight
   double oldest_age_peak_s = 0;   // the oldest message's greatest age
+  // Kinesis (a stream: messages are records; dead_lettered counts the records discarded after the retry limit
+  // or the maximum record age, sent to the on-failure destination; expired those trimmed by the retention).
+  uint32_t shards = 0, parallelization_factor = 0;
+  uint64_t batch_retries = 0;      // invocations that retried a failed batch (or one of its halves)
+  uint64_t bisections = 0;         // failed batches split in two
+  double iterator_age_peak_s = 0;  // Lambda's IteratorAge: the last record's age when its batch was sent
+  uint64_t put_payload_units = 0;  // 25 KB units of the records written
+  double shard_hours = 0;
 };
 
 // What a workflow topology's engine did (platforms/topology, docs/workflows.md; present = false otherwise),

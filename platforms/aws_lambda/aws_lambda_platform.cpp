@@ -2,6 +2,7 @@
 // that builds its model from a candidate's settings, checked against platforms/aws_lambda/aws-lambda.json.
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
+#include "platforms/aws_lambda/kinesis_event_source.hpp"
 #include "platforms/aws_lambda/lambda_export.hpp"
 #include "platforms/aws_lambda/lambda_model.hpp"
 #include "platforms/aws_lambda/sqs_event_source.hpp"
@@ -21,6 +22,9 @@ PlatformRegistration aws_lambda_platform() {
     const sim::EventSourceSpec& source =
         candidate.event_source.given ? candidate.event_source : scenario.event_source;
     if (!source.given) return std::unique_ptr<sim::PlatformModel>(std::move(function));
+    if (source.type == sim::EventSourceSpec::Type::kinesis)
+      return std::unique_ptr<sim::PlatformModel>(
+          std::make_unique<KinesisEventSource>(std::move(function), source, scenario.seed));
     // Lambda refuses a mapping whose queue hides a received message for less than the function may run.
     if (source.visibility_timeout_s < params.timeout_s)
       throw input_error(scenario.file, candidate.event_source_pointer + "/visibility_timeout_s",

@@ -1,0 +1,259 @@
+#include "platforms/aws_lambda/kinesis_event_source.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace servesim::platforms {
+
+namespace {
+// The partition keys' random stream (sim/rng.hpp tags 1..6 are the arrivals' and the run's).
+constexpr uint64_t kPartitionKeyStream = 7;
+// A PUT payload unit covers 25 KB of a record (Kinesis pricing).
+constexpr double kPutPayloadUnitKb = 25;
+}  // namespace
+
+KinesisEventSource::KinesisEventSource(std::unique_ptr<LambdaModel> function,
+                                       const sim::EventSourceSpec& spec, uint64_t seed)
+    : function_(std::move(function)),
+      spec_(spec),
+      key_rng_(sim::Rng::derive(seed, kPartitionKeyStream)),
+      lanes_(static_cast<size_t>(spec_.shards) * spec_.parallelization_factor),
+      put_units_per_record_(std::max(1.0, std::ceil(spec_.record_kb / kPutPayloadUnitKb))) {}
+
+void KinesisEventSource::start(sim::ModelContext& ctx) {
+  rec_ = &ctx.recorder;
+  function_->start(ctx);
+  function_->set_observer(this);
+  cost_shards_ = rec_->cost_category("kinesis_shard_hours_usd");
+  cost_puts_ = rec_->cost_category("kinesis_put_payload_units_usd");
+  outcome_.present = true;
+  outcome_.type = "kinesis";
+  outcome_.shards = spec_.shards;
+  outcome_.parallelization_factor = spec_.parallelization_factor;
+}
+
+uint32_t KinesisEventSource::lane_of(uint64_t key) const {
+  const uint64_t shard = key % spec_.shards;
+  const uint64_t place = (key / spec_.shards) % spec_.parallelization_factor;
+  return static_cast<uint32_t>(shard * spec_.parallelization_factor + place);
+}
+
+double KinesisEventSource::next_poll_s(double t_s, bool strictly_after) const {
+  const double polls = t_s / spec_.poll_interval_s;
+  const double k = strictly_after ? std::floor(polls) + 1 : std::ceil(polls);
+  return k * spec_.poll_interval_s;
+}
+
+void KinesisEventSource::schedule(uint32_t lane, double t_s) {
+  Lane& l = lanes_[lane];
+  ++l.generation;
+  l.wake_s = t_s;
+  if (t_s != kNever) wakes_.push(Wake{t_s, lane, l.generation});
+}
+
+void KinesisEventSource::prune_wakes() const {
+  while (!wakes_.empty()) {
+    const Wake& w = wakes_.top();
+    if (lanes_[w.lane].generation == w.generation && lanes_[w.lane].wake_s == w.t_s) return;
+    wakes_.pop();
+  }
+}
+
+void KinesisEventSource::note_age(double t_s) {
+  // The oldest unprocessed record's age grows until the stream changes: its peak is just before a change.
+  if (!ledger_.empty())
+    outcome_.oldest_age_peak_s = std::max(outcome_.oldest_age_peak_s, t_s - ledger_.front().sent_s);
+}
+
+void KinesisEventSource::report_queue(double t_s) {
+  outcome_.queue_depth_peak = std::max(outcome_.queue_depth_peak, alive_);
+  rec_->queue(t_s, alive_, ledger_.empty() ? -1.0 : ledger_.front().sent_s);
+}
+
+void KinesisEventSource::gone(const Record& r) {
+  ledger_[static_cast<size_t>(r.seq - ledger_base_)].alive = false;
+  --alive_;
+  while (!ledger_.empty() && !ledger_.front().alive) {
+    ledger_.pop_front();
+    ++ledger_base_;
+  }
+}
+
+bool KinesisEventSource::too_old(const Record& r, double t_s) {
+  const double age_s = t_s - r.sent_s;
+  if (age_s > spec_.retention_s) {  // trimmed from the stream by its retention period
+    ++outcome_.expired;
+  } else if (spec_.maximum_record_age_s >= 0 && age_s > spec_.maximum_record_age_s) {
+    ++outcome_.dead_lettered;  // skipped: its metadata goes to the on-failure destination
+  } else {
+    return false;
+  }
+  rec_->dropped(t_s);
+  gone(r);
+  return true;
+}
+
+void KinesisEventSource::drop_old(std::vector<Record>& records, double t_s) {
+  records.erase(
+      std::remove_if(records.begin(), records.end(), [&](const Record& r) { return too_old(r, t_s); }),
+      records.end());
+}
+
+void KinesisEventSource::on_arrival(double t_s, double origin_s, uint32_t attempt) {
+  (void)origin_s;
+  (void)attempt;
+  note_age(t_s);
+  outcome_.send_requests += 1;
+  outcome_.put_payload_units += static_cast<uint64_t>(put_units_per_record_);
+  rec_->add_cost(cost_puts_, put_units_per_record_ * spec_.price_usd_per_million_put_units / 1e6);
+  // The producer's partition key: round robin over the keys, or drawn from the seed's own stream.
+  const uint64_t key =
+      spec_.round_robin_keys ? arrivals_ % spec_.partition_keys : key_rng_.next_u64() % spec_.partition_keys;
+  ++arrivals_;
+  const uint32_t lane = lane_of(key);
+  ledger_.push_back(Slot{t_s, true});
+  ++alive_;
+  Lane& l = lanes_[lane];
+  l.waiting.push_back(Record{next_seq_++, t_s});
+  if (!l.busy && l.retries.empty()) {
+    if (l.gather_until_s != kNever) {
+      if (l.waiting.size() >= spec_.batch_size) act(lane, t_s);  // the gathering batch is full
+    } else if (l.wake_s == kNever) {
+      schedule(lane, next_poll_s(t_s, false));  // the shard's next poll finds it
+    }
+  }
+  report_queue(t_s);
+}
+
+void KinesisEventSource::act(uint32_t lane, double t_s) {
+  Lane& l = lanes_[lane];
+  if (l.busy) return;
+  schedule(lane, kNever);
+  Batch batch;
+  bool retry = false;
+  while (!l.retries.empty() && batch.records.empty()) {
+    batch = std::move(l.retries.front());
+    l.retries.pop_front();
+    drop_old(batch.records, t_s);
+    retry = true;
+  }
+  if (batch.records.empty()) {
+    retry = false;
+    while (!l.waiting.empty() && too_old(l.waiting.front(), t_s)) l.waiting.pop_front();
+    if (l.waiting.empty()) {
+      l.gather_until_s = kNever;
+      return;  // caught up: the next record's arrival schedules the next poll
+    }
+    if (l.waiting.size() < spec_.batch_size && spec_.batching_window_s > 0) {
+      // The batch gathers for the batching window from the poll that first found records.
+      if (l.gather_until_s == kNever) l.gather_until_s = t_s + spec_.batching_window_s;
+      if (t_s < l.gather_until_s) {
+        schedule(lane, l.gather_until_s);
+        return;
+      }
+    }
+    l.gather_until_s = kNever;
+    const size_t n = std::min<size_t>(spec_.batch_size, l.waiting.size());
+    batch.records.assign(l.waiting.begin(), l.waiting.begin() + static_cast<std::ptrdiff_t>(n));
+    l.waiting.erase(l.waiting.begin(), l.waiting.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  if (retry) {
+    ++outcome_.batch_retries;
+    for (size_t i = 0; i < batch.records.size(); ++i) {
+      ++outcome_.redeliveries;
+      rec_->retry(t_s);
+    }
+  }
+  // Lambda's IteratorAge: the age of the batch's last record when the batch is sent.
+  outcome_.iterator_age_peak_s = std::max(outcome_.iterator_age_peak_s, t_s - batch.records.back().sent_s);
+  ++outcome_.batches;
+  outcome_.batch_messages += batch.records.size();
+  ++in_flight_;
+  outcome_.concurrent_batches_peak = std::max(outcome_.concurrent_batches_peak, in_flight_);
+  const auto items = static_cast<uint32_t>(batch.records.size());
+  l.running = std::move(batch);
+  l.busy = true;
+  function_->invoke(t_s, lane, items);  // may end at once (throttled)
+}
+
+void KinesisEventSource::invocation_ended(uint32_t id, double t_s, End end) {
+  note_age(t_s);
+  Lane& l = lanes_[id];
+  Batch batch = std::move(l.running);
+  l.running = Batch{};
+  l.busy = false;
+  --in_flight_;
+  if (end == End::ok) {
+    for (const Record& r : batch.records) {
+      rec_->served(t_s, t_s - r.sent_s);
+      gone(r);
+    }
+    act(id, t_s);  // records wait: the next batch at once, until the lane has caught up
+    report_queue(t_s);
+    return;
+  }
+  ++outcome_.batches_failed;
+  // A function error counts against maximum_retry_attempts; a throttle is retried until the records are too
+  // old (docs/events.md).
+  if (end == End::function_error) ++batch.function_errors;
+  const bool exhausted = end == End::function_error && spec_.maximum_retry_attempts >= 0 &&
+                         batch.function_errors > static_cast<uint32_t>(spec_.maximum_retry_attempts);
+  if (exhausted) {
+    // Retries used up: the records are skipped (to the on-failure destination) and the lane goes on.
+    for (const Record& r : batch.records) {
+      ++outcome_.dead_lettered;
+      rec_->dropped(t_s);
+      gone(r);
+    }
+    act(id, t_s);
+    report_queue(t_s);
+    return;
+  }
+  if (end == End::function_error && spec_.bisect_batch_on_function_error && batch.records.size() > 1) {
+    // Split in two halves, each retried on its own, the first half first (order kept).
+    ++outcome_.bisections;
+    const auto half = static_cast<std::ptrdiff_t>(batch.records.size() / 2);
+    Batch second{std::vector<Record>(batch.records.begin() + half, batch.records.end()),
+                 batch.function_errors};
+    batch.records.resize(static_cast<size_t>(half));
+    l.retries.push_front(std::move(second));
+  }
+  l.retries.push_front(std::move(batch));
+  // The failed batch blocks its lane; it is retried at the shard's next poll (AWS gives no delay).
+  schedule(id, next_poll_s(t_s, true));
+  report_queue(t_s);
+}
+
+double KinesisEventSource::next_event_s() const {
+  prune_wakes();
+  const double own_s = wakes_.empty() ? kNever : wakes_.top().t_s;
+  return std::min(function_->next_event_s(), own_s);
+}
+
+void KinesisEventSource::handle_next_event() {
+  prune_wakes();
+  const double own_s = wakes_.empty() ? kNever : wakes_.top().t_s;
+  if (function_->next_event_s() <= own_s) {
+    function_->handle_next_event();
+    return;
+  }
+  const Wake w = wakes_.top();
+  wakes_.pop();
+  note_age(w.t_s);
+  lanes_[w.lane].wake_s = kNever;
+  act(w.lane, w.t_s);
+  report_queue(w.t_s);
+}
+
+bool KinesisEventSource::has_work() const {
+  return function_->has_work() || in_flight_ > 0 || alive_ > 0;
+}
+
+void KinesisEventSource::finish(double t_end_s) {
+  // The stream's shards for the whole run, prorated to the second.
+  outcome_.shard_hours = static_cast<double>(spec_.shards) * t_end_s / 3600.0;
+  rec_->add_cost(cost_shards_, outcome_.shard_hours * spec_.price_usd_per_shard_hour);
+  function_->finish(t_end_s);
+}
+
+}  // namespace servesim::platforms

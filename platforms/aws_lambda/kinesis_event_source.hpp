@@ -1,0 +1,123 @@
+#pragma once
+// A Kinesis data stream read by a Lambda event source mapping with a standard iterator (scenario
+// "event_source" of type "kinesis", docs/events.md): the run's arrivals are records put to the stream, each
+// with a partition key; the mapping reads each shard and invokes the function (a LambdaModel in event source
+// mode, which bills and scales as always) with batches of its records. AWS's documented behaviour, sources in
+// docs/events.md:
+// - Lambda polls each shard once per second; while records wait it keeps sending batches until it has caught
+//   up. A batch is sent when it holds batch_size records or its batching window has passed;
+// - each shard runs parallelization_factor concurrent batches at most; records of one partition key always
+//   go to the same one of them, so they are processed in order;
+// - a failed batch blocks its place in the shard: it is retried (or, with bisect_batch_on_function_error,
+//   split in two halves tried one after the other) until it succeeds, its function errors exceed
+//   maximum_retry_attempts, or its records pass maximum_record_age_s or the stream's retention;
+// - cost: the stream's shard-hours and one PUT payload unit per 25 KB of each record.
+// Partition key k lands on shard k mod shards and, inside it, on batch place (k / shards) mod the factor.
+//   auto model = std::make_unique<KinesisEventSource>(std::move(function), source, scenario.seed);
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <queue>
+#include <vector>
+
+#include "platforms/aws_lambda/lambda_model.hpp"
+#include "sim/event_source.hpp"
+#include "sim/platform_model.hpp"
+#include "sim/rng.hpp"
+
+namespace servesim::platforms {
+
+class KinesisEventSource : public sim::PlatformModel, private InvocationObserver {
+ public:
+  KinesisEventSource(std::unique_ptr<LambdaModel> function, const sim::EventSourceSpec& spec, uint64_t seed);
+
+  std::string platform() const override { return function_->platform(); }
+  void build(sim::PlatformBuilder& builder) override { function_->build(builder); }
+  void start(sim::ModelContext& ctx) override;
+  void on_arrival(double t_s, double origin_s, uint32_t attempt) override;
+  double next_event_s() const override;
+  void handle_next_event() override;
+  void on_transfer_done(uint64_t tag, double t_s) override { function_->on_transfer_done(tag, t_s); }
+  bool has_work() const override;
+  void finish(double t_end_s) override;
+  bool supports(sim::FaultSpec::Kind kind) const override { return function_->supports(kind); }
+  void set_concurrency_cap(double t_s, uint32_t cap, int fault) override {
+    function_->set_concurrency_cap(t_s, cap, fault);
+  }
+  std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const override {
+    return function_->cold_start_sources();
+  }
+  sim::ColdStartParts cold_start_parts() const override { return function_->cold_start_parts(); }
+  std::string latency_source() const override { return function_->latency_source(); }
+  sim::EventSourceOutcome event_source_outcome() const override { return outcome_; }
+  bool consumes_event_source() const override { return true; }
+
+  // The batch place (shard x parallelization_factor + place in the shard) of partition key `key`.
+  uint32_t lane_of(uint64_t key) const;
+
+ private:
+  struct Record {
+    uint64_t seq;  // position in the ledger
+    double sent_s;
+  };
+  struct Batch {
+    std::vector<Record> records;
+    uint32_t function_errors = 0;  // failed tries of these records that count against maximum_retry_attempts
+  };
+  // One concurrent batch of a shard: records of its partition keys, in the order they were put.
+  struct Lane {
+    std::deque<Record> waiting;  // in the shard, not yet in a batch
+    std::deque<Batch> retries;   // failed batches (or halves), tried before any new record
+    Batch running;               // the batch the function runs (busy)
+    bool busy = false;
+    double wake_s = kNever;  // when it acts next: a poll, the end of its batching window, a retry
+    double gather_until_s = kNever;
+    uint64_t generation = 0;  // bumped when wake_s changes: older queue entries are stale
+  };
+  struct Wake {
+    double t_s;
+    uint32_t lane;
+    uint64_t generation;
+  };
+  struct Later {
+    bool operator()(const Wake& a, const Wake& b) const {
+      return a.t_s != b.t_s ? a.t_s > b.t_s : a.lane > b.lane;
+    }
+  };
+
+  void invocation_ended(uint32_t id, double t_s, End end) override;
+  void schedule(uint32_t lane, double t_s);
+  // The lane's next batch at t_s, if it may send one: retries first, then new records.
+  void act(uint32_t lane, double t_s);
+  // Drops the records of `records` too old to process at t_s (maximum record age: discarded; retention:
+  // expired).
+  void drop_old(std::vector<Record>& records, double t_s);
+  bool too_old(const Record& r, double t_s);  // counts and deletes it if so
+  double next_poll_s(double t_s, bool strictly_after) const;
+  void gone(const Record& r);  // processed, discarded or expired
+  void note_age(double t_s);
+  void report_queue(double t_s);
+  void prune_wakes() const;
+
+  std::unique_ptr<LambdaModel> function_;
+  sim::EventSourceSpec spec_;
+  sim::Rng key_rng_;
+  sim::Recorder* rec_ = nullptr;
+  int cost_shards_ = 0, cost_puts_ = 0;
+  sim::EventSourceOutcome outcome_;
+
+  std::vector<Lane> lanes_;
+  mutable std::priority_queue<Wake, std::vector<Wake>, Later> wakes_;
+  uint32_t in_flight_ = 0;
+  uint64_t arrivals_ = 0;
+  double put_units_per_record_;
+  // Every record not yet gone, from the oldest put (for the oldest unprocessed record's age).
+  struct Slot {
+    double sent_s;
+    bool alive;
+  };
+  std::deque<Slot> ledger_;
+  uint64_t ledger_base_ = 0, next_seq_ = 0, alive_ = 0;
+};
+
+}  // namespace servesim::platforms
