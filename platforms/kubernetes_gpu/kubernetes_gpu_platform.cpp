@@ -5,6 +5,7 @@
 #include "platforms/fleet/gpu_latency.hpp"
 #include "platforms/fleet/llm_serving.hpp"
 #include "platforms/kubernetes_gpu/kubernetes_export.hpp"
+#include "platforms/kubernetes_gpu/kubernetes_gpu_platform.hpp"
 #include "platforms/kubernetes_gpu/kubernetes_model.hpp"
 #include "platforms/registry.hpp"
 
@@ -12,7 +13,7 @@ namespace servesim::platforms {
 
 PlatformRegistration kubernetes_gpu_platform() {
   PlatformRegistration r;
-  r.name = "kubernetes-gpu";
+  r.name = kKubernetesGpuPlatform;
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
     const Settings settings(candidate, scenario.file);
     auto params = KubernetesParams::from(settings, candidate.settings);
