@@ -6,12 +6,11 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <map>
-#include <random>
 #include <string>
 
 #include "calibrate/llm_fit.hpp"
 #include "core/input_error.hpp"
+#include "support/vllm_scrapes.hpp"
 
 using namespace servesim;
 
@@ -22,101 +21,6 @@ calibrate::PromSeries counter_of(std::vector<std::pair<double, double>> points) 
   s.name = "vllm:request_success_total";
   for (const auto& [t, v] : points) s.samples.push_back({t, v});
   return s;
-}
-
-// vLLM's bucket bounds (vllm/engine/metrics.py of v0.5: time_to_first_token_seconds,
-// time_per_output_token_seconds, e2e_request_latency_seconds).
-const std::vector<double> kTtftBounds = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,
-                                         0.25,  0.5,   0.75, 1.0,  2.5,  5.0,  7.5,  10.0};
-const std::vector<double> kTpotBounds = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2,
-                                         0.3,  0.4,   0.5,  0.75,  1.0, 2.5};
-const std::vector<double> kE2eBounds = {1.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0};
-
-struct SyntheticPod {
-  double success = 0, prompt = 0, generation = 0;
-  std::map<double, double> ttft, tpot, e2e;  // le -> cumulative count
-};
-
-void observe_into(std::map<double, double>& buckets, const std::vector<double>& bounds, double value,
-                  double n = 1) {
-  for (const double le : bounds)
-    if (value <= le) buckets[le] += n;
-  buckets[HUGE_VAL] += n;
-}
-
-std::string le_text(double le) {
-  if (std::isinf(le)) return "+Inf";
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", le);
-  return text;
-}
-
-struct Synthetic {
-  std::string text;
-  double requests = 0, prompt_tokens = 0, generation_tokens = 0;
-};
-
-// Poisson arrivals at rate_rps for `hours`, spread over 3 pods, scraped every 15 s from t0 (when every
-// counter is 0). Input tokens uniform in 512..1536 (mean 1024), output uniform in 64..192 (mean 128); TTFT
-// uniform in 0.02..0.2 s, TPOT 12 ms, e2e = TTFT + (output - 1) x TPOT. Pod vllm-2 restarts right after the
-// scrape at half time: its counters start again from 0.
-Synthetic synthetic_scrapes(double rate_rps, double hours, uint64_t seed) {
-  constexpr double kT0 = 1764576000;  // 2025-12-01T08:00:00Z
-  constexpr double kScrapeS = 15;
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> unit(0, 1);
-  std::vector<SyntheticPod> pods(3);
-  Synthetic out;
-  const auto scrape = [&](double t) {
-    out.text += "# servesim-scrape " + std::to_string(static_cast<int64_t>(t)) + "\n";
-    for (size_t p = 0; p < pods.size(); ++p) {
-      const std::string pod =
-          "{model_name=\"meta-llama/Llama-3.1-8B-Instruct\",pod=\"vllm-" + std::to_string(p) + "\"";
-      const auto& s = pods[p];
-      out.text += "vllm:request_success_total" + pod + ",finished_reason=\"stop\"} " +
-                  std::to_string(s.success) + "\n";
-      out.text += "vllm:prompt_tokens_total" + pod + "} " + std::to_string(s.prompt) + "\n";
-      out.text += "vllm:generation_tokens_total" + pod + "} " + std::to_string(s.generation) + "\n";
-      out.text += "vllm:num_requests_running" + pod + "} 1\n";
-      const auto hist = [&](const char* name, const std::vector<double>& bounds,
-                            const std::map<double, double>& b) {
-        for (double le : bounds) {
-          const auto it = b.find(le);
-          out.text += std::string(name) + "_bucket" + pod + ",le=\"" + le_text(le) + "\"} " +
-                      std::to_string(it == b.end() ? 0.0 : it->second) + "\n";
-        }
-        const auto inf = b.find(HUGE_VAL);
-        out.text += std::string(name) + "_bucket" + pod + ",le=\"+Inf\"} " +
-                    std::to_string(inf == b.end() ? 0.0 : inf->second) + "\n";
-      };
-      hist("vllm:time_to_first_token_seconds", kTtftBounds, s.ttft);
-      hist("vllm:time_per_output_token_seconds", kTpotBounds, s.tpot);
-      hist("vllm:e2e_request_latency_seconds", kE2eBounds, s.e2e);
-    }
-  };
-  const auto scrapes = static_cast<int>(hours * 3600 / kScrapeS);
-  std::poisson_distribution<int> per_interval(rate_rps * kScrapeS);
-  scrape(kT0);
-  for (int k = 1; k <= scrapes; ++k) {
-    const int n = per_interval(rng);
-    for (int i = 0; i < n; ++i) {
-      auto& pod = pods[static_cast<size_t>(unit(rng) * 3) % 3];
-      const double input = std::floor(512 + unit(rng) * 1025), output = std::floor(64 + unit(rng) * 129);
-      const double ttft = 0.02 + unit(rng) * 0.18, tpot = 0.012;
-      pod.success += 1;
-      pod.prompt += input;
-      pod.generation += output;
-      observe_into(pod.ttft, kTtftBounds, ttft);
-      observe_into(pod.tpot, kTpotBounds, tpot, output - 1);  // vLLM observes every output-token interval
-      observe_into(pod.e2e, kE2eBounds, ttft + (output - 1) * tpot);
-      out.requests += 1;
-      out.prompt_tokens += input;
-      out.generation_tokens += output;
-    }
-    scrape(kT0 + k * kScrapeS);
-    if (k == scrapes / 2) pods[2] = SyntheticPod{};  // restarted right after this scrape
-  }
-  return out;
 }
 
 }  // namespace
@@ -154,7 +58,7 @@ TEST_CASE("calibrate::histogram_quantile: linear within the bucket, as PromQL") 
 }
 
 TEST_CASE("calibrate::VllmMetrics: a round trip through synthetic scrapes recovers the traffic") {
-  const Synthetic syn = synthetic_scrapes(4.0, 2.0, 17);
+  const test::VllmScrapes syn = test::vllm_scrapes({.rate_rps = 4.0, .hours = 2.0, .seed = 17});
   calibrate::PromData data;
   calibrate::parse_prometheus(syn.text, "syn.prom", data);
   calibrate::finish_prometheus(data);
