@@ -1,11 +1,12 @@
 // The registration of kubernetes-gpu (one line in platforms/registered_platforms.cpp): its name and the
 // factory that builds its model from a candidate's settings, checked against
 // platforms/kubernetes_gpu/kubernetes-gpu.json.
+#include "platforms/kubernetes_gpu/kubernetes_gpu_platform.hpp"
+
 #include "platforms/catalog.hpp"
 #include "platforms/fleet/gpu_latency.hpp"
 #include "platforms/fleet/llm_serving.hpp"
 #include "platforms/kubernetes_gpu/kubernetes_export.hpp"
-#include "platforms/kubernetes_gpu/kubernetes_gpu_platform.hpp"
 #include "platforms/kubernetes_gpu/kubernetes_model.hpp"
 #include "platforms/registry.hpp"
 
