@@ -158,6 +158,16 @@ std::vector<LambdaInvocation> read_logs(const std::vector<std::string>& logs, co
 CalibrateOutcome calibrate(const CalibrateOptions& options) {
   check_options(options);
   const std::string platform = platform_of(options);
+  if (platform != platforms::kKubernetesGpuPlatform) {
+    const char* vllm_only = !options.model.empty()         ? "--model"
+                            : !options.gpu.empty()         ? "--gpu"
+                            : options.tensor_parallel != 1 ? "--tensor-parallel"
+                                                           : nullptr;
+    if (vllm_only)
+      throw input_error("command line", vllm_only,
+                        std::string("expected only with vLLM's Prometheus metrics (--platform ") +
+                            platforms::kKubernetesGpuPlatform + "), got logs of " + platform);
+  }
   if (platform == platforms::kKubernetesGpuPlatform) {
     CalibrateOptions vllm = options;
     vllm.platform = platform;

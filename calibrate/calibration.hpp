@@ -35,6 +35,7 @@ struct CalibrateOptions {
   // that starts with one) and the GPU (a catalogue GPU, or a product name), when the metrics' labels do not
   // say.
   std::string model, gpu;
+  uint32_t tensor_parallel = 1;  // GPUs one replica spans (vLLM --tensor-parallel-size; not in the metrics)
   bool force = false;
 };
 

@@ -185,6 +185,12 @@ CalibrateOutcome calibrate_vllm(const CalibrateOptions& options) {
   LlmScenarioOptions scenario_options;
   scenario_options.preset = resolve_model(options, metrics, scenario_options.served_model);
   scenario_options.node = resolve_node(options, metrics, *entry);
+  scenario_options.tensor_parallel = options.tensor_parallel;
+  if (options.tensor_parallel < 1 || options.tensor_parallel > scenario_options.node.gpus_per_node)
+    throw input_error("command line", "--tensor-parallel",
+                      "expected 1.." + std::to_string(scenario_options.node.gpus_per_node) +
+                          " (the GPUs of a " + scenario_options.node.node_type + " node), got " +
+                          std::to_string(options.tensor_parallel));
   scenario_options.seed = options.seed;
   scenario_options.platform = options.platform;
   scenario_options.interval_s = median_step_s(scrapes);

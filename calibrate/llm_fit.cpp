@@ -97,6 +97,8 @@ std::string describe(const VllmWindow& train, const LlmScenarioOptions& options)
       "), written as an HPA on requests per pod with the mean rate per pod "
       "as target. Model " +
       options.preset + " on " + options.node.gpu + " (" + options.node.node_type +
+      (options.tensor_parallel > 1 ? ", " + std::to_string(options.tensor_parallel) + " GPUs per replica"
+                                   : "") +
       "). Observed latency (histogram_quantile estimates, linear within vLLM's buckets, bounded by them): " +
       quantile_text(train.ttft, 0.5, "TTFT p50") + ", " + quantile_text(train.ttft, 0.99, "p99") + " of " +
       llm_fixed(train.ttft.count, 0) + " requests; " + quantile_text(train.tpot, 0.5, "TPOT p50") + " of " +
@@ -131,8 +133,11 @@ nlohmann::ordered_json kubernetes_llm_scenario(const VllmWindow& train, const Ll
   candidate["node_type"] = options.node.node_type;
   candidate["min_replicas"] = std::max<uint32_t>(1, train.replicas_min);
   candidate["max_replicas"] = std::max<uint32_t>(1, train.replicas_max);
-  candidate["max_nodes"] = (std::max<uint32_t>(1, train.replicas_max) + options.node.gpus_per_node - 1) /
-                           std::max<uint32_t>(1, options.node.gpus_per_node);
+  // Whole replicas per node (each on tensor_parallel GPUs); enough nodes for the most replicas seen.
+  const uint32_t gpus_per_replica = std::max<uint32_t>(1, options.tensor_parallel);
+  const uint32_t per_node = std::max<uint32_t>(1, options.node.gpus_per_node / gpus_per_replica);
+  candidate["max_nodes"] = (std::max<uint32_t>(1, train.replicas_max) + per_node - 1) / per_node;
+  if (gpus_per_replica > 1) candidate["llm_tensor_parallel"] = gpus_per_replica;
   candidate["hpa_metric"] = "requests_per_pod";
   candidate["hpa_target_requests_per_pod_per_s"] = std::max(0.001, std::round(per_pod_rps * 1000) / 1000);
   doc["candidates"] = nlohmann::ordered_json::array({candidate});

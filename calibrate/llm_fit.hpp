@@ -42,6 +42,7 @@ struct LlmScenarioOptions {
   std::string preset;                  // service.llm model
   std::string served_model;            // as the metrics name it ("" when given by --model only)
   NodeChoice node;
+  uint32_t tensor_parallel = 1;  // GPUs per replica (llm_tensor_parallel)
   uint64_t seed = 1;
   double interval_s = 60;  // metrics.interval_s
   std::string platform;    // the candidate's platform (the registry's name)

@@ -17,7 +17,7 @@ namespace {
 constexpr const char* kCalibrateUsage =
     R"(Usage: servesim calibrate LOGS... [--platform P] --out DIR [--train-fraction F] [--fail-above PCT]
                           [--seed N] [--replications R] [--bootstrap B] [--architecture A]
-                          [--model M] [--gpu G] [--force] [--quiet]
+                          [--model M] [--gpu G] [--tensor-parallel N] [--force] [--quiet]
 
 Reads a function's per-request logs, fits a scenario to the first part of them (by time) and replays the
 rest through the simulator to say how far its figures are from what the logs show.
@@ -93,6 +93,8 @@ int calibrate_command(const Args& args) {
       "vLLM: the served model, a service.llm preset or a name starting with one (default: the model_name "
       "label)")("gpu", po::value(&options.gpu),
                 "vLLM: the GPU, e.g. h100, l4, a100-80gb (default: a GPU label)")(
+      "tensor-parallel", po::value(&options.tensor_parallel)->default_value(1),
+      "vLLM: GPUs one replica spans (the deployment's --tensor-parallel-size; not in the metrics)")(
       "force", po::bool_switch(&options.force),
       "replace an output folder holding files servesim did not write")(
       "json", po::bool_switch(), "print validation.json instead of the table")("quiet,q", po::bool_switch(),

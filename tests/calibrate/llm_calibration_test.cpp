@@ -130,6 +130,31 @@ TEST_CASE("calibrate: servesim calibrate on the bundled vLLM scrapes, byte-ident
   CHECK(scenario["candidates"][0]["max_replicas"] == 4);
   CHECK(scenario["service"]["llm"]["model"] == "llama-3.1-8b");
 
+  // A model larger than one GPU: --model overrides the label, --tensor-parallel spreads a replica.
+  result = test::run_servesim(
+      "calibrate " + logs +
+          " --gpu h100 --model llama-3.1-70b --tensor-parallel 4 --replications 2 --quiet --out " +
+          dir.file("tp"),
+      dir);
+  REQUIRE(result.status == 0);
+  const auto tp = nlohmann::json::parse(test::read_file(dir.file("tp/scenario.json")));
+  CHECK(tp["service"]["llm"]["model"] == "llama-3.1-70b");
+  CHECK(tp["candidates"][0]["llm_tensor_parallel"] == 4);  // 141 GB of weights + a 131,072-token context
+  result =
+      test::run_servesim("calibrate " + logs + " --gpu l4 --tensor-parallel 2 --out " + dir.file("c"), dir);
+  CHECK(result.status == 2);
+  CHECK(test::user_stderr(result.err) ==
+        "servesim: command line: --tensor-parallel: expected 1..1 (the GPUs of a g6.xlarge node), got 2\n");
+
+  // The vLLM options with another platform's logs.
+  result = test::run_servesim("calibrate scenarios/logs/lambda-example.log --gpu h100 --out " + dir.file("c"),
+                              dir);
+  CHECK(result.status == 2);
+  CHECK(test::user_stderr(result.err) ==
+        "servesim: command line: --gpu: expected only with vLLM's Prometheus metrics (--platform "
+        "kubernetes-gpu), "
+        "got logs of aws-lambda\n");
+
   // No GPU label and no --gpu.
   result = test::run_servesim("calibrate " + logs + " --out " + dir.file("c"), dir);
   CHECK(result.status == 2);

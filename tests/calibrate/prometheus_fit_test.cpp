@@ -134,3 +134,29 @@ TEST_CASE("calibrate::llm_preset_of and gpu_key_of: names in labels as presets a
   CHECK(calibrate::gpu_key_of("NVIDIA A100", gpus).empty());  // which memory size is not said
   CHECK(calibrate::gpu_key_of("h200", gpus) == "h200");
 }
+
+TEST_CASE("calibrate::kubernetes_llm_scenario: the replicas, their HPA target and their nodes") {
+  calibrate::VllmWindow train;
+  train.from_s = 0;
+  train.to_s = 3600;
+  train.requests = 7200;  // 2 requests/s
+  train.prompt_tokens = 7200 * 1000.4;
+  train.generation_tokens = 7200 * 99.6;
+  train.replicas_min = 2;
+  train.replicas_max = 5;
+  train.replicas_mean = 4;
+  calibrate::LlmScenarioOptions options;
+  options.preset = "llama-3.1-70b";
+  options.node = {"p5.48xlarge", "h100", 8};
+  options.tensor_parallel = 2;
+  options.platform = "kubernetes-gpu";
+  const auto doc = calibrate::kubernetes_llm_scenario(train, options);
+  CHECK(doc["service"]["llm"]["default_input_tokens"] == 1000);  // 1000.4 rounded
+  CHECK(doc["service"]["llm"]["default_output_tokens"] == 100);  // 99.6 rounded
+  const auto& c = doc["candidates"][0];
+  CHECK(c["min_replicas"] == 2);
+  CHECK(c["max_replicas"] == 5);
+  CHECK(c["hpa_target_requests_per_pod_per_s"] == 0.5);  // 2 requests/s over 4 pods on average
+  CHECK(c["llm_tensor_parallel"] == 2);
+  CHECK(c["max_nodes"] == 2);  // 4 two-GPU replicas per 8-GPU node: 5 replicas need 2 nodes
+}
