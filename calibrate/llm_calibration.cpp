@@ -215,8 +215,10 @@ CalibrateOutcome calibrate_vllm(const CalibrateOptions& options) {
   // The replay, in the rate trace's whole seconds from the first scrape.
   ReplayWindow window;
   window.scenario = nlohmann::json::parse(scenario.dump());
-  window.scenario_file = dir.file("scenario.json");
-  window.base_dir = std::filesystem::path(window.scenario_file).parent_path().string();
+  // Errors name the scenario where it will be (a model that does not fit the GPUs: --tensor-parallel); the
+  // replay reads rate.txt beside it in the temporary folder.
+  window.scenario_file = (std::filesystem::path(options.out_dir) / "scenario.json").string();
+  window.base_dir = std::filesystem::path(dir.file("scenario.json")).parent_path().string();
   window.interval_s = scenario_options.interval_s;
   window.window_from_s = std::round(split_s - origin_s);
   window.warmup_from_s =
