@@ -8,6 +8,8 @@
 
 #include "calibrate/instance_fit.hpp"
 #include "calibrate/lambda_fit.hpp"
+#include "calibrate/llm_calibration.hpp"
+#include "calibrate/prometheus_scrape.hpp"
 #include "calibrate/replay.hpp"
 #include "calibrate/request_log.hpp"
 #include "calibrate/validation.hpp"
@@ -16,6 +18,7 @@
 #include "core/input_file.hpp"
 #include "core/json_fields.hpp"
 #include "platforms/catalog.hpp"
+#include "platforms/kubernetes_gpu/kubernetes_gpu_platform.hpp"
 #include "reports/output_dir.hpp"
 
 namespace servesim::calibrate {
@@ -74,7 +77,8 @@ void check_options(const CalibrateOptions& options) {
 }  // namespace
 
 const std::vector<std::string>& calibrated_platforms() {
-  static const std::vector<std::string> kPlatforms = {kLambda, kCloudRun, kAzureFunctions};
+  static const std::vector<std::string> kPlatforms = {kLambda, kCloudRun, kAzureFunctions,
+                                                      platforms::kKubernetesGpuPlatform};
   return kPlatforms;
 }
 
@@ -110,11 +114,13 @@ std::string platform_of(const CalibrateOptions& options) {
   std::string head(65536, '\0');
   in->read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(in->gcount()));
-  const std::string platform = detect_platform(head);
+  std::string platform = detect_platform(head);
+  if (platform.empty() && looks_like_prometheus(head)) platform = platforms::kKubernetesGpuPlatform;
   if (platform.empty())
     throw input_error(file, "",
-                      "expected AWS Lambda REPORT records, Cloud Run request log entries (httpRequest) or "
-                      "Application Insights request rows (cloud_RoleInstance); give --platform to say which");
+                      "expected AWS Lambda REPORT records, Cloud Run request log entries (httpRequest), "
+                      "Application Insights request rows (cloud_RoleInstance) or vLLM's Prometheus metrics; "
+                      "give --platform to say which");
   return platform;
 }
 
@@ -152,6 +158,21 @@ std::vector<LambdaInvocation> read_logs(const std::vector<std::string>& logs, co
 CalibrateOutcome calibrate(const CalibrateOptions& options) {
   check_options(options);
   const std::string platform = platform_of(options);
+  if (platform != platforms::kKubernetesGpuPlatform) {
+    const char* vllm_only = !options.model.empty()         ? "--model"
+                            : !options.gpu.empty()         ? "--gpu"
+                            : options.tensor_parallel != 1 ? "--tensor-parallel"
+                                                           : nullptr;
+    if (vllm_only)
+      throw input_error("command line", vllm_only,
+                        std::string("expected only with vLLM's Prometheus metrics (--platform ") +
+                            platforms::kKubernetesGpuPlatform + "), got logs of " + platform);
+  }
+  if (platform == platforms::kKubernetesGpuPlatform) {
+    CalibrateOptions vllm = options;
+    vllm.platform = platform;
+    return calibrate_vllm(vllm);
+  }
   const bool lambda = platform == kLambda;
   std::vector<LambdaInvocation> calls = read_logs(options.logs, platform);
   const std::string& first_file = options.logs.front();

@@ -24,13 +24,18 @@ namespace servesim::calibrate {
 
 struct CalibrateOptions {
   std::vector<std::string> logs;
-  std::string platform;  // the platform the logs come from (only aws-lambda so far)
+  std::string platform;  // the platform the logs come from (calibrated_platforms(); "": told from the file)
   std::string out_dir;
   double train_fraction = 0.7;  // of the logs' time span, from its start
   uint64_t seed = 1;
   uint32_t replications = 10;  // simulated runs with seeds seed .. seed + replications - 1
   uint32_t bootstrap = 1000;   // resamples of the observed window
   std::string architecture = "x86_64";
+  // kubernetes-gpu (vLLM's Prometheus metrics): the served model (a service.llm preset, or a served name
+  // that starts with one) and the GPU (a catalogue GPU, or a product name), when the metrics' labels do not
+  // say.
+  std::string model, gpu;
+  uint32_t tensor_parallel = 1;  // GPUs one replica spans (vLLM --tensor-parallel-size; not in the metrics)
   bool force = false;
 };
 

@@ -10,14 +10,8 @@
 #include "sim/scenario.hpp"
 
 namespace servesim::calibrate {
-namespace {
 
-struct Run {
-  sim::CandidateResult result;
-  std::vector<sim::IntervalRow> rows;
-};
-
-Run replay(const ReplayWindow& window, uint64_t seed, bool warmup_only) {
+ReplayRun replay_run(const ReplayWindow& window, uint64_t seed, bool warmup_only) {
   nlohmann::json doc = window.scenario;
   doc["workload"]["start_s"] = window.warmup_from_s;
   if (warmup_only) {
@@ -30,7 +24,7 @@ Run replay(const ReplayWindow& window, uint64_t seed, bool warmup_only) {
   options.writes_timeseries = false;
   const app::Prepared prepared =
       app::prepare(sim::parse_scenario(doc, window.scenario_file, window.base_dir), options);
-  Run run;
+  ReplayRun run;
   app::RunOptions run_options;
   run_options.on_row = [&](size_t, const sim::IntervalRow& row) { run.rows.push_back(row); };
   auto outcome = app::run(prepared, run_options);
@@ -38,21 +32,25 @@ Run replay(const ReplayWindow& window, uint64_t seed, bool warmup_only) {
   return run;
 }
 
+namespace {
+
 double cost_of(const sim::CandidateResult& result, const std::string& category) {
   for (const auto& [name, usd] : result.cost_usd)
     if (name == category) return usd;
   return 0;
 }
 
-// The nearest-rank quantiles of the histogram `all` minus `part` (bucket by bucket).
+}  // namespace
+
 std::vector<double> difference_quantiles_ms(const sim::LatencyHistogram& all,
                                             const sim::LatencyHistogram& part,
-                                            const std::vector<double>& quantiles) {
+                                            const std::vector<double>& quantiles, bool clamp_negative) {
   std::map<double, int64_t> counts;
   for (const auto& [upper_s, count] : all.buckets()) counts[upper_s] += static_cast<int64_t>(count);
   for (const auto& [upper_s, count] : part.buckets()) counts[upper_s] -= static_cast<int64_t>(count);
   int64_t total = 0;
-  for (const auto& [upper_s, count] : counts) {
+  for (auto& [upper_s, count] : counts) {
+    if (count < 0 && clamp_negative) count = 0;
     if (count < 0) throw std::logic_error("calibrate: the warm-up run served a request the full run did not");
     total += count;
   }
@@ -74,11 +72,9 @@ std::vector<double> difference_quantiles_ms(const sim::LatencyHistogram& all,
   return out;
 }
 
-}  // namespace
-
 SimulatedWindow simulate_window(const ReplayWindow& window, uint64_t seed) {
-  const Run full = replay(window, seed, false);
-  const Run warmup = replay(window, seed, true);
+  const ReplayRun full = replay_run(window, seed, false);
+  const ReplayRun warmup = replay_run(window, seed, true);
   const auto& a = full.result;
   const auto& b = warmup.result;
   SimulatedWindow out;

@@ -13,6 +13,9 @@
 #include <string>
 
 #include "calibrate/validation.hpp"
+#include "sim/latency_histogram.hpp"
+#include "sim/recorder.hpp"
+#include "sim/run_result.hpp"
 
 namespace servesim::calibrate {
 
@@ -35,5 +38,22 @@ struct SimulatedWindow {
 };
 
 SimulatedWindow simulate_window(const ReplayWindow& window, uint64_t seed);
+
+// One replay: from warmup_from_s to the end of the trace, or (warmup_only) to window_from_s; its candidate's
+// result and interval rows (the run's time 0 is warmup_from_s).
+struct ReplayRun {
+  sim::CandidateResult result;
+  std::vector<sim::IntervalRow> rows;
+};
+ReplayRun replay_run(const ReplayWindow& window, uint64_t seed, bool warmup_only);
+
+// The nearest-rank quantiles [ms] of the histogram `all` minus `part` (bucket by bucket). A bucket where
+// `part` holds more than `all` is a std::logic_error, or (clamp_negative) counts as empty: a token-level
+// server's requests in flight at the window's start finish later, in another bucket, when the window's
+// arrivals join their batches.
+std::vector<double> difference_quantiles_ms(const sim::LatencyHistogram& all,
+                                            const sim::LatencyHistogram& part,
+                                            const std::vector<double>& quantiles,
+                                            bool clamp_negative = false);
 
 }  // namespace servesim::calibrate

@@ -92,26 +92,29 @@ std::string validation_html(const nlohmann::ordered_json& validation,
       "text-align:right}td:first-child,th:first-child{text-align:left}.note{color:#555}</style>\n</"
       "head>\n<body>\n";
   html += "<h1>Held-out validation of a calibrated scenario</h1>\n";
-  char buf[512];
-  std::snprintf(
-      buf, sizeof buf,
-      "<p>Fitted on %s invocations (the first %s s of the logs, --train-fraction %s); compared over the "
-      "next %s invocations (%s s to %s s), after a warm-up from %s s. Seed %s, %s bootstrap resamples, "
-      "%s simulated replications.</p>\n",
-      reports::format_count(v["train"]["invocations"].get<double>()).c_str(),
-      format_number(v["train"]["to_s"].get<double>(), 6).c_str(),
-      format_number(v["train"]["fraction"].get<double>(), 3).c_str(),
-      reports::format_count(v["validation"]["invocations"].get<double>()).c_str(),
-      format_number(v["validation"]["from_s"].get<double>(), 6).c_str(),
-      format_number(v["validation"]["to_s"].get<double>(), 6).c_str(),
-      format_number(v["validation"]["warmup_from_s"].get<double>(), 6).c_str(),
-      std::to_string(v["seed"].get<uint64_t>()).c_str(),
-      std::to_string(v["bootstrap_resamples"].get<uint64_t>()).c_str(),
-      std::to_string(v["replications"].get<uint64_t>()).c_str());
+  char buf[1024];
+  const bool bucket_bounds = v.contains("observed_intervals");
+  const std::string resamples =
+      bucket_bounds ? std::string("observed intervals: ") + v["observed_intervals"].get<std::string>()
+                    : std::to_string(v["bootstrap_resamples"].get<uint64_t>()) + " bootstrap resamples";
+  const char* noun = bucket_bounds ? "requests" : "invocations";
+  std::snprintf(buf, sizeof buf,
+                "<p>Fitted on %s %s (the first %s s of the logs, --train-fraction %s); compared over the "
+                "next %s %s (%s s to %s s), after a warm-up from %s s. Seed %s, %s, "
+                "%s simulated replications.</p>\n",
+                reports::format_count(v["train"]["invocations"].get<double>()).c_str(), noun,
+                format_number(v["train"]["to_s"].get<double>(), 6).c_str(),
+                format_number(v["train"]["fraction"].get<double>(), 3).c_str(),
+                reports::format_count(v["validation"]["invocations"].get<double>()).c_str(), noun,
+                format_number(v["validation"]["from_s"].get<double>(), 6).c_str(),
+                format_number(v["validation"]["to_s"].get<double>(), 6).c_str(),
+                format_number(v["validation"]["warmup_from_s"].get<double>(), 6).c_str(),
+                std::to_string(v["seed"].get<uint64_t>()).c_str(), html_escape(resamples).c_str(),
+                std::to_string(v["replications"].get<uint64_t>()).c_str());
   html += buf;
-  html +=
-      "<table>\n<tr><th>figure</th><th>unit</th><th>observed</th><th>observed 95%</th><th>simulated</th>"
-      "<th>simulated 95%</th><th>error</th></tr>\n";
+  html += std::string("<table>\n<tr><th>figure</th><th>unit</th><th>observed</th><th>") +
+          (bucket_bounds ? "observed bucket" : "observed 95%") +
+          "</th><th>simulated</th><th>simulated 95%</th><th>error</th></tr>\n";
   for (const auto& m : v["metrics"]) {
     std::string error = "–";
     if (m["error_pct"].is_number()) {
@@ -125,9 +128,10 @@ std::string validation_html(const nlohmann::ordered_json& validation,
             "</td><td>" + interval(m["simulated_ci95"]) + "</td><td>" + error + "</td></tr>\n";
   }
   html += "</table>\n<h2>Intervals relative to the observed value</h2>\n";
-  html +=
-      "<p class=\"note\">Blue: observed value and its bootstrap 95% interval; orange: simulated mean and the "
-      "2.5th–97.5th percentile of the replications; 1× is the observed value.</p>\n";
+  html += std::string("<p class=\"note\">Blue: observed value and ") +
+          (bucket_bounds ? "the bounds of its histogram bucket" : "its bootstrap 95% interval") +
+          "; orange: simulated mean and the 2.5th–97.5th percentile of the replications; 1× is the observed "
+          "value.</p>\n";
   html += interval_chart(v["metrics"]);
   html += "<h2>Method</h2>\n<p>" + html_escape(v["method"].get<std::string>()) + "</p>\n";
   html += "<h2>The fitted scenario</h2>\n<p>" + html_escape(scenario["description"].get<std::string>()) +

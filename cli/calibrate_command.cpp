@@ -16,7 +16,8 @@ namespace {
 
 constexpr const char* kCalibrateUsage =
     R"(Usage: servesim calibrate LOGS... [--platform P] --out DIR [--train-fraction F] [--fail-above PCT]
-                          [--seed N] [--replications R] [--bootstrap B] [--architecture A] [--force] [--quiet]
+                          [--seed N] [--replications R] [--bootstrap B] [--architecture A]
+                          [--model M] [--gpu G] [--tensor-parallel N] [--force] [--quiet]
 
 Reads a function's per-request logs, fits a scenario to the first part of them (by time) and replays the
 rest through the simulator to say how far its figures are from what the logs show.
@@ -34,6 +35,11 @@ LOGS, by --platform (told from the first file's content when --platform is not g
   Azure Functions  Application Insights request telemetry (the requests or AppRequests table) exported from
     Log Analytics as CSV with a header row, a JSON array of rows, JSON Lines, or the query API's JSON:
     timestamp, duration (ms), cloud_RoleInstance, and optionally id, resultCode, itemCount (must be 1).
+  vLLM on Kubernetes (GPU)  Prometheus data of the vLLM pods: text-exposition scrapes of /metrics in one
+    file, each scrape after a line '# servesim-scrape UNIX_S' (or samples with millisecond timestamps),
+    or the JSON answers of /api/v1/query_range (one file per metric or several). vllm:request_success_total,
+    prompt/generation_tokens_total, num_requests_running and the TTFT, TPOT and e2e histograms are read;
+    the model comes from the model_name label or --model, the GPU from a GPU label or --gpu.
 
 Writes, into DIR (which appears whole or not at all):
   requests.csv      every logged invocation's arrival [s from the first] (a request trace)
@@ -43,11 +49,15 @@ Writes, into DIR (which appears whole or not at all):
                     latency minus the warm mean), the idle lifetime (a censored-data estimate from each
                     log stream's or instance's reuse gaps), memory (Lambda); values and sample sizes in
                     its description.
-                    `servesim run DIR/scenario.json` replays the whole trace through it
+                    `servesim run DIR/scenario.json` replays the whole trace through it.
+                    vLLM: the request rate per scrape interval (rate.txt, instead of requests.csv), the
+                    mean input and output tokens, the replica range, the model and the node type
   validation.json   observed vs simulated over the held-out part: cold-start share, latency p50/p90/p99,
                     mean billed duration and cost (Lambda only), peak concurrent executions (busy
                     instances); 95% intervals (bootstrap over
-                    the logged invocations; the spread of the replications) and the error in percent
+                    the logged invocations; the spread of the replications) and the error in percent.
+                    vLLM: TTFT p50/p99, TPOT p50, e2e p50/p99 (histogram estimates, the bucket bounds as
+                    their interval), running requests (mean and peak)
   validation.html   the same as a self-contained page with a chart of the intervals
 Lambda: billing (100-ms rounding before Dec 2020, init billed or not) is read from Billed Duration; prices
 are the catalogue's (`servesim catalog`), for --architecture. Cloud Run and Azure logs carry no billing, no
@@ -79,6 +89,12 @@ int calibrate_command(const Args& args) {
       "bootstrap resamples of the observed window (100..100000)")(
       "architecture", po::value(&options.architecture)->default_value("x86_64"),
       "x86_64 or arm64 (Lambda; not in the logs; selects the price per GB-s)")(
+      "model", po::value(&options.model),
+      "vLLM: the served model, a service.llm preset or a name starting with one (default: the model_name "
+      "label)")("gpu", po::value(&options.gpu),
+                "vLLM: the GPU, e.g. h100, l4, a100-80gb (default: a GPU label)")(
+      "tensor-parallel", po::value(&options.tensor_parallel)->default_value(1),
+      "vLLM: GPUs one replica spans (the deployment's --tensor-parallel-size; not in the metrics)")(
       "force", po::bool_switch(&options.force),
       "replace an output folder holding files servesim did not write")(
       "json", po::bool_switch(), "print validation.json instead of the table")("quiet,q", po::bool_switch(),
@@ -99,11 +115,19 @@ int calibrate_command(const Args& args) {
     std::printf("%s\n", outcome.validation.dump(2).c_str());
   } else if (!vm["quiet"].as<bool>()) {
     const auto& v = outcome.validation;
-    std::printf(
-        "%s: trained on %zu invocations, validated on %zu (seed %llu, %u replications, %u resamples)\n",
-        v["platform"].get<std::string>().c_str(), v["train"]["invocations"].get<size_t>(),
-        v["validation"]["invocations"].get<size_t>(), static_cast<unsigned long long>(options.seed),
-        options.replications, options.bootstrap);
+    if (v.contains("observed_intervals"))  // histogram data: requests, and no resampling
+      std::printf(
+          "%s: trained on %zu requests, validated on %zu (seed %llu, %u replications; observed "
+          "intervals: histogram bucket bounds)\n",
+          v["platform"].get<std::string>().c_str(), v["train"]["invocations"].get<size_t>(),
+          v["validation"]["invocations"].get<size_t>(), static_cast<unsigned long long>(options.seed),
+          options.replications);
+    else
+      std::printf(
+          "%s: trained on %zu invocations, validated on %zu (seed %llu, %u replications, %u resamples)\n",
+          v["platform"].get<std::string>().c_str(), v["train"]["invocations"].get<size_t>(),
+          v["validation"]["invocations"].get<size_t>(), static_cast<unsigned long long>(options.seed),
+          options.replications, options.bootstrap);
     std::printf("%-28s %14s %25s %14s %25s %9s\n", "figure", "observed", "observed 95%", "simulated",
                 "simulated 95%", "error");
     for (const auto& m : v["metrics"]) {
@@ -121,8 +145,8 @@ int calibrate_command(const Args& args) {
                   m["observed"].get<double>(), range(m["observed_ci95"]).c_str(),
                   m["simulated"].get<double>(), range(m["simulated_ci95"]).c_str(), error);
     }
-    std::printf("outputs: %s/{scenario.json,validation.json,validation.html,requests.csv}\n",
-                outcome.out_dir.c_str());
+    std::printf("outputs: %s/{scenario.json,validation.json,validation.html,%s}\n", outcome.out_dir.c_str(),
+                v.contains("observed_intervals") ? "rate.txt" : "requests.csv");
   }
   if (fail_above >= 0 && outcome.max_abs_error_pct > fail_above) {
     std::fprintf(stderr, "servesim: calibrate: an error of %.1f%% exceeds --fail-above %g\n",

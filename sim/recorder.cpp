@@ -55,11 +55,13 @@ void Recorder::emit_interval(double end_s) {
   if (interval_ttft_.count() > 0) interval_.ttft_p99_ms = interval_ttft_.quantile_s(0.99) * 1e3;
   if (interval_tpot_.count() > 0) interval_.tpot_p99_ms = interval_tpot_.quantile_s(0.99) * 1e3;
   if (interval_kv_time_ > 0) interval_.kv_utilization_mean = interval_kv_area_ / interval_kv_time_;
+  interval_.llm_running_mean = len > 0 ? interval_running_area_ / len : 0;
   if (sink_) sink_(interval_);
   interval_latency_.clear();
   if (interval_ttft_.count() > 0) interval_ttft_.clear();
   if (interval_tpot_.count() > 0) interval_tpot_.clear();
   interval_kv_area_ = interval_kv_time_ = 0;
+  interval_running_area_ = 0;
   interval_busy_s_ = interval_idle_s_ = 0;
   interval_ = IntervalRow{};
   interval_.start_s = end_s;

@@ -40,6 +40,9 @@ struct IntervalRow {
   uint64_t output_tokens = 0;
   double kv_utilization_mean = 0;
   uint64_t preemptions = 0;
+  // Sequences in the replicas' running batches, summed over replicas and averaged over the interval (vLLM's
+  // vllm:num_requests_running summed over pods; not written to timeseries.csv).
+  double llm_running_mean = 0;
   // A queue in front of the platform (an event source, Recorder::queue; zeros otherwise): the most messages
   // in it during the interval (visible and in flight), and the oldest message's greatest age in it.
   uint64_t queue_depth_peak = 0;
@@ -125,7 +128,8 @@ class Recorder {
   void instances(double t, uint32_t busy, uint32_t idle);
   // Token-level serving (a composite model's stages do not call these): a request served at t with its time
   // to first token and time per output token (tpot_s < 0: a single output token); an iteration of
-  // duration_s that ended at t with the KV cache kv_utilization full; preemptions at t.
+  // duration_s that ended at t with the KV cache kv_utilization full and running_seqs sequences in its batch;
+  // preemptions at t.
   void llm_served(double t, double ttft_s, double tpot_s, uint32_t output_tokens) {
     if (listener_) [[unlikely]]
       return;
@@ -134,11 +138,12 @@ class Recorder {
     if (tpot_s >= 0) interval_tpot_.add(tpot_s);
     interval_.output_tokens += output_tokens;
   }
-  void llm_iteration(double t, double kv_utilization, double duration_s) {
+  void llm_iteration(double t, double kv_utilization, double duration_s, uint32_t running_seqs = 0) {
     if (listener_) [[unlikely]]
       return;
     roll(t);
     interval_kv_area_ += kv_utilization * duration_s;
+    interval_running_area_ += running_seqs * duration_s;
     interval_kv_time_ += duration_s;
   }
   void llm_preempted(double t, uint64_t n) {
@@ -218,6 +223,7 @@ class Recorder {
   LatencyHistogram interval_latency_;
   LatencyHistogram interval_ttft_, interval_tpot_;
   double interval_kv_area_ = 0, interval_kv_time_ = 0;
+  double interval_running_area_ = 0;  // sequences x s of the iterations that ended in the interval
   uint32_t busy_ = 0, idle_ = 0, peak_ = 0;
   double last_change_s_ = 0;
   double interval_busy_s_ = 0, interval_idle_s_ = 0;

@@ -21,7 +21,7 @@ void InstanceFleet::llm_kick(uint32_t i, double t_s) {
 
 void InstanceFleet::llm_complete(double t_s, uint32_t i) {
   Instance& inst = inst_[i];
-  meter_->iteration(t_s, inst.kv_utilization, t_s - inst.iteration_start_s);
+  meter_->iteration(t_s, inst.kv_utilization, t_s - inst.iteration_start_s, inst.engine->running_seqs());
   llm_done_.clear();
   inst.engine->complete(llm_collect_);
   llm_batching_ = true;

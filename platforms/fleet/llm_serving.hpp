@@ -61,12 +61,13 @@ class LlmMeter {
   }
   // The replicas cache prompt prefixes: the outcome reports the hit rate.
   void set_prefix_caching(bool on) { out_.prefix_caching = on; }
-  // An iteration of `duration_s` that ended at t_s ran with the KV cache `kv_utilization` full.
-  void iteration(double t_s, double kv_utilization, double duration_s) {
+  // An iteration of `duration_s` that ended at t_s ran `running_seqs` sequences with the KV cache
+  // `kv_utilization` full.
+  void iteration(double t_s, double kv_utilization, double duration_s, uint32_t running_seqs) {
     kv_area_ += kv_utilization * duration_s;
     kv_time_ += duration_s;
     if (kv_utilization > out_.kv_utilization_peak) out_.kv_utilization_peak = kv_utilization;
-    if (rec_) rec_->llm_iteration(t_s, kv_utilization, duration_s);
+    if (rec_) rec_->llm_iteration(t_s, kv_utilization, duration_s, running_seqs);
   }
   void preempted(double t_s, uint64_t n) {
     if (n > 0 && rec_) rec_->llm_preempted(t_s, n);

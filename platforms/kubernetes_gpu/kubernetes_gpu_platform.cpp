@@ -1,6 +1,8 @@
 // The registration of kubernetes-gpu (one line in platforms/registered_platforms.cpp): its name and the
 // factory that builds its model from a candidate's settings, checked against
 // platforms/kubernetes_gpu/kubernetes-gpu.json.
+#include "platforms/kubernetes_gpu/kubernetes_gpu_platform.hpp"
+
 #include "platforms/catalog.hpp"
 #include "platforms/fleet/gpu_latency.hpp"
 #include "platforms/fleet/llm_serving.hpp"
@@ -12,7 +14,7 @@ namespace servesim::platforms {
 
 PlatformRegistration kubernetes_gpu_platform() {
   PlatformRegistration r;
-  r.name = "kubernetes-gpu";
+  r.name = kKubernetesGpuPlatform;
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
     const Settings settings(candidate, scenario.file);
     auto params = KubernetesParams::from(settings, candidate.settings);

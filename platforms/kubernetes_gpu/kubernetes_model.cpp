@@ -262,7 +262,7 @@ void KubernetesModel::llm_step(uint32_t id, double t_s) {
   Pod& pod = pods_[id];
   pod.busy_s += t_s - std::max(pod.batch_start_s, window_start_s_);
   const double d = t_s - pod.batch_start_s;
-  meter_->iteration(t_s, pod.kv_utilization, d);
+  meter_->iteration(t_s, pod.kv_utilization, d, pod.engine->running_seqs());
   pod.engine->complete(llm_sink_);
   work_changed(id, true, t_s);
   llm_kick(id, t_s);

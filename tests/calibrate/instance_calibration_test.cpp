@@ -110,7 +110,8 @@ TEST_CASE("calibrate: servesim calibrate on Cloud Run logs, byte-identical, and 
       test::run_servesim("calibrate " + unknown + " --platform azure-function --out " + dir.file("e"), dir);
   CHECK(result.status == 2);
   CHECK(test::user_stderr(result.err)
-            .find("(aws-lambda, gcp-cloud-run, azure-functions), got 'azure-function'") != std::string::npos);
+            .find("(aws-lambda, gcp-cloud-run, azure-functions, kubernetes-gpu), got 'azure-function'") !=
+        std::string::npos);
 }
 
 namespace {
