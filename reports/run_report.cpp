@@ -261,6 +261,17 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
                            {"total", round_significant(total_s / n)}}},
                          {"fetched_mb", round_significant(p.fetched_mb / n)}};
     }
+    if (!r.levers.empty()) {
+      // What the cold-start levers did (docs/scenario.md: provisioned_concurrency_schedule, startup_probe).
+      ordered_json levers;
+      for (const auto& [name, v] : r.levers) {
+        if (v == std::floor(v) && std::fabs(v) < 9e15)
+          levers[name] = static_cast<int64_t>(v);
+        else
+          levers[name] = round_significant(v);
+      }
+      c["levers"] = levers;
+    }
     if (r.llm.present) {
       // Token-level serving (service.llm, docs/models/llm-serving.md).
       const auto& l = r.llm;

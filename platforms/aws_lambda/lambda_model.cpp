@@ -3,9 +3,44 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/json_fields.hpp"
 #include "sim/service_time.hpp"
 
 namespace servesim::platforms {
+
+namespace {
+// provisioned_concurrency_schedule: [{"at_s": t >= 0, "provisioned_concurrency": 0..limit}, ...], t
+// increasing.
+std::vector<LambdaParams::ScheduledAction> read_pc_schedule(const Settings& s, uint32_t limit) {
+  const std::string key = "provisioned_concurrency_schedule";
+  const nlohmann::json& list = s.structured(key);
+  if (!list.is_array())
+    throw s.error(key, "expected a list of {\"at_s\", \"provisioned_concurrency\"} actions, got " +
+                           core::quote_json(list));
+  std::vector<LambdaParams::ScheduledAction> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const nlohmann::json& a = list[i];
+    const std::string at = "/" + std::to_string(i);
+    if (!a.is_object() || a.size() != 2 || !a.contains("at_s") || !a.contains("provisioned_concurrency"))
+      throw s.error_at(
+          key, at,
+          "expected an object with at_s [s] and provisioned_concurrency, got " + core::quote_json(a));
+    const nlohmann::json& t = a.at("at_s");
+    if (!t.is_number() || !std::isfinite(t.get<double>()) || t.get<double>() < 0 ||
+        (!out.empty() && t.get<double>() <= out.back().at_s))
+      throw s.error_at(key, at + "/at_s",
+                       "expected a time >= 0 s after the previous action's, got " + core::quote_json(t));
+    const nlohmann::json& n = a.at("provisioned_concurrency");
+    if (!n.is_number() || !std::isfinite(n.get<double>()) || n.get<double>() < 0 || n.get<double>() > limit ||
+        n.get<double>() != std::floor(n.get<double>()))
+      throw s.error_at(key, at + "/provisioned_concurrency",
+                       "expected a whole number 0.." + std::to_string(limit) +
+                           " (at most the concurrency limit), got " + core::quote_json(n));
+    out.push_back({t.get<double>(), static_cast<uint32_t>(n.get<double>())});
+  }
+  return out;
+}
+}  // namespace
 
 LambdaParams LambdaParams::from(const Settings& s, const sim::ServiceSpec& service) {
   LambdaParams p{};
@@ -42,6 +77,9 @@ LambdaParams LambdaParams::from(const Settings& s, const sim::ServiceSpec& servi
     throw s.error("provisioned_concurrency", "expected at most the concurrency limit (" +
                                                  std::to_string(p.concurrency_limit()) + "), got " +
                                                  std::to_string(p.provisioned_concurrency));
+  p.pc_preparation_s = s.number("pc_preparation_s");
+  p.pc_allocation_envs_per_min = s.number("pc_allocation_envs_per_min");
+  p.pc_schedule = read_pc_schedule(s, p.concurrency_limit());
   p.path = lambda_cold_start_path(s, p, service);
   return p;
 }
@@ -80,6 +118,7 @@ void LambdaModel::start(sim::ModelContext& ctx) {
   cost_pc_exec_ = rec_->cost_category("provisioned_compute_usd");
   if (p_.ephemeral_storage_mb > 512) cost_ephemeral_ = rec_->cost_category("ephemeral_storage_usd");
   pc_idle_ = p_.provisioned_concurrency;
+  pc_configured_ = pc_allocated_ = p_.provisioned_concurrency;
   report_instances(0);
 }
 
@@ -101,7 +140,82 @@ void LambdaModel::report_instances(double t_s) {
 double LambdaModel::next_event_s() const {
   double t = events_.empty() ? kNever : events_.front().t_s;
   if (!idle_since_.empty()) t = std::min(t, idle_since_.front() + p_.keep_alive_s);
-  return t;
+  return std::min(t, next_pc_change_s());
+}
+
+double LambdaModel::next_pc_change_s() const {
+  const double action_s =
+      pc_next_action_ < p_.pc_schedule.size() ? p_.pc_schedule[pc_next_action_].at_s : kNever;
+  return std::min(action_s, pc_ready_at_s_);
+}
+
+void LambdaModel::bill_provisioned(double t_s) {
+  // Billed for the configured amount from the moment it is configured, allocated or not (Lambda pricing:
+  // "for the amount of concurrency you configure and for the period of time you configure it").
+  rec_->add_cost(cost_pc_,
+                 pc_configured_ * memory_gb_ * (t_s - pc_billed_until_s_) * p_.pc_price_usd_per_gb_s);
+  pc_billed_until_s_ = t_s;
+}
+
+void LambdaModel::apply_pc_change() {
+  const double action_s =
+      pc_next_action_ < p_.pc_schedule.size() ? p_.pc_schedule[pc_next_action_].at_s : kNever;
+  if (pc_ready_at_s_ <= action_s) {
+    // A raise finished allocating: none of its environments was usable before, all are now
+    // (lambda-concurrency.html: "you can't access any of those environments until Lambda completely
+    // finishes allocating them").
+    const double t = pc_ready_at_s_;
+    pc_allocated_ += pc_pending_;
+    pc_idle_ += pc_pending_;
+    pc_pending_ = 0;
+    pc_ready_at_s_ = kNever;
+    ++pc_allocations_;
+    report_instances(t);
+    return;
+  }
+  const double t = action_s;
+  const uint32_t target = p_.pc_schedule[pc_next_action_++].environments;
+  bill_provisioned(t);
+  pc_configured_ = target;
+  // A new action replaces an allocation still in progress; it starts again from what exists.
+  pc_pending_ = 0;
+  pc_ready_at_s_ = kNever;
+  const uint32_t kept = pc_allocated_ - pc_release_;
+  if (target > kept) {
+    uint32_t more = target - kept;
+    const uint32_t unreleased = std::min(pc_release_, more);  // busy ones a cut was waiting for stay
+    pc_release_ -= unreleased;
+    more -= unreleased;
+    if (more > 0) {
+      pc_pending_ = more;
+      pc_ready_at_s_ = t + p_.pc_preparation_s + more * 60.0 / p_.pc_allocation_envs_per_min;
+    }
+  } else {
+    uint32_t fewer = kept - target;
+    const uint32_t idle = std::min(pc_idle_, fewer);  // idle environments go at once
+    pc_idle_ -= idle;
+    pc_allocated_ -= idle;
+    pc_release_ += fewer - idle;  // busy ones when their request ends
+  }
+  report_instances(t);
+}
+
+void LambdaModel::return_provisioned() {
+  if (pc_release_ > 0) {
+    --pc_release_;
+    --pc_allocated_;
+  } else {
+    ++pc_idle_;
+  }
+}
+
+std::vector<std::pair<std::string, double>> LambdaModel::lever_outcome() const {
+  if (p_.pc_schedule.empty()) return {};
+  return {{"pc_actions_applied", static_cast<double>(pc_next_action_)},
+          {"pc_allocations_completed", static_cast<double>(pc_allocations_)},
+          {"pc_configured_at_end", static_cast<double>(pc_configured_)},
+          {"pc_invocations", static_cast<double>(pc_invocations_)},
+          {"pc_cold_starts_while_allocating", static_cast<double>(pc_cold_while_allocating_)}};
 }
 
 bool LambdaModel::take_scaling_slot(double t_s) {
@@ -134,6 +248,7 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
     if (pc_idle_ > 0) {
       --pc_idle_;
       ++busy_;
+      ++pc_invocations_;
       report_instances(t_s);
       begin_service(t_s, t_s, arrival_s, attempt_no, 0.0, work_s(), true);
       return;
@@ -155,6 +270,7 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
       ++busy_;
       report_instances(t_s);
       rec_->cold_start(t_s);
+      if (pc_pending_ > 0) ++pc_cold_while_allocating_;
       if (p_.path.restore_s >= 0) {  // SnapStart: the snapshot holds the initialised environment
         parts_.add(0, p_.path.restore_s, 0, false, 0, 0);
         begin_service(t_s, t_s, arrival_s, attempt_no, p_.path.restore_s, work_s(), false);
@@ -275,7 +391,7 @@ void LambdaModel::complete(const Event& e) {
 void LambdaModel::release_environment(const Event& e, double t_s) {
   --busy_;
   if (e.provisioned)
-    ++pc_idle_;
+    return_provisioned();
   else
     idle_since_.push_back(t_s);
   report_instances(t_s);
@@ -298,7 +414,7 @@ void LambdaModel::crash(const Event& e) {
   const double t = e.t_s;
   bill(e);
   --busy_;
-  if (e.provisioned) ++pc_idle_;  // Lambda replaces a provisioned environment (its re-init is not modelled)
+  if (e.provisioned) return_provisioned();  // Lambda replaces it (its re-init is not modelled)
   report_instances(t);
   const int fault = crashes_->fault_at(t);
   client_->lost_in_flight(fault);
@@ -311,6 +427,12 @@ void LambdaModel::crash(const Event& e) {
 
 void LambdaModel::handle_next_event() {
   const double reclaim_s = idle_since_.empty() ? kNever : idle_since_.front() + p_.keep_alive_s;
+  const double pc_change_s = next_pc_change_s();
+  if (pc_change_s < kNever && pc_change_s <= reclaim_s &&
+      (events_.empty() || pc_change_s <= events_.front().t_s)) {
+    apply_pc_change();
+    return;
+  }
   if (events_.empty() || reclaim_s < events_.front().t_s) {
     idle_since_.pop_front();
     report_instances(reclaim_s);
@@ -342,7 +464,7 @@ void LambdaModel::handle_next_event() {
 }
 
 void LambdaModel::finish(double t_end_s) {
-  rec_->add_cost(cost_pc_, p_.provisioned_concurrency * memory_gb_ * t_end_s * p_.pc_price_usd_per_gb_s);
+  bill_provisioned(t_end_s);
 }
 
 }  // namespace servesim::platforms
