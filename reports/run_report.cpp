@@ -264,11 +264,12 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
     if (!r.levers.empty()) {
       // What the cold-start levers did (docs/scenario.md: provisioned_concurrency_schedule, startup_probe).
       ordered_json levers;
+      // A name ending in _s is a duration (a number); any other a count (a whole number).
       for (const auto& [name, v] : r.levers) {
-        if (v == std::floor(v) && std::fabs(v) < 9e15)
-          levers[name] = static_cast<int64_t>(v);
-        else
+        if (name.size() > 2 && name.compare(name.size() - 2, 2, "_s") == 0)
           levers[name] = round_significant(v);
+        else
+          levers[name] = static_cast<int64_t>(std::llround(v));
       }
       c["levers"] = levers;
     }

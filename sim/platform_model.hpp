@@ -117,7 +117,8 @@ class PlatformModel {
   // Where the cold starts' time went (summary.json shows it when the scenario names cold_start.source).
   virtual ColdStartParts cold_start_parts() const { return {}; }
   // What the candidate's cold-start levers did (scheduled provisioned concurrency, startup probes), as named
-  // counts and sums for summary.json "levers"; empty when the candidate uses none.
+  // counts and sums for summary.json "levers" (a name ending in _s is a duration in seconds, any other a
+  // count); empty when the candidate uses none.
   virtual std::vector<std::pair<std::string, double>> lever_outcome() const { return {}; }
   // What a token-level model measured (time to first token, per output token, KV cache); not present
   // otherwise.

@@ -69,6 +69,7 @@ LambdaParams LambdaParams::from(const Settings& s, const sim::ServiceSpec& servi
   p.ephemeral_storage_mb = s.number("ephemeral_storage_mb");
   p.ephemeral_price_usd_per_gb_s = s.number("ephemeral_storage_price_usd_per_gb_s");
   p.snapstart = s.boolean("snapstart");
+  p.model_load_in_extension = s.boolean("model_load_in_extension");
   if (p.reserved_concurrency > p.account_concurrency)
     throw s.error("reserved_concurrency", "expected at most account_concurrency (" +
                                               std::to_string(p.account_concurrency) + "), got " +
@@ -281,6 +282,11 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
       const double service_s = work_s();
       if (p_.path.fetch_bytes <= 0) {
         parts_.add(0, runtime_init_s, 0, p_.path.fetch_is_pull, load_s, 0);
+        if (p_.model_load_in_extension) {
+          begin_service(t_s, t_s, arrival_s, attempt_no, std::max(runtime_init_s, load_s), service_s, false,
+                        runtime_init_s);
+          return;
+        }
         begin_service(t_s, t_s, arrival_s, attempt_no, runtime_init_s + load_s, service_s, false);
         return;
       }
@@ -288,6 +294,12 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
         const size_t layer = cache_.lookup(t_s, *rng_);
         if (layer < cache_.layers()) {  // read from the worker's cache: no store transfer
           parts_.add(0, runtime_init_s, cache_.read_s(layer), p_.path.fetch_is_pull, load_s, 0);
+          if (p_.model_load_in_extension) {
+            begin_service(t_s, t_s, arrival_s, attempt_no,
+                          std::max(runtime_init_s, cache_.read_s(layer) + load_s), service_s, false,
+                          runtime_init_s);
+            return;
+          }
           begin_service(t_s, t_s, arrival_s, attempt_no, runtime_init_s + cache_.read_s(layer) + load_s,
                         service_s, false);
           return;
@@ -303,7 +315,10 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
       }
       cold_[slot] = ColdStart{arrival_s, t_s, runtime_init_s, load_s, service_s, attempt_no};
       ++pending_cold_;
-      push(Event{t_s + runtime_init_s, arrival_s, 0, slot, Kind::download, false, false});
+      // An extension starts the download at Extension init; otherwise the function's init does, after the
+      // runtime's.
+      const double fetch_at_s = p_.model_load_in_extension ? t_s : t_s + runtime_init_s;
+      push(Event{fetch_at_s, arrival_s, 0, slot, Kind::download, false, false});
       return;
     }
   }
@@ -339,8 +354,12 @@ uint32_t LambdaModel::hold_retry(uint32_t attempt_no) {
 }
 
 void LambdaModel::begin_service(double t_s, double now_s, double arrival_s, uint32_t attempt_no,
-                                double init_s, double service_s, bool provisioned) {
-  if (init_s > p_.init_limit_s) init_s += p_.init_limit_s;  // the failed init is repeated inside the invoke
+                                double init_s, double service_s, bool provisioned, double init_phase_s) {
+  double phase_s = init_phase_s < 0 ? init_s : init_phase_s;
+  if (phase_s > p_.init_limit_s) {  // the failed init is repeated inside the invoke
+    init_s += p_.init_limit_s;
+    phase_s += p_.init_limit_s;
+  }
   const bool timed_out = service_s > p_.timeout_s;
   const double run_s = timed_out ? p_.timeout_s : service_s;
   const double end_s = t_s + init_s + run_s;
@@ -349,12 +368,13 @@ void LambdaModel::begin_service(double t_s, double now_s, double arrival_s, uint
     if (crash_s < end_s) {
       // The environment dies mid-invoke: billed up to the crash (init included when init is billed).
       const double used_s = crash_s - t_s;
-      const double billed_s = p_.bill_init ? used_s : std::max(0.0, used_s - init_s);
+      const double billed_s = p_.bill_init ? used_s : std::max(0.0, used_s - phase_s);
       push(Event{crash_s, arrival_s, billed_s, attempt_no, Kind::crash, provisioned, false});
       return;
     }
   }
-  const double billed_s = (p_.bill_init ? init_s : 0.0) + run_s;
+  // The Init phase is billed when bill_init; a wait for the model inside the invocation always is.
+  const double billed_s = (p_.bill_init ? init_s : init_s - phase_s) + run_s;
   push(Event{end_s, arrival_s, billed_s, attempt_no, Kind::complete, provisioned, timed_out});
 }
 
@@ -365,7 +385,12 @@ void LambdaModel::on_transfer_done(uint64_t tag, double t_s) {
   parts_.add(0, c.init_s, t_s - c.began_s - c.init_s, p_.path.fetch_is_pull, c.load_s,
              p_.path.fetch_bytes / 1e6);
   // The init ran from the cold start's beginning: runtime init, then the download just finished, then the
-  // load.
+  // load; with an extension the download began with the runtime's init, which it may outlast.
+  if (p_.model_load_in_extension) {
+    begin_service(c.began_s, t_s, c.arrival_s, c.attempt, std::max(c.init_s, t_s - c.began_s + c.load_s),
+                  c.service_s, false, c.init_s);
+    return;
+  }
   begin_service(c.began_s, t_s, c.arrival_s, c.attempt, t_s - c.began_s + c.load_s, c.service_s, false);
 }
 

@@ -53,6 +53,9 @@ struct LambdaParams {
   double ephemeral_storage_mb;
   double ephemeral_price_usd_per_gb_s;  // of /tmp above the free 512 MB
   bool snapstart;
+  // The model is fetched and loaded by an external extension started at Extension init, in parallel with the
+  // runtime's init; the Init phase ends when both signal Next, and the first invocation waits for the model.
+  bool model_load_in_extension;
   ColdStartPath path;  // where a cold start gets the model (platforms/aws_lambda/lambda_packaging.cpp)
 
   // Reads and checks the settings; `service` gives the model's packaging, whose limits are checked here.
@@ -140,9 +143,11 @@ class LambdaModel : public sim::PlatformModel {
   void attempt(double t_s, double arrival_s, uint32_t attempt_no);
   uint32_t hold_retry(uint32_t attempt_no);  // the held retry's index, for Event::slot
   // The environment starts at t_s (init_s of cold start first); `now_s` >= t_s is the current time (a cold
-  // start that waited for its download), from which a crash can strike.
+  // start that waited for its download), from which a crash can strike. init_phase_s (< 0: init_s) is the
+  // part of init_s that is Lambda's Init phase, the rest a wait inside the first invocation (a model that an
+  // extension loads in the background): the 10 s init limit applies to the Init phase.
   void begin_service(double t_s, double now_s, double arrival_s, uint32_t attempt_no, double init_s,
-                     double service_s, bool provisioned);
+                     double service_s, bool provisioned, double init_phase_s = -1);
   void complete(const Event& e);
   void release_environment(const Event& e, double t_s);  // the environment of E is free (idle or provisioned)
   void crash(const Event& e);

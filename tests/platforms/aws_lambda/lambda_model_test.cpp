@@ -173,6 +173,31 @@ TEST_CASE("platforms::LambdaModel: cold start = runtime init + model download (S
     const double init_s = 0.3 + 1.0 + route_latency_s + 10.0;
     CHECK(r.latency.max_s() == Approx(10.0 + init_s + 0.1).epsilon(1e-6));
   }
+  SECTION("an extension fetches and loads the model in parallel with the runtime's init") {
+    // Extension init starts the download at 0 with the runtime's 300 ms init: the first request waits
+    // max(0.3, 1 s + latency + 0.7 s) = 1.7247 s, then runs 0.1 s (0.3 s earlier than in the function's
+    // init).
+    TempDir dir;
+    doc["workload"] = {{"type", "rate_trace"}, {"path", dir.write("one.txt", "1")}};
+    doc["candidates"][0]["model_load_in_extension"] = true;
+    const auto r = simulate(scenario_from(doc)).results[0];
+    REQUIRE(r.requests.served == 1);
+    CHECK(r.latency.max_s() == Approx(1.0 + route_latency_s + 0.7 + 0.1).epsilon(1e-6));
+    SECTION(
+        "a load past 10 s does not fail the Init phase, which ends when the runtime and extension send "
+        "Next") {
+      doc["service"]["cold_start"]["model_load"] = constant_ms(10000);
+      const auto slow = simulate(scenario_from(doc)).results[0];
+      // 1 s + latency + 10 s, no repeated init (the function's own init would take 10 s + 11.3247 s + 0.1 s).
+      CHECK(slow.latency.max_s() == Approx(1.0 + route_latency_s + 10.0 + 0.1).epsilon(1e-6));
+      // Billed: the wait and the request at the on-demand rate (init billed): 11.1247 s -> 11.125 s x 1.7275
+      // GB.
+      double compute_usd = -1;
+      for (const auto& [k, v] : slow.cost_usd)
+        if (k == "compute_usd") compute_usd = v;
+      CHECK(compute_usd == Approx(11.125 * 1769.0 / 1024 * 0.0000166667).epsilon(1e-6));
+    }
+  }
 }
 
 TEST_CASE("platforms::LambdaModel: settings outside their documented range are refused") {
