@@ -20,6 +20,7 @@ uint32_t KubernetesModel::create_pod(double t_s, bool ready_now) {
   pod.life = ++serial_;
   pod.deadline = 0;
   pod.in_batch = 0;
+  pod.probe_restarts = 0;
   pod.created_s = t_s;
   pod.queue.clear();
   if (llm_.timing && !pod.engine) pod.engine = std::make_unique<LlmEngine>(*llm_.timing, p_.llm_limits);
