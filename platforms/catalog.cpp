@@ -265,6 +265,11 @@ InputError Settings::error(const std::string& key, const std::string& message) c
   return input_error(file_, pointer_ + "/" + core::JsonFields::escape(key), message);
 }
 
+InputError Settings::error_at(const std::string& key, const std::string& sub_pointer,
+                              const std::string& message) const {
+  return input_error(file_, pointer_ + "/" + core::JsonFields::escape(key) + sub_pointer, message);
+}
+
 InputError Settings::candidate_error(const std::string& message) const {
   return input_error(file_, pointer_, message);
 }

@@ -111,6 +111,13 @@ class Settings {
   const PlatformEntry& entry() const { return *entry_; }
   // Error for a combination of values that are each in range but do not fit together.
   InputError error(const std::string& key, const std::string& message) const;
+  // The same for a field inside a structured value: `sub_pointer` ("/1/at_s") is appended to the key's
+  // pointer.
+  InputError error_at(const std::string& key, const std::string& sub_pointer,
+                      const std::string& message) const;
+  // A structured value (an array or object parameter), the catalogue's default unless the candidate gives
+  // one.
+  const nlohmann::json& structured(const std::string& key) const { return value(key); }
   // An error about the candidate as a whole (its JSON pointer, no key): a deployment it cannot make.
   InputError candidate_error(const std::string& message) const;
 

@@ -261,6 +261,18 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
                            {"total", round_significant(total_s / n)}}},
                          {"fetched_mb", round_significant(p.fetched_mb / n)}};
     }
+    if (!r.levers.empty()) {
+      // What the cold-start levers did (docs/scenario.md: provisioned_concurrency_schedule, startup_probe).
+      ordered_json levers;
+      // A name ending in _s is a duration (a number); any other a count (a whole number).
+      for (const auto& [name, v] : r.levers) {
+        if (name.size() > 2 && name.compare(name.size() - 2, 2, "_s") == 0)
+          levers[name] = round_significant(v);
+        else
+          levers[name] = static_cast<int64_t>(std::llround(v));
+      }
+      c["levers"] = levers;
+    }
     if (r.llm.present) {
       // Token-level serving (service.llm, docs/models/llm-serving.md).
       const auto& l = r.llm;

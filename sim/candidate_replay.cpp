@@ -54,6 +54,7 @@ CandidateResult collect_result(const std::string& name, double end_s, const Reco
   result.cold_start_sources = model.cold_start_sources();
   result.latency_source = model.latency_source();
   result.cold_start_parts = model.cold_start_parts();
+  result.levers = model.lever_outcome();
   result.llm = model.llm_outcome();
   result.event_source = model.event_source_outcome();
   result.workflow = model.workflow_outcome();

@@ -116,6 +116,10 @@ class PlatformModel {
   virtual std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const { return {}; }
   // Where the cold starts' time went (summary.json shows it when the scenario names cold_start.source).
   virtual ColdStartParts cold_start_parts() const { return {}; }
+  // What the candidate's cold-start levers did (scheduled provisioned concurrency, startup probes), as named
+  // counts and sums for summary.json "levers" (a name ending in _s is a duration in seconds, any other a
+  // count); empty when the candidate uses none.
+  virtual std::vector<std::pair<std::string, double>> lever_outcome() const { return {}; }
   // What a token-level model measured (time to first token, per output token, KV cache); not present
   // otherwise.
   virtual LlmOutcome llm_outcome() const { return {}; }

@@ -149,6 +149,8 @@ struct CandidateResult {
   std::vector<std::pair<std::string, uint64_t>>
       cold_start_sources;  // a serving topology's stages, in the scenario's order (else empty)
   ColdStartParts cold_start_parts;
+  // What its cold-start levers did (PlatformModel::lever_outcome): name and value, in the model's order.
+  std::vector<std::pair<std::string, double>> levers;
   LlmOutcome llm;
   EventSourceOutcome event_source;
   WorkflowOutcome workflow;

@@ -3,9 +3,44 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/json_fields.hpp"
 #include "sim/service_time.hpp"
 
 namespace servesim::platforms {
+
+namespace {
+// provisioned_concurrency_schedule: [{"at_s": t >= 0, "provisioned_concurrency": 0..limit}, ...], t
+// increasing.
+std::vector<LambdaParams::ScheduledAction> read_pc_schedule(const Settings& s, uint32_t limit) {
+  const std::string key = "provisioned_concurrency_schedule";
+  const nlohmann::json& list = s.structured(key);
+  if (!list.is_array())
+    throw s.error(key, "expected a list of {\"at_s\", \"provisioned_concurrency\"} actions, got " +
+                           core::quote_json(list));
+  std::vector<LambdaParams::ScheduledAction> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const nlohmann::json& a = list[i];
+    const std::string at = "/" + std::to_string(i);
+    if (!a.is_object() || a.size() != 2 || !a.contains("at_s") || !a.contains("provisioned_concurrency"))
+      throw s.error_at(
+          key, at,
+          "expected an object with at_s [s] and provisioned_concurrency, got " + core::quote_json(a));
+    const nlohmann::json& t = a.at("at_s");
+    if (!t.is_number() || !std::isfinite(t.get<double>()) || t.get<double>() < 0 ||
+        (!out.empty() && t.get<double>() <= out.back().at_s))
+      throw s.error_at(key, at + "/at_s",
+                       "expected a time >= 0 s after the previous action's, got " + core::quote_json(t));
+    const nlohmann::json& n = a.at("provisioned_concurrency");
+    if (!n.is_number() || !std::isfinite(n.get<double>()) || n.get<double>() < 0 || n.get<double>() > limit ||
+        n.get<double>() != std::floor(n.get<double>()))
+      throw s.error_at(key, at + "/provisioned_concurrency",
+                       "expected a whole number 0.." + std::to_string(limit) +
+                           " (at most the concurrency limit), got " + core::quote_json(n));
+    out.push_back({t.get<double>(), static_cast<uint32_t>(n.get<double>())});
+  }
+  return out;
+}
+}  // namespace
 
 LambdaParams LambdaParams::from(const Settings& s, const sim::ServiceSpec& service) {
   LambdaParams p{};
@@ -34,6 +69,7 @@ LambdaParams LambdaParams::from(const Settings& s, const sim::ServiceSpec& servi
   p.ephemeral_storage_mb = s.number("ephemeral_storage_mb");
   p.ephemeral_price_usd_per_gb_s = s.number("ephemeral_storage_price_usd_per_gb_s");
   p.snapstart = s.boolean("snapstart");
+  p.model_load_in_extension = s.boolean("model_load_in_extension");
   if (p.reserved_concurrency > p.account_concurrency)
     throw s.error("reserved_concurrency", "expected at most account_concurrency (" +
                                               std::to_string(p.account_concurrency) + "), got " +
@@ -42,6 +78,9 @@ LambdaParams LambdaParams::from(const Settings& s, const sim::ServiceSpec& servi
     throw s.error("provisioned_concurrency", "expected at most the concurrency limit (" +
                                                  std::to_string(p.concurrency_limit()) + "), got " +
                                                  std::to_string(p.provisioned_concurrency));
+  p.pc_preparation_s = s.number("pc_preparation_s");
+  p.pc_allocation_envs_per_min = s.number("pc_allocation_envs_per_min");
+  p.pc_schedule = read_pc_schedule(s, p.concurrency_limit());
   p.path = lambda_cold_start_path(s, p, service);
   return p;
 }
@@ -80,6 +119,7 @@ void LambdaModel::start(sim::ModelContext& ctx) {
   cost_pc_exec_ = rec_->cost_category("provisioned_compute_usd");
   if (p_.ephemeral_storage_mb > 512) cost_ephemeral_ = rec_->cost_category("ephemeral_storage_usd");
   pc_idle_ = p_.provisioned_concurrency;
+  pc_configured_ = pc_allocated_ = p_.provisioned_concurrency;
   report_instances(0);
 }
 
@@ -101,7 +141,82 @@ void LambdaModel::report_instances(double t_s) {
 double LambdaModel::next_event_s() const {
   double t = events_.empty() ? kNever : events_.front().t_s;
   if (!idle_since_.empty()) t = std::min(t, idle_since_.front() + p_.keep_alive_s);
-  return t;
+  return std::min(t, next_pc_change_s());
+}
+
+double LambdaModel::next_pc_change_s() const {
+  const double action_s =
+      pc_next_action_ < p_.pc_schedule.size() ? p_.pc_schedule[pc_next_action_].at_s : kNever;
+  return std::min(action_s, pc_ready_at_s_);
+}
+
+void LambdaModel::bill_provisioned(double t_s) {
+  // Billed for the configured amount from the moment it is configured, allocated or not (Lambda pricing:
+  // "for the amount of concurrency you configure and for the period of time you configure it").
+  rec_->add_cost(cost_pc_,
+                 pc_configured_ * memory_gb_ * (t_s - pc_billed_until_s_) * p_.pc_price_usd_per_gb_s);
+  pc_billed_until_s_ = t_s;
+}
+
+void LambdaModel::apply_pc_change() {
+  const double action_s =
+      pc_next_action_ < p_.pc_schedule.size() ? p_.pc_schedule[pc_next_action_].at_s : kNever;
+  if (pc_ready_at_s_ <= action_s) {
+    // A raise finished allocating: none of its environments was usable before, all are now
+    // (lambda-concurrency.html: "you can't access any of those environments until Lambda completely
+    // finishes allocating them").
+    const double t = pc_ready_at_s_;
+    pc_allocated_ += pc_pending_;
+    pc_idle_ += pc_pending_;
+    pc_pending_ = 0;
+    pc_ready_at_s_ = kNever;
+    ++pc_allocations_;
+    report_instances(t);
+    return;
+  }
+  const double t = action_s;
+  const uint32_t target = p_.pc_schedule[pc_next_action_++].environments;
+  bill_provisioned(t);
+  pc_configured_ = target;
+  // A new action replaces an allocation still in progress; it starts again from what exists.
+  pc_pending_ = 0;
+  pc_ready_at_s_ = kNever;
+  const uint32_t kept = pc_allocated_ - pc_release_;
+  if (target > kept) {
+    uint32_t more = target - kept;
+    const uint32_t unreleased = std::min(pc_release_, more);  // busy ones a cut was waiting for stay
+    pc_release_ -= unreleased;
+    more -= unreleased;
+    if (more > 0) {
+      pc_pending_ = more;
+      pc_ready_at_s_ = t + p_.pc_preparation_s + more * 60.0 / p_.pc_allocation_envs_per_min;
+    }
+  } else {
+    uint32_t fewer = kept - target;
+    const uint32_t idle = std::min(pc_idle_, fewer);  // idle environments go at once
+    pc_idle_ -= idle;
+    pc_allocated_ -= idle;
+    pc_release_ += fewer - idle;  // busy ones when their request ends
+  }
+  report_instances(t);
+}
+
+void LambdaModel::return_provisioned() {
+  if (pc_release_ > 0) {
+    --pc_release_;
+    --pc_allocated_;
+  } else {
+    ++pc_idle_;
+  }
+}
+
+std::vector<std::pair<std::string, double>> LambdaModel::lever_outcome() const {
+  if (p_.pc_schedule.empty()) return {};
+  return {{"pc_actions_applied", static_cast<double>(pc_next_action_)},
+          {"pc_allocations_completed", static_cast<double>(pc_allocations_)},
+          {"pc_configured_at_end", static_cast<double>(pc_configured_)},
+          {"pc_invocations", static_cast<double>(pc_invocations_)},
+          {"pc_cold_starts_while_allocating", static_cast<double>(pc_cold_while_allocating_)}};
 }
 
 bool LambdaModel::take_scaling_slot(double t_s) {
@@ -134,6 +249,7 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
     if (pc_idle_ > 0) {
       --pc_idle_;
       ++busy_;
+      ++pc_invocations_;
       report_instances(t_s);
       begin_service(t_s, t_s, arrival_s, attempt_no, 0.0, work_s(), true);
       return;
@@ -155,6 +271,7 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
       ++busy_;
       report_instances(t_s);
       rec_->cold_start(t_s);
+      if (pc_pending_ > 0) ++pc_cold_while_allocating_;
       if (p_.path.restore_s >= 0) {  // SnapStart: the snapshot holds the initialised environment
         parts_.add(0, p_.path.restore_s, 0, false, 0, 0);
         begin_service(t_s, t_s, arrival_s, attempt_no, p_.path.restore_s, work_s(), false);
@@ -165,6 +282,11 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
       const double service_s = work_s();
       if (p_.path.fetch_bytes <= 0) {
         parts_.add(0, runtime_init_s, 0, p_.path.fetch_is_pull, load_s, 0);
+        if (p_.model_load_in_extension) {
+          begin_service(t_s, t_s, arrival_s, attempt_no, std::max(runtime_init_s, load_s), service_s, false,
+                        runtime_init_s);
+          return;
+        }
         begin_service(t_s, t_s, arrival_s, attempt_no, runtime_init_s + load_s, service_s, false);
         return;
       }
@@ -172,6 +294,12 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
         const size_t layer = cache_.lookup(t_s, *rng_);
         if (layer < cache_.layers()) {  // read from the worker's cache: no store transfer
           parts_.add(0, runtime_init_s, cache_.read_s(layer), p_.path.fetch_is_pull, load_s, 0);
+          if (p_.model_load_in_extension) {
+            begin_service(t_s, t_s, arrival_s, attempt_no,
+                          std::max(runtime_init_s, cache_.read_s(layer) + load_s), service_s, false,
+                          runtime_init_s);
+            return;
+          }
           begin_service(t_s, t_s, arrival_s, attempt_no, runtime_init_s + cache_.read_s(layer) + load_s,
                         service_s, false);
           return;
@@ -187,7 +315,10 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
       }
       cold_[slot] = ColdStart{arrival_s, t_s, runtime_init_s, load_s, service_s, attempt_no};
       ++pending_cold_;
-      push(Event{t_s + runtime_init_s, arrival_s, 0, slot, Kind::download, false, false});
+      // An extension starts the download at Extension init; otherwise the function's init does, after the
+      // runtime's.
+      const double fetch_at_s = p_.model_load_in_extension ? t_s : t_s + runtime_init_s;
+      push(Event{fetch_at_s, arrival_s, 0, slot, Kind::download, false, false});
       return;
     }
   }
@@ -223,8 +354,12 @@ uint32_t LambdaModel::hold_retry(uint32_t attempt_no) {
 }
 
 void LambdaModel::begin_service(double t_s, double now_s, double arrival_s, uint32_t attempt_no,
-                                double init_s, double service_s, bool provisioned) {
-  if (init_s > p_.init_limit_s) init_s += p_.init_limit_s;  // the failed init is repeated inside the invoke
+                                double init_s, double service_s, bool provisioned, double init_phase_s) {
+  double phase_s = init_phase_s < 0 ? init_s : init_phase_s;
+  if (phase_s > p_.init_limit_s) {  // the failed init is repeated inside the invoke
+    init_s += p_.init_limit_s;
+    phase_s += p_.init_limit_s;
+  }
   const bool timed_out = service_s > p_.timeout_s;
   const double run_s = timed_out ? p_.timeout_s : service_s;
   const double end_s = t_s + init_s + run_s;
@@ -233,12 +368,13 @@ void LambdaModel::begin_service(double t_s, double now_s, double arrival_s, uint
     if (crash_s < end_s) {
       // The environment dies mid-invoke: billed up to the crash (init included when init is billed).
       const double used_s = crash_s - t_s;
-      const double billed_s = p_.bill_init ? used_s : std::max(0.0, used_s - init_s);
+      const double billed_s = p_.bill_init ? used_s : std::max(0.0, used_s - phase_s);
       push(Event{crash_s, arrival_s, billed_s, attempt_no, Kind::crash, provisioned, false});
       return;
     }
   }
-  const double billed_s = (p_.bill_init ? init_s : 0.0) + run_s;
+  // The Init phase is billed when bill_init; a wait for the model inside the invocation always is.
+  const double billed_s = (p_.bill_init ? init_s : init_s - phase_s) + run_s;
   push(Event{end_s, arrival_s, billed_s, attempt_no, Kind::complete, provisioned, timed_out});
 }
 
@@ -249,7 +385,12 @@ void LambdaModel::on_transfer_done(uint64_t tag, double t_s) {
   parts_.add(0, c.init_s, t_s - c.began_s - c.init_s, p_.path.fetch_is_pull, c.load_s,
              p_.path.fetch_bytes / 1e6);
   // The init ran from the cold start's beginning: runtime init, then the download just finished, then the
-  // load.
+  // load; with an extension the download began with the runtime's init, which it may outlast.
+  if (p_.model_load_in_extension) {
+    begin_service(c.began_s, t_s, c.arrival_s, c.attempt, std::max(c.init_s, t_s - c.began_s + c.load_s),
+                  c.service_s, false, c.init_s);
+    return;
+  }
   begin_service(c.began_s, t_s, c.arrival_s, c.attempt, t_s - c.began_s + c.load_s, c.service_s, false);
 }
 
@@ -275,7 +416,7 @@ void LambdaModel::complete(const Event& e) {
 void LambdaModel::release_environment(const Event& e, double t_s) {
   --busy_;
   if (e.provisioned)
-    ++pc_idle_;
+    return_provisioned();
   else
     idle_since_.push_back(t_s);
   report_instances(t_s);
@@ -298,7 +439,7 @@ void LambdaModel::crash(const Event& e) {
   const double t = e.t_s;
   bill(e);
   --busy_;
-  if (e.provisioned) ++pc_idle_;  // Lambda replaces a provisioned environment (its re-init is not modelled)
+  if (e.provisioned) return_provisioned();  // Lambda replaces it (its re-init is not modelled)
   report_instances(t);
   const int fault = crashes_->fault_at(t);
   client_->lost_in_flight(fault);
@@ -311,6 +452,12 @@ void LambdaModel::crash(const Event& e) {
 
 void LambdaModel::handle_next_event() {
   const double reclaim_s = idle_since_.empty() ? kNever : idle_since_.front() + p_.keep_alive_s;
+  const double pc_change_s = next_pc_change_s();
+  if (pc_change_s < kNever && pc_change_s <= reclaim_s &&
+      (events_.empty() || pc_change_s <= events_.front().t_s)) {
+    apply_pc_change();
+    return;
+  }
   if (events_.empty() || reclaim_s < events_.front().t_s) {
     idle_since_.pop_front();
     report_instances(reclaim_s);
@@ -342,7 +489,7 @@ void LambdaModel::handle_next_event() {
 }
 
 void LambdaModel::finish(double t_end_s) {
-  rec_->add_cost(cost_pc_, p_.provisioned_concurrency * memory_gb_ * t_end_s * p_.pc_price_usd_per_gb_s);
+  bill_provisioned(t_end_s);
 }
 
 }  // namespace servesim::platforms

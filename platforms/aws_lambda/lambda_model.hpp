@@ -32,8 +32,17 @@ struct LambdaParams {
   double scale_rate_window_s;
   double keep_alive_s;
   double init_limit_s;
-  uint32_t provisioned_concurrency;
-  double price_usd_per_gb_s;  // of the chosen architecture
+  uint32_t provisioned_concurrency;  // allocated before the run starts
+  // Application Auto Scaling scheduled actions: from at_s the configured provisioned concurrency is
+  // environments (times increasing; empty: provisioned_concurrency for the whole run).
+  struct ScheduledAction {
+    double at_s;
+    uint32_t environments;
+  };
+  std::vector<ScheduledAction> pc_schedule;
+  double pc_preparation_s;            // before a raise starts allocating (estimated: "a minute or two")
+  double pc_allocation_envs_per_min;  // 6,000 per function (documented)
+  double price_usd_per_gb_s;          // of the chosen architecture
   double price_usd_per_request;
   double billing_granularity_s;
   bool bill_init;
@@ -44,6 +53,9 @@ struct LambdaParams {
   double ephemeral_storage_mb;
   double ephemeral_price_usd_per_gb_s;  // of /tmp above the free 512 MB
   bool snapstart;
+  // The model is fetched and loaded by an external extension started at Extension init, in parallel with the
+  // runtime's init; the Init phase ends when both signal Next, and the first invocation waits for the model.
+  bool model_load_in_extension;
   ColdStartPath path;  // where a cold start gets the model (platforms/aws_lambda/lambda_packaging.cpp)
 
   // Reads and checks the settings; `service` gives the model's packaging, whose limits are checked here.
@@ -51,6 +63,12 @@ struct LambdaParams {
   double vcpu() const { return memory_mb / mb_per_vcpu < max_vcpu ? memory_mb / mb_per_vcpu : max_vcpu; }
   uint32_t concurrency_limit() const {
     return reserved_concurrency ? reserved_concurrency : account_concurrency;
+  }
+  // The most provisioned concurrency ever configured (the static value or a scheduled one).
+  uint32_t provisioned_concurrency_max() const {
+    uint32_t n = provisioned_concurrency;
+    for (const auto& a : pc_schedule) n = a.environments > n ? a.environments : n;
+    return n;
   }
 };
 
@@ -91,6 +109,7 @@ class LambdaModel : public sim::PlatformModel {
   void set_concurrency_cap(double t_s, uint32_t cap, int fault) override;
   std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const override;
   sim::ColdStartParts cold_start_parts() const override { return parts_; }
+  std::vector<std::pair<std::string, double>> lever_outcome() const override;
 
   // Event source mode: from now on every invocation ends at `observer` (no served/timed-out/throttled counts,
   // no client retries). Invocation `id` at t_s processes `items` messages: its service time is the sum of
@@ -124,9 +143,11 @@ class LambdaModel : public sim::PlatformModel {
   void attempt(double t_s, double arrival_s, uint32_t attempt_no);
   uint32_t hold_retry(uint32_t attempt_no);  // the held retry's index, for Event::slot
   // The environment starts at t_s (init_s of cold start first); `now_s` >= t_s is the current time (a cold
-  // start that waited for its download), from which a crash can strike.
+  // start that waited for its download), from which a crash can strike. init_phase_s (< 0: init_s) is the
+  // part of init_s that is Lambda's Init phase, the rest a wait inside the first invocation (a model that an
+  // extension loads in the background): the 10 s init limit applies to the Init phase.
   void begin_service(double t_s, double now_s, double arrival_s, uint32_t attempt_no, double init_s,
-                     double service_s, bool provisioned);
+                     double service_s, bool provisioned, double init_phase_s = -1);
   void complete(const Event& e);
   void release_environment(const Event& e, double t_s);  // the environment of E is free (idle or provisioned)
   void crash(const Event& e);
@@ -136,6 +157,12 @@ class LambdaModel : public sim::PlatformModel {
   bool take_scaling_slot(double t_s);
   void push(const Event& e);
   void report_instances(double t_s);
+  // Scheduled provisioned concurrency: the next action's or allocation's time, and applying it.
+  double next_pc_change_s() const;
+  void apply_pc_change();
+  void bill_provisioned(double t_s);  // the configured provisioned concurrency's GB-s up to t_s
+  // A provisioned environment's invocation ended: it idles, or goes if a cut is waiting for it.
+  void return_provisioned();
   double work_s();  // the warm service time of the invocation being started (items_ draws), at this memory
 
   LambdaParams p_;
@@ -159,6 +186,14 @@ class LambdaModel : public sim::PlatformModel {
   std::deque<double> idle_since_;  // on-demand idle environments, oldest idle first (MRU reuse at the back)
   uint32_t busy_ = 0;              // environments serving or initialising (= concurrency in use)
   uint32_t pc_idle_ = 0;
+  // Scheduled provisioned concurrency (p_.pc_schedule). pc_allocated_ environments exist (idle or busy);
+  // pc_release_ of the busy ones go when their request ends (a cut); pc_pending_ more become usable at
+  // pc_ready_at_s_ (a raise, all at once).
+  uint32_t pc_configured_ = 0, pc_allocated_ = 0, pc_release_ = 0, pc_pending_ = 0;
+  double pc_ready_at_s_ = kNever;
+  double pc_billed_until_s_ = 0;
+  size_t pc_next_action_ = 0;
+  uint64_t pc_allocations_ = 0, pc_invocations_ = 0, pc_cold_while_allocating_ = 0;
   std::vector<double> creations_;  // ring of the last scale_rate_envs creation times
   size_t creation_head_ = 0;
   std::vector<ColdStart> cold_;  // cold starts waiting for their model download, by slot

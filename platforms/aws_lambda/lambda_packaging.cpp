@@ -22,6 +22,8 @@ void check_snapstart(const Settings& s, const LambdaParams& p, Source source) {
   if (p.provisioned_concurrency > 0)
     throw refuse("provisioned_concurrency " + std::to_string(p.provisioned_concurrency),
                  "provisioned concurrency");
+  if (p.provisioned_concurrency_max() > 0)
+    throw refuse("a provisioned_concurrency_schedule", "provisioned concurrency");
   if (p.ephemeral_storage_mb > 512)
     throw refuse("ephemeral_storage_mb " + format_mb(p.ephemeral_storage_mb),
                  "ephemeral storage above 512 MB");

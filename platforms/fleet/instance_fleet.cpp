@@ -186,10 +186,20 @@ void InstanceFleet::handle_next_event() {
       timers_.pop_back();
       switch (timer.kind) {
         case TimerKind::init_done:
-          init_done(t, timer.id);
+          if (is_current_start(timer)) init_done(t, timer.id);
           break;
         case TimerKind::ready:
-          become_ready(t, timer.id);
+          if (!is_current_start(timer)) break;
+          if (cfg_.startup_probe.enabled)
+            probe_loaded(t, timer.id);
+          else
+            become_ready(t, timer.id);
+          break;
+        case TimerKind::probed:
+          if (is_current_start(timer)) become_ready(t, timer.id);
+          break;
+        case TimerKind::probe_deadline:
+          if (is_current_start(timer) && !inst_[timer.id].probe_passed) probe_kill(t, timer.id);
           break;
         case TimerKind::retry:
           --retry_waiting_;
@@ -236,9 +246,22 @@ void InstanceFleet::on_arrival(double t_s, double origin_s, uint32_t attempt) {
 void InstanceFleet::on_transfer_done(uint64_t tag, double t_s) {
   now_s_ = t_s;
   const auto i = static_cast<uint32_t>(tag);
+  if (inst_[i].abandoned_fetches > 0) {  // the fetch of a start-up the startup probe killed
+    --inst_[i].abandoned_fetches;
+    return;
+  }
+  inst_[i].fetching = false;
   parts_.add(cfg_.instance_start_s, inst_[i].init_s, t_s - inst_[i].fetch_began_s, cfg_.fetch_is_pull,
              inst_[i].load_s, cfg_.fetch_bytes / 1e6);
-  push_timer(Timer{t_s + inst_[i].load_s, i, TimerKind::ready});
+  push_timer(Timer{t_s + inst_[i].load_s, i, TimerKind::ready, inst_[i].start});
+}
+
+std::vector<std::pair<std::string, double>> InstanceFleet::lever_outcome() const {
+  if (!cfg_.startup_probe.enabled) return {};
+  return {{"startup_probe_passed", static_cast<double>(probe_passed_)},
+          {"startup_probe_wait_s", probe_wait_s_},
+          {"startup_probe_kills", static_cast<double>(probe_kills_)},
+          {"startup_probe_dropped", static_cast<double>(probe_dropped_)}};
 }
 
 void InstanceFleet::finish(double t_end_s) {

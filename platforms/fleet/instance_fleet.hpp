@@ -33,6 +33,7 @@
 #include "platforms/fleet/llm_serving.hpp"
 #include "platforms/fleet/model_cache.hpp"
 #include "platforms/fleet/processor_sharing.hpp"
+#include "platforms/fleet/startup_probe.hpp"
 #include "sim/platform_model.hpp"
 #include "sim/scenario.hpp"
 
@@ -67,6 +68,9 @@ struct FleetConfig {
   double startup_speedup = 1;         // runtime init and model load run this much faster (startup boost)
   double store_per_connection_bytes_per_s = 85e6;
   double store_shared_bytes_per_s = 12.5e9;
+  // A startup probe (Cloud Run): a starting instance takes requests only once a probe passes; one that fails
+  // it is shut down (its waiting requests dropped) and a minimum instance started again. Off by default.
+  StartupProbe startup_probe;
   double fetch_bytes = -1;  // fetched per cold start over the store link; < 0: the scenario's model_size_mb
   bool fetch_is_pull = false;  // the fetch is an image pull (else a model download), for ColdStartParts
   // service.llm on a GPU instance: each instance is one replica of a token-level server
@@ -116,6 +120,7 @@ class InstanceFleet : public sim::PlatformModel {
     return cache_.sources();
   }
   sim::ColdStartParts cold_start_parts() const override { return parts_; }
+  std::vector<std::pair<std::string, double>> lever_outcome() const override;
   sim::LlmOutcome llm_outcome() const override;
   bool token_level() const override { return cfg_.llm.timing != nullptr; }
 
@@ -143,7 +148,7 @@ class InstanceFleet : public sim::PlatformModel {
  private:
   static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
   enum class State : uint8_t { free, starting, ready };
-  enum class TimerKind : uint8_t { init_done, ready, retry, scale_out, tick, crash };
+  enum class TimerKind : uint8_t { init_done, ready, retry, scale_out, tick, crash, probed, probe_deadline };
   enum class Source : uint8_t { none, completion, deadline, timer, queue, reclaim };
 
   struct Request {
@@ -169,12 +174,20 @@ class InstanceFleet : public sim::PlatformModel {
     double kv_utilization = 0, iteration_start_s = 0;  // of the running iteration
     std::vector<uint32_t> pending;                     // requests waiting for the startup
     uint32_t life = 0;  // bumped each time it becomes ready (crash timers of an earlier period are stale)
+    // Startup probe: the start-up's serial (its timers carry it), when its container started, whether a
+    // probe passed, model fetches of killed start-ups still in flight (their completion is ignored).
+    uint32_t start = 0;
+    double container_start_s = 0;
+    bool probe_passed = false, fetching = false;
+    uint32_t abandoned_fetches = 0;
   };
   struct Timer {
     double t_s;
     uint32_t id;
     TimerKind kind;
-    uint32_t life = 0;  // crash: the instance's ready period it was drawn for (stale once it changed)
+    // crash: the instance's ready period it was drawn for (stale once it changed); init_done, ready, probed,
+    // probe_deadline: the start-up it belongs to (stale once the instance was shut down or restarted).
+    uint32_t life = 0;
   };
   struct Deadline {
     double t_s;
@@ -214,6 +227,12 @@ class InstanceFleet : public sim::PlatformModel {
   void scale_out(double t_s);
   void init_done(double t_s, uint32_t i);
   void become_ready(double t_s, uint32_t i);
+  // Startup probe: the model is loaded at t_s (ready as soon as a probe passes); the probe's budget ran out.
+  void probe_loaded(double t_s, uint32_t i);
+  void probe_kill(double t_s, uint32_t i);
+  bool is_current_start(const Timer& timer) const {
+    return inst_[timer.id].state == State::starting && inst_[timer.id].start == timer.life;
+  }
   void reclaim();  // removes the least recently used idle instance of reclaim_list()
   // Crashes: a ready instance dies at the scenario's crash rate; its requests fail, a dynamic one is gone, a
   // reserved (minimum) one is restarted with a new cold start.
@@ -288,6 +307,8 @@ class InstanceFleet : public sim::PlatformModel {
   uint32_t keep_ = 0;  // instances the autoscaler (or the reserved floor) keeps from scale-in
   uint32_t reported_busy_ = kNone, reported_idle_ = kNone;
   double last_start_s_ = -kNever;
+  uint64_t probe_passed_ = 0, probe_kills_ = 0, probe_dropped_ = 0;
+  double probe_wait_s_ = 0;  // from model loaded to the passing probe, summed
   bool scale_pending_ = false;
   double now_s_ = 0;
 

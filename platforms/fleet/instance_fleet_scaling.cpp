@@ -63,7 +63,62 @@ void InstanceFleet::begin_startup(double t_s, uint32_t i) {
   ++starting_;
   ++starting_empty_;
   starting_open_.push_back(i);
-  push_timer(Timer{t_s + init_s, i, TimerKind::init_done});
+  ++inst.start;
+  inst.container_start_s = t_s + cfg_.instance_start_s;
+  inst.probe_passed = false;
+  push_timer(Timer{t_s + init_s, i, TimerKind::init_done, inst.start});
+  if (cfg_.startup_probe.enabled) {
+    const StartupProbe& probe = cfg_.startup_probe;
+    push_timer(
+        Timer{inst.container_start_s + probe.initial_delay_s + probe.failure_threshold * probe.period_s, i,
+              TimerKind::probe_deadline, inst.start});
+  }
+}
+
+void InstanceFleet::probe_loaded(double t_s, uint32_t i) {
+  Instance& inst = inst_[i];
+  const StartupProbe::Verdict v = cfg_.startup_probe.judge(t_s - inst.container_start_s);
+  if (!v.passes) return;  // loaded exactly at the deadline, which has just killed it or will
+  inst.probe_passed = true;
+  ++probe_passed_;
+  const double pass_s = inst.container_start_s + v.at_s;
+  probe_wait_s_ += std::max(0.0, pass_s - t_s);
+  if (pass_s <= t_s) {
+    become_ready(t_s, i);
+    return;
+  }
+  push_timer(Timer{pass_s, i, TimerKind::probed, inst.start});
+}
+
+void InstanceFleet::probe_kill(double t_s, uint32_t i) {
+  // "If a startup probe does not succeed within the specified time, Cloud Run shuts down the container"
+  // (healthchecks): the requests waiting for it fail (HTTP 503, dropped) and a minimum instance is started
+  // again; a dynamic one is gone (the next request or the autoscaler starts another).
+  Instance& inst = inst_[i];
+  ++probe_kills_;
+  if (inst.fetching) {
+    ++inst.abandoned_fetches;
+    inst.fetching = false;
+  }
+  const auto waiting = static_cast<uint32_t>(inst.pending.size());
+  for (const uint32_t r : inst.pending) {
+    rec_->dropped(t_s, reqs_[r].arrival_s);
+    free_request(r);
+  }
+  inst.pending.clear();
+  probe_dropped_ += waiting;
+  if (waiting > 0) change_bound(t_s, i, -static_cast<int>(waiting));
+  // An empty starting instance is counted in starting_empty_; one with requests was taken out when bound.
+  if (waiting == 0) --starting_empty_;
+  --starting_;
+  if (inst.reserved) {
+    begin_startup(t_s, i);
+    return;
+  }
+  inst.state = State::free;
+  --total_;
+  free_inst_.push_back(i);
+  schedule_scale_out();
 }
 
 void InstanceFleet::schedule_scale_out() {
@@ -83,7 +138,7 @@ void InstanceFleet::init_done(double t_s, uint32_t i) {
   Instance& inst = inst_[i];
   if (cfg_.fetch_bytes <= 0) {
     parts_.add(cfg_.instance_start_s, inst.init_s, 0, cfg_.fetch_is_pull, inst.load_s, 0);
-    push_timer(Timer{t_s + inst.load_s, i, TimerKind::ready});
+    push_timer(Timer{t_s + inst.load_s, i, TimerKind::ready, inst.start});
     return;
   }
   if (cache_.enabled()) {
@@ -91,11 +146,12 @@ void InstanceFleet::init_done(double t_s, uint32_t i) {
     if (layer < cache_.layers()) {  // the host has the model in a cache layer: no store transfer
       parts_.add(cfg_.instance_start_s, inst.init_s, cache_.read_s(layer), cfg_.fetch_is_pull, inst.load_s,
                  0);
-      push_timer(Timer{t_s + cache_.read_s(layer) + inst.load_s, i, TimerKind::ready});
+      push_timer(Timer{t_s + cache_.read_s(layer) + inst.load_s, i, TimerKind::ready, inst.start});
       return;
     }
   }
   inst.fetch_began_s = t_s;
+  inst.fetching = true;
   transfers_->start(t_s, cfg_.fetch_bytes, store_route_, i);
 }
 

@@ -205,6 +205,10 @@ CloudRunParams CloudRunParams::from(const Settings& s, const sim::ServiceSpec& s
   p.idle_price_usd_per_vcpu_s = p.instance_billing ? 0.0 : s.number("price_usd_per_vcpu_s_idle_min_instance");
   p.idle_price_usd_per_gib_s = p.instance_billing ? 0.0 : s.number("price_usd_per_gib_s_idle_min_instance");
   p.path = cloud_run_path(s, p, service);
+  // Startup probes: initialDelaySeconds and periodSeconds at most 240, failureThreshold x periodSeconds at
+  // most 240 s (healthchecks; Admin API v2 Probe).
+  p.startup_probe = StartupProbe::from(
+      s, "startup_probe", {.initial_delay_max_s = 240, .period_max_s = 240, .budget_max_s = 240});
   return p;
 }
 
@@ -223,6 +227,7 @@ FleetConfig CloudRunModel::fleet_config_for(const CloudRunParams& p, const sim::
   c.target_concurrency = p.target_concurrency;
   c.target_cpu = p.target_cpu;
   c.startup_speedup = p.startup_speedup;
+  c.startup_probe = p.startup_probe;
   c.set_cold_start_path(p.path);
   const auto& svc = scenario.service;
   double gpu_work_factor = 0;  // a request alone on the GPU: the user's speed-up, else the GPU latency model

@@ -47,7 +47,8 @@ struct CloudRunParams {
   GpuWorkload gpu_workload;     // for the GPU latency model (weight_bytes < 0: the scenario's model_size_mb)
   double store_per_connection_bytes_per_s;
   double store_shared_bytes_per_s;
-  ColdStartPath path;  // where a cold start gets the model (service.cold_start.source)
+  ColdStartPath path;          // where a cold start gets the model (service.cold_start.source)
+  StartupProbe startup_probe;  // a configured startup probe (off: Cloud Run's default TCP probe)
 
   // Reads and checks the settings, including the documented vCPU/memory combinations and the limits of the
   // model's packaging (`service`): Cloud Run runs container images, with the model in the image, downloaded

@@ -1,5 +1,6 @@
 // KubernetesModel: pods (scheduling, start-up, termination), node provisioning and the autoscalers.
 #include <algorithm>
+#include <cmath>
 
 #include "platforms/kubernetes_gpu/kubernetes_model.hpp"
 
@@ -19,6 +20,7 @@ uint32_t KubernetesModel::create_pod(double t_s, bool ready_now) {
   pod.life = ++serial_;
   pod.deadline = 0;
   pod.in_batch = 0;
+  pod.probe_restarts = 0;
   pod.created_s = t_s;
   pod.queue.clear();
   if (llm_.timing && !pod.engine) pod.engine = std::make_unique<LlmEngine>(*llm_.timing, p_.llm_limits);
@@ -50,7 +52,41 @@ void KubernetesModel::start_pod(uint32_t id, double t_s) {
     parts_.add(wait.allocation_s, runtime_init_s, wait.pull_s, true, load_s,
                wait.first_on_pull ? p_.image_bytes / 1e6 : 0);
   }
-  push(Event{t_s + (runtime_init_s + load_s), id, pod.life, Kind::pod_ready});
+  start_container(id, t_s, runtime_init_s + load_s);
+}
+
+void KubernetesModel::start_container(uint32_t id, double t_s, double ready_after_s) {
+  const Pod& pod = pods_[id];
+  if (!p_.startup_probe.enabled) {
+    push(Event{t_s + ready_after_s, id, pod.life, Kind::pod_ready});
+    return;
+  }
+  const StartupProbe::Verdict v = p_.startup_probe.judge(ready_after_s);
+  if (v.passes) {
+    ++probe_passed_;
+    probe_wait_s_ += v.at_s - ready_after_s;
+    push(Event{t_s + v.at_s, id, pod.life, Kind::pod_ready});
+  } else {
+    push(Event{t_s + v.at_s, id, pod.life, Kind::probe_kill});
+  }
+}
+
+void KubernetesModel::probe_kill(uint32_t id, double t_s) {
+  // The kubelet kills the container and restarts it (restartPolicy Always) after the CrashLoopBackOff
+  // delay: 10 s, doubling with each restart, at most 5 min (Pod Lifecycle). The pod stays starting.
+  Pod& pod = pods_[id];
+  ++probe_kills_;
+  const double backoff_s =
+      std::min(p_.restart_backoff_initial_s * std::pow(2.0, pod.probe_restarts), p_.restart_backoff_max_s);
+  ++pod.probe_restarts;
+  push(Event{t_s + backoff_s, id, pod.life, Kind::probe_restart});
+}
+
+std::vector<std::pair<std::string, double>> KubernetesModel::lever_outcome() const {
+  if (!p_.startup_probe.enabled) return {};
+  return {{"startup_probe_passed", static_cast<double>(probe_passed_)},
+          {"startup_probe_wait_s", probe_wait_s_},
+          {"startup_probe_kills", static_cast<double>(probe_kills_)}};
 }
 
 void KubernetesModel::pod_ready(uint32_t id, double t_s) {

@@ -331,6 +331,14 @@ void KubernetesModel::handle_next_event() {
       case Kind::pod_crash:
         if (pod->life == e.serial && pod->state == PodState::ready) pod_crash(e.id, e.t_s);
         break;
+      case Kind::probe_kill:
+        if (pod->life == e.serial && pod->state == PodState::starting) probe_kill(e.id, e.t_s);
+        break;
+      case Kind::probe_restart:
+        if (pod->life == e.serial && pod->state == PodState::starting)
+          start_container(e.id, e.t_s,
+                          service_.runtime_init_s.sample(*rng_) + service_.model_load_s.sample(*rng_));
+        break;
       case Kind::llm_step:
         if (pod->life == e.serial && pod->engine && pod->engine->running()) llm_step(e.id, e.t_s);
         break;

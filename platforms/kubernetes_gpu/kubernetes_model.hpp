@@ -44,6 +44,7 @@ class KubernetesModel : public sim::PlatformModel {
   void handle_next_event() override;
   void on_transfer_done(uint64_t tag, double t_s) override;
   sim::ColdStartParts cold_start_parts() const override { return parts_; }
+  std::vector<std::pair<std::string, double>> lever_outcome() const override;
   sim::LlmOutcome llm_outcome() const override;
   bool token_level() const override { return llm_.timing != nullptr; }
   bool has_work() const override { return in_system_ > 0; }
@@ -73,6 +74,7 @@ class KubernetesModel : public sim::PlatformModel {
     double busy_s = 0;    // GPU-busy time in the current metric window
     uint64_t routed = 0;  // requests routed to it in the current metric window
     RequestRing queue;
+    uint32_t probe_restarts = 0;        // containers killed by the startup probe (CrashLoopBackOff grows)
     std::unique_ptr<LlmEngine> engine;  // service.llm: the replica's server (else null)
     double kv_utilization = 0;          // service.llm: at the start of the running iteration
   };
@@ -84,7 +86,9 @@ class KubernetesModel : public sim::PlatformModel {
     node_launch,
     node_pull,
     pod_crash,
-    llm_step
+    llm_step,
+    probe_kill,    // the startup probe failed failure_threshold times: the container is killed
+    probe_restart  // CrashLoopBackOff over: the container starts again
   };
   struct Event {
     double t_s;
@@ -131,6 +135,10 @@ class KubernetesModel : public sim::PlatformModel {
   // Pods, nodes and autoscalers (kubernetes_cluster.cpp).
   uint32_t create_pod(double t_s, bool ready_now);
   void start_pod(uint32_t pod, double t_s);
+  // The container starts at t_s and is loaded ready_after_s later; the startup probe decides when it is an
+  // endpoint (or kills it).
+  void start_container(uint32_t pod, double t_s, double ready_after_s);
+  void probe_kill(uint32_t pod, double t_s);
   void pod_ready(uint32_t pod, double t_s);
   void remove_pod(uint32_t pod, double t_s);
   void pod_gone(uint32_t pod, double t_s);
@@ -189,6 +197,8 @@ class KubernetesModel : public sim::PlatformModel {
   uint32_t reported_busy_ = ~0u, reported_idle_ = ~0u;
   uint64_t in_system_ = 0;  // requests queued or on a GPU
   uint64_t arrivals_since_poll_ = 0;
+  uint64_t probe_passed_ = 0, probe_kills_ = 0;
+  double probe_wait_s_ = 0;  // from the model loaded to the probe that passed, summed
   double window_start_s_ = 0, last_active_s_ = 0;
   double next_hpa_s_ = 0, next_ca_s_ = 0, next_keda_s_ = kNever;
 };

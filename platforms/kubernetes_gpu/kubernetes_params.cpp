@@ -103,6 +103,11 @@ KubernetesParams KubernetesParams::from(const Settings& s, const nlohmann::json&
   p.keda_polling_interval_s = s.number("keda_polling_interval_s");
   p.keda_cooldown_s = s.number("keda_cooldown_s");
   p.termination_grace_period_s = s.number("termination_grace_period_s");
+  // Kubernetes' probe fields have no upper bound (initialDelaySeconds, periodSeconds >= 1).
+  p.startup_probe = StartupProbe::from(
+      s, "startup_probe", {.initial_delay_max_s = 86400, .period_max_s = 86400, .budget_max_s = 0});
+  p.restart_backoff_initial_s = s.number("restart_backoff_initial_s");
+  p.restart_backoff_max_s = s.number("restart_backoff_max_s");
 
   p.max_batch_size = static_cast<uint32_t>(s.number("max_batch_size"));
   p.max_queue_delay_s = s.number("max_queue_delay_ms") / 1e3;

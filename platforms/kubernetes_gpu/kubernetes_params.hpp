@@ -10,6 +10,7 @@
 #include "platforms/catalog.hpp"
 #include "platforms/fleet/batch_latency.hpp"
 #include "platforms/fleet/llm_engine.hpp"
+#include "platforms/fleet/startup_probe.hpp"
 #include "platforms/kubernetes_gpu/hpa_controller.hpp"
 #include "platforms/kubernetes_gpu/llm_router.hpp"
 #include "platforms/kubernetes_gpu/node_pool.hpp"
@@ -36,6 +37,11 @@ struct KubernetesParams {
   HpaPolicy hpa;
   double keda_polling_interval_s = 30, keda_cooldown_s = 300;
   double termination_grace_period_s = 30;
+  // startupProbe (off unless given): readiness on the probe grid; a container that fails it is killed and
+  // restarted after the CrashLoopBackOff delay (restart_backoff_initial_s, doubling, at most
+  // restart_backoff_max_s).
+  StartupProbe startup_probe;
+  double restart_backoff_initial_s = 10, restart_backoff_max_s = 300;
 
   uint32_t max_batch_size = 1;
   double max_queue_delay_s = 0;

@@ -173,6 +173,31 @@ TEST_CASE("platforms::LambdaModel: cold start = runtime init + model download (S
     const double init_s = 0.3 + 1.0 + route_latency_s + 10.0;
     CHECK(r.latency.max_s() == Approx(10.0 + init_s + 0.1).epsilon(1e-6));
   }
+  SECTION("an extension fetches and loads the model in parallel with the runtime's init") {
+    // Extension init starts the download at 0 with the runtime's 300 ms init: the first request waits
+    // max(0.3, 1 s + latency + 0.7 s) = 1.7247 s, then runs 0.1 s (0.3 s earlier than in the function's
+    // init).
+    TempDir dir;
+    doc["workload"] = {{"type", "rate_trace"}, {"path", dir.write("one.txt", "1")}};
+    doc["candidates"][0]["model_load_in_extension"] = true;
+    const auto r = simulate(scenario_from(doc)).results[0];
+    REQUIRE(r.requests.served == 1);
+    CHECK(r.latency.max_s() == Approx(1.0 + route_latency_s + 0.7 + 0.1).epsilon(1e-6));
+    SECTION(
+        "a load past 10 s does not fail the Init phase, which ends when the runtime and extension send "
+        "Next") {
+      doc["service"]["cold_start"]["model_load"] = constant_ms(10000);
+      const auto slow = simulate(scenario_from(doc)).results[0];
+      // 1 s + latency + 10 s, no repeated init (the function's own init would take 10 s + 11.3247 s + 0.1 s).
+      CHECK(slow.latency.max_s() == Approx(1.0 + route_latency_s + 10.0 + 0.1).epsilon(1e-6));
+      // Billed: the wait and the request at the on-demand rate (init billed): 11.1247 s -> 11.125 s x 1.7275
+      // GB.
+      double compute_usd = -1;
+      for (const auto& [k, v] : slow.cost_usd)
+        if (k == "compute_usd") compute_usd = v;
+      CHECK(compute_usd == Approx(11.125 * 1769.0 / 1024 * 0.0000166667).epsilon(1e-6));
+    }
+  }
 }
 
 TEST_CASE("platforms::LambdaModel: settings outside their documented range are refused") {
@@ -231,4 +256,94 @@ TEST_CASE("platforms::LambdaModel: a throttled request is retried with its own t
   SECTION("async: the event queue's retries") {
     CHECK(mean_latency_s(2000, true) - mean_latency_s(10, true) == Approx(0.995).margin(1e-6));
   }
+}
+
+TEST_CASE(
+    "platforms::LambdaModel: scheduled provisioned concurrency is allocated late and billed as configured") {
+  // 2 requests/s of 100 ms for 1,200 s at 1,024 MB (1 GB), keep-alive 0: every request that finds no
+  // provisioned environment cold-starts. At 600 s a scheduled action raises provisioned concurrency 0 -> 10.
+  // Preparation 60 s, allocation 10 environments/min: usable at 600 + 60 + 10/10 min = 720 s, all at once
+  // (lambda-concurrency.html). ~0.2 requests in flight: P(more than 10 at once) is negligible.
+  auto doc = lambda_scenario(
+      poisson(2, 1200), 100,
+      {{"memory_mb", 1024},
+       {"keep_alive_s", 0},
+       {"pc_preparation_s", 60},
+       {"pc_allocation_envs_per_min", 10},
+       {"provisioned_concurrency_schedule", {{{"at_s", 600}, {"provisioned_concurrency", 10}}}}});
+  const auto run = simulate(scenario_from(doc));
+  const auto& r = run.results[0];
+  uint64_t before = 0, cold_before = 0, after = 0, cold_after = 0;
+  for (const auto& row : run.rows[0]) {
+    if (row.end_s <= 720) {
+      before += row.counts.arrived;
+      cold_before += row.counts.cold_starts;
+    } else if (row.start_s >= 720) {
+      after += row.counts.arrived;
+      cold_after += row.counts.cold_starts;
+    }
+  }
+  CHECK(before > 1000);
+  CHECK(cold_before == before);  // still allocating from 600 to 720 s: the requests spill to on-demand
+  CHECK(after > 700);
+  CHECK(cold_after == 0);
+  // Billed from the action on, allocating or not: 10 x 1 GB x (T - 600 s) x $0.0000041667/GB-s.
+  double provisioned_usd = -1;
+  for (const auto& [k, v] : r.cost_usd)
+    if (k == "provisioned_usd") provisioned_usd = v;
+  CHECK(provisioned_usd == Approx(10 * 1.0 * (r.simulated_s - 600) * 0.0000041667).epsilon(1e-9));
+  REQUIRE(r.levers.size() == 5);
+  CHECK(r.levers[0].first == "pc_actions_applied");
+  CHECK(r.levers[0].second == 1);
+  CHECK(r.levers[1].second == 1);  // one allocation completed
+  CHECK(r.levers[4].first == "pc_cold_starts_while_allocating");
+  CHECK(r.levers[4].second > 150);  // 2/s over 120 s of allocation: about 240
+  CHECK(r.requests.served == r.requests.arrived);
+
+  SECTION("a cut releases the environments at once and bills until then") {
+    // Static 10 before the run, cut to 0 at 600 s: warm before, cold after; billed 10 x 1 GB x 600 s.
+    doc["candidates"][0]["provisioned_concurrency"] = 10;
+    doc["candidates"][0]["provisioned_concurrency_schedule"] = {
+        {{"at_s", 600}, {"provisioned_concurrency", 0}}};
+    const auto cut = simulate(scenario_from(doc));
+    uint64_t early_cold = 0, late = 0, late_cold = 0;
+    for (const auto& row : cut.rows[0]) {
+      if (row.end_s <= 600) early_cold += row.counts.cold_starts;
+      if (row.start_s >= 600) {
+        late += row.counts.arrived;
+        late_cold += row.counts.cold_starts;
+      }
+    }
+    CHECK(early_cold == 0);
+    CHECK(late_cold == late);
+    double usd = -1;
+    for (const auto& [k, v] : cut.results[0].cost_usd)
+      if (k == "provisioned_usd") usd = v;
+    CHECK(usd == Approx(10 * 1.0 * 600 * 0.0000041667).epsilon(1e-9));
+  }
+}
+
+TEST_CASE("platforms::LambdaModel: a bad provisioned_concurrency_schedule is refused where it is") {
+  auto doc = lambda_scenario(poisson(1, 10), 100, {});
+  auto refused = [&](nlohmann::json schedule) {
+    doc["candidates"][0]["provisioned_concurrency_schedule"] = std::move(schedule);
+    try {
+      simulate(scenario_from(doc));
+    } catch (const servesim::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  CHECK_THAT(
+      refused(
+          {{{"at_s", 60}, {"provisioned_concurrency", 5}}, {{"at_s", 30}, {"provisioned_concurrency", 0}}}),
+      Catch::Contains("/candidates/0/provisioned_concurrency_schedule/1/at_s: expected a time >= 0 s after "
+                      "the previous action's, got 30"));
+  CHECK_THAT(
+      refused({{{"at_s", 60}, {"provisioned_concurrency", 2000}}}),
+      Catch::Contains("/provisioned_concurrency_schedule/0/provisioned_concurrency: expected a whole number "
+                      "0..1000 (at most the concurrency limit), got 2000"));
+  CHECK_THAT(refused({{{"at", 60}}}),
+             Catch::Contains("/provisioned_concurrency_schedule/0: expected an object"));
+  CHECK_THAT(refused(5), Catch::Contains("/provisioned_concurrency_schedule: expected a list"));
 }

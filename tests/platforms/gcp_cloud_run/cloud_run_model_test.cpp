@@ -465,3 +465,56 @@ TEST_CASE("platforms::cloud-run export: the GPU type and zonal redundancy as Clo
   yaml = format->write(request).at(0).text;
   CHECK_THAT(yaml, Catch::Contains("run.googleapis.com/gpu-zonal-redundancy-disabled: \"true\""));
 }
+
+TEST_CASE(
+    "platforms::CloudRunModel: a startup probe gates an instance's readiness and shuts down slow starts") {
+  TempDir dir;
+  // A fresh service (no minimum instance), 1 vCPU; the model loads in 23 s, a request takes 100 ms.
+  const nlohmann::json service = {{"warm", constant_ms(100)},
+                                  {"cold_start", {{"model_load", constant_ms(23000)}}}};
+  auto lever = [](const servesim::sim::CandidateResult& r, const std::string& name) {
+    for (const auto& [k, v] : r.levers)
+      if (k == name) return v;
+    return -1.0;
+  };
+  SECTION("without a configured probe (Cloud Run's default TCP probe waits for the port): 23.1 s") {
+    const auto r =
+        simulate(scenario_from(cloud_run_scenario(trace_at(dir, {0}), service, {{"vcpu", 1}}))).results.at(0);
+    CHECK(r.latency.max_s() == Approx(23.1).margin(1e-3));
+    CHECK(r.levers.empty());
+  }
+  SECTION("period 10 s: probes at 10, 20, 30 s; ready at 30 s, the request ends at 30.1 s") {
+    const auto r =
+        simulate(scenario_from(cloud_run_scenario(trace_at(dir, {0}), service,
+                                                  {{"vcpu", 1}, {"startup_probe", {{"period_s", 10}}}})))
+            .results.at(0);
+    CHECK(r.requests.served == 1);
+    CHECK(r.latency.max_s() == Approx(30.1).margin(1e-3));
+    CHECK(lever(r, "startup_probe_passed") == 1);
+    CHECK(lever(r, "startup_probe_wait_s") == Approx(7));
+  }
+  SECTION("failure threshold 2: shut down at 20 s, its requests dropped; every arrival accounted for") {
+    // Requests at 0 and 5 s wait for the first instance (shut down at 20 s); the one at 25 s starts another
+    // (shut down at 45 s).
+    const auto r =
+        simulate(scenario_from(cloud_run_scenario(
+                     trace_at(dir, {0, 5, 25}), service,
+                     {{"vcpu", 1}, {"startup_probe", {{"period_s", 10}, {"failure_threshold", 2}}}})))
+            .results.at(0);
+    CHECK(r.requests.served == 0);
+    CHECK(r.requests.dropped == 3);
+    CHECK(lever(r, "startup_probe_kills") >= 2);
+    CHECK(lever(r, "startup_probe_dropped") == 3);
+    CHECK(lever(r, "startup_probe_passed") == 0);
+  }
+  SECTION("Cloud Run's limits: failure_threshold x period_s at most 240 s") {
+    try {
+      simulate(scenario_from(cloud_run_scenario(
+          trace_at(dir, {0}), service, {{"startup_probe", {{"period_s", 100}, {"failure_threshold", 3}}}})));
+      FAIL("accepted");
+    } catch (const servesim::InputError& e) {
+      CHECK_THAT(e.what(), Catch::Contains("/candidates/0/startup_probe/failure_threshold: expected "
+                                           "failure_threshold x period_s of at most 240 s, got 300 s"));
+    }
+  }
+}

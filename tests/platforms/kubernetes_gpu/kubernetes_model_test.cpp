@@ -385,3 +385,72 @@ TEST_CASE("platforms::KubernetesModel: replay speed against a fixed pool [.perf]
                          << k8s.results[0].requests.arrived << " requests");
   CHECK(k8s.results[0].requests.served == k8s.results[0].requests.arrived);
 }
+
+TEST_CASE("platforms::StartupProbe: readiness on the probe grid, killed past its budget") {
+  using servesim::platforms::StartupProbe;
+  // Kubernetes' defaults: initialDelaySeconds 0, periodSeconds 10, failureThreshold 3 (probes at 10, 20, 30
+  // s).
+  StartupProbe probe;
+  probe.enabled = true;
+  // Loaded after 23 s: the probes at 10 and 20 s fail, the one at 30 s passes (7 s added).
+  CHECK(probe.judge(23).passes);
+  CHECK(probe.judge(23).at_s == 30);
+  CHECK(probe.judge(30).at_s == 30);   // ready exactly on a probe: that probe passes
+  CHECK(probe.judge(0.5).at_s == 10);  // the first probe comes one period after the initial delay
+  // failureThreshold 2: the budget is 0 + 2 x 10 = 20 s; not loaded by then, killed at 20 s.
+  probe.failure_threshold = 2;
+  CHECK_FALSE(probe.judge(23).passes);
+  CHECK(probe.judge(23).at_s == 20);
+  // initialDelaySeconds 5: probes at 15, 25, ...
+  probe.initial_delay_s = 5;
+  CHECK(probe.judge(23).at_s == 25);
+}
+
+TEST_CASE("platforms::KubernetesModel: a startup probe delays new pods and kills those past its budget") {
+  // As the HPA step above: one 16-GPU node from the start; new pods (from t = 15 s) load the model in 23 s.
+  auto doc = base_doc({{"gpus_per_node", 16},
+                       {"max_replicas", 16},
+                       {"hpa_metric", "requests_per_pod"},
+                       {"hpa_target_requests_per_pod_per_s", 1},
+                       {"image_size_gb", 0},
+                       {"max_batch_size", 1},
+                       {"max_queue_delay_ms", 0},
+                       {"measured_batch_latency_ms", {{1, 1}}},
+                       {"startup_probe", {{"period_s", 10}}}});
+  doc["service"]["cold_start"] = {{"model_load", {{"type", "constant"}, {"value_ms", 23000}}}};
+  auto arrivals = every(0, 60, 1.0 / 32);
+  for (double t = 60.5; t < 500; t += 1) arrivals.push_back(t);
+  auto lever = [](const KubernetesModel& m, const std::string& name) {
+    for (const auto& [k, v] : m.lever_outcome())
+      if (k == name) return v;
+    return -1.0;
+  };
+  SECTION("failureThreshold 3: every new pod passes at 30 s, 7 s after its model is loaded") {
+    Replay r(doc);
+    r.run(arrivals, 1000);
+    r.model->finish(1000);
+    const double passed = lever(*r.model, "startup_probe_passed");
+    CHECK(passed >= 4);  // the HPA's first step alone starts 4 pods
+    CHECK(lever(*r.model, "startup_probe_wait_s") == Approx(7 * passed));
+    CHECK(lever(*r.model, "startup_probe_kills") == 0);
+    const auto& q = r.rec.totals();
+    CHECK(q.served == q.arrived);
+  }
+  SECTION("failureThreshold 2: killed at 20 s and restarted, never ready; every arrival accounted for") {
+    doc["candidates"][0]["startup_probe"]["failure_threshold"] = 2;
+    Replay r(doc);
+    r.run(arrivals, 1000);
+    r.model->finish(1000);
+    CHECK(lever(*r.model, "startup_probe_passed") == 0);
+    CHECK(lever(*r.model, "startup_probe_kills") >= 4);
+    const auto& q = r.rec.totals();
+    CHECK(q.served + q.timed_out + q.throttled + q.dropped == q.arrived);
+  }
+  SECTION("bad probe fields are refused with their pointer") {
+    doc["candidates"][0]["startup_probe"] = {{"period_s", 0}};
+    const auto sc = scenario_from(doc);
+    const auto& c = sc.candidates.at(0);
+    CHECK_THROWS_WITH(KubernetesParams::from(Settings(c, sc.file), c.settings),
+                      Catch::Contains("/candidates/0/startup_probe/period_s: expected 1..86400, got 0"));
+  }
+}
