@@ -76,6 +76,17 @@ void check_options(const CalibrateOptions& options) {
 
 }  // namespace
 
+void finish_validation(reports::OutputDir& dir, CalibrateOutcome& outcome, nlohmann::ordered_json metrics,
+                       const nlohmann::ordered_json& scenario) {
+  nlohmann::ordered_json& v = outcome.validation;
+  v["metrics"] = std::move(metrics);
+  v["max_abs_error_pct"] = outcome.max_abs_error_pct;
+  core::write_file_atomic(dir.file("validation.json"), v.dump(2) + "\n");
+  core::write_file_atomic(dir.file("validation.html"), validation_html(v, scenario));
+  dir.commit();
+  outcome.out_dir = dir.final_path();
+}
+
 const std::vector<std::string>& calibrated_platforms() {
   static const std::vector<std::string> kPlatforms = {kLambda, kCloudRun, kAzureFunctions,
                                                       platforms::kKubernetesGpuPlatform};
@@ -324,12 +335,7 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
                      {"warmup_from_s", window.warmup_from_s},
                      {"peak_intervals_from_s", window.peak_from_s},
                      {"peak_intervals_to_s", window.window_to_s}};
-  v["metrics"] = metrics;
-  v["max_abs_error_pct"] = outcome.max_abs_error_pct;
-  core::write_file_atomic(dir.file("validation.json"), v.dump(2) + "\n");
-  core::write_file_atomic(dir.file("validation.html"), validation_html(v, scenario));
-  dir.commit();
-  outcome.out_dir = dir.final_path();
+  finish_validation(dir, outcome, std::move(metrics), scenario);
   return outcome;
 }
 

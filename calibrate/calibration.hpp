@@ -20,6 +20,10 @@
 
 #include "calibrate/lambda_log.hpp"
 
+namespace servesim::reports {
+class OutputDir;
+}
+
 namespace servesim::calibrate {
 
 struct CalibrateOptions {
@@ -44,6 +48,11 @@ struct CalibrateOutcome {
   nlohmann::ordered_json validation;  // validation.json
   double max_abs_error_pct = 0;       // over the compared figures with an observed value > 0
 };
+
+// The end of every calibration: sets outcome.validation's "metrics" and "max_abs_error_pct", writes
+// validation.json and validation.html (with the fitted `scenario`) into `dir`, commits it and records where.
+void finish_validation(reports::OutputDir& dir, CalibrateOutcome& outcome, nlohmann::ordered_json metrics,
+                       const nlohmann::ordered_json& scenario);
 
 // The platforms whose logs calibrate reads.
 const std::vector<std::string>& calibrated_platforms();

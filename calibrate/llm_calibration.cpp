@@ -9,7 +9,6 @@
 #include "calibrate/prometheus_fit.hpp"
 #include "calibrate/replay.hpp"
 #include "calibrate/validation.hpp"
-#include "calibrate/validation_html.hpp"
 #include "core/atomic_file.hpp"
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
@@ -319,12 +318,7 @@ CalibrateOutcome calibrate_vllm(const CalibrateOptions& options) {
                      {"warmup_from_s", window.warmup_from_s},
                      {"peak_intervals_from_s", window.peak_from_s},
                      {"peak_intervals_to_s", window.window_to_s}};
-  v["metrics"] = list;
-  v["max_abs_error_pct"] = outcome.max_abs_error_pct;
-  core::write_file_atomic(dir.file("validation.json"), v.dump(2) + "\n");
-  core::write_file_atomic(dir.file("validation.html"), validation_html(v, scenario));
-  dir.commit();
-  outcome.out_dir = dir.final_path();
+  finish_validation(dir, outcome, std::move(list), scenario);
   return outcome;
 }
 

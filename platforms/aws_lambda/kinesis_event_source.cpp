@@ -14,7 +14,7 @@ constexpr double kPutPayloadUnitKb = 25;
 
 KinesisEventSource::KinesisEventSource(std::unique_ptr<LambdaModel> function,
                                        const sim::EventSourceSpec& spec, uint64_t seed)
-    : function_(std::move(function)),
+    : LambdaEventSource(std::move(function)),
       spec_(spec),
       key_rng_(sim::Rng::derive(seed, kPartitionKeyStream)),
       lanes_(static_cast<size_t>(spec_.shards) * spec_.parallelization_factor),

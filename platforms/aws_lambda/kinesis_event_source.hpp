@@ -20,6 +20,7 @@
 #include <queue>
 #include <vector>
 
+#include "platforms/aws_lambda/lambda_event_source.hpp"
 #include "platforms/aws_lambda/lambda_model.hpp"
 #include "sim/event_source.hpp"
 #include "sim/platform_model.hpp"
@@ -27,30 +28,16 @@
 
 namespace servesim::platforms {
 
-class KinesisEventSource : public sim::PlatformModel, private InvocationObserver {
+class KinesisEventSource : public LambdaEventSource, private InvocationObserver {
  public:
   KinesisEventSource(std::unique_ptr<LambdaModel> function, const sim::EventSourceSpec& spec, uint64_t seed);
 
-  std::string platform() const override { return function_->platform(); }
-  void build(sim::PlatformBuilder& builder) override { function_->build(builder); }
   void start(sim::ModelContext& ctx) override;
   void on_arrival(double t_s, double origin_s, uint32_t attempt) override;
   double next_event_s() const override;
   void handle_next_event() override;
-  void on_transfer_done(uint64_t tag, double t_s) override { function_->on_transfer_done(tag, t_s); }
   bool has_work() const override;
   void finish(double t_end_s) override;
-  bool supports(sim::FaultSpec::Kind kind) const override { return function_->supports(kind); }
-  void set_concurrency_cap(double t_s, uint32_t cap, int fault) override {
-    function_->set_concurrency_cap(t_s, cap, fault);
-  }
-  std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const override {
-    return function_->cold_start_sources();
-  }
-  sim::ColdStartParts cold_start_parts() const override { return function_->cold_start_parts(); }
-  std::string latency_source() const override { return function_->latency_source(); }
-  sim::EventSourceOutcome event_source_outcome() const override { return outcome_; }
-  bool consumes_event_source() const override { return true; }
 
   // The batch place (shard x parallelization_factor + place in the shard) of partition key `key`.
   uint32_t lane_of(uint64_t key) const;
@@ -99,12 +86,10 @@ class KinesisEventSource : public sim::PlatformModel, private InvocationObserver
   void report_queue(double t_s);
   void prune_wakes() const;
 
-  std::unique_ptr<LambdaModel> function_;
   sim::EventSourceSpec spec_;
   sim::Rng key_rng_;
   sim::Recorder* rec_ = nullptr;
   int cost_shards_ = 0, cost_puts_ = 0;
-  sim::EventSourceOutcome outcome_;
 
   std::vector<Lane> lanes_;
   mutable std::priority_queue<Wake, std::vector<Wake>, Later> wakes_;

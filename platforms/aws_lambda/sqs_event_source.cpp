@@ -13,7 +13,7 @@ uint64_t requests_for(size_t n) {
 }  // namespace
 
 SqsEventSource::SqsEventSource(std::unique_ptr<LambdaModel> function, const sim::EventSourceSpec& spec)
-    : function_(std::move(function)),
+    : LambdaEventSource(std::move(function)),
       spec_(spec),
       cap_(spec_.maximum_concurrency > 0 ? std::min(spec_.maximum_concurrency, spec_.max_batches)
                                          : spec_.max_batches),

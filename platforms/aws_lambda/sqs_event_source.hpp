@@ -19,36 +19,23 @@
 #include <queue>
 #include <vector>
 
+#include "platforms/aws_lambda/lambda_event_source.hpp"
 #include "platforms/aws_lambda/lambda_model.hpp"
 #include "sim/event_source.hpp"
 #include "sim/platform_model.hpp"
 
 namespace servesim::platforms {
 
-class SqsEventSource : public sim::PlatformModel, private InvocationObserver {
+class SqsEventSource : public LambdaEventSource, private InvocationObserver {
  public:
   SqsEventSource(std::unique_ptr<LambdaModel> function, const sim::EventSourceSpec& spec);
 
-  std::string platform() const override { return function_->platform(); }
-  void build(sim::PlatformBuilder& builder) override { function_->build(builder); }
   void start(sim::ModelContext& ctx) override;
   void on_arrival(double t_s, double origin_s, uint32_t attempt) override;
   double next_event_s() const override;
   void handle_next_event() override;
-  void on_transfer_done(uint64_t tag, double t_s) override { function_->on_transfer_done(tag, t_s); }
   bool has_work() const override;
   void finish(double t_end_s) override;
-  bool supports(sim::FaultSpec::Kind kind) const override { return function_->supports(kind); }
-  void set_concurrency_cap(double t_s, uint32_t cap, int fault) override {
-    function_->set_concurrency_cap(t_s, cap, fault);
-  }
-  std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const override {
-    return function_->cold_start_sources();
-  }
-  sim::ColdStartParts cold_start_parts() const override { return function_->cold_start_parts(); }
-  std::string latency_source() const override { return function_->latency_source(); }
-  sim::EventSourceOutcome event_source_outcome() const override { return outcome_; }
-  bool consumes_event_source() const override { return true; }
 
   // The concurrent batches the mapping allows at t_s (its scaling state), for tests.
   uint32_t concurrent_batches_allowed(double t_s) const;
@@ -88,12 +75,10 @@ class SqsEventSource : public sim::PlatformModel, private InvocationObserver {
   void accrue_idle(double t_s);    // the empty long polls of idle pollers up to t_s
   void stop_ramp(uint32_t level);  // scaling stops at `level` concurrent batches (1..cap)
 
-  std::unique_ptr<LambdaModel> function_;
   sim::EventSourceSpec spec_;
   uint32_t cap_;  // concurrent batches at most: max_batches, or maximum_concurrency when set
   sim::Recorder* rec_ = nullptr;
   int cost_sqs_ = 0;
-  sim::EventSourceOutcome outcome_;
 
   std::deque<Message> visible_;
   std::priority_queue<Returning, std::vector<Returning>, Later> returning_;  // failed, invisible until then
