@@ -115,18 +115,27 @@ Split split_by_time(std::vector<LambdaInvocation> calls, double train_fraction, 
   return split;
 }
 
-namespace {
-
-// The platform of the logs: --platform, else what the first file looks like.
-std::string platform_of(const CalibrateOptions& options) {
-  if (!options.platform.empty()) return options.platform;
-  const std::string& file = options.logs.front();
+std::string platform_of_log(const std::string& file) {
   const auto in = core::open_input(file, "log file");
   std::string head(65536, '\0');
   in->read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(in->gcount()));
   std::string platform = detect_platform(head);
   if (platform.empty() && looks_like_prometheus(head)) platform = platforms::kKubernetesGpuPlatform;
+  return platform;
+}
+
+bool takes_gpu_options(const std::string& platform) {
+  return platform == platforms::kKubernetesGpuPlatform;
+}
+
+namespace {
+
+// The platform of the logs: --platform, else what the first file looks like.
+std::string platform_of(const CalibrateOptions& options) {
+  if (!options.platform.empty()) return options.platform;
+  const std::string& file = options.logs.front();
+  const std::string platform = platform_of_log(file);
   if (platform.empty())
     throw input_error(file, "",
                       "expected AWS Lambda REPORT records, Cloud Run request log entries (httpRequest), "

@@ -54,6 +54,13 @@ struct CalibrateOutcome {
 void finish_validation(reports::OutputDir& dir, CalibrateOutcome& outcome, nlohmann::ordered_json metrics,
                        const nlohmann::ordered_json& scenario);
 
+// The platform whose logs `file` looks like ("" when none is recognised); throws InputError when it cannot
+// be read. What `calibrate` uses when --platform is not given.
+std::string platform_of_log(const std::string& file);
+// Whether logs of `platform` come from GPU replicas whose GPU and tensor parallelism calibrate may need to be
+// told (--gpu, --tensor-parallel: vLLM's Prometheus metrics).
+bool takes_gpu_options(const std::string& platform);
+
 // The platforms whose logs calibrate reads.
 const std::vector<std::string>& calibrated_platforms();
 

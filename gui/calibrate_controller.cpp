@@ -19,11 +19,12 @@ QStringList calibration_logs_in(const QString& folder) {
   return logs;
 }
 
-QStringList calibrate_arguments(const QStringList& logs, const QString& platform, const QString& out_dir) {
+QStringList calibrate_arguments(const QStringList& logs, const QString& platform, const QString& out_dir,
+                                const QStringList& extra) {
   QStringList args{"calibrate"};
   for (const QString& log : logs) args << (log.startsWith('-') ? "./" + log : log);  // not read as options
   if (!platform.isEmpty()) args << "--platform" << platform;
-  args << "--out" << out_dir << "--quiet";
+  args << extra << "--out" << out_dir << "--quiet";
   return args;
 }
 
@@ -77,7 +78,8 @@ CalibrateController::~CalibrateController() {
   process_->waitForFinished(5000);
 }
 
-bool CalibrateController::start(const QStringList& logs, const QString& platform, const QString& out_dir) {
+bool CalibrateController::start(const QStringList& logs, const QString& platform, const QString& out_dir,
+                                const QStringList& extra) {
   if (is_running()) return false;
   cancelling_ = false;
   out_dir_ = out_dir;
@@ -90,7 +92,7 @@ bool CalibrateController::start(const QStringList& logs, const QString& platform
   }
   process_ = new QProcess(this);
   process_->setProgram(binary_);
-  process_->setArguments(calibrate_arguments(logs, platform, out_dir));
+  process_->setArguments(calibrate_arguments(logs, platform, out_dir, extra));
   process_->setStandardOutputFile(QProcess::nullDevice());  // the table it prints: validation.json has it
   connect(process_, &QProcess::finished, this, &CalibrateController::on_finished);
   connect(process_, &QProcess::errorOccurred, this, &CalibrateController::on_error, Qt::QueuedConnection);

@@ -39,7 +39,8 @@ using CalibrationOutcomePtr = std::shared_ptr<const CalibrationOutcome>;
 QStringList calibration_logs_in(const QString& folder);
 // The arguments of `servesim calibrate`; an empty platform leaves --platform out (the CLI tells it from the
 // files).
-QStringList calibrate_arguments(const QStringList& logs, const QString& platform, const QString& out_dir);
+QStringList calibrate_arguments(const QStringList& logs, const QString& platform, const QString& out_dir,
+                                const QStringList& extra = {});
 // Reads validation.json into `outcome` (platform, figures, max_abs_error_pct); false with why in `error`.
 bool read_validation(const QString& path, CalibrationOutcome& outcome, QString* error);
 
@@ -53,7 +54,9 @@ class CalibrateController : public QObject {
   const QString& why_no_binary() const { return why_no_binary_; }
   // Starts the calibration; false when one is already running. Without a binary, finished() reports the
   // failure at once.
-  bool start(const QStringList& logs, const QString& platform, const QString& out_dir);
+  // `extra`: more options for the command (--gpu, --tensor-parallel for vLLM's metrics).
+  bool start(const QStringList& logs, const QString& platform, const QString& out_dir,
+             const QStringList& extra = {});
   void cancel();
   bool is_running() const { return process_ != nullptr; }
 

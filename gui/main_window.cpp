@@ -22,12 +22,14 @@
 #include <QVBoxLayout>
 
 #include "calibrate/calibration.hpp"
+#include "core/input_error.hpp"
 #include "core/install_layout.hpp"
 #include "gui/calibration_dialog.hpp"
 #include "gui/charts_panel.hpp"
 #include "gui/model_profiler.hpp"
 #include "gui/report_export.hpp"
 #include "gui/scenario_form.hpp"
+#include "platforms/fleet/gpu_catalog.hpp"
 
 namespace servesim::gui {
 
@@ -180,14 +182,40 @@ QString open_dialog_folder(const QString& scenario_path, const QString& installe
   return QString();
 }
 
-bool MainWindow::start_calibration(const QString& log_folder, const QString& platform,
-                                   const QString& out_dir) {
+bool MainWindow::vllm_options(const QString& log_folder, const QString& platform, QStringList& extra) {
+  std::string effective = platform.toStdString();
+  const QStringList logs = calibration_logs_in(log_folder);
+  if (effective.empty() && !logs.isEmpty()) {
+    try {
+      effective = calibrate::platform_of_log(logs.front().toStdString());
+    } catch (const InputError&) {  // the command reports an unreadable log with its one-line error
+    }
+  }
+  if (!calibrate::takes_gpu_options(effective)) return true;
+  // vLLM's metrics name the model (model_name) but rarely the GPU: the replicas' GPU and how many each spans.
+  QStringList gpus{tr("named by the metrics' labels")};
+  for (const auto& g : platforms::gpu_catalog().gpus)
+    gpus << QString::fromStdString(g.id + " (" + g.name + ")");
+  bool ok = false;
+  const QString gpu =
+      QInputDialog::getItem(this, tr("Calibrate"), tr("GPU of the vLLM replicas:"), gpus, 0, false, &ok);
+  if (!ok) return false;
+  const int tp = QInputDialog::getInt(this, tr("Calibrate"),
+                                      tr("GPUs per replica (vLLM --tensor-parallel-size):"), 1, 1, 8, 1, &ok);
+  if (!ok) return false;
+  if (gpu != gpus.front()) extra << "--gpu" << gpu.section(' ', 0, 0);
+  if (tp > 1) extra << "--tensor-parallel" << QString::number(tp);
+  return true;
+}
+
+bool MainWindow::start_calibration(const QString& log_folder, const QString& platform, const QString& out_dir,
+                                   const QStringList& extra) {
   const QStringList logs = calibration_logs_in(log_folder);
   if (logs.isEmpty()) {
     QMessageBox::warning(this, tr("Calibrate"), tr("%1: no log file in this folder").arg(log_folder));
     return false;
   }
-  if (!calibrator_->start(logs, platform, out_dir)) return false;
+  if (!calibrator_->start(logs, platform, out_dir, extra)) return false;
   calibrate_action_->setEnabled(false);
   status_->setText(tr("Calibrating from %n log file(s)...", nullptr, static_cast<int>(logs.size())));
   return true;
@@ -255,10 +283,13 @@ void MainWindow::build_actions() {
     const QString platform =
         QInputDialog::getItem(this, tr("Calibrate"), tr("Platform of the logs:"), platforms, 0, false, &ok);
     if (!ok) return;
+    const QString chosen = platform == platforms.front() ? QString() : platform;
+    QStringList extra;
+    if (!vllm_options(logs, chosen, extra)) return;
     const QString out =
         QFileDialog::getSaveFileName(this, tr("New folder for the fitted scenario and report"));
     if (out.isEmpty()) return;
-    start_calibration(logs, platform == platforms.front() ? QString() : platform, out);
+    start_calibration(logs, chosen, out, extra);
   });
   calibrate_action_->setToolTip(
       tr("Fit a scenario to a function's own logs (servesim calibrate) and see how "

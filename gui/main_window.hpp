@@ -63,7 +63,12 @@ class MainWindow : public QMainWindow {
   // File > Calibrate from logs...: `servesim calibrate` on every file of `log_folder` (platform "" = told
   // from the files) into the new folder `out_dir`; when it ends, the comparison opens in a CalibrationDialog
   // (calibration_dialog()), from which the fitted scenario can be opened, or the error is shown.
-  bool start_calibration(const QString& log_folder, const QString& platform, const QString& out_dir);
+  // `extra`: the command's vLLM options (--gpu, --tensor-parallel), asked for when the logs are vLLM's
+  // metrics. Asks for the GPU and the tensor parallelism when the logs in `log_folder` (or `platform`) are
+  // vLLM's metrics; false when the user cancels.
+  bool vllm_options(const QString& log_folder, const QString& platform, QStringList& extra);
+  bool start_calibration(const QString& log_folder, const QString& platform, const QString& out_dir,
+                         const QStringList& extra = {});
   CalibrateController* calibrator() const { return calibrator_; }
   QDialog* calibration_dialog() const { return calibration_dialog_; }
   QAction* calibrate_action() const { return calibrate_action_; }

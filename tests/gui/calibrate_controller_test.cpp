@@ -11,6 +11,7 @@
 #include <QtTest>
 #include <nlohmann/json.hpp>
 
+#include "calibrate/calibration.hpp"
 #include "gui/calibration_dialog.hpp"
 #include "gui/main_window.hpp"
 
@@ -50,6 +51,33 @@ class CalibrateControllerTest : public QObject {
              (QStringList{"calibrate", "./-odd.log", "--out", "out", "--quiet"}));
     QCOMPARE(calibrate_arguments({"a.log"}, "aws-lambda", "out"),
              (QStringList{"calibrate", "a.log", "--platform", "aws-lambda", "--out", "out", "--quiet"}));
+    QCOMPARE(calibrate_arguments({"v.prom"}, QString(), "out", {"--gpu", "h100"}),
+             (QStringList{"calibrate", "v.prom", "--gpu", "h100", "--out", "out", "--quiet"}));
+  }
+
+  void vllm_metrics_are_calibrated_with_the_gpu_given() {
+    // The bundled synthetic vLLM scrapes name the model but not the GPU: the app passes --gpu, as its
+    // File > Calibrate asks for it when the folder's first file is vLLM's Prometheus data.
+    QTemporaryDir dir;
+    const QString folder = dir.filePath("metrics");
+    QDir().mkpath(folder);
+    QVERIFY(QFile::copy("scenarios/logs/vllm-prometheus-example.prom", folder + "/vllm.prom"));
+    QVERIFY(servesim::calibrate::takes_gpu_options(
+        servesim::calibrate::platform_of_log((folder + "/vllm.prom").toStdString())));
+    QVERIFY(!servesim::calibrate::takes_gpu_options(
+        servesim::calibrate::platform_of_log("scenarios/logs/lambda-example.log")));
+    MainWindow w;
+    QSignalSpy done(w.calibrator(), &CalibrateController::finished);
+    const QString out = dir.filePath("calibrated");
+    QVERIFY(w.start_calibration(folder, QString(), out, {"--gpu", "h100"}));
+    QVERIFY(done.wait(120000));
+    const auto outcome = done.takeFirst().at(0).value<CalibrationOutcomePtr>();
+    QVERIFY2(outcome->status == CalibrationOutcome::Status::completed, qPrintable(outcome->error));
+    const auto validation = read_json(out + "/validation.json");
+    QCOMPARE(outcome->platform, QString::fromStdString(validation["platform"].get<std::string>()));
+    QCOMPARE(outcome->figures.size(), validation["metrics"].size());
+    QCOMPARE(outcome->figures[0].simulated, validation["metrics"][0]["simulated"].get<double>());
+    QCOMPARE(QString::fromStdString(validation["gpu"]["gpu"].get<std::string>()), QString("h100"));
   }
 
   void a_calibration_shows_the_clis_validation_and_opens_the_scenario() {
