@@ -17,6 +17,9 @@ namespace {
 using ordered = nlohmann::ordered_json;
 
 const std::vector<std::string> kKubernetesWritten = {"node_type",
+                                                     "llm_routing",
+                                                     "llm_routing_balance_abs_threshold",
+                                                     "llm_routing_balance_rel_threshold",
                                                      "gpus_per_pod",
                                                      "purchase_option",
                                                      "min_replicas",
@@ -195,6 +198,18 @@ std::vector<ExportFile> write_kubernetes(const ExportRequest& request) {
   head.push_back(
       "MAX_BATCH_SIZE and MAX_QUEUE_DELAY_MS: the dynamic batching the simulation assumed, for the model "
       "server to read.");
+  const std::string routing = s.value("llm_routing", std::string("round-robin"));
+  if (routing != "round-robin")
+    head.push_back(
+        "Routing: the simulation sent requests " +
+        std::string(routing == "prefix-aware"
+                        ? "to the replica caching the longest prefix (a cache-aware gateway such as "
+                          "the SGLang model gateway's cache_aware policy, balance thresholds " +
+                              std::to_string(whole("llm_routing_balance_abs_threshold", 32)) +
+                              " requests and " +
+                              s.value("llm_routing_balance_rel_threshold", nlohmann::json(1.1)).dump() + "x)"
+                        : "to the replica with the fewest in flight (a least-request gateway)") +
+        ": put that gateway in front of the Service, which alone routes round robin");
   add_settings_not_in_template(
       head, request, kKubernetesWritten,
       "Other settings the scenario gave (cluster, controller, the model), not manifest fields:");

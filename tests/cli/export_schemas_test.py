@@ -427,13 +427,21 @@ def main():
     if bundled and os.path.isdir(bundled):
         for scenario in sorted(os.listdir(bundled)):
             with open(os.path.join("scenarios", scenario + ".json")) as f:
-                platforms = {c["name"]: c["platform"] for c in json.load(f)["candidates"]}
+                candidates = {c["name"]: c for c in json.load(f)["candidates"]}
+            platforms = {n: c["platform"] for n, c in candidates.items()}
             for name in sorted(os.listdir(os.path.join(bundled, scenario))):
                 for fmt in sorted(os.listdir(os.path.join(bundled, scenario, name))):
                     path = os.path.join(bundled, scenario, name, fmt, FILES[fmt])
                     with open(path) as f:
                         docs = [d for d in yaml.safe_load_all(f) if d is not None]
                     what = f"{scenario}/{name} as {fmt}"
+                    if fmt == "kubernetes":
+                        # A gateway's routing is no manifest field: the comment head says which to deploy.
+                        routing = candidates[name].get("llm_routing", "round-robin")
+                        with open(path) as f:
+                            text = f.read()
+                        check(("# Routing:" in text) == (routing != "round-robin"), f"{what}: routing comment")
+                        check((routing != "prefix-aware") or "cache_aware policy" in text, f"{what}: gateway")
                     if fmt == "sam":
                         # The vendored SAM schema predates AcceleratorConfig (a GPU Lambda Managed Instances
                         # function): checked by hand in check_managed_instances, left out here.
