@@ -210,6 +210,67 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
     out << "</tbody></table><p class=\"note\">Mean over each candidate's cold starts "
            "(<code>service.cold_start.source</code>; docs/scenario.md).</p>\n";
   }
+  // Event sources (summary.json "event_source": an SQS queue or a Kinesis stream in front of the function;
+  // docs/events.md): where every message or record went, the batches and how far the queue fell behind.
+  bool any_source = false;
+  for (const auto& c : cands) any_source = any_source || c.contains("event_source");
+  if (any_source) {
+    out << "<h3>Event sources: queue or stream in front of the function</h3><table class=\"num\"><thead><tr>"
+           "<th>candidate</th><th>source</th><th>sent</th><th>served</th><th>dead-lettered or "
+           "discarded</th><th>expired</th><th>left in it</th><th>invocations</th><th>mean batch</th>"
+           "<th>concurrent batches, peak</th><th>depth, peak</th><th>oldest age, peak [s]</th></tr></thead>"
+           "<tbody>\n";
+    for (const auto& c : cands) {
+      if (!c.contains("event_source")) continue;
+      const auto& e = c["event_source"];
+      const bool stream = e.contains("records");
+      const char* items = stream ? "records" : "messages";
+      const char* holder = stream ? "stream" : "queue";
+      const double sent = num(e, items, "sent"), served = num(e, items, "served"),
+                   lost = num(e, items, stream ? "discarded" : "dead_lettered"),
+                   expired = num(e, items, "expired");
+      out << "<tr><td class=\"text\">" << html_escape(c.value("name", "")) << "</td><td class=\"text\">"
+          << html_escape(e.value("type", "")) << "</td><td>" << format_count(sent) << "</td><td>"
+          << format_count(served) << "</td><td>" << format_count(lost) << "</td><td>" << format_count(expired)
+          << "</td><td>" << format_count(sent - served - lost - expired) << "</td><td>"
+          << format_count(num(e, "batches", "invocations")) << "</td><td>"
+          << format_number(num(e, "batches", "mean_size"), 3) << "</td><td>"
+          << format_count(num(e, "batches", "concurrent_peak")) << "</td><td>"
+          << format_count(num(e, holder, "depth_peak")) << "</td><td>"
+          << format_number(num(e, holder, stream ? "oldest_record_age_peak_s" : "oldest_message_age_peak_s"),
+                           3)
+          << "</td></tr>\n";
+    }
+    out << "</tbody></table><p class=\"note\">Every message or record is served, dead-lettered (SQS) or "
+           "discarded after its retries or maximum age (Kinesis), expired past the retention period, or left "
+           "in the queue or stream when the run ends (docs/events.md). Their service cost is in the cost "
+           "breakdown.</p>\n";
+  }
+  // Workflows (summary.json "workflow": Step Functions or Durable Functions around the stages;
+  // docs/workflows.md): executions, makespan and what one costs.
+  bool any_workflow = false;
+  for (const auto& c : cands) any_workflow = any_workflow || c.contains("workflow");
+  if (any_workflow) {
+    out << "<h3>Workflows</h3><table class=\"num\"><thead><tr><th>candidate</th><th>engine</th>"
+           "<th>executions</th><th>completed</th><th>failed</th><th>makespan p50 [ms]</th><th>makespan p99 "
+           "[ms]</th><th>transitions per execution</th><th>USD per completed execution</th></tr></thead>"
+           "<tbody>\n";
+    for (const auto& c : cands) {
+      if (!c.contains("workflow")) continue;
+      const auto& w = c["workflow"];
+      out << "<tr><td class=\"text\">" << html_escape(c.value("name", "")) << "</td><td class=\"text\">"
+          << html_escape(w.value("engine", "")) << "</td><td>"
+          << format_count(num(w, "executions", "started")) << "</td><td>"
+          << format_count(num(w, "executions", "completed")) << "</td><td>"
+          << format_count(num(w, "executions", "failed")) << "</td><td>"
+          << format_number(num(w, "makespan_ms", "p50"), 3) << "</td><td>"
+          << format_number(num(w, "makespan_ms", "p99"), 3) << "</td><td>"
+          << format_number(w.value("transitions_per_execution", 0.0), 3) << "</td><td>"
+          << "$" << format_number(w.value("cost_per_completed_usd", 0.0), 3) << "</td></tr>\n";
+    }
+    out << "</tbody></table><p class=\"note\">Makespan: from an execution's start to its end; a state "
+           "transition is what Step Functions Standard bills (docs/workflows.md).</p>\n";
+  }
   // Token-level serving (summary.json "llm", present for a language model on a GPU platform).
   bool any_llm = false;
   for (const auto& c : cands) any_llm = any_llm || c.contains("llm");

@@ -390,3 +390,32 @@ TEST_CASE(
   // 98.996% against a 99% target: never "99%" (a contradiction) and never "99.0%".
   CHECK_THAT(html, Catch::Contains("98.996% of requests served within"));
 }
+
+TEST_CASE("reports::HtmlReport: event sources and workflows get their tables") {
+  RunData run = synthetic_run(60, 2);
+  // An SQS block: 1,000 sent, 990 served, 6 dead-lettered, 1 expired, so 3 were still queued at the end.
+  run.summary["candidates"][0]["event_source"] = {
+      {"type", "sqs"},
+      {"messages",
+       {{"sent", 1000}, {"served", 990}, {"dead_lettered", 6}, {"expired", 1}, {"redeliveries", 9}}},
+      {"batches", {{"invocations", 120}, {"failed", 2}, {"mean_size", 8.25}, {"concurrent_peak", 7}}},
+      {"queue", {{"depth_peak", 456}, {"oldest_message_age_peak_s", 12.5}}}};
+  run.summary["candidates"][1]["workflow"] = {
+      {"engine", "step-functions-standard"},
+      {"executions", {{"started", 311}, {"completed", 309}, {"failed", 2}}},
+      {"makespan_ms", {{"p50", 1144.43}, {"p99", 6520.57}}},
+      {"transitions_per_execution", 21.28},
+      {"cost_per_completed_usd", 0.000738864}};
+  const std::string html = html_report(run, synthetic_context("events"));
+  CHECK_THAT(html, Catch::Contains("Event sources: queue or stream in front of the function"));
+  CHECK_THAT(html, Catch::Contains("<td>1,000</td><td>990</td><td>6</td><td>1</td><td>3</td><td>120</td>"));
+  CHECK_THAT(html, Catch::Contains("<td>456</td><td>12.5</td>"));
+  CHECK_THAT(html, Catch::Contains("<h3>Workflows</h3>"));
+  CHECK_THAT(html, Catch::Contains("step-functions-standard"));
+  CHECK_THAT(html, Catch::Contains("<td>311</td><td>309</td><td>2</td>"));
+  CHECK_THAT(html, Catch::Contains("$0.000739"));
+  // Without the blocks, neither table.
+  const std::string plain = html_report(synthetic_run(60, 2), synthetic_context("plain"));
+  CHECK_THAT(plain, !Catch::Contains("Event sources:"));
+  CHECK_THAT(plain, !Catch::Contains("<h3>Workflows</h3>"));
+}
