@@ -144,12 +144,6 @@ double LambdaModel::next_event_s() const {
   return std::min(t, next_pc_change_s());
 }
 
-double LambdaModel::next_pc_change_s() const {
-  const double action_s =
-      pc_next_action_ < p_.pc_schedule.size() ? p_.pc_schedule[pc_next_action_].at_s : kNever;
-  return std::min(action_s, pc_ready_at_s_);
-}
-
 void LambdaModel::bill_provisioned(double t_s) {
   // Billed for the configured amount from the moment it is configured, allocated or not (Lambda pricing:
   // "for the amount of concurrency you configure and for the period of time you configure it").

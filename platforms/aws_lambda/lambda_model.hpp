@@ -158,7 +158,12 @@ class LambdaModel : public sim::PlatformModel {
   void push(const Event& e);
   void report_instances(double t_s);
   // Scheduled provisioned concurrency: the next action's or allocation's time, and applying it.
-  double next_pc_change_s() const;
+  // (Inline: next_event_s asks on every event, and there is nothing scheduled without a schedule.)
+  double next_pc_change_s() const {
+    const double action_s =
+        pc_next_action_ < p_.pc_schedule.size() ? p_.pc_schedule[pc_next_action_].at_s : pc_ready_at_s_;
+    return action_s < pc_ready_at_s_ ? action_s : pc_ready_at_s_;
+  }
   void apply_pc_change();
   void bill_provisioned(double t_s);  // the configured provisioned concurrency's GB-s up to t_s
   // A provisioned environment's invocation ended: it idles, or goes if a cut is waiting for it.
