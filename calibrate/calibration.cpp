@@ -36,10 +36,6 @@ double catalogue_number(const platforms::PlatformEntry& entry, const std::string
   return p->value.get<double>();
 }
 
-nlohmann::ordered_json json_number_or_null(double value) {
-  return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
-}
-
 std::string requests_csv(const std::vector<LambdaInvocation>& sorted, double origin_s) {
   std::string text = "arrival_s\n";
   char row[48];
@@ -298,24 +294,9 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
   for (size_t m = 0; m < kMetrics; ++m) {
     // Billing is in Lambda's logs only.
     if (!lambda && (m == billed_mean_ms || m == cost_usd)) continue;
-    double mean = 0;
-    for (const double v : simulated[m]) mean += v;
-    mean /= static_cast<double>(simulated[m].size());
-    const Interval sim_ci = percentile_interval(simulated[m]);
-    const double seen = observed.value[m];
-    const double error_pct = seen > 0 ? (mean - seen) / seen * 100.0 : NAN;
-    if (std::isfinite(error_pct))
-      outcome.max_abs_error_pct = std::max(outcome.max_abs_error_pct, std::abs(error_pct));
     const MetricInfo& info = metric_info(m, platform);
-    metrics.push_back({{"name", info.name},
-                       {"unit", info.unit},
-                       {"meaning", info.meaning},
-                       {"observed", seen},
-                       {"observed_ci95",
-                        {json_number_or_null(observed_ci[m].low), json_number_or_null(observed_ci[m].high)}},
-                       {"simulated", mean},
-                       {"simulated_ci95", {sim_ci.low, sim_ci.high}},
-                       {"error_pct", json_number_or_null(error_pct)}});
+    metrics.push_back(compared_figure(info.name, info.unit, info.meaning, observed.value[m], observed_ci[m],
+                                      simulated[m], outcome.max_abs_error_pct));
   }
   nlohmann::ordered_json& v = outcome.validation;
   v["platform"] = platform;

@@ -56,10 +56,6 @@ const LlmMetricInfo kLlmInfo[kLlmMetrics] = {
      "scrape-interval "
      "mean (an instantaneous peak is higher than an interval mean, so this side reads low)"}};
 
-nlohmann::ordered_json number_or_null(double value) {
-  return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
-}
-
 double median_step_s(const std::vector<double>& scrapes) {
   std::vector<double> steps;
   for (size_t k = 1; k < scrapes.size(); ++k) steps.push_back(scrapes[k] - scrapes[k - 1]);
@@ -263,22 +259,8 @@ CalibrateOutcome calibrate_vllm(const CalibrateOptions& options) {
   CalibrateOutcome outcome;
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (size_t m = 0; m < kLlmMetrics; ++m) {
-    double mean = 0;
-    for (const double v : simulated[m]) mean += v;
-    mean /= static_cast<double>(simulated[m].size());
-    const Interval sim_ci = percentile_interval(simulated[m]);
-    const double seen = observed[m];
-    const double error_pct = std::isfinite(seen) && seen > 0 ? (mean - seen) / seen * 100.0 : NAN;
-    if (std::isfinite(error_pct))
-      outcome.max_abs_error_pct = std::max(outcome.max_abs_error_pct, std::abs(error_pct));
-    list.push_back({{"name", kLlmInfo[m].name},
-                    {"unit", kLlmInfo[m].unit},
-                    {"meaning", kLlmInfo[m].meaning},
-                    {"observed", number_or_null(seen)},
-                    {"observed_ci95", {number_or_null(low[m]), number_or_null(high[m])}},
-                    {"simulated", mean},
-                    {"simulated_ci95", {sim_ci.low, sim_ci.high}},
-                    {"error_pct", number_or_null(error_pct)}});
+    list.push_back(compared_figure(kLlmInfo[m].name, kLlmInfo[m].unit, kLlmInfo[m].meaning, observed[m],
+                                   Interval{low[m], high[m]}, simulated[m], outcome.max_abs_error_pct));
   }
   nlohmann::ordered_json& v = outcome.validation;
   v["platform"] = options.platform;

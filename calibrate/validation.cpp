@@ -100,6 +100,32 @@ Interval percentile_interval(std::vector<double> values) {
   return {quantile_sorted(values, 0.025), quantile_sorted(values, 0.975)};
 }
 
+namespace {
+nlohmann::ordered_json number_or_null(double value) {
+  return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
+}
+}  // namespace
+
+nlohmann::ordered_json compared_figure(const char* name, const char* unit, const char* meaning,
+                                       double observed, Interval observed_ci,
+                                       const std::vector<double>& simulated, double& max_abs_error_pct) {
+  double mean = 0;
+  for (const double v : simulated) mean += v;
+  mean /= static_cast<double>(simulated.size());
+  const Interval sim_ci = percentile_interval(simulated);
+  const double error_pct =
+      std::isfinite(observed) && observed > 0 ? (mean - observed) / observed * 100.0 : NAN;
+  if (std::isfinite(error_pct)) max_abs_error_pct = std::max(max_abs_error_pct, std::abs(error_pct));
+  return {{"name", name},
+          {"unit", unit},
+          {"meaning", meaning},
+          {"observed", number_or_null(observed)},
+          {"observed_ci95", {number_or_null(observed_ci.low), number_or_null(observed_ci.high)}},
+          {"simulated", mean},
+          {"simulated_ci95", {sim_ci.low, sim_ci.high}},
+          {"error_pct", number_or_null(error_pct)}};
+}
+
 std::vector<Interval> bootstrap(const std::vector<LambdaInvocation>& window, const LambdaPrices& prices,
                                 uint32_t resamples, uint64_t seed) {
   std::vector<Interval> out(kMetrics, Interval{NAN, NAN});

@@ -62,4 +62,11 @@ std::vector<Interval> bootstrap(const std::vector<LambdaInvocation>& window, con
 // The [2.5th, 97.5th] percentile of values (linear between order statistics).
 Interval percentile_interval(std::vector<double> values);
 
+// One row of validation.json's "metrics": the observed value and its interval (NaN: none, written null), the
+// simulated value (the mean of the replications) with their [2.5th, 97.5th] percentile, and the error in
+// percent (null without a finite observed value > 0). Raises max_abs_error_pct to the row's |error|.
+nlohmann::ordered_json compared_figure(const char* name, const char* unit, const char* meaning,
+                                       double observed, Interval observed_ci,
+                                       const std::vector<double>& simulated, double& max_abs_error_pct);
+
 }  // namespace servesim::calibrate
