@@ -159,8 +159,8 @@ double CandidateReplay::run_events(State& state, PlatformModel& model) {
   return now;
 }
 
-void CandidateReplay::offer(State& state, PlatformModel& model, double t_s, double origin_s, uint32_t attempt,
-                            uint64_t key, RequestTokens tokens) {
+inline void CandidateReplay::offer(State& state, PlatformModel& model, double t_s, double origin_s,
+                                   uint32_t attempt, uint64_t key, RequestTokens tokens) {
   if (const int k = state.schedule.outage_at(t_s); k >= 0) {
     state.client.failed(t_s, origin_s, attempt, false, k, key, tokens);
     return;

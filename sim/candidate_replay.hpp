@@ -81,8 +81,9 @@ class CandidateReplay {
   // Runs every event to the end; returns the time of the last one [s].
   double run_events(State& state, PlatformModel& model);
   // An attempt reaches the platform, unless an outage rejects it at the front door (HTTP 503).
-  void offer(State& state, PlatformModel& model, double t_s, double origin_s, uint32_t attempt, uint64_t key,
-             RequestTokens tokens);
+  // Inline: every arrival and retry goes through it.
+  inline void offer(State& state, PlatformModel& model, double t_s, double origin_s, uint32_t attempt,
+                    uint64_t key, RequestTokens tokens);
   void apply_fault_change(State& state, PlatformModel& model, const FaultSchedule::Change& change);
 
   const RunOptions& options_;

@@ -115,8 +115,8 @@ Client::Throttle Client::throttled(double t_s, double origin_s, uint32_t& attemp
   return Throttle::retry;
 }
 
-bool Client::completed(Recorder& recorder, double t_s, double origin_s, uint32_t attempt, Ended how,
-                       double client_limit_s, RequestTokens tokens) {
+bool Client::completed_otherwise(Recorder& recorder, double t_s, double origin_s, uint32_t attempt, Ended how,
+                                 double client_limit_s, RequestTokens tokens) {
   const double latency_s = t_s - origin_s;
   if (spec_.async) {
     if (how == Ended::function_error) {

@@ -128,7 +128,7 @@ void LambdaModel::push(const Event& e) {
   std::push_heap(events_.begin(), events_.end(), Later{});
 }
 
-double LambdaModel::work_s() {
+inline double LambdaModel::work_s() {
   double work_s = 0;
   for (uint32_t k = 0; k < items_; ++k) work_s += sim::warm_service_s(service_, *rng_, tokens_);
   return work_s * speed_factor_;
@@ -407,7 +407,7 @@ void LambdaModel::complete(const Event& e) {
   release_environment(e, t);
 }
 
-void LambdaModel::release_environment(const Event& e, double t_s) {
+inline void LambdaModel::release_environment(const Event& e, double t_s) {
   --busy_;
   if (e.provisioned)
     return_provisioned();

@@ -149,7 +149,8 @@ class LambdaModel : public sim::PlatformModel {
   void begin_service(double t_s, double now_s, double arrival_s, uint32_t attempt_no, double init_s,
                      double service_s, bool provisioned, double init_phase_s = -1);
   void complete(const Event& e);
-  void release_environment(const Event& e, double t_s);  // the environment of E is free (idle or provisioned)
+  // The environment of E is free (idle or provisioned). Inline, as work_s(): once per request.
+  inline void release_environment(const Event& e, double t_s);
   void crash(const Event& e);
   void bill(const Event& e);  // the request charge and the invoke's GB-s, rounded up to the granularity
   bool idle_crashed(double idle_since_s, double t_s);
@@ -168,7 +169,8 @@ class LambdaModel : public sim::PlatformModel {
   void bill_provisioned(double t_s);  // the configured provisioned concurrency's GB-s up to t_s
   // A provisioned environment's invocation ended: it idles, or goes if a cut is waiting for it.
   void return_provisioned();
-  double work_s();  // the warm service time of the invocation being started (items_ draws), at this memory
+  // The warm service time of the invocation being started (items_ draws), at this memory.
+  inline double work_s();
 
   LambdaParams p_;
   sim::ServiceSpec service_;
