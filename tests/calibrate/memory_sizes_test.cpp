@@ -90,6 +90,28 @@ TEST_CASE("calibrate::fit_memory_scaling: a + b / vcpu through the groups' media
   CHECK(calibrate::memory_scaling_json(calibrate::fit_memory_scaling({{1024, 300}})).is_null());
 }
 
+TEST_CASE("calibrate::group_by_memory: groups by size, and says whether they overlap in time") {
+  // Invocations of 0 ms logged at the given second: arrival = logged.
+  const auto at = [](double memory_mb, double second) {
+    calibrate::LambdaInvocation call;
+    call.memory_mb = memory_mb;
+    call.logged_s = second;
+    return call;
+  };
+  // 1,024 MB from 0 to 10 s, then 512 MB from 11 to 20 s: a configuration change.
+  std::vector<calibrate::LambdaInvocation> calls = {at(1024, 0), at(1024, 10), at(512, 11), at(512, 20)};
+  CHECK(calibrate::has_several_memory_sizes(calls));
+  auto groups = calibrate::group_by_memory(calls);
+  REQUIRE(groups.size() == 2);
+  CHECK(groups[0].memory_mb == 512);  // the smallest size first
+  CHECK(groups[1].calls.size() == 2);
+  CHECK_FALSE(calibrate::groups_overlap(groups));
+  // A 512 MB invocation at 5 s, inside the 1,024 MB span: aliases served at once.
+  calls.push_back(at(512, 5));
+  CHECK(calibrate::groups_overlap(calibrate::group_by_memory(calls)));
+  CHECK_FALSE(calibrate::has_several_memory_sizes({at(1024, 0), at(1024, 1)}));
+}
+
 TEST_CASE("calibrate::calibrate: several memory sizes are fitted apart and recovered") {
   const test::TempDir dir;
   calibrate_logs(dir, sweep_logs(size_spec(512, 0, 7), size_spec(1024, 4, 8), size_spec(2048, 8, 9)), "out");
