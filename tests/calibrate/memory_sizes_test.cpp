@@ -276,4 +276,13 @@ TEST_CASE("calibrate: servesim calibrate on several memory sizes, then run and v
   CHECK(result.status == 0);
   const auto summary = nlohmann::json::parse(test::read_file(dir.file("run/summary.json")));
   CHECK(summary.dump().find("fitted-lambda-1024") != std::string::npos);
+  // The bundled synthetic sweep (docs/calibrate.md, "Several memory sizes"; tests run from the source root).
+  result = test::run_servesim(
+      "calibrate scenarios/logs/lambda-memory-sizes-example.log --platform aws-lambda --quiet --out " +
+          dir.file("bundled"),
+      dir);
+  CHECK(result.status == 0);
+  const auto bundled = nlohmann::json::parse(test::read_file(dir.file("bundled/validation.json")));
+  CHECK(bundled["memory_sizes"].size() == 3);
+  CHECK(bundled["groups_in_time"] == "consecutive");
 }
