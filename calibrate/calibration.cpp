@@ -6,9 +6,11 @@
 #include <filesystem>
 #include <sstream>
 
+#include "calibrate/calibration_steps.hpp"
 #include "calibrate/instance_fit.hpp"
 #include "calibrate/lambda_fit.hpp"
 #include "calibrate/llm_calibration.hpp"
+#include "calibrate/memory_sizes_calibration.hpp"
 #include "calibrate/prometheus_scrape.hpp"
 #include "calibrate/replay.hpp"
 #include "calibrate/request_log.hpp"
@@ -28,23 +30,6 @@ constexpr const char* kLambda = "aws-lambda";
 constexpr const char* kCloudRun = "gcp-cloud-run";
 constexpr const char* kAzureFunctions = "azure-functions";
 constexpr double kIntervalS = 60;
-constexpr size_t kMinValidation = 10;
-
-double catalogue_number(const platforms::PlatformEntry& entry, const std::string& key) {
-  const platforms::Parameter* p = entry.find(key);
-  if (!p || !p->value.is_number()) throw std::logic_error("calibrate: catalogue has no number " + key);
-  return p->value.get<double>();
-}
-
-std::string requests_csv(const std::vector<LambdaInvocation>& sorted, double origin_s) {
-  std::string text = "arrival_s\n";
-  char row[48];
-  for (const auto& call : sorted) {
-    std::snprintf(row, sizeof row, "%.6f\n", call.arrival_s() - origin_s);
-    text += row;
-  }
-  return text;
-}
 
 void check_options(const CalibrateOptions& options) {
   const auto fail = [](const std::string& option, const std::string& expected) {
@@ -71,6 +56,62 @@ void check_options(const CalibrateOptions& options) {
 }
 
 }  // namespace
+
+double catalogue_number(const platforms::PlatformEntry& entry, const std::string& key) {
+  const platforms::Parameter* p = entry.find(key);
+  if (!p || !p->value.is_number()) throw std::logic_error("calibrate: catalogue has no number " + key);
+  return p->value.get<double>();
+}
+
+std::string requests_csv(const std::vector<LambdaInvocation>& sorted, double origin_s) {
+  std::string text = "arrival_s\n";
+  char row[48];
+  for (const auto& call : sorted) {
+    std::snprintf(row, sizeof row, "%.6f\n", call.arrival_s() - origin_s);
+    text += row;
+  }
+  return text;
+}
+
+std::string training_note(const Split& split, double train_fraction) {
+  char note[160];
+  std::snprintf(
+      note, sizeof note,
+      " Fitted on the first %.0f s of %.0f s (--train-fraction %g); validation.json compares the rest.",
+      split.split_s, std::floor(split.end_s), train_fraction);
+  return note;
+}
+
+LambdaPrices lambda_prices(const platforms::PlatformEntry& entry, const std::string& architecture) {
+  LambdaPrices prices;
+  prices.usd_per_gb_s = catalogue_number(
+      entry, architecture == "arm64" ? "price_usd_per_gb_s_arm64" : "price_usd_per_gb_s_x86");
+  prices.usd_per_request = catalogue_number(entry, "price_usd_per_million_requests") / 1e6;
+  return prices;
+}
+
+ScenarioOptions lambda_scenario_options(const platforms::PlatformEntry& entry,
+                                        const CalibrateOptions& options, const std::string& trace,
+                                        const std::string& note) {
+  ScenarioOptions scenario_options;
+  scenario_options.trace = trace;
+  scenario_options.architecture = options.architecture;
+  scenario_options.mb_per_vcpu = catalogue_number(entry, "mb_per_vcpu");
+  scenario_options.max_vcpu = catalogue_number(entry, "max_vcpu");
+  scenario_options.seed = options.seed;
+  scenario_options.note = note;
+  return scenario_options;
+}
+
+const char* window_method() {
+  return "Fit on the invocations that arrived in the first train_fraction of the logs' time span; "
+         "replay the arrivals of the rest (the validation window) through the fitted scenario, after a "
+         "warm-up that replays the training part's last arrivals; compare. "
+         "Observed intervals: percentile bootstrap over the window's invocations. "
+         "Simulated value: mean of the replications (seeds seed..seed+replications-1); "
+         "its interval: their 2.5th..97.5th percentile. "
+         "error_pct = (simulated - observed) / observed x 100. docs/calibrate.md";
+}
 
 void finish_validation(reports::OutputDir& dir, CalibrateOutcome& outcome, nlohmann::ordered_json metrics,
                        const nlohmann::ordered_json& scenario) {
@@ -193,38 +234,19 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
   std::vector<LambdaInvocation> calls = read_logs(options.logs, platform);
   const std::string& first_file = options.logs.front();
   if (calls.empty()) throw input_error(first_file, "", "expected " + records_of(platform) + ", found none");
+  if (lambda && has_several_memory_sizes(calls)) return calibrate_memory_sizes(options, std::move(calls));
   Split split = split_by_time(calls, options.train_fraction, first_file);
   const platforms::PlatformEntry* entry = platforms::find_platform(platform);
   if (!entry) throw std::logic_error("calibrate: no catalogue entry for " + platform);
 
-  char note[160];
-  std::snprintf(
-      note, sizeof note,
-      " Fitted on the first %.0f s of %.0f s (--train-fraction %g); validation.json compares the rest.",
-      split.split_s, std::floor(split.end_s), options.train_fraction);
+  const std::string note = training_note(split, options.train_fraction);
   LambdaPrices prices;
   double keep_alive_s = 0, memory_mb = 0;
   nlohmann::ordered_json scenario;
   if (lambda) {
     const LambdaFit fit = fit_lambda(split.train, catalogue_number(*entry, "keep_alive_s"));
-    for (const auto& call : split.test)
-      if (call.memory_mb != fit.memory_mb)
-        throw input_error(call.file, "line " + std::to_string(call.line),
-                          "expected the Memory Size of the training part, " +
-                              core::quote_number(fit.memory_mb) + " MB, got " +
-                              core::quote_number(call.memory_mb) +
-                              " MB (calibrate each configuration apart)");
-    prices.usd_per_gb_s = catalogue_number(
-        *entry, options.architecture == "arm64" ? "price_usd_per_gb_s_arm64" : "price_usd_per_gb_s_x86");
-    prices.usd_per_request = catalogue_number(*entry, "price_usd_per_million_requests") / 1e6;
-    ScenarioOptions scenario_options;
-    scenario_options.trace = "requests.csv";
-    scenario_options.architecture = options.architecture;
-    scenario_options.mb_per_vcpu = catalogue_number(*entry, "mb_per_vcpu");
-    scenario_options.max_vcpu = catalogue_number(*entry, "max_vcpu");
-    scenario_options.seed = options.seed;
-    scenario_options.note = note;
-    scenario = lambda_scenario(fit, scenario_options);
+    prices = lambda_prices(*entry, options.architecture);
+    scenario = lambda_scenario(fit, lambda_scenario_options(*entry, options, "requests.csv", note));
     keep_alive_s = fit.keep_alive.estimate_s;
     memory_mb = fit.memory_mb;
   } else {
@@ -256,15 +278,36 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
   core::write_file_atomic(dir.file("requests.csv"), requests_csv(all, split.origin_s));
   core::write_file_atomic(dir.file("scenario.json"), scenario.dump(2) + "\n");
 
+  WindowInputs inputs{split, scenario, dir.file("scenario.json"), keep_alive_s, memory_mb, prices, platform};
+  WindowComparison compared = compare_window(inputs, options);
+  CalibrateOutcome outcome;
+  outcome.max_abs_error_pct = compared.max_abs_error_pct;
+  nlohmann::ordered_json& v = outcome.validation;
+  v["platform"] = platform;
+  v["logs"] = options.logs;
+  v["method"] = window_method();
+  v["seed"] = options.seed;
+  v["bootstrap_resamples"] = options.bootstrap;
+  v["replications"] = options.replications;
+  if (lambda) v["architecture"] = options.architecture;
+  v["train"] = std::move(compared.train);
+  v["validation"] = std::move(compared.validation);
+  finish_validation(dir, outcome, std::move(compared.metrics), scenario);
+  return outcome;
+}
+
+WindowComparison compare_window(const WindowInputs& in, const CalibrateOptions& options) {
+  const Split& split = in.split;
+  const bool lambda = in.platform == kLambda;
   // Observed side: the window's invocations; simulated side: replications of the replay.
   ReplayWindow window;
-  window.scenario = nlohmann::json::parse(scenario.dump());
-  window.scenario_file = dir.file("scenario.json");
+  window.scenario = nlohmann::json::parse(in.scenario.dump());
+  window.scenario_file = in.scenario_file;
   window.base_dir = std::filesystem::path(window.scenario_file).parent_path().string();
   // The warm-up: a keep-alive and a minute more (no environment older than that can still be warm), or the
   // whole training part when it is shorter. The peak is compared over the whole intervals of the replay's
   // grid (from warmup_from_s) that lie in the window.
-  const double warmup_s = (std::ceil(keep_alive_s / kIntervalS) + 1) * kIntervalS;
+  const double warmup_s = (std::ceil(in.keep_alive_s / kIntervalS) + 1) * kIntervalS;
   window.window_from_s = split.split_s;
   window.warmup_from_s = std::max(0.0, split.split_s - warmup_s);
   window.peak_from_s =
@@ -273,13 +316,15 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
       window.peak_from_s +
       kIntervalS * std::max(0.0, std::floor((split.end_s - window.peak_from_s) / kIntervalS));
   window.interval_s = kIntervalS;
-  window.prices = prices;
-  window.memory_mb = memory_mb;
+  window.prices = in.prices;
+  window.memory_mb = in.memory_mb;
 
-  WindowMetrics observed = observe(split.test, prices);
+  std::vector<LambdaInvocation> all = split.train;
+  all.insert(all.end(), split.test.begin(), split.test.end());
+  WindowMetrics observed = observe(split.test, in.prices);
   observed.value[peak_busy] =
       observed_peak_busy(all, split.origin_s, window.peak_from_s, window.window_to_s, kIntervalS);
-  const std::vector<Interval> observed_ci = bootstrap(split.test, prices, options.bootstrap, options.seed);
+  const std::vector<Interval> observed_ci = bootstrap(split.test, in.prices, options.bootstrap, options.seed);
   std::vector<std::vector<double>> simulated(kMetrics);
   for (uint32_t r = 0; r < options.replications; ++r) {
     const SimulatedWindow run = simulate_window(window, options.seed + r);
@@ -289,44 +334,26 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
     for (size_t m = 0; m < kMetrics; ++m) simulated[m].push_back(run.metrics.value[m]);
   }
 
-  CalibrateOutcome outcome;
-  nlohmann::ordered_json metrics = nlohmann::ordered_json::array();
+  WindowComparison out;
+  out.metrics = nlohmann::ordered_json::array();
   for (size_t m = 0; m < kMetrics; ++m) {
     // Billing is in Lambda's logs only.
     if (!lambda && (m == billed_mean_ms || m == cost_usd)) continue;
-    const MetricInfo& info = metric_info(m, platform);
-    metrics.push_back(compared_figure(info.name, info.unit, info.meaning, observed.value[m], observed_ci[m],
-                                      simulated[m], outcome.max_abs_error_pct));
+    const MetricInfo& info = metric_info(m, in.platform);
+    out.metrics.push_back(compared_figure(info.name, info.unit, info.meaning, observed.value[m],
+                                          observed_ci[m], simulated[m], out.max_abs_error_pct));
   }
-  nlohmann::ordered_json& v = outcome.validation;
-  v["platform"] = platform;
-  v["logs"] = options.logs;
-  v["method"] =
-      "Fit on the invocations that arrived in the first train_fraction of the logs' time span; replay the "
-      "arrivals of the rest (the validation window) through the fitted scenario, after a warm-up that "
-      "replays "
-      "the training part's last arrivals; compare. Observed intervals: percentile bootstrap over the "
-      "window's "
-      "invocations. Simulated value: mean of the replications (seeds seed..seed+replications-1); its "
-      "interval: "
-      "their 2.5th..97.5th percentile. error_pct = (simulated - observed) / observed x 100. "
-      "docs/calibrate.md";
-  v["seed"] = options.seed;
-  v["bootstrap_resamples"] = options.bootstrap;
-  v["replications"] = options.replications;
-  if (lambda) v["architecture"] = options.architecture;
-  v["train"] = {{"fraction", options.train_fraction},
-                {"from_s", 0},
-                {"to_s", split.split_s},
-                {"invocations", split.train.size()}};
-  v["validation"] = {{"from_s", split.split_s},
-                     {"to_s", split.end_s},
-                     {"invocations", split.test.size()},
-                     {"warmup_from_s", window.warmup_from_s},
-                     {"peak_intervals_from_s", window.peak_from_s},
-                     {"peak_intervals_to_s", window.window_to_s}};
-  finish_validation(dir, outcome, std::move(metrics), scenario);
-  return outcome;
+  out.train = {{"fraction", options.train_fraction},
+               {"from_s", 0},
+               {"to_s", split.split_s},
+               {"invocations", split.train.size()}};
+  out.validation = {{"from_s", split.split_s},
+                    {"to_s", split.end_s},
+                    {"invocations", split.test.size()},
+                    {"warmup_from_s", window.warmup_from_s},
+                    {"peak_intervals_from_s", window.peak_from_s},
+                    {"peak_intervals_to_s", window.window_to_s}};
+  return out;
 }
 
 }  // namespace servesim::calibrate

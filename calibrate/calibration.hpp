@@ -68,7 +68,9 @@ const std::vector<std::string>& calibrated_platforms();
 CalibrateOutcome calibrate(const CalibrateOptions& options);
 
 // The split of the logs (sorted by arrival) at `train_fraction` of their span, in whole seconds from the
-// first arrival: the training part is every invocation that arrived before it.
+// first arrival: the training part is every invocation that arrived before it. Throws InputError when fewer
+// than kMinValidation invocations arrived after the split.
+constexpr size_t kMinValidation = 10;
 struct Split {
   double origin_s = 0;  // the first arrival [s since 1970]
   double split_s = 0;   // [s from origin]

@@ -67,7 +67,8 @@ std::vector<std::pair<double, double>> percentiles_of(std::vector<double> values
 nlohmann::ordered_json empirical(const std::vector<std::pair<double, double>>& points);
 
 // Fits the invocations (any order). Throws InputError naming the first file when the logs cannot give a fit:
-// fewer than kMinWarm warm invocations, or several memory sizes (calibrate each configuration apart).
+// fewer than kMinWarm warm invocations, or several memory sizes (one fit is one configuration: calibrate
+// groups the records by Memory Size first, calibrate/memory_sizes.hpp).
 constexpr size_t kMinWarm = 10;
 // `keep_alive_prior_s`: the catalogue's keep_alive_s, used when the logs give a lower bound only (above).
 LambdaFit fit_lambda(const std::vector<LambdaInvocation>& calls, double keep_alive_prior_s = 0);

@@ -80,6 +80,99 @@ std::string interval_chart(const nlohmann::ordered_json& metrics) {
   return svg;
 }
 
+// The comparison of one split: which part fitted and which validated (`block`'s train and validation, the
+// run settings of `v`), the table of figures and the chart of intervals under a heading of `tag`.
+std::string comparison_section(const nlohmann::ordered_json& v, const nlohmann::ordered_json& block,
+                               const char* tag) {
+  std::string html;
+  char buf[1024];
+  const bool bucket_bounds = v.contains("observed_intervals");
+  const std::string resamples =
+      bucket_bounds ? std::string("observed intervals: ") + v["observed_intervals"].get<std::string>()
+                    : std::to_string(v["bootstrap_resamples"].get<uint64_t>()) + " bootstrap resamples";
+  const char* noun = bucket_bounds ? "requests" : "invocations";
+  std::snprintf(buf, sizeof buf,
+                "<p>Fitted on %s %s (the first %s s of the logs, --train-fraction %s); compared over the "
+                "next %s %s (%s s to %s s), after a warm-up from %s s. Seed %s, %s, "
+                "%s simulated replications.</p>\n",
+                reports::format_count(block["train"]["invocations"].get<double>()).c_str(), noun,
+                format_number(block["train"]["to_s"].get<double>(), 6).c_str(),
+                format_number(block["train"]["fraction"].get<double>(), 3).c_str(),
+                reports::format_count(block["validation"]["invocations"].get<double>()).c_str(), noun,
+                format_number(block["validation"]["from_s"].get<double>(), 6).c_str(),
+                format_number(block["validation"]["to_s"].get<double>(), 6).c_str(),
+                format_number(block["validation"]["warmup_from_s"].get<double>(), 6).c_str(),
+                std::to_string(v["seed"].get<uint64_t>()).c_str(), html_escape(resamples).c_str(),
+                std::to_string(v["replications"].get<uint64_t>()).c_str());
+  html += buf;
+  html += std::string("<table>\n<tr><th>figure</th><th>unit</th><th>observed</th><th>") +
+          (bucket_bounds ? "observed bucket" : "observed 95%") +
+          "</th><th>simulated</th><th>simulated 95%</th><th>error</th></tr>\n";
+  for (const auto& m : block["metrics"]) {
+    std::string error = "–";
+    if (m["error_pct"].is_number()) {
+      std::snprintf(buf, sizeof buf, "%+.1f%%", m["error_pct"].get<double>());
+      error = buf;
+    }
+    html += "<tr><td title=\"" + html_escape(m["meaning"].get<std::string>()) + "\">" +
+            html_escape(m["name"].get<std::string>()) + "</td><td>" +
+            html_escape(m["unit"].get<std::string>()) + "</td><td>" + number_or_dash(m["observed"]) +
+            "</td><td>" + interval(m["observed_ci95"]) + "</td><td>" + number_or_dash(m["simulated"]) +
+            "</td><td>" + interval(m["simulated_ci95"]) + "</td><td>" + error + "</td></tr>\n";
+  }
+  html += std::string("</table>\n<") + tag + ">Intervals relative to the observed value</" + tag + ">\n";
+  html += std::string("<p class=\"note\">Blue: observed value and ") +
+          (bucket_bounds ? "the bounds of its histogram bucket" : "its bootstrap 95% interval") +
+          "; orange: simulated mean and the 2.5th–97.5th percentile of the replications; 1× is the observed "
+          "value.</p>\n";
+  html += interval_chart(block["metrics"]);
+  return html;
+}
+
+// Several memory sizes (calibrate/memory_sizes_calibration.hpp): a section per size, the sizes left out and
+// the fit of the warm median against the CPU share.
+std::string memory_sizes_sections(const nlohmann::ordered_json& v) {
+  std::string html =
+      "<p>AWS Lambda logs at several memory sizes, " + html_escape(v["groups_in_time"].get<std::string>()) +
+      " in time: each size is fitted on the first part of its own records and validated on the "
+      "rest.</p>\n";
+  for (const auto& block : v["memory_sizes"]) {
+    html += "<h2>" + format_number(block["memory_mb"].get<double>(), 6) + " MB (" +
+            html_escape(block["candidate"].get<std::string>()) + ", " +
+            html_escape(block["scenario"].get<std::string>()) + ")</h2>\n";
+    html += comparison_section(v, block, "h3");
+  }
+  if (!v["left_out"].empty()) {
+    html += "<h2>Left out</h2>\n<ul>\n";
+    for (const auto& out : v["left_out"])
+      html += "<li>" + format_number(out["memory_mb"].get<double>(), 6) + " MB, " +
+              reports::format_count(out["invocations"].get<double>()) +
+              " records: " + html_escape(out["reason"].get<std::string>()) + "</li>\n";
+    html += "</ul>\n";
+  }
+  const auto& scaling = v["memory_scaling"];
+  if (scaling.is_object()) {
+    html += "<h2>Warm median against the CPU share</h2>\n<p>" +
+            html_escape(scaling["law"].get<std::string>()) + ": fixed_ms " +
+            format_number(scaling["fixed_ms"].get<double>(), 4) + ", cpu_ms_vcpu " +
+            format_number(scaling["cpu_ms_vcpu"].get<double>(), 4) + ". " +
+            html_escape(scaling["caveat"].get<std::string>()) + "</p>\n";
+    html +=
+        "<table>\n<tr><th>memory MB</th><th>vCPU</th><th>warm median ms</th><th>fitted ms</th>"
+        "<th>error</th></tr>\n";
+    char buf[64];
+    for (const auto& p : scaling["groups"]) {
+      std::snprintf(buf, sizeof buf, "%+.1f%%", p["error_pct"].get<double>());
+      html += "<tr><td>" + format_number(p["memory_mb"].get<double>(), 6) + "</td><td>" +
+              format_number(p["vcpu"].get<double>(), 3) + "</td><td>" +
+              format_number(p["warm_median_ms"].get<double>(), 4) + "</td><td>" +
+              format_number(p["fitted_ms"].get<double>(), 4) + "</td><td>" + buf + "</td></tr>\n";
+    }
+    html += "</table>\n";
+  }
+  return html;
+}
+
 }  // namespace
 
 std::string validation_html(const nlohmann::ordered_json& validation,
@@ -92,47 +185,7 @@ std::string validation_html(const nlohmann::ordered_json& validation,
       "text-align:right}td:first-child,th:first-child{text-align:left}.note{color:#555}</style>\n</"
       "head>\n<body>\n";
   html += "<h1>Held-out validation of a calibrated scenario</h1>\n";
-  char buf[1024];
-  const bool bucket_bounds = v.contains("observed_intervals");
-  const std::string resamples =
-      bucket_bounds ? std::string("observed intervals: ") + v["observed_intervals"].get<std::string>()
-                    : std::to_string(v["bootstrap_resamples"].get<uint64_t>()) + " bootstrap resamples";
-  const char* noun = bucket_bounds ? "requests" : "invocations";
-  std::snprintf(buf, sizeof buf,
-                "<p>Fitted on %s %s (the first %s s of the logs, --train-fraction %s); compared over the "
-                "next %s %s (%s s to %s s), after a warm-up from %s s. Seed %s, %s, "
-                "%s simulated replications.</p>\n",
-                reports::format_count(v["train"]["invocations"].get<double>()).c_str(), noun,
-                format_number(v["train"]["to_s"].get<double>(), 6).c_str(),
-                format_number(v["train"]["fraction"].get<double>(), 3).c_str(),
-                reports::format_count(v["validation"]["invocations"].get<double>()).c_str(), noun,
-                format_number(v["validation"]["from_s"].get<double>(), 6).c_str(),
-                format_number(v["validation"]["to_s"].get<double>(), 6).c_str(),
-                format_number(v["validation"]["warmup_from_s"].get<double>(), 6).c_str(),
-                std::to_string(v["seed"].get<uint64_t>()).c_str(), html_escape(resamples).c_str(),
-                std::to_string(v["replications"].get<uint64_t>()).c_str());
-  html += buf;
-  html += std::string("<table>\n<tr><th>figure</th><th>unit</th><th>observed</th><th>") +
-          (bucket_bounds ? "observed bucket" : "observed 95%") +
-          "</th><th>simulated</th><th>simulated 95%</th><th>error</th></tr>\n";
-  for (const auto& m : v["metrics"]) {
-    std::string error = "–";
-    if (m["error_pct"].is_number()) {
-      std::snprintf(buf, sizeof buf, "%+.1f%%", m["error_pct"].get<double>());
-      error = buf;
-    }
-    html += "<tr><td title=\"" + html_escape(m["meaning"].get<std::string>()) + "\">" +
-            html_escape(m["name"].get<std::string>()) + "</td><td>" +
-            html_escape(m["unit"].get<std::string>()) + "</td><td>" + number_or_dash(m["observed"]) +
-            "</td><td>" + interval(m["observed_ci95"]) + "</td><td>" + number_or_dash(m["simulated"]) +
-            "</td><td>" + interval(m["simulated_ci95"]) + "</td><td>" + error + "</td></tr>\n";
-  }
-  html += "</table>\n<h2>Intervals relative to the observed value</h2>\n";
-  html += std::string("<p class=\"note\">Blue: observed value and ") +
-          (bucket_bounds ? "the bounds of its histogram bucket" : "its bootstrap 95% interval") +
-          "; orange: simulated mean and the 2.5th–97.5th percentile of the replications; 1× is the observed "
-          "value.</p>\n";
-  html += interval_chart(v["metrics"]);
+  html += v.contains("memory_sizes") ? memory_sizes_sections(v) : comparison_section(v, v, "h2");
   html += "<h2>Method</h2>\n<p>" + html_escape(v["method"].get<std::string>()) + "</p>\n";
   html += "<h2>The fitted scenario</h2>\n<p>" + html_escape(scenario["description"].get<std::string>()) +
           "</p>\n";

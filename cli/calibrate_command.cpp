@@ -2,6 +2,7 @@
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "calibrate/calibration.hpp"
@@ -59,6 +60,10 @@ Writes, into DIR (which appears whole or not at all):
                     vLLM: TTFT p50/p99, TPOT p50, e2e p50/p99 (histogram estimates, the bucket bounds as
                     their interval), running requests (mean and peak)
   validation.html   the same as a self-contained page with a chart of the intervals
+Lambda logs at several Memory Sizes: each size is fitted on the first part of its own records and validated
+on the rest (a size with too few records is left out, with a note); scenario.json has one candidate per
+size (fitted-lambda-<MB>, each with its own service), scenario-<MB>.json and requests-<MB>.csv each size
+alone, validation.json a block per size and a fit of the warm median against the CPU share.
 Lambda: billing (100-ms rounding before Dec 2020, init billed or not) is read from Billed Duration; prices
 are the catalogue's (`servesim catalog`), for --architecture. Cloud Run and Azure logs carry no billing, no
 instance size and no plan: the catalogue's instance size (Azure: Flex Consumption) is written.
@@ -67,6 +72,78 @@ The same logs and seed give byte-identical files. See docs/calibrate.md.
 Exit status: 0 ok, 1 an error above --fail-above, 2 bad input (one line on stderr naming the file and the
 line), 3 internal error, 130/143 interrupted (nothing is written).
 )";
+
+// The table of validation.json's rows ("metrics").
+void print_table(const nlohmann::ordered_json& metrics) {
+  std::printf("%-28s %14s %25s %14s %25s %9s\n", "figure", "observed", "observed 95%", "simulated",
+              "simulated 95%", "error");
+  for (const auto& m : metrics) {
+    const auto range = [](const auto& pair) {
+      if (pair[0].is_null()) return std::string("-");
+      char text[64];
+      std::snprintf(text, sizeof text, "%.4g .. %.4g", pair[0].template get<double>(),
+                    pair[1].template get<double>());
+      return std::string(text);
+    };
+    char error[32] = "-";
+    if (!m["error_pct"].is_null())
+      std::snprintf(error, sizeof error, "%+.1f%%", m["error_pct"].get<double>());
+    std::printf("%-28s %14.5g %25s %14.5g %25s %9s\n", m["name"].get<std::string>().c_str(),
+                m["observed"].get<double>(), range(m["observed_ci95"]).c_str(), m["simulated"].get<double>(),
+                range(m["simulated_ci95"]).c_str(), error);
+  }
+}
+
+void print_validation(const nlohmann::ordered_json& v, const calibrate::CalibrateOptions& options,
+                      const std::string& out_dir) {
+  if (v.contains("observed_intervals"))  // histogram data: requests, and no resampling
+    std::printf(
+        "%s: trained on %zu requests, validated on %zu (seed %llu, %u replications; observed "
+        "intervals: histogram bucket bounds)\n",
+        v["platform"].get<std::string>().c_str(), v["train"]["invocations"].get<size_t>(),
+        v["validation"]["invocations"].get<size_t>(), static_cast<unsigned long long>(options.seed),
+        options.replications);
+  else
+    std::printf(
+        "%s: trained on %zu invocations, validated on %zu (seed %llu, %u replications, %u resamples)\n",
+        v["platform"].get<std::string>().c_str(), v["train"]["invocations"].get<size_t>(),
+        v["validation"]["invocations"].get<size_t>(), static_cast<unsigned long long>(options.seed),
+        options.replications, options.bootstrap);
+  print_table(v["metrics"]);
+  std::printf("outputs: %s/{scenario.json,validation.json,validation.html,%s}\n", out_dir.c_str(),
+              v.contains("observed_intervals") ? "rate.txt" : "requests.csv");
+}
+
+// Several memory sizes: a table per size, the sizes left out, the fit of the warm median on the CPU share.
+void print_memory_sizes(const nlohmann::ordered_json& v, const calibrate::CalibrateOptions& options,
+                        const std::string& out_dir) {
+  std::printf("%s: %zu memory sizes fitted apart, %s in time (seed %llu, %u replications, %u resamples)\n",
+              v["platform"].get<std::string>().c_str(), v["memory_sizes"].size(),
+              v["groups_in_time"].get<std::string>().c_str(), static_cast<unsigned long long>(options.seed),
+              options.replications, options.bootstrap);
+  for (const auto& block : v["memory_sizes"]) {
+    std::printf("\n%.0f MB (%s): trained on %zu invocations, validated on %zu\n",
+                block["memory_mb"].get<double>(), block["candidate"].get<std::string>().c_str(),
+                block["train"]["invocations"].get<size_t>(),
+                block["validation"]["invocations"].get<size_t>());
+    print_table(block["metrics"]);
+  }
+  for (const auto& out : v["left_out"])
+    std::printf("\nleft out: %.0f MB (%zu records): %s\n", out["memory_mb"].get<double>(),
+                out["invocations"].get<size_t>(), out["reason"].get<std::string>().c_str());
+  const auto& scaling = v["memory_scaling"];
+  if (scaling.is_object()) {
+    std::printf("\nwarm median = %.4g ms + %.4g ms / vCPU (a two-parameter fit; error per size:",
+                scaling["fixed_ms"].get<double>(), scaling["cpu_ms_vcpu"].get<double>());
+    for (const auto& p : scaling["groups"])
+      std::printf(" %.0f MB %+.1f%%", p["memory_mb"].get<double>(), p["error_pct"].get<double>());
+    std::printf(")\n");
+  }
+  std::printf(
+      "outputs: %s/{scenario.json,validation.json,validation.html,requests.csv} and "
+      "scenario-<MB>.json, requests-<MB>.csv per size\n",
+      out_dir.c_str());
+}
 
 }  // namespace
 
@@ -115,38 +192,10 @@ int calibrate_command(const Args& args) {
     std::printf("%s\n", outcome.validation.dump(2).c_str());
   } else if (!vm["quiet"].as<bool>()) {
     const auto& v = outcome.validation;
-    if (v.contains("observed_intervals"))  // histogram data: requests, and no resampling
-      std::printf(
-          "%s: trained on %zu requests, validated on %zu (seed %llu, %u replications; observed "
-          "intervals: histogram bucket bounds)\n",
-          v["platform"].get<std::string>().c_str(), v["train"]["invocations"].get<size_t>(),
-          v["validation"]["invocations"].get<size_t>(), static_cast<unsigned long long>(options.seed),
-          options.replications);
+    if (v.contains("memory_sizes"))
+      print_memory_sizes(v, options, outcome.out_dir);
     else
-      std::printf(
-          "%s: trained on %zu invocations, validated on %zu (seed %llu, %u replications, %u resamples)\n",
-          v["platform"].get<std::string>().c_str(), v["train"]["invocations"].get<size_t>(),
-          v["validation"]["invocations"].get<size_t>(), static_cast<unsigned long long>(options.seed),
-          options.replications, options.bootstrap);
-    std::printf("%-28s %14s %25s %14s %25s %9s\n", "figure", "observed", "observed 95%", "simulated",
-                "simulated 95%", "error");
-    for (const auto& m : v["metrics"]) {
-      const auto range = [](const auto& pair) {
-        if (pair[0].is_null()) return std::string("-");
-        char text[64];
-        std::snprintf(text, sizeof text, "%.4g .. %.4g", pair[0].template get<double>(),
-                      pair[1].template get<double>());
-        return std::string(text);
-      };
-      char error[32] = "-";
-      if (!m["error_pct"].is_null())
-        std::snprintf(error, sizeof error, "%+.1f%%", m["error_pct"].get<double>());
-      std::printf("%-28s %14.5g %25s %14.5g %25s %9s\n", m["name"].get<std::string>().c_str(),
-                  m["observed"].get<double>(), range(m["observed_ci95"]).c_str(),
-                  m["simulated"].get<double>(), range(m["simulated_ci95"]).c_str(), error);
-    }
-    std::printf("outputs: %s/{scenario.json,validation.json,validation.html,%s}\n", outcome.out_dir.c_str(),
-                v.contains("observed_intervals") ? "rate.txt" : "requests.csv");
+      print_validation(v, options, outcome.out_dir);
   }
   if (fail_above >= 0 && outcome.max_abs_error_pct > fail_above) {
     std::fprintf(stderr, "servesim: calibrate: an error of %.1f%% exceeds --fail-above %g\n",

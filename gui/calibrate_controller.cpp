@@ -28,6 +28,35 @@ QStringList calibrate_arguments(const QStringList& logs, const QString& platform
   return args;
 }
 
+namespace {
+
+// validation.json's rows as figures, each name after `prefix`.
+void append_figures(const nlohmann::json& metrics, const QString& prefix,
+                    std::vector<CalibrationFigure>& out) {
+  for (const auto& m : metrics) {
+    CalibrationFigure f;
+    f.name = prefix + QString::fromStdString(m.at("name").get<std::string>());
+    f.unit = QString::fromStdString(m.value("unit", std::string()));
+    f.meaning = QString::fromStdString(m.value("meaning", std::string()));
+    f.observed = m.at("observed").get<double>();
+    f.simulated = m.at("simulated").get<double>();
+    // null: no error (an observed 0) or no interval (a single peak over the logs).
+    f.error_pct = m.at("error_pct").is_number() ? m["error_pct"].get<double>()
+                                                : std::numeric_limits<double>::quiet_NaN();
+    const auto& ci = m.value("observed_ci95", nlohmann::json());
+    if (ci.is_array() && ci.size() == 2 && ci[0].is_number() && ci[1].is_number()) {
+      f.observed_interval = true;
+      f.observed_lo = ci[0].get<double>();
+      f.observed_hi = ci[1].get<double>();
+    }
+    f.simulated_lo = m.at("simulated_ci95")[0].get<double>();
+    f.simulated_hi = m.at("simulated_ci95")[1].get<double>();
+    out.push_back(f);
+  }
+}
+
+}  // namespace
+
 bool read_validation(const QString& path, CalibrationOutcome& outcome, QString* error) {
   QFile file(path);
   if (!file.open(QIODevice::ReadOnly)) {
@@ -39,26 +68,13 @@ bool read_validation(const QString& path, CalibrationOutcome& outcome, QString* 
     outcome.platform = QString::fromStdString(doc.at("platform").get<std::string>());
     outcome.max_abs_error_pct = doc.at("max_abs_error_pct").get<double>();
     outcome.figures.clear();
-    for (const auto& m : doc.at("metrics")) {
-      CalibrationFigure f;
-      f.name = QString::fromStdString(m.at("name").get<std::string>());
-      f.unit = QString::fromStdString(m.value("unit", std::string()));
-      f.meaning = QString::fromStdString(m.value("meaning", std::string()));
-      f.observed = m.at("observed").get<double>();
-      f.simulated = m.at("simulated").get<double>();
-      // null: no error (an observed 0) or no interval (a single peak over the logs).
-      f.error_pct = m.at("error_pct").is_number() ? m["error_pct"].get<double>()
-                                                  : std::numeric_limits<double>::quiet_NaN();
-      const auto& ci = m.value("observed_ci95", nlohmann::json());
-      if (ci.is_array() && ci.size() == 2 && ci[0].is_number() && ci[1].is_number()) {
-        f.observed_interval = true;
-        f.observed_lo = ci[0].get<double>();
-        f.observed_hi = ci[1].get<double>();
-      }
-      f.simulated_lo = m.at("simulated_ci95")[0].get<double>();
-      f.simulated_hi = m.at("simulated_ci95")[1].get<double>();
-      outcome.figures.push_back(f);
-    }
+    // Lambda logs at several memory sizes: every size's rows, each named "<MB> MB: <figure>".
+    if (doc.contains("memory_sizes"))
+      for (const auto& block : doc["memory_sizes"])
+        append_figures(block.at("metrics"),
+                       QString::number(block.at("memory_mb").get<double>()) + " MB: ", outcome.figures);
+    else
+      append_figures(doc.at("metrics"), QString(), outcome.figures);
   } catch (const std::exception& e) {
     if (error)
       *error = QObject::tr("%1: not a validation.json of servesim calibrate (%2)").arg(path, e.what());

@@ -42,6 +42,7 @@ QStringList calibration_logs_in(const QString& folder);
 QStringList calibrate_arguments(const QStringList& logs, const QString& platform, const QString& out_dir,
                                 const QStringList& extra = {});
 // Reads validation.json into `outcome` (platform, figures, max_abs_error_pct); false with why in `error`.
+// Lambda logs at several memory sizes give every size's rows, named "<MB> MB: <figure>".
 bool read_validation(const QString& path, CalibrationOutcome& outcome, QString* error);
 
 class CalibrateController : public QObject {

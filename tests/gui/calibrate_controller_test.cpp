@@ -115,6 +115,30 @@ class CalibrateControllerTest : public QObject {
     QVERIFY(w.calibrate_action()->isEnabled());
   }
 
+  void several_memory_sizes_show_every_sizes_rows() {
+    // The bundled synthetic sweep at 512, 1,024 and 2,048 MB: a block of rows per size in validation.json,
+    // shown one after the other, each named after its size.
+    QTemporaryDir dir;
+    const QString folder = dir.filePath("logs");
+    QDir().mkpath(folder);
+    QVERIFY(QFile::copy("scenarios/logs/lambda-memory-sizes-example.log", folder + "/sweep.log"));
+    CalibrateController c;
+    QSignalSpy done(&c, &CalibrateController::finished);
+    const QString out = dir.filePath("out");
+    QVERIFY(c.start(calibration_logs_in(folder), "aws-lambda", out));
+    QVERIFY(done.wait(120000));
+    const auto outcome = done.takeFirst().at(0).value<CalibrationOutcomePtr>();
+    QVERIFY2(outcome->status == CalibrationOutcome::Status::completed, qPrintable(outcome->error));
+    const auto validation = read_json(out + "/validation.json");
+    const auto& blocks = validation["memory_sizes"];
+    QCOMPARE(blocks.size(), size_t{3});
+    QCOMPARE(outcome->figures.size(), 3 * blocks[0]["metrics"].size());
+    QCOMPARE(outcome->figures[0].name, QString("512 MB: cold_start_share"));
+    QCOMPARE(outcome->figures.back().name, QString("2048 MB: peak_concurrent_executions"));
+    QCOMPARE(outcome->figures.back().simulated, blocks[2]["metrics"].back()["simulated"].get<double>());
+    QCOMPARE(outcome->max_abs_error_pct, validation["max_abs_error_pct"].get<double>());
+  }
+
   void a_bad_log_gives_the_clis_one_line_error() {
     QTemporaryDir dir;
     const QString folder = dir.filePath("logs");

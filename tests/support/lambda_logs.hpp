@@ -28,10 +28,12 @@ struct LambdaLogSpec {
   double long_max_s = 1500;
   double burst_every_s = 900;  // `burst` requests at once every burst_every_s
   int burst = 6;
-  double warm_mean_ms = 120, warm_p99_ms = 400;   // lognormal handler Duration
+  double warm_mean_ms = 120, warm_p99_ms = 400;   // lognormal handler Duration ...
+  double warm_offset_ms = 0;                      // ... plus this
   double init_mean_ms = 900, init_p99_ms = 1800;  // lognormal Init Duration
   double keep_alive_s = 600;
   int memory_mb = 1024;
+  int64_t start_ms = 1796112000000;  // the first arrival [ms since 1970]: 2026-12-01T08:00:00Z
   // Requests arriving at or after this fraction of the arrivals' span (floored to whole seconds, as
   // calibrate's split is) take slow_factor times longer: a changed function in the held-out window.
   double slow_after_fraction = 2;
@@ -88,7 +90,7 @@ inline std::string lambda_logs(const LambdaLogSpec& spec) {
   sim::Rng rng(spec.seed);
   std::vector<double> arrivals = synthetic_arrivals(spec, rng);
   const double slow_from_s = std::floor(spec.slow_after_fraction * arrivals.back());
-  constexpr int64_t kStartMs = 1796112000000;  // 2026-12-01T08:00:00Z
+  const int64_t start_ms = spec.start_ms;
   struct Line {
     int64_t ms;
     size_t request;
@@ -116,7 +118,9 @@ inline std::string lambda_logs(const LambdaLogSpec& spec) {
     }
     const double factor = at >= slow_from_s ? spec.slow_factor : 1.0;
     const double duration_ms =
-        std::round(draw_lognormal(rng, spec.warm_mean_ms, spec.warm_p99_ms) * factor * 100) / 100;
+        std::round((spec.warm_offset_ms + draw_lognormal(rng, spec.warm_mean_ms, spec.warm_p99_ms)) * factor *
+                   100) /
+        100;
     const double end = at + ((init_ms > 0 ? init_ms : 0) + duration_ms) / 1000;
     busy.emplace_back(end, environment);
     char stream[64], request[48], report[320];
@@ -132,8 +136,8 @@ inline std::string lambda_logs(const LambdaLogSpec& spec) {
     if (init_ms >= 0)
       std::snprintf(report + written, sizeof report - static_cast<size_t>(written),
                     "Init Duration: %.2f ms\t", init_ms);
-    const auto begin_ms = static_cast<int64_t>(std::floor(at * 1000)) + kStartMs;
-    const auto end_ms = static_cast<int64_t>(std::floor(end * 1000)) + kStartMs;
+    const auto begin_ms = static_cast<int64_t>(std::floor(at * 1000)) + start_ms;
+    const auto end_ms = static_cast<int64_t>(std::floor(end * 1000)) + start_ms;
     const std::string prefix = std::string(" ") + stream + " ";
     if (init_ms >= 0)
       lines.push_back({begin_ms, n, 0, prefix + "INIT_START Runtime Version: python:3.12.v38"});
