@@ -73,7 +73,7 @@ struct EventSourceSpec {
   double push_window_initial = 3;   // outstanding push requests at first ("single-digit": estimated)
   double push_window_growth = 1;    // added per success (slow start: doubles per round trip; estimated)
   double push_window_shrink = 0.5;  // factor per failure, at least 1 request (estimated)
-  double push_backoff_min_s = 0.1;  // pause after a failure [s] (documented range 0.1..60 s)
+  double push_backoff_min_s = 0.1;  // pause after a failure [s] (Google's range 0.1..60 s: unconfirmed)
   double push_backoff_max_s = 60;   // longest pause [s]
 };
 

@@ -5,7 +5,7 @@
 // always). Google's documented behaviour, sources in docs/events.md:
 // - flow control: at most `push window` push requests are outstanding; the window starts small, grows on each
 //   success and shrinks on each failure (its numbers are estimated); after a failure Pub/Sub pauses pushing
-//   (push backoff, 100 ms to 60 s);
+//   (push backoff, 100 ms to 60 s: unconfirmed);
 // - a failure (a nack) is an HTTP 429 or 5xx, or no answer within the ack deadline; the message is then
 //   redelivered at once (no retry policy) or after an exponential backoff between minimum_backoff_s and
 //   maximum_backoff_s; after max_delivery_attempts deliveries it goes to the dead-letter topic; one older
