@@ -63,9 +63,9 @@ struct EventSourceSpec {
   bool exponential_backoff = false;  // retry policy: exponential backoff (false: immediate redelivery)
   double minimum_backoff_s = 10;     // the first redelivery delay with exponential backoff [s]; 0..600
   double maximum_backoff_s = 600;    // the longest redelivery delay [s]; 0..600, >= minimum_backoff_s
-  uint32_t max_delivery_attempts =
-      0;                  // deliveries before the dead-letter topic (0: no dead-letter policy); 5..100
-  double message_kb = 1;  // size of one message [KB]; billed at least 1 KB per publish and push
+  // Deliveries before the message goes to the dead-letter topic (0: no dead-letter policy); 5..100.
+  uint32_t max_delivery_attempts = 0;
+  double message_kb = 1;          // size of one message [KB]; billed at least 1 KB per publish and push
   double price_usd_per_tib = 40;  // throughput (publish and delivery) per TiB
   // Push flow control: the push window (outstanding push requests at most) starts small, grows on each
   // success and shrinks on each failure; after a failure pushing pauses (push backoff, 0.1 s..60 s,

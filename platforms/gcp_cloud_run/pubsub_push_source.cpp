@@ -9,6 +9,11 @@ namespace {
 // Pub/Sub bills at least 1,000 bytes per publish and per push request, and prices throughput per TiB.
 constexpr double kMinimumBilledBytes = 1000;
 constexpr double kBytesPerTib = 1099511627776.0;  // 2^40
+
+// first_s doubled `doublings` times, at most max_s.
+double doubled_delay_s(double first_s, uint32_t doublings, double max_s) {
+  return std::min(max_s, first_s * std::ldexp(1.0, static_cast<int>(std::min(doublings, 30u))));
+}
 }  // namespace
 
 PubSubPushSource::PubSubPushSource(std::unique_ptr<CloudRunModel> service, const sim::EventSourceSpec& spec)
@@ -109,9 +114,8 @@ void PubSubPushSource::nack(const Message& m, double t_s) {
   // failure in a row, at most 60 s (the push backoff).
   window_ = std::max(1.0, window_ * spec_.push_window_shrink);
   ++failures_in_a_row_;
-  const double pause_s = std::min(
-      spec_.push_backoff_max_s,
-      spec_.push_backoff_min_s * std::ldexp(1.0, static_cast<int>(std::min(failures_in_a_row_ - 1, 30u))));
+  const double pause_s =
+      doubled_delay_s(spec_.push_backoff_min_s, failures_in_a_row_ - 1, spec_.push_backoff_max_s);
   if (pause_s > 0) {
     ++outcome_.push_backoffs;
     paused_until_s_ = std::max(paused_until_s_, t_s + pause_s);
@@ -129,9 +133,7 @@ void PubSubPushSource::nack(const Message& m, double t_s) {
   }
   // Exponential backoff: minimum_backoff_s after the first failed delivery, doubling after each, at most
   // maximum_backoff_s (Google documents the bounds, not the factor: doubling is estimated).
-  const double delay_s =
-      std::min(spec_.maximum_backoff_s,
-               spec_.minimum_backoff_s * std::ldexp(1.0, static_cast<int>(std::min(m.deliveries - 1, 30u))));
+  const double delay_s = doubled_delay_s(spec_.minimum_backoff_s, m.deliveries - 1, spec_.maximum_backoff_s);
   backoff_.push(Redelivery{t_s + delay_s, next_order_++, m});
 }
 

@@ -97,8 +97,8 @@ class PubSubPushSource : public sim::PlatformModel, private InstanceFleet::Deliv
   int cost_throughput_ = 0;
 
   std::deque<Message> ready_;  // to push as soon as the window and the push backoff allow
-  std::priority_queue<Redelivery, std::vector<Redelivery>, Later>
-      backoff_;                                        // nacked, waiting to be redelivered
+  // Nacked messages waiting for their redelivery (exponential backoff).
+  std::priority_queue<Redelivery, std::vector<Redelivery>, Later> backoff_;
   std::unordered_map<uint64_t, Message> outstanding_;  // push requests not yet answered, by delivery
   std::deque<Deadline> deadlines_;                     // their ack deadlines, in the order they were sent
   uint64_t next_delivery_ = 0, next_order_ = 0;

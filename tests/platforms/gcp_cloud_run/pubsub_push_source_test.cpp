@@ -202,6 +202,32 @@ TEST_CASE("platforms::PubSubPushSource: every message ends, and the same seed gi
   check_messages_accounted(a);
 }
 
+TEST_CASE("platforms::PubSubPushSource: Google's defaults, refined by a candidate", "[pubsub]") {
+  TempDir dir;
+  auto doc = pubsub_scenario(dir, {0.0}, 100, json::object());
+  doc["candidates"][0]["event_source"] = {{"retry_policy", "exponential_backoff"}, {"maximum_backoff_s", 60}};
+  const auto sc = scenario_from(doc);
+  // The subscription's documented defaults: 10 s ack deadline, immediate redelivery, no dead-letter topic,
+  // 7 days of retention; 1 KB messages at $40 per TiB; the push window's estimates.
+  const auto& e = sc.event_source;
+  CHECK(e.type == sim::EventSourceSpec::Type::pubsub);
+  CHECK(e.ack_deadline_s == 10);
+  CHECK_FALSE(e.exponential_backoff);
+  CHECK(e.max_delivery_attempts == 0);
+  CHECK(e.retention_s == 604800);
+  CHECK(e.message_kb == 1);
+  CHECK(e.price_usd_per_tib == 40);
+  CHECK(e.push_window_initial == 3);
+  CHECK(e.push_backoff_max_s == 60);
+  // The candidate's keys over the scenario's: exponential backoff from the default 10 s up to 60 s.
+  const auto& c = sc.candidates.at(0).event_source;
+  CHECK(c.type == sim::EventSourceSpec::Type::pubsub);
+  CHECK(c.exponential_backoff);
+  CHECK(c.minimum_backoff_s == 10);
+  CHECK(c.maximum_backoff_s == 60);
+  CHECK(c.retention_s == 604800);
+}
+
 TEST_CASE("platforms::PubSubPushSource: bad input", "[pubsub]") {
   TempDir dir;
   auto doc = pubsub_scenario(dir, {0.0}, 100, json::object());
