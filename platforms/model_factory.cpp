@@ -7,16 +7,29 @@
 
 namespace servesim::platforms {
 
+namespace {
+// The event source and the platform that reads it, for the error that refuses another platform.
+std::string consumer_of(sim::EventSourceSpec::Type type) {
+  switch (type) {
+    case sim::EventSourceSpec::Type::kinesis:
+      return "a Kinesis event source (aws-lambda: docs/events.md)";
+    case sim::EventSourceSpec::Type::pubsub:
+      return "a Pub/Sub event source (gcp-cloud-run: docs/events.md)";
+    case sim::EventSourceSpec::Type::sqs:
+      break;
+  }
+  return "an SQS event source (aws-lambda: docs/events.md)";
+}
+}  // namespace
+
 std::unique_ptr<sim::PlatformModel> make_model(const sim::CandidateSpec& candidate,
                                                const sim::Scenario& scenario) {
   if (const PlatformRegistration* r = find_registration(candidate.platform)) {
     auto model = r->make(candidate, scenario);
     if (scenario.event_source.given && !model->consumes_event_source())
-      throw input_error(
-          scenario.file, candidate.pointer + "/platform",
-          std::string("expected a platform that consumes ") +
-              (scenario.event_source.type == sim::EventSourceSpec::Type::kinesis ? "a Kinesis" : "an SQS") +
-              " event source (aws-lambda: docs/events.md), got \"" + candidate.platform + "\"");
+      throw input_error(scenario.file, candidate.pointer + "/platform",
+                        "expected a platform that consumes " + consumer_of(scenario.event_source.type) +
+                            ", got \"" + candidate.platform + "\"");
     // A language model on a platform without a token-level engine runs each request alone on CPUs: it
     // needs the per-token costs (or a warm service time), not the 50 ms default.
     const sim::ServiceSpec& s = scenario.service;

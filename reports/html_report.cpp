@@ -210,20 +210,25 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
     out << "</tbody></table><p class=\"note\">Mean over each candidate's cold starts "
            "(<code>service.cold_start.source</code>; docs/scenario.md).</p>\n";
   }
-  // Event sources (summary.json "event_source": an SQS queue or a Kinesis stream in front of the function;
-  // docs/events.md): where every message or record went, the batches and how far the queue fell behind.
+  // Event sources (summary.json "event_source": an SQS queue or a Kinesis stream in front of the function, a
+  // Pub/Sub push subscription in front of a Cloud Run service; docs/events.md): where every message or record
+  // went, the batches (push requests) and how far the queue fell behind.
   bool any_source = false;
   for (const auto& c : cands) any_source = any_source || c.contains("event_source");
   if (any_source) {
     out << "<h3>Event sources: queue or stream in front of the function</h3><table class=\"num\"><thead><tr>"
            "<th>candidate</th><th>source</th><th>sent</th><th>served</th><th>dead-lettered or "
-           "discarded</th><th>expired</th><th>left in it</th><th>invocations</th><th>mean batch</th>"
-           "<th>concurrent batches, peak</th><th>depth, peak</th><th>oldest age, peak [s]</th></tr></thead>"
+           "discarded</th><th>expired</th><th>left in it</th><th>invocations or push requests</th><th>mean "
+           "batch</th><th>concurrent batches or outstanding pushes, peak</th><th>depth, peak</th><th>oldest "
+           "age, peak [s]</th></tr></thead>"
            "<tbody>\n";
     for (const auto& c : cands) {
       if (!c.contains("event_source")) continue;
       const auto& e = c["event_source"];
       const bool stream = e.contains("records");
+      // A Pub/Sub push subscription sends one message per push request: its "batches" are those requests.
+      const bool push = e.contains("push");
+      const char* batches = push ? "push" : "batches";
       const char* items = stream ? "records" : "messages";
       const char* holder = stream ? "stream" : "queue";
       const double sent = num(e, items, "sent"), served = num(e, items, "served"),
@@ -233,15 +238,16 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
           << html_escape(e.value("type", "")) << "</td><td>" << format_count(sent) << "</td><td>"
           << format_count(served) << "</td><td>" << format_count(lost) << "</td><td>" << format_count(expired)
           << "</td><td>" << format_count(sent - served - lost - expired) << "</td><td>"
-          << format_count(num(e, "batches", "invocations")) << "</td><td>"
-          << format_number(num(e, "batches", "mean_size"), 3) << "</td><td>"
-          << format_count(num(e, "batches", "concurrent_peak")) << "</td><td>"
+          << format_count(num(e, batches, push ? "requests" : "invocations")) << "</td><td>"
+          << format_number(push ? 1.0 : num(e, "batches", "mean_size"), 3) << "</td><td>"
+          << format_count(num(e, batches, push ? "outstanding_peak" : "concurrent_peak")) << "</td><td>"
           << format_count(num(e, holder, "depth_peak")) << "</td><td>"
           << format_number(num(e, holder, stream ? "oldest_record_age_peak_s" : "oldest_message_age_peak_s"),
                            3)
           << "</td></tr>\n";
     }
-    out << "</tbody></table><p class=\"note\">Every message or record is served, dead-lettered (SQS) or "
+    out << "</tbody></table><p class=\"note\">Every message or record is served, dead-lettered (SQS, "
+           "Pub/Sub) or "
            "discarded after its retries or maximum age (Kinesis), expired past the retention period, or left "
            "in the queue or stream when the run ends (docs/events.md). Their service cost is in the cost "
            "breakdown.</p>\n";

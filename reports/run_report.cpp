@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/input_error.hpp"
+#include "reports/event_source_summary.hpp"
 #include "sim/slo.hpp"
 
 namespace servesim::reports {
@@ -303,68 +304,7 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
                                                                     static_cast<double>(l.input_tokens)
                                                               : 0.0)}};
     }
-    if (r.event_source.present && r.event_source.type == "kinesis") {
-      // A Kinesis stream read by a Lambda event source mapping (docs/events.md).
-      const auto& e = r.event_source;
-      const uint64_t settled = q.served + e.dead_lettered + e.expired;
-      c["event_source"] = {
-          {"type", "kinesis"},
-          {"records",
-           {{"sent", q.arrived},
-            {"served", q.served},
-            {"discarded", e.dead_lettered},
-            {"expired", e.expired},
-            {"still_in_stream", q.arrived > settled ? q.arrived - settled : 0},
-            {"retried", e.redeliveries}}},
-          {"batches",
-           {{"invocations", e.batches},
-            {"failed", e.batches_failed},
-            {"retries", e.batch_retries},
-            {"bisections", e.bisections},
-            {"mean_size",
-             round_significant(
-                 e.batches ? static_cast<double>(e.batch_messages) / static_cast<double>(e.batches) : 0.0)},
-            {"concurrent_peak", e.concurrent_batches_peak},
-            {"concurrent_max", e.shards * e.parallelization_factor}}},
-          {"stream",
-           {{"shards", e.shards},
-            {"parallelization_factor", e.parallelization_factor},
-            {"depth_peak", e.queue_depth_peak},
-            {"iterator_age_peak_s", round_significant(e.iterator_age_peak_s)},
-            {"oldest_record_age_peak_s", round_significant(e.oldest_age_peak_s)}}},
-          {"kinesis_usage",
-           {{"shard_hours", round_significant(e.shard_hours)}, {"put_payload_units", e.put_payload_units}}},
-      };
-    } else if (r.event_source.present) {
-      // An SQS queue read by a Lambda event source mapping (docs/events.md).
-      const auto& e = r.event_source;
-      const uint64_t requests = e.send_requests + e.receive_requests + e.delete_requests + e.empty_receives;
-      c["event_source"] = {
-          {"type", "sqs"},
-          {"messages",
-           {{"sent", q.arrived},
-            {"served", q.served},
-            {"dead_lettered", e.dead_lettered},
-            {"expired", e.expired},
-            {"redeliveries", e.redeliveries}}},
-          {"batches",
-           {{"invocations", e.batches},
-            {"failed", e.batches_failed},
-            {"mean_size",
-             round_significant(
-                 e.batches ? static_cast<double>(e.batch_messages) / static_cast<double>(e.batches) : 0.0)},
-            {"concurrent_peak", e.concurrent_batches_peak}}},
-          {"queue",
-           {{"depth_peak", e.queue_depth_peak},
-            {"oldest_message_age_peak_s", round_significant(e.oldest_age_peak_s)}}},
-          {"sqs_requests",
-           {{"send", e.send_requests},
-            {"receive", e.receive_requests},
-            {"delete", e.delete_requests},
-            {"empty_receive", e.empty_receives},
-            {"total", requests}}},
-      };
-    }
+    if (r.event_source.present) c["event_source"] = event_source_summary(r.event_source, q);
     if (!sc.faults.empty() || sc.client.budget || sc.client.async) {
       const auto& o = r.client;
       c["client"] = {{"retries", o.retries},

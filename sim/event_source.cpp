@@ -67,6 +67,44 @@ void parse_kinesis(core::JsonFields& f, EventSourceSpec& e) {
       f.number("price_usd_per_million_put_units", e.price_usd_per_million_put_units, 0.0, 1e6);
 }
 
+// Pub/Sub push subscription -> Cloud Run (the Subscription resource's ranges; the push window's estimates).
+void parse_pubsub(core::JsonFields& f, EventSourceSpec& e) {
+  e.ack_deadline_s = f.number("ack_deadline_s", e.ack_deadline_s, 10.0, 600.0);
+  e.exponential_backoff = f.text("retry_policy", e.exponential_backoff ? "exponential_backoff" : "immediate",
+                                 {"immediate", "exponential_backoff"}) == "exponential_backoff";
+  for (const char* key : {"minimum_backoff_s", "maximum_backoff_s"})
+    if (f.has(key) && !e.exponential_backoff)
+      throw f.error(key, std::string("unexpected: ") + key +
+                             " belongs to the exponential backoff retry policy (retry_policy "
+                             "\"exponential_backoff\"); \"immediate\" redelivers at once");
+  e.minimum_backoff_s = f.number("minimum_backoff_s", e.minimum_backoff_s, 0.0, 600.0);
+  e.maximum_backoff_s = f.number("maximum_backoff_s", e.maximum_backoff_s, 0.0, 600.0);
+  if (e.maximum_backoff_s < e.minimum_backoff_s)
+    throw f.error("maximum_backoff_s", "expected at least minimum_backoff_s (" +
+                                           core::quote_number(e.minimum_backoff_s) + "), got " +
+                                           core::quote_number(e.maximum_backoff_s));
+  if (f.has("max_delivery_attempts")) {
+    const double attempts = f.number("max_delivery_attempts", 0, 0, 100);
+    if (attempts != std::floor(attempts) || (attempts != 0 && attempts < 5))
+      throw f.error(
+          "max_delivery_attempts",
+          "expected 0 (no dead-letter topic) or a whole number 5..100, got " + core::quote_number(attempts));
+    e.max_delivery_attempts = static_cast<uint32_t>(attempts);
+  }
+  e.retention_s = f.number("message_retention_s", e.retention_s, 600.0, 2678400.0);
+  e.message_kb = f.number("message_kb", e.message_kb, 0.001, 10240.0);
+  e.price_usd_per_tib = f.number("price_usd_per_tib", e.price_usd_per_tib, 0.0, 1e6);
+  e.push_window_initial = f.number("push_window_initial", e.push_window_initial, 1.0, 1e6);
+  e.push_window_growth = f.number("push_window_growth", e.push_window_growth, 0.0, 1e6);
+  e.push_window_shrink = f.number("push_window_shrink", e.push_window_shrink, 0.0, 1.0);
+  e.push_backoff_min_s = f.number("push_backoff_min_s", e.push_backoff_min_s, 0.0, 600.0);
+  e.push_backoff_max_s = f.number("push_backoff_max_s", e.push_backoff_max_s, 0.0, 600.0);
+  if (e.push_backoff_max_s < e.push_backoff_min_s)
+    throw f.error("push_backoff_max_s", "expected at least push_backoff_min_s (" +
+                                            core::quote_number(e.push_backoff_min_s) + "), got " +
+                                            core::quote_number(e.push_backoff_max_s));
+}
+
 }  // namespace
 
 EventSourceSpec parse_event_source(const nlohmann::json& doc, const std::string& file,
@@ -76,15 +114,23 @@ EventSourceSpec parse_event_source(const nlohmann::json& doc, const std::string&
   if (base.given) {
     // A candidate's keys refine the scenario's mapping: the same type.
     f.text("type", base.type_name(), {base.type_name()});
-  } else if (f.required_text("type", {"sqs", "kinesis"}) == "kinesis") {
-    // Kinesis's own defaults where they differ from SQS's: BatchSize 100, a 24-hour retention period.
-    e.type = EventSourceSpec::Type::kinesis;
-    e.batch_size = 100;
-    e.retention_s = 86400;
+  } else {
+    const std::string type = f.required_text("type", {"sqs", "kinesis", "pubsub"});
+    if (type == "kinesis") {
+      // Kinesis's own defaults where they differ from SQS's: BatchSize 100, a 24-hour retention period.
+      e.type = EventSourceSpec::Type::kinesis;
+      e.batch_size = 100;
+      e.retention_s = 86400;
+    } else if (type == "pubsub") {
+      e.type = EventSourceSpec::Type::pubsub;
+      e.retention_s = 604800;  // messageRetentionDuration: 7 days
+    }
   }
   e.given = true;
   if (e.type == EventSourceSpec::Type::kinesis)
     parse_kinesis(f, e);
+  else if (e.type == EventSourceSpec::Type::pubsub)
+    parse_pubsub(f, e);
   else
     parse_sqs(f, e);
   f.reject_unknown();

@@ -2,11 +2,14 @@
 // The scenario's "event_source" section: the workload's arrivals are messages sent to a queue or a stream
 // that the candidates consume through an event source mapping (docs/events.md), instead of requests sent to
 // them. Checked here, where it enters; the platform that consumes it runs it (SQS and Kinesis:
-// platforms/aws_lambda/{sqs,kinesis}_event_source.hpp). Every default is the provider's documented one, with
-// its source in docs/events.md.
+// platforms/aws_lambda/{sqs,kinesis}_event_source.hpp; Pub/Sub push:
+// platforms/gcp_cloud_run/pubsub_push_source.hpp). Every default is the provider's documented one, or
+// labelled estimated, with its source in docs/events.md.
 //   "event_source": {"type": "sqs", "batch_size": 10, "batching_window_s": 0, "visibility_timeout_s": 30,
 //                    "max_receive_count": 5}
 //   "event_source": {"type": "kinesis", "shards": 4, "parallelization_factor": 2, "batch_size": 100}
+//   "event_source": {"type": "pubsub", "ack_deadline_s": 60, "retry_policy": "exponential_backoff",
+//                    "max_delivery_attempts": 5}
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -14,11 +17,13 @@
 namespace servesim::sim {
 
 struct EventSourceSpec {
-  enum class Type : uint8_t { sqs, kinesis };
+  enum class Type : uint8_t { sqs, kinesis, pubsub };
   bool given = false;  // false: no event source, arrivals are requests
   Type type = Type::sqs;
-  // The type's name in the scenario ("sqs", "kinesis").
-  const char* type_name() const { return type == Type::sqs ? "sqs" : "kinesis"; }
+  // The type's name in the scenario ("sqs", "kinesis", "pubsub").
+  const char* type_name() const {
+    return type == Type::sqs ? "sqs" : type == Type::kinesis ? "kinesis" : "pubsub";
+  }
   // SQS standard queue -> Lambda event source mapping (BatchSize, MaximumBatchingWindowInSeconds,
   // ScalingConfig.MaximumConcurrency; queue attributes VisibilityTimeout, RedrivePolicy.maxReceiveCount,
   // MessageRetentionPeriod).
@@ -50,6 +55,26 @@ struct EventSourceSpec {
   double record_kb = 1;              // size of one record [KB] (PUT payload units of 25 KB); 0..1024
   double price_usd_per_shard_hour = 0.015;         // provisioned shard-hour (us-east-1; unconfirmed)
   double price_usd_per_million_put_units = 0.014;  // per million PUT payload units (us-east-1; unconfirmed)
+
+  // Pub/Sub push subscription -> Cloud Run service (Subscription: ackDeadlineSeconds, retryPolicy,
+  // deadLetterPolicy.maxDeliveryAttempts, messageRetentionDuration). retention_s above is the message
+  // retention (key message_retention_s, default 604800 for Pub/Sub).
+  double ack_deadline_s = 10;        // a push request unanswered this long is a nack [s]; 10..600
+  bool exponential_backoff = false;  // retry policy: exponential backoff (false: immediate redelivery)
+  double minimum_backoff_s = 10;     // the first redelivery delay with exponential backoff [s]; 0..600
+  double maximum_backoff_s = 600;    // the longest redelivery delay [s]; 0..600, >= minimum_backoff_s
+  // Deliveries before the message goes to the dead-letter topic (0: no dead-letter policy); 5..100.
+  uint32_t max_delivery_attempts = 0;
+  double message_kb = 1;          // size of one message [KB]; billed at least 1 KB per publish and push
+  double price_usd_per_tib = 40;  // throughput (publish and delivery) per TiB
+  // Push flow control: the push window (outstanding push requests at most) starts small, grows on each
+  // success and shrinks on each failure; after a failure pushing pauses (push backoff, 0.1 s..60 s,
+  // doubling while failures follow each other). The window's numbers are estimated (Google gives none).
+  double push_window_initial = 3;   // outstanding push requests at first ("single-digit": estimated)
+  double push_window_growth = 1;    // added per success (slow start: doubles per round trip; estimated)
+  double push_window_shrink = 0.5;  // factor per failure, at least 1 request (estimated)
+  double push_backoff_min_s = 0.1;  // pause after a failure [s] (Google's range 0.1..60 s: unconfirmed)
+  double push_backoff_max_s = 60;   // longest pause [s]
 };
 
 // Reads `doc`, the section at JSON `pointer` of `file` ("/event_source"); throws InputError. A candidate's

@@ -72,7 +72,7 @@ struct LlmOutcome {
 // (moved to the DLQ after max_receive_count receives) or expired (older than the retention period).
 struct EventSourceOutcome {
   bool present = false;
-  std::string type = "sqs";     // sqs | kinesis (EventSourceSpec::type_name)
+  std::string type = "sqs";     // sqs | kinesis | pubsub (EventSourceSpec::type_name)
   uint64_t batches = 0;         // invocations of the function
   uint64_t batch_messages = 0;  // messages in them (batch_messages / batches: the mean batch)
   uint64_t batches_failed = 0;  // ended in a function error (crash, timeout) or throttled
@@ -91,6 +91,12 @@ struct EventSourceOutcome {
   double iterator_age_peak_s = 0;  // Lambda's IteratorAge: the last record's age when its batch was sent
   uint64_t put_payload_units = 0;  // 25 KB units of the records written
   double shard_hours = 0;
+  // Pub/Sub push (one message per push request: batches counts the push requests, batches_failed the nacks,
+  // concurrent_batches_peak the most outstanding push requests; send_requests the publishes).
+  uint64_t ack_deadline_exceeded = 0;  // push requests unanswered within the ack deadline (nacks)
+  uint64_t push_backoffs = 0;          // pauses of the push after a failure
+  double push_window_peak = 0;         // the push window's largest value
+  double throughput_tib = 0;           // billed throughput, publish and delivery [TiB]
 };
 
 // What a workflow topology's engine did (platforms/topology, docs/workflows.md; present = false otherwise),

@@ -21,7 +21,9 @@ PlatformRegistration aws_lambda_platform() {
     // A candidate made outside the scenario file (the advisor's) takes the scenario's event source.
     const sim::EventSourceSpec& source =
         candidate.event_source.given ? candidate.event_source : scenario.event_source;
-    if (!source.given) return std::unique_ptr<sim::PlatformModel>(std::move(function));
+    // No event source, or one Lambda does not read (Pub/Sub push: the model factory refuses it).
+    if (!source.given || source.type == sim::EventSourceSpec::Type::pubsub)
+      return std::unique_ptr<sim::PlatformModel>(std::move(function));
     if (source.type == sim::EventSourceSpec::Type::kinesis)
       return std::unique_ptr<sim::PlatformModel>(
           std::make_unique<KinesisEventSource>(std::move(function), source, scenario.seed));

@@ -59,24 +59,8 @@ void KinesisEventSource::prune_wakes() const {
   }
 }
 
-void KinesisEventSource::note_age(double t_s) {
-  // The oldest unprocessed record's age grows until the stream changes: its peak is just before a change.
-  if (!ledger_.empty())
-    outcome_.oldest_age_peak_s = std::max(outcome_.oldest_age_peak_s, t_s - ledger_.front().sent_s);
-}
-
 void KinesisEventSource::report_queue(double t_s) {
-  outcome_.queue_depth_peak = std::max(outcome_.queue_depth_peak, alive_);
-  rec_->queue(t_s, alive_, ledger_.empty() ? -1.0 : ledger_.front().sent_s);
-}
-
-void KinesisEventSource::gone(const Record& r) {
-  ledger_[static_cast<size_t>(r.seq - ledger_base_)].alive = false;
-  --alive_;
-  while (!ledger_.empty() && !ledger_.front().alive) {
-    ledger_.pop_front();
-    ++ledger_base_;
-  }
+  ledger_.report_queue(t_s, *rec_, outcome_);
 }
 
 bool KinesisEventSource::too_old(const Record& r, double t_s) {
@@ -89,7 +73,7 @@ bool KinesisEventSource::too_old(const Record& r, double t_s) {
     return false;
   }
   rec_->dropped(t_s);
-  gone(r);
+  ledger_.remove(r.seq);
   return true;
 }
 
@@ -102,7 +86,7 @@ void KinesisEventSource::drop_old(std::vector<Record>& records, double t_s) {
 void KinesisEventSource::on_arrival(double t_s, double origin_s, uint32_t attempt) {
   (void)origin_s;
   (void)attempt;
-  note_age(t_s);
+  ledger_.note_age(t_s, outcome_);
   outcome_.send_requests += 1;
   outcome_.put_payload_units += static_cast<uint64_t>(put_units_per_record_);
   rec_->add_cost(cost_puts_, put_units_per_record_ * spec_.price_usd_per_million_put_units / 1e6);
@@ -111,10 +95,8 @@ void KinesisEventSource::on_arrival(double t_s, double origin_s, uint32_t attemp
       spec_.round_robin_keys ? arrivals_ % spec_.partition_keys : key_rng_.next_u64() % spec_.partition_keys;
   ++arrivals_;
   const uint32_t lane = lane_of(key);
-  ledger_.push_back(Slot{t_s, true});
-  ++alive_;
   Lane& l = lanes_[lane];
-  l.waiting.push_back(Record{next_seq_++, t_s});
+  l.waiting.push_back(Record{ledger_.add(t_s), t_s});
   if (!l.busy && l.retries.empty()) {
     if (l.gather_until_s != kNever) {
       if (l.waiting.size() >= spec_.batch_size) act(lane, t_s);  // the gathering batch is full
@@ -177,7 +159,7 @@ void KinesisEventSource::act(uint32_t lane, double t_s) {
 }
 
 void KinesisEventSource::invocation_ended(uint32_t id, double t_s, End end) {
-  note_age(t_s);
+  ledger_.note_age(t_s, outcome_);
   Lane& l = lanes_[id];
   Batch batch = std::move(l.running);
   l.running = Batch{};
@@ -186,7 +168,7 @@ void KinesisEventSource::invocation_ended(uint32_t id, double t_s, End end) {
   if (end == End::ok) {
     for (const Record& r : batch.records) {
       rec_->served(t_s, t_s - r.sent_s);
-      gone(r);
+      ledger_.remove(r.seq);
     }
     act(id, t_s);  // records wait: the next batch at once, until the lane has caught up
     report_queue(t_s);
@@ -203,7 +185,7 @@ void KinesisEventSource::invocation_ended(uint32_t id, double t_s, End end) {
     for (const Record& r : batch.records) {
       ++outcome_.dead_lettered;
       rec_->dropped(t_s);
-      gone(r);
+      ledger_.remove(r.seq);
     }
     act(id, t_s);
     report_queue(t_s);
@@ -239,14 +221,14 @@ void KinesisEventSource::handle_next_event() {
   }
   const Wake w = wakes_.top();
   wakes_.pop();
-  note_age(w.t_s);
+  ledger_.note_age(w.t_s, outcome_);
   lanes_[w.lane].wake_s = kNever;
   act(w.lane, w.t_s);
   report_queue(w.t_s);
 }
 
 bool KinesisEventSource::has_work() const {
-  return function_->has_work() || in_flight_ > 0 || alive_ > 0;
+  return function_->has_work() || in_flight_ > 0 || ledger_.alive() > 0;
 }
 
 void KinesisEventSource::finish(double t_end_s) {

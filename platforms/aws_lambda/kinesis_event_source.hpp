@@ -23,6 +23,7 @@
 #include "platforms/aws_lambda/lambda_event_source.hpp"
 #include "platforms/aws_lambda/lambda_model.hpp"
 #include "sim/event_source.hpp"
+#include "sim/message_ledger.hpp"
 #include "sim/platform_model.hpp"
 #include "sim/rng.hpp"
 
@@ -81,8 +82,6 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
   void drop_old(std::vector<Record>& records, double t_s);
   bool too_old(const Record& r, double t_s);  // counts and deletes it if so
   double next_poll_s(double t_s, bool strictly_after) const;
-  void gone(const Record& r);  // processed, discarded or expired
-  void note_age(double t_s);
   void report_queue(double t_s);
   void prune_wakes() const;
 
@@ -96,13 +95,7 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
   uint32_t in_flight_ = 0;
   uint64_t arrivals_ = 0;
   double put_units_per_record_;
-  // Every record not yet gone, from the oldest put (for the oldest unprocessed record's age).
-  struct Slot {
-    double sent_s;
-    bool alive;
-  };
-  std::deque<Slot> ledger_;
-  uint64_t ledger_base_ = 0, next_seq_ = 0, alive_ = 0;
+  sim::MessageLedger ledger_;  // every record not yet gone (processed, discarded or expired)
 };
 
 }  // namespace servesim::platforms

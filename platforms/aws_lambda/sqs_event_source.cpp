@@ -60,16 +60,13 @@ void SqsEventSource::accrue_idle(double t_s) {
 
 void SqsEventSource::note_age(double t_s) {
   now_s_ = t_s;
-  // The oldest message's age grows until the queue changes: its peak is just before a change.
-  if (!ledger_.empty())
-    outcome_.oldest_age_peak_s = std::max(outcome_.oldest_age_peak_s, t_s - ledger_.front().sent_s);
+  ledger_.note_age(t_s, outcome_);
 }
 
 void SqsEventSource::report_queue(double t_s) {
   accrue_idle(t_s);
   idle_since_s_ = visible_.empty() ? t_s : -1;
-  outcome_.queue_depth_peak = std::max(outcome_.queue_depth_peak, alive_);
-  rec_->queue(t_s, alive_, ledger_.empty() ? -1.0 : ledger_.front().sent_s);
+  ledger_.report_queue(t_s, *rec_, outcome_);
 }
 
 void SqsEventSource::on_arrival(double t_s, double origin_s, uint32_t attempt) {
@@ -77,20 +74,9 @@ void SqsEventSource::on_arrival(double t_s, double origin_s, uint32_t attempt) {
   (void)attempt;
   note_age(t_s);
   count_requests(outcome_.send_requests, 1);  // one SendMessage per message
-  ledger_.push_back(Slot{t_s, true});
-  ++alive_;
-  visible_.push_back(Message{next_seq_++, t_s, 0});
+  visible_.push_back(Message{ledger_.add(t_s), t_s, 0});
   dispatch(t_s);
   report_queue(t_s);
-}
-
-void SqsEventSource::gone(const Message& m) {
-  ledger_[static_cast<size_t>(m.seq - ledger_base_)].alive = false;
-  --alive_;
-  while (!ledger_.empty() && !ledger_.front().alive) {
-    ledger_.pop_front();
-    ++ledger_base_;
-  }
 }
 
 void SqsEventSource::dispatch(double t_s) {
@@ -144,7 +130,7 @@ void SqsEventSource::send_batch(double t_s, uint32_t n) {
     if (t_s - m.sent_s > spec_.retention_s) {  // past the retention period: SQS deleted it unread
       ++outcome_.expired;
       rec_->dropped(t_s);
-      gone(m);
+      ledger_.remove(m.seq);
       continue;
     }
     if (++m.receives > 1) {
@@ -173,7 +159,7 @@ void SqsEventSource::invocation_ended(uint32_t id, double t_s, End end) {
   if (end == End::ok) {
     for (const Message& m : b.messages) {
       rec_->served(t_s, t_s - m.sent_s);
-      gone(m);
+      ledger_.remove(m.seq);
     }
     count_requests(outcome_.delete_requests, requests_for(b.messages.size()));
   } else {
@@ -233,7 +219,7 @@ void SqsEventSource::handle_own(double t_s) {
       // Received max_receive_count times without being deleted: the redrive policy moves it to the DLQ.
       ++outcome_.dead_lettered;
       rec_->dropped(t_s);
-      gone(m);
+      ledger_.remove(m.seq);
     } else {
       visible_.push_back(m);
     }

@@ -22,6 +22,7 @@
 #include "platforms/aws_lambda/lambda_event_source.hpp"
 #include "platforms/aws_lambda/lambda_model.hpp"
 #include "sim/event_source.hpp"
+#include "sim/message_ledger.hpp"
 #include "sim/platform_model.hpp"
 
 namespace servesim::platforms {
@@ -57,19 +58,13 @@ class SqsEventSource : public LambdaEventSource, private InvocationObserver {
   struct Later {
     bool operator()(const Returning& a, const Returning& b) const { return a.visible_s > b.visible_s; }
   };
-  struct Slot {
-    double sent_s;
-    bool alive;
-  };
-
   void invocation_ended(uint32_t id, double t_s, End end) override;
   // Sends every batch the pollers may send at t_s.
   void dispatch(double t_s);
   void send_batch(double t_s, uint32_t n);
   double own_next_s() const;
   void handle_own(double t_s);
-  void gone(const Message& m);  // deleted from the queue (served, dead-lettered or expired)
-  void note_age(double t_s);    // a change at t_s: the time, and the oldest message's age just before it
+  void note_age(double t_s);  // a change at t_s: the time, and the oldest message's age just before it
   void report_queue(double t_s);
   void count_requests(uint64_t& field, uint64_t n);
   void accrue_idle(double t_s);    // the empty long polls of idle pollers up to t_s
@@ -85,8 +80,7 @@ class SqsEventSource : public LambdaEventSource, private InvocationObserver {
   std::vector<Batch> batches_;  // in flight, by invocation id; free ids reused
   std::vector<uint32_t> free_ids_;
   uint32_t in_flight_ = 0;
-  std::deque<Slot> ledger_;  // every message not yet deleted, from the oldest sent (for the oldest age)
-  uint64_t ledger_base_ = 0, next_seq_ = 0, alive_ = 0;
+  sim::MessageLedger ledger_;  // every message not yet deleted (served, dead-lettered or expired)
 
   uint32_t allowed_;          // concurrent batches allowed when not ramping, or at ramp_from_s_
   double ramp_from_s_ = -1;   // scaling up since then (< 0: not ramping)

@@ -227,13 +227,23 @@ void InstanceFleet::handle_next_event() {
 }
 
 void InstanceFleet::on_arrival(double t_s, double origin_s, uint32_t attempt) {
+  arrive(t_s, origin_s, attempt, kNoDelivery);
+}
+
+void InstanceFleet::deliver(double t_s, uint64_t delivery) {
+  arrive(t_s, t_s, 0, delivery);
+}
+
+void InstanceFleet::arrive(double t_s, double origin_s, uint32_t attempt, uint64_t delivery) {
   now_s_ = t_s;
   integrate(t_s);
   accrue(t_s);
   const uint32_t r = new_request(origin_s, attempt);
+  reqs_[r].delivery = delivery;
   uint32_t input = 0, output = 0;
   if (cfg_.llm.timing && !llm_request_tokens(service_.llm, &reqs_[r].tokens, input, output)) {
-    rec_->dropped(t_s, origin_s);  // longer than the model's context: refused
+    // Longer than the model's context: refused (HTTP 400; a push request is nacked).
+    if (!delivery_ended(reqs_[r], t_s, DeliveryObserver::End::nack)) rec_->dropped(t_s, origin_s);
     free_request(r);
     report(t_s);
     return;
@@ -345,6 +355,10 @@ void InstanceFleet::enqueue(double t_s, uint32_t r) {
 void InstanceFleet::throttle(double t_s, uint32_t r) {
   Request& q = reqs_[r];
   if (cap_fault_ >= 0) client_->throttled_by(cap_fault_);
+  if (delivery_ended(q, t_s, DeliveryObserver::End::nack)) {  // HTTP 429 to Pub/Sub
+    free_request(r);
+    return;
+  }
   double retry_at_s = 0;
   switch (client_->throttled(t_s, q.arrival_s, q.attempt, retry_at_s, q.tokens)) {
     case sim::Client::Throttle::retry:
@@ -413,7 +427,8 @@ void InstanceFleet::complete(double t_s, uint32_t i) {
   const uint32_t r = inst.cpu.pop_finished();
   const Request& q = reqs_[r];
   bill_execution(t_s, t_s - q.start_s, inst.reserved);
-  client_->completed(*rec_, t_s, q.arrival_s, q.attempt, sim::Client::Ended::finished, client_timeout_s_);
+  if (!delivery_ended(q, t_s, DeliveryObserver::End::ok))
+    client_->completed(*rec_, t_s, q.arrival_s, q.attempt, sim::Client::Ended::finished, client_timeout_s_);
   free_request(r);
   change_bound(t_s, i, -1);
   clean_top(i);
@@ -428,9 +443,10 @@ void InstanceFleet::stop_at_deadline(double t_s) {
   advance(i, t_s);
   bill_execution(t_s, t_s - q.start_s, inst_[i].reserved);
   // The platform ends it (HTTP 504): a synchronous caller sees a timeout, an async event a function error
-  // that the event queue retries.
-  client_->completed(*rec_, t_s, q.arrival_s, q.attempt, sim::Client::Ended::function_error,
-                     client_timeout_s_, q.tokens);
+  // that the event queue retries; a push request, a nack.
+  if (!delivery_ended(q, t_s, DeliveryObserver::End::nack))
+    client_->completed(*rec_, t_s, q.arrival_s, q.attempt, sim::Client::Ended::function_error,
+                       client_timeout_s_, q.tokens);
   free_request(r);  // its entry in the instance's heap is now stale
   change_bound(t_s, i, -1);
   clean_top(i);
@@ -444,7 +460,8 @@ void InstanceFleet::expire_queue_front(double t_s) {
   // The platform refuses a request that waited queue_limit_s without a slot: HTTP 429 (the client may retry)
   // while its caller still waits, else a timeout. An async event has no caller to time out: the refusal
   // (a 429 or a 5xx) goes back to the event queue, which retries it with backoff (Client::throttled).
-  if (client_->is_async() || (cfg_.queue_expiry_throttles && t_s - reqs_[r].arrival_s < client_timeout_s_)) {
+  if (client_->is_async() || reqs_[r].delivery != kNoDelivery ||
+      (cfg_.queue_expiry_throttles && t_s - reqs_[r].arrival_s < client_timeout_s_)) {
     throttle(t_s, r);
   } else {
     rec_->timed_out(t_s, reqs_[r].arrival_s);

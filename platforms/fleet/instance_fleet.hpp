@@ -100,7 +100,24 @@ struct FleetConfig {
 
 class InstanceFleet : public sim::PlatformModel {
  public:
+  // Event source mode (a Pub/Sub push subscription in front of Cloud Run, docs/events.md): a request offered
+  // with deliver() is a push request; how it ends is told to the observer instead of the client, which then
+  // acks or nacks the message.
+  class DeliveryObserver {
+   public:
+    enum class End : uint8_t {
+      ok,    // HTTP success: the message is acknowledged
+      nack,  // HTTP 429 (the queue timeout), 5xx (a crash, a failed startup probe), 504 (request timeout)
+    };
+    virtual ~DeliveryObserver() = default;
+    virtual void delivery_ended(uint64_t delivery, double t_s, End end) = 0;
+  };
+  static constexpr uint64_t kNoDelivery = std::numeric_limits<uint64_t>::max();
+
   InstanceFleet(FleetConfig config, const sim::Scenario& scenario);
+  void set_delivery_observer(DeliveryObserver* observer) { observer_ = observer; }
+  // Push request `delivery` reaches the service at t_s (call start() first; set_delivery_observer too).
+  void deliver(double t_s, uint64_t delivery);
 
   void build(sim::PlatformBuilder& builder) override;
   void start(sim::ModelContext& ctx) override;
@@ -156,8 +173,9 @@ class InstanceFleet : public sim::PlatformModel {
     double start_s = 0;    // start of service on its instance
     uint32_t instance = kNone;
     uint32_t attempt = 0;
-    uint32_t gen = 0;           // bumped when the slot is freed: entries naming an older gen are stale
-    sim::RequestTokens tokens;  // a language model's request (service.llm), else {0, 0}
+    uint32_t gen = 0;                 // bumped when the slot is freed: entries naming an older gen are stale
+    sim::RequestTokens tokens;        // a language model's request (service.llm), else {0, 0}
+    uint64_t delivery = kNoDelivery;  // a push request's delivery (deliver()), told to the observer
   };
   struct Instance {
     State state = State::free;
@@ -203,6 +221,13 @@ class InstanceFleet : public sim::PlatformModel {
   // The tier of the idle list removals come from: standby idle with an autoscaler, dynamic idle without.
   uint32_t reclaim_tier() const { return autoscaler_.enabled() ? 1 : 0; }
   // Requests.
+  void arrive(double t_s, double origin_s, uint32_t attempt, uint64_t delivery);
+  // A push request ended at t_s: tells the observer (true), or false for an ordinary request.
+  bool delivery_ended(const Request& q, double t_s, DeliveryObserver::End end) {
+    if (q.delivery == kNoDelivery) return false;
+    observer_->delivery_ended(q.delivery, t_s, end);
+    return true;
+  }
   uint32_t new_request(double arrival_s, uint32_t attempt);
   uint32_t max_instances() const { return cap_ < cfg_.max_instances ? cap_ : cfg_.max_instances; }
   void free_request(uint32_t r);
@@ -278,6 +303,7 @@ class InstanceFleet : public sim::PlatformModel {
   sim::ServiceSpec service_;
   double client_timeout_s_;
   sim::Client* client_ = nullptr;
+  DeliveryObserver* observer_ = nullptr;
   const sim::CrashHazard* crashes_ = nullptr;
   sim::ColdStartParts parts_;  // where the cold starts' time went
   ModelCache cache_;           // layered model cache on the workers (off unless the scenario gives one)

@@ -102,7 +102,7 @@ void InstanceFleet::probe_kill(double t_s, uint32_t i) {
   }
   const auto waiting = static_cast<uint32_t>(inst.pending.size());
   for (const uint32_t r : inst.pending) {
-    rec_->dropped(t_s, reqs_[r].arrival_s);
+    if (!delivery_ended(reqs_[r], t_s, DeliveryObserver::End::nack)) rec_->dropped(t_s, reqs_[r].arrival_s);
     free_request(r);
   }
   inst.pending.clear();
@@ -198,6 +198,11 @@ void InstanceFleet::crash(double t_s, uint32_t i) {
     if (q.gen != gen) return;  // stopped at its deadline earlier
     bill_execution(t_s, t_s - q.start_s, inst.reserved);
     client_->lost_in_flight(fault);
+    if (delivery_ended(q, t_s, DeliveryObserver::End::nack)) {  // HTTP 5xx to Pub/Sub
+      free_request(r);
+      ++lost;
+      return;
+    }
     const double origin_s = q.arrival_s;
     const uint32_t attempt = q.attempt;
     const sim::RequestTokens tokens = q.tokens;

@@ -5,6 +5,7 @@
 #include "platforms/fleet/llm_serving.hpp"
 #include "platforms/gcp_cloud_run/cloud_run_export.hpp"
 #include "platforms/gcp_cloud_run/cloud_run_model.hpp"
+#include "platforms/gcp_cloud_run/pubsub_push_source.hpp"
 #include "platforms/registry.hpp"
 
 namespace servesim::platforms {
@@ -16,7 +17,15 @@ PlatformRegistration gcp_cloud_run_platform() {
     const Settings settings(candidate, scenario.file);
     CloudRunParams params = CloudRunParams::from(settings, scenario.service);
     params.llm_prefix_caching = llm_prefix_caching_setting(settings, scenario, params.has_gpu);
-    return std::unique_ptr<sim::PlatformModel>(std::make_unique<CloudRunModel>(params, scenario));
+    auto service = std::make_unique<CloudRunModel>(params, scenario);
+    // A Pub/Sub push subscription delivers the arrivals (docs/events.md); another event source is refused
+    // by the model factory. A candidate made outside the scenario file (the advisor's) takes the scenario's.
+    const sim::EventSourceSpec& source =
+        candidate.event_source.given ? candidate.event_source : scenario.event_source;
+    if (source.given && source.type == sim::EventSourceSpec::Type::pubsub)
+      return std::unique_ptr<sim::PlatformModel>(
+          std::make_unique<PubSubPushSource>(std::move(service), source));
+    return std::unique_ptr<sim::PlatformModel>(std::move(service));
   };
   r.exports = cloud_run_export_formats();
   return r;

@@ -412,6 +412,19 @@ TEST_CASE("reports::HtmlReport: event sources and workflows get their tables") {
   CHECK_THAT(html, Catch::Contains("<td>456</td><td>12.5</td>"));
   CHECK_THAT(html, Catch::Contains("<h3>Workflows</h3>"));
   CHECK_THAT(html, Catch::Contains("step-functions-standard"));
+  // A Pub/Sub push block: one message per push request, so the batch is 1 and the invocations are the push
+  // requests (500 sent, 480 served, 5 dead-lettered, 2 expired: 13 left), the peak the outstanding pushes.
+  RunData pushed = synthetic_run(60, 2);
+  pushed.summary["candidates"][0]["event_source"] = {
+      {"type", "pubsub"},
+      {"messages",
+       {{"sent", 500}, {"served", 480}, {"dead_lettered", 5}, {"expired", 2}, {"redeliveries", 40}}},
+      {"push", {{"requests", 540}, {"nacks", 45}, {"outstanding_peak", 17}}},
+      {"queue", {{"depth_peak", 77}, {"oldest_message_age_peak_s", 31.5}}}};
+  const std::string push_html = html_report(pushed, synthetic_context("pubsub"));
+  CHECK_THAT(push_html,
+             Catch::Contains("<td>500</td><td>480</td><td>5</td><td>2</td><td>13</td><td>540</td><td>1</td>"
+                             "<td>17</td><td>77</td><td>31.5</td>"));
   CHECK_THAT(html, Catch::Contains("<td>311</td><td>309</td><td>2</td>"));
   CHECK_THAT(html, Catch::Contains("$0.000739"));
   // Without the blocks, neither table.

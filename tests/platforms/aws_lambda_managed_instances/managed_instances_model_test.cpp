@@ -26,7 +26,7 @@ nlohmann::json lmi_scenario(nlohmann::json workload, nlohmann::json service, nlo
 
 // Documented rates (catalogue): m7g.xlarge $0.1632/h on demand, management fee 15% of it, $0.20 per million
 // requests, no duration charge.
-constexpr double kInstancePerHour = 0.1632, kFee = 0.15, kPerRequest = 0.20e-6;
+constexpr double kInstancePerHour = 0.1632, kFee = 0.15, kManagedPerRequest = 0.20e-6;
 
 // No start-up time beyond the instance start: no runtime init, no model to fetch or load.
 nlohmann::json quick_service(double warm_ms) {
@@ -53,7 +53,8 @@ TEST_CASE("platforms::ManagedInstancesModel: an hour of the three default instan
   const auto r = simulate(scenario_from(doc)).results.at(0);
   CHECK(r.requests.served == 360);
   CHECK(r.requests.cold_starts == 0);  // no per-request cold start
-  CHECK(r.cost_total_usd == Approx(3 * kInstancePerHour * (1 + kFee) + 360 * kPerRequest).epsilon(1e-9));
+  CHECK(r.cost_total_usd ==
+        Approx(3 * kInstancePerHour * (1 + kFee) + 360 * kManagedPerRequest).epsilon(1e-9));
   CHECK(r.cost_total_usd == Approx(0.563112).epsilon(1e-9));
 
   SECTION("a Savings Plan discounts the EC2 part only; the fee stays on the on-demand price") {
@@ -127,7 +128,7 @@ TEST_CASE("platforms::ManagedInstancesModel: scale-out waits for the instance st
   // Billing from the launch: the first instance 0..800 s, the second 60..800 s (idle from 700 s, under the
   // 300 s scale-in delay) = 1,540 instance-s x 0.1632 x 1.15 / 3,600 + 3 served x $0.20/1M.
   CHECK(r.cost_total_usd ==
-        Approx(1540.0 / 3600 * kInstancePerHour * (1 + kFee) + 3 * kPerRequest).epsilon(1e-9));
+        Approx(1540.0 / 3600 * kInstancePerHour * (1 + kFee) + 3 * kManagedPerRequest).epsilon(1e-9));
 }
 
 TEST_CASE("platforms::ManagedInstancesModel: settings that cannot deploy are refused with one line") {
@@ -197,7 +198,7 @@ TEST_CASE("platforms::ManagedInstancesModel: a GPU function runs the roofline ti
     CHECK(r.latency_source == "estimated");  // class "other": no MLPerf fit
     // One g6.xlarge for the 60 s replay at the on-demand price plus the 15% fee, and one request.
     CHECK(r.cost_total_usd ==
-          Approx(60.0 / 3600 * kG6XlargePerHour * (1 + kFee) + kPerRequest).epsilon(1e-9));
+          Approx(60.0 / 3600 * kG6XlargePerHour * (1 + kFee) + kManagedPerRequest).epsilon(1e-9));
   }
   SECTION("two requests at once on the one GPU: each at half speed, both done after 20 ms") {
     const auto doc = lmi_scenario(trace_at(dir, {5, 5}, 60), quick_service(100), l4_function());

@@ -1,0 +1,115 @@
+#pragma once
+// A Google Cloud Pub/Sub push subscription in front of a Cloud Run service (scenario "event_source" of type
+// "pubsub", docs/events.md): the run's arrivals are messages published to the topic; Pub/Sub pushes each one
+// as one HTTP request to the service (a CloudRunModel in event source mode, which scales, queues and bills as
+// always). Google's documented behaviour, sources in docs/events.md:
+// - flow control: at most `push window` push requests are outstanding; the window starts small, grows on each
+//   success and shrinks on each failure (its numbers are estimated); after a failure Pub/Sub pauses pushing
+//   (push backoff, 100 ms to 60 s: unconfirmed);
+// - a failure (a nack) is an HTTP 429 or 5xx, or no answer within the ack deadline; the message is then
+//   redelivered at once (no retry policy) or after an exponential backoff between minimum_backoff_s and
+//   maximum_backoff_s; after max_delivery_attempts deliveries it goes to the dead-letter topic; one older
+//   than the message retention is not delivered again (expired);
+// - cost: throughput per TiB, at least 1 KB per publish and per push request.
+//   auto model = std::make_unique<PubSubPushSource>(std::make_unique<CloudRunModel>(params, scenario), spec);
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "platforms/gcp_cloud_run/cloud_run_model.hpp"
+#include "sim/event_source.hpp"
+#include "sim/message_ledger.hpp"
+#include "sim/platform_model.hpp"
+
+namespace servesim::platforms {
+
+class PubSubPushSource : public sim::PlatformModel, private InstanceFleet::DeliveryObserver {
+ public:
+  PubSubPushSource(std::unique_ptr<CloudRunModel> service, const sim::EventSourceSpec& spec);
+
+  // What the subscription does not change is the service's.
+  std::string platform() const override { return service_->platform(); }
+  void build(sim::PlatformBuilder& builder) override { service_->build(builder); }
+  void on_transfer_done(uint64_t tag, double t_s) override { service_->on_transfer_done(tag, t_s); }
+  bool supports(sim::FaultSpec::Kind kind) const override { return service_->supports(kind); }
+  void set_concurrency_cap(double t_s, uint32_t cap, int fault) override {
+    service_->set_concurrency_cap(t_s, cap, fault);
+  }
+  std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const override {
+    return service_->cold_start_sources();
+  }
+  sim::ColdStartParts cold_start_parts() const override { return service_->cold_start_parts(); }
+  std::string latency_source() const override { return service_->latency_source(); }
+  std::vector<std::pair<std::string, double>> lever_outcome() const override {
+    return service_->lever_outcome();
+  }
+  sim::LlmOutcome llm_outcome() const override { return service_->llm_outcome(); }
+  bool token_level() const override { return service_->token_level(); }
+  sim::EventSourceOutcome event_source_outcome() const override { return outcome_; }
+  bool consumes_event_source() const override { return true; }
+
+  void start(sim::ModelContext& ctx) override;
+  void on_arrival(double t_s, double origin_s, uint32_t attempt) override;
+  double next_event_s() const override;
+  void handle_next_event() override;
+  bool has_work() const override;
+  void finish(double t_end_s) override;
+
+ private:
+  struct Message {
+    uint64_t seq;  // position in the ledger
+    double sent_s;
+    uint32_t deliveries = 0;
+  };
+  struct Redelivery {
+    double t_s;
+    uint64_t order;  // ties in time keep the order of the nacks
+    Message message;
+  };
+  struct Later {
+    bool operator()(const Redelivery& a, const Redelivery& b) const {
+      return a.t_s != b.t_s ? a.t_s > b.t_s : a.order > b.order;
+    }
+  };
+  struct Deadline {
+    double t_s;
+    uint64_t delivery;
+  };
+
+  void delivery_ended(uint64_t delivery, double t_s, End end) override;
+  // Pushes every message the window and the push backoff allow at t_s.
+  void dispatch(double t_s);
+  void nack(const Message& m, double t_s);
+  void bill_throughput();  // one publish or push request of one message
+  double own_next_s() const;
+  void handle_own(double t_s);
+  void report_queue(double t_s);
+
+  std::unique_ptr<CloudRunModel> service_;
+  sim::EventSourceSpec spec_;
+  double billed_tib_per_request_;
+  sim::Recorder* rec_ = nullptr;
+  int cost_throughput_ = 0;
+
+  std::deque<Message> ready_;  // to push as soon as the window and the push backoff allow
+  // Nacked messages waiting for their redelivery (exponential backoff).
+  std::priority_queue<Redelivery, std::vector<Redelivery>, Later> backoff_;
+  std::unordered_map<uint64_t, Message> outstanding_;  // push requests not yet answered, by delivery
+  std::deque<Deadline> deadlines_;                     // their ack deadlines, in the order they were sent
+  uint64_t next_delivery_ = 0, next_order_ = 0;
+  sim::MessageLedger ledger_;  // every message not yet gone (acked, dead-lettered or expired)
+
+  double window_;                   // the push window: outstanding push requests at most
+  double paused_until_s_ = 0;       // push backoff: no new push request before then
+  uint32_t failures_in_a_row_ = 0;  // since the last success (the push backoff doubles with them)
+  double dispatch_at_s_ = kNever;   // a push request ended: dispatch then (out of the service's own handling)
+  double now_s_ = 0;
+  sim::EventSourceOutcome outcome_;
+};
+
+}  // namespace servesim::platforms

@@ -1,0 +1,97 @@
+#include "reports/event_source_summary.hpp"
+
+#include "reports/run_report.hpp"
+
+namespace servesim::reports {
+
+nlohmann::ordered_json event_source_summary(const sim::EventSourceOutcome& e, const sim::Counters& q) {
+  if (e.type == "kinesis") {
+    // A Kinesis stream read by a Lambda event source mapping (docs/events.md).
+    const uint64_t settled = q.served + e.dead_lettered + e.expired;
+    return {
+        {"type", "kinesis"},
+        {"records",
+         {{"sent", q.arrived},
+          {"served", q.served},
+          {"discarded", e.dead_lettered},
+          {"expired", e.expired},
+          {"still_in_stream", q.arrived > settled ? q.arrived - settled : 0},
+          {"retried", e.redeliveries}}},
+        {"batches",
+         {{"invocations", e.batches},
+          {"failed", e.batches_failed},
+          {"retries", e.batch_retries},
+          {"bisections", e.bisections},
+          {"mean_size",
+           round_significant(
+               e.batches ? static_cast<double>(e.batch_messages) / static_cast<double>(e.batches) : 0.0)},
+          {"concurrent_peak", e.concurrent_batches_peak},
+          {"concurrent_max", e.shards * e.parallelization_factor}}},
+        {"stream",
+         {{"shards", e.shards},
+          {"parallelization_factor", e.parallelization_factor},
+          {"depth_peak", e.queue_depth_peak},
+          {"iterator_age_peak_s", round_significant(e.iterator_age_peak_s)},
+          {"oldest_record_age_peak_s", round_significant(e.oldest_age_peak_s)}}},
+        {"kinesis_usage",
+         {{"shard_hours", round_significant(e.shard_hours)}, {"put_payload_units", e.put_payload_units}}},
+    };
+  }
+  if (e.type == "sqs") {
+    // An SQS queue read by a Lambda event source mapping (docs/events.md).
+    const uint64_t requests = e.send_requests + e.receive_requests + e.delete_requests + e.empty_receives;
+    return {
+        {"type", "sqs"},
+        {"messages",
+         {{"sent", q.arrived},
+          {"served", q.served},
+          {"dead_lettered", e.dead_lettered},
+          {"expired", e.expired},
+          {"redeliveries", e.redeliveries}}},
+        {"batches",
+         {{"invocations", e.batches},
+          {"failed", e.batches_failed},
+          {"mean_size",
+           round_significant(
+               e.batches ? static_cast<double>(e.batch_messages) / static_cast<double>(e.batches) : 0.0)},
+          {"concurrent_peak", e.concurrent_batches_peak}}},
+        {"queue",
+         {{"depth_peak", e.queue_depth_peak},
+          {"oldest_message_age_peak_s", round_significant(e.oldest_age_peak_s)}}},
+        {"sqs_requests",
+         {{"send", e.send_requests},
+          {"receive", e.receive_requests},
+          {"delete", e.delete_requests},
+          {"empty_receive", e.empty_receives},
+          {"total", requests}}},
+    };
+  }
+  // A Pub/Sub push subscription in front of a Cloud Run service: one message per push request.
+  const uint64_t settled = q.served + e.dead_lettered + e.expired;
+  return {
+      {"type", "pubsub"},
+      {"messages",
+       {{"sent", q.arrived},
+        {"served", q.served},
+        {"dead_lettered", e.dead_lettered},
+        {"expired", e.expired},
+        {"still_in_subscription", q.arrived > settled ? q.arrived - settled : 0},
+        {"redeliveries", e.redeliveries}}},
+      {"push",
+       {{"requests", e.batches},
+        {"nacks", e.batches_failed},
+        {"ack_deadline_exceeded", e.ack_deadline_exceeded},
+        {"outstanding_peak", e.concurrent_batches_peak},
+        {"window_peak", round_significant(e.push_window_peak)},
+        {"backoffs", e.push_backoffs}}},
+      {"queue",
+       {{"depth_peak", e.queue_depth_peak},
+        {"oldest_message_age_peak_s", round_significant(e.oldest_age_peak_s)}}},
+      {"pubsub_usage",
+       {{"publish_requests", e.send_requests},
+        {"push_requests", e.receive_requests},
+        {"throughput_gib", round_significant(e.throughput_tib * 1024)}}},
+  };
+}
+
+}  // namespace servesim::reports
