@@ -181,6 +181,12 @@ CalibrateOutcome calibrate_vllm(const CalibrateOptions& options) {
   scenario_options.preset = resolve_model(options, metrics, scenario_options.served_model);
   scenario_options.node = resolve_node(options, metrics, *entry);
   scenario_options.tensor_parallel = options.tensor_parallel;
+  {
+    // The preset's context bounds the token histograms' +Inf bucket (vLLM's max-model-len by default).
+    const nlohmann::json llm = {{"model", scenario_options.preset}};
+    core::JsonFields fields(llm, first_file, "/service/llm");
+    scenario_options.max_context_tokens = sim::parse_llm(fields).max_context_tokens;
+  }
   if (options.tensor_parallel < 1 || options.tensor_parallel > scenario_options.node.gpus_per_node)
     throw input_error("command line", "--tensor-parallel",
                       "expected 1.." + std::to_string(scenario_options.node.gpus_per_node) +

@@ -22,6 +22,21 @@ std::string quantile_text(const HistogramWindow& h, double q, const char* label)
   return text + " ms)";
 }
 
+std::string tokens_text(const VllmWindow& train) {
+  const std::string means = llm_fixed(train.mean_input_tokens(), 1) + " input and " +
+                            llm_fixed(train.mean_output_tokens(), 1) + " output tokens (" +
+                            llm_fixed(train.prompt_tokens, 0) + " and " +
+                            llm_fixed(train.generation_tokens, 0) + " tokens over the requests";
+  if (!has_token_histograms(train))
+    return "Tokens: every request carries the means of the token counters, " + means +
+           "; the counters give no distribution).";
+  return "Tokens: each request's input and output drawn independently from vLLM's histograms "
+         "vllm:request_prompt_tokens and vllm:request_generation_tokens (" +
+         llm_fixed(train.prompt_tokens_histogram.count, 0) + " and " +
+         llm_fixed(train.generation_tokens_histogram.count, 0) +
+         " requests), uniform within a bucket; the token counters' means, " + means + "), are the defaults.";
+}
+
 }  // namespace
 
 std::vector<std::string> node_gpus(const platforms::PlatformEntry& entry) {
@@ -76,6 +91,32 @@ std::string rate_trace_text(const std::vector<double>& scrapes, const std::vecto
   return text;
 }
 
+nlohmann::ordered_json token_histogram_distribution(const HistogramWindow& histogram,
+                                                    double inf_upper_tokens) {
+  const auto& buckets = histogram.buckets;
+  if (!(histogram.count > 0) || buckets.size() < 2) return nullptr;
+  nlohmann::ordered_json bounds = nlohmann::ordered_json::array({std::min(0.0, buckets.front().first)});
+  nlohmann::ordered_json counts = nlohmann::ordered_json::array();
+  double below = 0;
+  for (const auto& [le, cumulative] : buckets) {
+    const double in_bucket = cumulative - below;
+    below = cumulative;
+    if (std::isinf(le)) {
+      if (!(in_bucket > 0)) break;  // an empty +Inf bucket needs no bound
+      const double largest = bounds.back().get<double>();
+      bounds.push_back(inf_upper_tokens > largest ? inf_upper_tokens : 2 * largest);
+    } else {
+      bounds.push_back(le);
+    }
+    counts.push_back(in_bucket);
+  }
+  return {{"type", "histogram"}, {"bounds_tokens", bounds}, {"counts", counts}};
+}
+
+bool has_token_histograms(const VllmWindow& window) {
+  return window.prompt_tokens_histogram.count > 0 && window.generation_tokens_histogram.count > 0;
+}
+
 std::string describe(const VllmWindow& train, const LlmScenarioOptions& options) {
   const double span_s = train.to_s - train.from_s;
   std::string text =
@@ -86,14 +127,9 @@ std::string describe(const VllmWindow& train, const LlmScenarioOptions& options)
       " finished requests (increase of vllm:request_success_total), mean " +
       llm_fixed(train.requests / std::max(span_s, 1.0), 3) +
       " requests/s, replayed scrape interval by scrape interval from " + options.rate_file +
-      " (each interval's requests spread evenly over its seconds, Poisson within a second). Tokens: every "
-      "request carries the means of the token counters, " +
-      llm_fixed(train.mean_input_tokens(), 1) + " input and " + llm_fixed(train.mean_output_tokens(), 1) +
-      " output tokens (" + llm_fixed(train.prompt_tokens, 0) + " and " +
-      llm_fixed(train.generation_tokens, 0) +
-      " tokens over the requests; the counters give no distribution). Replicas: " +
-      std::to_string(train.replicas_min) + " to " + std::to_string(train.replicas_max) + " pods (mean " +
-      llm_fixed(train.replicas_mean, 2) +
+      " (each interval's requests spread evenly over its seconds, Poisson within a second). " +
+      tokens_text(train) + " Replicas: " + std::to_string(train.replicas_min) + " to " +
+      std::to_string(train.replicas_max) + " pods (mean " + llm_fixed(train.replicas_mean, 2) +
       "), written as an HPA on requests per pod with the mean rate per pod "
       "as target. Model " +
       options.preset + " on " + options.node.gpu + " (" + options.node.node_type +
@@ -115,6 +151,12 @@ nlohmann::ordered_json kubernetes_llm_scenario(const VllmWindow& train, const Ll
   doc["description"] = describe(train, options) + options.note;
   doc["seed"] = options.seed;
   doc["workload"] = {{"type", "rate_trace"}, {"path", options.rate_file}};
+  if (has_token_histograms(train)) {
+    const double inf_upper = options.max_context_tokens;
+    doc["workload"]["tokens"] = {
+        {"input", token_histogram_distribution(train.prompt_tokens_histogram, inf_upper)},
+        {"output", token_histogram_distribution(train.generation_tokens_histogram, inf_upper)}};
+  }
   nlohmann::ordered_json llm;
   llm["model"] = options.preset;
   llm["default_input_tokens"] = std::max<int64_t>(1, std::llround(train.mean_input_tokens()));

@@ -2,9 +2,10 @@
 // The kubernetes-gpu scenario fitted from a vLLM deployment's Prometheus metrics
 // (calibrate/prometheus_fit.hpp): the arrivals as a per-second rate trace that replays each scrape interval's
 // finished requests, spread evenly over its seconds (the simulator places them within each second as a
-// Poisson process); the mean input and output tokens per request as every request's tokens (the counters give
-// means only); the model (service.llm preset) and the GPU's node type; the replica range seen, with an HPA on
-// requests per pod whose target is the training part's mean rate per replica.
+// Poisson process); the mean input and output tokens per request as the model's default tokens, and, where
+// vLLM's token histograms were exported, each request's tokens drawn from them (token_histogram_distribution;
+// else every request carries the means); the model (service.llm preset) and the GPU's node type; the replica
+// range seen, with an HPA on requests per pod whose target is the training part's mean rate per replica.
 //
 //   const calibrate::VllmWindow train = metrics.window(first_s, split_s);
 //   calibrate::LlmScenarioOptions options;
@@ -43,11 +44,25 @@ struct LlmScenarioOptions {
   std::string served_model;            // as the metrics name it ("" when given by --model only)
   NodeChoice node;
   uint32_t tensor_parallel = 1;  // GPUs per replica (llm_tensor_parallel)
+  // The model's context [tokens] (service.llm max_context_tokens, vLLM's max-model-len by default): the
+  // upper bound of the token histograms' +Inf bucket (0: twice the largest finite bound).
+  uint32_t max_context_tokens = 0;
   uint64_t seed = 1;
   double interval_s = 60;  // metrics.interval_s
   std::string platform;    // the candidate's platform (the registry's name)
   std::string note;        // appended to the description
 };
+
+// A vLLM token-count histogram's window (cumulative counts per le, +Inf last) as a scenario distribution of
+// tokens: {"type": "histogram", "bounds_tokens": [0, le1, le2, ...], "counts": [per bucket]}, uniform within
+// a bucket between its bounds (the first from 0, as histogram_quantile takes it). The +Inf bucket, when it
+// holds observations, ends at `inf_upper_tokens` (a request's tokens cannot pass the max-model-len, and
+// vLLM's largest finite bound is the largest 1-2-5 value below it); when that is not above the largest finite
+// bound (custom buckets), at twice that bound. Null when the histogram has no observations.
+nlohmann::ordered_json token_histogram_distribution(const HistogramWindow& histogram,
+                                                    double inf_upper_tokens);
+// Whether both token histograms have observations in the window.
+bool has_token_histograms(const VllmWindow& window);
 
 nlohmann::ordered_json kubernetes_llm_scenario(const VllmWindow& train, const LlmScenarioOptions& options);
 // The fitted values and their sample sizes, in one paragraph.

@@ -72,6 +72,10 @@ constexpr const char* kE2e = "vllm:e2e_request_latency_seconds_bucket";
 constexpr const char* kTtft = "vllm:time_to_first_token_seconds_bucket";
 constexpr const char* kTpot = "vllm:time_per_output_token_seconds_bucket";
 constexpr const char* kItl = "vllm:inter_token_latency_seconds_bucket";  // its newer name
+// Token-count histograms (buckets 1, 2, 5, 10, 20, 50, ... up to the max-model-len: vLLM's
+// build_1_2_5_buckets(max_model_len)); optional.
+constexpr const char* kPromptHistogram = "vllm:request_prompt_tokens_bucket";
+constexpr const char* kGenerationHistogram = "vllm:request_generation_tokens_bucket";
 constexpr const char* kGpuCache = "vllm:gpu_cache_usage_perc";
 constexpr const char* kKvCache = "vllm:kv_cache_usage_perc";  // its newer name
 constexpr const char* kReplicas = "kube_deployment_status_replicas";
@@ -131,11 +135,13 @@ VllmMetrics::VllmMetrics(const PromData& data, const std::string& file) : data_(
   kv_usage_ = data.named(kGpuCache);
   if (kv_usage_.empty()) kv_usage_ = data.named(kKvCache);
   replicas_ = data.named(kReplicas);
+  prompt_histogram_ = data.named(kPromptHistogram);
+  generation_histogram_ = data.named(kGenerationHistogram);
   std::set<double> times;
   for (const auto* s : success_)
     for (const auto& p : s->samples) times.insert(p.t_s);
   scrapes_.assign(times.begin(), times.end());
-  for (const auto* list : {&e2e_, &ttft_, &tpot_})
+  for (const auto* list : {&e2e_, &ttft_, &tpot_, &prompt_histogram_, &generation_histogram_})
     for (const auto* s : *list)
       if (s->label("le").empty())
         throw input_error(s->file, s->name,
@@ -197,6 +203,8 @@ VllmWindow VllmMetrics::window(double from_s, double to_s) const {
   w.e2e = histogram(e2e_, from_s, to_s);
   w.ttft = histogram(ttft_, from_s, to_s);
   w.tpot = histogram(tpot_, from_s, to_s);
+  w.prompt_tokens_histogram = histogram(prompt_histogram_, from_s, to_s);
+  w.generation_tokens_histogram = histogram(generation_histogram_, from_s, to_s);
   double kv_sum = 0, kv_n = 0, replica_sum = 0;
   w.replicas_min = UINT32_MAX;
   for (const double t : scrapes_) {

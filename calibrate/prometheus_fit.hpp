@@ -5,7 +5,9 @@
 //   between consecutive scrapes, with counter resets taken as Prometheus takes them (a drop means the
 //   counter restarted from 0);
 // - the mean input and output tokens per request: the increases of vllm:prompt_tokens_total and
-//   vllm:generation_tokens_total over that of the requests;
+//   vllm:generation_tokens_total over that of the requests; their distributions from the histograms
+//   vllm:request_prompt_tokens and vllm:request_generation_tokens when exported (bucket increases, as for
+//   the latency histograms);
 // - replicas: the pods (`pod`, else `instance` label) with a vllm:num_requests_running sample at a scrape;
 // - TTFT, TPOT (vllm:time_per_output_token_seconds, or vllm:inter_token_latency_seconds of newer versions)
 //   and end-to-end latency percentiles from the histograms' bucket increases, interpolated linearly within
@@ -50,6 +52,8 @@ struct VllmWindow {
   double requests = 0;          // increase of vllm:request_success_total
   double prompt_tokens = 0, generation_tokens = 0;
   HistogramWindow e2e, ttft, tpot;
+  // vllm:request_prompt_tokens, vllm:request_generation_tokens (le in tokens); empty when not exported.
+  HistogramWindow prompt_tokens_histogram, generation_tokens_histogram;
   uint32_t replicas_min = 0, replicas_max = 0;
   double replicas_mean = 0;
   double running_peak = 0;    // the most requests running over all pods at one scrape
@@ -85,6 +89,7 @@ class VllmMetrics {
   std::vector<double> scrapes_;
   std::vector<const PromSeries*> success_, prompt_, generation_, running_, waiting_, kv_usage_, replicas_;
   std::vector<const PromSeries*> e2e_, ttft_, tpot_;
+  std::vector<const PromSeries*> prompt_histogram_, generation_histogram_;  // optional
 };
 
 // A served model's name ("meta-llama/Llama-3.1-8B-Instruct") as one of `presets` ("llama-3.1-8b"): the

@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "sim/rng.hpp"
 #include "sim/workload.hpp"
 
 namespace servesim::sim {
@@ -30,6 +31,10 @@ struct RequestTokens {
   std::shared_ptr<const RequestPrefix> prefix = nullptr;
   bool known() const { return input != 0 || output != 0; }
 };
+
+// One request's token count drawn from a workload's token distribution: rounded to the nearest integer and
+// kept within 1..kMaxRequestTokens (sim/synthetic_source.cpp).
+uint32_t draw_request_tokens(const Distribution& distribution, Rng& rng);
 
 class ArrivalSource {
  public:

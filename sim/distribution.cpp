@@ -61,6 +61,23 @@ Distribution Distribution::empirical(std::vector<std::pair<double, double>> poin
   return d;
 }
 
+Distribution Distribution::histogram(const std::vector<double>& bounds_s, const std::vector<double>& counts) {
+  double total = 0;
+  for (const double c : counts) total += c;
+  std::vector<std::pair<double, double>> points;
+  double below = 0;
+  for (size_t i = 0; i < counts.size() && i + 1 < bounds_s.size(); ++i) {
+    if (!(counts[i] > 0)) continue;
+    // The bucket's lower bound at the share below it: a jump (two points at one share) over empty buckets.
+    if (points.empty() || points.back().second != bounds_s[i])
+      points.emplace_back(below / total, bounds_s[i]);
+    below += counts[i];
+    points.emplace_back(below / total, bounds_s[i + 1]);
+  }
+  if (!points.empty()) points.back().first = 1.0;  // exact, whatever the rounding of the sums
+  return empirical(std::move(points));
+}
+
 double Distribution::quantile_s(double q) const {
   switch (kind_) {
     case Kind::constant:
@@ -148,6 +165,50 @@ struct ValueUnit {
   const char* word;    // "milliseconds" or "tokens"
 };
 
+// {"bounds_<unit>": [b0, ..., bn], "counts": [c1, ..., cn]}: n + 1 increasing finite bounds >= 0, n counts
+// >= 0, one at least > 0.
+Distribution histogram_from_json(const nlohmann::json& j, const std::string& file, const std::string& ptr,
+                                 const std::string& bounds_key, double scale, const std::string& word) {
+  const nlohmann::json* bounds = j.contains(bounds_key) ? &j[bounds_key] : nullptr;
+  if (!bounds || !bounds->is_array() || bounds->size() < 2)
+    throw input_error(file, ptr + "/" + bounds_key,
+                      "expected an array of at least 2 increasing bounds in " + word +
+                          ", e.g. [0, 100, 200], got " +
+                          (!bounds              ? std::string("nothing")
+                           : bounds->is_array() ? std::to_string(bounds->size()) + " values"
+                                                : core::quote_json(*bounds)));
+  std::vector<double> values;
+  for (size_t i = 0; i < bounds->size(); ++i) {
+    const auto& v = (*bounds)[i];
+    if (!v.is_number() || !(v.get<double>() >= 0) || !std::isfinite(v.get<double>()) ||
+        (i > 0 && !(v.get<double>() * scale > values.back())))
+      throw input_error(file, ptr + "/" + bounds_key + "/" + std::to_string(i),
+                        "expected a non-negative number of " + word +
+                            (i > 0 ? " above the bound before it" : "") + ", got " + core::quote_json(v));
+    values.push_back(v.get<double>() * scale);
+  }
+  const nlohmann::json* counts = j.contains("counts") ? &j["counts"] : nullptr;
+  if (!counts || !counts->is_array() || counts->size() + 1 != values.size())
+    throw input_error(file, ptr + "/counts",
+                      "expected an array of " + std::to_string(values.size() - 1) +
+                          " counts (one per bucket between the bounds), got " +
+                          (!counts              ? std::string("nothing")
+                           : counts->is_array() ? std::to_string(counts->size())
+                                                : core::quote_json(*counts)));
+  std::vector<double> numbers;
+  double total = 0;
+  for (size_t i = 0; i < counts->size(); ++i) {
+    const auto& v = (*counts)[i];
+    if (!v.is_number() || !(v.get<double>() >= 0) || !std::isfinite(v.get<double>()))
+      throw input_error(file, ptr + "/counts/" + std::to_string(i),
+                        "expected a count >= 0, got " + core::quote_json(v));
+    numbers.push_back(v.get<double>());
+    total += numbers.back();
+  }
+  if (!(total > 0)) throw input_error(file, ptr + "/counts", "expected at least one count above 0, got none");
+  return Distribution::histogram(values, numbers);
+}
+
 Distribution distribution_from_json(const nlohmann::json& j, const std::string& file, const std::string& ptr,
                                     const ValueUnit& unit) {
   auto fail = [&](const std::string& sub, const std::string& msg) {
@@ -159,7 +220,7 @@ Distribution distribution_from_json(const nlohmann::json& j, const std::string& 
   if (!j.is_object())
     throw fail("", "expected an object like {\"type\": \"constant\", \"" + key_of("value") + "\": 40}");
   if (!j.contains("type") || !j["type"].is_string())
-    throw fail("/type", "expected one of constant, exponential, lognormal, empirical");
+    throw fail("/type", "expected one of constant, exponential, lognormal, empirical, histogram");
   const std::string type = j["type"];
   auto allowed_keys = [&](std::initializer_list<std::string> keys) {
     for (const auto& item : j.items()) {
@@ -212,7 +273,12 @@ Distribution distribution_from_json(const nlohmann::json& j, const std::string& 
     return Distribution::empirical(parse_percentiles(j[key], file, ptr + "/" + key, 1.0 / unit.divisor,
                                                      HUGE_VAL, "a non-negative number of " + word));
   }
-  throw fail("/type", "expected one of constant, exponential, lognormal, empirical, got \"" + type + "\"");
+  if (type == "histogram") {
+    allowed_keys({key_of("bounds"), "counts"});
+    return histogram_from_json(j, file, ptr, key_of("bounds"), 1.0 / unit.divisor, word);
+  }
+  throw fail("/type",
+             "expected one of constant, exponential, lognormal, empirical, histogram, got \"" + type + "\"");
 }
 
 }  // namespace

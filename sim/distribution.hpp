@@ -19,15 +19,21 @@ class Distribution {
   static Distribution lognormal(double mean_s, double p99_s);
   // Piecewise-linear inverse CDF through (quantile in [0,1], value_s) points; first q = 0, last q = 1.
   static Distribution empirical(std::vector<std::pair<double, double>> quantiles_s);
+  // A histogram: counts[i] observations between bounds[i] and bounds[i + 1] (bounds ascending, one more than
+  // counts; some count > 0), uniform within each bucket: the empirical form through the buckets' cumulative
+  // shares, jumping over empty buckets.
+  static Distribution histogram(const std::vector<double>& bounds_s, const std::vector<double>& counts);
 
   // Reads {"type": "constant", "value_ms": 40} | {"type": "exponential", "mean_ms": 40} |
   // {"type": "lognormal", "mean_ms": 40, "p99_ms": 90} | {"type": "empirical", "percentiles_ms": {"0": 10,
-  // "50": 12, "100": 40}}. Throws InputError naming file and pointer.
+  // "50": 12, "100": 40}} | {"type": "histogram", "bounds_ms": [0, 10, 20], "counts": [3, 1]}. Throws
+  // InputError naming file and pointer.
   static Distribution from_json(const nlohmann::json& j, const std::string& file, const std::string& pointer);
   // The same forms with values in tokens instead of milliseconds (a request's prompt or output length):
   // {"type": "constant", "value_tokens": 500} | {"type": "exponential", "mean_tokens": 500} |
   // {"type": "lognormal", "mean_tokens": 2048, "p99_tokens": 7436} |
-  // {"type": "empirical", "percentiles_tokens": {"0": 1, "50": 900, "100": 8000}}. sample() then gives
+  // {"type": "empirical", "percentiles_tokens": {"0": 1, "50": 900, "100": 8000}} |
+  // {"type": "histogram", "bounds_tokens": [0, 1000, 2000], "counts": [30, 10]}. sample() then gives
   // tokens (describe() is for durations only).
   static Distribution tokens_from_json(const nlohmann::json& j, const std::string& file,
                                        const std::string& pointer);

@@ -54,9 +54,14 @@ class RateTraceSource final : public ArrivalSource {
     if (t < last_s_) t = last_s_;  // rounding must never make the stream go backwards
     last_s_ = t;
     t_s = t;
+    if (has_token_distributions_) {
+      tokens_.input = draw_request_tokens(input_tokens_, token_rng_);
+      tokens_.output = draw_request_tokens(output_tokens_, token_rng_);
+    }
     return true;
   }
   double duration_s() const override { return duration_s_; }
+  RequestTokens tokens() const override { return tokens_; }
 
   // Number of arrivals still to come, without placing them in time: the same count next() would deliver.
   uint64_t count_remaining();
@@ -130,6 +135,12 @@ class RateTraceSource final : public ArrivalSource {
   double duration_s_;
   Rng count_rng_;
   Rng place_rng_;
+  // With the workload's "tokens": each arrival's counts, from their own stream (as SyntheticSource draws
+  // them), so the arrival times do not change.
+  bool has_token_distributions_;
+  Distribution input_tokens_, output_tokens_;
+  Rng token_rng_;
+  RequestTokens tokens_;  // of the arrival next() returned last
 
   // Arrivals of the current second: t = base_s_ + spacing_[i] * unit_s_.
   std::vector<double> spacing_;

@@ -18,6 +18,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// "tokens": {"input": DISTRIBUTION, "output": DISTRIBUTION} of a synthetic or rate_trace workload.
+void parse_token_distributions(core::JsonFields& f, WorkloadSpec& w) {
+  if (!f.has("tokens")) return;
+  core::JsonFields t(f.child("tokens"), f.file(), f.pointer("tokens"));
+  for (const char* key : {"input", "output"})
+    if (!t.has(key))
+      throw t.error(key,
+                    "missing (a distribution of tokens, e.g. {\"type\": \"lognormal\", \"mean_tokens\": "
+                    "2048, \"p99_tokens\": 7436})");
+  w.input_tokens = Distribution::tokens_from_json(t.child("input"), t.file(), t.pointer("input"));
+  w.output_tokens = Distribution::tokens_from_json(t.child("output"), t.file(), t.pointer("output"));
+  w.has_token_distributions = true;
+  t.reject_unknown();
+}
+
 WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
   WorkloadSpec w;
   const std::string type =
@@ -44,6 +59,7 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
       w.gap_min_s = f.number("gap_min_s", 600.0, 1.0, 1e9);
       w.interval_s = f.number("interval_s", 1.0, 1e-3, 86400.0);
       w.values_are_rates = f.text("values", "count", {"count", "rate"}) == "rate";
+      parse_token_distributions(f, w);
     } else {
       // JSON Lines by the file name (.jsonl, also compressed), else CSV, unless "format" says.
       const std::string name = fs::path(w.path).filename().string();
@@ -130,18 +146,7 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
     w.ramp_s = f.number("ramp_s", 60.0, 0.0, 1e10);
     w.spike_duration_s = f.number("spike_duration_s", 600.0, 0.0, 1e10);
   }
-  if (f.has("tokens")) {
-    core::JsonFields t(f.child("tokens"), f.file(), f.pointer("tokens"));
-    for (const char* key : {"input", "output"})
-      if (!t.has(key))
-        throw t.error(key,
-                      "missing (a distribution of tokens, e.g. {\"type\": \"lognormal\", \"mean_tokens\": "
-                      "2048, \"p99_tokens\": 7436})");
-    w.input_tokens = Distribution::tokens_from_json(t.child("input"), t.file(), t.pointer("input"));
-    w.output_tokens = Distribution::tokens_from_json(t.child("output"), t.file(), t.pointer("output"));
-    w.has_token_distributions = true;
-    t.reject_unknown();
-  }
+  parse_token_distributions(f, w);
   return w;
 }
 

@@ -55,14 +55,13 @@ double max_rate(const WorkloadSpec& spec) {
   }
 }
 
-// A token count: the draw rounded to the nearest integer, at least 1 and at most kMaxRequestTokens.
-uint32_t draw_tokens(const Distribution& distribution, Rng& rng) {
+}  // namespace
+
+uint32_t draw_request_tokens(const Distribution& distribution, Rng& rng) {
   const double value = std::round(distribution.sample(rng));
   if (!(value >= 1)) return 1;
   return value >= kMaxRequestTokens ? kMaxRequestTokens : static_cast<uint32_t>(value);
 }
-
-}  // namespace
 
 SyntheticSource::SyntheticSource(const WorkloadSpec& spec, uint64_t seed)
     : spec_(checked(spec)),
@@ -102,8 +101,8 @@ bool SyntheticSource::next(double& t_s) {
     if (spec_.kind == WorkloadSpec::Kind::poisson || rng_.uniform() * max_rate_rps_ < rate_rps(t_s_)) {
       t_s = t_s_;
       if (spec_.has_token_distributions) {
-        tokens_.input = draw_tokens(spec_.input_tokens, token_rng_);
-        tokens_.output = draw_tokens(spec_.output_tokens, token_rng_);
+        tokens_.input = draw_request_tokens(spec_.input_tokens, token_rng_);
+        tokens_.output = draw_request_tokens(spec_.output_tokens, token_rng_);
       }
       return true;
     }

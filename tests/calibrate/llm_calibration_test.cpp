@@ -129,6 +129,15 @@ TEST_CASE("calibrate: servesim calibrate on the bundled vLLM scrapes, byte-ident
   CHECK(scenario["candidates"][0]["min_replicas"] == 2);
   CHECK(scenario["candidates"][0]["max_replicas"] == 4);
   CHECK(scenario["service"]["llm"]["model"] == "llama-3.1-8b");
+  // The scrapes export vLLM's token histograms: each request's tokens are drawn from them, 17,264 training
+  // requests in each (docs/calibrate.md, "The bundled example").
+  for (const char* side : {"input", "output"}) {
+    const auto& tokens = scenario["workload"]["tokens"][side];
+    CHECK(tokens["type"] == "histogram");
+    double total = 0;
+    for (const auto& count : tokens["counts"]) total += count.get<double>();
+    CHECK(total == 17264);
+  }
 
   // A model larger than one GPU: --model overrides the label, --tensor-parallel spreads a replica.
   result = test::run_servesim(

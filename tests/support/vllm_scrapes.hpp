@@ -7,7 +7,9 @@
 // 512..1536 (mean 1024), output uniform in 64..192 (mean 128); TTFT uniform in 0.02..0.2 s, TPOT 12 ms,
 // e2e = TTFT + (output - 1) x TPOT, both latencies times slow_factor from slow_after_s on (a deployment that
 // changed). A request is counted in the scrape interval it arrives in. Pod vllm-2 restarts right after the
-// scrape at half time: its counters start again from 0.
+// scrape at half time: its counters start again from 0. With token_histograms, each pod also exports
+// vllm:request_prompt_tokens and vllm:request_generation_tokens with vLLM's buckets for a 131,072-token
+// max-model-len (1, 2, 5, 10, ... 100,000: build_1_2_5_buckets).
 //
 //   const test::VllmScrapes s = test::vllm_scrapes({.rate_rps = 4, .hours = 2, .seed = 17});
 #include <cmath>
@@ -25,6 +27,7 @@ struct VllmScrapeSpec {
   uint64_t seed = 1;
   double slow_after_s = 1e300;  // from t0
   double slow_factor = 1;
+  bool token_histograms = false;
 };
 
 struct VllmScrapes {
@@ -47,12 +50,18 @@ inline const std::vector<double>& vllm_e2e_bounds() {
   return b;
 }
 
+inline const std::vector<double>& vllm_token_bounds() {
+  static const std::vector<double> b = {1,   2,    5,    10,   20,    50,    100,   200,
+                                        500, 1000, 2000, 5000, 10000, 20000, 50000, 100000};
+  return b;
+}
+
 inline VllmScrapes vllm_scrapes(const VllmScrapeSpec& spec) {
   constexpr double kT0 = 1796112000;  // 2026-12-01T08:00:00Z
   constexpr double kScrapeS = 15;
   struct Pod {
     double success = 0, prompt = 0, generation = 0;
-    std::map<double, double> ttft, tpot, e2e;  // le -> cumulative count
+    std::map<double, double> ttft, tpot, e2e, prompt_hist, generation_hist;  // le -> cumulative count
   };
   const auto observe = [](std::map<double, double>& buckets, const std::vector<double>& bounds, double value,
                           double n) {
@@ -95,6 +104,10 @@ inline VllmScrapes vllm_scrapes(const VllmScrapeSpec& spec) {
       hist("vllm:time_to_first_token_seconds", vllm_ttft_bounds(), s.ttft);
       hist("vllm:time_per_output_token_seconds", vllm_tpot_bounds(), s.tpot);
       hist("vllm:e2e_request_latency_seconds", vllm_e2e_bounds(), s.e2e);
+      if (spec.token_histograms) {
+        hist("vllm:request_prompt_tokens", vllm_token_bounds(), s.prompt_hist);
+        hist("vllm:request_generation_tokens", vllm_token_bounds(), s.generation_hist);
+      }
     }
   };
   const auto scrapes = static_cast<int>(spec.hours * 3600 / kScrapeS);
@@ -113,6 +126,8 @@ inline VllmScrapes vllm_scrapes(const VllmScrapeSpec& spec) {
       observe(pod.ttft, vllm_ttft_bounds(), ttft, 1);
       observe(pod.tpot, vllm_tpot_bounds(), tpot, output - 1);  // vLLM observes every output-token interval
       observe(pod.e2e, vllm_e2e_bounds(), ttft + (output - 1) * tpot, 1);
+      observe(pod.prompt_hist, vllm_token_bounds(), input, 1);
+      observe(pod.generation_hist, vllm_token_bounds(), output, 1);
       out.requests += 1;
       out.prompt_tokens += input;
       out.generation_tokens += output;
