@@ -7,7 +7,7 @@ namespace servesim::reports {
 nlohmann::ordered_json event_source_summary(const sim::EventSourceOutcome& e, const sim::Counters& q) {
   if (e.type == "kinesis") {
     // A Kinesis stream read by a Lambda event source mapping (docs/events.md).
-    const uint64_t settled = q.served + e.dead_lettered + e.expired;
+    const uint64_t settled = q.served + e.dead_lettered + e.expired + q.throttled;
     return {
         {"type", "kinesis"},
         {"records",
@@ -15,6 +15,7 @@ nlohmann::ordered_json event_source_summary(const sim::EventSourceOutcome& e, co
           {"served", q.served},
           {"discarded", e.dead_lettered},
           {"expired", e.expired},
+          {"put_refused", q.throttled},
           {"still_in_stream", q.arrived > settled ? q.arrived - settled : 0},
           {"retried", e.redeliveries}}},
         {"batches",
@@ -31,6 +32,7 @@ nlohmann::ordered_json event_source_summary(const sim::EventSourceOutcome& e, co
          {{"shards", e.shards},
           {"parallelization_factor", e.parallelization_factor},
           {"depth_peak", e.queue_depth_peak},
+          {"put_throttles", e.put_throttles},
           {"iterator_age_peak_s", round_significant(e.iterator_age_peak_s)},
           {"oldest_record_age_peak_s", round_significant(e.oldest_age_peak_s)}}},
         {"kinesis_usage",

@@ -233,11 +233,12 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
       const char* holder = stream ? "stream" : "queue";
       const double sent = num(e, items, "sent"), served = num(e, items, "served"),
                    lost = num(e, items, stream ? "discarded" : "dead_lettered"),
-                   expired = num(e, items, "expired");
+                   expired = num(e, items, "expired"),
+                   refused = num(e, items, "put_refused");  // Kinesis: the stream's write limits
       out << "<tr><td class=\"text\">" << html_escape(c.value("name", "")) << "</td><td class=\"text\">"
           << html_escape(e.value("type", "")) << "</td><td>" << format_count(sent) << "</td><td>"
           << format_count(served) << "</td><td>" << format_count(lost) << "</td><td>" << format_count(expired)
-          << "</td><td>" << format_count(sent - served - lost - expired) << "</td><td>"
+          << "</td><td>" << format_count(sent - served - lost - expired - refused) << "</td><td>"
           << format_count(num(e, batches, push ? "requests" : "invocations")) << "</td><td>"
           << format_number(push ? 1.0 : num(e, "batches", "mean_size"), 3) << "</td><td>"
           << format_count(num(e, batches, push ? "outstanding_peak" : "concurrent_peak")) << "</td><td>"
@@ -248,9 +249,10 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
     }
     out << "</tbody></table><p class=\"note\">Every message or record is served, dead-lettered (SQS, "
            "Pub/Sub) or "
-           "discarded after its retries or maximum age (Kinesis), expired past the retention period, or left "
-           "in the queue or stream when the run ends (docs/events.md). Their service cost is in the cost "
-           "breakdown.</p>\n";
+           "discarded after its retries or maximum age (Kinesis), expired past the retention period, refused "
+           "by a shard's write limits after the producer's retries (Kinesis, summary.json \"put_refused\"), "
+           "or left in the queue or stream when the run ends (docs/events.md). Their service cost is in the "
+           "cost breakdown.</p>\n";
   }
   // Workflows (summary.json "workflow": Step Functions or Durable Functions around the stages;
   // docs/workflows.md): executions, makespan and what one costs.

@@ -90,6 +90,7 @@ struct EventSourceOutcome {
   uint64_t bisections = 0;         // failed batches split in two
   double iterator_age_peak_s = 0;  // Lambda's IteratorAge: the last record's age when its batch was sent
   uint64_t put_payload_units = 0;  // 25 KB units of the records written
+  uint64_t put_throttles = 0;      // puts refused by a shard's write limits (each try)
   double shard_hours = 0;
   // Pub/Sub push (one message per push request: batches counts the push requests, batches_failed the nacks,
   // concurrent_batches_peak the most outstanding push requests; send_requests the publishes).

@@ -10,6 +10,10 @@ namespace {
 constexpr uint64_t kPartitionKeyStream = 7;
 // A PUT payload unit covers 25 KB of a record (Kinesis pricing).
 constexpr double kPutPayloadUnitKb = 25;
+// A shard's write limits: 1,000 records and 1 MiB per second, whichever comes first (Kinesis Data Streams
+// Developer Guide, "Quotas and limits").
+constexpr uint32_t kShardWriteRecordsPerS = 1000;
+constexpr double kShardWriteBytesPerS = 1024.0 * 1024.0;
 }  // namespace
 
 KinesisEventSource::KinesisEventSource(std::unique_ptr<LambdaModel> function,
@@ -17,11 +21,13 @@ KinesisEventSource::KinesisEventSource(std::unique_ptr<LambdaModel> function,
     : LambdaEventSource(std::move(function)),
       spec_(spec),
       key_rng_(sim::Rng::derive(seed, kPartitionKeyStream)),
+      shard_writes_(spec_.shards),
       lanes_(static_cast<size_t>(spec_.shards) * spec_.parallelization_factor),
       put_units_per_record_(std::max(1.0, std::ceil(spec_.record_kb / kPutPayloadUnitKb))) {}
 
 void KinesisEventSource::start(sim::ModelContext& ctx) {
   rec_ = &ctx.recorder;
+  client_ = &ctx.client;
   function_->start(ctx);
   function_->set_observer(this);
   cost_shards_ = rec_->cost_category("kinesis_shard_hours_usd");
@@ -84,19 +90,48 @@ void KinesisEventSource::drop_old(std::vector<Record>& records, double t_s) {
 }
 
 void KinesisEventSource::on_arrival(double t_s, double origin_s, uint32_t attempt) {
-  (void)origin_s;
-  (void)attempt;
-  ledger_.note_age(t_s, outcome_);
-  outcome_.send_requests += 1;
-  outcome_.put_payload_units += static_cast<uint64_t>(put_units_per_record_);
-  rec_->add_cost(cost_puts_, put_units_per_record_ * spec_.price_usd_per_million_put_units / 1e6);
   // The producer's partition key: round robin over the keys, or drawn from the seed's own stream.
   const uint64_t key =
       spec_.round_robin_keys ? arrivals_ % spec_.partition_keys : key_rng_.next_u64() % spec_.partition_keys;
   ++arrivals_;
+  put(t_s, origin_s, attempt, key);
+}
+
+bool KinesisEventSource::shard_takes(uint64_t key, double t_s) {
+  ShardWrites& w = shard_writes_[key % spec_.shards];
+  const double second = std::floor(t_s);
+  if (w.second != second) w = ShardWrites{second, 0, 0};
+  const double bytes = spec_.record_kb * 1024.0;
+  if (w.records + 1 > kShardWriteRecordsPerS || w.bytes + bytes > kShardWriteBytesPerS) return false;
+  ++w.records;
+  w.bytes += bytes;
+  return true;
+}
+
+void KinesisEventSource::put(double t_s, double origin_s, uint32_t attempt, uint64_t key) {
+  ledger_.note_age(t_s, outcome_);
+  outcome_.send_requests += 1;
+  if (!shard_takes(key, t_s)) {
+    // ProvisionedThroughputExceededException: not written, not billed; the producer backs off and retries.
+    ++outcome_.put_throttles;
+    double retry_at_s = 0;
+    switch (client_->throttled(t_s, origin_s, attempt, retry_at_s, {})) {
+      case sim::Client::Throttle::retry:
+        held_puts_.push(HeldPut{retry_at_s, held_order_++, origin_s, attempt, key});
+        break;
+      case sim::Client::Throttle::throttled:
+        rec_->throttled(t_s, origin_s);
+        break;
+      case sim::Client::Throttle::queued:  // an async producer's own queue re-offers it
+        break;
+    }
+    return;
+  }
+  outcome_.put_payload_units += static_cast<uint64_t>(put_units_per_record_);
+  rec_->add_cost(cost_puts_, put_units_per_record_ * spec_.price_usd_per_million_put_units / 1e6);
   const uint32_t lane = lane_of(key);
   Lane& l = lanes_[lane];
-  l.waiting.push_back(Record{ledger_.add(t_s), t_s});
+  l.waiting.push_back(Record{ledger_.add(t_s), t_s, origin_s});
   if (!l.busy && l.retries.empty()) {
     if (l.gather_until_s != kNever) {
       if (l.waiting.size() >= spec_.batch_size) act(lane, t_s);  // the gathering batch is full
@@ -167,7 +202,7 @@ void KinesisEventSource::invocation_ended(uint32_t id, double t_s, End end) {
   --in_flight_;
   if (end == End::ok) {
     for (const Record& r : batch.records) {
-      rec_->served(t_s, t_s - r.sent_s);
+      rec_->served(t_s, t_s - r.origin_s);
       ledger_.remove(r.seq);
     }
     act(id, t_s);  // records wait: the next batch at once, until the lane has caught up
@@ -209,14 +244,21 @@ void KinesisEventSource::invocation_ended(uint32_t id, double t_s, End end) {
 double KinesisEventSource::next_event_s() const {
   prune_wakes();
   const double own_s = wakes_.empty() ? kNever : wakes_.top().t_s;
-  return std::min(function_->next_event_s(), own_s);
+  return std::min({function_->next_event_s(), own_s, next_put_s()});
 }
 
 void KinesisEventSource::handle_next_event() {
   prune_wakes();
   const double own_s = wakes_.empty() ? kNever : wakes_.top().t_s;
-  if (function_->next_event_s() <= own_s) {
+  const double put_s = next_put_s();
+  if (function_->next_event_s() <= std::min(own_s, put_s)) {
     function_->handle_next_event();
+    return;
+  }
+  if (put_s < own_s) {
+    const HeldPut p = held_puts_.top();
+    held_puts_.pop();
+    put(p.t_s, p.origin_s, p.attempt, p.key);
     return;
   }
   const Wake w = wakes_.top();
@@ -228,7 +270,7 @@ void KinesisEventSource::handle_next_event() {
 }
 
 bool KinesisEventSource::has_work() const {
-  return function_->has_work() || in_flight_ > 0 || ledger_.alive() > 0;
+  return function_->has_work() || in_flight_ > 0 || ledger_.alive() > 0 || !held_puts_.empty();
 }
 
 void KinesisEventSource::finish(double t_end_s) {

@@ -11,6 +11,9 @@
 // - a failed batch blocks its place in the shard: it is retried (or, with bisect_batch_on_function_error,
 //   split in two halves tried one after the other) until it succeeds, its function errors exceed
 //   maximum_retry_attempts, or its records pass maximum_record_age_s or the stream's retention;
+// - each shard accepts at most 1,000 records and 1 MiB of writes per second; a put beyond them is refused
+//   (ProvisionedThroughputExceededException) and the producer retries it with the client's backoff, or gives
+//   up (throttled);
 // - cost: the stream's shard-hours and one PUT payload unit per 25 KB of each record.
 // Partition key k lands on shard k mod shards and, inside it, on batch place (k / shards) mod the factor.
 //   auto model = std::make_unique<KinesisEventSource>(std::move(function), source, scenario.seed);
@@ -45,8 +48,9 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
 
  private:
   struct Record {
-    uint64_t seq;  // position in the ledger
-    double sent_s;
+    uint64_t seq;     // position in the ledger
+    double sent_s;    // put into the stream (the age limits count from here)
+    double origin_s;  // the producer's first try (the delay a record's latency counts)
   };
   struct Batch {
     std::vector<Record> records;
@@ -73,7 +77,33 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
     }
   };
 
+  // A put refused by a shard's write limits, held until the producer's retry.
+  struct HeldPut {
+    double t_s;
+    uint64_t order;  // ties in time keep the order of the refusals
+    double origin_s;
+    uint32_t attempt;
+    uint64_t key;
+  };
+  struct PutLater {
+    bool operator()(const HeldPut& a, const HeldPut& b) const {
+      return a.t_s != b.t_s ? a.t_s > b.t_s : a.order > b.order;
+    }
+  };
+  // The writes a shard has taken in the current whole second of the run.
+  struct ShardWrites {
+    double second = -1;
+    uint32_t records = 0;
+    double bytes = 0;
+  };
+
   void invocation_ended(uint32_t id, double t_s, End end) override;
+  // The producer puts a record with partition key `key` at t_s (attempt `attempt` of the one first tried at
+  // origin_s).
+  void put(double t_s, double origin_s, uint32_t attempt, uint64_t key);
+  // Whether the key's shard takes one more record at t_s (and counts it if so).
+  bool shard_takes(uint64_t key, double t_s);
+  double next_put_s() const { return held_puts_.empty() ? kNever : held_puts_.top().t_s; }
   void schedule(uint32_t lane, double t_s);
   // The lane's next batch at t_s, if it may send one: retries first, then new records.
   void act(uint32_t lane, double t_s);
@@ -88,7 +118,11 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
   sim::EventSourceSpec spec_;
   sim::Rng key_rng_;
   sim::Recorder* rec_ = nullptr;
+  sim::Client* client_ = nullptr;
   int cost_shards_ = 0, cost_puts_ = 0;
+  std::vector<ShardWrites> shard_writes_;
+  std::priority_queue<HeldPut, std::vector<HeldPut>, PutLater> held_puts_;
+  uint64_t held_order_ = 0;
 
   std::vector<Lane> lanes_;
   mutable std::priority_queue<Wake, std::vector<Wake>, Later> wakes_;

@@ -209,6 +209,9 @@ TEST_CASE("platforms::KinesisEventSource: random partition keys are the seed's, 
   TempDir dir;
   auto doc = kinesis_scenario(dir, kinesis_times(2000, 0.01), 30,
                               {{"shards", 4}, {"parallelization_factor", 2}, {"record_kb", 30}});
+  // A shard takes 1 MiB/s, 34 records of 30 KB: the random keys put more than that on a shard in some
+  // seconds, and the producer retries what is refused.
+  doc["client"] = {{"max_retries", 10}};
   const auto first = test::simulate(scenario_from(doc));
   const auto second = test::simulate(scenario_from(doc));
   const auto& a = first.results.at(0);
@@ -220,6 +223,58 @@ TEST_CASE("platforms::KinesisEventSource: random partition keys are the seed's, 
   CHECK(a.event_source.put_payload_units == 4000);
   CHECK(a.event_source.concurrent_batches_peak <= 8);
   check_records_accounted(a);
+}
+
+TEST_CASE("platforms::KinesisEventSource: a shard takes 1,000 records and 1 MiB per second", "[kinesis]") {
+  TempDir dir;
+  // 1,500 records put in the first second (one every 1/1500 s), all on one shard. Kinesis's write limits
+  // ("Quotas and limits": 1,000 records/s and 1 MiB/s per shard) take the first 1,000 records of 1 KB; the
+  // other 500 are refused (ProvisionedThroughputExceededException). Without retries the producer gives them
+  // up: 500 throttled, and only the 1,000 written are billed.
+  const auto times = kinesis_times(1500, 1.0 / 1500);
+  SECTION("records per second") {
+    auto doc = kinesis_scenario(dir, times, 1, {{"batch_size", 100}});
+    const auto& r = test::simulate_first(doc);
+    CHECK(r.requests.served == 1000);
+    CHECK(r.requests.throttled == 500);
+    CHECK(r.event_source.put_throttles == 500);
+    CHECK(r.event_source.put_payload_units == 1000);
+    check_records_accounted(r);
+  }
+  SECTION("bytes per second") {
+    // Records of 3 KB: 1 MiB / 3 KiB = 341.3, so 341 are written in the second and 1,159 refused.
+    auto doc = kinesis_scenario(dir, times, 1, {{"batch_size", 100}, {"record_kb", 3}});
+    const auto& r = test::simulate_first(doc);
+    CHECK(r.requests.served == 341);
+    CHECK(r.requests.throttled == 1159);
+    check_records_accounted(r);
+  }
+  SECTION("per shard") {
+    // Two shards, keys in turn: 750 records each, under the limit.
+    auto doc = kinesis_scenario(dir, times, 1,
+                                {{"shards", 2},
+                                 {"batch_size", 100},
+                                 {"partition_keys", 2},
+                                 {"partition_key_assignment", "round_robin"}});
+    const auto& r = test::simulate_first(doc);
+    CHECK(r.requests.served == 1500);
+    CHECK(r.event_source.put_throttles == 0);
+  }
+  SECTION("the producer retries") {
+    // 1,001 records put at 0: the shard takes 1,000 in the second [0, 1) and refuses the last until the
+    // producer's retries (full-jitter backoff from 100 ms) reach the next second. It is served, and its delay
+    // counts from its first try at 0, so it is at least 1 s (from its write it would be under 1 s plus the
+    // 1 ms of processing, the next poll being less than 1 s away).
+    auto doc = kinesis_scenario(dir, kinesis_times(1001, 0), 1, {{"batch_size", 100}});
+    doc["client"] = {{"max_retries", 20}};
+    const auto& r = test::simulate_first(doc);
+    CHECK(r.requests.served == 1001);
+    CHECK(r.requests.throttled == 0);
+    CHECK(r.event_source.put_throttles >= 1);
+    CHECK(r.event_source.put_payload_units == 1001);
+    CHECK(r.latency.max_s() >= 1.0);
+    check_records_accounted(r);
+  }
 }
 
 TEST_CASE("platforms::KinesisEventSource: bad input", "[kinesis]") {
