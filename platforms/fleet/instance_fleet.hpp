@@ -142,6 +142,8 @@ class InstanceFleet : public sim::PlatformModel {
     (void)idle_s;
   }
 
+  // A request left the fleet (served, failed, stopped, given up; called from free_request()).
+  virtual void request_left() {}
   sim::Recorder& recorder() { return *rec_; }
   const FleetConfig& fleet_config() const { return cfg_; }
 
