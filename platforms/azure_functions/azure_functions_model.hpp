@@ -85,6 +85,8 @@ class AzureFunctionsModel : public InstanceFleet {
   // messages its instances still process.
   void set_on_request_left(std::function<void()> f) { on_request_left_ = std::move(f); }
   const AzureFunctionsParams& params() const { return p_; }
+  // The queue trigger's scale controller wants `instances` at t_s: start the missing ones.
+  void scale_to(double t_s, uint32_t instances) { start_instances_up_to(t_s, instances); }
 
  private:
   static FleetConfig fleet_config_for(const AzureFunctionsParams& p, const sim::Scenario& scenario);

@@ -87,10 +87,10 @@ TEST_CASE("platforms::AzureQueueTrigger: target-based scaling adds 4 instances p
   // fetched; the other 1,999 arrive at the same instant; the poll at 0.1 s finds the listener at 1 <= 8 and
   // fetches 16 (17 in process, 1,983 waiting). Every 30 s the scale controller wants ceil(queue / 16)
   // instances and adds at most 4: at 30 s 124 wanted -> 5 listeners, the 4 new ones fetch 16 each (81 in
-  // process, 1,919 waiting); at 60 s 9 (145); at 90 s 13 (209). The fleet packs them onto 24-slot instances:
-  // ceil(81 / 24) = 4, ceil(145 / 24) = 7, ceil(209 / 24) = 9 instances. The ramp stops where the queue no
-  // longer asks for more: with A listeners 1,999 - 16 A wait and 125 - A are wanted; at 450 s A = 61 wants
-  // 64, so 64 at 480 s (1,025 in process: 43 instances, 975 waiting), and at 510 s 975 waiting want 61.
+  // process, 1,919 waiting); at 60 s 9 (145); at 90 s 13 (209). The fleet starts one instance per listener:
+  // 5, 9 and 13 instances. The ramp stops where the queue no longer asks for more: with A listeners
+  // 1,999 - 16 A wait and 125 - A are wanted; at 450 s A = 61 wants 64, so 64 at 480 s (64 instances, 975
+  // waiting), and at 510 s 975 waiting want 61 (the instances stay: none is idle).
   TempDir dir;
   auto doc =
       queue_scenario(trace_at(dir, times_at(0.0, 2000)), 100000, {{"plan", "flex"}, {"flex_timeout_s", 1e6}});
@@ -99,10 +99,10 @@ TEST_CASE("platforms::AzureQueueTrigger: target-based scaling adds 4 instances p
   REQUIRE(rows.size() > 600);
   // Rows are 1 s wide: row k covers [k, k + 1) s.
   CHECK(rows[20].instances_peak == 1);
-  CHECK(rows[40].instances_peak == 4);
-  CHECK(rows[70].instances_peak == 7);
-  CHECK(rows[100].instances_peak == 9);
-  CHECK(rows[500].instances_peak == 43);
+  CHECK(rows[40].instances_peak == 5);
+  CHECK(rows[70].instances_peak == 9);
+  CHECK(rows[100].instances_peak == 13);
+  CHECK(rows[500].instances_peak == 64);
   CHECK(rows[20].queue_depth_peak == 1983);
   CHECK(rows[40].queue_depth_peak == 1919);
   CHECK(rows[500].queue_depth_peak == 975);
