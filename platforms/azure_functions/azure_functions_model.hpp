@@ -7,6 +7,7 @@
 // - premium: EP1-EP3 instances, always-ready (at least 1) plus a pre-warmed buffer, burst up to 20; every
 //   allocated instance billed per core-second and GB-second, no execution charge.
 // Requests that find no free slot and no instance to add wait in the front end until the 230 s HTTP cap.
+// Async events are Storage-queue messages fed by AzureQueueTrigger (azure_queue_trigger.hpp) instead.
 // See docs/models/azure-functions.md.
 #include <functional>
 #include <string>
