@@ -11,11 +11,11 @@
 //   newBatchThreshold; while every listener is busy, one fetches as soon as its count falls to the threshold.
 //   The fleet does not say which listener a finished message came from: it is taken from the listener with
 //   the most in process (approximation; exact for one listener);
-// - target-based scaling: every queue_scale_interval_s the scale controller wants ceil(queue length /
-//   batchSize) instances and may add queue_scale_step_instances at a time (4); below that it scales in at
-//   once (estimated). The fleet starts one instance per listener and routes the fetched messages to the least
-//   loaded of them (batchSize + newBatchThreshold slots each); after a scale-in, instances go when idle for
-//   idle_timeout_s (approximation: Azure's listener is its instance).
+// - target-based scaling: every queue_scale_interval_s (10 s, unconfirmed) the scale controller wants
+//   ceil(queue length / batchSize) instances and may add queue_scale_step_instances at a time (4); below that
+//   it scales in at once (estimated). The fleet starts one instance per listener and routes the fetched
+//   messages to the least loaded of them (batchSize + newBatchThreshold slots each); after a scale-in,
+//   instances go when idle for idle_timeout_s (approximation: Azure's listener is its instance).
 // Failed messages come back through the client (use_queue_redelivery) and wait in the queue again.
 //   auto model = std::make_unique<AzureQueueTrigger>(std::make_unique<AzureFunctionsModel>(params, sc));
 #include <cstdint>

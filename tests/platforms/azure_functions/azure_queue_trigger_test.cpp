@@ -53,7 +53,8 @@ TEST_CASE("platforms::AzureQueueTrigger: the first message after an idle period 
 }
 
 TEST_CASE("platforms::AzureQueueTrigger: a burst is fetched in batches of 16, the next at the threshold") {
-  // Consumption (1 vCPU; newBatchThreshold = 1 x 16 / 2 = 8), 1 s of CPU per message, idle timeout 10 s. A
+  // Consumption (1 vCPU; newBatchThreshold = 1 x 16 / 2 = 8), 1 s of CPU per message, idle timeout 10 s,
+  // and no scale decision within the run (queue_scale_interval_s 3,600: the batches alone). A
   // lone message at t = 0 (fetched at once, served at 2 s: latency 2 s; its instance is removed at 12 s)
   // starts the empty-poll back-off at 0.1 s: polls at 0.1, 0.3, ..., 51.1, 102.3 s. 40 messages put at
   // 100 s: the poll at 102.3 s fetches 16; a new instance starts (ready at 103.3 s) and the 16 share its
@@ -64,7 +65,9 @@ TEST_CASE("platforms::AzureQueueTrigger: a burst is fetched in batches of 16, th
   TempDir dir;
   std::vector<double> times = times_at(100.0, 40);
   times.insert(times.begin(), 0.0);
-  auto doc = queue_scenario(trace_at(dir, times), 1000, {{"plan", "consumption"}, {"idle_timeout_s", 10}});
+  auto doc =
+      queue_scenario(trace_at(dir, times), 1000,
+                     {{"plan", "consumption"}, {"idle_timeout_s", 10}, {"queue_scale_interval_s", 3600}});
   SECTION("defaults: batchSize 16, newBatchThreshold 8") {
     const auto& r = servesim::test::simulate_first(doc);
     CHECK(r.requests.served == 41);
@@ -81,31 +84,33 @@ TEST_CASE("platforms::AzureQueueTrigger: a burst is fetched in batches of 16, th
   }
 }
 
-TEST_CASE("platforms::AzureQueueTrigger: target-based scaling adds 4 instances per decision") {
+TEST_CASE("platforms::AzureQueueTrigger: target-based scaling adds 4 instances per decision (every 10 s)") {
   // 2,000 messages put at t = 0 on Flex (2,048 MB = 1 vCPU, newBatchThreshold 8: 24 slots per instance),
   // 100 s of CPU each, so none ends during the ramp. The first message meets the poll at 0 alone and is
   // fetched; the other 1,999 arrive at the same instant; the poll at 0.1 s finds the listener at 1 <= 8 and
-  // fetches 16 (17 in process, 1,983 waiting). Every 30 s the scale controller wants ceil(queue / 16)
-  // instances and adds at most 4: at 30 s 124 wanted -> 5 listeners, the 4 new ones fetch 16 each (81 in
-  // process, 1,919 waiting); at 60 s 9 (145); at 90 s 13 (209). The fleet starts one instance per listener:
+  // fetches 16 (17 in process, 1,983 waiting). Every 10 s the scale controller wants ceil(queue / 16)
+  // instances and adds at most 4: at 10 s 124 wanted -> 5 listeners, the 4 new ones fetch 16 each (81 in
+  // process, 1,919 waiting); at 20 s 9 (145); at 30 s 13 (209). The fleet starts one instance per listener:
   // 5, 9 and 13 instances. The ramp stops where the queue no longer asks for more: with A listeners
-  // 1,999 - 16 A wait and 125 - A are wanted; at 450 s A = 61 wants 64, so 64 at 480 s (64 instances, 975
-  // waiting), and at 510 s 975 waiting want 61 (the instances stay: none is idle).
+  // 1,999 - 16 A wait and 125 - A are wanted; at 150 s A = 61 wants 64, so 64 at 160 s (64 instances, 975
+  // waiting), and at 170 s 975 waiting want 61 (the instances stay: none is idle).
   TempDir dir;
   auto doc =
       queue_scenario(trace_at(dir, times_at(0.0, 2000)), 100000, {{"plan", "flex"}, {"flex_timeout_s", 1e6}});
   const auto run = simulate(scenario_from(doc));
   const auto& rows = run.rows[0];
-  REQUIRE(rows.size() > 600);
+  REQUIRE(rows.size() > 300);
   // Rows are 1 s wide: row k covers [k, k + 1) s.
-  CHECK(rows[20].instances_peak == 1);
-  CHECK(rows[40].instances_peak == 5);
-  CHECK(rows[70].instances_peak == 9);
-  CHECK(rows[100].instances_peak == 13);
-  CHECK(rows[500].instances_peak == 64);
-  CHECK(rows[20].queue_depth_peak == 1983);
-  CHECK(rows[40].queue_depth_peak == 1919);
-  CHECK(rows[500].queue_depth_peak == 975);
+  CHECK(rows[5].instances_peak == 1);
+  CHECK(rows[15].instances_peak == 5);
+  CHECK(rows[25].instances_peak == 9);
+  CHECK(rows[35].instances_peak == 13);
+  CHECK(rows[165].instances_peak == 64);
+  CHECK(rows[300].instances_peak == 64);
+  CHECK(rows[5].queue_depth_peak == 1983);
+  CHECK(rows[15].queue_depth_peak == 1919);
+  CHECK(rows[165].queue_depth_peak == 975);
+  CHECK(rows[300].queue_depth_peak == 975);
   const auto& q = run.results[0].requests;
   CHECK(q.served == 2000);
   CHECK(q.served + q.timed_out + q.throttled + q.dropped == q.arrived);
