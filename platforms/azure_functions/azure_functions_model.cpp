@@ -78,6 +78,10 @@ AzureFunctionsParams AzureFunctionsParams::from(const Settings& s, const sim::Se
   p.queue_max_dequeue_count = static_cast<uint32_t>(s.number("queue_max_dequeue_count"));
   p.queue_visibility_timeout_s = s.number("queue_visibility_timeout_s");
   p.queue_message_ttl_s = s.number("queue_message_ttl_s");
+  p.queue_batch_size = static_cast<uint32_t>(s.number("queue_batch_size"));
+  p.queue_max_polling_interval_s = s.number("queue_max_polling_interval_s");
+  p.queue_scale_interval_s = s.number("queue_scale_interval_s");
+  p.queue_scale_step_instances = static_cast<uint32_t>(s.number("queue_scale_step_instances"));
   p.http_response_cap_s = s.number("http_response_cap_s");
   p.store_per_connection_bytes_per_s = s.number("model_store_per_connection_mb_per_s") * 1e6;
   p.store_shared_bytes_per_s = s.number("model_store_shared_gb_per_s") * 1e9;
@@ -135,6 +139,12 @@ AzureFunctionsParams AzureFunctionsParams::from(const Settings& s, const sim::Se
                                                 std::to_string(p.max_instances) + "), got " +
                                                 std::to_string(p.reserved_instances));
   }
+  // host.json queues.newBatchThreshold: N x batchSize / 2, N the instance's vCPUs on Premium, 1 on
+  // Consumption (and, our assumption, on Flex, which the page does not name).
+  const double threshold = s.number("queue_new_batch_threshold");
+  const double vcpus = p.plan == Plan::premium ? p.vcpu : 1.0;
+  p.queue_new_batch_threshold =
+      static_cast<uint32_t>(threshold >= 0 ? threshold : std::floor(vcpus * p.queue_batch_size / 2.0));
   p.path = azure_path(s, p, service);
   return p;
 }
@@ -158,6 +168,10 @@ FleetConfig AzureFunctionsModel::fleet_config_for(const AzureFunctionsParams& p,
     // 230 s applies to HTTP-triggered functions). Left in the queue, nobody gives up on it.
     c.queue_limit_s = std::numeric_limits<double>::infinity();
     c.request_timeout_s = p.function_timeout_s;
+    // The queue trigger (azure_queue_trigger.hpp) feeds the instances: each runs at most batchSize +
+    // newBatchThreshold messages at once, and target-based scaling, not the HTTP pace, adds instances.
+    c.concurrency = p.queue_batch_size + p.queue_new_batch_threshold;
+    c.scale_out_interval_s = 0;
   }
   c.autoscale_tick_s = 0;  // the scale controller adds instances on demand, one per scale_out_interval_s
   c.set_cold_start_path(p.path);

@@ -7,7 +7,9 @@
 // - premium: EP1-EP3 instances, always-ready (at least 1) plus a pre-warmed buffer, burst up to 20; every
 //   allocated instance billed per core-second and GB-second, no execution charge.
 // Requests that find no free slot and no instance to add wait in the front end until the 230 s HTTP cap.
+// Async events are Storage-queue messages fed by AzureQueueTrigger (azure_queue_trigger.hpp) instead.
 // See docs/models/azure-functions.md.
+#include <functional>
 #include <string>
 
 #include "platforms/catalog.hpp"
@@ -35,6 +37,14 @@ struct AzureFunctionsParams {
   uint32_t queue_max_dequeue_count;
   double queue_visibility_timeout_s;
   double queue_message_ttl_s;
+  // An async event's queue trigger (platforms/azure_functions/azure_queue_trigger.hpp): host.json queues
+  // batchSize and newBatchThreshold (resolved: N x batchSize / 2 when the catalogue says -1), the polling
+  // back-off's ceiling, and target-based scaling's pace.
+  uint32_t queue_batch_size;
+  uint32_t queue_new_batch_threshold;
+  double queue_max_polling_interval_s;
+  double queue_scale_interval_s;
+  uint32_t queue_scale_step_instances;
   double function_timeout_s;
   double http_response_cap_s;
   // Prices of the chosen plan (0 where a plan has no such charge).
@@ -67,12 +77,24 @@ class AzureFunctionsModel : public InstanceFleet {
   void bill_execution(double t_s, double run_s, bool reserved) override;
   void bill_busy(double t_s, double busy_s, bool reserved) override;
   void bill_lifetime(double t_s, double instance_s, bool reserved) override;
+  void request_left() override {
+    if (on_request_left_) on_request_left_();
+  }
+
+ public:
+  // Called whenever a request leaves the fleet (served, failed, stopped): the queue trigger counts the
+  // messages its instances still process.
+  void set_on_request_left(std::function<void()> f) { on_request_left_ = std::move(f); }
+  const AzureFunctionsParams& params() const { return p_; }
+  // The queue trigger's scale controller wants `instances` at t_s: start the missing ones.
+  void scale_to(double t_s, uint32_t instances) { start_instances_up_to(t_s, instances); }
 
  private:
   static FleetConfig fleet_config_for(const AzureFunctionsParams& p, const sim::Scenario& scenario);
   void roll_grant_month(double t_s);
 
   AzureFunctionsParams p_;
+  std::function<void()> on_request_left_;
   int cost_compute_ = 0, cost_requests_ = 0, cost_baseline_ = 0;
   // Free grant (consumption): what is left of this 30-day month's grant.
   int64_t grant_month_ = -1;

@@ -159,6 +159,12 @@ class InstanceFleet : public sim::PlatformModel {
     (void)idle_s;
   }
 
+  // A request left the fleet (served, failed, stopped, given up; called from free_request()).
+  virtual void request_left() {}
+  // Starts instances at t_s until `instances` exist (within max_instances and scale_out_interval_s), for a
+  // platform whose own scale controller decides ahead of the requests (Azure's queue trigger). Idle ones
+  // are removed as usual.
+  void start_instances_up_to(double t_s, uint32_t instances);
   sim::Recorder& recorder() { return *rec_; }
   const FleetConfig& fleet_config() const { return cfg_; }
 

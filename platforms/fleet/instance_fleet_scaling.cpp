@@ -276,6 +276,15 @@ void InstanceFleet::autoscale(double t_s) {
   }
 }
 
+void InstanceFleet::start_instances_up_to(double t_s, uint32_t instances) {
+  if (total_ >= instances || !can_start_now(t_s)) return;
+  now_s_ = t_s;
+  integrate(t_s);
+  accrue(t_s);
+  while (total_ < instances && can_start_now(t_s)) pull_queue(t_s, start_instance(t_s));
+  report(t_s);
+}
+
 void InstanceFleet::report(double t_s) {
   const uint32_t busy = starting_ + ready_busy_;
   if (busy == reported_busy_ && ready_idle_ == reported_idle_) return;

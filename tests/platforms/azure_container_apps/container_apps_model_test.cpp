@@ -29,7 +29,7 @@ nlohmann::json aca_scenario(nlohmann::json workload, nlohmann::json service, nlo
 // The documented rates (catalogue): active $0.000024/vCPU-s and $0.000003/GiB-s, idle $0.000003 for both,
 // $0.40 per million requests.
 constexpr double kVcpuActive = 0.000024, kGibActive = 0.000003, kVcpuIdle = 0.000003, kGibIdle = 0.000003;
-constexpr double kPerRequest = 0.40e-6;
+constexpr double kAppsPerRequestUsd = 0.40e-6;
 
 }  // namespace
 
@@ -45,7 +45,7 @@ TEST_CASE("platforms::ContainerAppsModel: per-second billing of an active replic
   CHECK(r.requests.served == 10);
   CHECK(r.requests.cold_starts == 1);
   CHECK(r.cost_total_usd ==
-        Approx(100 * (0.5 * kVcpuActive + 1 * kGibActive) + 10 * kPerRequest).epsilon(1e-9));
+        Approx(100 * (0.5 * kVcpuActive + 1 * kGibActive) + 10 * kAppsPerRequestUsd).epsilon(1e-9));
   CHECK(r.cost_total_usd == Approx(0.001504).epsilon(1e-9));
 }
 
@@ -62,7 +62,7 @@ TEST_CASE(
   CHECK(r.requests.cold_starts == 0);
   CHECK(r.cost_total_usd ==
         Approx(100 * (0.5 * kVcpuIdle + 1 * kGibIdle) +
-               20 * (0.5 * (kVcpuActive - kVcpuIdle) + 1 * (kGibActive - kGibIdle)) + 10 * kPerRequest)
+               20 * (0.5 * (kVcpuActive - kVcpuIdle) + 1 * (kGibActive - kGibIdle)) + 10 * kAppsPerRequestUsd)
             .epsilon(1e-9));
   CHECK(r.cost_total_usd == Approx(0.000664).epsilon(1e-9));
 }
@@ -81,7 +81,7 @@ TEST_CASE("platforms::ContainerAppsModel: scale to zero after the cooldown perio
     CHECK(r.requests.cold_starts == 2);
     CHECK(r.latency.mean_s() == Approx(2.5).margin(1e-3));
     CHECK(r.cost_total_usd ==
-          Approx(402.5 * (0.5 * kVcpuActive + 1 * kGibActive) + 2 * kPerRequest).epsilon(1e-9));
+          Approx(402.5 * (0.5 * kVcpuActive + 1 * kGibActive) + 2 * kAppsPerRequestUsd).epsilon(1e-9));
   }
   SECTION("cooldown 600 s: the replica is still there at 400 s") {
     doc["candidates"][0]["cooldown_period_s"] = 600;
@@ -156,7 +156,7 @@ TEST_CASE("platforms::ContainerAppsModel: a GPU request from the calibrated roof
     // GPU replicas are always billed at the active rates: the whole profile (8 vCPU, 56 GiB) for the
     // 100 s, plus the T4 at $0.75/h (estimated), plus one request.
     CHECK(r.cost_total_usd ==
-          Approx(100 * (8 * kVcpuActive + 56 * kGibActive + 0.75 / 3600) + kPerRequest).epsilon(1e-9));
+          Approx(100 * (8 * kVcpuActive + 56 * kGibActive + 0.75 / 3600) + kAppsPerRequestUsd).epsilon(1e-9));
   }
   SECTION("ResNet-50 INT8 on the A100: 8.2 GFLOP, 25.6 MB at the Ampere cnn fit") {
     // compute 8.2e9 / (624e12 x 0.494) = 0.0266 ms > memory 25.6e6 / 2,039e9 = 0.0126 ms; + 0.4248 ms.

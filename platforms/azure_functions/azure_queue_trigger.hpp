@@ -1,0 +1,94 @@
+#pragma once
+// The Azure Storage queue trigger in front of an Azure Functions app whose events are async (client
+// invocation "async"): every arrival is a message put to the Storage queue, and the function's instances
+// fetch it from there (docs/events.md, "Azure Storage queue -> Azure Functions"). Microsoft's documented
+// rules, with our approximations marked:
+// - polling: 100 ms after a poll that found messages, about 200 ms after an empty one, the interval then
+//   growing (doubling: estimated, without the random jitter) up to maxPollingInterval; one poller for the app
+//   (approximation: each instance polls on its own in Azure);
+// - batches: each listener (one per instance the scale controller allows) fetches batchSize messages at a
+//   poll when its messages in process have fallen to newBatchThreshold, so it runs at most batchSize +
+//   newBatchThreshold; while every listener is busy, one fetches as soon as its count falls to the threshold.
+//   The fleet does not say which listener a finished message came from: it is taken from the listener with
+//   the most in process (approximation; exact for one listener);
+// - target-based scaling: every queue_scale_interval_s (10 s, unconfirmed) the scale controller wants
+//   ceil(queue length / batchSize) instances and may add queue_scale_step_instances at a time (4); below that
+//   it scales in at once (estimated). The fleet starts one instance per listener and routes the fetched
+//   messages to the least loaded of them (batchSize + newBatchThreshold slots each); after a scale-in,
+//   instances go when idle for idle_timeout_s (approximation: Azure's listener is its instance).
+// Failed messages come back through the client (use_queue_redelivery) and wait in the queue again.
+//   auto model = std::make_unique<AzureQueueTrigger>(std::make_unique<AzureFunctionsModel>(params, sc));
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "platforms/azure_functions/azure_functions_model.hpp"
+#include "sim/platform_model.hpp"
+
+namespace servesim::platforms {
+
+class AzureQueueTrigger : public sim::PlatformModel {
+ public:
+  explicit AzureQueueTrigger(std::unique_ptr<AzureFunctionsModel> function);
+
+  std::string platform() const override { return function_->platform(); }
+  void build(sim::PlatformBuilder& builder) override { function_->build(builder); }
+  void start(sim::ModelContext& ctx) override;
+  void on_arrival(double t_s, double origin_s, uint32_t attempt) override;
+  double next_event_s() const override;
+  void handle_next_event() override;
+  void on_transfer_done(uint64_t tag, double t_s) override;
+  bool has_work() const override { return function_->has_work() || !visible_.empty(); }
+  void finish(double t_end_s) override { function_->finish(t_end_s); }
+  bool supports(sim::FaultSpec::Kind kind) const override { return function_->supports(kind); }
+  void set_concurrency_cap(double t_s, uint32_t cap, int fault) override {
+    function_->set_concurrency_cap(t_s, cap, fault);
+  }
+  std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const override {
+    return function_->cold_start_sources();
+  }
+  sim::ColdStartParts cold_start_parts() const override { return function_->cold_start_parts(); }
+  std::vector<std::pair<std::string, double>> lever_outcome() const override {
+    return function_->lever_outcome();
+  }
+
+  // For tests: the instances the scale controller allows (listening instances) and the messages fetched and
+  // still in process.
+  uint32_t listeners() const { return listeners_; }
+  uint64_t in_process() const;
+
+ private:
+  struct Message {
+    double visible_s;  // put (or put back after a failure) at
+    double origin_s;
+    uint32_t attempt;
+  };
+  // The first poll at or after t_s of the empty-queue back-off that began with a poll at idle_first_poll_s_.
+  double idle_poll_at_or_after(double t_s) const;
+  void poll(double t_s);
+  void scale(double t_s);
+  // A message fetched earlier has left the fleet.
+  void message_left();
+  bool has_room(uint32_t listener) const { return in_process_[listener] <= p_.queue_new_batch_threshold; }
+  bool any_room() const;
+  double next_scale_s() const;
+  void report_queue(double t_s);
+
+  std::unique_ptr<AzureFunctionsModel> function_;
+  AzureFunctionsParams p_;
+  sim::Recorder* rec_ = nullptr;
+  std::deque<Message> visible_;
+  // Messages in process per listener: [0, listeners_) listen, the others were scaled in and drain.
+  std::vector<uint32_t> in_process_;
+  uint32_t base_listeners_ = 1, listeners_ = 1;
+  double now_s_ = 0;
+  double next_poll_s_ = kNever;    // a poll while messages wait (kNever: idle, or waiting for room)
+  bool waiting_for_room_ = false;  // messages wait and every listener is busy
+  double idle_first_poll_s_ = 0;   // the queue is idle: its empty polls began then
+  int64_t last_scale_tick_ = 0;    // the last scale decision, in queue_scale_interval_s from t = 0
+};
+
+}  // namespace servesim::platforms
