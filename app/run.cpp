@@ -1,6 +1,7 @@
 #include "app/run.hpp"
 
 #include "platforms/model_factory.hpp"
+#include "platforms/registry.hpp"
 #include "reports/run_report.hpp"
 #include "sim/engine.hpp"
 
@@ -10,6 +11,16 @@ std::vector<std::string> candidate_names(const sim::Scenario& scenario) {
   std::vector<std::string> names;
   for (const auto& c : scenario.candidates) names.push_back(c.name);
   return names;
+}
+
+bool has_queue_columns(const sim::Scenario& scenario) {
+  if (scenario.event_source.given) return true;
+  if (!scenario.client.async) return false;
+  for (const auto& c : scenario.candidates) {
+    const platforms::PlatformRegistration* r = platforms::find_registration(c.platform);
+    if (r && r->queue_when_async) return true;
+  }
+  return false;
 }
 
 RunOutcome run(const Prepared& prepared, const RunOptions& options) {

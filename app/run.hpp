@@ -45,5 +45,8 @@ RunOutcome run(const Prepared& prepared, const RunOptions& options = {});
 
 // The names of the scenario's candidates, in order (timeseries.csv's writer wants them before the run).
 std::vector<std::string> candidate_names(const sim::Scenario& scenario);
+// Whether timeseries.csv gets the queue columns: the scenario has an event source, or an async client and a
+// candidate whose platform queues async events (Azure Functions' Storage queue, docs/events.md).
+bool has_queue_columns(const sim::Scenario& scenario);
 
 }  // namespace servesim::app

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "app/report_files.hpp"
+#include "app/run.hpp"
 
 namespace servesim::app {
 
@@ -32,7 +33,7 @@ std::string write_run_folder(const sim::Scenario& scenario, const std::vector<si
                              const std::vector<std::vector<sim::IntervalRow>>& rows, const std::string& path,
                              const reports::OutputDir::Options& output, const FolderOptions& options) {
   RunFolder folder(path, output, candidate_names(scenario), scenario.service.llm.given,
-                   scenario.event_source.given);
+                   has_queue_columns(scenario));
   for (size_t i = 0; i < rows.size(); ++i)
     for (const auto& row : rows[i]) folder.row(i, row);
   folder.commit(scenario, results, options);

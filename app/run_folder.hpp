@@ -32,7 +32,7 @@ class RunFolder {
  public:
   // Refuses (InputError) a folder that may not be replaced under `options`, as reports::OutputDir does.
   // llm_columns: timeseries.csv gets the language-model columns (a scenario with service.llm);
-  // queue_columns: the queue columns (a scenario with an event_source).
+  // queue_columns: the queue columns (app::has_queue_columns).
   RunFolder(const std::string& path, const reports::OutputDir::Options& options,
             const std::vector<std::string>& candidate_names, bool llm_columns = false,
             bool queue_columns = false);

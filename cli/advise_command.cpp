@@ -104,7 +104,7 @@ int advise_command(const Args& args) {
     hooks.before_run = [&](const std::vector<std::string>& names) {
       folder = std::make_unique<app::RunFolder>(prepared.out_dir, prepared.output, names,
                                                 prepared.scenario.service.llm.given,
-                                                prepared.scenario.event_source.given);
+                                                app::has_queue_columns(prepared.scenario));
     };
     hooks.on_row = [&](size_t i, const sim::IntervalRow& row) { folder->row(i, row); };
   }

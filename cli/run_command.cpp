@@ -175,7 +175,7 @@ int run_command(const Args& args) {
   const std::string& model_line = prepared.model_line;
 
   app::RunFolder folder(prepared.out_dir, prepared.output, app::candidate_names(sc), sc.service.llm.given,
-                        sc.event_source.given);
+                        app::has_queue_columns(sc));
   app::RunOptions options;
   options.on_row = folder.row_sink();
   const bool quiet = vm["quiet"].as<bool>(), json = vm["json"].as<bool>();

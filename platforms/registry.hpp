@@ -38,6 +38,9 @@ struct PlatformRegistration {
   // The deployment templates `servesim export` can write for a candidate of this platform (platforms/
   // export.hpp); empty: none.
   std::vector<ExportFormat> exports;
+  // Its async events wait in a queue whose depth and oldest age the model reports over time
+  // (sim::Recorder::queue): a run with an async client gives timeseries.csv the queue columns.
+  bool queue_when_async = false;
 };
 
 // Every registered platform: the built-in ones in the order of platforms/registered_platforms.cpp (the order

@@ -20,6 +20,7 @@ PlatformRegistration azure_functions_platform() {
       return std::unique_ptr<sim::PlatformModel>(std::make_unique<AzureQueueTrigger>(std::move(function)));
     return std::unique_ptr<sim::PlatformModel>(std::move(function));
   };
+  r.queue_when_async = true;
   return r;
 }
 

@@ -101,3 +101,26 @@ TEST_CASE("app::RunFolder: prepare, run and the folder are the files of `servesi
     CHECK(files_of(dir.file("foreign")).size() == 1);
   }
 }
+
+TEST_CASE("app::has_queue_columns: an event source, or async events a platform queues") {
+  TempDir dir;
+  nlohmann::json doc = nlohmann::json::parse(test::read_file(write_scenario(dir)));
+  const auto scenario_of = [&](const nlohmann::json& d) {
+    return app::prepare(dir.write("q.json", d.dump(2)), {}).scenario;
+  };
+  // Synchronous requests: no queue in front of any candidate.
+  CHECK_FALSE(app::has_queue_columns(scenario_of(doc)));
+  // Async on Lambda: its event queue is not reported over time.
+  doc["client"] = {{"invocation", "async"}};
+  CHECK_FALSE(app::has_queue_columns(scenario_of(doc)));
+  // Async on Azure Functions: Storage-queue messages a queue trigger fetches (docs/events.md); the queue's
+  // depth reaches timeseries.csv: each message waits in the queue for the trigger's next poll at least.
+  doc["candidates"] = {{{"name", "azure"}, {"platform", "azure-functions"}}};
+  CHECK(app::has_queue_columns(scenario_of(doc)));
+  const auto cli =
+      test::run_servesim("run " + dir.file("q.json") + " --out " + dir.file("azure") + " --quiet", dir);
+  REQUIRE(cli.status == 0);
+  const std::string csv = test::read_file(dir.file("azure/timeseries.csv"));
+  const std::string header = csv.substr(0, csv.find('\n'));
+  CHECK_THAT(header, Catch::Contains("queue_depth_peak"));
+}
