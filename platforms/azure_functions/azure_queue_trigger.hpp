@@ -54,6 +54,9 @@ class AzureQueueTrigger : public sim::PlatformModel {
   std::vector<std::pair<std::string, double>> lever_outcome() const override {
     return function_->lever_outcome();
   }
+  std::string latency_source() const override { return function_->latency_source(); }
+  sim::LlmOutcome llm_outcome() const override { return function_->llm_outcome(); }
+  bool token_level() const override { return function_->token_level(); }
 
   // For tests: the instances the scale controller allows (listening instances) and the messages fetched and
   // still in process.
