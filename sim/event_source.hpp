@@ -56,9 +56,9 @@ struct EventSourceSpec {
   double price_usd_per_shard_hour = 0.015;         // provisioned shard-hour (us-east-1; unconfirmed)
   double price_usd_per_million_put_units = 0.014;  // per million PUT payload units (us-east-1; unconfirmed)
   // Capacity mode (StreamModeDetails): on-demand replaces the shards' write limits by the stream's write
-  // capacity, 4,000 records/s and 4 MiB/s at first, then twice the peak written in a second over the last 15
-  // minutes; `shards` is then the initial 4 shards (the lanes), unless given. Billed per stream-hour and per
-  // GB written and read instead of shard-hours and PUT units (amounts unconfirmed).
+  // capacity, 4,000 records/s and 4 MiB/s at first, then twice the peak second of the previous 30 days (a
+  // second counting once 15 minutes old); `shards` is then the initial 4 shards (the lanes), unless given.
+  // Billed per stream-hour and per GB written and read instead of shard-hours and PUT units (unconfirmed).
   bool on_demand = false;                   // "capacity_mode": "provisioned" (false) | "on_demand"
   double price_usd_per_stream_hour = 0.04;  // on-demand stream-hour (us-east-1; unconfirmed)
   double price_usd_per_gb_written = 0.08;   // on-demand data in per GB (us-east-1; unconfirmed)

@@ -14,12 +14,15 @@ constexpr double kPutPayloadUnitKb = 25;
 // Developer Guide, "Quotas and limits").
 constexpr uint32_t kShardWriteRecordsPerS = 1000;
 constexpr double kShardWriteBytesPerS = 1024.0 * 1024.0;
-// On-demand mode: the stream's write capacity starts at 4 MB/s and 4,000 records/s (4 shards' worth) and
-// "accommodates up to double its previous peak write throughput observed in the last 15 minutes" (Kinesis
-// Data Streams Developer Guide, "Choose the data stream capacity mode").
+// On-demand mode: the stream's write capacity starts at 4 MB/s and 4,000 records/s (4 shards' worth); it
+// accommodates up to double the peak write throughput of the previous 30 days, but traffic that grows to more
+// than double the previous peak within 15 minutes may be throttled (Kinesis Data Streams Developer Guide,
+// "Choose the data stream capacity mode"). Our reading: a second's writes count towards the peak once 15
+// minutes have passed, and for 30 days.
 constexpr uint32_t kOnDemandInitialRecordsPerS = 4 * kShardWriteRecordsPerS;
 constexpr double kOnDemandInitialBytesPerS = 4 * kShardWriteBytesPerS;
-constexpr double kOnDemandPeakWindowS = 15 * 60;
+constexpr double kOnDemandPeakDelayS = 15 * 60;
+constexpr double kOnDemandPeakMemoryS = 30 * 86400;
 // On-demand data in and out are billed per GB, each record rounded up to 1 KB (pricing page; unconfirmed).
 constexpr double kKbPerGb = 1024.0 * 1024.0;
 }  // namespace
@@ -132,14 +135,17 @@ bool KinesisEventSource::stream_takes(double t_s) {
   ShardWrites& w = stream_writes_;
   const double second = std::floor(t_s);
   if (w.second != second) {
-    if (w.second >= 0) {
-      // The finished second joins the window; seconds it outdoes can no longer be the peak.
-      while (!peak_seconds_.empty() && peak_seconds_.back().records <= w.records) peak_seconds_.pop_back();
-      peak_seconds_.push_back(WrittenSecond{w.second, w.records});
-    }
+    if (w.second >= 0) recent_seconds_.push_back(WrittenSecond{w.second, w.records});
     w = ShardWrites{second, 0, 0};
   }
-  while (!peak_seconds_.empty() && peak_seconds_.front().second < second - kOnDemandPeakWindowS)
+  // Seconds 15 minutes old join the peak's window; seconds they outdo can no longer be the peak.
+  while (!recent_seconds_.empty() && recent_seconds_.front().second <= second - kOnDemandPeakDelayS) {
+    const WrittenSecond old = recent_seconds_.front();
+    recent_seconds_.pop_front();
+    while (!peak_seconds_.empty() && peak_seconds_.back().records <= old.records) peak_seconds_.pop_back();
+    peak_seconds_.push_back(old);
+  }
+  while (!peak_seconds_.empty() && peak_seconds_.front().second < second - kOnDemandPeakMemoryS)
     peak_seconds_.pop_front();
   const uint32_t peak_records = peak_seconds_.empty() ? 0 : peak_seconds_.front().records;
   const double bytes = spec_.record_kb * 1024.0;

@@ -16,10 +16,10 @@
 //   up (throttled);
 // - cost: the stream's shard-hours and one PUT payload unit per 25 KB of each record.
 // On-demand capacity mode replaces the shards' write limits by the stream's write capacity (4,000 records/s
-// and 4 MiB/s, or twice the peak second of the last 15 minutes) and bills stream-hours and GB written and
-// read; enhanced fan-out pushes each record fan_out_propagation_s after its put instead of at the next poll,
-// billed per consumer-shard-hour and GB retrieved.
-// Partition key k lands on shard k mod shards and, inside it, on batch place (k / shards) mod the factor.
+// and 4 MiB/s, or twice the peak second of the previous 30 days once 15 minutes old) and bills stream-hours
+// and GB written and read; enhanced fan-out pushes each record fan_out_propagation_s after its put instead of
+// at the next poll, billed per consumer-shard-hour and GB retrieved. Partition key k lands on shard k mod
+// shards and, inside it, on batch place (k / shards) mod the factor.
 //   auto model = std::make_unique<KinesisEventSource>(std::move(function), source, scenario.seed);
 #include <cstdint>
 #include <deque>
@@ -131,13 +131,15 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
   sim::Client* client_ = nullptr;
   int cost_shards_ = 0, cost_puts_ = 0;
   std::vector<ShardWrites> shard_writes_;
-  // On-demand: the stream's writes in the current second, and the earlier seconds that may still be the peak
-  // of the last 15 minutes (records written, decreasing from the front: a sliding-window maximum).
+  // On-demand: the stream's writes in the current second; the finished seconds not yet 15 minutes old
+  // (oldest first); and the older seconds that may still be the peak of the last 30 days (records written,
+  // decreasing from the front: a sliding-window maximum).
   struct WrittenSecond {
     double second;
     uint32_t records;
   };
   ShardWrites stream_writes_;
+  std::deque<WrittenSecond> recent_seconds_;
   std::deque<WrittenSecond> peak_seconds_;
   uint64_t written_records_ = 0;
   int cost_stream_hours_ = 0, cost_written_ = 0, cost_read_ = 0, cost_consumer_ = 0, cost_fan_out_read_ = 0;
