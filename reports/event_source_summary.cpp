@@ -8,7 +8,7 @@ nlohmann::ordered_json event_source_summary(const sim::EventSourceOutcome& e, co
   if (e.type == "kinesis") {
     // A Kinesis stream read by a Lambda event source mapping (docs/events.md).
     const uint64_t settled = q.served + e.dead_lettered + e.expired + q.throttled;
-    return {
+    nlohmann::ordered_json summary = {
         {"type", "kinesis"},
         {"records",
          {{"sent", q.arrived},
@@ -35,9 +35,26 @@ nlohmann::ordered_json event_source_summary(const sim::EventSourceOutcome& e, co
           {"put_throttles", e.put_throttles},
           {"iterator_age_peak_s", round_significant(e.iterator_age_peak_s)},
           {"oldest_record_age_peak_s", round_significant(e.oldest_age_peak_s)}}},
-        {"kinesis_usage",
-         {{"shard_hours", round_significant(e.shard_hours)}, {"put_payload_units", e.put_payload_units}}},
     };
+    // Usage as billed: provisioned shard-hours and PUT units, or on-demand stream-hours and data; the
+    // capacity mode and enhanced fan-out are named only when used (docs/events.md).
+    nlohmann::ordered_json usage;
+    if (e.on_demand) {
+      usage = {{"capacity_mode", "on_demand"},
+               {"stream_hours", round_significant(e.stream_hours)},
+               {"write_capacity_peak_records_per_s", e.write_capacity_peak_records_per_s},
+               {"gb_written", round_significant(e.gb_written)}};
+      if (!e.enhanced_fan_out) usage["gb_read"] = round_significant(e.gb_read);
+    } else {
+      usage = {{"shard_hours", round_significant(e.shard_hours)}, {"put_payload_units", e.put_payload_units}};
+    }
+    if (e.enhanced_fan_out) {
+      usage["enhanced_fan_out"] = true;
+      usage["consumer_shard_hours"] = round_significant(e.consumer_shard_hours);
+      usage["gb_fan_out_read"] = round_significant(e.gb_fan_out_read);
+    }
+    summary["kinesis_usage"] = std::move(usage);
+    return summary;
   }
   if (e.type == "sqs") {
     // An SQS queue read by a Lambda event source mapping (docs/events.md).

@@ -9,6 +9,10 @@ namespace servesim::sim {
 
 namespace {
 
+// An on-demand stream's initial write capacity, 4 MB/s and 4,000 records/s, is 4 shards' worth (Kinesis Data
+// Streams Developer Guide, "Choose the data stream capacity mode").
+constexpr uint32_t kOnDemandInitialShards = 4;
+
 // SQS standard queue -> Lambda: BatchSize, batching window, scaling, visibility timeout, redrive, retention.
 void parse_sqs(core::JsonFields& f, EventSourceSpec& e) {
   e.batch_size = static_cast<uint32_t>(f.integer("batch_size", e.batch_size, 1, 10000));
@@ -35,6 +39,11 @@ void parse_sqs(core::JsonFields& f, EventSourceSpec& e) {
 
 // Kinesis Data Streams -> Lambda (CreateEventSourceMapping's ranges; the stream's retention and shards).
 void parse_kinesis(core::JsonFields& f, EventSourceSpec& e) {
+  const bool was_on_demand = e.on_demand;
+  e.on_demand = f.text("capacity_mode", e.on_demand ? "on_demand" : "provisioned",
+                       {"provisioned", "on_demand"}) == "on_demand";
+  // An on-demand stream starts with 4 shards' worth of write capacity: 4 shards (lanes) unless given.
+  if (e.on_demand && !was_on_demand) e.shards = kOnDemandInitialShards;
   e.shards = static_cast<uint32_t>(f.integer("shards", e.shards, 1, 10000));
   e.parallelization_factor =
       static_cast<uint32_t>(f.integer("parallelization_factor", e.parallelization_factor, 1, 10));
@@ -65,6 +74,15 @@ void parse_kinesis(core::JsonFields& f, EventSourceSpec& e) {
   e.price_usd_per_shard_hour = f.number("price_usd_per_shard_hour", e.price_usd_per_shard_hour, 0.0, 1e6);
   e.price_usd_per_million_put_units =
       f.number("price_usd_per_million_put_units", e.price_usd_per_million_put_units, 0.0, 1e6);
+  e.price_usd_per_stream_hour = f.number("price_usd_per_stream_hour", e.price_usd_per_stream_hour, 0.0, 1e6);
+  e.price_usd_per_gb_written = f.number("price_usd_per_gb_written", e.price_usd_per_gb_written, 0.0, 1e6);
+  e.price_usd_per_gb_read = f.number("price_usd_per_gb_read", e.price_usd_per_gb_read, 0.0, 1e6);
+  e.enhanced_fan_out = f.boolean("enhanced_fan_out", e.enhanced_fan_out);
+  e.fan_out_propagation_s = f.number("fan_out_propagation_s", e.fan_out_propagation_s, 0.0, 60.0);
+  e.price_usd_per_consumer_shard_hour =
+      f.number("price_usd_per_consumer_shard_hour", e.price_usd_per_consumer_shard_hour, 0.0, 1e6);
+  e.price_usd_per_gb_fan_out_read =
+      f.number("price_usd_per_gb_fan_out_read", e.price_usd_per_gb_fan_out_read, 0.0, 1e6);
 }
 
 // Pub/Sub push subscription -> Cloud Run (the Subscription resource's ranges; the push window's estimates).

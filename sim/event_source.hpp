@@ -55,6 +55,21 @@ struct EventSourceSpec {
   double record_kb = 1;              // size of one record [KB] (PUT payload units of 25 KB); 0..1024
   double price_usd_per_shard_hour = 0.015;         // provisioned shard-hour (us-east-1; unconfirmed)
   double price_usd_per_million_put_units = 0.014;  // per million PUT payload units (us-east-1; unconfirmed)
+  // Capacity mode (StreamModeDetails): on-demand replaces the shards' write limits by the stream's write
+  // capacity, 4,000 records/s and 4 MiB/s at first, then twice the peak second of the previous 30 days (a
+  // second counting once 15 minutes old); `shards` is then the initial 4 shards (the lanes), unless given.
+  // Billed per stream-hour and per GB written and read instead of shard-hours and PUT units (unconfirmed).
+  bool on_demand = false;                   // "capacity_mode": "provisioned" (false) | "on_demand"
+  double price_usd_per_stream_hour = 0.04;  // on-demand stream-hour (us-east-1; unconfirmed)
+  double price_usd_per_gb_written = 0.08;   // on-demand data in per GB (us-east-1; unconfirmed)
+  double price_usd_per_gb_read = 0.04;      // on-demand data out per GB, standard iterator (unconfirmed)
+  // Enhanced fan-out: the mapping is a dedicated-throughput consumer (SubscribeToShard): records are pushed
+  // fan_out_propagation_s after the put instead of waiting for a poll; billed per consumer-shard-hour and per
+  // GB retrieved (amounts unconfirmed).
+  bool enhanced_fan_out = false;
+  double fan_out_propagation_s = 0.07;  // put to delivery [s] (AWS's "average" ~70 ms; figure unconfirmed)
+  double price_usd_per_consumer_shard_hour = 0.015;  // enhanced fan-out (us-east-1; unconfirmed)
+  double price_usd_per_gb_fan_out_read = 0.013;  // enhanced fan-out data retrieval (us-east-1; unconfirmed)
 
   // Pub/Sub push subscription -> Cloud Run service (Subscription: ackDeadlineSeconds, retryPolicy,
   // deadLetterPolicy.maxDeliveryAttempts, messageRetentionDuration). retention_s above is the message

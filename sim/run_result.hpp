@@ -92,6 +92,13 @@ struct EventSourceOutcome {
   uint64_t put_payload_units = 0;  // 25 KB units of the records written
   uint64_t put_throttles = 0;      // puts refused by a shard's write limits (each try)
   double shard_hours = 0;
+  // On-demand capacity mode and enhanced fan-out (shown only when used).
+  bool on_demand = false, enhanced_fan_out = false;
+  double stream_hours = 0;                         // on-demand stream-hours
+  double gb_written = 0, gb_read = 0;              // on-demand data in and out (standard iterator) [GB]
+  uint64_t write_capacity_peak_records_per_s = 0;  // on-demand: the stream's largest write capacity
+  double consumer_shard_hours = 0;                 // enhanced fan-out consumer-shard-hours
+  double gb_fan_out_read = 0;                      // enhanced fan-out data retrieved [GB]
   // Pub/Sub push (one message per push request: batches counts the push requests, batches_failed the nacks,
   // concurrent_batches_peak the most outstanding push requests; send_requests the publishes).
   uint64_t ack_deadline_exceeded = 0;  // push requests unanswered within the ack deadline (nacks)

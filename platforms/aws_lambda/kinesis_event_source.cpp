@@ -14,6 +14,17 @@ constexpr double kPutPayloadUnitKb = 25;
 // Developer Guide, "Quotas and limits").
 constexpr uint32_t kShardWriteRecordsPerS = 1000;
 constexpr double kShardWriteBytesPerS = 1024.0 * 1024.0;
+// On-demand mode: the stream's write capacity starts at 4 MB/s and 4,000 records/s (4 shards' worth); it
+// accommodates up to double the peak write throughput of the previous 30 days, but traffic that grows to more
+// than double the previous peak within 15 minutes may be throttled (Kinesis Data Streams Developer Guide,
+// "Choose the data stream capacity mode"). Our reading: a second's writes count towards the peak once 15
+// minutes have passed, and for 30 days.
+constexpr uint32_t kOnDemandInitialRecordsPerS = 4 * kShardWriteRecordsPerS;
+constexpr double kOnDemandInitialBytesPerS = 4 * kShardWriteBytesPerS;
+constexpr double kOnDemandPeakDelayS = 15 * 60;
+constexpr double kOnDemandPeakMemoryS = 30 * 86400;
+// On-demand data in and out are billed per GB, each record rounded up to 1 KB (pricing page; unconfirmed).
+constexpr double kKbPerGb = 1024.0 * 1024.0;
 }  // namespace
 
 KinesisEventSource::KinesisEventSource(std::unique_ptr<LambdaModel> function,
@@ -30,8 +41,20 @@ void KinesisEventSource::start(sim::ModelContext& ctx) {
   client_ = &ctx.client;
   function_->start(ctx);
   function_->set_observer(this);
-  cost_shards_ = rec_->cost_category("kinesis_shard_hours_usd");
-  cost_puts_ = rec_->cost_category("kinesis_put_payload_units_usd");
+  if (spec_.on_demand) {
+    cost_stream_hours_ = rec_->cost_category("kinesis_stream_hours_usd");
+    cost_written_ = rec_->cost_category("kinesis_data_written_usd");
+    if (!spec_.enhanced_fan_out) cost_read_ = rec_->cost_category("kinesis_data_read_usd");
+  } else {
+    cost_shards_ = rec_->cost_category("kinesis_shard_hours_usd");
+    cost_puts_ = rec_->cost_category("kinesis_put_payload_units_usd");
+  }
+  if (spec_.enhanced_fan_out) {
+    cost_consumer_ = rec_->cost_category("kinesis_fan_out_consumer_shard_hours_usd");
+    cost_fan_out_read_ = rec_->cost_category("kinesis_fan_out_data_read_usd");
+  }
+  outcome_.on_demand = spec_.on_demand;
+  outcome_.enhanced_fan_out = spec_.enhanced_fan_out;
   outcome_.present = true;
   outcome_.type = "kinesis";
   outcome_.shards = spec_.shards;
@@ -108,10 +131,46 @@ bool KinesisEventSource::shard_takes(uint64_t key, double t_s) {
   return true;
 }
 
+bool KinesisEventSource::stream_takes(double t_s) {
+  ShardWrites& w = stream_writes_;
+  const double second = std::floor(t_s);
+  if (w.second != second) {
+    if (w.second >= 0) recent_seconds_.push_back(WrittenSecond{w.second, w.records});
+    w = ShardWrites{second, 0, 0};
+  }
+  // Seconds 15 minutes old join the peak's window; seconds they outdo can no longer be the peak.
+  while (!recent_seconds_.empty() && recent_seconds_.front().second <= second - kOnDemandPeakDelayS) {
+    const WrittenSecond old = recent_seconds_.front();
+    recent_seconds_.pop_front();
+    while (!peak_seconds_.empty() && peak_seconds_.back().records <= old.records) peak_seconds_.pop_back();
+    peak_seconds_.push_back(old);
+  }
+  while (!peak_seconds_.empty() && peak_seconds_.front().second < second - kOnDemandPeakMemoryS)
+    peak_seconds_.pop_front();
+  const uint32_t peak_records = peak_seconds_.empty() ? 0 : peak_seconds_.front().records;
+  const double bytes = spec_.record_kb * 1024.0;
+  const uint32_t capacity_records = std::max(kOnDemandInitialRecordsPerS, 2 * peak_records);
+  const double capacity_bytes = std::max(kOnDemandInitialBytesPerS, 2.0 * peak_records * bytes);
+  outcome_.write_capacity_peak_records_per_s =
+      std::max<uint64_t>(outcome_.write_capacity_peak_records_per_s, capacity_records);
+  if (w.records + 1 > capacity_records || w.bytes + bytes > capacity_bytes) return false;
+  ++w.records;
+  w.bytes += bytes;
+  return true;
+}
+
+size_t KinesisEventSource::ready_records(const Lane& lane, double t_s) const {
+  if (!spec_.enhanced_fan_out) return lane.waiting.size();
+  size_t ready = 0;
+  while (ready < lane.waiting.size() && lane.waiting[ready].sent_s + spec_.fan_out_propagation_s <= t_s)
+    ++ready;
+  return ready;
+}
+
 void KinesisEventSource::put(double t_s, double origin_s, uint32_t attempt, uint64_t key) {
   ledger_.note_age(t_s, outcome_);
   outcome_.send_requests += 1;
-  if (!shard_takes(key, t_s)) {
+  if (spec_.on_demand ? !stream_takes(t_s) : !shard_takes(key, t_s)) {
     // ProvisionedThroughputExceededException: not written, not billed; the producer backs off and retries.
     ++outcome_.put_throttles;
     double retry_at_s = 0;
@@ -127,16 +186,27 @@ void KinesisEventSource::put(double t_s, double origin_s, uint32_t attempt, uint
     }
     return;
   }
-  outcome_.put_payload_units += static_cast<uint64_t>(put_units_per_record_);
-  rec_->add_cost(cost_puts_, put_units_per_record_ * spec_.price_usd_per_million_put_units / 1e6);
+  ++written_records_;
+  if (!spec_.on_demand) {
+    outcome_.put_payload_units += static_cast<uint64_t>(put_units_per_record_);
+    rec_->add_cost(cost_puts_, put_units_per_record_ * spec_.price_usd_per_million_put_units / 1e6);
+  }
   const uint32_t lane = lane_of(key);
   Lane& l = lanes_[lane];
   l.waiting.push_back(Record{ledger_.add(t_s), t_s, origin_s});
   if (!l.busy && l.retries.empty()) {
+    const double pushed_s = t_s + spec_.fan_out_propagation_s;  // enhanced fan-out: pushed to the mapping
     if (l.gather_until_s != kNever) {
-      if (l.waiting.size() >= spec_.batch_size) act(lane, t_s);  // the gathering batch is full
+      if (l.waiting.size() >= spec_.batch_size) {
+        // The gathering batch is full (with enhanced fan-out, once the record that fills it is pushed).
+        if (spec_.enhanced_fan_out)
+          schedule(lane, std::min(l.wake_s, pushed_s));
+        else
+          act(lane, t_s);
+      }
     } else if (l.wake_s == kNever) {
-      schedule(lane, next_poll_s(t_s, false));  // the shard's next poll finds it
+      // The shard's next poll finds it, or enhanced fan-out pushes it.
+      schedule(lane, spec_.enhanced_fan_out ? pushed_s : next_poll_s(t_s, false));
     }
   }
   report_queue(t_s);
@@ -161,7 +231,12 @@ void KinesisEventSource::act(uint32_t lane, double t_s) {
       l.gather_until_s = kNever;
       return;  // caught up: the next record's arrival schedules the next poll
     }
-    if (l.waiting.size() < spec_.batch_size && spec_.batching_window_s > 0) {
+    const size_t ready = ready_records(l, t_s);
+    if (ready == 0) {  // enhanced fan-out: the first record is not pushed yet
+      schedule(lane, l.waiting.front().sent_s + spec_.fan_out_propagation_s);
+      return;
+    }
+    if (ready < spec_.batch_size && spec_.batching_window_s > 0) {
       // The batch gathers for the batching window from the poll that first found records.
       if (l.gather_until_s == kNever) l.gather_until_s = t_s + spec_.batching_window_s;
       if (t_s < l.gather_until_s) {
@@ -170,7 +245,7 @@ void KinesisEventSource::act(uint32_t lane, double t_s) {
       }
     }
     l.gather_until_s = kNever;
-    const size_t n = std::min<size_t>(spec_.batch_size, l.waiting.size());
+    const size_t n = std::min<size_t>(spec_.batch_size, ready);
     batch.records.assign(l.waiting.begin(), l.waiting.begin() + static_cast<std::ptrdiff_t>(n));
     l.waiting.erase(l.waiting.begin(), l.waiting.begin() + static_cast<std::ptrdiff_t>(n));
   }
@@ -274,9 +349,32 @@ bool KinesisEventSource::has_work() const {
 }
 
 void KinesisEventSource::finish(double t_end_s) {
-  // The stream's shards for the whole run, prorated to the second.
-  outcome_.shard_hours = static_cast<double>(spec_.shards) * t_end_s / 3600.0;
-  rec_->add_cost(cost_shards_, outcome_.shard_hours * spec_.price_usd_per_shard_hour);
+  const double run_hours = t_end_s / 3600.0;
+  // Data billed per GB: each record rounded up to a whole KB; records read once per batch sent (retries too).
+  const double billed_kb = std::max(1.0, std::ceil(spec_.record_kb));
+  const double gb_sent = static_cast<double>(outcome_.batch_messages) * billed_kb / kKbPerGb;
+  if (spec_.on_demand) {
+    // The stream for the whole run, prorated to the second, and the data written and read.
+    outcome_.stream_hours = run_hours;
+    rec_->add_cost(cost_stream_hours_, run_hours * spec_.price_usd_per_stream_hour);
+    outcome_.gb_written = static_cast<double>(written_records_) * billed_kb / kKbPerGb;
+    rec_->add_cost(cost_written_, outcome_.gb_written * spec_.price_usd_per_gb_written);
+    if (!spec_.enhanced_fan_out) {
+      outcome_.gb_read = gb_sent;
+      rec_->add_cost(cost_read_, gb_sent * spec_.price_usd_per_gb_read);
+    }
+  } else {
+    // The stream's shards for the whole run, prorated to the second.
+    outcome_.shard_hours = static_cast<double>(spec_.shards) * run_hours;
+    rec_->add_cost(cost_shards_, outcome_.shard_hours * spec_.price_usd_per_shard_hour);
+  }
+  if (spec_.enhanced_fan_out) {
+    // The consumer subscribed to every shard for the whole run, and the data it retrieved.
+    outcome_.consumer_shard_hours = static_cast<double>(spec_.shards) * run_hours;
+    rec_->add_cost(cost_consumer_, outcome_.consumer_shard_hours * spec_.price_usd_per_consumer_shard_hour);
+    outcome_.gb_fan_out_read = gb_sent;
+    rec_->add_cost(cost_fan_out_read_, gb_sent * spec_.price_usd_per_gb_fan_out_read);
+  }
   function_->finish(t_end_s);
 }
 

@@ -15,7 +15,11 @@
 //   (ProvisionedThroughputExceededException) and the producer retries it with the client's backoff, or gives
 //   up (throttled);
 // - cost: the stream's shard-hours and one PUT payload unit per 25 KB of each record.
-// Partition key k lands on shard k mod shards and, inside it, on batch place (k / shards) mod the factor.
+// On-demand capacity mode replaces the shards' write limits by the stream's write capacity (4,000 records/s
+// and 4 MiB/s, or twice the peak second of the previous 30 days once 15 minutes old) and bills stream-hours
+// and GB written and read; enhanced fan-out pushes each record fan_out_propagation_s after its put instead of
+// at the next poll, billed per consumer-shard-hour and GB retrieved. Partition key k lands on shard k mod
+// shards and, inside it, on batch place (k / shards) mod the factor.
 //   auto model = std::make_unique<KinesisEventSource>(std::move(function), source, scenario.seed);
 #include <cstdint>
 #include <deque>
@@ -103,6 +107,12 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
   void put(double t_s, double origin_s, uint32_t attempt, uint64_t key);
   // Whether the key's shard takes one more record at t_s (and counts it if so).
   bool shard_takes(uint64_t key, double t_s);
+  // On-demand: whether the stream's write capacity takes one more record at t_s (and counts it if so).
+  bool stream_takes(double t_s);
+  // The lane's waiting records that the mapping can see at t_s: all of them when it polls; with enhanced
+  // fan-out those pushed by then (put at least fan_out_propagation_s ago; a prefix, records are in put
+  // order).
+  size_t ready_records(const Lane& lane, double t_s) const;
   double next_put_s() const { return held_puts_.empty() ? kNever : held_puts_.top().t_s; }
   void schedule(uint32_t lane, double t_s);
   // The lane's next batch at t_s, if it may send one: retries first, then new records.
@@ -121,6 +131,18 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
   sim::Client* client_ = nullptr;
   int cost_shards_ = 0, cost_puts_ = 0;
   std::vector<ShardWrites> shard_writes_;
+  // On-demand: the stream's writes in the current second; the finished seconds not yet 15 minutes old
+  // (oldest first); and the older seconds that may still be the peak of the last 30 days (records written,
+  // decreasing from the front: a sliding-window maximum).
+  struct WrittenSecond {
+    double second;
+    uint32_t records;
+  };
+  ShardWrites stream_writes_;
+  std::deque<WrittenSecond> recent_seconds_;
+  std::deque<WrittenSecond> peak_seconds_;
+  uint64_t written_records_ = 0;
+  int cost_stream_hours_ = 0, cost_written_ = 0, cost_read_ = 0, cost_consumer_ = 0, cost_fan_out_read_ = 0;
   std::priority_queue<HeldPut, std::vector<HeldPut>, PutLater> held_puts_;
   uint64_t held_order_ = 0;
 
