@@ -39,13 +39,14 @@ std::vector<SplitStep> read_split_weights(core::JsonFields& stage) {
       const auto& p = percent[i];
       if (!p.is_number() || !std::isfinite(p.get<double>()) || p.get<double>() < 0 || p.get<double>() > 100)
         throw input_error(stage.file(), f.pointer("percent") + "/" + std::to_string(i),
-                          "expected a percentage in 0..100, got " + core::quote_json(p));
+                          "expected a percentage in 0..100, got " +
+                              (p.is_number() ? core::quote_number(p.get<double>()) : core::quote_json(p)));
       step.percent.push_back(p.get<double>());
       sum += p.get<double>();
     }
     if (std::abs(sum - 100) > 1e-9)
-      throw f.error("percent", "expected percentages summing to 100, got " + core::quote_json(percent) +
-                                   " (sum " + core::quote_number(sum) + ")");
+      throw f.error("percent",
+                    "expected percentages summing to 100, got a sum of " + core::quote_number(sum));
     f.reject_unknown();
     steps.push_back(std::move(step));
   }
