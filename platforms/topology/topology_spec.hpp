@@ -1,7 +1,8 @@
 #pragma once
 // The settings of a serving topology (candidate "platform": "topology"): stages and the edges between them,
 // read and checked where they enter. The graph is a Boost.Graph adjacency_list; it must be a DAG with one
-// entry stage, and each stage kind has a fixed number of next stages. See docs/topology.md.
+// entry stage, and each stage kind has a fixed number of next stages (a split: two or more). See
+// docs/topology.md.
 #include <cstdint>
 #include <optional>
 #include <string>
