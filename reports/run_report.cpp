@@ -355,6 +355,10 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
           if (s.bypassed) j["bypassed"] = s.bypassed;
         }
         if (s.kind == "select") j["degraded"] = s.degraded;
+        if (s.kind == "split") {
+          j["routed"] = ordered_json::object();
+          for (const auto& [next, count] : s.routed) j["routed"][next] = count;
+        }
         if (s.kind == "state-store") {
           // Accesses and throttles; the mean time a visit spent in the stage (all its accesses and retries).
           const uint64_t visits = s.served_here + s.forwarded + s.failed;

@@ -13,7 +13,7 @@ namespace servesim::sim {
 // What one stage of a serving topology (platforms/topology_model.hpp) did with the requests it saw.
 struct StageCounts {
   std::string id;
-  std::string kind;          // edge-cache | edge-device | select | model | state-store
+  std::string kind;          // edge-cache | edge-device | select | model | state-store | split
   uint64_t arrived = 0;      // requests that reached the stage (a retried request again)
   uint64_t served_here = 0;  // requests whose response came from this stage (cache hits included)
   uint64_t forwarded = 0;    // requests sent on to a next stage (misses, offloads, escalations, routes)
@@ -25,6 +25,8 @@ struct StageCounts {
   // ending the request throttled), and the time the visits spent in the stage, summed [s].
   uint64_t reads = 0, writes = 0, throttles = 0;
   double latency_added_s = 0;
+  // split: the requests sent to each next stage, by its id, in edge order (forwarded is their sum).
+  std::vector<std::pair<std::string, uint64_t>> routed;
 };
 
 // Where the cold starts' time went (service.cold_start.source given): sums over the cold starts that

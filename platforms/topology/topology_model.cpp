@@ -21,6 +21,7 @@ struct TopologyModel::Stage final : sim::RecorderListener {
   std::unique_ptr<sim::PlatformModel> model;
   std::unique_ptr<EdgeCache> cache;
   std::unique_ptr<StateStore> store;
+  std::unique_ptr<TrafficSplit> split;
   std::unique_ptr<sim::Recorder> recorder;
   std::unique_ptr<sim::Rng> rng;
   std::unique_ptr<sim::ModelContext> ctx;
@@ -108,6 +109,10 @@ TopologyModel::TopologyModel(TopologySpec spec, const sim::Scenario& scenario)
                                        : std::make_unique<EdgeCache>(s.catalogue_items, s.zipf_s, s.ttl_s,
                                                                      s.capacity_items);
     if (s.kind == StageSpec::Kind::state_store) stage->store = std::make_unique<StateStore>(s.store);
+    if (s.kind == StageSpec::Kind::split) {
+      stage->split = std::make_unique<TrafficSplit>(s.weights);
+      for (size_t next : s.next) stage->counts.routed.emplace_back(spec_.stages[next].id, 0);
+    }
     stages_.push_back(std::move(stage));
   }
   faults_ = scenario.faults.size();
@@ -236,6 +241,12 @@ void TopologyModel::route(size_t k, double t_s, double origin_s, uint32_t attemp
         return forward(spec.small);
       }
       return forward(spec.large);
+    case StageSpec::Kind::split: {
+      // A rollout: the next stage by the weights in force now (deterministic, exact proportions).
+      const size_t i = s.split->pick(t_s);
+      ++s.counts.routed[i].second;
+      return forward(spec.next[i]);
+    }
     case StageSpec::Kind::state_store:
       return store_visit(k, t_s, origin_s, attempt);
     case StageSpec::Kind::model:

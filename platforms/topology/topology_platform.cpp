@@ -10,7 +10,7 @@ namespace servesim::platforms {
 namespace {
 
 // Its model stages run where their platforms do; an edge-device stage's candidate is an always-on server (a
-// container); an edge cache computes nothing and has no placement.
+// container); an edge cache and a split compute nothing and have no placement.
 std::vector<PlacementUse> topology_placements(const sim::CandidateSpec& candidate,
                                               const sim::Scenario& scenario) {
   std::vector<PlacementUse> uses;

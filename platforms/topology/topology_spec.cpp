@@ -24,6 +24,8 @@ const char* StageSpec::kind_name(Kind kind) {
       return "state-store";
     case Kind::map:
       return "map";
+    case Kind::split:
+      return "split";
   }
   return "?";
 }
@@ -104,13 +106,14 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
   StageSpec s;
   s.id = f.required_text("id");
   if (s.id.empty()) throw f.error("id", "expected a non-empty stage id, got \"\"");
-  const std::string kind =
-      f.required_text("kind", {"edge-cache", "edge-device", "select", "model", "state-store", "map"});
+  const std::string kind = f.required_text(
+      "kind", {"edge-cache", "edge-device", "select", "model", "state-store", "map", "split"});
   s.kind = kind == "edge-cache"    ? StageSpec::Kind::edge_cache
            : kind == "edge-device" ? StageSpec::Kind::edge_device
            : kind == "select"      ? StageSpec::Kind::select
            : kind == "state-store" ? StageSpec::Kind::state_store
            : kind == "map"         ? StageSpec::Kind::map
+           : kind == "split"       ? StageSpec::Kind::split
                                    : StageSpec::Kind::model;
   parse_workflow_keys(f, s, in_workflow);
   s.service = scenario.service;
@@ -212,6 +215,9 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
       s.in_flight_limit = f.integer("in_flight_limit", 0, 0, 1000000000);
       if (!f.has("in_flight_limit"))
         throw f.error("in_flight_limit", "missing (expected a whole number of requests)");
+      break;
+    case StageSpec::Kind::split:
+      s.weights = read_split_weights(f);
       break;
     case StageSpec::Kind::map:
       break;
@@ -360,6 +366,14 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
                             "expected a stage other than \"large\", got \"" + selects_small[k] + "\"");
         break;
       }
+      case StageSpec::Kind::split:
+        if (s.next.size() < 2)
+          throw input_error(file, s.pointer,
+                            "expected 2 or more next stages for a split (the revisions it shares the traffic "
+                            "between), got " +
+                                std::to_string(s.next.size()));
+        check_split_weights(s.weights, s.next.size(), file, s.pointer);
+        break;
       case StageSpec::Kind::state_store:
         if (s.next.size() > 1)
           throw input_error(file, s.pointer,

@@ -1,7 +1,8 @@
 #pragma once
 // The settings of a serving topology (candidate "platform": "topology"): stages and the edges between them,
 // read and checked where they enter. The graph is a Boost.Graph adjacency_list; it must be a DAG with one
-// entry stage, and each stage kind has a fixed number of next stages. See docs/topology.md.
+// entry stage, and each stage kind has a fixed number of next stages (a split: two or more). See
+// docs/topology.md.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,13 +10,14 @@
 
 #include "platforms/topology/confidence_scores.hpp"
 #include "platforms/topology/state_store.hpp"
+#include "platforms/topology/traffic_split.hpp"
 #include "platforms/topology/workflow_spec.hpp"
 #include "sim/scenario.hpp"
 
 namespace servesim::platforms {
 
 struct StageSpec {
-  enum class Kind : uint8_t { edge_cache, edge_device, select, model, state_store, map };
+  enum class Kind : uint8_t { edge_cache, edge_device, select, model, state_store, map, split };
   static const char* kind_name(Kind kind);
 
   std::string id;
@@ -63,6 +65,9 @@ struct StageSpec {
   // select: to `small` while `large` has at least in_flight_limit requests in flight, else to `large`.
   size_t large = 0, small = 0;
   uint64_t in_flight_limit = 0;
+
+  // split: the share of requests each next stage gets (edge order), in steps over time (a rollout).
+  std::vector<SplitStep> weights;
 
   // state-store: the store a request reads and writes before it goes on (platforms/topology/state_store.hpp).
   StateStoreSettings store;

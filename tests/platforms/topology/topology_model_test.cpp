@@ -346,7 +346,7 @@ TEST_CASE("platforms::TopologyModel: bad graphs are refused with the file and JS
     stages[0]["kind"] = "queue";
     CHECK(error_of(doc_with(stages, edges({{"cache", "fast"}, {"fast", "big"}}))) ==
           "test-scenario.json: /candidates/0/stages/0/kind: expected one of edge-cache, edge-device, select, "
-          "model, state-store, map, got \"queue\"");
+          "model, state-store, map, split, got \"queue\"");
   }
 }
 
