@@ -9,29 +9,14 @@
 #include <vector>
 
 #include "core/input_error.hpp"
+#include "support/kinesis_scenario.hpp"
 #include "support/sim_harness.hpp"
 
 namespace {
 using namespace servesim;
 using nlohmann::json;
-using test::constant_ms;
 using test::scenario_from;
 using test::TempDir;
-
-// Records put at `times`, each taking `record_ms` on a 1-vCPU function (no cold-start time).
-json capacity_scenario(const TempDir& dir, const std::vector<double>& times, double record_ms,
-                       const json& event_source) {
-  json source = event_source;
-  source["type"] = "kinesis";
-  return {{"seed", 5},
-          {"workload", test::trace_at(dir, times)},
-          {"service", {{"warm", constant_ms(record_ms)}}},
-          {"slo", {{"p99_ms", 1e6}, {"timeout_s", 1e6}}},
-          {"event_source", source},
-          {"metrics", {{"interval_s", 10}}},
-          {"candidates",
-           {{{"name", "fn"}, {"platform", "aws-lambda"}, {"memory_mb", 1769}, {"timeout_s", 900}}}}};
-}
 
 // `n` records spread evenly over the second that starts at `first_s`.
 void put_in_second(std::vector<double>& times, int n, double first_s) {
@@ -55,7 +40,7 @@ TEST_CASE("platforms::KinesisEventSource: an on-demand stream writes up to twice
     // 5,000 records of 1 KB in the first second: the new stream takes 4,000 (4 MB/s, 4,000 records/s) and
     // refuses 1,000, which the producer (no retries) gives up. No shard limit of 1,000 records/s applies.
     put_in_second(times, 5000, 0);
-    const auto& r = test::simulate_first(capacity_scenario(dir, times, 1, on_demand));
+    const auto& r = test::simulate_first(test::kinesis_scenario(dir, times, 1, on_demand));
     CHECK(r.requests.served == 4000);
     CHECK(r.requests.throttled == 1000);
     CHECK(r.event_source.shards == 4);  // the 4 initial shards: 4 lanes
@@ -66,7 +51,7 @@ TEST_CASE("platforms::KinesisEventSource: an on-demand stream writes up to twice
     // than 15 minutes old, so the stream takes 2 x 3,000 = 6,000 and refuses 1,000.
     put_in_second(times, 3000, 0);
     put_in_second(times, 7000, 1000);
-    const auto& r = test::simulate_first(capacity_scenario(dir, times, 1, on_demand));
+    const auto& r = test::simulate_first(test::kinesis_scenario(dir, times, 1, on_demand));
     CHECK(r.requests.served == 9000);
     CHECK(r.requests.throttled == 1000);
     CHECK(r.event_source.write_capacity_peak_records_per_s == 6000);
@@ -76,7 +61,7 @@ TEST_CASE("platforms::KinesisEventSource: an on-demand stream writes up to twice
     // 4,000) within 15 minutes is throttled, so 3,000 are refused.
     put_in_second(times, 3000, 0);
     put_in_second(times, 7000, 1);
-    const auto& r = test::simulate_first(capacity_scenario(dir, times, 1, on_demand));
+    const auto& r = test::simulate_first(test::kinesis_scenario(dir, times, 1, on_demand));
     CHECK(r.requests.served == 7000);
     CHECK(r.requests.throttled == 3000);
   }
@@ -86,13 +71,13 @@ TEST_CASE("platforms::KinesisEventSource: an on-demand stream writes up to twice
     put_in_second(times, 3000, 0);
     put_in_second(times, 6000, 1000);
     put_in_second(times, 12000, 1001);
-    const auto& r = test::simulate_first(capacity_scenario(dir, times, 1, on_demand));
+    const auto& r = test::simulate_first(test::kinesis_scenario(dir, times, 1, on_demand));
     CHECK(r.requests.served == 15000);
     CHECK(r.requests.throttled == 6000);
   }
   SECTION("shards given") {
     put_in_second(times, 10, 0);
-    auto doc = capacity_scenario(dir, times, 1, on_demand);
+    auto doc = test::kinesis_scenario(dir, times, 1, on_demand);
     doc["event_source"]["shards"] = 2;
     CHECK(test::simulate_first(doc).event_source.shards == 2);
   }
@@ -110,7 +95,7 @@ TEST_CASE("platforms::KinesisEventSource: enhanced fan-out pushes records withou
                              {"partition_keys", 2},
                              {"partition_key_assignment", "round_robin"},
                              {"batch_size", 10}};
-    auto doc = capacity_scenario(dir, {0.0, 0.3}, 100, two_shards);
+    auto doc = test::kinesis_scenario(dir, {0.0, 0.3}, 100, two_shards);
     CHECK(test::simulate_first(doc).latency.max_s() == Approx(0.8).epsilon(1e-9));
     doc["event_source"]["enhanced_fan_out"] = true;
     const auto& r = test::simulate_first(doc);
@@ -120,7 +105,7 @@ TEST_CASE("platforms::KinesisEventSource: enhanced fan-out pushes records withou
   SECTION("a record not yet pushed waits for its push") {
     // Two records of one key at 0 and 0.02 s: at 0.07 s only the first is pushed, a batch of 1 done at
     // 0.17 s; the second (pushed at 0.09 s) goes next, done at 0.27 s. Delays 0.17 and 0.25 s.
-    auto doc = capacity_scenario(dir, {0.0, 0.02}, 100, one_key);
+    auto doc = test::kinesis_scenario(dir, {0.0, 0.02}, 100, one_key);
     doc["event_source"]["enhanced_fan_out"] = true;
     const auto& r = test::simulate_first(doc);
     CHECK(r.event_source.batches == 2);
@@ -139,7 +124,7 @@ TEST_CASE("platforms::KinesisEventSource: each capacity mode and consumer has it
   const double gb = 20.0 / (1024.0 * 1024.0);
   SECTION("provisioned: shard-hours and PUT units, as before") {
     // Each record is polled at its put (a whole second) and done 0.1 s later: the run ends at 9.1 s.
-    const auto& r = test::simulate_first(capacity_scenario(dir, times, 100, base));
+    const auto& r = test::simulate_first(test::kinesis_scenario(dir, times, 100, base));
     CHECK(r.simulated_s == Approx(9.1).epsilon(1e-9));
     CHECK(cost_line_usd(r, "kinesis_shard_hours_usd") == Approx(2 * 9.1 / 3600 * 0.015).epsilon(1e-9));
     CHECK(cost_line_usd(r, "kinesis_put_payload_units_usd") == Approx(10 * 0.014 / 1e6).epsilon(1e-9));
@@ -147,7 +132,7 @@ TEST_CASE("platforms::KinesisEventSource: each capacity mode and consumer has it
     CHECK_FALSE(r.event_source.on_demand);
   }
   SECTION("on-demand: stream-hours and GB written and read") {
-    auto doc = capacity_scenario(dir, times, 100, base);
+    auto doc = test::kinesis_scenario(dir, times, 100, base);
     doc["event_source"]["capacity_mode"] = "on_demand";
     const auto& r = test::simulate_first(doc);
     const auto& e = r.event_source;
@@ -165,7 +150,7 @@ TEST_CASE("platforms::KinesisEventSource: each capacity mode and consumer has it
   }
   SECTION("enhanced fan-out: consumer-shard-hours and GB retrieved") {
     // Each record is pushed 0.07 s after its put and done 0.1 s later: the run ends at 9.17 s.
-    auto doc = capacity_scenario(dir, times, 100, base);
+    auto doc = test::kinesis_scenario(dir, times, 100, base);
     doc["event_source"]["enhanced_fan_out"] = true;
     const auto& r = test::simulate_first(doc);
     const auto& e = r.event_source;
@@ -178,7 +163,7 @@ TEST_CASE("platforms::KinesisEventSource: each capacity mode and consumer has it
     CHECK(cost_line_usd(r, "kinesis_fan_out_data_read_usd") == Approx(gb * 0.013).epsilon(1e-9));
   }
   SECTION("on-demand with enhanced fan-out: the fan-out retrieval replaces the standard read") {
-    auto doc = capacity_scenario(dir, times, 100, base);
+    auto doc = test::kinesis_scenario(dir, times, 100, base);
     doc["event_source"]["capacity_mode"] = "on_demand";
     doc["event_source"]["enhanced_fan_out"] = true;
     const auto& r = test::simulate_first(doc);
@@ -190,7 +175,7 @@ TEST_CASE("platforms::KinesisEventSource: each capacity mode and consumer has it
 
 TEST_CASE("platforms::KinesisEventSource: bad capacity mode", "[kinesis]") {
   TempDir dir;
-  auto doc = capacity_scenario(dir, {0.0}, 100, {{"capacity_mode", "serverless"}});
+  auto doc = test::kinesis_scenario(dir, {0.0}, 100, {{"capacity_mode", "serverless"}});
   CHECK_THROWS_WITH(scenario_from(doc),
                     "test-scenario.json: /event_source/capacity_mode: expected one of "
                     "provisioned, on_demand, got \"serverless\"");

@@ -9,29 +9,16 @@
 #include <vector>
 
 #include "core/input_error.hpp"
+#include "support/kinesis_scenario.hpp"
 #include "support/sim_harness.hpp"
 
 namespace {
 using namespace servesim;
 using nlohmann::json;
-using test::constant_ms;
 using test::scenario_from;
 using test::TempDir;
 
-// Records put at `times`, each taking `record_ms` on a 1-vCPU function (no cold-start time).
-json kinesis_scenario(const TempDir& dir, const std::vector<double>& times, double record_ms,
-                      const json& event_source) {
-  json source = event_source;
-  source["type"] = "kinesis";
-  return {{"seed", 5},
-          {"workload", test::trace_at(dir, times)},
-          {"service", {{"warm", constant_ms(record_ms)}}},
-          {"slo", {{"p99_ms", 1e6}, {"timeout_s", 1e6}}},
-          {"event_source", source},
-          {"metrics", {{"interval_s", 10}}},
-          {"candidates",
-           {{{"name", "fn"}, {"platform", "aws-lambda"}, {"memory_mb", 1769}, {"timeout_s", 900}}}}};
-}
+using test::kinesis_scenario;
 
 std::vector<double> kinesis_times(int n, double every_s, double first_s = 0) {
   std::vector<double> times;
