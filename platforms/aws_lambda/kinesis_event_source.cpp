@@ -39,8 +39,8 @@ KinesisEventSource::KinesisEventSource(std::unique_ptr<LambdaModel> function,
 void KinesisEventSource::start(sim::ModelContext& ctx) {
   rec_ = &ctx.recorder;
   client_ = &ctx.client;
-  function_->start(ctx);
-  function_->set_observer(this);
+  inner_->start(ctx);
+  inner_->set_observer(this);
   if (spec_.on_demand) {
     cost_stream_hours_ = rec_->cost_category("kinesis_stream_hours_usd");
     cost_written_ = rec_->cost_category("kinesis_data_written_usd");
@@ -265,7 +265,7 @@ void KinesisEventSource::act(uint32_t lane, double t_s) {
   const auto items = static_cast<uint32_t>(batch.records.size());
   l.running = std::move(batch);
   l.busy = true;
-  function_->invoke(t_s, lane, items);  // may end at once (throttled)
+  inner_->invoke(t_s, lane, items);  // may end at once (throttled)
 }
 
 void KinesisEventSource::invocation_ended(uint32_t id, double t_s, End end) {
@@ -319,15 +319,15 @@ void KinesisEventSource::invocation_ended(uint32_t id, double t_s, End end) {
 double KinesisEventSource::next_event_s() const {
   prune_wakes();
   const double own_s = wakes_.empty() ? kNever : wakes_.top().t_s;
-  return std::min({function_->next_event_s(), own_s, next_put_s()});
+  return std::min({inner_->next_event_s(), own_s, next_put_s()});
 }
 
 void KinesisEventSource::handle_next_event() {
   prune_wakes();
   const double own_s = wakes_.empty() ? kNever : wakes_.top().t_s;
   const double put_s = next_put_s();
-  if (function_->next_event_s() <= std::min(own_s, put_s)) {
-    function_->handle_next_event();
+  if (inner_->next_event_s() <= std::min(own_s, put_s)) {
+    inner_->handle_next_event();
     return;
   }
   if (put_s < own_s) {
@@ -345,7 +345,7 @@ void KinesisEventSource::handle_next_event() {
 }
 
 bool KinesisEventSource::has_work() const {
-  return function_->has_work() || in_flight_ > 0 || ledger_.alive() > 0 || !held_puts_.empty();
+  return inner_->has_work() || in_flight_ > 0 || ledger_.alive() > 0 || !held_puts_.empty();
 }
 
 void KinesisEventSource::finish(double t_end_s) {
@@ -375,7 +375,7 @@ void KinesisEventSource::finish(double t_end_s) {
     outcome_.gb_fan_out_read = gb_sent;
     rec_->add_cost(cost_fan_out_read_, gb_sent * spec_.price_usd_per_gb_fan_out_read);
   }
-  function_->finish(t_end_s);
+  inner_->finish(t_end_s);
 }
 
 }  // namespace servesim::platforms

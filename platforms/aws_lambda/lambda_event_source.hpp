@@ -10,31 +10,19 @@
 #include <vector>
 
 #include "platforms/aws_lambda/lambda_model.hpp"
+#include "sim/model_wrapper.hpp"
 #include "sim/platform_model.hpp"
 
 namespace servesim::platforms {
 
-class LambdaEventSource : public sim::PlatformModel {
+class LambdaEventSource : public sim::ModelWrapper<LambdaModel> {
  public:
-  explicit LambdaEventSource(std::unique_ptr<LambdaModel> function) : function_(std::move(function)) {}
+  explicit LambdaEventSource(std::unique_ptr<LambdaModel> function) : ModelWrapper(std::move(function)) {}
 
-  std::string platform() const override { return function_->platform(); }
-  void build(sim::PlatformBuilder& builder) override { function_->build(builder); }
-  void on_transfer_done(uint64_t tag, double t_s) override { function_->on_transfer_done(tag, t_s); }
-  bool supports(sim::FaultSpec::Kind kind) const override { return function_->supports(kind); }
-  void set_concurrency_cap(double t_s, uint32_t cap, int fault) override {
-    function_->set_concurrency_cap(t_s, cap, fault);
-  }
-  std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const override {
-    return function_->cold_start_sources();
-  }
-  sim::ColdStartParts cold_start_parts() const override { return function_->cold_start_parts(); }
-  std::string latency_source() const override { return function_->latency_source(); }
   sim::EventSourceOutcome event_source_outcome() const override { return outcome_; }
   bool consumes_event_source() const override { return true; }
 
  protected:
-  std::unique_ptr<LambdaModel> function_;
   sim::EventSourceOutcome outcome_;
 };
 

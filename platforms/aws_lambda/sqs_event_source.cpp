@@ -22,8 +22,8 @@ SqsEventSource::SqsEventSource(std::unique_ptr<LambdaModel> function, const sim:
 
 void SqsEventSource::start(sim::ModelContext& ctx) {
   rec_ = &ctx.recorder;
-  function_->start(ctx);
-  function_->set_observer(this);
+  inner_->start(ctx);
+  inner_->set_observer(this);
   cost_sqs_ = rec_->cost_category("sqs_requests_usd");
   outcome_.present = true;
   outcome_.concurrent_batches_peak = 0;
@@ -149,7 +149,7 @@ void SqsEventSource::send_batch(double t_s, uint32_t n) {
   outcome_.batch_messages += got;
   ++in_flight_;
   outcome_.concurrent_batches_peak = std::max(outcome_.concurrent_batches_peak, in_flight_);
-  function_->invoke(t_s, id, static_cast<uint32_t>(got));  // may end at once (throttled)
+  inner_->invoke(t_s, id, static_cast<uint32_t>(got));  // may end at once (throttled)
 }
 
 void SqsEventSource::invocation_ended(uint32_t id, double t_s, End end) {
@@ -198,13 +198,13 @@ double SqsEventSource::own_next_s() const {
 }
 
 double SqsEventSource::next_event_s() const {
-  return std::min(function_->next_event_s(), own_next_s());
+  return std::min(inner_->next_event_s(), own_next_s());
 }
 
 void SqsEventSource::handle_next_event() {
   const double own_s = own_next_s();
-  if (function_->next_event_s() <= own_s) {
-    function_->handle_next_event();
+  if (inner_->next_event_s() <= own_s) {
+    inner_->handle_next_event();
     return;
   }
   handle_own(own_s);
@@ -229,12 +229,12 @@ void SqsEventSource::handle_own(double t_s) {
 }
 
 bool SqsEventSource::has_work() const {
-  return function_->has_work() || in_flight_ > 0 || !visible_.empty() || !returning_.empty();
+  return inner_->has_work() || in_flight_ > 0 || !visible_.empty() || !returning_.empty();
 }
 
 void SqsEventSource::finish(double t_end_s) {
   accrue_idle(t_end_s);
-  function_->finish(t_end_s);
+  inner_->finish(t_end_s);
 }
 
 }  // namespace servesim::platforms

@@ -15,7 +15,7 @@ constexpr double kEmptyPollGrowth = 2.0;
 }  // namespace
 
 AzureQueueTrigger::AzureQueueTrigger(std::unique_ptr<AzureFunctionsModel> function)
-    : function_(std::move(function)), p_(function_->params()) {
+    : ModelWrapper(std::move(function)), p_(inner_->params()) {
   // The scale controller keeps the always-ready instances (Flex, Premium) and at least one listener.
   base_listeners_ = std::clamp(p_.reserved_instances, 1u, std::max(1u, p_.max_instances));
   listeners_ = base_listeners_;
@@ -24,8 +24,8 @@ AzureQueueTrigger::AzureQueueTrigger(std::unique_ptr<AzureFunctionsModel> functi
 void AzureQueueTrigger::start(sim::ModelContext& ctx) {
   rec_ = &ctx.recorder;
   in_process_.assign(listeners_, 0);
-  function_->set_on_request_left([this] { message_left(); });
-  function_->start(ctx);
+  inner_->set_on_request_left([this] { message_left(); });
+  inner_->start(ctx);
 }
 
 uint64_t AzureQueueTrigger::in_process() const {
@@ -73,7 +73,7 @@ void AzureQueueTrigger::poll(double t_s) {
       const Message m = visible_.front();
       visible_.pop_front();
       ++in_process_[i];  // before the fleet sees it: it may hand it back at once
-      function_->on_arrival(t_s, m.origin_s, m.attempt);
+      inner_->on_arrival(t_s, m.origin_s, m.attempt);
     }
   }
   waiting_for_room_ = false;
@@ -121,8 +121,8 @@ void AzureQueueTrigger::scale(double t_s) {
   if (target > listeners_)
     listeners_ = std::min(target, listeners_ + p_.queue_scale_step_instances);
   else
-    listeners_ = target;                 // scale-in at once (how fast Azure scales in is not documented)
-  function_->scale_to(t_s, listeners_);  // one instance per listener (scale-in: idle ones time out)
+    listeners_ = target;              // scale-in at once (how fast Azure scales in is not documented)
+  inner_->scale_to(t_s, listeners_);  // one instance per listener (scale-in: idle ones time out)
   if (in_process_.size() < listeners_) in_process_.resize(listeners_, 0);
   while (in_process_.size() > listeners_ && in_process_.back() == 0) in_process_.pop_back();
   if (waiting_for_room_ && any_room()) {
@@ -132,15 +132,15 @@ void AzureQueueTrigger::scale(double t_s) {
 }
 
 double AzureQueueTrigger::next_event_s() const {
-  return std::min({function_->next_event_s(), next_poll_s_, next_scale_s()});
+  return std::min({inner_->next_event_s(), next_poll_s_, next_scale_s()});
 }
 
 void AzureQueueTrigger::handle_next_event() {
   const double own_s = std::min(next_poll_s_, next_scale_s());
-  const double function_s = function_->next_event_s();
+  const double function_s = inner_->next_event_s();
   if (function_s <= own_s) {
     now_s_ = function_s;
-    function_->handle_next_event();
+    inner_->handle_next_event();
     return;
   }
   now_s_ = own_s;
@@ -151,7 +151,7 @@ void AzureQueueTrigger::handle_next_event() {
 
 void AzureQueueTrigger::on_transfer_done(uint64_t tag, double t_s) {
   now_s_ = t_s;
-  function_->on_transfer_done(tag, t_s);
+  inner_->on_transfer_done(tag, t_s);
 }
 
 void AzureQueueTrigger::report_queue(double t_s) {

@@ -26,37 +26,22 @@
 #include <vector>
 
 #include "platforms/azure_functions/azure_functions_model.hpp"
+#include "sim/model_wrapper.hpp"
 #include "sim/platform_model.hpp"
 
 namespace servesim::platforms {
 
-class AzureQueueTrigger : public sim::PlatformModel {
+class AzureQueueTrigger : public sim::ModelWrapper<AzureFunctionsModel> {
  public:
   explicit AzureQueueTrigger(std::unique_ptr<AzureFunctionsModel> function);
 
-  std::string platform() const override { return function_->platform(); }
-  void build(sim::PlatformBuilder& builder) override { function_->build(builder); }
   void start(sim::ModelContext& ctx) override;
   void on_arrival(double t_s, double origin_s, uint32_t attempt) override;
   double next_event_s() const override;
   void handle_next_event() override;
   void on_transfer_done(uint64_t tag, double t_s) override;
-  bool has_work() const override { return function_->has_work() || !visible_.empty(); }
-  void finish(double t_end_s) override { function_->finish(t_end_s); }
-  bool supports(sim::FaultSpec::Kind kind) const override { return function_->supports(kind); }
-  void set_concurrency_cap(double t_s, uint32_t cap, int fault) override {
-    function_->set_concurrency_cap(t_s, cap, fault);
-  }
-  std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const override {
-    return function_->cold_start_sources();
-  }
-  sim::ColdStartParts cold_start_parts() const override { return function_->cold_start_parts(); }
-  std::vector<std::pair<std::string, double>> lever_outcome() const override {
-    return function_->lever_outcome();
-  }
-  std::string latency_source() const override { return function_->latency_source(); }
-  sim::LlmOutcome llm_outcome() const override { return function_->llm_outcome(); }
-  bool token_level() const override { return function_->token_level(); }
+  bool has_work() const override { return inner_->has_work() || !visible_.empty(); }
+  void finish(double t_end_s) override { inner_->finish(t_end_s); }
 
   // For tests: the instances the scale controller allows (listening instances) and the messages fetched and
   // still in process.
@@ -80,7 +65,6 @@ class AzureQueueTrigger : public sim::PlatformModel {
   double next_scale_s() const;
   void report_queue(double t_s);
 
-  std::unique_ptr<AzureFunctionsModel> function_;
   AzureFunctionsParams p_;
   sim::Recorder* rec_ = nullptr;
   std::deque<Message> visible_;

@@ -17,15 +17,15 @@ double doubled_delay_s(double first_s, uint32_t doublings, double max_s) {
 }  // namespace
 
 PubSubPushSource::PubSubPushSource(std::unique_ptr<CloudRunModel> service, const sim::EventSourceSpec& spec)
-    : service_(std::move(service)),
+    : ModelWrapper(std::move(service)),
       spec_(spec),
       billed_tib_per_request_(std::max(kMinimumBilledBytes, spec_.message_kb * 1000) / kBytesPerTib),
       window_(spec_.push_window_initial) {}
 
 void PubSubPushSource::start(sim::ModelContext& ctx) {
   rec_ = &ctx.recorder;
-  service_->start(ctx);
-  service_->set_delivery_observer(this);
+  inner_->start(ctx);
+  inner_->set_delivery_observer(this);
   cost_throughput_ = rec_->cost_category("pubsub_throughput_usd");
   outcome_.present = true;
   outcome_.type = "pubsub";
@@ -79,7 +79,7 @@ void PubSubPushSource::dispatch(double t_s) {
     outcome_.concurrent_batches_peak =
         std::max(outcome_.concurrent_batches_peak, static_cast<uint32_t>(outstanding_.size()));
     bill_throughput();
-    service_->deliver(t_s, delivery);  // may end at once (a request the service refuses)
+    inner_->deliver(t_s, delivery);  // may end at once (a request the service refuses)
   }
 }
 
@@ -148,13 +148,13 @@ double PubSubPushSource::own_next_s() const {
 }
 
 double PubSubPushSource::next_event_s() const {
-  return std::min(service_->next_event_s(), own_next_s());
+  return std::min(inner_->next_event_s(), own_next_s());
 }
 
 void PubSubPushSource::handle_next_event() {
   const double own_s = own_next_s();
-  if (service_->next_event_s() <= own_s) {
-    service_->handle_next_event();
+  if (inner_->next_event_s() <= own_s) {
+    inner_->handle_next_event();
     return;
   }
   handle_own(own_s);
@@ -185,12 +185,12 @@ void PubSubPushSource::handle_own(double t_s) {
 }
 
 bool PubSubPushSource::has_work() const {
-  return service_->has_work() || !outstanding_.empty() || !ready_.empty() || !backoff_.empty() ||
+  return inner_->has_work() || !outstanding_.empty() || !ready_.empty() || !backoff_.empty() ||
          dispatch_at_s_ != kNever;
 }
 
 void PubSubPushSource::finish(double t_end_s) {
-  service_->finish(t_end_s);
+  inner_->finish(t_end_s);
 }
 
 }  // namespace servesim::platforms

@@ -24,32 +24,16 @@
 #include "platforms/gcp_cloud_run/cloud_run_model.hpp"
 #include "sim/event_source.hpp"
 #include "sim/message_ledger.hpp"
+#include "sim/model_wrapper.hpp"
 #include "sim/platform_model.hpp"
 
 namespace servesim::platforms {
 
-class PubSubPushSource : public sim::PlatformModel, private InstanceFleet::DeliveryObserver {
+class PubSubPushSource : public sim::ModelWrapper<CloudRunModel>, private InstanceFleet::DeliveryObserver {
  public:
   PubSubPushSource(std::unique_ptr<CloudRunModel> service, const sim::EventSourceSpec& spec);
 
-  // What the subscription does not change is the service's.
-  std::string platform() const override { return service_->platform(); }
-  void build(sim::PlatformBuilder& builder) override { service_->build(builder); }
-  void on_transfer_done(uint64_t tag, double t_s) override { service_->on_transfer_done(tag, t_s); }
-  bool supports(sim::FaultSpec::Kind kind) const override { return service_->supports(kind); }
-  void set_concurrency_cap(double t_s, uint32_t cap, int fault) override {
-    service_->set_concurrency_cap(t_s, cap, fault);
-  }
-  std::vector<std::pair<std::string, uint64_t>> cold_start_sources() const override {
-    return service_->cold_start_sources();
-  }
-  sim::ColdStartParts cold_start_parts() const override { return service_->cold_start_parts(); }
-  std::string latency_source() const override { return service_->latency_source(); }
-  std::vector<std::pair<std::string, double>> lever_outcome() const override {
-    return service_->lever_outcome();
-  }
-  sim::LlmOutcome llm_outcome() const override { return service_->llm_outcome(); }
-  bool token_level() const override { return service_->token_level(); }
+  // What the subscription does not change is the service's (sim::ModelWrapper).
   sim::EventSourceOutcome event_source_outcome() const override { return outcome_; }
   bool consumes_event_source() const override { return true; }
 
@@ -90,7 +74,6 @@ class PubSubPushSource : public sim::PlatformModel, private InstanceFleet::Deliv
   void handle_own(double t_s);
   void report_queue(double t_s);
 
-  std::unique_ptr<CloudRunModel> service_;
   sim::EventSourceSpec spec_;
   double billed_tib_per_request_;
   sim::Recorder* rec_ = nullptr;
