@@ -92,6 +92,7 @@ LambdaModel::LambdaModel(const LambdaParams& params, const sim::Scenario& scenar
                   sim::cpu_speedup(p_.vcpu(), service_.parallel_fraction);
   memory_gb_ = p_.memory_mb / 1024.0;
   creations_.assign(p_.scale_rate_envs, -1e300);
+  pc_next_change_s_ = next_pc_change_s();
 }
 
 std::vector<std::pair<std::string, uint64_t>> LambdaModel::cold_start_sources() const {
@@ -141,7 +142,7 @@ void LambdaModel::report_instances(double t_s) {
 double LambdaModel::next_event_s() const {
   double t = events_.empty() ? kNever : events_.front().t_s;
   if (!idle_since_.empty()) t = std::min(t, idle_since_.front() + p_.keep_alive_s);
-  return std::min(t, next_pc_change_s());
+  return std::min(t, pc_next_change_s_);
 }
 
 void LambdaModel::bill_provisioned(double t_s) {
@@ -153,6 +154,11 @@ void LambdaModel::bill_provisioned(double t_s) {
 }
 
 void LambdaModel::apply_pc_change() {
+  apply_pc_step();
+  pc_next_change_s_ = next_pc_change_s();
+}
+
+void LambdaModel::apply_pc_step() {
   const double action_s =
       pc_next_action_ < p_.pc_schedule.size() ? p_.pc_schedule[pc_next_action_].at_s : kNever;
   if (pc_ready_at_s_ <= action_s) {
@@ -446,7 +452,7 @@ void LambdaModel::crash(const Event& e) {
 
 void LambdaModel::handle_next_event() {
   const double reclaim_s = idle_since_.empty() ? kNever : idle_since_.front() + p_.keep_alive_s;
-  const double pc_change_s = next_pc_change_s();
+  const double pc_change_s = pc_next_change_s_;
   if (pc_change_s < kNever && pc_change_s <= reclaim_s &&
       (events_.empty() || pc_change_s <= events_.front().t_s)) {
     apply_pc_change();

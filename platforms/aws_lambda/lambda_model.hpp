@@ -158,14 +158,15 @@ class LambdaModel : public sim::PlatformModel {
   bool take_scaling_slot(double t_s);
   void push(const Event& e);
   void report_instances(double t_s);
-  // Scheduled provisioned concurrency: the next action's or allocation's time, and applying it.
-  // (Inline: next_event_s asks on every event, and there is nothing scheduled without a schedule.)
+  // Scheduled provisioned concurrency: the next action's or allocation's time (kept in pc_next_change_s_,
+  // which only apply_pc_change() moves: next_event_s asks on every event), and applying it.
   double next_pc_change_s() const {
     const double action_s =
         pc_next_action_ < p_.pc_schedule.size() ? p_.pc_schedule[pc_next_action_].at_s : pc_ready_at_s_;
     return action_s < pc_ready_at_s_ ? action_s : pc_ready_at_s_;
   }
   void apply_pc_change();
+  void apply_pc_step();               // apply_pc_change()'s work
   void bill_provisioned(double t_s);  // the configured provisioned concurrency's GB-s up to t_s
   // A provisioned environment's invocation ended: it idles, or goes if a cut is waiting for it.
   void return_provisioned();
@@ -200,6 +201,7 @@ class LambdaModel : public sim::PlatformModel {
   double pc_ready_at_s_ = kNever;
   double pc_billed_until_s_ = 0;
   size_t pc_next_action_ = 0;
+  double pc_next_change_s_ = kNever;  // next_pc_change_s(), as of the last change
   uint64_t pc_allocations_ = 0, pc_invocations_ = 0, pc_cold_while_allocating_ = 0;
   std::vector<double> creations_;  // ring of the last scale_rate_envs creation times
   size_t creation_head_ = 0;
