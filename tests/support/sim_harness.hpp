@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/input_error.hpp"
 #include "platforms/model_factory.hpp"
 #include "sim/engine.hpp"
 #include "sim/scenario.hpp"
@@ -38,6 +39,17 @@ inline const sim::CandidateResult& simulate_first(const nlohmann::json& doc) {
   static Simulated keep;
   keep = simulate(scenario_from(doc));
   return keep.results.at(0);
+}
+
+// The message of the InputError that reading the scenario DOC or building its candidates throws ("no error"
+// if none).
+inline std::string candidates_error(const nlohmann::json& doc) {
+  try {
+    platforms::make_candidates(scenario_from(doc));
+  } catch (const InputError& e) {
+    return std::string(e.what());
+  }
+  return std::string("no error");
 }
 
 // A fresh temporary folder, removed when the object goes.

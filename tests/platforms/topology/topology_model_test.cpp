@@ -10,6 +10,7 @@
 #include "platforms/topology/edge_cache.hpp"
 #include "support/sim_harness.hpp"
 
+using servesim::test::candidates_error;
 using servesim::test::constant_ms;
 using servesim::test::poisson;
 using servesim::test::scenario_from;
@@ -49,16 +50,6 @@ nlohmann::json edges(const std::vector<std::pair<std::string, std::string>>& pai
 
 double lambda_number(const std::string& key) {
   return servesim::platforms::find_platform("aws-lambda")->find(key)->value.get<double>();
-}
-
-// The message of the InputError that building the scenario's candidates throws ("no error" if none).
-std::string error_of(const nlohmann::json& doc) {
-  try {
-    servesim::platforms::make_candidates(scenario_from(doc));
-  } catch (const servesim::InputError& e) {
-    return std::string(e.what());
-  }
-  return std::string("no error");
 }
 
 const servesim::sim::StageCounts& stage(const servesim::sim::CandidateResult& r, const std::string& id) {
@@ -314,23 +305,23 @@ TEST_CASE("platforms::TopologyModel: bad graphs are refused with the file and JS
   const nlohmann::json three = {pool_stage("cache", 1), pool_stage("fast", 1), pool_stage("big", 1)};
   SECTION("a cycle") {
     CHECK(
-        error_of(doc_with(three, edges({{"cache", "fast"}, {"fast", "big"}, {"big", "fast"}}))) ==
+        candidates_error(doc_with(three, edges({{"cache", "fast"}, {"fast", "big"}, {"big", "fast"}}))) ==
         "test-scenario.json: /candidates/0/edges/2: expected an acyclic graph, got [\"big\",\"fast\"], which "
         "closes a cycle");
   }
   SECTION("an unknown stage id in an edge") {
     CHECK(
-        error_of(doc_with(three, edges({{"cache", "fast"}, {"fast", "bigg"}}))) ==
+        candidates_error(doc_with(three, edges({{"cache", "fast"}, {"fast", "bigg"}}))) ==
         "test-scenario.json: /candidates/0/edges/1/1: expected a stage id (cache, fast, big), got \"bigg\"");
   }
   SECTION("a stop probability of 1.5") {
     auto stages = three;
     stages[1]["stop_probability"] = 1.5;
-    CHECK(error_of(doc_with(stages, edges({{"cache", "fast"}, {"fast", "big"}}))) ==
+    CHECK(candidates_error(doc_with(stages, edges({{"cache", "fast"}, {"fast", "big"}}))) ==
           "test-scenario.json: /candidates/0/stages/1/stop_probability: expected 0..1, got 1.5");
   }
   SECTION("two entry stages") {
-    CHECK(error_of(doc_with(three, edges({{"cache", "big"}, {"fast", "big"}}))) ==
+    CHECK(candidates_error(doc_with(three, edges({{"cache", "big"}, {"fast", "big"}}))) ==
           "test-scenario.json: /candidates/0/edges: expected one entry stage (without an incoming edge), got "
           "2: "
           "cache, fast");
@@ -338,13 +329,13 @@ TEST_CASE("platforms::TopologyModel: bad graphs are refused with the file and JS
   SECTION("a stage's candidate is checked by its platform's code") {
     auto stages = three;
     stages[2]["candidate"] = lambda(64);
-    CHECK(error_of(doc_with(stages, edges({{"cache", "fast"}, {"fast", "big"}}))) ==
+    CHECK(candidates_error(doc_with(stages, edges({{"cache", "fast"}, {"fast", "big"}}))) ==
           "test-scenario.json: /candidates/0/stages/2/candidate/memory_mb: expected 128..10240 MB, got 64");
   }
   SECTION("an unknown stage kind") {
     auto stages = three;
     stages[0]["kind"] = "queue";
-    CHECK(error_of(doc_with(stages, edges({{"cache", "fast"}, {"fast", "big"}}))) ==
+    CHECK(candidates_error(doc_with(stages, edges({{"cache", "fast"}, {"fast", "big"}}))) ==
           "test-scenario.json: /candidates/0/stages/0/kind: expected one of edge-cache, edge-device, select, "
           "model, state-store, map, split, got \"queue\"");
   }
@@ -436,24 +427,24 @@ TEST_CASE("platforms::TopologyModel: trace keys need a key column") {
   servesim::test::TempDir dir;
   auto workload = cyclic_keyed_trace(dir, 5, 2, 0.1);
   workload.erase("key_column");
-  CHECK(
-      error_of(scenario(workload, {trace_keyed_cache(nlohmann::json::object(), pool_stage("origin", 1))})) ==
-      "test-scenario.json: /candidates/0/stages/0/keys: \"trace\" needs workload.key_column (a request "
-      "trace with a column naming each request's input)");
+  CHECK(candidates_error(
+            scenario(workload, {trace_keyed_cache(nlohmann::json::object(), pool_stage("origin", 1))})) ==
+        "test-scenario.json: /candidates/0/stages/0/keys: \"trace\" needs workload.key_column (a request "
+        "trace with a column naming each request's input)");
   workload["key_column"] = "input";
   auto after_model = trace_keyed_cache(nlohmann::json::object(), pool_stage("origin", 1));
   after_model["edges"] = edges({{"origin", "cache"}});
   after_model["stages"][0]["id"] = "cache";
   after_model["stages"].push_back(pool_stage("last", 1));
   after_model["edges"].push_back(nlohmann::json::array({"cache", "last"}));
-  CHECK(error_of(scenario(workload, {after_model})) ==
+  CHECK(candidates_error(scenario(workload, {after_model})) ==
         "test-scenario.json: /candidates/0/stages/0/keys: expected an edge cache with \"keys\": \"trace\" "
         "before "
         "every model stage (the key is known where a request arrives, not after \"origin\" served it)");
-  CHECK(
-      error_of(scenario(workload, {trace_keyed_cache({{"catalogue_items", 10}}, pool_stage("origin", 1))})) ==
-      "test-scenario.json: /candidates/0/stages/0/catalogue_items: not used with \"keys\": \"trace\" (the "
-      "trace's keys are the catalogue)");
+  CHECK(candidates_error(
+            scenario(workload, {trace_keyed_cache({{"catalogue_items", 10}}, pool_stage("origin", 1))})) ==
+        "test-scenario.json: /candidates/0/stages/0/catalogue_items: not used with \"keys\": \"trace\" (the "
+        "trace's keys are the catalogue)");
 }
 
 TEST_CASE("platforms::TopologyModel: a confidence rule stops the share of requests its score law gives") {
@@ -527,26 +518,27 @@ TEST_CASE("platforms::TopologyModel: bad confidence rules are refused with their
                                      {"edges", last ? edges({{"big", "fast"}}) : edges({{"fast", "big"}})}}});
   };
   const nlohmann::json beta = {{"type", "beta"}, {"a", 2}, {"b", 1}};
-  CHECK(error_of(doc_with({{"threshold", 1.5}, {"scores", beta}})) ==
+  CHECK(candidates_error(doc_with({{"threshold", 1.5}, {"scores", beta}})) ==
         "test-scenario.json: /candidates/0/stages/0/confidence/threshold: expected 0..1, got 1.5");
-  CHECK(error_of(doc_with({{"threshold", 0.5}})) ==
+  CHECK(candidates_error(doc_with({{"threshold", 0.5}})) ==
         "test-scenario.json: /candidates/0/stages/0/confidence/scores: missing (the distribution of the "
         "stage's "
         "confidence scores, in 0..1)");
-  CHECK(error_of(doc_with({{"threshold", 0.5}, {"scores", {{"type", "beta"}, {"a", -1}, {"b", 1}}}})) ==
-        "test-scenario.json: /candidates/0/stages/0/confidence/scores/a: expected 0.001..1000, got -1");
-  CHECK(error_of(
+  CHECK(
+      candidates_error(doc_with({{"threshold", 0.5}, {"scores", {{"type", "beta"}, {"a", -1}, {"b", 1}}}})) ==
+      "test-scenario.json: /candidates/0/stages/0/confidence/scores/a: expected 0.001..1000, got -1");
+  CHECK(candidates_error(
             doc_with({{"threshold", 0.5},
                       {"scores", {{"type", "empirical"}, {"percentiles", {{"0", 0.2}, {"100", 1.4}}}}}})) ==
         "test-scenario.json: /candidates/0/stages/0/confidence/scores/percentiles/100: expected a score in "
         "0..1, "
         "got 1.4");
   CHECK(
-      error_of(doc_with({{"threshold", 0.5}, {"scores", beta}}, false, true)) ==
+      candidates_error(doc_with({{"threshold", 0.5}, {"scores", beta}}, false, true)) ==
       "test-scenario.json: /candidates/0/stages/0/confidence: expected either stop_probability or confidence "
       "on a stage, got both");
   CHECK(
-      error_of(doc_with({{"threshold", 0.5}, {"scores", beta}}, true)) ==
+      candidates_error(doc_with({{"threshold", 0.5}, {"scores", beta}}, true)) ==
       "test-scenario.json: /candidates/0/stages/0/confidence: expected no confidence rule on a stage with no "
       "next stage (it answers all it gets)");
 }
@@ -660,6 +652,6 @@ TEST_CASE("platforms::TopologyModel: bad uplink settings are refused with their 
     auto d = device;
     for (const char* key : c.drop) d.erase(key);
     if (c.set.is_object()) d.update(c.set);
-    CHECK(error_of(doc_with(d)) == "test-scenario.json: /candidates/0/stages/0/" + c.message);
+    CHECK(candidates_error(doc_with(d)) == "test-scenario.json: /candidates/0/stages/0/" + c.message);
   }
 }

@@ -12,6 +12,7 @@
 
 using servesim::platforms::SplitStep;
 using servesim::platforms::TrafficSplit;
+using servesim::test::candidates_error;
 using servesim::test::constant_ms;
 using servesim::test::scenario_from;
 using servesim::test::simulate;
@@ -60,15 +61,6 @@ const servesim::sim::StageCounts& split_stage_counts(const servesim::sim::Candid
     if (s.id == id) return s;
   FAIL("no stage " << id);
   return r.stages.front();
-}
-
-std::string split_error(const nlohmann::json& doc) {
-  try {
-    servesim::platforms::make_candidates(scenario_from(doc));
-  } catch (const servesim::InputError& e) {
-    return std::string(e.what());
-  }
-  return std::string("no error");
 }
 
 }  // namespace
@@ -168,35 +160,35 @@ TEST_CASE("platforms::TopologyModel: bad split weights are refused with their JS
     doc["candidates"][0]["edges"].erase(1);
     doc["candidates"][0]["stages"].erase(2);
     doc["candidates"][0]["stages"][0]["weights"] = {{{"at_s", 0}, {"percent", {100, 0}}}};
-    CHECK(split_error(doc) == at +
-                                  ": expected 2 or more next stages for a split (the revisions it shares the "
-                                  "traffic between), got 1");
+    CHECK(candidates_error(doc) ==
+          at + ": expected 2 or more next stages for a split (the revisions it shares the "
+               "traffic between), got 1");
   }
   SECTION("no weights") {
     auto doc = doc_with(nlohmann::json::array({step(0, 100, 0)}));
     doc["candidates"][0]["stages"][0].erase("weights");
-    CHECK(split_error(doc) ==
+    CHECK(candidates_error(doc) ==
           at + "/weights: missing (a list of {\"at_s\": seconds, \"percent\": [one per next "
                "stage]}, the first at 0)");
   }
   SECTION("a first step after 0") {
-    CHECK(split_error(doc_with(nlohmann::json::array({step(5, 100, 0)}))) ==
+    CHECK(candidates_error(doc_with(nlohmann::json::array({step(5, 100, 0)}))) ==
           at + "/weights/0/at_s: expected 0 (the first step starts the run), got 5");
   }
   SECTION("steps out of order") {
-    CHECK(split_error(doc_with({step(0, 100, 0), step(60, 50, 50), step(30, 0, 100)})) ==
+    CHECK(candidates_error(doc_with({step(0, 100, 0), step(60, 50, 50), step(30, 0, 100)})) ==
           at + "/weights/2/at_s: expected a time after the previous step's 60 s, got 30");
   }
   SECTION("a percentage list of the wrong length") {
-    CHECK(split_error(doc_with({step(0, 100, 0), {{"at_s", 10}, {"percent", {50, 25, 25}}}})) ==
+    CHECK(candidates_error(doc_with({step(0, 100, 0), {{"at_s", 10}, {"percent", {50, 25, 25}}}})) ==
           at + "/weights/1/percent: expected 2 percentages (one per next stage, in edge order), got 3");
   }
   SECTION("a negative percentage") {
-    CHECK(split_error(doc_with(nlohmann::json::array({step(0, 100, -10)}))) ==
+    CHECK(candidates_error(doc_with(nlohmann::json::array({step(0, 100, -10)}))) ==
           at + "/weights/0/percent/1: expected a percentage in 0..100, got -10");
   }
   SECTION("percentages that do not sum to 100") {
-    CHECK(split_error(doc_with(nlohmann::json::array({step(0, 90, 9)}))) ==
+    CHECK(candidates_error(doc_with(nlohmann::json::array({step(0, 90, 9)}))) ==
           at + "/weights/0/percent: expected percentages summing to 100, got a sum of 99");
   }
 }

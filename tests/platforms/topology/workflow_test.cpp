@@ -9,6 +9,7 @@
 #include "core/input_error.hpp"
 #include "support/sim_harness.hpp"
 
+using servesim::test::candidates_error;
 using servesim::test::constant_ms;
 using servesim::test::scenario_from;
 using servesim::test::simulate;
@@ -86,15 +87,6 @@ const servesim::sim::WorkflowStageOutcome& wf_stage(const servesim::sim::Candida
 // The first candidate's result (a copy: the simulation's results do not outlive it).
 servesim::sim::CandidateResult wf_run(const nlohmann::json& doc) {
   return simulate(scenario_from(doc)).results.at(0);
-}
-
-std::string wf_error(const nlohmann::json& doc) {
-  try {
-    servesim::platforms::make_candidates(scenario_from(doc));
-  } catch (const servesim::InputError& e) {
-    return std::string(e.what());
-  }
-  return std::string("no error");
 }
 
 }  // namespace
@@ -282,7 +274,7 @@ TEST_CASE("platforms::TopologyModel workflow: bad workflow input gives one-line 
   auto with = [&](const std::function<void(nlohmann::json&)>& change) {
     nlohmann::json c = wf_batch("step-functions-standard");
     change(c);
-    return wf_error(wf_scenario(dir, c));
+    return candidates_error(wf_scenario(dir, c));
   };
   CHECK(with([](nlohmann::json& c) { c["stages"][1].erase("body"); }) ==
         "test-scenario.json: /candidates/0/stages/1/body: missing (the id of the model stage that runs each "
