@@ -176,7 +176,7 @@ void KinesisEventSource::put(double t_s, double origin_s, uint32_t attempt, uint
     double retry_at_s = 0;
     switch (client_->throttled(t_s, origin_s, attempt, retry_at_s, {})) {
       case sim::Client::Throttle::retry:
-        held_puts_.push(HeldPut{retry_at_s, held_order_++, origin_s, attempt, key});
+        held_puts_.push(retry_at_s, HeldPut{origin_s, attempt, key});
         break;
       case sim::Client::Throttle::throttled:
         rec_->throttled(t_s, origin_s);
@@ -331,9 +331,8 @@ void KinesisEventSource::handle_next_event() {
     return;
   }
   if (put_s < own_s) {
-    const HeldPut p = held_puts_.top();
-    held_puts_.pop();
-    put(p.t_s, p.origin_s, p.attempt, p.key);
+    const HeldPut p = held_puts_.pop();
+    put(put_s, p.origin_s, p.attempt, p.key);
     return;
   }
   const Wake w = wakes_.top();

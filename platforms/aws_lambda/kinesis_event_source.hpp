@@ -33,6 +33,7 @@
 #include "sim/message_ledger.hpp"
 #include "sim/platform_model.hpp"
 #include "sim/rng.hpp"
+#include "sim/timed_queue.hpp"
 
 namespace servesim::platforms {
 
@@ -83,16 +84,9 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
 
   // A put refused by a shard's write limits, held until the producer's retry.
   struct HeldPut {
-    double t_s;
-    uint64_t order;  // ties in time keep the order of the refusals
     double origin_s;
     uint32_t attempt;
     uint64_t key;
-  };
-  struct PutLater {
-    bool operator()(const HeldPut& a, const HeldPut& b) const {
-      return a.t_s != b.t_s ? a.t_s > b.t_s : a.order > b.order;
-    }
   };
   // The writes a shard has taken in the current whole second of the run.
   struct ShardWrites {
@@ -113,7 +107,7 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
   // fan-out those pushed by then (put at least fan_out_propagation_s ago; a prefix, records are in put
   // order).
   size_t ready_records(const Lane& lane, double t_s) const;
-  double next_put_s() const { return held_puts_.empty() ? kNever : held_puts_.top().t_s; }
+  double next_put_s() const { return held_puts_.next_s(); }
   void schedule(uint32_t lane, double t_s);
   // The lane's next batch at t_s, if it may send one: retries first, then new records.
   void act(uint32_t lane, double t_s);
@@ -143,8 +137,7 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
   std::deque<WrittenSecond> peak_seconds_;
   uint64_t written_records_ = 0;
   int cost_stream_hours_ = 0, cost_written_ = 0, cost_read_ = 0, cost_consumer_ = 0, cost_fan_out_read_ = 0;
-  std::priority_queue<HeldPut, std::vector<HeldPut>, PutLater> held_puts_;
-  uint64_t held_order_ = 0;
+  sim::TimedQueue<HeldPut> held_puts_;  // by retry time; ties in the order of the refusals
 
   std::vector<Lane> lanes_;
   mutable std::priority_queue<Wake, std::vector<Wake>, Later> wakes_;

@@ -134,12 +134,12 @@ void PubSubPushSource::nack(const Message& m, double t_s) {
   // Exponential backoff: minimum_backoff_s after the first failed delivery, doubling after each, at most
   // maximum_backoff_s (Google documents the bounds, not the factor: doubling is estimated).
   const double delay_s = doubled_delay_s(spec_.minimum_backoff_s, m.deliveries - 1, spec_.maximum_backoff_s);
-  backoff_.push(Redelivery{t_s + delay_s, next_order_++, m});
+  backoff_.push(t_s + delay_s, m);
 }
 
 double PubSubPushSource::own_next_s() const {
   double t = dispatch_at_s_;
-  if (!backoff_.empty()) t = std::min(t, backoff_.top().t_s);
+  t = std::min(t, backoff_.next_s());
   if (!deadlines_.empty()) t = std::min(t, deadlines_.front().t_s);
   // Messages wait only for the push backoff to end: push then.
   if (!ready_.empty() && paused_until_s_ > now_s_ && static_cast<double>(outstanding_.size()) + 1 <= window_)
@@ -176,10 +176,7 @@ void PubSubPushSource::handle_own(double t_s) {
     nack(m, t_s);
   }
   while (!deadlines_.empty() && !outstanding_.count(deadlines_.front().delivery)) deadlines_.pop_front();
-  while (!backoff_.empty() && backoff_.top().t_s <= t_s) {
-    ready_.push_back(backoff_.top().message);
-    backoff_.pop();
-  }
+  while (backoff_.next_s() <= t_s) ready_.push_back(backoff_.pop());
   dispatch(t_s);
   report_queue(t_s);
 }

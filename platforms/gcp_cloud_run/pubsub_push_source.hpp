@@ -15,7 +15,6 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <queue>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -26,6 +25,7 @@
 #include "sim/message_ledger.hpp"
 #include "sim/model_wrapper.hpp"
 #include "sim/platform_model.hpp"
+#include "sim/timed_queue.hpp"
 
 namespace servesim::platforms {
 
@@ -50,16 +50,6 @@ class PubSubPushSource : public sim::ModelWrapper<CloudRunModel>, private Instan
     double sent_s;
     uint32_t deliveries = 0;
   };
-  struct Redelivery {
-    double t_s;
-    uint64_t order;  // ties in time keep the order of the nacks
-    Message message;
-  };
-  struct Later {
-    bool operator()(const Redelivery& a, const Redelivery& b) const {
-      return a.t_s != b.t_s ? a.t_s > b.t_s : a.order > b.order;
-    }
-  };
   struct Deadline {
     double t_s;
     uint64_t delivery;
@@ -81,10 +71,11 @@ class PubSubPushSource : public sim::ModelWrapper<CloudRunModel>, private Instan
 
   std::deque<Message> ready_;  // to push as soon as the window and the push backoff allow
   // Nacked messages waiting for their redelivery (exponential backoff).
-  std::priority_queue<Redelivery, std::vector<Redelivery>, Later> backoff_;
+  sim::TimedQueue<Message>
+      backoff_;  // nacked, until their retry backoff ends; ties in the order of the nacks
   std::unordered_map<uint64_t, Message> outstanding_;  // push requests not yet answered, by delivery
   std::deque<Deadline> deadlines_;                     // their ack deadlines, in the order they were sent
-  uint64_t next_delivery_ = 0, next_order_ = 0;
+  uint64_t next_delivery_ = 0;
   sim::MessageLedger ledger_;  // every message not yet gone (acked, dead-lettered or expired)
 
   double window_;                   // the push window: outstanding push requests at most
