@@ -85,6 +85,14 @@ void parse_kinesis(core::JsonFields& f, EventSourceSpec& e) {
       f.number("price_usd_per_gb_fan_out_read", e.price_usd_per_gb_fan_out_read, 0.0, 1e6);
 }
 
+// A bound that may not be below its pair (a backoff's maximum and minimum).
+void require_at_least(core::JsonFields& f, const char* key, double value, const char* floor_key,
+                      double floor) {
+  if (value < floor)
+    throw f.error(key, std::string("expected at least ") + floor_key + " (" + core::quote_number(floor) +
+                           "), got " + core::quote_number(value));
+}
+
 // Pub/Sub push subscription -> Cloud Run (the Subscription resource's ranges; the push window's estimates).
 void parse_pubsub(core::JsonFields& f, EventSourceSpec& e) {
   e.ack_deadline_s = f.number("ack_deadline_s", e.ack_deadline_s, 10.0, 600.0);
@@ -97,10 +105,7 @@ void parse_pubsub(core::JsonFields& f, EventSourceSpec& e) {
                              "\"exponential_backoff\"); \"immediate\" redelivers at once");
   e.minimum_backoff_s = f.number("minimum_backoff_s", e.minimum_backoff_s, 0.0, 600.0);
   e.maximum_backoff_s = f.number("maximum_backoff_s", e.maximum_backoff_s, 0.0, 600.0);
-  if (e.maximum_backoff_s < e.minimum_backoff_s)
-    throw f.error("maximum_backoff_s", "expected at least minimum_backoff_s (" +
-                                           core::quote_number(e.minimum_backoff_s) + "), got " +
-                                           core::quote_number(e.maximum_backoff_s));
+  require_at_least(f, "maximum_backoff_s", e.maximum_backoff_s, "minimum_backoff_s", e.minimum_backoff_s);
   if (f.has("max_delivery_attempts")) {
     const double attempts = f.number("max_delivery_attempts", 0, 0, 100);
     if (attempts != std::floor(attempts) || (attempts != 0 && attempts < 5))
@@ -117,10 +122,7 @@ void parse_pubsub(core::JsonFields& f, EventSourceSpec& e) {
   e.push_window_shrink = f.number("push_window_shrink", e.push_window_shrink, 0.0, 1.0);
   e.push_backoff_min_s = f.number("push_backoff_min_s", e.push_backoff_min_s, 0.0, 600.0);
   e.push_backoff_max_s = f.number("push_backoff_max_s", e.push_backoff_max_s, 0.0, 600.0);
-  if (e.push_backoff_max_s < e.push_backoff_min_s)
-    throw f.error("push_backoff_max_s", "expected at least push_backoff_min_s (" +
-                                            core::quote_number(e.push_backoff_min_s) + "), got " +
-                                            core::quote_number(e.push_backoff_max_s));
+  require_at_least(f, "push_backoff_max_s", e.push_backoff_max_s, "push_backoff_min_s", e.push_backoff_min_s);
 }
 
 }  // namespace
