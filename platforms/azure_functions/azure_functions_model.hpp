@@ -9,7 +9,6 @@
 // Requests that find no free slot and no instance to add wait in the front end until the 230 s HTTP cap.
 // Async events are Storage-queue messages fed by AzureQueueTrigger (azure_queue_trigger.hpp) instead.
 // See docs/models/azure-functions.md.
-#include <functional>
 #include <string>
 
 #include "platforms/catalog.hpp"
@@ -71,30 +70,19 @@ class AzureFunctionsModel : public InstanceFleet {
   AzureFunctionsModel(const AzureFunctionsParams& params, const sim::Scenario& scenario);
   std::string platform() const override { return "azure-functions"; }
   void start(sim::ModelContext& ctx) override;
+  const AzureFunctionsParams& params() const { return p_; }
 
  protected:
   void register_costs(sim::Recorder& recorder) override;
   void bill_execution(double t_s, double run_s, bool reserved) override;
   void bill_busy(double t_s, double busy_s, bool reserved) override;
   void bill_lifetime(double t_s, double instance_s, bool reserved) override;
-  void request_left() override {
-    if (on_request_left_) on_request_left_();
-  }
-
- public:
-  // Called whenever a request leaves the fleet (served, failed, stopped): the queue trigger counts the
-  // messages its instances still process.
-  void set_on_request_left(std::function<void()> f) { on_request_left_ = std::move(f); }
-  const AzureFunctionsParams& params() const { return p_; }
-  // The queue trigger's scale controller wants `instances` at t_s: start the missing ones.
-  void scale_to(double t_s, uint32_t instances) { start_instances_up_to(t_s, instances); }
 
  private:
   static FleetConfig fleet_config_for(const AzureFunctionsParams& p, const sim::Scenario& scenario);
   void roll_grant_month(double t_s);
 
   AzureFunctionsParams p_;
-  std::function<void()> on_request_left_;
   int cost_compute_ = 0, cost_requests_ = 0, cost_baseline_ = 0;
   // Free grant (consumption): what is left of this 30-day month's grant.
   int64_t grant_month_ = -1;

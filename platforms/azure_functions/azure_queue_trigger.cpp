@@ -121,8 +121,8 @@ void AzureQueueTrigger::scale(double t_s) {
   if (target > listeners_)
     listeners_ = std::min(target, listeners_ + p_.queue_scale_step_instances);
   else
-    listeners_ = target;              // scale-in at once (how fast Azure scales in is not documented)
-  inner_->scale_to(t_s, listeners_);  // one instance per listener (scale-in: idle ones time out)
+    listeners_ = target;  // scale-in at once (how fast Azure scales in is not documented)
+  inner_->start_instances_up_to(t_s, listeners_);  // one instance per listener (scale-in: idle ones time out)
   if (in_process_.size() < listeners_) in_process_.resize(listeners_, 0);
   while (in_process_.size() > listeners_ && in_process_.back() == 0) in_process_.pop_back();
   if (waiting_for_room_ && any_room()) {

@@ -321,7 +321,8 @@ void InstanceFleet::free_request(uint32_t r) {
   ++reqs_[r].gen;
   free_reqs_.push_back(r);
   --live_requests_;
-  request_left();
+  if (on_request_left_) [[unlikely]]
+    on_request_left_();
   while (!deadlines_.empty() && reqs_[deadlines_.front().req].gen != deadlines_.front().gen)
     deadlines_.pop_front();
 }

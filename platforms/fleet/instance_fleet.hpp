@@ -23,7 +23,9 @@
 // removal) and what the fleet does with the autoscaler's decision in instance_fleet_scaling.cpp.
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "platforms/fleet/cold_start_path.hpp"
@@ -116,6 +118,13 @@ class InstanceFleet : public sim::PlatformModel {
 
   InstanceFleet(FleetConfig config, const sim::Scenario& scenario);
   void set_delivery_observer(DeliveryObserver* observer) { observer_ = observer; }
+  // Called whenever a request leaves the fleet (served, failed, stopped, given up), for a front that counts
+  // what its instances still process (Azure's queue trigger); none by default.
+  void set_on_request_left(std::function<void()> f) { on_request_left_ = std::move(f); }
+  // Starts instances at t_s until `instances` exist (within max_instances and scale_out_interval_s), for a
+  // platform whose own scale controller decides ahead of the requests (Azure's queue trigger). Idle ones
+  // are removed as usual.
+  void start_instances_up_to(double t_s, uint32_t instances);
   // Push request `delivery` reaches the service at t_s (call start() first; set_delivery_observer too).
   void deliver(double t_s, uint64_t delivery);
 
@@ -159,12 +168,6 @@ class InstanceFleet : public sim::PlatformModel {
     (void)idle_s;
   }
 
-  // A request left the fleet (served, failed, stopped, given up; called from free_request()).
-  virtual void request_left() {}
-  // Starts instances at t_s until `instances` exist (within max_instances and scale_out_interval_s), for a
-  // platform whose own scale controller decides ahead of the requests (Azure's queue trigger). Idle ones
-  // are removed as usual.
-  void start_instances_up_to(double t_s, uint32_t instances);
   sim::Recorder& recorder() { return *rec_; }
   const FleetConfig& fleet_config() const { return cfg_; }
 
@@ -310,6 +313,7 @@ class InstanceFleet : public sim::PlatformModel {
   double client_timeout_s_;
   sim::Client* client_ = nullptr;
   DeliveryObserver* observer_ = nullptr;
+  std::function<void()> on_request_left_;
   const sim::CrashHazard* crashes_ = nullptr;
   sim::ColdStartParts parts_;  // where the cold starts' time went
   ModelCache cache_;           // layered model cache on the workers (off unless the scenario gives one)
