@@ -26,10 +26,12 @@
 #include "core/install_layout.hpp"
 #include "gui/calibration_dialog.hpp"
 #include "gui/charts_panel.hpp"
+#include "gui/details_view.hpp"
 #include "gui/model_profiler.hpp"
 #include "gui/report_export.hpp"
 #include "gui/scenario_form.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
+#include "reports/run_report.hpp"
 
 namespace servesim::gui {
 
@@ -84,6 +86,8 @@ MainWindow::MainWindow(QWidget* parent)
   auto* tabs = new QTabWidget;
   tabs->addTab(results_view_, tr("Results"));
   tabs->addTab(series_view, tr("Time series"));
+  details_ = new DetailsView;
+  tabs->addTab(details_, tr("Details"));
 
   auto* advisor_box = new QGroupBox(tr("Advisor verdict and rule path"));
   advisor_box->setObjectName("advisorPanel");
@@ -334,6 +338,7 @@ bool MainWindow::open_file(const QString& path, QString* error) {
   }
   series_->clear();
   results_->set_run(nullptr);
+  details_->set_summary(nullptr);
   charts_->rebuild();
   export_csv_->setEnabled(false);
   export_html_->setEnabled(false);
@@ -372,6 +377,7 @@ bool MainWindow::start_run() {
   }
   series_->clear();
   results_->set_run(nullptr);
+  details_->set_summary(nullptr);
   charts_->rebuild();
   progress_->setValue(0);
   sim_time_->clear();
@@ -399,6 +405,7 @@ void MainWindow::show_outcome(const RunOutcomePtr& outcome) {
   advisor_->setStyleSheet("");
   advisor_->setText(QString::fromStdString(outcome->advice));
   results_->set_run(outcome);
+  details_->set_summary(reports::summary_json(outcome->scenario, outcome->results));
   charts_->rebuild();
   set_running(false);
   progress_->setValue(RunController::kProgressMax);

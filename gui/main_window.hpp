@@ -22,6 +22,7 @@ class QTableView;
 namespace servesim::gui {
 
 class ChartsPanel;
+class DetailsView;
 class ModelProfiler;
 class ScenarioForm;
 
@@ -50,6 +51,8 @@ class MainWindow : public QMainWindow {
   TimeseriesModel* timeseries() const { return series_; }
   ResultsModel* results() const { return results_; }
   ChartsPanel* charts() const { return charts_; }
+  // The "Details" tab: the last run's summary.json per candidate as a tree (empty before a run).
+  DetailsView* details() const { return details_; }
   // File > Profile model... (a ProfileWorkflow); null in a build without models/. The action is disabled, its
   // tooltip saying why, without models/ or when the servesim binary that profiles is not found
   // (ProfileController::binary).
@@ -91,6 +94,7 @@ class MainWindow : public QMainWindow {
   ScenarioForm* form_ = nullptr;
   ChartsPanel* charts_ = nullptr;
   QTableView* results_view_ = nullptr;
+  DetailsView* details_ = nullptr;
   QLabel* advisor_ = nullptr;
   QProgressBar* progress_ = nullptr;
   QLabel* sim_time_ = nullptr;

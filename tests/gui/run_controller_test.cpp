@@ -10,6 +10,7 @@
 #include <QtTest>
 
 #include "gui/charts_panel.hpp"
+#include "gui/details_view.hpp"
 #include "gui/main_window.hpp"
 #include "gui/report_export.hpp"
 #include "gui_test_support.hpp"
@@ -136,6 +137,61 @@ class RunControllerTest : public QObject {
     QVERIFY(!m->data(m->index(1, ResultsModel::ttft_p99_ms), Qt::DisplayRole).isValid());
     QCOMPARE(m->data(m->index(0, ResultsModel::latency_source), Qt::DisplayRole).toString(),
              QString("calibrated"));
+  }
+  // The Details tab shows what a mechanism adds to summary.json: a workflow's executions and stages, an event
+  // source's messages. Numbers worked by hand: each execution maps over 4 items, at most 2 at once, each a
+  // 100 ms Lambda task with no cold-start time, so its makespan is ceil(4 / 2) x 100 ms = 200 ms and it
+  // enters 1 map state + 4 iteration states = 5 transitions; every SQS message is served, once.
+  void the_details_tab_shows_workflow_and_event_source_sections() {
+    QTemporaryDir dir;
+    const QString workflow = test::write_text(dir, "wf.json", R"({
+  "name": "wf", "seed": 7,
+  "workload": {"type": "poisson", "rate_rps": 1, "duration_s": 120},
+  "service": {"warm": {"type": "constant", "value_ms": 100}},
+  "slo": {"p99_ms": 60000, "timeout_s": 60},
+  "candidates": [{"name": "flow", "platform": "topology", "workflow": {"engine": "step-functions-standard"},
+    "stages": [{"id": "images", "kind": "map", "body": "infer", "items": 4, "max_concurrency": 2},
+               {"id": "infer", "kind": "model", "candidate": {"platform": "aws-lambda", "memory_mb": 1769}}],
+    "edges": []}]
+})");
+    MainWindow w;
+    QVERIFY(w.open_file(workflow));
+    QSignalSpy completed(w.runner(), &RunController::completed);
+    QVERIFY(w.start_run());
+    QTRY_COMPARE_WITH_TIMEOUT(completed.count(), 1, 120000);
+    auto number = [&](const QStringList& path) {
+      auto* item = w.details()->find(path);
+      return item ? item->text(1).toDouble() : -1.0;
+    };
+    const double served =
+        w.results()->data(w.results()->index(0, ResultsModel::served), Qt::DisplayRole).toDouble();
+    QVERIFY(served > 60);  // Poisson at 1/s for 120 s
+    QCOMPARE(number({"flow", "workflow", "executions", "started"}), served);
+    QCOMPARE(number({"flow", "workflow", "executions", "completed"}), served);
+    QCOMPARE(number({"flow", "workflow", "makespan_ms", "p99"}), 200.0);
+    QCOMPARE(number({"flow", "workflow", "transitions_per_execution"}), 5.0);
+    QCOMPARE(number({"flow", "workflow", "stages", "images", "items"}), 4 * served);
+    QCOMPARE(number({"flow", "workflow", "stages", "infer", "attempts"}), 4 * served);
+
+    const QString sqs = test::write_text(dir, "sqs.json", R"({
+  "name": "sqs", "seed": 7,
+  "workload": {"type": "poisson", "rate_rps": 5, "duration_s": 120},
+  "service": {"warm": {"type": "constant", "value_ms": 100}},
+  "slo": {"p99_ms": 60000, "timeout_s": 60},
+  "event_source": {"type": "sqs", "batch_size": 10},
+  "candidates": [{"name": "lambda", "platform": "aws-lambda", "memory_mb": 1769}]
+})");
+    QVERIFY(w.open_file(sqs));
+    QCOMPARE(w.details()->topLevelItemCount(), 0);  // a new file clears the last run's details
+    QVERIFY(w.start_run());
+    QTRY_COMPARE_WITH_TIMEOUT(completed.count(), 2, 120000);
+    const double messages =
+        w.results()->data(w.results()->index(0, ResultsModel::served), Qt::DisplayRole).toDouble();
+    QVERIFY(messages > 400);  // Poisson at 5/s for 120 s
+    QCOMPARE(w.details()->find({"lambda", "event_source", "type"})->text(1), QString("sqs"));
+    QCOMPARE(number({"lambda", "event_source", "messages", "sent"}), messages);
+    QCOMPARE(number({"lambda", "event_source", "messages", "served"}), messages);
+    QCOMPARE(number({"lambda", "event_source", "messages", "dead_lettered"}), 0.0);
   }
 };
 
