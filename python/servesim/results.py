@@ -101,6 +101,26 @@ class RunResult:
     def candidate_table(self) -> Table:
         return candidate_table(self.summary)
 
+    def stages(self, name: str) -> Table:
+        """A workflow candidate's stages (summary.json's workflow.stages), one row per stage, nested values
+        flattened as ``slot_wait_ms.mean``; a task stage's map columns (and a map's task columns) are None.
+        KeyError when the candidate is not a workflow."""
+        rows = []
+        for stage in self.candidate(name)["workflow"]["stages"]:
+            row = {}
+            for key, value in stage.items():
+                if isinstance(value, dict):
+                    row.update({f"{key}.{k}": v for k, v in value.items()})
+                else:
+                    row[key] = value
+            rows.append(row)
+        return _table(rows)
+
+    def event_source(self, name: str) -> Dict[str, Any]:
+        """The event source section of a candidate fed by a queue or a stream (SQS, Kinesis, Pub/Sub push,
+        an Azure Storage queue): its messages, batches, queue peaks and messaging cost. KeyError without."""
+        return self.candidate(name)["event_source"]
+
     def to_pandas(self):
         """The time series as a DataFrame (one row per candidate and interval)."""
         return self.timeseries.to_pandas()

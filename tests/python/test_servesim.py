@@ -82,6 +82,32 @@ def test_to_pandas_gives_the_time_series_and_the_candidate_table():
     assert table.loc["lambda-1024", "cost_usd.total"] == result.candidate("lambda-1024")["cost_usd"]["total"]
 
 
+def test_workflow_stages_and_event_source_views_are_summary_json():
+    result = servesim.run("scenarios/workflow-batch-inference.json")
+    wanted = json.loads(golden("workflow-batch-inference", "summary.json"))["candidates"]
+    for c in wanted:
+        stages = result.stages(c["name"])
+        expected = c["workflow"]["stages"]
+        assert stages["stage"] == [s["stage"] for s in expected]
+        for row, s in zip(stages.rows(), expected):
+            assert row["kind"] == s["kind"]
+            if s["kind"] == "map":  # nested values flattened, task columns empty
+                assert row["items"] == s["items"] and row["slot_wait_ms.max"] == s["slot_wait_ms"]["max"]
+                assert row["attempts"] is None
+            else:
+                assert row["attempts"] == s["attempts"] and row["retries"] == s["retries"]
+        # every item of the map is one task of its body: attempts = items started + retries
+        by_stage = {row["stage"]: row for row in stages.rows()}
+        assert by_stage["inference"]["attempts"] - by_stage["inference"]["retries"] <= by_stage["images"]["items"]
+    with pytest.raises(KeyError):
+        servesim.run(SHORT).stages("lambda-1024")  # not a workflow
+    sqs = servesim.run("scenarios/event-driven-sqs-lambda.json")
+    golden_sqs = json.loads(golden("event-driven-sqs-lambda", "summary.json"))["candidates"]
+    for c in golden_sqs:
+        assert sqs.event_source(c["name"]) == c["event_source"]
+        assert sqs.event_source(c["name"])["type"] == "sqs"
+
+
 def test_seed_overrides_the_scenario_seed():
     assert servesim.run(SHORT, seed=7).seed == 7
 
