@@ -30,6 +30,9 @@ void check_plan_keys(const Settings& s, const std::string& plan) {
       throw s.error(key, "applies to plan " + prefix + " only, but plan is " + plan);
     if (key == "http_concurrency" && plan == "flex")
       throw s.error(key, "applies to plans consumption and premium; plan flex uses flex_http_concurrency");
+    if (prefix == "service" && key.rfind("service_bus_", 0) == 0 && s.text("queue_trigger") != "service-bus")
+      throw s.error(key, "applies to queue_trigger service-bus only, but queue_trigger is " +
+                             s.text("queue_trigger"));
   }
 }
 
@@ -82,6 +85,11 @@ AzureFunctionsParams AzureFunctionsParams::from(const Settings& s, const sim::Se
   p.queue_max_polling_interval_s = s.number("queue_max_polling_interval_s");
   p.queue_scale_interval_s = s.number("queue_scale_interval_s");
   p.queue_scale_step_instances = static_cast<uint32_t>(s.number("queue_scale_step_instances"));
+  p.service_bus = s.text("queue_trigger") == "service-bus";
+  p.service_bus_max_concurrent_calls = static_cast<uint32_t>(s.number("service_bus_max_concurrent_calls"));
+  p.service_bus_max_delivery_count = static_cast<uint32_t>(s.number("service_bus_max_delivery_count"));
+  p.service_bus_usd_per_operation = s.number("service_bus_price_usd_per_million_operations") / 1e6;
+  p.service_bus_base_usd_per_hour = s.number("service_bus_base_usd_per_hour");
   p.http_response_cap_s = s.number("http_response_cap_s");
   p.store_per_connection_bytes_per_s = s.number("model_store_per_connection_mb_per_s") * 1e6;
   p.store_shared_bytes_per_s = s.number("model_store_shared_gb_per_s") * 1e9;
@@ -170,7 +178,9 @@ FleetConfig AzureFunctionsModel::fleet_config_for(const AzureFunctionsParams& p,
     c.request_timeout_s = p.function_timeout_s;
     // The queue trigger (azure_queue_trigger.hpp) feeds the instances: each runs at most batchSize +
     // newBatchThreshold messages at once, and target-based scaling, not the HTTP pace, adds instances.
-    c.concurrency = p.queue_batch_size + p.queue_new_batch_threshold;
+    // From a Service Bus queue: at most maxConcurrentCalls at once.
+    c.concurrency =
+        p.service_bus ? p.service_bus_max_concurrent_calls : p.queue_batch_size + p.queue_new_batch_threshold;
     c.scale_out_interval_s = 0;
   }
   c.autoscale_tick_s = 0;  // the scale controller adds instances on demand, one per scale_out_interval_s
@@ -185,9 +195,12 @@ AzureFunctionsModel::AzureFunctionsModel(const AzureFunctionsParams& params, con
 void AzureFunctionsModel::start(sim::ModelContext& ctx) {
   // A queue-triggered function's failed message goes back to its Storage queue and is dequeued again, up to
   // maxDequeueCount times, then moved to the poison queue (Lambda's event-queue policy does not apply).
+  // From a Service Bus queue, a failed message is abandoned (at once available again, its delivery count
+  // raised) and dead-lettered after MaxDeliveryCount deliveries.
   if (ctx.client.is_async())
-    ctx.client.use_queue_redelivery(p_.queue_max_dequeue_count, p_.queue_visibility_timeout_s,
-                                    p_.queue_message_ttl_s);
+    ctx.client.use_queue_redelivery(
+        p_.service_bus ? p_.service_bus_max_delivery_count : p_.queue_max_dequeue_count,
+        p_.service_bus ? 0.0 : p_.queue_visibility_timeout_s, p_.queue_message_ttl_s);
   InstanceFleet::start(ctx);
 }
 

@@ -44,6 +44,14 @@ struct AzureFunctionsParams {
   double queue_max_polling_interval_s;
   double queue_scale_interval_s;
   uint32_t queue_scale_step_instances;
+  // queue_trigger "service-bus": the events come from a Service Bus queue instead (azure_queue_trigger.hpp):
+  // host.json serviceBus maxConcurrentCalls per instance (also target-based scaling's target), the queue's
+  // MaxDeliveryCount, and Service Bus's operation and base charges.
+  bool service_bus;
+  uint32_t service_bus_max_concurrent_calls;
+  uint32_t service_bus_max_delivery_count;
+  double service_bus_usd_per_operation;
+  double service_bus_base_usd_per_hour;
   double function_timeout_s;
   double http_response_cap_s;
   // Prices of the chosen plan (0 where a plan has no such charge).

@@ -23,6 +23,10 @@ AzureQueueTrigger::AzureQueueTrigger(std::unique_ptr<AzureFunctionsModel> functi
 
 void AzureQueueTrigger::start(sim::ModelContext& ctx) {
   rec_ = &ctx.recorder;
+  if (p_.service_bus) {
+    cost_operations_ = rec_->cost_category("service_bus_operations_usd");
+    cost_base_ = rec_->cost_category("service_bus_base_usd");
+  }
   in_process_.assign(listeners_, 0);
   inner_->set_on_request_left([this] { message_left(); });
   inner_->start(ctx);
@@ -40,7 +44,13 @@ bool AzureQueueTrigger::any_room() const {
   return false;
 }
 
+void AzureQueueTrigger::finish(double t_end_s) {
+  if (p_.service_bus) rec_->add_cost(cost_base_, t_end_s / 3600.0 * p_.service_bus_base_usd_per_hour);
+  inner_->finish(t_end_s);
+}
+
 double AzureQueueTrigger::idle_poll_at_or_after(double t_s) const {
+  if (p_.service_bus) return t_s;  // the message pump's receive link is open: no polling
   const double max_s = p_.queue_max_polling_interval_s;
   double poll_s = idle_first_poll_s_;
   double wait_s = std::min(kFirstEmptyPollS, max_s);
@@ -59,6 +69,7 @@ void AzureQueueTrigger::on_arrival(double t_s, double origin_s, uint32_t attempt
   now_s_ = t_s;
   // A message put to the queue (or put back by the client after a failure and its visibility timeout).
   visible_.push_back(Message{t_s, origin_s, attempt});
+  if (p_.service_bus && attempt == 0) bill_operations(1);  // the producer's send (an abandon puts it back)
   if (next_poll_s_ == kNever && !waiting_for_room_) next_poll_s_ = idle_poll_at_or_after(t_s);
   if (next_poll_s_ <= t_s) poll(t_s);
   report_queue(t_s);
@@ -69,15 +80,22 @@ void AzureQueueTrigger::poll(double t_s) {
   for (uint32_t i = 0; i < listeners_ && !visible_.empty(); ++i) {
     if (!has_room(i)) continue;
     fetched = true;
-    for (uint32_t n = 0; n < p_.queue_batch_size && !visible_.empty(); ++n) {
+    // A Storage-queue listener fetches a batch; a Service Bus one fills its free calls.
+    const uint32_t take =
+        p_.service_bus ? p_.service_bus_max_concurrent_calls - in_process_[i] : p_.queue_batch_size;
+    for (uint32_t n = 0; n < take && !visible_.empty(); ++n) {
       const Message m = visible_.front();
       visible_.pop_front();
-      ++in_process_[i];  // before the fleet sees it: it may hand it back at once
+      ++in_process_[i];                        // before the fleet sees it: it may hand it back at once
+      if (p_.service_bus) bill_operations(2);  // its receive, and its complete or abandon
       inner_->on_arrival(t_s, m.origin_s, m.attempt);
     }
   }
   waiting_for_room_ = false;
-  if (visible_.empty()) {
+  if (p_.service_bus) {  // no poll schedule: the next take is when a call frees or a message comes
+    next_poll_s_ = kNever;
+    waiting_for_room_ = !visible_.empty();
+  } else if (visible_.empty()) {
     // The next poll (100 ms on) finds the queue empty: the back-off begins there.
     next_poll_s_ = kNever;
     idle_first_poll_s_ = t_s + kFoundPollS;
@@ -114,8 +132,10 @@ double AzureQueueTrigger::next_scale_s() const {
 
 void AzureQueueTrigger::scale(double t_s) {
   last_scale_tick_ = std::llround(t_s / p_.queue_scale_interval_s);
-  // Target-based scaling: desired instances = queue length / target executions per instance (batchSize).
-  const uint64_t desired = (visible_.size() + p_.queue_batch_size - 1) / p_.queue_batch_size;
+  // Target-based scaling: desired instances = queue length / target executions per instance (batchSize, or
+  // maxConcurrentCalls for Service Bus).
+  const uint64_t per = target_per_instance();
+  const uint64_t desired = (visible_.size() + per - 1) / per;
   const auto target = static_cast<uint32_t>(
       std::min<uint64_t>(std::max<uint64_t>(desired, base_listeners_), p_.max_instances));
   if (target > listeners_)

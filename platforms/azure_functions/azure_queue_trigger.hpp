@@ -17,6 +17,11 @@
 //   messages to the least loaded of them (batchSize + newBatchThreshold slots each); after a scale-in,
 //   instances go when idle for idle_timeout_s (approximation: Azure's listener is its instance).
 // Failed messages come back through the client (use_queue_redelivery) and wait in the queue again.
+// With queue_trigger "service-bus" the queue is a Service Bus queue read by the extension's message pump: no
+// polling (a receive link is open: a message is taken the moment a listener has a free call), each listener
+// runs at most maxConcurrentCalls messages and takes one as soon as one ends, target-based scaling wants
+// ceil(queue length / maxConcurrentCalls) instances, and Service Bus bills its operations (a send per
+// message, a receive and a complete or abandon per delivery) and its base charge per hour.
 //   auto model = std::make_unique<AzureQueueTrigger>(std::make_unique<AzureFunctionsModel>(params, sc));
 #include <cstdint>
 #include <deque>
@@ -41,7 +46,7 @@ class AzureQueueTrigger : public sim::ModelWrapper<AzureFunctionsModel> {
   void handle_next_event() override;
   void on_transfer_done(uint64_t tag, double t_s) override;
   bool has_work() const override { return inner_->has_work() || !visible_.empty(); }
-  void finish(double t_end_s) override { inner_->finish(t_end_s); }
+  void finish(double t_end_s) override;
 
   // For tests: the instances the scale controller allows (listening instances) and the messages fetched and
   // still in process.
@@ -60,7 +65,17 @@ class AzureQueueTrigger : public sim::ModelWrapper<AzureFunctionsModel> {
   void scale(double t_s);
   // A message fetched earlier has left the fleet.
   void message_left();
-  bool has_room(uint32_t listener) const { return in_process_[listener] <= p_.queue_new_batch_threshold; }
+  bool has_room(uint32_t listener) const {
+    return p_.service_bus ? in_process_[listener] < p_.service_bus_max_concurrent_calls
+                          : in_process_[listener] <= p_.queue_new_batch_threshold;
+  }
+  // Messages per instance that target-based scaling aims for.
+  uint32_t target_per_instance() const {
+    return p_.service_bus ? p_.service_bus_max_concurrent_calls : p_.queue_batch_size;
+  }
+  void bill_operations(uint64_t n) {
+    rec_->add_cost(cost_operations_, static_cast<double>(n) * p_.service_bus_usd_per_operation);
+  }
   bool any_room() const;
   double next_scale_s() const;
   void report_queue(double t_s);
@@ -76,6 +91,7 @@ class AzureQueueTrigger : public sim::ModelWrapper<AzureFunctionsModel> {
   bool waiting_for_room_ = false;  // messages wait and every listener is busy
   double idle_first_poll_s_ = 0;   // the queue is idle: its empty polls began then
   int64_t last_scale_tick_ = 0;    // the last scale decision, in queue_scale_interval_s from t = 0
+  int cost_operations_ = -1, cost_base_ = -1;  // Service Bus only
 };
 
 }  // namespace servesim::platforms

@@ -137,3 +137,94 @@ TEST_CASE("platforms::AzureQueueTrigger: every message is accounted for, and run
   CHECK(r.client.dead_lettered == 100);
   CHECK(r.client.async_retries == 400);
 }
+
+namespace {
+
+double service_bus_cost(const servesim::sim::CandidateResult& r, const std::string& line) {
+  for (const auto& [name, usd] : r.cost_usd)
+    if (name == line) return usd;
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("platforms::AzureQueueTrigger: a Service Bus message is taken the moment a call is free") {
+  // queue_trigger service-bus: no polling. Message 1 at t = 0 runs on a cold Consumption instance (1 s init
+  // + 1 s): 2 s. Message 2, put at 600 s after 10 idle minutes, is taken at once by the warm instance
+  // (idle timeout 1,200 s) and served at 601 s: 1 s, where the Storage queue's back-off made it 43.3 s.
+  TempDir dir;
+  auto doc = queue_scenario(trace_at(dir, {0.0, 600.0}), 1000,
+                            {{"plan", "consumption"}, {"queue_trigger", "service-bus"}});
+  const auto& r = servesim::test::simulate_first(doc);
+  CHECK(r.requests.served == 2);
+  CHECK(r.latency.max_s() == Approx(2.0).margin(1e-6));
+  CHECK(r.latency.mean_s() == Approx(1.5).margin(1e-6));
+}
+
+TEST_CASE("platforms::AzureQueueTrigger: a Service Bus listener runs at most maxConcurrentCalls") {
+  // maxConcurrentCalls 2 on one Consumption instance (1 vCPU), 1 s of CPU per message, no scale decision
+  // within the run. Message 1 at 0: cold, 2 s. Five messages at 100 s on the warm instance: two taken at
+  // once share the vCPU and end at 102 s; the next two are taken then and end at 104 s; the last alone ends
+  // at 105 s. Latencies 2, 2, 2, 4, 4, 5: mean 19 / 6 s.
+  TempDir dir;
+  std::vector<double> times = times_at(100.0, 5);
+  times.insert(times.begin(), 0.0);
+  auto doc = queue_scenario(trace_at(dir, times), 1000,
+                            {{"plan", "consumption"},
+                             {"queue_trigger", "service-bus"},
+                             {"service_bus_max_concurrent_calls", 2},
+                             {"queue_scale_interval_s", 3600}});
+  const auto& r = servesim::test::simulate_first(doc);
+  CHECK(r.requests.served == 6);
+  CHECK(r.latency.mean_s() == Approx(19.0 / 6).margin(1e-6));
+  CHECK(r.latency.max_s() == Approx(5.0).margin(1e-6));
+  CHECK(r.instances_peak == 1);
+}
+
+TEST_CASE("platforms::AzureQueueTrigger: Service Bus target-based scaling aims at maxConcurrentCalls") {
+  // 2,000 messages at t = 0 on Flex, 100 s each (none ends during the ramp), maxConcurrentCalls 16: the first
+  // listener takes 16 at once (1,984 waiting). Every 10 s the scale controller wants ceil(queue / 16) and
+  // adds at most 4, each new listener taking 16: 5 listeners at 10 s (1,920 waiting), 9 at 20 s. With A
+  // listeners 2,000 - 16 A wait and 125 - A are wanted: A = 61 at 150 s wants 64, so 64 at 160 s (976
+  // waiting); at 170 s 61 are wanted and the listeners fall back, the 64 busy instances staying.
+  TempDir dir;
+  auto doc = queue_scenario(trace_at(dir, times_at(0.0, 2000)), 100000,
+                            {{"plan", "flex"}, {"flex_timeout_s", 1e6}, {"queue_trigger", "service-bus"}});
+  const auto run = simulate(scenario_from(doc));
+  const auto& rows = run.rows[0];
+  REQUIRE(rows.size() > 300);
+  CHECK(rows[5].queue_depth_peak == 1984);
+  CHECK(rows[5].instances_peak == 1);
+  CHECK(rows[15].instances_peak == 5);
+  CHECK(rows[15].queue_depth_peak == 1920);
+  CHECK(rows[25].instances_peak == 9);
+  CHECK(rows[165].instances_peak == 64);
+  CHECK(rows[165].queue_depth_peak == 976);
+  CHECK(rows[300].instances_peak == 64);
+  CHECK(run.results[0].requests.served == 2000);
+}
+
+TEST_CASE("platforms::AzureQueueTrigger: Service Bus bills operations and its base charge; 10 deliveries") {
+  // 100 messages, each served once: a send, a receive and a complete = 300 operations at $0.80 per million;
+  // the base charge $0.0135 per hour of the run. Messages that always pass Consumption's 300 s timeout are
+  // abandoned, delivered again at once, and dead-lettered after MaxDeliveryCount 10 deliveries: 9 retries
+  // each, and 1 + 2 x 10 = 21 operations each.
+  TempDir dir;
+  std::vector<double> times;
+  for (int k = 0; k < 100; ++k) times.push_back(0.37 * k);
+  auto doc =
+      queue_scenario(trace_at(dir, times), 200, {{"plan", "consumption"}, {"queue_trigger", "service-bus"}});
+  const auto& r = servesim::test::simulate_first(doc);
+  CHECK(r.requests.served == 100);
+  CHECK(service_bus_cost(r, "service_bus_operations_usd") == Approx(300 * 0.8e-6).epsilon(1e-9));
+  CHECK(service_bus_cost(r, "service_bus_base_usd") == Approx(r.simulated_s / 3600 * 0.0135).epsilon(1e-9));
+  doc["service"]["warm"] = constant_ms(400000);
+  const auto& failing = servesim::test::simulate_first(doc);
+  CHECK(failing.requests.dropped == 100);
+  CHECK(failing.client.dead_lettered == 100);
+  CHECK(failing.client.async_retries == 900);
+  CHECK(service_bus_cost(failing, "service_bus_operations_usd") == Approx(2100 * 0.8e-6).epsilon(1e-9));
+  // Without the Service Bus trigger there is no such charge.
+  doc["candidates"][0].erase("queue_trigger");
+  CHECK(service_bus_cost(servesim::test::simulate_first(doc), "service_bus_operations_usd") == -1);
+}
