@@ -186,7 +186,13 @@ nlohmann::ordered_json workflow_json(const sim::CandidateResult& r) {
   j["stages"] = nlohmann::ordered_json::array();
   for (const auto& s : w.stages) {
     nlohmann::ordered_json st = {{"stage", s.id}, {"kind", s.kind}};
-    if (s.kind == "map") {
+    if (s.kind == "split") {  // a Choice state: where it sent the executions is in the topology's stages
+      st["runs"] = s.runs;
+    } else if (s.kind == "parallel") {
+      st["runs"] = s.runs;
+      st["runs_failed"] = s.runs_failed;
+      st["branches"] = s.branches;
+    } else if (s.kind == "map") {
       st["runs"] = s.runs;
       st["runs_failed"] = s.runs_failed;
       st["items"] = s.items;
@@ -202,6 +208,7 @@ nlohmann::ordered_json workflow_json(const sim::CandidateResult& r) {
       st["timeouts"] = s.timeouts;
       st["tasks_failed"] = s.tasks_failed;
     }
+    if (s.has_catch) st["caught"] = s.caught;
     j["stages"].push_back(st);
   }
   return j;

@@ -114,19 +114,22 @@ struct EventSourceOutcome {
 // (counted timed out, throttled or dropped by what failed it).
 struct WorkflowStageOutcome {
   std::string id;
-  std::string kind;           // model | map
+  std::string kind;           // model | map | split (a Choice state) | parallel
   uint64_t attempts = 0;      // model: task attempts sent to its platform (retries included)
   uint64_t retries = 0;       // model: attempts that were retries
   uint64_t timeouts = 0;      // model: attempts stopped by the task's timeout_s
   uint64_t tasks_failed = 0;  // model: tasks whose last attempt failed
-  uint64_t runs = 0;          // map: executions that entered it
-  uint64_t runs_failed = 0;   // map: runs failed (more items failed than tolerated)
-  uint64_t items = 0;         // map: items started
+  uint64_t runs = 0;          // map, split, parallel: executions that entered it
+  uint64_t runs_failed = 0;  // map: runs failed (more items failed than tolerated); parallel: a branch failed
+  uint64_t items = 0;        // map: items started
   uint64_t items_failed = 0;  // map: items whose task failed
   uint64_t items_waited = 0;  // map: items that waited for a concurrency slot
   double wait_s_sum = 0;      // map: time items waited for a slot, summed over all items started [s]
   double wait_s_max = 0;
   uint32_t concurrency_peak = 0;  // map: most items of one run in flight at once
+  uint64_t branches = 0;          // parallel: branches started (runs counts its entries, split's too)
+  bool has_catch = false;         // model, map, parallel: a catch takes over when the state fails
+  uint64_t caught = 0;            // failures the catch took over (the execution went on there)
 };
 struct WorkflowOutcome {
   bool present = false;

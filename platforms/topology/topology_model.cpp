@@ -250,7 +250,8 @@ void TopologyModel::route(size_t k, double t_s, double origin_s, uint32_t attemp
     case StageSpec::Kind::state_store:
       return store_visit(k, t_s, origin_s, attempt);
     case StageSpec::Kind::model:
-    case StageSpec::Kind::map:  // (a map runs in a workflow only: send_task)
+    case StageSpec::Kind::map:  // (maps and parallels run in a workflow only: send_task)
+    case StageSpec::Kind::parallel:
       break;
   }
   ++s.in_flight;
@@ -268,6 +269,14 @@ void TopologyModel::send_task(size_t k, double t_s) {
 
 sim::StageCounts& TopologyModel::counts_of(size_t k) {
   return stages_[k]->counts;
+}
+
+size_t TopologyModel::choose(size_t k, double t_s) {
+  Stage& s = *stages_[k];
+  ++s.counts.arrived;
+  const size_t i = s.split->pick(t_s);
+  ++s.counts.routed[i].second;
+  return i;
 }
 
 void TopologyModel::stage_served(size_t k, double t_s, double latency_s) {

@@ -93,6 +93,9 @@ class TopologyModel : public sim::PlatformModel {
   // the stage's counts.
   void send_task(size_t k, double t_s);
   sim::StageCounts& counts_of(size_t k);
+  // Workflows: a split stage k as a Choice state: the index (in edge order) of the next stage it picks at
+  // t_s, counted in its `routed`.
+  size_t choose(size_t k, double t_s);
 
   TopologySpec spec_;
   std::vector<std::unique_ptr<Stage>> stages_;

@@ -26,6 +26,8 @@ const char* StageSpec::kind_name(Kind kind) {
       return "map";
     case Kind::split:
       return "split";
+    case Kind::parallel:
+      return "parallel";
   }
   return "?";
 }
@@ -71,20 +73,28 @@ sim::ServiceSpec parse_service(const nlohmann::json& j, const std::string& file,
 // A workflow's keys on a stage (docs/workflows.md): a map's fan-out, a task's retry policy and timeout. Only
 // model and map stages are a workflow's states, and only a workflow has maps, retries and task timeouts.
 void parse_workflow_keys(JsonFields& f, StageSpec& s, bool in_workflow) {
-  const bool workflow_state = s.kind == StageSpec::Kind::model || s.kind == StageSpec::Kind::map;
+  using Kind = StageSpec::Kind;
+  const bool workflow_state =
+      s.kind == Kind::model || s.kind == Kind::map || s.kind == Kind::split || s.kind == Kind::parallel;
   if (in_workflow && !workflow_state)
-    throw f.error("kind",
-                  "expected \"model\" or \"map\" in a workflow (its states are tasks and maps), got \"" +
-                      std::string(StageSpec::kind_name(s.kind)) + "\"");
+    throw f.error(
+        "kind",
+        "expected \"model\", \"map\", \"split\" or \"parallel\" in a workflow (its states are tasks, "
+        "maps, choices and parallels), got \"" +
+            std::string(StageSpec::kind_name(s.kind)) + "\"");
   if (!in_workflow) {
-    if (s.kind == StageSpec::Kind::map)
+    if (s.kind == Kind::map || s.kind == Kind::parallel)
       throw f.error("kind",
-                    "\"map\" runs only in a workflow (give the candidate a \"workflow\": {\"engine\": ...})");
-    for (const char* key : {"retry", "timeout_s"})
+                    "\"" + std::string(StageSpec::kind_name(s.kind)) +
+                        "\" runs only in a workflow (give the candidate a \"workflow\": {\"engine\": ...})");
+    for (const char* key : {"retry", "timeout_s", "catch"})
       if (f.has(key))
         throw f.error(key, "used only in a workflow (give the candidate a \"workflow\": {\"engine\": ...})");
     return;
   }
+  if (f.has("catch") && s.kind == Kind::split)
+    throw f.error("catch", "not used on a split (a Choice state does not fail)");
+  if (s.kind == Kind::split || s.kind == Kind::parallel) return;
   if (s.kind == StageSpec::Kind::map) {
     if (!f.has("items"))
       throw f.error("items",
@@ -107,13 +117,14 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
   s.id = f.required_text("id");
   if (s.id.empty()) throw f.error("id", "expected a non-empty stage id, got \"\"");
   const std::string kind = f.required_text(
-      "kind", {"edge-cache", "edge-device", "select", "model", "state-store", "map", "split"});
+      "kind", {"edge-cache", "edge-device", "select", "model", "state-store", "map", "split", "parallel"});
   s.kind = kind == "edge-cache"    ? StageSpec::Kind::edge_cache
            : kind == "edge-device" ? StageSpec::Kind::edge_device
            : kind == "select"      ? StageSpec::Kind::select
            : kind == "state-store" ? StageSpec::Kind::state_store
            : kind == "map"         ? StageSpec::Kind::map
            : kind == "split"       ? StageSpec::Kind::split
+           : kind == "parallel"    ? StageSpec::Kind::parallel
                                    : StageSpec::Kind::model;
   parse_workflow_keys(f, s, in_workflow);
   s.service = scenario.service;
@@ -220,9 +231,99 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
       s.weights = read_split_weights(f);
       break;
     case StageSpec::Kind::map:
+    case StageSpec::Kind::parallel:
       break;
   }
   return s;
+}
+
+// A parallel's "branches": each names the first of a chain of model stages (joined by edges) that only the
+// parallel reaches; every stage of the chain is marked in_branch.
+void resolve_branches(TopologySpec& topo, const std::vector<std::vector<std::string>>& branch_ids,
+                      const Graph& graph, const std::string& ids, const std::string& file) {
+  const size_t n = topo.stages.size();
+  auto find = [&](const std::string& id) {
+    for (size_t k = 0; k < n; ++k)
+      if (topo.stages[k].id == id) return k;
+    return n;
+  };
+  for (size_t k = 0; k < n; ++k)
+    for (size_t i = 0; i < branch_ids[k].size(); ++i) {
+      const std::string at = topo.stages[k].pointer + "/branches/" + std::to_string(i);
+      const std::string& id = branch_ids[k][i];
+      size_t j = find(id);
+      if (j == n) throw input_error(file, at, "expected a stage id (" + ids + "), got \"" + id + "\"");
+      if (boost::in_degree(j, graph) != 0 || topo.stages[j].is_body || j == k)
+        throw input_error(
+            file, at,
+            "expected the first stage of a branch (a model stage no edge or map reaches), got \"" + id +
+                "\"");
+      topo.stages[k].branches.push_back(j);
+      for (bool head = true;; head = false) {
+        StageSpec& b = topo.stages[j];
+        if (b.kind != StageSpec::Kind::model)
+          throw input_error(file, at,
+                            "expected a branch of model stages (tasks), got \"" + b.id + "\", a " +
+                                StageSpec::kind_name(b.kind));
+        if (b.in_branch || (!head && boost::in_degree(j, graph) != 1))
+          throw input_error(file, at,
+                            "expected a branch that only its parallel reaches, got \"" + b.id +
+                                "\", which another branch or stage reaches too");
+        b.in_branch = true;
+        if (b.next.size() != 1) break;  // the branch ends here (more than one next is refused later)
+        j = b.next[0];
+      }
+    }
+}
+
+// "catch": the stage a failed task, map or parallel hands its execution to. The target must not lead back to
+// the stage that catches (through edges, catches or branches): a workflow has no loops.
+void resolve_catches(TopologySpec& topo, const std::vector<std::string>& catch_ids, const std::string& ids,
+                     const std::string& file) {
+  const size_t n = topo.stages.size();
+  for (size_t k = 0; k < n; ++k) {
+    if (catch_ids[k].empty()) continue;
+    StageSpec& s = topo.stages[k];
+    const std::string at = s.pointer + "/catch";
+    if (s.is_body)
+      throw input_error(file, at, "not used on a map's body (its map fails, and the map's catch applies)");
+    if (s.in_branch)
+      throw input_error(file, at,
+                        "not used inside a parallel's branch (the parallel fails, and its catch applies)");
+    size_t t = n;
+    for (size_t j = 0; j < n; ++j)
+      if (topo.stages[j].id == catch_ids[k]) t = j;
+    if (t == n)
+      throw input_error(file, at, "expected a stage id (" + ids + "), got \"" + catch_ids[k] + "\"");
+    const StageSpec& target = topo.stages[t];
+    if (t == k || target.is_body || target.in_branch)
+      throw input_error(
+          file, at,
+          "expected a stage the execution can go on to (not the stage itself, a map's body or a "
+          "branch's stage), got \"" +
+              catch_ids[k] + "\"");
+    s.catch_stage = t;
+    topo.stages[t].is_catch_target = true;
+  }
+  for (size_t k = 0; k < n; ++k) {
+    if (topo.stages[k].catch_stage == StageSpec::kNoCatch) continue;
+    std::vector<size_t> todo{topo.stages[k].catch_stage};
+    std::vector<bool> seen(n, false);
+    while (!todo.empty()) {
+      const size_t j = todo.back();
+      todo.pop_back();
+      if (j == k)
+        throw input_error(file, topo.stages[k].pointer + "/catch",
+                          "expected a stage that does not lead back to \"" + topo.stages[k].id +
+                              "\", got \"" + topo.stages[topo.stages[k].catch_stage].id + "\" (a loop)");
+      if (seen[j]) continue;
+      seen[j] = true;
+      const StageSpec& s = topo.stages[j];
+      todo.insert(todo.end(), s.next.begin(), s.next.end());
+      todo.insert(todo.end(), s.branches.begin(), s.branches.end());
+      if (s.catch_stage != StageSpec::kNoCatch) todo.push_back(s.catch_stage);
+    }
+  }
 }
 
 }  // namespace
@@ -239,6 +340,8 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
   if (top.has("workflow"))
     topo.workflow = parse_workflow(top.child("workflow"), file, top.pointer("workflow"));
   std::vector<std::string> selects_large(stages.size()), selects_small(stages.size()), bodies(stages.size());
+  std::vector<std::vector<std::string>> branch_ids(stages.size());
+  std::vector<std::string> catch_ids(stages.size());
   for (size_t k = 0; k < stages.size(); ++k) {
     JsonFields f(stages[k], file, top.pointer("stages") + "/" + std::to_string(k));
     StageSpec s = parse_stage(f, topo.name, scenario, topo.workflow.has_value());
@@ -254,6 +357,20 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
       if (!f.has("body")) throw f.error("body", "missing (the id of the model stage that runs each item)");
       bodies[k] = f.required_text("body");
     }
+    if (s.kind == StageSpec::Kind::parallel) {
+      const auto& b = f.has("branches") ? f.child("branches") : nlohmann::json();
+      if (!b.is_array() || b.size() < 2 || b.size() > 1000)
+        throw f.error("branches",
+                      "expected a list of 2..1000 stage ids (the first stage of each branch), got " +
+                          (b.is_null() ? std::string("nothing") : core::quote_json(b)));
+      for (size_t i = 0; i < b.size(); ++i) {
+        if (!b[i].is_string())
+          throw input_error(file, f.pointer("branches") + "/" + std::to_string(i),
+                            "expected a stage id, got " + core::quote_json(b[i]));
+        branch_ids[k].push_back(b[i].get<std::string>());
+      }
+    }
+    if (topo.workflow && f.has("catch")) catch_ids[k] = f.required_text("catch");
     f.reject_unknown();
     topo.stages.push_back(std::move(s));
   }
@@ -322,9 +439,12 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
     throw input_error(file, top.pointer("edges") + "/" + std::to_string(*back),
                       "expected an acyclic graph, got " + core::quote_json(pair) + ", which closes a cycle");
   }
+  resolve_branches(topo, branch_ids, graph, ids, file);
+  resolve_catches(topo, catch_ids, ids, file);
   std::vector<std::string> entries;
   for (size_t k = 0; k < n; ++k)
-    if (boost::in_degree(k, graph) == 0 && !topo.stages[k].is_body) {
+    if (boost::in_degree(k, graph) == 0 && !topo.stages[k].is_body && !topo.stages[k].in_branch &&
+        !topo.stages[k].is_catch_target) {
       entries.push_back(topo.stages[k].id);
       topo.entry = k;
     }
@@ -394,6 +514,14 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
                                 " (a Step Functions Inline Map runs at most that many iterations at once; "
                                 "Distributed mode is not modelled), got " +
                                 std::to_string(s.max_concurrency));
+        break;
+      case StageSpec::Kind::parallel:
+        if (s.next.size() > 1)
+          throw input_error(
+              file, s.pointer,
+              "expected at most 1 next stage for a parallel (where the execution goes once every "
+              "branch has ended), got " +
+                  std::to_string(s.next.size()));
         break;
       case StageSpec::Kind::model:
         if (s.next.size() > 1)

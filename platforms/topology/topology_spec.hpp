@@ -3,6 +3,7 @@
 // read and checked where they enter. The graph is a Boost.Graph adjacency_list; it must be a DAG with one
 // entry stage, and each stage kind has a fixed number of next stages (a split: two or more). See
 // docs/topology.md.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,7 +18,7 @@
 namespace servesim::platforms {
 
 struct StageSpec {
-  enum class Kind : uint8_t { edge_cache, edge_device, select, model, state_store, map, split };
+  enum class Kind : uint8_t { edge_cache, edge_device, select, model, state_store, map, split, parallel };
   static const char* kind_name(Kind kind);
 
   std::string id;
@@ -82,6 +83,15 @@ struct StageSpec {
   // model in a workflow: the engine's retry policy and the task's timeout (TimeoutSeconds; 0 = none).
   RetryPolicy retry;
   double timeout_s = 0;
+  // parallel: the first stage of each branch (a chain of model stages joined by edges); the execution goes
+  // on once every branch has ended, and the state fails when a branch's task fails.
+  std::vector<size_t> branches;
+  bool in_branch = false;  // model: a stage of a parallel's branch (reached only through it)
+  // model, map or parallel in a workflow: "catch": where the execution goes when the state fails (a Step
+  // Functions Catcher on States.ALL) instead of failing; kNoCatch = none.
+  static constexpr size_t kNoCatch = SIZE_MAX;
+  size_t catch_stage = kNoCatch;
+  bool is_catch_target = false;  // reached by a catch (may have no incoming edge)
 };
 
 struct TopologySpec {

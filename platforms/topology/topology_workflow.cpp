@@ -15,6 +15,7 @@ TopologyModel::Workflow::Workflow(TopologyModel& owner, const TopologySpec& spec
     sim::WorkflowStageOutcome o;
     o.id = s.id;
     o.kind = StageSpec::kind_name(s.kind);
+    o.has_catch = s.catch_stage != StageSpec::kNoCatch;
     out_.stages.push_back(o);
   }
 }
@@ -75,12 +76,14 @@ uint32_t TopologyModel::Workflow::new_execution(double origin_s, double t_s) {
   return e;
 }
 
-uint32_t TopologyModel::Workflow::new_task(uint32_t e, uint32_t stage, bool in_map) {
+uint32_t TopologyModel::Workflow::new_task(uint32_t e, uint32_t stage, bool in_map, bool in_branch) {
   const uint32_t id = take_slot(tasks_, free_tasks_);
   Task& task = tasks_[id];
   task.execution = e;
   task.stage = stage;
   task.in_map = in_map;
+  task.in_branch = in_branch;
+  task.scope = executions_[e].scope;
   ++executions_[e].outstanding;
   return id;
 }
@@ -104,9 +107,19 @@ void TopologyModel::Workflow::arrival(double t_s, double origin_s) {
 void TopologyModel::Workflow::enter(uint32_t e, size_t k, double t_s) {
   transitions(1);  // the state is entered
   const StageSpec& s = spec_.stages[k];
-  if (s.kind != StageSpec::Kind::map) {
-    send(new_task(e, static_cast<uint32_t>(k), false), t_s);
-    return;
+  switch (s.kind) {
+    case StageSpec::Kind::split: {
+      // A Choice state: the next state by the split's shares in force now (no data to evaluate rules on).
+      ++out_.stages[k].runs;
+      return enter(e, s.next[owner_.choose(k, t_s)], t_s);
+    }
+    case StageSpec::Kind::parallel:
+      return enter_parallel(e, k, t_s);
+    case StageSpec::Kind::map:
+      break;
+    default:
+      send(new_task(e, static_cast<uint32_t>(k), false), t_s);
+      return;
   }
   Execution& x = executions_[e];
   ++out_.stages[k].runs;
@@ -123,9 +136,12 @@ void TopologyModel::Workflow::enter(uint32_t e, size_t k, double t_s) {
 // execution is still running (an item that fails at once may fail it).
 void TopologyModel::Workflow::fill_map(uint32_t e, double t_s) {
   const uint32_t generation = executions_[e].generation;
+  const uint32_t scope = executions_[e].scope;
   while (true) {
     const Execution& x = executions_[e];
-    if (x.generation != generation || x.done || x.map_stage == kNone || x.started >= x.items) return;
+    if (x.generation != generation || x.scope != scope || x.done || x.map_stage == kNone ||
+        x.started >= x.items)
+      return;
     const StageSpec& s = spec_.stages[x.map_stage];
     const uint32_t limit = s.max_concurrency > 0 ? s.max_concurrency : engine_.inline_map_concurrency;
     if (limit > 0 && x.in_flight >= limit) return;
@@ -147,6 +163,56 @@ void TopologyModel::Workflow::start_item(uint32_t e, double t_s) {
   o.concurrency_peak = std::max(o.concurrency_peak, x.in_flight);
   transitions(1);  // the iteration's state is entered
   send(new_task(e, static_cast<uint32_t>(spec_.stages[k].body), true), t_s);
+}
+
+// A Parallel state: every branch's first task starts now (each branch's state entered: a transition); the
+// execution goes on once all branches have ended (branch_task_ended).
+void TopologyModel::Workflow::enter_parallel(uint32_t e, size_t k, double t_s) {
+  const StageSpec& s = spec_.stages[k];
+  Execution& x = executions_[e];
+  ++out_.stages[k].runs;
+  x.parallel_stage = static_cast<uint32_t>(k);
+  x.branches_left = static_cast<uint32_t>(s.branches.size());
+  const uint32_t generation = x.generation, scope = x.scope;
+  for (const size_t head : s.branches) {
+    const Execution& now = executions_[e];  // a branch that fails at once may end the parallel
+    if (now.generation != generation || now.scope != scope || now.done || now.parallel_stage != k) return;
+    ++out_.stages[k].branches;
+    enter_branch(e, head, t_s);
+  }
+}
+
+void TopologyModel::Workflow::enter_branch(uint32_t e, size_t k, double t_s) {
+  transitions(1);
+  send(new_task(e, static_cast<uint32_t>(k), false, true), t_s);
+}
+
+void TopologyModel::Workflow::branch_task_ended(uint32_t e, const Task& task, double t_s, bool ok,
+                                                Outcome outcome) {
+  Execution& x = executions_[e];
+  const size_t p = x.parallel_stage;
+  if (!ok) {  // Step Functions: a branch that fails fails the Parallel state; the others run on, ignored
+    ++out_.stages[p].runs_failed;
+    x.parallel_stage = kNone;
+    ++x.scope;
+    return state_failed(e, p, t_s, outcome);
+  }
+  sim::StageCounts& counts = owner_.counts_of(task.stage);
+  ++counts.forwarded;
+  const StageSpec& s = spec_.stages[task.stage];
+  if (!s.next.empty()) return enter_branch(e, s.next[0], t_s);
+  if (--x.branches_left > 0) return;
+  x.parallel_stage = kNone;
+  const StageSpec& parallel = spec_.stages[p];
+  if (parallel.next.empty()) return complete(e, t_s);
+  enter(e, parallel.next[0], t_s);
+}
+
+void TopologyModel::Workflow::state_failed(uint32_t e, size_t k, double t_s, Outcome outcome) {
+  const StageSpec& s = spec_.stages[k];
+  if (s.catch_stage == StageSpec::kNoCatch) return fail(e, t_s, outcome);
+  ++out_.stages[k].caught;  // a Catcher on States.ALL: the execution goes on at the catch's state
+  enter(e, s.catch_stage, t_s);
 }
 
 void TopologyModel::Workflow::after_map(uint32_t e, double t_s) {
@@ -244,10 +310,13 @@ void TopologyModel::Workflow::task_ended(uint32_t id, double t_s, bool ok, Outco
   Execution& x = executions_[e];
   --x.outstanding;
   if (x.done) return release(e);
+  // A task of a map or a parallel the execution left through a catch: its end changes nothing.
+  if ((task.in_map || task.in_branch) && task.scope != x.scope) return;
   sim::StageCounts& counts = owner_.counts_of(task.stage);
   if (!ok) ++counts.failed;
+  if (task.in_branch) return branch_task_ended(e, task, t_s, ok, outcome);
   if (!task.in_map) {
-    if (!ok) return fail(e, t_s, outcome);
+    if (!ok) return state_failed(e, task.stage, t_s, outcome);
     const StageSpec& s = spec_.stages[task.stage];
     if (s.next.empty()) {
       ++counts.served_here;
@@ -269,8 +338,11 @@ void TopologyModel::Workflow::task_ended(uint32_t id, double t_s, bool ok, Outco
     if (static_cast<double>(x.failed) * 100 >
         map.tolerated_failure_percentage * static_cast<double>(x.items)) {
       ++o.runs_failed;
-      ++out_.failed_by_map;
-      return fail(e, t_s, outcome);
+      const size_t k = x.map_stage;
+      if (map.catch_stage == StageSpec::kNoCatch) ++out_.failed_by_map;
+      x.map_stage = kNone;
+      ++x.scope;  // its items still running are ignored
+      return state_failed(e, k, t_s, outcome);
     }
   }
   if (x.ended == x.items) return after_map(e, t_s);

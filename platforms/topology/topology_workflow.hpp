@@ -49,12 +49,19 @@ class TopologyModel::Workflow {
     uint64_t items = 0, started = 0, ended = 0, failed = 0;
     uint32_t in_flight = 0;
     double map_entered_s = 0;
+    // The parallel it is in (kNone: none) and its branches still running.
+    uint32_t parallel_stage = kNone;
+    uint32_t branches_left = 0;
+    // Raised when it leaves a map or a parallel through a catch: the tasks still running there are stale.
+    uint32_t scope = 0;
   };
   struct Task {
     uint32_t execution = 0, stage = 0;
     uint32_t retries = 0;     // retries made
     uint32_t generation = 0;  // of the attempt in flight (a timer of an older attempt is stale)
     bool in_map = false;
+    bool in_branch = false;  // a task of a parallel's branch
+    uint32_t scope = 0;      // its execution's scope when it was created
     bool abandoned = false;  // an attempt stopped by timeout_s, still running on its platform
     bool live = false;
     double sent_s = 0;
@@ -70,8 +77,13 @@ class TopologyModel::Workflow {
   };
 
   uint32_t new_execution(double origin_s, double t_s);
-  uint32_t new_task(uint32_t e, uint32_t stage, bool in_map);
+  uint32_t new_task(uint32_t e, uint32_t stage, bool in_map, bool in_branch = false);
   void enter(uint32_t e, size_t k, double t_s);
+  void enter_parallel(uint32_t e, size_t k, double t_s);
+  void enter_branch(uint32_t e, size_t k, double t_s);
+  void branch_task_ended(uint32_t e, const Task& task, double t_s, bool ok, Outcome outcome);
+  // State k failed: its catch takes the execution on, else the execution fails.
+  void state_failed(uint32_t e, size_t k, double t_s, Outcome outcome);
   void start_item(uint32_t e, double t_s);
   void fill_map(uint32_t e, double t_s);
   void after_map(uint32_t e, double t_s);

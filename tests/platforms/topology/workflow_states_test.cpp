@@ -1,0 +1,188 @@
+// A workflow's Choice (a split stage), Parallel and Catch states (platforms/topology/topology_workflow.hpp,
+// docs/workflows.md) against hand calculations: the Choice's exact shares, a Parallel's makespan (the
+// longest branch) and transitions, a Catcher that takes over a failed task, map or parallel (the execution
+// completes there, the abandoned items or branches ignored), and the one-line errors of bad input.
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "support/sim_harness.hpp"
+
+using servesim::test::candidates_error;
+using servesim::test::constant_ms;
+using servesim::test::scenario_from;
+using servesim::test::simulate;
+using servesim::test::TempDir;
+using servesim::test::trace_at;
+
+namespace {
+
+// Executions at `times` on a Step Functions Standard workflow of `stages` and `edges`; tasks on fixed pools
+// of always-on servers (no cold start), service from each stage.
+nlohmann::json states_scenario(const TempDir& dir, nlohmann::json stages, nlohmann::json edges,
+                               std::vector<double> times = {0.0}) {
+  nlohmann::json candidate = {{"name", "flow"},
+                              {"platform", "topology"},
+                              {"workflow", {{"engine", "step-functions-standard"}}},
+                              {"stages", std::move(stages)},
+                              {"edges", std::move(edges)}};
+  return {{"seed", 5},
+          {"workload", trace_at(dir, times, 100)},
+          {"service", {{"warm", constant_ms(1000)}}},
+          {"slo", {{"p99_ms", 1e7}, {"timeout_s", 1e6}}},
+          {"metrics", {{"interval_s", 2}}},
+          {"candidates", {candidate}}};
+}
+
+nlohmann::json states_task(const std::string& id, double ms) {
+  return {{"id", id},
+          {"kind", "model"},
+          {"candidate", {{"platform", "fixed-pool"}, {"servers", 100000}}},
+          {"service", {{"warm", constant_ms(ms)}}}};
+}
+
+const servesim::sim::WorkflowStageOutcome& states_stage(const servesim::sim::CandidateResult& r,
+                                                        const std::string& id) {
+  for (const auto& s : r.workflow.stages)
+    if (s.id == id) return s;
+  FAIL("no stage " << id);
+  return r.workflow.stages.front();
+}
+
+nlohmann::json states_edges(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [from, to] : pairs) out.push_back(nlohmann::json::array({from, to}));
+  return out;
+}
+
+servesim::sim::CandidateResult states_run(const nlohmann::json& doc) {
+  return simulate(scenario_from(doc)).results.at(0);
+}
+
+std::vector<double> states_times(int n) {
+  std::vector<double> t;
+  for (int k = 0; k < n; ++k) t.push_back(10.0 * k);
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("platforms::TopologyModel workflow: a Choice (split) sends exactly its shares") {
+  // 10 executions, 70/30 between a 100 ms and a 300 ms task: smooth weighted round-robin gives exactly 7 and
+  // 3; makespans 0.1 s x 7 and 0.3 s x 3, mean 0.16 s; each execution enters the Choice and one task: 2
+  // transitions, 20 in all.
+  TempDir dir;
+  nlohmann::json choice = {
+      {"id", "route"}, {"kind", "split"}, {"weights", {{{"at_s", 0}, {"percent", {70, 30}}}}}};
+  const auto r =
+      states_run(states_scenario(dir, {choice, states_task("small", 100), states_task("large", 300)},
+                                 states_edges({{"route", "small"}, {"route", "large"}}), states_times(10)));
+  CHECK(r.requests.served == 10);
+  CHECK(r.latency.mean_s() == Approx(0.16).margin(1e-9));
+  CHECK(r.workflow.transitions == 20);
+  CHECK(states_stage(r, "route").runs == 10);
+  CHECK(states_stage(r, "small").attempts == 7);
+  CHECK(states_stage(r, "large").attempts == 3);
+}
+
+TEST_CASE("platforms::TopologyModel workflow: a Parallel ends with its longest branch") {
+  // Branch a: a1 (100 ms) then a2 (200 ms) = 300 ms; branch b: b1 (500 ms); then join (100 ms). Makespan
+  // max(300, 500) + 100 = 600 ms. Transitions: parallel, a1, a2, b1, join = 5 per execution.
+  TempDir dir;
+  nlohmann::json par = {{"id", "both"}, {"kind", "parallel"}, {"branches", {"a1", "b1"}}};
+  const auto doc = states_scenario(
+      dir,
+      {par, states_task("a1", 100), states_task("a2", 200), states_task("b1", 500), states_task("join", 100)},
+      states_edges({{"a1", "a2"}, {"both", "join"}}), states_times(4));
+  const auto r = states_run(doc);
+  CHECK(r.requests.served == 4);
+  CHECK(r.latency.max_s() == Approx(0.6).margin(1e-9));
+  CHECK(r.latency.mean_s() == Approx(0.6).margin(1e-9));
+  CHECK(r.workflow.transitions == 20);
+  CHECK(states_stage(r, "both").runs == 4);
+  CHECK(states_stage(r, "both").branches == 8);
+  CHECK(states_stage(r, "a2").attempts == 4);
+  CHECK(states_stage(r, "join").attempts == 4);
+}
+
+TEST_CASE("platforms::TopologyModel workflow: a Catch takes over a failed task, map or parallel") {
+  TempDir dir;
+  // A 2 s task with timeout_s 1 and no retry fails at 1 s (States.Timeout).
+  nlohmann::json slow = states_task("slow", 2000);
+  slow["timeout_s"] = 1;
+  SECTION("without a catch the execution fails, timed out") {
+    const auto r = states_run(states_scenario(dir, {slow}, nlohmann::json::array(), states_times(3)));
+    CHECK(r.requests.timed_out == 3);
+    CHECK(r.workflow.failed_timed_out == 3);
+  }
+  SECTION("a task's catch: on to the fallback (100 ms), the execution completes at 1.1 s") {
+    slow["catch"] = "fallback";
+    const auto r = states_run(
+        states_scenario(dir, {slow, states_task("fallback", 100)}, nlohmann::json::array(), states_times(3)));
+    CHECK(r.requests.served == 3);
+    CHECK(r.workflow.failed == 0);
+    CHECK(r.latency.max_s() == Approx(1.1).margin(1e-9));
+    CHECK(states_stage(r, "slow").caught == 3);
+    CHECK(states_stage(r, "slow").tasks_failed == 3);
+    CHECK(r.workflow.transitions == 6);  // slow, fallback
+  }
+  SECTION("a parallel's catch: a branch fails at 1 s, the other (3 s) runs on, ignored") {
+    nlohmann::json par = {
+        {"id", "both"}, {"kind", "parallel"}, {"branches", {"long", "slow"}}, {"catch", "fallback"}};
+    const auto r = states_run(states_scenario(
+        dir, {par, states_task("long", 3000), slow, states_task("fallback", 100), states_task("join", 100)},
+        states_edges({{"both", "join"}}), states_times(3)));
+    CHECK(r.requests.served == 3);
+    CHECK(r.latency.max_s() == Approx(1.1).margin(1e-9));  // fallback ends the execution; join never runs
+    CHECK(states_stage(r, "both").runs_failed == 3);
+    CHECK(states_stage(r, "both").caught == 3);
+    CHECK(states_stage(r, "join").attempts == 0);
+    CHECK(states_stage(r, "long").attempts == 3);
+  }
+  SECTION("a map's catch: the first failed item fails the map; the other items are ignored") {
+    // 4 items of 2 s with timeout_s 1, 2 at once: both fail at 1 s; the first failure fails the map
+    // (tolerance 0) and the catch runs the fallback: 1.1 s. The second failure and no third item follow.
+    nlohmann::json map = {{"id", "items"}, {"kind", "map"},        {"body", "slow"},
+                          {"items", 4},    {"max_concurrency", 2}, {"catch", "fallback"}};
+    const auto r = states_run(states_scenario(dir, {map, slow, states_task("fallback", 100)},
+                                              nlohmann::json::array(), states_times(3)));
+    CHECK(r.requests.served == 3);
+    CHECK(r.latency.max_s() == Approx(1.1).margin(1e-9));
+    CHECK(states_stage(r, "items").caught == 3);
+    CHECK(states_stage(r, "items").runs_failed == 3);
+    CHECK(states_stage(r, "items").items == 6);
+    CHECK(r.workflow.failed_by_map == 0);
+  }
+}
+
+TEST_CASE("platforms::TopologyModel workflow: bad Choice, Parallel and Catch input") {
+  TempDir dir;
+  auto error = [&](nlohmann::json stages, const nlohmann::json& edges) {
+    return candidates_error(states_scenario(dir, std::move(stages), edges));
+  };
+  nlohmann::json par = {{"id", "both"}, {"kind", "parallel"}, {"branches", {"a", "b"}}};
+  // A branch's first stage reached by an edge.
+  CHECK_THAT(error({par, states_task("x", 1), states_task("a", 1), states_task("b", 1)},
+                   states_edges({{"x", "both"}, {"x", "a"}})),
+             Catch::Contains("/candidates/0/stages/0/branches/0: expected the first stage of a branch"));
+  // A branch of something else than model stages.
+  nlohmann::json inner = {{"id", "a"}, {"kind", "map"}, {"body", "t"}, {"items", 1}};
+  CHECK_THAT(error({par, inner, states_task("t", 1), states_task("b", 1)}, nlohmann::json::array()),
+             Catch::Contains("branches/0: expected a branch of model stages (tasks), got \"a\", a map"));
+  // A catch that leads back to its stage.
+  nlohmann::json t1 = states_task("t1", 1);
+  t1["catch"] = "t0";
+  CHECK_THAT(
+      error({states_task("t0", 1), t1}, states_edges({{"t0", "t1"}})),
+      Catch::Contains("/candidates/0/stages/1/catch: expected a stage that does not lead back to \"t1\", "
+                      "got \"t0\" (a loop)"));
+  // A catch to an unknown stage.
+  t1["catch"] = "nowhere";
+  CHECK_THAT(error({states_task("t0", 1), t1}, states_edges({{"t0", "t1"}})),
+             Catch::Contains("/candidates/0/stages/1/catch: expected a stage id (t0, t1), got \"nowhere\""));
+  // Parallel and catch outside a workflow.
+  auto plain = states_scenario(dir, {par, states_task("a", 1), states_task("b", 1)}, nlohmann::json::array());
+  plain["candidates"][0].erase("workflow");
+  CHECK_THAT(candidates_error(plain),
+             Catch::Contains("/stages/0/kind: \"parallel\" runs only in a workflow"));
+}
