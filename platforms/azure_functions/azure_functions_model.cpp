@@ -31,8 +31,8 @@ void check_plan_keys(const Settings& s, const std::string& plan) {
     if (key == "http_concurrency" && plan == "flex")
       throw s.error(key, "applies to plans consumption and premium; plan flex uses flex_http_concurrency");
     if (prefix == "service" && key.rfind("service_bus_", 0) == 0 && s.text("queue_trigger") != "service-bus")
-      throw s.error(key, "applies to queue_trigger service-bus only, but queue_trigger is " +
-                             s.text("queue_trigger"));
+      throw s.error(
+          key, "applies to queue_trigger service-bus only, but queue_trigger is " + s.text("queue_trigger"));
   }
 }
 
