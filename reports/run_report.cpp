@@ -176,6 +176,7 @@ nlohmann::ordered_json workflow_json(const sim::CandidateResult& r) {
         {"failed_by_max_duration", w.failed_by_duration}}},
       {"makespan_ms", quantiles_ms(r.latency)},
       {"transitions", w.transitions},
+      {"child_executions", w.child_executions},
       {"transitions_per_execution",
        round_significant(w.executions ? static_cast<double>(w.transitions) / static_cast<double>(w.executions)
                                       : 0.0)},
@@ -187,6 +188,7 @@ nlohmann::ordered_json workflow_json(const sim::CandidateResult& r) {
   for (const auto& s : w.stages) {
     nlohmann::ordered_json st = {{"stage", s.id}, {"kind", s.kind}};
     if (s.kind == "map") {
+      st["mode"] = s.distributed ? "distributed" : "inline";
       st["runs"] = s.runs;
       st["runs_failed"] = s.runs_failed;
       st["items"] = s.items;
@@ -201,6 +203,7 @@ nlohmann::ordered_json workflow_json(const sim::CandidateResult& r) {
       st["retries"] = s.retries;
       st["timeouts"] = s.timeouts;
       st["tasks_failed"] = s.tasks_failed;
+      st["throttles"] = s.throttles;
     }
     j["stages"].push_back(st);
   }

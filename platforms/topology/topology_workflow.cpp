@@ -15,6 +15,7 @@ TopologyModel::Workflow::Workflow(TopologyModel& owner, const TopologySpec& spec
     sim::WorkflowStageOutcome o;
     o.id = s.id;
     o.kind = StageSpec::kind_name(s.kind);
+    o.distributed = s.map_mode.distributed;
     out_.stages.push_back(o);
   }
 }
@@ -33,6 +34,12 @@ void TopologyModel::Workflow::start(sim::Recorder& recorder) {
       cost_transactions_ = rec_->cost_category("workflow/storage_transactions_usd");
       break;
   }
+  for (const auto& s : spec_.stages)
+    if (s.kind == StageSpec::Kind::map && s.map_mode.distributed && s.map_mode.express_children &&
+        cost_child_requests_ < 0) {
+      cost_child_requests_ = rec_->cost_category("workflow/child_requests_usd");
+      cost_child_duration_ = rec_->cost_category("workflow/child_duration_usd");
+    }
 }
 
 uint64_t TopologyModel::Workflow::add_timer(double t_s, Timer::Kind kind, uint32_t id, uint32_t generation) {
@@ -45,9 +52,9 @@ void TopologyModel::Workflow::drop_timer(double t_s, uint64_t seq) {
   if (seq) timers_.erase(Timer{t_s, seq, Timer::Kind::retry, 0, 0});
 }
 
-void TopologyModel::Workflow::transitions(uint64_t n) {
+void TopologyModel::Workflow::transitions(uint64_t n, bool billed) {
   out_.transitions += n;
-  if (cost_transitions_ >= 0)
+  if (billed && cost_transitions_ >= 0)
     rec_->add_cost(cost_transitions_, static_cast<double>(n) * engine_.price_usd_per_transition);
 }
 
@@ -119,15 +126,18 @@ void TopologyModel::Workflow::enter(uint32_t e, size_t k, double t_s) {
   fill_map(e, t_s);
 }
 
-// Starts items while the map has slots (limit: max_concurrency, else the engine's, 0 = none) and the
-// execution is still running (an item that fails at once may fail it).
+// Starts items while the map has slots (limit: max_concurrency, else the engine's for the map's mode: Inline
+// 40, Distributed 10,000 on Step Functions; 0 = none) and the execution is still running (an item that fails
+// at once may fail it).
 void TopologyModel::Workflow::fill_map(uint32_t e, double t_s) {
   const uint32_t generation = executions_[e].generation;
   while (true) {
     const Execution& x = executions_[e];
     if (x.generation != generation || x.done || x.map_stage == kNone || x.started >= x.items) return;
     const StageSpec& s = spec_.stages[x.map_stage];
-    const uint32_t limit = s.max_concurrency > 0 ? s.max_concurrency : engine_.inline_map_concurrency;
+    const uint32_t engine_limit =
+        s.map_mode.distributed ? engine_.distributed_map_concurrency : engine_.inline_map_concurrency;
+    const uint32_t limit = s.max_concurrency > 0 ? s.max_concurrency : engine_limit;
     if (limit > 0 && x.in_flight >= limit) return;
     start_item(e, t_s);
   }
@@ -145,8 +155,18 @@ void TopologyModel::Workflow::start_item(uint32_t e, double t_s) {
   o.wait_s_max = std::max(o.wait_s_max, wait_s);
   if (wait_s > 0) ++o.items_waited;
   o.concurrency_peak = std::max(o.concurrency_peak, x.in_flight);
-  transitions(1);  // the iteration's state is entered
-  send(new_task(e, static_cast<uint32_t>(spec_.stages[k].body), true), t_s);
+  // Inline: the iteration's first state; Distributed: a child execution of the body, whose states are billed
+  // as its type bills them (STANDARD: per transition; EXPRESS: a request and its duration).
+  const MapMode& mode = spec_.stages[k].map_mode;
+  const bool express_child = mode.distributed && mode.express_children;
+  if (mode.distributed) ++out_.child_executions;
+  if (express_child) rec_->add_cost(cost_child_requests_, engine_.child_price_usd_per_request);
+  transitions(1, !express_child);  // the item's first state is entered
+  const uint32_t id = new_task(e, static_cast<uint32_t>(spec_.stages[k].body), true);
+  tasks_[id].express_child = express_child;
+  tasks_[id].tasks_left = mode.tasks_per_item - 1;
+  tasks_[id].item_start_s = t_s;
+  send(id, t_s);
 }
 
 void TopologyModel::Workflow::after_map(uint32_t e, double t_s) {
@@ -158,6 +178,13 @@ void TopologyModel::Workflow::after_map(uint32_t e, double t_s) {
 }
 
 void TopologyModel::Workflow::send(uint32_t id, double t_s) {
+  // A task sent because a platform answered (the next item, state or epoch) waits until that platform has
+  // finished handling its answer (a timer at the same time): the environment or server that answered is free
+  // by then, so the task can reuse it instead of starting another or being throttled at a concurrency cap.
+  if (in_platform_callback_) {
+    add_timer(t_s, Timer::Kind::retry, id, tasks_[id].generation);
+    return;
+  }
   Task& task = tasks_[id];
   const StageSpec& s = spec_.stages[task.stage];
   ++task.generation;
@@ -195,6 +222,7 @@ uint32_t TopologyModel::Workflow::take(size_t k, double origin_s) {
 }
 
 void TopologyModel::Workflow::task_served(size_t k, double t_s, double latency_s) {
+  const CallbackScope scope(in_platform_callback_);
   const uint32_t id = take(k, t_s - latency_s);
   if (id == kNone) return;
   Task& task = tasks_[id];
@@ -208,6 +236,7 @@ void TopologyModel::Workflow::task_served(size_t k, double t_s, double latency_s
 }
 
 void TopologyModel::Workflow::task_failed(size_t k, double t_s, Outcome outcome, double origin_s) {
+  const CallbackScope scope(in_platform_callback_);
   const uint32_t id = take(k, origin_s);
   if (id == kNone) return;
   Task& task = tasks_[id];
@@ -225,9 +254,10 @@ void TopologyModel::Workflow::task_failed(size_t k, double t_s, Outcome outcome,
 void TopologyModel::Workflow::attempt_failed(uint32_t id, double t_s, Outcome outcome) {
   Task& task = tasks_[id];
   const StageSpec& s = spec_.stages[task.stage];
+  if (outcome == Outcome::throttled) ++out_.stages[task.stage].throttles;
   if (!executions_[task.execution].done && task.retries < s.retry.max_attempts) {
     ++task.retries;
-    transitions(1);  // a retry is billed as a transition
+    transitions(1, !task.express_child);  // a retry is billed as a transition
     rec_->retry(t_s);
     add_timer(t_s + s.retry.delay_s(task.retries), Timer::Kind::retry, id, task.generation);
     return;
@@ -237,12 +267,26 @@ void TopologyModel::Workflow::attempt_failed(uint32_t id, double t_s, Outcome ou
 }
 
 void TopologyModel::Workflow::task_ended(uint32_t id, double t_s, bool ok, Outcome outcome) {
-  const Task task = tasks_[id];
+  Task& current = tasks_[id];
+  if (ok && current.in_map && current.tasks_left > 0 && !executions_[current.execution].done) {
+    // The item's next task (a trial's next epoch, resumed from its checkpoint): a new state, fresh retries.
+    --current.tasks_left;
+    current.retries = 0;
+    ++owner_.counts_of(current.stage).forwarded;
+    transitions(1, !current.express_child);
+    return send(id, t_s);
+  }
+  const Task task = current;
   tasks_[id].live = false;
   free_tasks_.push_back(id);
   const uint32_t e = task.execution;
   Execution& x = executions_[e];
   --x.outstanding;
+  if (task.express_child) {
+    // The EXPRESS child execution ends with its item's last task (or is stopped with its parent).
+    bill_express(cost_child_duration_, task.item_start_s, t_s, engine_.child_memory_mb,
+                 engine_.child_price_usd_per_gb_s);
+  }
   if (x.done) return release(e);
   sim::StageCounts& counts = owner_.counts_of(task.stage);
   if (!ok) ++counts.failed;
@@ -313,13 +357,18 @@ void TopologyModel::Workflow::bill_end(uint32_t e, double t_s) {
   Execution& x = executions_[e];
   drop_timer(x.start_s + engine_.max_duration_s, x.deadline_seq);
   x.deadline_seq = 0;
-  if (cost_duration_ < 0) return;
+  if (cost_duration_ >= 0)
+    bill_express(cost_duration_, x.start_s, t_s, engine_.memory_mb, engine_.price_usd_per_gb_s);
+}
+
+void TopologyModel::Workflow::bill_express(int category, double start_s, double t_s, double memory_mb,
+                                           double price_usd_per_gb_s) {
   const double g = engine_.billing_granularity_s;
-  const double billed_s = std::ceil((t_s - x.start_s) / g - 1e-9) * g;
+  const double billed_s = std::ceil((t_s - start_s) / g - 1e-9) * g;
   const double memory_gb =
-      std::ceil(engine_.memory_mb / engine_.memory_chunk_mb - 1e-9) * engine_.memory_chunk_mb / 1024;
+      std::ceil(memory_mb / engine_.memory_chunk_mb - 1e-9) * engine_.memory_chunk_mb / 1024;
   out_.billed_gb_s += billed_s * memory_gb;
-  rec_->add_cost(cost_duration_, billed_s * memory_gb * engine_.price_usd_per_gb_s);
+  rec_->add_cost(category, billed_s * memory_gb * price_usd_per_gb_s);
 }
 
 void TopologyModel::Workflow::release(uint32_t e) {
