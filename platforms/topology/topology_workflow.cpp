@@ -34,12 +34,17 @@ void TopologyModel::Workflow::start(sim::Recorder& recorder) {
       cost_transactions_ = rec_->cost_category("workflow/storage_transactions_usd");
       break;
   }
-  for (const auto& s : spec_.stages)
-    if (s.kind == StageSpec::Kind::map && s.map_mode.distributed && s.map_mode.express_children &&
-        cost_child_requests_ < 0) {
+  // Distributed Maps' children: STANDARD ones pay transitions (also under an Express parent), EXPRESS ones
+  // requests and duration.
+  for (const auto& s : spec_.stages) {
+    if (s.kind != StageSpec::Kind::map || !s.map_mode.distributed) continue;
+    if (!s.map_mode.express_children && cost_transitions_ < 0)
+      cost_transitions_ = rec_->cost_category("workflow/transitions_usd");
+    if (s.map_mode.express_children && cost_child_requests_ < 0) {
       cost_child_requests_ = rec_->cost_category("workflow/child_requests_usd");
       cost_child_duration_ = rec_->cost_category("workflow/child_duration_usd");
     }
+  }
 }
 
 uint64_t TopologyModel::Workflow::add_timer(double t_s, Timer::Kind kind, uint32_t id, uint32_t generation) {
@@ -52,10 +57,9 @@ void TopologyModel::Workflow::drop_timer(double t_s, uint64_t seq) {
   if (seq) timers_.erase(Timer{t_s, seq, Timer::Kind::retry, 0, 0});
 }
 
-void TopologyModel::Workflow::transitions(uint64_t n, bool billed) {
+void TopologyModel::Workflow::transitions(uint64_t n, double usd_each) {
   out_.transitions += n;
-  if (billed && cost_transitions_ >= 0)
-    rec_->add_cost(cost_transitions_, static_cast<double>(n) * engine_.price_usd_per_transition);
+  if (usd_each > 0) rec_->add_cost(cost_transitions_, static_cast<double>(n) * usd_each);
 }
 
 namespace {
@@ -85,6 +89,7 @@ uint32_t TopologyModel::Workflow::new_execution(double origin_s, double t_s) {
 uint32_t TopologyModel::Workflow::new_task(uint32_t e, uint32_t stage, bool in_map) {
   const uint32_t id = take_slot(tasks_, free_tasks_);
   Task& task = tasks_[id];
+  task.transition_usd = engine_.price_usd_per_transition;  // a parent's state (a child's: start_item)
   task.execution = e;
   task.stage = stage;
   task.in_map = in_map;
@@ -109,7 +114,7 @@ void TopologyModel::Workflow::arrival(double t_s, double origin_s) {
 }
 
 void TopologyModel::Workflow::enter(uint32_t e, size_t k, double t_s) {
-  transitions(1);  // the state is entered
+  transitions(1, engine_.price_usd_per_transition);  // the state is entered
   const StageSpec& s = spec_.stages[k];
   if (s.kind != StageSpec::Kind::map) {
     send(new_task(e, static_cast<uint32_t>(k), false), t_s);
@@ -159,11 +164,15 @@ void TopologyModel::Workflow::start_item(uint32_t e, double t_s) {
   // as its type bills them (STANDARD: per transition; EXPRESS: a request and its duration).
   const MapMode& mode = spec_.stages[k].map_mode;
   const bool express_child = mode.distributed && mode.express_children;
+  const double transition_usd = express_child      ? 0.0
+                                : mode.distributed ? engine_.child_price_usd_per_transition
+                                                   : engine_.price_usd_per_transition;
   if (mode.distributed) ++out_.child_executions;
   if (express_child) rec_->add_cost(cost_child_requests_, engine_.child_price_usd_per_request);
-  transitions(1, !express_child);  // the item's first state is entered
+  transitions(1, transition_usd);  // the item's first state is entered
   const uint32_t id = new_task(e, static_cast<uint32_t>(spec_.stages[k].body), true);
   tasks_[id].express_child = express_child;
+  tasks_[id].transition_usd = transition_usd;
   tasks_[id].tasks_left = mode.tasks_per_item - 1;
   tasks_[id].item_start_s = t_s;
   send(id, t_s);
@@ -257,7 +266,7 @@ void TopologyModel::Workflow::attempt_failed(uint32_t id, double t_s, Outcome ou
   if (outcome == Outcome::throttled) ++out_.stages[task.stage].throttles;
   if (!executions_[task.execution].done && task.retries < s.retry.max_attempts) {
     ++task.retries;
-    transitions(1, !task.express_child);  // a retry is billed as a transition
+    transitions(1, task.transition_usd);  // a retry is billed as a transition
     rec_->retry(t_s);
     add_timer(t_s + s.retry.delay_s(task.retries), Timer::Kind::retry, id, task.generation);
     return;
@@ -273,7 +282,7 @@ void TopologyModel::Workflow::task_ended(uint32_t id, double t_s, bool ok, Outco
     --current.tasks_left;
     current.retries = 0;
     ++owner_.counts_of(current.stage).forwarded;
-    transitions(1, !current.express_child);
+    transitions(1, current.transition_usd);
     return send(id, t_s);
   }
   const Task task = current;

@@ -55,7 +55,8 @@ class TopologyModel::Workflow {
     uint32_t retries = 0;     // retries made
     uint32_t generation = 0;  // of the attempt in flight (a timer of an older attempt is stale)
     bool in_map = false;
-    bool express_child = false;  // in a Distributed Map's EXPRESS child: its transitions are not billed
+    bool express_child = false;  // in a Distributed Map's EXPRESS child (billed by duration)
+    double transition_usd = 0;   // the price of one of its transitions (0: not billed per transition)
     uint32_t tasks_left = 0;     // in a map: tasks of the body its item runs after this one (tasks_per_item)
     double item_start_s = 0;     // in a map: when its item (child execution) started
     bool abandoned = false;      // an attempt stopped by timeout_s, still running on its platform
@@ -86,8 +87,9 @@ class TopologyModel::Workflow {
   void fail(uint32_t e, double t_s, Outcome outcome);
   void bill_end(uint32_t e, double t_s);
   void release(uint32_t e);
-  // n state transitions, counted; billed on Standard unless they are an Express child's.
-  void transitions(uint64_t n, bool billed = true);
+  // n state transitions, counted, and billed at usd_each (a Standard parent's or STANDARD child's price; 0
+  // for the states of an Express parent or an EXPRESS child, or on Durable Functions).
+  void transitions(uint64_t n, double usd_each);
   // An Express execution's duration from start_s to t_s, rounded up to 100 ms, at memory_mb rounded up to
   // 64 MB chunks: counted in billed_gb_s, billed under `category`.
   void bill_express(int category, double start_s, double t_s, double memory_mb, double price_usd_per_gb_s);

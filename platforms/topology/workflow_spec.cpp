@@ -62,6 +62,8 @@ WorkflowSpec parse_workflow(const nlohmann::json& j, const std::string& file, co
   w.inline_map_concurrency = static_cast<uint32_t>(engine_number(e, "inline_map_concurrency"));
   w.distributed_map_concurrency = static_cast<uint32_t>(engine_number(e, "distributed_map_concurrency"));
   const nlohmann::json& express = catalogue.at("engines").at("step-functions-express");
+  w.child_price_usd_per_transition =
+      engine_number(catalogue.at("engines").at("step-functions-standard"), "price_usd_per_transition");
   w.child_price_usd_per_request = engine_number(express, "price_usd_per_request");
   w.child_price_usd_per_gb_s = engine_number(express, "price_usd_per_gb_s");
   w.child_memory_mb = engine_number(express, "memory_mb");
@@ -72,6 +74,7 @@ WorkflowSpec parse_workflow(const nlohmann::json& j, const std::string& file, co
     w.price_usd_per_transition =
         f.number("price_usd_per_transition", engine_number(e, "price_usd_per_transition"), 0.0, 1.0);
     w.caps_map_concurrency = true;
+    w.child_price_usd_per_transition = w.price_usd_per_transition;
   } else if (engine == "step-functions-express") {
     w.engine = WorkflowSpec::Engine::step_functions_express;
     w.price_usd_per_request =

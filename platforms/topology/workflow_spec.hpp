@@ -42,6 +42,7 @@ struct WorkflowSpec {
   // Step Functions Distributed Map: its MaxConcurrency at most and by default (10,000); 0 = no Distributed
   // mode (Durable Functions). Its child executions of type EXPRESS are billed as Express executions.
   uint32_t distributed_map_concurrency = 0;
+  double child_price_usd_per_transition = 0;  // STANDARD children (Standard's price, also under Express)
   double child_price_usd_per_request = 0;
   double child_price_usd_per_gb_s = 0;
   double child_memory_mb = 64;

@@ -196,6 +196,20 @@ TEST_CASE("platforms::TopologyModel search: Distributed Map's 10,000 cap and its
   }
 }
 
+TEST_CASE("platforms::TopologyModel search: STANDARD children of an Express parent pay per transition") {
+  TempDir dir;
+  // 10 trials of 3 epochs (30 s) under an Express parent: the 30 child task states are Standard transitions
+  // ($0.000025 each); the parent's Map state is Express's (not billed per transition); the parent pays $10^-6
+  // and 30 s x 64 MB = 1.875 GB-s.
+  auto c = hpo_search(10, hpo_no_stopping(3), {{"mode", "distributed"}});
+  c["workflow"]["engine"] = "step-functions-express";
+  const auto r = hpo_run(dir, c);
+  CHECK(r.workflow.transitions == 31);
+  CHECK(hpo_cost(r, "workflow/transitions_usd") == Approx(30 * 0.000025).epsilon(1e-12));
+  CHECK(hpo_cost(r, "workflow/requests_usd") == Approx(1e-6).epsilon(1e-12));
+  CHECK(r.workflow.billed_gb_s == Approx(1.875).epsilon(1e-9));
+}
+
 TEST_CASE("platforms::TopologyModel search: Lambda throttles under a reserved concurrency, retried") {
   TempDir dir;
   // 10 one-epoch trials (10 s) at once on a function with reserved concurrency 4 and no cold start: 4 run at
