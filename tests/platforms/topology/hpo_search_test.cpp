@@ -6,6 +6,7 @@
 #include "platforms/topology/hpo_search.hpp"
 
 #include <catch2/catch.hpp>
+#include <functional>
 
 #include "support/sim_harness.hpp"
 
