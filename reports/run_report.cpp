@@ -176,6 +176,7 @@ nlohmann::ordered_json workflow_json(const sim::CandidateResult& r) {
         {"failed_by_max_duration", w.failed_by_duration}}},
       {"makespan_ms", quantiles_ms(r.latency)},
       {"transitions", w.transitions},
+      {"child_executions", w.child_executions},
       {"transitions_per_execution",
        round_significant(w.executions ? static_cast<double>(w.transitions) / static_cast<double>(w.executions)
                                       : 0.0)},
@@ -193,6 +194,7 @@ nlohmann::ordered_json workflow_json(const sim::CandidateResult& r) {
       st["runs_failed"] = s.runs_failed;
       st["branches"] = s.branches;
     } else if (s.kind == "map") {
+      st["mode"] = s.distributed ? "distributed" : "inline";
       st["runs"] = s.runs;
       st["runs_failed"] = s.runs_failed;
       st["items"] = s.items;
@@ -207,6 +209,7 @@ nlohmann::ordered_json workflow_json(const sim::CandidateResult& r) {
       st["retries"] = s.retries;
       st["timeouts"] = s.timeouts;
       st["tasks_failed"] = s.tasks_failed;
+      st["throttles"] = s.throttles;
     }
     if (s.has_catch) st["caught"] = s.caught;
     j["stages"].push_back(st);

@@ -119,9 +119,11 @@ struct WorkflowStageOutcome {
   uint64_t retries = 0;       // model: attempts that were retries
   uint64_t timeouts = 0;      // model: attempts stopped by the task's timeout_s
   uint64_t tasks_failed = 0;  // model: tasks whose last attempt failed
+  uint64_t throttles = 0;     // model: attempts its platform refused (HTTP 429), retried or not
+  bool distributed = false;   // map: Distributed mode (each item a child execution)
   uint64_t runs = 0;          // map, split, parallel: executions that entered it
-  uint64_t runs_failed = 0;  // map: runs failed (more items failed than tolerated); parallel: a branch failed
-  uint64_t items = 0;        // map: items started
+  uint64_t runs_failed = 0;   // map: runs failed (more items failed than tolerated); parallel: a branch failed
+  uint64_t items = 0;         // map: items started
   uint64_t items_failed = 0;  // map: items whose task failed
   uint64_t items_waited = 0;  // map: items that waited for a concurrency slot
   double wait_s_sum = 0;      // map: time items waited for a slot, summed over all items started [s]
@@ -139,6 +141,7 @@ struct WorkflowOutcome {
   uint64_t failed_by_map = 0;       // of the failed: a map's tolerance exceeded
   uint64_t failed_by_duration = 0;  // of the failed: the engine's maximum duration reached
   uint64_t transitions = 0;         // Step Functions state transitions (every engine counts them)
+  uint64_t child_executions = 0;    // Distributed Maps' child workflow executions
   double storage_transactions = 0;  // Durable Functions (estimated per execution and activity)
   double billed_gb_s = 0;           // Express: billed duration x billed memory
   std::vector<WorkflowStageOutcome> stages;

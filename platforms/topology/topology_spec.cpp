@@ -7,6 +7,7 @@
 
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
+#include "platforms/topology/hpo_search.hpp"
 
 namespace servesim::platforms {
 
@@ -102,6 +103,7 @@ void parse_workflow_keys(JsonFields& f, StageSpec& s, bool in_workflow) {
     s.items = parse_items(f.child("items"), f.file(), f.pointer("items"));
     s.max_concurrency = static_cast<uint32_t>(f.integer("max_concurrency", 0, 0, 1000000));
     s.tolerated_failure_percentage = f.number("tolerated_failure_percentage", 0.0, 0.0, 100.0);
+    s.map_mode = parse_map_mode(f);
     return;
   }
   for (const char* key : {"stop_probability", "confidence"})
@@ -109,6 +111,28 @@ void parse_workflow_keys(JsonFields& f, StageSpec& s, bool in_workflow) {
       throw f.error(key, "not used in a workflow (a task goes on to its next stage when it succeeds)");
   if (f.has("retry")) s.retry = parse_retry(f.child("retry"), f.file(), f.pointer("retry"));
   s.timeout_s = f.number("timeout_s", 0.0, 0.001, 1e9);
+}
+
+// A map's concurrency against its engine's limit: Step Functions' Inline Map runs at most 40 iterations at
+// once, its Distributed Map 10,000 child executions; Durable Functions has no Distributed mode.
+void check_map_mode(const StageSpec& s, const WorkflowSpec& engine, const std::string& file) {
+  if (s.map_mode.distributed && engine.distributed_map_concurrency == 0)
+    throw input_error(file, s.pointer + "/mode",
+                      std::string("expected \"inline\" on ") + WorkflowSpec::engine_name(engine.engine) +
+                          " (Distributed Map is a Step Functions state), got \"distributed\"");
+  if (!engine.caps_map_concurrency) return;
+  const uint32_t cap =
+      s.map_mode.distributed ? engine.distributed_map_concurrency : engine.inline_map_concurrency;
+  if (s.max_concurrency > cap)
+    throw input_error(file, s.pointer + "/max_concurrency",
+                      "expected 0.." + std::to_string(cap) +
+                          (s.map_mode.distributed
+                               ? " (a Step Functions Distributed Map runs at most that many child executions "
+                                 "at once), got "
+                               : " (a Step Functions Inline Map runs at most that many iterations at once; "
+                                 "\"mode\": \"distributed\" runs up to " +
+                                     std::to_string(engine.distributed_map_concurrency) + "), got ") +
+                          std::to_string(s.max_concurrency));
 }
 
 StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim::Scenario& scenario,
@@ -333,8 +357,15 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
   JsonFields top(candidate.settings, file, candidate.pointer);
   TopologySpec topo;
   topo.name = candidate.name;
-  if (!top.has("stages")) throw top.error("stages", "missing (a list of stages, see docs/topology.md)");
-  const auto& stages = top.child("stages");
+  // "search": a hyperparameter search that expands into the workflow's stages and edges (hpo_search.hpp).
+  std::optional<SearchExpansion> search;
+  if (top.has("search")) search = read_search(top);
+  if (!search && !top.has("stages"))
+    throw top.error("stages", "missing (a list of stages, see docs/topology.md)");
+  const auto& stages = search ? search->stages : top.child("stages");
+  auto stage_pointer = [&](size_t k) {
+    return search ? search->pointers[k] : top.pointer("stages") + "/" + std::to_string(k);
+  };
   if (!stages.is_array() || stages.empty() || stages.size() > 1000)
     throw top.error("stages", "expected a list of 1..1000 stages, got " + core::quote_json(stages));
   if (top.has("workflow"))
@@ -343,9 +374,9 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
   std::vector<std::vector<std::string>> branch_ids(stages.size());
   std::vector<std::string> catch_ids(stages.size());
   for (size_t k = 0; k < stages.size(); ++k) {
-    JsonFields f(stages[k], file, top.pointer("stages") + "/" + std::to_string(k));
+    JsonFields f(stages[k], file, stage_pointer(k));
     StageSpec s = parse_stage(f, topo.name, scenario, topo.workflow.has_value());
-    s.pointer = top.pointer("stages") + "/" + std::to_string(k);
+    s.pointer = stage_pointer(k);
     if (s.candidate.pointer.empty()) s.candidate.pointer = s.pointer;  // edge-device: its own keys
     for (const auto& other : topo.stages)
       if (other.id == s.id) throw f.error("id", "expected an id no other stage has, got \"" + s.id + "\"");
@@ -395,16 +426,14 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
       throw input_error(file, at,
                         "expected the id of a model stage (the task each item runs), got \"" + bodies[k] +
                             "\", a " + StageSpec::kind_name(body.kind));
-    if (body.is_body)
-      throw input_error(file, at, "expected a stage no other map runs, got \"" + bodies[k] + "\"");
-    body.is_body = true;
+    body.is_body = true;  // several maps may run one body (e.g. a search's rungs: one function, one pool)
   }
 
   // Edges: ["from", "to"] pairs of stage ids.
   const size_t n = topo.stages.size();
   Graph graph(n);
   const nlohmann::json no_edges = nlohmann::json::array();
-  const auto& edges = top.has("edges") ? top.child("edges") : no_edges;
+  const auto& edges = search ? search->edges : top.has("edges") ? top.child("edges") : no_edges;
   if (!edges.is_array())
     throw top.error("edges", "expected a list of [\"from\", \"to\"] pairs, got " + core::quote_json(edges));
   for (size_t e = 0; e < edges.size(); ++e) {
@@ -507,13 +536,7 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
                             "expected at most 1 next stage for a map (where the execution goes after the "
                             "fan-in), got " +
                                 std::to_string(s.next.size()));
-        if (topo.workflow && topo.workflow->caps_map_concurrency &&
-            s.max_concurrency > topo.workflow->inline_map_concurrency)
-          throw input_error(file, s.pointer + "/max_concurrency",
-                            "expected 0.." + std::to_string(topo.workflow->inline_map_concurrency) +
-                                " (a Step Functions Inline Map runs at most that many iterations at once; "
-                                "Distributed mode is not modelled), got " +
-                                std::to_string(s.max_concurrency));
+        check_map_mode(s, *topo.workflow, file);
         break;
       case StageSpec::Kind::parallel:
         if (s.next.size() > 1)

@@ -79,7 +79,8 @@ struct StageSpec {
   ItemCount items;
   uint32_t max_concurrency = 0;
   double tolerated_failure_percentage = 0;
-  bool is_body = false;  // model: the body of a map (no edges of its own)
+  MapMode map_mode;      // map: Inline or Distributed, tasks per item
+  bool is_body = false;  // model: the body of one or more maps (no edges of its own)
   // model in a workflow: the engine's retry policy and the task's timeout (TimeoutSeconds; 0 = none).
   RetryPolicy retry;
   double timeout_s = 0;

@@ -16,6 +16,7 @@ TopologyModel::Workflow::Workflow(TopologyModel& owner, const TopologySpec& spec
     o.id = s.id;
     o.kind = StageSpec::kind_name(s.kind);
     o.has_catch = s.catch_stage != StageSpec::kNoCatch;
+    o.distributed = s.map_mode.distributed;
     out_.stages.push_back(o);
   }
 }
@@ -34,6 +35,17 @@ void TopologyModel::Workflow::start(sim::Recorder& recorder) {
       cost_transactions_ = rec_->cost_category("workflow/storage_transactions_usd");
       break;
   }
+  // Distributed Maps' children: STANDARD ones pay transitions (also under an Express parent), EXPRESS ones
+  // requests and duration.
+  for (const auto& s : spec_.stages) {
+    if (s.kind != StageSpec::Kind::map || !s.map_mode.distributed) continue;
+    if (!s.map_mode.express_children && cost_transitions_ < 0)
+      cost_transitions_ = rec_->cost_category("workflow/transitions_usd");
+    if (s.map_mode.express_children && cost_child_requests_ < 0) {
+      cost_child_requests_ = rec_->cost_category("workflow/child_requests_usd");
+      cost_child_duration_ = rec_->cost_category("workflow/child_duration_usd");
+    }
+  }
 }
 
 uint64_t TopologyModel::Workflow::add_timer(double t_s, Timer::Kind kind, uint32_t id, uint32_t generation) {
@@ -46,10 +58,9 @@ void TopologyModel::Workflow::drop_timer(double t_s, uint64_t seq) {
   if (seq) timers_.erase(Timer{t_s, seq, Timer::Kind::retry, 0, 0});
 }
 
-void TopologyModel::Workflow::transitions(uint64_t n) {
+void TopologyModel::Workflow::transitions(uint64_t n, double usd_each) {
   out_.transitions += n;
-  if (cost_transitions_ >= 0)
-    rec_->add_cost(cost_transitions_, static_cast<double>(n) * engine_.price_usd_per_transition);
+  if (usd_each > 0) rec_->add_cost(cost_transitions_, static_cast<double>(n) * usd_each);
 }
 
 namespace {
@@ -79,6 +90,7 @@ uint32_t TopologyModel::Workflow::new_execution(double origin_s, double t_s) {
 uint32_t TopologyModel::Workflow::new_task(uint32_t e, uint32_t stage, bool in_map, bool in_branch) {
   const uint32_t id = take_slot(tasks_, free_tasks_);
   Task& task = tasks_[id];
+  task.transition_usd = engine_.price_usd_per_transition;  // a parent's state (a child's: start_item)
   task.execution = e;
   task.stage = stage;
   task.in_map = in_map;
@@ -105,7 +117,7 @@ void TopologyModel::Workflow::arrival(double t_s, double origin_s) {
 }
 
 void TopologyModel::Workflow::enter(uint32_t e, size_t k, double t_s) {
-  transitions(1);  // the state is entered
+  transitions(1, engine_.price_usd_per_transition);  // the state is entered
   const StageSpec& s = spec_.stages[k];
   switch (s.kind) {
     case StageSpec::Kind::split: {
@@ -132,8 +144,9 @@ void TopologyModel::Workflow::enter(uint32_t e, size_t k, double t_s) {
   fill_map(e, t_s);
 }
 
-// Starts items while the map has slots (limit: max_concurrency, else the engine's, 0 = none) and the
-// execution is still running (an item that fails at once may fail it).
+// Starts items while the map has slots (limit: max_concurrency, else the engine's for the map's mode: Inline
+// 40, Distributed 10,000 on Step Functions; 0 = none) and the execution is still running (an item that fails
+// at once may fail it).
 void TopologyModel::Workflow::fill_map(uint32_t e, double t_s) {
   const uint32_t generation = executions_[e].generation;
   const uint32_t scope = executions_[e].scope;
@@ -143,7 +156,9 @@ void TopologyModel::Workflow::fill_map(uint32_t e, double t_s) {
         x.started >= x.items)
       return;
     const StageSpec& s = spec_.stages[x.map_stage];
-    const uint32_t limit = s.max_concurrency > 0 ? s.max_concurrency : engine_.inline_map_concurrency;
+    const uint32_t engine_limit =
+        s.map_mode.distributed ? engine_.distributed_map_concurrency : engine_.inline_map_concurrency;
+    const uint32_t limit = s.max_concurrency > 0 ? s.max_concurrency : engine_limit;
     if (limit > 0 && x.in_flight >= limit) return;
     start_item(e, t_s);
   }
@@ -161,8 +176,22 @@ void TopologyModel::Workflow::start_item(uint32_t e, double t_s) {
   o.wait_s_max = std::max(o.wait_s_max, wait_s);
   if (wait_s > 0) ++o.items_waited;
   o.concurrency_peak = std::max(o.concurrency_peak, x.in_flight);
-  transitions(1);  // the iteration's state is entered
-  send(new_task(e, static_cast<uint32_t>(spec_.stages[k].body), true), t_s);
+  // Inline: the iteration's first state; Distributed: a child execution of the body, whose states are billed
+  // as its type bills them (STANDARD: per transition; EXPRESS: a request and its duration).
+  const MapMode& mode = spec_.stages[k].map_mode;
+  const bool express_child = mode.distributed && mode.express_children;
+  const double transition_usd = express_child      ? 0.0
+                                : mode.distributed ? engine_.child_price_usd_per_transition
+                                                   : engine_.price_usd_per_transition;
+  if (mode.distributed) ++out_.child_executions;
+  if (express_child) rec_->add_cost(cost_child_requests_, engine_.child_price_usd_per_request);
+  transitions(1, transition_usd);  // the item's first state is entered
+  const uint32_t id = new_task(e, static_cast<uint32_t>(spec_.stages[k].body), true);
+  tasks_[id].express_child = express_child;
+  tasks_[id].transition_usd = transition_usd;
+  tasks_[id].tasks_left = mode.tasks_per_item - 1;
+  tasks_[id].item_start_s = t_s;
+  send(id, t_s);
 }
 
 // A Parallel state: every branch's first task starts now (each branch's state entered: a transition); the
@@ -183,7 +212,7 @@ void TopologyModel::Workflow::enter_parallel(uint32_t e, size_t k, double t_s) {
 }
 
 void TopologyModel::Workflow::enter_branch(uint32_t e, size_t k, double t_s) {
-  transitions(1);
+  transitions(1, engine_.price_usd_per_transition);
   send(new_task(e, static_cast<uint32_t>(k), false, true), t_s);
 }
 
@@ -224,6 +253,13 @@ void TopologyModel::Workflow::after_map(uint32_t e, double t_s) {
 }
 
 void TopologyModel::Workflow::send(uint32_t id, double t_s) {
+  // A task sent because a platform answered (the next item, state or epoch) waits until that platform has
+  // finished handling its answer (a timer at the same time): the environment or server that answered is free
+  // by then, so the task can reuse it instead of starting another or being throttled at a concurrency cap.
+  if (in_platform_callback_) {
+    add_timer(t_s, Timer::Kind::retry, id, tasks_[id].generation);
+    return;
+  }
   Task& task = tasks_[id];
   const StageSpec& s = spec_.stages[task.stage];
   ++task.generation;
@@ -261,6 +297,7 @@ uint32_t TopologyModel::Workflow::take(size_t k, double origin_s) {
 }
 
 void TopologyModel::Workflow::task_served(size_t k, double t_s, double latency_s) {
+  const CallbackScope scope(in_platform_callback_);
   const uint32_t id = take(k, t_s - latency_s);
   if (id == kNone) return;
   Task& task = tasks_[id];
@@ -274,6 +311,7 @@ void TopologyModel::Workflow::task_served(size_t k, double t_s, double latency_s
 }
 
 void TopologyModel::Workflow::task_failed(size_t k, double t_s, Outcome outcome, double origin_s) {
+  const CallbackScope scope(in_platform_callback_);
   const uint32_t id = take(k, origin_s);
   if (id == kNone) return;
   Task& task = tasks_[id];
@@ -291,9 +329,10 @@ void TopologyModel::Workflow::task_failed(size_t k, double t_s, Outcome outcome,
 void TopologyModel::Workflow::attempt_failed(uint32_t id, double t_s, Outcome outcome) {
   Task& task = tasks_[id];
   const StageSpec& s = spec_.stages[task.stage];
+  if (outcome == Outcome::throttled) ++out_.stages[task.stage].throttles;
   if (!executions_[task.execution].done && task.retries < s.retry.max_attempts) {
     ++task.retries;
-    transitions(1);  // a retry is billed as a transition
+    transitions(1, task.transition_usd);  // a retry is billed as a transition
     rec_->retry(t_s);
     add_timer(t_s + s.retry.delay_s(task.retries), Timer::Kind::retry, id, task.generation);
     return;
@@ -303,12 +342,27 @@ void TopologyModel::Workflow::attempt_failed(uint32_t id, double t_s, Outcome ou
 }
 
 void TopologyModel::Workflow::task_ended(uint32_t id, double t_s, bool ok, Outcome outcome) {
-  const Task task = tasks_[id];
+  Task& current = tasks_[id];
+  if (ok && current.in_map && current.tasks_left > 0 && !executions_[current.execution].done &&
+      current.scope == executions_[current.execution].scope) {
+    // The item's next task (a trial's next epoch, resumed from its checkpoint): a new state, fresh retries.
+    --current.tasks_left;
+    current.retries = 0;
+    ++owner_.counts_of(current.stage).forwarded;
+    transitions(1, current.transition_usd);
+    return send(id, t_s);
+  }
+  const Task task = current;
   tasks_[id].live = false;
   free_tasks_.push_back(id);
   const uint32_t e = task.execution;
   Execution& x = executions_[e];
   --x.outstanding;
+  if (task.express_child) {
+    // The EXPRESS child execution ends with its item's last task (or is stopped with its parent).
+    bill_express(cost_child_duration_, task.item_start_s, t_s, engine_.child_memory_mb,
+                 engine_.child_price_usd_per_gb_s);
+  }
   if (x.done) return release(e);
   // A task of a map or a parallel the execution left through a catch: its end changes nothing.
   if ((task.in_map || task.in_branch) && task.scope != x.scope) return;
@@ -385,13 +439,18 @@ void TopologyModel::Workflow::bill_end(uint32_t e, double t_s) {
   Execution& x = executions_[e];
   drop_timer(x.start_s + engine_.max_duration_s, x.deadline_seq);
   x.deadline_seq = 0;
-  if (cost_duration_ < 0) return;
+  if (cost_duration_ >= 0)
+    bill_express(cost_duration_, x.start_s, t_s, engine_.memory_mb, engine_.price_usd_per_gb_s);
+}
+
+void TopologyModel::Workflow::bill_express(int category, double start_s, double t_s, double memory_mb,
+                                           double price_usd_per_gb_s) {
   const double g = engine_.billing_granularity_s;
-  const double billed_s = std::ceil((t_s - x.start_s) / g - 1e-9) * g;
+  const double billed_s = std::ceil((t_s - start_s) / g - 1e-9) * g;
   const double memory_gb =
-      std::ceil(engine_.memory_mb / engine_.memory_chunk_mb - 1e-9) * engine_.memory_chunk_mb / 1024;
+      std::ceil(memory_mb / engine_.memory_chunk_mb - 1e-9) * engine_.memory_chunk_mb / 1024;
   out_.billed_gb_s += billed_s * memory_gb;
-  rec_->add_cost(cost_duration_, billed_s * memory_gb * engine_.price_usd_per_gb_s);
+  rec_->add_cost(category, billed_s * memory_gb * price_usd_per_gb_s);
 }
 
 void TopologyModel::Workflow::release(uint32_t e) {
@@ -416,7 +475,10 @@ void TopologyModel::Workflow::handle_next_event() {
     }
     case Timer::Kind::retry: {
       Task& task = tasks_[timer.id];
-      if (executions_[task.execution].done) return task_ended(timer.id, t_s, false, Outcome::dropped);
+      const Execution& x = executions_[task.execution];
+      // Not sent when its execution ended, or left the map or parallel it belongs to through a catch.
+      if (x.done || ((task.in_map || task.in_branch) && task.scope != x.scope))
+        return task_ended(timer.id, t_s, false, Outcome::dropped);
       send(timer.id, t_s);
       return;
     }

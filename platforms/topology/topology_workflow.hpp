@@ -60,9 +60,13 @@ class TopologyModel::Workflow {
     uint32_t retries = 0;     // retries made
     uint32_t generation = 0;  // of the attempt in flight (a timer of an older attempt is stale)
     bool in_map = false;
-    bool in_branch = false;  // a task of a parallel's branch
-    uint32_t scope = 0;      // its execution's scope when it was created
-    bool abandoned = false;  // an attempt stopped by timeout_s, still running on its platform
+    bool in_branch = false;      // a task of a parallel's branch
+    uint32_t scope = 0;          // its execution's scope when it was created
+    bool express_child = false;  // in a Distributed Map's EXPRESS child (billed by duration)
+    double transition_usd = 0;   // the price of one of its transitions (0: not billed per transition)
+    uint32_t tasks_left = 0;     // in a map: tasks of the body its item runs after this one (tasks_per_item)
+    double item_start_s = 0;     // in a map: when its item (child execution) started
+    bool abandoned = false;      // an attempt stopped by timeout_s, still running on its platform
     bool live = false;
     double sent_s = 0;
     uint64_t timeout_seq = 0;  // its timeout timer (0: none)
@@ -95,7 +99,12 @@ class TopologyModel::Workflow {
   void fail(uint32_t e, double t_s, Outcome outcome);
   void bill_end(uint32_t e, double t_s);
   void release(uint32_t e);
-  void transitions(uint64_t n);
+  // n state transitions, counted, and billed at usd_each (a Standard parent's or STANDARD child's price; 0
+  // for the states of an Express parent or an EXPRESS child, or on Durable Functions).
+  void transitions(uint64_t n, double usd_each);
+  // An Express execution's duration from start_s to t_s, rounded up to 100 ms, at memory_mb rounded up to
+  // 64 MB chunks: counted in billed_gb_s, billed under `category`.
+  void bill_express(int category, double start_s, double t_s, double memory_mb, double price_usd_per_gb_s);
   uint64_t add_timer(double t_s, Timer::Kind kind, uint32_t id, uint32_t generation);
   void drop_timer(double t_s, uint64_t seq);
 
@@ -104,6 +113,7 @@ class TopologyModel::Workflow {
   const WorkflowSpec& engine_;
   sim::Recorder* rec_ = nullptr;
   int cost_transitions_ = -1, cost_requests_ = -1, cost_duration_ = -1, cost_transactions_ = -1;
+  int cost_child_requests_ = -1, cost_child_duration_ = -1;  // Distributed Maps' Express children
   std::vector<Execution> executions_;
   std::vector<uint32_t> free_executions_;
   std::vector<Task> tasks_;
@@ -111,6 +121,16 @@ class TopologyModel::Workflow {
   std::vector<std::multimap<double, uint32_t>> sent_;  // per stage: attempts in flight by the time sent
   std::set<Timer> timers_;
   uint64_t timer_seq_ = 0;
+  // Set while a platform's answer is handled (task_served, task_failed): sends then wait for a timer.
+  bool in_platform_callback_ = false;
+  struct CallbackScope {
+    bool& flag;
+    bool saved;
+    explicit CallbackScope(bool& f) : flag(f), saved(f) { flag = true; }
+    ~CallbackScope() { flag = saved; }
+    CallbackScope(const CallbackScope&) = delete;
+    CallbackScope& operator=(const CallbackScope&) = delete;
+  };
   sim::WorkflowOutcome out_;
 };
 

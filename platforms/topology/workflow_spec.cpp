@@ -60,18 +60,26 @@ WorkflowSpec parse_workflow(const nlohmann::json& j, const std::string& file, co
   WorkflowSpec w;
   w.max_duration_s = f.number("max_duration_s", engine_number(e, "max_duration_s"), 1.0, 1e9);
   w.inline_map_concurrency = static_cast<uint32_t>(engine_number(e, "inline_map_concurrency"));
+  w.distributed_map_concurrency = static_cast<uint32_t>(engine_number(e, "distributed_map_concurrency"));
+  const nlohmann::json& express = catalogue.at("engines").at("step-functions-express");
+  w.child_price_usd_per_transition =
+      engine_number(catalogue.at("engines").at("step-functions-standard"), "price_usd_per_transition");
+  w.child_price_usd_per_request = engine_number(express, "price_usd_per_request");
+  w.child_price_usd_per_gb_s = engine_number(express, "price_usd_per_gb_s");
+  w.child_memory_mb = engine_number(express, "memory_mb");
+  w.billing_granularity_s = engine_number(express, "billing_granularity_s");
+  w.memory_chunk_mb = engine_number(express, "memory_chunk_mb");
   if (engine == "step-functions-standard") {
     w.engine = WorkflowSpec::Engine::step_functions_standard;
     w.price_usd_per_transition =
         f.number("price_usd_per_transition", engine_number(e, "price_usd_per_transition"), 0.0, 1.0);
     w.caps_map_concurrency = true;
+    w.child_price_usd_per_transition = w.price_usd_per_transition;
   } else if (engine == "step-functions-express") {
     w.engine = WorkflowSpec::Engine::step_functions_express;
     w.price_usd_per_request =
         f.number("price_usd_per_request", engine_number(e, "price_usd_per_request"), 0.0, 1.0);
     w.price_usd_per_gb_s = f.number("price_usd_per_gb_s", engine_number(e, "price_usd_per_gb_s"), 0.0, 1.0);
-    w.billing_granularity_s = engine_number(e, "billing_granularity_s");
-    w.memory_chunk_mb = engine_number(e, "memory_chunk_mb");
     w.memory_mb = f.number("memory_mb", engine_number(e, "memory_mb"), 1.0, 1e6);
     w.caps_map_concurrency = true;
   } else {
@@ -134,6 +142,17 @@ ItemCount parse_items(const nlohmann::json& j, const std::string& file, const st
   }
   f.reject_unknown();
   return c;
+}
+
+MapMode parse_map_mode(core::JsonFields& f) {
+  MapMode m;
+  m.distributed = f.text("mode", "inline", {"inline", "distributed"}) == "distributed";
+  if (!m.distributed && f.has("execution_type"))
+    throw f.error("execution_type",
+                  "used only with \"mode\": \"distributed\" (the type of its child executions)");
+  m.express_children = f.text("execution_type", "standard", {"standard", "express"}) == "express";
+  m.tasks_per_item = static_cast<uint32_t>(f.integer("tasks_per_item", 1, 1, 1000000));
+  return m;
 }
 
 }  // namespace servesim::platforms

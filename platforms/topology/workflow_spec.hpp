@@ -12,6 +12,10 @@
 
 #include "sim/rng.hpp"
 
+namespace servesim::core {
+class JsonFields;
+}
+
 namespace servesim::platforms {
 
 struct WorkflowSpec {
@@ -35,6 +39,22 @@ struct WorkflowSpec {
   double max_duration_s = 0;            // an execution still running then fails (timed out)
   uint32_t inline_map_concurrency = 0;  // a map's limit when max_concurrency is 0 (0 = unbounded)
   bool caps_map_concurrency = false;    // Step Functions Inline Map: max_concurrency may not exceed it
+  // Step Functions Distributed Map: its MaxConcurrency at most and by default (10,000); 0 = no Distributed
+  // mode (Durable Functions). Its child executions of type EXPRESS are billed as Express executions.
+  uint32_t distributed_map_concurrency = 0;
+  double child_price_usd_per_transition = 0;  // STANDARD children (Standard's price, also under Express)
+  double child_price_usd_per_request = 0;
+  double child_price_usd_per_gb_s = 0;
+  double child_memory_mb = 64;
+};
+
+// A map's processing mode (docs/workflows.md): Inline (iterations in the parent execution) or Distributed
+// (each item a child workflow execution of type STANDARD or EXPRESS), and how many tasks of its body each
+// item runs one after another (a trial's epochs, each one invocation resumed from a checkpoint).
+struct MapMode {
+  bool distributed = false;
+  bool express_children = false;  // ExecutionType EXPRESS (distributed only)
+  uint32_t tasks_per_item = 1;
 };
 
 // A Step Functions Retrier (States.ALL): retry r (1, 2, ...) of a failed task attempt starts
@@ -59,5 +79,7 @@ struct ItemCount {
 WorkflowSpec parse_workflow(const nlohmann::json& j, const std::string& file, const std::string& pointer);
 RetryPolicy parse_retry(const nlohmann::json& j, const std::string& file, const std::string& pointer);
 ItemCount parse_items(const nlohmann::json& j, const std::string& file, const std::string& pointer);
+// Reads a map stage's "mode", "execution_type" and "tasks_per_item" (JsonFields of the stage).
+MapMode parse_map_mode(core::JsonFields& f);
 
 }  // namespace servesim::platforms

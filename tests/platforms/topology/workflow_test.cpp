@@ -284,8 +284,7 @@ TEST_CASE("platforms::TopologyModel workflow: bad workflow input gives one-line 
         "got -1");
   CHECK(with([](nlohmann::json& c) { c["stages"][1]["max_concurrency"] = 41; }) ==
         "test-scenario.json: /candidates/0/stages/1/max_concurrency: expected 0..40 (a Step Functions Inline "
-        "Map "
-        "runs at most that many iterations at once; Distributed mode is not modelled), got 41");
+        "Map runs at most that many iterations at once; \"mode\": \"distributed\" runs up to 10000), got 41");
   CHECK(with([](nlohmann::json& c) { c["workflow"]["engine"] = "airflow"; }) ==
         "test-scenario.json: /candidates/0/workflow/engine: expected one of step-functions-standard, "
         "step-functions-express, durable-functions, got \"airflow\"");
