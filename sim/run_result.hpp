@@ -122,8 +122,8 @@ struct WorkflowStageOutcome {
   uint64_t throttles = 0;     // model: attempts its platform refused (HTTP 429), retried or not
   bool distributed = false;   // map: Distributed mode (each item a child execution)
   uint64_t runs = 0;          // map, split, parallel: executions that entered it
-  uint64_t runs_failed = 0;   // map: runs failed (more items failed than tolerated); parallel: a branch failed
-  uint64_t items = 0;         // map: items started
+  uint64_t runs_failed = 0;  // map: runs failed (more items failed than tolerated); parallel: a branch failed
+  uint64_t items = 0;        // map: items started
   uint64_t items_failed = 0;  // map: items whose task failed
   uint64_t items_waited = 0;  // map: items that waited for a concurrency slot
   double wait_s_sum = 0;      // map: time items waited for a slot, summed over all items started [s]
