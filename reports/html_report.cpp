@@ -279,6 +279,33 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
     out << "</tbody></table><p class=\"note\">Makespan: from an execution's start to its end; a state "
            "transition is what Step Functions Standard bills (docs/workflows.md).</p>\n";
   }
+  // Training jobs (summary.json "training": a GPU pool fed by a preprocessing stage; docs/training.md).
+  bool any_training = false;
+  for (const auto& c : cands) any_training = any_training || c.contains("training");
+  if (any_training) {
+    out << "<h3>Training jobs: GPU busy and idle</h3><table class=\"num\"><thead><tr><th>candidate</th>"
+           "<th>jobs</th><th>completed</th><th>makespan p50 [ms]</th><th>GPU busy [s]</th><th>GPU idle "
+           "waiting for data [s]</th><th>idle share</th><th>GPU USD</th><th>preprocessing USD</th><th>USD "
+           "per completed job</th></tr></thead><tbody>\n";
+    for (const auto& c : cands) {
+      if (!c.contains("training")) continue;
+      const auto& t = c["training"];
+      const auto& pool = t.value("gpu_pool", nlohmann::json::object());
+      out << "<tr><td class=\"text\">" << html_escape(c.value("name", "")) << "</td><td>"
+          << format_count(num(t, "jobs", "started")) << "</td><td>"
+          << format_count(num(t, "jobs", "completed")) << "</td><td>"
+          << format_number(num(t, "makespan_ms", "p50"), 3) << "</td><td>"
+          << format_number(pool.value("busy_s", 0.0), 3) << "</td><td>"
+          << format_number(num(pool, "idle_s", "waiting_for_data"), 3) << "</td><td>"
+          << format_number(pool.value("idle_share", 0.0) * 100, 3) << "%</td><td>$"
+          << format_number(num(t, "cost_usd", "gpu"), 3) << "</td><td>$"
+          << format_number(num(t, "cost_usd", "preprocessing"), 3) << "</td><td>$"
+          << format_number(num(t, "cost_usd", "per_completed_job"), 3) << "</td></tr>\n";
+    }
+    out << "</tbody></table><p class=\"note\">The GPU pool is held from the first job's start to the last "
+           "job's end; idle share: its idle time (waiting for data, or no job) over that (docs/training.md)."
+           "</p>\n";
+  }
   // Token-level serving (summary.json "llm", present for a language model on a GPU platform).
   bool any_llm = false;
   for (const auto& c : cands) any_llm = any_llm || c.contains("llm");

@@ -216,6 +216,50 @@ nlohmann::ordered_json workflow_json(const sim::CandidateResult& r) {
   }
   return j;
 }
+// A training topology (docs/training.md): jobs and how they ended, the job makespan (the candidate's
+// end-to-end latency), the GPU pool's time (busy, idle waiting for data, idle with no job), its cost with
+// the price's source, the preprocessing's cost (the rest of the candidate's) and the cost per completed job.
+nlohmann::ordered_json training_json(const sim::CandidateResult& r) {
+  const auto& t = r.training;
+  const double idle_s = t.waiting_for_data_s + t.no_job_s;
+  auto share = [&](double part_s) { return round_significant(t.held_s > 0 ? part_s / t.held_s : 0.0); };
+  return {{"jobs",
+           {{"started", t.jobs},
+            {"completed", t.completed},
+            {"failed", t.failed},
+            {"failed_as",
+             {{"timed_out", t.failed_timed_out},
+              {"throttled", t.failed_throttled},
+              {"dropped", t.failed_dropped}}}}},
+          {"makespan_ms", quantiles_ms(r.latency)},
+          {"steps", t.steps},
+          {"preprocessing",
+           {{"shards", t.shards},
+            {"attempts", t.task_attempts},
+            {"retries", t.task_retries},
+            {"throttles", t.task_throttles},
+            {"concurrency_peak", t.concurrency_peak}}},
+          {"gpu_pool",
+           {{"node_type", t.node_type},
+            {"nodes", t.nodes},
+            {"gpus", t.gpus},
+            {"held_s", round_significant(t.held_s)},
+            {"busy_s", round_significant(t.busy_s)},
+            {"idle_s",
+             {{"total", round_significant(idle_s)},
+              {"waiting_for_data", round_significant(t.waiting_for_data_s)},
+              {"no_job", round_significant(t.no_job_s)}}},
+            {"idle_share", share(idle_s)},
+            {"gpu_hours_busy", round_significant(t.busy_s * t.gpus / 3600)},
+            {"gpu_hours_idle", round_significant(idle_s * t.gpus / 3600)},
+            {"price_usd_per_node_hour", round_significant(t.price_usd_per_node_hour)},
+            {"price_source", t.price_source}}},
+          {"cost_usd",
+           {{"gpu", round_significant(t.gpu_cost_usd)},
+            {"preprocessing", round_significant(r.cost_total_usd - t.gpu_cost_usd)},
+            {"per_completed_job",
+             round_significant(t.completed ? r.cost_total_usd / static_cast<double>(t.completed) : 0.0)}}}};
+}
 }  // namespace
 
 nlohmann::ordered_json summary_json(const sim::Scenario& sc,
@@ -381,6 +425,7 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
       }
     }
     if (r.workflow.present) c["workflow"] = workflow_json(r);
+    if (r.training.present) c["training"] = training_json(r);
     doc["candidates"].push_back(c);
   }
   if (!sc.faults.empty()) {

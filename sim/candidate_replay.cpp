@@ -58,6 +58,7 @@ CandidateResult collect_result(const std::string& name, double end_s, const Reco
   result.llm = model.llm_outcome();
   result.event_source = model.event_source_outcome();
   result.workflow = model.workflow_outcome();
+  result.training = model.training_outcome();
   return result;
 }
 

@@ -127,6 +127,8 @@ class PlatformModel {
   virtual EventSourceOutcome event_source_outcome() const { return {}; }
   // What its workflow engine did (a workflow topology); not present otherwise.
   virtual WorkflowOutcome workflow_outcome() const { return {}; }
+  // What its training jobs did (a training topology); not present otherwise.
+  virtual TrainingOutcome training_outcome() const { return {}; }
   // True when the model consumes the scenario's event source (a model that does not is refused when the
   // scenario has one).
   virtual bool consumes_event_source() const { return false; }

@@ -147,6 +147,28 @@ struct WorkflowOutcome {
   std::vector<WorkflowStageOutcome> stages;
 };
 
+// What a training topology did (platforms/topology, docs/training.md; present = false otherwise), for
+// summary.json "training". Jobs are the run's arrivals: each ends completed (served) or failed (counted timed
+// out, throttled or dropped by the preprocessing task whose retries ran out). The GPU pool is held from the
+// first job's start to the last job's end; held = busy + waiting for data + no job.
+struct TrainingOutcome {
+  bool present = false;
+  uint64_t jobs = 0, completed = 0, failed = 0;
+  uint64_t failed_timed_out = 0, failed_throttled = 0, failed_dropped = 0;
+  uint64_t steps = 0;             // GPU steps run to their end
+  uint64_t shards = 0;            // preprocessing tasks that produced their shard
+  uint64_t task_attempts = 0;     // preprocessing attempts sent (retries included)
+  uint64_t task_retries = 0;      // of those, retries
+  uint64_t task_throttles = 0;    // attempts refused by the platform (HTTP 429)
+  uint32_t concurrency_peak = 0;  // most preprocessing tasks of a job outstanding at once
+  uint32_t nodes = 0, gpus = 0;   // the pool: nodes, and GPUs in all
+  std::string node_type;          // the Kubernetes GPU node type ("" with an explicit price only)
+  double price_usd_per_node_hour = 0;
+  std::string price_source;
+  double held_s = 0, busy_s = 0, waiting_for_data_s = 0, no_job_s = 0;  // pool time [s]
+  double gpu_cost_usd = 0;                                              // nodes x price x held time
+};
+
 struct CandidateResult {
   std::string name;
   std::string platform;
@@ -176,6 +198,7 @@ struct CandidateResult {
   LlmOutcome llm;
   EventSourceOutcome event_source;
   WorkflowOutcome workflow;
+  TrainingOutcome training;
 };
 
 }  // namespace servesim::sim

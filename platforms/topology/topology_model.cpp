@@ -4,6 +4,7 @@
 
 #include "platforms/model_factory.hpp"
 #include "platforms/topology/slots.hpp"
+#include "platforms/topology/topology_training.hpp"
 #include "platforms/topology/topology_workflow.hpp"
 
 namespace servesim::platforms {
@@ -25,7 +26,7 @@ struct TopologyModel::Stage final : sim::RecorderListener {
   std::unique_ptr<sim::Recorder> recorder;
   std::unique_ptr<sim::Rng> rng;
   std::unique_ptr<sim::ModelContext> ctx;
-  std::unique_ptr<sim::Client> own_client;  // a workflow's task: the engine retries, not the client
+  std::unique_ptr<sim::Client> own_client;  // a task (workflow, training): the driver retries, not the client
   std::vector<int> cost_ids;  // stage recorder's cost category -> candidate recorder's (-1: not yet)
   uint32_t busy = 0, idle = 0;
   uint64_t in_flight = 0;  // requests handed to `model` and not yet answered by it
@@ -40,7 +41,7 @@ struct TopologyModel::Stage final : sim::RecorderListener {
   void served(double t, double latency_s) override { owner->stage_served(index, t, latency_s); }
   void failed(double t, Outcome outcome, double origin_s) override {
     --in_flight;
-    if (owner->workflow_) return owner->workflow_->task_failed(index, t, outcome, origin_s);
+    if (owner->driver_) return owner->driver_->task_failed(index, t, outcome, origin_s);
     ++counts.failed;
     switch (outcome) {
       case Outcome::timed_out:
@@ -116,7 +117,16 @@ TopologyModel::TopologyModel(TopologySpec spec, const sim::Scenario& scenario)
     stages_.push_back(std::move(stage));
   }
   faults_ = scenario.faults.size();
-  if (spec_.workflow) workflow_ = std::make_unique<Workflow>(*this, spec_);
+  if (spec_.workflow) {
+    auto workflow = std::make_unique<Workflow>(*this, spec_);
+    workflow_ = workflow.get();
+    driver_ = std::move(workflow);
+  }
+  if (spec_.training) {
+    auto training = std::make_unique<Training>(*this, spec_);
+    training_ = training.get();
+    driver_ = std::move(training);
+  }
 }
 
 TopologyModel::~TopologyModel() = default;
@@ -158,9 +168,9 @@ void TopologyModel::start(sim::ModelContext& ctx) {
     s->recorder = std::make_unique<sim::Recorder>(1e300, 1e300, nullptr);
     s->recorder->set_listener(s.get());
     s->rng = std::make_unique<sim::Rng>(sim::Rng::derive(seed, s->index + 1));
-    // A workflow's task has the engine for its caller: no client retries (the stage's retry policy instead),
-    // and every failure reaches the engine through the stage's recorder.
-    if (workflow_)
+    // A task (workflow, training) has the driver for its caller: no client retries (the stage's retry policy
+    // instead), and every failure reaches the driver through the stage's recorder.
+    if (driver_)
       s->own_client = std::make_unique<sim::Client>(sim::ClientSpec{}, faults_, *s->recorder, *s->rng);
     s->ctx = std::make_unique<sim::ModelContext>(
         sim::ModelContext{*s->recorder, ctx.transfers, *s->rng, s->own_client ? *s->own_client : ctx.client,
@@ -168,12 +178,12 @@ void TopologyModel::start(sim::ModelContext& ctx) {
     TagScope scope(transfers_, s->index);
     s->model->start(*s->ctx);
   }
-  if (workflow_) workflow_->start(*rec_);
+  if (driver_) driver_->start(*rec_);
   rec_->instances(0, busy_, idle_);
 }
 
 void TopologyModel::on_arrival(double t_s, double origin_s, uint32_t attempt) {
-  if (workflow_) return workflow_->arrival(t_s, origin_s);
+  if (driver_) return driver_->arrival(t_s, origin_s);
   current_key_ = request_key_ ? *request_key_ : sim::kNoKey;
   route(spec_.entry, t_s, origin_s, attempt);
   current_key_ = sim::kNoKey;
@@ -282,7 +292,7 @@ size_t TopologyModel::choose(size_t k, double t_s) {
 void TopologyModel::stage_served(size_t k, double t_s, double latency_s) {
   Stage& s = *stages_[k];
   --s.in_flight;
-  if (workflow_) return workflow_->task_served(k, t_s, latency_s);
+  if (driver_) return driver_->task_served(k, t_s, latency_s);
   const StageSpec& spec = s.spec;
   auto stops = [&] {
     if (spec.confidence) return spec.confidence->sample(rng_) >= spec.confidence_threshold;
@@ -309,7 +319,7 @@ void TopologyModel::stage_instances(size_t k, double t_s, uint32_t busy, uint32_
 double TopologyModel::next_event_s() const {
   double t = hits_.empty() ? kNever : hits_.front().t_s;
   if (!store_events_.empty()) t = std::min(t, store_events_.front().t_s);
-  if (workflow_) t = std::min(t, workflow_->next_event_s());
+  if (driver_) t = std::min(t, driver_->next_event_s());
   for (const auto& s : stages_)
     if (s->model) t = std::min(t, s->model->next_event_s());
   return t;
@@ -326,18 +336,17 @@ void TopologyModel::handle_next_event() {
         which = k;
       }
     }
-  // State-store events first at a tie: they were made before the stage models' own events. The workflow
-  // engine's timers (retries, task timeouts, execution deadlines) come after a stage's event at the same
-  // instant.
-  const double t_workflow = workflow_ ? workflow_->next_event_s() : kNever;
-  if (!store_events_.empty() && store_events_.front().t_s <= best &&
-      store_events_.front().t_s <= t_workflow) {
+  // State-store events first at a tie: they were made before the stage models' own events. The task
+  // driver's timers (retries, task timeouts, execution deadlines, GPU steps) come after a stage's event at
+  // the same instant.
+  const double t_driver = driver_ ? driver_->next_event_s() : kNever;
+  if (!store_events_.empty() && store_events_.front().t_s <= best && store_events_.front().t_s <= t_driver) {
     std::pop_heap(store_events_.begin(), store_events_.end(), StoreLater{});
     const StoreEvent e = store_events_.back();
     store_events_.pop_back();
     return store_event(e);
   }
-  if (workflow_ && t_workflow < best) return workflow_->handle_next_event();
+  if (driver_ && t_driver < best) return driver_->handle_next_event();
   if (which == stages_.size()) {
     std::pop_heap(hits_.begin(), hits_.end(), Later{});
     const Hit h = hits_.back();
@@ -368,7 +377,7 @@ void TopologyModel::on_transfer_done(uint64_t tag, double t_s) {
 bool TopologyModel::has_work() const {
   if (!hits_.empty() || uploads_.size() > free_uploads_.size()) return true;  // cache hits or uploads pending
   if (!store_events_.empty()) return true;                                    // state-store visits
-  if (workflow_ && workflow_->has_work()) return true;
+  if (driver_ && driver_->has_work()) return true;
   for (const auto& s : stages_)
     if (s->model && s->model->has_work()) return true;
   return false;
@@ -380,8 +389,9 @@ void TopologyModel::finish(double t_end_s) {
     // Provisioned capacity and nodes are billed for the whole run.
     if (s->store && s->store->settings().billing != "request")
       rec_->add_cost(s->cost_ids[0], s->store->standing_usd(t_end_s));
-    if (s->own_client) client_->add_faults(s->own_client->faults());  // a workflow task's faults
+    if (s->own_client) client_->add_faults(s->own_client->faults());  // a task's faults
   }
+  if (driver_) driver_->finish(t_end_s);
 }
 
 bool TopologyModel::supports(sim::FaultSpec::Kind kind) const {
@@ -497,6 +507,10 @@ std::string TopologyModel::latency_source() const {
 
 sim::WorkflowOutcome TopologyModel::workflow_outcome() const {
   return workflow_ ? workflow_->outcome() : sim::WorkflowOutcome{};
+}
+
+sim::TrainingOutcome TopologyModel::training_outcome() const {
+  return training_ ? training_->outcome() : sim::TrainingOutcome{};
 }
 
 std::vector<sim::StageCounts> TopologyModel::stage_counts() const {

@@ -45,12 +45,17 @@ class TopologyModel : public sim::PlatformModel {
   // The weakest of its model stages': estimated if any is, else calibrated if any is, else measured.
   std::string latency_source() const override;
   sim::WorkflowOutcome workflow_outcome() const override;
+  sim::TrainingOutcome training_outcome() const override;
 
  private:
   struct Stage;
-  // A workflow's engine (topology_workflow.cpp, docs/workflows.md): executions, map runs, task retries and
-  // timeouts, and the engine's bill.
+  // What drives a topology whose model stages are tasks (topology_task_driver.hpp): a workflow's engine
+  // (topology_workflow.cpp, docs/workflows.md: executions, map runs, task retries and timeouts, the engine's
+  // bill) or a training job's data pipeline (topology_training.cpp, docs/training.md: preprocessing shards
+  // feeding the GPU steps of jobs queued on a GPU pool, the pool's bill).
+  class TaskDriver;
   class Workflow;
+  class Training;
   struct Hit {
     double t_s, origin_s;
   };
@@ -119,7 +124,9 @@ class TopologyModel : public sim::PlatformModel {
   sim::Rng rng_{0};                // routing decisions, cache keys and complexity scores (seeded in start())
   std::vector<Hit> hits_;          // cache hits waiting to be answered (min-heap on t_s)
   uint32_t busy_ = 0, idle_ = 0;   // instances summed over the stages
-  std::unique_ptr<Workflow> workflow_;  // with "workflow" only
+  std::unique_ptr<TaskDriver> driver_;  // with "workflow" or "training" only
+  const Workflow* workflow_ = nullptr;  // driver_, with "workflow"
+  const Training* training_ = nullptr;  // driver_, with "training"
   size_t faults_ = 0;                   // the scenario's faults (a workflow stage's own client counts them)
 };
 

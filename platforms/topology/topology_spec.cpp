@@ -72,9 +72,21 @@ sim::ServiceSpec parse_service(const nlohmann::json& j, const std::string& file,
 }
 
 // A workflow's keys on a stage (docs/workflows.md): a map's fan-out, a task's retry policy and timeout. Only
-// model and map stages are a workflow's states, and only a workflow has maps, retries and task timeouts.
-void parse_workflow_keys(JsonFields& f, StageSpec& s, bool in_workflow) {
+// model and map stages are a workflow's states, and only a workflow has maps, retries and task timeouts. A
+// training topology's one stage is a model stage whose tasks may be retried (docs/training.md).
+void parse_workflow_keys(JsonFields& f, StageSpec& s, bool in_workflow, bool in_training) {
   using Kind = StageSpec::Kind;
+  if (in_training) {
+    if (s.kind != Kind::model)
+      throw f.error("kind",
+                    "expected \"model\" in a training topology (its stage is the preprocessing), got \"" +
+                        std::string(StageSpec::kind_name(s.kind)) + "\"");
+    for (const char* key : {"stop_probability", "confidence", "timeout_s", "catch"})
+      if (f.has(key))
+        throw f.error(key, "not used in a training topology (a shard's task ends when its platform answers)");
+    if (f.has("retry")) s.retry = parse_retry(f.child("retry"), f.file(), f.pointer("retry"));
+    return;
+  }
   const bool workflow_state =
       s.kind == Kind::model || s.kind == Kind::map || s.kind == Kind::split || s.kind == Kind::parallel;
   if (in_workflow && !workflow_state)
@@ -136,7 +148,7 @@ void check_map_mode(const StageSpec& s, const WorkflowSpec& engine, const std::s
 }
 
 StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim::Scenario& scenario,
-                      bool in_workflow) {
+                      bool in_workflow, bool in_training) {
   StageSpec s;
   s.id = f.required_text("id");
   if (s.id.empty()) throw f.error("id", "expected a non-empty stage id, got \"\"");
@@ -150,7 +162,7 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
            : kind == "split"       ? StageSpec::Kind::split
            : kind == "parallel"    ? StageSpec::Kind::parallel
                                    : StageSpec::Kind::model;
-  parse_workflow_keys(f, s, in_workflow);
+  parse_workflow_keys(f, s, in_workflow, in_training);
   s.service = scenario.service;
   if ((s.kind == StageSpec::Kind::model || s.kind == StageSpec::Kind::edge_device) && f.has("service"))
     s.service = parse_service(f.child("service"), f.file(), f.pointer("service"), scenario.service);
@@ -370,12 +382,21 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
     throw top.error("stages", "expected a list of 1..1000 stages, got " + core::quote_json(stages));
   if (top.has("workflow"))
     topo.workflow = parse_workflow(top.child("workflow"), file, top.pointer("workflow"));
+  if (top.has("training")) {
+    if (topo.workflow)
+      throw top.error("training", "expected either \"workflow\" or \"training\" on a topology, got both");
+    topo.training = parse_training(top.child("training"), file, top.pointer("training"));
+    if (stages.size() != 1)
+      throw top.error("stages",
+                      "expected 1 stage in a training topology (the preprocessing, a model stage), got " +
+                          std::to_string(stages.size()));
+  }
   std::vector<std::string> selects_large(stages.size()), selects_small(stages.size()), bodies(stages.size());
   std::vector<std::vector<std::string>> branch_ids(stages.size());
   std::vector<std::string> catch_ids(stages.size());
   for (size_t k = 0; k < stages.size(); ++k) {
     JsonFields f(stages[k], file, stage_pointer(k));
-    StageSpec s = parse_stage(f, topo.name, scenario, topo.workflow.has_value());
+    StageSpec s = parse_stage(f, topo.name, scenario, topo.workflow.has_value(), topo.training.has_value());
     s.pointer = stage_pointer(k);
     if (s.candidate.pointer.empty()) s.candidate.pointer = s.pointer;  // edge-device: its own keys
     for (const auto& other : topo.stages)

@@ -12,6 +12,7 @@
 #include "platforms/topology/confidence_scores.hpp"
 #include "platforms/topology/state_store.hpp"
 #include "platforms/topology/traffic_split.hpp"
+#include "platforms/topology/training_spec.hpp"
 #include "platforms/topology/workflow_spec.hpp"
 #include "sim/scenario.hpp"
 
@@ -81,7 +82,8 @@ struct StageSpec {
   double tolerated_failure_percentage = 0;
   MapMode map_mode;      // map: Inline or Distributed, tasks per item
   bool is_body = false;  // model: the body of one or more maps (no edges of its own)
-  // model in a workflow: the engine's retry policy and the task's timeout (TimeoutSeconds; 0 = none).
+  // model in a workflow: the engine's retry policy and the task's timeout (TimeoutSeconds; 0 = none); in a
+  // training topology: the retry policy of a preprocessing task.
   RetryPolicy retry;
   double timeout_s = 0;
   // parallel: the first stage of each branch (a chain of model stages joined by edges); the execution goes
@@ -100,6 +102,8 @@ struct TopologySpec {
   std::vector<StageSpec> stages;
   size_t entry = 0;                      // the one stage without an incoming edge
   std::optional<WorkflowSpec> workflow;  // "workflow": the stages are a workflow's states (docs/workflows.md)
+  // "training": each arrival is a training job fed by the one model stage's tasks (docs/training.md).
+  std::optional<TrainingSpec> training;
 };
 
 // Reads a topology candidate's settings ("stages", "edges"). Throws InputError ("<file>: <pointer>:

@@ -281,19 +281,8 @@ void TopologyModel::Workflow::send(uint32_t id, double t_s) {
   owner_.send_task(k, t_s);  // may call back at once (a throttle): `task` may be stale after this
 }
 
-// The attempt at stage k sent nearest origin_s (the oldest when the platform did not say).
 uint32_t TopologyModel::Workflow::take(size_t k, double origin_s) {
-  auto& sent = sent_[k];
-  if (sent.empty()) return kNone;
-  auto it = sent.begin();
-  if (origin_s != sim::RecorderListener::kUnknownOrigin) {
-    it = sent.lower_bound(origin_s);
-    if (it == sent.end() || (it != sent.begin() && origin_s - std::prev(it)->first <= it->first - origin_s))
-      it = std::prev(it);
-  }
-  const uint32_t id = it->second;
-  sent.erase(it);
-  return id;
+  return take_sent(sent_[k], origin_s);
 }
 
 void TopologyModel::Workflow::task_served(size_t k, double t_s, double latency_s) {

@@ -8,36 +8,31 @@
 // max_concurrency at once, and goes on once all have ended (fan-in). The engine bills transitions (Standard),
 // requests and GB-s (Express) or storage transactions (Durable Functions) on the candidate's recorder.
 //
-// Completions come back through each stage's recorder with no request identity: an answer's origin is
-// t - latency and a failure carries its origin (Recorder::timed_out(t, origin_s)), and the engine takes the
-// attempt of that stage sent nearest that time (attempts sent at one instant to one stage are alike).
+// Completions are matched to attempts by TaskDriver::take_sent (the attempt of that stage sent nearest the
+// answer's origin).
 #include <cstdint>
 #include <map>
 #include <set>
 #include <vector>
 
-#include "platforms/topology/topology_model.hpp"
+#include "platforms/topology/topology_task_driver.hpp"
 
 namespace servesim::platforms {
 
-class TopologyModel::Workflow {
+class TopologyModel::Workflow final : public TopologyModel::TaskDriver {
  public:
-  using Outcome = sim::RecorderListener::Outcome;
   Workflow(TopologyModel& owner, const TopologySpec& spec);
 
-  void start(sim::Recorder& recorder);  // registers the engine's cost categories
-  void arrival(double t_s, double origin_s);
-  // Model stage k answered an attempt at t_s, latency_s after it was sent.
-  void task_served(size_t k, double t_s, double latency_s);
-  // An attempt at model stage k failed at t_s (origin_s: when it was sent, or kUnknownOrigin).
-  void task_failed(size_t k, double t_s, Outcome outcome, double origin_s);
-  double next_event_s() const { return timers_.empty() ? kNever : timers_.begin()->t_s; }
-  void handle_next_event();
-  bool has_work() const { return !timers_.empty(); }
+  void start(sim::Recorder& recorder) override;  // registers the engine's cost categories
+  void arrival(double t_s, double origin_s) override;
+  void task_served(size_t k, double t_s, double latency_s) override;
+  void task_failed(size_t k, double t_s, Outcome outcome, double origin_s) override;
+  double next_event_s() const override { return timers_.empty() ? kNever : timers_.begin()->t_s; }
+  void handle_next_event() override;
+  bool has_work() const override { return !timers_.empty(); }
   sim::WorkflowOutcome outcome() const;
 
  private:
-  static constexpr uint32_t kNone = UINT32_MAX;
   struct Execution {
     double origin_s = 0, start_s = 0;
     uint32_t generation = 0;

@@ -427,6 +427,20 @@ TEST_CASE("reports::HtmlReport: event sources and workflows get their tables") {
                              "<td>17</td><td>77</td><td>31.5</td>"));
   CHECK_THAT(html, Catch::Contains("<td>311</td><td>309</td><td>2</td>"));
   CHECK_THAT(html, Catch::Contains("$0.000739"));
+  // A training block: 1 job, 500 s busy, 1,002.15 s waiting, idle share 0.667144 shown as 66.7%.
+  RunData trained = synthetic_run(60, 2);
+  trained.summary["candidates"][0]["training"] = {
+      {"jobs", {{"started", 1}, {"completed", 1}}},
+      {"makespan_ms", {{"p50", 1502150.0}}},
+      {"gpu_pool",
+       {{"busy_s", 500.0}, {"idle_s", {{"waiting_for_data", 1002.15}}}, {"idle_share", 0.667144}}},
+      {"cost_usd", {{"gpu", 0.419768}, {"preprocessing", 0.345978}, {"per_completed_job", 0.765746}}}};
+  const std::string train_html = html_report(trained, synthetic_context("training"));
+  CHECK_THAT(train_html, Catch::Contains("<h3>Training jobs: GPU busy and idle</h3>"));
+  CHECK_THAT(train_html, Catch::Contains("<td>1</td><td>1</td>"));
+  CHECK_THAT(train_html, Catch::Contains("66.7%"));
+  CHECK_THAT(train_html, Catch::Contains("$0.766"));
+  CHECK_THAT(html, !Catch::Contains("Training jobs"));
   // Without the blocks, neither table.
   const std::string plain = html_report(synthetic_run(60, 2), synthetic_context("plain"));
   CHECK_THAT(plain, !Catch::Contains("Event sources:"));
