@@ -34,7 +34,10 @@ std::string tokens_text(const VllmWindow& train) {
          "vllm:request_prompt_tokens and vllm:request_generation_tokens (" +
          llm_fixed(train.prompt_tokens_histogram.count, 0) + " and " +
          llm_fixed(train.generation_tokens_histogram.count, 0) +
-         " requests), uniform within a bucket; the token counters' means, " + means + "), are the defaults.";
+         " requests), within a bucket the maximum-entropy density with the token counters' means (uniform if "
+         "a mean lies "
+         "outside what the buckets allow), " +
+         means + "), which are also the defaults.";
 }
 
 }  // namespace
@@ -91,8 +94,8 @@ std::string rate_trace_text(const std::vector<double>& scrapes, const std::vecto
   return text;
 }
 
-nlohmann::ordered_json token_histogram_distribution(const HistogramWindow& histogram,
-                                                    double inf_upper_tokens) {
+nlohmann::ordered_json token_histogram_distribution(const HistogramWindow& histogram, double inf_upper_tokens,
+                                                    double mean_tokens) {
   const auto& buckets = histogram.buckets;
   if (!(histogram.count > 0) || buckets.size() < 2) return nullptr;
   nlohmann::ordered_json bounds = nlohmann::ordered_json::array({std::min(0.0, buckets.front().first)});
@@ -110,7 +113,17 @@ nlohmann::ordered_json token_histogram_distribution(const HistogramWindow& histo
     }
     counts.push_back(in_bucket);
   }
-  return {{"type", "histogram"}, {"bounds_tokens", bounds}, {"counts", counts}};
+  nlohmann::ordered_json out = {{"type", "histogram"}, {"bounds_tokens", bounds}, {"counts", counts}};
+  double total = 0, low = 0, high = 0;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    const double c = counts[i].get<double>();
+    total += c;
+    low += c * bounds[i].get<double>();
+    high += c * bounds[i + 1].get<double>();
+  }
+  if (total > 0 && mean_tokens > low / total && mean_tokens < high / total)
+    out["mean_tokens"] = std::round(mean_tokens * 100) / 100;  // two decimals: enough, and stable in text
+  return out;
 }
 
 bool has_token_histograms(const VllmWindow& window) {
@@ -154,8 +167,10 @@ nlohmann::ordered_json kubernetes_llm_scenario(const VllmWindow& train, const Ll
   if (has_token_histograms(train)) {
     const double inf_upper = options.max_context_tokens;
     doc["workload"]["tokens"] = {
-        {"input", token_histogram_distribution(train.prompt_tokens_histogram, inf_upper)},
-        {"output", token_histogram_distribution(train.generation_tokens_histogram, inf_upper)}};
+        {"input",
+         token_histogram_distribution(train.prompt_tokens_histogram, inf_upper, train.mean_input_tokens())},
+        {"output", token_histogram_distribution(train.generation_tokens_histogram, inf_upper,
+                                                train.mean_output_tokens())}};
   }
   nlohmann::ordered_json llm;
   llm["model"] = options.preset;

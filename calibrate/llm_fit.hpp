@@ -13,6 +13,7 @@
 //   options.node = calibrate::node_for_gpu(*entry, "h100");
 //   const auto scenario = calibrate::kubernetes_llm_scenario(train, options);
 #include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -58,9 +59,14 @@ struct LlmScenarioOptions {
 // a bucket between its bounds (the first from 0, as histogram_quantile takes it). The +Inf bucket, when it
 // holds observations, ends at `inf_upper_tokens` (a request's tokens cannot pass the max-model-len, and
 // vLLM's largest finite bound is the largest 1-2-5 value below it); when that is not above the largest finite
-// bound (custom buckets), at twice that bound. Null when the histogram has no observations.
-nlohmann::ordered_json token_histogram_distribution(const HistogramWindow& histogram,
-                                                    double inf_upper_tokens);
+// bound (custom buckets), at twice that bound. Null when the histogram has no observations. With a
+// `mean_tokens` (the token counter's increase over the requests) strictly between the buckets' lower- and
+// upper-bound means, it is written as "mean_tokens": the density within the buckets then is the
+// maximum-entropy one with that mean (sim::Distribution::histogram), not uniform; NaN or out of range: left
+// out.
+nlohmann::ordered_json token_histogram_distribution(
+    const HistogramWindow& histogram, double inf_upper_tokens,
+    double mean_tokens = std::numeric_limits<double>::quiet_NaN());
 // Whether both token histograms have observations in the window.
 bool has_token_histograms(const VllmWindow& window);
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
@@ -75,6 +76,75 @@ Distribution Distribution::histogram(const std::vector<double>& bounds_s, const 
     points.emplace_back(below / total, bounds_s[i + 1]);
   }
   if (!points.empty()) points.back().first = 1.0;  // exact, whatever the rounding of the sums
+  return empirical(std::move(points));
+}
+
+namespace {
+
+// The inverse CDF, at p in [0, 1], of the density proportional to exp(t u) on u in [0, 1] (t = 0: uniform).
+double tilted_quantile(double p, double t) {
+  if (std::abs(t) < 1e-9) return p;
+  return std::log1p(p * std::expm1(t)) / t;
+}
+
+// The histogram's points with one tilt theta (per unit of value) in every bucket, `per_bucket` points each.
+std::vector<std::pair<double, double>> tilted_points(const std::vector<double>& bounds,
+                                                     const std::vector<double>& counts, double theta,
+                                                     int per_bucket) {
+  double total = 0;
+  for (const double c : counts) total += c;
+  std::vector<std::pair<double, double>> points;
+  double below = 0;
+  for (size_t i = 0; i < counts.size() && i + 1 < bounds.size(); ++i) {
+    if (!(counts[i] > 0)) continue;
+    const double lo = bounds[i], width = bounds[i + 1] - bounds[i];
+    if (points.empty() || points.back().second != lo) points.emplace_back(below / total, lo);
+    for (int j = 1; j <= per_bucket; ++j) {
+      const double p = static_cast<double>(j) / per_bucket;
+      points.emplace_back((below + counts[i] * p) / total,
+                          j == per_bucket ? bounds[i + 1] : lo + width * tilted_quantile(p, theta * width));
+    }
+    below += counts[i];
+  }
+  if (!points.empty()) points.back().first = 1.0;
+  return points;
+}
+
+double points_mean(const std::vector<std::pair<double, double>>& points) {
+  double mean = 0;
+  for (size_t i = 1; i < points.size(); ++i)
+    mean += (points[i].first - points[i - 1].first) * (points[i - 1].second + points[i].second) / 2.0;
+  return mean;
+}
+
+}  // namespace
+
+Distribution Distribution::histogram(const std::vector<double>& bounds_s, const std::vector<double>& counts,
+                                     double mean_s) {
+  double total = 0, low = 0, high = 0, widest = 0;
+  for (size_t i = 0; i < counts.size() && i + 1 < bounds_s.size(); ++i) {
+    total += counts[i];
+    low += counts[i] * bounds_s[i];
+    high += counts[i] * bounds_s[i + 1];
+    if (counts[i] > 0) widest = std::max(widest, bounds_s[i + 1] - bounds_s[i]);
+  }
+  if (!(total > 0) || !(mean_s > low / total) || !(mean_s < high / total))
+    throw std::invalid_argument(
+        "expected a mean strictly between the buckets' lower and upper bounds' means (" +
+        core::quote_number(low / total) + " and " + core::quote_number(high / total) + "), got " +
+        core::quote_number(mean_s));
+  // The drawn mean grows with theta; |theta x width| <= 700 keeps exp() finite.
+  constexpr int kPerBucket = 16;
+  double lo = -700 / widest, hi = 700 / widest;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = (lo + hi) / 2;
+    (points_mean(tilted_points(bounds_s, counts, mid, kPerBucket)) < mean_s ? lo : hi) = mid;
+  }
+  auto points = tilted_points(bounds_s, counts, (lo + hi) / 2, kPerBucket);
+  if (std::abs(points_mean(points) - mean_s) > 1e-6 * mean_s)
+    throw std::invalid_argument("expected a mean the buckets can reach with a bounded tilt, got " +
+                                core::quote_number(mean_s) +
+                                " (closest: " + core::quote_number(points_mean(points)) + ")");
   return empirical(std::move(points));
 }
 
@@ -168,7 +238,8 @@ struct ValueUnit {
 // {"bounds_<unit>": [b0, ..., bn], "counts": [c1, ..., cn]}: n + 1 increasing finite bounds >= 0, n counts
 // >= 0, one at least > 0.
 Distribution histogram_from_json(const nlohmann::json& j, const std::string& file, const std::string& ptr,
-                                 const std::string& bounds_key, double scale, const std::string& word) {
+                                 const std::string& bounds_key, const std::string& mean_key, double scale,
+                                 const std::string& word) {
   const nlohmann::json* bounds = j.contains(bounds_key) ? &j[bounds_key] : nullptr;
   if (!bounds || !bounds->is_array() || bounds->size() < 2)
     throw input_error(file, ptr + "/" + bounds_key,
@@ -206,7 +277,26 @@ Distribution histogram_from_json(const nlohmann::json& j, const std::string& fil
     total += numbers.back();
   }
   if (!(total > 0)) throw input_error(file, ptr + "/counts", "expected at least one count above 0, got none");
-  return Distribution::histogram(values, numbers);
+  if (!j.contains(mean_key)) return Distribution::histogram(values, numbers);
+  // The observations' mean (a Prometheus histogram's _sum / _count): the density within the buckets follows.
+  const auto& m = j[mean_key];
+  if (!m.is_number() || !std::isfinite(m.get<double>()))
+    throw input_error(file, ptr + "/" + mean_key,
+                      "expected a number of " + word + ", got " + core::quote_json(m));
+  try {
+    return Distribution::histogram(values, numbers, m.get<double>() * scale);
+  } catch (const std::invalid_argument& e) {
+    // The message's numbers are in seconds for durations: restate the bounds in the file's unit.
+    double low = 0, high = 0;
+    for (size_t i = 0; i < numbers.size(); ++i) {
+      low += numbers[i] * values[i] / total;
+      high += numbers[i] * values[i + 1] / total;
+    }
+    throw input_error(file, ptr + "/" + mean_key,
+                      "expected a mean strictly between the buckets' lower and upper bounds' means (" +
+                          core::quote_number(low / scale) + " and " + core::quote_number(high / scale) + " " +
+                          word + "), got " + core::quote_json(m));
+  }
 }
 
 Distribution distribution_from_json(const nlohmann::json& j, const std::string& file, const std::string& ptr,
@@ -274,8 +364,8 @@ Distribution distribution_from_json(const nlohmann::json& j, const std::string& 
                                                      HUGE_VAL, "a non-negative number of " + word));
   }
   if (type == "histogram") {
-    allowed_keys({key_of("bounds"), "counts"});
-    return histogram_from_json(j, file, ptr, key_of("bounds"), 1.0 / unit.divisor, word);
+    allowed_keys({key_of("bounds"), "counts", key_of("mean")});
+    return histogram_from_json(j, file, ptr, key_of("bounds"), key_of("mean"), 1.0 / unit.divisor, word);
   }
   throw fail("/type",
              "expected one of constant, exponential, lognormal, empirical, histogram, got \"" + type + "\"");

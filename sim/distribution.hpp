@@ -23,17 +23,26 @@ class Distribution {
   // counts; some count > 0), uniform within each bucket: the empirical form through the buckets' cumulative
   // shares, jumping over empty buckets.
   static Distribution histogram(const std::vector<double>& bounds_s, const std::vector<double>& counts);
+  // The same buckets with a known mean (a Prometheus histogram's _sum / _count): within the buckets the
+  // maximum-entropy density with that mean, f(x) proportional to exp(theta x) with one theta for all buckets
+  // (theta = 0: uniform), drawn through 16 points per bucket of its exact inverse CDF; theta is solved so
+  // that the drawn mean is `mean_s`. Throws std::invalid_argument unless the mean lies strictly between the
+  // buckets' lower-bound and upper-bound means.
+  static Distribution histogram(const std::vector<double>& bounds_s, const std::vector<double>& counts,
+                                double mean_s);
 
   // Reads {"type": "constant", "value_ms": 40} | {"type": "exponential", "mean_ms": 40} |
   // {"type": "lognormal", "mean_ms": 40, "p99_ms": 90} | {"type": "empirical", "percentiles_ms": {"0": 10,
-  // "50": 12, "100": 40}} | {"type": "histogram", "bounds_ms": [0, 10, 20], "counts": [3, 1]}. Throws
-  // InputError naming file and pointer.
+  // "50": 12, "100": 40}} | {"type": "histogram", "bounds_ms": [0, 10, 20], "counts": [3, 1]} (optionally
+  // with "mean_ms": the observations' mean, shaping the density within the buckets). Throws InputError naming
+  // file and pointer.
   static Distribution from_json(const nlohmann::json& j, const std::string& file, const std::string& pointer);
   // The same forms with values in tokens instead of milliseconds (a request's prompt or output length):
   // {"type": "constant", "value_tokens": 500} | {"type": "exponential", "mean_tokens": 500} |
   // {"type": "lognormal", "mean_tokens": 2048, "p99_tokens": 7436} |
   // {"type": "empirical", "percentiles_tokens": {"0": 1, "50": 900, "100": 8000}} |
-  // {"type": "histogram", "bounds_tokens": [0, 1000, 2000], "counts": [30, 10]}. sample() then gives
+  // {"type": "histogram", "bounds_tokens": [0, 1000, 2000], "counts": [30, 10], "mean_tokens": 650} (the mean
+  // optional). sample() then gives
   // tokens (describe() is for durations only).
   static Distribution tokens_from_json(const nlohmann::json& j, const std::string& file,
                                        const std::string& pointer);

@@ -124,6 +124,36 @@ TEST_CASE("calibrate::token_histogram_distribution: a round trip keeps the count
   }
 }
 
+TEST_CASE("calibrate::token_histogram_distribution: with the counters' mean the drawn mean is theirs") {
+  // The same scrapes; given the token counters' means (1,024-ish and 128-ish), the histograms are written
+  // with "mean_tokens" and drawn with the maximum-entropy density of that mean: the drawn mean is the
+  // counters' (rounded to 0.01 token), not the uniform rule's 1,142 and 128.5; the bucket shares stay the
+  // counts'.
+  const test::VllmScrapes syn =
+      test::vllm_scrapes({.rate_rps = 4.0, .hours = 2.0, .seed = 17, .token_histograms = true});
+  calibrate::PromData data;
+  calibrate::parse_prometheus(syn.text, "syn.prom", data);
+  calibrate::finish_prometheus(data);
+  const calibrate::VllmMetrics metrics(data, "syn.prom");
+  const auto w = metrics.window(metrics.scrapes().front() - 1, metrics.scrapes().back());
+  for (const auto& [histogram, counter_mean] :
+       {std::pair{w.prompt_tokens_histogram, w.mean_input_tokens()},
+        std::pair{w.generation_tokens_histogram, w.mean_output_tokens()}}) {
+    const auto json = nlohmann::json::parse(
+        calibrate::token_histogram_distribution(histogram, 131072, counter_mean).dump());
+    REQUIRE(json.contains("mean_tokens"));
+    const auto d = sim::Distribution::tokens_from_json(json, "s", "/d");
+    CHECK(d.mean_s() == Approx(counter_mean).margin(0.01));
+    const auto uniform =
+        nlohmann::json::parse(calibrate::token_histogram_distribution(histogram, 131072).dump());
+    CHECK_FALSE(uniform.contains("mean_tokens"));
+    CHECK(json["counts"] == uniform["counts"]);
+  }
+  // A mean outside what the buckets allow is left out (uniform within the buckets).
+  CHECK_FALSE(
+      calibrate::token_histogram_distribution(w.prompt_tokens_histogram, 131072, 10).contains("mean_tokens"));
+}
+
 TEST_CASE("calibrate::VllmMetrics: token histograms read over the training window only, resets included") {
   // Training (1000, 1020]: le 100 rises 0 -> 4, then drops to 1 (a restart: +1): 5; +Inf 6 + 1 = 7.
   const auto a = tokhist_training(tokhist_scrapes(3, 5));
