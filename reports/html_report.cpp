@@ -260,24 +260,37 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
   for (const auto& c : cands) any_workflow = any_workflow || c.contains("workflow");
   if (any_workflow) {
     out << "<h3>Workflows</h3><table class=\"num\"><thead><tr><th>candidate</th><th>engine</th>"
-           "<th>executions</th><th>completed</th><th>failed</th><th>makespan p50 [ms]</th><th>makespan p99 "
-           "[ms]</th><th>transitions per execution</th><th>USD per completed execution</th></tr></thead>"
-           "<tbody>\n";
+           "<th>executions</th><th>completed</th><th>failed</th><th>caught</th><th>throttled attempts</th>"
+           "<th>makespan p50 [ms]</th><th>makespan p99 [ms]</th><th>transitions per execution</th><th>USD "
+           "per completed execution</th></tr></thead><tbody>\n";
     for (const auto& c : cands) {
       if (!c.contains("workflow")) continue;
       const auto& w = c["workflow"];
+      // Summed over the stages: failures a catch took over (none without a catch: "-"), and attempts the
+      // platforms refused (HTTP 429).
+      double caught = 0, throttles = 0;
+      bool has_catch = false;
+      for (const auto& st : w.value("stages", nlohmann::json::array())) {
+        if (st.contains("caught")) {
+          has_catch = true;
+          caught += st.value("caught", 0.0);
+        }
+        throttles += st.value("throttles", 0.0);
+      }
       out << "<tr><td class=\"text\">" << html_escape(c.value("name", "")) << "</td><td class=\"text\">"
           << html_escape(w.value("engine", "")) << "</td><td>"
           << format_count(num(w, "executions", "started")) << "</td><td>"
           << format_count(num(w, "executions", "completed")) << "</td><td>"
           << format_count(num(w, "executions", "failed")) << "</td><td>"
-          << format_number(num(w, "makespan_ms", "p50"), 3) << "</td><td>"
+          << (has_catch ? format_count(caught) : std::string("-")) << "</td><td>" << format_count(throttles)
+          << "</td><td>" << format_number(num(w, "makespan_ms", "p50"), 3) << "</td><td>"
           << format_number(num(w, "makespan_ms", "p99"), 3) << "</td><td>"
           << format_number(w.value("transitions_per_execution", 0.0), 3) << "</td><td>"
           << "$" << format_number(w.value("cost_per_completed_usd", 0.0), 3) << "</td></tr>\n";
     }
-    out << "</tbody></table><p class=\"note\">Makespan: from an execution's start to its end; a state "
-           "transition is what Step Functions Standard bills (docs/workflows.md).</p>\n";
+    out << "</tbody></table><p class=\"note\">Makespan: from an execution's start to its end; caught: "
+           "failures a Catch took over (the execution went on there); a state transition is what Step "
+           "Functions Standard bills (docs/workflows.md).</p>\n";
   }
   // Training jobs (summary.json "training": a GPU pool fed by a preprocessing stage; docs/training.md).
   bool any_training = false;

@@ -405,13 +405,19 @@ TEST_CASE("reports::HtmlReport: event sources and workflows get their tables") {
       {"executions", {{"started", 311}, {"completed", 309}, {"failed", 2}}},
       {"makespan_ms", {{"p50", 1144.43}, {"p99", 6520.57}}},
       {"transitions_per_execution", 21.28},
-      {"cost_per_completed_usd", 0.000738864}};
+      {"cost_per_completed_usd", 0.000738864},
+      {"stages",
+       {{{"stage", "ocr"}, {"kind", "model"}, {"throttles", 4}, {"caught", 2}},
+        {{"stage", "long"}, {"kind", "parallel"}, {"caught", 1}},
+        {{"stage", "tables"}, {"kind", "model"}, {"throttles", 3}}}}};
   const std::string html = html_report(run, synthetic_context("events"));
   CHECK_THAT(html, Catch::Contains("Event sources: queue or stream in front of the function"));
   CHECK_THAT(html, Catch::Contains("<td>1,000</td><td>990</td><td>6</td><td>1</td><td>3</td><td>120</td>"));
   CHECK_THAT(html, Catch::Contains("<td>456</td><td>12.5</td>"));
   CHECK_THAT(html, Catch::Contains("<h3>Workflows</h3>"));
   CHECK_THAT(html, Catch::Contains("step-functions-standard"));
+  // Caught summed over the stages with a catch (2 + 1), throttled attempts over all (4 + 3).
+  CHECK_THAT(html, Catch::Contains("<td>311</td><td>309</td><td>2</td><td>3</td><td>7</td>"));
   // A Pub/Sub push block: one message per push request, so the batch is 1 and the invocations are the push
   // requests (500 sent, 480 served, 5 dead-lettered, 2 expired: 13 left), the peak the outstanding pushes.
   RunData pushed = synthetic_run(60, 2);
