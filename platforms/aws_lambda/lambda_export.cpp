@@ -5,6 +5,7 @@
 // ReservedConcurrentExecutions, ProvisionedConcurrencyConfig on an alias, SnapStart.ApplyOn).
 #include "platforms/aws_lambda/lambda_export.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "platforms/export.hpp"
@@ -26,11 +27,26 @@ const std::vector<std::string> kLambdaWritten = {"memory_mb",
                                                  "snapstart",
                                                  "api_gateway"};
 
+struct ScheduledStep {
+  double at_s;
+  long provisioned;
+};
+
 struct FunctionSettings {
   long memory_mb, timeout_s, ephemeral_storage_mb, reserved, provisioned;
   std::string architecture;
   bool snapstart, api_gateway;
+  std::vector<ScheduledStep> schedule;  // provisioned_concurrency_schedule
 };
+
+// A step of the schedule as an Application Auto Scaling cron expression repeating daily at the step's time of
+// day, the run's t = 0 taken as 00:00 UTC (minutes: cron's resolution); "" when the schedule spans more than
+// a day (not a daily pattern).
+std::string daily_cron(double at_s) {
+  if (at_s >= 86400) return "";
+  const long minute = std::lround(std::floor(at_s / 60));
+  return "cron(" + std::to_string(minute % 60) + " " + std::to_string(minute / 60) + " * * ? *)";
+}
 
 FunctionSettings function_settings(const ExportRequest& request) {
   const auto& s = request.settings;
@@ -48,16 +64,36 @@ FunctionSettings function_settings(const ExportRequest& request) {
   f.architecture = s.value("architecture", std::string("x86_64"));
   f.snapstart = s.value("snapstart", false);
   f.api_gateway = s.value("api_gateway", false);
+  if (s.contains("provisioned_concurrency_schedule") && s["provisioned_concurrency_schedule"].is_array())
+    for (const auto& step : s["provisioned_concurrency_schedule"])
+      f.schedule.push_back(
+          {step.value("at_s", 0.0), std::lround(step.value("provisioned_concurrency", 0.0))});
   return f;
 }
 
-std::vector<std::string> lambda_head(const ExportRequest& request, const std::string& what) {
+bool schedule_is_daily(const FunctionSettings& f) {
+  for (const auto& step : f.schedule)
+    if (daily_cron(step.at_s).empty()) return false;
+  return !f.schedule.empty();
+}
+
+std::vector<std::string> lambda_head(const ExportRequest& request, const std::string& what,
+                                     bool schedule_written = false) {
   std::vector<std::string> lines = request.provenance;
   lines.push_back(what);
   lines.push_back(
       "Replace the code placeholders (CodeUri or Code, Handler, Runtime) with your model server's package.");
+  std::vector<std::string> written = kLambdaWritten;
+  if (schedule_written) {
+    written.push_back("provisioned_concurrency_schedule");
+    lines.push_back(
+        "The provisioned-concurrency schedule is an Application Auto Scaling scalable target on the alias "
+        "with "
+        "a daily scheduled action per step, at the step's time of day taking the run's start as 00:00 UTC: "
+        "shift the cron expressions (or set their Timezone) to your traffic's clock.");
+  }
   add_settings_not_in_template(
-      lines, request, kLambdaWritten,
+      lines, request, written,
       "Other settings the scenario gave (quotas, platform behaviour, the model), not template properties:");
   return lines;
 }
@@ -116,6 +152,45 @@ std::vector<ExportFile> write_cloudformation(const ExportRequest& request) {
       alias["ProvisionedConcurrencyConfig"] = {{"ProvisionedConcurrentExecutions", f.provisioned}};
     resources[id + "Alias"] = {{"Type", "AWS::Lambda::Alias"}, {"Properties", alias}};
   }
+  const bool schedule = schedule_is_daily(f);
+  if (schedule) {
+    // The alias the scheduled actions act on (also when the run had no provisioned concurrency before them).
+    if (!resources.contains(id + "Alias")) {
+      resources[id + "Version"] = {{"Type", "AWS::Lambda::Version"},
+                                   {"Properties", {{"FunctionName", {{"Ref", id}}}}}};
+      resources[id + "Alias"] = {
+          {"Type", "AWS::Lambda::Alias"},
+          {"Properties",
+           {{"FunctionName", {{"Ref", id}}},
+            {"FunctionVersion", {{"Fn::GetAtt", ordered::array({id + "Version", "Version"})}}},
+            {"Name", "live"}}}};
+    }
+    long most = f.provisioned, least = f.provisioned;
+    ordered actions = ordered::array();
+    for (size_t k = 0; k < f.schedule.size(); ++k) {
+      const auto& step = f.schedule[k];
+      most = std::max(most, step.provisioned);
+      least = std::min(least, step.provisioned);
+      actions.push_back(
+          {{"ScheduledActionName", "servesim-step-" + std::to_string(k + 1)},
+           {"Schedule", daily_cron(step.at_s)},
+           {"Timezone", "Etc/UTC"},
+           {"ScalableTargetAction", {{"MinCapacity", step.provisioned}, {"MaxCapacity", step.provisioned}}}});
+    }
+    // Application Auto Scaling on a Lambda alias's provisioned concurrency (AWS::ApplicationAutoScaling::
+    // ScalableTarget: ResourceId function:<name>:<alias>, ScalableDimension
+    // lambda:function:ProvisionedConcurrency, ServiceNamespace lambda).
+    resources[id + "ProvisionedSchedule"] = {
+        {"Type", "AWS::ApplicationAutoScaling::ScalableTarget"},
+        {"DependsOn", id + "Alias"},
+        {"Properties",
+         {{"MinCapacity", least},
+          {"MaxCapacity", most},
+          {"ResourceId", {{"Fn::Sub", "function:${" + id + "}:live"}}},
+          {"ScalableDimension", "lambda:function:ProvisionedConcurrency"},
+          {"ServiceNamespace", "lambda"},
+          {"ScheduledActions", actions}}}};
+  }
   ordered doc;
   doc["AWSTemplateFormatVersion"] = "2010-09-09";
   doc["Description"] = "servesim export of candidate " + request.candidate;
@@ -126,7 +201,7 @@ std::vector<ExportFile> write_cloudformation(const ExportRequest& request) {
   std::string what = "AWS CloudFormation template: aws cloudformation deploy --template-file template.yaml";
   if (f.api_gateway)
     what += "\nThe simulation put API Gateway in front (api_gateway = true): add its REST API resources.";
-  return {{"template.yaml", yaml_comments(lambda_head(request, what)) + to_yaml(doc)}};
+  return {{"template.yaml", yaml_comments(lambda_head(request, what, schedule)) + to_yaml(doc)}};
 }
 
 }  // namespace

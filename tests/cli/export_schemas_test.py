@@ -50,6 +50,9 @@ SCENARIO = {
          "ephemeral_storage_mb": 1024, "api_gateway": True},
         {"name": "lambda-plain", "platform": "aws-lambda", "memory_mb": 512, "timeout_s": 12.5},
         {"name": "lambda-snap", "platform": "aws-lambda", "memory_mb": 1024, "snapstart": True},
+        {"name": "lambda-scheduled", "platform": "aws-lambda", "memory_mb": 1024,
+         "provisioned_concurrency_schedule": [{"at_s": 30, "provisioned_concurrency": 3},
+                                              {"at_s": 90, "provisioned_concurrency": 1}]},
         {"name": "run-cpu", "platform": "gcp-cloud-run", "vcpu": 2, "memory_gib": 4, "concurrency": 8,
          "min_instances": 1, "max_instances": 20, "billing": "instance", "startup_cpu_boost": True,
          "request_timeout_s": 60},
@@ -138,7 +141,8 @@ def check_lambda(fmt, doc, s, what):
         check(isinstance(p.get("Role"), dict) and "Ref" in p["Role"], f"{what}: Role")
         check(set(p.get("Code", {})) == {"S3Bucket", "S3Key"}, f"{what}: Code")
         for r in doc["Resources"].values():
-            check(r["Type"] in ("AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::Lambda::Alias"),
+            check(r["Type"] in ("AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::Lambda::Alias",
+                                "AWS::ApplicationAutoScaling::ScalableTarget"),
                   f"{what}: resource type {r['Type']}")
             for key in r["Properties"]:
                 allowed = {
@@ -148,8 +152,14 @@ def check_lambda(fmt, doc, s, what):
                     "AWS::Lambda::Version": {"FunctionName"},
                     "AWS::Lambda::Alias": {"FunctionName", "FunctionVersion", "Name",
                                            "ProvisionedConcurrencyConfig"},
+                    # AWS::ApplicationAutoScaling::ScalableTarget's reference page (RoleARN optional: the
+                    # service-linked role).
+                    "AWS::ApplicationAutoScaling::ScalableTarget": {
+                        "MinCapacity", "MaxCapacity", "ResourceId", "RoleARN", "ScalableDimension",
+                        "ScheduledActions", "ServiceNamespace", "SuspendedState"},
                 }[r["Type"]]
                 check(key in allowed, f"{what}: {r['Type']} has no property {key}")
+        check_pc_schedule(doc, s, what)
         for key in ("MemorySize", "Timeout", "ReservedConcurrentExecutions"):
             check(key not in p or isinstance(p[key], int), f"{what}: {key} an integer")
     check(p["MemorySize"] == s["memory_mb"], f"{what}: MemorySize {p['MemorySize']} vs memory_mb {s['memory_mb']}")
@@ -171,6 +181,42 @@ def check_lambda(fmt, doc, s, what):
                 provisioned = r["Properties"].get("ProvisionedConcurrencyConfig", {}).get(
                     "ProvisionedConcurrentExecutions", 0)
     check(provisioned == s["provisioned_concurrency"], f"{what}: provisioned {provisioned}")
+
+
+def check_pc_schedule(doc, s, what):
+    """A provisioned-concurrency schedule (Application Auto Scaling scheduled actions on the alias): one
+    ScalableTarget on function:<name>:live whose actions are the steps, each a daily cron at its time of day
+    (the run's start as 00:00 UTC) setting min = max = its provisioned concurrency (the reference pages of
+    AWS::ApplicationAutoScaling::ScalableTarget and ScheduledAction)."""
+    steps = s.get("provisioned_concurrency_schedule") or []
+    targets = [(k, r) for k, r in doc["Resources"].items()
+               if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"]
+    if not steps or any(step["at_s"] >= 86400 for step in steps):
+        check(not targets, f"{what}: no scalable target without a daily schedule")
+        return
+    check(len(targets) == 1, f"{what}: one scalable target for the schedule")
+    if len(targets) != 1:
+        return
+    _, target = targets[0]
+    p = target["Properties"]
+    function_id = next(k for k, r in doc["Resources"].items() if r["Type"] == "AWS::Lambda::Function")
+    check(p.get("ResourceId") == {"Fn::Sub": "function:${" + function_id + "}:live"}, f"{what}: ResourceId")
+    check(p.get("ScalableDimension") == "lambda:function:ProvisionedConcurrency", f"{what}: ScalableDimension")
+    check(p.get("ServiceNamespace") == "lambda", f"{what}: ServiceNamespace")
+    aliases = [r for r in doc["Resources"].values() if r["Type"] == "AWS::Lambda::Alias"]
+    check(len(aliases) == 1 and aliases[0]["Properties"].get("Name") == "live", f"{what}: the alias live")
+    actions = p.get("ScheduledActions", [])
+    check(len(actions) == len(steps), f"{what}: one scheduled action per step")
+    for action, step in zip(actions, steps):
+        minute = int(step["at_s"] // 60)
+        check(action.get("Schedule") == f"cron({minute % 60} {minute // 60} * * ? *)",
+              f"{what}: step at {step['at_s']} s as {action.get('Schedule')}")
+        n = step["provisioned_concurrency"]
+        check(action.get("ScalableTargetAction") == {"MinCapacity": n, "MaxCapacity": n},
+              f"{what}: step capacity {n}")
+    capacities = [step["provisioned_concurrency"] for step in steps] + [s["provisioned_concurrency"]]
+    check(p.get("MinCapacity") == min(capacities) and p.get("MaxCapacity") == max(capacities),
+          f"{what}: capacity range")
 
 
 def check_managed_instances(doc, s, what):
