@@ -47,6 +47,27 @@ class TopologyModel::TaskDriver {
     sent.erase(it);
     return id;
   }
+
+  // An execution or job that failed at t_s, counted as its last failure was (`out`: a WorkflowOutcome or a
+  // TrainingOutcome, with failed and failed_<outcome>) and reported to the candidate's recorder.
+  template <class Counts>
+  static void count_failure(Counts& out, sim::Recorder& recorder, Outcome outcome, double t_s) {
+    ++out.failed;
+    switch (outcome) {
+      case Outcome::timed_out:
+        ++out.failed_timed_out;
+        recorder.timed_out(t_s);
+        break;
+      case Outcome::throttled:
+        ++out.failed_throttled;
+        recorder.throttled(t_s);
+        break;
+      case Outcome::dropped:
+        ++out.failed_dropped;
+        recorder.dropped(t_s);
+        break;
+    }
+  }
 };
 
 }  // namespace servesim::platforms

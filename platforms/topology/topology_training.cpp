@@ -139,21 +139,7 @@ void TopologyModel::Training::task_failed(size_t k, double t_s, Outcome outcome,
 // A preprocessing task's retries ran out: the job fails now (a running step is cut short) and the next
 // starts.
 void TopologyModel::Training::fail_job(double t_s, Outcome outcome) {
-  ++out_.failed;
-  switch (outcome) {
-    case Outcome::timed_out:
-      ++out_.failed_timed_out;
-      rec_->timed_out(t_s);
-      break;
-    case Outcome::throttled:
-      ++out_.failed_throttled;
-      rec_->throttled(t_s);
-      break;
-    case Outcome::dropped:
-      ++out_.failed_dropped;
-      rec_->dropped(t_s);
-      break;
-  }
+  count_failure(out_, *rec_, outcome, t_s);
   step_end_s_ = kNever;
   running_ = false;
   set_pool(Pool::no_job, t_s);

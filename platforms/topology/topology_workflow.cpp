@@ -404,21 +404,7 @@ void TopologyModel::Workflow::complete(uint32_t e, double t_s) {
 void TopologyModel::Workflow::fail(uint32_t e, double t_s, Outcome outcome) {
   Execution& x = executions_[e];
   x.done = true;
-  ++out_.failed;
-  switch (outcome) {
-    case Outcome::timed_out:
-      ++out_.failed_timed_out;
-      rec_->timed_out(t_s);
-      break;
-    case Outcome::throttled:
-      ++out_.failed_throttled;
-      rec_->throttled(t_s);
-      break;
-    case Outcome::dropped:
-      ++out_.failed_dropped;
-      rec_->dropped(t_s);
-      break;
-  }
+  count_failure(out_, *rec_, outcome, t_s);
   bill_end(e, t_s);
   release(e);
 }

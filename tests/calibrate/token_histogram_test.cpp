@@ -51,6 +51,18 @@ calibrate::VllmWindow tokhist_training(const std::string& text) {
   return metrics.window(1000, 1020);  // (1000, 1020]: the scrapes at 1010 and 1020
 }
 
+// Two hours of synthetic scrapes at 4 requests/s with token histograms (tests/support/vllm_scrapes.hpp): the
+// whole run as one window, and the requests the generator made.
+std::pair<calibrate::VllmWindow, double> tokhist_whole_run() {
+  const test::VllmScrapes syn =
+      test::vllm_scrapes({.rate_rps = 4.0, .hours = 2.0, .seed = 17, .token_histograms = true});
+  calibrate::PromData data;
+  calibrate::parse_prometheus(syn.text, "syn.prom", data);
+  calibrate::finish_prometheus(data);
+  const calibrate::VllmMetrics metrics(data, "syn.prom");
+  return {metrics.window(metrics.scrapes().front() - 1, metrics.scrapes().back()), syn.requests};
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -92,16 +104,10 @@ TEST_CASE("calibrate::token_histogram_distribution: a round trip keeps the count
   // (500, 1000], 0.523 in (1000, 2000]: fitted mean 0.477 x 750 + 0.523 x 1500 = 1142 (bound 0.477 x 250 +
   // 0.523 x 500 = 381; the true mean 1024). Outputs: 37/129 = 0.287 in (50, 100], 0.713 in (100, 200]:
   // 0.287 x 75 + 0.713 x 150 = 128.5 against 128.
-  const test::VllmScrapes syn =
-      test::vllm_scrapes({.rate_rps = 4.0, .hours = 2.0, .seed = 17, .token_histograms = true});
-  calibrate::PromData data;
-  calibrate::parse_prometheus(syn.text, "syn.prom", data);
-  calibrate::finish_prometheus(data);
-  const calibrate::VllmMetrics metrics(data, "syn.prom");
-  const auto w = metrics.window(metrics.scrapes().front() - 1, metrics.scrapes().back());
+  const auto [w, requests] = tokhist_whole_run();
   // Every request once, the restarted pod's included.
-  CHECK(w.prompt_tokens_histogram.count == syn.requests);
-  CHECK(w.generation_tokens_histogram.count == syn.requests);
+  CHECK(w.prompt_tokens_histogram.count == requests);
+  CHECK(w.generation_tokens_histogram.count == requests);
   const struct {
     const calibrate::HistogramWindow& histogram;
     double counter_mean, expected_mean;
@@ -129,13 +135,7 @@ TEST_CASE("calibrate::token_histogram_distribution: with the counters' mean the 
   // with "mean_tokens" and drawn with the maximum-entropy density of that mean: the drawn mean is the
   // counters' (rounded to 0.01 token), not the uniform rule's 1,142 and 128.5; the bucket shares stay the
   // counts'.
-  const test::VllmScrapes syn =
-      test::vllm_scrapes({.rate_rps = 4.0, .hours = 2.0, .seed = 17, .token_histograms = true});
-  calibrate::PromData data;
-  calibrate::parse_prometheus(syn.text, "syn.prom", data);
-  calibrate::finish_prometheus(data);
-  const calibrate::VllmMetrics metrics(data, "syn.prom");
-  const auto w = metrics.window(metrics.scrapes().front() - 1, metrics.scrapes().back());
+  const auto [w, requests] = tokhist_whole_run();
   for (const auto& [histogram, counter_mean] :
        {std::pair{w.prompt_tokens_histogram, w.mean_input_tokens()},
         std::pair{w.generation_tokens_histogram, w.mean_output_tokens()}}) {
