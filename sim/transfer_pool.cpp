@@ -205,9 +205,12 @@ void TransferPool::start_flow(Class& c) {
 
 // Moves the class's transfers whose virtual finish the clock has reached to ready_. SimGrid ends in one step
 // every communication due within its precision (1e-9 s) and the reference pool then hands them out in slot
-// order; so does this one, for the transfers within a nanosecond at the ceiling of the head.
+// order; so does this one, for the transfers within the bytes one of them can move in that time (at most the
+// ceiling, at most the link's bandwidth shared by the class).
 void TransferPool::finish_heads(Class& c) {
-  const double due = c.v + c.ceiling * kSimultaneousS;
+  const double member_rate =
+      std::min(c.ceiling, c.shared->get_bandwidth() / static_cast<double>(c.keyed.size()));
+  const double due = c.v + member_rate * kSimultaneousS;
   const size_t before = ready_.size();
   while (!c.keyed.empty() && flights_[c.keyed.front()].key <= due) {
     ready_.push_back(c.keyed.front());
