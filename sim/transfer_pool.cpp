@@ -86,6 +86,7 @@ void TransferPool::set_rate_factor(double factor) {
       stop_flow(c);
       start_flow(c);
     }
+  refresh_bound();
 }
 
 uint32_t TransferPool::class_of(const TransferRoute& route, sg4::Host* from, double ceiling, double latency_s,
@@ -190,6 +191,7 @@ void TransferPool::stop_flow(Class& c) {
 
 // One SimGrid flow for the class's k active transfers, sized to end when its head does (see the header).
 void TransferPool::start_flow(Class& c) {
+  finish_heads(c);  // a head stopped within SimGrid's precision of its end has ended
   if (c.keyed.empty()) return;
   const auto k = static_cast<double>(c.keyed.size());
   const double member_bytes = flights_[c.keyed.front()].key - c.v;
@@ -208,6 +210,7 @@ void TransferPool::start_flow(Class& c) {
 // order; so does this one, for the transfers within the bytes one of them can move in that time (at most the
 // ceiling, at most the link's bandwidth shared by the class).
 void TransferPool::finish_heads(Class& c) {
+  if (c.keyed.empty()) return;
   const double member_rate =
       std::min(c.ceiling, c.shared->get_bandwidth() / static_cast<double>(c.keyed.size()));
   const double due = c.v + member_rate * kSimultaneousS;
