@@ -3,12 +3,13 @@
 // connection: the catalogue's defaults). Prints the wall time of each (N, model size) with the median of
 // --runs, the time per transfer, and the ratio to the same N with a 250 MB model. Then the Azure LLM code
 // trace (2023) x10 for 600 s with 20 s median service times and up to 20,000 instances, for 250 MB to
-// 2,500 MB models (the storm that stalled the engine before the transfer pool watched only class heads).
+// 2,500 MB models (the storm that stalled the engine before the transfer pool carried each class of
+// transfers as one SimGrid flow).
 // Usage:
 //   bench_cold_start_storm [--runs R] [--sizes-mb 250,2000,20000] [--counts 1000,10000] [--exhaustive]
 //                          [--trace-only | --storm-only]
-// --exhaustive also times the reference transfer pool that waits on every transfer (slow: O(n) per event)
-// for the smallest count.
+// --exhaustive also times the reference transfer pool (one SimGrid communication per transfer: O(n) per
+// event) for the smallest count.
 #include <unistd.h>
 
 #include <chrono>
@@ -142,8 +143,8 @@ int main(int argc, char** argv) {
         if (exhaustive && n == counts.front()) {
           sim::CandidateResult e;
           const double ew = median_wall(doc, dir, true, 1, e);
-          std::printf("%8s %10s %12llu %12.3f %14.1f   (reference pool: waits on every transfer; %s)\n", "",
-                      "", (unsigned long long)e.requests.cold_starts, ew, ew / n * 1e6,
+          std::printf("%8s %10s %12llu %12.3f %14.1f   (reference pool: one SimGrid comm per transfer; %s)\n",
+                      "", "", (unsigned long long)e.requests.cold_starts, ew, ew / n * 1e6,
                       e.latency.quantile_s(0.99) == r.latency.quantile_s(0.99) &&
                               e.requests.served == r.requests.served
                           ? "same p99 and served"

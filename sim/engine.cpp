@@ -7,6 +7,7 @@
 #include <exception>
 #include <limits>
 #include <simgrid/kernel/ProfileBuilder.hpp>
+#include <simgrid/kernel/resource/NetworkModelIntf.hpp>
 #include <simgrid/s4u.hpp>
 
 #include "core/input_error.hpp"
@@ -42,16 +43,32 @@ sg4::Host* PlatformBuilder::host(const std::string& name, double flops_per_s) {
   return zone_->create_host(prefix_ + scope_ + name, flops_per_s)->seal();
 }
 
+// The route's latency sits on a link of its own beside the shared one, so that the pool's bulk twins can
+// cross the shared link with a latency of their choosing (sim/transfer_pool.hpp).
+BulkTwin PlatformBuilder::bulk_twin(sg4::Link* shared, sg4::Host* to, const std::string& name) {
+  BulkTwin twin;
+  twin.own = zone_->create_link(prefix_ + scope_ + name + "-bulk", 1e15)->set_latency(0)->seal();
+  twin.exact = host(name + "-bulk-exact", to->get_speed());
+  twin.weighted = host(name + "-bulk-weighted", to->get_speed());
+  for (sg4::Host* h : {twin.exact, twin.weighted})
+    zone_->add_route(h->get_netpoint(), to->get_netpoint(), nullptr, nullptr,
+                     {sg4::LinkInRoute(shared), sg4::LinkInRoute(twin.own)}, true);
+  TransferPool::register_twin(&twin);
+  return twin;
+}
+
 TransferRoute PlatformBuilder::route(sg4::Host* from, sg4::Host* to, double shared_bytes_per_s,
                                      double per_connection_bytes_per_s, const std::string& link_name) {
   // Per-connection ceiling = TCP window / RTT, so the one-way latency is window / (2 x ceiling).
   const double latency_s = kTcpWindowBytes / (2.0 * per_connection_bytes_per_s);
-  auto* link =
-      zone_->create_link(prefix_ + scope_ + link_name, shared_bytes_per_s)->set_latency(latency_s)->seal();
+  auto* link = zone_->create_link(prefix_ + scope_ + link_name, shared_bytes_per_s)->set_latency(0)->seal();
+  auto* latency =
+      zone_->create_link(prefix_ + scope_ + link_name + "-latency", 1e15)->set_latency(latency_s)->seal();
   links_.push_back(StoreLink{link, shared_bytes_per_s});
-  zone_->add_route(from->get_netpoint(), to->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(link)},
-                   true);
-  TransferRoute route{from, to, per_connection_bytes_per_s, latency_s, {}};
+  zone_->add_route(from->get_netpoint(), to->get_netpoint(), nullptr, nullptr,
+                   {sg4::LinkInRoute(link), sg4::LinkInRoute(latency)}, true);
+  TransferRoute route{from, to, per_connection_bytes_per_s, latency_s, link, bulk_twin(link, to, link_name),
+                      {}};
   // One slow variant per slow-storage factor: a twin of the store behind the same shared link and an extra
   // latency link, so that its round trip and hence its per-connection ceiling (TCP window / RTT) is cut.
   for (size_t k = 0; k < slow_factors_.size(); ++k) {
@@ -62,22 +79,25 @@ TransferRoute PlatformBuilder::route(sg4::Host* from, sg4::Host* to, double shar
                       ->set_latency(latency_s / f - latency_s)
                       ->seal();
     zone_->add_route(twin->get_netpoint(), to->get_netpoint(), nullptr, nullptr,
-                     {sg4::LinkInRoute(link), sg4::LinkInRoute(extra)}, true);
-    route.slow.push_back(TransferRoute::Slow{f, twin, latency_s / f});
+                     {sg4::LinkInRoute(link), sg4::LinkInRoute(latency), sg4::LinkInRoute(extra)}, true);
+    route.slow.push_back(
+        TransferRoute::Slow{f, twin, latency_s / f, bulk_twin(link, to, link_name + suffix)});
   }
   return route;
 }
 
 TransferRoute PlatformBuilder::network_route(sg4::Host* from, sg4::Host* to, double bytes_per_s,
                                              double latency_s, const std::string& link_name) {
-  auto* link = zone_->create_link(prefix_ + scope_ + link_name, bytes_per_s)->set_latency(latency_s)->seal();
-  zone_->add_route(from->get_netpoint(), to->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(link)},
-                   true);
+  auto* link = zone_->create_link(prefix_ + scope_ + link_name, bytes_per_s)->set_latency(0)->seal();
+  auto* latency =
+      zone_->create_link(prefix_ + scope_ + link_name + "-latency", 1e15)->set_latency(latency_s)->seal();
+  zone_->add_route(from->get_netpoint(), to->get_netpoint(), nullptr, nullptr,
+                   {sg4::LinkInRoute(link), sg4::LinkInRoute(latency)}, true);
   // The pool's lower bound on a completion: the bytes at the fastest rate one connection can get (the link,
   // or SimGrid's TCP window over the round trip).
   const double ceiling =
       latency_s > 0 ? std::min(bytes_per_s, kTcpWindowBytes / (2.0 * latency_s)) : bytes_per_s;
-  return TransferRoute{from, to, ceiling, latency_s, {}};
+  return TransferRoute{from, to, ceiling, latency_s, link, bulk_twin(link, to, link_name), {}};
 }
 
 RunOptions RunOptions::for_scenario(const Scenario& scenario) {
@@ -112,11 +132,20 @@ std::vector<CandidateResult> simulate(const RunOptions& options, std::vector<Can
   sg4::Engine engine(&argc, argv);
   ::sigaction(SIGINT, &on_sigint, nullptr);
   configure_once(engine);
+  TransferPool::register_twin(nullptr);  // hosts of an earlier engine
 
   check_faults(options.faults, candidates);
   simulated_candidate_count += candidates.size();
   const double origin_s = sg4::Engine::get_clock();  // the clock is process-wide and does not restart at 0
   auto* zone = sg4::create_full_zone("world");
+  // The pool's bulk twins (sim/transfer_pool.hpp) set their own latency and bandwidth factors; every other
+  // communication keeps 1.
+  zone->get_network_model()->set_lat_factor_cb(
+      [](double, const sg4::Host* src, const sg4::Host*, const std::vector<sg4::Link*>&,
+         const std::unordered_set<sg4::NetZone*>&) { return TransferPool::latency_factor(src); });
+  zone->get_network_model()->set_bw_factor_cb(
+      [](double, const sg4::Host* src, const sg4::Host*, const std::vector<sg4::Link*>&,
+         const std::unordered_set<sg4::NetZone*>&) { return TransferPool::bandwidth_factor(src); });
   std::vector<sg4::Host*> driver_hosts;
   std::vector<std::vector<StoreLink>> store_links(candidates.size());
   for (size_t i = 0; i < candidates.size(); ++i) {

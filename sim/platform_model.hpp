@@ -42,6 +42,8 @@ class PlatformBuilder {
 
   // The links route() made, with their nominal bandwidth and latency (slow-storage faults change them).
   const std::vector<StoreLink>& links() const { return links_; }
+  // The pool's bulk twins of a route to `to` over `shared` (sim/transfer_pool.hpp).
+  BulkTwin bulk_twin(simgrid::s4u::Link* shared, simgrid::s4u::Host* to, const std::string& name);
   // Prefixed to the names of the hosts and links made from now on ("" = none): a composite model builds each
   // of its stages in its own scope, so that two stages of one platform do not make the same names.
   void set_scope(std::string scope) { scope_ = std::move(scope); }

@@ -10,8 +10,8 @@
 //   lists.unlink(7);
 //
 // Idle lists stay ordered by idle_since_s, newest at the head; an instance linked into an idle list whose
-// head idled later is placed by a walk from the tail (short: only an instance that changes tier while idle is
-// older than the head).
+// head idled later is placed by a walk from both ends (short: only an instance that changes tier while idle,
+// or one whose cold start ends after others went idle, is older than the head).
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -35,10 +35,8 @@ class InstanceLists {
     node.idle_since_s = idle_since_s;
     List& list = lists_[node.list];
     uint32_t after = kNone;
-    if (bound == 0 && list.head != kNone && idle_since_s < nodes_[list.head].idle_since_s) {
-      after = list.tail;
-      while (nodes_[after].idle_since_s < idle_since_s) after = nodes_[after].prev;
-    }
+    if (bound == 0 && list.head != kNone && idle_since_s < nodes_[list.head].idle_since_s)
+      after = place_by_idle_time(list, idle_since_s);
     node.prev = after;
     node.next = after == kNone ? list.head : nodes_[after].next;
     if (node.next != kNone)
@@ -94,6 +92,21 @@ class InstanceLists {
   struct List {
     uint32_t head = kNone, tail = kNone;
   };
+
+  // The node after which an instance idle since idle_since_s goes (the list runs from the newest idle time
+  // at the head, which is newer than idle_since_s, to the oldest): after the last node idle since then or
+  // later. Walks from both ends at once, so that a cold-start storm (thousands of idle instances, each
+  // linked near one end) costs the shorter distance, not the list's length.
+  uint32_t place_by_idle_time(const List& list, double idle_since_s) const {
+    uint32_t from_tail = list.tail, from_head = list.head;
+    for (;;) {
+      if (nodes_[from_tail].idle_since_s >= idle_since_s) return from_tail;
+      from_tail = nodes_[from_tail].prev;
+      const uint32_t next = nodes_[from_head].next;
+      if (nodes_[next].idle_since_s < idle_since_s) return from_head;
+      from_head = next;
+    }
+  }
 
   bool bucket_has(uint32_t tier, uint32_t k) const {
     return lists_[tier * (concurrency_ + 1) + k].head != kNone ||

@@ -1,6 +1,7 @@
-// The transfer pool watches only the transfers that can finish first (sim/transfer_pool.hpp). These tests
-// check it against max-min arithmetic worked by hand, and against the reference pool that waits on every
-// transfer (RunOptions::exhaustive_transfers) on storms, mixed sizes, slow-storage faults and image pulls.
+// The transfer pool carries each class of transfers as one SimGrid flow (sim/transfer_pool.hpp). These tests
+// check it against max-min arithmetic worked by hand, and against the reference pool that runs one SimGrid
+// communication per transfer (RunOptions::exhaustive_transfers) on storms, mixed sizes, slow-storage faults
+// (two classes weighted on one link), Lambda downloads and image pulls.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -53,8 +54,8 @@ sim::CandidateResult run(const json& doc, bool exhaustive) {
   return sim::simulate(options, candidates).at(0);
 }
 
-// Both pools must give the same outcome: the completion times come from SimGrid in both; only how often and
-// on which transfers the loop waits differs.
+// Both pools must give the same outcome: the completion times come from SimGrid's max-min in both; only the
+// number of SimGrid flows differs (one per class, one per transfer).
 void require_same(const sim::CandidateResult& fast, const sim::CandidateResult& reference) {
   CHECK(fast.requests.arrived == reference.requests.arrived);
   CHECK(fast.requests.served == reference.requests.served);
@@ -88,6 +89,22 @@ TEST_CASE("sim::TransferPool: simultaneous downloads share the store link max-mi
   require_same(fast, run(doc, true));
 }
 
+TEST_CASE("sim::TransferPool: k simultaneous equal downloads over one link finish at k x size / bandwidth") {
+  // 5,000 requests at t = 0: 5,000 downloads of 50 MB start together after the 0.5 s runtime init, each at
+  // 12.5e9 / 5,000 = 2.5 MB/s (below the 85 MB/s ceiling), carried by one SimGrid flow of weight 5,000. They
+  // all finish after the latency + 5,000 x 50e6 / 12.5e9 = 20 s:
+  //   latency = 0.5 + 0.0246724 + 20 + 2 + 1 = 23.5246724 s.
+  test::TempDir dir;
+  const json doc =
+      storm_doc(test::trace_at(dir, std::vector<double>(5000, 0.0)), 50, cloud_run_requests_only(10000));
+  const sim::CandidateResult pooled = run(doc, false);
+  REQUIRE(pooled.requests.cold_starts == 5000);
+  REQUIRE(pooled.requests.served == 5000);
+  const double expected_s = 0.5 + kLatencyS + 5000 * 50e6 / kSharedBytesPerS + 2 + 1;
+  CHECK(pooled.latency.mean_s() == Approx(expected_s).epsilon(1e-6));
+  CHECK(pooled.latency.max_s() == Approx(expected_s).epsilon(1e-6));
+}
+
 TEST_CASE("sim::TransferPool: under the link's fair share each download runs at the per-connection ceiling") {
   // 100 connections x 85 MB/s = 8.5 GB/s < 12.5 GB/s: no sharing, 850 MB take 10 s at 85 MB/s.
   //   latency = 0.5 + 0.0246724 + 10 + 2 + 1 = 13.5246724 s.
@@ -111,7 +128,7 @@ TEST_CASE("sim::TransferPool: staggered starts finish in start order, as the ref
 
 TEST_CASE("sim::TransferPool: a slow-storage fault puts two classes of downloads on one link") {
   // Downloads started during the fault take the slow route (a quarter of the per-connection ceiling) and
-  // share the store link with the nominal ones: two classes whose heads must both be watched.
+  // share the store link with the nominal ones: two classes, each one SimGrid flow weighted by its latency.
   json doc = storm_doc(test::poisson(40, 90), 800, cloud_run(5000));
   doc["faults"] = {
       {{"kind", "slow-storage"}, {"start_s", 20}, {"duration_s", 30}, {"bandwidth_factor", 0.25}}};

@@ -68,3 +68,24 @@ TEST_CASE("platforms::InstanceLists: an idle list's tail is the instance idle th
   CHECK(lists.head(kActive, 2) == 60);
   CHECK(lists.tail(kActive, 2) == 40);
 }
+
+TEST_CASE(
+    "platforms::InstanceLists: an instance older than the head lands in idle-time order from either end") {
+  // 1,000 instances idle since 1..1,000 s (head 1,000 s, tail 1 s). One idle since 999.5 s belongs next to
+  // the head, one since 1.5 s next to the tail, one since 500 s (equal to a linked one) after that one: the
+  // list read from the tail must stay in idle-time order.
+  InstanceLists lists(/*concurrency=*/1);
+  for (uint32_t k = 1; k <= 1000; ++k) lists.link(k, 0, false, false, k);
+  lists.link(2001, 0, false, false, 999.5);
+  lists.link(2002, 0, false, false, 1.5);
+  lists.link(2003, 0, false, false, 500.0);
+  CHECK(lists.prev(2001) == 1000);
+  CHECK(lists.prev(999) == 2001);
+  CHECK(lists.prev(2002) == 2);
+  CHECK(lists.prev(1) == 2002);
+  CHECK(lists.prev(2003) == 500);
+  CHECK(lists.prev(499) == 2003);
+  uint32_t count = 0;
+  for (uint32_t id = lists.tail(kActive, 0); id != InstanceLists::kNone; id = lists.prev(id)) ++count;
+  CHECK(count == 1003);
+}
