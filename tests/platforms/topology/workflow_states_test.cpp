@@ -111,7 +111,8 @@ TEST_CASE("platforms::TopologyModel workflow: a Catch takes over a failed task, 
   nlohmann::json slow = states_task("slow", 2000);
   slow["timeout_s"] = 1;
   SECTION("without a catch the execution fails, timed out") {
-    const auto r = states_run(states_scenario(dir, {slow}, nlohmann::json::array(), states_times(3)));
+    const auto r = states_run(
+        states_scenario(dir, nlohmann::json::array({slow}), nlohmann::json::array(), states_times(3)));
     CHECK(r.requests.timed_out == 3);
     CHECK(r.workflow.failed_timed_out == 3);
   }
