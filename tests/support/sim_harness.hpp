@@ -5,7 +5,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/input_error.hpp"
@@ -39,6 +41,32 @@ inline const sim::CandidateResult& simulate_first(const nlohmann::json& doc) {
   static Simulated keep;
   keep = simulate(scenario_from(doc));
   return keep.results.at(0);
+}
+
+// The first candidate's result of the scenario DOC (a copy: several may be kept at once).
+inline sim::CandidateResult first_result(const nlohmann::json& doc) {
+  return simulate(scenario_from(doc)).results.at(0);
+}
+
+// A candidate's cost line `category` [USD] (summary.json's cost_usd breakdown), -1 when it has no such line.
+inline double cost_line(const sim::CandidateResult& r, const std::string& category) {
+  for (const auto& [name, usd] : r.cost_usd)
+    if (name == category) return usd;
+  return -1;
+}
+
+// A workflow candidate's outcome of stage `id`; throws when it has none (the test fails).
+inline const sim::WorkflowStageOutcome& workflow_stage(const sim::CandidateResult& r, const std::string& id) {
+  for (const auto& s : r.workflow.stages)
+    if (s.id == id) return s;
+  throw std::out_of_range("no workflow stage " + id);
+}
+
+// A topology's "edges": [["from", "to"], ...] (a braced list of pairs would read as a JSON object).
+inline nlohmann::json edge_list(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [from, to] : pairs) out.push_back(nlohmann::json::array({from, to}));
+  return out;
 }
 
 // The message of the InputError that reading the scenario DOC or building its candidates throws ("no error"

@@ -12,6 +12,8 @@
 #include "support/kinesis_scenario.hpp"
 #include "support/sim_harness.hpp"
 
+using servesim::test::cost_line;
+
 namespace {
 using namespace servesim;
 using nlohmann::json;
@@ -21,12 +23,6 @@ using test::TempDir;
 // `n` records spread evenly over the second that starts at `first_s`.
 void put_in_second(std::vector<double>& times, int n, double first_s) {
   for (int i = 0; i < n; ++i) times.push_back(first_s + static_cast<double>(i) / n);
-}
-
-double cost_line_usd(const sim::CandidateResult& r, const std::string& name) {
-  for (const auto& [line, usd] : r.cost_usd)
-    if (line == name) return usd;
-  return -1;  // no such line
 }
 
 }  // namespace
@@ -126,9 +122,9 @@ TEST_CASE("platforms::KinesisEventSource: each capacity mode and consumer has it
     // Each record is polled at its put (a whole second) and done 0.1 s later: the run ends at 9.1 s.
     const auto& r = test::simulate_first(test::kinesis_scenario(dir, times, 100, base));
     CHECK(r.simulated_s == Approx(9.1).epsilon(1e-9));
-    CHECK(cost_line_usd(r, "kinesis_shard_hours_usd") == Approx(2 * 9.1 / 3600 * 0.015).epsilon(1e-9));
-    CHECK(cost_line_usd(r, "kinesis_put_payload_units_usd") == Approx(10 * 0.014 / 1e6).epsilon(1e-9));
-    CHECK(cost_line_usd(r, "kinesis_stream_hours_usd") == -1);
+    CHECK(cost_line(r, "kinesis_shard_hours_usd") == Approx(2 * 9.1 / 3600 * 0.015).epsilon(1e-9));
+    CHECK(cost_line(r, "kinesis_put_payload_units_usd") == Approx(10 * 0.014 / 1e6).epsilon(1e-9));
+    CHECK(cost_line(r, "kinesis_stream_hours_usd") == -1);
     CHECK_FALSE(r.event_source.on_demand);
   }
   SECTION("on-demand: stream-hours and GB written and read") {
@@ -142,11 +138,11 @@ TEST_CASE("platforms::KinesisEventSource: each capacity mode and consumer has it
     CHECK(e.gb_read == Approx(gb).epsilon(1e-9));
     CHECK(e.shard_hours == 0);
     CHECK(e.put_payload_units == 0);
-    CHECK(cost_line_usd(r, "kinesis_stream_hours_usd") == Approx(9.1 / 3600 * 0.04).epsilon(1e-9));
-    CHECK(cost_line_usd(r, "kinesis_data_written_usd") == Approx(gb * 0.08).epsilon(1e-9));
-    CHECK(cost_line_usd(r, "kinesis_data_read_usd") == Approx(gb * 0.04).epsilon(1e-9));
-    CHECK(cost_line_usd(r, "kinesis_shard_hours_usd") == -1);
-    CHECK(cost_line_usd(r, "kinesis_put_payload_units_usd") == -1);
+    CHECK(cost_line(r, "kinesis_stream_hours_usd") == Approx(9.1 / 3600 * 0.04).epsilon(1e-9));
+    CHECK(cost_line(r, "kinesis_data_written_usd") == Approx(gb * 0.08).epsilon(1e-9));
+    CHECK(cost_line(r, "kinesis_data_read_usd") == Approx(gb * 0.04).epsilon(1e-9));
+    CHECK(cost_line(r, "kinesis_shard_hours_usd") == -1);
+    CHECK(cost_line(r, "kinesis_put_payload_units_usd") == -1);
   }
   SECTION("enhanced fan-out: consumer-shard-hours and GB retrieved") {
     // Each record is pushed 0.07 s after its put and done 0.1 s later: the run ends at 9.17 s.
@@ -157,18 +153,18 @@ TEST_CASE("platforms::KinesisEventSource: each capacity mode and consumer has it
     CHECK(r.simulated_s == Approx(9.17).epsilon(1e-9));
     CHECK(e.consumer_shard_hours == Approx(2 * 9.17 / 3600).epsilon(1e-9));
     CHECK(e.gb_fan_out_read == Approx(gb).epsilon(1e-9));
-    CHECK(cost_line_usd(r, "kinesis_shard_hours_usd") == Approx(2 * 9.17 / 3600 * 0.015).epsilon(1e-9));
-    CHECK(cost_line_usd(r, "kinesis_fan_out_consumer_shard_hours_usd") ==
+    CHECK(cost_line(r, "kinesis_shard_hours_usd") == Approx(2 * 9.17 / 3600 * 0.015).epsilon(1e-9));
+    CHECK(cost_line(r, "kinesis_fan_out_consumer_shard_hours_usd") ==
           Approx(2 * 9.17 / 3600 * 0.015).epsilon(1e-9));
-    CHECK(cost_line_usd(r, "kinesis_fan_out_data_read_usd") == Approx(gb * 0.013).epsilon(1e-9));
+    CHECK(cost_line(r, "kinesis_fan_out_data_read_usd") == Approx(gb * 0.013).epsilon(1e-9));
   }
   SECTION("on-demand with enhanced fan-out: the fan-out retrieval replaces the standard read") {
     auto doc = test::kinesis_scenario(dir, times, 100, base);
     doc["event_source"]["capacity_mode"] = "on_demand";
     doc["event_source"]["enhanced_fan_out"] = true;
     const auto& r = test::simulate_first(doc);
-    CHECK(cost_line_usd(r, "kinesis_data_read_usd") == -1);
-    CHECK(cost_line_usd(r, "kinesis_fan_out_data_read_usd") == Approx(gb * 0.013).epsilon(1e-9));
+    CHECK(cost_line(r, "kinesis_data_read_usd") == -1);
+    CHECK(cost_line(r, "kinesis_fan_out_data_read_usd") == Approx(gb * 0.013).epsilon(1e-9));
     CHECK(r.event_source.gb_read == 0);
   }
 }

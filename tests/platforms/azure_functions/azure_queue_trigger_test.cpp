@@ -7,6 +7,7 @@
 #include "support/sim_harness.hpp"
 
 using servesim::test::constant_ms;
+using servesim::test::cost_line;
 using servesim::test::scenario_from;
 using servesim::test::simulate;
 using servesim::test::TempDir;
@@ -138,16 +139,6 @@ TEST_CASE("platforms::AzureQueueTrigger: every message is accounted for, and run
   CHECK(r.client.async_retries == 400);
 }
 
-namespace {
-
-double service_bus_cost(const servesim::sim::CandidateResult& r, const std::string& line) {
-  for (const auto& [name, usd] : r.cost_usd)
-    if (name == line) return usd;
-  return -1;
-}
-
-}  // namespace
-
 TEST_CASE("platforms::AzureQueueTrigger: a Service Bus message is taken the moment a call is free") {
   // queue_trigger service-bus: no polling. Message 1 at t = 0 runs on a cold Consumption instance (1 s init
   // + 1 s): 2 s. Message 2, put at 600 s after 10 idle minutes, is taken at once by the warm instance
@@ -216,15 +207,15 @@ TEST_CASE("platforms::AzureQueueTrigger: Service Bus bills operations and its ba
       queue_scenario(trace_at(dir, times), 200, {{"plan", "consumption"}, {"queue_trigger", "service-bus"}});
   const auto& r = servesim::test::simulate_first(doc);
   CHECK(r.requests.served == 100);
-  CHECK(service_bus_cost(r, "service_bus_operations_usd") == Approx(300 * 0.8e-6).epsilon(1e-9));
-  CHECK(service_bus_cost(r, "service_bus_base_usd") == Approx(r.simulated_s / 3600 * 0.0135).epsilon(1e-9));
+  CHECK(cost_line(r, "service_bus_operations_usd") == Approx(300 * 0.8e-6).epsilon(1e-9));
+  CHECK(cost_line(r, "service_bus_base_usd") == Approx(r.simulated_s / 3600 * 0.0135).epsilon(1e-9));
   doc["service"]["warm"] = constant_ms(400000);
   const auto& failing = servesim::test::simulate_first(doc);
   CHECK(failing.requests.dropped == 100);
   CHECK(failing.client.dead_lettered == 100);
   CHECK(failing.client.async_retries == 900);
-  CHECK(service_bus_cost(failing, "service_bus_operations_usd") == Approx(2100 * 0.8e-6).epsilon(1e-9));
+  CHECK(cost_line(failing, "service_bus_operations_usd") == Approx(2100 * 0.8e-6).epsilon(1e-9));
   // Without the Service Bus trigger there is no such charge.
   doc["candidates"][0].erase("queue_trigger");
-  CHECK(service_bus_cost(servesim::test::simulate_first(doc), "service_bus_operations_usd") == -1);
+  CHECK(cost_line(servesim::test::simulate_first(doc), "service_bus_operations_usd") == -1);
 }

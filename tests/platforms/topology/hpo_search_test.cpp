@@ -13,10 +13,12 @@
 using servesim::platforms::successive_halving;
 using servesim::test::candidates_error;
 using servesim::test::constant_ms;
+using servesim::test::cost_line;
 using servesim::test::scenario_from;
 using servesim::test::simulate;
 using servesim::test::TempDir;
 using servesim::test::trace_at;
+using servesim::test::workflow_stage;
 
 namespace {
 
@@ -55,20 +57,6 @@ nlohmann::json hpo_no_stopping(uint32_t epochs) {
 
 servesim::sim::CandidateResult hpo_run(const TempDir& dir, const nlohmann::json& candidate) {
   return simulate(scenario_from(hpo_scenario(dir, candidate))).results.at(0);
-}
-
-const servesim::sim::WorkflowStageOutcome& hpo_stage(const servesim::sim::CandidateResult& r,
-                                                     const std::string& id) {
-  for (const auto& s : r.workflow.stages)
-    if (s.id == id) return s;
-  FAIL("no stage " << id);
-  return r.workflow.stages.front();
-}
-
-double hpo_cost(const servesim::sim::CandidateResult& r, const std::string& category) {
-  for (const auto& [name, usd] : r.cost_usd)
-    if (name == category) return usd;
-  return 0;
 }
 
 }  // namespace
@@ -110,25 +98,25 @@ TEST_CASE("platforms::TopologyModel search: successive halving's makespan is the
   CHECK(r.latency.max_s() == Approx(270).margin(1e-6));
   const uint64_t items[] = {27, 9, 3, 1};
   for (size_t i = 0; i < 4; ++i) {
-    const auto& rung = hpo_stage(r, "round1-rung" + std::to_string(i));
+    const auto& rung = workflow_stage(r, "round1-rung" + std::to_string(i));
     CHECK(rung.items == items[i]);
     CHECK(rung.concurrency_peak == items[i]);
     CHECK(rung.distributed);
   }
   // Epoch tasks: 27 x 1 + 9 x 2 + 3 x 6 + 1 x 18 = 81; 4 Map states + 81 child states = 85 transitions
   // (Standard children: one per state entered), $0.000025 each.
-  CHECK(hpo_stage(r, "trial").attempts == 81);
+  CHECK(workflow_stage(r, "trial").attempts == 81);
   CHECK(r.workflow.child_executions == 40);
   CHECK(r.workflow.transitions == 85);
-  CHECK(hpo_cost(r, "workflow/transitions_usd") == Approx(85 * 0.000025).epsilon(1e-12));
+  CHECK(cost_line(r, "workflow/transitions_usd") == Approx(85 * 0.000025).epsilon(1e-12));
 
   SECTION("3 rounds of 9 trials run one after another: 3 x (10 + 20 + 60) = 270 s (eta 3, 1..9 epochs)") {
     auto c = hpo_search(27, hpo_halving(9), {{"mode", "distributed"}});
     c["search"]["rounds"] = 3;
     const auto s = hpo_run(dir, c);
     CHECK(s.latency.max_s() == Approx(270).margin(1e-6));
-    CHECK(hpo_stage(s, "round3-rung0").items == 9);
-    CHECK(hpo_stage(s, "round3-rung2").items == 1);
+    CHECK(workflow_stage(s, "round3-rung0").items == 9);
+    CHECK(workflow_stage(s, "round3-rung2").items == 1);
   }
   SECTION("an aggregate task of 5 s ends the search: 275 s, one more transition") {
     auto c = hpo_search(27, hpo_halving(27), {{"mode", "distributed"}});
@@ -146,13 +134,13 @@ TEST_CASE("platforms::TopologyModel search: a concurrency cap or a fixed pool ru
     const auto r =
         hpo_run(dir, hpo_search(10, hpo_no_stopping(1), {{"mode", "distributed"}, {"max_concurrency", 4}}));
     CHECK(r.latency.max_s() == Approx(30).margin(1e-6));
-    CHECK(hpo_stage(r, "round1-rung0").concurrency_peak == 4);
+    CHECK(workflow_stage(r, "round1-rung0").concurrency_peak == 4);
   }
   SECTION("MaxConcurrency 4, 10 three-epoch trials: a trial keeps its slot for its 3 epochs, 3 x 30 s") {
     const auto r =
         hpo_run(dir, hpo_search(10, hpo_no_stopping(3), {{"mode", "distributed"}, {"max_concurrency", 4}}));
     CHECK(r.latency.max_s() == Approx(90).margin(1e-6));
-    CHECK(hpo_stage(r, "trial").attempts == 30);
+    CHECK(workflow_stage(r, "trial").attempts == 30);
   }
   SECTION("a pool of 4 servers, unbounded map, 10 one-epoch trials: 3 waves, 30 s") {
     const auto r = hpo_run(dir, hpo_search(10, hpo_no_stopping(1), {{"mode", "distributed"}}, 4));
@@ -170,7 +158,7 @@ TEST_CASE("platforms::TopologyModel search: a concurrency cap or a fixed pool ru
   SECTION("Inline Map's default limit: 100 one-epoch trials, 40 at once: 3 waves") {
     const auto r = hpo_run(dir, hpo_search(100, hpo_no_stopping(1), {{"mode", "inline"}}));
     CHECK(r.latency.max_s() == Approx(30).margin(1e-6));
-    CHECK(hpo_stage(r, "round1-rung0").concurrency_peak == 40);
+    CHECK(workflow_stage(r, "round1-rung0").concurrency_peak == 40);
   }
 }
 
@@ -179,7 +167,7 @@ TEST_CASE("platforms::TopologyModel search: Distributed Map's 10,000 cap and its
   SECTION("12,000 one-epoch trials, MaxConcurrency left out: 10,000 at once, then 2,000: 20 s") {
     const auto r = hpo_run(dir, hpo_search(12000, hpo_no_stopping(1), {{"mode", "distributed"}}));
     CHECK(r.latency.max_s() == Approx(20).margin(1e-6));
-    CHECK(hpo_stage(r, "round1-rung0").concurrency_peak == 10000);
+    CHECK(workflow_stage(r, "round1-rung0").concurrency_peak == 10000);
     CHECK(r.workflow.child_executions == 12000);
   }
   SECTION(
@@ -189,11 +177,11 @@ TEST_CASE("platforms::TopologyModel search: Distributed Map's 10,000 cap and its
         dir, hpo_search(10, hpo_no_stopping(3), {{"mode", "distributed"}, {"execution_type", "express"}}));
     CHECK(r.latency.max_s() == Approx(30).margin(1e-6));
     CHECK(r.workflow.transitions == 31);  // 1 Map state + 10 children x 3 task states, counted
-    CHECK(hpo_cost(r, "workflow/transitions_usd") == Approx(0.000025).epsilon(1e-12));
-    CHECK(hpo_cost(r, "workflow/child_requests_usd") == Approx(10 * 1e-6).epsilon(1e-12));
+    CHECK(cost_line(r, "workflow/transitions_usd") == Approx(0.000025).epsilon(1e-12));
+    CHECK(cost_line(r, "workflow/child_requests_usd") == Approx(10 * 1e-6).epsilon(1e-12));
     // 10 x 30 s x 0.0625 GB = 18.75 GB-s at $0.06 per GB-hour (the catalogue's $0.0000166667 per GB-s).
     CHECK(r.workflow.billed_gb_s == Approx(18.75).epsilon(1e-9));
-    CHECK(hpo_cost(r, "workflow/child_duration_usd") == Approx(18.75 * 0.0000166667).epsilon(1e-9));
+    CHECK(cost_line(r, "workflow/child_duration_usd") == Approx(18.75 * 0.0000166667).epsilon(1e-9));
   }
 }
 
@@ -206,8 +194,8 @@ TEST_CASE("platforms::TopologyModel search: STANDARD children of an Express pare
   c["workflow"]["engine"] = "step-functions-express";
   const auto r = hpo_run(dir, c);
   CHECK(r.workflow.transitions == 31);
-  CHECK(hpo_cost(r, "workflow/transitions_usd") == Approx(30 * 0.000025).epsilon(1e-12));
-  CHECK(hpo_cost(r, "workflow/requests_usd") == Approx(1e-6).epsilon(1e-12));
+  CHECK(cost_line(r, "workflow/transitions_usd") == Approx(30 * 0.000025).epsilon(1e-12));
+  CHECK(cost_line(r, "workflow/requests_usd") == Approx(1e-6).epsilon(1e-12));
   CHECK(r.workflow.billed_gb_s == Approx(1.875).epsilon(1e-9));
 }
 
@@ -228,8 +216,8 @@ TEST_CASE("platforms::TopologyModel search: Lambda throttles under a reserved co
   const auto r = hpo_run(dir, c);
   REQUIRE(r.requests.served == 1);
   CHECK(r.latency.max_s() == Approx(40).margin(1e-3));
-  CHECK(hpo_stage(r, "trial").throttles == 8);
-  CHECK(hpo_stage(r, "trial").retries == 8);
+  CHECK(workflow_stage(r, "trial").throttles == 8);
+  CHECK(workflow_stage(r, "trial").retries == 8);
   CHECK(r.workflow.transitions == 19);
 
   SECTION("one retry only: the 2 trials throttled twice fail the map, the search fails as throttled") {

@@ -12,6 +12,8 @@
 
 using servesim::test::candidates_error;
 using servesim::test::constant_ms;
+using servesim::test::cost_line;
+using servesim::test::first_result;
 using servesim::test::scenario_from;
 using servesim::test::simulate;
 using servesim::test::TempDir;
@@ -48,16 +50,6 @@ nlohmann::json tr_candidate(uint64_t steps, double step_s, double shard_ms, uint
              {"service", {{"warm", constant_ms(shard_ms)}}}}}}};
 }
 
-servesim::sim::CandidateResult tr_run(const nlohmann::json& doc) {
-  return simulate(scenario_from(doc)).results.at(0);
-}
-
-double tr_cost(const servesim::sim::CandidateResult& r, const std::string& category) {
-  for (const auto& [name, usd] : r.cost_usd)
-    if (name == category) return usd;
-  return -1;
-}
-
 }  // namespace
 
 TEST_CASE("platforms::TopologyModel training: one producer without prefetch alternates with the GPU") {
@@ -65,7 +57,7 @@ TEST_CASE("platforms::TopologyModel training: one producer without prefetch alte
   SECTION("p = 2 s, g = 1 s, 3 steps: idle share p / (p + g) = 2/3, makespan 3 x (2 + 1) = 9 s") {
     // Shard 1 from 0 to 2, step 1 from 2 to 3 (holding the buffer's one slot), shard 2 from 3 to 5, step 2
     // from 5 to 6, shard 3 from 6 to 8, step 3 from 8 to 9.
-    const auto r = tr_run(tr_scenario(dir, tr_candidate(3, 1.0, 2000, 1, 0)));
+    const auto r = first_result(tr_scenario(dir, tr_candidate(3, 1.0, 2000, 1, 0)));
     const auto& t = r.training;
     REQUIRE(t.present);
     CHECK(r.requests.arrived == 1);
@@ -81,20 +73,20 @@ TEST_CASE("platforms::TopologyModel training: one producer without prefetch alte
     CHECK((t.waiting_for_data_s + t.no_job_s) / t.held_s == Approx(2.0 / 3).epsilon(1e-12));
   }
   SECTION("p = 0.5 s, g = 1 s, 4 steps: idle share 1/3, makespan 4 x 1.5 = 6 s") {
-    const auto r = tr_run(tr_scenario(dir, tr_candidate(4, 1.0, 500, 1, 0)));
+    const auto r = first_result(tr_scenario(dir, tr_candidate(4, 1.0, 500, 1, 0)));
     CHECK(r.latency.max_s() == Approx(6).margin(1e-9));
     CHECK(r.training.waiting_for_data_s / r.training.held_s == Approx(1.0 / 3).epsilon(1e-12));
   }
   SECTION("more producers do not help without prefetch: the buffer holds one shard") {
     // 4 producers, buffer 1 + 0: one task at a time, as with one producer: 3 x 3 = 9 s.
-    const auto r = tr_run(tr_scenario(dir, tr_candidate(3, 1.0, 2000, 4, 0)));
+    const auto r = first_result(tr_scenario(dir, tr_candidate(3, 1.0, 2000, 4, 0)));
     CHECK(r.latency.max_s() == Approx(9).margin(1e-9));
     CHECK(r.training.concurrency_peak == 1);
   }
   SECTION("2 shards per step, 1 producer: 3 x (2 x 2 + 1) = 15 s") {
     auto c = tr_candidate(3, 1.0, 2000, 1, 0);
     c["training"]["shards_per_step"] = 2;
-    const auto r = tr_run(tr_scenario(dir, c));
+    const auto r = first_result(tr_scenario(dir, c));
     CHECK(r.latency.max_s() == Approx(15).margin(1e-9));
     CHECK(r.training.shards == 6);
     CHECK(r.training.busy_s == Approx(3).margin(1e-9));
@@ -108,7 +100,7 @@ TEST_CASE(
     // 0-4: four shards. 4: step 1 starts, one more task (buffer 1 + 4: 1 held + 3 ready + 1 sent); each
     // step end frees a slot for another task, whose shard is ready 4 s later, when the GPU has used the 3
     // ready ones (p / k = 1 s = g): steps run back to back from 4 to 12.
-    const auto r = tr_run(tr_scenario(dir, tr_candidate(8, 1.0, 4000, 4, 4)));
+    const auto r = first_result(tr_scenario(dir, tr_candidate(8, 1.0, 4000, 4, 4)));
     const auto& t = r.training;
     CHECK(r.latency.max_s() == Approx(12).margin(1e-9));
     CHECK(t.busy_s == Approx(8).margin(1e-9));
@@ -116,13 +108,13 @@ TEST_CASE(
     CHECK(t.concurrency_peak == 4);
   }
   SECTION("k = 8 (p / k = 0.5 s < g): still 4 s idle, makespan 12 s") {
-    const auto r = tr_run(tr_scenario(dir, tr_candidate(8, 1.0, 4000, 8, 8)));
+    const auto r = first_result(tr_scenario(dir, tr_candidate(8, 1.0, 4000, 8, 8)));
     CHECK(r.latency.max_s() == Approx(12).margin(1e-9));
     CHECK(r.training.waiting_for_data_s == Approx(4).margin(1e-9));
   }
   SECTION("k = 2 (p / k = 2 s > g): the producers set the pace: idle p + 3 x (p - k g) = 10 s") {
     // Pairs of shards ready at 4, 8, 12, 16; the last pair's two steps run 16-18: makespan 18 s, busy 8 s.
-    const auto r = tr_run(tr_scenario(dir, tr_candidate(8, 1.0, 4000, 2, 4)));
+    const auto r = first_result(tr_scenario(dir, tr_candidate(8, 1.0, 4000, 2, 4)));
     CHECK(r.latency.max_s() == Approx(18).margin(1e-9));
     CHECK(r.training.waiting_for_data_s == Approx(10).margin(1e-9));
   }
@@ -133,17 +125,17 @@ TEST_CASE("platforms::TopologyModel training: jobs queue first come first served
   SECTION("two jobs at 0 and 1 s: the second runs 9-18 s, makespan 17 s; 2 nodes x $3.6/h x 18 s") {
     auto c = tr_candidate(3, 1.0, 2000, 1, 0);
     c["training"]["nodes"] = 2;
-    const auto r = tr_run(tr_scenario(dir, c, {0.0, 1.0}));
+    const auto r = first_result(tr_scenario(dir, c, {0.0, 1.0}));
     CHECK(r.requests.served == 2);
     CHECK(r.latency.max_s() == Approx(17).margin(1e-9));
     CHECK(r.training.held_s == Approx(18).margin(1e-9));
     CHECK(r.training.no_job_s == 0);
     // 2 x 3.6 x 18 / 3600 = $0.036.
     CHECK(r.training.gpu_cost_usd == Approx(0.036).epsilon(1e-12));
-    CHECK(tr_cost(r, "training/gpu_nodes_usd") == Approx(0.036).epsilon(1e-12));
+    CHECK(cost_line(r, "training/gpu_nodes_usd") == Approx(0.036).epsilon(1e-12));
   }
   SECTION("jobs at 0 and 20 s: the pool is held 0-29 s, 11 s of it with no job") {
-    const auto r = tr_run(tr_scenario(dir, tr_candidate(3, 1.0, 2000, 1, 0), {0.0, 20.0}));
+    const auto r = first_result(tr_scenario(dir, tr_candidate(3, 1.0, 2000, 1, 0), {0.0, 20.0}));
     CHECK(r.latency.max_s() == Approx(9).margin(1e-9));
     CHECK(r.training.held_s == Approx(29).margin(1e-9));
     CHECK(r.training.no_job_s == Approx(11).margin(1e-9));
@@ -155,7 +147,7 @@ TEST_CASE("platforms::TopologyModel training: jobs queue first come first served
     auto c = tr_candidate(3, 1.0, 2000, 1, 0);
     c["training"].erase("price_usd_per_node_hour");
     c["training"]["node_type"] = "p4d.24xlarge";
-    const auto r = tr_run(tr_scenario(dir, c));
+    const auto r = first_result(tr_scenario(dir, c));
     const auto* k8s = servesim::platforms::find_platform(servesim::platforms::kKubernetesGpuPlatform);
     REQUIRE(k8s);
     const auto* price_parameter = k8s->find("price_usd_per_h_p4d_24xlarge");
@@ -202,7 +194,7 @@ TEST_CASE(
     CHECK(again.results[0].latency.max_s() == r.latency.max_s());
   }
   SECTION("not retried (no retry): the first throttle fails the job, counted throttled") {
-    const auto r = tr_run(tr_scenario(dir, candidate(false), {0.0, 100.0}));
+    const auto r = first_result(tr_scenario(dir, candidate(false), {0.0, 100.0}));
     CHECK(r.requests.arrived == 2);
     CHECK(r.requests.throttled == 2);
     CHECK(r.requests.served == 0);

@@ -10,10 +10,13 @@
 
 using servesim::test::candidates_error;
 using servesim::test::constant_ms;
+using servesim::test::edge_list;
+using servesim::test::first_result;
 using servesim::test::scenario_from;
 using servesim::test::simulate;
 using servesim::test::TempDir;
 using servesim::test::trace_at;
+using servesim::test::workflow_stage;
 
 namespace {
 
@@ -41,24 +44,6 @@ nlohmann::json states_task(const std::string& id, double ms) {
           {"service", {{"warm", constant_ms(ms)}}}};
 }
 
-const servesim::sim::WorkflowStageOutcome& states_stage(const servesim::sim::CandidateResult& r,
-                                                        const std::string& id) {
-  for (const auto& s : r.workflow.stages)
-    if (s.id == id) return s;
-  FAIL("no stage " << id);
-  return r.workflow.stages.front();
-}
-
-nlohmann::json states_edges(const std::vector<std::pair<std::string, std::string>>& pairs) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& [from, to] : pairs) out.push_back(nlohmann::json::array({from, to}));
-  return out;
-}
-
-servesim::sim::CandidateResult states_run(const nlohmann::json& doc) {
-  return simulate(scenario_from(doc)).results.at(0);
-}
-
 std::vector<double> states_times(int n) {
   std::vector<double> t;
   for (int k = 0; k < n; ++k) t.push_back(10.0 * k);
@@ -75,14 +60,14 @@ TEST_CASE("platforms::TopologyModel workflow: a Choice (split) sends exactly its
   nlohmann::json choice = {
       {"id", "route"}, {"kind", "split"}, {"weights", {{{"at_s", 0}, {"percent", {70, 30}}}}}};
   const auto r =
-      states_run(states_scenario(dir, {choice, states_task("small", 100), states_task("large", 300)},
-                                 states_edges({{"route", "small"}, {"route", "large"}}), states_times(10)));
+      first_result(states_scenario(dir, {choice, states_task("small", 100), states_task("large", 300)},
+                                   edge_list({{"route", "small"}, {"route", "large"}}), states_times(10)));
   CHECK(r.requests.served == 10);
   CHECK(r.latency.mean_s() == Approx(0.16).margin(1e-9));
   CHECK(r.workflow.transitions == 20);
-  CHECK(states_stage(r, "route").runs == 10);
-  CHECK(states_stage(r, "small").attempts == 7);
-  CHECK(states_stage(r, "large").attempts == 3);
+  CHECK(workflow_stage(r, "route").runs == 10);
+  CHECK(workflow_stage(r, "small").attempts == 7);
+  CHECK(workflow_stage(r, "large").attempts == 3);
 }
 
 TEST_CASE("platforms::TopologyModel workflow: a Parallel ends with its longest branch") {
@@ -93,16 +78,16 @@ TEST_CASE("platforms::TopologyModel workflow: a Parallel ends with its longest b
   const auto doc = states_scenario(
       dir,
       {par, states_task("a1", 100), states_task("a2", 200), states_task("b1", 500), states_task("join", 100)},
-      states_edges({{"a1", "a2"}, {"both", "join"}}), states_times(4));
-  const auto r = states_run(doc);
+      edge_list({{"a1", "a2"}, {"both", "join"}}), states_times(4));
+  const auto r = first_result(doc);
   CHECK(r.requests.served == 4);
   CHECK(r.latency.max_s() == Approx(0.6).margin(1e-9));
   CHECK(r.latency.mean_s() == Approx(0.6).margin(1e-9));
   CHECK(r.workflow.transitions == 20);
-  CHECK(states_stage(r, "both").runs == 4);
-  CHECK(states_stage(r, "both").branches == 8);
-  CHECK(states_stage(r, "a2").attempts == 4);
-  CHECK(states_stage(r, "join").attempts == 4);
+  CHECK(workflow_stage(r, "both").runs == 4);
+  CHECK(workflow_stage(r, "both").branches == 8);
+  CHECK(workflow_stage(r, "a2").attempts == 4);
+  CHECK(workflow_stage(r, "join").attempts == 4);
 }
 
 TEST_CASE("platforms::TopologyModel workflow: a Catch takes over a failed task, map or parallel") {
@@ -111,47 +96,47 @@ TEST_CASE("platforms::TopologyModel workflow: a Catch takes over a failed task, 
   nlohmann::json slow = states_task("slow", 2000);
   slow["timeout_s"] = 1;
   SECTION("without a catch the execution fails, timed out") {
-    const auto r = states_run(
+    const auto r = first_result(
         states_scenario(dir, nlohmann::json::array({slow}), nlohmann::json::array(), states_times(3)));
     CHECK(r.requests.timed_out == 3);
     CHECK(r.workflow.failed_timed_out == 3);
   }
   SECTION("a task's catch: on to the fallback (100 ms), the execution completes at 1.1 s") {
     slow["catch"] = "fallback";
-    const auto r = states_run(
+    const auto r = first_result(
         states_scenario(dir, {slow, states_task("fallback", 100)}, nlohmann::json::array(), states_times(3)));
     CHECK(r.requests.served == 3);
     CHECK(r.workflow.failed == 0);
     CHECK(r.latency.max_s() == Approx(1.1).margin(1e-9));
-    CHECK(states_stage(r, "slow").caught == 3);
-    CHECK(states_stage(r, "slow").tasks_failed == 3);
+    CHECK(workflow_stage(r, "slow").caught == 3);
+    CHECK(workflow_stage(r, "slow").tasks_failed == 3);
     CHECK(r.workflow.transitions == 6);  // slow, fallback
   }
   SECTION("a parallel's catch: a branch fails at 1 s, the other (3 s) runs on, ignored") {
     nlohmann::json par = {
         {"id", "both"}, {"kind", "parallel"}, {"branches", {"long", "slow"}}, {"catch", "fallback"}};
-    const auto r = states_run(states_scenario(
+    const auto r = first_result(states_scenario(
         dir, {par, states_task("long", 3000), slow, states_task("fallback", 100), states_task("join", 100)},
-        states_edges({{"both", "join"}}), states_times(3)));
+        edge_list({{"both", "join"}}), states_times(3)));
     CHECK(r.requests.served == 3);
     CHECK(r.latency.max_s() == Approx(1.1).margin(1e-9));  // fallback ends the execution; join never runs
-    CHECK(states_stage(r, "both").runs_failed == 3);
-    CHECK(states_stage(r, "both").caught == 3);
-    CHECK(states_stage(r, "join").attempts == 0);
-    CHECK(states_stage(r, "long").attempts == 3);
+    CHECK(workflow_stage(r, "both").runs_failed == 3);
+    CHECK(workflow_stage(r, "both").caught == 3);
+    CHECK(workflow_stage(r, "join").attempts == 0);
+    CHECK(workflow_stage(r, "long").attempts == 3);
   }
   SECTION("a map's catch: the first failed item fails the map; the other items are ignored") {
     // 4 items of 2 s with timeout_s 1, 2 at once: both fail at 1 s; the first failure fails the map
     // (tolerance 0) and the catch runs the fallback: 1.1 s. The second failure and no third item follow.
     nlohmann::json map = {{"id", "items"}, {"kind", "map"},        {"body", "slow"},
                           {"items", 4},    {"max_concurrency", 2}, {"catch", "fallback"}};
-    const auto r = states_run(states_scenario(dir, {map, slow, states_task("fallback", 100)},
-                                              nlohmann::json::array(), states_times(3)));
+    const auto r = first_result(states_scenario(dir, {map, slow, states_task("fallback", 100)},
+                                                nlohmann::json::array(), states_times(3)));
     CHECK(r.requests.served == 3);
     CHECK(r.latency.max_s() == Approx(1.1).margin(1e-9));
-    CHECK(states_stage(r, "items").caught == 3);
-    CHECK(states_stage(r, "items").runs_failed == 3);
-    CHECK(states_stage(r, "items").items == 6);
+    CHECK(workflow_stage(r, "items").caught == 3);
+    CHECK(workflow_stage(r, "items").runs_failed == 3);
+    CHECK(workflow_stage(r, "items").items == 6);
     CHECK(r.workflow.failed_by_map == 0);
   }
 }
@@ -164,7 +149,7 @@ TEST_CASE("platforms::TopologyModel workflow: bad Choice, Parallel and Catch inp
   nlohmann::json par = {{"id", "both"}, {"kind", "parallel"}, {"branches", {"a", "b"}}};
   // A branch's first stage reached by an edge.
   CHECK_THAT(error({par, states_task("x", 1), states_task("a", 1), states_task("b", 1)},
-                   states_edges({{"x", "both"}, {"x", "a"}})),
+                   edge_list({{"x", "both"}, {"x", "a"}})),
              Catch::Contains("/candidates/0/stages/0/branches/0: expected the first stage of a branch"));
   // A branch of something else than model stages.
   nlohmann::json inner = {{"id", "a"}, {"kind", "map"}, {"body", "t"}, {"items", 1}};
@@ -174,12 +159,12 @@ TEST_CASE("platforms::TopologyModel workflow: bad Choice, Parallel and Catch inp
   nlohmann::json t1 = states_task("t1", 1);
   t1["catch"] = "t0";
   CHECK_THAT(
-      error({states_task("t0", 1), t1}, states_edges({{"t0", "t1"}})),
+      error({states_task("t0", 1), t1}, edge_list({{"t0", "t1"}})),
       Catch::Contains("/candidates/0/stages/1/catch: expected a stage that does not lead back to \"t1\", "
                       "got \"t0\" (a loop)"));
   // A catch to an unknown stage.
   t1["catch"] = "nowhere";
-  CHECK_THAT(error({states_task("t0", 1), t1}, states_edges({{"t0", "t1"}})),
+  CHECK_THAT(error({states_task("t0", 1), t1}, edge_list({{"t0", "t1"}})),
              Catch::Contains("/candidates/0/stages/1/catch: expected a stage id (t0, t1), got \"nowhere\""));
   // Parallel and catch outside a workflow.
   auto plain = states_scenario(dir, {par, states_task("a", 1), states_task("b", 1)}, nlohmann::json::array());

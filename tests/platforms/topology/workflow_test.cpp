@@ -11,10 +11,14 @@
 
 using servesim::test::candidates_error;
 using servesim::test::constant_ms;
+using servesim::test::cost_line;
+using servesim::test::edge_list;
+using servesim::test::first_result;
 using servesim::test::scenario_from;
 using servesim::test::simulate;
 using servesim::test::TempDir;
 using servesim::test::trace_at;
+using servesim::test::workflow_stage;
 
 namespace {
 
@@ -53,12 +57,6 @@ nlohmann::json wf_map(const std::string& id, const std::string& body, nlohmann::
       {"id", id}, {"kind", "map"}, {"body", body}, {"items", items}, {"max_concurrency", max_concurrency}};
 }
 
-nlohmann::json wf_edges(const std::vector<std::pair<std::string, std::string>>& pairs) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& [from, to] : pairs) out.push_back(nlohmann::json::array({from, to}));
-  return out;
-}
-
 // preprocess (0.25 s) -> map of `items` items of 1 s, at most 5 at once -> aggregate (0 s), on `engine`.
 nlohmann::json wf_batch(const std::string& engine, nlohmann::json items = 20) {
   return {{"name", "batch"},
@@ -67,26 +65,7 @@ nlohmann::json wf_batch(const std::string& engine, nlohmann::json items = 20) {
           {"stages",
            {wf_pool_task("pre", 250), wf_map("images", "infer", items, 5), wf_pool_task("infer", 1000),
             wf_pool_task("agg", 0)}},
-          {"edges", wf_edges({{"pre", "images"}, {"images", "agg"}})}};
-}
-
-double wf_cost(const servesim::sim::CandidateResult& r, const std::string& category) {
-  for (const auto& [name, usd] : r.cost_usd)
-    if (name == category) return usd;
-  return -1;
-}
-
-const servesim::sim::WorkflowStageOutcome& wf_stage(const servesim::sim::CandidateResult& r,
-                                                    const std::string& id) {
-  for (const auto& s : r.workflow.stages)
-    if (s.id == id) return s;
-  FAIL("no stage " << id);
-  return r.workflow.stages.front();
-}
-
-// The first candidate's result (a copy: the simulation's results do not outlive it).
-servesim::sim::CandidateResult wf_run(const nlohmann::json& doc) {
-  return simulate(scenario_from(doc)).results.at(0);
+          {"edges", edge_list({{"pre", "images"}, {"images", "agg"}})}};
 }
 
 }  // namespace
@@ -99,7 +78,7 @@ TEST_CASE("platforms::TopologyModel workflow: a map of 20 one-second items, 5 at
   CHECK(r.requests.served == 1);
   // 0.25 s preprocess, then 20 items in 4 waves of 5 (1 s each), then a 0 s aggregate: 4.25 s end to end.
   CHECK(r.latency.max_s() == Approx(4.25).margin(1e-9));
-  const auto& map = wf_stage(r, "images");
+  const auto& map = workflow_stage(r, "images");
   CHECK(map.runs == 1);
   CHECK(map.items == 20);
   CHECK(map.concurrency_peak == 5);
@@ -107,24 +86,24 @@ TEST_CASE("platforms::TopologyModel workflow: a map of 20 one-second items, 5 at
   CHECK(map.items_waited == 15);
   CHECK(map.wait_s_sum == Approx(30).margin(1e-9));
   CHECK(map.wait_s_max == Approx(3).margin(1e-9));
-  CHECK(wf_stage(r, "infer").attempts == 20);
+  CHECK(workflow_stage(r, "infer").attempts == 20);
 
   SECTION("unbounded (max_concurrency 0 = the Inline Map's 40) runs all 20 at once: 1 s") {
     auto c = wf_batch("step-functions-standard");
     c["stages"][1]["max_concurrency"] = 0;
-    const auto u = wf_run(wf_scenario(dir, c));
+    const auto u = first_result(wf_scenario(dir, c));
     CHECK(u.latency.max_s() == Approx(1.25).margin(1e-9));
-    CHECK(wf_stage(u, "images").concurrency_peak == 20);
-    CHECK(wf_stage(u, "images").items_waited == 0);
+    CHECK(workflow_stage(u, "images").concurrency_peak == 20);
+    CHECK(workflow_stage(u, "images").items_waited == 0);
   }
   SECTION("items from a law: uniform 3..3 is 3 items in one wave") {
-    const auto u = wf_run(
+    const auto u = first_result(
         wf_scenario(dir, wf_batch("step-functions-standard", {{"type", "uniform"}, {"min", 3}, {"max", 3}})));
-    CHECK(wf_stage(u, "images").items == 3);
+    CHECK(workflow_stage(u, "images").items == 3);
     CHECK(u.latency.max_s() == Approx(1.25).margin(1e-9));
   }
   SECTION("zero items: the map goes straight on") {
-    const auto u = wf_run(wf_scenario(dir, wf_batch("step-functions-standard", 0)));
+    const auto u = first_result(wf_scenario(dir, wf_batch("step-functions-standard", 0)));
     CHECK(u.requests.served == 1);
     CHECK(u.latency.max_s() == Approx(0.25).margin(1e-9));
   }
@@ -133,22 +112,22 @@ TEST_CASE("platforms::TopologyModel workflow: a map of 20 one-second items, 5 at
 TEST_CASE("platforms::TopologyModel workflow: the engines' bills for a known DAG and duration") {
   TempDir dir;
   SECTION("Standard: pre + map + 20 iterations + agg = 23 transitions at $0.025 per 1,000") {
-    const auto r = wf_run(wf_scenario(dir, wf_batch("step-functions-standard")));
+    const auto r = first_result(wf_scenario(dir, wf_batch("step-functions-standard")));
     CHECK(r.workflow.transitions == 23);
-    CHECK(wf_cost(r, "workflow/transitions_usd") == Approx(23 * 0.025 / 1000).epsilon(1e-12));
+    CHECK(cost_line(r, "workflow/transitions_usd") == Approx(23 * 0.025 / 1000).epsilon(1e-12));
   }
   SECTION("Express: $1 per million + 4.25 s rounded up to 4.3 s x 64 MB at $0.06 per GB-hour") {
-    const auto r = wf_run(wf_scenario(dir, wf_batch("step-functions-express")));
-    CHECK(wf_cost(r, "workflow/requests_usd") == Approx(1e-6).epsilon(1e-12));
+    const auto r = first_result(wf_scenario(dir, wf_batch("step-functions-express")));
+    CHECK(cost_line(r, "workflow/requests_usd") == Approx(1e-6).epsilon(1e-12));
     CHECK(r.workflow.billed_gb_s == Approx(4.3 * 0.0625).epsilon(1e-12));
     // (the catalogue holds $0.06 per GB-hour as 0.0000166667 per GB-s: 2e-6 relative)
-    CHECK(wf_cost(r, "workflow/duration_usd") == Approx(4.3 * 0.0625 * 0.06 / 3600).epsilon(1e-5));
-    CHECK(wf_cost(r, "workflow/transitions_usd") == -1);  // no transition charge on Express
+    CHECK(cost_line(r, "workflow/duration_usd") == Approx(4.3 * 0.0625 * 0.06 / 3600).epsilon(1e-5));
+    CHECK(cost_line(r, "workflow/transitions_usd") == -1);  // no transition charge on Express
   }
   SECTION("Durable Functions: 7 per orchestration + 9 per activity (22 activities), per 10,000") {
-    const auto r = wf_run(wf_scenario(dir, wf_batch("durable-functions")));
+    const auto r = first_result(wf_scenario(dir, wf_batch("durable-functions")));
     CHECK(r.workflow.storage_transactions == Approx(7 + 9 * 22));
-    CHECK(wf_cost(r, "workflow/storage_transactions_usd") == Approx(205 * 0.004 / 1e4).epsilon(1e-12));
+    CHECK(cost_line(r, "workflow/storage_transactions_usd") == Approx(205 * 0.004 / 1e4).epsilon(1e-12));
     // Durable Functions has no built-in fan-out cap: max_concurrency 5 still limits the map to 4 waves.
     CHECK(r.latency.max_s() == Approx(4.25).margin(1e-9));
   }
@@ -166,18 +145,18 @@ TEST_CASE("platforms::TopologyModel workflow: a Retrier's intervals and backoff"
                           {"stages", {wf_map("images", "infer", items, items), body}}};
   };
   SECTION("2 items: the second is dropped at 0, retried at 5 s, done at 6 s") {
-    const auto r = wf_run(wf_scenario(dir, candidate(2, 2)));
+    const auto r = first_result(wf_scenario(dir, candidate(2, 2)));
     CHECK(r.requests.served == 1);
     CHECK(r.latency.max_s() == Approx(6).margin(1e-9));
-    CHECK(wf_stage(r, "infer").retries == 1);
+    CHECK(workflow_stage(r, "infer").retries == 1);
     // map + 2 iterations + 1 retry.
     CHECK(r.workflow.transitions == 4);
   }
   SECTION("3 items, backoff 2: retries at 5 s, then 5 + 10 = 15 s; done at 16 s (backoff 1: 11 s)") {
-    const auto r2 = wf_run(wf_scenario(dir, candidate(3, 2)));
+    const auto r2 = first_result(wf_scenario(dir, candidate(3, 2)));
     CHECK(r2.latency.max_s() == Approx(16).margin(1e-9));
-    CHECK(wf_stage(r2, "infer").retries == 3);
-    const auto r1 = wf_run(wf_scenario(dir, candidate(3, 1)));
+    CHECK(workflow_stage(r2, "infer").retries == 3);
+    const auto r1 = first_result(wf_scenario(dir, candidate(3, 1)));
     CHECK(r1.latency.max_s() == Approx(11).margin(1e-9));
   }
 }
@@ -199,7 +178,7 @@ TEST_CASE("platforms::TopologyModel workflow: a task timing out every attempt, r
   CHECK(r.requests.served == 0);
   CHECK(r.requests.timed_out == 1);
   CHECK(r.workflow.failed_timed_out == 1);
-  const auto& s = wf_stage(r, "infer");
+  const auto& s = workflow_stage(r, "infer");
   CHECK(s.attempts == 4);
   CHECK(s.retries == 3);
   CHECK(s.timeouts == 4);
@@ -220,14 +199,14 @@ TEST_CASE("platforms::TopologyModel workflow: tolerated failure percentage") {
                           {"workflow", {{"engine", "step-functions-express"}}},
                           {"stages", {map, wf_pool_task("infer", 1000, 5, 0)}}};
   };
-  const auto ok = wf_run(wf_scenario(dir, candidate(50)));
+  const auto ok = first_result(wf_scenario(dir, candidate(50)));
   CHECK(ok.requests.served == 1);
   CHECK(ok.latency.max_s() == Approx(1).margin(1e-9));
-  CHECK(wf_stage(ok, "images").items_failed == 5);
-  const auto over = wf_run(wf_scenario(dir, candidate(40)));
+  CHECK(workflow_stage(ok, "images").items_failed == 5);
+  const auto over = first_result(wf_scenario(dir, candidate(40)));
   CHECK(over.requests.dropped == 1);
   CHECK(over.workflow.failed_by_map == 1);
-  const auto none = wf_run(wf_scenario(dir, candidate(-1)));
+  const auto none = first_result(wf_scenario(dir, candidate(-1)));
   CHECK(none.requests.dropped == 1);  // default 0%: the first failed item fails the map
 }
 
@@ -250,7 +229,7 @@ TEST_CASE("platforms::TopologyModel workflow: every execution is counted once, a
       {"stages",
        {wf_lambda_task("pre", 50),
         wf_map("images", "infer", {{"type", "uniform"}, {"min", 1}, {"max", 12}}, 4), infer}},
-      {"edges", wf_edges({{"pre", "images"}})}};
+      {"edges", edge_list({{"pre", "images"}})}};
   auto doc = wf_scenario(dir, c, times);
   doc["faults"] = {{{"kind", "crash"}, {"rate_per_instance_hour", 60}}};
   const auto a = simulate(scenario_from(doc));
@@ -261,7 +240,7 @@ TEST_CASE("platforms::TopologyModel workflow: every execution is counted once, a
   CHECK(r.workflow.completed == q.served);
   CHECK(r.workflow.failed == q.timed_out + q.throttled + q.dropped);
   CHECK(q.timed_out > 0);  // some items ran past the function timeout twice
-  CHECK(wf_stage(r, "infer").retries > 0);
+  CHECK(workflow_stage(r, "infer").retries > 0);
   const auto b = simulate(scenario_from(doc));
   CHECK(b.results[0].requests.served == q.served);
   CHECK(b.results[0].cost_total_usd == r.cost_total_usd);
