@@ -273,21 +273,23 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
   return s;
 }
 
+// The index of the stage named `id`, or stages.size() when no stage has that id (ids are unique).
+size_t stage_index(const TopologySpec& topo, const std::string& id) {
+  for (size_t k = 0; k < topo.stages.size(); ++k)
+    if (topo.stages[k].id == id) return k;
+  return topo.stages.size();
+}
+
 // A parallel's "branches": each names the first of a chain of model stages (joined by edges) that only the
 // parallel reaches; every stage of the chain is marked in_branch.
 void resolve_branches(TopologySpec& topo, const std::vector<std::vector<std::string>>& branch_ids,
                       const Graph& graph, const std::string& ids, const std::string& file) {
   const size_t n = topo.stages.size();
-  auto find = [&](const std::string& id) {
-    for (size_t k = 0; k < n; ++k)
-      if (topo.stages[k].id == id) return k;
-    return n;
-  };
   for (size_t k = 0; k < n; ++k)
     for (size_t i = 0; i < branch_ids[k].size(); ++i) {
       const std::string at = topo.stages[k].pointer + "/branches/" + std::to_string(i);
       const std::string& id = branch_ids[k][i];
-      size_t j = find(id);
+      size_t j = stage_index(topo, id);
       if (j == n) throw input_error(file, at, "expected a stage id (" + ids + "), got \"" + id + "\"");
       if (boost::in_degree(j, graph) != 0 || topo.stages[j].is_body || j == k)
         throw input_error(
@@ -326,9 +328,7 @@ void resolve_catches(TopologySpec& topo, const std::vector<std::string>& catch_i
     if (s.in_branch)
       throw input_error(file, at,
                         "not used inside a parallel's branch (the parallel fails, and its catch applies)");
-    size_t t = n;
-    for (size_t j = 0; j < n; ++j)
-      if (topo.stages[j].id == catch_ids[k]) t = j;
+    const size_t t = stage_index(topo, catch_ids[k]);
     if (t == n)
       throw input_error(file, at, "expected a stage id (" + ids + "), got \"" + catch_ids[k] + "\"");
     const StageSpec& target = topo.stages[t];
@@ -428,11 +428,7 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
   }
   std::string ids;
   for (const auto& s : topo.stages) ids += (ids.empty() ? "" : ", ") + s.id;
-  auto find = [&](const std::string& id) {
-    for (size_t k = 0; k < topo.stages.size(); ++k)
-      if (topo.stages[k].id == id) return k;
-    return topo.stages.size();
-  };
+  auto find = [&](const std::string& id) { return stage_index(topo, id); };
 
   // Maps: each names a model stage as its body, which only it reaches (no edges of its own).
   for (size_t k = 0; k < topo.stages.size(); ++k) {
