@@ -62,23 +62,6 @@ Distribution Distribution::empirical(std::vector<std::pair<double, double>> poin
   return d;
 }
 
-Distribution Distribution::histogram(const std::vector<double>& bounds_s, const std::vector<double>& counts) {
-  double total = 0;
-  for (const double c : counts) total += c;
-  std::vector<std::pair<double, double>> points;
-  double below = 0;
-  for (size_t i = 0; i < counts.size() && i + 1 < bounds_s.size(); ++i) {
-    if (!(counts[i] > 0)) continue;
-    // The bucket's lower bound at the share below it: a jump (two points at one share) over empty buckets.
-    if (points.empty() || points.back().second != bounds_s[i])
-      points.emplace_back(below / total, bounds_s[i]);
-    below += counts[i];
-    points.emplace_back(below / total, bounds_s[i + 1]);
-  }
-  if (!points.empty()) points.back().first = 1.0;  // exact, whatever the rounding of the sums
-  return empirical(std::move(points));
-}
-
 namespace {
 
 // The inverse CDF, at p in [0, 1], of the density proportional to exp(t u) on u in [0, 1] (t = 0: uniform).
@@ -98,6 +81,7 @@ std::vector<std::pair<double, double>> tilted_points(const std::vector<double>& 
   for (size_t i = 0; i < counts.size() && i + 1 < bounds.size(); ++i) {
     if (!(counts[i] > 0)) continue;
     const double lo = bounds[i], width = bounds[i + 1] - bounds[i];
+    // The bucket's lower bound at the share below it: a jump (two points at one share) over empty buckets.
     if (points.empty() || points.back().second != lo) points.emplace_back(below / total, lo);
     for (int j = 1; j <= per_bucket; ++j) {
       const double p = static_cast<double>(j) / per_bucket;
@@ -106,7 +90,7 @@ std::vector<std::pair<double, double>> tilted_points(const std::vector<double>& 
     }
     below += counts[i];
   }
-  if (!points.empty()) points.back().first = 1.0;
+  if (!points.empty()) points.back().first = 1.0;  // exact, whatever the rounding of the sums
   return points;
 }
 
@@ -118,6 +102,11 @@ double points_mean(const std::vector<std::pair<double, double>>& points) {
 }
 
 }  // namespace
+
+Distribution Distribution::histogram(const std::vector<double>& bounds_s, const std::vector<double>& counts) {
+  // Uniform within each bucket: the tilt 0, one point per bucket (its upper bound at the share below it).
+  return empirical(tilted_points(bounds_s, counts, 0.0, 1));
+}
 
 Distribution Distribution::histogram(const std::vector<double>& bounds_s, const std::vector<double>& counts,
                                      double mean_s) {
