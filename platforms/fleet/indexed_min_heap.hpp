@@ -32,18 +32,20 @@ class IndexedMinHeap {
     size_t at = position_[id];
     if (key == kInfinity) {
       if (at == kAbsent) return;
-      swap_entries(at, entries_.size() - 1);
-      entries_.pop_back();
       position_[id] = kAbsent;
+      const Entry last = entries_.back();
+      entries_.pop_back();
       if (at == entries_.size()) return;
-    } else if (at == kAbsent) {
-      at = entries_.size();
-      position_[id] = static_cast<uint32_t>(at);
-      entries_.push_back({key, id});
-    } else {
-      entries_[at].key = key;
+      sift(at, last);  // the last entry fills the hole
+      return;
     }
-    sift(at);
+    if (at == kAbsent) {
+      at = entries_.size();
+      entries_.push_back({key, id});
+    } else if (entries_[at].key == key) {
+      return;  // nothing moves
+    }
+    sift(at, Entry{key, id});
   }
 
  private:
@@ -53,28 +55,33 @@ class IndexedMinHeap {
     uint32_t id;
   };
 
-  void swap_entries(size_t a, size_t b) {
-    std::swap(entries_[a], entries_[b]);
-    position_[entries_[a].id] = static_cast<uint32_t>(a);
-    position_[entries_[b].id] = static_cast<uint32_t>(b);
-  }
-  // Restores the heap order around the entry at `at`: up while smaller than its parent, then down.
-  void sift(size_t at) {
-    while (at > 0 && entries_[at].key < entries_[(at - 1) / 2].key) {
-      swap_entries(at, (at - 1) / 2);
+  // Puts `e` at the hole `at` and restores the heap order around it: up while smaller than its parent, then
+  // down. The entries it passes move one level into the hole (the same order a swap per level leaves; each
+  // moved entry's position written once).
+  void sift(size_t at, Entry e) {
+    while (at > 0 && e.key < entries_[(at - 1) / 2].key) {
+      place(at, entries_[(at - 1) / 2]);
       at = (at - 1) / 2;
     }
     for (;;) {
       const size_t left = 2 * at + 1, right = left + 1;
       size_t smallest = at;
-      if (left < entries_.size() && entries_[left].key < entries_[smallest].key) smallest = left;
-      if (right < entries_.size() && entries_[right].key < entries_[smallest].key) smallest = right;
+      double smallest_key = e.key;
+      if (left < entries_.size() && entries_[left].key < smallest_key) {
+        smallest = left;
+        smallest_key = entries_[left].key;
+      }
+      if (right < entries_.size() && entries_[right].key < smallest_key) smallest = right;
       if (smallest == at) break;
-      swap_entries(at, smallest);
+      place(at, entries_[smallest]);
       at = smallest;
     }
+    place(at, e);
   }
-
+  void place(size_t at, const Entry& e) {
+    entries_[at] = e;
+    position_[e.id] = static_cast<uint32_t>(at);
+  }
   std::vector<Entry> entries_;
   std::vector<uint32_t> position_;  // per id: its index in entries_, kAbsent when not in the heap
 };
