@@ -2,6 +2,7 @@
 
 #include "core/input_error.hpp"
 #ifdef SERVESIM_HAVE_MODELS
+#include "app/gpu_profile.hpp"
 #include "app/scenario_model.hpp"
 #endif
 
@@ -15,9 +16,11 @@ bool has_models() {
 
 ModelSection apply_model_section(sim::Scenario& scenario) {
   ModelSection out;
+  const auto gpu = app::apply_gpu_profile(scenario);
   const auto model = app::apply_model(scenario);
+  if (gpu) out.line = gpu->describe();
   if (!model) return out;
-  out.line = model->describe(scenario.service);
+  out.line = model->describe(scenario.service) + (gpu ? "\n" + out.line : "");
   out.profile = models::to_json(model->profile);
   out.profile["source"] = model->source;
   return out;
@@ -26,6 +29,7 @@ ModelSection apply_model_section(sim::Scenario& scenario) {
 void check_model_section(sim::Scenario& scenario) {
   const bool would_profile =
       scenario.model.is_object() && scenario.model.contains("onnx") && !scenario.model.contains("profile");
+  app::apply_gpu_profile(scenario);
   if (!scenario.model.is_null() && !would_profile) app::apply_model(scenario);
 }
 

@@ -12,7 +12,7 @@ std::vector<std::string> scenario_inputs(const sim::Scenario& scenario) {
   std::vector<std::string> inputs = {scenario.file};
   if (!scenario.workload.path.empty()) inputs.push_back(scenario.workload.path);
   if (scenario.model.is_object())
-    for (const char* key : {"onnx", "profile"})
+    for (const char* key : {"onnx", "profile", "gpu_profile"})
       if (scenario.model.contains(key) && scenario.model[key].is_string())
         inputs.push_back((std::filesystem::path(scenario.base_dir) / scenario.model[key].get<std::string>())
                              .lexically_normal()

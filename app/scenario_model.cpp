@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "app/memory_fit.hpp"
+#include "app/model_paths.hpp"
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
 #include "models/inference_engine.hpp"
@@ -24,32 +25,6 @@ std::string format(const char* pattern, double value) {
   char buf[64];
   std::snprintf(buf, sizeof buf, pattern, value);
   return buf;
-}
-
-// A path from the section, resolved against the scenario's folder.
-std::string section_path(core::JsonFields& f, const std::string& key, const std::string& base_dir) {
-  const std::string given = f.required_text(key);
-  if (given.empty()) throw f.error(key, "expected a file path, got \"\"");
-  fs::path path(given);
-  if (path.is_relative()) path = fs::path(base_dir) / path;
-  return path.lexically_normal().string();
-}
-
-void require_file(const core::JsonFields& f, const std::string& key, const std::string& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec))
-    throw f.error(key, "cannot open '" + path + "' (relative paths start at the scenario's folder)");
-}
-
-// Re-raises a profiler or profile-reader error under the scenario's pointer, so that the user sees which
-// scenario and which key led to the bad file.
-template <typename F>
-auto under_pointer(const std::string& file, const std::string& pointer, F&& body) {
-  try {
-    return body();
-  } catch (const InputError& e) {
-    throw input_error(file, pointer, e.what());
-  }
 }
 
 }  // namespace
@@ -165,9 +140,12 @@ std::optional<ScenarioModel> apply_model(sim::Scenario& scenario, const Scenario
   core::JsonFields f(scenario.model, scenario.file, "/model");
   ScenarioModel result;
   const bool has_onnx = f.has("onnx"), has_profile = f.has("profile");
+  f.has("gpu");  // model.gpu_profile and model.gpu are app/gpu_profile.hpp's
+  if (f.has("gpu_profile") && !has_onnx && !has_profile) return std::nullopt;
   if (has_onnx == has_profile)
     throw f.error("", has_onnx ? "expected one of \"onnx\" and \"profile\", got both"
-                               : "expected {\"onnx\": \"MODEL.onnx\"} or {\"profile\": \"PROFILE.json\"}");
+                               : "expected {\"onnx\": \"MODEL.onnx\"}, {\"profile\": \"PROFILE.json\"} or "
+                                 "{\"gpu_profile\": \"GPU-PROFILE.json\"}");
   result.load = f.text("load", "plain", {"plain", "optimized"}) == "optimized" ? LoadFigure::kOptimized
                                                                                : LoadFigure::kPlain;
   if (has_onnx) {
@@ -190,6 +168,10 @@ std::optional<ScenarioModel> apply_model(sim::Scenario& scenario, const Scenario
     require_file(f, "profile", result.source);
     result.profile =
         under_pointer(scenario.file, "/model/profile", [&] { return load_profile(result.source); });
+    if (result.profile.on_gpu())
+      throw f.error("profile", "expected a CPU profile, got one measured with the " +
+                                   result.profile.provider + " provider on " + result.profile.gpu->name +
+                                   " (a GPU profile goes in model.gpu_profile)");
     result.from_profile = true;
   }
   const bool costs_given =

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/gpu_profile.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "core/input_error.hpp"
@@ -75,8 +76,9 @@ the smallest transformer files (5.2x smaller, 1.4x faster, largest output error)
 )";
 
 constexpr const char* kProfileUsage =
-    R"(Usage: servesim profile MODEL.onnx [--engine ort|opencv] [--batch 1,2,4] [--threads 1,2]
-                        [--out PROFILE.json] [--cache-dir DIR] [--no-cache] [--progress-lines]
+    R"(Usage: servesim profile MODEL.onnx [--engine ort|opencv] [--provider cpu|cuda|tensorrt]
+                        [--batch 1,2,4] [--threads 1,2] [--out PROFILE.json] [--cache-dir DIR]
+                        [--no-cache] [--progress-lines]
 
 Measures the model with a real inference engine on this machine: file read time, session creation (load)
 time (ONNX Runtime: from the .onnx and from the optimized model it saves), the first inference, and the
@@ -90,6 +92,14 @@ Engines: ort = ONNX Runtime (CPU provider) through the Node.js bridge models/ort
 `cd models/ort_bridge && ONNXRUNTIME_NODE_INSTALL=skip npm ci`); opencv = OpenCV DNN in-process. When ORT
 is missing, servesim warns and falls back to OpenCV, which ran ~3x slower on the same CNN.
 The simulator scales the 1- and 2-thread p50 latencies to a platform's CPU share (docs/models.md).
+
+GPU: --provider cuda (or tensorrt) times the batch sizes on this machine's first NVIDIA GPU with ORT's CUDA
+(TensorRT) execution provider, one thread, no fall-back: without a GPU (nvidia-smi lists none) or without
+the provider's libraries (onnxruntime-node ships them only with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci`,
+which this project's set-up skips) it stops with a one-line error and exit status 2. The profile records the
+GPU; a scenario's "model": {"gpu_profile": FILE} gives its batch table to the kubernetes-gpu candidates on
+that GPU (docs/models/gpu-latency.md, "Measured on your GPU"), e.g.
+  servesim profile model.onnx --provider cuda --batch 1,2,4,8,16,32 --out model.h100.profile.json
 
 Language models with a KV cache (inputs input_ids and past_key_L/past_value_L, as `models generate
 text-decoder` makes them) are also timed token by token at every thread count: prefill of each
@@ -220,6 +230,7 @@ int profile_command(const Args& args) {
   models::ProfileOptions options;
   opts.add_options()("model", po::value(&model)->required(), "the ONNX file")(
       "engine", po::value(&engine), "ort (ONNX Runtime, default) or opencv (OpenCV DNN)")(
+      "provider", po::value(&options.provider), "ORT execution provider: cpu (default), cuda or tensorrt")(
       "batch", po::value(&batches), "batch sizes, comma-separated (default 1)")(
       "threads", po::value(&threads), "intra-op thread counts, comma-separated (default 1,2)")(
       "warmup", po::value(&options.warmup), "untimed runs before each point (default 3)")(
@@ -263,6 +274,14 @@ int profile_command(const Args& args) {
   }
   std::printf("%s (%s %s on %s, %d cores)%s\n", model.c_str(), p.engine.c_str(), p.engine_version.c_str(),
               p.cpu_model.c_str(), p.cores, result.from_cache ? " [cached]" : "");
+  if (p.gpu) {
+    const std::string id = app::catalogue_gpu(p.gpu->name, p.gpu->memory_mib);
+    std::printf("  %s provider on %s (%.0f MiB, driver %s): catalogue GPU %s\n", p.provider.c_str(),
+                p.gpu->name.c_str(), p.gpu->memory_mib, p.gpu->driver.c_str(),
+                id.empty() ? "none (name it with the scenario's model.gpu)" : id.c_str());
+    std::printf("  as a candidate's table: \"measured_batch_latency_ms\": %s\n",
+                app::batch_latency_table(p).dump().c_str());
+  }
   std::printf("  read %.4f s, load %.4f s", p.file_read_s, p.load_s);
   if (p.load_optimized_s) std::printf(" (optimized model %.4f s)", *p.load_optimized_s);
   std::printf(", first inference %.4f s, peak RSS %.1f MB\n", p.first_inference_s, p.peak_rss_mb);

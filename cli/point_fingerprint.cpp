@@ -25,7 +25,7 @@ std::vector<std::string> input_files(const app::Sweep& sweep, const nlohmann::js
     if (sc.workload.kind == Kind::rate_trace || sc.workload.kind == Kind::request_trace)
       files.push_back(sc.workload.path);
     if (sc.model.is_object())
-      for (const char* key : {"onnx", "profile"})
+      for (const char* key : {"onnx", "profile", "gpu_profile"})
         if (sc.model.contains(key) && sc.model[key].is_string()) {
           fs::path path = sc.model[key].get<std::string>();
           if (path.is_relative()) path = fs::path(base_dir) / path;

@@ -1,10 +1,14 @@
 #include "models/host_info.hpp"
 
 #include <openssl/evp.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace servesim::models {
@@ -49,6 +53,55 @@ std::string sha256_hex(const std::string& bytes) {
   std::string text;
   for (unsigned int i = 0; i < length; ++i) text += {hex[digest[i] >> 4], hex[digest[i] & 15]};
   return text;
+}
+
+namespace {
+std::string trimmed(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
+}
+}  // namespace
+
+std::vector<NvidiaGpu> parse_nvidia_smi(const std::string& csv) {
+  std::vector<NvidiaGpu> gpus;
+  std::istringstream lines(csv);
+  std::string line;
+  while (std::getline(lines, line)) {
+    // The name may hold no comma; memory and driver are the last two fields.
+    const auto last = line.rfind(',');
+    if (last == std::string::npos || last == 0) continue;
+    const auto middle = line.rfind(',', last - 1);
+    if (middle == std::string::npos) continue;
+    NvidiaGpu gpu{trimmed(line.substr(0, middle)), 0, trimmed(line.substr(last + 1))};
+    const std::string memory = trimmed(line.substr(middle + 1, last - middle - 1));
+    char* end = nullptr;
+    gpu.memory_mib = std::strtod(memory.c_str(), &end);
+    if (gpu.name.empty() || memory.empty() || *end != '\0' || !(gpu.memory_mib > 0)) continue;
+    gpus.push_back(gpu);
+  }
+  return gpus;
+}
+
+std::vector<NvidiaGpu> nvidia_gpus(std::string& why) {
+  FILE* pipe = popen(
+      "nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader,nounits 2>&1", "r");
+  if (!pipe) {
+    why = "could not start nvidia-smi";
+    return {};
+  }
+  std::string out;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
+  const int status = pclose(pipe);
+  // The shell's 127: no such program.
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+    why = "nvidia-smi not found on PATH: no NVIDIA driver is installed";
+    return {};
+  }
+  std::vector<NvidiaGpu> gpus = parse_nvidia_smi(out);
+  if (gpus.empty()) why = "nvidia-smi lists no GPU: " + trimmed(out.substr(0, out.find('\n')));
+  return gpus;
 }
 
 }  // namespace servesim::models

@@ -27,6 +27,7 @@ struct LoadOptions {
   int intra_threads = 1;
   bool optimize = true;             // ORT: graphOptimizationLevel "all" (true) or "disabled"
   std::string save_optimized_path;  // ORT: optimizedModelFilePath (empty: do not save)
+  std::string provider = "cpu";     // ORT execution provider: cpu, cuda, tensorrt (OpenCV: cpu only)
 };
 
 struct RunRequest {

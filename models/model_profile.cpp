@@ -151,6 +151,11 @@ nlohmann::json to_json(const ModelProfile& p) {
                         {"latency", latency},
                         {"peak_rss_mb", p.peak_rss_mb}};
   if (p.llm) out["llm"] = llm_to_json(*p.llm);  // absent for other models: their files are as before
+  if (p.on_gpu()) {                             // CPU profiles' files are as before
+    out["engine"]["provider"] = p.provider;
+    if (p.gpu)
+      out["gpu"] = {{"name", p.gpu->name}, {"memory_mib", p.gpu->memory_mib}, {"driver", p.gpu->driver}};
+  }
   return out;
 }
 
@@ -169,6 +174,18 @@ ModelProfile profile_from_json(const nlohmann::json& j, const std::string& sourc
     pointer = "/engine";
     p.engine = j.at("engine").at("name").get<std::string>();
     p.engine_version = j.at("engine").at("version").get<std::string>();
+    pointer = "/engine/provider";
+    p.provider = j.at("engine").value("provider", std::string("cpu"));
+    if (p.provider != "cpu" && p.provider != "cuda" && p.provider != "tensorrt")
+      throw input_error(source, pointer, "expected cpu, cuda or tensorrt, got \"" + p.provider + "\"");
+    pointer = "/gpu";
+    if (j.contains("gpu") && !j["gpu"].is_null())
+      p.gpu =
+          ModelProfile::Gpu{j["gpu"].at("name").get<std::string>(), j["gpu"].at("memory_mib").get<double>(),
+                            j["gpu"].value("driver", std::string())};
+    if (p.on_gpu() && !p.gpu)
+      throw input_error(source, pointer,
+                        "expected the GPU a " + p.provider + " profile was measured on, got none");
     pointer = "/machine";
     p.cpu_model = j.at("machine").at("cpu_model").get<std::string>();
     p.cores = bounded_int(j.at("machine").at("cores"), 0, 1 << 20);  // 0: unknown
@@ -229,6 +246,11 @@ double parallel_fraction(const ModelProfile& profile, int batch) {
 double service_time_s(const ModelProfile& profile, double vcpu, int batch) {
   if (!(vcpu > 0))
     throw InputError("CPU share: expected a positive number of vCPUs, got " + std::to_string(vcpu));
+  if (profile.on_gpu())
+    throw input_error(profile.model_path, "/engine/provider",
+                      "expected a CPU profile for CPU service times, got one measured with the " +
+                          profile.provider + " provider on " + profile.gpu->name +
+                          " (a GPU profile feeds GPU candidates: the scenario's model.gpu_profile)");
   const LatencyPoint* one = profile.find(batch, 1);
   if (!one)
     throw input_error(profile.model_path, "/latency",

@@ -58,10 +58,19 @@ struct ModelProfile {
   // What produced it.
   std::string engine;          // "onnxruntime" or "opencv-dnn"
   std::string engine_version;  // e.g. "1.30.0"
-  std::string cpu_model;       // /proc/cpuinfo "model name"
-  int cores = 0;               // logical CPUs the machine had
-  std::string date_utc;        // ISO 8601
-  std::string settings_key;    // the measurement settings, part of the cache key
+  // ORT's execution provider: "cpu", or "cuda" / "tensorrt" for a GPU profile, whose latencies are one GPU's
+  // (the `gpu` below) and feed GPU candidates' batch tables, never CPU service times.
+  std::string provider = "cpu";
+  struct Gpu {
+    std::string name;  // as the driver names it (nvidia-smi)
+    double memory_mib = 0;
+    std::string driver;
+  };
+  std::optional<Gpu> gpu;    // a GPU profile only
+  std::string cpu_model;     // /proc/cpuinfo "model name"
+  int cores = 0;             // logical CPUs the machine had
+  std::string date_utc;      // ISO 8601
+  std::string settings_key;  // the measurement settings, part of the cache key
   // The model.
   std::string model_path;
   std::string sha256;             // of the .onnx file (external data not included)
@@ -81,6 +90,7 @@ struct ModelProfile {
   // The point for (batch, threads), or nullptr.
   const LatencyPoint* find(int batch, int threads) const;
   int max_threads() const;
+  bool on_gpu() const { return provider != "cpu"; }
 };
 
 nlohmann::json to_json(const ModelProfile& profile);

@@ -16,6 +16,10 @@ namespace {
 
 constexpr double kTimeoutS = 900;  // a load or a batch of runs of a multi-GB model can take minutes
 
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
 std::string node_program() {
   const char* env = std::getenv("SERVESIM_NODE");
   return env && *env ? env : "node";
@@ -95,7 +99,16 @@ double OrtEngine::load(const std::string& model_path, const LoadOptions& options
                      {"inter_threads", 1},
                      {"optimization", options.optimize ? "all" : "disabled"}};
   if (!options.save_optimized_path.empty()) req["optimized_model_path"] = options.save_optimized_path;
+  if (options.provider != "cpu") req["provider"] = options.provider;
   const auto reply = parse_reply(request(req.dump(), kTimeoutS));
+  if (!reply.value("ok", false) && options.provider != "cpu")
+    throw InputError("--provider " + options.provider + ": ONNX Runtime " + version_ +
+                     " could not create a " + options.provider + " session (" +
+                     first_line(reply.value("error", "unknown error")) +
+                     "); onnxruntime-node ships its CUDA and TensorRT providers separately: install them "
+                     "with `cd models/ort_bridge && ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci` (downloads from "
+                     "NuGet; this project's set-up skips them) on a machine with the NVIDIA driver, CUDA 12 "
+                     "and cuDNN 9");
   if (!reply.value("ok", false))
     throw_engine_failure(model_path, "onnxruntime " + version_, operator_types_,
                          reply.value("error", "unknown error"));

@@ -18,6 +18,7 @@
 #include "models/host_info.hpp"
 #include "models/model_inspector.hpp"
 #include "models/onnx_file.hpp"
+#include "models/ort_engine.hpp"
 
 namespace servesim::models {
 namespace fs = std::filesystem;
@@ -33,9 +34,10 @@ std::string join(const std::vector<int>& values) {
 
 std::string settings_key(const std::string& engine, const ProfileOptions& o, bool llm) {
   std::ostringstream key;
-  key << "engine=" << engine << ";batches=" << join(o.batches) << ";threads=" << join(o.threads)
-      << ";warmup=" << o.warmup << ";reps=" << o.min_reps << "-" << o.max_reps
-      << ";max_s=" << o.max_s_per_point << ";seed=" << o.seed;
+  key << "engine=" << engine;
+  if (o.provider != "cpu") key << ";provider=" << o.provider;  // CPU profiles keep their cache entries
+  key << ";batches=" << join(o.batches) << ";threads=" << join(o.threads) << ";warmup=" << o.warmup
+      << ";reps=" << o.min_reps << "-" << o.max_reps << ";max_s=" << o.max_s_per_point << ";seed=" << o.seed;
   if (llm)  // only for language models, so that other models keep their cache entries
     key << ";prefill=" << join(o.prefill_tokens) << ";decode=" << join(o.decode_context)
         << ";llm_reps=" << o.llm_min_reps << ";llm_max_s=" << o.llm_max_s_per_point;
@@ -58,6 +60,11 @@ void check_options(const ProfileOptions& o) {
   };
   positive(o.batches, "--batch");
   positive(o.threads, "--threads");
+  if (o.provider != "cpu" && o.provider != "cuda" && o.provider != "tensorrt")
+    throw InputError("--provider: expected cpu, cuda or tensorrt, got '" + o.provider + "'");
+  if (o.provider != "cpu" && o.engine != EngineKind::kOrt)
+    throw InputError("--provider " + o.provider +
+                     ": expected --engine ort (OpenCV DNN runs on the CPU only)");
   auto distinct = [](std::vector<int> list, const std::string& flag, int lowest) {
     std::sort(list.begin(), list.end());
     if (list.empty() || list.front() < lowest || std::unique(list.begin(), list.end()) - list.begin() < 2)
@@ -133,9 +140,28 @@ LatencyPoint summarize(int batch, int threads, std::vector<double> times_s) {
   return point;
 }
 
-ProfileResult profile_model(const std::string& model_path, const ProfileOptions& options,
+// The engine for a GPU provider: ONNX Runtime on this machine's first NVIDIA GPU, or a one-line reason why
+// not (no fall-back: a CPU figure is not a GPU measurement).
+static std::unique_ptr<InferenceEngine> gpu_engine(const std::string& provider, ModelProfile::Gpu& gpu) {
+  std::string why;
+  const std::vector<NvidiaGpu> gpus = nvidia_gpus(why);
+  if (gpus.empty())
+    throw InputError(
+        "--provider " + provider + ": no NVIDIA GPU on this machine (" + why +
+        "); a GPU profile is measured on the GPU it describes, so run this there. Until then GPU "
+        "candidates take their latency from the calibrated GPU model (docs/models/gpu-latency.md)");
+  gpu = ModelProfile::Gpu{gpus.front().name, gpus.front().memory_mib, gpus.front().driver};
+  if (const std::string missing = OrtEngine::missing_piece(); !missing.empty())
+    throw InputError("--provider " + provider + ": ONNX Runtime unavailable: " + missing);
+  return std::make_unique<OrtEngine>();
+}
+
+ProfileResult profile_model(const std::string& model_path, const ProfileOptions& options_in,
                             std::ostream& warnings) {
-  check_options(options);
+  check_options(options_in);
+  ProfileOptions options = options_in;
+  const bool on_gpu = options.provider != "cpu";
+  if (on_gpu) options.threads = {1};  // intra-op threads feed the CPU scaling law only
   ProfileResult result;
   ModelProfile& p = result.profile;
 
@@ -170,10 +196,16 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
   p.flops_per_inference = info.flops_per_inference;
   p.weight_bytes = info.initializer_bytes;
 
-  auto engine = make_engine(options.engine, warnings);
+  ModelProfile::Gpu gpu;
+  auto engine = on_gpu ? gpu_engine(options.provider, gpu) : make_engine(options.engine, warnings);
+  if (on_gpu) {
+    p.provider = options.provider;
+    p.gpu = gpu;
+  }
   p.engine = engine->name();
   p.engine_version = engine->version();
-  const std::optional<KvCacheShape> cache = kv_cache_shape(file.model);
+  // Language-model timings are CPU figures (per-token costs for CPU functions).
+  const std::optional<KvCacheShape> cache = on_gpu ? std::nullopt : kv_cache_shape(file.model);
   p.settings_key = settings_key(p.engine, options, cache.has_value());
   const fs::path cache_dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
   result.cache_path =
@@ -204,11 +236,11 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
   next_step("creating the " + p.engine + " session");
   const onnx::ModelProto& model = file.model;
   const int first_threads = options.threads.front();
-  p.load_s = engine->load(model_path, {first_threads, true, ""});
+  p.load_s = engine->load(model_path, {first_threads, true, "", options.provider});
   RunRequest first{input_specs(model, 1, options.seed), 0, 1, 1, 0, false};
   p.first_inference_s = engine->run(first).times_s.at(0);
 
-  if (p.engine == "onnxruntime" && info.external_data_bytes == 0) {
+  if (p.engine == "onnxruntime" && info.external_data_bytes == 0 && !on_gpu) {
     const fs::path optimized =
         fs::temp_directory_path() / ("servesim-opt-" + std::to_string(getpid()) + ".onnx");
     try {
@@ -222,7 +254,7 @@ ProfileResult profile_model(const std::string& model_path, const ProfileOptions&
   }
 
   for (const int threads : options.threads) {
-    engine->load(model_path, {threads, true, ""});
+    engine->load(model_path, {threads, true, "", options.provider});
     for (const int batch : options.batches) {
       next_step("batch " + std::to_string(batch) + ", " + std::to_string(threads) + " thread" +
                 (threads == 1 ? "" : "s"));

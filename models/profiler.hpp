@@ -17,6 +17,10 @@ namespace servesim::models {
 
 struct ProfileOptions {
   EngineKind engine = EngineKind::kOrt;
+  // ORT's execution provider: "cpu", or "cuda" / "tensorrt" to time the model on this machine's first NVIDIA
+  // GPU (ORT only, no fall-back to another engine or to the CPU; one thread count; no language-model
+  // timings).
+  std::string provider = "cpu";
   std::vector<int> batches{1};     // batch sizes to time
   std::vector<int> threads{1, 2};  // intra-op thread counts to time (1 and 2 feed the scaling law)
   int warmup = 3;                  // untimed runs before each (batch, threads) point

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// ServeSim's bridge to ONNX Runtime (onnxruntime-node, CPU execution provider). `servesim profile` starts it as
+// ServeSim's bridge to ONNX Runtime (onnxruntime-node; the CPU execution provider unless a load names another).
+// `servesim profile` starts it as
 // a subprocess and sends one JSON request per line on stdin; each gets one JSON line on stdout:
 //   {"op":"hello"}                       -> {"ok":true,"engine":"onnxruntime","version":"1.30.0","node":"v20..."}
 //   {"op":"load","model":P,"intra_threads":N,"inter_threads":1,"optimization":"all"|"disabled",
-//    "optimized_model_path":P2|null}      -> {"ok":true,"load_s":S,"inputs":[...],"outputs":[...]}
+//    "optimized_model_path":P2|null,"provider":"cpu"|"cuda"|"tensorrt"}
+//                                        -> {"ok":true,"load_s":S,"inputs":[...],"outputs":[...]}
+// A GPU provider is the only one asked for (ORT still runs the nodes it cannot take on the CPU); when its
+// library does not load, the load fails: there is no silent fall-back to the CPU.
 //   {"op":"run","inputs":[{"name","elem_type","dims","int_high","seed","values"?}],"warmup":W,"min_reps":A,
 //    "max_reps":B,"max_s":T,"return_values":bool,"return_ranges":bool}
 //                                        -> {"ok":true,"times_s":[...],"outputs":[{"name","dims","values"?,
@@ -61,7 +65,7 @@ function seconds(start) { return Number(process.hrtime.bigint() - start) / 1e9; 
 async function load(req) {
   if (session) { await session.release(); session = null; }
   const options = {
-    executionProviders: ['cpu'],
+    executionProviders: [req.provider || 'cpu'],
     graphOptimizationLevel: req.optimization || 'all',
     intraOpNumThreads: req.intra_threads || 1,
     interOpNumThreads: req.inter_threads || 1,

@@ -249,7 +249,9 @@ TEST_CASE("app::apply_model: bad model sections are InputErrors naming the scena
   }
   SECTION("unknown keys, both or neither source, a bad load figure") {
     expect({{"onnx", small_transformer()}, {"thread", 2}}, "s.json: /model/thread: unknown key");
-    expect({{"onxx", "m.onnx"}}, "s.json: /model: expected {\"onnx\": \"MODEL.onnx\"} or");
+    expect({{"onxx", "m.onnx"}},
+           "s.json: /model: expected {\"onnx\": \"MODEL.onnx\"}, {\"profile\": \"PROFILE.json\"} or "
+           "{\"gpu_profile\"");
     expect({{"onnx", small_transformer()}, {"profile", profile}}, "s.json: /model: expected one of");
     expect({{"profile", profile}, {"load", "fast"}}, "s.json: /model/load: expected one of plain, optimized");
     expect({{"profile", profile}, {"engine", "ort"}}, "s.json: /model/engine: unknown key");

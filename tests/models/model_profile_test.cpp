@@ -79,3 +79,37 @@ TEST_CASE("models::ModelProfile: JSON round trip and schema version") {
   std::ofstream(scratch("broken.json")) << R"({"schema_version": 1, "engine": {"name": "x"}})";
   CHECK_THROWS_WITH(load_profile(scratch("broken.json")), Catch::Contains("/engine"));
 }
+
+TEST_CASE("models::ModelProfile: a GPU profile records its provider and GPU and gives no CPU service time") {
+  ModelProfile p = two_thread_profile();
+  p.provider = "cuda";
+  p.gpu = ModelProfile::Gpu{"NVIDIA L4", 23034, "550.54.15"};
+  p.latency = {{1, 1, 20, 0.002, 0.002, 0.0025, 0.003}, {4, 1, 20, 0.005, 0.005, 0.006, 0.007}};
+  save_profile(p, scratch("gpu.json"));
+  const ModelProfile back = load_profile(scratch("gpu.json"));
+  CHECK(back.on_gpu());
+  CHECK(back.gpu->name == "NVIDIA L4");
+  CHECK(back.gpu->memory_mib == 23034);
+  CHECK(to_json(back) == to_json(p));
+  // A CPU profile's file has neither key (files written before GPU profiles read the same).
+  const auto cpu = to_json(two_thread_profile());
+  CHECK_FALSE(cpu.contains("gpu"));
+  CHECK_FALSE(cpu["engine"].contains("provider"));
+  save_profile(two_thread_profile(), scratch("cpu.json"));
+  CHECK_FALSE(load_profile(scratch("cpu.json")).on_gpu());
+  // A GPU latency is not a CPU share's: the scaling law refuses it.
+  CHECK_THROWS_WITH(
+      service_time_s(back, 1.0),
+      Catch::Contains("/engine/provider") && Catch::Contains("got one measured with the cuda provider"));
+
+  auto json = to_json(p);
+  json.erase("gpu");
+  std::ofstream(scratch("no-gpu.json")) << json.dump();
+  CHECK_THROWS_WITH(load_profile(scratch("no-gpu.json")),
+                    Catch::Contains("/gpu") && Catch::Contains("expected the GPU a cuda profile"));
+  json = to_json(p);
+  json["engine"]["provider"] = "rocm";
+  std::ofstream(scratch("rocm.json")) << json.dump();
+  CHECK_THROWS_WITH(load_profile(scratch("rocm.json")),
+                    Catch::Contains("/engine/provider") && Catch::Contains("got \"rocm\""));
+}

@@ -8,6 +8,7 @@
 
 #include "core/input_error.hpp"
 #include "models/graph_builder.hpp"
+#include "models/host_info.hpp"
 #include "models/model_generator.hpp"
 #include "models/onnx_file.hpp"
 #include "models/ort_engine.hpp"
@@ -188,4 +189,55 @@ TEST_CASE("models::Profiler: a tensor claiming 100 GiB without data is refused, 
       profile_model(scratch("claim.onnx"), quick(EngineKind::kOpenCv), warnings),
       Catch::Contains("initializer \"w_0\": dims [1024, 1024, 25600] declare 26843545600 float32") &&
           Catch::Contains("but the file holds no data for it"));
+}
+
+TEST_CASE("models::Profiler: a GPU provider is timed on an NVIDIA GPU or refused, never on the CPU") {
+  ProfileOptions options = quick(EngineKind::kOrt);
+  std::ostringstream warnings;
+  SECTION("options") {
+    options.provider = "rocm";
+    CHECK_THROWS_WITH(profile_model(small_cnn(), options, warnings),
+                      "--provider: expected cpu, cuda or tensorrt, got 'rocm'");
+    options.provider = "cuda";
+    options.engine = EngineKind::kOpenCv;
+    CHECK_THROWS_WITH(profile_model(small_cnn(), options, warnings),
+                      "--provider cuda: expected --engine ort (OpenCV DNN runs on the CPU only)");
+  }
+  SECTION("this machine") {
+    options.provider = "cuda";
+    std::string why;
+    const bool gpu = !nvidia_gpus(why).empty();
+    if (!gpu) {
+      // No driver (the project's CI machines): one line saying why, nothing measured on the CPU instead.
+      CHECK_THROWS_WITH(
+          profile_model(small_cnn(), options, warnings),
+          Catch::StartsWith("--provider cuda: no NVIDIA GPU on this machine (") && Catch::Contains(why));
+    } else {
+      // A GPU: either the CUDA provider loads and the profile names the GPU, or the error says how to get it.
+      try {
+        const ProfileResult result = profile_model(small_cnn(), options, warnings);
+        CHECK(result.profile.provider == "cuda");
+        REQUIRE(result.profile.gpu);
+        CHECK(result.profile.gpu->memory_mib > 0);
+      } catch (const servesim::InputError& e) {
+        CHECK_THAT(e.what(), Catch::Contains("ONNXRUNTIME_NODE_INSTALL=cuda12"));
+      }
+    }
+    CHECK(warnings.str().find("OpenCV") == std::string::npos);  // no fall-back
+  }
+}
+
+TEST_CASE("models::nvidia_gpus: nvidia-smi's CSV (name, memory MiB, driver) read line by line") {
+  // `nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader,nounits` on a p5 node
+  // (two of its eight lines) and on a g4dn; a line of another shape is skipped.
+  const auto gpus = parse_nvidia_smi(
+      "NVIDIA H100 80GB HBM3, 81559, 550.54.15\nNVIDIA H100 80GB HBM3, 81559, 550.54.15\n"
+      "Tesla T4, 15360, 535.161.08\nNo devices were found\nGPU, [N/A], 1\n");
+  REQUIRE(gpus.size() == 3);
+  CHECK(gpus[0].name == "NVIDIA H100 80GB HBM3");
+  CHECK(gpus[0].memory_mib == 81559);
+  CHECK(gpus[0].driver == "550.54.15");
+  CHECK(gpus[2].name == "Tesla T4");
+  CHECK(gpus[2].memory_mib == 15360);
+  CHECK(parse_nvidia_smi("").empty());
 }
