@@ -1,7 +1,7 @@
 #pragma once
 // A scenario's measured GPU latencies: "model": {"gpu_profile": PROFILE.json} names a profile that
 // `servesim profile MODEL --provider cuda --batch 1,2,4,8 --out PROFILE.json` measured on an NVIDIA GPU.
-// Every kubernetes-gpu candidate whose nodes carry that GPU then takes its batch latencies from the profile
+// Every Kubernetes GPU candidate whose nodes carry that GPU then takes its batch latencies from the profile
 // (a measured table, as its own `measured_batch_latency_ms` would give; a candidate's own table wins), and
 // its latency is labelled measured; candidates on another GPU keep the calibrated GPU model, and the run says
 // so. docs/models/gpu-latency.md ("Measured on your GPU") has the rules.
@@ -31,7 +31,7 @@ struct GpuProfileUse {
   std::string gpu;                     // catalogue id it was measured on
   std::string gpu_name;                // as the driver named it
   std::vector<std::string> measured;   // candidates that take its table
-  std::vector<std::string> other_gpu;  // kubernetes-gpu candidates on another GPU ("name (gpu)")
+  std::vector<std::string> other_gpu;  // Kubernetes GPU candidates on another GPU ("name (gpu)")
   std::vector<std::string> own_table;  // candidates with a measured_batch_latency_ms of their own
   std::string describe() const;        // one line for the run's output
 };

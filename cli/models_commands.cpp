@@ -97,7 +97,7 @@ GPU: --provider cuda (or tensorrt) times the batch sizes on this machine's first
 (TensorRT) execution provider, one thread, no fall-back: without a GPU (nvidia-smi lists none) or without
 the provider's libraries (onnxruntime-node ships them only with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci`,
 which this project's set-up skips) it stops with a one-line error and exit status 2. The profile records the
-GPU; a scenario's "model": {"gpu_profile": FILE} gives its batch table to the kubernetes-gpu candidates on
+GPU; a scenario's "model": {"gpu_profile": FILE} gives its batch table to the Kubernetes GPU candidates on
 that GPU (docs/models/gpu-latency.md, "Measured on your GPU"), e.g.
   servesim profile model.onnx --provider cuda --batch 1,2,4,8,16,32 --out model.h100.profile.json
 

@@ -95,6 +95,8 @@ void KubernetesModel::pod_ready(uint32_t id, double t_s) {
   pod.ready_since_s = t_s;
   pod.busy_s = 0;
   pod.routed = 0;
+  if (id < approx_trees_.size())
+    approx_trees_[id].clear();  // a new endpoint: the gateway knows nothing of it
   ready_.add(id);
   --starting_;
   ++held_;

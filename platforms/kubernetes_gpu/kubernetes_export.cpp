@@ -202,13 +202,19 @@ std::vector<ExportFile> write_kubernetes(const ExportRequest& request) {
   if (routing != "round-robin")
     head.push_back(
         "Routing: the simulation sent requests " +
-        std::string(routing == "prefix-aware"
-                        ? "to the replica caching the longest prefix (a cache-aware gateway such as "
-                          "the SGLang model gateway's cache_aware policy, balance thresholds " +
-                              std::to_string(whole("llm_routing_balance_abs_threshold", 32)) +
-                              " requests and " +
-                              s.value("llm_routing_balance_rel_threshold", nlohmann::json(1.1)).dump() + "x)"
-                        : "to the replica with the fewest in flight (a least-request gateway)") +
+        std::string(
+            routing == "prefix-aware" || routing == "prefix-aware-approx"
+                ? "to the replica caching the longest prefix (a cache-aware gateway such as "
+                  "the SGLang model gateway's cache_aware policy, " +
+                      std::string(
+                          routing == "prefix-aware"
+                              ? "with the servers' KV-cache events"
+                              : "in its approximate mode (no KV events), cache threshold " +
+                                    s.value("llm_routing_cache_threshold", nlohmann::json(0.5)).dump()) +
+                      ", balance thresholds " +
+                      std::to_string(whole("llm_routing_balance_abs_threshold", 32)) + " requests and " +
+                      s.value("llm_routing_balance_rel_threshold", nlohmann::json(1.1)).dump() + "x)"
+                : "to the replica with the fewest in flight (a least-request gateway)") +
         ": put that gateway in front of the Service, which alone routes round robin");
   add_settings_not_in_template(
       head, request, kKubernetesWritten,

@@ -25,10 +25,12 @@ PlatformRegistration kubernetes_gpu_platform() {
                            "expected round-robin without service.llm (the other policies read a "
                            "language-model server's requests in flight and KV cache), got \"" +
                                routing + "\"");
-    if (params.llm_routing == LlmRouting::prefix_aware && !params.llm_limits.prefix_caching)
-      throw settings.error("llm_routing",
-                           "expected llm_prefix_caching true with prefix-aware (it routes on the "
-                           "replicas' cached prefix blocks), got prefix-aware without it");
+    if ((params.llm_routing == LlmRouting::prefix_aware ||
+         params.llm_routing == LlmRouting::prefix_aware_approx) &&
+        !params.llm_limits.prefix_caching)
+      throw settings.error("llm_routing", "expected llm_prefix_caching true with " + routing +
+                                              " (it routes on the replicas' cached prefix blocks), got " +
+                                              routing + " without it");
     if (!scenario.service.llm
              .given)  // every GPU of a pod holds the whole model (a language model: llm_timing)
       check_weights_fit_gpu(settings, "node_type", *gpu_catalog().find(params.gpu),

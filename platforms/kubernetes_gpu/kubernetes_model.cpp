@@ -156,7 +156,7 @@ void KubernetesModel::on_arrival(double t_s, double origin_s, uint32_t attempt) 
 }
 
 void KubernetesModel::route(double t_s, const WaitingRequest& r, bool counted_queued) {
-  if (llm_.timing) return llm_route(llm_pick(r), t_s, r, counted_queued);
+  if (llm_.timing) return llm_route(llm_pick(r, t_s), t_s, r, counted_queued);
   const uint32_t id = ready_.next();
   Pod& pod = pods_[id];
   ++pod.routed;
@@ -211,17 +211,43 @@ void KubernetesModel::batch_done(uint32_t id, double t_s) {
   try_dispatch(id, t_s);
 }
 
-uint32_t KubernetesModel::llm_pick(const WaitingRequest& r) {
+uint32_t KubernetesModel::llm_pick(const WaitingRequest& r, double t_s) {
   const uint64_t turn = ready_.take_turn();
   const std::vector<uint32_t>& pods = ready_.pods();
   if (p_.llm_routing == LlmRouting::round_robin) return pods[turn % pods.size()];
-  const bool by_prefix = p_.llm_routing == LlmRouting::prefix_aware && r.prefix;
+  const bool approx = p_.llm_routing == LlmRouting::prefix_aware_approx;
+  const bool by_prefix = (p_.llm_routing == LlmRouting::prefix_aware || approx) && r.prefix;
+  if (approx) {
+    if (approx_trees_.size() < pods_.size()) approx_trees_.resize(pods_.size());
+    // The gateway's periodic trim, due at every multiple of the interval: a trim with no routing since the
+    // last one finds nothing new, so one trim now stands for all that fell due.
+    if (t_s >= next_tree_eviction_s_) {
+      for (ApproxPrefixTree& tree : approx_trees_) tree.evict_to(p_.llm_tree_max_blocks);
+      next_tree_eviction_s_ =
+          (std::floor(t_s / p_.llm_tree_eviction_interval_s) + 1) * p_.llm_tree_eviction_interval_s;
+    }
+  }
   replica_view_.resize(pods.size());
   for (size_t k = 0; k < pods.size(); ++k) {
     const LlmEngine& e = *pods_[pods[k]].engine;
-    replica_view_[k] = {e.in_flight(), by_prefix ? e.cached_prefix_blocks(*r.prefix) : 0};
+    ReplicaView& v = replica_view_[k];
+    v = {e.in_flight(), 0, 0, 0};
+    if (!by_prefix) continue;
+    if (!approx) {
+      v.overlap = e.cached_prefix_blocks(*r.prefix);
+      continue;
+    }
+    const ApproxPrefixTree& tree = approx_trees_[pods[k]];
+    v.overlap = tree.match(*r.prefix);
+    v.match_share =
+        r.input_tokens > 0
+            ? std::min(1.0, static_cast<double>(v.overlap) * r.prefix->block_tokens / r.input_tokens)
+            : 0.0;
+    v.tree_blocks = tree.blocks();
   }
-  return pods[pick_llm_replica(p_.llm_routing, replica_view_, turn, p_.llm_balance)];
+  const uint32_t pod = pods[pick_llm_replica(p_.llm_routing, replica_view_, turn, p_.llm_balance)];
+  if (approx && r.prefix) approx_trees_[pod].insert(*r.prefix, t_s);  // the gateway records where it sent it
+  return pod;
 }
 
 void KubernetesModel::llm_route(uint32_t id, double t_s, const WaitingRequest& r, bool counted_queued) {

@@ -20,6 +20,7 @@
 #include "platforms/fleet/batch_latency.hpp"
 #include "platforms/fleet/llm_serving.hpp"
 #include "platforms/fleet/request_ring.hpp"
+#include "platforms/kubernetes_gpu/approx_prefix_tree.hpp"
 #include "platforms/kubernetes_gpu/dynamic_batcher.hpp"
 #include "platforms/kubernetes_gpu/hpa_controller.hpp"
 #include "platforms/kubernetes_gpu/kubernetes_params.hpp"
@@ -114,7 +115,7 @@ class KubernetesModel : public sim::PlatformModel {
   bool has_requests(const Pod& pod) const { return pod.engine ? pod.engine->has_work() : !pod.queue.empty(); }
   // service.llm (kubernetes_model.cpp): requests join a replica's continuous batch; an iteration ends.
   void llm_route(uint32_t pod, double t_s, const WaitingRequest& r, bool counted_queued);
-  uint32_t llm_pick(const WaitingRequest& r);  // the ready pod p_.llm_routing sends r to
+  uint32_t llm_pick(const WaitingRequest& r, double t_s);  // the ready pod p_.llm_routing sends r to
   void llm_kick(uint32_t pod, double t_s);
   void llm_step(uint32_t pod, double t_s);
   // Removes a lost or killed pod's requests: f(request, started).
@@ -189,8 +190,11 @@ class KubernetesModel : public sim::PlatformModel {
   std::vector<uint32_t> free_pods_;
   ServiceEndpoints ready_;                 // ready pods, the Service's endpoints
   std::vector<ReplicaView> replica_view_;  // llm_pick's scratch
-  std::vector<uint32_t> unplaced_;         // pending pods without a node, oldest first
-  RequestRing ingress_;                    // requests waiting while no pod is ready
+  // prefix-aware-approx: the gateway's record per pod (by pod id), and when it next trims them.
+  std::vector<ApproxPrefixTree> approx_trees_;
+  double next_tree_eviction_s_ = 0;
+  std::vector<uint32_t> unplaced_;  // pending pods without a node, oldest first
+  RequestRing ingress_;             // requests waiting while no pod is ready
   uint32_t serial_ = 0;
   uint32_t replicas_ = 0;                           // the Deployment's replicas: pods not terminating
   uint32_t starting_ = 0, held_ = 0, working_ = 0;  // held = ready + terminating; working = with requests

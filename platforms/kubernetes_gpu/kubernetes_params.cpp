@@ -152,12 +152,16 @@ KubernetesParams KubernetesParams::from(const Settings& s, const nlohmann::json&
       .interconnect_gb_per_s = s.number("node_interconnect_gb_per_s_" + type_key),
   };
   const std::string routing = s.text("llm_routing");
-  p.llm_routing = routing == "prefix-aware"     ? LlmRouting::prefix_aware
-                  : routing == "least-requests" ? LlmRouting::least_requests
-                                                : LlmRouting::round_robin;
+  p.llm_routing = routing == "prefix-aware"          ? LlmRouting::prefix_aware
+                  : routing == "prefix-aware-approx" ? LlmRouting::prefix_aware_approx
+                  : routing == "least-requests"      ? LlmRouting::least_requests
+                                                     : LlmRouting::round_robin;
   p.llm_balance =
       LlmBalance{.abs_threshold = static_cast<uint64_t>(s.number("llm_routing_balance_abs_threshold")),
-                 .rel_threshold = s.number("llm_routing_balance_rel_threshold")};
+                 .rel_threshold = s.number("llm_routing_balance_rel_threshold"),
+                 .cache_threshold = s.number("llm_routing_cache_threshold")};
+  p.llm_tree_eviction_interval_s = s.number("llm_routing_eviction_interval_s");
+  p.llm_tree_max_blocks = static_cast<uint64_t>(s.number("llm_routing_tree_max_blocks"));
   const uint32_t tp = p.llm_replica.tensor_parallel;
   if (tp > p.node_gpus || p.node_gpus % tp != 0)
     throw s.error("llm_tensor_parallel", "expected a divisor of the node's " + std::to_string(p.node_gpus) +

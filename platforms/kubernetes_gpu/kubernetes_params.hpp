@@ -55,6 +55,10 @@ struct KubernetesParams {
   LlmReplicaParams llm_replica;
   LlmRouting llm_routing = LlmRouting::round_robin;  // which ready replica a request goes to (llm_router.hpp)
   LlmBalance llm_balance;
+  // prefix-aware-approx: the gateway trims each replica's approximate tree every interval to at most this
+  // many blocks (approx_prefix_tree.hpp).
+  double llm_tree_eviction_interval_s = 30;
+  uint64_t llm_tree_max_blocks = 10000;
 
   // overrides: the candidate's settings as written (for the array-valued measured_batch_latency_ms).
   static KubernetesParams from(const Settings& settings, const nlohmann::json& overrides);

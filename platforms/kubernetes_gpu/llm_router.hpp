@@ -8,6 +8,11 @@
 //                   leading run of the request's prefix blocks, ties to the lower load, then turn order; no
 //                   replica holding any of them, or the load imbalanced ((max - min) > balance_abs AND
 //                   max > balance_rel x min, over requests in flight), the least-loaded one.
+//   prefix-aware-approx  the same gateway without KV events (its approximate tree, approx_prefix_tree.hpp):
+//                   when the load is balanced, the replica whose recorded prompts match most of this
+//                   prompt's leading blocks, if that match covers more than cache_threshold of the prompt's
+//                   tokens (ties to the lower load, then turn order); otherwise the replica with the smallest
+//                   tree (the most cache room, ties likewise). Imbalanced: the least loaded.
 //
 //   std::vector<ReplicaView> view = {{.load = 40, .overlap = 3}, {.load = 2, .overlap = 0}};
 //   pick_llm_replica(LlmRouting::prefix_aware, view, 0, {32, 1.1});   // 1: imbalanced, least loaded
@@ -17,16 +22,20 @@
 
 namespace servesim::platforms {
 
-enum class LlmRouting : uint8_t { round_robin, least_requests, prefix_aware };
+enum class LlmRouting : uint8_t { round_robin, least_requests, prefix_aware, prefix_aware_approx };
 
 struct LlmBalance {
-  uint64_t abs_threshold = 32;  // requests in flight
-  double rel_threshold = 1.1;   // ratio
+  uint64_t abs_threshold = 32;   // requests in flight
+  double rel_threshold = 1.1;    // ratio
+  double cache_threshold = 0.5;  // prefix-aware-approx: the share of the prompt a match must pass
 };
 
 struct ReplicaView {
-  uint64_t load = 0;     // requests in flight on it
-  uint32_t overlap = 0;  // leading prefix blocks of the request in its KV cache (prefix-aware only)
+  uint64_t load = 0;       // requests in flight on it
+  uint32_t overlap = 0;    // leading prefix blocks of the request in its KV cache (prefix-aware) or recorded
+                           // by the gateway (prefix-aware-approx)
+  double match_share = 0;  // prefix-aware-approx: overlap tokens / prompt tokens
+  uint64_t tree_blocks = 0;  // prefix-aware-approx: blocks the gateway records for it
 };
 
 // The index into `replicas` (non-empty; in the Service's turn order) of the chosen one. `turn` is the
@@ -49,6 +58,21 @@ inline size_t pick_llm_replica(LlmRouting routing, const std::vector<ReplicaView
       max_load - min_load > balance.abs_threshold &&
       static_cast<double>(max_load) > balance.rel_threshold * static_cast<double>(min_load);
   if (imbalanced) return least;
+  if (routing == LlmRouting::prefix_aware_approx) {
+    auto better = [&](size_t i, size_t b, auto key) {
+      return key(replicas[i]) > key(replicas[b]) ||
+             (key(replicas[i]) == key(replicas[b]) && replicas[i].load < replicas[b].load);
+    };
+    size_t best = first, roomiest = first;
+    for (size_t k = 1; k < n; ++k) {
+      const size_t i = (first + k) % n;
+      if (better(i, best, [](const ReplicaView& r) { return r.overlap; })) best = i;
+      // The smallest tree: the largest negated size.
+      if (better(i, roomiest, [](const ReplicaView& r) { return -static_cast<double>(r.tree_blocks); }))
+        roomiest = i;
+    }
+    return replicas[best].match_share > balance.cache_threshold ? best : roomiest;
+  }
   size_t best = least;
   for (size_t k = 0; k < n; ++k) {
     const size_t i = (first + k) % n;

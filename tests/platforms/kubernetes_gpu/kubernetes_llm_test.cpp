@@ -264,6 +264,33 @@ TEST_CASE("platforms::KubernetesModel llm_routing: prefix-aware keeps shared pre
   CHECK(run.results[2].llm.prefix_hit_tokens == 1024);  // least-requests
 }
 
+TEST_CASE("platforms::KubernetesModel llm_routing: prefix-aware-approx routes on the prompts it recorded") {
+  // The four prompts 25 s apart on two idle replicas with prefix caching (blocks of 512 tokens).
+  // With the gateway's defaults (trim to 10,000 blocks every 30 s: nothing is trimmed), worked by hand:
+  //   r1 [1, 2, 3]: no record anywhere, both empty: turn order, replica A; A records 1, 2, 3.
+  //   r2 [1, 2, 9] (1,400 tokens): A matches 2 blocks = 1,024 / 1,400 = 73% > 50%: A; hit 1,024.
+  //   r3 [7, 2, 3]: matches nothing: the smaller record, B (A holds 4 blocks).
+  //   r4 [1, 2, 3, 4] (2,000 tokens): A matches 3 blocks = 1,536 / 2,000 = 77%: A, which caches 1, 2 (r1's
+  //     block 3 was partial): hit 1,024. In all 2,048, as with KV events.
+  // Trimmed to 1 block: at 30 s A's record {1 (25 s), 2 (25 s), 9 (25 s), 3 (0 s)} keeps 1 (3 is the
+  // oldest; of the rest the deepest go first); r3 at 50 s goes to B (record 0 < 1), which records 3 blocks,
+  // trimmed to its first at 60 s. r4 at 75 s matches 1 block on A = 512 / 2,000 = 26%, not above 50%:
+  // the smaller record, a tie (1 and 1) at equal load, so turn order: r4's turn 3 of 2 replicas is B, which
+  // holds nothing of it. In all 1,024: the gateway forgot what A still caches.
+  servesim::test::TempDir dir;
+  auto doc = llm_doc(prefix_trace_workload(dir, 25), {{"min_replicas", 2},
+                                                      {"max_replicas", 2},
+                                                      {"llm_prefix_caching", true},
+                                                      {"llm_routing", "prefix-aware-approx"}});
+  doc["candidates"].push_back(doc["candidates"][0]);
+  doc["candidates"].back()["llm_routing_tree_max_blocks"] = 1;
+  const auto run = servesim::test::simulate(scenario_from(doc));
+  REQUIRE(run.results.size() == 2);
+  for (const auto& r : run.results) REQUIRE(r.requests.served == 4);
+  CHECK(run.results[0].llm.prefix_hit_tokens == 2048);
+  CHECK(run.results[1].llm.prefix_hit_tokens == 1024);
+}
+
 TEST_CASE("platforms::KubernetesModel llm_routing: what each policy needs is checked") {
   servesim::test::TempDir dir;
   auto doc = llm_doc(prefix_trace_workload(dir, 10), {{"llm_routing", "prefix-aware"}});
