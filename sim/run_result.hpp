@@ -138,6 +138,9 @@ struct WorkflowStageOutcome {
   uint64_t branches = 0;          // parallel: branches started (runs counts its entries, split's too)
   bool has_catch = false;         // model, map, parallel: a catch takes over when the state fails
   uint64_t caught = 0;            // failures the catch took over (the execution went on there)
+  // wait: runs counts its entries, wait_s_sum / wait_s_max the times waited; on Durable Functions the
+  // durable timers they took (a wait longer than the timer interval is several).
+  uint64_t timers = 0;
 };
 struct WorkflowOutcome {
   bool present = false;
