@@ -234,7 +234,8 @@ void TopologyModel::Workflow::enter_wait(uint32_t e, size_t k, double t_s) {
   }
   Execution& x = executions_[e];
   x.wait_stage = static_cast<uint32_t>(k);
-  add_timer(t_s + wait_s, Timer::Kind::wait, e, x.generation);
+  x.wait_until_s = t_s + wait_s;
+  x.wait_seq = add_timer(x.wait_until_s, Timer::Kind::wait, e, x.generation);
 }
 
 void TopologyModel::Workflow::enter_branch(uint32_t e, size_t k, double t_s) {
@@ -440,6 +441,8 @@ void TopologyModel::Workflow::bill_end(uint32_t e, double t_s) {
   Execution& x = executions_[e];
   drop_timer(x.start_s + engine_.max_duration_s, x.deadline_seq);
   x.deadline_seq = 0;
+  drop_timer(x.wait_until_s, x.wait_seq);  // an execution that failed while it waited (its maximum duration)
+  x.wait_seq = 0;
   if (cost_duration_ >= 0)
     bill_express(cost_duration_, x.start_s, t_s, engine_.memory_mb, engine_.price_usd_per_gb_s);
 }
@@ -471,6 +474,7 @@ void TopologyModel::Workflow::handle_next_event() {
       // duration).
       Execution& x = executions_[timer.id];
       if (x.generation != timer.generation || x.done || x.wait_stage == kNone) return;
+      x.wait_seq = 0;
       const StageSpec& s = spec_.stages[x.wait_stage];
       x.wait_stage = kNone;
       if (s.next.empty()) return complete(timer.id, t_s);

@@ -48,7 +48,9 @@ class TopologyModel::Workflow final : public TopologyModel::TaskDriver {
     // The parallel it is in (kNone: none) and its branches still running.
     uint32_t parallel_stage = kNone;
     uint32_t branches_left = 0;
-    uint32_t wait_stage = kNone;  // the wait it is in (kNone: none)
+    uint32_t wait_stage = kNone;  // the wait it is in (kNone: none), its timer and when it ends
+    uint64_t wait_seq = 0;
+    double wait_until_s = 0;
     // Raised when it leaves a map or a parallel through a catch: the tasks still running there are stale.
     uint32_t scope = 0;
   };

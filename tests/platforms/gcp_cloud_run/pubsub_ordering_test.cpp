@@ -180,3 +180,35 @@ TEST_CASE("platforms::PubSubPushSource: drawn ordering keys are the seed's", "[p
   CHECK(a.event_source.ordering_key_backlog_peak == b.event_source.ordering_key_backlog_peak);
   check_ordered_messages_accounted(a);
 }
+
+TEST_CASE("platforms::PubSubPushSource: a key's followers expire behind a failing first message",
+          "[pubsub][ordering]") {
+  TempDir dir;
+  // 2 messages at 0 s, always nacked 1 s after each push (1 s request timeout, 2 s of work), exponential
+  // backoff from 10 s, no dead-letter topic, a 600 s retention, no push backoff. The first is pushed at 0,
+  // 11, 32, 73, 154 and 315 s; its next redelivery (636 s) finds it older than 600 s: expired. Its follower,
+  // also published at 0 s, then reaches the push line at 636 s and expires at once, never pushed: 6 push
+  // requests. Without ordering each is pushed 6 times: 12.
+  auto doc = ordered_scenario(dir, 2, 2000,
+                              {{"retry_policy", "exponential_backoff"},
+                               {"message_retention_s", 600},
+                               {"push_backoff_min_s", 0},
+                               {"push_backoff_max_s", 0}},
+                              2);
+  doc["candidates"][0]["request_timeout_s"] = 1;
+  SECTION("one key") {
+    doc["event_source"]["enable_message_ordering"] = true;
+    doc["event_source"]["ordering_keys"] = 1;
+    const auto& r = test::simulate_first(doc);
+    CHECK(r.event_source.batches == 6);
+    CHECK(r.event_source.expired == 2);
+    CHECK(r.event_source.oldest_age_peak_s == Approx(636).epsilon(1e-9));
+    check_ordered_messages_accounted(r);
+  }
+  SECTION("no ordering") {
+    const auto& r = test::simulate_first(doc);
+    CHECK(r.event_source.batches == 12);
+    CHECK(r.event_source.expired == 2);
+    check_ordered_messages_accounted(r);
+  }
+}

@@ -92,6 +92,7 @@ TEST_CASE("platforms::TopologyModel workflow: a Wait state delays the execution 
     CHECK(r.workflow.failed_by_duration == 1);
     CHECK(r.workflow.billed_gb_s == Approx(300 * kExpressGb).epsilon(1e-9));
     CHECK(workflow_stage(r, "finish").attempts == 0);
+    CHECK(r.simulated_s == Approx(300).epsilon(1e-9));  // its wait's end (400.1 s) is dropped with it
   }
   SECTION("Durable Functions: 7 + 2 x 9 + 6 = 31 transactions; a 7-day timer is 3 timers: 43") {
     const auto r = first_result(wait_scenario(dir, "durable-functions", {{"seconds", 30}}));
