@@ -87,7 +87,7 @@ nlohmann::ordered_json event_source_summary(const sim::EventSourceOutcome& e, co
   }
   // A Pub/Sub push subscription in front of a Cloud Run service: one message per push request.
   const uint64_t settled = q.served + e.dead_lettered + e.expired;
-  return {
+  nlohmann::ordered_json block = {
       {"type", "pubsub"},
       {"messages",
        {{"sent", q.arrived},
@@ -111,6 +111,12 @@ nlohmann::ordered_json event_source_summary(const sim::EventSourceOutcome& e, co
         {"push_requests", e.receive_requests},
         {"throughput_gib", round_significant(e.throughput_tib * 1024)}}},
   };
+  // Message ordering, only when the subscription enables it (one push at a time per key).
+  if (e.message_ordering)
+    block["ordering"] = {{"ordering_keys", e.ordering_keys},
+                         {"keys_active_peak", e.ordering_keys_active_peak},
+                         {"key_backlog_peak", e.ordering_key_backlog_peak}};
+  return block;
 }
 
 }  // namespace servesim::reports

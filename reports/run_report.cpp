@@ -193,6 +193,12 @@ nlohmann::ordered_json workflow_json(const sim::CandidateResult& r) {
       st["runs"] = s.runs;
       st["runs_failed"] = s.runs_failed;
       st["branches"] = s.branches;
+    } else if (s.kind == "wait") {  // a Wait state or durable timer: no task
+      st["runs"] = s.runs;
+      st["wait_ms"] = {
+          {"mean", round_significant(s.runs ? s.wait_s_sum / static_cast<double>(s.runs) * 1e3 : 0.0)},
+          {"max", round_significant(s.wait_s_max * 1e3)}};
+      if (s.timers > 0) st["durable_timers"] = s.timers;
     } else if (s.kind == "map") {
       st["mode"] = s.distributed ? "distributed" : "inline";
       st["runs"] = s.runs;

@@ -123,6 +123,12 @@ void parse_pubsub(core::JsonFields& f, EventSourceSpec& e) {
   e.push_backoff_min_s = f.number("push_backoff_min_s", e.push_backoff_min_s, 0.0, 600.0);
   e.push_backoff_max_s = f.number("push_backoff_max_s", e.push_backoff_max_s, 0.0, 600.0);
   require_at_least(f, "push_backoff_max_s", e.push_backoff_max_s, "push_backoff_min_s", e.push_backoff_min_s);
+  // Ordering keys are the publishers' (as Kinesis's partition keys); a subscription without message ordering
+  // ignores them, so a scenario may give them and let one candidate enable ordering.
+  e.message_ordering = f.boolean("enable_message_ordering", e.message_ordering);
+  e.partition_keys = static_cast<uint32_t>(f.integer("ordering_keys", e.partition_keys, 1, 1000000000));
+  e.round_robin_keys = f.text("ordering_key_assignment", e.round_robin_keys ? "round_robin" : "random",
+                              {"random", "round_robin"}) == "round_robin";
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 //                    "max_receive_count": 5}
 //   "event_source": {"type": "kinesis", "shards": 4, "parallelization_factor": 2, "batch_size": 100}
 //   "event_source": {"type": "pubsub", "ack_deadline_s": 60, "retry_policy": "exponential_backoff",
-//                    "max_delivery_attempts": 5}
+//                    "max_delivery_attempts": 5, "enable_message_ordering": true, "ordering_keys": 100}
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -90,6 +90,11 @@ struct EventSourceSpec {
   double push_window_shrink = 0.5;  // factor per failure, at least 1 request (estimated)
   double push_backoff_min_s = 0.1;  // pause after a failure [s] (Google's range 0.1..60 s: unconfirmed)
   double push_backoff_max_s = 60;   // longest pause [s]
+  // Message ordering (enable_message_ordering): each message carries one of `partition_keys` ordering keys
+  // (keys "ordering_keys", default 1000, and "ordering_key_assignment": drawn from the seed or round robin,
+  // as Kinesis's partition keys); a key's messages are pushed in publish order, one outstanding at a time,
+  // the next after the previous one is acked, dead-lettered or expired (docs/events.md).
+  bool message_ordering = false;
 };
 
 // Reads `doc`, the section at JSON `pointer` of `file` ("/event_source"); throws InputError. A candidate's

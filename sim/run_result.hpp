@@ -107,6 +107,12 @@ struct EventSourceOutcome {
   uint64_t push_backoffs = 0;          // pauses of the push after a failure
   double push_window_peak = 0;         // the push window's largest value
   double throughput_tib = 0;           // billed throughput, publish and delivery [TiB]
+  // Pub/Sub message ordering (shown only when enabled): the ordering keys the publishers use, the most keys
+  // with messages not yet gone at once (each is one push at a time), and the most messages of one key.
+  bool message_ordering = false;
+  uint32_t ordering_keys = 0;
+  uint64_t ordering_keys_active_peak = 0;
+  uint64_t ordering_key_backlog_peak = 0;
 };
 
 // What a workflow topology's engine did (platforms/topology, docs/workflows.md; present = false otherwise),
@@ -132,6 +138,9 @@ struct WorkflowStageOutcome {
   uint64_t branches = 0;          // parallel: branches started (runs counts its entries, split's too)
   bool has_catch = false;         // model, map, parallel: a catch takes over when the state fails
   uint64_t caught = 0;            // failures the catch took over (the execution went on there)
+  // wait: runs counts its entries, wait_s_sum / wait_s_max the times waited; on Durable Functions the
+  // durable timers they took (a wait longer than the timer interval is several).
+  uint64_t timers = 0;
 };
 struct WorkflowOutcome {
   bool present = false;

@@ -24,7 +24,7 @@ PlatformRegistration gcp_cloud_run_platform() {
         candidate.event_source.given ? candidate.event_source : scenario.event_source;
     if (source.given && source.type == sim::EventSourceSpec::Type::pubsub)
       return std::unique_ptr<sim::PlatformModel>(
-          std::make_unique<PubSubPushSource>(std::move(service), source));
+          std::make_unique<PubSubPushSource>(std::move(service), source, scenario.seed));
     return std::unique_ptr<sim::PlatformModel>(std::move(service));
   };
   r.exports = cloud_run_export_formats();

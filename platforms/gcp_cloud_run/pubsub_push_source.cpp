@@ -9,6 +9,9 @@ namespace {
 // Pub/Sub bills at least 1,000 bytes per publish and per push request, and prices throughput per TiB.
 constexpr double kMinimumBilledBytes = 1000;
 constexpr double kBytesPerTib = 1099511627776.0;  // 2^40
+// The ordering keys' random stream: the same tag as Kinesis's partition keys (the producers' keys;
+// sim/rng.hpp tags 1..6 are the arrivals' and the run's).
+constexpr uint64_t kOrderingKeyStream = 7;
 
 // first_s doubled `doublings` times, at most max_s.
 double doubled_delay_s(double first_s, uint32_t doublings, double max_s) {
@@ -16,10 +19,12 @@ double doubled_delay_s(double first_s, uint32_t doublings, double max_s) {
 }
 }  // namespace
 
-PubSubPushSource::PubSubPushSource(std::unique_ptr<CloudRunModel> service, const sim::EventSourceSpec& spec)
+PubSubPushSource::PubSubPushSource(std::unique_ptr<CloudRunModel> service, const sim::EventSourceSpec& spec,
+                                   uint64_t seed)
     : ModelWrapper(std::move(service)),
       spec_(spec),
       billed_tib_per_request_(std::max(kMinimumBilledBytes, spec_.message_kb * 1000) / kBytesPerTib),
+      key_rng_(sim::Rng::derive(seed, kOrderingKeyStream)),
       window_(spec_.push_window_initial) {}
 
 void PubSubPushSource::start(sim::ModelContext& ctx) {
@@ -31,6 +36,8 @@ void PubSubPushSource::start(sim::ModelContext& ctx) {
   outcome_.type = "pubsub";
   outcome_.concurrent_batches_peak = 0;
   outcome_.push_window_peak = window_;
+  outcome_.message_ordering = spec_.message_ordering;
+  if (spec_.message_ordering) outcome_.ordering_keys = spec_.partition_keys;
 }
 
 void PubSubPushSource::bill_throughput() {
@@ -49,7 +56,25 @@ void PubSubPushSource::on_arrival(double t_s, double origin_s, uint32_t attempt)
   ledger_.note_age(t_s, outcome_);
   ++outcome_.send_requests;  // one publish request per message
   bill_throughput();
-  ready_.push_back(Message{ledger_.add(t_s), t_s});
+  const Message m{ledger_.add(t_s), t_s};
+  if (!spec_.message_ordering) {
+    ready_.push_back(m);
+  } else {
+    // The publisher's ordering key: round robin over the keys, or drawn from the seed's own stream. The
+    // message joins the push line only when its key has no other message left; else it waits behind them.
+    Message keyed = m;
+    keyed.key = spec_.round_robin_keys ? published_ % spec_.partition_keys
+                                       : key_rng_.next_u64() % spec_.partition_keys;
+    KeyLine& line = keys_[keyed.key];
+    if (line.messages++ == 0)
+      ready_.push_back(keyed);
+    else
+      line.held.push_back(keyed);
+    outcome_.ordering_key_backlog_peak = std::max(outcome_.ordering_key_backlog_peak, line.messages);
+    outcome_.ordering_keys_active_peak =
+        std::max(outcome_.ordering_keys_active_peak, static_cast<uint64_t>(keys_.size()));
+  }
+  ++published_;
   dispatch(t_s);
   report_queue(t_s);
 }
@@ -64,6 +89,7 @@ void PubSubPushSource::dispatch(double t_s) {
       ++outcome_.expired;
       rec_->dropped(t_s);
       ledger_.remove(m.seq);
+      release_key(m);
       continue;
     }
     if (++m.deliveries > 1) {
@@ -100,6 +126,7 @@ void PubSubPushSource::delivery_ended(uint64_t delivery, double t_s, End end) {
     failures_in_a_row_ = 0;
     rec_->served(t_s, t_s - m.sent_s);
     ledger_.remove(m.seq);
+    release_key(m);
   } else {
     nack(m, t_s);
   }
@@ -122,9 +149,11 @@ void PubSubPushSource::nack(const Message& m, double t_s) {
   }
   if (spec_.max_delivery_attempts > 0 && m.deliveries >= spec_.max_delivery_attempts) {
     // Delivered max_delivery_attempts times without an ack: forwarded to the dead-letter topic.
+    // With ordering, the key's next message follows (Google forwards to the dead-letter topic best-effort).
     ++outcome_.dead_lettered;
     rec_->dropped(t_s);
     ledger_.remove(m.seq);
+    release_key(m);
     return;
   }
   if (!spec_.exponential_backoff) {
@@ -135,6 +164,19 @@ void PubSubPushSource::nack(const Message& m, double t_s) {
   // maximum_backoff_s (Google documents the bounds, not the factor: doubling is estimated).
   const double delay_s = doubled_delay_s(spec_.minimum_backoff_s, m.deliveries - 1, spec_.maximum_backoff_s);
   backoff_.push(t_s + delay_s, m);
+}
+
+void PubSubPushSource::release_key(const Message& m) {
+  if (!spec_.message_ordering) return;
+  const auto it = keys_.find(m.key);
+  KeyLine& line = it->second;
+  if (--line.messages == 0) {
+    keys_.erase(it);
+    return;
+  }
+  // The key's next message in publish order joins the push line.
+  ready_.push_back(line.held.front());
+  line.held.pop_front();
 }
 
 double PubSubPushSource::own_next_s() const {

@@ -10,8 +10,11 @@
 //   redelivered at once (no retry policy) or after an exponential backoff between minimum_backoff_s and
 //   maximum_backoff_s; after max_delivery_attempts deliveries it goes to the dead-letter topic; one older
 //   than the message retention is not delivered again (expired);
-// - cost: throughput per TiB, at least 1 KB per publish and per push request.
-//   auto model = std::make_unique<PubSubPushSource>(std::make_unique<CloudRunModel>(params, scenario), spec);
+// - cost: throughput per TiB, at least 1 KB per publish and per push request;
+// - message ordering (enable_message_ordering): a key's messages are pushed in publish order, one at a time:
+//   the next after the previous one is acked, dead-lettered or expired; a nacked message holds its followers.
+//   auto model = std::make_unique<PubSubPushSource>(std::make_unique<CloudRunModel>(params, scenario), spec,
+//                                                   scenario.seed);
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -25,13 +28,15 @@
 #include "sim/message_ledger.hpp"
 #include "sim/model_wrapper.hpp"
 #include "sim/platform_model.hpp"
+#include "sim/rng.hpp"
 #include "sim/timed_queue.hpp"
 
 namespace servesim::platforms {
 
 class PubSubPushSource : public sim::ModelWrapper<CloudRunModel>, private InstanceFleet::DeliveryObserver {
  public:
-  PubSubPushSource(std::unique_ptr<CloudRunModel> service, const sim::EventSourceSpec& spec);
+  // `seed` draws the messages' ordering keys (with message ordering and random key assignment).
+  PubSubPushSource(std::unique_ptr<CloudRunModel> service, const sim::EventSourceSpec& spec, uint64_t seed);
 
   // What the subscription does not change is the service's (sim::ModelWrapper).
   sim::EventSourceOutcome event_source_outcome() const override { return outcome_; }
@@ -49,6 +54,13 @@ class PubSubPushSource : public sim::ModelWrapper<CloudRunModel>, private Instan
     uint64_t seq;  // position in the ledger
     double sent_s;
     uint32_t deliveries = 0;
+    uint64_t key = 0;  // its ordering key (message ordering only)
+  };
+  // Message ordering: one key's messages not yet gone. The first is in the push line, outstanding or backing
+  // off; the others wait behind it, in publish order.
+  struct KeyLine {
+    std::deque<Message> held;
+    uint64_t messages = 0;  // the first one included
   };
   struct Deadline {
     double t_s;
@@ -63,6 +75,9 @@ class PubSubPushSource : public sim::ModelWrapper<CloudRunModel>, private Instan
   double own_next_s() const;
   void handle_own(double t_s);
   void report_queue(double t_s);
+  // Message ordering: message `m` is gone (acked, dead-lettered or expired); its key's next one may be
+  // pushed.
+  void release_key(const Message& m);
 
   sim::EventSourceSpec spec_;
   double billed_tib_per_request_;
@@ -77,6 +92,9 @@ class PubSubPushSource : public sim::ModelWrapper<CloudRunModel>, private Instan
   std::deque<Deadline> deadlines_;                     // their ack deadlines, in the order they were sent
   uint64_t next_delivery_ = 0;
   sim::MessageLedger ledger_;  // every message not yet gone (acked, dead-lettered or expired)
+  sim::Rng key_rng_;           // ordering keys drawn from the seed
+  uint64_t published_ = 0;     // messages published (round-robin keys)
+  std::unordered_map<uint64_t, KeyLine> keys_;  // message ordering: the keys with messages not yet gone
 
   double window_;                   // the push window: outstanding push requests at most
   double paused_until_s_ = 0;       // push backoff: no new push request before then

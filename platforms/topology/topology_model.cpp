@@ -262,6 +262,7 @@ void TopologyModel::route(size_t k, double t_s, double origin_s, uint32_t attemp
     case StageSpec::Kind::model:
     case StageSpec::Kind::map:  // (maps and parallels run in a workflow only: send_task)
     case StageSpec::Kind::parallel:
+    case StageSpec::Kind::wait:
       break;
   }
   ++s.in_flight;

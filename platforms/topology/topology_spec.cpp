@@ -29,6 +29,8 @@ const char* StageSpec::kind_name(Kind kind) {
       return "split";
     case Kind::parallel:
       return "parallel";
+    case Kind::wait:
+      return "wait";
   }
   return "?";
 }
@@ -71,6 +73,24 @@ sim::ServiceSpec parse_service(const nlohmann::json& j, const std::string& file,
   return s;
 }
 
+// A wait's time: "seconds" (Step Functions' Wait Seconds, 0..99,999,999; Durable Functions' timer duration)
+// or "delay", a distribution as service.warm (the time a SecondsPath or a computed due time gives each
+// execution). A Wait state does not fail: no catch, retry or timeout.
+void parse_wait(JsonFields& f, StageSpec& s) {
+  for (const char* key : {"catch", "retry", "timeout_s"})
+    if (f.has(key)) throw f.error(key, "not used on a wait (it runs no task and does not fail)");
+  if (f.has("seconds") == f.has("delay"))
+    throw f.error(f.has("seconds") ? "delay" : "seconds",
+                  f.has("seconds") ? "expected either seconds or delay on a wait, got both"
+                                   : "missing (the wait: \"seconds\": N, or \"delay\": a distribution as "
+                                     "service.warm)");
+  if (f.has("seconds")) {
+    s.wait_seconds_s = f.number("seconds", 0.0, 0.0, 99999999.0);
+  } else {
+    s.wait_delay = sim::Distribution::from_json(f.child("delay"), f.file(), f.pointer("delay"));
+  }
+}
+
 // A workflow's keys on a stage (docs/workflows.md): a map's fan-out, a task's retry policy and timeout. Only
 // model and map stages are a workflow's states, and only a workflow has maps, retries and task timeouts. A
 // training topology's one stage is a model stage whose tasks may be retried (docs/training.md).
@@ -87,16 +107,16 @@ void parse_workflow_keys(JsonFields& f, StageSpec& s, bool in_workflow, bool in_
     if (f.has("retry")) s.retry = parse_retry(f.child("retry"), f.file(), f.pointer("retry"));
     return;
   }
-  const bool workflow_state =
-      s.kind == Kind::model || s.kind == Kind::map || s.kind == Kind::split || s.kind == Kind::parallel;
+  const bool workflow_state = s.kind == Kind::model || s.kind == Kind::map || s.kind == Kind::split ||
+                              s.kind == Kind::parallel || s.kind == Kind::wait;
   if (in_workflow && !workflow_state)
     throw f.error(
         "kind",
-        "expected \"model\", \"map\", \"split\" or \"parallel\" in a workflow (its states are tasks, "
-        "maps, choices and parallels), got \"" +
+        "expected \"model\", \"map\", \"split\", \"parallel\" or \"wait\" in a workflow (its states are "
+        "tasks, maps, choices, parallels and waits), got \"" +
             std::string(StageSpec::kind_name(s.kind)) + "\"");
   if (!in_workflow) {
-    if (s.kind == Kind::map || s.kind == Kind::parallel)
+    if (s.kind == Kind::map || s.kind == Kind::parallel || s.kind == Kind::wait)
       throw f.error("kind",
                     "\"" + std::string(StageSpec::kind_name(s.kind)) +
                         "\" runs only in a workflow (give the candidate a \"workflow\": {\"engine\": ...})");
@@ -108,6 +128,7 @@ void parse_workflow_keys(JsonFields& f, StageSpec& s, bool in_workflow, bool in_
   if (f.has("catch") && s.kind == Kind::split)
     throw f.error("catch", "not used on a split (a Choice state does not fail)");
   if (s.kind == Kind::split || s.kind == Kind::parallel) return;
+  if (s.kind == Kind::wait) return parse_wait(f, s);
   if (s.kind == StageSpec::Kind::map) {
     if (!f.has("items"))
       throw f.error("items",
@@ -123,6 +144,18 @@ void parse_workflow_keys(JsonFields& f, StageSpec& s, bool in_workflow, bool in_
       throw f.error(key, "not used in a workflow (a task goes on to its next stage when it succeeds)");
   if (f.has("retry")) s.retry = parse_retry(f.child("retry"), f.file(), f.pointer("retry"));
   s.timeout_s = f.number("timeout_s", 0.0, 0.001, 1e9);
+}
+
+// A fixed wait against its engine: Step Functions allows at most a year (Standard) or five minutes (Express),
+// its executions' longest duration.
+void check_wait(const StageSpec& s, const WorkflowSpec& engine, const std::string& file) {
+  if (s.wait_delay || engine.engine == WorkflowSpec::Engine::durable_functions) return;
+  if (s.wait_seconds_s > engine.max_duration_s)
+    throw input_error(file, s.pointer + "/seconds",
+                      "expected 0.." + core::quote_number(engine.max_duration_s) + " on " +
+                          WorkflowSpec::engine_name(engine.engine) +
+                          " (the longest wait is the execution's maximum duration), got " +
+                          core::quote_number(s.wait_seconds_s));
 }
 
 // A map's concurrency against its engine's limit: Step Functions' Inline Map runs at most 40 iterations at
@@ -152,8 +185,8 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
   StageSpec s;
   s.id = f.required_text("id");
   if (s.id.empty()) throw f.error("id", "expected a non-empty stage id, got \"\"");
-  const std::string kind = f.required_text(
-      "kind", {"edge-cache", "edge-device", "select", "model", "state-store", "map", "split", "parallel"});
+  const std::string kind = f.required_text("kind", {"edge-cache", "edge-device", "select", "model",
+                                                    "state-store", "map", "split", "parallel", "wait"});
   s.kind = kind == "edge-cache"    ? StageSpec::Kind::edge_cache
            : kind == "edge-device" ? StageSpec::Kind::edge_device
            : kind == "select"      ? StageSpec::Kind::select
@@ -161,6 +194,7 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
            : kind == "map"         ? StageSpec::Kind::map
            : kind == "split"       ? StageSpec::Kind::split
            : kind == "parallel"    ? StageSpec::Kind::parallel
+           : kind == "wait"        ? StageSpec::Kind::wait
                                    : StageSpec::Kind::model;
   parse_workflow_keys(f, s, in_workflow, in_training);
   s.service = scenario.service;
@@ -268,6 +302,7 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
       break;
     case StageSpec::Kind::map:
     case StageSpec::Kind::parallel:
+    case StageSpec::Kind::wait:
       break;
   }
   return s;
@@ -554,6 +589,14 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
                             "fan-in), got " +
                                 std::to_string(s.next.size()));
         check_map_mode(s, *topo.workflow, file);
+        break;
+      case StageSpec::Kind::wait:
+        if (s.next.size() > 1)
+          throw input_error(
+              file, s.pointer,
+              "expected at most 1 next stage for a wait (where the execution goes after it), got " +
+                  std::to_string(s.next.size()));
+        check_wait(s, *topo.workflow, file);
         break;
       case StageSpec::Kind::parallel:
         if (s.next.size() > 1)

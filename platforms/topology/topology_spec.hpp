@@ -19,7 +19,17 @@
 namespace servesim::platforms {
 
 struct StageSpec {
-  enum class Kind : uint8_t { edge_cache, edge_device, select, model, state_store, map, split, parallel };
+  enum class Kind : uint8_t {
+    edge_cache,
+    edge_device,
+    select,
+    model,
+    state_store,
+    map,
+    split,
+    parallel,
+    wait
+  };
   static const char* kind_name(Kind kind);
 
   std::string id;
@@ -95,6 +105,11 @@ struct StageSpec {
   static constexpr size_t kNoCatch = SIZE_MAX;
   size_t catch_stage = kNoCatch;
   bool is_catch_target = false;  // reached by a catch (may have no incoming edge)
+  // wait in a workflow (a Step Functions Wait state, a Durable Functions durable timer): the execution waits
+  // wait_seconds_s ("seconds"), or a time drawn from wait_delay ("delay", a distribution as service.warm),
+  // then goes on; no task runs.
+  double wait_seconds_s = 0;
+  std::optional<sim::Distribution> wait_delay;
 };
 
 struct TopologySpec {

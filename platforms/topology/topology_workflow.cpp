@@ -127,6 +127,8 @@ void TopologyModel::Workflow::enter(uint32_t e, size_t k, double t_s) {
     }
     case StageSpec::Kind::parallel:
       return enter_parallel(e, k, t_s);
+    case StageSpec::Kind::wait:
+      return enter_wait(e, k, t_s);
     case StageSpec::Kind::map:
       break;
     default:
@@ -209,6 +211,31 @@ void TopologyModel::Workflow::enter_parallel(uint32_t e, size_t k, double t_s) {
     ++out_.stages[k].branches;
     enter_branch(e, head, t_s);
   }
+}
+
+// Step Functions bills a Wait state as the one transition of entering it (no compute while it waits);
+// Express bills the execution's duration, the wait included (bill_end). Durable Functions' timer is a queue
+// message visible at the due time: its storage transactions, one timer per timer_max_interval_s begun.
+void TopologyModel::Workflow::enter_wait(uint32_t e, size_t k, double t_s) {
+  const StageSpec& s = spec_.stages[k];
+  const double wait_s = s.wait_delay ? s.wait_delay->sample(owner_.rng_) : s.wait_seconds_s;
+  sim::WorkflowStageOutcome& o = out_.stages[k];
+  ++o.runs;
+  o.wait_s_sum += wait_s;
+  o.wait_s_max = std::max(o.wait_s_max, wait_s);
+  if (cost_transactions_ >= 0) {
+    const double timers = engine_.timer_max_interval_s > 0
+                              ? std::max(1.0, std::ceil(wait_s / engine_.timer_max_interval_s))
+                              : 1.0;
+    o.timers += static_cast<uint64_t>(timers);
+    out_.storage_transactions += timers * engine_.transactions_per_timer;
+    rec_->add_cost(cost_transactions_,
+                   timers * engine_.transactions_per_timer * engine_.price_usd_per_transaction);
+  }
+  Execution& x = executions_[e];
+  x.wait_stage = static_cast<uint32_t>(k);
+  x.wait_until_s = t_s + wait_s;
+  x.wait_seq = add_timer(x.wait_until_s, Timer::Kind::wait, e, x.generation);
 }
 
 void TopologyModel::Workflow::enter_branch(uint32_t e, size_t k, double t_s) {
@@ -414,6 +441,8 @@ void TopologyModel::Workflow::bill_end(uint32_t e, double t_s) {
   Execution& x = executions_[e];
   drop_timer(x.start_s + engine_.max_duration_s, x.deadline_seq);
   x.deadline_seq = 0;
+  drop_timer(x.wait_until_s, x.wait_seq);  // an execution that failed while it waited (its maximum duration)
+  x.wait_seq = 0;
   if (cost_duration_ >= 0)
     bill_express(cost_duration_, x.start_s, t_s, engine_.memory_mb, engine_.price_usd_per_gb_s);
 }
@@ -440,6 +469,18 @@ void TopologyModel::Workflow::handle_next_event() {
   timers_.erase(timers_.begin());
   const double t_s = timer.t_s;
   switch (timer.kind) {
+    case Timer::Kind::wait: {
+      // The wait is over: the next state, or the end (not if the execution ended meanwhile, at its maximum
+      // duration).
+      Execution& x = executions_[timer.id];
+      if (x.generation != timer.generation || x.done || x.wait_stage == kNone) return;
+      x.wait_seq = 0;
+      const StageSpec& s = spec_.stages[x.wait_stage];
+      x.wait_stage = kNone;
+      if (s.next.empty()) return complete(timer.id, t_s);
+      enter(timer.id, s.next[0], t_s);
+      return;
+    }
     case Timer::Kind::deadline: {
       Execution& x = executions_[timer.id];
       x.deadline_seq = 0;

@@ -4,9 +4,10 @@
 // Functions workflow would. A model stage is a task: each attempt is sent to the stage's platform model with
 // its own origin (so the platform's timeouts are per attempt), and a failed attempt (crash, platform
 // timeout, throttle, or the task's timeout_s) is retried per the stage's RetryPolicy; the execution fails
-// when a task's retries run out. A map stage fans out to its items (tasks of its body stage), at most
-// max_concurrency at once, and goes on once all have ended (fan-in). The engine bills transitions (Standard),
-// requests and GB-s (Express) or storage transactions (Durable Functions) on the candidate's recorder.
+// when a task's retries run out. A wait stage delays the execution without a task. A map stage fans out to
+// its items (tasks of its body stage), at most max_concurrency at once, and goes on once all have ended
+// (fan-in). The engine bills transitions (Standard), requests and GB-s (Express) or storage transactions
+// (Durable Functions) on the candidate's recorder.
 //
 // Completions are matched to attempts by TaskDriver::take_sent (the attempt of that stage sent nearest the
 // answer's origin).
@@ -47,6 +48,9 @@ class TopologyModel::Workflow final : public TopologyModel::TaskDriver {
     // The parallel it is in (kNone: none) and its branches still running.
     uint32_t parallel_stage = kNone;
     uint32_t branches_left = 0;
+    uint32_t wait_stage = kNone;  // the wait it is in (kNone: none), its timer and when it ends
+    uint64_t wait_seq = 0;
+    double wait_until_s = 0;
     // Raised when it leaves a map or a parallel through a catch: the tasks still running there are stale.
     uint32_t scope = 0;
   };
@@ -70,7 +74,7 @@ class TopologyModel::Workflow final : public TopologyModel::TaskDriver {
   struct Timer {
     double t_s;
     uint64_t seq;  // order of creation: ties are handled first-come
-    enum class Kind : uint8_t { retry, timeout, deadline } kind;
+    enum class Kind : uint8_t { retry, timeout, deadline, wait } kind;
     uint32_t id, generation;
     bool operator<(const Timer& o) const { return t_s < o.t_s || (t_s == o.t_s && seq < o.seq); }
   };
@@ -79,6 +83,8 @@ class TopologyModel::Workflow final : public TopologyModel::TaskDriver {
   uint32_t new_task(uint32_t e, uint32_t stage, bool in_map, bool in_branch = false);
   void enter(uint32_t e, size_t k, double t_s);
   void enter_parallel(uint32_t e, size_t k, double t_s);
+  // A Wait state (Durable Functions: a durable timer): the execution goes on after the stage's time.
+  void enter_wait(uint32_t e, size_t k, double t_s);
   void enter_branch(uint32_t e, size_t k, double t_s);
   void branch_task_ended(uint32_t e, const Task& task, double t_s, bool ok, Outcome outcome);
   // State k failed: its catch takes the execution on, else the execution fails.

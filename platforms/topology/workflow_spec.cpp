@@ -91,6 +91,9 @@ WorkflowSpec parse_workflow(const nlohmann::json& j, const std::string& file, co
         f.number("transactions_per_execution", engine_number(e, "transactions_per_execution"), 0.0, 1e6);
     w.transactions_per_activity =
         f.number("transactions_per_activity", engine_number(e, "transactions_per_activity"), 0.0, 1e6);
+    w.transactions_per_timer =
+        f.number("transactions_per_timer", engine_number(e, "transactions_per_timer"), 0.0, 1e6);
+    w.timer_max_interval_s = engine_number(e, "timer_max_interval_s");
   }
   f.reject_unknown();
   return w;

@@ -36,6 +36,10 @@ struct WorkflowSpec {
   double price_usd_per_transaction = 0;
   double transactions_per_execution = 0;
   double transactions_per_activity = 0;
+  // Durable Functions: a durable timer (a wait stage) costs transactions_per_timer per timer message, a wait
+  // longer than timer_max_interval_s being several timers (estimated count; the interval is documented).
+  double transactions_per_timer = 0;
+  double timer_max_interval_s = 0;
   double max_duration_s = 0;            // an execution still running then fails (timed out)
   uint32_t inline_map_concurrency = 0;  // a map's limit when max_concurrency is 0 (0 = unbounded)
   bool caps_map_concurrency = false;    // Step Functions Inline Map: max_concurrency may not exceed it

@@ -337,7 +337,7 @@ TEST_CASE("platforms::TopologyModel: bad graphs are refused with the file and JS
     stages[0]["kind"] = "queue";
     CHECK(candidates_error(doc_with(stages, edges({{"cache", "fast"}, {"fast", "big"}}))) ==
           "test-scenario.json: /candidates/0/stages/0/kind: expected one of edge-cache, edge-device, select, "
-          "model, state-store, map, split, parallel, got \"queue\"");
+          "model, state-store, map, split, parallel, wait, got \"queue\"");
   }
 }
 
