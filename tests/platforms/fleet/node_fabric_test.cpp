@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <simgrid/s4u.hpp>
 #include <stdexcept>
 
 #include "llm_test_setup.hpp"
@@ -93,6 +94,21 @@ TEST_CASE("platforms::NodeFabric: one GPU, or no GPU links, costs nothing and pr
   CHECK(NodeFabric{}.allreduce_cost(8).time_s(kBytes) == 0);
   CHECK(probe_ring_allreduce_s(switch_100(), 1, kBytes) == 0);
   CHECK(allreduce_probes() == probes);
+}
+
+TEST_CASE("platforms::NodeFabric: a probe after a long simulation gives the same time") {
+  // SimGrid's clock never restarts: move it 10^7 s on (a four-month simulation) and probe again. The probe
+  // runs slowed down 10^6 times, so the clock's rounding (about 2e-9 s at 10^7 s) stays far below its
+  // microseconds: the two times agree to 1e-12.
+  const double before_s = probe_ring_allreduce_s(switch_100(), 8, kBytes);
+  servesim::sim::run_side_simulation([] {
+    auto* zone = simgrid::s4u::create_full_zone("clock");
+    simgrid::s4u::Host* host = zone->create_host("idle", 1e9)->seal();
+    zone->seal();
+    simgrid::s4u::Actor::create("sleeper", host, [] { simgrid::s4u::this_actor::sleep_for(1e7); });
+  });
+  CHECK(simgrid::s4u::Engine::get_clock() >= 1e7);
+  CHECK(probe_ring_allreduce_s(switch_100(), 8, kBytes) == Approx(before_s).epsilon(1e-12));
 }
 
 TEST_CASE("platforms::NodeFabric: a link without bandwidth is refused rather than simulated forever") {
