@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 #include <limits>
+#include <mutex>
 #include <simgrid/kernel/ProfileBuilder.hpp>
 #include <simgrid/kernel/resource/NetworkModelIntf.hpp>
 #include <simgrid/s4u.hpp>
@@ -37,7 +38,53 @@ void configure_once(sg4::Engine& engine) {
   engine.set_config("network/crosstraffic:0");
   engine.set_config("network/TCP-gamma:" + std::to_string(kTcpWindowBytes));
 }
+
+// One engine at a time in the process: simulate() and run_side_simulation() take this for their whole run
+// (a GUI check may build candidates, and so probe, while a run goes on in a worker thread).
+std::mutex& engine_mutex() {
+  static std::mutex m;
+  return m;
+}
+thread_local bool in_engine = false;  // this thread is inside simulate() or run_side_simulation()
+
+// Holds the engine mutex and marks this thread as running an engine; refuses a nested run.
+class EngineTurn {
+ public:
+  EngineTurn() {
+    if (in_engine) throw std::logic_error("a SimGrid engine started inside a running one");
+    lock_ = std::unique_lock<std::mutex>(engine_mutex());
+    in_engine = true;
+  }
+  ~EngineTurn() { in_engine = false; }
+  EngineTurn(const EngineTurn&) = delete;
+  EngineTurn& operator=(const EngineTurn&) = delete;
+
+ private:
+  std::unique_lock<std::mutex> lock_;
+};
+
+// A new engine with the process-wide configuration. SimGrid installs its own SIGINT handler (it prints and
+// exits with status 1): the process keeps its own.
+std::unique_ptr<sg4::Engine> new_engine() {
+  int argc = 2;
+  char arg0[] = "servesim";
+  char arg1[] = "--log=root.thres:critical";
+  char* argv[] = {arg0, arg1, nullptr};
+  struct sigaction on_sigint {};
+  ::sigaction(SIGINT, nullptr, &on_sigint);
+  auto engine = std::make_unique<sg4::Engine>(&argc, argv);
+  ::sigaction(SIGINT, &on_sigint, nullptr);
+  configure_once(*engine);
+  return engine;
+}
 }  // namespace
+
+void run_side_simulation(const std::function<void()>& build) {
+  EngineTurn turn;
+  const std::unique_ptr<sg4::Engine> engine = new_engine();
+  build();
+  engine->run();
+}
 
 sg4::Host* PlatformBuilder::host(const std::string& name, double flops_per_s) {
   return zone_->create_host(prefix_ + scope_ + name, flops_per_s)->seal();
@@ -122,16 +169,9 @@ void check_faults(const std::vector<FaultSpec>& faults, const std::vector<Candid
 }
 
 std::vector<CandidateResult> simulate(const RunOptions& options, std::vector<CandidateRun>& candidates) {
-  int argc = 2;
-  char arg0[] = "servesim";
-  char arg1[] = "--log=root.thres:critical";
-  char* argv[] = {arg0, arg1, nullptr};
-  // SimGrid installs its own SIGINT handler (it prints and exits with status 1): keep the process's own.
-  struct sigaction on_sigint {};
-  ::sigaction(SIGINT, nullptr, &on_sigint);
-  sg4::Engine engine(&argc, argv);
-  ::sigaction(SIGINT, &on_sigint, nullptr);
-  configure_once(engine);
+  EngineTurn turn;
+  const std::unique_ptr<sg4::Engine> owned = new_engine();
+  sg4::Engine& engine = *owned;
   TransferPool::register_twin(nullptr);  // hosts of an earlier engine
 
   check_faults(options.faults, candidates);

@@ -56,6 +56,13 @@ class Cancelled : public std::runtime_error {
 // InputError before the run when a fault targets a candidate whose platform does not model it.
 std::vector<CandidateResult> simulate(const RunOptions& options, std::vector<CandidateRun>& candidates);
 
+// Runs a short simulation of its own before (or after) a run, not inside one: a new engine with simulate()'s
+// process-wide configuration, on which `build` creates a zone, hosts, links and actors (through
+// simgrid::s4u::Engine::get_instance()); then runs it to completion. SimGrid's clock is process-wide: measure
+// differences. Waits while another thread runs an engine; throws std::logic_error when called from inside a
+// running simulation (platforms/fleet/node_fabric.hpp probes the GPUs' links this way).
+void run_side_simulation(const std::function<void()>& build);
+
 // Candidates this process has simulated so far: every simulate() call that starts its engine adds its
 // candidates. Lets tests check that a pipeline simulates each candidate once, without timing it.
 uint64_t simulated_candidates();

@@ -12,13 +12,13 @@ const std::string& embedded_llm_measurements();  // ... and from platforms/fleet
 
 namespace {
 
-// GPU-to-GPU bandwidth per GPU, one direction [GB/s], for tensor parallelism inside one server: NVLink
-// (NVIDIA datasheets: A100 SXM 600 GB/s, H100/H200 SXM 900 GB/s, both directions) or PCIe Gen4 x16
-// (32 GB/s per direction) for the cards without NVLink.
-double interconnect_gb_per_s(const std::string& gpu) {
-  if (gpu == "h100" || gpu == "h200") return 450;
-  if (gpu == "a100-80gb" || gpu == "a100-40gb") return 300;
-  return 32;
+// The GPU links of the server a published figure was measured on, for tensor parallelism: NVLink through
+// NVSwitch (NVIDIA datasheets: A100 SXM 600 GB/s, H100/H200 SXM 900 GB/s, both directions; per direction
+// half) or PCIe Gen4 x16 (32 GB/s per direction) for the cards without NVLink.
+NodeFabric server_fabric(const std::string& gpu) {
+  if (gpu == "h100" || gpu == "h200") return NodeFabric::nvswitch(450);
+  if (gpu == "a100-80gb" || gpu == "a100-40gb") return NodeFabric::nvswitch(300);
+  return NodeFabric::pcie(32);
 }
 
 std::string kv_precision_of(const nlohmann::json& precision) {
@@ -149,7 +149,7 @@ std::vector<LlmCheck> model_measurement(const nlohmann::json& entry, const LlmRe
   spec.kv_precision = kv_precision_of(entry.at("precision"));
   LlmReplicaParams r = base;
   r.tensor_parallel = entry.at("tensor_parallel").get<uint32_t>();
-  r.interconnect_gb_per_s = interconnect_gb_per_s(gpu->id);
+  r.fabric = server_fabric(gpu->id);
   r.memory_utilization = number_or(load, "gpu_memory_utilization", 0.9);
   std::unique_ptr<LlmTiming> timing;
   try {

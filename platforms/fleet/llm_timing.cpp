@@ -56,6 +56,13 @@ LlmTiming::LlmTiming(const LlmSpec& model, const GpuSpec& gpu, const LlmReplicaP
         " GB (memory x memory_utilization - activation reserve); use more tensor_parallel GPUs, a larger "
         "GPU, a lower precision or a shorter max_context_tokens");
   kv_capacity_tokens_ = static_cast<uint64_t>(kv_bytes / kv_bytes_per_token_);
+  // Probed with SimGrid once per (fabric, tp) in the process, before any simulation runs.
+  allreduce_ = replica.fabric.allreduce_cost(replica.tensor_parallel);
+}
+
+double LlmTiming::allreduce_s(double tokens) const {
+  if (allreduce_.bytes_per_s <= 0) return 0;
+  return replica_.allreduce_latency_s + allreduce_.time_s(tokens * model_.hidden * activation_bytes_);
 }
 
 double LlmTiming::iteration_s(double prefill_tokens, double prefill_pairs, double decode_seqs,
@@ -68,14 +75,8 @@ double LlmTiming::iteration_s(double prefill_tokens, double prefill_pairs, doubl
   const double compute_s = flops / (peak_flops_per_s_ * replica_.compute_efficiency);
   const double memory_s = bytes / (bandwidth_bytes_per_s_ * replica_.bandwidth_efficiency);
   double t = std::max(compute_s, memory_s) + replica_.overhead_s;
-  const uint32_t tp = replica_.tensor_parallel;
-  if (tp > 1 && replica_.interconnect_gb_per_s > 0) {
-    // Two all-reduces per layer (after attention and after the MLP), ring algorithm: each GPU sends and
-    // receives 2 (tp - 1) / tp of the activations.
-    const double volume = 2.0 * (tp - 1) / tp * tokens * model_.hidden * activation_bytes_;
-    t += 2.0 * model_.layers *
-         (volume / (replica_.interconnect_gb_per_s * 1e9) + replica_.allreduce_latency_s);
-  }
+  // Two all-reduces per layer (after attention and after the MLP).
+  if (allreduce_.bytes_per_s > 0) t += 2.0 * model_.layers * allreduce_s(tokens);
   return t;
 }
 

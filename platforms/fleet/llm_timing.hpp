@@ -10,8 +10,10 @@
 //   flops = 2 x parameters x (prefill tokens + decode sequences)                       (dense layers)
 //         + 4 x layers x heads x head_dim x (attention pairs of the prefill chunks + context of decodes)
 //   bytes = weight bytes + KV bytes per token x (context read by the decodes + prefill tokens written)
-//   all-reduce (tp > 1) = 2 x layers x (2 (tp - 1) / tp x tokens x hidden x activation bytes / interconnect
-//                                         + latency)
+//   all-reduce (tp > 1) = 2 x layers x (latency + alpha + tokens x hidden x activation bytes / beta)
+// where alpha and beta come from a ring all-reduce simulated on the node's GPU links with SimGrid
+// (platforms/fleet/node_fabric.hpp; on a non-blocking NVSwitch beta = link x tp / (2 (tp - 1)) and alpha =
+// 2 (tp - 1) x the GPU-to-GPU latency, shared links lower beta).
 // Prefill is compute-bound, decode at small batches bandwidth-bound (weights read once per step); the max
 // is the roofline of Williams, Waterman and Patterson (CACM 2009) applied per iteration, as in Vidur
 // (Agrawal et al., MLSys 2024) and LLM-Viewer (Yuan et al., 2024).
@@ -22,6 +24,7 @@
 #include <string>
 
 #include "platforms/fleet/gpu_catalog.hpp"
+#include "platforms/fleet/node_fabric.hpp"
 
 namespace servesim::platforms {
 
@@ -50,8 +53,8 @@ struct LlmReplicaParams {
   double compute_efficiency = 0.5;     // of the dense peak at the precision [fraction]
   double bandwidth_efficiency = 0.8;   // of the datasheet memory bandwidth [fraction]
   double overhead_s = 0.002;           // per iteration: scheduling, sampling, launch [s]
-  double interconnect_gb_per_s = 0;    // per GPU, one direction, for tp > 1 [GB/s]
-  double allreduce_latency_s = 10e-6;  // per all-reduce [s]
+  NodeFabric fabric{};                 // the node's GPU links, for tp > 1 (none: no all-reduce modelled)
+  double allreduce_latency_s = 10e-6;  // per all-reduce, besides the links' latency: launch, sync [s]
 };
 
 class LlmTiming {
@@ -71,6 +74,9 @@ class LlmTiming {
   const LlmReplicaParams& replica() const { return replica_; }
   double peak_flops_per_s() const { return peak_flops_per_s_; }            // all tp GPUs, at the precision
   double bandwidth_bytes_per_s() const { return bandwidth_bytes_per_s_; }  // all tp GPUs
+  // One all-reduce of the hidden states of `tokens` tokens over the tp GPUs [s] (0 at tp 1).
+  double allreduce_s(double tokens) const;
+  const AllReduceCost& allreduce_cost() const { return allreduce_; }
 
  private:
   LlmSpec model_;
@@ -78,6 +84,7 @@ class LlmTiming {
   double peak_flops_per_s_ = 0, bandwidth_bytes_per_s_ = 0;
   double weight_bytes_ = 0, kv_bytes_per_token_ = 0, attention_flops_per_pair_ = 0;
   double activation_bytes_ = 0;
+  AllReduceCost allreduce_;
   uint64_t kv_capacity_tokens_ = 0;
 };
 

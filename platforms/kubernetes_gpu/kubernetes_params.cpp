@@ -149,7 +149,8 @@ KubernetesParams KubernetesParams::from(const Settings& s, const nlohmann::json&
       .compute_efficiency = s.number("llm_compute_efficiency"),
       .bandwidth_efficiency = s.number("llm_bandwidth_efficiency"),
       .overhead_s = s.number("llm_iteration_overhead_ms") / 1e3,
-      .interconnect_gb_per_s = s.number("node_interconnect_gb_per_s_" + type_key),
+      // NVLink through NVSwitch on the catalogue's multi-GPU nodes (p4d, p4de, p5, p5e); 0 on one-GPU nodes.
+      .fabric = NodeFabric::nvswitch(s.number("node_interconnect_gb_per_s_" + type_key)),
   };
   const std::string routing = s.text("llm_routing");
   p.llm_routing = routing == "prefix-aware"          ? LlmRouting::prefix_aware
