@@ -10,6 +10,7 @@
 #include "app/model_section.hpp"
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
+#include "platforms/fleet/node_fabric.hpp"
 #include "platforms/model_factory.hpp"
 #include "reports/output_dir.hpp"
 
@@ -166,6 +167,9 @@ ScenarioIssue ScenarioDocument::check() {
     // candidate's memory checked against it), except an {"onnx": ...} one: that is profiled when the run
     // starts, not on every edit.
     app::check_model_section(sc);
+    // No tensor-parallel probe on an edit: it would wait for the engine of a run in progress (the run
+    // probes what it needs).
+    const platforms::NoAllReduceProbes no_probes;
     platforms::make_candidates(sc);
   } catch (const InputError& e) {
     issue = split_issue(e.what(), file_name());

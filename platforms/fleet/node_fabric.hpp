@@ -54,4 +54,19 @@ double probe_ring_allreduce_s(const NodeFabric& fabric, uint32_t tp, double byte
 // SimGrid probes this process has run (each allreduce_cost miss runs three).
 uint64_t allreduce_probes();
 
+// While one lives on this thread, allreduce_cost answers a (fabric, tp) it has not probed yet with no cost
+// (and caches nothing) instead of probing: for code that builds candidates only to check them, such as the
+// desktop app's check on every edit, which must not wait for the engine a run in another thread holds. A
+// probe already cached is still answered.
+class NoAllReduceProbes {
+ public:
+  NoAllReduceProbes();
+  ~NoAllReduceProbes();
+  NoAllReduceProbes(const NoAllReduceProbes&) = delete;
+  NoAllReduceProbes& operator=(const NoAllReduceProbes&) = delete;
+
+ private:
+  bool was_;
+};
+
 }  // namespace servesim::platforms

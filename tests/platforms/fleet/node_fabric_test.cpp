@@ -96,6 +96,24 @@ TEST_CASE("platforms::NodeFabric: one GPU, or no GPU links, costs nothing and pr
   CHECK(allreduce_probes() == probes);
 }
 
+TEST_CASE("platforms::NodeFabric: a check without probes answers only what is cached") {
+  // A fabric no other test probes (3 us links): under NoAllReduceProbes it costs nothing and runs no probe;
+  // afterwards it is probed as usual, and a later check finds it cached.
+  const NodeFabric fabric{
+      .kind = NodeFabric::Kind::nvswitch, .gpu_link_gb_per_s = 100, .gpu_link_latency_s = 3e-6};
+  const uint64_t probes = allreduce_probes();
+  {
+    const NoAllReduceProbes check;
+    CHECK(fabric.allreduce_cost(4).time_s(kBytes) == 0);
+    CHECK(allreduce_probes() == probes);
+  }
+  const double probed = fabric.allreduce_cost(4).time_s(kBytes);
+  CHECK(probed > 0);
+  CHECK(allreduce_probes() == probes + 3);
+  const NoAllReduceProbes check;
+  CHECK(fabric.allreduce_cost(4).time_s(kBytes) == probed);
+}
+
 TEST_CASE("platforms::NodeFabric: a probe after a long simulation gives the same time") {
   // SimGrid's clock never restarts: move it 10^7 s on (a four-month simulation) and probe again. The probe
   // runs slowed down 10^6 times, so the clock's rounding (about 2e-9 s at 10^7 s) stays far below its
