@@ -95,6 +95,7 @@ InstanceFleet::InstanceFleet(FleetConfig config, const sim::Scenario& scenario)
 }
 
 void InstanceFleet::build(sim::PlatformBuilder& builder) {
+  forget_next();
   if (cfg_.fetch_bytes <= 0) return;
   auto* store = builder.host("model-store", 1e9);
   auto* fleet = builder.host("fleet", 1e9);
@@ -103,6 +104,7 @@ void InstanceFleet::build(sim::PlatformBuilder& builder) {
 }
 
 void InstanceFleet::start(sim::ModelContext& ctx) {
+  forget_next();
   rec_ = &ctx.recorder;
   transfers_ = &ctx.transfers;
   rng_ = &ctx.rng;
@@ -155,14 +157,15 @@ InstanceFleet::Source InstanceFleet::next_source(double& t_s) const {
 }
 
 double InstanceFleet::next_event_s() const {
-  double t = kNever;
-  next_source(t);
-  return t;
+  next_source_ = next_source(next_t_s_);
+  next_known_ = true;
+  return next_t_s_;
 }
 
 void InstanceFleet::handle_next_event() {
-  double t = kNever;
-  const Source s = next_source(t);
+  double t = next_t_s_;
+  const Source s = next_known_ ? next_source_ : next_source(t);
+  forget_next();
   if (s == Source::none) return;
   now_s_ = t;
   integrate(t);
@@ -235,6 +238,7 @@ void InstanceFleet::deliver(double t_s, uint64_t delivery) {
 }
 
 void InstanceFleet::arrive(double t_s, double origin_s, uint32_t attempt, uint64_t delivery) {
+  forget_next();
   now_s_ = t_s;
   integrate(t_s);
   accrue(t_s);
@@ -254,6 +258,7 @@ void InstanceFleet::arrive(double t_s, double origin_s, uint32_t attempt, uint64
 }
 
 void InstanceFleet::on_transfer_done(uint64_t tag, double t_s) {
+  forget_next();
   now_s_ = t_s;
   const auto i = static_cast<uint32_t>(tag);
   if (inst_[i].abandoned_fetches > 0) {  // the fetch of a start-up the startup probe killed
@@ -275,6 +280,7 @@ std::vector<std::pair<std::string, double>> InstanceFleet::lever_outcome() const
 }
 
 void InstanceFleet::finish(double t_end_s) {
+  forget_next();
   for (const Instance& inst : inst_) {
     if (inst.state == State::free) continue;
     if (inst.bound > 0) bill_busy(t_end_s, t_end_s - inst.busy_since_s, inst.reserved);
@@ -286,6 +292,7 @@ void InstanceFleet::finish(double t_end_s) {
 // ---- requests ----
 
 void InstanceFleet::set_concurrency_cap(double t_s, uint32_t cap, int fault) {
+  forget_next();
   cap_ = cap;
   cap_fault_ = fault;
   // The storm is over: requests waiting in the queue may get new instances now.

@@ -347,6 +347,12 @@ class InstanceFleet : public sim::PlatformModel {
   double probe_wait_s_ = 0;  // from model loaded to the passing probe, summed
   bool scale_pending_ = false;
   double now_s_ = 0;
+  // next_event_s's answer, kept for the handle_next_event that follows it (the run loop asks, then handles);
+  // every entry point that changes the fleet forgets it (forget_next).
+  mutable double next_t_s_ = 0;
+  mutable Source next_source_ = Source::none;
+  mutable bool next_known_ = false;
+  void forget_next() { next_known_ = false; }
 
   double accrued_to_s_ = 0, flushed_s_ = 0, reserved_instance_s_ = 0, dynamic_instance_s_ = 0;
   double idle_reserved_s_ = 0;  // see bill_idle_reserved

@@ -277,6 +277,7 @@ void InstanceFleet::autoscale(double t_s) {
 }
 
 void InstanceFleet::start_instances_up_to(double t_s, uint32_t instances) {
+  forget_next();
   if (total_ >= instances || !can_start_now(t_s)) return;
   now_s_ = t_s;
   integrate(t_s);
