@@ -9,7 +9,7 @@
 #include "core/json_fields.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
-#include "platforms/kubernetes_gpu/kubernetes_gpu_platform.hpp"
+#include "platforms/registry.hpp"
 
 namespace servesim::app {
 
@@ -78,8 +78,8 @@ std::string GpuProfileUse::describe() const {
   std::string line = "GPU profile: " + source + " (" + gpu_name + " = " + gpu +
                      "): measured batch latencies for " +
                      (measured.empty() ? std::string("no candidate") : join(measured));
-  if (!other_gpu.empty()) line += "; on another GPU, so the calibrated model: " + join(other_gpu);
-  if (!own_table.empty()) line += "; their own table: " + join(own_table);
+  if (!other_gpu.empty()) line += "; the calibrated model (another GPU): " + join(other_gpu);
+  if (!own_table.empty()) line += "; their own measurement: " + join(own_table);
   return line;
 }
 
@@ -110,17 +110,23 @@ std::optional<GpuProfileUse> apply_gpu_profile(sim::Scenario& scenario) {
     throw f.error("gpu",
                   "expected one of " + join(platforms::gpu_catalog().ids()) + ", got \"" + use.gpu + "\"");
   const nlohmann::json table = batch_latency_table(profile);
+  const nlohmann::json batch1 =
+      !table.empty() && table[0][0].get<int>() == 1 ? table[0][1] : nlohmann::json();  // ms, or null
   for (sim::CandidateSpec& candidate : scenario.candidates) {
-    if (candidate.platform != platforms::kKubernetesGpuPlatform) continue;
-    const platforms::Settings settings(candidate, scenario.file);
-    const std::string gpu =
-        settings.text("node_gpu_" + platforms::catalog_key_part(settings.text("node_type")));
-    if (candidate.settings.contains("measured_batch_latency_ms")) {
+    const platforms::PlatformRegistration* platform = platforms::find_registration(candidate.platform);
+    if (!platform || !platform->candidate_gpu) continue;
+    const std::string gpu = platform->candidate_gpu(candidate, scenario);
+    if (gpu.empty()) continue;  // this candidate takes no GPU
+    const std::string& key = platform->measured_gpu_key;
+    const bool takes_table = key == "measured_batch_latency_ms";
+    if (candidate.settings.contains(key)) {
       use.own_table.push_back(candidate.name);
     } else if (gpu != use.gpu) {
       use.other_gpu.push_back(candidate.name + " (" + gpu + ")");
+    } else if (!takes_table && batch1.is_null()) {
+      use.other_gpu.push_back(candidate.name + " (no batch-1 point in the profile)");
     } else {
-      candidate.settings["measured_batch_latency_ms"] = table;
+      candidate.settings[key] = takes_table ? table : batch1;
       use.measured.push_back(candidate.name);
     }
   }

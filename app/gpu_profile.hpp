@@ -1,10 +1,11 @@
 #pragma once
 // A scenario's measured GPU latencies: "model": {"gpu_profile": PROFILE.json} names a profile that
 // `servesim profile MODEL --provider cuda --batch 1,2,4,8 --out PROFILE.json` measured on an NVIDIA GPU.
-// Every Kubernetes GPU candidate whose nodes carry that GPU then takes its batch latencies from the profile
-// (a measured table, as its own `measured_batch_latency_ms` would give; a candidate's own table wins), and
-// its latency is labelled measured; candidates on another GPU keep the calibrated GPU model, and the run says
-// so. docs/models/gpu-latency.md ("Measured on your GPU") has the rules.
+// Every candidate on that GPU, on a platform that takes a measured GPU latency
+// (platforms::PlatformRegistration's candidate_gpu and measured_gpu_key), then takes it from the profile: the
+// batch table where the platform batches, the batch-1 p50 where it serves requests one by one; a candidate's
+// own measurement wins, and its latency is labelled measured. Candidates on another GPU keep the calibrated
+// GPU model, and the run says so. docs/models/gpu-latency.md ("Measured on your GPU") has the rules.
 //
 //   const auto use = app::apply_gpu_profile(scenario);  // before app::apply_model
 //   if (use) std::puts(use->describe().c_str());
@@ -31,8 +32,8 @@ struct GpuProfileUse {
   std::string gpu;                     // catalogue id it was measured on
   std::string gpu_name;                // as the driver named it
   std::vector<std::string> measured;   // candidates that take its table
-  std::vector<std::string> other_gpu;  // Kubernetes GPU candidates on another GPU ("name (gpu)")
-  std::vector<std::string> own_table;  // candidates with a measured_batch_latency_ms of their own
+  std::vector<std::string> other_gpu;  // GPU candidates it does not apply to ("name (gpu)", or why not)
+  std::vector<std::string> own_table;  // candidates with a measured GPU latency of their own
   std::string describe() const;        // one line for the run's output
 };
 

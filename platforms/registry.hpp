@@ -38,6 +38,12 @@ struct PlatformRegistration {
   // The deployment templates `servesim export` can write for a candidate of this platform (platforms/
   // export.hpp); empty: none.
   std::vector<ExportFormat> exports;
+  // Only for a platform whose candidates can take a GPU: the catalogue GPU (platforms/fleet/gpus.json id) a
+  // candidate runs on ("" when it takes none), and the candidate key a measured GPU latency goes into
+  // (app/gpu_profile.hpp): "measured_batch_latency_ms" takes a [[batch size, ms], ...] table, any other key
+  // one request's ms (the batch of 1).
+  std::function<std::string(const sim::CandidateSpec&, const sim::Scenario&)> candidate_gpu = nullptr;
+  std::string measured_gpu_key = "";
   // Its async events wait in a queue whose depth and oldest age the model reports over time
   // (sim::Recorder::queue): a run with an async client gives timeseries.csv the queue columns.
   bool queue_when_async = false;

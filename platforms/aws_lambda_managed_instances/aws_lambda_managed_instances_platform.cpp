@@ -18,6 +18,12 @@ PlatformRegistration aws_lambda_managed_instances_platform() {
     params.llm_prefix_caching = llm_prefix_caching_setting(settings, scenario, params.has_gpu());
     return std::unique_ptr<sim::PlatformModel>(std::make_unique<ManagedInstancesModel>(params, scenario));
   };
+  r.candidate_gpu = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
+    const ManagedInstancesParams p =
+        ManagedInstancesParams::from(Settings(candidate, scenario.file), scenario.service);
+    return p.has_gpu() ? p.gpu_id : std::string();
+  };
+  r.measured_gpu_key = "measured_request_latency_ms";
   r.exports = managed_instances_export_formats();
   return r;
 }

@@ -222,7 +222,7 @@ ManagedInstancesModel::ManagedInstancesModel(const ManagedInstancesParams& param
   if (!p_.has_gpu()) return;
   latency_source_ = fleet_config().llm.timing
                         ? fleet_config().llm.latency_source
-                        : gpu_latency(*gpu_catalog().find(p_.gpu_id), p_.gpu_workload).latency_source;
+                        : gpu_latency_source(*gpu_catalog().find(p_.gpu_id), p_.gpu_workload);
 }
 
 void ManagedInstancesModel::register_costs(sim::Recorder& recorder) {

@@ -18,6 +18,10 @@ PlatformRegistration azure_container_apps_platform() {
     params.llm_prefix_caching = llm_prefix_caching_setting(settings, scenario, params.has_gpu());
     return std::unique_ptr<sim::PlatformModel>(std::make_unique<ContainerAppsModel>(params, scenario));
   };
+  r.candidate_gpu = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
+    return ContainerAppsParams::from(Settings(candidate, scenario.file), scenario.service).gpu_id;
+  };
+  r.measured_gpu_key = "measured_request_latency_ms";
   r.exports = container_apps_export_formats();
   return r;
 }

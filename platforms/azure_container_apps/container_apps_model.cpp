@@ -159,7 +159,7 @@ ContainerAppsModel::ContainerAppsModel(const ContainerAppsParams& params, const 
     return;
   }
   gpu_request_s_ = gpu_request_s_for(p_, scenario);
-  latency_source_ = gpu_latency(*gpu_catalog().find(p_.gpu_id), p_.gpu_workload).latency_source;
+  latency_source_ = gpu_latency_source(*gpu_catalog().find(p_.gpu_id), p_.gpu_workload);
 }
 
 void ContainerAppsModel::register_costs(sim::Recorder& recorder) {

@@ -58,6 +58,7 @@ GpuLatency gpu_latency(const GpuSpec& gpu, const GpuWorkload& w) {
 }
 
 double gpu_single_request_s(const GpuSpec& gpu, GpuWorkload workload, double model_size_mb) {
+  if (workload.measured_request_s > 0) return workload.measured_request_s;
   if (workload.weight_bytes < 0) workload.weight_bytes = model_size_mb * 1e6;
   return BatchLatency::roofline(gpu_latency(gpu, workload).roofline, 1).seconds(1);
 }
@@ -71,7 +72,12 @@ GpuWorkload gpu_workload_from(const Settings& s) {
   w.activation_bytes_per_request = s.number("activation_mb_per_request") * 1e6;
   w.fallback_efficiency = s.number("roofline_efficiency");
   w.fallback_overhead_s = s.number("launch_overhead_ms") / 1e3;
+  w.measured_request_s = s.number("measured_request_latency_ms") / 1e3;
   return w;
+}
+
+std::string gpu_latency_source(const GpuSpec& gpu, const GpuWorkload& workload) {
+  return workload.measured_request_s > 0 ? "measured" : gpu_latency(gpu, workload).latency_source;
 }
 
 void check_weights_fit_gpu(const Settings& s, const std::string& key, const GpuSpec& gpu, double weight_mb,

@@ -32,6 +32,9 @@ struct GpuWorkload {
   double fallback_overhead_s = 0.001;       // for model class "other" [s]
   double peak_tflops_override = 0;          // > 0: replaces the datasheet peak (then estimated)
   double bandwidth_gb_per_s_override = 0;   // > 0: replaces the datasheet bandwidth (then estimated)
+  // > 0: one request alone on the GPU, measured (measured_request_latency_ms, e.g. a GPU profile's batch-1
+  // p50); replaces the roofline for one request, and the latency is measured [s].
+  double measured_request_s = 0;
 };
 
 struct GpuLatency {
@@ -46,12 +49,16 @@ GpuLatency gpu_latency(const GpuSpec& gpu, const GpuWorkload& workload);
 
 // The GPU workload keys that every GPU platform's catalogue carries (model_class, precision,
 // model_gflops_per_request, model_weight_mb, activation_mb_per_request, roofline_efficiency,
-// launch_overhead_ms). model_weight_mb 0 gives weight_bytes -1: the scenario's model file (see below).
+// launch_overhead_ms, measured_request_latency_ms). model_weight_mb 0 gives weight_bytes -1: the scenario's
+// model file (see below).
 GpuWorkload gpu_workload_from(const Settings& s);
 
 // One request alone on `gpu` (a platform that does not batch: Cloud Run, Container Apps): the model's batch
 // of 1 [s]. A workload weight_bytes below 0 stands for the scenario's model file, model_size_mb.
+// A measured time (measured_request_s) wins.
 double gpu_single_request_s(const GpuSpec& gpu, GpuWorkload workload, double model_size_mb);
+// "measured" with a measured request time, else gpu_latency's calibrated or estimated.
+std::string gpu_latency_source(const GpuSpec& gpu, const GpuWorkload& workload);
 
 // A model served whole by every GPU (no sharding: a batch's requests run on each GPU with all the weights)
 // must fit one GPU's memory: refused otherwise, naming `key` (the setting that chose the GPU) and what to do

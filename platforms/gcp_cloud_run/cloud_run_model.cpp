@@ -253,7 +253,7 @@ CloudRunModel::CloudRunModel(const CloudRunParams& params, const sim::Scenario& 
     return;
   }
   gpu_request_s_ = gpu_request_s_for(p_, scenario);
-  latency_source_ = gpu_latency(gpu_spec(p_), p_.gpu_workload).latency_source;
+  latency_source_ = gpu_latency_source(gpu_spec(p_), p_.gpu_workload);
 }
 
 void CloudRunModel::register_costs(sim::Recorder& recorder) {

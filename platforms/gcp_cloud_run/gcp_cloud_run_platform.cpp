@@ -27,6 +27,10 @@ PlatformRegistration gcp_cloud_run_platform() {
           std::make_unique<PubSubPushSource>(std::move(service), source, scenario.seed));
     return std::unique_ptr<sim::PlatformModel>(std::move(service));
   };
+  r.candidate_gpu = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
+    return CloudRunParams::from(Settings(candidate, scenario.file), scenario.service).gpu_id;
+  };
+  r.measured_gpu_key = "measured_request_latency_ms";
   r.exports = cloud_run_export_formats();
   return r;
 }

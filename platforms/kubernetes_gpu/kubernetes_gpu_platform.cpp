@@ -40,6 +40,11 @@ PlatformRegistration kubernetes_gpu_platform() {
     return std::unique_ptr<sim::PlatformModel>(
         std::make_unique<KubernetesModel>(std::move(params), scenario));
   };
+  r.candidate_gpu = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
+    const Settings settings(candidate, scenario.file);
+    return settings.text("node_gpu_" + catalog_key_part(settings.text("node_type")));
+  };
+  r.measured_gpu_key = "measured_batch_latency_ms";
   r.exports = kubernetes_export_formats();
   return r;
 }

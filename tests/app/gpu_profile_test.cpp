@@ -42,7 +42,23 @@ nlohmann::json gpu_scenario(const TempDir& dir, const nlohmann::json& model) {
              {"platform", "kubernetes-gpu"},
              {"node_type", "g6.xlarge"},
              {"measured_batch_latency_ms", nlohmann::json::array({nlohmann::json::array({1, 9})})}},
-            {{"name", "fn"}, {"platform", "aws-lambda"}, {"memory_mb", 1024}}}}};
+            {{"name", "fn"}, {"platform", "aws-lambda"}, {"memory_mb", 1024}},
+            {{"name", "run-l4"},
+             {"platform", "gcp-cloud-run"},
+             {"gpu", "nvidia-l4"},
+             {"vcpu", 4},
+             {"memory_gib", 16},
+             {"min_instances", 1},
+             {"concurrency", 1}},
+            {{"name", "run-l4-own"},
+             {"platform", "gcp-cloud-run"},
+             {"gpu", "nvidia-l4"},
+             {"vcpu", 4},
+             {"memory_gib", 16},
+             {"min_instances", 1},
+             {"concurrency", 1},
+             {"measured_request_latency_ms", 9}},
+            {{"name", "run-cpu"}, {"platform", "gcp-cloud-run"}}}}};
 }
 
 std::string error_of(const TempDir& dir, const nlohmann::json& model) {
@@ -84,9 +100,12 @@ TEST_CASE("app::apply_gpu_profile: candidates on the profile's GPU take its tabl
   const auto use = app::apply_gpu_profile(sc);
   REQUIRE(use);
   CHECK(use->gpu == "l4");
-  CHECK(use->measured == std::vector<std::string>{"l4"});
+  CHECK(use->measured == std::vector<std::string>{"l4", "run-l4"});
   CHECK(use->other_gpu == std::vector<std::string>{"h100 (h100)"});
-  CHECK(use->own_table == std::vector<std::string>{"own"});
+  CHECK(use->own_table == std::vector<std::string>{"own", "run-l4-own"});
+  // Cloud Run serves one request at a time on its GPU: the profile's batch-1 p50.
+  CHECK(sc.candidates[4].settings["measured_request_latency_ms"] == 2.0);
+  CHECK_FALSE(sc.candidates[6].settings.contains("measured_request_latency_ms"));  // no GPU
   CHECK(sc.candidates[0].settings["measured_batch_latency_ms"] ==
         nlohmann::json::parse("[[1, 2.0], [4, 5.0]]"));
   CHECK_FALSE(sc.candidates[1].settings.contains("measured_batch_latency_ms"));
@@ -102,6 +121,13 @@ TEST_CASE("app::apply_gpu_profile: candidates on the profile's GPU take its tabl
   REQUIRE(l4.requests.served == 10);
   REQUIRE(own.requests.served == 10);
   CHECK((own.latency.mean_s() - l4.latency.mean_s()) * 1e3 == Approx(7.0).margin(1e-9));
+  // The same on Cloud Run's L4 (one warm instance, one request at a time): 9 ms - 2 ms.
+  const auto& run_l4 = run.results[4];
+  const auto& run_own = run.results[5];
+  CHECK(run_l4.latency_source == "measured");
+  REQUIRE(run_l4.requests.served == 10);
+  REQUIRE(run_own.requests.served == 10);
+  CHECK((run_own.latency.mean_s() - run_l4.latency.mean_s()) * 1e3 == Approx(7.0).margin(1e-9));
 }
 
 TEST_CASE("app::apply_gpu_profile: bad GPU profiles and GPU names are InputErrors naming the pointer") {
