@@ -7,10 +7,12 @@
 #include <cmath>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "core/input_error.hpp"
+#include "platforms/export.hpp"
 #include "platforms/topology/state_store.hpp"
 #include "sim/arrival_source.hpp"
 #include "support/sim_harness.hpp"
@@ -125,6 +127,24 @@ TEST_CASE("platforms::SessionAffinity: two sessions alternating on two idle inst
       simulate(scenario_from(affinity_scenario(session_trace(dir, alternating(10)), two))).results.at(0);
   CHECK(plain.requests.served == 20);
   CHECK(plain.levers.empty());
+}
+
+TEST_CASE("platforms::SessionAffinity: Container Apps sticky sessions keep each session on its replica") {
+  TempDir dir;
+  // The alternating sessions on two minimum replicas serving one request each (concurrent_requests 1): as
+  // on Cloud Run, 18 hits after the 2 first requests.
+  nlohmann::json doc = affinity_scenario(session_trace(dir, alternating(10)), {});
+  doc["candidates"] = {{{"name", "aca"},
+                        {"platform", "azure-container-apps"},
+                        {"concurrent_requests", 1},
+                        {"min_replicas", 2},
+                        {"max_replicas", 2},
+                        {"sticky_sessions", true}}};
+  const auto r = simulate(scenario_from(doc)).results.at(0);
+  auto levers = levers_of(r);
+  CHECK(r.requests.served == 20);
+  CHECK(levers["affinity_hits"] == 18);
+  CHECK(levers["affinity_misses_first"] == 2);
 }
 
 TEST_CASE("platforms::SessionAffinity: an instance at its concurrency sends the session elsewhere") {
@@ -253,5 +273,24 @@ TEST_CASE("platforms::SessionAffinity: bad inputs give one-line errors") {
     CHECK(run_error_of(doc) ==
           "test-scenario.json: /candidates/0/stages/1/candidate/sticky_sessions: expected false behind split "
           "\"rollout\" (sticky sessions need single revision mode), got true");
+  }
+}
+
+TEST_CASE("platforms::SessionAffinity: exports name affinity as each platform does") {
+  // Cloud Run: the revision annotation run.googleapis.com/sessionAffinity; Container Apps: the ingress's
+  // stickySessions.affinity "sticky" (container-apps/sticky-sessions). Neither appears when off.
+  servesim::platforms::ExportRequest request;
+  request.candidate = "svc";
+  for (const auto& [platform, format_name, key, written] :
+       {std::tuple{"gcp-cloud-run", "cloud-run", "session_affinity",
+                   "run.googleapis.com/sessionAffinity: \"true\""},
+        std::tuple{"azure-container-apps", "container-apps", "sticky_sessions", "affinity: \"sticky\""}}) {
+    const auto* format = servesim::platforms::find_export_format(platform, format_name);
+    REQUIRE(format);
+    request.platform = platform;
+    request.settings = {{key, true}};
+    CHECK_THAT(format->write(request).at(0).text, Catch::Contains(written));
+    request.settings = {{key, false}};
+    CHECK_THAT(format->write(request).at(0).text, !Catch::Contains("ffinity"));
   }
 }
