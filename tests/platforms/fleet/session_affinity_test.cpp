@@ -189,9 +189,10 @@ TEST_CASE(
   TempDir dir;
   // The alternating sessions of the first test, behind Cloud Run, into DynamoDB on demand with an instance
   // cache. With affinity A always runs on X and B on Y: the 18 later visits find their session in the
-  // instance's memory and read nothing from the table (2 reads, 20 writes). Without affinity the least
-  // recently... most recently idle instance takes the next request, so A and B swap instances every round
-  // (A: X, Y, X, ...): the instance never holds the session's latest state, 0 hits, 20 reads.
+  // instance's memory and read nothing from the table (2 reads, 20 writes). Without affinity the most
+  // recently idle instance takes each request: B's (idle since k + 0.11) takes A's next one and A's (k + 0.1)
+  // B's, so A and B swap instances every round (A: X, Y, X, ...): the instance never holds the session's
+  // latest state, 0 hits, 20 reads.
   const double price = servesim::platforms::find_state_store("dynamodb-on-demand")
                            ->parameters.at("price_usd_per_million_read_units");
   const auto with = simulate(scenario_from(cached_store_scenario(session_trace(dir, alternating(10)), true)));
