@@ -13,15 +13,17 @@ namespace {
 // The keys each workload type and each distribution type accepts (docs/scenario.md).
 const std::map<std::string, std::vector<std::string>>& workload_keys() {
   static const std::map<std::string, std::vector<std::string>> keys{
-      {"rate_trace", {"path", "scale", "start_s", "duration_s", "time_compression", "gaps", "gap_min_s"}},
+      {"rate_trace",
+       {"path", "scale", "start_s", "duration_s", "time_compression", "gaps", "gap_min_s", "sessions"}},
       {"request_trace",
        {"path", "scale", "start_s", "duration_s", "time_compression", "timestamp_column", "key_column",
         "timestamp_unit", "format", "input_tokens_column", "output_tokens_column", "filter", "end_column",
         "duration_column", "max_duration_s"}},
-      {"poisson", {"duration_s", "rate_rps", "tokens"}},
-      {"diurnal", {"duration_s", "rate_rps", "period_s", "amplitude", "tokens"}},
+      {"poisson", {"duration_s", "rate_rps", "tokens", "sessions"}},
+      {"diurnal", {"duration_s", "rate_rps", "period_s", "amplitude", "tokens", "sessions"}},
       {"spike",
-       {"duration_s", "base_rps", "spike_factor", "spike_start_s", "ramp_s", "spike_duration_s", "tokens"}}};
+       {"duration_s", "base_rps", "spike_factor", "spike_start_s", "ramp_s", "spike_duration_s", "tokens",
+        "sessions"}}};
   return keys;
 }
 const std::map<std::string, std::vector<std::string>>& distribution_keys() {
@@ -73,6 +75,8 @@ ScenarioForm::ScenarioForm(ScenarioDocument* doc, QWidget* parent) : QWidget(par
   add(f, tr("gap_min_s"), "/workload/gap_min_s", tr("default 600 s"));
   add(f, tr("timestamp_column"), "/workload/timestamp_column", tr("default TIMESTAMP"));
   add(f, tr("key_column"), "/workload/key_column", tr("none (the column naming each request's input)"));
+  add(f, tr("sessions"), "/workload/sessions",
+      tr("none (users; each request's session drawn uniformly: session affinity, instance caches)"));
   add_choice(f, tr("timestamp_unit"), "/workload/timestamp_unit", {"", "auto", "s", "ms", "us", "iso8601"},
              tr("default auto (seconds or YYYY-MM-DD HH:MM:SS)"));
   add_choice(f, tr("format"), "/workload/format", {"", "csv", "jsonl"},

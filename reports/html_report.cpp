@@ -9,6 +9,7 @@
 #include "reports/html_text.hpp"
 #include "reports/report_tables.hpp"
 #include "reports/report_timeline.hpp"
+#include "reports/state_store_html.hpp"
 #include "reports/svg_chart.hpp"
 #include "sim/slo.hpp"
 
@@ -319,6 +320,7 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
            "job's end; idle share: its idle time (waiting for data, or no job) over that (docs/training.md)."
            "</p>\n";
   }
+  out << state_store_html(cands);  // state-store stages of topologies (docs/topology.md)
   // Token-level serving (summary.json "llm", present for a language model on a GPU platform).
   bool any_llm = false;
   for (const auto& c : cands) any_llm = any_llm || c.contains("llm");

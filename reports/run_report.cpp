@@ -426,6 +426,16 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
           j["writes"] = s.writes;
           j["throttles"] = s.throttles;
           j["mean_latency_added_ms"] = round_significant(visits ? s.latency_added_s * 1e3 / visits : 0.0);
+          if (s.instance_cache_hits + s.instance_cache_misses > 0) {
+            // "instance_cache": visits whose instance held the session, the reads they did not make.
+            const uint64_t lookups = s.instance_cache_hits + s.instance_cache_misses;
+            j["instance_cache_hits"] = s.instance_cache_hits;
+            j["instance_cache_misses"] = s.instance_cache_misses;
+            j["instance_cache_hit_ratio"] =
+                round_significant(static_cast<double>(s.instance_cache_hits) / static_cast<double>(lookups));
+            j["reads_avoided"] = s.reads_avoided;
+            j["saved_usd"] = round_significant(s.saved_usd);
+          }
         }
         c["topology"].push_back(j);
       }

@@ -2,6 +2,8 @@
 // rate_trace_source.cpp, request_trace_source.cpp and synthetic_source.cpp.
 #include "sim/arrival_source.hpp"
 
+#include <algorithm>
+
 #include "core/interrupt.hpp"
 #include "sim/rate_trace_source.hpp"
 #include "sim/request_trace_source.hpp"
@@ -9,7 +11,32 @@
 
 namespace servesim::sim {
 
-std::unique_ptr<ArrivalSource> make_arrival_source(const WorkloadSpec& spec, uint64_t seed) {
+namespace {
+
+// workload.sessions: each arrival of the wrapped source belongs to a session drawn uniformly from
+// 0..sessions-1 by a stream of its own (the arrival times are those of the source, whatever the sessions).
+class SessionKeySource final : public ArrivalSource {
+ public:
+  SessionKeySource(std::unique_ptr<ArrivalSource> source, uint64_t sessions, uint64_t seed)
+      : source_(std::move(source)), sessions_(sessions), rng_(Rng::derive(seed, kSessionStream)) {}
+  bool next(double& t_s) override {
+    if (!source_->next(t_s)) return false;
+    key_ = std::min(sessions_ - 1, static_cast<uint64_t>(rng_.uniform() * static_cast<double>(sessions_)));
+    return true;
+  }
+  double duration_s() const override { return source_->duration_s(); }
+  uint64_t key() const override { return key_; }
+  RequestTokens tokens() const override { return source_->tokens(); }
+
+ private:
+  static constexpr uint64_t kSessionStream = 0x5e55;  // the sessions' own random stream
+  std::unique_ptr<ArrivalSource> source_;
+  uint64_t sessions_;
+  Rng rng_;
+  uint64_t key_ = kNoKey;
+};
+
+std::unique_ptr<ArrivalSource> make_plain_source(const WorkloadSpec& spec, uint64_t seed) {
   switch (spec.kind) {
     case WorkloadSpec::Kind::rate_trace:
       return std::make_unique<RateTraceSource>(spec, seed);
@@ -21,6 +48,14 @@ std::unique_ptr<ArrivalSource> make_arrival_source(const WorkloadSpec& spec, uin
       break;
   }
   return std::make_unique<SyntheticSource>(spec, seed);
+}
+
+}  // namespace
+
+std::unique_ptr<ArrivalSource> make_arrival_source(const WorkloadSpec& spec, uint64_t seed) {
+  auto source = make_plain_source(spec, seed);
+  if (spec.sessions == 0) return source;
+  return std::make_unique<SessionKeySource>(std::move(source), spec.sessions, seed);
 }
 
 uint64_t count_arrivals(const WorkloadSpec& spec, uint64_t seed) {

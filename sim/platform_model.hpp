@@ -56,6 +56,17 @@ class PlatformBuilder {
   std::vector<double> slow_factors_;
 };
 
+// Who answered the request a model is reporting served: written by a fleet of instances just before it
+// reports the answer (valid during that Recorder::served call, cleared after), for a composite that routes
+// the request on (a topology's state store with an instance cache). key: the request's key; instance: the
+// instance's identity, distinct for every ready period of every instance of the model (kNoInstance: not
+// known).
+struct ServedBy {
+  static constexpr uint64_t kNoInstance = UINT64_MAX;
+  uint64_t key = kNoKey;
+  uint64_t instance = kNoInstance;
+};
+
 struct ModelContext {
   Recorder& recorder;
   TransferPool& transfers;
@@ -69,6 +80,8 @@ struct ModelContext {
   // The token counts of the request being offered, valid during on_arrival ({0, 0}: the workload has none,
   // or a retry whose counts were lost inside a platform model). Read by token-level models.
   const RequestTokens* request_tokens = nullptr;
+  // Where a fleet model writes who answers a request it reports served (null: nobody reads it).
+  ServedBy* served_by = nullptr;
 };
 
 class PlatformModel {

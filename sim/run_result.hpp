@@ -25,6 +25,10 @@ struct StageCounts {
   // ending the request throttled), and the time the visits spent in the stage, summed [s].
   uint64_t reads = 0, writes = 0, throttles = 0;
   double latency_added_s = 0;
+  // state-store with "instance_cache": visits whose serving instance held the session in memory (hits) or
+  // not (misses), the store reads the hits did not make, and what those reads would have cost [USD].
+  uint64_t instance_cache_hits = 0, instance_cache_misses = 0, reads_avoided = 0;
+  double saved_usd = 0;
   // split: the requests sent to each next stage, by its id, in edge order (forwarded is their sum).
   std::vector<std::pair<std::string, uint64_t>> routed;
 };

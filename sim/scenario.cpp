@@ -59,6 +59,7 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
       w.gap_min_s = f.number("gap_min_s", 600.0, 1.0, 1e9);
       w.interval_s = f.number("interval_s", 1.0, 1e-3, 86400.0);
       w.values_are_rates = f.text("values", "count", {"count", "rate"}) == "rate";
+      w.sessions = f.integer("sessions", 0, 1, 1000000000);
       parse_token_distributions(f, w);
     } else {
       // JSON Lines by the file name (.jsonl, also compressed), else CSV, unless "format" says.
@@ -146,6 +147,7 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
     w.ramp_s = f.number("ramp_s", 60.0, 0.0, 1e10);
     w.spike_duration_s = f.number("spike_duration_s", 600.0, 0.0, 1e10);
   }
+  w.sessions = f.integer("sessions", 0, 1, 1000000000);
   parse_token_distributions(f, w);
   return w;
 }

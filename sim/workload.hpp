@@ -45,6 +45,10 @@ struct WorkloadSpec {
   // request_trace only: the column naming each request's input ("" = none). Rows with equal values carry the
   // same input, so an edge cache with "keys": "trace" hits on them and the advisor measures repeated inputs.
   std::string key_column;
+  // rate_trace, poisson, diurnal, spike: each arrival belongs to one of `sessions` sessions, drawn uniformly
+  // from the seeded random stream; the session is the request's key (0 = none). A request trace names its
+  // sessions with key_column instead. Read by session affinity and a state store's instance cache.
+  uint64_t sessions = 0;
   // request_trace only: the columns holding each request's prompt and generated token counts ("" = none).
   // A token-level platform model (platforms/fleet/llm_engine.hpp) reads them through ModelContext.
   // Values: integers 0..kMaxRequestTokens.

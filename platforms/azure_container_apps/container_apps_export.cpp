@@ -16,7 +16,8 @@ namespace {
 using ordered = nlohmann::ordered_json;
 
 const std::vector<std::string> kContainerAppsWritten = {
-    "vcpu", "memory_gib", "concurrent_requests", "min_replicas", "max_replicas", "cooldown_period_s", "gpu"};
+    "vcpu", "memory_gib",     "concurrent_requests", "min_replicas", "max_replicas", "cooldown_period_s",
+    "gpu",  "sticky_sessions"};
 
 // The serverless GPU workload profile types of Container Apps, by the catalogue's gpu value.
 std::string workload_profile(const std::string& gpu) {
@@ -44,15 +45,16 @@ std::vector<ExportFile> write_container_apps(const ExportRequest& request) {
                         {"http",
                          {{"metadata",
                            {{"concurrentRequests", std::to_string(whole("concurrent_requests", 10))}}}}}}})}};
+  ordered ingress = {{"external", true}, {"targetPort", 8080}, {"transport", "auto"}};
+  // Sticky sessions (container-apps/sticky-sessions: single revision mode, HTTP ingress).
+  if (s.value("sticky_sessions", false)) ingress["stickySessions"] = {{"affinity", "sticky"}};
   const ordered doc = {{"name", dns_label(request.candidate)},
                        {"type", "Microsoft.App/containerApps"},
                        {"location", "REPLACE-WITH-YOUR-REGION"},
                        {"properties",
                         {{"managedEnvironmentId", "REPLACE-WITH-YOUR-ENVIRONMENT-ID"},
                          {"workloadProfileName", workload_profile(gpu)},
-                         {"configuration",
-                          {{"activeRevisionsMode", "Single"},
-                           {"ingress", {{"external", true}, {"targetPort", 8080}, {"transport", "auto"}}}}},
+                         {"configuration", {{"activeRevisionsMode", "Single"}, {"ingress", ingress}}},
                          {"template", {{"containers", ordered::array({container})}, {"scale", scale}}}}}};
 
   std::vector<std::string> head = request.provenance;

@@ -76,6 +76,7 @@ ContainerAppsParams ContainerAppsParams::from(const Settings& s, const sim::Serv
   p.min_replicas = static_cast<uint32_t>(s.number("min_replicas"));
   p.max_replicas = static_cast<uint32_t>(s.number("max_replicas"));
   p.cooldown_period_s = s.number("cooldown_period_s");
+  p.sticky_sessions = s.boolean("sticky_sessions");
   p.request_timeout_s = s.number("request_timeout_s");
   p.price_usd_per_vcpu_s_active = s.number("price_usd_per_vcpu_s_active");
   p.price_usd_per_gib_s_active = s.number("price_usd_per_gib_s_active");
@@ -133,6 +134,7 @@ FleetConfig ContainerAppsModel::fleet_config_for(const ContainerAppsParams& p,
                                                  const sim::Scenario& scenario) {
   FleetConfig c;
   c.concurrency = p.concurrent_requests;
+  c.session_affinity = p.sticky_sessions;
   c.reserved_instances = p.min_replicas;
   c.max_instances = p.max_replicas;
   c.scale_out_interval_s = 0;  // a request over the threshold starts a replica at once (see the doc)

@@ -27,6 +27,7 @@ struct ContainerAppsParams {
   uint32_t min_replicas;
   uint32_t max_replicas;
   double cooldown_period_s;
+  bool sticky_sessions;  // ingress sticky sessions (container-apps/sticky-sessions)
   double request_timeout_s;
   double price_usd_per_vcpu_s_active;
   double price_usd_per_gib_s_active;

@@ -109,6 +109,8 @@ void InstanceFleet::start(sim::ModelContext& ctx) {
   transfers_ = &ctx.transfers;
   rng_ = &ctx.rng;
   tokens_ = ctx.request_tokens;
+  request_key_ = ctx.request_key;
+  served_by_ = ctx.served_by;
   if (meter_) meter_->attach(*rec_, ctx.client);
   client_ = &ctx.client;
   crashes_ = &ctx.crashes;
@@ -272,11 +274,15 @@ void InstanceFleet::on_transfer_done(uint64_t tag, double t_s) {
 }
 
 std::vector<std::pair<std::string, double>> InstanceFleet::lever_outcome() const {
-  if (!cfg_.startup_probe.enabled) return {};
-  return {{"startup_probe_passed", static_cast<double>(probe_passed_)},
-          {"startup_probe_wait_s", probe_wait_s_},
-          {"startup_probe_kills", static_cast<double>(probe_kills_)},
-          {"startup_probe_dropped", static_cast<double>(probe_dropped_)}};
+  std::vector<std::pair<std::string, double>> out;
+  if (cfg_.startup_probe.enabled)
+    out = {{"startup_probe_passed", static_cast<double>(probe_passed_)},
+           {"startup_probe_wait_s", probe_wait_s_},
+           {"startup_probe_kills", static_cast<double>(probe_kills_)},
+           {"startup_probe_dropped", static_cast<double>(probe_dropped_)}};
+  if (cfg_.session_affinity)
+    for (const auto& entry : affinity_.outcome()) out.push_back(entry);
+  return out;
 }
 
 void InstanceFleet::finish(double t_end_s) {
@@ -320,6 +326,7 @@ uint32_t InstanceFleet::new_request(double arrival_s, uint32_t attempt) {
   q.instance = kNone;
   q.attempt = attempt;
   q.tokens = tokens_ ? *tokens_ : sim::RequestTokens{};
+  q.key = request_key_ ? *request_key_ : sim::kNoKey;
   ++live_requests_;
   return r;
 }
@@ -334,7 +341,36 @@ void InstanceFleet::free_request(uint32_t r) {
     deadlines_.pop_front();
 }
 
+uint32_t InstanceFleet::affinity_home(uint32_t r) {
+  using Outcome = SessionAffinity::Outcome;
+  const SessionAffinity::Home* home = affinity_.home(reqs_[r].key);
+  Outcome outcome = Outcome::hit;
+  if (home == nullptr)
+    outcome = Outcome::first;
+  else if (inst_[home->instance].state != State::ready || inst_[home->instance].life != home->life)
+    outcome = Outcome::gone;
+  else if (inst_[home->instance].bound >= cfg_.concurrency)
+    outcome = Outcome::full;
+  else if (inst_[home->instance].standby)
+    outcome = Outcome::scaled_in;
+  affinity_.count(outcome);
+  return outcome == Outcome::hit ? home->instance : kNone;
+}
+
+void InstanceFleet::answering(uint32_t i, const Request& q) {
+  // The affinity cookie comes with the response: the session's next request goes where this one ran.
+  if (cfg_.session_affinity && q.key != sim::kNoKey) affinity_.answered(q.key, i, inst_[i].life);
+  if (served_by_) *served_by_ = sim::ServedBy{q.key, (static_cast<uint64_t>(i) << 32) | inst_[i].life};
+}
+
 void InstanceFleet::place(double t_s, uint32_t r) {
+  if (cfg_.session_affinity && reqs_[r].key != sim::kNoKey) {
+    const uint32_t home = affinity_home(r);
+    if (home != kNone) {
+      bind_ready(t_s, home, r);
+      return;
+    }
+  }
   uint32_t i = lists_.find_slot(0);
   if (i == kNone && standby_ > 0) {
     i = lists_.find_slot(1);
@@ -436,8 +472,10 @@ void InstanceFleet::complete(double t_s, uint32_t i) {
   const uint32_t r = inst.cpu.pop_finished();
   const Request& q = reqs_[r];
   bill_execution(t_s, t_s - q.start_s, inst.reserved);
+  answering(i, q);
   if (!delivery_ended(q, t_s, DeliveryObserver::End::ok))
     client_->completed(*rec_, t_s, q.arrival_s, q.attempt, sim::Client::Ended::finished, client_timeout_s_);
+  if (served_by_) *served_by_ = sim::ServedBy{};
   free_request(r);
   change_bound(t_s, i, -1);
   clean_top(i);

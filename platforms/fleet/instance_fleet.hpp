@@ -35,6 +35,7 @@
 #include "platforms/fleet/llm_serving.hpp"
 #include "platforms/fleet/model_cache.hpp"
 #include "platforms/fleet/processor_sharing.hpp"
+#include "platforms/fleet/session_affinity.hpp"
 #include "platforms/fleet/startup_probe.hpp"
 #include "sim/platform_model.hpp"
 #include "sim/scenario.hpp"
@@ -80,6 +81,10 @@ struct FleetConfig {
   // timing otherwise. concurrency bounds the sequences it runs at once.
   LlmServing llm;
   LlmEngineLimits llm_limits;
+  // Session affinity (Cloud Run session_affinity, Container Apps sticky_sessions): a request whose session
+  // (its key: workload.key_column or workload.sessions) was last answered by an instance still in the same
+  // ready period, active and with a free slot goes there; otherwise the usual choice (session_affinity.hpp).
+  bool session_affinity = false;
 
   // rate and cpu_used_vcpu of a CPU instance: each of n requests gets vcpu/n vCPU and runs at
   // cpu_speedup(vcpu/n, p) relative to one vCPU; a single request cannot use more than cpu_speedup(vcpu, p).
@@ -185,6 +190,7 @@ class InstanceFleet : public sim::PlatformModel {
     uint32_t gen = 0;                 // bumped when the slot is freed: entries naming an older gen are stale
     sim::RequestTokens tokens;        // a language model's request (service.llm), else {0, 0}
     uint64_t delivery = kNoDelivery;  // a push request's delivery (deliver()), told to the observer
+    uint64_t key = sim::kNoKey;       // its session (ModelContext::request_key when it arrived)
   };
   struct Instance {
     State state = State::free;
@@ -241,6 +247,10 @@ class InstanceFleet : public sim::PlatformModel {
   uint32_t max_instances() const { return cap_ < cfg_.max_instances ? cap_ : cfg_.max_instances; }
   void free_request(uint32_t r);
   void place(double t_s, uint32_t r);
+  // Session affinity: the ready instance request r's session should go to, or kNone (the cause counted).
+  uint32_t affinity_home(uint32_t r);
+  // Tells the served_by slot (ModelContext) and the session affinity that instance i answers request r now.
+  void answering(uint32_t i, const Request& q);
   void enqueue(double t_s, uint32_t r);
   void throttle(double t_s, uint32_t r);
   void start_service(double t_s, uint32_t i, uint32_t r);
@@ -322,6 +332,9 @@ class InstanceFleet : public sim::PlatformModel {
   sim::Recorder* rec_ = nullptr;
   sim::TransferPool* transfers_ = nullptr;
   const sim::RequestTokens* tokens_ = nullptr;  // of the request being offered (ModelContext)
+  const uint64_t* request_key_ = nullptr;       // of the request being offered (ModelContext)
+  sim::ServedBy* served_by_ = nullptr;          // who answers the request being reported (ModelContext)
+  SessionAffinity affinity_;
   sim::Rng* rng_ = nullptr;
   sim::TransferRoute store_route_;
 

@@ -30,7 +30,9 @@ void InstanceFleet::llm_complete(double t_s, uint32_t i) {
     if (reqs_[r].gen != d.request.gen) continue;  // stopped at its deadline earlier
     const Request& q = reqs_[r];
     bill_execution(t_s, t_s - q.start_s, inst.reserved);
+    answering(i, q);
     if (!delivery_ended(q, t_s, DeliveryObserver::End::ok)) meter_->finished(d.request, d.first_token_s, t_s);
+    if (served_by_) *served_by_ = sim::ServedBy{};
     free_request(r);
     change_bound(t_s, i, -1);
   }

@@ -18,9 +18,9 @@ namespace {
 using ordered = nlohmann::ordered_json;
 
 const std::vector<std::string> kCloudRunWritten = {
-    "vcpu",          "memory_gib",          "concurrency", "min_instances",
-    "max_instances", "request_timeout_s",   "billing",     "startup_cpu_boost",
-    "gpu",           "gpu_zonal_redundancy"};
+    "vcpu",          "memory_gib",           "concurrency",     "min_instances",
+    "max_instances", "request_timeout_s",    "billing",         "startup_cpu_boost",
+    "gpu",           "gpu_zonal_redundancy", "session_affinity"};
 
 std::vector<ExportFile> write_cloud_run(const ExportRequest& request) {
   const auto& s = request.settings;
@@ -35,6 +35,8 @@ std::vector<ExportFile> write_cloud_run(const ExportRequest& request) {
   annotations["run.googleapis.com/cpu-throttling"] = request_billing ? "true" : "false";
   annotations["run.googleapis.com/startup-cpu-boost"] =
       s.value("startup_cpu_boost", false) ? "true" : "false";
+  // Session affinity (run/docs/configuring/session-affinity): off unless turned on.
+  if (s.value("session_affinity", false)) annotations["run.googleapis.com/sessionAffinity"] = "true";
   // GPU zonal redundancy is on unless turned off (run/docs/configuring/services/gpu-zonal-redundancy).
   if (gpu != "none" && !s.value("gpu_zonal_redundancy", true))
     annotations["run.googleapis.com/gpu-zonal-redundancy-disabled"] = "true";

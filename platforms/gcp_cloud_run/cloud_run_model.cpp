@@ -108,6 +108,7 @@ CloudRunParams CloudRunParams::from(const Settings& s, const sim::ServiceSpec& s
   p.queue_timeout_s = s.number("queue_timeout_s");
   p.idle_timeout_s = s.number("idle_timeout_s");
   p.request_timeout_s = s.number("request_timeout_s");
+  p.session_affinity = s.boolean("session_affinity");
   p.startup_speedup = s.boolean("startup_cpu_boost") ? s.number("startup_boost_speedup") : 1.0;
   const std::string gpu_setting = s.text("gpu");
   const CloudRunGpu* gpu = cloud_run_gpu(gpu_setting);  // nullptr: "none" (the catalogue lists the values)
@@ -222,6 +223,7 @@ FleetConfig CloudRunModel::fleet_config_for(const CloudRunParams& p, const sim::
   c.queue_limit_s = p.queue_timeout_s;
   c.queue_expiry_throttles = true;
   c.request_timeout_s = p.request_timeout_s;
+  c.session_affinity = p.session_affinity;
   c.autoscale_tick_s = p.autoscale_tick_s;
   c.autoscale_window_s = p.autoscale_window_s;
   c.target_concurrency = p.target_concurrency;

@@ -30,6 +30,7 @@ struct CloudRunParams {
   double queue_timeout_s;
   double idle_timeout_s;
   double request_timeout_s;
+  bool session_affinity;             // cookie-based session affinity (run/docs/configuring/session-affinity)
   double startup_speedup;            // 1 when startup_cpu_boost is off
   bool instance_billing;             // billing "instance" (forced for GPU instances)
   double price_usd_per_vcpu_s;       // of the chosen billing

@@ -96,6 +96,7 @@ StateStoreSettings read_state_store(core::JsonFields& f) {
   // 400 KB: DynamoDB's item size limit (the smallest of the services').
   s.item_kb = f.number("item_kb", 1, 0.001, 400);
   s.strong_reads = f.text("consistency", "eventual", {"eventual", "strong"}) == "strong";
+  s.instance_cache = f.boolean("instance_cache", false);
   // Any catalogue number by its key.
   for (const auto& [key, value] : svc.parameters) {
     if (key == "max_attempts")

@@ -48,6 +48,9 @@ struct StateStoreSettings {
   double write_capacity_per_s = 0;  // provisioned: WCU (DynamoDB)
   uint32_t nodes = 1;               // node billing
   double read_units = 0, write_units = 0;  // units one access takes (derived)
+  // "instance_cache": the function keeps each session's item in its instance's memory; a visit from the
+  // instance that made the session's previous visit reads nothing from the store (writes go through).
+  bool instance_cache = false;
 };
 
 // Reads a state-store stage's keys from `f` (the stage object): service, reads, writes, item_kb,

@@ -1,6 +1,8 @@
 #include "platforms/topology/topology_model.hpp"
 
 #include <algorithm>
+#include <unordered_map>
+#include <utility>
 
 #include "platforms/model_factory.hpp"
 #include "platforms/topology/slots.hpp"
@@ -33,6 +35,10 @@ struct TopologyModel::Stage final : sim::RecorderListener {
   sim::StageCounts counts;
   sim::TransferRoute uplink;  // edge-device with an uplink: device -> cloud
   uint64_t uploads = 0;       // offloaded requests uploading now
+  sim::ServedBy served_by;    // model: who answered the request `model` reports served (a fleet writes it)
+  // state-store with an instance cache: per session, the instance that holds it in memory (the model stage
+  // and the instance identity of the last visit that knew its instance). Looked up only, never iterated.
+  std::unordered_map<uint64_t, std::pair<uint32_t, uint64_t>> session_holder;
 
   Stage(TopologyModel* o, size_t k, const StageSpec& s) : owner(o), index(k), spec(s) {
     counts.id = s.id;
@@ -174,7 +180,7 @@ void TopologyModel::start(sim::ModelContext& ctx) {
       s->own_client = std::make_unique<sim::Client>(sim::ClientSpec{}, faults_, *s->recorder, *s->rng);
     s->ctx = std::make_unique<sim::ModelContext>(
         sim::ModelContext{*s->recorder, ctx.transfers, *s->rng, s->own_client ? *s->own_client : ctx.client,
-                          ctx.crashes, ctx.request_key, ctx.request_tokens});
+                          ctx.crashes, ctx.request_key, ctx.request_tokens, &s->served_by});
     TagScope scope(transfers_, s->index);
     s->model->start(*s->ctx);
   }
@@ -301,7 +307,14 @@ void TopologyModel::stage_served(size_t k, double t_s, double latency_s) {
   };
   if (spec.kind == StageSpec::Kind::model && !spec.next.empty() && !stops()) {
     ++s.counts.forwarded;
+    // A fleet told who answered (session affinity, instance caches): the key and the instance go on with it.
+    const uint64_t saved_key = current_key_;
+    const Served saved_served = current_served_;
+    current_key_ = s.served_by.key;
+    current_served_ = Served{static_cast<uint32_t>(k), s.served_by.instance};
     route(spec.next[0], t_s, t_s - latency_s, 0);
+    current_key_ = saved_key;
+    current_served_ = saved_served;
     return;
   }
   ++s.counts.served_here;
@@ -422,10 +435,36 @@ void TopologyModel::fail_nodes(double t_s, uint32_t nodes, int fault) {
 void TopologyModel::store_visit(size_t k, double t_s, double origin_s, uint32_t attempt) {
   const StateStoreSettings& settings = stages_[k]->store->settings();
   const uint32_t slot = claim_slot(visits_, free_visits_);
-  visits_[slot] = Visit{origin_s,        t_s, current_key_, attempt, static_cast<uint32_t>(k), settings.reads,
-                        settings.writes, 0};
-  if (settings.reads + settings.writes == 0) return store_done(slot, t_s);
+  const uint32_t reads = instance_cache_reads(k);
+  visits_[slot] =
+      Visit{origin_s, t_s, current_key_, attempt, static_cast<uint32_t>(k), reads, settings.writes, 0};
+  if (reads + settings.writes == 0) return store_done(slot, t_s);
   store_access(slot, t_s);
+}
+
+uint32_t TopologyModel::instance_cache_reads(size_t k) {
+  Stage& s = *stages_[k];
+  const StateStoreSettings& settings = s.store->settings();
+  if (!settings.instance_cache || current_key_ == sim::kNoKey) return settings.reads;
+  // The instance that ran this request holds its session when the session's previous visit came from the same
+  // instance in the same ready period (the identity changes when it is removed, crashes or restarts): the
+  // reads are answered from its memory. Writes still go to the store (write-through).
+  const bool known = current_served_.instance != sim::ServedBy::kNoInstance;
+  const std::pair<uint32_t, uint64_t> here{current_served_.stage, current_served_.instance};
+  const auto it = s.session_holder.find(current_key_);
+  const bool hit = known && it != s.session_holder.end() && it->second == here;
+  if (known)
+    s.session_holder[current_key_] = here;
+  else if (it != s.session_holder.end())
+    s.session_holder.erase(it);  // another instance now has the session's latest state
+  if (!hit) {
+    ++s.counts.instance_cache_misses;
+    return settings.reads;
+  }
+  ++s.counts.instance_cache_hits;
+  s.counts.reads_avoided += settings.reads;
+  if (settings.billing == "request") s.counts.saved_usd += settings.reads * s.store->access_usd(false);
+  return 0;
 }
 
 void TopologyModel::store_access(uint32_t visit, double t_s) {
@@ -512,6 +551,15 @@ sim::WorkflowOutcome TopologyModel::workflow_outcome() const {
 
 sim::TrainingOutcome TopologyModel::training_outcome() const {
   return training_ ? training_->outcome() : sim::TrainingOutcome{};
+}
+
+std::vector<std::pair<std::string, double>> TopologyModel::lever_outcome() const {
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& s : stages_)
+    if (s->model)
+      for (const auto& [name, value] : s->model->lever_outcome())
+        out.emplace_back(s->spec.id + "/" + name, value);
+  return out;
 }
 
 std::vector<sim::StageCounts> TopologyModel::stage_counts() const {

@@ -42,6 +42,8 @@ class TopologyModel : public sim::PlatformModel {
   void set_concurrency_cap(double t_s, uint32_t cap, int fault) override;
   void fail_nodes(double t_s, uint32_t nodes, int fault) override;
   std::vector<sim::StageCounts> stage_counts() const override;
+  // Its model stages' levers (startup probes, session affinity), each named "<stage>/<lever>".
+  std::vector<std::pair<std::string, double>> lever_outcome() const override;
   // The weakest of its model stages': estimated if any is, else calibrated if any is, else measured.
   std::string latency_source() const override;
   sim::WorkflowOutcome workflow_outcome() const override;
@@ -91,6 +93,9 @@ class TopologyModel : public sim::PlatformModel {
     }
   };
   void store_visit(size_t k, double t_s, double origin_s, uint32_t attempt);
+  // The reads a visit of state-store k makes for the request being routed: none when its instance cache
+  // holds the session (counted in the stage's instance-cache hits and misses), else the stage's reads.
+  uint32_t instance_cache_reads(size_t k);
   void store_access(uint32_t visit, double t_s);
   void store_event(const StoreEvent& e);
   void store_done(uint32_t visit, double t_s);
@@ -108,6 +113,13 @@ class TopologyModel : public sim::PlatformModel {
   sim::TransferPool* transfers_ = nullptr;
   const uint64_t* request_key_ = nullptr;  // the run loop's key of the request being offered
   uint64_t current_key_ = sim::kNoKey;     // the key of the request being routed now
+  // The model stage and the instance that answered the request being routed now (after a model stage whose
+  // fleet tells it, sim::ServedBy), for a state store's instance cache.
+  struct Served {
+    uint32_t stage = 0;
+    uint64_t instance = sim::ServedBy::kNoInstance;
+  };
+  Served current_served_;
   struct Upload {
     double origin_s;
     uint64_t key;

@@ -291,6 +291,10 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
       break;
     case StageSpec::Kind::state_store:
       s.store = read_state_store(f);
+      if (s.store.instance_cache && scenario.workload.key_column.empty() && scenario.workload.sessions == 0)
+        throw f.error("instance_cache",
+                      "expected a workload with sessions (workload.key_column or workload.sessions) for an "
+                      "instance cache, got none");
       break;
     case StageSpec::Kind::select:
       s.in_flight_limit = f.integer("in_flight_limit", 0, 0, 1000000000);
@@ -623,6 +627,18 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
                                 core::quote_number(s.stop_probability));
         if (!s.next.empty() && !stages[k].contains("stop_probability")) s.stop_probability = 0;
         break;
+    }
+  }
+  // Sticky sessions hold in single revision mode only (container-apps/sticky-sessions): not behind a split.
+  for (size_t k = 0; k < n; ++k) {
+    if (topo.stages[k].kind != StageSpec::Kind::split) continue;
+    for (const size_t j : topo.stages[k].next) {
+      const nlohmann::json& settings = topo.stages[j].candidate.settings;
+      if (topo.stages[j].kind == StageSpec::Kind::model && settings.is_object() &&
+          settings.contains("sticky_sessions") && settings.at("sticky_sessions") == true)
+        throw input_error(file, topo.stages[j].pointer + "/candidate/sticky_sessions",
+                          "expected false behind split \"" + topo.stages[k].id +
+                              "\" (sticky sessions need single revision mode), got true");
     }
   }
   // A request's key is known where it arrives: the run loop hands it to the entry call, and stages that route

@@ -452,3 +452,31 @@ TEST_CASE("reports::HtmlReport: event sources and workflows get their tables") {
   CHECK_THAT(plain, !Catch::Contains("Event sources:"));
   CHECK_THAT(plain, !Catch::Contains("<h3>Workflows</h3>"));
 }
+
+TEST_CASE("reports::HtmlReport: state-store stages get a row with their instance cache") {
+  // A topology with a function and a store whose instance cache avoided 47,989 reads (0.37850 of 126,788
+  // visits), behind session affinity with 48,139 hits of 126,788 placements (37.97%).
+  RunData run = synthetic_run(60, 2);
+  run.summary["candidates"][0]["topology"] = {{{"stage", "fn"}, {"kind", "model"}},
+                                              {{"stage", "session"},
+                                               {"kind", "state-store"},
+                                               {"reads", 78799},
+                                               {"writes", 126788},
+                                               {"throttles", 0},
+                                               {"mean_latency_added_ms", 7.44827},
+                                               {"instance_cache_hits", 47989},
+                                               {"instance_cache_misses", 78799},
+                                               {"instance_cache_hit_ratio", 0.378498},
+                                               {"reads_avoided", 47989},
+                                               {"saved_usd", 0.00599863}}};
+  run.summary["candidates"][0]["levers"] = {{"fn/affinity_hits", 48139},
+                                            {"fn/affinity_misses_first", 2014},
+                                            {"fn/affinity_misses_gone", 0},
+                                            {"fn/affinity_misses_full", 67716},
+                                            {"fn/affinity_misses_scaled_in", 8919}};
+  const std::string html = html_report(run, synthetic_context("stores"));
+  CHECK_THAT(html, Catch::Contains("<h3>State stores</h3>"));
+  CHECK_THAT(html, Catch::Contains("<td>78,799</td><td>126,788</td><td>0</td><td>7.45</td><td>38%</td>"
+                                   "<td>37.8%</td><td>47,989</td><td>$0.006</td>"));
+  CHECK_THAT(html_report(synthetic_run(60, 2), synthetic_context("plain")), !Catch::Contains("State stores"));
+}
