@@ -22,6 +22,12 @@ std::string path_text(const RuleOutcome& rules) {
   return s;
 }
 
+std::string join_models(const std::vector<std::string>& models) {
+  std::string s;
+  for (const auto& m : models) s += (s.empty() ? "" : "; ") + m;
+  return s;
+}
+
 bool is_estimated(const CandidateEvidence& c) {
   return c.result.latency_source == "estimated";
 }
@@ -84,6 +90,11 @@ std::string write_verdict(Recommendation& rec) {
         external += (external.empty() ? "" : "; ") + name + (c.meets_slo ? " meets" : " misses") +
                     " the SLO (" + pct(c.attainment, rec.slo_attainment_target) + " within, p99 " +
                     num(c.p99_ms) + " ms, " + usd(c.result.cost_total_usd) + ")";
+  // Different models side by side: the comparison is of cost and latency at each model's own quality.
+  if (rec.facts.llm_models_differ)
+    v += " The candidates serve different language models (" + join_models(rec.facts.llm_candidate_models) +
+         "): their answers differ in quality, which ServeSim does not model; weigh that beside cost and "
+         "latency.";
   if (!external.empty()) v += " Stateful, with the state in an external store: " + external + ".";
   if (rec.rules.edge_cache && rec.facts.repeat_share)
     v += " Put an edge cache in front: " + pct(*rec.facts.repeat_share) + " of requests repeat an input" +
@@ -195,6 +206,9 @@ std::string facts_text(const Facts& f) {
     o << "  language model          " << f.llm_name << ", " << num(f.llm_parameters_b) << " B parameters, "
       << num(f.llm_weights_gb) << " GB of weights at " << f.llm_precision << ", context up to "
       << num(f.llm_context_tokens) << " tokens\n";
+    if (f.llm_models_differ)
+      o << "  models per candidate    " << join_models(f.llm_candidate_models)
+        << " (the rules judge the smallest)\n";
     if (t.with_tokens > 0)
       o << "  tokens per request      " << num(t.mean_input_tokens) << " in + " << num(t.mean_output_tokens)
         << " out on average, longest request " << num(static_cast<double>(t.max_request_tokens))

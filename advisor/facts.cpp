@@ -5,10 +5,12 @@
 #include <unordered_set>
 
 #include "advisor/evidence.hpp"
+#include "advisor/format.hpp"
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
 #include "platforms/fleet/llm_timing.hpp"
 #include "sim/arrival_source.hpp"
+#include "sim/candidate_llm.hpp"
 
 namespace servesim::advisor {
 
@@ -157,7 +159,22 @@ Facts derive_facts(const sim::Scenario& scenario, const AdvisorSection& section)
       measure_traffic(scenario.workload, scenario.seed, token_level ? 0.0 : scenario.service.warm_s.mean_s(),
                       th.get("reference_instance_concurrency"));
   f.gflops_per_request = section.gflops_per_request;
-  const sim::LlmShape& llm = scenario.service.llm;
+  // Candidates serving different models (candidates[i].llm, docs/scenario.md): the rules judge the smallest
+  // one (a limit the smallest exceeds, every model exceeds); the evidence runs each candidate with its own.
+  const sim::LlmShape* smallest = &scenario.service.llm;
+  if (sim::candidates_serve_different_models(scenario)) {
+    f.llm_models_differ = true;
+    for (const sim::CandidateSpec& c : scenario.candidates) {
+      const sim::LlmShape& m = sim::llm_of(scenario, c);
+      f.llm_candidate_models.push_back(c.name + ": " + m.name + " at " + m.precision + " (" +
+                                       num(sim::llm_weights_mb(m) / 1e3) + " GB of weights)");
+      if (sim::llm_weights_mb(m) < sim::llm_weights_mb(*smallest)) {
+        smallest = &m;
+        if (!section.model_size_mb) f.model_size_mb = sim::service_for(scenario.service, c).model_size_mb;
+      }
+    }
+  }
+  const sim::LlmShape& llm = *smallest;
   if (llm.given) {
     // A language model: its weights at the serving precision are what every replica must hold; its work per
     // request is about 2 FLOP per parameter per token (prompt and output), with the workload's tokens (or

@@ -75,6 +75,10 @@ struct Facts {
   std::string llm_name, llm_precision;
   double llm_parameters_b = 0, llm_weights_gb = 0;
   uint32_t llm_context_tokens = 0;
+  // Candidates serving different models (candidates[i].llm): the llm_* facts above are the smallest one's;
+  // each candidate as "name: model at precision (weights)".
+  bool llm_models_differ = false;
+  std::vector<std::string> llm_candidate_models;
   std::optional<double> cpu_compute_ms;  // gflops / (cpu GFLOP/s x speed-up on function_max_vcpu)
   bool gpu_intensive = false;
   // Share of requests whose input repeats (edge-cache hits): analytical from advisor.popularity (Zipf), or

@@ -1,8 +1,11 @@
 #include "platforms/model_factory.hpp"
 
+#include <optional>
+
 #include "core/input_error.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/registry.hpp"
+#include "sim/candidate_llm.hpp"
 #include "sim/service_time.hpp"
 
 namespace servesim::platforms {
@@ -20,10 +23,10 @@ std::string consumer_of(sim::EventSourceSpec::Type type) {
   }
   return "an SQS event source (aws-lambda: docs/events.md)";
 }
-}  // namespace
 
-std::unique_ptr<sim::PlatformModel> make_model(const sim::CandidateSpec& candidate,
-                                               const sim::Scenario& scenario) {
+// The candidate's model for `scenario` as it is (make_model gives it the candidate's own service).
+std::unique_ptr<sim::PlatformModel> make_model_for(const sim::CandidateSpec& candidate,
+                                                   const sim::Scenario& scenario) {
   if (const PlatformRegistration* r = find_registration(candidate.platform)) {
     auto model = r->make(candidate, scenario);
     if (scenario.event_source.given && !model->consumes_event_source())
@@ -35,7 +38,7 @@ std::unique_ptr<sim::PlatformModel> make_model(const sim::CandidateSpec& candida
     const sim::ServiceSpec& s = scenario.service;
     if (s.llm.given && !model->token_level() && !sim::uses_token_costs(s) && !s.given.warm &&
         scenario.model.is_null())
-      throw input_error(scenario.file, "/service/llm/cpu_ms_per_output_token",
+      throw input_error(scenario.file, s.llm.pointer + "/cpu_ms_per_output_token",
                         "missing: candidate \"" + candidate.name + "\" (" + candidate.platform +
                             ") serves the language model request by request on CPUs, which needs the "
                             "per-token costs cpu_ms_per_input_token and cpu_ms_per_output_token (or "
@@ -49,10 +52,29 @@ std::unique_ptr<sim::PlatformModel> make_model(const sim::CandidateSpec& candida
       "platform", "the catalogue lists " + settings.entry().platform + " but no model implements it yet");
 }
 
+}  // namespace
+
+std::unique_ptr<sim::PlatformModel> make_model(const sim::CandidateSpec& candidate,
+                                               const sim::Scenario& scenario) {
+  // A candidate with its own "llm": its platform model sees its model and the cold start that follows it.
+  if (candidate.has_llm) return make_model_for(candidate, sim::scenario_for(scenario, candidate));
+  return make_model_for(candidate, scenario);
+}
+
 std::vector<sim::CandidateRun> make_candidates(const sim::Scenario& scenario) {
   std::vector<sim::CandidateRun> runs;
-  for (const auto& c : scenario.candidates)
-    runs.push_back(sim::CandidateRun{c.name, make_model(c, scenario)});
+  // Candidates with their own "llm" share one copy of the scenario, its service set for each in turn (a copy
+  // per candidate is quadratic in their number: 2,000 such candidates took 4.5 s to build, 0.14 s without).
+  std::optional<sim::Scenario> own;
+  for (const auto& c : scenario.candidates) {
+    if (!c.has_llm) {
+      runs.push_back(sim::CandidateRun{c.name, make_model_for(c, scenario)});
+      continue;
+    }
+    if (!own) own = scenario;
+    own->service = sim::service_for(scenario.service, c);
+    runs.push_back(sim::CandidateRun{c.name, make_model_for(c, *own)});
+  }
   sim::check_faults(scenario.faults, runs);  // a fault a platform does not model is bad input, found here
   return runs;
 }

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "platforms/catalog.hpp"
+#include "sim/candidate_llm.hpp"
 
 namespace servesim::platforms {
 
@@ -65,7 +66,9 @@ std::string placement_of(const std::string& platform) {
 
 std::vector<PlacementUse> placements_of(const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
   const PlatformRegistration* r = find_registration(candidate.platform);
-  if (r && r->placements) return r->placements(candidate, scenario);
+  if (r && r->placements)
+    return candidate.has_llm ? r->placements(candidate, sim::scenario_for(scenario, candidate))
+                             : r->placements(candidate, scenario);
   const PlatformEntry* e = find_platform(candidate.platform);
   if (e && !e->placement_with_gpu.empty()) {
     const auto gpu = candidate.settings.find("gpu");

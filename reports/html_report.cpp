@@ -325,8 +325,15 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
   bool any_llm = false;
   for (const auto& c : cands) any_llm = any_llm || c.contains("llm");
   if (any_llm) {
+    // Candidates serving different models (candidates[i].llm): a column names each one's.
+    bool models_differ = false;
+    for (const auto& c : cands)
+      models_differ = models_differ || (c.contains("model") && cands.front().contains("model") &&
+                                        c["model"] != cands.front()["model"]);
     out << "<h3>Language-model serving: tokens, KV cache and cost per token</h3><table class=\"num\"><thead>"
-           "<tr><th>candidate</th><th>TTFT p50 [ms]</th><th>TTFT p99 [ms]</th><th>TPOT p50 [ms]</th>"
+           "<tr><th>candidate</th>"
+        << (models_differ ? "<th>model</th>" : "")
+        << "<th>TTFT p50 [ms]</th><th>TTFT p99 [ms]</th><th>TPOT p50 [ms]</th>"
            "<th>TPOT p99 [ms]</th><th>goodput</th><th>output tokens/s per GPU</th><th>USD per million "
            "tokens</th><th>KV cache mean</th><th>KV cache peak</th><th>preemptions</th></tr></thead>"
            "<tbody>\n";
@@ -334,6 +341,12 @@ std::string header_html(const RunData& run, const ReportContext& ctx) {
       if (!c.contains("llm")) continue;
       const auto& l = c["llm"];
       out << "<tr><td class=\"text\">" << html_escape(c.value("name", "")) << "</td>";
+      if (models_differ) {
+        const auto& m = c.contains("model") ? c["model"] : nlohmann::json::object();
+        out << "<td class=\"text\">" << html_escape(m.value("name", "")) << " at "
+            << html_escape(m.value("precision", "")) << " (" << format_number(m.value("weights_gb", 0.0), 3)
+            << " GB)</td>";
+      }
       for (const char* k : {"ttft_ms", "tpot_ms"})
         for (const char* q : {"p50", "p99"}) out << "<td>" << format_number(num(l, k, q), 3) << "</td>";
       out << "<td>" << format_number(num(l, "goodput", "share") * 100, 3) << " %</td><td>"

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/input_error.hpp"
+#include "reports/candidate_model.hpp"
 #include "reports/event_source_summary.hpp"
 #include "sim/slo.hpp"
 
@@ -284,6 +285,8 @@ nlohmann::ordered_json summary_json(const sim::Scenario& sc,
     c["name"] = r.name;
     c["platform"] = r.platform;
     c["latency_source"] = r.latency_source;
+    // The language model it serves: service.llm's, or its own (candidates[i].llm, docs/scenario.md).
+    if (sc.service.llm.given) c["model"] = model_json(llm_of_result(sc, r.name));
     c["requests"] = {{"arrived", q.arrived},     {"served", q.served},       {"cold_starts", q.cold_starts},
                      {"throttled", q.throttled}, {"timed_out", q.timed_out}, {"dropped", q.dropped},
                      {"retries", q.retries},     {"queued", q.queued}};
@@ -489,6 +492,7 @@ std::string summary_table(const sim::Scenario& sc, const std::vector<sim::Candid
                   r.cost_total_usd);
     out << line;
   }
+  out << model_lines(sc, results);  // candidates serving different models: which one each serves
   std::snprintf(line, sizeof line, "SLO: p99 <= %g ms, client timeout %g s\n", sc.slo.p99_ms,
                 sc.slo.timeout_s);
   out << line;

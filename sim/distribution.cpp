@@ -179,6 +179,15 @@ double Distribution::sample(Rng& rng) const {
   return mean_s_;
 }
 
+Distribution Distribution::scaled(double factor) const {
+  Distribution d = *this;
+  d.mean_s_ *= factor;
+  d.p99_s_ *= factor;
+  d.mu_ += std::log(factor);  // ln(factor X) = ln X + ln factor: sigma unchanged
+  for (auto& point : d.points_) point.second *= factor;
+  return d;
+}
+
 std::string Distribution::describe() const {
   switch (kind_) {
     case Kind::constant:

@@ -52,6 +52,8 @@ class Distribution {
   double quantile_s(double q) const;
   Kind kind() const { return kind_; }
   std::string describe() const;  // e.g. "lognormal(mean 40 ms, p99 90 ms)"
+  // The same shape with every value multiplied by `factor` (> 0): X' = factor x X.
+  Distribution scaled(double factor) const;
 
  private:
   Kind kind_ = Kind::constant;

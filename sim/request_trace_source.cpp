@@ -72,6 +72,7 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
       key_column_name_(spec.key_column),
       has_token_columns_(!spec.input_tokens_column.empty()),
       max_request_tokens_(spec.max_request_tokens),
+      max_request_tokens_key_(spec.max_request_tokens_key),
       input_tokens_column_(has_key_column_ ? 2 : 1),
       input_tokens_name_(spec.input_tokens_column),
       output_tokens_name_(spec.output_tokens_column),
@@ -267,7 +268,7 @@ bool RequestTraceSource::read_row(Row& row, TraceStamp& stamp) {
     row.tokens.output = parse_tokens(input_tokens_column_ + 1);
     if (max_request_tokens_ > 0 && uint64_t{row.tokens.input} + row.tokens.output > max_request_tokens_)
       throw input_error(rows_.path(), "line " + std::to_string(rows_.line()),
-                        "expected input + output tokens within service.llm.max_context_tokens (" +
+                        "expected input + output tokens within " + max_request_tokens_key_ + " (" +
                             std::to_string(max_request_tokens_) + "), got " +
                             std::to_string(row.tokens.input) + " + " + std::to_string(row.tokens.output) +
                             " (raise max_context_tokens or filter the trace)");

@@ -93,7 +93,8 @@ class RequestTraceSource final : public ArrivalSource {
   std::string key_column_name_;
   bool has_token_columns_ = false;
   uint64_t max_request_tokens_ = 0;  // WorkloadSpec::max_request_tokens
-  size_t input_tokens_column_ = 0;   // in rows_; output tokens follow
+  std::string max_request_tokens_key_;
+  size_t input_tokens_column_ = 0;  // in rows_; output tokens follow
   std::string input_tokens_name_;
   std::string output_tokens_name_;
   bool has_filter_ = false;

@@ -10,6 +10,7 @@
 #include "core/input_file.hpp"
 #include "core/json_fields.hpp"
 #include "core/json_reader.hpp"
+#include "sim/candidate_llm.hpp"
 #include "sim/llm_presets.hpp"
 #include "sim/trace_timestamp.hpp"
 
@@ -376,6 +377,19 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file, cons
           parse_event_source(spec.settings["event_source"], file, ptr + "/event_source", sc.event_source);
       spec.event_source_pointer = ptr + "/event_source";
       spec.settings.erase("event_source");
+    }
+    // The candidate's own "llm" keys over service.llm's, for it only (sim/candidate_llm.hpp).
+    if (spec.settings.contains("llm")) {
+      const nlohmann::json none = nlohmann::json::object();
+      const nlohmann::json& service_llm =
+          top.has("service") && doc["service"].contains("llm") ? doc["service"]["llm"] : none;
+      parse_candidate_llm(service_llm, spec.settings["llm"], sc.service, file, spec);
+      spec.settings.erase("llm");
+      // A trace's request must fit the shortest context a candidate's server accepts.
+      if (spec.llm.max_context_tokens < sc.workload.max_request_tokens) {
+        sc.workload.max_request_tokens = spec.llm.max_context_tokens;
+        sc.workload.max_request_tokens_key = "candidate \"" + spec.name + "\"'s llm.max_context_tokens";
+      }
     }
     if (!names.insert(spec.name).second)
       throw c.error("name", "expected a name no other candidate has, got \"" + excerpt(spec.name) + "\"");

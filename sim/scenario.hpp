@@ -19,6 +19,8 @@ namespace servesim::sim {
 // from it; CPU platforms use the per-token costs.
 struct LlmShape {
   bool given = false;
+  std::string pointer =
+      "/service/llm";       // where it was given, for errors (a candidate's: /candidates/<i>/llm)
   std::string name;         // the preset's name, or "custom"
   double parameters_b = 0;  // [billions]
   uint32_t layers = 0;
@@ -126,6 +128,11 @@ struct CandidateSpec {
   // and the JSON pointer of those keys ("/event_source" when the candidate gives none).
   EventSourceSpec event_source;
   std::string event_source_pointer = "/event_source";
+  // The candidate's own "llm" keys over service.llm (has_llm = false: none; sim/candidate_llm.hpp): its
+  // model, and the bytes its cold start fetches (llm_model_size_mb < 0: derived from its weights).
+  bool has_llm = false;
+  LlmShape llm;
+  double llm_model_size_mb = -1;
 };
 
 struct Scenario {

@@ -57,6 +57,8 @@ struct WorkloadSpec {
   // The longest input + output a row may ask for (service.llm.max_context_tokens, set by the scenario reader;
   // 0: no limit). A longer row is bad input, found while the trace is read before the run.
   uint64_t max_request_tokens = 0;
+  // What set it, for the error: service.llm's, or the shortest of a candidate's own llm (docs/scenario.md).
+  std::string max_request_tokens_key = "service.llm.max_context_tokens";
   // request_trace only: the column holding each request's prompt-prefix block ids ("" = none; needs the
   // token columns), one id per prefix_block_tokens tokens of the prompt, equal ids meaning equal blocks (the
   // Mooncake traces' hash_ids with 512-token blocks). JSONL: an array of integers; CSV: integers separated by

@@ -32,7 +32,7 @@ LlmServing make_llm_serving(const sim::LlmShape& s, const GpuSpec& gpu, LlmRepli
   try {
     out.timing = std::make_shared<const LlmTiming>(spec, gpu, r);
   } catch (const std::invalid_argument& e) {
-    throw input_error(file, "/service/llm", e.what());
+    throw input_error(file, s.pointer, e.what());
   }
   out.latency_source = fitted ? "calibrated" : "estimated";
   out.basis =

@@ -28,8 +28,9 @@ struct LlmServing {
   std::string basis;
 };
 
-// `replica`: efficiencies 0 and overhead < 0 take the fit's. Throws InputError naming `file` and
-// /service/llm when the model does not fit the GPUs at its precision.
+// `replica`: efficiencies 0 and overhead < 0 take the fit's. Throws InputError naming `file` and the
+// shape's pointer (/service/llm, or a candidate's /candidates/<i>/llm) when the model does not fit the GPUs
+// at its precision.
 LlmServing make_llm_serving(const sim::LlmShape& shape, const GpuSpec& gpu, LlmReplicaParams replica,
                             const std::string& file);
 
