@@ -357,7 +357,7 @@ uint32_t InstanceFleet::affinity_home(uint32_t r) {
   return outcome == Outcome::hit ? home->instance : kNone;
 }
 
-void InstanceFleet::answering(uint32_t i, const Request& q) {
+void InstanceFleet::record_answer(uint32_t i, const Request& q) {
   // The affinity cookie comes with the response: the session's next request goes where this one ran.
   if (cfg_.session_affinity && q.key != sim::kNoKey) affinity_.answered(q.key, i, inst_[i].life);
   if (served_by_) *served_by_ = sim::ServedBy{q.key, (static_cast<uint64_t>(i) << 32) | inst_[i].life};

@@ -249,8 +249,12 @@ class InstanceFleet : public sim::PlatformModel {
   void place(double t_s, uint32_t r);
   // Session affinity: the ready instance request r's session should go to, or kNone (the cause counted).
   uint32_t affinity_home(uint32_t r);
-  // Tells the served_by slot (ModelContext) and the session affinity that instance i answers request r now.
-  void answering(uint32_t i, const Request& q);
+  // Tells the served_by slot (ModelContext) and the session affinity that instance i answers request r now
+  // (inline: nothing to tell on most runs, and it is called once per answer).
+  void answering(uint32_t i, const Request& q) {
+    if (cfg_.session_affinity || served_by_) record_answer(i, q);
+  }
+  void record_answer(uint32_t i, const Request& q);
   void enqueue(double t_s, uint32_t r);
   void throttle(double t_s, uint32_t r);
   void start_service(double t_s, uint32_t i, uint32_t r);
