@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "support/sim_harness.hpp"
+#include "support/pubsub_scenario.hpp"
 
 namespace {
 using namespace servesim;
@@ -21,22 +21,9 @@ using test::TempDir;
 // that only the ordering keys limit the pushes.
 json ordered_scenario(const TempDir& dir, int count, double service_ms, const json& event_source,
                       int instances) {
-  json source = {{"type", "pubsub"}, {"push_window_initial", 1000}};
+  json source = {{"push_window_initial", 1000}};
   for (const auto& [key, value] : event_source.items()) source[key] = value;
-  json doc = test::one_candidate_scenario(
-      {"gcp-cloud-run", "svc", 5, 10}, test::trace_at(dir, std::vector<double>(count, 0.0)),
-      {{"warm", constant_ms(service_ms)}},
-      {{"min_instances", instances}, {"max_instances", instances}, {"concurrency", 1}});
-  doc["event_source"] = source;
-  return doc;
-}
-
-// Every message ends served, dead-lettered or expired.
-void check_ordered_messages_accounted(const sim::CandidateResult& r) {
-  const auto& q = r.requests;
-  CHECK(q.served + q.timed_out + q.throttled + q.dropped == q.arrived);
-  CHECK(q.timed_out + q.throttled == 0);
-  CHECK(r.event_source.dead_lettered + r.event_source.expired == q.dropped);
+  return test::pubsub_scenario(dir, std::vector<double>(count, 0.0), service_ms, source, instances);
 }
 
 }  // namespace
@@ -60,7 +47,7 @@ TEST_CASE("platforms::PubSubPushSource: one push at a time per ordering key", "[
     CHECK(e.ordering_key_backlog_peak == 10);
     CHECK(e.queue_depth_peak == 10);
     CHECK(e.oldest_age_peak_s == Approx(10).epsilon(1e-9));
-    check_ordered_messages_accounted(r);
+    test::check_pubsub_accounted(r);
   }
   SECTION("10 keys in turn: all 10 pushed at once, done at 1 s, as without ordering") {
     const auto doc = ordered_scenario(dir, 10, 1000,
@@ -74,7 +61,7 @@ TEST_CASE("platforms::PubSubPushSource: one push at a time per ordering key", "[
     CHECK(r.event_source.concurrent_batches_peak == 10);
     CHECK(r.event_source.ordering_keys_active_peak == 10);
     CHECK(r.event_source.ordering_key_backlog_peak == 1);
-    check_ordered_messages_accounted(r);
+    test::check_pubsub_accounted(r);
   }
   SECTION("100 messages, 2 keys in turn: each key serves 1 message/s, the last done at 50 s") {
     // Per key at most 1 / (1 s) messages per second: 50 messages per key take 50 s (mean delay 25.5 s),
@@ -89,7 +76,7 @@ TEST_CASE("platforms::PubSubPushSource: one push at a time per ordering key", "[
     CHECK(r.latency.mean_s() == Approx(25.5).epsilon(1e-9));
     CHECK(r.event_source.concurrent_batches_peak == 2);
     CHECK(r.event_source.ordering_key_backlog_peak == 50);
-    check_ordered_messages_accounted(r);
+    test::check_pubsub_accounted(r);
   }
   SECTION("ordering keys without enable_message_ordering change nothing: 10 messages of 1 key done at 1 s") {
     const auto doc = ordered_scenario(dir, 10, 1000, {{"ordering_keys", 1}}, 10);
@@ -146,7 +133,7 @@ TEST_CASE("platforms::PubSubPushSource: a nacked message holds its key's followe
     // The second message, published at 0 s, is the oldest from 155 s to its dead-lettering at 310 s.
     CHECK(e.oldest_age_peak_s == Approx(310).epsilon(1e-9));
     CHECK(e.ordering_key_backlog_peak == 2);
-    check_ordered_messages_accounted(r);
+    test::check_pubsub_accounted(r);
   }
   SECTION("without ordering both are pushed together and dead-lettered at 155 s") {
     const auto& r = test::simulate_first(doc);
@@ -155,7 +142,7 @@ TEST_CASE("platforms::PubSubPushSource: a nacked message holds its key's followe
     CHECK(e.dead_lettered == 2);
     CHECK(e.concurrent_batches_peak == 2);
     CHECK(e.oldest_age_peak_s == Approx(155).epsilon(1e-9));
-    check_ordered_messages_accounted(r);
+    test::check_pubsub_accounted(r);
   }
 }
 
@@ -178,7 +165,7 @@ TEST_CASE("platforms::PubSubPushSource: drawn ordering keys are the seed's", "[p
         Approx(0.1 * static_cast<double>(a.event_source.ordering_key_backlog_peak)).epsilon(1e-9));
   CHECK(a.latency.mean_s() == b.latency.mean_s());
   CHECK(a.event_source.ordering_key_backlog_peak == b.event_source.ordering_key_backlog_peak);
-  check_ordered_messages_accounted(a);
+  test::check_pubsub_accounted(a);
 }
 
 TEST_CASE("platforms::PubSubPushSource: a key's followers expire behind a failing first message",
@@ -203,12 +190,12 @@ TEST_CASE("platforms::PubSubPushSource: a key's followers expire behind a failin
     CHECK(r.event_source.batches == 6);
     CHECK(r.event_source.expired == 2);
     CHECK(r.event_source.oldest_age_peak_s == Approx(636).epsilon(1e-9));
-    check_ordered_messages_accounted(r);
+    test::check_pubsub_accounted(r);
   }
   SECTION("no ordering") {
     const auto& r = test::simulate_first(doc);
     CHECK(r.event_source.batches == 12);
     CHECK(r.event_source.expired == 2);
-    check_ordered_messages_accounted(r);
+    test::check_pubsub_accounted(r);
   }
 }

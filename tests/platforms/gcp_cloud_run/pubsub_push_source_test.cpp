@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "support/sim_harness.hpp"
+#include "support/pubsub_scenario.hpp"
 
 namespace {
 using namespace servesim;
@@ -18,27 +18,6 @@ using nlohmann::json;
 using test::constant_ms;
 using test::scenario_from;
 using test::TempDir;
-
-// Messages published at `times`, each taking `service_ms` alone on a 1-vCPU Cloud Run instance; `instances`
-// minimum = maximum instances (ready at 0: no cold start), one request each at a time.
-json pubsub_scenario(const TempDir& dir, const std::vector<double>& times, double service_ms,
-                     const json& event_source, int instances = 1) {
-  json source = event_source;
-  source["type"] = "pubsub";
-  json doc = test::one_candidate_scenario(
-      {"gcp-cloud-run", "svc", 5, 10}, test::trace_at(dir, times), {{"warm", constant_ms(service_ms)}},
-      {{"min_instances", instances}, {"max_instances", instances}, {"concurrency", 1}});
-  doc["event_source"] = source;
-  return doc;
-}
-
-// Every message ends served, dead-lettered or expired.
-void check_messages_accounted(const sim::CandidateResult& r) {
-  const auto& q = r.requests;
-  CHECK(q.served + q.timed_out + q.throttled + q.dropped == q.arrived);
-  CHECK(q.timed_out + q.throttled == 0);
-  CHECK(r.event_source.dead_lettered + r.event_source.expired == q.dropped);
-}
 
 }  // namespace
 
@@ -49,8 +28,8 @@ TEST_CASE("platforms::PubSubPushSource: a message always nacked backs off and go
   // (a nack) 1 s after it was pushed. Exponential backoff from 10 s: the k-th failed delivery waits
   // 10 x 2^(k-1) s, so deliveries at 0, 1 + 10 = 11, 12 + 20 = 32, 33 + 40 = 73, 74 + 80 = 154; the fifth
   // nack (155 s) reaches max_delivery_attempts 5: dead-lettered at 155 s, 155 s after it was published.
-  auto doc = pubsub_scenario(dir, {0.0}, 2000,
-                             {{"retry_policy", "exponential_backoff"}, {"max_delivery_attempts", 5}});
+  auto doc = test::pubsub_scenario(dir, {0.0}, 2000,
+                                   {{"retry_policy", "exponential_backoff"}, {"max_delivery_attempts", 5}});
   doc["candidates"][0]["request_timeout_s"] = 1;
   SECTION("HTTP 504: delivered at 0, 11, 32, 73, 154 s, dead-lettered at 155 s") {
     const auto& r = test::simulate_first(doc);
@@ -64,7 +43,7 @@ TEST_CASE("platforms::PubSubPushSource: a message always nacked backs off and go
     CHECK(e.oldest_age_peak_s == Approx(155).epsilon(1e-9));
     // Each nack pauses pushing (0.1, 0.2, 0.4, 0.8, 1.6 s: shorter than the backoff, so unseen here).
     CHECK(e.push_backoffs == 5);
-    check_messages_accounted(r);
+    test::check_pubsub_accounted(r);
   }
   SECTION("the ack deadline: a request still running after 10 s is a nack, whatever Cloud Run does later") {
     // 25 s per message, Cloud Run's default request timeout (300 s): each delivery is nacked at its 10 s ack
@@ -78,14 +57,14 @@ TEST_CASE("platforms::PubSubPushSource: a message always nacked backs off and go
     CHECK(e.ack_deadline_exceeded == 5);
     CHECK(e.dead_lettered == 1);
     CHECK(e.oldest_age_peak_s == Approx(200).epsilon(1e-9));
-    check_messages_accounted(r);
+    test::check_pubsub_accounted(r);
   }
 }
 
 TEST_CASE("platforms::PubSubPushSource: a message older than the retention expires", "[pubsub]") {
   TempDir dir;
   // Always nacked 1 s after each push, no dead-letter topic, a 600 s message retention.
-  auto doc = pubsub_scenario(dir, {0.0}, 2000, {{"message_retention_s", 600}});
+  auto doc = test::pubsub_scenario(dir, {0.0}, 2000, {{"message_retention_s", 600}});
   doc["candidates"][0]["request_timeout_s"] = 1;
   SECTION("no retry policy: redelivered after each push backoff, expired at 600.3 s") {
     // Redelivered as soon as the push backoff after the k-th failure in a row (0.1 x 2^(k-1) s, at most
@@ -97,7 +76,7 @@ TEST_CASE("platforms::PubSubPushSource: a message older than the retention expir
     CHECK(e.redeliveries == 17);
     CHECK(e.expired == 1);
     CHECK(e.oldest_age_peak_s == Approx(600.3).epsilon(1e-9));
-    check_messages_accounted(r);
+    test::check_pubsub_accounted(r);
   }
   SECTION("exponential backoff: pushed at 0, 11, 32, 73, 154, 315 s; the next (636 s) is too late") {
     doc["event_source"]["retry_policy"] = "exponential_backoff";
@@ -106,7 +85,7 @@ TEST_CASE("platforms::PubSubPushSource: a message older than the retention expir
     CHECK(e.batches == 6);
     CHECK(e.expired == 1);
     CHECK(e.oldest_age_peak_s == Approx(636).epsilon(1e-9));
-    check_messages_accounted(r);
+    test::check_pubsub_accounted(r);
   }
 }
 
@@ -115,7 +94,7 @@ TEST_CASE("platforms::PubSubPushSource: successes grow the push window", "[pubsu
   // 20 messages at 0 s, 1 s each, 20 instances ready: only the push window limits them. Window 3: 3 pushed at
   // 0 s; their 3 acks at 1 s make it 6 (6 pushed), their 6 acks at 2 s make it 12 (the 11 left pushed), done
   // at 3 s. Latencies 3 x 1 + 6 x 2 + 11 x 3 = 48 s: mean 2.4 s; the window ends at 3 + 20 = 23.
-  const auto doc = pubsub_scenario(dir, std::vector<double>(20, 0.0), 1000, json::object(), 20);
+  const auto doc = test::pubsub_scenario(dir, std::vector<double>(20, 0.0), 1000, json::object(), 20);
   const auto& r = test::simulate_first(doc);
   const auto& e = r.event_source;
   CHECK(r.requests.served == 20);
@@ -124,7 +103,7 @@ TEST_CASE("platforms::PubSubPushSource: successes grow the push window", "[pubsu
   CHECK(r.latency.max_s() == Approx(3).epsilon(1e-9));
   CHECK(r.latency.mean_s() == Approx(2.4).epsilon(1e-9));
   CHECK(e.batches_failed == 0);
-  check_messages_accounted(r);
+  test::check_pubsub_accounted(r);
 }
 
 TEST_CASE("platforms::PubSubPushSource: an HTTP 429 shrinks the push window", "[pubsub]") {
@@ -133,7 +112,7 @@ TEST_CASE("platforms::PubSubPushSource: an HTTP 429 shrinks the push window", "[
   // HTTP 429 at 10 s (queue_timeout_s): the window halves twice, 3 -> 1.5 -> 1, so nothing more is pushed
   // while A runs. A's ack at 30 s makes it 2: B and C pushed; B runs 30-60 s, C gets 429 at 40 s (window 1);
   // B's ack at 60 s: C pushed, done at 90 s. 6 push requests, 3 nacks; latencies 30, 60, 90 s.
-  auto doc = pubsub_scenario(dir, {0.0, 0.0, 0.0}, 30000, {{"ack_deadline_s", 60}});
+  auto doc = test::pubsub_scenario(dir, {0.0, 0.0, 0.0}, 30000, {{"ack_deadline_s", 60}});
   SECTION("window halved on each failure") {
     const auto& r = test::simulate_first(doc);
     const auto& e = r.event_source;
@@ -142,7 +121,7 @@ TEST_CASE("platforms::PubSubPushSource: an HTTP 429 shrinks the push window", "[
     CHECK(r.requests.served == 3);
     CHECK(r.latency.mean_s() == Approx(60).epsilon(1e-9));
     CHECK(r.latency.max_s() == Approx(90).epsilon(1e-9));
-    check_messages_accounted(r);
+    test::check_pubsub_accounted(r);
   }
   SECTION("a window that does not shrink keeps pushing into the full queue") {
     // Window 3 throughout: B and C are pushed again at each push backoff's end and refused 10 s later, so
@@ -151,14 +130,14 @@ TEST_CASE("platforms::PubSubPushSource: an HTTP 429 shrinks the push window", "[
     const auto& r = test::simulate_first(doc);
     CHECK(r.event_source.batches_failed > 3);
     CHECK(r.requests.served == 3);
-    check_messages_accounted(r);
+    test::check_pubsub_accounted(r);
   }
 }
 
 TEST_CASE("platforms::PubSubPushSource: throughput is billed per TiB, at least 1 KB a request", "[pubsub]") {
   TempDir dir;
   // 10 messages, each one publish and one push request: 20 requests of max(1,000 bytes, the message).
-  auto doc = pubsub_scenario(dir, std::vector<double>(10, 0.0), 10, {{"message_kb", 3}}, 10);
+  auto doc = test::pubsub_scenario(dir, std::vector<double>(10, 0.0), 10, {{"message_kb", 3}}, 10);
   const double tib = 1099511627776.0;
   SECTION("3 KB messages: 20 x 3,000 bytes at $40 per TiB") {
     const auto& r = test::simulate_first(doc);
@@ -182,7 +161,7 @@ TEST_CASE("platforms::PubSubPushSource: every message ends, and the same seed gi
   // queue, 429s, request timeouts and the dead-letter topic all happen.
   std::vector<double> times;
   for (int i = 0; i < 2000; ++i) times.push_back(0.01 * i);
-  auto doc = pubsub_scenario(
+  auto doc = test::pubsub_scenario(
       dir, times, 0,
       {{"retry_policy", "exponential_backoff"}, {"minimum_backoff_s", 1}, {"max_delivery_attempts", 5}});
   doc["service"]["warm"] = {{"type", "lognormal"}, {"mean_ms", 300}, {"p99_ms", 3000}};
@@ -199,12 +178,12 @@ TEST_CASE("platforms::PubSubPushSource: every message ends, and the same seed gi
   CHECK(a.latency.mean_s() == b.latency.mean_s());
   CHECK(a.event_source.batches == b.event_source.batches);
   CHECK(a.event_source.batches_failed > 0);
-  check_messages_accounted(a);
+  test::check_pubsub_accounted(a);
 }
 
 TEST_CASE("platforms::PubSubPushSource: Google's defaults, refined by a candidate", "[pubsub]") {
   TempDir dir;
-  auto doc = pubsub_scenario(dir, {0.0}, 100, json::object());
+  auto doc = test::pubsub_scenario(dir, {0.0}, 100, json::object());
   doc["candidates"][0]["event_source"] = {{"retry_policy", "exponential_backoff"}, {"maximum_backoff_s", 60}};
   const auto sc = scenario_from(doc);
   // The subscription's documented defaults: 10 s ack deadline, immediate redelivery, no dead-letter topic,
@@ -230,7 +209,7 @@ TEST_CASE("platforms::PubSubPushSource: Google's defaults, refined by a candidat
 
 TEST_CASE("platforms::PubSubPushSource: bad input", "[pubsub]") {
   TempDir dir;
-  auto doc = pubsub_scenario(dir, {0.0}, 100, json::object());
+  auto doc = test::pubsub_scenario(dir, {0.0}, 100, json::object());
   SECTION("only a Cloud Run service takes the push subscription") {
     doc["candidates"] = {{{"name", "fn"}, {"platform", "aws-lambda"}}};
     CHECK_THROWS_WITH(test::simulate(scenario_from(doc)),
