@@ -53,6 +53,8 @@ void check_options(const CalibrateOptions& options) {
   if (options.architecture != "x86_64" && options.architecture != "arm64")
     throw fail("--architecture", "x86_64 or arm64, got '" + excerpt(options.architecture) + "'");
   if (options.out_dir.empty()) throw fail("--out", "an output folder");
+  if (options.timestamp_at != "start" && options.timestamp_at != "end")
+    throw fail("--timestamp-at", "start or end, got '" + excerpt(options.timestamp_at) + "'");
 }
 
 }  // namespace
@@ -188,7 +190,8 @@ std::string records_of(const std::string& platform) {
   return "AWS Lambda REPORT records (CloudWatch Logs)";
 }
 
-std::vector<LambdaInvocation> read_logs(const std::vector<std::string>& logs, const std::string& platform) {
+std::vector<LambdaInvocation> read_logs(const std::vector<std::string>& logs, const std::string& platform,
+                                        bool stamped_at_end) {
   std::vector<LambdaInvocation> calls;
   if (platform == kLambda) {
     for (const auto& path : logs) {
@@ -207,6 +210,8 @@ std::vector<LambdaInvocation> read_logs(const std::vector<std::string>& logs, co
     all.without_instance += more.without_instance;
   }
   check_one_revision(all, logs.front());
+  if (stamped_at_end)  // the entry was written when the response went out
+    for (RequestRecord& r : all.requests) r.arrival_s -= r.latency_ms / 1000.0;
   return as_invocations(all);
 }
 
@@ -231,7 +236,13 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
     return calibrate_vllm(vllm);
   }
   const bool lambda = platform == kLambda;
-  std::vector<LambdaInvocation> calls = read_logs(options.logs, platform);
+  if (options.timestamp_at == "end" && platform != kCloudRun)
+    throw input_error("command line", "--timestamp-at",
+                      std::string("expected only with Cloud Run request logs (--platform ") + kCloudRun +
+                          ": Lambda's REPORT lines and Application Insights' requests say what their time "
+                          "marks), got logs of " +
+                          platform);
+  std::vector<LambdaInvocation> calls = read_logs(options.logs, platform, options.timestamp_at == "end");
   const std::string& first_file = options.logs.front();
   if (calls.empty()) throw input_error(first_file, "", "expected " + records_of(platform) + ", found none");
   if (lambda && has_several_memory_sizes(calls)) return calibrate_memory_sizes(options, std::move(calls));

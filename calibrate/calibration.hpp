@@ -40,6 +40,9 @@ struct CalibrateOptions {
   // say.
   std::string model, gpu;
   uint32_t tensor_parallel = 1;  // GPUs one replica spans (vLLM --tensor-parallel-size; not in the metrics)
+  // Cloud Run request logs: what an entry's timestamp marks, the request's "start" (taken as its arrival) or
+  // its "end" (arrival = timestamp - httpRequest.latency). Google's reference does not say (unconfirmed).
+  std::string timestamp_at = "start";
   bool force = false;
 };
 

@@ -32,7 +32,9 @@ LOGS, by --platform (told from the first file's content when --platform is not g
     gcloud logging read 'resource.type="cloud_run_revision" AND resource.labels.service_name="SVC"'
       --format=json > run.json
     request entries (httpRequest.latency, labels.instanceId) are read; "Starting new instance" system
-    entries, where present, confirm cold starts; other entries are skipped.
+    entries, where present, confirm cold starts; other entries are skipped. An entry's timestamp is taken
+    as the request's arrival; --timestamp-at end takes it as the response (arrival = timestamp - latency):
+    Google's reference does not say which.
   Azure Functions  Application Insights request telemetry (the requests or AppRequests table) exported from
     Log Analytics as CSV with a header row, a JSON array of rows, JSON Lines, or the query API's JSON:
     timestamp, duration (ms), cloud_RoleInstance, and optionally id, resultCode, itemCount (must be 1).
@@ -172,6 +174,9 @@ int calibrate_command(const Args& args) {
                 "vLLM: the GPU, e.g. h100, l4, a100-80gb (default: a GPU label)")(
       "tensor-parallel", po::value(&options.tensor_parallel)->default_value(1),
       "vLLM: GPUs one replica spans (the deployment's --tensor-parallel-size; not in the metrics)")(
+      "timestamp-at", po::value(&options.timestamp_at)->default_value("start"),
+      "Cloud Run: what a request entry's timestamp marks, the request's start (its arrival) or its end "
+      "(arrival = timestamp - latency); Google does not document it")(
       "force", po::bool_switch(&options.force),
       "replace an output folder holding files servesim did not write")(
       "json", po::bool_switch(), "print validation.json instead of the table")("quiet,q", po::bool_switch(),

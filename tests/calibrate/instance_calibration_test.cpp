@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "app/prepare.hpp"
@@ -111,6 +112,39 @@ TEST_CASE("calibrate: servesim calibrate on Cloud Run logs, byte-identical, and 
   CHECK(result.status == 2);
   CHECK(test::user_stderr(result.err)
             .find("(aws-lambda, gcp-cloud-run, azure-functions, kubernetes-gpu), got 'azure-function'") !=
+        std::string::npos);
+}
+
+TEST_CASE("calibrate: Cloud Run entries stamped at the response, read with --timestamp-at end") {
+  // The same requests logged twice: stamped at their arrival, and at their response (arrival + latency).
+  // Read as such (--timestamp-at end: arrival = timestamp - latency), the second gives the first's arrivals,
+  // to the microsecond both stamps and latencies are written in (so within 2 us after the subtraction).
+  const test::TempDir dir;
+  const auto run = twelve_hours_of_requests();
+  const std::string at_start = dir.write("start.json", test::cloud_run_json(run));
+  const std::string at_end = dir.write("end.json", test::cloud_run_json(run, false, true, true));
+  auto result = test::run_servesim("calibrate " + at_start + " --out " + dir.file("a") + " --quiet", dir);
+  REQUIRE(result.status == 0);
+  result = test::run_servesim(
+      "calibrate " + at_end + " --timestamp-at end --out " + dir.file("b") + " --quiet", dir);
+  REQUIRE(result.status == 0);
+  auto arrivals = [&](const std::string& folder) {
+    std::vector<double> out;
+    std::istringstream csv(test::read_file(dir.file(folder + "/requests.csv")));
+    std::string line;
+    std::getline(csv, line);  // header
+    while (std::getline(csv, line)) out.push_back(std::stod(line.substr(0, line.find(','))));
+    return out;
+  };
+  const std::vector<double> a = arrivals("a"), b = arrivals("b");
+  REQUIRE(a.size() == run.requests.size());
+  REQUIRE(b.size() == a.size());
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
+  CHECK(worst <= 2e-6);
+  result = test::run_servesim("calibrate " + at_start + " --timestamp-at middle --out " + dir.file("d"), dir);
+  CHECK(result.status == 2);
+  CHECK(test::user_stderr(result.err).find("--timestamp-at: expected start or end, got 'middle'") !=
         std::string::npos);
 }
 

@@ -123,7 +123,7 @@ inline std::string cloud_run_instance_id(int instance) {
 // its first request's arrival), newest first as gcloud logging read lists them. `json_lines`: one compact
 // entry per line instead of the indented array.
 inline std::string cloud_run_json(const GeneratedRequests& run, bool json_lines = false,
-                                  bool startup_entries = true) {
+                                  bool startup_entries = true, bool stamp_at_end = false) {
   struct Entry {
     double at;
     int order;
@@ -137,6 +137,8 @@ inline std::string cloud_run_json(const GeneratedRequests& run, bool json_lines 
   for (size_t n = 0; n < run.requests.size(); ++n) {
     const GeneratedRequest& r = run.requests[n];
     const std::string stamp = rfc3339(r.arrival_s, 6);
+    // The entry's timestamp: the arrival, or (stamp_at_end) the response, arrival + latency.
+    const std::string entry_stamp = stamp_at_end ? rfc3339(r.arrival_s + r.latency_ms / 1000, 6) : stamp;
     const std::string instance = cloud_run_instance_id(r.instance);
     char http[512], entry[1600];
     std::snprintf(
@@ -152,7 +154,7 @@ inline std::string cloud_run_json(const GeneratedRequests& run, bool json_lines 
                   R"("receiveTimestamp": "%s", %s, "severity": "INFO", "timestamp": "%s", )"
                   R"("trace": "projects/demo-project/traces/%032zx"})",
                   http, n + 1, instance.c_str(), rfc3339(r.arrival_s + r.latency_ms / 1000 + 0.05, 6).c_str(),
-                  resource.c_str(), stamp.c_str(), n + 1);
+                  resource.c_str(), entry_stamp.c_str(), n + 1);
     entries.push_back({r.arrival_s, 1, entry});
     if (r.cold && startup_entries) {
       std::snprintf(entry, sizeof entry,
