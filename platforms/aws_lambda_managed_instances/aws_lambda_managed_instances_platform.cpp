@@ -15,7 +15,7 @@ PlatformRegistration aws_lambda_managed_instances_platform() {
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
     const Settings settings(candidate, scenario.file);
     ManagedInstancesParams params = ManagedInstancesParams::from(settings, scenario.service);
-    params.llm_prefix_caching = llm_prefix_caching_setting(settings, scenario, params.has_gpu());
+    params.llm_engine = llm_engine_settings(settings, scenario, params.has_gpu());
     return std::unique_ptr<sim::PlatformModel>(std::make_unique<ManagedInstancesModel>(params, scenario));
   };
   r.candidate_gpu = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {

@@ -200,6 +200,7 @@ FleetConfig ManagedInstancesModel::fleet_config_for(const ManagedInstancesParams
     c.instance_start_s = p.instance_start_s;
     return c;
   }
+  c.llm_settings = p.llm_engine;
   // On a GPU the requests time-share it; the scaler's utilisation is the GPU's busy fraction (any request
   // on it counts the whole GPU busy, as nvidia-smi's utilisation does) against target_gpu_utilization.
   const GpuSpec& gpu = *gpu_catalog().find(p.gpu_id);
@@ -209,7 +210,6 @@ FleetConfig ManagedInstancesModel::fleet_config_for(const ManagedInstancesParams
           ? 0
           : FleetConfig::work_factor_for(gpu_single_request_s(gpu, p.gpu_workload, svc.model_size_mb), svc);
   c.set_instance_compute(scenario, p.instance_vcpu, &gpu, work_factor, 0);
-  c.llm_limits.prefix_caching = p.llm_prefix_caching;
   for (uint32_t n = 1; n < c.cpu_used_vcpu.size(); ++n) c.cpu_used_vcpu[n] = c.vcpu;
   c.target_cpu = p.target_gpu_utilization;
   c.instance_start_s = p.instance_start_s;

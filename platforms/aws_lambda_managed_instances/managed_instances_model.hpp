@@ -52,7 +52,7 @@ struct ManagedInstancesParams {
   std::string gpu_id;                 // platforms/fleet/gpus.json
   double target_gpu_utilization = 0;  // fraction of the time the GPU is busy
   GpuWorkload gpu_workload;
-  bool llm_prefix_caching = false;  // service.llm on the GPU: cache prompt prefixes (llm_prefix_caching)
+  LlmEngineSettings llm_engine;  // service.llm on the GPU: the llm_* settings (llm_engine_settings)
   bool has_gpu() const { return accelerator_memory_gib > 0; }
 
   // Derived: execution environments on one instance (by vCPU and by memory), requests one instance serves at

@@ -147,9 +147,9 @@ FleetConfig ContainerAppsModel::fleet_config_for(const ContainerAppsParams& p,
   const auto& svc = scenario.service;
   const double gpu_work_factor =
       p.has_gpu() && !svc.llm.given ? FleetConfig::work_factor_for(gpu_request_s_for(p, scenario), svc) : 0;
+  c.llm_settings = p.llm_engine;
   c.set_instance_compute(scenario, p.vcpu, p.has_gpu() ? gpu_catalog().find(p.gpu_id) : nullptr,
                          gpu_work_factor, p.gpu_allocation_s);
-  c.llm_limits.prefix_caching = p.llm_prefix_caching;
   return c;
 }
 

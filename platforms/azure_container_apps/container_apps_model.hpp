@@ -40,7 +40,7 @@ struct ContainerAppsParams {
   ColdStartPath path;          // where a cold start gets the model (service.cold_start.source)
 
   bool has_gpu() const { return !gpu_id.empty(); }
-  bool llm_prefix_caching = false;  // service.llm on the GPU: cache prompt prefixes (llm_prefix_caching)
+  LlmEngineSettings llm_engine;  // service.llm on the GPU: the llm_* settings (llm_engine_settings)
 
   // Reads and checks the settings: the documented vCPU/memory combinations of the Consumption profile, the
   // GPU profiles' allocations, the model's fit in GPU memory and its packaging (`service`): Container Apps

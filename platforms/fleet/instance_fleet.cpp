@@ -66,10 +66,11 @@ void FleetConfig::set_instance_compute(const sim::Scenario& scenario, double vcp
   vcpu = vcpu_per_instance;
   set_accelerator_sharing();
   if (svc.llm.given) {  // a token-level server on the GPU (docs/models/llm-serving.md)
-    llm = make_llm_serving(
-        svc.llm, *gpu, LlmReplicaParams{.compute_efficiency = 0, .bandwidth_efficiency = 0, .overhead_s = -1},
-        scenario.file);
-    llm_limits = vllm_limits(*gpu, concurrency);
+    llm = make_llm_serving(svc.llm, *gpu, llm_settings.replica, scenario.file);
+    llm_limits = llm_settings.limits;
+    if (llm_limits.max_batched_tokens == 0)
+      llm_limits.max_batched_tokens = vllm_limits(*gpu, concurrency).max_batched_tokens;
+    check_whole_prefill_fits(llm_limits, svc.llm, scenario.file);
   } else {
     work_factor = gpu_work_factor;
   }

@@ -78,9 +78,12 @@ struct FleetConfig {
   bool fetch_is_pull = false;  // the fetch is an image pull (else a model download), for ColdStartParts
   // service.llm on a GPU instance: each instance is one replica of a token-level server
   // (platforms/fleet/llm_engine.hpp: continuous batching, KV cache) instead of processor sharing; empty
-  // timing otherwise. concurrency bounds the sequences it runs at once.
+  // timing otherwise. The engine runs at most llm_limits.max_num_seqs sequences, and never more than the
+  // concurrency requests the platform sends an instance; the rest wait in the engine's queue.
   LlmServing llm;
   LlmEngineLimits llm_limits;
+  // The candidate's llm_* settings (llm_engine_settings()), read by set_instance_compute (set them first).
+  LlmEngineSettings llm_settings;
   // Session affinity (Cloud Run session_affinity, Container Apps sticky_sessions): a request whose session
   // (its key: workload.key_column or workload.sessions) was last answered by an instance still in the same
   // ready period, active and with a free slot goes there; otherwise the usual choice (session_affinity.hpp).
@@ -96,9 +99,9 @@ struct FleetConfig {
   // The compute of a platform whose instance has `vcpu` CPUs and perhaps one GPU (set concurrency first):
   // - no GPU: the requests share the CPUs; work and model load scale from service.reference_vcpu;
   // - a GPU: the requests time-share it, one alone taking gpu_work_factor x its warm sample, or with
-  //   service.llm the instance is one replica of a token-level server on the GPU (vLLM defaults, the fit's
-  //   efficiencies); gpu_start_s (the GPU's allocation) comes before every cold start. The model load still
-  //   runs on the CPUs.
+  //   service.llm the instance is one replica of a token-level server on the GPU (llm_settings: vLLM's
+  //   defaults and the fit's efficiencies unless the candidate sets them); gpu_start_s (the GPU's allocation)
+  //   comes before every cold start. The model load still runs on the CPUs.
   void set_instance_compute(const sim::Scenario& scenario, double vcpu, const GpuSpec* gpu,
                             double gpu_work_factor, double gpu_start_s);
   // gpu_work_factor for a request that takes request_s alone on the GPU, against the mean warm sample.

@@ -77,6 +77,44 @@ bool llm_prefix_caching_setting(const Settings& s, const sim::Scenario& scenario
   return true;
 }
 
+LlmEngineSettings llm_engine_settings(const Settings& s, const sim::Scenario& scenario, bool on_gpu) {
+  static const char* const kKeys[] = {
+      "llm_max_num_seqs",       "llm_max_num_batched_tokens", "llm_chunked_prefill",
+      "llm_kv_block_tokens",    "llm_gpu_memory_utilization", "llm_activation_reserve_gb",
+      "llm_compute_efficiency", "llm_bandwidth_efficiency",   "llm_iteration_overhead_ms"};
+  const std::string refused =
+      "expected only with service.llm on a GPU (a language model served token by token)";
+  if (!scenario.service.llm.given || !on_gpu)
+    for (const char* key : kKeys)
+      if (s.is_overridden(key)) throw s.error(key, refused + ", got " + core::quote_json(s.structured(key)));
+  LlmEngineSettings out;
+  out.limits = LlmEngineLimits{
+      .max_num_seqs = static_cast<uint32_t>(s.number("llm_max_num_seqs")),
+      .max_batched_tokens = static_cast<uint32_t>(s.number("llm_max_num_batched_tokens")),
+      .block_tokens = static_cast<uint32_t>(s.number("llm_kv_block_tokens")),
+      .chunked_prefill = s.boolean("llm_chunked_prefill"),
+      .prefix_caching = llm_prefix_caching_setting(s, scenario, on_gpu),
+  };
+  out.replica = LlmReplicaParams{
+      .memory_utilization = s.number("llm_gpu_memory_utilization"),
+      .activation_reserve_gb = s.number("llm_activation_reserve_gb"),
+      .compute_efficiency = s.number("llm_compute_efficiency"),
+      .bandwidth_efficiency = s.number("llm_bandwidth_efficiency"),
+      .overhead_s = s.number("llm_iteration_overhead_ms") / 1e3,
+  };
+  return out;
+}
+
+void check_whole_prefill_fits(const LlmEngineLimits& limits, const sim::LlmShape& shape,
+                              const std::string& file) {
+  if (!limits.chunked_prefill && limits.max_batched_tokens < shape.max_context_tokens)
+    throw input_error(file, shape.pointer + "/max_context_tokens",
+                      "expected at most the candidate's llm_max_num_batched_tokens (" +
+                          std::to_string(limits.max_batched_tokens) +
+                          ") when llm_chunked_prefill is false (a prompt is prefilled whole), got " +
+                          std::to_string(shape.max_context_tokens));
+}
+
 LlmMeter::LlmMeter(const sim::SloSpec& slo, const LlmServing& serving, uint32_t gpus_per_replica)
     : slo_(slo) {
   out_.present = true;

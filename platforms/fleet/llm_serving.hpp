@@ -51,6 +51,27 @@ bool llm_request_tokens(const sim::LlmShape& shape, const sim::RequestTokens* kn
 // workload.prefix_blocks_column.
 bool llm_prefix_caching_setting(const Settings& s, const sim::Scenario& scenario, bool on_gpu);
 
+// The llm_* engine settings of a fleet platform's GPU candidate (Cloud Run, Container Apps, Lambda Managed
+// Instances; the keys and defaults of kubernetes-gpu's): an instance is one replica with these limits.
+struct LlmEngineSettings {
+  // max_batched_tokens 0: vLLM V1's server default for the GPU (vllm_limits); max_num_seqs 256 (vLLM's
+  // default) lets the platform's request concurrency bound the sequences, as before these settings existed.
+  LlmEngineLimits limits{.max_num_seqs = 256, .max_batched_tokens = 0};
+  // Efficiencies 0 and overhead < 0: the fit's for the GPU's generation (make_llm_serving).
+  LlmReplicaParams replica{.compute_efficiency = 0, .bandwidth_efficiency = 0, .overhead_s = -1};
+};
+
+// The candidate's llm_max_num_seqs, llm_max_num_batched_tokens, llm_chunked_prefill, llm_kv_block_tokens,
+// llm_gpu_memory_utilization, llm_activation_reserve_gb, llm_compute_efficiency, llm_bandwidth_efficiency,
+// llm_iteration_overhead_ms and llm_prefix_caching. Throws InputError naming the first such key the
+// candidate gives when no language model is served token by token (service.llm on a GPU, `on_gpu`).
+LlmEngineSettings llm_engine_settings(const Settings& s, const sim::Scenario& scenario, bool on_gpu);
+
+// With chunked prefill off a prompt is prefilled whole in one iteration: refuses (InputError naming `file`
+// and the shape's max_context_tokens) a context longer than the iteration's token budget.
+void check_whole_prefill_fits(const LlmEngineLimits& limits, const sim::LlmShape& shape,
+                              const std::string& file);
+
 class LlmMeter {
  public:
   LlmMeter(const sim::SloSpec& slo, const LlmServing& serving, uint32_t gpus_per_replica);

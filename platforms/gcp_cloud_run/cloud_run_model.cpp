@@ -237,9 +237,9 @@ FleetConfig CloudRunModel::fleet_config_for(const CloudRunParams& p, const sim::
     gpu_work_factor = p.gpu_speedup_estimate > 0
                           ? 1.0 / p.gpu_speedup_estimate
                           : FleetConfig::work_factor_for(gpu_request_s_for(p, scenario), svc);
+  c.llm_settings = p.llm_engine;
   c.set_instance_compute(scenario, p.vcpu, p.has_gpu ? &gpu_spec(p) : nullptr, gpu_work_factor,
                          p.gpu_instance_start_s);
-  c.llm_limits.prefix_caching = p.llm_prefix_caching;
   return c;
 }
 

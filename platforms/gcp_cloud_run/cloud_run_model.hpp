@@ -41,8 +41,8 @@ struct CloudRunParams {
   bool has_gpu;
   std::string gpu_id;  // platforms/fleet/gpus.json: "l4" or "rtx-pro-6000" ("" without a GPU)
   bool gpu_zonal_redundancy;
-  bool llm_prefix_caching = false;  // service.llm on the GPU: cache prompt prefixes (llm_prefix_caching)
-  double gpu_price_usd_per_s;       // of the GPU and the zonal-redundancy choice
+  LlmEngineSettings llm_engine;  // service.llm on the GPU: the llm_* settings (llm_engine_settings)
+  double gpu_price_usd_per_s;    // of the GPU and the zonal-redundancy choice
   double gpu_instance_start_s;
   double gpu_speedup_estimate;  // > 0: the user's factor (estimated); 0: the GPU latency model
   GpuWorkload gpu_workload;     // for the GPU latency model (weight_bytes < 0: the scenario's model_size_mb)

@@ -16,7 +16,7 @@ PlatformRegistration gcp_cloud_run_platform() {
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
     const Settings settings(candidate, scenario.file);
     CloudRunParams params = CloudRunParams::from(settings, scenario.service);
-    params.llm_prefix_caching = llm_prefix_caching_setting(settings, scenario, params.has_gpu);
+    params.llm_engine = llm_engine_settings(settings, scenario, params.has_gpu);
     auto service = std::make_unique<CloudRunModel>(params, scenario);
     // A Pub/Sub push subscription delivers the arrivals (docs/events.md); another event source is refused
     // by the model factory. A candidate made outside the scenario file (the advisor's) takes the scenario's.

@@ -54,12 +54,7 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
     llm_shape_ = scenario.service.llm;
     const sim::LlmShape& s = llm_shape_;
     llm_ = make_llm_serving(s, *gpu_catalog().find(p_.gpu), p_.llm_replica, scenario.file);
-    if (!p_.llm_limits.chunked_prefill && p_.llm_limits.max_batched_tokens < s.max_context_tokens)
-      throw input_error(scenario.file, s.pointer + "/max_context_tokens",
-                        "expected at most the candidate's llm_max_num_batched_tokens (" +
-                            std::to_string(p_.llm_limits.max_batched_tokens) +
-                            ") when llm_chunked_prefill is false (a prompt is prefilled whole), got " +
-                            std::to_string(s.max_context_tokens));
+    check_whole_prefill_fits(p_.llm_limits, s, scenario.file);
     // One pod is one replica on llm_tensor_parallel GPUs.
     p_.gpus_per_pod = p_.llm_replica.tensor_parallel;
     p_.pool.pods_per_node = p_.node_gpus / p_.gpus_per_pod;
