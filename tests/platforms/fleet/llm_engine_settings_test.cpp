@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "platforms/registry.hpp"
+#include "support/gpu_fleet_candidates.hpp"
 #include "support/sim_harness.hpp"
 
 namespace {
@@ -31,35 +32,6 @@ nlohmann::json settings_doc(const nlohmann::json& workload, const nlohmann::json
           {"candidates", candidates}};
 }
 
-// One warm instance on each platform, taking up to 4 requests at once, with `extra` settings.
-nlohmann::json three_platforms(const nlohmann::json& extra) {
-  nlohmann::json out = {{{"name", "run-l4"},
-                         {"platform", "gcp-cloud-run"},
-                         {"gpu", "nvidia-l4"},
-                         {"vcpu", 8},
-                         {"memory_gib", 32},
-                         {"min_instances", 1},
-                         {"max_instances", 1},
-                         {"concurrency", 4}},
-                        {{"name", "aca-a100"},
-                         {"platform", "azure-container-apps"},
-                         {"gpu", "nvidia-a100"},
-                         {"vcpu", 24},
-                         {"memory_gib", 220},
-                         {"min_replicas", 1},
-                         {"max_replicas", 1},
-                         {"concurrent_requests", 4}},
-                        {{"name", "lmi-l40s"},
-                         {"platform", "aws-lambda-managed-instances"},
-                         {"accelerator_memory_gib", 48},
-                         {"gpu_instance_type", "g6e.xlarge"},
-                         {"min_instances", 1},
-                         {"max_vcpu_count", 4},
-                         {"per_environment_max_concurrency", 4}}};
-  if (extra.is_object())
-    for (auto& c : out) c.update(extra);
-  return out;
-}
 }  // namespace
 
 TEST_CASE("GPU fleet platforms: llm_max_num_seqs and the platform's concurrency bound the batch") {
@@ -75,7 +47,8 @@ TEST_CASE("GPU fleet platforms: llm_max_num_seqs and the platform's concurrency 
   servesim::test::TempDir dir;
   const auto workload = two_at_once(dir);
   SECTION("default: both at once") {
-    const auto run = servesim::test::simulate(scenario_from(settings_doc(workload, three_platforms({}))));
+    const auto run = servesim::test::simulate(
+        scenario_from(settings_doc(workload, servesim::test::gpu_fleet_candidates({}))));
     REQUIRE(run.results.size() == 3);
     for (const auto& r : run.results) {
       INFO(r.name);
@@ -84,8 +57,8 @@ TEST_CASE("GPU fleet platforms: llm_max_num_seqs and the platform's concurrency 
     }
   }
   SECTION("llm_max_num_seqs 1: one after the other") {
-    const auto run = servesim::test::simulate(
-        scenario_from(settings_doc(workload, three_platforms({{"llm_max_num_seqs", 1}}))));
+    const auto run = servesim::test::simulate(scenario_from(
+        settings_doc(workload, servesim::test::gpu_fleet_candidates({{"llm_max_num_seqs", 1}}))));
     REQUIRE(run.results.size() == 3);
     for (const auto& r : run.results) {
       INFO(r.name);
@@ -96,7 +69,7 @@ TEST_CASE("GPU fleet platforms: llm_max_num_seqs and the platform's concurrency 
   SECTION("Cloud Run concurrency 1: the platform queues the second, the same order") {
     // The second request finds the one instance's only slot taken and waits in Cloud Run's queue
     // (queue_timeout_s raised from 10 s so that it cannot expire) whatever llm_max_num_seqs says.
-    auto candidates = three_platforms({});
+    auto candidates = servesim::test::gpu_fleet_candidates({});
     candidates = {candidates[0]};
     candidates[0]["concurrency"] = 1;
     candidates[0]["queue_timeout_s"] = 600;
@@ -112,8 +85,9 @@ TEST_CASE("GPU fleet platforms: llm_* settings reach the engine and are refused 
   const auto workload = two_at_once(dir);
   SECTION("chunked prefill off needs the whole context in one iteration's budget") {
     // A 4,096-token context against 2,048 tokens per iteration: a prompt could not be prefilled whole.
-    auto doc = settings_doc(
-        workload, three_platforms({{"llm_chunked_prefill", false}, {"llm_max_num_batched_tokens", 2048}}));
+    auto doc =
+        settings_doc(workload, servesim::test::gpu_fleet_candidates(
+                                   {{"llm_chunked_prefill", false}, {"llm_max_num_batched_tokens", 2048}}));
     for (auto& c : doc["candidates"]) {
       nlohmann::json one = doc;
       one["candidates"] = {c};
@@ -124,8 +98,8 @@ TEST_CASE("GPU fleet platforms: llm_* settings reach the engine and are refused 
                           "llm_max_num_batched_tokens (2048) when llm_chunked_prefill is false"));
     }
     // 4,096 tokens per iteration hold it: the two requests are served.
-    doc["candidates"] =
-        three_platforms({{"llm_chunked_prefill", false}, {"llm_max_num_batched_tokens", 4096}});
+    doc["candidates"] = servesim::test::gpu_fleet_candidates(
+        {{"llm_chunked_prefill", false}, {"llm_max_num_batched_tokens", 4096}});
     const auto run = servesim::test::simulate(scenario_from(doc));
     for (const auto& r : run.results) {
       INFO(r.name);
@@ -133,8 +107,9 @@ TEST_CASE("GPU fleet platforms: llm_* settings reach the engine and are refused 
     }
   }
   SECTION("efficiencies given by the candidate: estimated latency") {
-    const auto run = servesim::test::simulate(scenario_from(settings_doc(
-        workload, three_platforms({{"llm_compute_efficiency", 0.4}, {"llm_bandwidth_efficiency", 0.6}}))));
+    const auto run = servesim::test::simulate(scenario_from(
+        settings_doc(workload, servesim::test::gpu_fleet_candidates(
+                                   {{"llm_compute_efficiency", 0.4}, {"llm_bandwidth_efficiency", 0.6}}))));
     for (const auto& r : run.results) {
       INFO(r.name);
       CHECK(r.requests.served == 2);
@@ -153,7 +128,7 @@ TEST_CASE("GPU fleet platforms: llm_* settings reach the engine and are refused 
                         "(a language model served token by token), got 1"));
   }
   SECTION("no service.llm") {
-    auto candidate = three_platforms({{"llm_gpu_memory_utilization", 0.8}})[0];
+    auto candidate = servesim::test::gpu_fleet_candidates({{"llm_gpu_memory_utilization", 0.8}})[0];
     const nlohmann::json doc = {{"workload", {{"type", "poisson"}, {"rate_rps", 1}, {"duration_s", 10}}},
                                 {"service", {{"warm", {{"type", "constant"}, {"value_ms", 20}}}}},
                                 {"candidates", {candidate}}};

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "support/gpu_fleet_candidates.hpp"
 #include "support/sim_harness.hpp"
 
 namespace {
@@ -197,32 +198,7 @@ TEST_CASE("GPU fleet platforms with llm_prefix_caching: the same hit rate per in
   servesim::test::TempDir dir;
   const nlohmann::json workload = prefix_trace_workload(dir, 200);
   auto doc = llm_doc(workload, {});
-  doc["candidates"] = {{{"name", "run-l4"},
-                        {"platform", "gcp-cloud-run"},
-                        {"gpu", "nvidia-l4"},
-                        {"vcpu", 8},
-                        {"memory_gib", 32},
-                        {"min_instances", 1},
-                        {"max_instances", 1},
-                        {"concurrency", 4},
-                        {"llm_prefix_caching", true}},
-                       {{"name", "aca-a100"},
-                        {"platform", "azure-container-apps"},
-                        {"gpu", "nvidia-a100"},
-                        {"vcpu", 24},
-                        {"memory_gib", 220},
-                        {"min_replicas", 1},
-                        {"max_replicas", 1},
-                        {"concurrent_requests", 4},
-                        {"llm_prefix_caching", true}},
-                       {{"name", "lmi-l40s"},
-                        {"platform", "aws-lambda-managed-instances"},
-                        {"accelerator_memory_gib", 48},
-                        {"gpu_instance_type", "g6e.xlarge"},
-                        {"min_instances", 1},
-                        {"max_vcpu_count", 4},
-                        {"per_environment_max_concurrency", 4},
-                        {"llm_prefix_caching", true}}};
+  doc["candidates"] = servesim::test::gpu_fleet_candidates({{"llm_prefix_caching", true}});
   const auto run = servesim::test::simulate(scenario_from(doc));
   REQUIRE(run.results.size() == 3);
   for (const auto& r : run.results) {
