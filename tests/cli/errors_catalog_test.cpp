@@ -120,7 +120,9 @@ TEST_CASE("cli::errors_catalog: every documented bad input gives its documented 
               .c_str());
       INFO("servesim" << c.args);
       CHECK((WIFEXITED(rc) ? WEXITSTATUS(rc) : -1) == 2);
-      CHECK(read_file(err) == c.expected_stderr + "\n");
+      // A case that fails inside a simulation (a trace row read during the replay) ends SimGrid actors, whose
+      // stack unwinding a sanitizer build notes on stderr: not part of the message.
+      CHECK(servesim::test::user_stderr(read_file(err)) == c.expected_stderr + "\n");
       CHECK(names_in(dir.path()) == written);
     }
   }

@@ -70,7 +70,7 @@ TEST_CASE("GPU fleet platforms: llm_max_num_seqs and the platform's concurrency 
     // The second request finds the one instance's only slot taken and waits in Cloud Run's queue
     // (queue_timeout_s raised from 10 s so that it cannot expire) whatever llm_max_num_seqs says.
     auto candidates = servesim::test::gpu_fleet_candidates({});
-    candidates = {candidates[0]};
+    candidates = nlohmann::json::array({candidates[0]});
     candidates[0]["concurrency"] = 1;
     candidates[0]["queue_timeout_s"] = 600;
     const auto run = servesim::test::simulate(scenario_from(settings_doc(workload, candidates)));
@@ -90,7 +90,7 @@ TEST_CASE("GPU fleet platforms: llm_* settings reach the engine and are refused 
                                    {{"llm_chunked_prefill", false}, {"llm_max_num_batched_tokens", 2048}}));
     for (auto& c : doc["candidates"]) {
       nlohmann::json one = doc;
-      one["candidates"] = {c};
+      one["candidates"] = nlohmann::json::array({c});
       INFO(c["name"]);
       CHECK_THROWS_WITH(
           servesim::platforms::make_candidates(scenario_from(one)),
