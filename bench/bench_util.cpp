@@ -33,9 +33,31 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+namespace {
+void replay_usage(std::FILE* to, const char* program) {
+  std::fprintf(
+      to,
+      "Usage: %s [TRACE] [--runs N] [--days D] [--only servesim|bare]\n"
+      "Replays TRACE (default: the benchmark's bundled trace) through ServeSim and a bare loop of\n"
+      "the same accounting, side by side, N times (default 1), and prints each run and the medians.\n"
+      "--days D replays the first D days; --only runs one side (for profilers).\n",
+      program);
+}
+}  // namespace
+
 ReplayArgs parse_replay_args(int argc, char** argv) {
   ReplayArgs a;
   for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      replay_usage(stdout, argv[0]);
+      std::exit(0);
+    }
+    if (!std::strncmp(argv[i], "--", 2) && std::strcmp(argv[i], "--runs") && std::strcmp(argv[i], "--days") &&
+        std::strcmp(argv[i], "--only")) {
+      std::fprintf(stderr, "%s: unknown option %s\n", argv[0], argv[i]);
+      replay_usage(stderr, argv[0]);
+      std::exit(2);
+    }
     if (!std::strcmp(argv[i], "--runs") && i + 1 < argc)
       a.runs = std::max(1, std::atoi(argv[++i]));
     else if (!std::strcmp(argv[i], "--days") && i + 1 < argc)
