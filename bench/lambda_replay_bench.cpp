@@ -29,6 +29,17 @@ int main(int argc, char** argv) {
       faults = true;
       continue;
     }
+    if (!std::strncmp(argv[i], "--", 2) && std::strcmp(argv[i], "--runs") && std::strcmp(argv[i], "--days")) {
+      const bool help = !std::strcmp(argv[i], "--help");
+      if (!help) std::fprintf(stderr, "%s: unknown option %s\n", argv[0], argv[i]);
+      std::fprintf(
+          help ? stdout : stderr,
+          "Usage: %s [TRACE] [--runs N] [--days D] [--faults]\n"
+          "Replays TRACE (default: the bundled 22-day Twitter trace) on Lambda through ServeSim and a\n"
+          "bare loop of the same accounting, side by side, N times; --faults adds a fault schedule.\n",
+          argv[0]);
+      return help ? 0 : 2;
+    }
     if (!std::strcmp(argv[i], "--runs") && i + 1 < argc)
       runs = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--days") && i + 1 < argc)
