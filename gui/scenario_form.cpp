@@ -17,8 +17,8 @@ const std::map<std::string, std::vector<std::string>>& workload_keys() {
        {"path", "scale", "start_s", "duration_s", "time_compression", "gaps", "gap_min_s", "sessions"}},
       {"request_trace",
        {"path", "scale", "start_s", "duration_s", "time_compression", "timestamp_column", "key_column",
-        "timestamp_unit", "format", "input_tokens_column", "output_tokens_column", "filter", "end_column",
-        "duration_column", "max_duration_s"}},
+        "timestamp_unit", "format", "input_tokens_column", "output_tokens_column", "prefix_blocks_column",
+        "prefix_block_tokens", "filter", "end_column", "duration_column", "max_duration_s"}},
       {"poisson", {"duration_s", "rate_rps", "tokens", "sessions"}},
       {"diurnal", {"duration_s", "rate_rps", "period_s", "amplitude", "tokens", "sessions"}},
       {"spike",
@@ -84,6 +84,9 @@ ScenarioForm::ScenarioForm(ScenarioDocument* doc, QWidget* parent) : QWidget(par
   add(f, tr("input_tokens_column"), "/workload/input_tokens_column",
       tr("none (prompt tokens; with the output one)"));
   add(f, tr("output_tokens_column"), "/workload/output_tokens_column", tr("none (generated tokens)"));
+  add(f, tr("prefix_blocks_column"), "/workload/prefix_blocks_column",
+      tr("none (each prompt's prefix-block ids, e.g. Mooncake's hash_ids: prefix caching and routing)"));
+  add(f, tr("prefix_block_tokens"), "/workload/prefix_block_tokens", tr("default 512 tokens per block"));
   add(f, tr("end_column"), "/workload/end_column",
       tr("none (arrival = end - duration; with duration_column)"));
   add(f, tr("duration_column"), "/workload/duration_column", tr("none (each request's duration, s)"));

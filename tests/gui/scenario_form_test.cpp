@@ -86,12 +86,21 @@ class ScenarioFormTest : public QObject {
     QVERIFY(column && equals);
     QTest::keyClicks(column->line_edit(), "Model");
     QTest::keyClicks(equals->line_edit(), "b");
+    // The prompts' prefix blocks (prefix caching): a column and the tokens per block.
+    auto* blocks = w.form()->field("/workload/prefix_blocks_column");
+    auto* block_tokens = w.form()->field("/workload/prefix_block_tokens");
+    QVERIFY(blocks && block_tokens);
+    QVERIFY(blocks->line_edit()->isVisibleTo(&w));
+    QTest::keyClicks(blocks->line_edit(), "hash_ids");
+    QTest::keyClicks(block_tokens->line_edit(), "16");
     const QString out = dir.filePath("saved.json");
     QVERIFY(w.save_file(out));
     const auto workload = servesim::sim::load_scenario(out.toStdString()).workload;
     QCOMPARE(workload.output_tokens_column, std::string("out"));
     QCOMPARE(workload.filter_column, std::string("Model"));
     QCOMPARE(workload.filter_equals, std::string("b"));
+    QCOMPARE(workload.prefix_blocks_column, std::string("hash_ids"));
+    QCOMPARE(workload.prefix_block_tokens, 16u);
   }
 
   void an_edit_that_is_undone_by_hand_writes_the_file_unchanged() {
