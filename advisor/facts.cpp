@@ -183,8 +183,7 @@ Facts derive_facts(const sim::Scenario& scenario, const AdvisorSection& section)
     f.llm_name = llm.name;
     f.llm_precision = llm.precision;
     f.llm_parameters_b = llm.parameters_b;
-    const double bytes = platforms::precision_bytes(llm.precision);
-    f.llm_weights_gb = llm.parameters_b * bytes;
+    f.llm_weights_gb = sim::llm_weights_mb(llm) / 1e3;
     f.llm_context_tokens = llm.max_context_tokens;
     if (f.model_size_mb <= 0) f.model_size_mb = f.llm_weights_gb * 1e3;
     if (!f.gflops_per_request) {

@@ -18,7 +18,7 @@ constexpr const char* kShapeKeys[] = {"model",    "parameters_b", "layers", "hea
 }  // namespace
 
 double llm_precision_bytes(const std::string& precision) {
-  if (precision == "fp32") return 4;
+  if (precision == "fp32" || precision == "tf32") return 4;
   if (precision == "fp16" || precision == "bf16") return 2;
   if (precision == "fp8" || precision == "int8") return 1;
   if (precision == "int4") return 0.5;

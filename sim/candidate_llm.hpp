@@ -11,7 +11,8 @@
 
 namespace servesim::sim {
 
-// Bytes per weight at a precision name: fp32 4, fp16/bf16 2, fp8/int8 1, int4 0.5.
+// Bytes per value at a precision name (fp32/tf32 4, fp16/bf16 2, fp8/int8 1, int4 0.5); 0 for an unknown
+// name. The one table for weights and KV cache (platforms/fleet/llm_timing.hpp uses it too).
 double llm_precision_bytes(const std::string& precision);
 // The weights at the serving precision [MB, 10^6 bytes] = parameters x bytes per parameter.
 double llm_weights_mb(const LlmShape& shape);

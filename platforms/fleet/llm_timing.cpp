@@ -5,28 +5,21 @@
 #include <stdexcept>
 
 #include "core/json_fields.hpp"
+#include "sim/candidate_llm.hpp"
 
 namespace servesim::platforms {
 
-double precision_bytes(const std::string& precision) {
-  if (precision == "fp32" || precision == "tf32") return 4;
-  if (precision == "fp16" || precision == "bf16") return 2;
-  if (precision == "fp8" || precision == "int8") return 1;
-  if (precision == "int4") return 0.5;
-  return 0;
-}
-
 double LlmSpec::weight_bytes() const {
-  return parameters_b * 1e9 * precision_bytes(precision);
+  return parameters_b * 1e9 * sim::llm_precision_bytes(precision);
 }
 
 double LlmSpec::kv_bytes_per_token() const {
-  return 2.0 * layers * kv_heads * head_dim * precision_bytes(kv_precision);
+  return 2.0 * layers * kv_heads * head_dim * sim::llm_precision_bytes(kv_precision);
 }
 
 LlmTiming::LlmTiming(const LlmSpec& model, const GpuSpec& gpu, const LlmReplicaParams& replica)
     : model_(model), replica_(replica) {
-  if (precision_bytes(model.precision) == 0 || precision_bytes(model.kv_precision) == 0)
+  if (sim::llm_precision_bytes(model.precision) == 0 || sim::llm_precision_bytes(model.kv_precision) == 0)
     throw std::invalid_argument("expected precisions fp32, fp16, bf16, fp8, int8 or int4, got \"" +
                                 model.precision + "\" and \"" + model.kv_precision + "\"");
   // int4 weights are dequantised to fp16 for the matrix products (AWQ/GPTQ kernels).

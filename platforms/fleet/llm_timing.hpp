@@ -28,9 +28,6 @@
 
 namespace servesim::platforms {
 
-// Bytes per value at a precision name (fp32 4, fp16/bf16 2, fp8/int8 1, int4 0.5); 0 for an unknown name.
-double precision_bytes(const std::string& precision);
-
 struct LlmSpec {
   std::string name = "llm";
   double parameters_b = 8.0;  // [billions]
