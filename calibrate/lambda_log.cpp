@@ -9,19 +9,12 @@
 #include "core/input_file.hpp"
 #include "core/json_fields.hpp"
 #include "core/json_reader.hpp"
+#include "core/text.hpp"
 
 namespace servesim::calibrate {
 namespace {
 
-bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_blank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_blank(text.back())) text.remove_suffix(1);
-  return text;
-}
+using core::is_blank;
 
 // The next blank-separated token at or after `pos`; `pos` moves past it.
 std::string_view next_token(std::string_view text, size_t& pos) {
@@ -102,7 +95,7 @@ bool parse_iso8601_s(std::string_view text, double& seconds) {
 
 LambdaInvocation parse_report_message(std::string_view message, const std::string& file,
                                       const std::string& where) {
-  const std::string_view text = trim(message);
+  const std::string_view text = core::trimmed(message);
   const auto fail = [&](const std::string& expected) {
     return input_error(file, where, "expected " + expected + ", got " + excerpt(text, 60));
   };
@@ -115,7 +108,7 @@ LambdaInvocation parse_report_message(std::string_view message, const std::strin
     if (pos >= text.size()) break;
     const size_t colon = text.find(':', pos);
     if (colon == std::string_view::npos) throw fail("\"Name: value\" fields after REPORT");
-    const std::string_view label = trim(text.substr(pos, colon - pos));
+    const std::string_view label = core::trimmed(text.substr(pos, colon - pos));
     pos = colon + 1;
     const std::string_view value = next_token(text, pos);
     if (label == "RequestId") {
@@ -172,7 +165,7 @@ std::vector<LambdaInvocation> read_lambda_log(const std::string& path) {
 namespace {
 
 bool is_report(const std::string& message) {
-  return trim(message).substr(0, 7) == "REPORT ";
+  return core::trimmed(message).substr(0, 7) == "REPORT ";
 }
 
 // One CloudWatch Logs event (a JSON object); nothing when it is not a REPORT record.
@@ -203,13 +196,13 @@ std::vector<LambdaInvocation> parse_json_events(std::string_view text, const std
   std::vector<LambdaInvocation> calls;
   const size_t first_end = text.find('\n');
   const auto first_line = nlohmann::json::parse(text.substr(0, first_end), nullptr, false);
-  if (trim(text).front() == '{' && first_line.is_object() && first_line.contains("message")) {
+  if (core::trimmed(text).front() == '{' && first_line.is_object() && first_line.contains("message")) {
     // JSON Lines: one event per line.
     size_t begin = 0;
     for (int line = 1; begin < text.size(); ++line) {
       size_t end = text.find('\n', begin);
       if (end == std::string_view::npos) end = text.size();
-      const std::string_view row = trim(text.substr(begin, end - begin));
+      const std::string_view row = core::trimmed(text.substr(begin, end - begin));
       begin = end + 1;
       if (row.empty()) continue;
       const auto event = nlohmann::json::parse(row, nullptr, false);
@@ -256,7 +249,7 @@ std::vector<LambdaInvocation> parse_json_events(std::string_view text, const std
 }  // namespace
 
 std::vector<LambdaInvocation> parse_lambda_log(std::string_view text, const std::string& file) {
-  const std::string_view body = trim(text);
+  const std::string_view body = core::trimmed(text);
   if (!body.empty() && (body.front() == '{' || body.front() == '[')) return parse_json_events(text, file);
   std::vector<LambdaInvocation> calls;
   size_t begin = 0;
@@ -272,7 +265,7 @@ std::vector<LambdaInvocation> parse_lambda_log(std::string_view text, const std:
     const std::string_view stamp = next_token(row, pos);
     const std::string_view stream = next_token(row, pos);
     LambdaInvocation call;
-    if (pos > at || trim(row.substr(pos, at - pos)) != "" || stream.empty() ||
+    if (pos > at || core::trimmed(row.substr(pos, at - pos)) != "" || stream.empty() ||
         !parse_iso8601_s(stamp, call.logged_s))
       throw input_error(file, where,
                         "expected TIMESTAMP LOG-STREAM REPORT ... (aws logs tail --format detailed, ISO 8601 "

@@ -11,19 +11,12 @@
 #include "core/input_file.hpp"
 #include "core/json_fields.hpp"
 #include "core/json_reader.hpp"
+#include "core/text.hpp"
 
 namespace servesim::calibrate {
 namespace {
 
-bool blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-std::string_view trimmed(std::string_view text) {
-  while (!text.empty() && blank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && blank(text.back())) text.remove_suffix(1);
-  return text;
-}
+using core::trimmed;
 
 bool to_number(std::string_view token, double& value) {
   token = trimmed(token);

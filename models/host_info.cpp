@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include "core/text.hpp"
+
 namespace servesim::models {
 
 std::string cpu_model_name() {
@@ -55,14 +57,6 @@ std::string sha256_hex(const std::string& bytes) {
   return text;
 }
 
-namespace {
-std::string trimmed(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
-}
-}  // namespace
-
 std::vector<NvidiaGpu> parse_nvidia_smi(const std::string& csv) {
   std::vector<NvidiaGpu> gpus;
   std::istringstream lines(csv);
@@ -73,8 +67,10 @@ std::vector<NvidiaGpu> parse_nvidia_smi(const std::string& csv) {
     if (last == std::string::npos || last == 0) continue;
     const auto middle = line.rfind(',', last - 1);
     if (middle == std::string::npos) continue;
-    NvidiaGpu gpu{trimmed(line.substr(0, middle)), 0, trimmed(line.substr(last + 1))};
-    const std::string memory = trimmed(line.substr(middle + 1, last - middle - 1));
+    const std::string_view row(line);
+    NvidiaGpu gpu{std::string(core::trimmed(row.substr(0, middle))), 0,
+                  std::string(core::trimmed(row.substr(last + 1)))};
+    const std::string memory(core::trimmed(row.substr(middle + 1, last - middle - 1)));
     char* end = nullptr;
     gpu.memory_mib = std::strtod(memory.c_str(), &end);
     if (gpu.name.empty() || memory.empty() || *end != '\0' || !(gpu.memory_mib > 0)) continue;
@@ -100,7 +96,9 @@ std::vector<NvidiaGpu> nvidia_gpus(std::string& why) {
     return {};
   }
   std::vector<NvidiaGpu> gpus = parse_nvidia_smi(out);
-  if (gpus.empty()) why = "nvidia-smi lists no GPU: " + trimmed(out.substr(0, out.find('\n')));
+  if (gpus.empty())
+    why = "nvidia-smi lists no GPU: " +
+          std::string(core::trimmed(std::string_view(out).substr(0, out.find('\n'))));
   return gpus;
 }
 
