@@ -87,13 +87,18 @@ LlmEngineSettings llm_engine_settings(const Settings& s, const sim::Scenario& sc
   if (!scenario.service.llm.given || !on_gpu)
     for (const char* key : kKeys)
       if (s.is_overridden(key)) throw s.error(key, refused + ", got " + core::quote_json(s.structured(key)));
+  LlmEngineSettings out = read_llm_engine_settings(s);
+  out.limits.prefix_caching = llm_prefix_caching_setting(s, scenario, on_gpu);
+  return out;
+}
+
+LlmEngineSettings read_llm_engine_settings(const Settings& s) {
   LlmEngineSettings out;
   out.limits = LlmEngineLimits{
       .max_num_seqs = static_cast<uint32_t>(s.number("llm_max_num_seqs")),
       .max_batched_tokens = static_cast<uint32_t>(s.number("llm_max_num_batched_tokens")),
       .block_tokens = static_cast<uint32_t>(s.number("llm_kv_block_tokens")),
       .chunked_prefill = s.boolean("llm_chunked_prefill"),
-      .prefix_caching = llm_prefix_caching_setting(s, scenario, on_gpu),
   };
   out.replica = LlmReplicaParams{
       .memory_utilization = s.number("llm_gpu_memory_utilization"),

@@ -66,6 +66,9 @@ struct LlmEngineSettings {
 // llm_iteration_overhead_ms and llm_prefix_caching. Throws InputError naming the first such key the
 // candidate gives when no language model is served token by token (service.llm on a GPU, `on_gpu`).
 LlmEngineSettings llm_engine_settings(const Settings& s, const sim::Scenario& scenario, bool on_gpu);
+// Those keys as the candidate's settings (or the catalogue) give them, refusing nothing and leaving
+// prefix_caching false and tensor parallelism at 1: what llm_engine_settings and kubernetes-gpu share.
+LlmEngineSettings read_llm_engine_settings(const Settings& s);
 
 // With chunked prefill off a prompt is prefilled whole in one iteration: refuses (InputError naming `file`
 // and the shape's max_context_tokens) a context longer than the iteration's token budget.

@@ -5,6 +5,7 @@
 
 #include "core/json_fields.hpp"
 #include "platforms/fleet/gpu_latency.hpp"
+#include "platforms/fleet/llm_serving.hpp"
 
 namespace servesim::platforms {
 
@@ -136,22 +137,12 @@ KubernetesParams KubernetesParams::from(const Settings& s, const nlohmann::json&
     p.latency_basis = "measured_batch_latency_ms (the scenario's table)";
   }
   p.queue_capacity = static_cast<uint64_t>(s.number("queue_capacity"));
-  p.llm_limits = LlmEngineLimits{
-      .max_num_seqs = static_cast<uint32_t>(s.number("llm_max_num_seqs")),
-      .max_batched_tokens = static_cast<uint32_t>(s.number("llm_max_num_batched_tokens")),
-      .block_tokens = static_cast<uint32_t>(s.number("llm_kv_block_tokens")),
-      .chunked_prefill = s.boolean("llm_chunked_prefill"),
-  };
-  p.llm_replica = LlmReplicaParams{
-      .tensor_parallel = static_cast<uint32_t>(s.number("llm_tensor_parallel")),
-      .memory_utilization = s.number("llm_gpu_memory_utilization"),
-      .activation_reserve_gb = s.number("llm_activation_reserve_gb"),
-      .compute_efficiency = s.number("llm_compute_efficiency"),
-      .bandwidth_efficiency = s.number("llm_bandwidth_efficiency"),
-      .overhead_s = s.number("llm_iteration_overhead_ms") / 1e3,
-      // NVLink through NVSwitch on the catalogue's multi-GPU nodes (p4d, p4de, p5, p5e); 0 on one-GPU nodes.
-      .fabric = NodeFabric::nvswitch(s.number("node_interconnect_gb_per_s_" + type_key)),
-  };
+  const LlmEngineSettings engine = read_llm_engine_settings(s);
+  p.llm_limits = engine.limits;
+  p.llm_replica = engine.replica;
+  p.llm_replica.tensor_parallel = static_cast<uint32_t>(s.number("llm_tensor_parallel"));
+  // NVLink through NVSwitch on the catalogue's multi-GPU nodes (p4d, p4de, p5, p5e); 0 on one-GPU nodes.
+  p.llm_replica.fabric = NodeFabric::nvswitch(s.number("node_interconnect_gb_per_s_" + type_key));
   const std::string routing = s.text("llm_routing");
   p.llm_routing = routing == "prefix-aware"          ? LlmRouting::prefix_aware
                   : routing == "prefix-aware-approx" ? LlmRouting::prefix_aware_approx
