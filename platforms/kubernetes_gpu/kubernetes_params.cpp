@@ -139,6 +139,8 @@ KubernetesParams KubernetesParams::from(const Settings& s, const nlohmann::json&
   p.queue_capacity = static_cast<uint64_t>(s.number("queue_capacity"));
   const LlmEngineSettings engine = read_llm_engine_settings(s);
   p.llm_limits = engine.limits;
+  if (p.llm_limits.max_batched_tokens == 0)  // vLLM's default for the node's GPU, as on the serverless GPUs
+    p.llm_limits.max_batched_tokens = vllm_limits(*gpu, 1).max_batched_tokens;
   p.llm_replica = engine.replica;
   p.llm_replica.tensor_parallel = static_cast<uint32_t>(s.number("llm_tensor_parallel"));
   // NVLink through NVSwitch on the catalogue's multi-GPU nodes (p4d, p4de, p5, p5e); 0 on one-GPU nodes.

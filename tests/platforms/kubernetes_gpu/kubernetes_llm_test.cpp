@@ -191,6 +191,31 @@ TEST_CASE("platforms::KubernetesModel: llm_prefix_caching without prefix blocks 
                                     "prefix_blocks_column"));
 }
 
+TEST_CASE("platforms::KubernetesModel: llm_max_num_batched_tokens defaults to vLLM's rule for the GPU") {
+  // vLLM V1's OpenAI server: 8,192 tokens per iteration on GPUs with 70 GiB or more, else 2,048. With
+  // chunked prefill off a prompt of the whole 8,192-token context must fit one iteration: an H100 (80 GB,
+  // p5.48xlarge) holds it, an L4 (24 GB, g6.xlarge) does not and names the 2,048 it has.
+  servesim::test::TempDir dir;
+  {
+    std::ofstream f(dir.path() + "/req.csv");
+    f << "t,in,out\n0,100,10\n";
+  }
+  const nlohmann::json trace = {{"type", "request_trace"},
+                                {"path", dir.path() + "/req.csv"},
+                                {"timestamp_column", "t"},
+                                {"input_tokens_column", "in"},
+                                {"output_tokens_column", "out"}};
+  auto h100 = llm_doc(trace, {{"llm_chunked_prefill", false}});
+  CHECK_NOTHROW(servesim::platforms::make_candidates(scenario_from(h100)));
+  auto l4 = h100;
+  l4["candidates"][0]["node_type"] = "g6.xlarge";
+  CHECK_THROWS_WITH(servesim::platforms::make_candidates(scenario_from(l4)),
+                    Catch::Contains("expected at most the candidate's llm_max_num_batched_tokens (2048) when "
+                                    "llm_chunked_prefill is false"));
+  l4["candidates"][0]["llm_max_num_batched_tokens"] = 8192;  // set by the user: kept
+  CHECK_NOTHROW(servesim::platforms::make_candidates(scenario_from(l4)));
+}
+
 TEST_CASE("GPU fleet platforms with llm_prefix_caching: the same hit rate per instance") {
   // The four requests of the kubernetes-gpu case above, 200 s apart (after any cold start of the one
   // instance), on Cloud Run with an L4, Container Apps with an A100 and Lambda Managed Instances on a
