@@ -113,6 +113,7 @@ platforms::ExportRequest export_request(const std::string& source, const std::st
       if (c.is_object() && c.value("name", std::string()) == name) from_summary = &c;
   if (from_summary) {
     const json& c = *from_summary;
+    if (c.contains("model") && c["model"].is_object()) request.language_model = c["model"];
     figures = "cost $" + number(c["cost_usd"].value("total", 0.0)) + ", SLO attainment " +
               percent(c["slo"].value("attainment", 0.0)) + " (target " +
               percent(c["slo"].value("attainment_target", 0.0)) +

@@ -20,6 +20,9 @@ struct ExportRequest {
   // Every catalogue parameter the candidate ran with, key -> value (the catalogue's default where the
   // scenario gave none): report_context.json's "parameters" of the candidate.
   nlohmann::json settings = nlohmann::json::object();
+  // The language model the candidate served token by token (summary.json's "model": name, precision,
+  // kv_precision, max_context_tokens); null when the run had no service.llm.
+  nlohmann::json language_model;
   // Comment lines that head the template: the run it comes from and its figures (cost, attainment, p99).
   std::vector<std::string> provenance;
 };

@@ -15,19 +15,26 @@ struct Preset {
   const char* name;
   double parameters_b;
   uint32_t layers, heads, kv_heads, head_dim, hidden, max_context;
+  const char* checkpoint;  // the Hugging Face repository whose config.json the shape is copied from
 };
 constexpr std::array<Preset, 9> kPresets{{
-    {"llama-3.1-8b", 8.03, 32, 32, 8, 128, 4096, 131072},   // meta-llama/Llama-3.1-8B
-    {"llama-3.1-70b", 70.6, 80, 64, 8, 128, 8192, 131072},  // meta-llama/Llama-3.1-70B
-    {"llama-3.2-1b", 1.24, 16, 32, 8, 64, 2048, 131072},    // meta-llama/Llama-3.2-1B
-    {"llama-2-7b", 6.74, 32, 32, 32, 128, 4096, 4096},      // meta-llama/Llama-2-7b-hf
-    {"llama-2-70b", 68.98, 80, 64, 8, 128, 8192, 4096},     // meta-llama/Llama-2-70b-hf
-    {"mistral-7b", 7.24, 32, 32, 8, 128, 4096, 32768},      // mistralai/Mistral-7B-v0.1
-    {"qwen2.5-7b", 7.62, 28, 28, 4, 128, 3584, 32768},      // Qwen/Qwen2.5-7B
-    {"qwen2.5-0.5b", 0.49, 24, 14, 2, 64, 896, 32768},      // Qwen/Qwen2.5-0.5B
-    {"gpt-j-6b", 6.05, 28, 16, 16, 256, 4096, 2048},        // EleutherAI/gpt-j-6b (MLPerf gptj)
+    {"llama-3.1-8b", 8.03, 32, 32, 8, 128, 4096, 131072, "meta-llama/Llama-3.1-8B"},
+    {"llama-3.1-70b", 70.6, 80, 64, 8, 128, 8192, 131072, "meta-llama/Llama-3.1-70B"},
+    {"llama-3.2-1b", 1.24, 16, 32, 8, 64, 2048, 131072, "meta-llama/Llama-3.2-1B"},
+    {"llama-2-7b", 6.74, 32, 32, 32, 128, 4096, 4096, "meta-llama/Llama-2-7b-hf"},
+    {"llama-2-70b", 68.98, 80, 64, 8, 128, 8192, 4096, "meta-llama/Llama-2-70b-hf"},
+    {"mistral-7b", 7.24, 32, 32, 8, 128, 4096, 32768, "mistralai/Mistral-7B-v0.1"},
+    {"qwen2.5-7b", 7.62, 28, 28, 4, 128, 3584, 32768, "Qwen/Qwen2.5-7B"},
+    {"qwen2.5-0.5b", 0.49, 24, 14, 2, 64, 896, 32768, "Qwen/Qwen2.5-0.5B"},
+    {"gpt-j-6b", 6.05, 28, 16, 16, 256, 4096, 2048, "EleutherAI/gpt-j-6b"},  // (MLPerf gptj)
 }};
 }  // namespace
+
+std::string llm_preset_checkpoint(const std::string& name) {
+  for (const Preset& p : kPresets)
+    if (name == p.name) return p.checkpoint;
+  return "";
+}
 
 std::vector<std::string> llm_preset_names() {
   std::vector<std::string> out;

@@ -11,6 +11,9 @@
 namespace servesim::sim {
 
 std::vector<std::string> llm_preset_names();
+// The Hugging Face repository a preset's shape is copied from ("meta-llama/Llama-3.1-8B"); "" for a name
+// that is not a preset (a custom model).
+std::string llm_preset_checkpoint(const std::string& name);
 // Throws InputError naming the file and the JSON pointer of the first bad field.
 LlmShape parse_llm(core::JsonFields& f);
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "platforms/export.hpp"
+#include "platforms/fleet/vllm_server.hpp"
 
 namespace servesim::platforms {
 
@@ -33,9 +34,12 @@ std::vector<ExportFile> write_container_apps(const ExportRequest& request) {
   char memory[32];
   std::snprintf(memory, sizeof memory, "%gGi", s.value("memory_gib", 1.0));
 
-  const ordered container = {{"name", "model-server"},
-                             {"image", "REPLACE-WITH-YOUR-MODEL-SERVER-IMAGE"},
-                             {"resources", {{"cpu", s.value("vcpu", 0.5)}, {"memory", memory}}}};
+  // A language model on the GPU: the vLLM server the simulation ran (platforms/fleet/vllm_server.hpp).
+  const auto server = gpu != "none" ? vllm_server(request.language_model, s, 1, 8080) : std::nullopt;
+  ordered container = {{"name", "model-server"},
+                       {"image", server ? server->image : "REPLACE-WITH-YOUR-MODEL-SERVER-IMAGE"}};
+  if (server) container["args"] = server->args;
+  container["resources"] = {{"cpu", s.value("vcpu", 0.5)}, {"memory", memory}};
   const ordered scale = {
       {"minReplicas", whole("min_replicas", 0)},
       {"maxReplicas", whole("max_replicas", 10)},
@@ -64,8 +68,13 @@ std::vector<ExportFile> write_container_apps(const ExportRequest& request) {
   if (gpu != "none")
     head.push_back("The environment needs a workload profile of type " + workload_profile(gpu) +
                    " named so (az containerapp env workload-profile add).");
+  std::vector<std::string> written = kContainerAppsWritten;
+  if (server) {
+    head.insert(head.end(), server->notes.begin(), server->notes.end());
+    written.insert(written.end(), vllm_server_settings().begin(), vllm_server_settings().end());
+  }
   add_settings_not_in_template(
-      head, request, kContainerAppsWritten,
+      head, request, written,
       "Other settings the scenario gave (platform behaviour, the model), not app fields:");
   return {{"containerapp.yaml", yaml_comments(head) + to_yaml(doc)}};
 }

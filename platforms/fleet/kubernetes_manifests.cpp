@@ -8,12 +8,11 @@ namespace {
 
 using ordered = nlohmann::ordered_json;
 
-constexpr int kContainerPort = 8080;  // the serving container's port (a placeholder, as is the image)
-
 ordered deployment_of(const KubernetesWorkload& w) {
   ordered container = {{"name", "model-server"},
-                       {"image", "REPLACE-WITH-YOUR-MODEL-SERVER-IMAGE"},
-                       {"ports", ordered::array({{{"containerPort", kContainerPort}}})}};
+                       {"image", w.image.empty() ? "REPLACE-WITH-YOUR-MODEL-SERVER-IMAGE" : w.image}};
+  if (!w.args.empty()) container["args"] = w.args;
+  container["ports"] = ordered::array({{{"containerPort", kModelServerPort}}});
   if (!w.env.empty()) {
     ordered env = ordered::array();
     for (const auto& [name, value] : w.env) env.push_back({{"name", name}, {"value", value}});
@@ -55,7 +54,7 @@ ordered service_of(const KubernetesWorkload& w) {
       {"metadata", {{"name", w.name}}},
       {"spec",
        {{"selector", {{"app", w.name}}},
-        {"ports", ordered::array({{{"port", 80}, {"targetPort", kContainerPort}, {"protocol", "TCP"}}})}}}};
+        {"ports", ordered::array({{{"port", 80}, {"targetPort", kModelServerPort}, {"protocol", "TCP"}}})}}}};
 }
 
 ordered scale_target(const KubernetesWorkload& w) {

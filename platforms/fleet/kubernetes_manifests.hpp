@@ -13,6 +13,8 @@
 
 namespace servesim::platforms {
 
+constexpr int kModelServerPort = 8080;  // the serving container's port
+
 struct KubernetesWorkload {
   std::string name;         // a DNS-1123 label: the Deployment's, Service's and autoscaler's name
   long replicas = 1;        // the Deployment's replicas (the autoscaler's minimum when it scales)
@@ -21,6 +23,8 @@ struct KubernetesWorkload {
   std::map<std::string, std::string> node_selector;
   long termination_grace_period_s = -1;    // -1: the Kubernetes default (30 s)
   std::map<std::string, std::string> env;  // the serving container's environment
+  std::string image;                       // "" for a placeholder to replace
+  std::vector<std::string> args;           // the serving container's arguments; none when empty
   // The HorizontalPodAutoscaler's spec without scaleTargetRef ({minReplicas, maxReplicas, metrics,
   // behavior}); null for none.
   nlohmann::ordered_json hpa;

@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "platforms/export.hpp"
+#include "platforms/fleet/vllm_server.hpp"
 
 namespace servesim::platforms {
 
@@ -45,9 +46,12 @@ std::vector<ExportFile> write_cloud_run(const ExportRequest& request) {
   limits["cpu"] = cpu_quantity(s.value("vcpu", 1.0));
   limits["memory"] = memory_quantity(s.value("memory_gib", 0.5));
   if (gpu != "none") limits["nvidia.com/gpu"] = "1";
-  ordered container = {{"image", "REPLACE-WITH-YOUR-MODEL-SERVER-IMAGE"},
-                       {"ports", ordered::array({{{"containerPort", 8080}}})},
-                       {"resources", {{"limits", limits}}}};
+  // A language model on the GPU: the vLLM server the simulation ran (platforms/fleet/vllm_server.hpp).
+  const auto server = gpu != "none" ? vllm_server(request.language_model, s, 1, 8080) : std::nullopt;
+  ordered container = {{"image", server ? server->image : "REPLACE-WITH-YOUR-MODEL-SERVER-IMAGE"}};
+  if (server) container["args"] = server->args;
+  container["ports"] = ordered::array({{{"containerPort", 8080}}});
+  container["resources"] = {{"limits", limits}};
   ordered spec;
   spec["containerConcurrency"] = whole("concurrency", 80);
   spec["timeoutSeconds"] = whole("request_timeout_s", 300);
@@ -62,8 +66,13 @@ std::vector<ExportFile> write_cloud_run(const ExportRequest& request) {
 
   std::vector<std::string> head = request.provenance;
   head.push_back("Cloud Run service (Knative form): gcloud run services replace service.yaml");
+  std::vector<std::string> written = kCloudRunWritten;
+  if (server) {
+    head.insert(head.end(), server->notes.begin(), server->notes.end());
+    written.insert(written.end(), vllm_server_settings().begin(), vllm_server_settings().end());
+  }
   add_settings_not_in_template(
-      head, request, kCloudRunWritten,
+      head, request, written,
       "Other settings the scenario gave (platform behaviour, the model), not service fields:");
   return {{"service.yaml", yaml_comments(head) + to_yaml(doc)}};
 }

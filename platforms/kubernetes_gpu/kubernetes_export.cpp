@@ -7,8 +7,10 @@
 
 #include <cmath>
 
+#include "platforms/catalog.hpp"
 #include "platforms/export.hpp"
 #include "platforms/fleet/kubernetes_manifests.hpp"
+#include "platforms/fleet/vllm_server.hpp"
 
 namespace servesim::platforms {
 
@@ -148,8 +150,18 @@ std::vector<ExportFile> write_kubernetes(const ExportRequest& request) {
       w.node_selector["eks.amazonaws.com/capacityType"] = "SPOT";
   }
   w.termination_grace_period_s = whole("termination_grace_period_s", 30);
-  w.env["MAX_BATCH_SIZE"] = std::to_string(whole("max_batch_size", 1));
-  w.env["MAX_QUEUE_DELAY_MS"] = nlohmann::json(s.value("max_queue_delay_ms", 0.0)).dump();
+  // A language model: one pod is one vLLM replica on llm_tensor_parallel GPUs (gpus_per_pod and the dynamic
+  // batcher are not used; docs/models/llm-serving.md).
+  const long tensor_parallel = whole("llm_tensor_parallel", 1);
+  const auto server = vllm_server(request.language_model, s, tensor_parallel, kModelServerPort);
+  if (server) {
+    w.gpus = tensor_parallel;
+    w.image = server->image;
+    w.args = server->args;
+  } else {
+    w.env["MAX_BATCH_SIZE"] = std::to_string(whole("max_batch_size", 1));
+    w.env["MAX_QUEUE_DELAY_MS"] = nlohmann::json(s.value("max_queue_delay_ms", 0.0)).dump();
+  }
 
   const Metric metric = hpa_metric(s);
   const ordered metrics =
@@ -195,9 +207,12 @@ std::vector<ExportFile> write_kubernetes(const ExportRequest& request) {
                    " GPU(s) per pod, provisioned by " +
                    s.value("node_provisioner", std::string("cluster-autoscaler")) + ", at most " +
                    std::to_string(whole("max_nodes", 0)) + " nodes (set these on the node group)");
-  head.push_back(
-      "MAX_BATCH_SIZE and MAX_QUEUE_DELAY_MS: the dynamic batching the simulation assumed, for the model "
-      "server to read.");
+  if (server)
+    head.insert(head.end(), server->notes.begin(), server->notes.end());
+  else
+    head.push_back(
+        "MAX_BATCH_SIZE and MAX_QUEUE_DELAY_MS: the dynamic batching the simulation assumed, for the model "
+        "server to read.");
   const std::string routing = s.value("llm_routing", std::string("round-robin"));
   if (routing != "round-robin")
     head.push_back(
@@ -216,8 +231,10 @@ std::vector<ExportFile> write_kubernetes(const ExportRequest& request) {
                       s.value("llm_routing_balance_rel_threshold", nlohmann::json(1.1)).dump() + "x)"
                 : "to the replica with the fewest in flight (a least-request gateway)") +
         ": put that gateway in front of the Service, which alone routes round robin");
+  std::vector<std::string> written = kKubernetesWritten;
+  if (server) written.insert(written.end(), vllm_server_settings().begin(), vllm_server_settings().end());
   add_settings_not_in_template(
-      head, request, kKubernetesWritten,
+      head, request, written,
       "Other settings the scenario gave (cluster, controller, the model), not manifest fields:");
   std::string yaml = yaml_comments(head) + kubernetes_manifests(w);
   if (karpenter) yaml += "---\n" + to_yaml(karpenter_node_pool(w.name, s, node_type));

@@ -79,6 +79,28 @@ SCENARIO = {
     ],
 }
 
+# A language model served token by token: the templates run vLLM's OpenAI server with the engine settings
+# the simulation used (platforms/fleet/vllm_server.hpp).
+LLM_SCENARIO = {
+    "name": "export-llm", "seed": 7,
+    "workload": {"type": "poisson", "rate_rps": 0.2, "duration_s": 60},
+    "service": {"llm": {"model": "llama-3.1-8b", "max_context_tokens": 8192}},
+    "slo": {"p99_ms": 600000, "timeout_s": 600},
+    "candidates": [
+        {"name": "k8s-70b-tp2", "platform": "kubernetes-gpu", "node_type": "p5.48xlarge", "max_nodes": 1,
+         "llm_tensor_parallel": 2, "llm_max_num_batched_tokens": 4096, "llm_max_num_seqs": 64,
+         "llm": {"model": "llama-3.1-70b", "precision": "fp8", "kv_precision": "fp8", "max_context_tokens": 4096}},
+        {"name": "k8s-8b", "platform": "kubernetes-gpu", "node_type": "g6.xlarge", "max_nodes": 1,
+         "llm_chunked_prefill": False, "llm_max_num_batched_tokens": 8192, "llm_gpu_memory_utilization": 0.85},
+        {"name": "run-l4-8b", "platform": "gcp-cloud-run", "gpu": "nvidia-l4", "vcpu": 8, "memory_gib": 32,
+         "concurrency": 8, "max_instances": 2},
+        {"name": "aca-a100-8b", "platform": "azure-container-apps", "gpu": "nvidia-a100", "vcpu": 24,
+         "memory_gib": 220, "max_replicas": 2, "llm_kv_block_tokens": 32},
+    ],
+}
+# The checkpoints the presets' shapes are copied from (their config.json, docs/scenario.md).
+CHECKPOINTS = {"llama-3.1-8b": "meta-llama/Llama-3.1-8B", "llama-3.1-70b": "meta-llama/Llama-3.1-70B"}
+
 failures = []
 
 
@@ -395,6 +417,62 @@ def check_kubernetes(docs, s, platform, what):
           {("Percent", s["hpa_scale_down_percent"], s["hpa_scale_down_period_s"])}, f"{what}: down policies")
 
 
+def check_vllm(container, model, s, tensor_parallel, port, what):
+    """The model server of a GPU candidate serving a language model: vLLM's OpenAI server image, and its
+    arguments (vLLM's engine-argument reference) carry what the simulation used: the preset's checkpoint,
+    --port of the container port, the weights' precision (--dtype bfloat16, or --quantization fp8), an FP8
+    KV cache, --tensor-parallel-size (left out at 1), --max-model-len = max_context_tokens, --max-num-seqs,
+    --max-num-batched-tokens when set (0 = vLLM's default for the GPU: left out), chunked prefill and prefix
+    caching on or off (vLLM V1 caches prefixes unless told not to), --block-size, --gpu-memory-utilization."""
+    check(container["image"].startswith("vllm/vllm-openai"), f"{what}: vLLM image, got {container['image']}")
+    args = container.get("args", [])
+    flags = {a for a in args if a.startswith("--")}
+    values = {a: b for a, b in zip(args, args[1:]) if a.startswith("--") and not b.startswith("--")}
+    check(values.get("--model") == CHECKPOINTS[model["name"]], f"{what}: --model {values.get('--model')}")
+    check(values.get("--port") == str(port), f"{what}: --port")
+    if model["precision"] == "fp8":
+        check(values.get("--quantization") == "fp8" and "--dtype" not in values, f"{what}: fp8 weights")
+    else:
+        check(values.get("--dtype") == {"bf16": "bfloat16", "fp16": "float16"}[model["precision"]], f"{what}: dtype")
+    check((values.get("--kv-cache-dtype") == "fp8") == (model["kv_precision"] == "fp8"), f"{what}: KV dtype")
+    check(values.get("--tensor-parallel-size") == (str(tensor_parallel) if tensor_parallel > 1 else None),
+          f"{what}: --tensor-parallel-size {values.get('--tensor-parallel-size')}")
+    check(values.get("--max-model-len") == str(model["max_context_tokens"]), f"{what}: --max-model-len")
+    check(values.get("--max-num-seqs") == str(s["llm_max_num_seqs"]), f"{what}: --max-num-seqs")
+    batched = s["llm_max_num_batched_tokens"]
+    check(values.get("--max-num-batched-tokens") == (str(batched) if batched > 0 else None),
+          f"{what}: --max-num-batched-tokens {values.get('--max-num-batched-tokens')} vs {batched}")
+    check(("--enable-chunked-prefill" in flags) == s["llm_chunked_prefill"] and
+          ("--no-enable-chunked-prefill" in flags) != s["llm_chunked_prefill"], f"{what}: chunked prefill")
+    check(("--enable-prefix-caching" in flags) == s["llm_prefix_caching"] and
+          ("--no-enable-prefix-caching" in flags) != s["llm_prefix_caching"], f"{what}: prefix caching")
+    check(values.get("--block-size") == str(s["llm_kv_block_tokens"]), f"{what}: --block-size")
+    check(float(values.get("--gpu-memory-utilization", "nan")) == s["llm_gpu_memory_utilization"],
+          f"{what}: --gpu-memory-utilization")
+
+
+def check_llm_template(docs, fmt, model, s, what):
+    if fmt == "kubernetes":
+        kinds = {d["kind"]: d for d in docs}
+        for d in docs:
+            if d["kind"] in KUBERNETES["kinds"]:
+                validate(KUBERNETES, d, f"{what} {d['kind']}", KUBERNETES["kinds"][d["kind"]])
+        container = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+        # One pod is one replica on llm_tensor_parallel GPUs (docs/models/llm-serving.md).
+        tp = s["llm_tensor_parallel"]
+        check(container["resources"]["limits"]["nvidia.com/gpu"] == str(tp), f"{what}: {tp} GPUs per pod")
+        check("env" not in container, f"{what}: no dynamic-batching variables for a token-level server")
+        check_vllm(container, model, s, tp, container["ports"][0]["containerPort"], what)
+    elif fmt == "cloud-run":
+        validate(KNATIVE, docs[0], what)
+        container = docs[0]["spec"]["template"]["spec"]["containers"][0]
+        check_vllm(container, model, s, 1, container["ports"][0]["containerPort"], what)
+    else:
+        props = docs[0]["properties"]
+        container = props["template"]["containers"][0]
+        check_vllm(container, model, s, 1, props["configuration"]["ingress"]["targetPort"], what)
+
+
 def check_template(path, fmt, platform, settings, what):
     with open(path) as f:
         text = f.read()
@@ -466,6 +544,27 @@ def main():
         r = servesim("export", tmp, "--candidate", "pool", "--format", "kubernetes", "--out", os.path.join(tmp, "x"))
         check(r.returncode == 2 and "expected a servesim run folder (with report_context.json)" in r.stderr,
               f"not a run folder: {r.stderr!r}")
+
+        # A language model: each GPU candidate's template runs vLLM as the run simulated it.
+        scenario = os.path.join(tmp, "llm.json")
+        with open(scenario, "w") as f:
+            json.dump(LLM_SCENARIO, f)
+        run_dir = os.path.join(tmp, "llm-run")
+        r = servesim("run", scenario, "--out", run_dir, "--quiet")
+        check(r.returncode == 0, f"LLM run: {r.stderr}")
+        if r.returncode == 0:
+            with open(os.path.join(run_dir, "summary.json")) as f:
+                models = {c["name"]: c["model"] for c in json.load(f)["candidates"]}
+            for name, (platform, settings) in settings_of(run_dir).items():
+                fmt = FORMATS[platform][0]
+                out = os.path.join(tmp, "llm-export", name)
+                r = servesim("export", run_dir, "--candidate", name, "--format", fmt, "--out", out)
+                what = f"{name} ({platform}) as {fmt}"
+                check(r.returncode == 0, f"{what}: exit {r.returncode}: {r.stderr}")
+                if r.returncode == 0:
+                    with open(os.path.join(out, FILES[fmt])) as f:
+                        docs = [d for d in yaml.safe_load_all(f) if d is not None]
+                    check_llm_template(docs, fmt, models[name], settings, what)
 
     # The bundled scenarios' candidates, exported by tests/cli/bundled_scenarios_test.cpp.
     bundled = os.environ.get("SERVESIM_EXPORT_BUNDLED", "")
