@@ -33,6 +33,7 @@ nlohmann::ordered_json event_source_summary(const sim::EventSourceOutcome& e, co
           {"parallelization_factor", e.parallelization_factor},
           {"depth_peak", e.queue_depth_peak},
           {"put_throttles", e.put_throttles},
+          {"read_limit_waits", e.read_limit_waits},
           {"iterator_age_peak_s", round_significant(e.iterator_age_peak_s)},
           {"oldest_record_age_peak_s", round_significant(e.oldest_age_peak_s)}}},
     };

@@ -97,6 +97,7 @@ struct EventSourceOutcome {
   double iterator_age_peak_s = 0;  // Lambda's IteratorAge: the last record's age when its batch was sent
   uint64_t put_payload_units = 0;  // 25 KB units of the records written
   uint64_t put_throttles = 0;      // puts refused by a shard's write limits (each try)
+  uint64_t read_limit_waits = 0;   // batches that waited for their shard's read limit (2 MB/s)
   double shard_hours = 0;
   // On-demand capacity mode and enhanced fan-out (shown only when used).
   bool on_demand = false, enhanced_fan_out = false;

@@ -14,6 +14,13 @@ constexpr double kPutPayloadUnitKb = 25;
 // Developer Guide, "Quotas and limits").
 constexpr uint32_t kShardWriteRecordsPerS = 1000;
 constexpr double kShardWriteBytesPerS = 1024.0 * 1024.0;
+// A shard's read limit: 2 MB per second ("each shard can read up to 2 MB per second", the GetRecords API
+// reference; an enhanced fan-out consumer has its own 2 MB/s per shard). An average, not a per-second cap: a
+// GetRecords call may return up to 10 MB, after which the shard's next calls within 5 seconds are throttled.
+// Our reading: a token bucket per shard, refilled at 2 MiB/s and holding at most 10 MiB (one call's most:
+// reading 10 MiB empties it for 5 s); a batch read of S bytes waits until the bucket holds S.
+constexpr double kShardReadBytesPerS = 2.0 * 1024.0 * 1024.0;
+constexpr double kShardReadBurstBytes = 10.0 * 1024.0 * 1024.0;
 // On-demand mode: the stream's write capacity starts at 4 MB/s and 4,000 records/s (4 shards' worth); it
 // accommodates up to double the peak write throughput of the previous 30 days, but traffic that grows to more
 // than double the previous peak within 15 minutes may be throttled (Kinesis Data Streams Developer Guide,
@@ -33,6 +40,7 @@ KinesisEventSource::KinesisEventSource(std::unique_ptr<LambdaModel> function,
       spec_(spec),
       key_rng_(sim::Rng::derive(seed, kPartitionKeyStream)),
       shard_writes_(spec_.shards),
+      shard_reads_(spec_.shards, ShardReads{kShardReadBurstBytes, 0.0}),
       lanes_(static_cast<size_t>(spec_.shards) * spec_.parallelization_factor),
       put_units_per_record_(std::max(1.0, std::ceil(spec_.record_kb / kPutPayloadUnitKb))) {}
 
@@ -244,8 +252,24 @@ void KinesisEventSource::act(uint32_t lane, double t_s) {
         return;
       }
     }
-    l.gather_until_s = kNever;
     const size_t n = std::min<size_t>(spec_.batch_size, ready);
+    // The shard's read limit: the read waits until the shard's bucket holds its bytes.
+    ShardReads& reads = shard_reads_[lane / spec_.parallelization_factor];
+    reads.bytes = std::min(kShardReadBurstBytes, reads.bytes + (t_s - reads.at_s) * kShardReadBytesPerS);
+    reads.at_s = t_s;
+    const double bytes = static_cast<double>(n) * spec_.record_kb * 1024.0;
+    // A read larger than the bucket waits for a full one and leaves it in debt (as a 10 MB call does).
+    const double need = std::min(bytes, kShardReadBurstBytes);
+    if (reads.bytes < need * (1 - 1e-12)) {
+      l.read_blocked = true;
+      const double wake_s = t_s + (need - reads.bytes) / kShardReadBytesPerS;
+      schedule(lane, std::max(wake_s, std::nextafter(t_s, kNever)));
+      return;
+    }
+    reads.bytes -= bytes;
+    if (l.read_blocked) ++outcome_.read_limit_waits;
+    l.read_blocked = false;
+    l.gather_until_s = kNever;
     batch.records.assign(l.waiting.begin(), l.waiting.begin() + static_cast<std::ptrdiff_t>(n));
     l.waiting.erase(l.waiting.begin(), l.waiting.begin() + static_cast<std::ptrdiff_t>(n));
   }

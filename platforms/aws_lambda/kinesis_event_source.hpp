@@ -69,7 +69,8 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
     bool busy = false;
     double wake_s = kNever;  // when it acts next: a poll, the end of its batching window, a retry
     double gather_until_s = kNever;
-    uint64_t generation = 0;  // bumped when wake_s changes: older queue entries are stale
+    bool read_blocked = false;  // its next batch waits for the shard's read limit
+    uint64_t generation = 0;    // bumped when wake_s changes: older queue entries are stale
   };
   struct Wake {
     double t_s;
@@ -125,6 +126,11 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
   sim::Client* client_ = nullptr;
   int cost_shards_ = 0, cost_puts_ = 0;
   std::vector<ShardWrites> shard_writes_;
+  // A shard's read bucket (bytes it may read now, as of at_s).
+  struct ShardReads {
+    double bytes, at_s;
+  };
+  std::vector<ShardReads> shard_reads_;
   // On-demand: the stream's writes in the current second; the finished seconds not yet 15 minutes old
   // (oldest first); and the older seconds that may still be the peak of the last 30 days (records written,
   // decreasing from the front: a sliding-window maximum).

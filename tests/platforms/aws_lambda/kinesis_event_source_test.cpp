@@ -191,6 +191,34 @@ TEST_CASE("platforms::KinesisEventSource: a throttled batch is retried until the
   check_records_accounted(r);
 }
 
+TEST_CASE("platforms::KinesisEventSource: catching up is paced by the shard's 2 MB/s read limit",
+          "[kinesis]") {
+  TempDir dir;
+  // One shard, records of 1,000 KiB (r = 0.9765625 MiB, under the 1 MiB/s write limit at one per second) put
+  // at 0, 1, ..., 59 s while the function is throttled (concurrency 0 over [0, 60)): the batch read at 0 s
+  // (record 0) is retried and runs at 60 s (0.1 s); records 1..59 wait in the stream. Batches of up to 5
+  // (4.8828125 MiB), 0.1 s per record. The shard's read bucket holds at most 10 MiB and refills at 2 MiB/s
+  // (full again at 60.1 s):
+  //   batch 1 read at 60.1 (bucket 10 -> 5.1171875), ends 60.6; batch 2 read at 60.6 (6.1171875 ->
+  //   1.234375), ends 61.1; batch 3 waits for 4.8828125 MiB: (4.8828125 - 2.234375) / 2 = 1.32421875 s,
+  //   read at 62.42421875 (bucket 0); every later batch of 5 is read 4.8828125 / 2 = 2.44140625 s after the
+  //   previous: batch 11 at 62.42421875 + 8 x 2.44140625 = 81.95546875; batch 12 (4 records, 3.90625 MiB)
+  //   1.953125 s later, at 83.90859375, ends 0.4 s later: 84.30859375 s.
+  // Batches 3..12 waited for the read limit: 10. Without it the batches would run back to back and end at
+  // 60.1 + 11 x 0.5 + 0.4 = 66.0 s.
+  auto doc = kinesis_scenario(dir, kinesis_times(60, 1.0), 100,
+                              {{"batch_size", 5}, {"record_kb", 1000}, {"maximum_retry_attempts", 0}});
+  doc["faults"] = {{{"kind", "throttle"}, {"start_s", 0}, {"duration_s", 60}, {"concurrency_limit", 0}}};
+  const auto& r = test::simulate_first(doc);
+  CHECK(r.requests.served == 60);
+  CHECK(r.simulated_s == Approx(84.30859375).epsilon(1e-9));
+  CHECK(r.event_source.read_limit_waits == 10);
+  // Record 0's batch: 60 throttled tries and the one that runs; then 12 batches of records 1..59.
+  CHECK(r.event_source.batches == 60 + 1 + 12);
+  CHECK(r.latency.max_s() == Approx(60.1).epsilon(1e-9));  // record 0: put at 0, done at 60.1
+  check_records_accounted(r);
+}
+
 TEST_CASE("platforms::KinesisEventSource: random partition keys are the seed's, and every record ends",
           "[kinesis]") {
   TempDir dir;
