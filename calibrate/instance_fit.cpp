@@ -68,6 +68,10 @@ InstanceFit fit_instances(const std::vector<LambdaInvocation>& calls, double kee
     instances.insert(call.stream);
     first = std::min(first, call.arrival_s());
     last = std::max(last, call.arrival_s());
+    if (call.is_failed) {
+      ++fit.failed;  // held its instance (reuse, in flight), but its latency is no service time
+      continue;
+    }
     (call.is_cold() ? cold : warm).push_back(call.latency_s() * 1000.0);
   }
   fit.warm = warm.size();
@@ -115,6 +119,10 @@ std::string describe(const InstanceFit& fit, const std::string& source) {
             " ms). ";
   else
     text += "Cold start: none in the logs, so none is modelled. ";
+  if (fit.failed)
+    text += std::to_string(fit.failed) +
+            " server errors (HTTP 5xx from an instance) held their instances but are left out of the service "
+            "times. ";
   const auto& k = fit.keep_alive;
   text += "Idle lifetime " + fixed_text(k.estimate_s, 0) +
           " s: a censored-data estimate (an instance's end is not logged) from " +

@@ -27,6 +27,7 @@ namespace servesim::calibrate {
 
 struct InstanceFit {
   size_t requests = 0, warm = 0, cold = 0, instances = 0;
+  size_t failed = 0;                               // server errors (is_failed): left out of warm and cold
   double span_s = 0;                               // from the first arrival to the last
   std::vector<std::pair<double, double>> warm_ms;  // (percentile, ms), as LambdaFit::warm_ms
   double warm_mean_ms = 0;
