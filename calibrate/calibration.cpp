@@ -302,6 +302,7 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
     scenario_options.trace = "requests.csv";
     scenario_options.seed = options.seed;
     scenario_options.note = note;
+    scenario_options.throttled = split.throttled_train_s.size();
     if (platform == kCloudRun) {
       scenario_options.vcpu = catalogue_number(*entry, "vcpu");
       scenario_options.memory_gib = catalogue_number(*entry, "memory_gib");

@@ -3,10 +3,13 @@
 // bootstrap interval; the held-out split is the one the served requests give.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "app/prepare.hpp"
+#include "app/run.hpp"
 #include "calibrate/calibration.hpp"
 #include "calibrate/instance_fit.hpp"
 #include "calibrate/request_log.hpp"
@@ -150,8 +153,19 @@ TEST_CASE("calibrate::calibrate: throttled requests are counted and replayed, no
     options.logs = {dir.write("b-" + c.file, c.b)};
     options.out_dir = dir.file("b-" + c.platform);
     calibrate::calibrate(options);
-    CHECK(test::read_file(dir.file("a-" + c.platform + "/scenario.json")) ==
-          test::read_file(dir.file("b-" + c.platform + "/scenario.json")));
+    // The same fit: only Cloud Run's max_instances (from the busy instances, when throttles are in the fitted
+    // part) and the description saying so differ.
+    auto fitted_a = nlohmann::json::parse(test::read_file(dir.file("a-" + c.platform + "/scenario.json")));
+    auto fitted_b = nlohmann::json::parse(test::read_file(dir.file("b-" + c.platform + "/scenario.json")));
+    if (c.platform == "gcp-cloud-run") {
+      // Without throttles: at least 100 and the instances seen (148 here); with them: the most seen busy.
+      CHECK(fitted_a["candidates"][0]["max_instances"] == 148);
+      CHECK(fitted_b["candidates"][0]["max_instances"] < 148);
+      CHECK(fitted_b["description"].get<std::string>().find("requests were throttled") != std::string::npos);
+      fitted_b["candidates"][0]["max_instances"] = 148;
+      fitted_b["description"] = fitted_a["description"];
+    }
+    CHECK(fitted_a == fitted_b);
     const auto a = nlohmann::json::parse(test::read_file(dir.file("a-" + c.platform + "/validation.json")));
     const auto b = nlohmann::json::parse(test::read_file(dir.file("b-" + c.platform + "/validation.json")));
     INFO(b.dump(1));
@@ -174,4 +188,62 @@ TEST_CASE("calibrate::calibrate: throttled requests are counted and replayed, no
     CHECK(share["observed"].get<double>() == Approx(1.0 / 26).margin(0.01));
     CHECK(figure_named(a, "throttled_share")["observed"] == 0);
   }
+}
+
+TEST_CASE("calibrate::calibrate: Cloud Run logs throttled at max instances give that limit back") {
+  // Synthetic Cloud Run logs of a service capped at 2 instances, one request at a time each, 3 s requests
+  // (lognormal mean 3,000 ms, p99 8,000 ms) in runs at 0.6/s (a load of 1.8 on the 2 instances) between long
+  // idle gaps, and bursts of 6 every 15 min (tests/support/lambda_logs.hpp): a request that finds both
+  // instances busy waits up to 10 s for a slot and is refused with a 429 naming no instance when none frees,
+  // as Cloud Run does at max instances (tests/support/request_logs.hpp). At each refusal both instances were
+  // busy, so the most instances seen busy at once in the fitted part is exactly the cap.
+  test::RequestLogSpec spec;
+  spec.hours = 4;
+  spec.warm_mean_ms = 3000;
+  spec.warm_p99_ms = 8000;
+  spec.max_instances = 2;
+  spec.rate_rps = 0.6;
+  const test::GeneratedRequests run = test::generate_requests(spec);
+  size_t refused = 0;
+  for (const auto& r : run.requests) refused += r.status == 429 ? 1 : 0;
+  REQUIRE(refused > 20);
+  const test::TempDir dir;
+  calibrate::CalibrateOptions options;
+  options.replications = 4;
+  options.logs = {dir.write("run.json", test::cloud_run_json(run))};
+  options.out_dir = dir.file("out");
+  calibrate::calibrate(options);
+  const auto scenario = nlohmann::json::parse(test::read_file(dir.file("out/scenario.json")));
+  const auto v = nlohmann::json::parse(test::read_file(dir.file("out/validation.json")));
+  INFO(v.dump(1));
+  REQUIRE(v["train"]["throttled"].get<size_t>() > 0);
+  CHECK(scenario["candidates"][0]["max_instances"] == 2);
+  // The replay's share is off because the fit is: a request that waited for a slot logs its wait in its
+  // latency, which the fit reads as service time and as requests in progress on one instance
+  // (docs/calibrate.md, "Scope and limitations"). Measured: observed 9.3% (5.2..14.0%) in the window,
+  // simulated 25.1%, with a fitted concurrency of 6 and a warm median near 6 s instead of 1 and 2.7 s. Only
+  // its sign is checked here.
+  const auto& share = figure_named(v, "throttled_share");
+  CHECK(share["observed"].get<double>() > 0);
+  CHECK(share["simulated"].get<double>() > 0);
+  CHECK(scenario["candidates"][0]["concurrency"] > 1);
+
+  // The throttle rule itself: the fitted scenario with the generator's true service (one request at a time,
+  // lognormal 3,000 / 8,000 ms, startup 900 / 1,800 ms) replays the whole log with the logged share. Two
+  // samples of the same law: their difference has a standard error of about sqrt(2 p (1 - p) / n) (p 0.042,
+  // n 735: 0.0105) if requests were independent; bursts make them less so, hence 4 standard errors.
+  nlohmann::json truth = scenario;
+  truth["candidates"][0]["concurrency"] = 1;
+  truth["service"]["warm"] = {{"type", "lognormal"}, {"mean_ms", 3000}, {"p99_ms", 8000}};
+  truth["service"]["cold_start"] = {
+      {"runtime_init", {{"type", "lognormal"}, {"mean_ms", 900}, {"p99_ms", 1800}}}};
+  const std::string truth_file = dir.file("out/truth.json");
+  std::ofstream(truth_file) << truth.dump();
+  const auto outcome = app::run(app::prepare(truth_file));
+  const auto& counts = outcome.results.at(0).requests;
+  const double n = static_cast<double>(run.requests.size());
+  const double logged_share = static_cast<double>(refused) / n;
+  CHECK(counts.arrived == run.requests.size());
+  CHECK(std::abs(static_cast<double>(counts.throttled) / n - logged_share) <=
+        4 * std::sqrt(2 * logged_share * (1 - logged_share) / n));
 }

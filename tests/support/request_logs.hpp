@@ -37,6 +37,12 @@ struct RequestLogSpec {
   double cold_mean_ms = 900, cold_p99_ms = 1800;  // lognormal startup before a new instance's first request
   double keep_alive_s = 600;
   int concurrency = 1;
+  // 0: no limit. Else at most this many instances: a request that finds them all full waits for the first
+  // slot to free up to queue_timeout_s, first come first served, and is refused (HTTP 429, no instance,
+  // logged with that wait as its latency) when none frees in time, as docs/models/gcp-cloud-run.md states
+  // Cloud Run does at max instances.
+  int max_instances = 0;
+  double queue_timeout_s = 10;
 };
 
 struct GeneratedRequest {
@@ -79,7 +85,28 @@ inline GeneratedRequests generate_requests(const RequestLogSpec& spec) {
     }
     GeneratedRequest r;
     r.arrival_s = at;
-    double startup_ms = 0;
+    double startup_ms = 0, wait_s = 0;
+    const auto alive = std::count_if(pool.begin(), pool.end(), [](const Instance& in) { return in.alive; });
+    if (chosen < 0 && spec.max_instances > 0 && alive >= spec.max_instances) {
+      // The slot that frees first: the earliest end on an alive instance (all are full).
+      double free_at = HUGE_VAL;
+      for (size_t i = 0; i < pool.size(); ++i)
+        if (pool[i].alive && !pool[i].ends.empty()) {
+          const double end = *std::min_element(pool[i].ends.begin(), pool[i].ends.end());
+          if (end < free_at) free_at = end, chosen = static_cast<int>(i);
+        }
+      if (free_at > at + spec.queue_timeout_s) {
+        r.instance = -1;
+        r.status = 429;
+        r.latency_ms = spec.queue_timeout_s * 1000;
+        out.requests.push_back(r);
+        continue;
+      }
+      // The slot is handed to this request: its old end leaves the instance's list.
+      auto& ends = pool[static_cast<size_t>(chosen)].ends;
+      ends.erase(std::min_element(ends.begin(), ends.end()));
+      wait_s = free_at - at;
+    }
     if (chosen < 0) {
       chosen = static_cast<int>(pool.size());
       pool.push_back({});
@@ -88,7 +115,9 @@ inline GeneratedRequests generate_requests(const RequestLogSpec& spec) {
     }
     // Logged to the microsecond, as Cloud Run's "0.123456s" latencies are.
     r.latency_ms =
-        std::round((startup_ms + draw_lognormal(rng, spec.warm_mean_ms, spec.warm_p99_ms)) * 1000) / 1000;
+        std::round((wait_s * 1000 + startup_ms + draw_lognormal(rng, spec.warm_mean_ms, spec.warm_p99_ms)) *
+                   1000) /
+        1000;
     r.instance = chosen;
     Instance& in = pool[static_cast<size_t>(chosen)];
     const double end = at + r.latency_ms / 1000;
