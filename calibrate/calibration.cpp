@@ -65,11 +65,19 @@ double catalogue_number(const platforms::PlatformEntry& entry, const std::string
   return p->value.get<double>();
 }
 
-std::string requests_csv(const std::vector<LambdaInvocation>& sorted, double origin_s) {
+std::string requests_csv(const std::vector<LambdaInvocation>& sorted, double origin_s,
+                         const std::vector<double>& throttled_s) {
+  std::vector<double> arrivals_s;
+  arrivals_s.reserve(sorted.size() + throttled_s.size());
+  for (const auto& call : sorted) arrivals_s.push_back(call.arrival_s() - origin_s);
+  if (!throttled_s.empty()) {
+    for (const double t : throttled_s) arrivals_s.push_back(t - origin_s);
+    std::stable_sort(arrivals_s.begin(), arrivals_s.end());
+  }
   std::string text = "arrival_s\n";
   char row[48];
-  for (const auto& call : sorted) {
-    std::snprintf(row, sizeof row, "%.6f\n", call.arrival_s() - origin_s);
+  for (const double arrival_s : arrivals_s) {
+    std::snprintf(row, sizeof row, "%.6f\n", arrival_s);
     text += row;
   }
   return text;
@@ -154,6 +162,18 @@ Split split_by_time(std::vector<LambdaInvocation> calls, double train_fraction, 
   return split;
 }
 
+void add_throttled(Split& split, std::vector<double> arrivals_s) {
+  std::sort(arrivals_s.begin(), arrivals_s.end());
+  const double end_s = std::round(split.end_s * 1e6) / 1e6;
+  for (const double t : arrivals_s) {
+    const double arrival_s = std::round((t - split.origin_s) * 1e6) / 1e6;
+    if (arrival_s < 0 || arrival_s > end_s)
+      ++split.throttled_outside;
+    else
+      (arrival_s < split.split_s ? split.throttled_train_s : split.throttled_test_s).push_back(t);
+  }
+}
+
 std::string platform_of_log(const std::string& file) {
   const auto in = core::open_input(file, "log file");
   std::string head(65536, '\0');
@@ -190,15 +210,23 @@ std::string records_of(const std::string& platform) {
   return "AWS Lambda REPORT records (CloudWatch Logs)";
 }
 
-std::vector<LambdaInvocation> read_logs(const std::vector<std::string>& logs, const std::string& platform,
-                                        bool stamped_at_end) {
+// The served requests as invocations, and the arrivals of the throttled ones [s since 1970] (none in
+// Lambda's REPORT lines: a throttled invocation never ran, so it has none).
+struct LoggedRequests {
   std::vector<LambdaInvocation> calls;
+  std::vector<double> throttled_s;
+};
+
+LoggedRequests read_logs(const std::vector<std::string>& logs, const std::string& platform,
+                         bool stamped_at_end) {
+  LoggedRequests logged;
+  std::vector<LambdaInvocation>& calls = logged.calls;
   if (platform == kLambda) {
     for (const auto& path : logs) {
       auto more = read_lambda_log(path);
       calls.insert(calls.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
     }
-    return calls;
+    return logged;
   }
   RequestLog all;
   for (const auto& path : logs) {
@@ -208,11 +236,17 @@ std::vector<LambdaInvocation> read_logs(const std::vector<std::string>& logs, co
     all.started_instances.insert(more.started_instances.begin(), more.started_instances.end());
     all.startup_entries += more.startup_entries;
     all.without_instance += more.without_instance;
+    all.throttled.insert(all.throttled.end(), std::make_move_iterator(more.throttled.begin()),
+                         std::make_move_iterator(more.throttled.end()));
   }
   check_one_revision(all, logs.front());
-  if (stamped_at_end)  // the entry was written when the response went out
+  if (stamped_at_end) {  // the entry was written when the response went out
     for (RequestRecord& r : all.requests) r.arrival_s -= r.latency_ms / 1000.0;
-  return as_invocations(all);
+    for (RequestRecord& r : all.throttled) r.arrival_s -= r.latency_ms / 1000.0;
+  }
+  for (const RequestRecord& r : all.throttled) logged.throttled_s.push_back(r.arrival_s);
+  calls = as_invocations(all);
+  return logged;
 }
 
 }  // namespace
@@ -242,11 +276,13 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
                           ": Lambda's REPORT lines and Application Insights' requests say what their time "
                           "marks), got logs of " +
                           platform);
-  std::vector<LambdaInvocation> calls = read_logs(options.logs, platform, options.timestamp_at == "end");
+  LoggedRequests logged = read_logs(options.logs, platform, options.timestamp_at == "end");
+  std::vector<LambdaInvocation>& calls = logged.calls;
   const std::string& first_file = options.logs.front();
   if (calls.empty()) throw input_error(first_file, "", "expected " + records_of(platform) + ", found none");
   if (lambda && has_several_memory_sizes(calls)) return calibrate_memory_sizes(options, std::move(calls));
   Split split = split_by_time(calls, options.train_fraction, first_file);
+  add_throttled(split, std::move(logged.throttled_s));
   const platforms::PlatformEntry* entry = platforms::find_platform(platform);
   if (!entry) throw std::logic_error("calibrate: no catalogue entry for " + platform);
 
@@ -266,6 +302,7 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
     scenario_options.trace = "requests.csv";
     scenario_options.seed = options.seed;
     scenario_options.note = note;
+    scenario_options.throttled = split.throttled_train_s.size();
     if (platform == kCloudRun) {
       scenario_options.vcpu = catalogue_number(*entry, "vcpu");
       scenario_options.memory_gib = catalogue_number(*entry, "memory_gib");
@@ -286,7 +323,9 @@ CalibrateOutcome calibrate(const CalibrateOptions& options) {
 
   std::vector<LambdaInvocation> all = split.train;
   all.insert(all.end(), split.test.begin(), split.test.end());
-  core::write_file_atomic(dir.file("requests.csv"), requests_csv(all, split.origin_s));
+  std::vector<double> throttled_s = split.throttled_train_s;
+  throttled_s.insert(throttled_s.end(), split.throttled_test_s.begin(), split.throttled_test_s.end());
+  core::write_file_atomic(dir.file("requests.csv"), requests_csv(all, split.origin_s, throttled_s));
   core::write_file_atomic(dir.file("scenario.json"), scenario.dump(2) + "\n");
 
   WindowInputs inputs{split, scenario, dir.file("scenario.json"), keep_alive_s, memory_mb, prices, platform};
@@ -337,12 +376,15 @@ WindowComparison compare_window(const WindowInputs& in, const CalibrateOptions& 
       observed_peak_busy(all, split.origin_s, window.peak_from_s, window.window_to_s, kIntervalS);
   const std::vector<Interval> observed_ci = bootstrap(split.test, in.prices, options.bootstrap, options.seed);
   std::vector<std::vector<double>> simulated(kMetrics);
+  std::vector<double> simulated_throttled;
+  const size_t window_requests = split.test.size() + split.throttled_test_s.size();
   for (uint32_t r = 0; r < options.replications; ++r) {
     const SimulatedWindow run = simulate_window(window, options.seed + r);
-    if (run.arrived != split.test.size())
+    if (run.arrived != window_requests)
       throw std::logic_error("calibrate: the replay's window holds " + std::to_string(run.arrived) +
-                             " arrivals, the logs " + std::to_string(split.test.size()));
+                             " arrivals, the logs " + std::to_string(window_requests));
     for (size_t m = 0; m < kMetrics; ++m) simulated[m].push_back(run.metrics.value[m]);
+    simulated_throttled.push_back(static_cast<double>(run.throttled) / static_cast<double>(run.arrived));
   }
 
   WindowComparison out;
@@ -354,16 +396,31 @@ WindowComparison compare_window(const WindowInputs& in, const CalibrateOptions& 
     out.metrics.push_back(compared_figure(info.name, info.unit, info.meaning, observed.value[m],
                                           observed_ci[m], simulated[m], out.max_abs_error_pct));
   }
+  // Throttles are in Cloud Run's and Application Insights' request logs, not in Lambda's REPORT lines.
+  if (!lambda) {
+    const size_t throttled = split.throttled_test_s.size();
+    out.metrics.push_back(compared_figure(
+        "throttled_share", "fraction",
+        "requests refused without service (HTTP 429; Cloud Run 500 or 503 naming no instance) / requests",
+        static_cast<double>(throttled) / static_cast<double>(window_requests),
+        bootstrap_share(throttled, window_requests, options.bootstrap, options.seed), simulated_throttled,
+        out.max_abs_error_pct));
+  }
   out.train = {{"fraction", options.train_fraction},
                {"from_s", 0},
                {"to_s", split.split_s},
                {"invocations", split.train.size()}};
+  if (!lambda) out.train["throttled"] = split.throttled_train_s.size();
   out.validation = {{"from_s", split.split_s},
                     {"to_s", split.end_s},
                     {"invocations", split.test.size()},
                     {"warmup_from_s", window.warmup_from_s},
                     {"peak_intervals_from_s", window.peak_from_s},
                     {"peak_intervals_to_s", window.window_to_s}};
+  if (!lambda) {
+    out.validation["throttled"] = split.throttled_test_s.size();
+    out.validation["throttled_outside_span"] = split.throttled_outside;
+  }
   return out;
 }
 

@@ -79,7 +79,15 @@ struct Split {
   double split_s = 0;   // [s from origin]
   double end_s = 0;     // the last arrival [s from origin]
   std::vector<LambdaInvocation> train, test;
+  // Requests the logs show throttled (calibrate/request_log.hpp, is_throttled), by arrival [s since 1970]:
+  // before the split, and in the validation window. They do not move the split, which the served requests
+  // set; throttled arrivals before the first served one or after the last are outside it (counted only).
+  std::vector<double> throttled_train_s, throttled_test_s;
+  size_t throttled_outside = 0;
 };
 Split split_by_time(std::vector<LambdaInvocation> calls, double train_fraction, const std::string& file);
+// Puts each throttled arrival [s since 1970] on its side of `split`, compared in microseconds from the
+// origin as requests.csv writes it (as split_by_time does).
+void add_throttled(Split& split, std::vector<double> arrivals_s);
 
 }  // namespace servesim::calibrate

@@ -22,8 +22,10 @@ namespace servesim::calibrate {
 
 // A catalogue number of `entry` (std::logic_error when the catalogue lacks it).
 double catalogue_number(const platforms::PlatformEntry& entry, const std::string& key);
-// requests.csv: "arrival_s" and one row per invocation, [s from origin_s], in the order given.
-std::string requests_csv(const std::vector<LambdaInvocation>& sorted, double origin_s);
+// requests.csv: "arrival_s" and one row per invocation, [s from origin_s], in the order given; with throttled
+// arrivals [s since 1970] (replayed, not fitted) all rows in arrival order.
+std::string requests_csv(const std::vector<LambdaInvocation>& sorted, double origin_s,
+                         const std::vector<double>& throttled_s = {});
 // " Fitted on the first S s of E s (--train-fraction F); validation.json compares the rest."
 std::string training_note(const Split& split, double train_fraction);
 LambdaPrices lambda_prices(const platforms::PlatformEntry& entry, const std::string& architecture);

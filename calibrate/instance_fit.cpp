@@ -57,6 +57,31 @@ int max_in_flight(const std::vector<LambdaInvocation>& calls) {
   return most;
 }
 
+size_t max_busy_instances(const std::vector<LambdaInvocation>& calls) {
+  // Each instance's busy periods (at least one request in progress) as +1 / -1 steps of the count of busy
+  // instances, ends first at a tie.
+  std::map<std::string, std::vector<std::pair<double, int>>> events;
+  for (const auto& call : calls) {
+    auto& list = events[call.stream];
+    list.emplace_back(call.arrival_s(), +1);
+    list.emplace_back(call.logged_s, -1);
+  }
+  std::vector<std::pair<double, int>> busy;
+  for (auto& [instance, list] : events) {
+    std::sort(list.begin(), list.end());
+    int now = 0;
+    for (const auto& [t, step] : list) {
+      if (now == 0 && step > 0) busy.emplace_back(t, +1);
+      now += step;
+      if (now == 0) busy.emplace_back(t, -1);
+    }
+  }
+  std::sort(busy.begin(), busy.end());
+  int now = 0, most = 0;
+  for (const auto& [t, step] : busy) most = std::max(most, now += step);
+  return static_cast<size_t>(most);
+}
+
 InstanceFit fit_instances(const std::vector<LambdaInvocation>& calls, double keep_alive_prior_s) {
   const std::string file = calls.empty() ? "logs" : calls.front().file;
   InstanceFit fit;
@@ -68,6 +93,10 @@ InstanceFit fit_instances(const std::vector<LambdaInvocation>& calls, double kee
     instances.insert(call.stream);
     first = std::min(first, call.arrival_s());
     last = std::max(last, call.arrival_s());
+    if (call.is_failed) {
+      ++fit.failed;  // held its instance (reuse, in flight), but its latency is no service time
+      continue;
+    }
     (call.is_cold() ? cold : warm).push_back(call.latency_s() * 1000.0);
   }
   fit.warm = warm.size();
@@ -94,6 +123,7 @@ InstanceFit fit_instances(const std::vector<LambdaInvocation>& calls, double kee
   }
   fit.keep_alive = estimate_keep_alive(calls, keep_alive_prior_s);
   fit.max_in_flight = max_in_flight(calls);
+  fit.max_busy_instances = max_busy_instances(calls);
   return fit;
 }
 
@@ -115,6 +145,10 @@ std::string describe(const InstanceFit& fit, const std::string& source) {
             " ms). ";
   else
     text += "Cold start: none in the logs, so none is modelled. ";
+  if (fit.failed)
+    text += std::to_string(fit.failed) +
+            " server errors (HTTP 5xx from an instance) held their instances but are left out of the service "
+            "times. ";
   const auto& k = fit.keep_alive;
   text += "Idle lifetime " + fixed_text(k.estimate_s, 0) +
           " s: a censored-data estimate (an instance's end is not logged) from " +
@@ -169,12 +203,22 @@ nlohmann::ordered_json cloud_run_scenario(const InstanceFit& fit, const Instance
   candidate["memory_gib"] = options.memory_gib;
   // The logs show a lower bound of the configured concurrency: the most requests seen on one instance.
   candidate["concurrency"] = std::min(fit.max_in_flight, 1000);  // Cloud Run's maximum
-  candidate["max_instances"] = std::max<size_t>(100, fit.instances);
+  // Throttled requests in the fitted part were refused at max instances (Cloud Run's 429), when every
+  // instance was busy: the most instances seen busy at once is then the limit (a lower bound of it).
+  // Otherwise the logs do not show it.
+  candidate["max_instances"] =
+      options.throttled ? std::max<size_t>(1, fit.max_busy_instances) : std::max<size_t>(100, fit.instances);
   // Not in the logs; the longest allowed, so that no logged request would have timed out.
   candidate["request_timeout_s"] = 3600;
   candidate["idle_timeout_s"] = std::min(thousandths(fit.keep_alive.estimate_s), 86400.0);
 
-  return fitted_scenario(fit, options, "calibrated-cloud-run", "Cloud Run request log entries", service, 3600,
+  InstanceScenarioOptions noted = options;
+  if (options.throttled)
+    noted.note = " max_instances " + std::to_string(fit.max_busy_instances) +
+                 ": the most instances seen busy at once, since " + std::to_string(options.throttled) +
+                 " requests were throttled (HTTP 429, or 500/503 without an instance) in the fitted part." +
+                 options.note;
+  return fitted_scenario(fit, noted, "calibrated-cloud-run", "Cloud Run request log entries", service, 3600,
                          candidate);
 }
 

@@ -27,6 +27,7 @@ namespace servesim::calibrate {
 
 struct InstanceFit {
   size_t requests = 0, warm = 0, cold = 0, instances = 0;
+  size_t failed = 0;                               // server errors (is_failed): left out of warm and cold
   double span_s = 0;                               // from the first arrival to the last
   std::vector<std::pair<double, double>> warm_ms;  // (percentile, ms), as LambdaFit::warm_ms
   double warm_mean_ms = 0;
@@ -34,7 +35,8 @@ struct InstanceFit {
   double cold_extra_mean_ms = 0;                         // cold_mean_ms - warm_mean_ms (>= 0)
   std::vector<std::pair<double, double>> cold_extra_ms;  // empirical (latency - warm mean, at least 0)
   KeepAliveEstimate keep_alive;
-  int max_in_flight = 1;  // the most requests in progress on one instance at once
+  int max_in_flight = 1;          // the most requests in progress on one instance at once
+  size_t max_busy_instances = 0;  // the most instances with a request in progress at once
 };
 
 // Throws InputError naming the first file when fewer than kMinWarm requests are warm.
@@ -42,12 +44,15 @@ InstanceFit fit_instances(const std::vector<LambdaInvocation>& calls, double kee
 
 // The most requests in progress at once on any one instance (stream) of `calls`.
 int max_in_flight(const std::vector<LambdaInvocation>& calls);
+// The most instances (streams) of `calls` with at least one request in progress at once.
+size_t max_busy_instances(const std::vector<LambdaInvocation>& calls);
 
 struct InstanceScenarioOptions {
   std::string name;
   std::string trace;  // the request trace, relative to the scenario (column arrival_s)
   uint64_t seed = 1;
-  std::string note;  // appended to the description
+  std::string note;      // appended to the description
+  size_t throttled = 0;  // throttled requests in the fitted part (Cloud Run: max_instances from the fit)
   // Cloud Run: the instance size (not in the logs); the catalogue's defaults.
   double vcpu = 1, memory_gib = 0.5;
   // Azure Functions Flex Consumption: the instance memory (not in the logs) and its CPU share.

@@ -31,7 +31,10 @@ struct LambdaInvocation {
   double max_memory_used_mb = 0;  // Max Memory Used (the environment's peak so far)
   double init_ms = -1;            // Init Duration: only on a cold start (-1: none)
   double restore_ms = -1;         // Restore Duration: a SnapStart cold start (-1: none)
-  std::string file;               // where it was read, for errors
+  // A server error (Cloud Run or Application Insights HTTP status 500..599 from an instance): it held its
+  // instance, but its latency is not a service time, so the fit leaves it out. Lambda's REPORT lines: false.
+  bool is_failed = false;
+  std::string file;  // where it was read, for errors
   int line = 0;
 
   bool is_cold() const { return init_ms >= 0 || restore_ms >= 0; }

@@ -79,9 +79,13 @@ SimulatedWindow simulate_window(const ReplayWindow& window, uint64_t seed) {
   const auto& b = warmup.result;
   SimulatedWindow out;
   out.arrived = a.requests.arrived - b.requests.arrived;
+  out.throttled = a.requests.throttled - b.requests.throttled;
   auto& m = out.metrics.value;
   const auto n = static_cast<double>(out.arrived ? out.arrived : 1);
-  m[cold_share] = static_cast<double>(a.requests.cold_starts - b.requests.cold_starts) / n;
+  // Per request not throttled, as the logs' share is per served request.
+  const uint64_t not_throttled = out.arrived - out.throttled;
+  m[cold_share] = static_cast<double>(a.requests.cold_starts - b.requests.cold_starts) /
+                  static_cast<double>(not_throttled ? not_throttled : 1);
   const auto q = difference_quantiles_ms(a.latency, b.latency, {0.50, 0.90, 0.99});
   m[p50_ms] = q[0];
   m[p90_ms] = q[1];

@@ -34,7 +34,8 @@ struct ReplayWindow {
 
 struct SimulatedWindow {
   WindowMetrics metrics;
-  uint64_t arrived = 0;  // requests that arrived in the window (a check against the logs)
+  uint64_t arrived = 0;    // requests that arrived in the window (a check against the logs)
+  uint64_t throttled = 0;  // of them, refused (HTTP 429) after the client's last retry
 };
 
 SimulatedWindow simulate_window(const ReplayWindow& window, uint64_t seed);

@@ -118,7 +118,12 @@ void read_log_entry(const nlohmann::json& entry, const std::string& file, const 
     r.status = status->get<int>();
   }
   if (!instance) {
-    ++log.without_instance;  // refused before an instance took it (429, 503 at max instances)
+    ++log.without_instance;  // refused before an instance took it (429, 500, 503 at max instances)
+    if (is_throttled(r.status, false)) {
+      r.file = file;
+      r.line = line;
+      log.throttled.push_back(std::move(r));
+    }
     return;
   }
   if (!instance->is_string() || instance->get<std::string>().empty())
@@ -136,7 +141,7 @@ void read_log_entry(const nlohmann::json& entry, const std::string& file, const 
     r.request_id = id->get<std::string>();
   r.file = file;
   r.line = line;
-  log.requests.push_back(std::move(r));
+  (is_throttled(r.status, true) ? log.throttled : log.requests).push_back(std::move(r));
 }
 
 // --- Application Insights ----------------------------------------------------------------------------------
@@ -207,7 +212,7 @@ void read_request_row(const Columns& c, Cell cell, Where where, const std::strin
   }
   r.file = file;
   r.line = line;
-  log.requests.push_back(std::move(r));
+  (is_throttled(r.status, true) ? log.throttled : log.requests).push_back(std::move(r));
 }
 
 // RFC 4180 fields of one CSV line (quoted fields may hold commas and doubled quotes, not line breaks).
@@ -337,6 +342,10 @@ void parse_app_insights_json(std::string_view text, const std::string& file, Req
 
 }  // namespace
 
+bool is_throttled(int status, bool has_instance) {
+  return status == 429 || (!has_instance && (status == 500 || status == 503));
+}
+
 bool parse_duration_s(std::string_view text, double& seconds) {
   if (text.size() < 2 || text.back() != 's') return false;
   double value = 0;
@@ -440,6 +449,7 @@ std::vector<LambdaInvocation> as_invocations(const RequestLog& log) {
     call.stream = r->instance;
     call.duration_ms = r->latency_ms;
     call.logged_s = r->arrival_s + r->latency_ms / 1000.0;
+    call.is_failed = r->status >= 500;
     const bool first = seen.insert(r->instance).second;
     if (first && (!startups_logged || log.started_instances.count(r->instance))) call.init_ms = 0;
     call.file = r->file;

@@ -43,8 +43,18 @@ struct RequestLog {
   // Cloud Run: instances that a "Starting new instance" system entry names, and how many such entries.
   std::set<std::string> started_instances;
   size_t startup_entries = 0;
-  size_t without_instance = 0;  // request entries naming no instance (refused before one): skipped
+  size_t without_instance = 0;  // request entries naming no instance (refused before one)
+  // Requests refused without service (is_throttled): not fitted, replayed as arrivals, compared as the
+  // throttled share. Their `instance` may be "".
+  std::vector<RequestRecord> throttled;
 };
+
+// Whether a request with HTTP `status` was throttled: 429 (Too Many Requests; Cloud Run "no available
+// instance", Application Insights whatever answered it), or, on an entry that names no instance, 500 or 503
+// (Cloud Run's troubleshooting page: "The request was aborted because there was no available instance" is
+// logged as 429 at max instances and as 500 when instances could not start fast enough). Other entries
+// without an instance (a 403 from IAM, a 404 from the front end) are neither served nor throttled: skipped.
+bool is_throttled(int status, bool has_instance);
 
 // "0.123456s" (a protobuf Duration as JSON writes it) as seconds; false when malformed or negative.
 bool parse_duration_s(std::string_view text, double& seconds);
@@ -66,10 +76,10 @@ void check_one_revision(const RequestLog& log, const std::string& file);
 std::string detect_platform(std::string_view text);
 
 // The requests as invocations for the fit, split and validation (sorted by arrival): logged_s is the
-// response's end, duration_ms the latency, stream the instance. A request is a cold start (init_ms 0,
-// its whole latency in duration_ms) when it is the first on its instance, and, where the logs hold
-// "Starting new instance" entries, its instance has one (an instance that was running before the export
-// began has none).
+// response's end, duration_ms the latency, stream the instance, is_failed a status 500..599. A request is a
+// cold start (init_ms 0, its whole latency in duration_ms) when it is the first on its instance, and, where
+// the logs hold "Starting new instance" entries, its instance has one (an instance that was running before
+// the export began has none).
 std::vector<LambdaInvocation> as_invocations(const RequestLog& log);
 
 }  // namespace servesim::calibrate

@@ -126,6 +126,20 @@ nlohmann::ordered_json compared_figure(const char* name, const char* unit, const
           {"error_pct", number_or_null(error_pct)}};
 }
 
+Interval bootstrap_share(size_t hits, size_t total, uint32_t resamples, uint64_t seed) {
+  if (total == 0 || resamples == 0) return {NAN, NAN};
+  sim::Rng rng(seed);
+  std::vector<double> draws;
+  draws.reserve(resamples);
+  for (uint32_t r = 0; r < resamples; ++r) {
+    size_t drawn = 0;
+    // Requests 0 .. hits - 1 are the throttled ones.
+    for (size_t i = 0; i < total; ++i) drawn += rng.next_u64() % total < hits ? 1 : 0;
+    draws.push_back(static_cast<double>(drawn) / static_cast<double>(total));
+  }
+  return percentile_interval(std::move(draws));
+}
+
 std::vector<Interval> bootstrap(const std::vector<LambdaInvocation>& window, const LambdaPrices& prices,
                                 uint32_t resamples, uint64_t seed) {
   std::vector<Interval> out(kMetrics, Interval{NAN, NAN});

@@ -59,6 +59,10 @@ struct Interval {
 std::vector<Interval> bootstrap(const std::vector<LambdaInvocation>& window, const LambdaPrices& prices,
                                 uint32_t resamples, uint64_t seed);
 
+// The same percentile bootstrap for a share: `hits` of `total` requests (the throttled of a window's
+// served + throttled), resampled `resamples` times with a generator seeded by `seed`. NaN without requests.
+Interval bootstrap_share(size_t hits, size_t total, uint32_t resamples, uint64_t seed);
+
 // The [2.5th, 97.5th] percentile of values (linear between order statistics).
 Interval percentile_interval(std::vector<double> values);
 

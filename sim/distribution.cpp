@@ -165,6 +165,11 @@ double Distribution::quantile_s(double q) const {
   return mean_s_;
 }
 
+double Distribution::at_normal_score(double z) const {
+  if (kind_ == Kind::lognormal) return std::exp(mu_ + sigma_ * z);
+  return quantile_s(0.5 * std::erfc(-z / std::sqrt(2.0)));
+}
+
 double Distribution::sample(Rng& rng) const {
   switch (kind_) {
     case Kind::constant:

@@ -50,6 +50,10 @@ class Distribution {
   double sample(Rng& rng) const;
   double mean_s() const { return mean_s_; }
   double quantile_s(double q) const;
+  // The value at standard normal score z: F^-1(Phi(z)), exactly exp(mu + sigma z) for a lognormal. A
+  // standard normal z gives a draw of this distribution; correlated scores give correlated draws (a Gaussian
+  // copula, sim/token_draw.hpp).
+  double at_normal_score(double z) const;
   Kind kind() const { return kind_; }
   std::string describe() const;  // e.g. "lognormal(mean 40 ms, p99 90 ms)"
   // The same shape with every value multiplied by `factor` (> 0): X' = factor x X.

@@ -137,9 +137,7 @@ RateTraceSource::RateTraceSource(const WorkloadSpec& spec, uint64_t seed)
                       : spec.duration_s / spec.time_compression),
       count_rng_(Rng::derive(seed, 1)),
       place_rng_(Rng::derive(seed, 2)),
-      has_token_distributions_(spec.has_token_distributions),
-      input_tokens_(spec.input_tokens),
-      output_tokens_(spec.output_tokens),
+      token_draw_(spec),
       token_rng_(Rng::derive(seed, 6)) {
   cur_ = end_ = block_.get();
   *end_ = '\0';

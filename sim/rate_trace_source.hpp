@@ -10,6 +10,7 @@
 
 #include "sim/arrival_source.hpp"
 #include "sim/rng.hpp"
+#include "sim/token_draw.hpp"
 
 namespace servesim::sim {
 
@@ -54,10 +55,7 @@ class RateTraceSource final : public ArrivalSource {
     if (t < last_s_) t = last_s_;  // rounding must never make the stream go backwards
     last_s_ = t;
     t_s = t;
-    if (has_token_distributions_) {
-      tokens_.input = draw_request_tokens(input_tokens_, token_rng_);
-      tokens_.output = draw_request_tokens(output_tokens_, token_rng_);
-    }
+    if (token_draw_.is_on()) tokens_ = token_draw_.next(token_rng_);
     return true;
   }
   double duration_s() const override { return duration_s_; }
@@ -137,8 +135,7 @@ class RateTraceSource final : public ArrivalSource {
   Rng place_rng_;
   // With the workload's "tokens": each arrival's counts, from their own stream (as SyntheticSource draws
   // them), so the arrival times do not change.
-  bool has_token_distributions_;
-  Distribution input_tokens_, output_tokens_;
+  TokenDraw token_draw_;
   Rng token_rng_;
   RequestTokens tokens_;  // of the arrival next() returned last
 

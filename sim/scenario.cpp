@@ -12,6 +12,7 @@
 #include "core/json_reader.hpp"
 #include "sim/candidate_llm.hpp"
 #include "sim/llm_presets.hpp"
+#include "sim/token_draw.hpp"
 #include "sim/trace_timestamp.hpp"
 
 namespace servesim::sim {
@@ -19,10 +20,43 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// "tokens": {"input": DISTRIBUTION, "output": DISTRIBUTION} of a synthetic or rate_trace workload.
-void parse_token_distributions(core::JsonFields& f, WorkloadSpec& w) {
+// The file named by `key`, relative paths taken from the scenario's folder.
+std::string resolved_path(core::JsonFields& f, const std::string& key, const std::string& base_dir) {
+  std::string p = f.required_text(key);
+  if (p.empty()) throw f.error(key, "expected a file path, got \"\"");
+  if (p.find('\0') != std::string::npos)  // JSON's \u0000: it would cut every message naming the file
+    throw f.error(key, "expected a file path without NUL bytes, got \"" + excerpt(p) + "\"");
+  fs::path path(p);
+  if (path.is_relative()) path = fs::path(base_dir) / path;
+  return path.lexically_normal().string();
+}
+
+// "tokens": {"type": "empirical_pairs", "path": TRACE, "input_column": ..., "output_column": ...}: the
+// trace's (input, output) pairs, read now so that a bad file is refused before anything runs.
+void parse_token_pairs(core::JsonFields& t, WorkloadSpec& w, const std::string& base_dir) {
+  const std::string path = resolved_path(t, "path", base_dir);
+  const std::string name = fs::path(path).filename().string();
+  const bool is_jsonl_name =
+      name.ends_with(".jsonl") || name.ends_with(".jsonl.gz") || name.ends_with(".jsonl.bz2");
+  const std::string format = t.text("format", is_jsonl_name ? "jsonl" : "csv", {"csv", "jsonl"});
+  std::string columns[2];
+  for (int i = 0; i < 2; ++i) {
+    const char* key = i == 0 ? "input_column" : "output_column";
+    columns[i] = t.required_text(key);
+    if (columns[i].empty()) throw t.error(key, "expected a column name, got \"\"");
+  }
+  t.reject_unknown();
+  w.token_pairs = std::make_shared<const std::vector<TokenPair>>(read_token_pairs(
+      path, format == "jsonl" ? TraceFormat::jsonl : TraceFormat::csv, columns[0], columns[1]));
+}
+
+// "tokens" of a synthetic or rate_trace workload: {"input": DISTRIBUTION, "output": DISTRIBUTION} with an
+// optional "rho" (the type "distributions", the default), or {"type": "empirical_pairs", ...}.
+void parse_token_distributions(core::JsonFields& f, WorkloadSpec& w, const std::string& base_dir) {
   if (!f.has("tokens")) return;
   core::JsonFields t(f.child("tokens"), f.file(), f.pointer("tokens"));
+  if (t.text("type", "distributions", {"distributions", "empirical_pairs"}) == "empirical_pairs")
+    return parse_token_pairs(t, w, base_dir);
   for (const char* key : {"input", "output"})
     if (!t.has(key))
       throw t.error(key,
@@ -30,6 +64,7 @@ void parse_token_distributions(core::JsonFields& f, WorkloadSpec& w) {
                     "2048, \"p99_tokens\": 7436})");
   w.input_tokens = Distribution::tokens_from_json(t.child("input"), t.file(), t.pointer("input"));
   w.output_tokens = Distribution::tokens_from_json(t.child("output"), t.file(), t.pointer("output"));
+  w.token_rho = t.number("rho", 0.0, -1.0, 1.0);
   w.has_token_distributions = true;
   t.reject_unknown();
 }
@@ -38,18 +73,9 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
   WorkloadSpec w;
   const std::string type =
       f.required_text("type", {"rate_trace", "request_trace", "poisson", "diurnal", "spike"});
-  auto resolve_path = [&] {
-    std::string p = f.required_text("path");
-    if (p.empty()) throw f.error("path", "expected a file path, got \"\"");
-    if (p.find('\0') != std::string::npos)  // JSON's \u0000: it would cut every message naming the file
-      throw f.error("path", "expected a file path without NUL bytes, got \"" + excerpt(p) + "\"");
-    fs::path path(p);
-    if (path.is_relative()) path = fs::path(base_dir) / path;
-    return path.lexically_normal().string();
-  };
   if (type == "rate_trace" || type == "request_trace") {
     w.kind = type == "rate_trace" ? WorkloadSpec::Kind::rate_trace : WorkloadSpec::Kind::request_trace;
-    w.path = resolve_path();
+    w.path = resolved_path(f, "path", base_dir);
     w.scale = f.number("scale", 1.0, 1e-9, 1e9);
     w.start_s = f.number("start_s", 0.0, 0.0, 1e12);
     w.duration_s = f.number("duration_s", -1.0, 1e-9, 1e12);
@@ -61,7 +87,7 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
       w.interval_s = f.number("interval_s", 1.0, 1e-3, 86400.0);
       w.values_are_rates = f.text("values", "count", {"count", "rate"}) == "rate";
       w.sessions = f.integer("sessions", 0, 1, 1000000000);
-      parse_token_distributions(f, w);
+      parse_token_distributions(f, w, base_dir);
     } else {
       // JSON Lines by the file name (.jsonl, also compressed), else CSV, unless "format" says.
       const std::string name = fs::path(w.path).filename().string();
@@ -149,7 +175,7 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
     w.spike_duration_s = f.number("spike_duration_s", 600.0, 0.0, 1e10);
   }
   w.sessions = f.integer("sessions", 0, 1, 1000000000);
-  parse_token_distributions(f, w);
+  parse_token_distributions(f, w, base_dir);
   return w;
 }
 

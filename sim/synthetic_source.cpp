@@ -68,7 +68,8 @@ SyntheticSource::SyntheticSource(const WorkloadSpec& spec, uint64_t seed)
       max_rate_rps_(max_rate(spec)),
       duration_s_(spec.synthetic_duration_s),
       rng_(Rng::derive(seed, 3)),
-      token_rng_(Rng::derive(seed, 6)) {}
+      token_rng_(Rng::derive(seed, 6)),
+      token_draw_(spec) {}
 
 double SyntheticSource::rate_rps(double t_s) const {
   const double base = spec_.rate_rps;
@@ -100,10 +101,7 @@ bool SyntheticSource::next(double& t_s) {
     }
     if (spec_.kind == WorkloadSpec::Kind::poisson || rng_.uniform() * max_rate_rps_ < rate_rps(t_s_)) {
       t_s = t_s_;
-      if (spec_.has_token_distributions) {
-        tokens_.input = draw_request_tokens(spec_.input_tokens, token_rng_);
-        tokens_.output = draw_request_tokens(spec_.output_tokens, token_rng_);
-      }
+      if (token_draw_.is_on()) tokens_ = token_draw_.next(token_rng_);
       return true;
     }
   }

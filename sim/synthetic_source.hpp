@@ -4,15 +4,15 @@
 
 #include "sim/arrival_source.hpp"
 #include "sim/rng.hpp"
+#include "sim/token_draw.hpp"
 
 namespace servesim::sim {
 
 // Candidates come from a homogeneous Poisson process at the maximum rate and are kept with probability
 // rate(t)/max (thinning, Lewis & Shedler 1979), which is exact for any bounded rate. For `poisson` the rate
 // is constant and every candidate is kept: interarrival times are exponential with mean 1/rate_rps. start_s,
-// duration_s and time_compression are trace options and do not apply here. With has_token_distributions each
-// arrival's input and then output token count is drawn from the workload's distributions, rounded to the
-// nearest integer and kept within 1..kMaxRequestTokens.
+// duration_s and time_compression are trace options and do not apply here. With the workload's "tokens" each
+// arrival's token counts come from a TokenDraw (independent, correlated, or trace pairs).
 class SyntheticSource final : public ArrivalSource {
  public:
   // Throws InputError for a rate, period, amplitude or duration out of range.
@@ -34,6 +34,7 @@ class SyntheticSource final : public ArrivalSource {
   Rng rng_;
   // Token counts come from their own stream, so that drawing them leaves the arrival times unchanged.
   Rng token_rng_;
+  TokenDraw token_draw_;
   RequestTokens tokens_;  // of the arrival next() returned last
 };
 

@@ -2,7 +2,9 @@
 // What traffic a scenario replays. Filled and validated by the scenario reader; consumed by
 // make_arrival_source.
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "sim/distribution.hpp"
 
@@ -11,6 +13,12 @@ namespace servesim::sim {
 // The most tokens a request trace may give one request, input or output (10^7: twenty times the longest
 // context windows of 2026, so a larger value is a unit or column mistake).
 constexpr uint32_t kMaxRequestTokens = 10'000'000;
+
+// One request's prompt and generated token counts, as a trace gives them (0..kMaxRequestTokens each).
+struct TokenPair {
+  uint32_t input = 0;
+  uint32_t output = 0;
+};
 
 // What a run of zeros in a rate trace means (recording gaps, see scenarios/traces/README.md).
 enum class GapPolicy {
@@ -107,6 +115,13 @@ struct WorkloadSpec {
   bool has_token_distributions = false;
   Distribution input_tokens;
   Distribution output_tokens;
+  // With has_token_distributions: the correlation of the two draws' normal scores (a Gaussian copula, in
+  // [-1, 1]; 0, the default, draws them independently). For two lognormals it is the correlation of
+  // ln(input) and ln(output) (sim/token_draw.hpp).
+  double token_rho = 0;
+  // "tokens": {"type": "empirical_pairs"}: the (input, output) pairs of a trace (non-null: replaces the
+  // distributions); each arrival draws one of them uniformly, with replacement, from the seeded stream.
+  std::shared_ptr<const std::vector<TokenPair>> token_pairs;
 };
 
 }  // namespace servesim::sim

@@ -55,8 +55,8 @@ TEST_CASE("calibrate::calibrate: Cloud Run and Azure Functions logs give a scena
     CHECK(v["platform"] == c.platform);
     CHECK(v["train"]["invocations"].get<size_t>() + v["validation"]["invocations"].get<size_t>() ==
           run.requests.size());
-    // No billing in these logs: those figures are not compared.
-    CHECK(v["metrics"].size() == 5);
+    // No billing in these logs: those figures are not compared; the throttled share is.
+    CHECK(v["metrics"].size() == 6);
     const nlohmann::json scenario =
         nlohmann::json::parse(test::read_file(dir.file("out-" + c.platform + "/scenario.json")));
     CHECK(scenario["candidates"][0]["platform"] == c.platform);

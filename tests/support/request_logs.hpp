@@ -37,13 +37,20 @@ struct RequestLogSpec {
   double cold_mean_ms = 900, cold_p99_ms = 1800;  // lognormal startup before a new instance's first request
   double keep_alive_s = 600;
   int concurrency = 1;
+  // 0: no limit. Else at most this many instances: a request that finds them all full waits for the first
+  // slot to free up to queue_timeout_s, first come first served, and is refused (HTTP 429, no instance,
+  // logged with that wait as its latency) when none frees in time, as docs/models/gcp-cloud-run.md states
+  // Cloud Run does at max instances.
+  int max_instances = 0;
+  double queue_timeout_s = 10;
 };
 
 struct GeneratedRequest {
   double arrival_s = 0;  // from the start
   double latency_ms = 0;
-  int instance = 0;
+  int instance = 0;  // -1: none (a Cloud Run request refused before an instance took it)
   bool cold = false;
+  int status = 200;  // HTTP status as logged
 };
 
 struct GeneratedRequests {
@@ -78,7 +85,28 @@ inline GeneratedRequests generate_requests(const RequestLogSpec& spec) {
     }
     GeneratedRequest r;
     r.arrival_s = at;
-    double startup_ms = 0;
+    double startup_ms = 0, wait_s = 0;
+    const auto alive = std::count_if(pool.begin(), pool.end(), [](const Instance& in) { return in.alive; });
+    if (chosen < 0 && spec.max_instances > 0 && alive >= spec.max_instances) {
+      // The slot that frees first: the earliest end on an alive instance (all are full).
+      double free_at = HUGE_VAL;
+      for (size_t i = 0; i < pool.size(); ++i)
+        if (pool[i].alive && !pool[i].ends.empty()) {
+          const double end = *std::min_element(pool[i].ends.begin(), pool[i].ends.end());
+          if (end < free_at) free_at = end, chosen = static_cast<int>(i);
+        }
+      if (free_at > at + spec.queue_timeout_s) {
+        r.instance = -1;
+        r.status = 429;
+        r.latency_ms = spec.queue_timeout_s * 1000;
+        out.requests.push_back(r);
+        continue;
+      }
+      // The slot is handed to this request: its old end leaves the instance's list.
+      auto& ends = pool[static_cast<size_t>(chosen)].ends;
+      ends.erase(std::min_element(ends.begin(), ends.end()));
+      wait_s = free_at - at;
+    }
     if (chosen < 0) {
       chosen = static_cast<int>(pool.size());
       pool.push_back({});
@@ -87,7 +115,9 @@ inline GeneratedRequests generate_requests(const RequestLogSpec& spec) {
     }
     // Logged to the microsecond, as Cloud Run's "0.123456s" latencies are.
     r.latency_ms =
-        std::round((startup_ms + draw_lognormal(rng, spec.warm_mean_ms, spec.warm_p99_ms)) * 1000) / 1000;
+        std::round((wait_s * 1000 + startup_ms + draw_lognormal(rng, spec.warm_mean_ms, spec.warm_p99_ms)) *
+                   1000) /
+        1000;
     r.instance = chosen;
     Instance& in = pool[static_cast<size_t>(chosen)];
     const double end = at + r.latency_ms / 1000;
@@ -139,21 +169,23 @@ inline std::string cloud_run_json(const GeneratedRequests& run, bool json_lines 
     const std::string stamp = rfc3339(r.arrival_s, 6);
     // The entry's timestamp: the arrival, or (stamp_at_end) the response, arrival + latency.
     const std::string entry_stamp = stamp_at_end ? rfc3339(r.arrival_s + r.latency_ms / 1000, 6) : stamp;
-    const std::string instance = cloud_run_instance_id(r.instance);
+    const std::string instance = r.instance < 0 ? "" : cloud_run_instance_id(r.instance);
+    const std::string labels =
+        r.instance < 0 ? std::string() : R"("labels": {"instanceId": ")" + instance + R"("}, )";
     char http[512], entry[1600];
     std::snprintf(
         http, sizeof http,
         R"({"latency": "%.6fs", "protocol": "HTTP/1.1", "remoteIp": "203.0.113.%d", )"
         R"("requestMethod": "POST", "requestSize": "1433", )"
         R"("requestUrl": "https://classifier-5kq3h2x7ba-uc.a.run.app/predict", "responseSize": "312", )"
-        R"("serverIp": "216.239.32.53", "status": 200, "userAgent": "python-requests/2.32.3"})",
-        r.latency_ms / 1000, static_cast<int>(n % 200) + 1);
+        R"("serverIp": "216.239.32.53", "status": %d, "userAgent": "python-requests/2.32.3"})",
+        r.latency_ms / 1000, static_cast<int>(n % 200) + 1, r.status);
     std::snprintf(entry, sizeof entry,
-                  R"({"httpRequest": %s, "insertId": "6755a1f2000%07zx", "labels": {"instanceId": "%s"}, )"
+                  R"({"httpRequest": %s, "insertId": "6755a1f2000%07zx", %s)"
                   R"("logName": "projects/demo-project/logs/run.googleapis.com%%2Frequests", )"
                   R"("receiveTimestamp": "%s", %s, "severity": "INFO", "timestamp": "%s", )"
                   R"("trace": "projects/demo-project/traces/%032zx"})",
-                  http, n + 1, instance.c_str(), rfc3339(r.arrival_s + r.latency_ms / 1000 + 0.05, 6).c_str(),
+                  http, n + 1, labels.c_str(), rfc3339(r.arrival_s + r.latency_ms / 1000 + 0.05, 6).c_str(),
                   resource.c_str(), entry_stamp.c_str(), n + 1);
     entries.push_back({r.arrival_s, 1, entry});
     if (r.cold && startup_entries) {
@@ -201,10 +233,10 @@ inline std::string app_insights_csv(const GeneratedRequests& run) {
                                                : "1sec-3sec";
     char row[512];
     std::snprintf(row, sizeof row,
-                  "%s,%016zx,Predict,https://classify-fn.azurewebsites.net/api/predict,True,200,%.4f,%s,1,"
+                  "%s,%016zx,Predict,https://classify-fn.azurewebsites.net/api/predict,%s,%d,%.4f,%s,1,"
                   "%032zx,Predict,classify-fn,%s\n",
-                  rfc3339(r.arrival_s, 7).c_str(), n + 1, r.latency_ms, bucket, n + 1,
-                  azure_instance(r.instance).c_str());
+                  rfc3339(r.arrival_s, 7).c_str(), n + 1, r.status < 400 ? "True" : "False", r.status,
+                  r.latency_ms, bucket, n + 1, azure_instance(std::max(r.instance, 0)).c_str());
     text += row;
   }
   return text;
