@@ -13,6 +13,7 @@
 #include "sim/candidate_llm.hpp"
 #include "sim/llm_presets.hpp"
 #include "sim/trace_timestamp.hpp"
+#include "sim/utc_time.hpp"
 
 namespace servesim::sim {
 namespace fs = std::filesystem;
@@ -38,6 +39,14 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
   WorkloadSpec w;
   const std::string type =
       f.required_text("type", {"rate_trace", "request_trace", "poisson", "diurnal", "spike"});
+  if (f.has("start_utc")) {
+    const nlohmann::json& start = f.child("start_utc");
+    if (!start.is_string() || !parse_utc_time(start.get<std::string>(), w.start_utc_s))
+      throw f.error("start_utc",
+                    "expected the UTC time the run starts, ISO 8601 (e.g. \"2026-12-07T00:00:00Z\"), got " +
+                        core::quote_json(start));
+    w.has_start_utc = true;
+  }
   auto resolve_path = [&] {
     std::string p = f.required_text("path");
     if (p.empty()) throw f.error("path", "expected a file path, got \"\"");
