@@ -21,14 +21,15 @@ using servesim::test::workflow_stage;
 namespace {
 
 // A model stage on a fixed pool of always-on servers (no cold start, no queueing) taking `ms`.
-nlohmann::json pool_task(const std::string& id, double ms) {
+nlohmann::json nested_pool_task(const std::string& id, double ms) {
   return {{"id", id},
           {"kind", "model"},
           {"candidate", {{"platform", "fixed-pool"}, {"servers", 1000}}},
           {"service", {{"warm", constant_ms(ms)}}}};
 }
 
-nlohmann::json scenario_of(const TempDir& dir, const nlohmann::json& candidate, std::vector<double> times) {
+nlohmann::json nested_scenario(const TempDir& dir, const nlohmann::json& candidate,
+                               std::vector<double> times) {
   return {{"seed", 7},
           {"workload", trace_at(dir, times)},
           {"service", {{"warm", constant_ms(1000)}}},
@@ -38,28 +39,28 @@ nlohmann::json scenario_of(const TempDir& dir, const nlohmann::json& candidate, 
 }
 
 // One execution of a map over 3 items, each waiting 10 s ("pause") and then running a 100 ms task ("work").
-nlohmann::json map_scenario(const TempDir& dir, const std::string& engine,
-                            const nlohmann::json& map_keys = {}) {
+nlohmann::json nested_map_scenario(const TempDir& dir, const std::string& engine,
+                                   const nlohmann::json& map_keys = {}) {
   nlohmann::json map = {{"id", "fan"}, {"kind", "map"}, {"body", "pause"}, {"items", 3}};
   for (const auto& [k, v] : map_keys.items()) map[k] = v;
   const nlohmann::json candidate = {
       {"name", "flow"},
       {"platform", "topology"},
       {"workflow", {{"engine", engine}}},
-      {"stages", {map, {{"id", "pause"}, {"kind", "wait"}, {"seconds", 10}}, pool_task("work", 100)}},
+      {"stages", {map, {{"id", "pause"}, {"kind", "wait"}, {"seconds", 10}}, nested_pool_task("work", 100)}},
       {"edges", edge_list({{"pause", "work"}})}};
-  return scenario_of(dir, candidate, {0.0});
+  return nested_scenario(dir, candidate, {0.0});
 }
 
-constexpr double kExpressGb = 64.0 / 1024;  // an execution's 64 MB
-constexpr double kExpressUsdPerGbS = 0.0000166667;
+constexpr double kNestedExpressGb = 64.0 / 1024;  // an execution's 64 MB
+constexpr double kNestedExpressUsdPerGbS = 0.0000166667;
 
 }  // namespace
 
 TEST_CASE("platforms::TopologyModel workflow: a Wait inside a map's items", "[workflow][wait]") {
   TempDir dir;
   SECTION("Standard: 3 items of 10 s + 100 ms at once end at 10.1 s; 1 + 3 x 2 = 7 transitions") {
-    const auto r = first_result(map_scenario(dir, "step-functions-standard"));
+    const auto r = first_result(nested_map_scenario(dir, "step-functions-standard"));
     REQUIRE(r.requests.served == 1);
     CHECK(r.latency.max_s() == Approx(10.1).epsilon(1e-9));
     CHECK(r.workflow.transitions == 7);
@@ -71,13 +72,14 @@ TEST_CASE("platforms::TopologyModel workflow: a Wait inside a map's items", "[wo
     CHECK(workflow_stage(r, "fan").items == 3);
   }
   SECTION("MaxConcurrency 1: an item keeps its slot through its wait, 3 x 10.1 = 30.3 s") {
-    const auto r = first_result(map_scenario(dir, "step-functions-standard", {{"max_concurrency", 1}}));
+    const auto r =
+        first_result(nested_map_scenario(dir, "step-functions-standard", {{"max_concurrency", 1}}));
     CHECK(r.latency.max_s() == Approx(30.3).epsilon(1e-9));
     CHECK(workflow_stage(r, "fan").wait_s_sum == Approx(10.1 + 20.2).epsilon(1e-9));
     CHECK(r.workflow.transitions == 7);
   }
   SECTION("a task then a wait: 0.1 + 10 = 10.1 s") {
-    auto doc = map_scenario(dir, "step-functions-standard");
+    auto doc = nested_map_scenario(dir, "step-functions-standard");
     doc["candidates"][0]["stages"][0]["body"] = "work";
     doc["candidates"][0]["edges"] = edge_list({{"work", "pause"}});
     const auto r = first_result(doc);
@@ -85,30 +87,30 @@ TEST_CASE("platforms::TopologyModel workflow: a Wait inside a map's items", "[wo
     CHECK(r.workflow.transitions == 7);
   }
   SECTION("Express: 10.1 s x 0.0625 GB, the waits included, and $10^-6") {
-    const auto r = first_result(map_scenario(dir, "step-functions-express"));
+    const auto r = first_result(nested_map_scenario(dir, "step-functions-express"));
     CHECK(r.latency.max_s() == Approx(10.1).epsilon(1e-9));
-    CHECK(r.workflow.billed_gb_s == Approx(10.1 * kExpressGb).epsilon(1e-9));
+    CHECK(r.workflow.billed_gb_s == Approx(10.1 * kNestedExpressGb).epsilon(1e-9));
     CHECK(cost_line(r, "workflow/duration_usd") ==
-          Approx(10.1 * kExpressGb * kExpressUsdPerGbS).epsilon(1e-6));
+          Approx(10.1 * kNestedExpressGb * kNestedExpressUsdPerGbS).epsilon(1e-6));
     CHECK(cost_line(r, "workflow/transitions_usd") == -1);
   }
   SECTION("Durable Functions: 7 + 3 x 9 activities + 3 x 6 timers = 52 storage transactions") {
-    const auto r = first_result(map_scenario(dir, "durable-functions"));
+    const auto r = first_result(nested_map_scenario(dir, "durable-functions"));
     CHECK(r.latency.max_s() == Approx(10.1).epsilon(1e-9));
     CHECK(workflow_stage(r, "pause").timers == 3);
     CHECK(r.workflow.storage_transactions == Approx(52).epsilon(1e-12));
   }
   SECTION("Distributed Map of EXPRESS children: each child billed 10.1 s; only the Map state a transition") {
-    const auto r = first_result(map_scenario(dir, "step-functions-standard",
-                                             {{"mode", "distributed"}, {"execution_type", "express"}}));
+    const auto r = first_result(nested_map_scenario(
+        dir, "step-functions-standard", {{"mode", "distributed"}, {"execution_type", "express"}}));
     CHECK(r.latency.max_s() == Approx(10.1).epsilon(1e-9));
     CHECK(r.workflow.child_executions == 3);
-    CHECK(r.workflow.billed_gb_s == Approx(3 * 10.1 * kExpressGb).epsilon(1e-9));
+    CHECK(r.workflow.billed_gb_s == Approx(3 * 10.1 * kNestedExpressGb).epsilon(1e-9));
     CHECK(r.workflow.transitions == 7);  // counted; billed: the parent's Map state only
     CHECK(cost_line(r, "workflow/transitions_usd") == Approx(0.000025).epsilon(1e-9));
   }
   SECTION("Express: items waiting 400 s fail the execution at its 5-minute maximum, their timers with it") {
-    auto doc = map_scenario(dir, "step-functions-express");
+    auto doc = nested_map_scenario(dir, "step-functions-express");
     doc["candidates"][0]["stages"][1].erase("seconds");
     doc["candidates"][0]["stages"][1]["delay"] = constant_ms(400000);
     const auto r = first_result(doc);
@@ -129,11 +131,11 @@ TEST_CASE("platforms::TopologyModel workflow: a Wait inside a parallel's branch"
                                     {"stages",
                                      {{{"id", "both"}, {"kind", "parallel"}, {"branches", {"a-pause", "b"}}},
                                       {{"id", "a-pause"}, {"kind", "wait"}, {"seconds", 5}},
-                                      pool_task("a", 100),
-                                      pool_task("b", 200),
-                                      pool_task("join", 100)}},
+                                      nested_pool_task("a", 100),
+                                      nested_pool_task("b", 200),
+                                      nested_pool_task("join", 100)}},
                                     {"edges", edge_list({{"a-pause", "a"}, {"both", "join"}})}};
-  const auto r = first_result(scenario_of(dir, candidate, {0.0}));
+  const auto r = first_result(nested_scenario(dir, candidate, {0.0}));
   REQUIRE(r.requests.served == 1);
   CHECK(r.latency.max_s() == Approx(5.2).epsilon(1e-9));
   CHECK(r.workflow.transitions == 5);
@@ -151,11 +153,11 @@ TEST_CASE("platforms::TopologyModel workflow: a Wait until a timestamp", "[workf
       {"platform", "topology"},
       {"workflow", {{"engine", "step-functions-standard"}}},
       {"stages",
-       {pool_task("prepare", 100),
+       {nested_pool_task("prepare", 100),
         {{"id", "pause"}, {"kind", "wait"}, {"timestamp", "2026-12-07T08:02:00.900Z"}},
-        pool_task("finish", 200)}},
+        nested_pool_task("finish", 200)}},
       {"edges", edge_list({{"prepare", "pause"}, {"pause", "finish"}})}};
-  auto doc = scenario_of(dir, candidate, {0.0, 60.0, 200.0});
+  auto doc = nested_scenario(dir, candidate, {0.0, 60.0, 200.0});
   doc["workload"]["start_utc"] = "2026-12-07T08:00:00Z";
   const auto r = first_result(doc);
   REQUIRE(r.requests.served == 3);
@@ -197,25 +199,25 @@ TEST_CASE("platforms::TopologyModel workflow: bad chains of waits are refused", 
   TempDir dir;
   const std::string at = "test-scenario.json: /candidates/0/stages/0";
   SECTION("a map's body chain reached from outside the map") {
-    auto doc = map_scenario(dir, "step-functions-standard");
+    auto doc = nested_map_scenario(dir, "step-functions-standard");
     auto& c = doc["candidates"][0];
-    c["stages"].push_back(pool_task("after", 100));
+    c["stages"].push_back(nested_pool_task("after", 100));
     c["edges"] = edge_list({{"pause", "work"}, {"fan", "after"}, {"after", "work"}});
     CHECK(candidates_error(doc) ==
           at + "/body: expected a chain of model and wait stages that only the map's items "
                "reach, got \"work\", which another stage reaches too");
   }
   SECTION("tasks_per_item with a chain") {
-    auto doc = map_scenario(dir, "step-functions-standard", {{"tasks_per_item", 2}});
+    auto doc = nested_map_scenario(dir, "step-functions-standard", {{"tasks_per_item", 2}});
     CHECK(candidates_error(doc) ==
           at + "/tasks_per_item: expected 1 for a body that is not a single model stage "
                "(the tasks each item runs one after another are its body's), got 2");
   }
   SECTION("a map's body that is a parallel") {
-    auto doc = map_scenario(dir, "step-functions-standard");
+    auto doc = nested_map_scenario(dir, "step-functions-standard");
     auto& c = doc["candidates"][0];
     c["stages"][1] = {{"id", "pause"}, {"kind", "parallel"}, {"branches", {"work", "other"}}};
-    c["stages"].push_back(pool_task("other", 100));
+    c["stages"].push_back(nested_pool_task("other", 100));
     c["edges"] = nlohmann::json::array();
     CHECK(candidates_error(doc) ==
           at + "/body: expected the id of a model or wait stage (the first state each "
