@@ -49,12 +49,13 @@ int value_of(std::string_view text, const FieldRule& rule) {
 template <size_t N>
 bool parse_field(std::string_view text, const FieldRule& rule, std::bitset<N>& allowed, bool& question,
                  std::string& why) {
+  const std::string field = std::string(rule.name) + " field \"" + std::string(text) + "\"";
   auto fail = [&](const std::string& what) {
-    why = std::string(rule.name) + " field \"" + std::string(text) + "\": " + what;
+    why = "expected " + what;
     return false;
   };
   if (text == "?") {
-    if (!rule.question) return fail("? is allowed only in day-of-month or day-of-week");
+    if (!rule.question) return fail("? only in day-of-month or day-of-week, not in the " + field);
     question = true;
     return true;
   }
@@ -71,7 +72,7 @@ bool parse_field(std::string_view text, const FieldRule& rule, std::bitset<N>& a
       step = value_of(item.substr(slash + 1), FieldRule{rule.name, 1, 0});
       if (step < 1 || item.substr(slash + 1).empty() ||
           !std::isdigit(static_cast<unsigned char>(item[slash + 1])))
-        return fail("expected a step of 1 or more after /");
+        return fail("a step of 1 or more after / in the " + field);
     }
     int low = rule.low, high = rule.high;
     if (range != "*") {
@@ -80,12 +81,12 @@ bool parse_field(std::string_view text, const FieldRule& rule, std::bitset<N>& a
       high = dash == std::string_view::npos ? (slash == std::string_view::npos ? low : rule.high)
                                             : value_of(range.substr(dash + 1), rule);
       if ((low < 0 || high < 0) && item.find_first_of("LW#") != std::string_view::npos)
-        return fail("L, W and # are not supported");
+        return fail("no L, W or # (not supported) in the " + field);
       if (low < rule.low || high > rule.high || low < 0 || high < 0)
-        return fail("expected values " + std::to_string(rule.low) + ".." + std::to_string(rule.high) +
+        return fail("values " + std::to_string(rule.low) + ".." + std::to_string(rule.high) +
                     ((rule.names_months || rule.names_days) ? " or names" : "") +
-                    ", *, lists, ranges and steps");
-      if (high < low) return fail("expected a range low-high, got " + std::string(range));
+                    " (with *, lists, ranges and steps) in the " + field);
+      if (high < low) return fail("a range low-high in the " + field);
     }
     for (int v = low; v <= high; v += step) allowed.set(static_cast<size_t>(v));
   }
@@ -110,7 +111,9 @@ bool parse_schedule_expression(std::string_view text, ScheduleExpression& out, s
     return true;
   }
   if (inside("rate(")) {
-    why = "rate() is not supported (give cron() or at(), or at_s steps)";
+    why =
+        "expected cron() or at() (rate() counts from when the action is created, unknown here: not "
+        "supported)";
     return false;
   }
   const auto fields_text = inside("cron(");
@@ -122,8 +125,7 @@ bool parse_schedule_expression(std::string_view text, ScheduleExpression& out, s
   std::vector<std::string> fields;
   for (std::string f; in >> f;) fields.push_back(f);
   if (fields.size() != 6) {
-    why = "expected 6 cron fields (minutes hours day-of-month month day-of-week year), got " +
-          std::to_string(fields.size());
+    why = "expected 6 cron fields (minutes hours day-of-month month day-of-week year)";
     return false;
   }
   bool unused = false, dom_question = false, dow_question = false;
