@@ -89,9 +89,9 @@ std::vector<std::string> lambda_head(const ExportRequest& request, const std::st
     written.push_back("provisioned_concurrency_schedule");
     lines.push_back(
         "The provisioned-concurrency schedule is an Application Auto Scaling scalable target on the alias "
-        "with "
-        "a daily scheduled action per step, at the step's time of day taking the run's start as 00:00 UTC: "
-        "shift the cron expressions (or set their Timezone) to your traffic's clock.");
+        "with a scheduled action per step: a step given in seconds repeats daily at its time of day taking "
+        "the run's start as 00:00 UTC (shift its cron expression, or set its Timezone, to your traffic's "
+        "clock); a step given as a schedule expression keeps it, in UTC.");
   }
   add_settings_not_in_template(
       lines, request, written,
