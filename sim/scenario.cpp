@@ -14,6 +14,7 @@
 #include "sim/llm_presets.hpp"
 #include "sim/token_draw.hpp"
 #include "sim/trace_timestamp.hpp"
+#include "sim/utc_time.hpp"
 
 namespace servesim::sim {
 namespace fs = std::filesystem;
@@ -73,6 +74,14 @@ WorkloadSpec parse_workload(core::JsonFields& f, const std::string& base_dir) {
   WorkloadSpec w;
   const std::string type =
       f.required_text("type", {"rate_trace", "request_trace", "poisson", "diurnal", "spike"});
+  if (f.has("start_utc")) {
+    const nlohmann::json& start = f.child("start_utc");
+    if (!start.is_string() || !parse_utc_time(start.get<std::string>(), w.start_utc_s))
+      throw f.error("start_utc",
+                    "expected the UTC time the run starts, ISO 8601 (e.g. \"2026-12-07T00:00:00Z\"), got " +
+                        core::quote_json(start));
+    w.has_start_utc = true;
+  }
   if (type == "rate_trace" || type == "request_trace") {
     w.kind = type == "rate_trace" ? WorkloadSpec::Kind::rate_trace : WorkloadSpec::Kind::request_trace;
     w.path = resolved_path(f, "path", base_dir);

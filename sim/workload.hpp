@@ -87,6 +87,11 @@ struct WorkloadSpec {
   // filter).
   std::string filter_column;
   std::string filter_equals;
+  // "start_utc" (ISO 8601): the UTC time of simulated t = 0, for schedules on the calendar (a Lambda
+  // provisioned_concurrency_schedule in cron form, a workflow Wait until a timestamp). has_start_utc false:
+  // not given (such schedules are refused). Simulated seconds are calendar seconds from it.
+  bool has_start_utc = false;
+  double start_utc_s = 0;            // [s since 1970-01-01 00:00:00 UTC]
   double scale = 1.0;                // multiply rates (rate_trace) [dimensionless, > 0]
   double start_s = 0.0;              // window start within the trace [s, >= 0]
   double duration_s = -1.0;          // window length [s]; < 0 = to the end of the trace

@@ -16,7 +16,7 @@ PlatformRegistration aws_lambda_platform() {
   r.name = "aws-lambda";
   r.make = [](const sim::CandidateSpec& candidate, const sim::Scenario& scenario) {
     const Settings settings(candidate, scenario.file);
-    const LambdaParams params = LambdaParams::from(settings, scenario.service);
+    const LambdaParams params = LambdaParams::from(settings, scenario.service, scenario.workload);
     auto function = std::make_unique<LambdaModel>(params, scenario);
     // A candidate made outside the scenario file (the advisor's) takes the scenario's event source.
     const sim::EventSourceSpec& source =

@@ -30,6 +30,7 @@ const std::vector<std::string> kLambdaWritten = {"memory_mb",
 struct ScheduledStep {
   double at_s;
   long provisioned;
+  std::string expression;  // a step given as a schedule expression (cron(...), at(...)): written as it is
 };
 
 struct FunctionSettings {
@@ -66,14 +67,14 @@ FunctionSettings function_settings(const ExportRequest& request) {
   f.api_gateway = s.value("api_gateway", false);
   if (s.contains("provisioned_concurrency_schedule") && s["provisioned_concurrency_schedule"].is_array())
     for (const auto& step : s["provisioned_concurrency_schedule"])
-      f.schedule.push_back(
-          {step.value("at_s", 0.0), std::lround(step.value("provisioned_concurrency", 0.0))});
+      f.schedule.push_back({step.value("at_s", 0.0), std::lround(step.value("provisioned_concurrency", 0.0)),
+                            step.value("schedule", std::string())});
   return f;
 }
 
 bool schedule_is_daily(const FunctionSettings& f) {
   for (const auto& step : f.schedule)
-    if (daily_cron(step.at_s).empty()) return false;
+    if (step.expression.empty() && daily_cron(step.at_s).empty()) return false;
   return !f.schedule.empty();
 }
 
@@ -88,9 +89,9 @@ std::vector<std::string> lambda_head(const ExportRequest& request, const std::st
     written.push_back("provisioned_concurrency_schedule");
     lines.push_back(
         "The provisioned-concurrency schedule is an Application Auto Scaling scalable target on the alias "
-        "with "
-        "a daily scheduled action per step, at the step's time of day taking the run's start as 00:00 UTC: "
-        "shift the cron expressions (or set their Timezone) to your traffic's clock.");
+        "with a scheduled action per step: a step given in seconds repeats daily at its time of day taking "
+        "the run's start as 00:00 UTC (shift its cron expression, or set its Timezone, to your traffic's "
+        "clock); a step given as a schedule expression keeps it, in UTC.");
   }
   add_settings_not_in_template(
       lines, request, written,
@@ -173,7 +174,7 @@ std::vector<ExportFile> write_cloudformation(const ExportRequest& request) {
       least = std::min(least, step.provisioned);
       actions.push_back(
           {{"ScheduledActionName", "servesim-step-" + std::to_string(k + 1)},
-           {"Schedule", daily_cron(step.at_s)},
+           {"Schedule", step.expression.empty() ? daily_cron(step.at_s) : step.expression},
            {"Timezone", "Etc/UTC"},
            {"ScalableTargetAction", {{"MinCapacity", step.provisioned}, {"MaxCapacity", step.provisioned}}}});
     }

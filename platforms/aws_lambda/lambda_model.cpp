@@ -4,45 +4,84 @@
 #include <cmath>
 
 #include "core/json_fields.hpp"
+#include "platforms/aws_lambda/schedule_expression.hpp"
 #include "sim/service_time.hpp"
 
 namespace servesim::platforms {
 
 namespace {
-// provisioned_concurrency_schedule: [{"at_s": t >= 0, "provisioned_concurrency": 0..limit}, ...], t
-// increasing.
-std::vector<LambdaParams::ScheduledAction> read_pc_schedule(const Settings& s, uint32_t limit) {
+// The span a schedule expression is expanded over [s]: the workload's length when it is known (a synthetic
+// workload, a trace window), else a year, plus a day for the drain after the last arrival (actions after the
+// run's end never apply).
+double schedule_span_s(const sim::WorkloadSpec& w) {
+  double span_s = 366 * 86400.0;
+  if (w.kind != sim::WorkloadSpec::Kind::rate_trace && w.kind != sim::WorkloadSpec::Kind::request_trace)
+    span_s = w.synthetic_duration_s;
+  else if (w.duration_s > 0)
+    span_s = w.duration_s / w.time_compression;
+  return span_s + 86400;
+}
+
+// provisioned_concurrency_schedule: [{"at_s": t >= 0 | "schedule": "cron(...)" | "at(...)",
+// "provisioned_concurrency": 0..limit}, ...], the at_s steps increasing; schedule steps expand to the times
+// they fire (schedule_expression.hpp), then all are applied in time order (at one time, in list order).
+std::vector<LambdaParams::ScheduledAction> read_pc_schedule(const Settings& s, uint32_t limit,
+                                                            const sim::WorkloadSpec& workload) {
   const std::string key = "provisioned_concurrency_schedule";
   const nlohmann::json& list = s.structured(key);
   if (!list.is_array())
     throw s.error(key, "expected a list of {\"at_s\", \"provisioned_concurrency\"} actions, got " +
                            core::quote_json(list));
   std::vector<LambdaParams::ScheduledAction> out;
+  double last_at_s = -1;
   for (size_t i = 0; i < list.size(); ++i) {
     const nlohmann::json& a = list[i];
     const std::string at = "/" + std::to_string(i);
-    if (!a.is_object() || a.size() != 2 || !a.contains("at_s") || !a.contains("provisioned_concurrency"))
+    const bool timed = a.is_object() && (a.contains("at_s") != a.contains("schedule"));
+    if (!timed || a.size() != 2 || !a.contains("provisioned_concurrency"))
       throw s.error_at(
           key, at,
-          "expected an object with at_s [s] and provisioned_concurrency, got " + core::quote_json(a));
-    const nlohmann::json& t = a.at("at_s");
-    if (!t.is_number() || !std::isfinite(t.get<double>()) || t.get<double>() < 0 ||
-        (!out.empty() && t.get<double>() <= out.back().at_s))
-      throw s.error_at(key, at + "/at_s",
-                       "expected a time >= 0 s after the previous action's, got " + core::quote_json(t));
+          "expected an object with at_s [s] (or a schedule expression) and provisioned_concurrency, "
+          "got " +
+              core::quote_json(a));
     const nlohmann::json& n = a.at("provisioned_concurrency");
     if (!n.is_number() || !std::isfinite(n.get<double>()) || n.get<double>() < 0 || n.get<double>() > limit ||
         n.get<double>() != std::floor(n.get<double>()))
       throw s.error_at(key, at + "/provisioned_concurrency",
                        "expected a whole number 0.." + std::to_string(limit) +
                            " (at most the concurrency limit), got " + core::quote_json(n));
-    out.push_back({t.get<double>(), static_cast<uint32_t>(n.get<double>())});
+    const auto environments = static_cast<uint32_t>(n.get<double>());
+    if (a.contains("schedule")) {
+      const nlohmann::json& e = a.at("schedule");
+      ScheduleExpression expression;
+      std::string why;
+      if (!e.is_string() || !parse_schedule_expression(e.get<std::string>(), expression, why))
+        throw s.error_at(key, at + "/schedule",
+                         (why.empty() ? std::string("expected cron(...) or at(...)") : why) + ", got " +
+                             core::quote_json(e));
+      if (!workload.has_start_utc)
+        throw s.error_at(key, at + "/schedule",
+                         "expected a workload with start_utc (the UTC time the run starts) for a schedule "
+                         "expression, got none");
+      for (const double t : fire_times_s(expression, workload.start_utc_s, schedule_span_s(workload)))
+        out.push_back({t, environments});
+      continue;
+    }
+    const nlohmann::json& t = a.at("at_s");
+    if (!t.is_number() || !std::isfinite(t.get<double>()) || t.get<double>() < 0 ||
+        t.get<double>() <= last_at_s)
+      throw s.error_at(key, at + "/at_s",
+                       "expected a time >= 0 s after the previous action's, got " + core::quote_json(t));
+    last_at_s = t.get<double>();
+    out.push_back({last_at_s, environments});
   }
+  std::stable_sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.at_s < y.at_s; });
   return out;
 }
 }  // namespace
 
-LambdaParams LambdaParams::from(const Settings& s, const sim::ServiceSpec& service) {
+LambdaParams LambdaParams::from(const Settings& s, const sim::ServiceSpec& service,
+                                const sim::WorkloadSpec& workload) {
   LambdaParams p{};
   p.memory_mb = s.number("memory_mb");
   p.arm64 = s.text("architecture") == "arm64";
@@ -80,7 +119,7 @@ LambdaParams LambdaParams::from(const Settings& s, const sim::ServiceSpec& servi
                                                  std::to_string(p.provisioned_concurrency));
   p.pc_preparation_s = s.number("pc_preparation_s");
   p.pc_allocation_envs_per_min = s.number("pc_allocation_envs_per_min");
-  p.pc_schedule = read_pc_schedule(s, p.concurrency_limit());
+  p.pc_schedule = read_pc_schedule(s, p.concurrency_limit(), workload);
   p.path = lambda_cold_start_path(s, p, service);
   return p;
 }

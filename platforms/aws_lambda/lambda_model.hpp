@@ -34,7 +34,8 @@ struct LambdaParams {
   double init_limit_s;
   uint32_t provisioned_concurrency;  // allocated before the run starts
   // Application Auto Scaling scheduled actions: from at_s the configured provisioned concurrency is
-  // environments (times increasing; empty: provisioned_concurrency for the whole run).
+  // environments (times non-decreasing, a schedule expression expanded to its times; empty:
+  // provisioned_concurrency for the whole run).
   struct ScheduledAction {
     double at_s;
     uint32_t environments;
@@ -58,8 +59,10 @@ struct LambdaParams {
   bool model_load_in_extension;
   ColdStartPath path;  // where a cold start gets the model (platforms/aws_lambda/lambda_packaging.cpp)
 
-  // Reads and checks the settings; `service` gives the model's packaging, whose limits are checked here.
-  static LambdaParams from(const Settings& settings, const sim::ServiceSpec& service);
+  // Reads and checks the settings; `service` gives the model's packaging, whose limits are checked here;
+  // `workload` the run's start and span, over which a schedule expression expands.
+  static LambdaParams from(const Settings& settings, const sim::ServiceSpec& service,
+                           const sim::WorkloadSpec& workload);
   double vcpu() const { return memory_mb / mb_per_vcpu < max_vcpu ? memory_mb / mb_per_vcpu : max_vcpu; }
   uint32_t concurrency_limit() const {
     return reserved_concurrency ? reserved_concurrency : account_concurrency;

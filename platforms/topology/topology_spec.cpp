@@ -8,6 +8,7 @@
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
 #include "platforms/topology/hpo_search.hpp"
+#include "platforms/topology/wait_spec.hpp"
 
 namespace servesim::platforms {
 
@@ -73,28 +74,11 @@ sim::ServiceSpec parse_service(const nlohmann::json& j, const std::string& file,
   return s;
 }
 
-// A wait's time: "seconds" (Step Functions' Wait Seconds, 0..99,999,999; Durable Functions' timer duration)
-// or "delay", a distribution as service.warm (the time a SecondsPath or a computed due time gives each
-// execution). A Wait state does not fail: no catch, retry or timeout.
-void parse_wait(JsonFields& f, StageSpec& s) {
-  for (const char* key : {"catch", "retry", "timeout_s"})
-    if (f.has(key)) throw f.error(key, "not used on a wait (it runs no task and does not fail)");
-  if (f.has("seconds") == f.has("delay"))
-    throw f.error(f.has("seconds") ? "delay" : "seconds",
-                  f.has("seconds") ? "expected either seconds or delay on a wait, got both"
-                                   : "missing (the wait: \"seconds\": N, or \"delay\": a distribution as "
-                                     "service.warm)");
-  if (f.has("seconds")) {
-    s.wait_seconds_s = f.number("seconds", 0.0, 0.0, 99999999.0);
-  } else {
-    s.wait_delay = sim::Distribution::from_json(f.child("delay"), f.file(), f.pointer("delay"));
-  }
-}
-
 // A workflow's keys on a stage (docs/workflows.md): a map's fan-out, a task's retry policy and timeout. Only
 // model and map stages are a workflow's states, and only a workflow has maps, retries and task timeouts. A
 // training topology's one stage is a model stage whose tasks may be retried (docs/training.md).
-void parse_workflow_keys(JsonFields& f, StageSpec& s, bool in_workflow, bool in_training) {
+void parse_workflow_keys(JsonFields& f, StageSpec& s, bool in_workflow, bool in_training,
+                         const sim::WorkloadSpec& workload) {
   using Kind = StageSpec::Kind;
   if (in_training) {
     if (s.kind != Kind::model)
@@ -128,7 +112,7 @@ void parse_workflow_keys(JsonFields& f, StageSpec& s, bool in_workflow, bool in_
   if (f.has("catch") && s.kind == Kind::split)
     throw f.error("catch", "not used on a split (a Choice state does not fail)");
   if (s.kind == Kind::split || s.kind == Kind::parallel) return;
-  if (s.kind == Kind::wait) return parse_wait(f, s);
+  if (s.kind == Kind::wait) return parse_wait(f, s, workload);
   if (s.kind == StageSpec::Kind::map) {
     if (!f.has("items"))
       throw f.error("items",
@@ -144,18 +128,6 @@ void parse_workflow_keys(JsonFields& f, StageSpec& s, bool in_workflow, bool in_
       throw f.error(key, "not used in a workflow (a task goes on to its next stage when it succeeds)");
   if (f.has("retry")) s.retry = parse_retry(f.child("retry"), f.file(), f.pointer("retry"));
   s.timeout_s = f.number("timeout_s", 0.0, 0.001, 1e9);
-}
-
-// A fixed wait against its engine: Step Functions allows at most a year (Standard) or five minutes (Express),
-// its executions' longest duration.
-void check_wait(const StageSpec& s, const WorkflowSpec& engine, const std::string& file) {
-  if (s.wait_delay || engine.engine == WorkflowSpec::Engine::durable_functions) return;
-  if (s.wait_seconds_s > engine.max_duration_s)
-    throw input_error(file, s.pointer + "/seconds",
-                      "expected 0.." + core::quote_number(engine.max_duration_s) + " on " +
-                          WorkflowSpec::engine_name(engine.engine) +
-                          " (the longest wait is the execution's maximum duration), got " +
-                          core::quote_number(s.wait_seconds_s));
 }
 
 // A map's concurrency against its engine's limit: Step Functions' Inline Map runs at most 40 iterations at
@@ -196,7 +168,7 @@ StageSpec parse_stage(JsonFields& f, const std::string& topology_name, const sim
            : kind == "parallel"    ? StageSpec::Kind::parallel
            : kind == "wait"        ? StageSpec::Kind::wait
                                    : StageSpec::Kind::model;
-  parse_workflow_keys(f, s, in_workflow, in_training);
+  parse_workflow_keys(f, s, in_workflow, in_training, scenario.workload);
   s.service = scenario.service;
   if ((s.kind == StageSpec::Kind::model || s.kind == StageSpec::Kind::edge_device) && f.has("service"))
     s.service = parse_service(f.child("service"), f.file(), f.pointer("service"), scenario.service);
@@ -319,8 +291,41 @@ size_t stage_index(const TopologySpec& topo, const std::string& id) {
   return topo.stages.size();
 }
 
-// A parallel's "branches": each names the first of a chain of model stages (joined by edges) that only the
-// parallel reaches; every stage of the chain is marked in_branch.
+// A map's body may go on through edges (a Step Functions ItemProcessor of several states): each item runs the
+// chain of model and wait stages from its body, each stage reached only from the one before it, all marked
+// is_body. An item that runs tasks_per_item tasks of its body runs a single model stage.
+void resolve_item_chains(TopologySpec& topo, const Graph& graph, const std::string& file) {
+  std::vector<bool> heads(topo.stages.size(), false);
+  for (const auto& m : topo.stages)
+    if (m.kind == StageSpec::Kind::map) heads[m.body] = true;
+  for (const auto& m : topo.stages) {
+    if (m.kind != StageSpec::Kind::map) continue;
+    const std::string at = m.pointer + "/body";
+    size_t j = m.body;
+    if (m.map_mode.tasks_per_item > 1 &&
+        (topo.stages[j].kind != StageSpec::Kind::model || !topo.stages[j].next.empty()))
+      throw input_error(file, m.pointer + "/tasks_per_item",
+                        "expected 1 for a body that is not a single model stage (the tasks each item runs "
+                        "one after another are its body's), got " +
+                            std::to_string(m.map_mode.tasks_per_item));
+    while (topo.stages[j].next.size() == 1) {  // more than one next is refused later
+      j = topo.stages[j].next[0];
+      StageSpec& b = topo.stages[j];
+      if ((b.kind != StageSpec::Kind::model && b.kind != StageSpec::Kind::wait) || heads[j] ||
+          boost::in_degree(j, graph) != 1)
+        throw input_error(
+            file, at,
+            "expected a chain of model and wait stages that only the map's items reach, got \"" + b.id +
+                "\", " +
+                (boost::in_degree(j, graph) != 1 ? std::string("which another stage reaches too")
+                                                 : std::string("a ") + StageSpec::kind_name(b.kind)));
+      b.is_body = true;
+    }
+  }
+}
+
+// A parallel's "branches": each names the first of a chain of model and wait stages (joined by edges) that
+// only the parallel reaches; every stage of the chain is marked in_branch.
 void resolve_branches(TopologySpec& topo, const std::vector<std::vector<std::string>>& branch_ids,
                       const Graph& graph, const std::string& ids, const std::string& file) {
   const size_t n = topo.stages.size();
@@ -333,15 +338,15 @@ void resolve_branches(TopologySpec& topo, const std::vector<std::vector<std::str
       if (boost::in_degree(j, graph) != 0 || topo.stages[j].is_body || j == k)
         throw input_error(
             file, at,
-            "expected the first stage of a branch (a model stage no edge or map reaches), got \"" + id +
-                "\"");
+            "expected the first stage of a branch (a model or wait stage no edge or map reaches), got \"" +
+                id + "\"");
       topo.stages[k].branches.push_back(j);
       for (bool head = true;; head = false) {
         StageSpec& b = topo.stages[j];
-        if (b.kind != StageSpec::Kind::model)
+        if (b.kind != StageSpec::Kind::model && b.kind != StageSpec::Kind::wait)
           throw input_error(file, at,
-                            "expected a branch of model stages (tasks), got \"" + b.id + "\", a " +
-                                StageSpec::kind_name(b.kind));
+                            "expected a branch of model and wait stages (tasks and waits), got \"" + b.id +
+                                "\", a " + StageSpec::kind_name(b.kind));
         if (b.in_branch || (!head && boost::in_degree(j, graph) != 1))
           throw input_error(file, at,
                             "expected a branch that only its parallel reaches, got \"" + b.id +
@@ -478,10 +483,10 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
     if (m.body == topo.stages.size())
       throw input_error(file, at, "expected a stage id (" + ids + "), got \"" + bodies[k] + "\"");
     StageSpec& body = topo.stages[m.body];
-    if (body.kind != StageSpec::Kind::model)
+    if (body.kind != StageSpec::Kind::model && body.kind != StageSpec::Kind::wait)
       throw input_error(file, at,
-                        "expected the id of a model stage (the task each item runs), got \"" + bodies[k] +
-                            "\", a " + StageSpec::kind_name(body.kind));
+                        "expected the id of a model or wait stage (the first state each item runs), got \"" +
+                            bodies[k] + "\", a " + StageSpec::kind_name(body.kind));
     body.is_body = true;  // several maps may run one body (e.g. a search's rungs: one function, one pool)
   }
 
@@ -505,12 +510,12 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
         throw input_error(file, ptr + "/" + std::to_string(j),
                           "expected a stage id (" + ids + "), got " + core::quote_json(pair[j]));
     }
-    for (size_t j = 0; j < 2; ++j)
-      if (topo.stages[end[j]].is_body)
-        throw input_error(file, ptr + "/" + std::to_string(j),
-                          "expected no edge to or from a map's body (its map runs it for each item and goes "
-                          "on itself), got \"" +
-                              topo.stages[end[j]].id + "\"");
+    if (topo.stages[end[1]].is_body)
+      throw input_error(
+          file, ptr + "/1",
+          "expected no edge to a map's body (its map runs it for each item and goes on itself), "
+          "got \"" +
+              topo.stages[end[1]].id + "\"");
     auto& next = topo.stages[end[0]].next;
     if (std::find(next.begin(), next.end(), end[1]) != next.end())
       throw input_error(file, ptr, "expected each edge once, got " + core::quote_json(pair) + " again");
@@ -524,6 +529,7 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
     throw input_error(file, top.pointer("edges") + "/" + std::to_string(*back),
                       "expected an acyclic graph, got " + core::quote_json(pair) + ", which closes a cycle");
   }
+  resolve_item_chains(topo, graph, file);
   resolve_branches(topo, branch_ids, graph, ids, file);
   resolve_catches(topo, catch_ids, ids, file);
   std::vector<std::string> entries;

@@ -90,8 +90,9 @@ struct StageSpec {
   ItemCount items;
   uint32_t max_concurrency = 0;
   double tolerated_failure_percentage = 0;
-  MapMode map_mode;      // map: Inline or Distributed, tasks per item
-  bool is_body = false;  // model: the body of one or more maps (no edges of its own)
+  MapMode map_mode;  // map: Inline or Distributed, tasks per item
+  // model or wait: the body of one or more maps, or a later stage of a body's chain (reached only through it)
+  bool is_body = false;
   // model in a workflow: the engine's retry policy and the task's timeout (TimeoutSeconds; 0 = none); in a
   // training topology: the retry policy of a preprocessing task.
   RetryPolicy retry;
@@ -99,7 +100,7 @@ struct StageSpec {
   // parallel: the first stage of each branch (a chain of model stages joined by edges); the execution goes
   // on once every branch has ended, and the state fails when a branch's task fails.
   std::vector<size_t> branches;
-  bool in_branch = false;  // model: a stage of a parallel's branch (reached only through it)
+  bool in_branch = false;  // model or wait: a stage of a parallel's branch (reached only through it)
   // model, map or parallel in a workflow: "catch": where the execution goes when the state fails (a Step
   // Functions Catcher on States.ALL) instead of failing; kNoCatch = none.
   static constexpr size_t kNoCatch = SIZE_MAX;
@@ -110,6 +111,10 @@ struct StageSpec {
   // then goes on; no task runs.
   double wait_seconds_s = 0;
   std::optional<sim::Distribution> wait_delay;
+  // "timestamp": until an absolute time, wait_until_s on the run's clock (the timestamp - workload.start_utc;
+  // a time already past waits 0 s).
+  bool wait_until_timestamp = false;
+  double wait_until_s = 0;
 };
 
 struct TopologySpec {

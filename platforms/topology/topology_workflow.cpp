@@ -193,7 +193,7 @@ void TopologyModel::Workflow::start_item(uint32_t e, double t_s) {
   tasks_[id].transition_usd = transition_usd;
   tasks_[id].tasks_left = mode.tasks_per_item - 1;
   tasks_[id].item_start_s = t_s;
-  send(id, t_s);
+  begin(id, t_s);
 }
 
 // A Parallel state: every branch's first task starts now (each branch's state entered: a transition); the
@@ -216,9 +216,11 @@ void TopologyModel::Workflow::enter_parallel(uint32_t e, size_t k, double t_s) {
 // Step Functions bills a Wait state as the one transition of entering it (no compute while it waits);
 // Express bills the execution's duration, the wait included (bill_end). Durable Functions' timer is a queue
 // message visible at the due time: its storage transactions, one timer per timer_max_interval_s begun.
-void TopologyModel::Workflow::enter_wait(uint32_t e, size_t k, double t_s) {
+double TopologyModel::Workflow::wait_for(size_t k, double t_s) {
   const StageSpec& s = spec_.stages[k];
-  const double wait_s = s.wait_delay ? s.wait_delay->sample(owner_.rng_) : s.wait_seconds_s;
+  const double wait_s = s.wait_delay             ? s.wait_delay->sample(owner_.rng_)
+                        : s.wait_until_timestamp ? std::max(0.0, s.wait_until_s - t_s)
+                                                 : s.wait_seconds_s;
   sim::WorkflowStageOutcome& o = out_.stages[k];
   ++o.runs;
   o.wait_s_sum += wait_s;
@@ -232,6 +234,11 @@ void TopologyModel::Workflow::enter_wait(uint32_t e, size_t k, double t_s) {
     rec_->add_cost(cost_transactions_,
                    timers * engine_.transactions_per_timer * engine_.price_usd_per_transaction);
   }
+  return wait_s;
+}
+
+void TopologyModel::Workflow::enter_wait(uint32_t e, size_t k, double t_s) {
+  const double wait_s = wait_for(k, t_s);
   Execution& x = executions_[e];
   x.wait_stage = static_cast<uint32_t>(k);
   x.wait_until_s = t_s + wait_s;
@@ -240,7 +247,20 @@ void TopologyModel::Workflow::enter_wait(uint32_t e, size_t k, double t_s) {
 
 void TopologyModel::Workflow::enter_branch(uint32_t e, size_t k, double t_s) {
   transitions(1, engine_.price_usd_per_transition);
-  send(new_task(e, static_cast<uint32_t>(k), false, true), t_s);
+  begin(new_task(e, static_cast<uint32_t>(k), false, true), t_s);
+}
+
+// A wait inside a map's item or a branch is billed as a top-level one (its transition by whoever entered it;
+// Durable Functions' timers here) and ends as a task does, when its timer fires (Timer::Kind::item_wait).
+void TopologyModel::Workflow::begin(uint32_t id, double t_s) {
+  Task& task = tasks_[id];
+  task.is_wait = spec_.stages[task.stage].kind == StageSpec::Kind::wait;
+  if (!task.is_wait) return send(id, t_s);
+  ++task.generation;
+  const double wait_s = wait_for(task.stage, t_s);
+  ++executions_[task.execution].waits_pending;
+  task.timeout_at_s = t_s + wait_s;
+  task.timeout_seq = add_timer(task.timeout_at_s, Timer::Kind::item_wait, id, task.generation);
 }
 
 void TopologyModel::Workflow::branch_task_ended(uint32_t e, const Task& task, double t_s, bool ok,
@@ -253,8 +273,7 @@ void TopologyModel::Workflow::branch_task_ended(uint32_t e, const Task& task, do
     ++x.scope;
     return state_failed(e, p, t_s, outcome);
   }
-  sim::StageCounts& counts = owner_.counts_of(task.stage);
-  ++counts.forwarded;
+  if (!task.is_wait) ++owner_.counts_of(task.stage).forwarded;
   const StageSpec& s = spec_.stages[task.stage];
   if (!s.next.empty()) return enter_branch(e, s.next[0], t_s);
   if (--x.branches_left > 0) return;
@@ -368,6 +387,15 @@ void TopologyModel::Workflow::task_ended(uint32_t id, double t_s, bool ok, Outco
     transitions(1, current.transition_usd);
     return send(id, t_s);
   }
+  if (ok && current.in_map && !spec_.stages[current.stage].next.empty() &&
+      !executions_[current.execution].done && current.scope == executions_[current.execution].scope) {
+    // The item's next state (a map's body is a chain of tasks and waits): a transition, fresh retries.
+    if (!current.is_wait) ++owner_.counts_of(current.stage).forwarded;
+    current.stage = static_cast<uint32_t>(spec_.stages[current.stage].next[0]);
+    current.retries = 0;
+    transitions(1, current.transition_usd);
+    return begin(id, t_s);
+  }
   const Task task = current;
   tasks_[id].live = false;
   free_tasks_.push_back(id);
@@ -395,7 +423,7 @@ void TopologyModel::Workflow::task_ended(uint32_t id, double t_s, bool ok, Outco
     ++counts.forwarded;
     return enter(e, s.next[0], t_s);
   }
-  if (ok) ++counts.forwarded;  // back to its map
+  if (ok && !task.is_wait) ++counts.forwarded;  // back to its map
   --x.in_flight;
   ++x.ended;
   const StageSpec& map = spec_.stages[x.map_stage];
@@ -445,6 +473,15 @@ void TopologyModel::Workflow::bill_end(uint32_t e, double t_s) {
   x.wait_seq = 0;
   if (cost_duration_ >= 0)
     bill_express(cost_duration_, x.start_s, t_s, engine_.memory_mb, engine_.price_usd_per_gb_s);
+  // Its waits inside items or branches end with it (their timers would only lengthen the run).
+  for (uint32_t id = 0; executions_[e].waits_pending > 0 && id < tasks_.size(); ++id) {
+    Task& task = tasks_[id];
+    if (!task.live || !task.is_wait || task.execution != e || task.timeout_seq == 0) continue;
+    drop_timer(task.timeout_at_s, task.timeout_seq);
+    task.timeout_seq = 0;
+    --executions_[e].waits_pending;
+    task_ended(id, t_s, false, Outcome::dropped);
+  }
 }
 
 void TopologyModel::Workflow::bill_express(int category, double start_s, double t_s, double memory_mb,
@@ -495,8 +532,17 @@ void TopologyModel::Workflow::handle_next_event() {
       // Not sent when its execution ended, or left the map or parallel it belongs to through a catch.
       if (x.done || ((task.in_map || task.in_branch) && task.scope != x.scope))
         return task_ended(timer.id, t_s, false, Outcome::dropped);
-      send(timer.id, t_s);
+      begin(timer.id, t_s);
       return;
+    }
+    case Timer::Kind::item_wait: {
+      // A wait inside a map's item or a branch is over: its item or branch goes on (task_ended ignores it if
+      // its execution ended or left that map or parallel meanwhile).
+      Task& task = tasks_[timer.id];
+      if (!task.live || task.generation != timer.generation) return;
+      task.timeout_seq = 0;
+      --executions_[task.execution].waits_pending;
+      return task_ended(timer.id, t_s, true, Outcome::dropped);
     }
     case Timer::Kind::timeout: {
       // The attempt ran past timeout_s (States.Timeout): the engine stops waiting for it, and its platform's

@@ -5,9 +5,10 @@
 // its own origin (so the platform's timeouts are per attempt), and a failed attempt (crash, platform
 // timeout, throttle, or the task's timeout_s) is retried per the stage's RetryPolicy; the execution fails
 // when a task's retries run out. A wait stage delays the execution without a task. A map stage fans out to
-// its items (tasks of its body stage), at most max_concurrency at once, and goes on once all have ended
-// (fan-in). The engine bills transitions (Standard), requests and GB-s (Express) or storage transactions
-// (Durable Functions) on the candidate's recorder.
+// its items (each a chain of tasks and waits from its body stage), at most max_concurrency at once, and goes
+// on once all have ended (fan-in); a parallel's branches are chains of tasks and waits too. The engine bills
+// transitions (Standard), requests and GB-s (Express) or storage transactions (Durable Functions) on the
+// candidate's recorder.
 //
 // Completions are matched to attempts by TaskDriver::take_sent (the attempt of that stage sent nearest the
 // answer's origin).
@@ -48,6 +49,7 @@ class TopologyModel::Workflow final : public TopologyModel::TaskDriver {
     // The parallel it is in (kNone: none) and its branches still running.
     uint32_t parallel_stage = kNone;
     uint32_t branches_left = 0;
+    uint32_t waits_pending = 0;   // its waits inside map items or branches still timing
     uint32_t wait_stage = kNone;  // the wait it is in (kNone: none), its timer and when it ends
     uint64_t wait_seq = 0;
     double wait_until_s = 0;
@@ -60,6 +62,7 @@ class TopologyModel::Workflow final : public TopologyModel::TaskDriver {
     uint32_t generation = 0;  // of the attempt in flight (a timer of an older attempt is stale)
     bool in_map = false;
     bool in_branch = false;      // a task of a parallel's branch
+    bool is_wait = false;        // a wait stage inside a map's item or a branch: a timer, not a platform call
     uint32_t scope = 0;          // its execution's scope when it was created
     bool express_child = false;  // in a Distributed Map's EXPRESS child (billed by duration)
     double transition_usd = 0;   // the price of one of its transitions (0: not billed per transition)
@@ -68,13 +71,14 @@ class TopologyModel::Workflow final : public TopologyModel::TaskDriver {
     bool abandoned = false;      // an attempt stopped by timeout_s, still running on its platform
     bool live = false;
     double sent_s = 0;
-    uint64_t timeout_seq = 0;  // its timeout timer (0: none)
+    uint64_t timeout_seq = 0;  // its timeout timer (a wait: its end's; 0: none)
     double timeout_at_s = 0;
   };
   struct Timer {
     double t_s;
     uint64_t seq;  // order of creation: ties are handled first-come
-    enum class Kind : uint8_t { retry, timeout, deadline, wait } kind;
+    // wait: an execution's top-level Wait; item_wait: a Wait inside a map's item or a branch (a Task).
+    enum class Kind : uint8_t { retry, timeout, deadline, wait, item_wait } kind;
     uint32_t id, generation;
     bool operator<(const Timer& o) const { return t_s < o.t_s || (t_s == o.t_s && seq < o.seq); }
   };
@@ -86,6 +90,11 @@ class TopologyModel::Workflow final : public TopologyModel::TaskDriver {
   // A Wait state (Durable Functions: a durable timer): the execution goes on after the stage's time.
   void enter_wait(uint32_t e, size_t k, double t_s);
   void enter_branch(uint32_t e, size_t k, double t_s);
+  // The time a wait stage k entered at t_s waits (seconds, a draw, or until its timestamp), counted in its
+  // outcome and, on Durable Functions, billed as timers.
+  double wait_for(size_t k, double t_s);
+  // Starts task `id` at its stage: a platform call (send), or, for a wait stage, its timer.
+  void begin(uint32_t id, double t_s);
   void branch_task_ended(uint32_t e, const Task& task, double t_s, bool ok, Outcome outcome);
   // State k failed: its catch takes the execution on, else the execution fails.
   void state_failed(uint32_t e, size_t k, double t_s, Outcome outcome);

@@ -208,12 +208,12 @@ def check_lambda(fmt, doc, s, what):
 def check_pc_schedule(doc, s, what):
     """A provisioned-concurrency schedule (Application Auto Scaling scheduled actions on the alias): one
     ScalableTarget on function:<name>:live whose actions are the steps, each a daily cron at its time of day
-    (the run's start as 00:00 UTC) setting min = max = its provisioned concurrency (the reference pages of
+    (the run's start as 00:00 UTC) or its own schedule expression, setting min = max = its provisioned concurrency (the reference pages of
     AWS::ApplicationAutoScaling::ScalableTarget and ScheduledAction)."""
     steps = s.get("provisioned_concurrency_schedule") or []
     targets = [(k, r) for k, r in doc["Resources"].items()
                if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"]
-    if not steps or any(step["at_s"] >= 86400 for step in steps):
+    if not steps or any(step.get("at_s", 0) >= 86400 for step in steps):
         check(not targets, f"{what}: no scalable target without a daily schedule")
         return
     check(len(targets) == 1, f"{what}: one scalable target for the schedule")
@@ -230,9 +230,12 @@ def check_pc_schedule(doc, s, what):
     actions = p.get("ScheduledActions", [])
     check(len(actions) == len(steps), f"{what}: one scheduled action per step")
     for action, step in zip(actions, steps):
-        minute = int(step["at_s"] // 60)
-        check(action.get("Schedule") == f"cron({minute % 60} {minute // 60} * * ? *)",
-              f"{what}: step at {step['at_s']} s as {action.get('Schedule')}")
+        if "schedule" in step:  # a schedule expression, written as it is
+            check(action.get("Schedule") == step["schedule"], f"{what}: step {step['schedule']}")
+        else:
+            minute = int(step["at_s"] // 60)
+            check(action.get("Schedule") == f"cron({minute % 60} {minute // 60} * * ? *)",
+                  f"{what}: step at {step['at_s']} s as {action.get('Schedule')}")
         n = step["provisioned_concurrency"]
         check(action.get("ScalableTargetAction") == {"MinCapacity": n, "MaxCapacity": n},
               f"{what}: step capacity {n}")

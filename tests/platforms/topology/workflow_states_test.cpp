@@ -153,8 +153,10 @@ TEST_CASE("platforms::TopologyModel workflow: bad Choice, Parallel and Catch inp
              Catch::Contains("/candidates/0/stages/0/branches/0: expected the first stage of a branch"));
   // A branch of something else than model stages.
   nlohmann::json inner = {{"id", "a"}, {"kind", "map"}, {"body", "t"}, {"items", 1}};
-  CHECK_THAT(error({par, inner, states_task("t", 1), states_task("b", 1)}, nlohmann::json::array()),
-             Catch::Contains("branches/0: expected a branch of model stages (tasks), got \"a\", a map"));
+  CHECK_THAT(
+      error({par, inner, states_task("t", 1), states_task("b", 1)}, nlohmann::json::array()),
+      Catch::Contains(
+          "branches/0: expected a branch of model and wait stages (tasks and waits), got \"a\", a map"));
   // A catch that leads back to its stage.
   nlohmann::json t1 = states_task("t1", 1);
   t1["catch"] = "t0";

@@ -271,10 +271,10 @@ TEST_CASE("platforms::TopologyModel workflow: bad workflow input gives one-line 
         "test-scenario.json: /candidates/0/stages/1/kind: \"map\" runs only in a workflow (give the "
         "candidate a "
         "\"workflow\": {\"engine\": ...})");
-  CHECK(with([](nlohmann::json& c) { c["stages"][1]["body"] = "pre"; }) ==
-        "test-scenario.json: /candidates/0/edges/0/0: expected no edge to or from a map's body (its map runs "
-        "it "
-        "for each item and goes on itself), got \"pre\"");
+  CHECK(
+      with([](nlohmann::json& c) { c["stages"][1]["body"] = "pre"; }) ==
+      "test-scenario.json: /candidates/0/stages/1/body: expected a chain of model and wait stages that only "
+      "the map's items reach, got \"images\", a map");
   CHECK(with([](nlohmann::json& c) {
           c["stages"][2]["retry"] = {{"backoff_rate", 0.5}};
         }) == "test-scenario.json: /candidates/0/stages/2/retry/backoff_rate: expected 1..1000, got 0.5");

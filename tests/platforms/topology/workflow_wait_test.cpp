@@ -154,7 +154,9 @@ TEST_CASE("platforms::TopologyModel workflow: bad wait stages are refused", "[wo
   const std::string at = "test-scenario.json: /candidates/0/stages/1";
   SECTION("no time") {
     CHECK(candidates_error(wait_scenario(dir, "step-functions-standard", nlohmann::json::object())) ==
-          at + "/seconds: missing (the wait: \"seconds\": N, or \"delay\": a distribution as service.warm)");
+          at +
+              "/seconds: missing (the wait: \"seconds\": N, or \"delay\": a distribution as service.warm, or "
+              "\"timestamp\": an ISO 8601 UTC time)");
   }
   SECTION("both seconds and delay") {
     CHECK(candidates_error(wait_scenario(dir, "step-functions-standard",
