@@ -132,20 +132,7 @@ RequestTraceSource::RequestTraceSource(const WorkloadSpec& spec, uint64_t seed)
 }
 
 uint32_t RequestTraceSource::parse_tokens(size_t column) const {
-  auto fail = [&](const std::string& what) {
-    const std::string& name = column == input_tokens_column_ ? input_tokens_name_ : output_tokens_name_;
-    return input_error(rows_.path(), "line " + std::to_string(rows_.line()),
-                       "token column '" + excerpt(name) + "': " + what);
-  };
-  if (!rows_.has(column) || rows_.value(column).empty()) throw fail("no value");
-  const std::string_view text = rows_.value(column);
-  uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error == std::errc::invalid_argument || end != text.data() + text.size())
-    throw fail("expected a non-negative integer, got '" + excerpt(text) + "'");
-  if (error == std::errc::result_out_of_range || value > kMaxRequestTokens)
-    throw fail("expected at most 10000000 tokens, got '" + excerpt(text) + "'");
-  return static_cast<uint32_t>(value);
+  return rows_.token_count(column, column == input_tokens_column_ ? input_tokens_name_ : output_tokens_name_);
 }
 
 std::shared_ptr<const RequestPrefix> RequestTraceSource::parse_prefix() const {

@@ -17,22 +17,6 @@ uint32_t rounded_tokens(double value) {
   return rounded >= kMaxRequestTokens ? kMaxRequestTokens : static_cast<uint32_t>(rounded);
 }
 
-uint32_t pair_tokens(const TraceRows& rows, size_t column, const std::string& name) {
-  auto fail = [&](const std::string& what) {
-    return input_error(rows.path(), "line " + std::to_string(rows.line()),
-                       "token column '" + excerpt(name) + "': " + what);
-  };
-  if (!rows.has(column) || rows.value(column).empty()) throw fail("no value");
-  const std::string_view text = rows.value(column);
-  uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error == std::errc::invalid_argument || end != text.data() + text.size())
-    throw fail("expected a non-negative integer, got '" + excerpt(text) + "'");
-  if (error == std::errc::result_out_of_range || value > kMaxRequestTokens)
-    throw fail("expected at most 10000000 tokens, got '" + excerpt(text) + "'");
-  return static_cast<uint32_t>(value);
-}
-
 }  // namespace
 
 TokenDraw::TokenDraw(const WorkloadSpec& spec)
@@ -68,7 +52,7 @@ std::vector<TokenPair> read_token_pairs(const std::string& path, TraceFormat for
   TraceRows rows(path, format, {{input_column, "token column"}, {output_column, "token column"}});
   std::vector<TokenPair> pairs;
   while (rows.next())
-    pairs.push_back({pair_tokens(rows, 0, input_column), pair_tokens(rows, 1, output_column)});
+    pairs.push_back({rows.token_count(0, input_column), rows.token_count(1, output_column)});
   if (pairs.empty()) throw input_error(path, "", "expected at least one (input, output) pair, got none");
   return pairs;
 }

@@ -5,6 +5,7 @@
 #include "sim/trace_rows.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -216,6 +217,22 @@ bool TraceRows::next_jsonl() {
   const bool is_ok = nlohmann::json::sax_parse(line_text_.begin(), line_text_.end(), &values);
   if (!is_ok) throw input_error(path_, "line " + std::to_string(line_), values.error());
   return true;
+}
+
+uint32_t TraceRows::token_count(size_t i, const std::string& name) const {
+  auto fail = [&](const std::string& what) {
+    return input_error(path_, "line " + std::to_string(line_),
+                       "token column '" + excerpt(name) + "': " + what);
+  };
+  if (!has(i) || value(i).empty()) throw fail("no value");
+  const std::string_view text = value(i);
+  uint64_t count = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), count);
+  if (error == std::errc::invalid_argument || end != text.data() + text.size())
+    throw fail("expected a non-negative integer, got '" + excerpt(text) + "'");
+  if (error == std::errc::result_out_of_range || count > kMaxRequestTokens)
+    throw fail("expected at most 10000000 tokens, got '" + excerpt(text) + "'");
+  return static_cast<uint32_t>(count);
 }
 
 }  // namespace servesim::sim

@@ -47,6 +47,9 @@ class TraceRows {
   // The line where the current row starts (from 1).
   uint64_t line() const { return line_; }
   const std::string& path() const { return path_; }
+  // Wanted column i of the current row as a token count (named `name` in errors): an integer
+  // 0..kMaxRequestTokens; throws InputError "<path>: line N: token column '<name>': ..." otherwise.
+  uint32_t token_count(size_t i, const std::string& name) const;
 
  private:
   bool next_csv();
