@@ -291,9 +291,30 @@ size_t stage_index(const TopologySpec& topo, const std::string& id) {
   return topo.stages.size();
 }
 
+// The stages reachable from `head` through edges, head first, each once.
+std::vector<size_t> reachable_from(const TopologySpec& topo, size_t head) {
+  std::vector<size_t> order{head};
+  std::vector<bool> seen(topo.stages.size(), false);
+  seen[head] = true;
+  for (size_t i = 0; i < order.size(); ++i)
+    for (const size_t j : topo.stages[order[i]].next)
+      if (!seen[j]) {
+        seen[j] = true;
+        order.push_back(j);
+      }
+  return order;
+}
+
+// Whether an edge from outside `states` (a map item's or a branch's states) reaches stage j.
+bool reached_from_outside(size_t j, const std::vector<size_t>& states, const Graph& graph) {
+  for (auto [it, end] = boost::in_edges(j, graph); it != end; ++it)
+    if (std::find(states.begin(), states.end(), boost::source(*it, graph)) == states.end()) return true;
+  return false;
+}
+
 // A map's body may go on through edges (a Step Functions ItemProcessor of several states): each item runs the
-// chain of model and wait stages from its body, each stage reached only from the one before it, all marked
-// is_body. An item that runs tasks_per_item tasks of its body runs a single model stage.
+// model, wait and split (Choice) stages reachable from its body, each reached only from the item's own
+// states, all marked is_body. An item that runs tasks_per_item tasks of its body runs a single model stage.
 void resolve_item_chains(TopologySpec& topo, const Graph& graph, const std::string& file) {
   std::vector<bool> heads(topo.stages.size(), false);
   for (const auto& m : topo.stages)
@@ -301,31 +322,31 @@ void resolve_item_chains(TopologySpec& topo, const Graph& graph, const std::stri
   for (const auto& m : topo.stages) {
     if (m.kind != StageSpec::Kind::map) continue;
     const std::string at = m.pointer + "/body";
-    size_t j = m.body;
     if (m.map_mode.tasks_per_item > 1 &&
-        (topo.stages[j].kind != StageSpec::Kind::model || !topo.stages[j].next.empty()))
+        (topo.stages[m.body].kind != StageSpec::Kind::model || !topo.stages[m.body].next.empty()))
       throw input_error(file, m.pointer + "/tasks_per_item",
                         "expected 1 for a body that is not a single model stage (the tasks each item runs "
                         "one after another are its body's), got " +
                             std::to_string(m.map_mode.tasks_per_item));
-    while (topo.stages[j].next.size() == 1) {  // more than one next is refused later
-      j = topo.stages[j].next[0];
-      StageSpec& b = topo.stages[j];
-      if ((b.kind != StageSpec::Kind::model && b.kind != StageSpec::Kind::wait) || heads[j] ||
-          boost::in_degree(j, graph) != 1)
-        throw input_error(
-            file, at,
-            "expected a chain of model and wait stages that only the map's items reach, got \"" + b.id +
-                "\", " +
-                (boost::in_degree(j, graph) != 1 ? std::string("which another stage reaches too")
-                                                 : std::string("a ") + StageSpec::kind_name(b.kind)));
+    const std::vector<size_t> states = reachable_from(topo, m.body);
+    for (size_t i = 1; i < states.size(); ++i) {
+      StageSpec& b = topo.stages[states[i]];
+      const bool kind_ok = b.kind == StageSpec::Kind::model || b.kind == StageSpec::Kind::wait ||
+                           b.kind == StageSpec::Kind::split;
+      if (!kind_ok || heads[states[i]] || reached_from_outside(states[i], states, graph))
+        throw input_error(file, at,
+                          "expected model, wait and split stages that only the map's items reach, got \"" +
+                              b.id + "\", " +
+                              (kind_ok ? std::string("which another stage reaches too")
+                                       : std::string("a ") + StageSpec::kind_name(b.kind)));
       b.is_body = true;
     }
   }
 }
 
-// A parallel's "branches": each names the first of a chain of model and wait stages (joined by edges) that
-// only the parallel reaches; every stage of the chain is marked in_branch.
+// A parallel's "branches": each names the first of the model, wait, split (Choice) and map stages (joined by
+// edges) of a branch, which only the parallel reaches; every stage of the branch is marked in_branch (a map's
+// body is its map's, not the branch's).
 void resolve_branches(TopologySpec& topo, const std::vector<std::vector<std::string>>& branch_ids,
                       const Graph& graph, const std::string& ids, const std::string& file) {
   const size_t n = topo.stages.size();
@@ -333,27 +354,29 @@ void resolve_branches(TopologySpec& topo, const std::vector<std::vector<std::str
     for (size_t i = 0; i < branch_ids[k].size(); ++i) {
       const std::string at = topo.stages[k].pointer + "/branches/" + std::to_string(i);
       const std::string& id = branch_ids[k][i];
-      size_t j = stage_index(topo, id);
-      if (j == n) throw input_error(file, at, "expected a stage id (" + ids + "), got \"" + id + "\"");
-      if (boost::in_degree(j, graph) != 0 || topo.stages[j].is_body || j == k)
+      const size_t head = stage_index(topo, id);
+      if (head == n) throw input_error(file, at, "expected a stage id (" + ids + "), got \"" + id + "\"");
+      if (boost::in_degree(head, graph) != 0 || topo.stages[head].is_body || head == k)
         throw input_error(
             file, at,
-            "expected the first stage of a branch (a model or wait stage no edge or map reaches), got \"" +
+            "expected the first stage of a branch (a model, wait, split or map stage no edge or "
+            "map reaches), got \"" +
                 id + "\"");
-      topo.stages[k].branches.push_back(j);
-      for (bool head = true;; head = false) {
+      topo.stages[k].branches.push_back(head);
+      const std::vector<size_t> states = reachable_from(topo, head);
+      for (const size_t j : states) {
         StageSpec& b = topo.stages[j];
-        if (b.kind != StageSpec::Kind::model && b.kind != StageSpec::Kind::wait)
+        if (b.kind != StageSpec::Kind::model && b.kind != StageSpec::Kind::wait &&
+            b.kind != StageSpec::Kind::split && b.kind != StageSpec::Kind::map)
           throw input_error(file, at,
-                            "expected a branch of model and wait stages (tasks and waits), got \"" + b.id +
-                                "\", a " + StageSpec::kind_name(b.kind));
-        if (b.in_branch || (!head && boost::in_degree(j, graph) != 1))
+                            "expected a branch of model, wait, split and map stages (a parallel inside a "
+                            "branch is not modelled), got \"" +
+                                b.id + "\", a " + StageSpec::kind_name(b.kind));
+        if (b.in_branch || (j != head && reached_from_outside(j, states, graph)))
           throw input_error(file, at,
                             "expected a branch that only its parallel reaches, got \"" + b.id +
                                 "\", which another branch or stage reaches too");
         b.in_branch = true;
-        if (b.next.size() != 1) break;  // the branch ends here (more than one next is refused later)
-        j = b.next[0];
       }
     }
 }
@@ -474,7 +497,7 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
   for (const auto& s : topo.stages) ids += (ids.empty() ? "" : ", ") + s.id;
   auto find = [&](const std::string& id) { return stage_index(topo, id); };
 
-  // Maps: each names a model stage as its body, which only it reaches (no edges of its own).
+  // Maps: each names a model, wait or split stage as its body, which only it reaches (no edges into it).
   for (size_t k = 0; k < topo.stages.size(); ++k) {
     StageSpec& m = topo.stages[k];
     if (m.kind != StageSpec::Kind::map) continue;
@@ -483,9 +506,11 @@ TopologySpec parse_topology(const sim::CandidateSpec& candidate, const sim::Scen
     if (m.body == topo.stages.size())
       throw input_error(file, at, "expected a stage id (" + ids + "), got \"" + bodies[k] + "\"");
     StageSpec& body = topo.stages[m.body];
-    if (body.kind != StageSpec::Kind::model && body.kind != StageSpec::Kind::wait)
+    if (body.kind != StageSpec::Kind::model && body.kind != StageSpec::Kind::wait &&
+        body.kind != StageSpec::Kind::split)
       throw input_error(file, at,
-                        "expected the id of a model or wait stage (the first state each item runs), got \"" +
+                        "expected the id of a model, wait or split stage (the first state each item runs), "
+                        "got \"" +
                             bodies[k] + "\", a " + StageSpec::kind_name(body.kind));
     body.is_body = true;  // several maps may run one body (e.g. a search's rungs: one function, one pool)
   }

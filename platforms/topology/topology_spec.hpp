@@ -91,16 +91,18 @@ struct StageSpec {
   uint32_t max_concurrency = 0;
   double tolerated_failure_percentage = 0;
   MapMode map_mode;  // map: Inline or Distributed, tasks per item
-  // model or wait: the body of one or more maps, or a later stage of a body's chain (reached only through it)
+  // model, wait or split: the body of one or more maps, or a later state of its items (reached only through
+  // it)
   bool is_body = false;
   // model in a workflow: the engine's retry policy and the task's timeout (TimeoutSeconds; 0 = none); in a
   // training topology: the retry policy of a preprocessing task.
   RetryPolicy retry;
   double timeout_s = 0;
-  // parallel: the first stage of each branch (a chain of model stages joined by edges); the execution goes
-  // on once every branch has ended, and the state fails when a branch's task fails.
+  // parallel: the first stage of each branch (model, wait, split and map stages joined by edges); the
+  // execution goes on once every branch has ended, and the state fails when a branch's task or map fails.
   std::vector<size_t> branches;
-  bool in_branch = false;  // model or wait: a stage of a parallel's branch (reached only through it)
+  bool in_branch =
+      false;  // model, wait, split or map: a stage of a parallel's branch (reached only through it)
   // model, map or parallel in a workflow: "catch": where the execution goes when the state fails (a Step
   // Functions Catcher on States.ALL) instead of failing; kNoCatch = none.
   static constexpr size_t kNoCatch = SIZE_MAX;

@@ -87,13 +87,13 @@ uint32_t TopologyModel::Workflow::new_execution(double origin_s, double t_s) {
   return e;
 }
 
-uint32_t TopologyModel::Workflow::new_task(uint32_t e, uint32_t stage, bool in_map, bool in_branch) {
+uint32_t TopologyModel::Workflow::new_task(uint32_t e, uint32_t stage, uint32_t map_run, bool in_branch) {
   const uint32_t id = take_slot(tasks_, free_tasks_);
   Task& task = tasks_[id];
   task.transition_usd = engine_.price_usd_per_transition;  // a parent's state (a child's: start_item)
   task.execution = e;
   task.stage = stage;
-  task.in_map = in_map;
+  task.map_run = map_run;
   task.in_branch = in_branch;
   task.scope = executions_[e].scope;
   ++executions_[e].outstanding;
@@ -130,54 +130,79 @@ void TopologyModel::Workflow::enter(uint32_t e, size_t k, double t_s) {
     case StageSpec::Kind::wait:
       return enter_wait(e, k, t_s);
     case StageSpec::Kind::map:
-      break;
+      return enter_map(e, k, t_s, false);
     default:
-      send(new_task(e, static_cast<uint32_t>(k), false), t_s);
+      send(new_task(e, static_cast<uint32_t>(k), kNone), t_s);
       return;
   }
-  Execution& x = executions_[e];
+}
+
+void TopologyModel::Workflow::enter_map(uint32_t e, size_t k, double t_s, bool in_branch) {
   ++out_.stages[k].runs;
-  x.map_stage = static_cast<uint32_t>(k);
-  x.items = s.items.sample(owner_.rng_);
-  x.started = x.ended = x.failed = 0;
-  x.in_flight = 0;
-  x.map_entered_s = t_s;
-  if (x.items == 0) return after_map(e, t_s);
-  fill_map(e, t_s);
+  const uint32_t r = take_slot(runs_, free_runs_);
+  MapRun& run = runs_[r];
+  const Execution& x = executions_[e];
+  run.execution = e;
+  run.execution_generation = x.generation;
+  run.stage = static_cast<uint32_t>(k);
+  run.open = true;
+  run.in_branch = in_branch;
+  run.scope = x.scope;
+  run.items = spec_.stages[k].items.sample(owner_.rng_);
+  run.entered_s = t_s;
+  if (run.items == 0) return after_map(r, t_s);
+  fill_map(r, t_s);
+}
+
+void TopologyModel::Workflow::close_run(uint32_t r) {
+  MapRun& run = runs_[r];
+  run.open = false;
+  if (run.in_flight > 0 || !run.live) return;
+  run.live = false;
+  free_runs_.push_back(r);
+}
+
+size_t TopologyModel::Workflow::through_choices(size_t k, double t_s, double usd_each) {
+  while (spec_.stages[k].kind == StageSpec::Kind::split) {
+    ++out_.stages[k].runs;
+    k = spec_.stages[k].next[owner_.choose(k, t_s)];
+    transitions(1, usd_each);  // the chosen state is entered
+  }
+  return k;
 }
 
 // Starts items while the map has slots (limit: max_concurrency, else the engine's for the map's mode: Inline
 // 40, Distributed 10,000 on Step Functions; 0 = none) and the execution is still running (an item that fails
 // at once may fail it).
-void TopologyModel::Workflow::fill_map(uint32_t e, double t_s) {
-  const uint32_t generation = executions_[e].generation;
-  const uint32_t scope = executions_[e].scope;
+void TopologyModel::Workflow::fill_map(uint32_t r, double t_s) {
+  const uint32_t generation = runs_[r].generation;
   while (true) {
-    const Execution& x = executions_[e];
-    if (x.generation != generation || x.scope != scope || x.done || x.map_stage == kNone ||
-        x.started >= x.items)
-      return;
-    const StageSpec& s = spec_.stages[x.map_stage];
+    const MapRun& run = runs_[r];
+    if (!run.live || run.generation != generation || !run.open || run.started >= run.items) return;
+    const Execution& x = executions_[run.execution];
+    if (x.generation != run.execution_generation || x.scope != run.scope || x.done) return;
+    const StageSpec& s = spec_.stages[run.stage];
     const uint32_t engine_limit =
         s.map_mode.distributed ? engine_.distributed_map_concurrency : engine_.inline_map_concurrency;
     const uint32_t limit = s.max_concurrency > 0 ? s.max_concurrency : engine_limit;
-    if (limit > 0 && x.in_flight >= limit) return;
-    start_item(e, t_s);
+    if (limit > 0 && run.in_flight >= limit) return;
+    start_item(r, t_s);
   }
 }
 
-void TopologyModel::Workflow::start_item(uint32_t e, double t_s) {
-  Execution& x = executions_[e];
-  const size_t k = x.map_stage;
-  ++x.started;
-  ++x.in_flight;
+void TopologyModel::Workflow::start_item(uint32_t r, double t_s) {
+  MapRun& run = runs_[r];
+  const uint32_t e = run.execution;
+  const size_t k = run.stage;
+  ++run.started;
+  ++run.in_flight;
   sim::WorkflowStageOutcome& o = out_.stages[k];
   ++o.items;
-  const double wait_s = t_s - x.map_entered_s;
+  const double wait_s = t_s - run.entered_s;
   o.wait_s_sum += wait_s;
   o.wait_s_max = std::max(o.wait_s_max, wait_s);
   if (wait_s > 0) ++o.items_waited;
-  o.concurrency_peak = std::max(o.concurrency_peak, x.in_flight);
+  o.concurrency_peak = std::max(o.concurrency_peak, run.in_flight);
   // Inline: the iteration's first state; Distributed: a child execution of the body, whose states are billed
   // as its type bills them (STANDARD: per transition; EXPRESS: a request and its duration).
   const MapMode& mode = spec_.stages[k].map_mode;
@@ -188,7 +213,8 @@ void TopologyModel::Workflow::start_item(uint32_t e, double t_s) {
   if (mode.distributed) ++out_.child_executions;
   if (express_child) rec_->add_cost(cost_child_requests_, engine_.child_price_usd_per_request);
   transitions(1, transition_usd);  // the item's first state is entered
-  const uint32_t id = new_task(e, static_cast<uint32_t>(spec_.stages[k].body), true);
+  const size_t first = through_choices(spec_.stages[k].body, t_s, transition_usd);
+  const uint32_t id = new_task(e, static_cast<uint32_t>(first), r);
   tasks_[id].express_child = express_child;
   tasks_[id].transition_usd = transition_usd;
   tasks_[id].tasks_left = mode.tasks_per_item - 1;
@@ -197,7 +223,7 @@ void TopologyModel::Workflow::start_item(uint32_t e, double t_s) {
 }
 
 // A Parallel state: every branch's first task starts now (each branch's state entered: a transition); the
-// execution goes on once all branches have ended (branch_task_ended).
+// execution goes on once all branches have ended (branch_state_ended).
 void TopologyModel::Workflow::enter_parallel(uint32_t e, size_t k, double t_s) {
   const StageSpec& s = spec_.stages[k];
   Execution& x = executions_[e];
@@ -245,9 +271,17 @@ void TopologyModel::Workflow::enter_wait(uint32_t e, size_t k, double t_s) {
   x.wait_seq = add_timer(x.wait_until_s, Timer::Kind::wait, e, x.generation);
 }
 
+// A state of a parallel's branch is entered as at the top level: a Choice picks the branch's next state, a
+// Map fans out (its fan-in goes on along the branch), a task or a wait runs as a branch task.
 void TopologyModel::Workflow::enter_branch(uint32_t e, size_t k, double t_s) {
   transitions(1, engine_.price_usd_per_transition);
-  begin(new_task(e, static_cast<uint32_t>(k), false, true), t_s);
+  const StageSpec& s = spec_.stages[k];
+  if (s.kind == StageSpec::Kind::split) {
+    ++out_.stages[k].runs;
+    return enter_branch(e, s.next[owner_.choose(k, t_s)], t_s);
+  }
+  if (s.kind == StageSpec::Kind::map) return enter_map(e, k, t_s, true);
+  begin(new_task(e, static_cast<uint32_t>(k), kNone, true), t_s);
 }
 
 // A wait inside a map's item or a branch is billed as a top-level one (its transition by whoever entered it;
@@ -263,8 +297,7 @@ void TopologyModel::Workflow::begin(uint32_t id, double t_s) {
   task.timeout_seq = add_timer(task.timeout_at_s, Timer::Kind::item_wait, id, task.generation);
 }
 
-void TopologyModel::Workflow::branch_task_ended(uint32_t e, const Task& task, double t_s, bool ok,
-                                                Outcome outcome) {
+void TopologyModel::Workflow::branch_state_ended(uint32_t e, size_t k, double t_s, bool ok, Outcome outcome) {
   Execution& x = executions_[e];
   const size_t p = x.parallel_stage;
   if (!ok) {  // Step Functions: a branch that fails fails the Parallel state; the others run on, ignored
@@ -273,8 +306,8 @@ void TopologyModel::Workflow::branch_task_ended(uint32_t e, const Task& task, do
     ++x.scope;
     return state_failed(e, p, t_s, outcome);
   }
-  if (!task.is_wait) ++owner_.counts_of(task.stage).forwarded;
-  const StageSpec& s = spec_.stages[task.stage];
+  const StageSpec& s = spec_.stages[k];
+  if (s.kind == StageSpec::Kind::model) ++owner_.counts_of(k).forwarded;
   if (!s.next.empty()) return enter_branch(e, s.next[0], t_s);
   if (--x.branches_left > 0) return;
   x.parallel_stage = kNone;
@@ -290,10 +323,13 @@ void TopologyModel::Workflow::state_failed(uint32_t e, size_t k, double t_s, Out
   enter(e, s.catch_stage, t_s);
 }
 
-void TopologyModel::Workflow::after_map(uint32_t e, double t_s) {
-  Execution& x = executions_[e];
-  const StageSpec& s = spec_.stages[x.map_stage];
-  x.map_stage = kNone;
+void TopologyModel::Workflow::after_map(uint32_t r, double t_s) {
+  const uint32_t e = runs_[r].execution;
+  const size_t k = runs_[r].stage;
+  const bool in_branch = runs_[r].in_branch;
+  close_run(r);
+  if (in_branch) return branch_state_ended(e, k, t_s, true, Outcome::dropped);
+  const StageSpec& s = spec_.stages[k];
   if (s.next.empty()) return complete(e, t_s);
   enter(e, s.next[0], t_s);
 }
@@ -378,7 +414,7 @@ void TopologyModel::Workflow::attempt_failed(uint32_t id, double t_s, Outcome ou
 
 void TopologyModel::Workflow::task_ended(uint32_t id, double t_s, bool ok, Outcome outcome) {
   Task& current = tasks_[id];
-  if (ok && current.in_map && current.tasks_left > 0 && !executions_[current.execution].done &&
+  if (ok && current.map_run != kNone && current.tasks_left > 0 && !executions_[current.execution].done &&
       current.scope == executions_[current.execution].scope) {
     // The item's next task (a trial's next epoch, resumed from its checkpoint): a new state, fresh retries.
     --current.tasks_left;
@@ -387,13 +423,15 @@ void TopologyModel::Workflow::task_ended(uint32_t id, double t_s, bool ok, Outco
     transitions(1, current.transition_usd);
     return send(id, t_s);
   }
-  if (ok && current.in_map && !spec_.stages[current.stage].next.empty() &&
+  if (ok && current.map_run != kNone && !spec_.stages[current.stage].next.empty() &&
       !executions_[current.execution].done && current.scope == executions_[current.execution].scope) {
-    // The item's next state (a map's body is a chain of tasks and waits): a transition, fresh retries.
+    // The item's next state (a map's body is a chain of tasks, waits and choices): a transition, fresh
+    // retries; a choice picks the state after it (one more transition).
     if (!current.is_wait) ++owner_.counts_of(current.stage).forwarded;
-    current.stage = static_cast<uint32_t>(spec_.stages[current.stage].next[0]);
     current.retries = 0;
     transitions(1, current.transition_usd);
+    current.stage = static_cast<uint32_t>(
+        through_choices(spec_.stages[current.stage].next[0], t_s, current.transition_usd));
     return begin(id, t_s);
   }
   const Task task = current;
@@ -407,13 +445,20 @@ void TopologyModel::Workflow::task_ended(uint32_t id, double t_s, bool ok, Outco
     bill_express(cost_child_duration_, task.item_start_s, t_s, engine_.child_memory_mb,
                  engine_.child_price_usd_per_gb_s);
   }
+  if (task.map_run != kNone) {
+    // An item ended: it leaves its map's slot; a map already closed, or left, frees it with its last item.
+    MapRun& run = runs_[task.map_run];
+    --run.in_flight;
+    if (run.open && (x.done || task.scope != x.scope)) run.open = false;
+    if (!run.open && run.in_flight == 0) close_run(task.map_run);
+  }
   if (x.done) return release(e);
   // A task of a map or a parallel the execution left through a catch: its end changes nothing.
-  if ((task.in_map || task.in_branch) && task.scope != x.scope) return;
+  if ((task.map_run != kNone || task.in_branch) && task.scope != x.scope) return;
   sim::StageCounts& counts = owner_.counts_of(task.stage);
   if (!ok) ++counts.failed;
-  if (task.in_branch) return branch_task_ended(e, task, t_s, ok, outcome);
-  if (!task.in_map) {
+  if (task.in_branch) return branch_state_ended(e, task.stage, t_s, ok, outcome);
+  if (task.map_run == kNone) {
     if (!ok) return state_failed(e, task.stage, t_s, outcome);
     const StageSpec& s = spec_.stages[task.stage];
     if (s.next.empty()) {
@@ -424,27 +469,33 @@ void TopologyModel::Workflow::task_ended(uint32_t id, double t_s, bool ok, Outco
     return enter(e, s.next[0], t_s);
   }
   if (ok && !task.is_wait) ++counts.forwarded;  // back to its map
-  --x.in_flight;
-  ++x.ended;
-  const StageSpec& map = spec_.stages[x.map_stage];
-  sim::WorkflowStageOutcome& o = out_.stages[x.map_stage];
+  const uint32_t r = task.map_run;
+  MapRun& run = runs_[r];
+  ++run.ended;
+  const size_t k = run.stage;
+  const StageSpec& map = spec_.stages[k];
+  sim::WorkflowStageOutcome& o = out_.stages[k];
   if (!ok) {
-    ++x.failed;
+    ++run.failed;
     ++o.items_failed;
     // Step Functions: the Map state fails once the failed share exceeds ToleratedFailurePercentage (0 by
     // default: the first failed item fails it).
-    if (static_cast<double>(x.failed) * 100 >
-        map.tolerated_failure_percentage * static_cast<double>(x.items)) {
+    if (static_cast<double>(run.failed) * 100 >
+        map.tolerated_failure_percentage * static_cast<double>(run.items)) {
       ++o.runs_failed;
-      const size_t k = x.map_stage;
-      if (map.catch_stage == StageSpec::kNoCatch) ++out_.failed_by_map;
-      x.map_stage = kNone;
+      const bool in_branch = run.in_branch;
+      // Counted when nothing catches it: a map in a branch has no catch of its own; its parallel's may.
+      const bool caught = map.catch_stage != StageSpec::kNoCatch ||
+                          (in_branch && spec_.stages[x.parallel_stage].catch_stage != StageSpec::kNoCatch);
+      if (!caught) ++out_.failed_by_map;
+      close_run(r);
       ++x.scope;  // its items still running are ignored
+      if (in_branch) return branch_state_ended(e, k, t_s, false, outcome);
       return state_failed(e, k, t_s, outcome);
     }
   }
-  if (x.ended == x.items) return after_map(e, t_s);
-  fill_map(e, t_s);
+  if (run.ended == run.items) return after_map(r, t_s);
+  fill_map(r, t_s);
 }
 
 void TopologyModel::Workflow::complete(uint32_t e, double t_s) {
@@ -530,7 +581,7 @@ void TopologyModel::Workflow::handle_next_event() {
       Task& task = tasks_[timer.id];
       const Execution& x = executions_[task.execution];
       // Not sent when its execution ended, or left the map or parallel it belongs to through a catch.
-      if (x.done || ((task.in_map || task.in_branch) && task.scope != x.scope))
+      if (x.done || ((task.map_run != kNone || task.in_branch) && task.scope != x.scope))
         return task_ended(timer.id, t_s, false, Outcome::dropped);
       begin(timer.id, t_s);
       return;

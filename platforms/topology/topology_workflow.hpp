@@ -5,10 +5,10 @@
 // its own origin (so the platform's timeouts are per attempt), and a failed attempt (crash, platform
 // timeout, throttle, or the task's timeout_s) is retried per the stage's RetryPolicy; the execution fails
 // when a task's retries run out. A wait stage delays the execution without a task. A map stage fans out to
-// its items (each a chain of tasks and waits from its body stage), at most max_concurrency at once, and goes
-// on once all have ended (fan-in); a parallel's branches are chains of tasks and waits too. The engine bills
-// transitions (Standard), requests and GB-s (Express) or storage transactions (Durable Functions) on the
-// candidate's recorder.
+// its items (each a chain of tasks, waits and choices from its body stage), at most max_concurrency at once,
+// and goes on once all have ended (fan-in); a parallel's branches hold tasks, waits, choices and maps. The
+// engine bills transitions (Standard), requests and GB-s (Express) or storage transactions (Durable
+// Functions) on the candidate's recorder.
 //
 // Completions are matched to attempts by TaskDriver::take_sent (the attempt of that stage sent nearest the
 // answer's origin).
@@ -41,11 +41,6 @@ class TopologyModel::Workflow final : public TopologyModel::TaskDriver {
     uint32_t outstanding = 0;  // its tasks not yet ended (sent, or waiting for a retry)
     bool done = false, live = false;
     uint64_t deadline_seq = 0;  // its max-duration timer (0: none)
-    // The map it is in (map_stage kNone: none): items drawn, started, ended, failed, in flight.
-    uint32_t map_stage = kNone;
-    uint64_t items = 0, started = 0, ended = 0, failed = 0;
-    uint32_t in_flight = 0;
-    double map_entered_s = 0;
     // The parallel it is in (kNone: none) and its branches still running.
     uint32_t parallel_stage = kNone;
     uint32_t branches_left = 0;
@@ -58,9 +53,9 @@ class TopologyModel::Workflow final : public TopologyModel::TaskDriver {
   };
   struct Task {
     uint32_t execution = 0, stage = 0;
-    uint32_t retries = 0;     // retries made
-    uint32_t generation = 0;  // of the attempt in flight (a timer of an older attempt is stale)
-    bool in_map = false;
+    uint32_t retries = 0;        // retries made
+    uint32_t generation = 0;     // of the attempt in flight (a timer of an older attempt is stale)
+    uint32_t map_run = kNone;    // the map run whose item it is (kNone: not an item)
     bool in_branch = false;      // a task of a parallel's branch
     bool is_wait = false;        // a wait stage inside a map's item or a branch: a timer, not a platform call
     uint32_t scope = 0;          // its execution's scope when it was created
@@ -74,6 +69,20 @@ class TopologyModel::Workflow final : public TopologyModel::TaskDriver {
     uint64_t timeout_seq = 0;  // its timeout timer (a wait: its end's; 0: none)
     double timeout_at_s = 0;
   };
+  // One run of a map state: at the top level, or inside a parallel's branch (in_branch: its fan-in goes on
+  // along the branch). Freed once it is closed (fan-in, failure, or its execution or scope ended) and none of
+  // its items runs.
+  struct MapRun {
+    uint32_t execution = 0, execution_generation = 0, stage = 0;
+    uint32_t generation = 0;
+    bool live = false;
+    bool open = false;       // still fanning out or waiting for its items
+    bool in_branch = false;  // a map inside a parallel's branch
+    uint32_t scope = 0;      // its execution's scope when it was entered
+    uint64_t items = 0, started = 0, ended = 0, failed = 0;
+    uint32_t in_flight = 0;  // items started and not ended (stale ones included)
+    double entered_s = 0;
+  };
   struct Timer {
     double t_s;
     uint64_t seq;  // order of creation: ties are handled first-come
@@ -84,8 +93,13 @@ class TopologyModel::Workflow final : public TopologyModel::TaskDriver {
   };
 
   uint32_t new_execution(double origin_s, double t_s);
-  uint32_t new_task(uint32_t e, uint32_t stage, bool in_map, bool in_branch = false);
+  uint32_t new_task(uint32_t e, uint32_t stage, uint32_t map_run, bool in_branch = false);
   void enter(uint32_t e, size_t k, double t_s);
+  // A Map state entered at the top level or, in_branch, as a state of a parallel's branch.
+  void enter_map(uint32_t e, size_t k, double t_s, bool in_branch);
+  // Choice states met inside a map's item: from stage k, each split entered picks its next stage (one
+  // transition each at usd_each); returns the first stage that is not a split.
+  size_t through_choices(size_t k, double t_s, double usd_each);
   void enter_parallel(uint32_t e, size_t k, double t_s);
   // A Wait state (Durable Functions: a durable timer): the execution goes on after the stage's time.
   void enter_wait(uint32_t e, size_t k, double t_s);
@@ -95,12 +109,16 @@ class TopologyModel::Workflow final : public TopologyModel::TaskDriver {
   double wait_for(size_t k, double t_s);
   // Starts task `id` at its stage: a platform call (send), or, for a wait stage, its timer.
   void begin(uint32_t id, double t_s);
-  void branch_task_ended(uint32_t e, const Task& task, double t_s, bool ok, Outcome outcome);
+  // State k of a parallel's branch (a task, a wait or a map) ended: the branch goes on, ends, or (not ok)
+  // fails the parallel.
+  void branch_state_ended(uint32_t e, size_t k, double t_s, bool ok, Outcome outcome);
   // State k failed: its catch takes the execution on, else the execution fails.
   void state_failed(uint32_t e, size_t k, double t_s, Outcome outcome);
-  void start_item(uint32_t e, double t_s);
-  void fill_map(uint32_t e, double t_s);
-  void after_map(uint32_t e, double t_s);
+  void start_item(uint32_t r, double t_s);
+  void fill_map(uint32_t r, double t_s);
+  void after_map(uint32_t r, double t_s);
+  // Map run r is over (open false); its slot is freed once no item of it runs.
+  void close_run(uint32_t r);
   void send(uint32_t id, double t_s);
   uint32_t take(size_t k, double origin_s);
   void attempt_failed(uint32_t id, double t_s, Outcome outcome);
@@ -128,6 +146,8 @@ class TopologyModel::Workflow final : public TopologyModel::TaskDriver {
   std::vector<uint32_t> free_executions_;
   std::vector<Task> tasks_;
   std::vector<uint32_t> free_tasks_;
+  std::vector<MapRun> runs_;
+  std::vector<uint32_t> free_runs_;
   std::vector<std::multimap<double, uint32_t>> sent_;  // per stage: attempts in flight by the time sent
   std::set<Timer> timers_;
   uint64_t timer_seq_ = 0;

@@ -204,7 +204,7 @@ TEST_CASE("platforms::TopologyModel workflow: bad chains of waits are refused", 
     c["stages"].push_back(nested_pool_task("after", 100));
     c["edges"] = edge_list({{"pause", "work"}, {"fan", "after"}, {"after", "work"}});
     CHECK(candidates_error(doc) ==
-          at + "/body: expected a chain of model and wait stages that only the map's items "
+          at + "/body: expected model, wait and split stages that only the map's items "
                "reach, got \"work\", which another stage reaches too");
   }
   SECTION("tasks_per_item with a chain") {
@@ -220,7 +220,7 @@ TEST_CASE("platforms::TopologyModel workflow: bad chains of waits are refused", 
     c["stages"].push_back(nested_pool_task("other", 100));
     c["edges"] = nlohmann::json::array();
     CHECK(candidates_error(doc) ==
-          at + "/body: expected the id of a model or wait stage (the first state each "
+          at + "/body: expected the id of a model, wait or split stage (the first state each "
                "item runs), got \"pause\", a parallel");
   }
 }

@@ -151,12 +151,12 @@ TEST_CASE("platforms::TopologyModel workflow: bad Choice, Parallel and Catch inp
   CHECK_THAT(error({par, states_task("x", 1), states_task("a", 1), states_task("b", 1)},
                    edge_list({{"x", "both"}, {"x", "a"}})),
              Catch::Contains("/candidates/0/stages/0/branches/0: expected the first stage of a branch"));
-  // A branch of something else than model stages.
-  nlohmann::json inner = {{"id", "a"}, {"kind", "map"}, {"body", "t"}, {"items", 1}};
-  CHECK_THAT(
-      error({par, inner, states_task("t", 1), states_task("b", 1)}, nlohmann::json::array()),
-      Catch::Contains(
-          "branches/0: expected a branch of model and wait stages (tasks and waits), got \"a\", a map"));
+  // A parallel inside a branch (not modelled; maps, choices, tasks and waits are).
+  nlohmann::json inner = {{"id", "a"}, {"kind", "parallel"}, {"branches", {"t", "u"}}};
+  CHECK_THAT(error({par, inner, states_task("t", 1), states_task("u", 1), states_task("b", 1)},
+                   nlohmann::json::array()),
+             Catch::Contains("branches/0: expected a branch of model, wait, split and map stages (a parallel "
+                             "inside a branch is not modelled), got \"a\", a parallel"));
   // A catch that leads back to its stage.
   nlohmann::json t1 = states_task("t1", 1);
   t1["catch"] = "t0";

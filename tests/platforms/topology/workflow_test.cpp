@@ -273,8 +273,8 @@ TEST_CASE("platforms::TopologyModel workflow: bad workflow input gives one-line 
         "\"workflow\": {\"engine\": ...})");
   CHECK(
       with([](nlohmann::json& c) { c["stages"][1]["body"] = "pre"; }) ==
-      "test-scenario.json: /candidates/0/stages/1/body: expected a chain of model and wait stages that only "
-      "the map's items reach, got \"images\", a map");
+      "test-scenario.json: /candidates/0/stages/1/body: expected model, wait and split stages that only the "
+      "map's items reach, got \"images\", a map");
   CHECK(with([](nlohmann::json& c) {
           c["stages"][2]["retry"] = {{"backoff_rate", 0.5}};
         }) == "test-scenario.json: /candidates/0/stages/2/retry/backoff_rate: expected 1..1000, got 0.5");
