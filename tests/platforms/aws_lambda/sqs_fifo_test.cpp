@@ -2,11 +2,13 @@
 // delivered in order, one batch of a group at a time, a receive filled from the oldest groups first, a failed
 // batch blocking its group until it is visible again or dead-lettered, the 300 SendMessage a second limit and
 // Lambda's FIFO rules (BatchSize at most 10, no batching window). Every expected number is worked by hand.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "core/input_error.hpp"
+#include "sim/rng.hpp"
 #include "support/sim_harness.hpp"
 
 namespace {
@@ -118,6 +120,26 @@ TEST_CASE("platforms::SqsEventSource: a failed FIFO batch blocks its group", "[s
     CHECK(r.event_source.batch_messages == 17);
     CHECK(r.event_source.partial_batches == 2);
   }
+}
+
+TEST_CASE("platforms::SqsEventSource: FIFO message groups drawn from the seed", "[sqs][fifo]") {
+  TempDir dir;
+  // 500 messages of 10 ms at t = 0 on 5 groups drawn from the seed (the partition keys' stream, tag 7), batch
+  // size 1: each group's messages go one after the other, so the last is done after the busiest group's
+  // count x 10 ms, with 5 batches at most. Sends batched by the producer: 1,000 a second, none refused.
+  const json keys = {{"message_groups", 5}, {"batch_size", 1}, {"send_limit_per_s", 1000}};
+  const auto a = test::simulate(scenario_from(fifo_scenario(dir, 500, 10, keys)));
+  const auto b = test::simulate(scenario_from(fifo_scenario(dir, 500, 10, keys)));
+  sim::Rng draws = sim::Rng::derive(5, 7);
+  std::vector<int> per_group(5, 0);
+  for (int i = 0; i < 500; ++i) ++per_group[draws.next_u64() % 5];
+  const int busiest = *std::max_element(per_group.begin(), per_group.end());
+  const auto& r = fifo_result(a);
+  CHECK(r.requests.served == 500);
+  CHECK(r.event_source.concurrent_batches_peak == 5);
+  CHECK(r.event_source.message_groups_active_peak == 5);
+  CHECK(r.latency.max_s() == Approx(busiest * 0.010).epsilon(1e-6));
+  CHECK(fifo_result(b).latency.mean_s() == r.latency.mean_s());
 }
 
 TEST_CASE("platforms::SqsEventSource: a FIFO queue takes 300 SendMessage requests a second", "[sqs][fifo]") {
