@@ -4,6 +4,18 @@
 
 namespace servesim::reports {
 
+namespace {
+// Failing records and partial batch responses (SQS and Kinesis), only when records can fail or the mapping
+// reports batch item failures (docs/events.md).
+void add_record_failures(nlohmann::ordered_json& summary, const sim::EventSourceOutcome& e) {
+  if (!e.record_failures_shown) return;
+  summary["record_failures"] = {{"report_batch_item_failures", e.report_batch_item_failures},
+                                {"failed_tries", e.record_failures},
+                                {"partial_batch_responses", e.partial_batches},
+                                {"duplicate_records", e.duplicate_records}};
+}
+}  // namespace
+
 nlohmann::ordered_json event_source_summary(const sim::EventSourceOutcome& e, const sim::Counters& q) {
   if (e.type == "kinesis") {
     // A Kinesis stream read by a Lambda event source mapping (docs/events.md).
@@ -55,12 +67,19 @@ nlohmann::ordered_json event_source_summary(const sim::EventSourceOutcome& e, co
       usage["gb_fan_out_read"] = round_significant(e.gb_fan_out_read);
     }
     summary["kinesis_usage"] = std::move(usage);
+    add_record_failures(summary, e);
+    // A FIFO queue: its message groups and its send limit, only when the queue is one.
+    if (e.fifo)
+      summary["fifo"] = {{"message_groups", e.message_groups},
+                         {"groups_active_peak", e.message_groups_active_peak},
+                         {"send_limit_per_s", e.send_limit_per_s},
+                         {"sends_refused", e.put_throttles}};
     return summary;
   }
   if (e.type == "sqs") {
     // An SQS queue read by a Lambda event source mapping (docs/events.md).
     const uint64_t requests = e.send_requests + e.receive_requests + e.delete_requests + e.empty_receives;
-    return {
+    nlohmann::ordered_json summary = {
         {"type", "sqs"},
         {"messages",
          {{"sent", q.arrived},
@@ -85,6 +104,14 @@ nlohmann::ordered_json event_source_summary(const sim::EventSourceOutcome& e, co
           {"empty_receive", e.empty_receives},
           {"total", requests}}},
     };
+    add_record_failures(summary, e);
+    // A FIFO queue: its message groups and its send limit, only when the queue is one.
+    if (e.fifo)
+      summary["fifo"] = {{"message_groups", e.message_groups},
+                         {"groups_active_peak", e.message_groups_active_peak},
+                         {"send_limit_per_s", e.send_limit_per_s},
+                         {"sends_refused", e.put_throttles}};
+    return summary;
   }
   // A Pub/Sub push subscription in front of a Cloud Run service: one message per push request.
   const uint64_t settled = q.served + e.dead_lettered + e.expired;

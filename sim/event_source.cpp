@@ -1,5 +1,6 @@
 #include "sim/event_source.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/input_error.hpp"
@@ -12,11 +13,61 @@ namespace {
 // An on-demand stream's initial write capacity, 4 MB/s and 4,000 records/s, is 4 shards' worth (Kinesis Data
 // Streams Developer Guide, "Choose the data stream capacity mode").
 constexpr uint32_t kOnDemandInitialShards = 4;
+// SQS request prices per million, us-east-1: standard $0.40, FIFO $0.50 (SQS pricing; the FIFO figure is
+// quoted by third-party summaries, unconfirmed here).
+constexpr double kStandardPriceUsdPerMillion = 0.40;
+constexpr double kFifoPriceUsdPerMillion = 0.50;
+
+// Failing records and partial batch responses, shared by SQS and Kinesis (docs/events.md).
+void parse_record_failures(core::JsonFields& f, EventSourceSpec& e) {
+  e.record_failure_probability =
+      f.number("record_failure_probability", e.record_failure_probability, 0.0, 1.0);
+  if (f.has("failing_records")) {
+    const nlohmann::json& list = f.child("failing_records");
+    std::vector<uint64_t> indices;
+    if (list.is_array())
+      for (const nlohmann::json& v : list) {
+        if (!v.is_number_integer() || v.get<int64_t>() < 0) {
+          indices.clear();
+          break;
+        }
+        indices.push_back(v.get<uint64_t>());
+      }
+    if (!list.is_array() || indices.size() != list.size())
+      throw f.error("failing_records", "expected an array of arrival indices (whole numbers from 0), got " +
+                                           core::quote_json(list));
+    std::sort(indices.begin(), indices.end());
+    e.failing_records = std::move(indices);
+  }
+  e.report_batch_item_failures = f.boolean("report_batch_item_failures", e.report_batch_item_failures);
+}
 
 // SQS standard queue -> Lambda: BatchSize, batching window, scaling, visibility timeout, redrive, retention.
 void parse_sqs(core::JsonFields& f, EventSourceSpec& e) {
+  const bool was_fifo = e.fifo;
+  e.fifo = f.text("queue_type", e.fifo ? "fifo" : "standard", {"standard", "fifo"}) == "fifo";
+  // FIFO requests cost more than standard ones (SQS pricing: $0.50 against $0.40 per million, unconfirmed).
+  if (e.fifo != was_fifo)
+    e.price_usd_per_million_requests = e.fifo ? kFifoPriceUsdPerMillion : kStandardPriceUsdPerMillion;
   e.batch_size = static_cast<uint32_t>(f.integer("batch_size", e.batch_size, 1, 10000));
   e.batching_window_s = f.number("batching_window_s", e.batching_window_s, 0.0, 300.0);
+  if (e.fifo) {
+    // Lambda: "For FIFO queues, the maximum is 10"; "Batching window is not supported for FIFO queues".
+    if (e.batch_size > 10)
+      throw f.error("batch_size", "expected at most 10 on a FIFO queue, got " + std::to_string(e.batch_size));
+    if (e.batching_window_s > 0)
+      throw f.error("batching_window_s", "expected 0 on a FIFO queue (no batching window), got " +
+                                             core::quote_number(e.batching_window_s));
+  }
+  for (const char* key : {"message_groups", "message_group_assignment", "send_limit_per_s"})
+    if (f.has(key) && !e.fifo)
+      throw f.error(
+          key, std::string("unexpected: ") + key +
+                   " belongs to a FIFO queue (queue_type \"fifo\"); a standard queue has no message groups");
+  e.partition_keys = static_cast<uint32_t>(f.integer("message_groups", e.partition_keys, 1, 1000000000));
+  e.round_robin_keys = f.text("message_group_assignment", e.round_robin_keys ? "round_robin" : "random",
+                              {"random", "round_robin"}) == "round_robin";
+  e.send_limit_per_s = static_cast<uint32_t>(f.integer("send_limit_per_s", e.send_limit_per_s, 1, 1000000));
   // Lambda refuses a batch size above 10 without a batching window of at least 1 s.
   if (e.batch_size > 10 && e.batching_window_s < 1)
     throw f.error("batching_window_s", "expected at least 1 when batch_size is above 10 (" +
@@ -35,6 +86,7 @@ void parse_sqs(core::JsonFields& f, EventSourceSpec& e) {
       f.number("price_usd_per_million_requests", e.price_usd_per_million_requests, 0.0, 1e6);
   e.idle_pollers = static_cast<uint32_t>(f.integer("idle_pollers", e.idle_pollers, 0, 1000));
   e.long_poll_s = f.number("long_poll_s", e.long_poll_s, 1.0, 20.0);
+  parse_record_failures(f, e);
 }
 
 // Kinesis Data Streams -> Lambda (CreateEventSourceMapping's ranges; the stream's retention and shards).
@@ -83,6 +135,7 @@ void parse_kinesis(core::JsonFields& f, EventSourceSpec& e) {
       f.number("price_usd_per_consumer_shard_hour", e.price_usd_per_consumer_shard_hour, 0.0, 1e6);
   e.price_usd_per_gb_fan_out_read =
       f.number("price_usd_per_gb_fan_out_read", e.price_usd_per_gb_fan_out_read, 0.0, 1e6);
+  parse_record_failures(f, e);
 }
 
 // A bound that may not be below its pair (a backoff's maximum and minimum).

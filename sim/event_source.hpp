@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace servesim::sim {
 
@@ -41,6 +42,22 @@ struct EventSourceSpec {
   double price_usd_per_million_requests = 0.40;
   uint32_t idle_pollers = 5;  // pollers long-polling an empty queue (estimated)
   double long_poll_s = 20;    // the wait of one empty long poll [s] (ReceiveMessage maximum)
+  // Records that fail (SQS and Kinesis; docs/events.md "Failing records and partial batch responses"): a
+  // failing record fails on every try (a poison record: a payload the function cannot process). Drawn once
+  // per arrival from the seed's own stream with record_failure_probability, and/or listed by arrival index (0
+  // = the first). Off by default.
+  double record_failure_probability = 0;  // share of records that fail [fraction]; 0..1
+  std::vector<uint64_t> failing_records;  // arrival indices that fail, besides the drawn ones
+  // FunctionResponseTypes ["ReportBatchItemFailures"]: the function reports its failed records instead of
+  // failing the whole batch. SQS: only those return after the visibility timeout; Kinesis: the batch is
+  // retried from the first failed record (the records before it are checkpointed).
+  bool report_batch_item_failures = false;
+  // SQS FIFO queue ("queue_type": "fifo"): each message carries one of `partition_keys` message group IDs
+  // (keys "message_groups", default 1000, and "message_group_assignment", drawn from the seed or round robin,
+  // as Kinesis's partition keys); a group's messages are delivered in order, one batch of a group at a time;
+  // BatchSize at most 10 and no batching window (Lambda's rules); requests at the FIFO price.
+  bool fifo = false;
+  uint32_t send_limit_per_s = 300;  // FIFO: SendMessage requests a second (300 without batching); 1..1e6
 
   // Kinesis Data Streams -> Lambda event source mapping (standard iterator). batch_size (default 100 for
   // Kinesis), batching_window_s and retention_s (default 86400 for Kinesis) above apply too.

@@ -118,6 +118,19 @@ struct EventSourceOutcome {
   uint32_t ordering_keys = 0;
   uint64_t ordering_keys_active_peak = 0;
   uint64_t ordering_key_backlog_peak = 0;
+  // Failing records and partial batch responses (SQS and Kinesis; shown only when records can fail or the
+  // mapping reports batch item failures): failed tries of failing records, batches the function answered with
+  // a partial batch response, and records processed again after an earlier try had processed them.
+  bool record_failures_shown = false, report_batch_item_failures = false;
+  uint64_t record_failures = 0;
+  uint64_t partial_batches = 0;
+  uint64_t duplicate_records = 0;
+  // SQS FIFO queue (shown only for one): the message groups, the most groups with messages at once (each one
+  // batch at a time), and the send limit (refused sends are put_throttles).
+  bool fifo = false;
+  uint32_t message_groups = 0;
+  uint64_t message_groups_active_peak = 0;
+  uint32_t send_limit_per_s = 0;
 };
 
 // What a workflow topology's engine did (platforms/topology, docs/workflows.md; present = false otherwise),

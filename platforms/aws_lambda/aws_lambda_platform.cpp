@@ -33,7 +33,8 @@ PlatformRegistration aws_lambda_platform() {
                         "expected at least the function timeout of candidate \"" + candidate.name + "\" (" +
                             core::quote_number(params.timeout_s) + " s), got " +
                             core::quote_number(source.visibility_timeout_s));
-    return std::unique_ptr<sim::PlatformModel>(std::make_unique<SqsEventSource>(std::move(function), source));
+    return std::unique_ptr<sim::PlatformModel>(
+        std::make_unique<SqsEventSource>(std::move(function), source, scenario.seed));
   };
   r.exports = lambda_export_formats();
   return r;

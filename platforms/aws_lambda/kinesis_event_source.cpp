@@ -39,6 +39,7 @@ KinesisEventSource::KinesisEventSource(std::unique_ptr<LambdaModel> function,
     : LambdaEventSource(std::move(function)),
       spec_(spec),
       key_rng_(sim::Rng::derive(seed, kPartitionKeyStream)),
+      failures_(spec_, seed),
       shard_writes_(spec_.shards),
       shard_reads_(spec_.shards, ShardReads{kShardReadBurstBytes, 0.0}),
       lanes_(static_cast<size_t>(spec_.shards) * spec_.parallelization_factor),
@@ -67,6 +68,8 @@ void KinesisEventSource::start(sim::ModelContext& ctx) {
   outcome_.type = "kinesis";
   outcome_.shards = spec_.shards;
   outcome_.parallelization_factor = spec_.parallelization_factor;
+  outcome_.record_failures_shown = failures_.in_use() || spec_.report_batch_item_failures;
+  outcome_.report_batch_item_failures = spec_.report_batch_item_failures;
 }
 
 uint32_t KinesisEventSource::lane_of(uint64_t key) const {
@@ -125,7 +128,7 @@ void KinesisEventSource::on_arrival(double t_s, double origin_s, uint32_t attemp
   const uint64_t key =
       spec_.round_robin_keys ? arrivals_ % spec_.partition_keys : key_rng_.next_u64() % spec_.partition_keys;
   ++arrivals_;
-  put(t_s, origin_s, attempt, key);
+  put(t_s, origin_s, attempt, key, failures_.next());
 }
 
 bool KinesisEventSource::shard_takes(uint64_t key, double t_s) {
@@ -175,7 +178,7 @@ size_t KinesisEventSource::ready_records(const Lane& lane, double t_s) const {
   return ready;
 }
 
-void KinesisEventSource::put(double t_s, double origin_s, uint32_t attempt, uint64_t key) {
+void KinesisEventSource::put(double t_s, double origin_s, uint32_t attempt, uint64_t key, bool fails) {
   ledger_.note_age(t_s, outcome_);
   outcome_.send_requests += 1;
   if (spec_.on_demand ? !stream_takes(t_s) : !shard_takes(key, t_s)) {
@@ -184,7 +187,7 @@ void KinesisEventSource::put(double t_s, double origin_s, uint32_t attempt, uint
     double retry_at_s = 0;
     switch (client_->throttled(t_s, origin_s, attempt, retry_at_s, {})) {
       case sim::Client::Throttle::retry:
-        held_puts_.push(retry_at_s, HeldPut{origin_s, attempt, key});
+        held_puts_.push(retry_at_s, HeldPut{origin_s, attempt, key, fails});
         break;
       case sim::Client::Throttle::throttled:
         rec_->throttled(t_s, origin_s);
@@ -201,7 +204,7 @@ void KinesisEventSource::put(double t_s, double origin_s, uint32_t attempt, uint
   }
   const uint32_t lane = lane_of(key);
   Lane& l = lanes_[lane];
-  l.waiting.push_back(Record{ledger_.add(t_s), t_s, origin_s});
+  l.waiting.push_back(Record{ledger_.add(t_s), t_s, origin_s, fails});
   if (!l.busy && l.retries.empty()) {
     const double pushed_s = t_s + spec_.fan_out_propagation_s;  // enhanced fan-out: pushed to the mapping
     if (l.gather_until_s != kNever) {
@@ -280,6 +283,7 @@ void KinesisEventSource::act(uint32_t lane, double t_s) {
       rec_->retry(t_s);
     }
   }
+  for (const Record& r : batch.records) outcome_.duplicate_records += r.processed ? 1 : 0;
   // Lambda's IteratorAge: the age of the batch's last record when the batch is sent.
   outcome_.iterator_age_peak_s = std::max(outcome_.iterator_age_peak_s, t_s - batch.records.back().sent_s);
   ++outcome_.batches;
@@ -299,14 +303,18 @@ void KinesisEventSource::invocation_ended(uint32_t id, double t_s, End end) {
   l.running = Batch{};
   l.busy = false;
   --in_flight_;
+  // With ReportBatchItemFailures the batch is already cut at its first failed record: it is not bisected
+  // ("the batch is bisected at the returned sequence number", Lambda developer guide).
+  const bool cut = end == End::ok && spec_.report_batch_item_failures;
   if (end == End::ok) {
-    for (const Record& r : batch.records) {
-      rec_->served(t_s, t_s - r.origin_s);
-      ledger_.remove(r.seq);
+    bool failed = false;
+    batch = split_failed(std::move(batch), t_s, failed);
+    if (!failed) {
+      act(id, t_s);  // records wait: the next batch at once, until the lane has caught up
+      report_queue(t_s);
+      return;
     }
-    act(id, t_s);  // records wait: the next batch at once, until the lane has caught up
-    report_queue(t_s);
-    return;
+    end = End::function_error;
   }
   ++outcome_.batches_failed;
   // A function error counts against maximum_retry_attempts; a throttle is retried until the records are too
@@ -325,7 +333,8 @@ void KinesisEventSource::invocation_ended(uint32_t id, double t_s, End end) {
     report_queue(t_s);
     return;
   }
-  if (end == End::function_error && spec_.bisect_batch_on_function_error && batch.records.size() > 1) {
+  if (end == End::function_error && !cut && spec_.bisect_batch_on_function_error &&
+      batch.records.size() > 1) {
     // Split in two halves, each retried on its own, the first half first (order kept).
     ++outcome_.bisections;
     const auto half = static_cast<std::ptrdiff_t>(batch.records.size() / 2);
@@ -338,6 +347,34 @@ void KinesisEventSource::invocation_ended(uint32_t id, double t_s, End end) {
   // The failed batch blocks its lane; it is retried at the shard's next poll (AWS gives no delay).
   schedule(id, next_poll_s(t_s, true));
   report_queue(t_s);
+}
+
+KinesisEventSource::Batch KinesisEventSource::split_failed(Batch batch, double t_s, bool& failed) {
+  // The function ran every record (it reports failures after processing the batch: our reading).
+  auto first =
+      std::find_if(batch.records.begin(), batch.records.end(), [](const Record& r) { return r.fails; });
+  failed = first != batch.records.end();
+  if (!failed) {
+    for (const Record& r : batch.records) {
+      rec_->served(t_s, t_s - r.origin_s);
+      ledger_.remove(r.seq);
+    }
+    return batch;
+  }
+  for (const Record& r : batch.records) outcome_.record_failures += r.fails ? 1 : 0;
+  if (spec_.report_batch_item_failures) {
+    // The function returns the first failed record's sequence number: Lambda checkpoints the records before
+    // it and retries the batch from it ("Lambda retries all records starting from that checkpoint").
+    ++outcome_.partial_batches;
+    for (auto it = batch.records.begin(); it != first; ++it) {
+      rec_->served(t_s, t_s - it->origin_s);
+      ledger_.remove(it->seq);
+    }
+    batch.records.erase(batch.records.begin(), first);
+  }
+  // The retried records after a failing one were processed all the same: their next try is duplicate work.
+  for (Record& r : batch.records) r.processed = r.processed || !r.fails;
+  return batch;
 }
 
 double KinesisEventSource::next_event_s() const {
@@ -356,7 +393,7 @@ void KinesisEventSource::handle_next_event() {
   }
   if (put_s < own_s) {
     const HeldPut p = held_puts_.pop();
-    put(put_s, p.origin_s, p.attempt, p.key);
+    put(put_s, p.origin_s, p.attempt, p.key, p.fails);
     return;
   }
   const Wake w = wakes_.top();

@@ -14,7 +14,9 @@
 // - each shard accepts at most 1,000 records and 1 MiB of writes per second; a put beyond them is refused
 //   (ProvisionedThroughputExceededException) and the producer retries it with the client's backoff, or gives
 //   up (throttled);
-// - cost: the stream's shard-hours and one PUT payload unit per 25 KB of each record.
+// - cost: the stream's shard-hours and one PUT payload unit per 25 KB of each record;
+// - a failing record (record_failures.hpp) fails its whole batch, or, with ReportBatchItemFailures, the
+//   batch is retried from it: the records before it are checkpointed.
 // On-demand capacity mode replaces the shards' write limits by the stream's write capacity (4,000 records/s
 // and 4 MiB/s, or twice the peak second of the previous 30 days once 15 minutes old) and bills stream-hours
 // and GB written and read; enhanced fan-out pushes each record fan_out_propagation_s after its put instead of
@@ -29,6 +31,7 @@
 
 #include "platforms/aws_lambda/lambda_event_source.hpp"
 #include "platforms/aws_lambda/lambda_model.hpp"
+#include "platforms/aws_lambda/record_failures.hpp"
 #include "sim/event_source.hpp"
 #include "sim/message_ledger.hpp"
 #include "sim/platform_model.hpp"
@@ -53,9 +56,11 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
 
  private:
   struct Record {
-    uint64_t seq;     // position in the ledger
-    double sent_s;    // put into the stream (the age limits count from here)
-    double origin_s;  // the producer's first try (the delay a record's latency counts)
+    uint64_t seq;            // position in the ledger
+    double sent_s;           // put into the stream (the age limits count from here)
+    double origin_s;         // the producer's first try (the delay a record's latency counts)
+    bool fails = false;      // a failing record: fails on every try
+    bool processed = false;  // an earlier try processed it, and its batch failed for another record
   };
   struct Batch {
     std::vector<Record> records;
@@ -88,6 +93,7 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
     double origin_s;
     uint32_t attempt;
     uint64_t key;
+    bool fails;
   };
   // The writes a shard has taken in the current whole second of the run.
   struct ShardWrites {
@@ -99,7 +105,10 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
   void invocation_ended(uint32_t id, double t_s, End end) override;
   // The producer puts a record with partition key `key` at t_s (attempt `attempt` of the one first tried at
   // origin_s).
-  void put(double t_s, double origin_s, uint32_t attempt, uint64_t key);
+  void put(double t_s, double origin_s, uint32_t attempt, uint64_t key, bool fails);
+  // A batch that ended ok holds failing records: it fails whole, or with ReportBatchItemFailures from its
+  // first failing record (the ones before it served). Returns the batch left to retry (maybe empty).
+  Batch split_failed(Batch batch, double t_s, bool& failed);
   // Whether the key's shard takes one more record at t_s (and counts it if so).
   bool shard_takes(uint64_t key, double t_s);
   // On-demand: whether the stream's write capacity takes one more record at t_s (and counts it if so).
@@ -122,6 +131,7 @@ class KinesisEventSource : public LambdaEventSource, private InvocationObserver 
 
   sim::EventSourceSpec spec_;
   sim::Rng key_rng_;
+  RecordFailures failures_;
   sim::Recorder* rec_ = nullptr;
   sim::Client* client_ = nullptr;
   int cost_shards_ = 0, cost_puts_ = 0;

@@ -11,8 +11,14 @@
 //   timeout ends; a message received max_receive_count times goes to the DLQ, one older than the retention
 //   period is deleted;
 // - requests: one SendMessage per message, one ReceiveMessage and one DeleteMessageBatch per 10 messages of a
-//   batch, and the empty long polls of idle pollers, at the queue's price per million.
-//   auto model = std::make_unique<SqsEventSource>(std::move(function), source);
+//   batch, and the empty long polls of idle pollers, at the queue's price per million;
+// - a failing record (record_failures.hpp) fails its whole batch, or, with ReportBatchItemFailures, only
+//   itself: the batch's other messages are deleted;
+// - a FIFO queue (queue_type "fifo") delivers each message group in order, one batch of a group at a time (a
+//   failed batch blocks its group until it is visible again or dead-lettered), scales with the groups up to
+//   1,000 or the maximum concurrency, accepts send_limit_per_s SendMessage requests a second (refused sends
+//   are retried with the client's policy) and bills its requests at the FIFO price (sqs_fifo_groups.hpp).
+//   auto model = std::make_unique<SqsEventSource>(std::move(function), source, scenario.seed);
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -21,15 +27,19 @@
 
 #include "platforms/aws_lambda/lambda_event_source.hpp"
 #include "platforms/aws_lambda/lambda_model.hpp"
+#include "platforms/aws_lambda/record_failures.hpp"
+#include "platforms/aws_lambda/sqs_fifo_groups.hpp"
 #include "sim/event_source.hpp"
 #include "sim/message_ledger.hpp"
 #include "sim/platform_model.hpp"
+#include "sim/rng.hpp"
+#include "sim/timed_queue.hpp"
 
 namespace servesim::platforms {
 
 class SqsEventSource : public LambdaEventSource, private InvocationObserver {
  public:
-  SqsEventSource(std::unique_ptr<LambdaModel> function, const sim::EventSourceSpec& spec);
+  SqsEventSource(std::unique_ptr<LambdaModel> function, const sim::EventSourceSpec& spec, uint64_t seed);
 
   void start(sim::ModelContext& ctx) override;
   void on_arrival(double t_s, double origin_s, uint32_t attempt) override;
@@ -42,10 +52,13 @@ class SqsEventSource : public LambdaEventSource, private InvocationObserver {
   uint32_t concurrent_batches_allowed(double t_s) const;
 
  private:
-  struct Message {
-    uint64_t seq;  // position in the ledger
-    double sent_s;
-    uint32_t receives;
+  using Message = SqsMessage;
+  // A SendMessage a FIFO queue refused (over its send limit), held until the producer's retry.
+  struct HeldSend {
+    double origin_s;
+    uint32_t attempt;
+    uint64_t group;
+    bool fails;
   };
   struct Batch {
     double received_s = 0;
@@ -69,11 +82,29 @@ class SqsEventSource : public LambdaEventSource, private InvocationObserver {
   void count_requests(uint64_t& field, uint64_t n);
   void accrue_idle(double t_s);    // the empty long polls of idle pollers up to t_s
   void stop_ramp(uint32_t level);  // scaling stops at `level` concurrent batches (1..cap)
+  // The batch's messages that failed return when their visibility timeout ends; the others are deleted.
+  void settle(const Batch& b, double t_s, End end);
+  void serve(const Message& m, double t_s);
+  // The message left the queue (served, dead-lettered, expired): a FIFO group may go on.
+  void remove(const Message& m);
+  // Sends one message at t_s (attempt `attempt` of the producer's send first tried at origin_s).
+  void send(double t_s, double origin_s, uint32_t attempt, uint64_t group, bool fails);
+  // Up to n messages a receive takes now (FIFO: from idle groups, oldest group first).
+  std::vector<Message> receive(size_t n);
+  size_t receivable() const { return spec_.fifo ? fifo_.ready_messages() : visible_.size(); }
 
   sim::EventSourceSpec spec_;
   uint32_t cap_;  // concurrent batches at most: max_batches, or maximum_concurrency when set
   sim::Recorder* rec_ = nullptr;
   int cost_sqs_ = 0;
+  RecordFailures failures_;
+  sim::Rng group_rng_;  // FIFO: the message groups' draws (the partition keys' stream)
+  sim::Client* client_ = nullptr;
+  uint64_t arrivals_ = 0;
+  double send_second_ = -1;  // FIFO: the whole second whose SendMessage requests are counted
+  uint32_t sends_this_second_ = 0;
+  sim::TimedQueue<HeldSend> held_sends_;
+  SqsFifoGroups fifo_;
 
   std::deque<Message> visible_;
   std::priority_queue<Returning, std::vector<Returning>, Later> returning_;  // failed, invisible until then
