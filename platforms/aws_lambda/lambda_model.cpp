@@ -151,6 +151,8 @@ void LambdaModel::start(sim::ModelContext& ctx) {
   transfers_ = &ctx.transfers;
   rng_ = &ctx.rng;
   tokens_ = ctx.request_tokens;
+  request_key_ = ctx.request_key;
+  served_by_ = ctx.served_by;
   client_ = &ctx.client;
   crashes_ = &ctx.crashes;
   cost_compute_ = rec_->cost_category("compute_usd");
@@ -158,7 +160,7 @@ void LambdaModel::start(sim::ModelContext& ctx) {
   cost_pc_ = rec_->cost_category("provisioned_usd");
   cost_pc_exec_ = rec_->cost_category("provisioned_compute_usd");
   if (p_.ephemeral_storage_mb > 512) cost_ephemeral_ = rec_->cost_category("ephemeral_storage_usd");
-  pc_idle_ = p_.provisioned_concurrency;
+  for (uint32_t i = 0; i < p_.provisioned_concurrency; ++i) pc_idle_.push_back(new_environment());
   pc_configured_ = pc_allocated_ = p_.provisioned_concurrency;
   report_instances(0);
 }
@@ -175,12 +177,12 @@ inline double LambdaModel::work_s() {
 }
 
 void LambdaModel::report_instances(double t_s) {
-  rec_->instances(t_s, busy_, static_cast<uint32_t>(idle_since_.size()) + pc_idle_);
+  rec_->instances(t_s, busy_, static_cast<uint32_t>(idle_since_.size() + pc_idle_.size()));
 }
 
 double LambdaModel::next_event_s() const {
   double t = events_.empty() ? kNever : events_.front().t_s;
-  if (!idle_since_.empty()) t = std::min(t, idle_since_.front() + p_.keep_alive_s);
+  if (!idle_since_.empty()) t = std::min(t, idle_since_.front().since_s + p_.keep_alive_s);
   return std::min(t, pc_next_change_s_);
 }
 
@@ -206,7 +208,7 @@ void LambdaModel::apply_pc_step() {
     // finishes allocating them").
     const double t = pc_ready_at_s_;
     pc_allocated_ += pc_pending_;
-    pc_idle_ += pc_pending_;
+    for (uint32_t i = 0; i < pc_pending_; ++i) pc_idle_.push_back(new_environment());
     pc_pending_ = 0;
     pc_ready_at_s_ = kNever;
     ++pc_allocations_;
@@ -232,20 +234,21 @@ void LambdaModel::apply_pc_step() {
     }
   } else {
     uint32_t fewer = kept - target;
-    const uint32_t idle = std::min(pc_idle_, fewer);  // idle environments go at once
-    pc_idle_ -= idle;
+    // Idle environments go at once (the longest idle first).
+    const uint32_t idle = std::min(static_cast<uint32_t>(pc_idle_.size()), fewer);
+    pc_idle_.erase(pc_idle_.begin(), pc_idle_.begin() + idle);
     pc_allocated_ -= idle;
     pc_release_ += fewer - idle;  // busy ones when their request ends
   }
   report_instances(t);
 }
 
-void LambdaModel::return_provisioned() {
+void LambdaModel::return_provisioned(uint64_t environment) {
   if (pc_release_ > 0) {
     --pc_release_;
     --pc_allocated_;
   } else {
-    ++pc_idle_;
+    pc_idle_.push_back(environment);
   }
 }
 
@@ -285,35 +288,39 @@ bool LambdaModel::idle_crashed(double idle_since_s, double t_s) {
 
 void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
   if (busy_ < limit()) {
-    if (pc_idle_ > 0) {
-      --pc_idle_;
+    if (!pc_idle_.empty()) {
+      const uint64_t environment = pc_idle_.back();  // most recently used first, as on demand
+      pc_idle_.pop_back();
       ++busy_;
       ++pc_invocations_;
       report_instances(t_s);
-      begin_service(t_s, t_s, arrival_s, attempt_no, 0.0, work_s(), true);
+      begin_service(t_s, t_s, arrival_s, attempt_no, 0.0, work_s(), true, Runner{environment, offered_key()});
       return;
     }
-    while (!idle_since_.empty() && idle_crashed(idle_since_.back(), t_s)) {
+    while (!idle_since_.empty() && idle_crashed(idle_since_.back().since_s, t_s)) {
       idle_since_.pop_back();  // crashed while idle: gone, found only now (no request was on it)
       const int fault = crashes_->fault_at(t_s);
       if (fault >= 0) client_->instance_lost(fault);
       report_instances(t_s);
     }
     if (!idle_since_.empty()) {
+      const uint64_t environment = idle_since_.back().environment;
       idle_since_.pop_back();  // most recently used first
       ++busy_;
       report_instances(t_s);
-      begin_service(t_s, t_s, arrival_s, attempt_no, 0.0, work_s(), false);
+      begin_service(t_s, t_s, arrival_s, attempt_no, 0.0, work_s(), false,
+                    Runner{environment, offered_key()});
       return;
     }
     if (take_scaling_slot(t_s)) {
+      const Runner runner{new_environment(), offered_key()};
       ++busy_;
       report_instances(t_s);
       rec_->cold_start(t_s);
       if (pc_pending_ > 0) ++pc_cold_while_allocating_;
       if (p_.path.restore_s >= 0) {  // SnapStart: the snapshot holds the initialised environment
         parts_.add(0, p_.path.restore_s, 0, false, 0, 0);
-        begin_service(t_s, t_s, arrival_s, attempt_no, p_.path.restore_s, work_s(), false);
+        begin_service(t_s, t_s, arrival_s, attempt_no, p_.path.restore_s, work_s(), false, runner);
         return;
       }
       const double runtime_init_s = service_.runtime_init_s.sample(*rng_);
@@ -323,10 +330,10 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
         parts_.add(0, runtime_init_s, 0, p_.path.fetch_is_pull, load_s, 0);
         if (p_.model_load_in_extension) {
           begin_service(t_s, t_s, arrival_s, attempt_no, std::max(runtime_init_s, load_s), service_s, false,
-                        runtime_init_s);
+                        runner, runtime_init_s);
           return;
         }
-        begin_service(t_s, t_s, arrival_s, attempt_no, runtime_init_s + load_s, service_s, false);
+        begin_service(t_s, t_s, arrival_s, attempt_no, runtime_init_s + load_s, service_s, false, runner);
         return;
       }
       if (cache_.enabled()) {
@@ -335,12 +342,12 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
           parts_.add(0, runtime_init_s, cache_.read_s(layer), p_.path.fetch_is_pull, load_s, 0);
           if (p_.model_load_in_extension) {
             begin_service(t_s, t_s, arrival_s, attempt_no,
-                          std::max(runtime_init_s, cache_.read_s(layer) + load_s), service_s, false,
+                          std::max(runtime_init_s, cache_.read_s(layer) + load_s), service_s, false, runner,
                           runtime_init_s);
             return;
           }
           begin_service(t_s, t_s, arrival_s, attempt_no, runtime_init_s + cache_.read_s(layer) + load_s,
-                        service_s, false);
+                        service_s, false, runner);
           return;
         }
       }
@@ -352,12 +359,13 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
         slot = static_cast<uint32_t>(cold_.size());
         cold_.emplace_back();
       }
-      cold_[slot] = ColdStart{arrival_s, t_s, runtime_init_s, load_s, service_s, attempt_no};
+      cold_[slot] = ColdStart{arrival_s, t_s,        runtime_init_s,     load_s,
+                              service_s, attempt_no, runner.environment, runner.key};
       ++pending_cold_;
       // An extension starts the download at Extension init; otherwise the function's init does, after the
       // runtime's.
       const double fetch_at_s = p_.model_load_in_extension ? t_s : t_s + runtime_init_s;
-      push(Event{fetch_at_s, arrival_s, 0, slot, Kind::download, false, false});
+      push(Event{fetch_at_s, arrival_s, 0, slot, Kind::download, false, false, 0, sim::kNoKey});
       return;
     }
   }
@@ -370,7 +378,8 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
   double retry_at_s = 0;
   switch (client_->throttled(t_s, arrival_s, attempt_no, retry_at_s, *tokens_)) {
     case sim::Client::Throttle::retry:
-      push(Event{retry_at_s, arrival_s, 0, hold_retry(attempt_no), Kind::retry, false, false});
+      push(
+          Event{retry_at_s, arrival_s, 0, hold_retry(attempt_no), Kind::retry, false, false, 0, sim::kNoKey});
       break;
     case sim::Client::Throttle::throttled:
       rec_->throttled(t_s, arrival_s);
@@ -381,7 +390,7 @@ void LambdaModel::attempt(double t_s, double arrival_s, uint32_t attempt_no) {
 }
 
 uint32_t LambdaModel::hold_retry(uint32_t attempt_no) {
-  HeldRetry held{attempt_no, tokens_ ? *tokens_ : sim::RequestTokens{}};
+  HeldRetry held{attempt_no, tokens_ ? *tokens_ : sim::RequestTokens{}, offered_key()};
   if (free_retries_.empty()) {
     retries_.push_back(std::move(held));
     return static_cast<uint32_t>(retries_.size() - 1);
@@ -393,7 +402,8 @@ uint32_t LambdaModel::hold_retry(uint32_t attempt_no) {
 }
 
 void LambdaModel::begin_service(double t_s, double now_s, double arrival_s, uint32_t attempt_no,
-                                double init_s, double service_s, bool provisioned, double init_phase_s) {
+                                double init_s, double service_s, bool provisioned, Runner runner,
+                                double init_phase_s) {
   double phase_s = init_phase_s < 0 ? init_s : init_phase_s;
   if (phase_s > p_.init_limit_s) {  // the failed init is repeated inside the invoke
     init_s += p_.init_limit_s;
@@ -408,13 +418,15 @@ void LambdaModel::begin_service(double t_s, double now_s, double arrival_s, uint
       // The environment dies mid-invoke: billed up to the crash (init included when init is billed).
       const double used_s = crash_s - t_s;
       const double billed_s = p_.bill_init ? used_s : std::max(0.0, used_s - phase_s);
-      push(Event{crash_s, arrival_s, billed_s, attempt_no, Kind::crash, provisioned, false});
+      push(Event{crash_s, arrival_s, billed_s, attempt_no, Kind::crash, provisioned, false,
+                 runner.environment, runner.key});
       return;
     }
   }
   // The Init phase is billed when bill_init; a wait for the model inside the invocation always is.
   const double billed_s = (p_.bill_init ? init_s : init_s - phase_s) + run_s;
-  push(Event{end_s, arrival_s, billed_s, attempt_no, Kind::complete, provisioned, timed_out});
+  push(Event{end_s, arrival_s, billed_s, attempt_no, Kind::complete, provisioned, timed_out,
+             runner.environment, runner.key});
 }
 
 void LambdaModel::on_transfer_done(uint64_t tag, double t_s) {
@@ -427,10 +439,11 @@ void LambdaModel::on_transfer_done(uint64_t tag, double t_s) {
   // load; with an extension the download began with the runtime's init, which it may outlast.
   if (p_.model_load_in_extension) {
     begin_service(c.began_s, t_s, c.arrival_s, c.attempt, std::max(c.init_s, t_s - c.began_s + c.load_s),
-                  c.service_s, false, c.init_s);
+                  c.service_s, false, Runner{c.environment, c.key}, c.init_s);
     return;
   }
-  begin_service(c.began_s, t_s, c.arrival_s, c.attempt, t_s - c.began_s + c.load_s, c.service_s, false);
+  begin_service(c.began_s, t_s, c.arrival_s, c.attempt, t_s - c.began_s + c.load_s, c.service_s, false,
+                Runner{c.environment, c.key});
 }
 
 void LambdaModel::complete(const Event& e) {
@@ -446,18 +459,22 @@ void LambdaModel::complete(const Event& e) {
   // The caller waits at most its own timeout, and no longer than API Gateway's when one fronts the function.
   const double client_limit_s =
       p_.api_gateway ? std::min(slo_.timeout_s, p_.api_gateway_timeout_s) : slo_.timeout_s;
+  // A composite hears which environment answered (a state store's instance cache): Lambda routes no session
+  // to an environment, but a warm environment that serves a session again still holds what it kept in memory.
+  if (served_by_) *served_by_ = sim::ServedBy{e.key, e.environment};
   client_->completed(*rec_, t, e.arrival_s, e.slot,
                      e.timed_out ? sim::Client::Ended::function_error : sim::Client::Ended::finished,
                      client_limit_s);
+  if (served_by_) *served_by_ = sim::ServedBy{};
   release_environment(e, t);
 }
 
 inline void LambdaModel::release_environment(const Event& e, double t_s) {
   --busy_;
   if (e.provisioned)
-    return_provisioned();
+    return_provisioned(e.environment);
   else
-    idle_since_.push_back(t_s);
+    idle_since_.push_back(Idle{t_s, e.environment});
   report_instances(t_s);
 }
 
@@ -478,7 +495,8 @@ void LambdaModel::crash(const Event& e) {
   const double t = e.t_s;
   bill(e);
   --busy_;
-  if (e.provisioned) return_provisioned();  // Lambda replaces it (its re-init is not modelled)
+  // Lambda replaces it with a new environment (its re-init is not modelled).
+  if (e.provisioned) return_provisioned(new_environment());
   report_instances(t);
   const int fault = crashes_->fault_at(t);
   client_->lost_in_flight(fault);
@@ -490,7 +508,7 @@ void LambdaModel::crash(const Event& e) {
 }
 
 void LambdaModel::handle_next_event() {
-  const double reclaim_s = idle_since_.empty() ? kNever : idle_since_.front() + p_.keep_alive_s;
+  const double reclaim_s = idle_since_.empty() ? kNever : idle_since_.front().since_s + p_.keep_alive_s;
   const double pc_change_s = pc_next_change_s_;
   if (pc_change_s < kNever && pc_change_s <= reclaim_s &&
       (events_.empty() || pc_change_s <= events_.front().t_s)) {
@@ -513,9 +531,12 @@ void LambdaModel::handle_next_event() {
       const HeldRetry held = std::move(retries_[e.slot]);
       free_retries_.push_back(e.slot);
       const sim::RequestTokens* offered = tokens_;
-      tokens_ = &held.tokens;  // the retried request's own tokens while it is attempted again
+      const uint64_t* offered_key = request_key_;
+      tokens_ = &held.tokens;  // the retried request's own tokens and key while it is attempted again
+      request_key_ = &held.key;
       attempt(e.t_s, e.arrival_s, held.attempt);
       tokens_ = offered;
+      request_key_ = offered_key;
       break;
     }
     case Kind::crash:

@@ -134,6 +134,10 @@ class LambdaModel : public sim::PlatformModel {
     Kind kind;
     bool provisioned;  // served by a provisioned environment
     bool timed_out;    // stopped by the function timeout
+    // The execution environment (complete, crash; its serial: never reused, a replacement is a new one) and
+    // the request's input key, told to a composite as sim::ServedBy (a state store's instance cache).
+    uint64_t environment;
+    uint64_t key;
   };
   struct Later {
     bool operator()(const Event& a, const Event& b) const { return a.t_s > b.t_s; }
@@ -141,6 +145,12 @@ class LambdaModel : public sim::PlatformModel {
   struct ColdStart {
     double arrival_s, began_s, init_s, load_s, service_s;
     uint32_t attempt;
+    uint64_t environment, key;
+  };
+  // Which environment runs an invocation and for which input key (Event::environment, Event::key).
+  struct Runner {
+    uint64_t environment;
+    uint64_t key;
   };
 
   void attempt(double t_s, double arrival_s, uint32_t attempt_no);
@@ -150,7 +160,9 @@ class LambdaModel : public sim::PlatformModel {
   // part of init_s that is Lambda's Init phase, the rest a wait inside the first invocation (a model that an
   // extension loads in the background): the 10 s init limit applies to the Init phase.
   void begin_service(double t_s, double now_s, double arrival_s, uint32_t attempt_no, double init_s,
-                     double service_s, bool provisioned, double init_phase_s = -1);
+                     double service_s, bool provisioned, Runner runner, double init_phase_s = -1);
+  // The input key of the request being offered (kNoKey: none, or an event source's invocation).
+  uint64_t offered_key() const { return request_key_ ? *request_key_ : sim::kNoKey; }
   void complete(const Event& e);
   // The environment of E is free (idle or provisioned). Inline, as work_s(): once per request.
   inline void release_environment(const Event& e, double t_s);
@@ -172,7 +184,7 @@ class LambdaModel : public sim::PlatformModel {
   void apply_pc_step();               // apply_pc_change()'s work
   void bill_provisioned(double t_s);  // the configured provisioned concurrency's GB-s up to t_s
   // A provisioned environment's invocation ended: it idles, or goes if a cut is waiting for it.
-  void return_provisioned();
+  void return_provisioned(uint64_t environment);
   // The warm service time of the invocation being started (items_ draws), at this memory.
   inline double work_s();
 
@@ -184,6 +196,8 @@ class LambdaModel : public sim::PlatformModel {
   sim::Recorder* rec_ = nullptr;
   sim::TransferPool* transfers_ = nullptr;
   const sim::RequestTokens* tokens_ = nullptr;  // of the request being offered (ModelContext)
+  const uint64_t* request_key_ = nullptr;       // of the request being offered (ModelContext)
+  sim::ServedBy* served_by_ = nullptr;          // who answers the request being reported (ModelContext)
   sim::Rng* rng_ = nullptr;
   sim::Client* client_ = nullptr;
   const sim::CrashHazard* crashes_ = nullptr;
@@ -193,10 +207,17 @@ class LambdaModel : public sim::PlatformModel {
   int cost_compute_ = 0, cost_requests_ = 0, cost_pc_ = 0, cost_pc_exec_ = 0, cost_ephemeral_ = -1;
   sim::ColdStartParts parts_;
 
-  std::vector<Event> events_;      // min-heap on t_s
-  std::deque<double> idle_since_;  // on-demand idle environments, oldest idle first (MRU reuse at the back)
-  uint32_t busy_ = 0;              // environments serving or initialising (= concurrency in use)
-  uint32_t pc_idle_ = 0;
+  std::vector<Event> events_;  // min-heap on t_s
+  struct Idle {
+    double since_s;
+    uint64_t environment;
+  };
+  std::deque<Idle> idle_since_;  // on-demand idle environments, oldest idle first (MRU reuse at the back)
+  uint32_t busy_ = 0;            // environments serving or initialising (= concurrency in use)
+  // Idle provisioned environments (the last one is used first); their serials.
+  std::vector<uint64_t> pc_idle_;
+  uint64_t environments_made_ = 0;  // serials handed out (new_environment())
+  uint64_t new_environment() { return environments_made_++; }
   // Scheduled provisioned concurrency (p_.pc_schedule). pc_allocated_ environments exist (idle or busy);
   // pc_release_ of the busy ones go when their request ends (a cut); pc_pending_ more become usable at
   // pc_ready_at_s_ (a raise, all at once).
@@ -215,6 +236,7 @@ class LambdaModel : public sim::PlatformModel {
   struct HeldRetry {
     uint32_t attempt;
     sim::RequestTokens tokens;
+    uint64_t key;
   };
   std::vector<HeldRetry> retries_;
   std::vector<uint32_t> free_retries_;

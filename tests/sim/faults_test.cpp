@@ -235,12 +235,16 @@ TEST_CASE("a fault names only candidates it applies to, and faults a platform do
         scenario_from(doc),
         "test-scenario.json: /faults/0/candidates/0: expected the name of a candidate, got \"nope\"");
   }
-  SECTION("crash on a platform without a crash model") {
-    doc["faults"] = {{{"kind", "crash"}, {"rate_per_instance_hour", 1}, {"candidates", {"pool"}}}};
+  SECTION("a throttling storm on a platform without a concurrency limit") {
+    doc["faults"] = {{{"kind", "throttle"},
+                      {"start_s", 1},
+                      {"duration_s", 1},
+                      {"concurrency_limit", 1},
+                      {"candidates", {"pool"}}}};
     CHECK_THROWS_WITH(
         test::simulate(scenario_from(doc)),
         "test-scenario.json: /faults/0/kind: expected a fault that platform fixed-pool (candidate "
-        "\"pool\") models, got \"crash\" (see docs/faults.md)");
+        "\"pool\") models, got \"throttle\" (see docs/faults.md)");
   }
   SECTION("a throttle without its limit") {
     doc["faults"] = {{{"kind", "throttle"}, {"start_s", 1}, {"duration_s", 1}}};
