@@ -166,7 +166,16 @@ void LambdaModel::start(sim::ModelContext& ctx) {
 }
 
 void LambdaModel::push(const Event& e) {
-  events_.push_back(e);
+  uint32_t index;
+  if (free_events_.empty()) {
+    index = static_cast<uint32_t>(event_slab_.size());
+    event_slab_.push_back(e);
+  } else {
+    index = free_events_.back();
+    free_events_.pop_back();
+    event_slab_[index] = e;
+  }
+  events_.push_back(Pending{e.t_s, index});
   std::push_heap(events_.begin(), events_.end(), Later{});
 }
 
@@ -521,8 +530,10 @@ void LambdaModel::handle_next_event() {
     return;
   }
   std::pop_heap(events_.begin(), events_.end(), Later{});
-  const Event e = events_.back();
+  const uint32_t index = events_.back().index;
   events_.pop_back();
+  const Event e = event_slab_[index];
+  free_events_.push_back(index);
   switch (e.kind) {
     case Kind::complete:
       complete(e);

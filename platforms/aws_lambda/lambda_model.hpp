@@ -139,8 +139,13 @@ class LambdaModel : public sim::PlatformModel {
     uint64_t environment;
     uint64_t key;
   };
+  // The heap holds (time, slab index) pairs, 16 bytes, rather than the 48-byte events: a sift moves less.
+  struct Pending {
+    double t_s;
+    uint32_t index;  // into event_slab_
+  };
   struct Later {
-    bool operator()(const Event& a, const Event& b) const { return a.t_s > b.t_s; }
+    bool operator()(const Pending& a, const Pending& b) const { return a.t_s > b.t_s; }
   };
   struct ColdStart {
     double arrival_s, began_s, init_s, load_s, service_s;
@@ -207,7 +212,9 @@ class LambdaModel : public sim::PlatformModel {
   int cost_compute_ = 0, cost_requests_ = 0, cost_pc_ = 0, cost_pc_exec_ = 0, cost_ephemeral_ = -1;
   sim::ColdStartParts parts_;
 
-  std::vector<Event> events_;  // min-heap on t_s
+  std::vector<Pending> events_;        // min-heap on t_s
+  std::vector<Event> event_slab_;      // the events, by Pending::index
+  std::vector<uint32_t> free_events_;  // free indices of event_slab_
   struct Idle {
     double since_s;
     uint64_t environment;
