@@ -183,18 +183,7 @@ void KinesisEventSource::put(double t_s, double origin_s, uint32_t attempt, uint
   outcome_.send_requests += 1;
   if (spec_.on_demand ? !stream_takes(t_s) : !shard_takes(key, t_s)) {
     // ProvisionedThroughputExceededException: not written, not billed; the producer backs off and retries.
-    ++outcome_.put_throttles;
-    double retry_at_s = 0;
-    switch (client_->throttled(t_s, origin_s, attempt, retry_at_s, {})) {
-      case sim::Client::Throttle::retry:
-        held_puts_.push(retry_at_s, HeldPut{origin_s, attempt, key, fails});
-        break;
-      case sim::Client::Throttle::throttled:
-        rec_->throttled(t_s, origin_s);
-        break;
-      case sim::Client::Throttle::queued:  // an async producer's own queue re-offers it
-        break;
-    }
+    refused(*client_, *rec_, held_puts_, t_s, origin_s, attempt, HeldPut{origin_s, attempt, key, fails});
     return;
   }
   ++written_records_;

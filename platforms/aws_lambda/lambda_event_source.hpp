@@ -10,8 +10,11 @@
 #include <vector>
 
 #include "platforms/aws_lambda/lambda_model.hpp"
+#include "sim/client.hpp"
 #include "sim/model_wrapper.hpp"
 #include "sim/platform_model.hpp"
+#include "sim/recorder.hpp"
+#include "sim/timed_queue.hpp"
 
 namespace servesim::platforms {
 
@@ -23,6 +26,25 @@ class LambdaEventSource : public sim::ModelWrapper<LambdaModel> {
   bool consumes_event_source() const override { return true; }
 
  protected:
+  // A send or put that a service limit refused at t_s (counted in put_throttles): the producer retries it
+  // with the client's policy (`held` keeps `item` until then) or gives it up (counted throttled).
+  template <class Held>
+  void refused(sim::Client& client, sim::Recorder& rec, sim::TimedQueue<Held>& held, double t_s,
+               double origin_s, uint32_t attempt, Held item) {
+    ++outcome_.put_throttles;
+    double retry_at_s = 0;
+    switch (client.throttled(t_s, origin_s, attempt, retry_at_s, {})) {
+      case sim::Client::Throttle::retry:
+        held.push(retry_at_s, std::move(item));
+        break;
+      case sim::Client::Throttle::throttled:
+        rec.throttled(t_s, origin_s);
+        break;
+      case sim::Client::Throttle::queued:  // an async producer's own queue re-offers it
+        break;
+    }
+  }
+
   sim::EventSourceOutcome outcome_;
 };
 

@@ -109,18 +109,8 @@ void SqsEventSource::send(double t_s, double origin_s, uint32_t attempt, uint64_
       sends_this_second_ = 0;
     }
     if (sends_this_second_ >= spec_.send_limit_per_s) {
-      ++outcome_.put_throttles;
-      double retry_at_s = 0;
-      switch (client_->throttled(t_s, origin_s, attempt, retry_at_s, {})) {
-        case sim::Client::Throttle::retry:
-          held_sends_.push(retry_at_s, HeldSend{origin_s, attempt, group, fails});
-          break;
-        case sim::Client::Throttle::throttled:
-          rec_->throttled(t_s, origin_s);
-          break;
-        case sim::Client::Throttle::queued:  // an async producer's own queue re-offers it
-          break;
-      }
+      refused(*client_, *rec_, held_sends_, t_s, origin_s, attempt,
+              HeldSend{origin_s, attempt, group, fails});
       return;
     }
     ++sends_this_second_;

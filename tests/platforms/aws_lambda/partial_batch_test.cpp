@@ -10,27 +10,17 @@
 #include "core/input_error.hpp"
 #include "support/kinesis_scenario.hpp"
 #include "support/sim_harness.hpp"
+#include "support/sqs_scenario.hpp"
 
 namespace {
 using namespace servesim;
 using nlohmann::json;
-using test::constant_ms;
 using test::scenario_from;
 using test::TempDir;
 
-// `n` messages sent at t = 0 to an SQS queue, each taking `message_ms` on a 1-vCPU function (no cold-start
-// time); the function's timeout is 900 s, so the visibility timeout is 900 s.
+// `n` messages sent at t = 0 to an SQS queue (tests/support/sqs_scenario.hpp).
 json partial_sqs_scenario(const TempDir& dir, int n, double message_ms, const json& keys) {
-  json source = {{"type", "sqs"}, {"visibility_timeout_s", 900}};
-  source.update(keys);
-  return {{"seed", 5},
-          {"workload", test::trace_at(dir, std::vector<double>(static_cast<size_t>(n), 0.0))},
-          {"service", {{"warm", constant_ms(message_ms)}}},
-          {"slo", {{"p99_ms", 1e6}, {"timeout_s", 1e6}}},
-          {"event_source", source},
-          {"metrics", {{"interval_s", 60}}},
-          {"candidates",
-           {{{"name", "fn"}, {"platform", "aws-lambda"}, {"memory_mb", 1769}, {"timeout_s", 900}}}}};
+  return test::sqs_scenario(dir, n, message_ms, keys);
 }
 
 const sim::CandidateResult& only_result(const test::Simulated& out) {

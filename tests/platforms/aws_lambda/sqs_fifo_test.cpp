@@ -10,27 +10,19 @@
 #include "core/input_error.hpp"
 #include "sim/rng.hpp"
 #include "support/sim_harness.hpp"
+#include "support/sqs_scenario.hpp"
 
 namespace {
 using namespace servesim;
 using nlohmann::json;
-using test::constant_ms;
 using test::scenario_from;
 using test::TempDir;
 
-// `n` messages sent at t = 0 to a FIFO queue, each taking `message_ms` on a 1-vCPU function (no cold-start
-// time), function timeout and visibility timeout 900 s; `keys` refine the event source.
+// `n` messages sent at t = 0 to a FIFO queue (tests/support/sqs_scenario.hpp); `keys` refine the source.
 json fifo_scenario(const TempDir& dir, int n, double message_ms, const json& keys) {
-  json source = {{"type", "sqs"}, {"queue_type", "fifo"}, {"visibility_timeout_s", 900}};
+  json source = {{"queue_type", "fifo"}};
   source.update(keys);
-  return {{"seed", 5},
-          {"workload", test::trace_at(dir, std::vector<double>(static_cast<size_t>(n), 0.0))},
-          {"service", {{"warm", constant_ms(message_ms)}}},
-          {"slo", {{"p99_ms", 1e6}, {"timeout_s", 1e6}}},
-          {"event_source", source},
-          {"metrics", {{"interval_s", 60}}},
-          {"candidates",
-           {{{"name", "fn"}, {"platform", "aws-lambda"}, {"memory_mb", 1769}, {"timeout_s", 900}}}}};
+  return test::sqs_scenario(dir, n, message_ms, source);
 }
 
 const sim::CandidateResult& fifo_result(const test::Simulated& out) {
