@@ -68,12 +68,6 @@ nlohmann::ordered_json event_source_summary(const sim::EventSourceOutcome& e, co
     }
     summary["kinesis_usage"] = std::move(usage);
     add_record_failures(summary, e);
-    // A FIFO queue: its message groups and its send limit, only when the queue is one.
-    if (e.fifo)
-      summary["fifo"] = {{"message_groups", e.message_groups},
-                         {"groups_active_peak", e.message_groups_active_peak},
-                         {"send_limit_per_s", e.send_limit_per_s},
-                         {"sends_refused", e.put_throttles}};
     return summary;
   }
   if (e.type == "sqs") {
