@@ -106,6 +106,16 @@ class TempDir {
 inline nlohmann::json constant_ms(double ms) {
   return {{"type", "constant"}, {"value_ms", ms}};
 }
+
+// A topology model stage `id` on a fixed pool of `servers` always-on servers (no cold start) taking `ms`;
+// queue_capacity >= 0 bounds the pool's queue (0 with one server drops what arrives while it is busy).
+inline nlohmann::json pool_stage(const std::string& id, double ms, uint64_t servers,
+                                 int64_t queue_capacity = -1) {
+  nlohmann::json candidate = {{"platform", "fixed-pool"}, {"servers", servers}};
+  if (queue_capacity >= 0) candidate["queue_capacity"] = queue_capacity;
+  return {{"id", id}, {"kind", "model"}, {"candidate", candidate}, {"service", {{"warm", constant_ms(ms)}}}};
+}
+
 inline nlohmann::json poisson(double rate_rps, double duration_s) {
   return {{"type", "poisson"}, {"rate_rps", rate_rps}, {"duration_s", duration_s}};
 }

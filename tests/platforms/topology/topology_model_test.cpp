@@ -13,6 +13,7 @@
 using servesim::test::candidates_error;
 using servesim::test::constant_ms;
 using servesim::test::poisson;
+using servesim::test::pool_stage;
 using servesim::test::scenario_from;
 using servesim::test::simulate;
 
@@ -33,14 +34,6 @@ nlohmann::json lambda(double memory_mb) {
 nlohmann::json service_ms(double ms) {
   return {{"warm", constant_ms(ms)}};
 }
-// A stage served by a fixed pool large enough that nothing queues.
-nlohmann::json pool_stage(const std::string& id, double ms) {
-  return {{"id", id},
-          {"kind", "model"},
-          {"candidate", {{"platform", "fixed-pool"}, {"servers", 100000}}},
-          {"service", service_ms(ms)}};
-}
-
 // [["from", "to"], ...] (a braced list of string pairs would read as a JSON object).
 nlohmann::json edges(const std::vector<std::pair<std::string, std::string>>& pairs) {
   nlohmann::json out = nlohmann::json::array();
@@ -149,7 +142,7 @@ TEST_CASE("platforms::TopologyModel: edge-cache hit ratio under Zipf traffic mat
                                     {"hit_ms", 5},
                                     {"catalogue_items", items},
                                     {"zipf_s", zipf_s}},
-                                   pool_stage("origin", 50)}},
+                                   pool_stage("origin", 50, 100000)}},
                                  {"edges", edges({{"cache", "origin"}})}};
     return scenario(poisson(rate_rps, duration_s), {topo});
   };
@@ -200,7 +193,7 @@ TEST_CASE("platforms::TopologyModel: an edge device keeps the requests below its
                              {"adaptive", adaptive},
                              {"queue_limit", 4},
                              {"service", service_ms(40)}},
-                            pool_stage("cloud", 100)}},
+                            pool_stage("cloud", 100, 100000)}},
                           {"edges", edges({{"device", "cloud"}})}};
   };
   SECTION("threshold 0.4, no adaptation: 40% stay on the device") {
@@ -302,7 +295,8 @@ TEST_CASE("platforms::TopologyModel: bad graphs are refused with the file and JS
     return scenario(poisson(1, 1),
                     {{{"name", "t"}, {"platform", "topology"}, {"stages", stages}, {"edges", edges}}});
   };
-  const nlohmann::json three = {pool_stage("cache", 1), pool_stage("fast", 1), pool_stage("big", 1)};
+  const nlohmann::json three = {pool_stage("cache", 1, 100000), pool_stage("fast", 1, 100000),
+                                pool_stage("big", 1, 100000)};
   SECTION("a cycle") {
     CHECK(
         candidates_error(doc_with(three, edges({{"cache", "fast"}, {"fast", "big"}, {"big", "fast"}}))) ==
@@ -369,7 +363,7 @@ TEST_CASE("platforms::TopologyModel: an edge cache keyed by the trace hits exact
   // 50 inputs x 20 rounds, 10 ms apart: each input returns every 0.5 s.
   const auto workload = cyclic_keyed_trace(dir, 50, 20, 0.01);
   auto hits_with = [&](const nlohmann::json& settings) {
-    const auto doc = scenario(workload, {trace_keyed_cache(settings, pool_stage("origin", 20))});
+    const auto doc = scenario(workload, {trace_keyed_cache(settings, pool_stage("origin", 20, 100000))});
     const auto run = simulate(scenario_from(doc));
     const auto& c = stage(run.results[0], "cache");
     CHECK(c.arrived == 1000);
@@ -427,22 +421,22 @@ TEST_CASE("platforms::TopologyModel: trace keys need a key column") {
   servesim::test::TempDir dir;
   auto workload = cyclic_keyed_trace(dir, 5, 2, 0.1);
   workload.erase("key_column");
-  CHECK(candidates_error(
-            scenario(workload, {trace_keyed_cache(nlohmann::json::object(), pool_stage("origin", 1))})) ==
+  CHECK(candidates_error(scenario(
+            workload, {trace_keyed_cache(nlohmann::json::object(), pool_stage("origin", 1, 100000))})) ==
         "test-scenario.json: /candidates/0/stages/0/keys: \"trace\" needs workload.key_column (a request "
         "trace with a column naming each request's input)");
   workload["key_column"] = "input";
-  auto after_model = trace_keyed_cache(nlohmann::json::object(), pool_stage("origin", 1));
+  auto after_model = trace_keyed_cache(nlohmann::json::object(), pool_stage("origin", 1, 100000));
   after_model["edges"] = edges({{"origin", "cache"}});
   after_model["stages"][0]["id"] = "cache";
-  after_model["stages"].push_back(pool_stage("last", 1));
+  after_model["stages"].push_back(pool_stage("last", 1, 100000));
   after_model["edges"].push_back(nlohmann::json::array({"cache", "last"}));
   CHECK(candidates_error(scenario(workload, {after_model})) ==
         "test-scenario.json: /candidates/0/stages/0/keys: expected an edge cache with \"keys\": \"trace\" "
         "before "
         "every model stage (the key is known where a request arrives, not after \"origin\" served it)");
-  CHECK(candidates_error(
-            scenario(workload, {trace_keyed_cache({{"catalogue_items", 10}}, pool_stage("origin", 1))})) ==
+  CHECK(candidates_error(scenario(
+            workload, {trace_keyed_cache({{"catalogue_items", 10}}, pool_stage("origin", 1, 100000))})) ==
         "test-scenario.json: /candidates/0/stages/0/catalogue_items: not used with \"keys\": \"trace\" (the "
         "trace's keys are the catalogue)");
 }
@@ -451,11 +445,11 @@ TEST_CASE("platforms::TopologyModel: a confidence rule stops the share of reques
   // fast (20 ms) -> big (200 ms) on pools large enough that nothing queues; fast stops a request when its
   // confidence score reaches the threshold, so the stop share is P(score >= threshold), from the law's CDF.
   auto escalated_share = [](const nlohmann::json& confidence) {
-    auto fast = pool_stage("fast", 20);
+    auto fast = pool_stage("fast", 20, 100000);
     fast["confidence"] = confidence;
     const nlohmann::json topo = {{"name", "cascade"},
                                  {"platform", "topology"},
-                                 {"stages", {fast, pool_stage("big", 200)}},
+                                 {"stages", {fast, pool_stage("big", 200, 100000)}},
                                  {"edges", edges({{"fast", "big"}})}};
     const auto run = simulate(scenario_from(scenario(poisson(100, 100), {topo})));
     const auto& r = run.results[0];
@@ -508,10 +502,10 @@ TEST_CASE("platforms::ConfidenceScores: beta draws have the law's mean and varia
 
 TEST_CASE("platforms::TopologyModel: bad confidence rules are refused with their JSON pointer") {
   auto doc_with = [](const nlohmann::json& confidence, bool last = false, bool with_stop = false) {
-    auto fast = pool_stage("fast", 20);
+    auto fast = pool_stage("fast", 20, 100000);
     fast["confidence"] = confidence;
     if (with_stop) fast["stop_probability"] = 0.5;
-    nlohmann::json stages = {fast, pool_stage("big", 200)};
+    nlohmann::json stages = {fast, pool_stage("big", 200, 100000)};
     return scenario(poisson(1, 1), {{{"name", "c"},
                                      {"platform", "topology"},
                                      {"stages", stages},
@@ -554,7 +548,7 @@ nlohmann::json uplink_topology(double threshold, const nlohmann::json& adaptive)
   if (!adaptive.is_null()) device["adaptive"] = adaptive;
   return {{"name", "hybrid"},
           {"platform", "topology"},
-          {"stages", {device, pool_stage("cloud", 50)}},
+          {"stages", {device, pool_stage("cloud", 50, 100000)}},
           {"edges", edges({{"device", "cloud"}})}};
 }
 

@@ -14,22 +14,12 @@ using servesim::test::constant_ms;
 using servesim::test::cost_line;
 using servesim::test::edge_list;
 using servesim::test::first_result;
+using servesim::test::pool_stage;
 using servesim::test::TempDir;
 using servesim::test::trace_at;
 using servesim::test::workflow_stage;
 
 namespace {
-
-// A model stage on a fixed pool of always-on servers (no cold start) taking `ms`; queue_capacity 0 with one
-// server drops what arrives while it is busy.
-nlohmann::json nest_task(const std::string& id, double ms, uint64_t servers = 1000,
-                         uint64_t queue_capacity = 1000000) {
-  return {
-      {"id", id},
-      {"kind", "model"},
-      {"candidate", {{"platform", "fixed-pool"}, {"servers", servers}, {"queue_capacity", queue_capacity}}},
-      {"service", {{"warm", constant_ms(ms)}}}};
-}
 
 nlohmann::json nest_split(const std::string& id, double first_percent) {
   return {{"id", id},
@@ -57,10 +47,10 @@ nlohmann::json nest_parallel_scenario(const TempDir& dir, const std::string& eng
       {"stages",
        {{{"id", "both"}, {"kind", "parallel"}, {"branches", {"choose", "fan"}}},
         nest_split("choose", 70),
-        nest_task("fast", 100),
-        nest_task("slow", 500),
+        pool_stage("fast", 100, 1000),
+        pool_stage("slow", 500, 1000),
         {{"id", "fan"}, {"kind", "map"}, {"body", "item"}, {"items", 3}, {"max_concurrency", 1}},
-        nest_task("item", 100)}},
+        pool_stage("item", 100, 1000)}},
       {"edges", edge_list({{"choose", "fast"}, {"choose", "slow"}})}};
   std::vector<double> times;
   for (int i = 0; i < 10; ++i) times.push_back(10.0 * i);
@@ -126,9 +116,9 @@ TEST_CASE("platforms::TopologyModel workflow: a Choice inside a map's items", "[
       {"stages",
        {{{"id", "fan"}, {"kind", "map"}, {"body", "pick"}, {"items", 10}},
         nest_split("pick", 50),
-        nest_task("small", 100),
-        nest_task("large", 200),
-        nest_task("save", 50)}},
+        pool_stage("small", 100, 1000),
+        pool_stage("large", 200, 1000),
+        pool_stage("save", 50, 1000)}},
       {"edges", edge_list({{"pick", "small"}, {"pick", "large"}, {"small", "save"}, {"large", "save"}})}};
   const auto r = first_result(nest_scenario(dir, candidate, {0.0}));
   REQUIRE(r.requests.served == 1);
@@ -152,9 +142,9 @@ TEST_CASE("platforms::TopologyModel workflow: a failed map inside a branch fails
                               {"stages",
                                {{{"id", "both"}, {"kind", "parallel"}, {"branches", {"fan", "other"}}},
                                 {{"id", "fan"}, {"kind", "map"}, {"body", "item"}, {"items", 2}},
-                                nest_task("item", 100, 1, 0),
-                                nest_task("other", 100),
-                                nest_task("rescue", 100)}},
+                                pool_stage("item", 100, 1, 0),
+                                pool_stage("other", 100, 1000),
+                                pool_stage("rescue", 100, 1000)}},
                               {"edges", nlohmann::json::array()}};
   SECTION("without a catch: the execution fails, dropped, counted under the map's tolerance") {
     candidate["stages"].erase(4);
@@ -184,21 +174,21 @@ TEST_CASE("platforms::TopologyModel workflow: states that cannot be nested are r
                               {"workflow", {{"engine", "step-functions-standard"}}},
                               {"stages",
                                {{{"id", "both"}, {"kind", "parallel"}, {"branches", {"a", "b"}}},
-                                nest_task("a", 100),
-                                nest_task("b", 100),
+                                pool_stage("a", 100, 1000),
+                                pool_stage("b", 100, 1000),
                                 {{"id", "fan"}, {"kind", "map"}, {"body", "item"}, {"items", 2}},
-                                nest_task("item", 100)}},
+                                pool_stage("item", 100, 1000)}},
                               {"edges", edge_list({{"a", "fan"}})}};
   SECTION("a parallel inside a branch") {
     candidate["stages"][3] = {{"id", "fan"}, {"kind", "parallel"}, {"branches", {"item", "x"}}};
-    candidate["stages"].push_back(nest_task("x", 100));
+    candidate["stages"].push_back(pool_stage("x", 100, 1000));
     CHECK(candidates_error(nest_scenario(dir, candidate, {0.0})) ==
           at + "/branches/0: expected a branch of model, wait, split and map stages (a parallel inside a "
                "branch is not modelled), got \"fan\", a parallel");
   }
   SECTION("a map inside a map's items") {
     candidate["stages"][0] = {{"id", "outer"}, {"kind", "map"}, {"body", "a"}, {"items", 2}};
-    candidate["stages"][2] = nest_task("z", 100);
+    candidate["stages"][2] = pool_stage("z", 100, 1000);
     candidate["edges"] = edge_list({{"outer", "z"}, {"a", "fan"}});
     CHECK(candidates_error(nest_scenario(dir, candidate, {0.0})) ==
           at + "/body: expected model, wait and split stages that only the map's items reach, got \"fan\", a "

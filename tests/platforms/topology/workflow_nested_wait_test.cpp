@@ -14,19 +14,12 @@ using servesim::test::constant_ms;
 using servesim::test::cost_line;
 using servesim::test::edge_list;
 using servesim::test::first_result;
+using servesim::test::pool_stage;
 using servesim::test::TempDir;
 using servesim::test::trace_at;
 using servesim::test::workflow_stage;
 
 namespace {
-
-// A model stage on a fixed pool of always-on servers (no cold start, no queueing) taking `ms`.
-nlohmann::json nested_pool_task(const std::string& id, double ms) {
-  return {{"id", id},
-          {"kind", "model"},
-          {"candidate", {{"platform", "fixed-pool"}, {"servers", 1000}}},
-          {"service", {{"warm", constant_ms(ms)}}}};
-}
 
 nlohmann::json nested_scenario(const TempDir& dir, const nlohmann::json& candidate,
                                std::vector<double> times) {
@@ -47,7 +40,7 @@ nlohmann::json nested_map_scenario(const TempDir& dir, const std::string& engine
       {"name", "flow"},
       {"platform", "topology"},
       {"workflow", {{"engine", engine}}},
-      {"stages", {map, {{"id", "pause"}, {"kind", "wait"}, {"seconds", 10}}, nested_pool_task("work", 100)}},
+      {"stages", {map, {{"id", "pause"}, {"kind", "wait"}, {"seconds", 10}}, pool_stage("work", 100, 1000)}},
       {"edges", edge_list({{"pause", "work"}})}};
   return nested_scenario(dir, candidate, {0.0});
 }
@@ -131,9 +124,9 @@ TEST_CASE("platforms::TopologyModel workflow: a Wait inside a parallel's branch"
                                     {"stages",
                                      {{{"id", "both"}, {"kind", "parallel"}, {"branches", {"a-pause", "b"}}},
                                       {{"id", "a-pause"}, {"kind", "wait"}, {"seconds", 5}},
-                                      nested_pool_task("a", 100),
-                                      nested_pool_task("b", 200),
-                                      nested_pool_task("join", 100)}},
+                                      pool_stage("a", 100, 1000),
+                                      pool_stage("b", 200, 1000),
+                                      pool_stage("join", 100, 1000)}},
                                     {"edges", edge_list({{"a-pause", "a"}, {"both", "join"}})}};
   const auto r = first_result(nested_scenario(dir, candidate, {0.0}));
   REQUIRE(r.requests.served == 1);
@@ -153,9 +146,9 @@ TEST_CASE("platforms::TopologyModel workflow: a Wait until a timestamp", "[workf
       {"platform", "topology"},
       {"workflow", {{"engine", "step-functions-standard"}}},
       {"stages",
-       {nested_pool_task("prepare", 100),
+       {pool_stage("prepare", 100, 1000),
         {{"id", "pause"}, {"kind", "wait"}, {"timestamp", "2026-12-07T08:02:00.900Z"}},
-        nested_pool_task("finish", 200)}},
+        pool_stage("finish", 200, 1000)}},
       {"edges", edge_list({{"prepare", "pause"}, {"pause", "finish"}})}};
   auto doc = nested_scenario(dir, candidate, {0.0, 60.0, 200.0});
   doc["workload"]["start_utc"] = "2026-12-07T08:00:00Z";
@@ -201,7 +194,7 @@ TEST_CASE("platforms::TopologyModel workflow: bad chains of waits are refused", 
   SECTION("a map's body chain reached from outside the map") {
     auto doc = nested_map_scenario(dir, "step-functions-standard");
     auto& c = doc["candidates"][0];
-    c["stages"].push_back(nested_pool_task("after", 100));
+    c["stages"].push_back(pool_stage("after", 100, 1000));
     c["edges"] = edge_list({{"pause", "work"}, {"fan", "after"}, {"after", "work"}});
     CHECK(candidates_error(doc) ==
           at + "/body: expected model, wait and split stages that only the map's items "
@@ -217,7 +210,7 @@ TEST_CASE("platforms::TopologyModel workflow: bad chains of waits are refused", 
     auto doc = nested_map_scenario(dir, "step-functions-standard");
     auto& c = doc["candidates"][0];
     c["stages"][1] = {{"id", "pause"}, {"kind", "parallel"}, {"branches", {"work", "other"}}};
-    c["stages"].push_back(nested_pool_task("other", 100));
+    c["stages"].push_back(pool_stage("other", 100, 1000));
     c["edges"] = nlohmann::json::array();
     CHECK(candidates_error(doc) ==
           at + "/body: expected the id of a model, wait or split stage (the first state each "

@@ -12,6 +12,7 @@ using servesim::test::candidates_error;
 using servesim::test::constant_ms;
 using servesim::test::edge_list;
 using servesim::test::first_result;
+using servesim::test::pool_stage;
 using servesim::test::scenario_from;
 using servesim::test::simulate;
 using servesim::test::TempDir;
@@ -37,13 +38,6 @@ nlohmann::json states_scenario(const TempDir& dir, nlohmann::json stages, nlohma
           {"candidates", {candidate}}};
 }
 
-nlohmann::json states_task(const std::string& id, double ms) {
-  return {{"id", id},
-          {"kind", "model"},
-          {"candidate", {{"platform", "fixed-pool"}, {"servers", 100000}}},
-          {"service", {{"warm", constant_ms(ms)}}}};
-}
-
 std::vector<double> states_times(int n) {
   std::vector<double> t;
   for (int k = 0; k < n; ++k) t.push_back(10.0 * k);
@@ -59,9 +53,9 @@ TEST_CASE("platforms::TopologyModel workflow: a Choice (split) sends exactly its
   TempDir dir;
   nlohmann::json choice = {
       {"id", "route"}, {"kind", "split"}, {"weights", {{{"at_s", 0}, {"percent", {70, 30}}}}}};
-  const auto r =
-      first_result(states_scenario(dir, {choice, states_task("small", 100), states_task("large", 300)},
-                                   edge_list({{"route", "small"}, {"route", "large"}}), states_times(10)));
+  const auto r = first_result(
+      states_scenario(dir, {choice, pool_stage("small", 100, 100000), pool_stage("large", 300, 100000)},
+                      edge_list({{"route", "small"}, {"route", "large"}}), states_times(10)));
   CHECK(r.requests.served == 10);
   CHECK(r.latency.mean_s() == Approx(0.16).margin(1e-9));
   CHECK(r.workflow.transitions == 20);
@@ -75,10 +69,10 @@ TEST_CASE("platforms::TopologyModel workflow: a Parallel ends with its longest b
   // max(300, 500) + 100 = 600 ms. Transitions: parallel, a1, a2, b1, join = 5 per execution.
   TempDir dir;
   nlohmann::json par = {{"id", "both"}, {"kind", "parallel"}, {"branches", {"a1", "b1"}}};
-  const auto doc = states_scenario(
-      dir,
-      {par, states_task("a1", 100), states_task("a2", 200), states_task("b1", 500), states_task("join", 100)},
-      edge_list({{"a1", "a2"}, {"both", "join"}}), states_times(4));
+  const auto doc = states_scenario(dir,
+                                   {par, pool_stage("a1", 100, 100000), pool_stage("a2", 200, 100000),
+                                    pool_stage("b1", 500, 100000), pool_stage("join", 100, 100000)},
+                                   edge_list({{"a1", "a2"}, {"both", "join"}}), states_times(4));
   const auto r = first_result(doc);
   CHECK(r.requests.served == 4);
   CHECK(r.latency.max_s() == Approx(0.6).margin(1e-9));
@@ -93,7 +87,7 @@ TEST_CASE("platforms::TopologyModel workflow: a Parallel ends with its longest b
 TEST_CASE("platforms::TopologyModel workflow: a Catch takes over a failed task, map or parallel") {
   TempDir dir;
   // A 2 s task with timeout_s 1 and no retry fails at 1 s (States.Timeout).
-  nlohmann::json slow = states_task("slow", 2000);
+  nlohmann::json slow = pool_stage("slow", 2000, 100000);
   slow["timeout_s"] = 1;
   SECTION("without a catch the execution fails, timed out") {
     const auto r = first_result(
@@ -103,8 +97,8 @@ TEST_CASE("platforms::TopologyModel workflow: a Catch takes over a failed task, 
   }
   SECTION("a task's catch: on to the fallback (100 ms), the execution completes at 1.1 s") {
     slow["catch"] = "fallback";
-    const auto r = first_result(
-        states_scenario(dir, {slow, states_task("fallback", 100)}, nlohmann::json::array(), states_times(3)));
+    const auto r = first_result(states_scenario(dir, {slow, pool_stage("fallback", 100, 100000)},
+                                                nlohmann::json::array(), states_times(3)));
     CHECK(r.requests.served == 3);
     CHECK(r.workflow.failed == 0);
     CHECK(r.latency.max_s() == Approx(1.1).margin(1e-9));
@@ -115,9 +109,11 @@ TEST_CASE("platforms::TopologyModel workflow: a Catch takes over a failed task, 
   SECTION("a parallel's catch: a branch fails at 1 s, the other (3 s) runs on, ignored") {
     nlohmann::json par = {
         {"id", "both"}, {"kind", "parallel"}, {"branches", {"long", "slow"}}, {"catch", "fallback"}};
-    const auto r = first_result(states_scenario(
-        dir, {par, states_task("long", 3000), slow, states_task("fallback", 100), states_task("join", 100)},
-        edge_list({{"both", "join"}}), states_times(3)));
+    const auto r =
+        first_result(states_scenario(dir,
+                                     {par, pool_stage("long", 3000, 100000), slow,
+                                      pool_stage("fallback", 100, 100000), pool_stage("join", 100, 100000)},
+                                     edge_list({{"both", "join"}}), states_times(3)));
     CHECK(r.requests.served == 3);
     CHECK(r.latency.max_s() == Approx(1.1).margin(1e-9));  // fallback ends the execution; join never runs
     CHECK(workflow_stage(r, "both").runs_failed == 3);
@@ -130,7 +126,7 @@ TEST_CASE("platforms::TopologyModel workflow: a Catch takes over a failed task, 
     // (tolerance 0) and the catch runs the fallback: 1.1 s. The second failure and no third item follow.
     nlohmann::json map = {{"id", "items"}, {"kind", "map"},        {"body", "slow"},
                           {"items", 4},    {"max_concurrency", 2}, {"catch", "fallback"}};
-    const auto r = first_result(states_scenario(dir, {map, slow, states_task("fallback", 100)},
+    const auto r = first_result(states_scenario(dir, {map, slow, pool_stage("fallback", 100, 100000)},
                                                 nlohmann::json::array(), states_times(3)));
     CHECK(r.requests.served == 3);
     CHECK(r.latency.max_s() == Approx(1.1).margin(1e-9));
@@ -148,28 +144,30 @@ TEST_CASE("platforms::TopologyModel workflow: bad Choice, Parallel and Catch inp
   };
   nlohmann::json par = {{"id", "both"}, {"kind", "parallel"}, {"branches", {"a", "b"}}};
   // A branch's first stage reached by an edge.
-  CHECK_THAT(error({par, states_task("x", 1), states_task("a", 1), states_task("b", 1)},
+  CHECK_THAT(error({par, pool_stage("x", 1, 100000), pool_stage("a", 1, 100000), pool_stage("b", 1, 100000)},
                    edge_list({{"x", "both"}, {"x", "a"}})),
              Catch::Contains("/candidates/0/stages/0/branches/0: expected the first stage of a branch"));
   // A parallel inside a branch (not modelled; maps, choices, tasks and waits are).
   nlohmann::json inner = {{"id", "a"}, {"kind", "parallel"}, {"branches", {"t", "u"}}};
-  CHECK_THAT(error({par, inner, states_task("t", 1), states_task("u", 1), states_task("b", 1)},
-                   nlohmann::json::array()),
-             Catch::Contains("branches/0: expected a branch of model, wait, split and map stages (a parallel "
-                             "inside a branch is not modelled), got \"a\", a parallel"));
+  CHECK_THAT(
+      error({par, inner, pool_stage("t", 1, 100000), pool_stage("u", 1, 100000), pool_stage("b", 1, 100000)},
+            nlohmann::json::array()),
+      Catch::Contains("branches/0: expected a branch of model, wait, split and map stages (a parallel "
+                      "inside a branch is not modelled), got \"a\", a parallel"));
   // A catch that leads back to its stage.
-  nlohmann::json t1 = states_task("t1", 1);
+  nlohmann::json t1 = pool_stage("t1", 1, 100000);
   t1["catch"] = "t0";
   CHECK_THAT(
-      error({states_task("t0", 1), t1}, edge_list({{"t0", "t1"}})),
+      error({pool_stage("t0", 1, 100000), t1}, edge_list({{"t0", "t1"}})),
       Catch::Contains("/candidates/0/stages/1/catch: expected a stage that does not lead back to \"t1\", "
                       "got \"t0\" (a loop)"));
   // A catch to an unknown stage.
   t1["catch"] = "nowhere";
-  CHECK_THAT(error({states_task("t0", 1), t1}, edge_list({{"t0", "t1"}})),
+  CHECK_THAT(error({pool_stage("t0", 1, 100000), t1}, edge_list({{"t0", "t1"}})),
              Catch::Contains("/candidates/0/stages/1/catch: expected a stage id (t0, t1), got \"nowhere\""));
   // Parallel and catch outside a workflow.
-  auto plain = states_scenario(dir, {par, states_task("a", 1), states_task("b", 1)}, nlohmann::json::array());
+  auto plain = states_scenario(dir, {par, pool_stage("a", 1, 100000), pool_stage("b", 1, 100000)},
+                               nlohmann::json::array());
   plain["candidates"][0].erase("workflow");
   CHECK_THAT(candidates_error(plain),
              Catch::Contains("/stages/0/kind: \"parallel\" runs only in a workflow"));

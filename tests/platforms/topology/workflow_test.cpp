@@ -14,6 +14,7 @@ using servesim::test::constant_ms;
 using servesim::test::cost_line;
 using servesim::test::edge_list;
 using servesim::test::first_result;
+using servesim::test::pool_stage;
 using servesim::test::scenario_from;
 using servesim::test::simulate;
 using servesim::test::TempDir;
@@ -31,16 +32,6 @@ nlohmann::json wf_scenario(const TempDir& dir, nlohmann::json candidate, std::ve
           {"slo", {{"p99_ms", 1e7}, {"timeout_s", 1e6}}},
           {"metrics", {{"interval_s", 2}}},
           {"candidates", {candidate}}};
-}
-
-// A task stage on a fixed pool: `servers` always-on servers (no cold start), a queue of queue_capacity.
-nlohmann::json wf_pool_task(const std::string& id, double ms, uint64_t servers = 100000,
-                            uint64_t queue_capacity = 1000000) {
-  return {
-      {"id", id},
-      {"kind", "model"},
-      {"candidate", {{"platform", "fixed-pool"}, {"servers", servers}, {"queue_capacity", queue_capacity}}},
-      {"service", {{"warm", constant_ms(ms)}}}};
 }
 
 // A task stage on Lambda (1,769 MB = 1 vCPU, the scenario's cold starts) with a constant service time.
@@ -63,8 +54,8 @@ nlohmann::json wf_batch(const std::string& engine, nlohmann::json items = 20) {
           {"platform", "topology"},
           {"workflow", {{"engine", engine}}},
           {"stages",
-           {wf_pool_task("pre", 250), wf_map("images", "infer", items, 5), wf_pool_task("infer", 1000),
-            wf_pool_task("agg", 0)}},
+           {pool_stage("pre", 250, 100000), wf_map("images", "infer", items, 5),
+            pool_stage("infer", 1000, 100000), pool_stage("agg", 0, 100000)}},
           {"edges", edge_list({{"pre", "images"}, {"images", "agg"}})}};
 }
 
@@ -137,7 +128,7 @@ TEST_CASE("platforms::TopologyModel workflow: a Retrier's intervals and backoff"
   // A body on one server with no queue: items sent while it is busy are dropped at once and retried.
   TempDir dir;
   auto candidate = [](uint32_t items, double backoff_rate) {
-    nlohmann::json body = wf_pool_task("infer", 1000, 1, 0);
+    nlohmann::json body = pool_stage("infer", 1000, 1, 0);
     body["retry"] = {{"interval_s", 5}, {"max_attempts", 3}, {"backoff_rate", backoff_rate}};
     return nlohmann::json{{"name", "retry"},
                           {"platform", "topology"},
@@ -165,7 +156,7 @@ TEST_CASE("platforms::TopologyModel workflow: a task timing out every attempt, r
   // A 2 s task with timeout_s 1: attempts at 0, 6, 12, 18 s (1 s each, then 5 s between, backoff 1) all time
   // out; the fourth failure, at 19 s, fails the execution, counted timed out.
   TempDir dir;
-  nlohmann::json task = wf_pool_task("infer", 2000);
+  nlohmann::json task = pool_stage("infer", 2000, 100000);
   task["timeout_s"] = 1;
   task["retry"] = {{"interval_s", 5}, {"max_attempts", 3}, {"backoff_rate", 1}};
   const nlohmann::json c = {{"name", "timeouts"},
@@ -197,7 +188,7 @@ TEST_CASE("platforms::TopologyModel workflow: tolerated failure percentage") {
     return nlohmann::json{{"name", "tolerate"},
                           {"platform", "topology"},
                           {"workflow", {{"engine", "step-functions-express"}}},
-                          {"stages", {map, wf_pool_task("infer", 1000, 5, 0)}}};
+                          {"stages", {map, pool_stage("infer", 1000, 5, 0)}}};
   };
   const auto ok = first_result(wf_scenario(dir, candidate(50)));
   CHECK(ok.requests.served == 1);

@@ -15,6 +15,7 @@ using servesim::test::constant_ms;
 using servesim::test::cost_line;
 using servesim::test::edge_list;
 using servesim::test::first_result;
+using servesim::test::pool_stage;
 using servesim::test::TempDir;
 using servesim::test::trace_at;
 using servesim::test::workflow_stage;
@@ -25,20 +26,15 @@ namespace {
 // always-on servers (no cold start, no cost).
 nlohmann::json wait_scenario(const TempDir& dir, const std::string& engine, const nlohmann::json& wait,
                              std::vector<double> times = {0.0}) {
-  auto task = [](const std::string& id, double ms) {
-    return nlohmann::json{{"id", id},
-                          {"kind", "model"},
-                          {"candidate", {{"platform", "fixed-pool"}, {"servers", 1000}}},
-                          {"service", {{"warm", constant_ms(ms)}}}};
-  };
   nlohmann::json pause = wait;
   pause["id"] = "pause";
   pause["kind"] = "wait";
-  nlohmann::json candidate = {{"name", "flow"},
-                              {"platform", "topology"},
-                              {"workflow", {{"engine", engine}}},
-                              {"stages", {task("prepare", 100), pause, task("finish", 200)}},
-                              {"edges", edge_list({{"prepare", "pause"}, {"pause", "finish"}})}};
+  nlohmann::json candidate = {
+      {"name", "flow"},
+      {"platform", "topology"},
+      {"workflow", {{"engine", engine}}},
+      {"stages", {pool_stage("prepare", 100, 1000), pause, pool_stage("finish", 200, 1000)}},
+      {"edges", edge_list({{"prepare", "pause"}, {"pause", "finish"}})}};
   return {{"seed", 5},
           {"workload", trace_at(dir, times)},
           {"service", {{"warm", constant_ms(1000)}}},
