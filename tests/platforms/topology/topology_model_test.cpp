@@ -12,6 +12,7 @@
 
 using servesim::test::candidates_error;
 using servesim::test::constant_ms;
+using servesim::test::edge_list;
 using servesim::test::poisson;
 using servesim::test::pool_stage;
 using servesim::test::scenario_from;
@@ -34,13 +35,6 @@ nlohmann::json lambda(double memory_mb) {
 nlohmann::json service_ms(double ms) {
   return {{"warm", constant_ms(ms)}};
 }
-// [["from", "to"], ...] (a braced list of string pairs would read as a JSON object).
-nlohmann::json edges(const std::vector<std::pair<std::string, std::string>>& pairs) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& [from, to] : pairs) out.push_back(nlohmann::json::array({from, to}));
-  return out;
-}
-
 double lambda_number(const std::string& key) {
   return servesim::platforms::find_platform("aws-lambda")->find(key)->value.get<double>();
 }
@@ -88,7 +82,7 @@ TEST_CASE("platforms::TopologyModel: a cascade stopping 70% at the fast stage ma
          {"service", service_ms(20)},
          {"stop_probability", 0.7}},
         {{"id", "big"}, {"kind", "model"}, {"candidate", lambda(3538)}, {"service", service_ms(200)}}}},
-      {"edges", edges({{"fast", "big"}})}};
+      {"edges", edge_list({{"fast", "big"}})}};
   nlohmann::json big_alone = lambda(3538);
   big_alone["name"] = "big-alone";
   auto doc = scenario(poisson(100, 100), {cascade, big_alone});
@@ -143,7 +137,7 @@ TEST_CASE("platforms::TopologyModel: edge-cache hit ratio under Zipf traffic mat
                                     {"catalogue_items", items},
                                     {"zipf_s", zipf_s}},
                                    pool_stage("origin", 50, 100000)}},
-                                 {"edges", edges({{"cache", "origin"}})}};
+                                 {"edges", edge_list({{"cache", "origin"}})}};
     return scenario(poisson(rate_rps, duration_s), {topo});
   };
   const servesim::platforms::EdgeCache reference(items, zipf_s, 1, 0);
@@ -194,7 +188,7 @@ TEST_CASE("platforms::TopologyModel: an edge device keeps the requests below its
                              {"queue_limit", 4},
                              {"service", service_ms(40)}},
                             pool_stage("cloud", 100, 100000)}},
-                          {"edges", edges({{"device", "cloud"}})}};
+                          {"edges", edge_list({{"device", "cloud"}})}};
   };
   SECTION("threshold 0.4, no adaptation: 40% stay on the device") {
     const auto run = simulate(scenario_from(scenario(poisson(200, 50), {topo(false, 1000)})));
@@ -249,11 +243,11 @@ TEST_CASE("platforms::TopologyModel: every stage kind conserves requests and rer
          {"kind", "model"},
          {"candidate", {{"platform", "aws-lambda"}, {"memory_mb", 3538}, {"reserved_concurrency", 4}}},
          {"service", {{"warm", constant_ms(150)}, {"cold_start", {{"model_size_mb", 80}}}}}}}},
-      {"edges", edges({{"cache", "device"},
-                       {"device", "select"},
-                       {"select", "large"},
-                       {"select", "small"},
-                       {"small", "large"}})}};
+      {"edges", edge_list({{"cache", "device"},
+                           {"device", "select"},
+                           {"select", "large"},
+                           {"select", "small"},
+                           {"small", "large"}})}};
   const auto doc = scenario(poisson(150, 30), {topo});
   const auto a = simulate(scenario_from(doc));
   const auto b = simulate(scenario_from(doc));
@@ -299,23 +293,23 @@ TEST_CASE("platforms::TopologyModel: bad graphs are refused with the file and JS
                                 pool_stage("big", 1, 100000)};
   SECTION("a cycle") {
     CHECK(
-        candidates_error(doc_with(three, edges({{"cache", "fast"}, {"fast", "big"}, {"big", "fast"}}))) ==
+        candidates_error(doc_with(three, edge_list({{"cache", "fast"}, {"fast", "big"}, {"big", "fast"}}))) ==
         "test-scenario.json: /candidates/0/edges/2: expected an acyclic graph, got [\"big\",\"fast\"], which "
         "closes a cycle");
   }
   SECTION("an unknown stage id in an edge") {
     CHECK(
-        candidates_error(doc_with(three, edges({{"cache", "fast"}, {"fast", "bigg"}}))) ==
+        candidates_error(doc_with(three, edge_list({{"cache", "fast"}, {"fast", "bigg"}}))) ==
         "test-scenario.json: /candidates/0/edges/1/1: expected a stage id (cache, fast, big), got \"bigg\"");
   }
   SECTION("a stop probability of 1.5") {
     auto stages = three;
     stages[1]["stop_probability"] = 1.5;
-    CHECK(candidates_error(doc_with(stages, edges({{"cache", "fast"}, {"fast", "big"}}))) ==
+    CHECK(candidates_error(doc_with(stages, edge_list({{"cache", "fast"}, {"fast", "big"}}))) ==
           "test-scenario.json: /candidates/0/stages/1/stop_probability: expected 0..1, got 1.5");
   }
   SECTION("two entry stages") {
-    CHECK(candidates_error(doc_with(three, edges({{"cache", "big"}, {"fast", "big"}}))) ==
+    CHECK(candidates_error(doc_with(three, edge_list({{"cache", "big"}, {"fast", "big"}}))) ==
           "test-scenario.json: /candidates/0/edges: expected one entry stage (without an incoming edge), got "
           "2: "
           "cache, fast");
@@ -323,13 +317,13 @@ TEST_CASE("platforms::TopologyModel: bad graphs are refused with the file and JS
   SECTION("a stage's candidate is checked by its platform's code") {
     auto stages = three;
     stages[2]["candidate"] = lambda(64);
-    CHECK(candidates_error(doc_with(stages, edges({{"cache", "fast"}, {"fast", "big"}}))) ==
+    CHECK(candidates_error(doc_with(stages, edge_list({{"cache", "fast"}, {"fast", "big"}}))) ==
           "test-scenario.json: /candidates/0/stages/2/candidate/memory_mb: expected 128..10240 MB, got 64");
   }
   SECTION("an unknown stage kind") {
     auto stages = three;
     stages[0]["kind"] = "queue";
-    CHECK(candidates_error(doc_with(stages, edges({{"cache", "fast"}, {"fast", "big"}}))) ==
+    CHECK(candidates_error(doc_with(stages, edge_list({{"cache", "fast"}, {"fast", "big"}}))) ==
           "test-scenario.json: /candidates/0/stages/0/kind: expected one of edge-cache, edge-device, select, "
           "model, state-store, map, split, parallel, wait, got \"queue\"");
   }
@@ -353,7 +347,7 @@ nlohmann::json trace_keyed_cache(const nlohmann::json& cache_settings, const nlo
   return {{"name", "cached"},
           {"platform", "topology"},
           {"stages", {cache, origin}},
-          {"edges", edges({{"cache", "origin"}})}};
+          {"edges", edge_list({{"cache", "origin"}})}};
 }
 
 }  // namespace
@@ -427,7 +421,7 @@ TEST_CASE("platforms::TopologyModel: trace keys need a key column") {
         "trace with a column naming each request's input)");
   workload["key_column"] = "input";
   auto after_model = trace_keyed_cache(nlohmann::json::object(), pool_stage("origin", 1, 100000));
-  after_model["edges"] = edges({{"origin", "cache"}});
+  after_model["edges"] = edge_list({{"origin", "cache"}});
   after_model["stages"][0]["id"] = "cache";
   after_model["stages"].push_back(pool_stage("last", 1, 100000));
   after_model["edges"].push_back(nlohmann::json::array({"cache", "last"}));
@@ -450,7 +444,7 @@ TEST_CASE("platforms::TopologyModel: a confidence rule stops the share of reques
     const nlohmann::json topo = {{"name", "cascade"},
                                  {"platform", "topology"},
                                  {"stages", {fast, pool_stage("big", 200, 100000)}},
-                                 {"edges", edges({{"fast", "big"}})}};
+                                 {"edges", edge_list({{"fast", "big"}})}};
     const auto run = simulate(scenario_from(scenario(poisson(100, 100), {topo})));
     const auto& r = run.results[0];
     const double n = static_cast<double>(r.requests.arrived);
@@ -506,10 +500,11 @@ TEST_CASE("platforms::TopologyModel: bad confidence rules are refused with their
     fast["confidence"] = confidence;
     if (with_stop) fast["stop_probability"] = 0.5;
     nlohmann::json stages = {fast, pool_stage("big", 200, 100000)};
-    return scenario(poisson(1, 1), {{{"name", "c"},
-                                     {"platform", "topology"},
-                                     {"stages", stages},
-                                     {"edges", last ? edges({{"big", "fast"}}) : edges({{"fast", "big"}})}}});
+    return scenario(poisson(1, 1),
+                    {{{"name", "c"},
+                      {"platform", "topology"},
+                      {"stages", stages},
+                      {"edges", last ? edge_list({{"big", "fast"}}) : edge_list({{"fast", "big"}})}}});
   };
   const nlohmann::json beta = {{"type", "beta"}, {"a", 2}, {"b", 1}};
   CHECK(candidates_error(doc_with({{"threshold", 1.5}, {"scores", beta}})) ==
@@ -549,7 +544,7 @@ nlohmann::json uplink_topology(double threshold, const nlohmann::json& adaptive)
   return {{"name", "hybrid"},
           {"platform", "topology"},
           {"stages", {device, pool_stage("cloud", 50, 100000)}},
-          {"edges", edges({{"device", "cloud"}})}};
+          {"edges", edge_list({{"device", "cloud"}})}};
 }
 
 }  // namespace
