@@ -143,8 +143,10 @@ KubernetesParams KubernetesParams::from(const Settings& s, const nlohmann::json&
     p.llm_limits.max_batched_tokens = vllm_limits(*gpu, 1).max_batched_tokens;
   p.llm_replica = engine.replica;
   p.llm_replica.tensor_parallel = static_cast<uint32_t>(s.number("llm_tensor_parallel"));
-  // NVLink through NVSwitch on the catalogue's multi-GPU nodes (p4d, p4de, p5, p5e); 0 on one-GPU nodes.
-  p.llm_replica.fabric = NodeFabric::nvswitch(s.number("node_interconnect_gb_per_s_" + type_key));
+  // NVLink through NVSwitch on the p4d, p4de, p5 and p5e nodes, PCIe on the g nodes; 0 GB/s on one-GPU nodes.
+  const double link_gb_per_s = s.number("node_interconnect_gb_per_s_" + type_key);
+  p.llm_replica.fabric = s.text("node_fabric_" + type_key) == "pcie" ? NodeFabric::pcie(link_gb_per_s)
+                                                                     : NodeFabric::nvswitch(link_gb_per_s);
   const std::string routing = s.text("llm_routing");
   p.llm_routing = routing == "prefix-aware"          ? LlmRouting::prefix_aware
                   : routing == "prefix-aware-approx" ? LlmRouting::prefix_aware_approx

@@ -5,6 +5,9 @@
 #include <cmath>
 #include <fstream>
 
+#include "platforms/catalog.hpp"
+#include "platforms/fleet/node_fabric.hpp"
+#include "platforms/kubernetes_gpu/kubernetes_params.hpp"
 #include "support/gpu_fleet_candidates.hpp"
 #include "support/sim_harness.hpp"
 
@@ -302,4 +305,49 @@ TEST_CASE("platforms::KubernetesModel llm_routing: what each policy needs is che
   doc["candidates"][0]["llm_routing"] = "least-requests";
   CHECK_THROWS_WITH(servesim::platforms::make_candidates(scenario_from(doc)),
                     Catch::Contains("/candidates/0/llm_routing: expected round-robin without service.llm"));
+}
+
+TEST_CASE("platforms::KubernetesModel: a PCIe node type spreads a replica over PCIe links") {
+  // g6e.12xlarge: 4 x L40S (48 GB) on PCIe Gen4 x16 (32 GB/s per direction) at $10.49264 an hour; the
+  // all-reduce's links are PCIe (0.5 us each, NCCL's ring figure), so a ring over 4 GPUs is 2 x 3 steps of
+  // 2 x 0.5 us + (S / 4) / 32 GB/s: 6 us + 1.5 x S / 32 GB/s. For one decode token of a 70B model (hidden
+  // 8,192 x 2 B = 16,384 B): 6 us + 0.768 us = 6.768 us.
+  using servesim::platforms::KubernetesParams;
+  using servesim::platforms::NodeFabric;
+  using servesim::platforms::Settings;
+  const nlohmann::json poisson = {{"type", "poisson"}, {"rate_rps", 1}, {"duration_s", 10}};
+  auto doc = llm_doc(poisson, {{"llm_tensor_parallel", 4}});
+  doc["candidates"][0]["node_type"] = "g6e.12xlarge";
+  doc["service"]["llm"] = {{"model", "llama-3.1-70b"}, {"precision", "fp8"}, {"max_context_tokens", 8192}};
+  const auto sc = scenario_from(doc);
+  const auto& c = sc.candidates.at(0);
+  const KubernetesParams p = KubernetesParams::from(Settings(c, sc.file), c.settings);
+  CHECK(p.node_gpus == 4);
+  CHECK(p.pool.price_usd_per_h == Approx(10.49264));
+  CHECK(p.llm_replica.fabric.kind == NodeFabric::Kind::pcie);
+  CHECK(p.llm_replica.fabric.gpu_link_gb_per_s == 32);
+  CHECK(p.llm_replica.fabric.allreduce_cost(4).time_s(16384) == Approx(6.768e-6).epsilon(1e-6));
+  // The same node type's NVSwitch neighbour for comparison: p5.48xlarge's 450 GB/s NVLink links of 0.235 us,
+  // 6 steps of 0.47 us + 4,096 B / 450 GB/s: 2.82 us + 0.0546 us.
+  auto p5 = doc;
+  p5["candidates"][0]["node_type"] = "p5.48xlarge";
+  const auto sc5 = scenario_from(p5);
+  const auto& c5 = sc5.candidates.at(0);
+  const KubernetesParams q = KubernetesParams::from(Settings(c5, sc5.file), c5.settings);
+  CHECK(q.llm_replica.fabric.kind == NodeFabric::Kind::nvswitch);
+  CHECK(q.llm_replica.fabric.allreduce_cost(4).time_s(16384) == Approx(2.82e-6 + 16384 * 1.5 / 450e9));
+
+  // 8 GPUs of a replica are more than the node's 4.
+  auto tp8 = doc;
+  tp8["candidates"][0]["llm_tensor_parallel"] = 8;
+  CHECK_THROWS_WITH(servesim::platforms::make_candidates(scenario_from(tp8)),
+                    Catch::Contains("/candidates/0/llm_tensor_parallel") && Catch::Contains("got 8"));
+  // 70.55e9 parameters at bf16 over 4 L4s (g6.12xlarge, 24 GB each): 141.1 GB of weights, more than the
+  // 4 x (0.9 x 24 GB - 1 GB reserve) = 82.4 GB the servers take; at fp8 70.55 GB fit.
+  auto l4 = doc;
+  l4["candidates"][0]["node_type"] = "g6.12xlarge";
+  CHECK_NOTHROW(servesim::platforms::make_candidates(scenario_from(l4)));
+  l4["service"]["llm"]["precision"] = "bf16";
+  CHECK_THROWS_WITH(servesim::platforms::make_candidates(scenario_from(l4)),
+                    Catch::Contains("4 x NVIDIA L4 offer 82.4 GB"));
 }

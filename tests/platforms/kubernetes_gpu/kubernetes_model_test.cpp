@@ -353,11 +353,12 @@ TEST_CASE("platforms::KubernetesModel: bad input names the field and the allowed
     }
     return "no error";
   };
-  CHECK_THAT(
-      error_of({{"node_type", "p3.2xlarge"}}),
-      Catch::Contains("/candidates/0/node_type") &&
-          Catch::Contains("expected one of g4dn.xlarge, g5.xlarge, g6.xlarge, g6e.xlarge, p4d.24xlarge, "
-                          "p4de.24xlarge, p5.48xlarge, p5e.48xlarge, got \"p3.2xlarge\""));
+  CHECK_THAT(error_of({{"node_type", "p3.2xlarge"}}),
+             Catch::Contains("/candidates/0/node_type") &&
+                 Catch::Contains(
+                     "expected one of g4dn.xlarge, g5.xlarge, g6.xlarge, g6e.xlarge, g6.12xlarge, "
+                     "g6e.12xlarge, g6e.48xlarge, p4d.24xlarge, p4de.24xlarge, p5.48xlarge, p5e.48xlarge, "
+                     "got \"p3.2xlarge\""));
   CHECK_THAT(error_of({{"max_batch_size", 0}}),
              Catch::Contains("/candidates/0/max_batch_size") && Catch::Contains("expected 1..4096"));
   CHECK_THAT(error_of({{"min_replicas", 5}, {"max_replicas", 2}}),
