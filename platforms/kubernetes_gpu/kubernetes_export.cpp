@@ -70,7 +70,7 @@ Metric hpa_metric(const nlohmann::json& s) {
     return {"requests_in_flight", text(number("hpa_target_in_flight_per_pod")),
             "the model server's requests in flight per pod"};
   if (metric == "kv_cache_utilization")
-    return {"vllm:gpu_cache_usage_perc", text(number("hpa_target_kv_cache_utilization")),
+    return {"vllm:kv_cache_usage_perc", text(number("hpa_target_kv_cache_utilization")),
             "vLLM's KV-cache use, a fraction"};
   // DCGM's exporter reports GPU utilisation in percent; the catalogue's target is a fraction.
   return {"DCGM_FI_DEV_GPU_UTIL", text(std::round(number("hpa_target_gpu_utilization") * 100)),
