@@ -1,7 +1,8 @@
 // The token-level LLM replica (platforms/fleet/llm_timing.hpp, llm_engine.hpp), against arithmetic worked
 // by hand: KV bytes per token and capacity, the batch-1 decode step as bytes / bandwidth, one request's
 // time to first token and end-to-end time, the throughput gain of continuous batching when decode is
-// bandwidth-bound, preemption only when KV demand exceeds the capacity, and Little's law on a steady load.
+// bandwidth-bound, a burst of prompts prefilled one behind another, preemption only when KV demand exceeds
+// the capacity, and Little's law on a steady load.
 #include "platforms/fleet/llm_engine.hpp"
 
 #include <catch2/catch.hpp>
@@ -96,6 +97,27 @@ TEST_CASE("platforms::LlmEngine: one request alone: TTFT is the prefill, then on
   CHECK(e.in_flight() == 0);
   CHECK(e.kv_used_tokens() == 0);
   CHECK(e.iterations() == 101);
+}
+
+TEST_CASE("platforms::LlmEngine: a burst of prompts at t = 0 is prefilled one behind another") {
+  // What the first wave of a closed-loop benchmark meets (docs/models/llm-serving.md, "Where it is off"):
+  // 4 prompts of 1,000 tokens arrive together and the budget per iteration is 1,000 tokens, so iteration k
+  // prefills prompt k alone. Each prefill takes T = (1.6e13 + 4 x 32 x 32 x 128 x 5e5) / 989.5e12 s (as
+  // above); with one output token a request ends with its prefill. First tokens at T, 2T, 3T, 4T: mean 2.5 T.
+  const LlmTiming t(llama8b(), h100(), ideal());
+  LlmEngine e(t, LlmEngineLimits{.max_batched_tokens = 1000, .block_tokens = 1});
+  for (int i = 0; i < 4; ++i) e.add(LlmRequest{.arrival_s = 0, .input = 1000, .output = 1});
+  Log log;
+  run(e, log);
+  const double prefill_s = (1.6e13 + 4.0 * 32 * 32 * 128 * 5e5) / 989.5e12;
+  REQUIRE(log.first.size() == 4);
+  double sum_s = 0;
+  for (size_t k = 0; k < 4; ++k) {
+    CHECK(log.first[k] == Approx(static_cast<double>(k + 1) * prefill_s).epsilon(1e-9));
+    sum_s += log.first[k];
+  }
+  CHECK(sum_s / 4 == Approx(2.5 * prefill_s).epsilon(1e-9));
+  CHECK(e.iterations() == 4);
 }
 
 TEST_CASE("platforms::LlmEngine: continuous batching multiplies decode throughput while bandwidth-bound") {
