@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "app/model_paths.hpp"
+#include "app/model_stages.hpp"
 #include "core/input_error.hpp"
 #include "core/json_fields.hpp"
 #include "platforms/catalog.hpp"
@@ -112,11 +113,13 @@ std::optional<GpuProfileUse> apply_gpu_profile(sim::Scenario& scenario) {
   const nlohmann::json table = batch_latency_table(profile);
   const nlohmann::json batch1 =
       !table.empty() && table[0][0].get<int>() == 1 ? table[0][1] : nlohmann::json();  // ms, or null
-  for (sim::CandidateSpec& candidate : scenario.candidates) {
+  // The measurement for `candidate` (written into `settings`, its settings or a topology stage's candidate
+  // object), or why it takes none.
+  auto apply = [&](const sim::CandidateSpec& candidate, nlohmann::json& settings) {
     const platforms::PlatformRegistration* platform = platforms::find_registration(candidate.platform);
-    if (!platform || !platform->candidate_gpu) continue;
+    if (!platform || !platform->candidate_gpu) return;
     const std::string gpu = platform->candidate_gpu(candidate, scenario);
-    if (gpu.empty()) continue;  // this candidate takes no GPU
+    if (gpu.empty()) return;  // this candidate takes no GPU
     const std::string& key = platform->measured_gpu_key;
     const bool takes_table = key == "measured_batch_latency_ms";
     if (candidate.settings.contains(key)) {
@@ -126,9 +129,15 @@ std::optional<GpuProfileUse> apply_gpu_profile(sim::Scenario& scenario) {
     } else if (!takes_table && batch1.is_null()) {
       use.other_gpu.push_back(candidate.name + " (no batch-1 point in the profile)");
     } else {
-      candidate.settings[key] = takes_table ? table : batch1;
+      settings[key] = takes_table ? table : batch1;
       use.measured.push_back(candidate.name);
     }
+  };
+  for (sim::CandidateSpec& candidate : scenario.candidates) {
+    apply(candidate, candidate.settings);
+    // A serving topology's model stages that serve this model ("<topology>/<stage id>").
+    for (const ModelStage& stage : model_stages(candidate))
+      apply(stage.spec, candidate.settings["stages"][stage.index]["candidate"]);
   }
   return use;
 }

@@ -2,7 +2,9 @@
 // A scenario's measured GPU latencies: "model": {"gpu_profile": PROFILE.json} names a profile that
 // `servesim profile MODEL --provider cuda --batch 1,2,4,8 --out PROFILE.json` measured on an NVIDIA GPU.
 // Every candidate on that GPU, on a platform that takes a measured GPU latency
-// (platforms::PlatformRegistration's candidate_gpu and measured_gpu_key), then takes it from the profile: the
+// (platforms::PlatformRegistration's candidate_gpu and measured_gpu_key), and every model stage of a serving
+// topology that serves the scenario's model on such a platform and GPU (named "<topology>/<stage id>",
+// app/model_stages.hpp), then takes it from the profile: the
 // batch table where the platform batches, the batch-1 p50 where it serves requests one by one; a candidate's
 // own measurement wins, and its latency is labelled measured. Candidates on another GPU keep the calibrated
 // GPU model, and the run says so. docs/models/gpu-latency.md ("Measured on your GPU") has the rules.

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/model_stages.hpp"
 #include "core/input_error.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/registry.hpp"
@@ -56,20 +57,7 @@ void check_candidates_memory(const sim::Scenario& scenario, double required_mib,
       continue;
     }
     // A serving topology: its model stages that serve the scenario's model (no `service` of their own).
-    const auto stages = candidate.settings.value("stages", nlohmann::json::array());
-    for (size_t k = 0; k < stages.size(); ++k) {
-      const auto& stage = stages[k];
-      if (!stage.is_object() || stage.value("kind", "") != "model" || stage.contains("service") ||
-          !stage.contains("candidate") || !stage["candidate"].is_object())
-        continue;
-      sim::CandidateSpec spec;
-      spec.name = candidate.name + "/" + stage.value("id", std::to_string(k));
-      spec.platform = stage["candidate"].value("platform", "");
-      spec.settings = stage["candidate"];
-      spec.settings.erase("platform");
-      spec.pointer = candidate.pointer + "/stages/" + std::to_string(k) + "/candidate";
-      check(spec);
-    }
+    for (const ModelStage& stage : model_stages(candidate)) check(stage.spec);
   }
 }
 

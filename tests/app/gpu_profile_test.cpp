@@ -159,3 +159,46 @@ TEST_CASE("app::apply_gpu_profile: bad GPU profiles and GPU names are InputError
   CHECK_THAT(error_of(dir, {{"gpu_profile", "missing.json"}}),
              Catch::StartsWith("test-scenario.json: /model/gpu_profile: cannot open '"));
 }
+
+TEST_CASE("app::apply_gpu_profile: a topology's model stages on the profile's GPU take its table") {
+  // Three serving topologies of one model stage each on Kubernetes (the scenario's model: no service of the
+  // stage's own): on an L4 (takes the profile), on an L4 with its own table (keeps it), on an H100 (another
+  // GPU). A stage with a service of its own serves another model and is left alone.
+  TempDir dir;
+  models::save_profile(l4_profile(), dir.file("l4.json"));
+  auto stage = [](const nlohmann::json& candidate) {
+    return nlohmann::json{{"id", "gpu"}, {"kind", "model"}, {"candidate", candidate}};
+  };
+  const nlohmann::json l4 = {{"platform", "kubernetes-gpu"}, {"node_type", "g6.xlarge"}};
+  nlohmann::json l4_own = l4;
+  l4_own["measured_batch_latency_ms"] = nlohmann::json::parse("[[1, 9]]");
+  nlohmann::json other_model = stage(l4);
+  other_model["id"] = "other";
+  other_model["service"] = {{"warm", constant_ms(20)}};
+  nlohmann::json doc = gpu_scenario(dir, {{"gpu_profile", "l4.json"}});
+  doc["candidates"] = {{{"name", "topo"}, {"platform", "topology"}, {"stages", {stage(l4)}}},
+                       {{"name", "topo-own"}, {"platform", "topology"}, {"stages", {stage(l4_own)}}},
+                       {{"name", "topo-h100"},
+                        {"platform", "topology"},
+                        {"stages", {stage({{"platform", "kubernetes-gpu"}, {"node_type", "p5.48xlarge"}})}}},
+                       {{"name", "topo-other"}, {"platform", "topology"}, {"stages", {other_model}}}};
+  sim::Scenario sc = scenario_from(doc, dir.path());
+  const auto use = app::apply_gpu_profile(sc);
+  REQUIRE(use);
+  CHECK(use->measured == std::vector<std::string>{"topo/gpu"});
+  CHECK(use->own_table == std::vector<std::string>{"topo-own/gpu"});
+  CHECK(use->other_gpu == std::vector<std::string>{"topo-h100/gpu (h100)"});
+  CHECK(sc.candidates[0].settings["stages"][0]["candidate"]["measured_batch_latency_ms"] ==
+        nlohmann::json::parse("[[1, 2.0], [4, 5.0]]"));
+  CHECK_FALSE(sc.candidates[2].settings["stages"][0]["candidate"].contains("measured_batch_latency_ms"));
+  CHECK_FALSE(sc.candidates[3].settings["stages"][0]["candidate"].contains("measured_batch_latency_ms"));
+
+  // One request every 10 s, each alone on the stage's warm pod: the two L4 topologies differ by the batch-1
+  // latencies alone, 9 ms (own table) - 2 ms (profile) = 7 ms.
+  const Simulated run = simulate(sc);
+  const auto& measured = run.results[0];
+  const auto& own = run.results[1];
+  REQUIRE(measured.requests.served == 10);
+  REQUIRE(own.requests.served == 10);
+  CHECK((own.latency.mean_s() - measured.latency.mean_s()) * 1e3 == Approx(7.0).margin(1e-9));
+}
