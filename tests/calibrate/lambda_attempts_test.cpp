@@ -128,10 +128,10 @@ TEST_CASE("calibrate::parse_lambda_log: Status values and Task timed out lines")
       "2026-12-01T10:00:03.012Z s1 REPORT RequestId: a1\tDuration: 3.00 ms\tBilled Duration: 3 ms";
   CHECK(calibrate::parse_lambda_log(head + kFields + "Status: failure\n", "l")[0].is_function_error);
   CHECK(calibrate::parse_lambda_log(head + kFields + "Status: timeout\n", "l")[0].is_timed_out);
-  CHECK(
-      error_of(head + kFields + "Status: killed\n") ==
-      "lambda.log: line 1: expected Status: success, failure, error or timeout (as the Telemetry API's "
-      "platform.report), got REPORT RequestId: a1\\tDuration: 3.00 ms\\tBilled Duration: 3 ms... (120 bytes)");
+  CHECK(error_of(head + kFields + "Status: killed\n") ==
+        "lambda.log: line 1: expected Status: success, failure, error or timeout (as the Telemetry API's "
+        "platform.report), got REPORT RequestId: a1\\tDuration: 3.00 ms\\tBilled Duration: 3 ms... (120 "
+        "bytes)");
   CHECK(
       error_of(
           "2026-12-01T10:00:03.012Z s1 2026-12-01T10:00:03.012Z a1 Task timed out after three seconds") ==
@@ -195,6 +195,8 @@ TEST_CASE("calibrate::fit_lambda: synthetic logs with a known error and timeout 
                                                     held_out["attempts"].get<double>()));
     CHECK(share["observed_ci95"][0].get<double>() <= share["observed"].get<double>());
     CHECK(share["observed_ci95"][1].get<double>() >= share["observed"].get<double>());
+    CHECK(test::read_file(dir.file("out/validation.html")).find("Observed only, not simulated: ") !=
+          std::string::npos);
     const std::string csv = test::read_file(dir.file("out/requests.csv"));
     CHECK(static_cast<size_t>(std::count(csv.begin(), csv.end(), '\n')) == counts.requests + 1);
   }
