@@ -177,7 +177,7 @@ bool is_report(const std::string& message) {
 }
 
 // "Task timed out" lines of a file, matched to the REPORT of the same request id and stream: the next one
-// read (Lambda logs the line before the REPORT), else the latest one before it.
+// read (Lambda logs the line before the REPORT), else the last one in the file not yet timed out.
 class TimedOutLines {
  public:
   void add(const std::string& stream, const std::string& request_id) {
