@@ -8,6 +8,7 @@
 
 #include "calibrate/calibration_steps.hpp"
 #include "calibrate/instance_fit.hpp"
+#include "calibrate/lambda_attempts.hpp"
 #include "calibrate/lambda_fit.hpp"
 #include "calibrate/llm_calibration.hpp"
 #include "calibrate/memory_sizes_calibration.hpp"
@@ -69,7 +70,9 @@ std::string requests_csv(const std::vector<LambdaInvocation>& sorted, double ori
                          const std::vector<double>& throttled_s) {
   std::vector<double> arrivals_s;
   arrivals_s.reserve(sorted.size() + throttled_s.size());
-  for (const auto& call : sorted) arrivals_s.push_back(call.arrival_s() - origin_s);
+  // A retry (Lambda: a repeated RequestId) is not an arrival: its request arrived at its first attempt.
+  for (const auto& call : sorted)
+    if (!call.is_retry()) arrivals_s.push_back(call.arrival_s() - origin_s);
   if (!throttled_s.empty()) {
     for (const double t : throttled_s) arrivals_s.push_back(t - origin_s);
     std::stable_sort(arrivals_s.begin(), arrivals_s.end());
@@ -226,6 +229,7 @@ LoggedRequests read_logs(const std::vector<std::string>& logs, const std::string
       auto more = read_lambda_log(path);
       calls.insert(calls.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
     }
+    mark_retries(calls);  // over every file: a retry may be logged in another export than its first attempt
     return logged;
   }
   RequestLog all;
@@ -369,15 +373,20 @@ WindowComparison compare_window(const WindowInputs& in, const CalibrateOptions& 
   window.prices = in.prices;
   window.memory_mb = in.memory_mb;
 
-  std::vector<LambdaInvocation> all = split.train;
-  all.insert(all.end(), split.test.begin(), split.test.end());
-  WindowMetrics observed = observe(split.test, in.prices);
+  // The compared figures are those of the requests' first attempts, the arrivals the replay offers (Lambda's
+  // retries are counted apart: the model cannot carry their rate, lambda_attempts.hpp).
+  std::vector<LambdaInvocation> all, test;
+  for (const auto* part : {&split.train, &split.test})
+    for (const auto& call : *part)
+      if (!call.is_retry()) (part == &split.test ? test : all).push_back(call);
+  all.insert(all.end(), test.begin(), test.end());
+  WindowMetrics observed = observe(test, in.prices);
   observed.value[peak_busy] =
       observed_peak_busy(all, split.origin_s, window.peak_from_s, window.window_to_s, kIntervalS);
-  const std::vector<Interval> observed_ci = bootstrap(split.test, in.prices, options.bootstrap, options.seed);
+  const std::vector<Interval> observed_ci = bootstrap(test, in.prices, options.bootstrap, options.seed);
   std::vector<std::vector<double>> simulated(kMetrics);
   std::vector<double> simulated_throttled;
-  const size_t window_requests = split.test.size() + split.throttled_test_s.size();
+  const size_t window_requests = test.size() + split.throttled_test_s.size();
   for (uint32_t r = 0; r < options.replications; ++r) {
     const SimulatedWindow run = simulate_window(window, options.seed + r);
     if (run.arrived != window_requests)
@@ -420,6 +429,9 @@ WindowComparison compare_window(const WindowInputs& in, const CalibrateOptions& 
   if (!lambda) {
     out.validation["throttled"] = split.throttled_test_s.size();
     out.validation["throttled_outside_span"] = split.throttled_outside;
+  } else {
+    out.train["attempts"] = attempts_json(count_attempts(split.train), 0, options.seed);
+    out.validation["attempts"] = attempts_json(count_attempts(split.test), options.bootstrap, options.seed);
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "calibrate/lambda_attempts.hpp"
 #include "core/input_error.hpp"
 
 namespace servesim::calibrate {
@@ -134,16 +135,21 @@ LambdaFit fit_lambda(const std::vector<LambdaInvocation>& calls, double keep_ali
     used.push_back(call.max_memory_used_mb);
     first = std::min(first, call.arrival_s());
     last = std::max(last, call.arrival_s());
+    fit.retries += call.is_retry() ? 1 : 0;
+    fit.timed_out += call.is_timed_out ? 1 : 0;
+    fit.errors += call.is_function_error && !call.is_timed_out ? 1 : 0;
     if (call.restore_ms >= 0) {
       ++fit.cold_restore;
       restore_sum += call.restore_ms;
     } else if (call.init_ms >= 0) {
       ++fit.cold_init;
       init.push_back(call.init_ms);
-    } else {
+    } else if (!call.is_function_error) {
+      // A timed-out Duration is the timeout, not the service time; an error's ended early.
       warm.push_back(call.duration_ms);
     }
   }
+  fit.timeout_s = observed_timeout_s(calls);
   if (memory_sizes.size() > 1) {
     std::string list;
     for (const double mb : memory_sizes) list += (list.empty() ? "" : ", ") + number_text(mb, 0);
@@ -218,6 +224,19 @@ std::string describe(const LambdaFit& fit) {
     text += " and " + std::to_string(k.gone_bounds) +
             " environments gone before a later cold start (smallest " + number_text(k.upper_s, 0) +
             " s, an upper bound); " + std::to_string(k.disagreeing) + " observations disagree with it. ";
+  if (fit.retries + fit.timed_out + fit.errors > 0) {
+    text +=
+        "Attempts: " + std::to_string(fit.invocations - fit.retries) +
+        " requests (distinct RequestIds, "
+        "the arrivals) and " +
+        std::to_string(fit.retries) +
+        " retries (a repeated RequestId: Lambda's retries of an asynchronous invocation, not replayed); " +
+        std::to_string(fit.timed_out) + " timed out and " + std::to_string(fit.errors) +
+        " ended in another function error, left out of the warm fit";
+    text += fit.timeout_s > 0 ? "; timeout_s " + number_text(fit.timeout_s, 0) +
+                                    " s, the timed-out Durations' median rounded to a second. "
+                              : ". ";
+  }
   text += "Billing read from " + std::to_string(fit.invocations) + " Billed Durations: rounded up to " +
           number_text(fit.billing_granularity_ms, 0) + " ms" +
           (fit.bills_init < 0 ? std::string(", init billing not seen (no cold start)")
@@ -245,8 +264,9 @@ nlohmann::ordered_json lambda_scenario(const LambdaFit& fit, const ScenarioOptio
   candidate["platform"] = "aws-lambda";
   candidate["memory_mb"] = static_cast<int64_t>(std::llround(fit.memory_mb));
   candidate["architecture"] = options.architecture;
-  // Not in the logs; the longest allowed, so that no logged invocation would have timed out.
-  candidate["timeout_s"] = 900;
+  // The timeout the timed-out invocations show; without one, the longest allowed, so that no logged
+  // invocation would have timed out.
+  candidate["timeout_s"] = fit.timeout_s > 0 ? std::llround(fit.timeout_s) : 900;
   // The catalogue's range of keep_alive_s (logs spanning more than a day could give more).
   candidate["keep_alive_s"] = std::min(rounded(fit.keep_alive.estimate_s), 86400.0);
   candidate["billing_granularity_ms"] = fit.billing_granularity_ms;

@@ -40,6 +40,11 @@ struct KeepAliveEstimate {
 
 struct LambdaFit {
   size_t invocations = 0, warm = 0, cold_init = 0, cold_restore = 0, environments = 0;
+  // Attempts that were retries of an earlier one (a repeated RequestId), that timed out, and that ended in
+  // another function error (Status error or failure): the last two are left out of the warm fit (a timed-out
+  // Duration is the timeout, an error's is not a service time).
+  size_t retries = 0, timed_out = 0, errors = 0;
+  double timeout_s = 0;  // the function's timeout from the timed-out Durations [whole s] (0: none timed out)
   double memory_mb = 0;
   double span_s = 0;  // from the first arrival to the last
   // (percentile 0..100, milliseconds), non-decreasing, from 0 to 100.

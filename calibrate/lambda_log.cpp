@@ -2,9 +2,11 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "calibrate/lambda_attempts.hpp"
 #include "core/input_error.hpp"
 #include "core/input_file.hpp"
 #include "core/json_fields.hpp"
@@ -115,6 +117,12 @@ LambdaInvocation parse_report_message(std::string_view message, const std::strin
       call.request_id = std::string(value);
       continue;
     }
+    if (label == "Status") {
+      if (!read_report_status(value, call))
+        throw fail(std::string("Status: ") + kReportStatusValues +
+                   " (as the Telemetry API's platform.report)");
+      continue;
+    }
     double* field = nullptr;
     const char* unit = "ms";
     if (label == "Duration") {
@@ -137,7 +145,7 @@ LambdaInvocation parse_report_message(std::string_view message, const std::strin
       field = &call.restore_ms;
     }
     if (!field) {
-      // A field we do not use (Billed Restore Duration, XRAY TraceId, Status, ...): skip its unit too.
+      // A field we do not use (Billed Restore Duration, XRAY TraceId, Error Type, ...): skip its unit too.
       size_t after = pos;
       const std::string_view next = next_token(text, after);
       if (next == "ms" || next == "MB") pos = after;
@@ -165,12 +173,45 @@ std::vector<LambdaInvocation> read_lambda_log(const std::string& path) {
 namespace {
 
 bool is_report(const std::string& message) {
-  return core::trimmed(message).substr(0, 7) == "REPORT ";
+  return core::trimmed(message).substr(0, 7) == "REPORT " || is_platform_report(message);
+}
+
+// "Task timed out" lines of a file, matched to the REPORT of the same request id and stream: the next one
+// read (Lambda logs the line before the REPORT), else the last one in the file not yet timed out.
+class TimedOutLines {
+ public:
+  void add(const std::string& stream, const std::string& request_id) {
+    ++pending_[stream + '\n' + request_id];
+  }
+  void apply(LambdaInvocation& call) {
+    const auto it = pending_.find(call.stream + '\n' + call.request_id);
+    if (it == pending_.end() || it->second == 0) return;
+    --it->second;
+    read_report_status("timeout", call);
+  }
+  void finish(std::vector<LambdaInvocation>& calls) {
+    for (auto& [key, count] : pending_)
+      for (auto call = calls.rbegin(); call != calls.rend() && count > 0; ++call)
+        if (!call->is_timed_out && call->stream + '\n' + call->request_id == key) {
+          read_report_status("timeout", *call);
+          --count;
+        }
+  }
+
+ private:
+  std::map<std::string, size_t> pending_;
+};
+
+// A REPORT record in either form: the text line or a JSON-format platform.report event.
+LambdaInvocation parse_any_report(std::string_view message, const std::string& file,
+                                  const std::string& where) {
+  return is_platform_report(message) ? parse_platform_report(message, file, where)
+                                     : parse_report_message(message, file, where);
 }
 
 // One CloudWatch Logs event (a JSON object); nothing when it is not a REPORT record.
 bool read_event(const nlohmann::json& event, const std::string& file, const std::string& where,
-                LambdaInvocation& call) {
+                TimedOutLines& timed_out, LambdaInvocation& call) {
   const auto field = [&](const char* key, bool number) -> const nlohmann::json& {
     if (!event.is_object() || !event.contains(key) ||
         (number ? !event[key].is_number() : !event[key].is_string()))
@@ -183,17 +224,22 @@ bool read_event(const nlohmann::json& event, const std::string& file, const std:
   const std::string message = field("message", false).get<std::string>();
   const double timestamp_ms = field("timestamp", true).get<double>();
   const std::string stream = field("logStreamName", false).get<std::string>();
+  // A JSON pointer goes on to the message; a line (JSON Lines) is where it is already.
+  const std::string at = where.front() == '/' ? where + "/message" : where;
+  std::string timed_out_id;
+  if (read_timed_out_line(message, file, at, timed_out_id)) timed_out.add(stream, timed_out_id);
   if (!is_report(message)) return false;
   if (!(timestamp_ms >= 0)) throw input_error(file, where + "/timestamp", "expected epoch milliseconds >= 0");
-  // A JSON pointer goes on to the message; a line (JSON Lines) is where it is already.
-  call = parse_report_message(message, file, where.front() == '/' ? where + "/message" : where);
+  call = parse_any_report(message, file, at);
   call.logged_s = timestamp_ms / 1000.0;
   call.stream = stream;
+  timed_out.apply(call);
   return true;
 }
 
 std::vector<LambdaInvocation> parse_json_events(std::string_view text, const std::string& file) {
   std::vector<LambdaInvocation> calls;
+  TimedOutLines timed_out;
   const size_t first_end = text.find('\n');
   const auto first_line = nlohmann::json::parse(text.substr(0, first_end), nullptr, false);
   if (core::trimmed(text).front() == '{' && first_line.is_object() && first_line.contains("message")) {
@@ -211,12 +257,13 @@ std::vector<LambdaInvocation> parse_json_events(std::string_view text, const std
         throw input_error(file, where,
                           "expected one JSON object (a log event) per line, got " + excerpt(row));
       LambdaInvocation call;
-      if (read_event(event, file, where, call)) {
+      if (read_event(event, file, where, timed_out, call)) {
         call.file = file;
         call.line = line;
         calls.push_back(std::move(call));
       }
     }
+    timed_out.finish(calls);
     return calls;
   }
   const nlohmann::json doc = core::parse_json(text, file);
@@ -237,12 +284,13 @@ std::vector<LambdaInvocation> parse_json_events(std::string_view text, const std
   for (size_t i = 0; i < events->size(); ++i) {
     const std::string where = prefix + "/" + std::to_string(i);
     LambdaInvocation call;
-    if (read_event((*events)[i], file, where, call)) {
+    if (read_event((*events)[i], file, where, timed_out, call)) {
       call.file = file;
       call.line = static_cast<int>(i);
       calls.push_back(std::move(call));
     }
   }
+  timed_out.finish(calls);
   return calls;
 }
 
@@ -252,18 +300,33 @@ std::vector<LambdaInvocation> parse_lambda_log(std::string_view text, const std:
   const std::string_view body = core::trimmed(text);
   if (!body.empty() && (body.front() == '{' || body.front() == '[')) return parse_json_events(text, file);
   std::vector<LambdaInvocation> calls;
+  TimedOutLines timed_out;
   size_t begin = 0;
   for (int line = 1; begin < text.size(); ++line) {
     size_t end = text.find('\n', begin);
     if (end == std::string_view::npos) end = text.size();
     const std::string_view row = text.substr(begin, end - begin);
     begin = end + 1;
-    const size_t at = row.find("REPORT RequestId:");
-    if (at == std::string_view::npos) continue;  // START, END, the function's own output, ...
+    size_t at = row.find("REPORT RequestId:");
+    const bool timed_out_line = row.find("Task timed out after ") != std::string_view::npos;
+    const bool json_report =
+        at == std::string_view::npos && row.find("\"platform.report\"") != std::string_view::npos;
+    if (at == std::string_view::npos && !timed_out_line && !json_report)
+      continue;  // START, END, the function's own output, ...
     const std::string where = "line " + std::to_string(line);
     size_t pos = 0;
     const std::string_view stamp = next_token(row, pos);
     const std::string_view stream = next_token(row, pos);
+    if (timed_out_line && at == std::string_view::npos) {
+      std::string request_id;
+      read_timed_out_line(row.substr(pos), file, where, request_id);
+      timed_out.add(std::string(stream), request_id);
+      continue;
+    }
+    if (json_report) {
+      at = pos;
+      while (at < row.size() && is_blank(row[at])) ++at;
+    }
     LambdaInvocation call;
     if (pos > at || core::trimmed(row.substr(pos, at - pos)) != "" || stream.empty() ||
         !parse_iso8601_s(stamp, call.logged_s))
@@ -272,13 +335,15 @@ std::vector<LambdaInvocation> parse_lambda_log(std::string_view text, const std:
                         "timestamp), got " +
                             excerpt(row));
     const double logged_s = call.logged_s;
-    call = parse_report_message(row.substr(at), file, where);
+    call = parse_any_report(row.substr(at), file, where);
     call.logged_s = logged_s;
     call.stream = std::string(stream);
     call.file = file;
     call.line = line;
+    timed_out.apply(call);
     calls.push_back(std::move(call));
   }
+  timed_out.finish(calls);
   return calls;
 }
 

@@ -12,9 +12,13 @@
 //   json  `aws logs filter-log-events --output json` ({"events": [{"timestamp": ms, "message": ...,
 //         "logStreamName": ...}, ...]}), a JSON array of such events, or JSON Lines of them
 // Lines and events that are not REPORT records (START, END, INIT_START, the function's own output) are
-// skipped.
+// skipped, but for "REQUEST-ID Task timed out after N seconds", which marks that request's REPORT as timed
+// out. A function logging in Lambda's JSON format writes the record as a platform.report event instead
+// ({"time": ..., "type": "platform.report", "record": {"requestId": ..., "metrics": {...}, "status": ...}}),
+// read the same way (calibrate/lambda_attempts.hpp).
 //
 //   const std::vector<calibrate::LambdaInvocation> calls = calibrate::read_lambda_log("lambda.log");
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,10 +38,19 @@ struct LambdaInvocation {
   // A server error (Cloud Run or Application Insights HTTP status 500..599 from an instance): it held its
   // instance, but its latency is not a service time, so the fit leaves it out. Lambda's REPORT lines: false.
   bool is_failed = false;
+  // Lambda: the attempt's outcome, from the REPORT record's Status (success, failure, error, timeout: the
+  // Telemetry API's platform.report status; absent on older records, read as success) or a "Task timed out
+  // after N seconds" line of the same request. A timed-out attempt's Duration is the function's timeout.
+  bool is_timed_out = false;
+  bool is_function_error = false;  // Status error, failure or timeout: asynchronous invocation retries it
+  // Lambda: 0 for the first attempt of its RequestId in the logs, k for the k-th retry (Lambda retries an
+  // asynchronous invocation under the same request id; calibrate/lambda_attempts.hpp, mark_retries).
+  uint32_t attempt = 0;
   std::string file;  // where it was read, for errors
   int line = 0;
 
   bool is_cold() const { return init_ms >= 0 || restore_ms >= 0; }
+  bool is_retry() const { return attempt > 0; }
   // Time from the request's arrival to its end as the caller sees it: cold-start phase + handler [s].
   double latency_s() const {
     return ((init_ms > 0 ? init_ms : 0) + (restore_ms > 0 ? restore_ms : 0) + duration_ms) / 1000.0;

@@ -426,7 +426,10 @@ void check_one_revision(const RequestLog& log, const std::string& file) {
 
 std::string detect_platform(std::string_view text) {
   const std::string_view head = text.substr(0, 65536);
-  if (head.find("REPORT RequestId:") != std::string_view::npos) return "aws-lambda";
+  // A REPORT line, or a platform.report event of Lambda's JSON log format.
+  if (head.find("REPORT RequestId:") != std::string_view::npos ||
+      head.find("platform.report") != std::string_view::npos)
+    return "aws-lambda";
   if (head.find("\"httpRequest\"") != std::string_view::npos) return "gcp-cloud-run";
   if (head.find("cloud_RoleInstance") != std::string_view::npos ||
       head.find("AppRoleInstance") != std::string_view::npos)

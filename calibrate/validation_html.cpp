@@ -80,6 +80,25 @@ std::string interval_chart(const nlohmann::ordered_json& metrics) {
   return svg;
 }
 
+// Lambda's retries and timeouts in the window (calibrate/lambda_attempts.hpp): observed only; nothing when
+// the window has neither.
+std::string attempts_note(const nlohmann::ordered_json& window) {
+  if (!window.contains("attempts")) return "";
+  const auto& a = window["attempts"];
+  if (a["retries"].get<uint64_t>() + a["timed_out"].get<uint64_t>() == 0) return "";
+  const auto share = [&](const char* key) {
+    const auto& s = a[key];
+    return number_or_dash(s["observed"]) + " (95% " + interval(s["observed_ci95"]) + ")";
+  };
+  return "<p class=\"note\">Observed only, not simulated: " +
+         reports::format_count(a["attempts"].get<double>()) + " attempts of " +
+         reports::format_count(a["requests"].get<double>()) + " requests in the window; retry_share " +
+         share("retry_share") + ", timeout_share " + share("timeout_share") +
+         ". The compared figures are "
+         "those of the requests' first attempts. " +
+         html_escape(a["retry_share"]["not_simulated"].get<std::string>()) + ".</p>\n";
+}
+
 // The comparison of one split: which part fitted and which validated (`block`'s train and validation, the
 // run settings of `v`), the table of figures and the chart of intervals under a heading of `tag`.
 std::string comparison_section(const nlohmann::ordered_json& v, const nlohmann::ordered_json& block,
@@ -120,7 +139,8 @@ std::string comparison_section(const nlohmann::ordered_json& v, const nlohmann::
             "</td><td>" + interval(m["observed_ci95"]) + "</td><td>" + number_or_dash(m["simulated"]) +
             "</td><td>" + interval(m["simulated_ci95"]) + "</td><td>" + error + "</td></tr>\n";
   }
-  html += std::string("</table>\n<") + tag + ">Intervals relative to the observed value</" + tag + ">\n";
+  html += "</table>\n" + attempts_note(block["validation"]);
+  html += std::string("<") + tag + ">Intervals relative to the observed value</" + tag + ">\n";
   html += std::string("<p class=\"note\">Blue: observed value and ") +
           (bucket_bounds ? "the bounds of its histogram bucket" : "its bootstrap 95% interval") +
           "; orange: simulated mean and the 2.5th–97.5th percentile of the replications; 1× is the observed "

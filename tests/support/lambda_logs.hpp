@@ -12,7 +12,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <queue>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -38,6 +40,13 @@ struct LambdaLogSpec {
   // calibrate's split is) take slow_factor times longer: a changed function in the held-out window.
   double slow_after_fraction = 2;
   double slow_factor = 1;
+  // Failed attempts, as an asynchronous invocation sees them: an attempt whose Duration would pass timeout_s
+  // is stopped at it (Duration = the timeout, Status: timeout, after a "Task timed out" line); any other
+  // fails with probability error_share (Status: error). A failed attempt is retried up to `retries` times
+  // under the same RequestId, 60 s and then 120 s after its end (Lambda's defaults). 0: off (no Status).
+  double timeout_s = 0;
+  double error_share = 0;
+  int retries = 2;
 };
 
 // The lognormal's sigma for a mean and a 99th percentile: mean = exp(mu + s^2/2), p99 = exp(mu + z s) with
@@ -100,8 +109,16 @@ inline std::string lambda_logs(const LambdaLogSpec& spec) {
   std::vector<Line> lines;
   std::vector<std::pair<double, int>> idle, busy;  // (idle since | free at, environment)
   int environments = 0;
-  for (size_t n = 0; n < arrivals.size(); ++n) {
-    const double at = arrivals[n];
+  // Attempts by (time, request, attempt number): the arrivals, then the retries of failed attempts.
+  using Attempt = std::tuple<double, size_t, int>;
+  std::priority_queue<Attempt, std::vector<Attempt>, std::greater<>> attempts;
+  for (size_t n = 0; n < arrivals.size(); ++n) attempts.emplace(arrivals[n], n, 0);
+  const bool writes_status = spec.timeout_s > 0 || spec.error_share > 0;
+  while (!attempts.empty()) {
+    const double at = std::get<0>(attempts.top());
+    const size_t n = std::get<1>(attempts.top());
+    const int attempt_no = std::get<2>(attempts.top());
+    attempts.pop();
     for (const auto& b : busy)
       if (b.first <= at) idle.push_back(b);
     std::erase_if(busy, [&](const auto& b) { return b.first <= at; });
@@ -117,10 +134,12 @@ inline std::string lambda_logs(const LambdaLogSpec& spec) {
       init_ms = std::round(draw_lognormal(rng, spec.init_mean_ms, spec.init_p99_ms) * 100) / 100;
     }
     const double factor = at >= slow_from_s ? spec.slow_factor : 1.0;
-    const double duration_ms =
+    double duration_ms =
         std::round((spec.warm_offset_ms + draw_lognormal(rng, spec.warm_mean_ms, spec.warm_p99_ms)) * factor *
                    100) /
         100;
+    const bool timed_out = spec.timeout_s > 0 && duration_ms > spec.timeout_s * 1000;
+    if (timed_out) duration_ms = spec.timeout_s * 1000;
     const double end = at + ((init_ms > 0 ? init_ms : 0) + duration_ms) / 1000;
     busy.emplace_back(end, environment);
     char stream[64], request[48], report[320];
@@ -128,22 +147,36 @@ inline std::string lambda_logs(const LambdaLogSpec& spec) {
     std::snprintf(request, sizeof request, "00000000-0000-4000-a000-%012zx", n + 1);
     const int billed = static_cast<int>(std::ceil((init_ms > 0 ? init_ms : 0) + duration_ms));
     const int used = std::min(spec.memory_mb, 150 + static_cast<int>(40 * rng.uniform()));
+    const bool failed = timed_out || (spec.error_share > 0 && rng.uniform() < spec.error_share);
+    if (failed && attempt_no < spec.retries)
+      attempts.emplace(end + 60.0 * (1 << attempt_no), n, attempt_no + 1);
     int written =
         std::snprintf(report, sizeof report,
                       "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d "
                       "MB\tMax Memory Used: %d MB\t",
                       request, duration_ms, billed, spec.memory_mb, used);
     if (init_ms >= 0)
-      std::snprintf(report + written, sizeof report - static_cast<size_t>(written),
-                    "Init Duration: %.2f ms\t", init_ms);
+      written += std::snprintf(report + written, sizeof report - static_cast<size_t>(written),
+                               "Init Duration: %.2f ms\t", init_ms);
+    if (writes_status)
+      std::snprintf(report + written, sizeof report - static_cast<size_t>(written), "Status: %s\t",
+                    timed_out ? "timeout"
+                    : failed  ? "error\tError Type: Runtime.Unknown"
+                              : "success");
     const auto begin_ms = static_cast<int64_t>(std::floor(at * 1000)) + start_ms;
     const auto end_ms = static_cast<int64_t>(std::floor(end * 1000)) + start_ms;
     const std::string prefix = std::string(" ") + stream + " ";
     if (init_ms >= 0)
       lines.push_back({begin_ms, n, 0, prefix + "INIT_START Runtime Version: python:3.12.v38"});
     lines.push_back({begin_ms, n, 1, prefix + "START RequestId: " + request + " Version: $LATEST"});
-    lines.push_back({end_ms, n, 2, prefix + "END RequestId: " + request});
-    lines.push_back({end_ms, n, 3, prefix + report});
+    if (timed_out) {
+      char line[160];
+      std::snprintf(line, sizeof line, "%s %s Task timed out after %.2f seconds", iso8601_ms(end_ms).c_str(),
+                    request, spec.timeout_s);
+      lines.push_back({end_ms, n, 2, prefix + line});
+    }
+    lines.push_back({end_ms, n, 3, prefix + "END RequestId: " + request});
+    lines.push_back({end_ms, n, 4, prefix + report});
   }
   std::sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
     return a.ms != b.ms ? a.ms < b.ms : a.request != b.request ? a.request < b.request : a.order < b.order;
