@@ -97,7 +97,9 @@ int main(int argc, char** argv) {
   std::printf(
       "| entry | role | GPU x n, TP | metric | measured | modelled | error "
       "|\n|---|---|---|---|---|---|---|\n");
-  std::vector<double> check_errors;
+  // "check": the set issue 15's goal was stated on; "check-newer": a later release of a calibration source
+  // (TensorRT-LLM 1.0 against the 0.13 fit), held out as well and reported on its own and with the rest.
+  std::vector<double> check_errors, newer_errors;
   for (const auto& e : cal.measurements) {
     const GpuSpec* gpu = gpu_catalog().find(e.at("gpu").get<std::string>());
     const LlmReplicaParams r = gpu ? cal.replica_for(*gpu) : params(0.5, 0.8, cal.overhead_ms);
@@ -115,11 +117,22 @@ int main(int argc, char** argv) {
       std::printf("| %s | %s | %s | %s | %.4g | %.4g | %+.1f%% |\n", c.id.c_str(), c.role.c_str(),
                   setup.c_str(), c.metric.c_str(), c.measured, c.modelled, c.error() * 100);
       if (c.role == "check") check_errors.push_back(std::fabs(c.error()));
+      if (c.role == "check-newer") newer_errors.push_back(std::fabs(c.error()));
     }
   }
-  std::sort(check_errors.begin(), check_errors.end());
-  if (!check_errors.empty())
-    std::printf("\nChecks: %zu figures, median |error| %.1f%%, largest %.1f%%\n", check_errors.size(),
-                check_errors[check_errors.size() / 2] * 100, check_errors.back() * 100);
+  auto summary = [](const char* what, std::vector<double> errors) {
+    if (errors.empty()) return;
+    std::sort(errors.begin(), errors.end());
+    const size_t n = errors.size();
+    const double median = n % 2 ? errors[n / 2] : (errors[n / 2 - 1] + errors[n / 2]) / 2;
+    std::printf("%s: %zu figures, median |error| %.1f%%, largest %.1f%%\n", what, n, median * 100,
+                errors.back() * 100);
+  };
+  std::printf("\n");
+  summary("Checks", check_errors);
+  summary("Checks on a newer release (check-newer)", newer_errors);
+  std::vector<double> all = check_errors;
+  all.insert(all.end(), newer_errors.begin(), newer_errors.end());
+  if (!newer_errors.empty()) summary("All held-out figures", all);
   return 0;
 }

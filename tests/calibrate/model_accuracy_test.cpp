@@ -132,7 +132,7 @@ TEST_CASE("calibrate::validate-model: the command's table, JSON and exit status"
   CHECK(json.status == 0);
   CHECK(nlohmann::ordered_json::parse(json.out).dump() == accuracy_report().dump());
   CHECK(test::read_file(out) == accuracy_report().dump(2) + "\n");
-  // The held-out medians are a few to about 10 percent: above 1,000% nothing fails, below 1% both do.
+  // The held-out medians are a few to about 20 percent: above 1,000% nothing fails, below 1% both do.
   CHECK(test::run_servesim("validate-model --summary --fail-above 1000", dir).status == 0);
   const auto failed = test::run_servesim("validate-model --summary --fail-above 1", dir);
   CHECK(failed.status == 1);

@@ -66,3 +66,19 @@ TEST_CASE("platforms::llm calibration: entries without published lengths are not
     CHECK(why == "token lengths not published");
   }
 }
+
+TEST_CASE("platforms::llm calibration: every entry with published lengths is replayed") {
+  // An entry with fixed lengths and a known GPU is always replayed (a check-newer entry included), so no
+  // published figure can drop out of the reported medians unnoticed.
+  size_t newer = 0;
+  for (const auto& e : llm_calibration().measurements) {
+    if (!e.at("input_tokens").at("value").is_number()) continue;
+    std::string why;
+    const std::vector<LlmCheck> checks = model_measurement(e, fitted(e), &why);
+    INFO(e.at("id").get<std::string>() << ": " << why);
+    CHECK_FALSE(checks.empty());
+    for (const LlmCheck& c : checks) CHECK(c.modelled > 0);
+    if (e.at("role") == "check-newer") ++newer;
+  }
+  CHECK(newer == 60);  // TensorRT-LLM 1.0: 3 models x 2 GPUs x 10 lengths
+}
