@@ -19,4 +19,16 @@ uint32_t claim_slot(std::vector<T>& slots, std::vector<uint32_t>& free) {
   return slot;
 }
 
+// A free slot of `slots` (or a new one), reset to T{} and live, its generation advanced so that handles to
+// the previous occupant go stale.
+template <class T>
+uint32_t take_slot(std::vector<T>& slots, std::vector<uint32_t>& free) {
+  const uint32_t id = claim_slot(slots, free);
+  const uint32_t generation = slots[id].generation + 1;
+  slots[id] = T{};
+  slots[id].generation = generation;
+  slots[id].live = true;
+  return id;
+}
+
 }  // namespace servesim::platforms

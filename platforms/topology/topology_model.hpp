@@ -52,7 +52,7 @@ class TopologyModel : public sim::PlatformModel {
  private:
   struct Stage;
   // What drives a topology whose model stages are tasks (topology_task_driver.hpp): a workflow's engine
-  // (topology_workflow.cpp, docs/workflows.md: executions, map runs, task retries and timeouts, the engine's
+  // (topology_workflow.hpp, docs/workflows.md: executions, map runs, task retries and timeouts, the engine's
   // bill) or a training job's data pipeline (topology_training.cpp, docs/training.md: preprocessing shards
   // feeding the GPU steps of jobs queued on a GPU pool, the pool's bill).
   class TaskDriver;

@@ -11,7 +11,8 @@
 // Functions) on the candidate's recorder.
 //
 // Completions are matched to attempts by TaskDriver::take_sent (the attempt of that stage sent nearest the
-// answer's origin).
+// answer's origin). Defined in topology_workflow.cpp (executions and the engine's bill), workflow_tasks.cpp
+// (tasks, retries, timeouts and the timers) and workflow_states.cpp (Map, Choice, Parallel, Wait and Catch).
 #include <cstdint>
 #include <map>
 #include <set>
