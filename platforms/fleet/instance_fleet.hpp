@@ -8,8 +8,9 @@
 // - Routing: to the active ready instance with the fewest requests (most recently used on ties), else to a
 //   standby instance with a free slot (which becomes active), else to a starting instance with a free slot,
 //   else a new instance is started (up to max_instances, at most one per scale_out_interval_s), else the
-//   request waits in a FIFO queue for queue_limit_s. The ready instances sit in InstanceLists
-//   (instance_lists.hpp) by tier and requests bound.
+//   request waits in a FIFO queue for queue_limit_s (or, with max_outstanding_per_instance set, is refused
+//   with HTTP 429 once the fleet holds that many requests per instance). The ready instances sit in
+//   InstanceLists (instance_lists.hpp) by tier and requests bound.
 // - Cold start = instance_start_s + runtime init + model download (a SimGrid transfer) + model load.
 // - Optional autoscaler (FleetAutoscaler, fleet_autoscaler.hpp): every tick, desired = max(ceil(window mean
 //   in-flight / (target x concurrency)), ceil(window mean vCPU in use / (target x vcpu))), at least
