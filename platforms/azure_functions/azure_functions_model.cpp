@@ -36,6 +36,13 @@ void check_plan_keys(const Settings& s, const std::string& plan) {
   }
 }
 
+// A host.json extensions.http limit: -1 = unbounded (0 here), else at least 1 (0 would refuse everything).
+uint32_t host_http_limit(const Settings& s, const std::string& key) {
+  const double value = s.number(key);
+  if (value == 0) throw s.error(key, "expected -1 (unbounded) or at least 1 requests, got 0");
+  return value < 0 ? 0 : static_cast<uint32_t>(value);
+}
+
 using Source = sim::ServiceSpec::ModelSource;
 
 ColdStartPath azure_path(const Settings& s, const AzureFunctionsParams& p, const sim::ServiceSpec& service) {
@@ -91,6 +98,8 @@ AzureFunctionsParams AzureFunctionsParams::from(const Settings& s, const sim::Se
   p.service_bus_usd_per_operation = s.number("service_bus_price_usd_per_million_operations") / 1e6;
   p.service_bus_base_usd_per_hour = s.number("service_bus_base_usd_per_hour");
   p.http_response_cap_s = s.number("http_response_cap_s");
+  p.http_max_outstanding_requests = host_http_limit(s, "http_max_outstanding_requests");
+  p.http_max_concurrent_requests = host_http_limit(s, "http_max_concurrent_requests");
   p.store_per_connection_bytes_per_s = s.number("model_store_per_connection_mb_per_s") * 1e6;
   p.store_shared_bytes_per_s = s.number("model_store_shared_gb_per_s") * 1e9;
   if (plan == "consumption") {
@@ -170,6 +179,15 @@ FleetConfig AzureFunctionsModel::fleet_config_for(const AzureFunctionsParams& p,
   c.queue_limit_s = std::min(p.http_response_cap_s, scenario.slo.timeout_s);
   c.queue_expiry_throttles = false;
   c.request_timeout_s = std::min(p.function_timeout_s, p.http_response_cap_s);
+  // host.json http, per host instance: at most maxConcurrentRequests run at once, and at most
+  // maxOutstandingRequests are held (in progress or queued; more are refused with 429), so no more than
+  // that run at once either.
+  if (p.http_max_concurrent_requests > 0)
+    c.concurrency = std::min(c.concurrency, p.http_max_concurrent_requests);
+  if (p.http_max_outstanding_requests > 0) {
+    c.concurrency = std::min(c.concurrency, p.http_max_outstanding_requests);
+    c.max_outstanding_per_instance = p.http_max_outstanding_requests;
+  }
   if (scenario.client.async) {
     // An event (a queue-triggered function) has no HTTP response to cap: it waits in its queue until an
     // instance takes it, and runs until the function timeout (includes/functions-timeout-duration.md: the
@@ -182,6 +200,7 @@ FleetConfig AzureFunctionsModel::fleet_config_for(const AzureFunctionsParams& p,
     c.concurrency =
         p.service_bus ? p.service_bus_max_concurrent_calls : p.queue_batch_size + p.queue_new_batch_threshold;
     c.scale_out_interval_s = 0;
+    c.max_outstanding_per_instance = 0;  // host.json http applies to HTTP requests only
   }
   c.autoscale_tick_s = 0;  // the scale controller adds instances on demand, one per scale_out_interval_s
   c.set_cold_start_path(p.path);

@@ -6,7 +6,8 @@
 //   1,000 instances, always-ready instances billed as a baseline; on-demand billed per instance busy time.
 // - premium: EP1-EP3 instances, always-ready (at least 1) plus a pre-warmed buffer, burst up to 20; every
 //   allocated instance billed per core-second and GB-second, no execution charge.
-// Requests that find no free slot and no instance to add wait in the front end until the 230 s HTTP cap.
+// Requests that find no free slot and no instance to add wait in the front end until the 230 s HTTP cap, or
+// are refused with HTTP 429 beyond host.json's maxOutstandingRequests per instance when it is set.
 // Async events are Storage-queue messages fed by AzureQueueTrigger (azure_queue_trigger.hpp) instead.
 // See docs/models/azure-functions.md.
 #include <string>
@@ -54,6 +55,10 @@ struct AzureFunctionsParams {
   double service_bus_base_usd_per_hour;
   double function_timeout_s;
   double http_response_cap_s;
+  // host.json extensions.http, per host instance, HTTP requests only (0 = unbounded, -1 in the catalogue):
+  // requests held at most, in progress and queued (more get HTTP 429), and HTTP functions run in parallel.
+  uint32_t http_max_outstanding_requests;
+  uint32_t http_max_concurrent_requests;
   // Prices of the chosen plan (0 where a plan has no such charge).
   double price_usd_per_gb_s;  // consumption: per execution; flex: on-demand instance busy time
   double price_usd_per_request;

@@ -393,14 +393,22 @@ void InstanceFleet::place(double t_s, uint32_t r) {
 }
 
 void InstanceFleet::enqueue(double t_s, uint32_t r) {
+  if (cfg_.max_outstanding_per_instance > 0) {
+    // Outstanding before r: every live request but r and those waiting to retry (bound or queued).
+    const uint64_t outstanding = live_requests_ - retry_waiting_ - 1;
+    if (outstanding >= uint64_t{cfg_.max_outstanding_per_instance} * std::max(total_, 1u)) {
+      throttle(t_s, r, false);
+      return;
+    }
+  }
   queue_.push_back(Queued{t_s, r});
   rec_->queued(t_s);
   schedule_scale_out();
 }
 
-void InstanceFleet::throttle(double t_s, uint32_t r) {
+void InstanceFleet::throttle(double t_s, uint32_t r, bool by_storm) {
   Request& q = reqs_[r];
-  if (cap_fault_ >= 0) client_->throttled_by(cap_fault_);
+  if (by_storm && cap_fault_ >= 0) client_->throttled_by(cap_fault_);
   if (delivery_ended(q, t_s, DeliveryObserver::End::nack)) {  // HTTP 429 to Pub/Sub
     free_request(r);
     return;

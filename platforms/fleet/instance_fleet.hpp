@@ -8,8 +8,9 @@
 // - Routing: to the active ready instance with the fewest requests (most recently used on ties), else to a
 //   standby instance with a free slot (which becomes active), else to a starting instance with a free slot,
 //   else a new instance is started (up to max_instances, at most one per scale_out_interval_s), else the
-//   request waits in a FIFO queue for queue_limit_s. The ready instances sit in InstanceLists
-//   (instance_lists.hpp) by tier and requests bound.
+//   request waits in a FIFO queue for queue_limit_s (or, with max_outstanding_per_instance set, is refused
+//   with HTTP 429 once the fleet holds that many requests per instance). The ready instances sit in
+//   InstanceLists (instance_lists.hpp) by tier and requests bound.
 // - Cold start = instance_start_s + runtime init + model download (a SimGrid transfer) + model load.
 // - Optional autoscaler (FleetAutoscaler, fleet_autoscaler.hpp): every tick, desired = max(ceil(window mean
 //   in-flight / (target x concurrency)), ceil(window mean vCPU in use / (target x vcpu))), at least
@@ -53,6 +54,10 @@ struct FleetConfig {
   bool queue_expiry_throttles =
       true;                        // at queue_limit_s: true = HTTP 429 (client may retry), false = timeout
   double request_timeout_s = 300;  // platform limit on one request's time in service [s]
+  // Requests one instance holds at most, in service and waiting (Azure Functions host.json
+  // maxOutstandingRequests); 0 = unbounded (off). A request that would wait in the queue while the fleet
+  // already holds this many per instance (up or starting; at least one) is refused at once with HTTP 429.
+  uint32_t max_outstanding_per_instance = 0;
   // false: a request never starts an instance nor waits for a starting one; only the autoscaler adds
   // instances (asynchronous scaling, Lambda Managed Instances), so a request finding no ready slot queues
   // (queue_limit_s, then throttled or timed out).
@@ -259,7 +264,8 @@ class InstanceFleet : public sim::PlatformModel {
   }
   void record_answer(uint32_t i, const Request& q);
   void enqueue(double t_s, uint32_t r);
-  void throttle(double t_s, uint32_t r);
+  // HTTP 429 for request r; by_storm: counted against the throttling storm in force, if any.
+  void throttle(double t_s, uint32_t r, bool by_storm = true);
   void start_service(double t_s, uint32_t i, uint32_t r);
   void bind_ready(double t_s, uint32_t i, uint32_t r);
   void bind_pending(double t_s, uint32_t i, uint32_t r);
