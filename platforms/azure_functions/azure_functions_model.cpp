@@ -98,8 +98,13 @@ AzureFunctionsParams AzureFunctionsParams::from(const Settings& s, const sim::Se
   p.service_bus_usd_per_operation = s.number("service_bus_price_usd_per_million_operations") / 1e6;
   p.service_bus_base_usd_per_hour = s.number("service_bus_base_usd_per_hour");
   p.http_response_cap_s = s.number("http_response_cap_s");
-  p.http_max_outstanding_requests = host_http_limit(s, "http_max_outstanding_requests");
-  p.http_max_concurrent_requests = host_http_limit(s, "http_max_concurrent_requests");
+  // host.json's documented defaults differ by plan: Consumption's apply unless the candidate sets its own.
+  const bool on_consumption = plan == "consumption";
+  auto http_limit = [&](const std::string& key) {
+    return host_http_limit(s, on_consumption && !s.is_overridden(key) ? "consumption_" + key : key);
+  };
+  p.http_max_outstanding_requests = http_limit("http_max_outstanding_requests");
+  p.http_max_concurrent_requests = http_limit("http_max_concurrent_requests");
   p.store_per_connection_bytes_per_s = s.number("model_store_per_connection_mb_per_s") * 1e6;
   p.store_shared_bytes_per_s = s.number("model_store_shared_gb_per_s") * 1e9;
   if (plan == "consumption") {

@@ -51,7 +51,7 @@ TEST_CASE(
     CHECK(r.requests.throttled == 1);
     CHECK(r.requests.retries == 1);
   }
-  SECTION("-1 (unbounded, the default): all three wait their turn, the last ends at 30 s") {
+  SECTION("-1 (unbounded): all three wait their turn, the last ends at 30 s") {
     doc["candidates"][0]["http_max_outstanding_requests"] = -1;
     const auto r = simulate(scenario_from(doc)).results.at(0);
     CHECK(r.requests.served == 3);
@@ -113,4 +113,23 @@ TEST_CASE("platforms::AzureFunctionsModel: host.json http limits reject 0 and va
   CHECK_THAT(
       error_for("http_max_outstanding_requests", -2),
       Catch::Contains("/candidates/0/http_max_outstanding_requests: expected -1..1000000 requests, got -2"));
+}
+
+TEST_CASE("platforms::AzureFunctionsModel: on Consumption, host.json's default 200 outstanding applies") {
+  // Azure's documented default on the Consumption plan: maxOutstandingRequests 200 per instance. One
+  // instance, concurrency 1, 202 requests of 10 s at 0 s: the first runs, 199 wait (200 held), the 201st and
+  // 202nd find 200 held = 200 x 1 instance and are refused with 429. Every waiting request is either served
+  // or times out at the 230 s HTTP cap; none is lost.
+  TempDir dir;
+  const std::vector<double> at_zero(202, 0.0);
+  auto doc = http_limit_scenario(dir, at_zero, {{"consumption_max_instances", 1}});
+  const auto r = simulate(scenario_from(doc)).results.at(0);
+  CHECK(r.requests.arrived == 202);
+  CHECK(r.requests.throttled == 2);
+  CHECK(r.requests.served + r.requests.timed_out == 200);
+  // The candidate's own value replaces the plan's default: 300 holds all 202.
+  doc["candidates"][0]["http_max_outstanding_requests"] = 300;
+  const auto all = simulate(scenario_from(doc)).results.at(0);
+  CHECK(all.requests.throttled == 0);
+  CHECK(all.requests.served + all.requests.timed_out == 202);
 }
