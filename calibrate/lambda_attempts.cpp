@@ -15,14 +15,6 @@
 namespace servesim::calibrate {
 namespace {
 
-bool seconds_value(std::string_view token, double& value) {
-  if (token.empty() || token.size() > 40) return false;
-  const std::string text(token);
-  char* end = nullptr;
-  value = std::strtod(text.c_str(), &end);
-  return end != text.c_str() && *end == '\0' && std::isfinite(value) && value >= 0;
-}
-
 constexpr const char* kPlatformReportForm =
     "a platform.report event with record.requestId and record.metrics durationMs, billedDurationMs, "
     "memorySizeMB and maxMemoryUsedMB (numbers >= 0)";
@@ -106,7 +98,7 @@ bool read_timed_out_line(std::string_view message, const std::string& file, cons
   const std::string_view rest = message.substr(at + kMarker.size());
   const size_t blank = rest.find(' ');
   double seconds = 0;
-  if (begin == end || blank == std::string_view::npos || !seconds_value(rest.substr(0, blank), seconds) ||
+  if (begin == end || blank == std::string_view::npos || !parse_log_number(rest.substr(0, blank), seconds) ||
       core::trimmed(rest.substr(blank)) != "seconds")
     throw input_error(
         file, where,

@@ -26,14 +26,6 @@ std::string_view next_token(std::string_view text, size_t& pos) {
   return text.substr(begin, pos - begin);
 }
 
-bool parse_number(std::string_view token, double& value) {
-  if (token.empty() || token.size() > 40) return false;
-  const std::string text(token);
-  char* end = nullptr;
-  value = std::strtod(text.c_str(), &end);
-  return end != text.c_str() && *end == '\0' && std::isfinite(value) && value >= 0;
-}
-
 // Days from 1970-01-01 to the civil date y-m-d (Howard Hinnant's days_from_civil).
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
@@ -152,7 +144,7 @@ LambdaInvocation parse_report_message(std::string_view message, const std::strin
       continue;
     }
     const std::string_view unit_token = next_token(text, pos);
-    if (!parse_number(value, *field) || unit_token != unit)
+    if (!parse_log_number(value, *field) || unit_token != unit)
       throw fail(std::string(label) + ": a number >= 0 in " + unit);
   }
   if (call.request_id.empty() || !has_duration || !has_billed || !has_memory || !has_used)
@@ -345,6 +337,14 @@ std::vector<LambdaInvocation> parse_lambda_log(std::string_view text, const std:
   }
   timed_out.finish(calls);
   return calls;
+}
+
+bool parse_log_number(std::string_view token, double& value) {
+  if (token.empty() || token.size() > 40) return false;
+  const std::string text(token);
+  char* end = nullptr;
+  value = std::strtod(text.c_str(), &end);
+  return end != text.c_str() && *end == '\0' && std::isfinite(value) && value >= 0;
 }
 
 }  // namespace servesim::calibrate

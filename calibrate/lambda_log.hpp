@@ -71,4 +71,8 @@ LambdaInvocation parse_report_message(std::string_view message, const std::strin
 // "2026-12-01T10:00:00.123000+00:00" (or Z, or no zone = UTC) as seconds since 1970; false when malformed.
 bool parse_iso8601_s(std::string_view text, double& seconds);
 
+// A log field's whole token as a finite number >= 0 ("102.25", "3"); false otherwise (empty, over 40
+// characters, trailing text, negative).
+bool parse_log_number(std::string_view token, double& value);
+
 }  // namespace servesim::calibrate
