@@ -162,8 +162,8 @@ nlohmann::ordered_json attempts_json(const AttemptCounts& counts, uint32_t resam
   };
   out["retry_share"] = share(
       counts.retries, "attempts that repeat an earlier attempt's RequestId / attempts",
-      "the Lambda model retries an asynchronous invocation's function errors, but has no per-invocation "
-      "function error probability to carry the observed rate, so the replay offers each request's first "
+      "the fitted scenario is synchronous and does not carry the observed error rate (the Lambda model's "
+      "function_error_probability for asynchronous invocations), so the replay offers each request's first "
       "attempt only");
   out["timeout_share"] = share(counts.timed_out, "attempts that timed out / attempts",
                                "the warm fit leaves timed-out attempts out, so the fitted service time stays "

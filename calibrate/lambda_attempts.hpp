@@ -59,8 +59,8 @@ double observed_timeout_s(const std::vector<LambdaInvocation>& calls);
 
 // validation.json's "attempts" of a part of the logs: the counts and, with resamples > 0, retry_share
 // (retries / attempts) and timeout_share (timed out / attempts), each observed with a percentile-bootstrap
-// 95% interval (bootstrap_share, `resamples`, `seed`) and not simulated (null, with the reason: the model
-// has no per-invocation function error probability, and the warm fit leaves timed-out attempts out).
+// 95% interval (bootstrap_share, `resamples`, `seed`) and not simulated (null, with the reason: the fitted
+// scenario does not carry the error rate, and the warm fit leaves timed-out attempts out).
 nlohmann::ordered_json attempts_json(const AttemptCounts& counts, uint32_t resamples, uint64_t seed);
 
 }  // namespace servesim::calibrate

@@ -21,6 +21,16 @@ PlatformRegistration aws_lambda_platform() {
     // A candidate made outside the scenario file (the advisor's) takes the scenario's event source.
     const sim::EventSourceSpec& source =
         candidate.event_source.given ? candidate.event_source : scenario.event_source;
+    // A synchronous caller gets a function error back and Lambda does not retry it; an event source mapping
+    // has its own failing records.
+    if (params.function_error_probability > 0 && (!scenario.client.async || source.given))
+      throw settings.error("function_error_probability",
+                           source.given ? "expected 0 with an event source (its record_failure_probability "
+                                          "says which records fail), got " +
+                                              core::quote_number(params.function_error_probability)
+                                        : "expected 0 unless client.invocation is \"async\" (a synchronous "
+                                          "caller gets the error back and Lambda does not retry it), got " +
+                                              core::quote_number(params.function_error_probability));
     // No event source, or one Lambda does not read (Pub/Sub push: the model factory refuses it).
     if (!source.given || source.type == sim::EventSourceSpec::Type::pubsub)
       return std::unique_ptr<sim::PlatformModel>(std::move(function));

@@ -10,6 +10,9 @@
 namespace servesim::platforms {
 
 namespace {
+// The function-error draws' random stream (sim/rng.hpp tags 1..6 are the arrivals' and the run's, 7 the
+// partition keys and message groups, 8 the failing records).
+constexpr uint64_t kFunctionErrorStream = 9;
 // The span a schedule expression is expanded over [s]: the workload's length when it is known (a synthetic
 // workload, a trace window), else a year, plus a day for the drain after the last arrival (actions after the
 // run's end never apply).
@@ -88,6 +91,7 @@ LambdaParams LambdaParams::from(const Settings& s, const sim::ServiceSpec& servi
   p.mb_per_vcpu = s.number("mb_per_vcpu");
   p.max_vcpu = s.number("max_vcpu");
   p.timeout_s = s.number("timeout_s");
+  p.function_error_probability = s.number("function_error_probability");
   p.api_gateway = s.boolean("api_gateway");
   p.api_gateway_timeout_s = s.number("api_gateway_timeout_s");
   p.account_concurrency = static_cast<uint32_t>(s.number("account_concurrency"));
@@ -125,7 +129,11 @@ LambdaParams LambdaParams::from(const Settings& s, const sim::ServiceSpec& servi
 }
 
 LambdaModel::LambdaModel(const LambdaParams& params, const sim::Scenario& scenario)
-    : p_(params), service_(scenario.service), slo_(scenario.slo), cache_(scenario.service) {
+    : p_(params),
+      service_(scenario.service),
+      slo_(scenario.slo),
+      error_rng_(sim::Rng::derive(scenario.seed, kFunctionErrorStream)),
+      cache_(scenario.service) {
   // A request that needs W vCPU-seconds on the reference share takes W x speedup(ref)/speedup(vcpu).
   speed_factor_ = sim::cpu_speedup(service_.reference_vcpu, service_.parallel_fraction) /
                   sim::cpu_speedup(p_.vcpu(), service_.parallel_fraction);
@@ -471,8 +479,11 @@ void LambdaModel::complete(const Event& e) {
   // A composite hears which environment answered (a state store's instance cache): Lambda routes no session
   // to an environment, but a warm environment that serves a session again still holds what it kept in memory.
   if (served_by_) *served_by_ = sim::ServedBy{e.key, e.environment};
+  // The handler returned an error (asynchronous invocations only, checked when the model is made).
+  const bool failed = e.timed_out || (p_.function_error_probability > 0 &&
+                                      error_rng_.uniform() < p_.function_error_probability);
   client_->completed(*rec_, t, e.arrival_s, e.slot,
-                     e.timed_out ? sim::Client::Ended::function_error : sim::Client::Ended::finished,
+                     failed ? sim::Client::Ended::function_error : sim::Client::Ended::finished,
                      client_limit_s);
   if (served_by_) *served_by_ = sim::ServedBy{};
   release_environment(e, t);

@@ -24,6 +24,7 @@ struct LambdaParams {
   double mb_per_vcpu;
   double max_vcpu;
   double timeout_s;
+  double function_error_probability;  // async attempts that end in a function error [fraction]
   bool api_gateway;
   double api_gateway_timeout_s;
   uint32_t account_concurrency;
@@ -204,6 +205,9 @@ class LambdaModel : public sim::PlatformModel {
   const uint64_t* request_key_ = nullptr;       // of the request being offered (ModelContext)
   sim::ServedBy* served_by_ = nullptr;          // who answers the request being reported (ModelContext)
   sim::Rng* rng_ = nullptr;
+  // Which asynchronous attempts end in a function error (function_error_probability): the seed's own stream,
+  // drawn once per completed attempt only when the probability is set.
+  sim::Rng error_rng_;
   sim::Client* client_ = nullptr;
   const sim::CrashHazard* crashes_ = nullptr;
   sim::TransferRoute store_route_;

@@ -135,3 +135,38 @@ TEST_CASE("sim::Client: async settings outside the documented ranges are refused
     CHECK_THROWS_AS(scenario_from(doc), InputError);
   }
 }
+
+TEST_CASE(
+    "sim::Client: a function that fails a share of its attempts is retried twice and then dead-lettered",
+    "[client][async]") {
+  // aws-lambda's function_error_probability p = 0.5: each attempt fails independently with p, and Lambda
+  // retries a function error twice (1 and 2 minutes later). Per event: retries 0, 1 or 2 with probabilities
+  // 1 - p, p (1 - p), p^2, so p + p^2 = 0.75 retries on average (variance 0.6875); the event is lost after
+  // three failures, with probability p^3 = 0.125 (dead-lettered); served otherwise. Poisson events at 2/s for
+  // 4,000 s (about 8,000), 100 ms each, on a function that never throttles them: the counts must lie within
+  // 4 standard errors of these.
+  auto doc = async_scenario({{"type", "poisson"}, {"rate_rps", 2}, {"duration_s", 4000}}, 100);
+  doc["candidates"][0]["function_error_probability"] = 0.5;
+  const auto& r = test::simulate_first(doc);
+  const double n = static_cast<double>(r.requests.arrived);
+  REQUIRE(n > 7000);
+  CHECK(std::fabs(static_cast<double>(r.client.async_retries) - 0.75 * n) <= 4 * std::sqrt(0.6875 * n));
+  CHECK(std::fabs(static_cast<double>(r.client.dead_lettered) - 0.125 * n) <=
+        4 * std::sqrt(0.125 * 0.875 * n));
+  CHECK(r.requests.dropped == r.client.dead_lettered);
+  CHECK(r.requests.served + r.requests.dropped == r.requests.arrived);
+  // The same scenario and seed: the same draws.
+  CHECK(test::simulate_first(doc).client.async_retries == r.client.async_retries);
+  SECTION("0, the default: no function error, no retry") {
+    doc["candidates"][0]["function_error_probability"] = 0;
+    const auto& none = test::simulate_first(doc);
+    CHECK(none.client.async_retries == 0);
+    CHECK(none.requests.served == none.requests.arrived);
+  }
+  SECTION("a synchronous caller is refused: Lambda does not retry its errors") {
+    doc.erase("client");
+    CHECK_THROWS_WITH(test::simulate_first(doc),
+                      Catch::Contains("/candidates/0/function_error_probability: expected 0 unless "
+                                      "client.invocation is \"async\""));
+  }
+}
