@@ -156,6 +156,19 @@ inline nlohmann::json trace_at(const TempDir& dir, const std::vector<double>& ti
   return w;
 }
 
+// A scenario of one serving topology `candidate` (its stages on their own platforms): requests at `times` (a
+// trace), 1 s of warm service for a stage without its own, an SLO and a client timeout that never bite,
+// metrics every 10 s.
+inline nlohmann::json topology_scenario(const TempDir& dir, const nlohmann::json& candidate,
+                                        const std::vector<double>& times, uint64_t seed = 7) {
+  return {{"seed", seed},
+          {"workload", trace_at(dir, times)},
+          {"service", {{"warm", constant_ms(1000)}}},
+          {"slo", {{"p99_ms", 1e7}, {"timeout_s", 1e7}}},
+          {"metrics", {{"interval_s", 10}}},
+          {"candidates", {candidate}}};
+}
+
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream s;

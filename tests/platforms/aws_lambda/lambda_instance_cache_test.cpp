@@ -12,25 +12,16 @@
 #include <utility>
 #include <vector>
 
+#include "support/session_scenario.hpp"
 #include "support/sim_harness.hpp"
 
 using servesim::test::constant_ms;
 using servesim::test::scenario_from;
+using servesim::test::session_trace;
 using servesim::test::simulate;
 using servesim::test::TempDir;
 
 namespace {
-
-// One request per (time [s], session) pair, the session in column "session".
-nlohmann::json lambda_session_trace(const TempDir& dir,
-                                    const std::vector<std::pair<double, std::string>>& rows) {
-  std::string csv = "TIMESTAMP,session\n";
-  for (const auto& [t, session] : rows) csv += std::to_string(t) + "," + session + "\n";
-  return {{"type", "request_trace"},
-          {"path", dir.write("sessions.csv", csv)},
-          {"timestamp_unit", "s"},
-          {"key_column", "session"}};
-}
 
 // Lambda (1,769 MB: one vCPU, the reference share) with `settings`, `service_ms` per request and no cold
 // start time, as a topology's model stage "fn" followed by DynamoDB on demand with an instance cache (one
@@ -40,14 +31,7 @@ nlohmann::json lambda_cached_store(nlohmann::json workload, double service_ms,
   nlohmann::json fn_candidate = {{"platform", "aws-lambda"}, {"memory_mb", 1769}};
   for (const auto& [k, v] : settings.items()) fn_candidate[k] = v;
   const nlohmann::json fn = {{"id", "fn"}, {"kind", "model"}, {"candidate", fn_candidate}};
-  const nlohmann::json store = {{"id", "session"},
-                                {"kind", "state-store"},
-                                {"service", "dynamodb-on-demand"},
-                                {"instance_cache", true},
-                                {"read_latency_median_ms", 4},
-                                {"read_latency_p99_ms", 4},
-                                {"write_latency_median_ms", 4},
-                                {"write_latency_p99_ms", 4}};
+  const nlohmann::json store = servesim::test::cached_session_store();
   return {{"seed", 5},
           {"workload", std::move(workload)},
           {"service",
@@ -74,8 +58,8 @@ TEST_CASE("platforms::LambdaModel: one environment serves every visit of every s
     rows.emplace_back(k, "A");
     rows.emplace_back(k + 0.5, "B");
   }
-  const auto s = simulate(scenario_from(
-      lambda_cached_store(lambda_session_trace(dir, rows), 100, {{"reserved_concurrency", 1}})));
+  const auto s = simulate(
+      scenario_from(lambda_cached_store(session_trace(dir, rows), 100, {{"reserved_concurrency", 1}})));
   const auto& r = s.results.at(0);
   const auto& store = r.stages.at(1);
   CHECK(r.requests.served == 20);
@@ -92,7 +76,7 @@ TEST_CASE("platforms::LambdaModel: an environment reclaimed after its keep-alive
   // keep_alive_s 60: A at 0 starts environment X (miss), A at 5 finds X idle (hit); X is reclaimed at 65.1 s,
   // so A at 200 starts a new environment Z (a second cold start, a miss) and A at 230 finds Z (hit).
   const auto s = simulate(scenario_from(lambda_cached_store(
-      lambda_session_trace(dir, {{0, "A"}, {5, "A"}, {200, "A"}, {230, "A"}}), 100, {{"keep_alive_s", 60}})));
+      session_trace(dir, {{0, "A"}, {5, "A"}, {200, "A"}, {230, "A"}}), 100, {{"keep_alive_s", 60}})));
   const auto& r = s.results.at(0);
   CHECK(r.requests.cold_starts == 2);
   CHECK(r.stages.at(1).instance_cache_hits == 2);
@@ -113,7 +97,7 @@ TEST_CASE("platforms::LambdaModel: with many environments and sessions the cache
   std::vector<std::pair<double, std::string>> rows;
   const int n = 20000, sessions = 100;
   for (int k = 0; k < n; ++k) rows.emplace_back(k / 10.0, "s" + std::to_string(draw() % sessions));
-  const auto s = simulate(scenario_from(lambda_cached_store(lambda_session_trace(dir, rows), 950, {})));
+  const auto s = simulate(scenario_from(lambda_cached_store(session_trace(dir, rows), 950, {})));
   const auto& r = s.results.at(0);
   const auto& store = r.stages.at(1);
   CHECK(r.requests.served == static_cast<uint64_t>(n));

@@ -18,11 +18,6 @@ using nlohmann::json;
 using test::scenario_from;
 using test::TempDir;
 
-// `n` messages sent at t = 0 to an SQS queue (tests/support/sqs_scenario.hpp).
-json partial_sqs_scenario(const TempDir& dir, int n, double message_ms, const json& keys) {
-  return test::sqs_scenario(dir, n, message_ms, keys);
-}
-
 const sim::CandidateResult& only_result(const test::Simulated& out) {
   return out.results.at(0);
 }
@@ -45,7 +40,7 @@ TEST_CASE(
   // reappears after 2 receives.
   const json keys = {{"failing_records", {9}}, {"max_receive_count", 2}, {"batching_window_s", 1}};
   SECTION("whole batch: 10 + 10 messages processed, all 10 dead-lettered") {
-    const auto out = test::simulate(scenario_from(partial_sqs_scenario(dir, 10, 100, keys)));
+    const auto out = test::simulate(scenario_from(test::sqs_scenario(dir, 10, 100, keys)));
     const auto& r = only_result(out);
     const auto& e = r.event_source;
     // Received at 0 s, failed at 1.0 s, visible again at 900 s; received again, failed at 901 s, visible at
@@ -68,7 +63,7 @@ TEST_CASE(
     // 901.1 s and reaches the DLQ when visible again at 1,801 s.
     json with = keys;
     with["report_batch_item_failures"] = true;
-    const auto out = test::simulate(scenario_from(partial_sqs_scenario(dir, 10, 100, with)));
+    const auto out = test::simulate(scenario_from(test::sqs_scenario(dir, 10, 100, with)));
     const auto& r = only_result(out);
     const auto& e = r.event_source;
     CHECK(e.batches == 2);
@@ -90,7 +85,7 @@ TEST_CASE(
     with["report_batch_item_failures"] = true;
     with.erase("failing_records");
     // 10 messages of 200 ms against a 1 s function timeout: timed out at 1 s and at 901 s, then the DLQ.
-    auto doc = partial_sqs_scenario(dir, 10, 200, with);
+    auto doc = test::sqs_scenario(dir, 10, 200, with);
     doc["candidates"][0]["timeout_s"] = 1;
     const auto out = test::simulate(scenario_from(doc));
     CHECK(only_result(out).event_source.dead_lettered == 10);
@@ -163,8 +158,8 @@ TEST_CASE("platforms::SqsEventSource: failing records drawn from the seed", "[sq
   // DLQ, each failing message is dead-lettered and every other one served on its first receive.
   const json keys = {
       {"record_failure_probability", 0.1}, {"max_receive_count", 1}, {"report_batch_item_failures", true}};
-  const auto a = test::simulate(scenario_from(partial_sqs_scenario(dir, 200, 10, keys)));
-  const auto b = test::simulate(scenario_from(partial_sqs_scenario(dir, 200, 10, keys)));
+  const auto a = test::simulate(scenario_from(test::sqs_scenario(dir, 200, 10, keys)));
+  const auto b = test::simulate(scenario_from(test::sqs_scenario(dir, 200, 10, keys)));
   const auto& r = only_result(a);
   CHECK(r.requests.served + r.event_source.dead_lettered == 200);
   CHECK(r.event_source.record_failures == r.event_source.dead_lettered);
@@ -180,10 +175,10 @@ TEST_CASE("platforms::SqsEventSource: failing records drawn from the seed", "[sq
 
 TEST_CASE("sim::parse_event_source: failing records and partial batch responses are checked", "[partial]") {
   TempDir dir;
-  auto doc = partial_sqs_scenario(dir, 1, 10, {{"record_failure_probability", 1.5}});
+  auto doc = test::sqs_scenario(dir, 1, 10, {{"record_failure_probability", 1.5}});
   CHECK_THROWS_WITH(scenario_from(doc),
                     "test-scenario.json: /event_source/record_failure_probability: expected 0..1, got 1.5");
-  doc = partial_sqs_scenario(dir, 1, 10, {{"failing_records", {1, -2}}});
+  doc = test::sqs_scenario(dir, 1, 10, {{"failing_records", {1, -2}}});
   CHECK_THROWS_WITH(scenario_from(doc),
                     "test-scenario.json: /event_source/failing_records: expected an array of arrival indices "
                     "(whole numbers from 0), got [1,-2]");

@@ -9,25 +9,14 @@
 
 #include "core/input_error.hpp"
 #include "support/sim_harness.hpp"
+#include "support/sqs_scenario.hpp"
 
 namespace {
 using namespace servesim;
 using nlohmann::json;
-using test::constant_ms;
 using test::scenario_from;
+using test::sqs_scenario;
 using test::TempDir;
-
-// `n` messages sent at t = 0, each taking `message_ms` on a 1-vCPU function (no cold-start time).
-json sqs_scenario(const TempDir& dir, int n, double message_ms, const json& event_source) {
-  return {{"seed", 5},
-          {"workload", test::trace_at(dir, std::vector<double>(static_cast<size_t>(n), 0.0))},
-          {"service", {{"warm", constant_ms(message_ms)}}},
-          {"slo", {{"p99_ms", 1e6}, {"timeout_s", 1e6}}},
-          {"event_source", event_source},
-          {"metrics", {{"interval_s", 60}}},
-          {"candidates",
-           {{{"name", "fn"}, {"platform", "aws-lambda"}, {"memory_mb", 1769}, {"timeout_s", 900}}}}};
-}
 
 test::Simulated run(const json& doc) {
   return test::simulate(scenario_from(doc));

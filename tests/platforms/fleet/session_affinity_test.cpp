@@ -15,24 +15,16 @@
 #include "platforms/export.hpp"
 #include "platforms/topology/state_store.hpp"
 #include "sim/arrival_source.hpp"
+#include "support/session_scenario.hpp"
 #include "support/sim_harness.hpp"
 
 using servesim::test::constant_ms;
 using servesim::test::scenario_from;
+using servesim::test::session_trace;
 using servesim::test::simulate;
 using servesim::test::TempDir;
 
 namespace {
-
-// A request trace: one request per (time [s], session) pair, the session in column "session".
-nlohmann::json session_trace(const TempDir& dir, const std::vector<std::pair<double, std::string>>& rows) {
-  std::string csv = "TIMESTAMP,session\n";
-  for (const auto& [t, session] : rows) csv += std::to_string(t) + "," + session + "\n";
-  return {{"type", "request_trace"},
-          {"path", dir.write("sessions.csv", csv)},
-          {"timestamp_unit", "s"},
-          {"key_column", "session"}};
-}
 
 // Sessions A and B each send a request every second for `rounds` s: A at k, B at k + 0.01 s.
 std::vector<std::pair<double, std::string>> alternating(int rounds) {
@@ -78,14 +70,7 @@ nlohmann::json cached_store_scenario(nlohmann::json workload, bool affinity) {
                                {"min_instances", 2},
                                {"max_instances", 2},
                                {"session_affinity", affinity}}}};
-  const nlohmann::json store = {{"id", "session"},
-                                {"kind", "state-store"},
-                                {"service", "dynamodb-on-demand"},
-                                {"instance_cache", true},
-                                {"read_latency_median_ms", 4},
-                                {"read_latency_p99_ms", 4},
-                                {"write_latency_median_ms", 4},
-                                {"write_latency_p99_ms", 4}};
+  const nlohmann::json store = servesim::test::cached_session_store();
   doc["candidates"] = {{{"name", affinity ? "affinity" : "plain"},
                         {"platform", "topology"},
                         {"stages", {fn, store}},

@@ -10,13 +10,12 @@
 #include "support/sim_harness.hpp"
 
 using servesim::test::candidates_error;
-using servesim::test::constant_ms;
 using servesim::test::cost_line;
 using servesim::test::edge_list;
 using servesim::test::first_result;
 using servesim::test::pool_stage;
 using servesim::test::TempDir;
-using servesim::test::trace_at;
+using servesim::test::topology_scenario;
 using servesim::test::workflow_stage;
 
 namespace {
@@ -25,15 +24,6 @@ nlohmann::json nest_split(const std::string& id, double first_percent) {
   return {{"id", id},
           {"kind", "split"},
           {"weights", {{{"at_s", 0}, {"percent", {first_percent, 100 - first_percent}}}}}};
-}
-
-nlohmann::json nest_scenario(const TempDir& dir, const nlohmann::json& candidate, std::vector<double> times) {
-  return {{"seed", 7},
-          {"workload", trace_at(dir, times)},
-          {"service", {{"warm", constant_ms(1000)}}},
-          {"slo", {{"p99_ms", 1e7}, {"timeout_s", 1e7}}},
-          {"metrics", {{"interval_s", 10}}},
-          {"candidates", {candidate}}};
 }
 
 // A parallel of two branches: "choose" (a Choice, 70% to a 100 ms task "fast", 30% to a 500 ms task "slow")
@@ -54,7 +44,7 @@ nlohmann::json nest_parallel_scenario(const TempDir& dir, const std::string& eng
       {"edges", edge_list({{"choose", "fast"}, {"choose", "slow"}})}};
   std::vector<double> times;
   for (int i = 0; i < 10; ++i) times.push_back(10.0 * i);
-  return nest_scenario(dir, candidate, times);
+  return topology_scenario(dir, candidate, times);
 }
 
 constexpr double kNestGb = 64.0 / 1024;  // an Express execution's 64 MB
@@ -120,7 +110,7 @@ TEST_CASE("platforms::TopologyModel workflow: a Choice inside a map's items", "[
         pool_stage("large", 200, 1000),
         pool_stage("save", 50, 1000)}},
       {"edges", edge_list({{"pick", "small"}, {"pick", "large"}, {"small", "save"}, {"large", "save"}})}};
-  const auto r = first_result(nest_scenario(dir, candidate, {0.0}));
+  const auto r = first_result(topology_scenario(dir, candidate, {0.0}));
   REQUIRE(r.requests.served == 1);
   CHECK(workflow_stage(r, "pick").runs == 10);
   CHECK(workflow_stage(r, "small").attempts == 5);
@@ -148,7 +138,7 @@ TEST_CASE("platforms::TopologyModel workflow: a failed map inside a branch fails
                               {"edges", nlohmann::json::array()}};
   SECTION("without a catch: the execution fails, dropped, counted under the map's tolerance") {
     candidate["stages"].erase(4);
-    const auto r = first_result(nest_scenario(dir, candidate, {0.0}));
+    const auto r = first_result(topology_scenario(dir, candidate, {0.0}));
     CHECK(r.requests.dropped == 1);
     CHECK(r.requests.served == 0);
     CHECK(r.workflow.failed_by_map == 1);
@@ -157,7 +147,7 @@ TEST_CASE("platforms::TopologyModel workflow: a failed map inside a branch fails
   }
   SECTION("the parallel's catch takes it on: served at 0.1 s by \"rescue\"") {
     candidate["stages"][0]["catch"] = "rescue";
-    const auto r = first_result(nest_scenario(dir, candidate, {0.0}));
+    const auto r = first_result(topology_scenario(dir, candidate, {0.0}));
     REQUIRE(r.requests.served == 1);
     CHECK(r.latency.max_s() == Approx(0.1).epsilon(1e-9));
     CHECK(r.workflow.failed_by_map == 0);
@@ -182,7 +172,7 @@ TEST_CASE("platforms::TopologyModel workflow: states that cannot be nested are r
   SECTION("a parallel inside a branch") {
     candidate["stages"][3] = {{"id", "fan"}, {"kind", "parallel"}, {"branches", {"item", "x"}}};
     candidate["stages"].push_back(pool_stage("x", 100, 1000));
-    CHECK(candidates_error(nest_scenario(dir, candidate, {0.0})) ==
+    CHECK(candidates_error(topology_scenario(dir, candidate, {0.0})) ==
           at + "/branches/0: expected a branch of model, wait, split and map stages (a parallel inside a "
                "branch is not modelled), got \"fan\", a parallel");
   }
@@ -190,14 +180,14 @@ TEST_CASE("platforms::TopologyModel workflow: states that cannot be nested are r
     candidate["stages"][0] = {{"id", "outer"}, {"kind", "map"}, {"body", "a"}, {"items", 2}};
     candidate["stages"][2] = pool_stage("z", 100, 1000);
     candidate["edges"] = edge_list({{"outer", "z"}, {"a", "fan"}});
-    CHECK(candidates_error(nest_scenario(dir, candidate, {0.0})) ==
+    CHECK(candidates_error(topology_scenario(dir, candidate, {0.0})) ==
           at + "/body: expected model, wait and split stages that only the map's items reach, got \"fan\", a "
                "map");
   }
   SECTION("a catch on a map inside a branch") {
     candidate["stages"][3]["catch"] = "b";
     CHECK(
-        candidates_error(nest_scenario(dir, candidate, {0.0})) ==
+        candidates_error(topology_scenario(dir, candidate, {0.0})) ==
         "test-scenario.json: /candidates/0/stages/3/catch: not used inside a parallel's branch (the parallel "
         "fails, and its catch applies)");
   }

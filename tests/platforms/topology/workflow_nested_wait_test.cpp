@@ -16,20 +16,10 @@ using servesim::test::edge_list;
 using servesim::test::first_result;
 using servesim::test::pool_stage;
 using servesim::test::TempDir;
-using servesim::test::trace_at;
+using servesim::test::topology_scenario;
 using servesim::test::workflow_stage;
 
 namespace {
-
-nlohmann::json nested_scenario(const TempDir& dir, const nlohmann::json& candidate,
-                               std::vector<double> times) {
-  return {{"seed", 7},
-          {"workload", trace_at(dir, times)},
-          {"service", {{"warm", constant_ms(1000)}}},
-          {"slo", {{"p99_ms", 1e7}, {"timeout_s", 1e7}}},
-          {"metrics", {{"interval_s", 10}}},
-          {"candidates", {candidate}}};
-}
 
 // One execution of a map over 3 items, each waiting 10 s ("pause") and then running a 100 ms task ("work").
 nlohmann::json nested_map_scenario(const TempDir& dir, const std::string& engine,
@@ -42,7 +32,7 @@ nlohmann::json nested_map_scenario(const TempDir& dir, const std::string& engine
       {"workflow", {{"engine", engine}}},
       {"stages", {map, {{"id", "pause"}, {"kind", "wait"}, {"seconds", 10}}, pool_stage("work", 100, 1000)}},
       {"edges", edge_list({{"pause", "work"}})}};
-  return nested_scenario(dir, candidate, {0.0});
+  return topology_scenario(dir, candidate, {0.0});
 }
 
 constexpr double kNestedExpressGb = 64.0 / 1024;  // an execution's 64 MB
@@ -128,7 +118,7 @@ TEST_CASE("platforms::TopologyModel workflow: a Wait inside a parallel's branch"
                                       pool_stage("b", 200, 1000),
                                       pool_stage("join", 100, 1000)}},
                                     {"edges", edge_list({{"a-pause", "a"}, {"both", "join"}})}};
-  const auto r = first_result(nested_scenario(dir, candidate, {0.0}));
+  const auto r = first_result(topology_scenario(dir, candidate, {0.0}));
   REQUIRE(r.requests.served == 1);
   CHECK(r.latency.max_s() == Approx(5.2).epsilon(1e-9));
   CHECK(r.workflow.transitions == 5);
@@ -150,7 +140,7 @@ TEST_CASE("platforms::TopologyModel workflow: a Wait until a timestamp", "[workf
         {{"id", "pause"}, {"kind", "wait"}, {"timestamp", "2026-12-07T08:02:00.900Z"}},
         pool_stage("finish", 200, 1000)}},
       {"edges", edge_list({{"prepare", "pause"}, {"pause", "finish"}})}};
-  auto doc = nested_scenario(dir, candidate, {0.0, 60.0, 200.0});
+  auto doc = topology_scenario(dir, candidate, {0.0, 60.0, 200.0});
   doc["workload"]["start_utc"] = "2026-12-07T08:00:00Z";
   const auto r = first_result(doc);
   REQUIRE(r.requests.served == 3);

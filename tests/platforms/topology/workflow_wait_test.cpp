@@ -17,7 +17,7 @@ using servesim::test::edge_list;
 using servesim::test::first_result;
 using servesim::test::pool_stage;
 using servesim::test::TempDir;
-using servesim::test::trace_at;
+using servesim::test::topology_scenario;
 using servesim::test::workflow_stage;
 
 namespace {
@@ -35,12 +35,7 @@ nlohmann::json wait_scenario(const TempDir& dir, const std::string& engine, cons
       {"workflow", {{"engine", engine}}},
       {"stages", {pool_stage("prepare", 100, 1000), pause, pool_stage("finish", 200, 1000)}},
       {"edges", edge_list({{"prepare", "pause"}, {"pause", "finish"}})}};
-  return {{"seed", 5},
-          {"workload", trace_at(dir, times)},
-          {"service", {{"warm", constant_ms(1000)}}},
-          {"slo", {{"p99_ms", 1e7}, {"timeout_s", 1e7}}},
-          {"metrics", {{"interval_s", 10}}},
-          {"candidates", {candidate}}};
+  return topology_scenario(dir, candidate, times, 5);
 }
 
 // Express: 64 MB (the first chunk) = 0.0625 GB at $0.06 per GB-hour.
