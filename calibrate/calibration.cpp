@@ -374,11 +374,15 @@ WindowComparison compare_window(const WindowInputs& in, const CalibrateOptions& 
   window.memory_mb = in.memory_mb;
 
   // The compared figures are those of the requests' first attempts, the arrivals the replay offers (Lambda's
-  // retries are counted apart: the model cannot carry their rate, lambda_attempts.hpp).
-  std::vector<LambdaInvocation> all, test;
-  for (const auto* part : {&split.train, &split.test})
-    for (const auto& call : *part)
-      if (!call.is_retry()) (part == &split.test ? test : all).push_back(call);
+  // retries are counted apart: the fitted scenario does not carry their rate, lambda_attempts.hpp).
+  const auto first_attempts = [](const std::vector<LambdaInvocation>& calls) {
+    std::vector<LambdaInvocation> out;
+    for (const auto& call : calls)
+      if (!call.is_retry()) out.push_back(call);
+    return out;
+  };
+  const std::vector<LambdaInvocation> test = first_attempts(split.test);
+  std::vector<LambdaInvocation> all = first_attempts(split.train);
   all.insert(all.end(), test.begin(), test.end());
   WindowMetrics observed = observe(test, in.prices);
   observed.value[peak_busy] =

@@ -135,9 +135,6 @@ LambdaFit fit_lambda(const std::vector<LambdaInvocation>& calls, double keep_ali
     used.push_back(call.max_memory_used_mb);
     first = std::min(first, call.arrival_s());
     last = std::max(last, call.arrival_s());
-    fit.retries += call.is_retry() ? 1 : 0;
-    fit.timed_out += call.is_timed_out ? 1 : 0;
-    fit.errors += call.is_function_error && !call.is_timed_out ? 1 : 0;
     if (call.restore_ms >= 0) {
       ++fit.cold_restore;
       restore_sum += call.restore_ms;
@@ -149,6 +146,10 @@ LambdaFit fit_lambda(const std::vector<LambdaInvocation>& calls, double keep_ali
       warm.push_back(call.duration_ms);
     }
   }
+  const AttemptCounts counts = count_attempts(calls);
+  fit.retries = counts.retries;
+  fit.timed_out = counts.timed_out;
+  fit.errors = counts.function_errors - counts.timed_out;  // function errors count the timeouts too
   fit.timeout_s = observed_timeout_s(calls);
   if (memory_sizes.size() > 1) {
     std::string list;
