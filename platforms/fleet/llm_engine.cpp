@@ -31,6 +31,8 @@ uint32_t LlmEngine::new_seq(const LlmRequest& r) {
 }
 
 void LlmEngine::release(uint32_t s) {
+  reserved_ -= seqs_[s].reserved;
+  seqs_[s].reserved = 0;
   seqs_[s].state = State::free;
   ++seqs_[s].stamp;
   free_.push_back(s);
@@ -52,6 +54,14 @@ uint64_t LlmEngine::kv_used_tokens() const {
 bool LlmEngine::fits(double extra_tokens) const {
   return static_cast<double>(kv_tokens_ + used_cache_tokens_) + running_ * slack() + extra_tokens <=
          static_cast<double>(capacity_);
+}
+
+uint32_t LlmEngine::lifetime_tokens(const Seq& q) const {
+  const uint64_t b = limits_.block_tokens;
+  const uint64_t whole = (static_cast<uint64_t>(q.req.input) + q.req.output + b - 1) / b * b;
+  // A request that alone needs more than the cache runs alone (the context checks upstream refuse such
+  // models; block rounding can still put the last block past the capacity).
+  return static_cast<uint32_t>(std::min<uint64_t>(whole, capacity_));
 }
 
 uint32_t LlmEngine::cache_hits(const Seq& q, uint64_t& newly_used_tokens) const {
@@ -161,8 +171,9 @@ bool LlmEngine::preempt_last() {
 double LlmEngine::start(double t_s) {
   if (running() || in_flight_ == 0) return end_s_;
   chunks_.clear();
+  const bool no_evict = limits_.guaranteed_no_evict;  // reservations keep every write within capacity
   // Every decoding sequence writes one more token this iteration: make room, newest first out.
-  while (decoding_ > 0 && !fits(decoding_)) preempt_last();
+  while (!no_evict && decoding_ > 0 && !fits(decoding_)) preempt_last();
   double budget = limits_.max_batched_tokens >= decoding_ ? limits_.max_batched_tokens - decoding_ : 0;
   double prefill_tokens = 0, pairs = 0;
   auto schedule = [&](uint32_t s, double remaining) {
@@ -182,7 +193,7 @@ double LlmEngine::start(double t_s) {
       const Seq& q = seqs_[s];
       const double remaining = q.prompt - q.prefilled;
       if (!limits_.chunked_prefill && remaining > budget) break;
-      if (!fits(std::min(remaining, budget))) break;
+      if (!no_evict && !fits(std::min(remaining, budget))) break;
       schedule(s, remaining);
     }
     // New admissions, in queue order.
@@ -194,8 +205,13 @@ double LlmEngine::start(double t_s) {
       const uint32_t hit_tokens = hits == 0 ? 0 : hits * q.req.prefix->block_tokens;
       const uint32_t to_compute = q.prompt - hit_tokens;
       if (!limits_.chunked_prefill && to_compute > budget) break;
-      if (!fits(slack() + static_cast<double>(newly_used) + std::min<double>(to_compute, budget))) break;
+      const uint32_t lifetime = no_evict ? lifetime_tokens(q) : 0;
+      if (no_evict ? reserved_ + lifetime > capacity_
+                   : !fits(slack() + static_cast<double>(newly_used) + std::min<double>(to_compute, budget)))
+        break;
       waiting_.pop_front();
+      q.reserved = lifetime;
+      reserved_ += lifetime;
       q.state = State::prefilling;
       q.order = ++order_;
       ++running_;
@@ -215,7 +231,7 @@ double LlmEngine::start(double t_s) {
     }
     if (decoding_ > 0 || !chunks_.empty()) break;
     // Nothing fits although sequences hold the cache (partial prompts): free the newest and try again.
-    if (!preempt_last()) break;
+    if (no_evict || !preempt_last()) break;
   }
   if (admitted_.size() > 2 * static_cast<size_t>(running_) + 64)  // drop stale entries now and then
     std::erase_if(admitted_, [this](const std::pair<uint32_t, uint64_t>& a) {

@@ -23,6 +23,13 @@
 // which each produces its last token), so one iteration costs O(1) plus O(log n) per request that joins or
 // leaves, not O(batch).
 //
+// With limits.guaranteed_no_evict the engine admits as TensorRT-LLM does by default instead
+// (GUARANTEED_NO_EVICT, TensorRT-LLM "Useful Runtime Options", Capacity Scheduler Policy: "guarantee that a
+// started request is never paused"): a waiting request enters only when ceil((input + output) / block_tokens)
+// blocks fit beside the blocks every running request has reserved for its whole life; nothing is preempted.
+// The request's output length stands for its max_tokens (a client asking for more than it gets would reserve
+// more).
+//
 //   LlmEngine e(timing, {.max_num_seqs = 256, .max_batched_tokens = 8192});
 //   e.add({.arrival_s = 0, .input = 500, .output = 200});
 //   double end = e.start(0);   // the first iteration: the prefill
@@ -57,6 +64,11 @@ struct LlmEngineLimits {
   uint32_t block_tokens = 16;          // tokens per KV block (vLLM --block-size)
   bool chunked_prefill = true;         // else a prompt is prefilled whole in one iteration
   bool prefix_caching = false;         // reuse cached prompt-prefix blocks (vLLM --enable-prefix-caching)
+  // TensorRT-LLM's default capacity policy (CapacitySchedulerPolicy GUARANTEED_NO_EVICT) instead of vLLM's
+  // admission with preemption: a request enters the batch only when the KV blocks of its whole life (prompt +
+  // output tokens, in whole blocks) fit beside those reserved by the running ones, so none is ever preempted.
+  // Not combined with prefix caching (refused by the settings that set both).
+  bool guaranteed_no_evict = false;
 };
 
 class LlmEngine {
@@ -127,9 +139,10 @@ class LlmEngine {
     uint64_t join_step = 0;  // decoding: first iteration it decodes in
     uint64_t ctx_join = 0;   // decoding: tokens in the KV cache at join_step
     double first_token_s = -1;
-    uint32_t held = 0;     // prefix caching: leading prefix blocks it uses from the cache
-    uint32_t cached = 0;   // their tokens (the rest of its KV tokens are its own)
-    bool queried = false;  // its prompt was counted in the hit rate
+    uint32_t held = 0;      // prefix caching: leading prefix blocks it uses from the cache
+    uint32_t cached = 0;    // their tokens (the rest of its KV tokens are its own)
+    bool queried = false;   // its prompt was counted in the hit rate
+    uint32_t reserved = 0;  // guaranteed_no_evict: KV tokens reserved for its whole life while it runs
   };
   struct CachedBlock {
     uint32_t refs = 0;                  // running sequences that use it
@@ -154,6 +167,7 @@ class LlmEngine {
   uint64_t ctx_of(const Seq& s) const;  // decoding: tokens in the KV cache at step_
   double slack() const { return (limits_.block_tokens - 1) / 2.0; }
   bool fits(double extra_tokens) const;
+  uint32_t lifetime_tokens(const Seq& q) const;  // guaranteed_no_evict: whole blocks of input + output
   bool preempt_last();
   void stop_decoding(uint32_t seq);
   // Prefix caching: the blocks of `seq`'s prompt that count as computed on admission (a leading run found in
@@ -182,6 +196,7 @@ class LlmEngine {
   uint64_t decode_ctx_ = 0;    // tokens in the KV cache of the decoding sequences
   uint64_t kv_tokens_ = 0;     // tokens in the KV cache of all running sequences
   uint64_t in_flight_ = 0;
+  uint64_t reserved_ = 0;  // guaranteed_no_evict: tokens the running sequences reserved
   uint64_t preemptions_ = 0;
   double end_s_ = kNever;
   // Prefix caching.
@@ -216,7 +231,7 @@ void LlmEngine::drain(F&& f) {
   finishes_.clear();
   chunks_.clear();
   running_ = decoding_ = decoding_now_ = 0;
-  decode_ctx_ = kv_tokens_ = 0;
+  decode_ctx_ = kv_tokens_ = reserved_ = 0;
   end_s_ = kNever;
   cache_.clear();  // the replica's memory is gone
   lru_.clear();

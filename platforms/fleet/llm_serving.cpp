@@ -74,14 +74,20 @@ bool llm_prefix_caching_setting(const Settings& s, const sim::Scenario& scenario
     throw s.error("llm_prefix_caching",
                   "expected a request trace with prefix_blocks_column (the prompts' prefix block ids, e.g. "
                   "Mooncake's hash_ids), got true without one");
+  if (s.text("llm_capacity_policy") == "guaranteed_no_evict")
+    throw s.error(
+        "llm_capacity_policy",
+        "expected \"preempt\" with llm_prefix_caching true (reservations over shared cached blocks are "
+        "not modelled), got \"guaranteed_no_evict\"");
   return true;
 }
 
 LlmEngineSettings llm_engine_settings(const Settings& s, const sim::Scenario& scenario, bool on_gpu) {
-  static const char* const kKeys[] = {
-      "llm_max_num_seqs",       "llm_max_num_batched_tokens", "llm_chunked_prefill",
-      "llm_kv_block_tokens",    "llm_gpu_memory_utilization", "llm_activation_reserve_gb",
-      "llm_compute_efficiency", "llm_bandwidth_efficiency",   "llm_iteration_overhead_ms"};
+  static const char* const kKeys[] = {"llm_max_num_seqs",           "llm_max_num_batched_tokens",
+                                      "llm_chunked_prefill",        "llm_kv_block_tokens",
+                                      "llm_gpu_memory_utilization", "llm_activation_reserve_gb",
+                                      "llm_compute_efficiency",     "llm_bandwidth_efficiency",
+                                      "llm_iteration_overhead_ms",  "llm_capacity_policy"};
   const std::string refused =
       "expected only with service.llm on a GPU (a language model served token by token)";
   if (!scenario.service.llm.given || !on_gpu)
@@ -99,6 +105,7 @@ LlmEngineSettings read_llm_engine_settings(const Settings& s) {
       .max_batched_tokens = static_cast<uint32_t>(s.number("llm_max_num_batched_tokens")),
       .block_tokens = static_cast<uint32_t>(s.number("llm_kv_block_tokens")),
       .chunked_prefill = s.boolean("llm_chunked_prefill"),
+      .guaranteed_no_evict = s.text("llm_capacity_policy") == "guaranteed_no_evict",
   };
   out.replica = LlmReplicaParams{
       .memory_utilization = s.number("llm_gpu_memory_utilization"),

@@ -47,8 +47,8 @@ bool llm_request_tokens(const sim::LlmShape& shape, const sim::RequestTokens* kn
                         uint32_t& output);
 
 // The candidate's llm_prefix_caching setting. Throws InputError naming the candidate's key when it is true
-// but nothing can be cached: no language model served token by token (service.llm on a GPU, `on_gpu`), or no
-// workload.prefix_blocks_column.
+// but nothing can be cached: no language model served token by token (service.llm on a GPU, `on_gpu`), no
+// workload.prefix_blocks_column, or llm_capacity_policy guaranteed_no_evict.
 bool llm_prefix_caching_setting(const Settings& s, const sim::Scenario& scenario, bool on_gpu);
 
 // The llm_* engine settings of a fleet platform's GPU candidate (Cloud Run, Container Apps, Lambda Managed
@@ -63,8 +63,9 @@ struct LlmEngineSettings {
 
 // The candidate's llm_max_num_seqs, llm_max_num_batched_tokens, llm_chunked_prefill, llm_kv_block_tokens,
 // llm_gpu_memory_utilization, llm_activation_reserve_gb, llm_compute_efficiency, llm_bandwidth_efficiency,
-// llm_iteration_overhead_ms and llm_prefix_caching. Throws InputError naming the first such key the
-// candidate gives when no language model is served token by token (service.llm on a GPU, `on_gpu`).
+// llm_iteration_overhead_ms, llm_capacity_policy and llm_prefix_caching. Throws InputError naming the first
+// such key the candidate gives when no language model is served token by token (service.llm on a GPU,
+// `on_gpu`).
 LlmEngineSettings llm_engine_settings(const Settings& s, const sim::Scenario& scenario, bool on_gpu);
 // Those keys as the candidate's settings (or the catalogue) give them, refusing nothing and leaving
 // prefix_caching false and tensor parallelism at 1: what llm_engine_settings and kubernetes-gpu share.

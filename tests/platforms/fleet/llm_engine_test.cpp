@@ -2,7 +2,7 @@
 // by hand: KV bytes per token and capacity, the batch-1 decode step as bytes / bandwidth, one request's
 // time to first token and end-to-end time, the throughput gain of continuous batching when decode is
 // bandwidth-bound, a burst of prompts prefilled one behind another, preemption only when KV demand exceeds
-// the capacity, and Little's law on a steady load.
+// the capacity, TensorRT-LLM's no-evict admission, and Little's law on a steady load.
 #include "platforms/fleet/llm_engine.hpp"
 
 #include <catch2/catch.hpp>
@@ -154,6 +154,34 @@ TEST_CASE("platforms::LlmEngine: preemption only when KV demand exceeds the capa
       CHECK(e.preemptions() == 0);
     else
       CHECK(e.preemptions() > 0);
+    CHECK(e.kv_used_tokens() == 0);
+  }
+}
+
+TEST_CASE("platforms::LlmEngine: guaranteed_no_evict reserves whole lives and never preempts") {
+  // TensorRT-LLM's default capacity policy: a request enters only when its prompt + output blocks fit beside
+  // those reserved by the running ones. 60 requests of 4,000 + 4,000 tokens (500 blocks of 16 each) on
+  // 419,616 tokens (26,226 blocks): floor(26,226 / 500) = 52 run at once, the other 8 wait until those end.
+  // vLLM's admission takes all 60 at once (their prompts fit) and preempts later.
+  const LlmTiming t(llama8b(), h100(), ideal());
+  for (const bool no_evict : {true, false}) {
+    LlmEngine e(t, LlmEngineLimits{.max_batched_tokens = 1 << 20, .guaranteed_no_evict = no_evict});
+    for (int i = 0; i < 60; ++i) e.add(LlmRequest{.input = 4000, .output = 4000});
+    const double prefilled = e.start(0);
+    CHECK(e.running_seqs() == (no_evict ? 52u : 60u));
+    Log log;
+    e.complete(log);
+    run(e, log, prefilled);
+    REQUIRE(log.done.size() == 60);
+    if (no_evict) {
+      CHECK(e.preemptions() == 0);
+      // The first 52 finish together; the last 8 produce their first token only after that.
+      const double first_wave_end = log.done[51];
+      CHECK(log.done[0] == first_wave_end);
+      for (size_t i = 52; i < 60; ++i) CHECK(log.first[i] > first_wave_end);
+    } else {
+      CHECK(e.preemptions() > 0);
+    }
     CHECK(e.kv_used_tokens() == 0);
   }
 }

@@ -55,6 +55,43 @@ TEST_CASE("platforms::KubernetesModel with service.llm: the trace's tokens are s
   CHECK(r.latency.quantile_s(0.0) >= r.llm.ttft.quantile_s(0.0) * 0.99);
 }
 
+TEST_CASE("platforms::KubernetesModel with llm_capacity_policy: no-evict admission waits, preempt evicts") {
+  // Two requests of 3,000 + 3,000 tokens at t = 0 on one H100 whose server may use 22.7 % of its 80 GB:
+  // 18.16 GB - 1 GB reserve - 16.06 GB of weights = ~1.1 GB of KV, ~8,400 tokens at 131,072 B each.
+  // preempt (vLLM): both prompts fit (6,000 tokens), so both start; their contexts grow to 12,000 tokens,
+  // more than the cache, so one is preempted. guaranteed_no_evict (TensorRT-LLM): 2 x 6,000 tokens of whole
+  // lives do not fit, so the second waits for the first to finish: its first token comes after the first
+  // request's last, and nothing is preempted.
+  servesim::test::TempDir dir;
+  {
+    std::ofstream f(dir.path() + "/two.csv");
+    f << "t,in,out\n0,3000,3000\n0,3000,3000\n";
+  }
+  const nlohmann::json workload = {{"type", "request_trace"},
+                                   {"path", dir.path() + "/two.csv"},
+                                   {"timestamp_column", "t"},
+                                   {"input_tokens_column", "in"},
+                                   {"output_tokens_column", "out"}};
+  for (const std::string policy : {"preempt", "guaranteed_no_evict"}) {
+    INFO(policy);
+    const auto run =
+        servesim::test::simulate(scenario_from(llm_doc(workload, {{"min_replicas", 1},
+                                                                  {"max_replicas", 1},
+                                                                  {"llm_gpu_memory_utilization", 0.227},
+                                                                  {"llm_capacity_policy", policy}})));
+    const auto& r = run.results.at(0);
+    REQUIRE(r.requests.served == 2);
+    if (policy == "preempt") {
+      CHECK(r.llm.preemptions > 0);
+    } else {
+      CHECK(r.llm.preemptions == 0);
+      // The second's TTFT (the larger) is at least the first's whole latency (the smaller, within the
+      // latency histogram's 1 %).
+      CHECK(r.llm.ttft.max_s() >= r.latency.quantile_s(0.0) * 0.99);
+    }
+  }
+}
+
 TEST_CASE("platforms::KubernetesModel with service.llm: the HPA scales on requests in flight") {
   // 40 requests at t = 0 of 100 + 2,000 tokens on one H100 pod: a decode step of 40 sequences reads 16 GB of
   // weights and at most 40 x 2,100 x 131,072 B = 11 GB of KV, 13 ms at the fitted 0.62 of 3.35 TB/s plus
