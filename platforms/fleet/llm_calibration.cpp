@@ -1,9 +1,11 @@
 #include "platforms/fleet/llm_calibration.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "platforms/fleet/llm_engine.hpp"
+#include "sim/candidate_llm.hpp"
 
 namespace servesim::platforms {
 
@@ -81,6 +83,27 @@ Outcome replay(LlmEngine& e, uint32_t in, uint32_t out, uint64_t total, uint64_t
 }
 
 }  // namespace
+
+BenchSettings trtllm_bench_settings(const LlmSpec& m, const GpuSpec& gpu, uint32_t tp, uint32_t in,
+                                    uint32_t out) {
+  const double gib = 1024.0 * 1024.0 * 1024.0;
+  const double weight_bytes = sim::llm_precision_bytes(m.precision) == 1 ? 1 : 2;  // FP8 1, else 2
+  const double kv_bytes = sim::llm_precision_bytes(m.kv_precision) == 1 ? 1 : 2;
+  const double per_token_gib =
+      2.0 * m.layers * std::max<uint32_t>(tp, m.kv_heads) * m.head_dim * kv_bytes / gib;
+  const double available_gib = gpu.memory_gb * 1e9 / gib * tp - m.parameters_b * 1e9 * weight_bytes / gib;
+  const double requests = available_gib * 0.95 / (per_token_gib * (in + out));
+  const double raw_bs = std::min(requests, 4096.0);
+  const double raw_tokens = std::min(raw_bs * (1 + static_cast<double>(in) / out), 32768.0);
+  auto up = [](double x, double step) { return step * std::ceil(x / step); };
+  const double bs = raw_bs < 256    ? std::max(64.0, up(raw_bs, 32))
+                    : raw_bs < 1024 ? up(raw_bs, 128)
+                                    : up(raw_bs, 256);
+  const double tokens = raw_tokens < 4096   ? std::max(2048.0, up(raw_tokens, 256))
+                        : raw_tokens < 8192 ? up(raw_tokens, 512)
+                                            : up(raw_tokens, 1024);
+  return {static_cast<uint32_t>(bs), static_cast<uint32_t>(tokens)};
+}
 
 const LlmGenerationFit* LlmCalibration::fit_for(const GpuSpec& gpu) const {
   const auto it = fit.find(gpu.generation);
@@ -161,6 +184,16 @@ std::vector<LlmCheck> model_measurement(const nlohmann::json& entry, const LlmRe
   limits.max_num_seqs = static_cast<uint32_t>(
       number_or(load, "max_num_seqs", number_or(load, "max_batch_size_per_replica", 2048)));
   limits.max_batched_tokens = static_cast<uint32_t>(number_or(load, "max_num_batched_tokens", 8192));
+  // The server's own admission and, for trtllm-bench, its own batch limits: facts of the engine that produced
+  // the figure, applied to every entry of that engine (docs/models/llm-serving.md "Engines").
+  const std::string engine = entry.contains("engine") ? entry.at("engine").value("name", "") : "";
+  limits.guaranteed_no_evict = engine.find("TensorRT-LLM") != std::string::npos;
+  if (engine.find("trtllm-bench") != std::string::npos && !load.contains("max_num_seqs") &&
+      !load.contains("max_num_batched_tokens")) {
+    const BenchSettings b = trtllm_bench_settings(spec, *gpu, r.tensor_parallel, in, out);
+    limits.max_num_seqs = b.max_batch;
+    limits.max_batched_tokens = b.max_tokens;
+  }
   LlmEngine e(*timing, limits);
   const std::string kind = entry.at("kind").get<std::string>();
   const std::string id = entry.at("id").get<std::string>();

@@ -46,11 +46,26 @@ struct LlmCheck {
   double error() const { return modelled / measured - 1; }
 };
 
+// trtllm-bench chooses the engine's max batch size and max tokens per iteration itself from the model, the
+// GPUs and the dataset's lengths (TensorRT-LLM tensorrt_llm/bench/build/tuning.py, calc_engine_setting and
+// finetune_setting, read at commit 04cba882; the versions behind the published tables are not confirmed to
+// match): the requests that fit 95 % of the memory left by the weights at in + out tokens each (KV bytes per
+// token with at least one KV head per GPU), capped at 4,096, rounded up (to 32 below 256, at least 64; to 128
+// below 1,024; else to 256); tokens = that batch x (1 + in / out), capped at 32,768, rounded up (to 256 below
+// 4,096, at least 2,048; to 512 below 8,192; else to 1,024). Its memory is in GiB (total_memory / 1024^3):
+// the catalogue's GB are converted; weights and KV count 1 byte at fp8, else 2.
+struct BenchSettings {
+  uint32_t max_batch = 0, max_tokens = 0;
+};
+BenchSettings trtllm_bench_settings(const LlmSpec& model, const GpuSpec& gpu, uint32_t tensor_parallel,
+                                    uint32_t input, uint32_t output);
+
 // Replays one measurement's setup (model shape, GPU, tensor parallelism, precision, lengths, load) through
 // LlmEngine with `replica`'s efficiencies and overhead (its tensor_parallel and interconnect are taken from
-// the entry), and returns each published figure beside the modelled one. Empty when the entry cannot be
-// replayed: token lengths not published, beam search, or a GPU or precision outside the catalogue; `why`
-// says which.
+// the entry; a TensorRT-LLM entry is admitted as TensorRT-LLM does by default, GUARANTEED_NO_EVICT, and a
+// trtllm-bench entry without stated limits takes trtllm_bench_settings), and returns each published figure
+// beside the modelled one. Empty when the entry cannot be replayed: token lengths not published, beam search,
+// or a GPU or precision outside the catalogue; `why` says which.
 std::vector<LlmCheck> model_measurement(const nlohmann::json& entry, const LlmReplicaParams& replica,
                                         std::string* why = nullptr);
 

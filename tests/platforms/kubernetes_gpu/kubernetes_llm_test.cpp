@@ -94,7 +94,7 @@ TEST_CASE("platforms::KubernetesModel with llm_capacity_policy: no-evict admissi
 
 TEST_CASE("platforms::KubernetesModel with service.llm: the HPA scales on requests in flight") {
   // 40 requests at t = 0 of 100 + 2,000 tokens on one H100 pod: a decode step of 40 sequences reads 16 GB of
-  // weights and at most 40 x 2,100 x 131,072 B = 11 GB of KV, 13 ms at the fitted 0.62 of 3.35 TB/s plus
+  // weights and at most 40 x 2,100 x 131,072 B = 11 GB of KV, 13 ms at the fitted 0.627 of 3.35 TB/s plus
   // 2 ms, so the batch needs about 2,000 x 15 ms = 30 s: at the first sync (15 s) all 40 are in flight.
   // HPA: desired = ceil(1 x 40 / 10) = 4, within the scale-up policy (4 pods or 100% per 15 s).
   servesim::test::TempDir dir;
