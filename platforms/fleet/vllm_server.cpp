@@ -83,6 +83,12 @@ std::optional<VllmServer> vllm_server(const nlohmann::json& language_model, cons
   out.args.insert(out.args.end(), {"--block-size", whole(number("llm_kv_block_tokens", 16))});
   out.args.insert(out.args.end(), {"--gpu-memory-utilization",
                                    nlohmann::json(number("llm_gpu_memory_utilization", 0.9)).dump()});
+  if (settings.value("llm_capacity_policy", std::string()) == "guaranteed_no_evict")
+    out.notes.push_back(
+        "llm_capacity_policy guaranteed_no_evict: the simulation admitted requests as TensorRT-LLM does by "
+        "default (each reserves the KV blocks of its whole output; none is preempted). vLLM has no such "
+        "policy and preempts when its cache is full: serve with TensorRT-LLM (trtllm-serve) to deploy what "
+        "was simulated, or rerun with preempt.");
   return out;
 }
 
