@@ -5,7 +5,7 @@
 //   fit fails here;
 // - on the entries kept out of the fit, the median error is within the goal of issue 15 (10%), with
 //   a margin of 2 points for the discreteness of the replay (the current figure is in the doc): on the 13
-//   checks, and on all held-out figures (the checks and TensorRT-LLM 1.0's 60, role check-newer).
+//   checks, and on all held-out figures (the checks and TensorRT-LLM 1.0's 58, role check-newer).
 // And trtllm-bench's own batch limits, which the replay of its entries takes, are those of its heuristic
 // worked by hand.
 #include <algorithm>
@@ -43,7 +43,8 @@ TEST_CASE("platforms::llm calibration: every fitted generation reproduces its ca
       }
     }
   }
-  CHECK(fitted_entries == 6);  // TensorRT-LLM 0.13, Llama 3.1 8B, 2048/128 and 128/2048 on H100, A100, L40S
+  CHECK(fitted_entries ==
+        6);  // Llama 3.1 8B, 2048/128 and 128/2048: TensorRT-LLM 1.0 on H100, 0.13 on A100, L40S
 }
 
 TEST_CASE("platforms::llm calibration: median error on the held-out entries within the goal") {
@@ -113,5 +114,6 @@ TEST_CASE("platforms::llm calibration: every entry with published lengths is rep
     for (const LlmCheck& c : checks) CHECK(c.modelled > 0);
     if (e.at("role") == "check-newer") ++newer;
   }
-  CHECK(newer == 60);  // TensorRT-LLM 1.0: 3 models x 2 GPUs x 10 lengths
+  // TensorRT-LLM 1.0: 3 models x 2 GPUs x 10 lengths, less the two 8B H100 cells the Hopper fit is made on.
+  CHECK(newer == 58);
 }
