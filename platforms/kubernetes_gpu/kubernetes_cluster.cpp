@@ -301,7 +301,8 @@ void KubernetesModel::hpa_sync(double t_s) {
       // A gauge read at the sync (the metrics adapter's latest scrape), not a window average.
       const LlmEngine& e = *pod.engine;
       value = p_.llm_metric == KubernetesParams::LlmMetric::in_flight ? static_cast<double>(e.in_flight())
-                                                                      : e.kv_utilization();
+              : p_.llm_metric == KubernetesParams::LlmMetric::queue_length ? static_cast<double>(e.waiting())
+                                                                           : e.kv_utilization();
     } else if (!pod_window_metric(
                    PodWindow{.ready_since_s = pod.ready_since_s,
                              .busy_s = pod.busy_s,

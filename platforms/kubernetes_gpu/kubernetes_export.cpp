@@ -31,6 +31,7 @@ const std::vector<std::string> kKubernetesWritten = {"node_type",
                                                      "hpa_target_gpu_utilization",
                                                      "hpa_target_requests_per_pod_per_s",
                                                      "hpa_target_in_flight_per_pod",
+                                                     "hpa_target_queue_length_per_pod",
                                                      "hpa_target_kv_cache_utilization",
                                                      "hpa_scale_up_stabilization_s",
                                                      "hpa_scale_up_percent",
@@ -69,6 +70,9 @@ Metric hpa_metric(const nlohmann::json& s) {
   if (metric == "in_flight")
     return {"requests_in_flight", text(number("hpa_target_in_flight_per_pod")),
             "the model server's requests in flight per pod"};
+  if (metric == "queue_length")
+    return {"vllm:num_requests_waiting", text(number("hpa_target_queue_length_per_pod")),
+            "vLLM's requests waiting per pod"};
   if (metric == "kv_cache_utilization")
     return {"vllm:kv_cache_usage_perc", text(number("hpa_target_kv_cache_utilization")),
             "vLLM's KV-cache use, a fraction"};

@@ -62,9 +62,10 @@ KubernetesModel::KubernetesModel(const KubernetesParams& params, const sim::Scen
     meter_ = std::make_unique<LlmMeter>(scenario.slo, llm_, p_.gpus_per_pod);
     meter_->set_prefix_caching(p_.llm_limits.prefix_caching);
   } else if (p_.llm_metric != KubernetesParams::LlmMetric::none) {
-    throw input_error(scenario.file, "/service/llm",
-                      "missing: hpa_metric in_flight and kv_cache_utilization read a language-model server's "
-                      "gauges, which needs service.llm");
+    throw input_error(
+        scenario.file, "/service/llm",
+        "missing: hpa_metric in_flight, queue_length and kv_cache_utilization read a language-model server's "
+        "gauges, which needs service.llm");
   }
 }
 

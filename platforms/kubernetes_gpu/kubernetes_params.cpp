@@ -86,6 +86,9 @@ KubernetesParams KubernetesParams::from(const Settings& s, const nlohmann::json&
   if (metric == "in_flight") {
     p.llm_metric = KubernetesParams::LlmMetric::in_flight;
     p.hpa_target = s.number("hpa_target_in_flight_per_pod");
+  } else if (metric == "queue_length") {
+    p.llm_metric = KubernetesParams::LlmMetric::queue_length;
+    p.hpa_target = s.number("hpa_target_queue_length_per_pod");
   } else if (metric == "kv_cache_utilization") {
     p.llm_metric = KubernetesParams::LlmMetric::kv_cache;
     p.hpa_target = s.number("hpa_target_kv_cache_utilization");

@@ -30,7 +30,12 @@ struct KubernetesParams {
   bool keda = false;  // autoscaler keda (else hpa)
   uint32_t min_replicas = 1, max_replicas = 1;
   bool metric_gpu_utilization = true;  // else requests per pod per second, or one of the two below
-  enum class LlmMetric : uint8_t { none, in_flight, kv_cache };  // service.llm gauges read at the sync
+  enum class LlmMetric : uint8_t {
+    none,
+    in_flight,
+    queue_length,
+    kv_cache
+  };  // service.llm gauges read at the sync
   LlmMetric llm_metric = LlmMetric::none;
   double hpa_target = 0;  // [fraction] or [requests/s per pod]
   double hpa_sync_period_s = 15;

@@ -386,6 +386,7 @@ def check_kubernetes(docs, s, platform, what):
         "gpu_utilization": ("DCGM_FI_DEV_GPU_UTIL", s["hpa_target_gpu_utilization"] * 100),
         "requests_per_pod": ("requests_per_second", s["hpa_target_requests_per_pod_per_s"]),
         "in_flight": ("requests_in_flight", s["hpa_target_in_flight_per_pod"]),
+        "queue_length": ("vllm:num_requests_waiting", s["hpa_target_queue_length_per_pod"]),
         "kv_cache_utilization": ("vllm:kv_cache_usage_perc", s["hpa_target_kv_cache_utilization"]),
     }[s["hpa_metric"]]
     if s["autoscaler"] == "keda":
