@@ -92,60 +92,50 @@ TEST_CASE("platforms::KubernetesModel with llm_capacity_policy: no-evict admissi
   }
 }
 
-TEST_CASE("platforms::KubernetesModel with service.llm: the HPA scales on requests in flight") {
-  // 40 requests at t = 0 of 100 + 2,000 tokens on one H100 pod: a decode step of 40 sequences reads 16 GB of
-  // weights and at most 40 x 2,100 x 131,072 B = 11 GB of KV, 13 ms at the fitted 0.627 of 3.35 TB/s plus
-  // 2 ms, so the batch needs about 2,000 x 15 ms = 30 s: at the first sync (15 s) all 40 are in flight.
-  // HPA: desired = ceil(1 x 40 / 10) = 4, within the scale-up policy (4 pods or 100% per 15 s).
+namespace {
+// 40 requests at t = 0 of 100 + 2,000 tokens on one H100 pod (up to 8 pods, an HPA sync every 15 s) with the
+// candidate's HPA settings `hpa`; the peak pod count of the run.
+uint64_t burst_peak_pods(const nlohmann::json& hpa) {
   servesim::test::TempDir dir;
   {
     std::ofstream f(dir.path() + "/burst.csv");
     f << "t,in,out\n";
     for (int k = 0; k < 40; ++k) f << "0,100,2000\n";
   }
-  const auto doc = llm_doc({{"type", "request_trace"},
-                            {"path", dir.path() + "/burst.csv"},
-                            {"timestamp_column", "t"},
-                            {"input_tokens_column", "in"},
-                            {"output_tokens_column", "out"}},
-                           {{"min_replicas", 1},
-                            {"max_replicas", 8},
-                            {"hpa_metric", "in_flight"},
-                            {"hpa_target_in_flight_per_pod", 10},
-                            {"hpa_sync_period_s", 15}});
-  const auto run = servesim::test::simulate(scenario_from(doc));
+  nlohmann::json candidate = {{"min_replicas", 1}, {"max_replicas", 8}, {"hpa_sync_period_s", 15}};
+  candidate.update(hpa);
+  const auto run = servesim::test::simulate(scenario_from(llm_doc({{"type", "request_trace"},
+                                                                   {"path", dir.path() + "/burst.csv"},
+                                                                   {"timestamp_column", "t"},
+                                                                   {"input_tokens_column", "in"},
+                                                                   {"output_tokens_column", "out"}},
+                                                                  candidate)));
   const auto& r = run.results.at(0);
   CHECK(r.requests.served == 40);
-  CHECK(r.instances_peak == 4);
+  return r.instances_peak;
+}
+}  // namespace
+
+TEST_CASE("platforms::KubernetesModel with service.llm: the HPA scales on requests in flight") {
+  // A decode step of 40 sequences reads 16 GB of weights and at most 40 x 2,100 x 131,072 B = 11 GB of KV,
+  // 13 ms at the fitted 0.627 of 3.35 TB/s plus 2 ms, so the batch needs about 2,000 x 15 ms = 30 s: at the
+  // first sync (15 s) all 40 are in flight. HPA: desired = ceil(1 x 40 / 10) = 4, within the scale-up policy
+  // (4 pods or 100% per 15 s).
+  CHECK(burst_peak_pods({{"hpa_metric", "in_flight"}, {"hpa_target_in_flight_per_pod", 10}}) == 4);
 }
 
 TEST_CASE("platforms::KubernetesModel with service.llm: the HPA scales on the server's queue") {
-  // The same 40 requests at t = 0 of 100 + 2,000 tokens on one H100 pod whose server batches at most 8
-  // (llm_max_num_seqs): 8 decode while 32 wait. A step of 8 sequences reads 16 GB of weights (and < 0.3 GB of
-  // KV), at least 16e9 / (0.765 x 3.35e12) = 6.2 ms plus 2 ms of overhead, so the first 8 need 1,999 x 8.2 ms
-  // = 16.4 s or more: at the first sync (15 s) 32 are waiting. HPA on queue_length with a target of 8:
-  // desired = ceil(1 x 32 / 8) = 4 (on in_flight with the same target it would be ceil(40 / 8) = 5).
-  servesim::test::TempDir dir;
-  {
-    std::ofstream f(dir.path() + "/burst.csv");
-    f << "t,in,out\n";
-    for (int k = 0; k < 40; ++k) f << "0,100,2000\n";
-  }
-  const auto doc = llm_doc({{"type", "request_trace"},
-                            {"path", dir.path() + "/burst.csv"},
-                            {"timestamp_column", "t"},
-                            {"input_tokens_column", "in"},
-                            {"output_tokens_column", "out"}},
-                           {{"min_replicas", 1},
-                            {"max_replicas", 8},
-                            {"llm_max_num_seqs", 8},
-                            {"hpa_metric", "queue_length"},
-                            {"hpa_target_queue_length_per_pod", 8},
-                            {"hpa_sync_period_s", 15}});
-  const auto run = servesim::test::simulate(scenario_from(doc));
-  const auto& r = run.results.at(0);
-  CHECK(r.requests.served == 40);
-  CHECK(r.instances_peak == 4);
+  // The server batches at most 8 (llm_max_num_seqs): 8 decode while 32 wait. A step of 8 sequences reads 16
+  // GB of weights (and < 0.3 GB of KV), at least 16e9 / (0.765 x 3.35e12) = 6.2 ms plus 2 ms of overhead, so
+  // the first 8 need 1,999 x 8.2 ms = 16.4 s or more: at the first sync (15 s) 32 are waiting. HPA on
+  // queue_length with a target of 8: desired = ceil(1 x 32 / 8) = 4; on in_flight with the same target,
+  // ceil(40 / 8) = 5.
+  CHECK(burst_peak_pods({{"llm_max_num_seqs", 8},
+                         {"hpa_metric", "queue_length"},
+                         {"hpa_target_queue_length_per_pod", 8}}) == 4);
+  CHECK(burst_peak_pods(
+            {{"llm_max_num_seqs", 8}, {"hpa_metric", "in_flight"}, {"hpa_target_in_flight_per_pod", 8}}) ==
+        5);
 }
 
 TEST_CASE("platforms::KubernetesModel: an LLM gauge as HPA metric without service.llm is refused") {
