@@ -1,9 +1,11 @@
 // The llm_* engine settings on the fleet platforms with a GPU (platforms/fleet/llm_serving.hpp,
 // llm_engine_settings): Cloud Run, Container Apps and Lambda Managed Instances read the same keys as
 // kubernetes-gpu, the engine's max_num_seqs and the platform's request concurrency bound the batch together
-// (the smaller wins), and the settings are refused where no language model is served token by token.
+// (the smaller wins), llm_capacity_policy's admission reaches each engine, and the settings are refused where
+// no language model is served token by token.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
 
 #include "platforms/registry.hpp"
 #include "support/gpu_fleet_candidates.hpp"
@@ -115,6 +117,39 @@ TEST_CASE("GPU fleet platforms: llm_* settings reach the engine and are refused 
       CHECK(r.requests.served == 2);
       CHECK(r.latency_source == "estimated");
       CHECK_THAT(r.llm.basis, Catch::Contains("efficiencies given by the candidate"));
+    }
+  }
+  SECTION("llm_capacity_policy: vLLM's preemption or TensorRT-LLM's no-evict admission") {
+    // Two requests of 2,000 + 1,000 tokens at t = 300 s on instances whose server may use just enough memory
+    // for ~5,000 tokens of KV: (16.06 GB of bf16 weights + 1 GB reserve + 5,000 x 131,072 B) / GPU memory
+    // (L4 24 GB, A100 80 GB, L40S 48 GB). preempt: both prompts fit (4,000 tokens), both start, and their
+    // contexts grow to 6,000 tokens: one is preempted. guaranteed_no_evict: 2 x 3,000 reserved tokens do not
+    // fit, the second waits for the first: its TTFT is at least the first's latency, nothing is preempted.
+    // (Outputs of 1,000 keep the L4's two generations in a row, ~2 x 80 s, within Cloud Run's 300 s request
+    // timeout.)
+    servesim::test::TempDir big;
+    {
+      std::ofstream f(big.path() + "/big.csv");
+      f << "t,in,out\n300,2000,1000\n300,2000,1000\n";
+    }
+    auto load = two_at_once(big);
+    load["path"] = big.path() + "/big.csv";
+    const std::map<std::string, double> memory_gb = {{"run-l4", 24}, {"aca-a100", 80}, {"lmi-l40s", 48}};
+    for (const std::string policy : {"preempt", "guaranteed_no_evict"}) {
+      auto candidates = servesim::test::gpu_fleet_candidates({{"llm_capacity_policy", policy}});
+      for (auto& c : candidates)
+        c["llm_gpu_memory_utilization"] = (16.06e9 + 1e9 + 5000 * 131072.0) / (memory_gb.at(c["name"]) * 1e9);
+      const auto run = servesim::test::simulate(scenario_from(settings_doc(load, candidates)));
+      for (const auto& r : run.results) {
+        INFO(policy << " " << r.name);
+        REQUIRE(r.requests.served == 2);
+        if (policy == "preempt") {
+          CHECK(r.llm.preemptions > 0);
+        } else {
+          CHECK(r.llm.preemptions == 0);
+          CHECK(r.llm.ttft.max_s() >= r.latency.quantile_s(0.0) * 0.99);
+        }
+      }
     }
   }
   SECTION("a CPU candidate") {
