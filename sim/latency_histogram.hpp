@@ -35,7 +35,12 @@ class LatencyHistogram {
   // Non-empty buckets as (upper bound [s], count) for the CSV export.
   std::vector<std::pair<double, uint64_t>> buckets() const;
 
+  // The bucket of a value: ceil(log(latency / kMinS) / log(g)), clamped to [0, buckets - 1]. bucket_of reads
+  // it from a table built once per process from bucket_by_log, the definition (the same bucket for every
+  // double, tested), without a logarithm per call.
   int bucket_of(double latency_s) const;
+  static int bucket_by_log(double latency_s);
+  static int bucket_count();
   double bucket_upper_s(int i) const;
   double bucket_value_s(int i) const;
 
