@@ -156,6 +156,17 @@ inline nlohmann::json trace_at(const TempDir& dir, const std::vector<double>& ti
   return w;
 }
 
+// A request trace of language-model requests, `rows` being "arrival s,prompt tokens,output tokens" lines
+// under the header t,in,out (written into `dir` as `name`).
+inline nlohmann::json token_trace(const TempDir& dir, const std::string& rows,
+                                  const std::string& name = "tokens.csv") {
+  return {{"type", "request_trace"},
+          {"path", dir.write(name, "t,in,out\n" + rows)},
+          {"timestamp_column", "t"},
+          {"input_tokens_column", "in"},
+          {"output_tokens_column", "out"}};
+}
+
 // A scenario of one serving topology `candidate` (its stages on their own platforms): requests at `times` (a
 // trace), 1 s of warm service for a stage without its own, an SLO and a client timeout that never bite,
 // metrics every 10 s.

@@ -4,11 +4,11 @@
 // (the smaller wins), llm_capacity_policy's admission reaches each engine, and the settings are refused where
 // no language model is served token by token.
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <map>
 
 #include "platforms/registry.hpp"
 #include "support/gpu_fleet_candidates.hpp"
+#include "support/llm_admission_check.hpp"
 #include "support/sim_harness.hpp"
 
 namespace {
@@ -17,13 +17,7 @@ using servesim::test::scenario_from;
 // Two requests of 100 prompt and 100 output tokens, both at t = 300 s (the one instance, kept warm, is ready
 // long before).
 nlohmann::json two_at_once(const servesim::test::TempDir& dir) {
-  std::ofstream f(dir.path() + "/two.csv");
-  f << "t,in,out\n300,100,100\n300,100,100\n";
-  return {{"type", "request_trace"},
-          {"path", dir.path() + "/two.csv"},
-          {"timestamp_column", "t"},
-          {"input_tokens_column", "in"},
-          {"output_tokens_column", "out"}};
+  return servesim::test::token_trace(dir, "300,100,100\n300,100,100\n");
 }
 
 nlohmann::json settings_doc(const nlohmann::json& workload, const nlohmann::json& candidates) {
@@ -128,28 +122,14 @@ TEST_CASE("GPU fleet platforms: llm_* settings reach the engine and are refused 
     // (Outputs of 1,000 keep the L4's two generations in a row, ~2 x 80 s, within Cloud Run's 300 s request
     // timeout.)
     servesim::test::TempDir big;
-    {
-      std::ofstream f(big.path() + "/big.csv");
-      f << "t,in,out\n300,2000,1000\n300,2000,1000\n";
-    }
-    auto load = two_at_once(big);
-    load["path"] = big.path() + "/big.csv";
+    const auto load = servesim::test::token_trace(big, "300,2000,1000\n300,2000,1000\n");
     const std::map<std::string, double> memory_gb = {{"run-l4", 24}, {"aca-a100", 80}, {"lmi-l40s", 48}};
     for (const std::string policy : {"preempt", "guaranteed_no_evict"}) {
       auto candidates = servesim::test::gpu_fleet_candidates({{"llm_capacity_policy", policy}});
       for (auto& c : candidates)
         c["llm_gpu_memory_utilization"] = (16.06e9 + 1e9 + 5000 * 131072.0) / (memory_gb.at(c["name"]) * 1e9);
       const auto run = servesim::test::simulate(scenario_from(settings_doc(load, candidates)));
-      for (const auto& r : run.results) {
-        INFO(policy << " " << r.name);
-        REQUIRE(r.requests.served == 2);
-        if (policy == "preempt") {
-          CHECK(r.llm.preemptions > 0);
-        } else {
-          CHECK(r.llm.preemptions == 0);
-          CHECK(r.llm.ttft.max_s() >= r.latency.quantile_s(0.0) * 0.99);
-        }
-      }
+      for (const auto& r : run.results) servesim::test::check_two_request_admission(policy, r);
     }
   }
   SECTION("a CPU candidate") {

@@ -9,6 +9,7 @@
 #include "platforms/fleet/node_fabric.hpp"
 #include "platforms/kubernetes_gpu/kubernetes_params.hpp"
 #include "support/gpu_fleet_candidates.hpp"
+#include "support/llm_admission_check.hpp"
 #include "support/sim_harness.hpp"
 
 namespace {
@@ -30,17 +31,11 @@ TEST_CASE("platforms::KubernetesModel with service.llm: the trace's tokens are s
   servesim::test::TempDir dir;
   // 30 requests, one per second; request k has 100 + 10 k prompt tokens and 20 + k output tokens:
   // sum of inputs = 30 x 100 + 10 x 435 = 7,350; sum of outputs = 30 x 20 + 435 = 1,035.
-  {
-    std::ofstream f(dir.path() + "/req.csv");
-    f << "t,in,out\n";
-    for (int k = 0; k < 30; ++k) f << k << "," << 100 + 10 * k << "," << 20 + k << "\n";
-  }
-  const auto doc = llm_doc({{"type", "request_trace"},
-                            {"path", dir.path() + "/req.csv"},
-                            {"timestamp_column", "t"},
-                            {"input_tokens_column", "in"},
-                            {"output_tokens_column", "out"}},
-                           {{"min_replicas", 1}, {"max_replicas", 1}});
+  std::string rows;
+  for (int k = 0; k < 30; ++k)
+    rows += std::to_string(k) + "," + std::to_string(100 + 10 * k) + "," + std::to_string(20 + k) + "\n";
+  const auto doc =
+      llm_doc(servesim::test::token_trace(dir, rows), {{"min_replicas", 1}, {"max_replicas", 1}});
   const auto run = servesim::test::simulate(scenario_from(doc));
   const auto& r = run.results.at(0);
   REQUIRE(r.requests.served == 30);
@@ -63,32 +58,14 @@ TEST_CASE("platforms::KubernetesModel with llm_capacity_policy: no-evict admissi
   // lives do not fit, so the second waits for the first to finish: its first token comes after the first
   // request's last, and nothing is preempted.
   servesim::test::TempDir dir;
-  {
-    std::ofstream f(dir.path() + "/two.csv");
-    f << "t,in,out\n0,3000,3000\n0,3000,3000\n";
-  }
-  const nlohmann::json workload = {{"type", "request_trace"},
-                                   {"path", dir.path() + "/two.csv"},
-                                   {"timestamp_column", "t"},
-                                   {"input_tokens_column", "in"},
-                                   {"output_tokens_column", "out"}};
+  const nlohmann::json workload = servesim::test::token_trace(dir, "0,3000,3000\n0,3000,3000\n");
   for (const std::string policy : {"preempt", "guaranteed_no_evict"}) {
-    INFO(policy);
     const auto run =
         servesim::test::simulate(scenario_from(llm_doc(workload, {{"min_replicas", 1},
                                                                   {"max_replicas", 1},
                                                                   {"llm_gpu_memory_utilization", 0.227},
                                                                   {"llm_capacity_policy", policy}})));
-    const auto& r = run.results.at(0);
-    REQUIRE(r.requests.served == 2);
-    if (policy == "preempt") {
-      CHECK(r.llm.preemptions > 0);
-    } else {
-      CHECK(r.llm.preemptions == 0);
-      // The second's TTFT (the larger) is at least the first's whole latency (the smaller, within the
-      // latency histogram's 1 %).
-      CHECK(r.llm.ttft.max_s() >= r.latency.quantile_s(0.0) * 0.99);
-    }
+    servesim::test::check_two_request_admission(policy, run.results.at(0));
   }
 }
 
@@ -97,19 +74,12 @@ namespace {
 // candidate's HPA settings `hpa`; the peak pod count of the run.
 uint64_t burst_peak_pods(const nlohmann::json& hpa) {
   servesim::test::TempDir dir;
-  {
-    std::ofstream f(dir.path() + "/burst.csv");
-    f << "t,in,out\n";
-    for (int k = 0; k < 40; ++k) f << "0,100,2000\n";
-  }
+  std::string rows;
+  for (int k = 0; k < 40; ++k) rows += "0,100,2000\n";
   nlohmann::json candidate = {{"min_replicas", 1}, {"max_replicas", 8}, {"hpa_sync_period_s", 15}};
   candidate.update(hpa);
-  const auto run = servesim::test::simulate(scenario_from(llm_doc({{"type", "request_trace"},
-                                                                   {"path", dir.path() + "/burst.csv"},
-                                                                   {"timestamp_column", "t"},
-                                                                   {"input_tokens_column", "in"},
-                                                                   {"output_tokens_column", "out"}},
-                                                                  candidate)));
+  const auto run =
+      servesim::test::simulate(scenario_from(llm_doc(servesim::test::token_trace(dir, rows), candidate)));
   const auto& r = run.results.at(0);
   CHECK(r.requests.served == 40);
   return r.instances_peak;
@@ -235,16 +205,7 @@ TEST_CASE("platforms::KubernetesModel with llm_prefix_caching: the hit rate of a
 
 TEST_CASE("platforms::KubernetesModel: llm_prefix_caching without prefix blocks is refused") {
   servesim::test::TempDir dir;
-  {
-    std::ofstream f(dir.path() + "/req.csv");
-    f << "t,in,out\n0,100,10\n";
-  }
-  const auto doc = llm_doc({{"type", "request_trace"},
-                            {"path", dir.path() + "/req.csv"},
-                            {"timestamp_column", "t"},
-                            {"input_tokens_column", "in"},
-                            {"output_tokens_column", "out"}},
-                           {{"llm_prefix_caching", true}});
+  const auto doc = llm_doc(servesim::test::token_trace(dir, "0,100,10\n"), {{"llm_prefix_caching", true}});
   CHECK_THROWS_WITH(servesim::platforms::make_candidates(scenario_from(doc)),
                     Catch::Contains("/candidates/0/llm_prefix_caching: expected a request trace with "
                                     "prefix_blocks_column"));
@@ -255,15 +216,7 @@ TEST_CASE("platforms::KubernetesModel: llm_max_num_batched_tokens defaults to vL
   // chunked prefill off a prompt of the whole 8,192-token context must fit one iteration: an H100 (80 GB,
   // p5.48xlarge) holds it, an L4 (24 GB, g6.xlarge) does not and names the 2,048 it has.
   servesim::test::TempDir dir;
-  {
-    std::ofstream f(dir.path() + "/req.csv");
-    f << "t,in,out\n0,100,10\n";
-  }
-  const nlohmann::json trace = {{"type", "request_trace"},
-                                {"path", dir.path() + "/req.csv"},
-                                {"timestamp_column", "t"},
-                                {"input_tokens_column", "in"},
-                                {"output_tokens_column", "out"}};
+  const nlohmann::json trace = servesim::test::token_trace(dir, "0,100,10\n");
   auto h100 = llm_doc(trace, {{"llm_chunked_prefill", false}});
   CHECK_NOTHROW(servesim::platforms::make_candidates(scenario_from(h100)));
   auto l4 = h100;
