@@ -52,6 +52,7 @@ uint64_t LlmEngine::kv_used_tokens() const {
 }
 
 bool LlmEngine::fits(double extra_tokens) const {
+  if (limits_.guaranteed_no_evict) return true;  // the admitted requests' reservations hold their every token
   return static_cast<double>(kv_tokens_ + used_cache_tokens_) + running_ * slack() + extra_tokens <=
          static_cast<double>(capacity_);
 }
@@ -171,9 +172,9 @@ bool LlmEngine::preempt_last() {
 double LlmEngine::start(double t_s) {
   if (running() || in_flight_ == 0) return end_s_;
   chunks_.clear();
-  const bool no_evict = limits_.guaranteed_no_evict;  // reservations keep every write within capacity
+  const bool no_evict = limits_.guaranteed_no_evict;
   // Every decoding sequence writes one more token this iteration: make room, newest first out.
-  while (!no_evict && decoding_ > 0 && !fits(decoding_)) preempt_last();
+  while (decoding_ > 0 && !fits(decoding_)) preempt_last();
   double budget = limits_.max_batched_tokens >= decoding_ ? limits_.max_batched_tokens - decoding_ : 0;
   double prefill_tokens = 0, pairs = 0;
   auto schedule = [&](uint32_t s, double remaining) {
@@ -193,7 +194,7 @@ double LlmEngine::start(double t_s) {
       const Seq& q = seqs_[s];
       const double remaining = q.prompt - q.prefilled;
       if (!limits_.chunked_prefill && remaining > budget) break;
-      if (!no_evict && !fits(std::min(remaining, budget))) break;
+      if (!fits(std::min(remaining, budget))) break;
       schedule(s, remaining);
     }
     // New admissions, in queue order.

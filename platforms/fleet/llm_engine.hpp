@@ -166,7 +166,7 @@ class LlmEngine {
   void release(uint32_t seq);
   uint64_t ctx_of(const Seq& s) const;  // decoding: tokens in the KV cache at step_
   double slack() const { return (limits_.block_tokens - 1) / 2.0; }
-  bool fits(double extra_tokens) const;
+  bool fits(double extra_tokens) const;  // always true under guaranteed_no_evict (admission reserved it)
   uint32_t lifetime_tokens(const Seq& q) const;  // guaranteed_no_evict: whole blocks of input + output
   bool preempt_last();
   void stop_decoding(uint32_t seq);
