@@ -167,6 +167,12 @@ void check_next_stages(TopologySpec& topo, const nlohmann::json& stages,
                               " for a " + StageSpec::kind_name(s.kind) + " (" + why + "), got " +
                               std::to_string(s.next.size()));
     };
+    auto at_most_one = [&](const std::string& why) {
+      if (s.next.size() > 1)
+        throw input_error(file, s.pointer,
+                          std::string("expected at most 1 next stage for a ") + StageSpec::kind_name(s.kind) +
+                              " (" + why + "), got " + std::to_string(s.next.size()));
+    };
     switch (s.kind) {
       case StageSpec::Kind::edge_cache:
         needs(1, "where misses go");
@@ -197,43 +203,21 @@ void check_next_stages(TopologySpec& topo, const nlohmann::json& stages,
         check_split_weights(s.weights, s.next.size(), file, s.pointer);
         break;
       case StageSpec::Kind::state_store:
-        if (s.next.size() > 1)
-          throw input_error(file, s.pointer,
-                            "expected at most 1 next stage for a state-store (where requests go after their "
-                            "accesses), got " +
-                                std::to_string(s.next.size()));
+        at_most_one("where requests go after their accesses");
         break;
       case StageSpec::Kind::map:
-        if (s.next.size() > 1)
-          throw input_error(file, s.pointer,
-                            "expected at most 1 next stage for a map (where the execution goes after the "
-                            "fan-in), got " +
-                                std::to_string(s.next.size()));
+        at_most_one("where the execution goes after the fan-in");
         check_map_mode(s, *topo.workflow, file);
         break;
       case StageSpec::Kind::wait:
-        if (s.next.size() > 1)
-          throw input_error(
-              file, s.pointer,
-              "expected at most 1 next stage for a wait (where the execution goes after it), got " +
-                  std::to_string(s.next.size()));
+        at_most_one("where the execution goes after it");
         check_wait(s, *topo.workflow, file);
         break;
       case StageSpec::Kind::parallel:
-        if (s.next.size() > 1)
-          throw input_error(
-              file, s.pointer,
-              "expected at most 1 next stage for a parallel (where the execution goes once every "
-              "branch has ended), got " +
-                  std::to_string(s.next.size()));
+        at_most_one("where the execution goes once every branch has ended");
         break;
       case StageSpec::Kind::model:
-        if (s.next.size() > 1)
-          throw input_error(
-              file, s.pointer,
-              "expected at most 1 next stage for a model (where requests it does not finish go), "
-              "got " +
-                  std::to_string(s.next.size()));
+        at_most_one("where requests it does not finish go");
         if (s.next.empty() && s.confidence)
           throw input_error(file, s.pointer + "/confidence",
                             "expected no confidence rule on a stage with no next stage (it answers all it "
