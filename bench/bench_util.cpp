@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/median.hpp"
 #include "platforms/model_factory.hpp"
 
 namespace servesim::bench {
@@ -25,8 +26,7 @@ void reset_peak_rss() {
 }
 
 double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  return core::median(std::move(v));
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {

@@ -5,6 +5,7 @@
 
 #include "calibrate/calibration.hpp"
 #include "calibrate/validation.hpp"
+#include "core/median.hpp"
 #include "platforms/catalog.hpp"
 #include "platforms/fleet/batch_latency.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
@@ -96,12 +97,6 @@ ReferenceGroup llm_serving_group() {
   return g;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 nlohmann::ordered_json summary_of(const ReferenceGroup& g, const std::string& role,
                                   const AccuracyOptions& o) {
   std::vector<double> abs_pct;
@@ -114,7 +109,7 @@ nlohmann::ordered_json summary_of(const ReferenceGroup& g, const std::string& ro
   nlohmann::ordered_json s;
   s["rows"] = abs_pct.size();
   if (abs_pct.empty()) return s;
-  s["median_abs_error_pct"] = median(abs_pct);
+  s["median_abs_error_pct"] = core::median(abs_pct);
   // Percentile bootstrap over the rows (each row one draw): the spread of the median that another sample
   // of published figures of the same kind could give. Rows of one setup are not independent, so it is a
   // guide, not a guarantee.
@@ -123,7 +118,7 @@ nlohmann::ordered_json summary_of(const ReferenceGroup& g, const std::string& ro
   medians.reserve(o.resamples);
   for (uint32_t k = 0; k < o.resamples; ++k) {
     for (double& d : draw) d = abs_pct[rng.next_u64() % abs_pct.size()];
-    medians.push_back(median(draw));
+    medians.push_back(core::median(draw));
   }
   const Interval ci = percentile_interval(std::move(medians));
   s["median_ci95"] = {ci.low, ci.high};

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "core/median.hpp"
 #include "reports/html_text.hpp"
 
 namespace servesim::reports {
@@ -57,10 +58,8 @@ SpikeAnalysis find_spikes(const CandidateSeries& s, double factor) {
   a.factor = factor;
   const auto rate = arrival_rate_rps(s);
   if (rate.empty()) return a;
-  std::vector<double> sorted = rate;
-  std::sort(sorted.begin(), sorted.end());
-  const size_t n = sorted.size();
-  a.median_rps = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  const size_t n = rate.size();
+  a.median_rps = core::median(rate);
   double mean = 0;
   for (double r : rate) mean += r / static_cast<double>(n);
   a.threshold_rps = factor * (a.median_rps > 0 ? a.median_rps : mean);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/median.hpp"
 #include "platforms/fleet/gpu_catalog.hpp"
 #include "platforms/fleet/llm_calibration.hpp"
 
@@ -120,13 +121,10 @@ int main(int argc, char** argv) {
       if (c.role == "check-newer") newer_errors.push_back(std::fabs(c.error()));
     }
   }
-  auto summary = [](const char* what, std::vector<double> errors) {
+  auto summary = [](const char* what, const std::vector<double>& errors) {
     if (errors.empty()) return;
-    std::sort(errors.begin(), errors.end());
-    const size_t n = errors.size();
-    const double median = n % 2 ? errors[n / 2] : (errors[n / 2 - 1] + errors[n / 2]) / 2;
-    std::printf("%s: %zu figures, median |error| %.1f%%, largest %.1f%%\n", what, n, median * 100,
-                errors.back() * 100);
+    std::printf("%s: %zu figures, median |error| %.1f%%, largest %.1f%%\n", what, errors.size(),
+                servesim::core::median(errors) * 100, *std::max_element(errors.begin(), errors.end()) * 100);
   };
   std::printf("\n");
   summary("Checks", check_errors);
